@@ -1,0 +1,41 @@
+import type { CliCommand } from './cli/command.ts';
+import { coreCommands } from './cli/coreCommands.ts';
+
+// Each area contributes its commands here (one import, one spread).
+const commands: readonly CliCommand[] = [...coreCommands];
+
+function help(): void {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  process.stdout.write('ballotsafe: captures election exports, writes verified dual-drive snapshots, pre-audits ballots\n\n');
+  process.stdout.write('Usage: ballotsafe <command> [options]   (every command takes --config <file>)\n\nCommands:\n');
+  for (const c of commands) process.stdout.write(`  ${c.name.padEnd(width)}  ${c.summary}\n`);
+  process.stdout.write('\nRun "ballotsafe <command> --help" for the options of one command.\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    help();
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    process.stderr.write(`ballotsafe: unknown command "${name}". Run "ballotsafe help" for the list.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.summary}\n\nUsage:\n  ${command.usage}\n`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`ballotsafe: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,11 @@
+import { captureMigrations } from '../capture/schema.ts';
+import { coreMigrations } from './coreSchema.ts';
+
+/** One ordered list of steps per area. Never edit a shipped step; append a new one. */
+export interface MigrationSet {
+  readonly area: string;
+  readonly steps: readonly string[];
+}
+
+// Each area appends its MigrationSet here (one import, one entry).
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations];
