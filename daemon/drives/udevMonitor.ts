@@ -1,0 +1,91 @@
+/**
+ * Parses `udevadm monitor --udev --property` output: a header, then one block per event
+ * (a "UDEV  [time] action devpath (subsystem)" line, KEY=value lines, a blank line).
+ */
+export interface UdevEvent {
+  readonly action: string;
+  readonly devpath: string;
+  readonly subsystem: string | null;
+  readonly devname: string | null;
+  readonly devtype: string | null;
+  readonly bus: string | null;
+  readonly serial: string | null;
+  readonly fsType: string | null;
+  readonly fsUuid: string | null;
+  readonly fsLabel: string | null;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+const headerLine = /^UDEV\s+\[[\d.]+\]\s+(\S+)\s+(\S+)\s+\(([^)]*)\)\s*$/;
+
+/** Incremental parser: feed chunks as they arrive, get complete events back. */
+export class UdevMonitorParser {
+  private buffer = '';
+  private current: { action: string; devpath: string; props: Record<string, string> } | null = null;
+
+  push(chunk: string): UdevEvent[] {
+    this.buffer += chunk;
+    const events: UdevEvent[] = [];
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl).replace(/\r$/, '');
+      this.buffer = this.buffer.slice(nl + 1);
+      const ev = this.line(line);
+      if (ev !== null) events.push(ev);
+    }
+    return events;
+  }
+
+  /** Flushes a last event not followed by a blank line. */
+  end(): UdevEvent[] {
+    const rest = this.buffer.length > 0 ? this.push('\n') : [];
+    const ev = this.finish();
+    return ev === null ? rest : [...rest, ev];
+  }
+
+  private line(line: string): UdevEvent | null {
+    const head = headerLine.exec(line);
+    if (head !== null) {
+      const done = this.finish();
+      this.current = { action: head[1] ?? '', devpath: head[2] ?? '', props: {} };
+      return done;
+    }
+    if (line.trim() === '') return this.finish();
+    if (this.current !== null) {
+      const eq = line.indexOf('=');
+      if (eq > 0) this.current.props[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+    return null;
+  }
+
+  private finish(): UdevEvent | null {
+    const c = this.current;
+    this.current = null;
+    if (c === null) return null;
+    const p = c.props;
+    const get = (k: string): string | null => (p[k] === undefined || p[k] === '' ? null : p[k]);
+    return {
+      action: get('ACTION') ?? c.action,
+      devpath: get('DEVPATH') ?? c.devpath,
+      subsystem: get('SUBSYSTEM'),
+      devname: get('DEVNAME'),
+      devtype: get('DEVTYPE'),
+      bus: get('ID_BUS'),
+      serial: get('ID_SERIAL_SHORT'),
+      fsType: get('ID_FS_TYPE'),
+      fsUuid: get('ID_FS_UUID'),
+      fsLabel: get('ID_FS_LABEL'),
+      properties: { ...p },
+    };
+  }
+}
+
+export function parseUdevMonitor(text: string): UdevEvent[] {
+  const parser = new UdevMonitorParser();
+  return [...parser.push(text), ...parser.end()];
+}
+
+/** Block-device events of USB drives: the ones that should make us look at the drive list again. */
+export function isUsbBlockEvent(e: UdevEvent): boolean {
+  return e.subsystem === 'block' && (e.bus === 'usb' || e.devpath.includes('/usb'));
+}
