@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeBallotImage } from './image.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const scan = path.resolve(here, '../../../shared/corpus/nh-amherst-scans/scan-marked-front.jpeg');
+const dir = mkdtempSync(path.join(tmpdir(), 'preaudit-image-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A tiny PNG whose header claims width × height grey pixels: a decompression bomb's shape. */
+function bombPng(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('decodeBallotImage', () => {
+  it('decodes a real 200 dpi JPEG scan to one 8-bit grey page', async () => {
+    const r = await decodeBallotImage(scan);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toHaveLength(1);
+    const page = r.value[0]!;
+    expect([page.width, page.height, page.data.length]).toEqual([1700, 2200, 1700 * 2200]);
+    expect(page.density).toBe(200);
+  });
+
+  it('decodes PNG with alpha to grey', async () => {
+    const png = await sharp({ create: { width: 40, height: 30, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } })
+      .png()
+      .toBuffer();
+    const r = await decodeBallotImage(png);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value[0]!.data.length).toBe(40 * 30);
+    expect(r.value[0]!.data[0]).toBe(0);
+  });
+
+  it('rejects a decompression bomb from its header, without decoding it', async () => {
+    const file = path.join(dir, 'bomb.png');
+    writeFileSync(file, bombPng(100_000, 100_000));
+    const r = await decodeBallotImage(file);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('preaudit-image-too-large');
+    expect(r.error.action).toBeTruthy();
+  });
+
+  it('honours a lower pixel limit (limitInputPixels) for a real scan', async () => {
+    const r = await decodeBallotImage(scan, { maxPixels: 1_000_000 });
+    expect(r.ok ? 'ok' : r.error.code).toBe('preaudit-image-too-large');
+  });
+
+  it('returns an error, not a crash, for corrupt and truncated files', async () => {
+    const garbage = path.join(dir, 'garbage.jpeg');
+    writeFileSync(garbage, Buffer.from('this is not an image at all'));
+    const r1 = await decodeBallotImage(garbage);
+    expect(r1.ok ? 'ok' : r1.error.code).toBe('preaudit-image-corrupt');
+
+    const { readFileSync } = await import('node:fs');
+    const whole = readFileSync(scan);
+    const truncated = path.join(dir, 'truncated.jpeg');
+    writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 3)));
+    const r2 = await decodeBallotImage(truncated);
+    expect(r2.ok ? 'ok' : r2.error.code).toBe('preaudit-image-corrupt');
+
+    const r3 = await decodeBallotImage(path.join(dir, 'missing.tif'));
+    expect(r3.ok ? 'ok' : r3.error.code).toBe('preaudit-image-missing');
+  });
+});

@@ -1,0 +1,133 @@
+import sharp from 'sharp';
+import { err, ok, operatorError, type Result } from '../result.ts';
+
+/** One 8-bit grayscale page, row-major, `data.length === width * height`. 0 = black, 255 = white. */
+export interface GrayImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+export interface DecodedPage extends GrayImage {
+  /** 0-based page index inside the file (multipage TIFF: front, back, vendor annotation page). */
+  readonly page: number;
+  /** Resolution stored in the file, if any (templates often claim 72). */
+  readonly density: number | undefined;
+}
+
+export interface ImageIntakeOptions {
+  /**
+   * Largest page accepted, in pixels (width × height). A 300 dpi legal sheet is ~12.6 M pixels;
+   * anything far beyond that is a decompression bomb or not a ballot scan.
+   */
+  readonly maxPixels?: number;
+  /** Most pages read from one file (front, back, annotation page and a little slack). */
+  readonly maxPages?: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+const DEFAULT_MAX_PAGES = 8;
+
+/**
+ * Decodes every page of a ballot image (JPEG, PNG, TIFF including bitonal CCITT G4 and multipage)
+ * to 8-bit grayscale. Corrupt files and decompression bombs come back as errors, never as a crash.
+ */
+export async function decodeBallotImage(
+  input: string | Buffer,
+  options: ImageIntakeOptions = {},
+): Promise<Result<DecodedPage[]>> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const label = typeof input === 'string' ? input : 'image buffer';
+  let pageCount = 1;
+  let density: number | undefined;
+  try {
+    const meta = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
+    // Checked before decoding: the header alone tells us a bomb without allocating its pixels.
+    if (meta.width !== undefined && meta.height !== undefined && meta.width * meta.height > maxPixels) {
+      return err(tooLarge(label, meta.width, meta.height, maxPixels));
+    }
+    pageCount = Math.max(1, meta.pages ?? 1);
+    density = meta.density;
+  } catch (e) {
+    return err(classifyDecodeError(label, e, maxPixels));
+  }
+  if (pageCount > maxPages) {
+    return err(
+      operatorError(
+        'preaudit-image-too-many-pages',
+        `${label} has ${pageCount} pages; a ballot image has at most ${maxPages} (front, back, annotation).`,
+        'Check that this file is a ballot image from the scanner; it was not read.',
+      ),
+    );
+  }
+  const pages: DecodedPage[] = [];
+  for (let page = 0; page < pageCount; page++) {
+    const decoded = await decodePage(input, page, pageCount, maxPixels, label);
+    if (!decoded.ok) return decoded;
+    pages.push({ ...decoded.value, page, density });
+  }
+  return ok(pages);
+}
+
+/** Decodes one page to grayscale; the hot path of the pre-audit (one call per side). */
+export async function decodePage(
+  input: string | Buffer,
+  page: number,
+  pageCount: number,
+  maxPixels: number = DEFAULT_MAX_PIXELS,
+  label: string = typeof input === 'string' ? input : 'image buffer',
+): Promise<Result<GrayImage>> {
+  try {
+    const pipeline = sharp(input, {
+      limitInputPixels: maxPixels,
+      failOn: 'error',
+      ...(pageCount > 1 ? { page } : {}),
+    });
+    const { data, info } = await pipeline.greyscale().raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1) {
+      // greyscale() keeps an alpha channel when the source has one; drop it here.
+      const out = new Uint8Array(info.width * info.height);
+      for (let i = 0, j = 0; i < out.length; i++, j += info.channels) out[i] = data[j] ?? 255;
+      return ok({ width: info.width, height: info.height, data: out });
+    }
+    return ok({
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
+  } catch (e) {
+    return err(classifyDecodeError(label, e, maxPixels));
+  }
+}
+
+function tooLarge(label: string, width: number, height: number, maxPixels: number) {
+  return operatorError(
+    'preaudit-image-too-large',
+    `${label} claims ${width}×${height} pixels, more than the ${maxPixels.toLocaleString('en-US')} allowed for a ballot scan (possible decompression bomb).`,
+    'The file was not read. Check where it came from; rescan the ballot if it is genuine.',
+  );
+}
+
+function classifyDecodeError(label: string, e: unknown, maxPixels: number) {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/pixel limit/i.test(message)) {
+    return operatorError(
+      'preaudit-image-too-large',
+      `${label} is larger than the ${maxPixels.toLocaleString('en-US')} pixels allowed for a ballot scan (possible decompression bomb).`,
+      'The file was not read. Check where it came from; rescan the ballot if it is genuine.',
+    );
+  }
+  if (/input file is missing|no such file/i.test(message)) {
+    return operatorError(
+      'preaudit-image-missing',
+      `${label} is not there any more.`,
+      'Check the capture catalog: the file may have been moved or deleted after capture.',
+    );
+  }
+  return operatorError(
+    'preaudit-image-corrupt',
+    `${label} could not be decoded as an image (${message.split('\n')[0] ?? 'unknown error'}).`,
+    'The captured copy is kept as evidence. Rescan the ballot or re-export the image from the EMS.',
+  );
+}

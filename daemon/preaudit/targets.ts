@@ -1,0 +1,179 @@
+import type { GrayImage } from './image.ts';
+import type { Point, TimingMarkGrid } from './timingMarks.ts';
+
+/** Size of a voting target (oval or box) in grid pitches; AccuVote ovals are ~0.79 × 0.52. */
+export interface TargetShape {
+  readonly width: number;
+  readonly height: number;
+}
+
+export const ACCUVOTE_OVAL: TargetShape = { width: 0.77, height: 0.5 };
+
+export interface GridLocation {
+  readonly column: number;
+  readonly row: number;
+}
+
+export interface ScoredTarget extends GridLocation {
+  /** Where the target's centre was found, in image pixels. */
+  readonly center: Point;
+  /** Shift from the position predicted by the timing marks, in pixels. */
+  readonly shift: Point;
+  /** How strongly the printed outline is present at `center`, 0..1 (paper = 0, solid ink = 1). */
+  readonly outline: number;
+  /** Darkness inside the target, 0..1, after removing what the printed outline contributes. */
+  readonly fill: number;
+  /** The same ring's darkness half a target to each side (average), for the `found` test. */
+  readonly beside: number;
+  /** True when a target outline (or a mark covering it) is at the predicted place. */
+  readonly found: boolean;
+}
+
+/**
+ * A target is found when its outline ring is dark enough and clearly darker where it is than half
+ * a target to each side (a ring laid over text or blank paper matches about equally anywhere).
+ */
+const FOUND_OUTLINE = 0.08;
+const FOUND_CONTRAST = 1.3;
+const FOUND_FILLED = 0.25;
+
+/** Paper and ink grey levels of one page, for scores that do not depend on scanner contrast. */
+export interface Levels {
+  readonly paper: number;
+  readonly ink: number;
+}
+
+export function measureLevels(img: GrayImage, step = 4): Levels {
+  const hist = new Uint32Array(256);
+  const { width, height, data } = img;
+  let n = 0;
+  for (let y = 0; y < height; y += step) {
+    const row = y * width;
+    for (let x = 0; x < width; x += step) {
+      hist[data[row + x]!]!++;
+      n++;
+    }
+  }
+  const at = (p: number) => {
+    let acc = 0;
+    for (let v = 0; v < 256; v++) {
+      acc += hist[v]!;
+      if (acc >= p * n) return v;
+    }
+    return 255;
+  };
+  // Most of a ballot is paper; the darkest percent is ink (timing marks, header bars).
+  const paper = at(0.6);
+  const ink = Math.min(at(0.01), paper - 64);
+  return { paper, ink: Math.max(0, ink) };
+}
+
+interface Stencil {
+  /** Pixel offsets (dx, dy) from the centre, interleaved. */
+  readonly ring: Int16Array;
+  readonly inner: Int16Array;
+  readonly reach: number;
+}
+
+function buildStencil(w: number, h: number): Stencil {
+  const rx = w / 2;
+  const ry = h / 2;
+  const reach = Math.ceil(Math.max(rx, ry) * 1.2) + 1;
+  const ring: number[] = [];
+  const inner: number[] = [];
+  // The outline stroke is a few pixels wide at 300 dpi and about one at 75 dpi.
+  const stroke = Math.max(0.75, h * 0.05);
+  for (let dy = -reach; dy <= reach; dy++) {
+    for (let dx = -reach; dx <= reach; dx++) {
+      const r = Math.hypot(dx / rx, dy / ry);
+      // distance to the ellipse along the radius, in pixels (approximate)
+      const dist = (r - 1) * Math.hypot(dx, dy) / Math.max(r, 1e-6);
+      if (Math.abs(dist) <= stroke) ring.push(dx, dy);
+      else if (r <= 0.72) inner.push(dx, dy);
+    }
+  }
+  return { ring: Int16Array.from(ring), inner: Int16Array.from(inner), reach };
+}
+
+/** Mean darkness (0 = paper, 1 = ink) of the stencil pixels centred at (cx, cy). */
+function meanDark(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array): number {
+  const { width, height, data } = img;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < offsets.length; i += 2) {
+    const x = cx + offsets[i]!;
+    const y = cy + offsets[i + 1]!;
+    if (x < 0 || y < 0 || x >= width || y >= height) continue;
+    sum += lut[data[y * width + x]!]!;
+    n++;
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
+/**
+ * Finds and scores the targets at the given grid locations. Each target is searched for a
+ * little around the place the timing marks predict (paper stretch, printing drift), at the
+ * position where its printed outline is darkest; its fill is the darkness inside.
+ */
+export function scoreTargets(
+  img: GrayImage,
+  grid: TimingMarkGrid,
+  locations: readonly GridLocation[],
+  shape: TargetShape = ACCUVOTE_OVAL,
+  levels: Levels = measureLevels(img),
+): ScoredTarget[] {
+  const pitch = grid.columnPitch;
+  const stencil = buildStencil(shape.width * pitch, shape.height * pitch);
+  const lut = new Float32Array(256);
+  const span = Math.max(1, levels.paper - levels.ink);
+  for (let v = 0; v < 256; v++) lut[v] = Math.min(1, Math.max(0, (levels.paper - v) / span));
+  const search = Math.max(2, Math.round(pitch * 0.08));
+  const step = search >= 4 ? 2 : 1;
+  const out: ScoredTarget[] = [];
+  for (const loc of locations) {
+    const p = grid.pointFor(loc.column, loc.row);
+    const px = Math.round(p.x);
+    const py = Math.round(p.y);
+    let best = -1;
+    let bx = px;
+    let by = py;
+    const tryAt = (x: number, y: number) => {
+      const s = meanDark(img, x, y, stencil.ring, lut);
+      // prefer the predicted place on ties (solid fills match everywhere)
+      const penalty = 0.0005 * (Math.abs(x - px) + Math.abs(y - py));
+      if (s - penalty > best) {
+        best = s - penalty;
+        bx = x;
+        by = y;
+      }
+    };
+    for (let dy = -search; dy <= search; dy += step) for (let dx = -search; dx <= search; dx += step) tryAt(px + dx, py + dy);
+    if (step > 1) {
+      const cx = bx;
+      const cy = by;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (dx !== 0 || dy !== 0) tryAt(cx + dx, cy + dy);
+    }
+    const outline = meanDark(img, bx, by, stencil.ring, lut);
+    const fill = meanDark(img, bx, by, stencil.inner, lut);
+    // The same ring half a target off to each side: an outline only matches where it is printed.
+    const ox = Math.round((shape.width * pitch) / 2);
+    const oy = Math.round((shape.height * pitch) / 2);
+    const beside =
+      (meanDark(img, bx - ox, by, stencil.ring, lut) +
+        meanDark(img, bx + ox, by, stencil.ring, lut) +
+        meanDark(img, bx, by - oy, stencil.ring, lut) +
+        meanDark(img, bx, by + oy, stencil.ring, lut)) /
+      4;
+    out.push({
+      column: loc.column,
+      row: loc.row,
+      center: { x: bx, y: by },
+      shift: { x: bx - p.x, y: by - p.y },
+      outline,
+      fill,
+      beside,
+      found: outline >= FOUND_OUTLINE && (outline >= FOUND_CONTRAST * beside || fill >= FOUND_FILLED),
+    });
+  }
+  return out;
+}
