@@ -1,5 +1,6 @@
 import { captureMigrations } from '../capture/schema.ts';
 import { coreMigrations } from './coreSchema.ts';
+import { importMigrations } from '../importer/schema.ts';
 
 /** One ordered list of steps per area. Never edit a shipped step; append a new one. */
 export interface MigrationSet {
@@ -8,4 +9,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, importMigrations];

@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, posix, resolve } from 'node:path';
+import type { Db } from '../db/database.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
+import { vaultObjectPath } from '../capture/vaultLayout.ts';
+import { dominionManifestName, parseDominionCvrExport, parseDominionManifest } from './dominion.ts';
+import { decodeBuffer } from './encoding.ts';
+import { parseEif } from './eif.ts';
+import { parseEssCvr } from './ess.ts';
+import { internalParseError } from './errors.ts';
+import { parseNistCvr } from './nist.ts';
+import { parseResults } from './results.ts';
+import { SourceWriter, type SourceFormat } from './store.ts';
+import { normalizeHeader, readHead, readXlsxRows, tableKindOf, type TableKind } from './tabular.ts';
+
+/** The catalog row fields the importer needs (daemon/capture/schema.ts file_versions). */
+export interface CatalogVersionRow {
+  readonly id: number;
+  readonly root_label: string;
+  readonly rel_path: string;
+  readonly sha256: string;
+  readonly kind: string;
+}
+
+export type ImportStatus = 'imported' | 'unchanged' | 'not-election-data';
+
+export interface ImportOutcome {
+  readonly status: ImportStatus;
+  readonly name: string;
+  readonly format: SourceFormat | null;
+  readonly records: number;
+  readonly warnings: readonly string[];
+  readonly sourceId: number | null;
+}
+
+interface FileToImport {
+  readonly path: string;
+  readonly name: string;
+  readonly scope: string;
+  readonly fileName: string;
+  readonly sha256: string;
+  readonly fileVersionId: number | null;
+}
+
+type Detected = { format: SourceFormat; table?: TableKind };
+
+/** Picks the parser from the file name and its first bytes (or first sheet rows for xlsx). */
+export async function detectFormat(path: string, fileName: string): Promise<Detected | undefined> {
+  const lower = fileName.toLowerCase();
+  if (lower.endsWith('.json')) {
+    if (/^cvrexport(_\d+)?\.json$/i.test(fileName)) return { format: 'dominion-cvr' };
+    if (dominionManifestName(fileName) !== undefined) return { format: 'dominion-manifest' };
+    const head = decodeBuffer(await readHead(path, 8192)).text;
+    if (/"CVR\.CastVoteRecordReport"|"CVR"\s*:\s*\[/.test(head)) return { format: 'nist-cvr' };
+    if (/"Sessions"\s*:/.test(head)) return { format: 'dominion-cvr' };
+    return undefined;
+  }
+  const table = tableKindOf(fileName);
+  if (table === undefined) return undefined;
+  let headerRows: string[][] = [];
+  if (table === 'csv') {
+    const text = decodeBuffer(await readHead(path, 65536)).text;
+    headerRows = text
+      .split(/\r?\n/)
+      .slice(0, 60)
+      .map((l) => l.split(/[,\t;]/).map((c) => c.replace(/^"|"$/g, '')));
+  } else {
+    const rows: string[][] = [];
+    const read = await readXlsxRows(path, fileName, (cells) => {
+      rows.push([...cells]);
+      return rows.length >= 60 ? operatorError('stop', 'enough rows') : undefined;
+    });
+    if (!read.ok && read.error.code !== 'stop') return { format: 'eif', table }; // let the EIF parser report the xlsx problem
+    headerRows = rows;
+  }
+  for (const row of headerRows) {
+    const n = row.map(normalizeHeader);
+    if (n.includes('official contest name')) return { format: 'eif', table };
+    if (n.includes('cast vote record') || n.includes('cvr number')) return { format: 'ess-cvr', table };
+    if (n.some((h) => ['contest', 'contest name', 'office', 'race'].includes(h)) && n.some((h) => ['votes', 'total votes', 'vote count', 'total', 'ballots cast'].includes(h))) {
+      return { format: 'results', table };
+    }
+  }
+  return undefined;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function previous(db: Db, f: FileToImport): { id: number; state: string; error_json: string | null; records: number; format: string } | undefined {
+  return db
+    .prepare<[string, string], { id: number; state: string; error_json: string | null; records: number; format: string }>(
+      `SELECT id, state, error_json, records, format FROM import_sources
+       WHERE name = ? AND sha256 = ? AND state IN ('active', 'failed') ORDER BY id DESC LIMIT 1`,
+    )
+    .get(f.name, f.sha256);
+}
+
+/**
+ * Imports one file idempotently: the same content under the same name is imported once; a bad
+ * file leaves everything imported before it untouched (its own partial rows are removed).
+ */
+async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Result<ImportOutcome>> {
+  const before = previous(db, f);
+  if (before !== undefined) {
+    const error = before.error_json === null ? null : (JSON.parse(before.error_json) as OperatorError);
+    if (before.state === 'active') {
+      return ok({ status: 'unchanged', name: f.name, format: before.format as SourceFormat, records: before.records, warnings: [], sourceId: before.id });
+    }
+    if (error !== null && error.code !== 'import-interrupted') return err(error);
+  }
+  let detected: Detected | undefined;
+  try {
+    detected = await detectFormat(f.path, f.fileName);
+  } catch (e) {
+    return err(internalParseError(f.name, e));
+  }
+  if (detected === undefined) return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: null });
+  const writer = new SourceWriter(db, { fileVersionId: f.fileVersionId, name: f.name, scope: f.scope, sha256: f.sha256, format: detected.format });
+  if (logger !== undefined) logEvent(logger, LogEvent.ImportStarted, { file: f.name, format: detected.format });
+  const started = Date.now();
+  let result: Result<{ records: number; warnings: readonly string[] }>;
+  try {
+    result = await runParser(writer, f, detected);
+  } catch (e) {
+    result = err(internalParseError(f.name, e));
+  }
+  if (!result.ok) {
+    writer.fail(result.error);
+    if (logger !== undefined) logEvent(logger, LogEvent.ImportFailed, { file: f.name, format: detected.format, code: result.error.code, error: result.error.message }, 'warn');
+    return result;
+  }
+  writer.commit(result.value.records, result.value.warnings);
+  if (logger !== undefined) {
+    logEvent(logger, LogEvent.ImportFinished, { file: f.name, format: detected.format, records: result.value.records, ms: Date.now() - started, warnings: result.value.warnings.length });
+  }
+  return ok({ status: 'imported', name: f.name, format: detected.format, records: result.value.records, warnings: result.value.warnings, sourceId: writer.sourceId });
+}
+
+async function runParser(writer: SourceWriter, f: FileToImport, detected: Detected): Promise<Result<{ records: number; warnings: readonly string[] }>> {
+  switch (detected.format) {
+    case 'dominion-cvr': {
+      const r = await parseDominionCvrExport(f.path, f.name, writer);
+      return r.ok ? ok({ records: r.value.records, warnings: r.value.warnings }) : r;
+    }
+    case 'dominion-manifest': {
+      const name = dominionManifestName(f.fileName);
+      if (name === undefined) return err(operatorError('import-unknown', `${f.name}: not a known Dominion manifest.`));
+      const r = await parseDominionManifest(f.path, f.name, name);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      writer.lookups(r.value.lookups);
+      return ok({ records: r.value.contests.length + r.value.options.length + r.value.lookups.length, warnings: r.value.warnings });
+    }
+    case 'ess-cvr': {
+      const r = await parseEssCvr(f.path, f.name, detected.table ?? 'csv', writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
+    case 'nist-cvr': {
+      const r = await parseNistCvr(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
+    case 'eif': {
+      const r = await parseEif(f.path, f.name, detected.table ?? 'xlsx');
+      if (!r.ok) return r;
+      writer.eifRows(r.value.rows);
+      return ok({ records: r.value.rows.length, warnings: r.value.warnings });
+    }
+    case 'results': {
+      const r = await parseResults(f.path, f.name, detected.table ?? 'csv');
+      if (!r.ok) return r;
+      writer.resultsRows(r.value.rows);
+      return ok({ records: r.value.rows.length, warnings: r.value.warnings });
+    }
+    case 'ignored':
+      return ok({ records: 0, warnings: [] });
+  }
+}
+
+/**
+ * For the watcher: imports one captured file version from the vault (CVR export, Dominion
+ * manifest, ES&S CVR, NIST CVR, EIF or results summary). Files of other kinds, and images, are
+ * answered with status 'not-election-data'. Never throws.
+ */
+export async function importCatalogFile(db: Db, versionRow: CatalogVersionRow, vaultPath: string, logger?: Logger): Promise<Result<ImportOutcome>> {
+  const name = `${versionRow.root_label}:${versionRow.rel_path}`;
+  if (versionRow.kind === 'ballot-image' || versionRow.kind === 'log' || versionRow.kind === 'pollbook') {
+    return ok({ status: 'not-election-data', name, format: null, records: 0, warnings: [], sourceId: null });
+  }
+  let path: string;
+  try {
+    path = vaultObjectPath(vaultPath, versionRow.sha256);
+  } catch (e) {
+    return err(internalParseError(name, e));
+  }
+  const dir = posix.dirname(versionRow.rel_path);
+  return importOne(
+    db,
+    {
+      path,
+      name,
+      scope: `${versionRow.root_label}:${dir === '.' ? '' : dir}`,
+      fileName: posix.basename(versionRow.rel_path),
+      sha256: versionRow.sha256,
+      fileVersionId: versionRow.id,
+    },
+    logger,
+  );
+}
+
+/** Imports a file from the file system (operator command, tests); scope is its folder. */
+export async function importLocalFile(db: Db, filePath: string, logger?: Logger): Promise<Result<ImportOutcome>> {
+  const path = resolve(filePath);
+  let sha256: string;
+  try {
+    sha256 = await sha256File(path);
+  } catch (e) {
+    return err(internalParseError(path, e));
+  }
+  return importOne(db, { path, name: path, scope: dirname(path), fileName: basename(path), sha256, fileVersionId: null }, logger);
+}
+
+export interface FolderImport {
+  readonly outcomes: readonly ImportOutcome[];
+  readonly failures: readonly OperatorError[];
+}
+
+/** Imports every file in a folder tree, manifests before CVRs; one bad file does not stop the rest. */
+export async function importLocalPath(db: Db, target: string, logger?: Logger): Promise<Result<FolderImport>> {
+  let info;
+  try {
+    info = await stat(target);
+  } catch (e) {
+    return err(operatorError('import-not-found', `Cannot read ${target}: ${(e as Error).message}`, 'Check the path.'));
+  }
+  const files: string[] = [];
+  if (info.isDirectory()) {
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const p = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(p);
+        else if (entry.isFile()) files.push(p);
+      }
+    };
+    await walk(target);
+  } else files.push(target);
+  files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const outcomes: ImportOutcome[] = [];
+  const failures: OperatorError[] = [];
+  for (const f of files) {
+    const r = await importLocalFile(db, f, logger);
+    if (r.ok) outcomes.push(r.value);
+    else failures.push(r.error);
+  }
+  return ok({ outcomes, failures });
+}
+
+function rank(path: string): number {
+  const n = basename(path);
+  return dominionManifestName(n) !== undefined ? 0 : /cvrexport/i.test(n) ? 2 : 1;
+}

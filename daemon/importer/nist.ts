@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { err, ok, type Result } from '../result.ts';
+import { zodIssueError } from './dominion.ts';
+import { parseError } from './errors.ts';
+import { cvrNumberImageKey, imageKeyFromFileName } from './imageKeys.ts';
+import { streamJsonArrayFile } from './jsonStream.ts';
+import type { CvrSink, NormalizedContest, NormalizedOption, NormalizedVote } from './model.ts';
+
+/**
+ * NIST SP 1500-103 Cast Vote Record common data format, JSON, version 1.0.0
+ * (CastVoteRecordReport with CVR[], Election[].Contest[], Candidate[]). CVRs stream; the
+ * Election part (contest and candidate names) is read whole.
+ */
+const indication = z.enum(['yes', 'no', 'unknown']);
+const position = z.object({
+  HasIndication: indication,
+  NumberVotes: z.number().int().min(0).max(1000),
+  IsAllocable: indication.optional(),
+  Rank: z.number().int().min(1).max(1000).optional(),
+  MarkMetricValue: z.array(z.string()).optional(),
+});
+const contestSelection = z.object({
+  ContestSelectionId: z.string().max(500).optional(),
+  Rank: z.number().int().min(1).max(1000).optional(),
+  SelectionPosition: z.array(position),
+});
+const cvrContest = z.object({
+  ContestId: z.string().max(500),
+  CVRContestSelection: z.array(contestSelection).optional(),
+});
+const snapshot = z.object({
+  '@id': z.string().max(500),
+  Type: z.enum(['original', 'modified', 'interpreted']),
+  CVRContest: z.array(cvrContest).optional(),
+});
+const imageData = z.object({
+  Location: z.string().max(4096).optional(),
+  Image: z.object({ FileName: z.string().max(4096).optional() }).optional(),
+});
+const cvrSchema = z.object({
+  '@type': z.literal('CVR.CVR'),
+  CurrentSnapshotId: z.string().max(500),
+  CVRSnapshot: z.array(snapshot).min(1),
+  ElectionId: z.string().max(500),
+  UniqueId: z.string().max(500).optional(),
+  BallotAuditId: z.string().max(500).optional(),
+  BatchId: z.string().max(500).optional(),
+  BatchSequenceId: z.number().int().optional(),
+  CreatingDeviceId: z.string().max(500).optional(),
+  BallotStyleId: z.string().max(500).optional(),
+  BallotStyleUnitId: z.string().max(500).optional(),
+  BallotImage: z.array(imageData).optional(),
+});
+const electionSchema = z.array(
+  z.object({
+    '@id': z.string(),
+    Name: z.string().optional(),
+    Contest: z.array(
+      z.object({
+        '@id': z.string(),
+        '@type': z.string(),
+        Name: z.string().optional(),
+        VotesAllowed: z.number().int().optional(),
+        ContestSelection: z.array(
+          z.object({
+            '@id': z.string(),
+            '@type': z.string(),
+            CandidateIds: z.array(z.string()).optional(),
+            Selection: z.string().optional(),
+            IsWriteIn: z.boolean().optional(),
+            PartyIds: z.array(z.string()).optional(),
+          }),
+        ),
+      }),
+    ),
+    Candidate: z.array(z.object({ '@id': z.string(), Name: z.string().optional(), PartyId: z.string().optional() })).optional(),
+  }),
+);
+
+export interface NistCvrSummary {
+  readonly records: number;
+  readonly contests: readonly NormalizedContest[];
+  readonly options: readonly NormalizedOption[];
+  readonly warnings: readonly string[];
+}
+
+export async function parseNistCvr(path: string, file: string, sink: CvrSink): Promise<Result<NistCvrSummary>> {
+  let records = 0;
+  const streamed = await streamJsonArrayFile(path, {
+    file,
+    arrayKey: 'CVR',
+    onElement(value, index) {
+      const parsed = cvrSchema.safeParse(value);
+      if (!parsed.success) return zodIssueError('import-bad-nist-cvr', file, `CVR[${index}]`, parsed.error, value);
+      const c = parsed.data;
+      const current = c.CVRSnapshot.find((s) => s['@id'] === c.CurrentSnapshotId);
+      if (current === undefined) return parseError('import-bad-nist-cvr', file, `CVR[${index}].CurrentSnapshotId`, 'the @id of one of its CVRSnapshot entries', JSON.stringify(c.CurrentSnapshotId));
+      const votes: NormalizedVote[] = [];
+      for (const contest of current.CVRContest ?? []) {
+        for (const sel of contest.CVRContestSelection ?? []) {
+          const counted = sel.SelectionPosition.some((p) => (p.IsAllocable ?? (p.HasIndication === 'yes' ? 'yes' : 'no')) === 'yes' && p.NumberVotes > 0);
+          const indicated = sel.SelectionPosition.some((p) => p.HasIndication !== 'no');
+          if (!counted && !indicated) continue;
+          const metric = sel.SelectionPosition[0]?.MarkMetricValue?.[0];
+          votes.push({
+            contestKey: contest.ContestId,
+            optionKey: sel.ContestSelectionId ?? '(write-in)',
+            rank: sel.Rank ?? sel.SelectionPosition[0]?.Rank ?? 1,
+            isVote: counted,
+            isAmbiguous: sel.SelectionPosition.some((p) => p.HasIndication === 'unknown' || p.IsAllocable === 'unknown'),
+            markDensity: metric !== undefined && /^\d+(\.\d+)?$/.test(metric) ? Number(metric) : null,
+          });
+        }
+      }
+      const image = c.BallotImage?.[0];
+      const imageName = image?.Location ?? image?.Image?.FileName;
+      const cvrNumber = c.UniqueId ?? c.BallotAuditId ?? null;
+      sink.record({
+        tabulator: c.CreatingDeviceId ?? null,
+        batch: c.BatchId ?? null,
+        recordId: c.BatchSequenceId === undefined ? null : String(c.BatchSequenceId),
+        cvrNumber,
+        imageKey: (imageName !== undefined ? imageKeyFromFileName(imageName) : null) ?? (cvrNumber !== null ? cvrNumberImageKey(cvrNumber) : null),
+        ballotStyle: c.BallotStyleId ?? null,
+        precinct: c.BallotStyleUnitId ?? null,
+        countingGroup: null,
+        sessionType: current.Type,
+        votes,
+      });
+      records++;
+      return undefined;
+    },
+  });
+  if (!streamed.ok) return streamed;
+  const { others } = streamed.value;
+  if (others['Version'] !== '1.0.0') return err(parseError('import-bad-nist-cvr', file, 'key "Version"', '"1.0.0" (NIST SP 1500-103 CVR v1.0)', JSON.stringify(others['Version'] ?? null)));
+  if (others['@type'] !== 'CVR.CastVoteRecordReport') return err(parseError('import-bad-nist-cvr', file, 'key "@type"', '"CVR.CastVoteRecordReport"', JSON.stringify(others['@type'] ?? null)));
+  const election = electionSchema.safeParse(others['Election'] ?? []);
+  if (!election.success) return err(zodIssueError('import-bad-nist-cvr', file, 'Election', election.error, others['Election']));
+  const contests: NormalizedContest[] = [];
+  const options: NormalizedOption[] = [];
+  for (const e of election.data) {
+    const candidates = new Map((e.Candidate ?? []).map((c) => [c['@id'], c]));
+    for (const contest of e.Contest) {
+      contests.push({ key: contest['@id'], name: contest.Name ?? contest['@id'], voteFor: contest.VotesAllowed ?? null, numRanks: null });
+      for (const s of contest.ContestSelection) {
+        const cand = s.CandidateIds?.[0] !== undefined ? candidates.get(s.CandidateIds[0]) : undefined;
+        options.push({
+          contestKey: contest['@id'],
+          key: s['@id'],
+          name: cand?.Name ?? s.Selection ?? (s.IsWriteIn === true ? 'Write-in' : s['@id']),
+          party: cand?.PartyId ?? s.PartyIds?.join(',') ?? null,
+          type: s.IsWriteIn === true ? 'Writein' : null,
+        });
+      }
+    }
+  }
+  return ok({ records, contests, options, warnings: streamed.value.warnings });
+}

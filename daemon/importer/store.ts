@@ -1,0 +1,216 @@
+import type { Db } from '../db/database.ts';
+import type { OperatorError } from '../result.ts';
+import type { CvrSink, NormalizedContest, NormalizedCvr, NormalizedLookup, NormalizedOption } from './model.ts';
+
+export type SourceFormat =
+  | 'dominion-cvr'
+  | 'dominion-manifest'
+  | 'ess-cvr'
+  | 'nist-cvr'
+  | 'eif'
+  | 'results'
+  | 'ignored';
+
+export interface SourceIdentity {
+  readonly fileVersionId: number | null;
+  readonly name: string;
+  readonly scope: string;
+  readonly sha256: string;
+  readonly format: SourceFormat;
+}
+
+export interface EifRowInput {
+  readonly rowNumber: number;
+  readonly officialContest: string;
+  readonly voteFor: number | null;
+  readonly officialOption: string | null;
+  readonly party: string | null;
+  readonly cvrContest: string | null;
+  readonly cvrOption: string | null;
+  readonly ballotContest: string | null;
+  readonly ballotOption: string | null;
+  readonly extra: Readonly<Record<string, string>>;
+}
+
+export interface ResultsRowInput {
+  readonly rowNumber: number;
+  readonly contest: string;
+  readonly option: string | null;
+  readonly votes: number | null;
+  readonly ballotsCast: number | null;
+  readonly suppressed: number | null;
+}
+
+const flushEvery = 2000;
+
+/**
+ * Writes one source's rows. Rows stream in through small transactions (a 2 GB file must not hold
+ * one giant transaction open in the daemon's shared connection); the switch from the previous
+ * version of the same file to this one happens in a single transaction at the end.
+ */
+export class SourceWriter implements CvrSink {
+  readonly sourceId: number;
+  private pending: NormalizedCvr[] = [];
+  private count = 0;
+  private readonly insertRecord;
+  private readonly insertVote;
+
+  constructor(
+    private readonly db: Db,
+    private readonly identity: SourceIdentity,
+  ) {
+    const info = db
+      .prepare(`INSERT INTO import_sources (file_version_id, name, scope, sha256, format, state, started_at) VALUES (?, ?, ?, ?, ?, 'loading', ?)`)
+      .run(identity.fileVersionId, identity.name, identity.scope, identity.sha256, identity.format, new Date().toISOString());
+    this.sourceId = Number(info.lastInsertRowid);
+    this.insertRecord = db.prepare(
+      `INSERT INTO cvr_records (source_id, scope, tabulator, batch, record_id, cvr_number, image_key, ballot_style, precinct, counting_group, session_type)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertVote = db.prepare(
+      `INSERT INTO cvr_votes (cvr_id, contest_key, option_key, rank, is_vote, is_ambiguous, mark_density) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  record(cvr: NormalizedCvr): void {
+    this.pending.push(cvr);
+    this.count++;
+    if (this.pending.length >= flushEvery) this.flush();
+  }
+
+  get records(): number {
+    return this.count;
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const { sourceId } = this;
+    const scope = this.identity.scope;
+    this.db.transaction(() => {
+      for (const c of batch) {
+        const id = this.insertRecord.run(
+          sourceId,
+          scope,
+          c.tabulator,
+          c.batch,
+          c.recordId,
+          c.cvrNumber,
+          c.imageKey,
+          c.ballotStyle,
+          c.precinct,
+          c.countingGroup,
+          c.sessionType,
+        ).lastInsertRowid;
+        for (const v of c.votes) {
+          this.insertVote.run(id, v.contestKey, v.optionKey, v.rank, v.isVote ? 1 : 0, v.isAmbiguous ? 1 : 0, v.markDensity);
+        }
+      }
+    })();
+  }
+
+  contests(contests: readonly NormalizedContest[], options: readonly NormalizedOption[]): void {
+    const c = this.db.prepare(
+      `INSERT OR REPLACE INTO import_contests (source_id, scope, contest_key, name, vote_for, num_ranks) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const o = this.db.prepare(
+      `INSERT OR REPLACE INTO import_options (source_id, scope, contest_key, option_key, name, party, option_type) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const x of contests) c.run(this.sourceId, this.identity.scope, x.key, x.name, x.voteFor, x.numRanks);
+      for (const x of options) o.run(this.sourceId, this.identity.scope, x.contestKey, x.key, x.name, x.party, x.type);
+    })();
+  }
+
+  lookups(lookups: readonly NormalizedLookup[]): void {
+    const l = this.db.prepare(`INSERT OR REPLACE INTO import_lookups (source_id, scope, kind, lookup_key, name) VALUES (?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const x of lookups) l.run(this.sourceId, this.identity.scope, x.kind, x.key, x.name);
+    })();
+  }
+
+  eifRows(rows: readonly EifRowInput[]): void {
+    const s = this.db.prepare(
+      `INSERT INTO eif_rows (source_id, row_number, official_contest, vote_for, official_option, party, cvr_contest, cvr_option, ballot_contest, ballot_option, extra_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        s.run(
+          this.sourceId,
+          r.rowNumber,
+          r.officialContest,
+          r.voteFor,
+          r.officialOption,
+          r.party,
+          r.cvrContest,
+          r.cvrOption,
+          r.ballotContest,
+          r.ballotOption,
+          Object.keys(r.extra).length > 0 ? JSON.stringify(r.extra) : null,
+        );
+      }
+    })();
+  }
+
+  resultsRows(rows: readonly ResultsRowInput[]): void {
+    const s = this.db.prepare(
+      `INSERT INTO results_rows (source_id, row_number, contest, option, votes, ballots_cast, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) s.run(this.sourceId, r.rowNumber, r.contest, r.option, r.votes, r.ballotsCast, r.suppressed);
+    })();
+  }
+
+  /** Makes this source the active version of its file; earlier versions are superseded. */
+  commit(records: number, warnings: readonly string[]): void {
+    this.flush();
+    this.db.transaction(() => {
+      const previous = this.db
+        .prepare<[string, number], { id: number }>(`SELECT id FROM import_sources WHERE name = ? AND state = 'active' AND id <> ?`)
+        .all(this.identity.name, this.sourceId);
+      for (const p of previous) {
+        deleteSourceRows(this.db, p.id);
+        this.db.prepare(`UPDATE import_sources SET state = 'superseded' WHERE id = ?`).run(p.id);
+      }
+      this.db
+        .prepare(`UPDATE import_sources SET state = 'active', records = ?, warnings_json = ?, finished_at = ? WHERE id = ?`)
+        .run(records, warnings.length > 0 ? JSON.stringify(warnings.slice(0, 200)) : null, new Date().toISOString(), this.sourceId);
+    })();
+  }
+
+  /** Removes whatever this source wrote; earlier versions of the file stay active. */
+  fail(error: OperatorError): void {
+    this.pending = [];
+    this.db.transaction(() => {
+      deleteSourceRows(this.db, this.sourceId);
+      this.db
+        .prepare(`UPDATE import_sources SET state = 'failed', error_json = ?, finished_at = ? WHERE id = ?`)
+        .run(JSON.stringify(error), new Date().toISOString(), this.sourceId);
+    })();
+  }
+}
+
+export function deleteSourceRows(db: Db, sourceId: number): void {
+  db.prepare(`DELETE FROM cvr_votes WHERE cvr_id IN (SELECT id FROM cvr_records WHERE source_id = ?)`).run(sourceId);
+  for (const table of ['cvr_records', 'import_contests', 'import_options', 'import_lookups', 'eif_rows', 'results_rows']) {
+    db.prepare(`DELETE FROM ${table} WHERE source_id = ?`).run(sourceId);
+  }
+}
+
+/** After a crash mid-import: drop the partial rows and mark those sources failed so they are retried. */
+export function recoverInterruptedImports(db: Db): number {
+  const loading = db.prepare<[], { id: number }>(`SELECT id FROM import_sources WHERE state = 'loading'`).all();
+  for (const l of loading) {
+    db.transaction(() => {
+      deleteSourceRows(db, l.id);
+      db.prepare(`UPDATE import_sources SET state = 'failed', error_json = ?, finished_at = ? WHERE id = ?`).run(
+        JSON.stringify({ code: 'import-interrupted', message: 'The import was interrupted (power loss or restart).', action: 'It is retried automatically.' }),
+        new Date().toISOString(),
+        l.id,
+      );
+    })();
+  }
+  return loading.length;
+}

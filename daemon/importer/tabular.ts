@@ -1,0 +1,156 @@
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { parse as csvParse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { decodeChunks, detectEncoding, EncodingError, looksBinary } from './encoding.ts';
+import { internalParseError, parseError } from './errors.ts';
+import { checkZipBuffer } from './zipGuard.ts';
+
+/**
+ * One row-callback interface over CSV (streamed, any common encoding) and XLSX (zip-checked,
+ * then loaded with exceljs). Row numbers are 1-based as a spreadsheet program shows them.
+ */
+export type RowHandler = (cells: readonly string[], rowNumber: number) => OperatorError | undefined;
+
+export interface TableSummary {
+  readonly rows: number;
+  readonly encoding: string;
+  readonly warnings: readonly string[];
+  readonly sheet?: string;
+}
+
+export type TableKind = 'csv' | 'xlsx';
+
+export function tableKindOf(fileName: string): TableKind | undefined {
+  const lower = fileName.toLowerCase();
+  if (lower.endsWith('.csv') || lower.endsWith('.txt')) return 'csv';
+  if (lower.endsWith('.xlsx') || lower.endsWith('.xlsm')) return 'xlsx';
+  return undefined;
+}
+
+export async function readHead(path: string, bytes = 65536): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readCsvRows(path: string, file: string, onRow: RowHandler): Promise<Result<TableSummary>> {
+  try {
+    const head = await readHead(path);
+    if (head.length === 0) return err(parseError('import-bad-csv', file, undefined, 'a CSV file with a header row', 'an empty file'));
+    const detected = detectEncoding(head);
+    if (looksBinary(head, detected.encoding)) return err(parseError('import-bad-csv', file, 'byte 0', 'a text CSV file', 'binary data (an .xls or .zip renamed to .csv?)'));
+    const warnings: string[] = [];
+    if (detected.encoding !== 'utf-8') warnings.push(`${file}: read as ${detected.encoding}${detected.inferred ? ' (detected from the bytes)' : ''}.`);
+    const bytes = createReadStream(path, { highWaterMark: 1 << 20 });
+    const parser = csvParse({
+      relax_column_count: true,
+      max_record_size: 16 * 1024 * 1024,
+      info: true,
+      skip_empty_lines: false,
+    });
+    const text = Readable.from(decodeChunks(bytes, detected));
+    text.on('error', (e) => parser.destroy(e));
+    text.pipe(parser);
+    let rows = 0;
+    try {
+      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        rows++;
+        const stop = onRow(item.record, item.info.lines);
+        if (stop !== undefined) {
+          text.destroy();
+          bytes.destroy();
+          return err(stop);
+        }
+      }
+    } catch (e) {
+      bytes.destroy();
+      if (e instanceof EncodingError) return err(parseError('import-bad-encoding', file, undefined, e.expected));
+      const lines = (e as { lines?: number }).lines;
+      const message = e instanceof Error ? e.message : String(e);
+      return err(parseError('import-bad-csv', file, lines === undefined ? undefined : `row ${lines}`, 'valid CSV (quoted fields closed, commas between fields)', message.replace(/^.*?: /, '')));
+    }
+    return ok({ rows, encoding: detected.encoding, warnings });
+  } catch (e) {
+    return err(internalParseError(file, e));
+  }
+}
+
+function cellText(cell: ExcelJS.Cell): string {
+  const v = cell.value;
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return v.toISOString();
+  try {
+    return cell.text ?? '';
+  } catch {
+    return '';
+  }
+}
+
+const maxXlsxBytes = 256 * 1024 * 1024;
+
+/** Loads an xlsx after the zip-bomb check and walks the first worksheet that has rows. */
+export async function readXlsxRows(path: string, file: string, onRow: RowHandler, sheetName?: string): Promise<Result<TableSummary>> {
+  try {
+    const info = await stat(path);
+    if (info.size > maxXlsxBytes) return err(parseError('import-too-large', file, undefined, `an .xlsx under ${maxXlsxBytes / 1048576} MB`, `${info.size} bytes`));
+    const buffer = await readFile(path);
+    return await readXlsxBuffer(buffer, file, onRow, sheetName);
+  } catch (e) {
+    return err(internalParseError(file, e));
+  }
+}
+
+export async function readXlsxBuffer(buffer: Buffer, file: string, onRow: RowHandler, sheetName?: string): Promise<Result<TableSummary>> {
+  const checked = await checkZipBuffer(buffer, file);
+  if (!checked.ok) return checked;
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
+  } catch (e) {
+    return err(parseError('import-bad-xlsx', file, undefined, 'a valid Excel workbook', e instanceof Error ? e.message : String(e)));
+  }
+  try {
+    const sheet =
+      (sheetName !== undefined ? workbook.worksheets.find((w) => w.name.toLowerCase() === sheetName.toLowerCase()) : undefined) ??
+      workbook.worksheets.find((w) => w.actualRowCount > 0);
+    if (sheet === undefined) return err(parseError('import-bad-xlsx', file, undefined, 'a worksheet with rows', 'an empty workbook'));
+    let rows = 0;
+    let stop: OperatorError | undefined;
+    const last = sheet.rowCount;
+    for (let r = 1; r <= last && stop === undefined; r++) {
+      const row = sheet.getRow(r);
+      const cells: string[] = [];
+      const width = row.cellCount;
+      for (let c = 1; c <= width; c++) cells.push(cellText(row.getCell(c)));
+      rows++;
+      stop = onRow(cells, r);
+    }
+    if (stop !== undefined) return err(stop);
+    return ok({ rows, encoding: 'xlsx', warnings: [], sheet: sheet.name });
+  } catch (e) {
+    return err(internalParseError(file, e));
+  }
+}
+
+export async function readTableRows(path: string, file: string, kind: TableKind, onRow: RowHandler): Promise<Result<TableSummary>> {
+  return kind === 'csv' ? readCsvRows(path, file, onRow) : readXlsxRows(path, file, onRow);
+}
+
+/** Header matching that ignores case, spaces vs underscores and surrounding whitespace. */
+export function normalizeHeader(h: string): string {
+  return h.trim().toLowerCase().replace(/[\s_]+/g, ' ');
+}
+
+export function isBlankRow(cells: readonly string[]): boolean {
+  return cells.every((c) => c.trim() === '');
+}
