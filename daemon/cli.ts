@@ -1,8 +1,9 @@
 import type { CliCommand } from './cli/command.ts';
 import { coreCommands } from './cli/coreCommands.ts';
+import { webCommands } from './web/commands.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...coreCommands];
+const commands: readonly CliCommand[] = [...coreCommands, ...webCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,5 +1,6 @@
 import { captureMigrations } from '../capture/schema.ts';
 import { coreMigrations } from './coreSchema.ts';
+import { webMigrations } from '../web/schema.ts';
 import { importMigrations } from '../importer/schema.ts';
 
 /** One ordered list of steps per area. Never edit a shipped step; append a new one. */
@@ -9,4 +10,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, importMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, importMigrations, webMigrations];

@@ -1,0 +1,120 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import { err, ok, operatorError, type Result } from '../result.ts';
+import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+
+export const roles = ['operator', 'observer'] as const;
+/** operator: may act (snapshot, acknowledge, eject); observer: read-only (auditors, watchers). */
+export type Role = (typeof roles)[number];
+
+export interface User {
+  readonly id: number;
+  readonly name: string;
+  readonly role: Role;
+}
+
+export interface Session {
+  readonly user: User;
+  readonly csrfToken: string;
+  readonly expiresAt: string;
+}
+
+interface UserRow {
+  id: number;
+  name: string;
+  role: Role;
+  password_hash: string;
+}
+
+const userNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Session lifetime: one long election-night shift; after that, log in again. */
+export const sessionLifetimeMs = 14 * 60 * 60 * 1000;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Local accounts (users table) and login sessions (sessions table). */
+export class Accounts {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async addUser(name: string, role: Role, password: string): Promise<Result<User>> {
+    if (!userNamePattern.test(name)) {
+      return err(operatorError('user-name-invalid', `"${name}" is not a valid user name.`, 'Use letters, digits, dot, dash or underscore (up to 64), starting with a letter or digit.'));
+    }
+    const problem = passwordProblem(password);
+    if (problem !== undefined) return err(operatorError('password-weak', problem, 'Choose a longer password and run the command again.'));
+    if (this.findUser(name) !== undefined) {
+      return err(operatorError('user-exists', `A user named "${name}" already exists.`, `To set a new password run: ballotsafe user passwd ${name}`));
+    }
+    const hash = await hashPassword(password);
+    const at = this.now().toISOString();
+    const info = this.db
+      .prepare('INSERT INTO users (name, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?)')
+      .run(name, role, hash, at, at);
+    return ok({ id: Number(info.lastInsertRowid), name, role });
+  }
+
+  /** Sets a new password and ends the user's open sessions. */
+  async setPassword(name: string, password: string): Promise<Result<User>> {
+    const user = this.findUser(name);
+    if (user === undefined) return err(operatorError('user-unknown', `There is no user named "${name}".`, `Create it with: ballotsafe user add ${name} --role operator|observer`));
+    const problem = passwordProblem(password);
+    if (problem !== undefined) return err(operatorError('password-weak', problem, 'Choose a longer password and run the command again.'));
+    const hash = await hashPassword(password);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?').run(hash, this.now().toISOString(), user.id);
+      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(user.id);
+    })();
+    return ok(user);
+  }
+
+  findUser(name: string): User | undefined {
+    const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash FROM users WHERE name = ?').get(name);
+    return row === undefined ? undefined : { id: row.id, name: row.name, role: row.role };
+  }
+
+  listUsers(): User[] {
+    return this.db.prepare<[], User>('SELECT id, name, role FROM users ORDER BY name').all();
+  }
+
+  /** Checks name and password; the same work is done for unknown names (no timing oracle). */
+  async checkPassword(name: string, password: string): Promise<User | undefined> {
+    const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash FROM users WHERE name = ?').get(name);
+    const matches = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
+    return row !== undefined && matches ? { id: row.id, name: row.name, role: row.role } : undefined;
+  }
+
+  /** Starts a session; returns the cookie token (only its hash is stored). */
+  createSession(user: User): { token: string; session: Session } {
+    const token = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(32).toString('base64url');
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + sessionLifetimeMs).toISOString();
+    this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(now.toISOString());
+    this.db
+      .prepare('INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(sha256(token), user.id, csrfToken, now.toISOString(), expiresAt, now.toISOString());
+    return { token, session: { user, csrfToken, expiresAt } };
+  }
+
+  findSession(token: string): Session | undefined {
+    if (token.length === 0 || token.length > 200) return undefined;
+    const row = this.db
+      .prepare<[string], { id: number; name: string; role: Role; csrf_token: string; expires_at: string }>(
+        `SELECT u.id, u.name, u.role, s.csrf_token, s.expires_at
+           FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = ?`,
+      )
+      .get(sha256(token));
+    if (row === undefined || row.expires_at <= this.now().toISOString()) return undefined;
+    return { user: { id: row.id, name: row.name, role: row.role }, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  }
+
+  endSession(token: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE token_sha256 = ?').run(sha256(token));
+  }
+}

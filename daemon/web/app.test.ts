@@ -1,0 +1,439 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Hono } from 'hono';
+import { assertOk } from '../result.ts';
+import { createWebApp } from './app.tsx';
+import { LoginRateLimiter } from './loginRateLimit.ts';
+import { catalogFile, corpusImage, makeRig, type TestRig } from './testFakes.ts';
+import { join } from 'node:path';
+
+type App = Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test-local
+
+interface Login {
+  cookie: string;
+  csrf: string;
+}
+
+let rig: TestRig;
+let app: App;
+
+beforeEach(async () => {
+  rig = await makeRig({ stepMs: 5, steps: 6 });
+  app = createWebApp(rig.deps, { rateLimiter: new LoginRateLimiter(5, 15 * 60 * 1000), sseCheckMs: 50 });
+});
+
+afterEach(() => {
+  rig.cleanup();
+});
+
+function sessionFor(name: string): Login {
+  const user = rig.deps.accounts.findUser(name);
+  if (user === undefined) throw new Error(`no user ${name}`);
+  const { token, session } = rig.deps.accounts.createSession(user);
+  return { cookie: `bs_session=${token}`, csrf: session.csrfToken };
+}
+
+function get(path: string, login?: Login, headers: Record<string, string> = {}) {
+  return app.request(path, { headers: { ...(login === undefined ? {} : { cookie: login.cookie }), ...headers } });
+}
+
+function postJson(path: string, body: unknown, login?: Login, headers: Record<string, string> = {}) {
+  return app.request(path, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: {
+      'content-type': 'application/json',
+      ...(login === undefined ? {} : { cookie: login.cookie, 'x-csrf-token': login.csrf }),
+      ...headers,
+    },
+  });
+}
+
+async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Every GET route, with the text a page must show (API routes: a key of the JSON). */
+const readRoutes: readonly { path: string; expect: string }[] = [
+  { path: '/', expect: 'files captured today' },
+  { path: '/snapshot', expect: 'End-of-day snapshot' },
+  { path: '/drives', expect: 'Drive A' },
+  { path: '/snapshots', expect: 'Snapshot history' },
+  { path: '/alerts', expect: 'Alerts' },
+  { path: '/custody', expect: 'Deputy Lee' },
+  { path: '/preaudit', expect: 'Ballot counts match' },
+  { path: '/preaudit/disagreements/7', expect: 'Josiah Bartlett' },
+  { path: '/audit', expect: 'Audit log' },
+  { path: '/settings', expect: 'Test County General Election' },
+  { path: '/api/session', expect: 'csrfToken' },
+  { path: '/api/overview', expect: 'verdict' },
+  { path: '/api/snapshot', expect: 'job' },
+  { path: '/api/snapshots', expect: 'snapshots' },
+  { path: '/api/drives', expect: 'drives' },
+  { path: '/api/alerts', expect: 'open' },
+  { path: '/api/custody', expect: 'records' },
+  { path: '/api/audit', expect: 'entries' },
+  { path: '/api/settings', expect: 'config' },
+  { path: '/api/preaudit', expect: 'disagreements' },
+  { path: '/api/preaudit/disagreements/7', expect: 'disagreement' },
+];
+
+describe('login', () => {
+  async function loginToken(): Promise<{ cookie: string; csrf: string }> {
+    const res = await app.request('/api/login');
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('bs_login='));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const body = (await res.json()) as { csrfToken: string };
+    return { cookie: (cookie ?? '').split(';')[0] ?? '', csrf: body.csrfToken };
+  }
+
+  it('logs in with the login token and sets a strict, http-only session cookie', async () => {
+    const t = await loginToken();
+    const res = await postJson('/api/login', { name: 'olivia', password: 'operator-password' }, undefined, { cookie: t.cookie, 'x-csrf-token': t.csrf });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { user: { name: string; role: string }; csrfToken: string };
+    expect(body.user).toEqual({ name: 'olivia', role: 'operator' });
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('bs_session=')) ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toMatch(/Secure/);
+    const session = await get('/api/session', { cookie: cookie.split(';')[0] ?? '', csrf: '' });
+    expect(session.status).toBe(200);
+    expect(rig.audit.recent().map((e) => [e.actor, e.action])).toContainEqual(['olivia', 'web.login']);
+  });
+
+  it('marks the session cookie Secure when TLS is configured', async () => {
+    const tlsApp = createWebApp({ ...rig.deps, config: { ...rig.config, web: { ...rig.config.web, tls: { certFile: '/x', keyFile: '/y' } } } });
+    const res = await tlsApp.request('/api/login');
+    const t = { cookie: (res.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '', csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+    const login = await tlsApp.request('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'olivia', password: 'operator-password' }),
+      headers: { 'content-type': 'application/json', cookie: t.cookie, 'x-csrf-token': t.csrf },
+    });
+    expect(login.status).toBe(200);
+    expect(login.headers.getSetCookie().find((c) => c.startsWith('bs_session='))).toMatch(/Secure/);
+  });
+
+  it('refuses a login without the login token or from another site', async () => {
+    const noToken = await postJson('/api/login', { name: 'olivia', password: 'operator-password' });
+    expect(noToken.status).toBe(403);
+    const t = await loginToken();
+    const crossSite = await postJson('/api/login', { name: 'olivia', password: 'operator-password' }, undefined, { cookie: t.cookie, 'x-csrf-token': t.csrf, origin: 'http://evil.example' });
+    expect(crossSite.status).toBe(403);
+    expect(((await crossSite.json()) as { error: { action: string } }).error.action).toBeTruthy();
+  });
+
+  it('rate-limits wrong passwords, then says how long to wait', async () => {
+    const t = await loginToken();
+    const attempt = (password: string) => postJson('/api/login', { name: 'olivia', password }, undefined, { cookie: t.cookie, 'x-csrf-token': t.csrf });
+    for (let i = 0; i < 5; i++) expect((await attempt('wrong-password')).status).toBe(401);
+    const limited = await attempt('operator-password');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await limited.json()) as { error: { message: string; action: string } };
+    expect(body.error.action).toMatch(/Wait \d+ minute/);
+  });
+
+  it('shows the login page with a form error and lets a form login redirect', async () => {
+    const page = await get('/login');
+    const html = await page.text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const cookie = (page.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+    const form = (password: string) =>
+      app.request('/login', {
+        method: 'POST',
+        body: new URLSearchParams({ _csrf: csrf, name: 'oscar', password, next: '/alerts' }),
+        headers: { cookie, accept: 'text/html', origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    const bad = await form('nope-nope');
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toContain('What to do:');
+    const good = await form('observer-password');
+    expect(good.status).toBe(303);
+    expect(good.headers.get('location')).toBe('/alerts');
+  });
+
+  it('never redirects to another site after login', async () => {
+    const page = await get('/login?next=//evil.example/x');
+    expect(await page.text()).toContain('name="next" value="/"');
+  });
+});
+
+describe('read routes', () => {
+  it('refuse every read route without a session (pages redirect to login)', async () => {
+    for (const r of readRoutes) {
+      const res = await get(r.path, undefined, r.path.startsWith('/api/') ? {} : { accept: 'text/html' });
+      if (r.path.startsWith('/api/')) expect(res.status, r.path).toBe(401);
+      else {
+        expect(res.status, r.path).toBe(303);
+        expect(res.headers.get('location'), r.path).toMatch(/^\/login\?next=/);
+      }
+    }
+    expect((await get('/api/events')).status).toBe(401);
+    expect((await get(`/api/images/${rig.imageId}`)).status).toBe(401);
+    expect((await get('/snapshots/1/handoff')).status).toBe(401);
+  });
+
+  it('serve every read route to an observer, with security headers', async () => {
+    const observer = sessionFor('oscar');
+    for (const r of readRoutes) {
+      const res = await get(r.path, observer);
+      expect(res.status, r.path).toBe(200);
+      expect(await res.text(), r.path).toContain(r.expect);
+      expect(res.headers.get('content-security-policy'), r.path).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
+  it('serves the static assets by fixed name only', async () => {
+    expect((await get('/assets/style.css')).headers.get('content-type')).toMatch(/text\/css/);
+    expect((await get('/assets/app.js')).status).toBe(200);
+    expect((await get('/assets/..%2fpackage.json')).status).toBe(404);
+    expect((await get('/assets/deps.ts')).status).toBe(404);
+  });
+
+  it('says so when a provider is not installed', async () => {
+    const bare = createWebApp({ ...rig.deps, drives: undefined, custody: undefined, preaudit: undefined, importChecks: undefined, handoff: undefined });
+    const observer = sessionFor('oscar');
+    const headers = { cookie: observer.cookie };
+    expect((await bare.request('/api/drives', { headers })).status).toBe(503);
+    expect(await (await bare.request('/drives', { headers })).text()).toContain('not available on this appliance yet');
+    expect(await (await bare.request('/preaudit', { headers })).text()).toContain('not available on this appliance yet');
+    expect((await bare.request('/api/custody', { headers })).status).toBe(503);
+  });
+});
+
+describe('overview verdict', () => {
+  it('is green when all is well and red with what to do when an alert is open', async () => {
+    const observer = sessionFor('oscar');
+    const green = (await (await get('/api/overview', observer)).json()) as { verdict: { ok: boolean }; catalog: { filesTotal: number; filesToday: number } };
+    expect(green.verdict.ok).toBe(true);
+    expect(green.catalog.filesTotal).toBe(2);
+    expect(green.catalog.filesToday).toBe(2);
+    rig.alerts.raise({ severity: 'critical', code: 'file-changed', message: 'A captured file changed in the export.', action: 'Call the EMS vendor.' });
+    const red = (await (await get('/api/overview', observer)).json()) as { verdict: { ok: boolean; problems: { action: string }[] } };
+    expect(red.verdict.ok).toBe(false);
+    expect(red.verdict.problems[0]?.action).toMatch(/Alerts/);
+    const html = await (await get('/', observer)).text();
+    expect(html).toContain('verdict bad');
+  });
+});
+
+describe('state-changing routes', () => {
+  const operatorRoutes = () => [
+    { path: '/api/snapshot', body: { reason: 'end-of-day' } },
+    { path: '/api/drives/A/eject', body: {} },
+    { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
+  ];
+  const anyRoleRoutes = ['/logout', '/api/logout'];
+
+  it('refuse a request with no session', async () => {
+    for (const r of [...operatorRoutes(), ...anyRoleRoutes.map((path) => ({ path, body: {} }))]) {
+      const res = await postJson(r.path, r.body);
+      expect(res.status, r.path).toBe(401);
+    }
+    expect(rig.deps.snapshot.current().state).toBe('idle');
+  });
+
+  it('refuse an observer (wrong role) even with a valid token', async () => {
+    const observer = sessionFor('oscar');
+    for (const r of operatorRoutes()) {
+      const res = await postJson(r.path, r.body, observer);
+      expect(res.status, r.path).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('role-observer');
+    }
+    expect(rig.deps.snapshot.current().state).toBe('idle');
+    expect(rig.alerts.open()).toHaveLength(1);
+    expect(rig.drives.ejected).toEqual([]);
+  });
+
+  it('refuse an operator with no CSRF token, a wrong one, or from another origin', async () => {
+    const operator = sessionFor('olivia');
+    for (const r of [...operatorRoutes(), ...anyRoleRoutes.map((path) => ({ path, body: {} }))]) {
+      const noToken = await postJson(r.path, r.body, undefined, { cookie: operator.cookie });
+      expect(noToken.status, r.path).toBe(403);
+      expect(((await noToken.json()) as { error: { code: string } }).error.code).toBe('csrf-token-missing');
+      const wrongToken = await postJson(r.path, r.body, { cookie: operator.cookie, csrf: `${operator.csrf.slice(1)}x` });
+      expect(wrongToken.status, r.path).toBe(403);
+      const otherToken = await postJson(r.path, r.body, { cookie: operator.cookie, csrf: sessionFor('oscar').csrf });
+      expect(otherToken.status, r.path).toBe(403);
+      const crossSite = await postJson(r.path, r.body, operator, { origin: 'http://evil.example' });
+      expect(crossSite.status, r.path).toBe(403);
+      const fetchSite = await postJson(r.path, r.body, operator, { 'sec-fetch-site': 'cross-site' });
+      expect(fetchSite.status, r.path).toBe(403);
+    }
+    expect(rig.deps.snapshot.current().state).toBe('idle');
+    expect(rig.alerts.open()).toHaveLength(1);
+    expect(rig.drives.ejected).toEqual([]);
+    expect((await get('/api/session', operator)).status).toBe(200); // logout was refused too
+  });
+
+  it('let an operator acknowledge an alert (who, when, audit-logged); a second ack says it is done', async () => {
+    const operator = sessionFor('olivia');
+    const id = rig.alerts.raise({ severity: 'critical', code: 'file-deleted', message: 'A captured file disappeared.' });
+    const res = await postJson(`/api/alerts/${id}/ack`, {}, operator);
+    expect(res.status).toBe(200);
+    const row = rig.alerts.all().find((a) => a.id === id);
+    expect(row?.acknowledged_by).toBe('olivia');
+    expect(row?.acknowledged_at).not.toBeNull();
+    expect(rig.audit.recent().find((e) => e.action === 'alert.acknowledged')?.actor).toBe('olivia');
+    const again = await postJson(`/api/alerts/${id}/ack`, {}, operator);
+    expect(again.status).toBe(409);
+    expect((await postJson('/api/alerts/99999/ack', {}, operator)).status).toBe(404);
+    expect((await postJson('/api/alerts/abc/ack', {}, operator)).status).toBe(404);
+    expect(await (await get('/alerts', operator)).text()).toContain('olivia');
+  });
+
+  it('accept a plain form post with the token field and redirect back to the page', async () => {
+    const operator = sessionFor('olivia');
+    const id = rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' });
+    const res = await app.request(`/api/alerts/${id}/ack`, {
+      method: 'POST',
+      body: new URLSearchParams({ _csrf: operator.csrf }),
+      headers: { cookie: operator.cookie, accept: 'text/html', origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/alerts');
+    expect(rig.alerts.open()).toHaveLength(0);
+  });
+
+  it('run the end-of-day snapshot to "safe to remove", with history and hand-off sheet', async () => {
+    const operator = sessionFor('olivia');
+    const res = await postJson('/api/snapshot', { reason: 'end-of-day' }, operator);
+    expect(res.status).toBe(202);
+    const busy = await postJson('/api/snapshot', {}, operator);
+    expect(busy.status).toBe(409);
+    expect((await postJson('/api/drives/B/eject', {}, operator)).status).toBe(409); // not while writing
+    await waitFor(() => rig.deps.snapshot.current().state === 'finished');
+    const state = (await (await get('/api/snapshot', operator)).json()) as { job: { safeToRemove: boolean; outcome: { sequence: number; files: number } } };
+    expect(state.job.safeToRemove).toBe(true);
+    expect(state.job.outcome.files).toBe(2);
+    expect(await (await get('/snapshot', operator)).text()).toContain('Both drives verified — safe to remove');
+    const history = (await (await get('/api/snapshots', operator)).json()) as { snapshots: { rootHash: string }[] };
+    expect(history.snapshots).toHaveLength(1);
+    const sheet = await get('/snapshots/1/handoff', operator);
+    const sheetHtml = await sheet.text();
+    expect(sheetHtml).toContain('Drive hand-off sheet');
+    expect(sheetHtml).toContain('<svg'); // QR code of the root hash
+    expect(sheetHtml).toContain((history.snapshots[0]?.rootHash ?? 'x').slice(0, 4));
+    expect((await get('/api/snapshots/1/handoff', operator)).status).toBe(200);
+    expect((await get('/api/snapshots/9/handoff', operator)).status).toBe(404);
+    const audit = rig.audit.recent().find((e) => e.action === 'snapshot.requested');
+    expect(audit?.actor).toBe('olivia');
+    expect(JSON.parse(audit?.details_json ?? '{}')).toMatchObject({ reason: 'end-of-day' });
+  });
+
+  it('show a failed drive as not safe to remove', async () => {
+    rig.engine.failDriveB = true;
+    const operator = sessionFor('olivia');
+    expect((await postJson('/api/snapshot', {}, operator)).status).toBe(202);
+    await waitFor(() => rig.deps.snapshot.current().state === 'finished');
+    expect(rig.deps.snapshot.current().safeToRemove).toBe(false);
+    const html = await (await get('/snapshot', operator)).text();
+    expect(html).not.toContain('safe to remove');
+    expect(html).toContain('Replace drive B');
+    const overview = (await (await get('/api/overview', operator)).json()) as { verdict: { ok: boolean } };
+    expect(overview.verdict.ok).toBe(false);
+  });
+
+  it('refuse a snapshot when a drive is missing, saying which and what to do', async () => {
+    const operator = sessionFor('olivia');
+    expect((await postJson('/api/drives/B/eject', {}, operator)).status).toBe(200);
+    expect(rig.audit.recent().find((e) => e.action === 'drive.eject')?.actor).toBe('olivia');
+    const res = await postJson('/api/snapshot', {}, operator);
+    expect(res.status).toBe(409);
+    const body = (await res.json()) as { error: { message: string; action: string } };
+    expect(body.error.message).toContain('Drive B');
+    expect(body.error.action).toContain('Connect drive B');
+    expect((await postJson('/api/drives/C/eject', {}, operator)).status).toBe(404);
+  });
+
+  it('log out and end the session', async () => {
+    const operator = sessionFor('olivia');
+    expect((await postJson('/api/logout', {}, operator)).status).toBe(200);
+    expect((await get('/api/session', operator)).status).toBe(401);
+  });
+});
+
+describe('image route', () => {
+  it('serves a ballot image by catalog id, byte for byte', async () => {
+    const observer = sessionFor('oscar');
+    const res = await get(`/api/images/${rig.imageId}`, observer);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(corpusImage))).toBe(true);
+  });
+
+  it('converts a TIFF ballot image for the browser', async () => {
+    const tiff = await sharp(readFileSync(corpusImage)).resize(170, 220).tiff().toBuffer();
+    const id = catalogFile(rig.db, join(rig.config.dataDir, 'vault'), 'central-scan', 'b/0001.tif', 'ballot-image', tiff);
+    const res = await get(`/api/images/${id}`, sessionFor('oscar'));
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 170, 220]);
+  });
+
+  it('refuses non-images, unknown ids and traversal attempts', async () => {
+    const observer = sessionFor('oscar');
+    const attempts = [
+      `/api/images/${rig.cvrId}`,
+      '/api/images/0',
+      '/api/images/99999',
+      '/api/images/-1',
+      '/api/images/1e3',
+      '/api/images/0x1',
+      `/api/images/${rig.imageId}.jpeg`,
+      `/api/images/${rig.imageId}/..%2f..%2f..%2fetc%2fpasswd`,
+      '/api/images/..%2f..%2f..%2fetc%2fpasswd',
+      '/api/images/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+      '/api/images/..\\..\\etc\\passwd',
+      '/api/images/../../../../etc/passwd',
+      '/api/images/%252e%252e%252fetc%252fpasswd',
+      '/api/images/1234567890123456789',
+      `/api/images/${rig.imageId}%00`,
+    ];
+    for (const path of attempts) {
+      const res = await get(path, observer);
+      expect(res.status, path).toBe(404);
+      const text = await res.text();
+      expect(text, path).not.toContain('root:');
+      expect(res.headers.get('content-type') ?? '', path).not.toMatch(/^image\//);
+    }
+  });
+});
+
+describe('live updates', () => {
+  it('streams a hello, then snapshot progress and a change notice', async () => {
+    const operator = sessionFor('olivia');
+    const controller = new AbortController();
+    const res = await app.request('/api/events', { headers: { cookie: operator.cookie }, signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      const until = Date.now() + 5000;
+      while (!text.includes(needle)) {
+        if (Date.now() > until) throw new Error(`no "${needle}" in ${text}`);
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value);
+      }
+    };
+    await readUntil('event: hello');
+    expect((await postJson('/api/snapshot', {}, operator)).status).toBe(202);
+    await readUntil('event: snapshot');
+    await readUntil('"safeToRemove":true');
+    rig.alerts.raise({ severity: 'warning', code: 'x', message: 'y' });
+    await readUntil('event: changed');
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+  });
+});

@@ -1,0 +1,519 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { LogEvent } from '../log/events.ts';
+import { logEvent } from '../log/logger.ts';
+import { operatorError, type OperatorError } from '../result.ts';
+import { sessionLifetimeMs, type Session } from './accounts.ts';
+import type { WebDeps } from './deps.ts';
+import { LoginRateLimiter } from './loginRateLimit.ts';
+import { AlertsPage } from './pages/alerts.tsx';
+import { AuditPage } from './pages/audit.tsx';
+import { CustodyPage } from './pages/custody.tsx';
+import { DrivesPage } from './pages/drives.tsx';
+import { HandoffPage } from './pages/handoff.tsx';
+import { HistoryPage } from './pages/history.tsx';
+import type { PageContext } from './pages/layout.tsx';
+import { ErrorPage, LoginPage } from './pages/login.tsx';
+import { OverviewPage } from './pages/overview.tsx';
+import { DisagreementPage, PreauditPage } from './pages/preaudit.tsx';
+import { SettingsPage } from './pages/settings.tsx';
+import { SnapshotPage } from './pages/snapshot.tsx';
+import { overviewModel, snapshotModel } from './views.ts';
+
+type Env = { Variables: { session: Session | null; sessionToken: string | null } };
+
+export const sessionCookie = 'bs_session';
+export const loginCookie = 'bs_login';
+
+export interface WebAppOptions {
+  /** Folder with style.css and app.js (default: the repo's web-ui/). */
+  readonly assetsDir?: string;
+  readonly rateLimiter?: LoginRateLimiter;
+  /** How often the event stream looks for changed state (ms). */
+  readonly sseCheckMs?: number;
+}
+
+const assetTypes: Record<string, string> = { 'style.css': 'text/css; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8' };
+
+const errors = {
+  notLoggedIn: operatorError('not-logged-in', 'You are not logged in, or your session has ended.', 'Log in again.'),
+  csrf: operatorError('csrf-token-missing', 'The page you used is out of date (its security token does not match).', 'Reload the page and try again.'),
+  origin: operatorError('origin-refused', 'This request came from another web site and was refused.', 'Use the ballotsafe pages on the appliance itself.'),
+  observer: operatorError('role-observer', 'You are logged in as an observer, who can look but not act.', 'Ask an operator to do this, or log in with an operator account.'),
+  notFound: operatorError('not-found', 'There is no such page or item.', 'Go back to the Overview and use the menu.'),
+};
+
+function notInstalled(what: string): OperatorError {
+  return operatorError('not-installed', `${what} is not available on this appliance yet.`, 'Nothing to do; this will work once it is installed.');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+function isUnsafe(method: string): boolean {
+  return !['GET', 'HEAD', 'OPTIONS'].includes(method);
+}
+
+function wantsHtml(c: Context): boolean {
+  return (c.req.header('accept') ?? '').includes('text/html');
+}
+
+function isForm(c: Context): boolean {
+  return /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '');
+}
+
+/** Form fields or JSON object from the body; anything else is an empty object. */
+async function readBody(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header('content-type') ?? '';
+  try {
+    if (/^application\/json/i.test(type)) {
+      const body: unknown = await c.req.json();
+      return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    }
+    if (isForm(c)) return (await c.req.parseBody()) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+  return {};
+}
+
+/** Only local paths are accepted as a place to go after login (no open redirects). */
+function localPath(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) && next.length < 500 ? next : '/';
+}
+
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'local'; // app.request() in tests has no socket
+  }
+}
+
+/** Refuses cross-site requests: Origin (or Sec-Fetch-Site) must name this host. */
+function originProblem(c: Context): boolean {
+  const origin = c.req.header('origin');
+  if (origin !== undefined) {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      return true;
+    }
+    return host !== (c.req.header('host') ?? new URL(c.req.url).host);
+  }
+  const site = c.req.header('sec-fetch-site');
+  return site !== undefined && site !== 'same-origin' && site !== 'none';
+}
+
+const loginSchema = z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024) });
+const snapshotSchema = z.object({ reason: z.enum(['end-of-day', 'operator']).default('end-of-day') });
+const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The appliance's web UI and JSON API. Pages and CLI use the same /api routes for every action.
+ * State-changing requests need a session, the session's CSRF token and a same-origin request;
+ * acting needs the operator role. Every action is audit-logged under the user's name.
+ */
+export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<Env> {
+  const app = new Hono<Env>();
+  const limiter = options.rateLimiter ?? new LoginRateLimiter();
+  const secure = deps.config.web.tls !== undefined;
+  const now = () => deps.now?.() ?? new Date();
+  const assetsDir = options.assetsDir ?? fileURLToPath(new URL('../../web-ui/', import.meta.url));
+  const assetCache = new Map<string, string>();
+  const sseCheckMs = options.sseCheckMs ?? 2000;
+
+  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503, error: OperatorError, back = '/') {
+    if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
+      return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+    }
+    if (wantsHtml(c)) return c.html(<ErrorPage status={status} message={error.message} action={error.action} back={back} />, status);
+    return c.json({ error }, status);
+  }
+
+  /** JSON for API clients; a redirect back to the page for plain form posts. */
+  function done(c: Context<Env>, body: Record<string, unknown>, page: string, status: 200 | 202 = 200) {
+    if (isForm(c) && wantsHtml(c)) return c.redirect(page, 303);
+    return c.json(body, status);
+  }
+
+  function sessionOf(c: Context<Env>): Session {
+    const s = c.get('session');
+    if (s === null) throw new Error('route reached without a session'); // guarded by requireSession
+    return s;
+  }
+
+  function pageContext(c: Context<Env>): PageContext {
+    const s = sessionOf(c);
+    return { user: s.user, csrfToken: s.csrfToken, electionTitle: deps.config.election.title, openAlerts: deps.alerts.open().length };
+  }
+
+  const requireSession: MiddlewareHandler<Env> = async (c, next) => {
+    if (c.get('session') === null) return fail(c, 401, errors.notLoggedIn);
+    await next();
+  };
+
+  const requireOperator: MiddlewareHandler<Env> = async (c, next) => {
+    const s = c.get('session');
+    if (s === null) return fail(c, 401, errors.notLoggedIn);
+    if (s.user.role !== 'operator') return fail(c, 403, errors.observer, c.req.header('referer') === undefined ? '/' : localPath(new URL(c.req.header('referer') ?? '/', 'http://x').pathname));
+    await next();
+  };
+
+  app.onError((e, c) => {
+    logEvent(deps.logger, LogEvent.WebRequestError, { err: e, path: c.req.path, method: c.req.method }, 'error');
+    return fail(c, 500, operatorError('internal-error', 'Something went wrong inside the appliance.', 'Try again. If it keeps happening, note the time and call technical support.'));
+  });
+
+  app.notFound((c) => fail(c, 404, errors.notFound));
+
+  // Session, origin and CSRF checks for everything; security headers on every answer.
+  app.use('*', async (c, next) => {
+    const token = getCookie(c, sessionCookie);
+    const session = token === undefined ? undefined : deps.accounts.findSession(token);
+    c.set('session', session ?? null);
+    c.set('sessionToken', session === undefined || token === undefined ? null : token);
+    if (isUnsafe(c.req.method)) {
+      if (originProblem(c)) return fail(c, 403, errors.origin);
+      const isLogin = c.req.path === '/login' || c.req.path === '/api/login';
+      if (!isLogin) {
+        if (session === undefined) return fail(c, 401, errors.notLoggedIn);
+        const body = isForm(c) ? await readBody(c) : {};
+        const sent = c.req.header('x-csrf-token') ?? (typeof body['_csrf'] === 'string' ? body['_csrf'] : '');
+        if (!safeEqual(sent, session.csrfToken)) return fail(c, 403, errors.csrf);
+      }
+    }
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Referrer-Policy', 'same-origin');
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+
+  // ---- static assets (fixed names only) ------------------------------------------------------
+  app.get('/assets/:name', async (c) => {
+    const name = c.req.param('name');
+    const type = assetTypes[name];
+    if (type === undefined) return fail(c, 404, errors.notFound);
+    let text = assetCache.get(name);
+    if (text === undefined) {
+      text = await readFile(join(assetsDir, name), 'utf8');
+      assetCache.set(name, text);
+    }
+    c.header('Cache-Control', 'no-cache');
+    return c.body(text, 200, { 'Content-Type': type });
+  });
+
+  // ---- login / logout --------------------------------------------------------------------------
+  function issueLoginToken(c: Context<Env>): string {
+    const existing = getCookie(c, loginCookie);
+    if (existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+    const token = randomBytes(32).toString('base64url');
+    setCookie(c, loginCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: 3600 });
+    return token;
+  }
+
+  app.get('/login', (c) => {
+    if (c.get('session') !== null) return c.redirect('/', 303);
+    const csrf = issueLoginToken(c);
+    return c.html(<LoginPage csrf={csrf} next={localPath(c.req.query('next'))} electionTitle={deps.config.election.title} />);
+  });
+
+  /** For API clients (the CLI): a login token to send back as X-CSRF-Token with POST /api/login. */
+  app.get('/api/login', (c) => c.json({ csrfToken: issueLoginToken(c) }));
+
+  async function login(c: Context<Env>, asPage: boolean) {
+    const body = await readBody(c);
+    const sent = c.req.header('x-csrf-token') ?? (typeof body['_csrf'] === 'string' ? body['_csrf'] : '');
+    const expected = getCookie(c, loginCookie) ?? '';
+    const next = localPath(body['next']);
+    const name = typeof body['name'] === 'string' ? body['name'].trim() : '';
+    const answer = (status: 400 | 401 | 403 | 429, error: OperatorError) => {
+      if (!asPage) return c.json({ error }, status);
+      const csrf = issueLoginToken(c);
+      return c.html(<LoginPage csrf={csrf} next={next} electionTitle={deps.config.election.title} error={error} name={name} />, status);
+    };
+    if (!safeEqual(sent, expected)) {
+      return answer(403, operatorError('login-form-expired', 'The login form has expired.', 'Log in again on this page.'));
+    }
+    const parsed = loginSchema.safeParse(body);
+    if (!parsed.success) return answer(400, operatorError('login-incomplete', 'Type both your name and your password.', 'Fill in both boxes and press Log in.'));
+    const keys = [`name:${parsed.data.name.toLowerCase()}`, `addr:${clientAddress(c)}`];
+    const waitMs = limiter.retryAfterMs(keys);
+    if (waitMs > 0) {
+      const minutes = Math.ceil(waitMs / 60_000);
+      logEvent(deps.logger, LogEvent.WebLoginRateLimited, { name: parsed.data.name, address: clientAddress(c), waitMs }, 'warn');
+      c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+      return answer(
+        429,
+        operatorError(
+          'login-rate-limited',
+          `Too many wrong passwords. Logging in is paused for ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          `Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again. If the password is lost, a supervisor can set a new one at the appliance with: ballotsafe user passwd <name>`,
+        ),
+      );
+    }
+    const user = await deps.accounts.checkPassword(parsed.data.name, parsed.data.password);
+    if (user === undefined) {
+      limiter.recordFailure(keys);
+      logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address: clientAddress(c) }, 'warn');
+      return answer(401, operatorError('login-wrong', 'That name and password do not match.', 'Check both (capital letters count) and try again. After 5 wrong tries logging in pauses for 15 minutes.'));
+    }
+    limiter.recordSuccess([`name:${parsed.data.name.toLowerCase()}`]);
+    const { token, session } = deps.accounts.createSession(user);
+    setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: Math.floor(sessionLifetimeMs / 1000) });
+    deleteCookie(c, loginCookie, { path: '/', secure });
+    deps.audit.record(user.name, 'web.login', { role: user.role, address: clientAddress(c) });
+    if (asPage) return c.redirect(next, 303);
+    return c.json({ user: { name: user.name, role: user.role }, csrfToken: session.csrfToken, expiresAt: session.expiresAt });
+  }
+
+  app.post('/login', (c) => login(c, true));
+  app.post('/api/login', (c) => login(c, false));
+
+  async function logout(c: Context<Env>) {
+    const s = sessionOf(c);
+    const token = c.get('sessionToken');
+    if (token !== null) deps.accounts.endSession(token);
+    deleteCookie(c, sessionCookie, { path: '/', secure });
+    deps.audit.record(s.user.name, 'web.logout');
+    return done(c, { loggedOut: true }, '/login');
+  }
+  app.post('/logout', requireSession, (c) => logout(c));
+  app.post('/api/logout', requireSession, (c) => logout(c));
+
+  app.get('/api/session', requireSession, (c) => {
+    const s = sessionOf(c);
+    return c.json({ user: { name: s.user.name, role: s.user.role }, csrfToken: s.csrfToken, expiresAt: s.expiresAt });
+  });
+
+  // ---- overview --------------------------------------------------------------------------------
+  app.get('/', requireSession, (c) => c.html(<OverviewPage page={pageContext(c)} model={overviewModel(deps)} now={now()} />));
+  app.get('/api/overview', requireSession, (c) => c.json(overviewModel(deps)));
+
+  // ---- snapshot --------------------------------------------------------------------------------
+  app.get('/snapshot', requireSession, async (c) =>
+    c.html(<SnapshotPage page={pageContext(c)} model={await snapshotModel(deps)} confirm={c.req.query('confirm') === '1'} now={now()} />),
+  );
+  app.get('/api/snapshot', requireSession, async (c) => c.json(await snapshotModel(deps)));
+
+  app.post('/api/snapshot', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    const parsed = snapshotSchema.safeParse(await readBody(c));
+    if (!parsed.success) return fail(c, 400, operatorError('snapshot-request-invalid', 'The snapshot request was not understood.', 'Reload the Snapshot page and press the button again.'), '/snapshot');
+    if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('snapshot-busy', 'A snapshot is already running.', 'Wait for it to finish; its progress is on the Snapshot page.'), '/snapshot');
+    if (deps.drives === undefined) return fail(c, 503, notInstalled('Drive management'), '/snapshot');
+    const targets = await deps.drives.targets();
+    if (!targets.ok) {
+      deps.audit.record(s.user.name, 'snapshot.refused', { reason: parsed.data.reason, code: targets.error.code });
+      return fail(c, 409, targets.error, '/snapshot');
+    }
+    const started = deps.snapshot.start({ reason: parsed.data.reason, actor: s.user.name, drives: targets.value });
+    if (!started.ok) return fail(c, 409, started.error, '/snapshot');
+    deps.audit.record(s.user.name, 'snapshot.requested', { reason: parsed.data.reason, drives: targets.value.map((d) => ({ role: d.role, serial: d.serial ?? null })) });
+    return done(c, { started: true, startedAt: started.value.startedAt }, '/snapshot', 202);
+  });
+
+  app.get('/snapshots', requireSession, (c) => c.html(<HistoryPage page={pageContext(c)} snapshots={deps.snapshotHistory.list(200)} now={now()} />));
+  app.get('/api/snapshots', requireSession, (c) => c.json({ snapshots: deps.snapshotHistory.list(200) }));
+
+  async function handoffSheet(c: Context<Env>) {
+    const seq = idSchema.safeParse(c.req.param('sequence'));
+    if (!seq.success) return { ok: false, error: errors.notFound, status: 404 } as const;
+    if (deps.handoff === undefined) return { ok: false, error: notInstalled('The hand-off sheet'), status: 503 } as const;
+    const sheet = await deps.handoff.sheet(seq.data);
+    if (!sheet.ok) return { ok: false, error: sheet.error, status: 404 } as const;
+    return { ok: true, sheet: sheet.value } as const;
+  }
+
+  app.get('/snapshots/:sequence{[0-9]{1,9}}/handoff', requireSession, async (c) => {
+    const r = await handoffSheet(c);
+    if (!r.ok) return fail(c, r.status, r.error, '/snapshots');
+    const qrSvg = await QRCode.toString(r.sheet.rootHash, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    return c.html(<HandoffPage sheet={r.sheet} qrSvg={qrSvg} now={now()} />);
+  });
+  app.get('/api/snapshots/:sequence{[0-9]{1,9}}/handoff', requireSession, async (c) => {
+    const r = await handoffSheet(c);
+    if (!r.ok) return fail(c, r.status, r.error);
+    return c.json({ sheet: r.sheet });
+  });
+
+  // ---- drives ----------------------------------------------------------------------------------
+  app.get('/drives', requireSession, async (c) =>
+    c.html(<DrivesPage page={pageContext(c)} drives={deps.drives === undefined ? null : await deps.drives.list()} busy={deps.snapshot.isBusy()} now={now()} />),
+  );
+  app.get('/api/drives', requireSession, async (c) => {
+    if (deps.drives === undefined) return fail(c, 503, notInstalled('Drive management'));
+    return c.json({ drives: await deps.drives.list() });
+  });
+  app.post('/api/drives/:role/eject', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    const role = c.req.param('role');
+    if (role !== 'A' && role !== 'B') return fail(c, 404, operatorError('drive-unknown', `There is no drive "${role}".`, 'Use drive A or drive B.'), '/drives');
+    if (deps.drives === undefined) return fail(c, 503, notInstalled('Drive management'), '/drives');
+    if (deps.snapshot.isBusy()) {
+      return fail(c, 409, operatorError('drive-busy', `Drive ${role} is being written by a snapshot.`, 'Wait until the Snapshot page says both drives are safe to remove.'), '/drives');
+    }
+    const result = await deps.drives.eject(role, s.user.name);
+    deps.audit.record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
+    if (!result.ok) return fail(c, 409, result.error, '/drives');
+    return done(c, { ejected: role, message: result.value.message }, '/drives');
+  });
+
+  // ---- alerts ----------------------------------------------------------------------------------
+  app.get('/alerts', requireSession, (c) => {
+    const all = deps.alerts.all(500);
+    return c.html(<AlertsPage page={pageContext(c)} open={deps.alerts.open()} acknowledged={all.filter((a) => a.acknowledged_at !== null)} now={now()} />);
+  });
+  app.get('/api/alerts', requireSession, (c) => c.json({ open: deps.alerts.open(), all: deps.alerts.all(500) }));
+  app.post('/api/alerts/:id/ack', requireOperator, (c) => {
+    const s = sessionOf(c);
+    const id = idSchema.safeParse(c.req.param('id'));
+    if (!id.success) return fail(c, 404, operatorError('alert-unknown', 'There is no such alert.', 'Reload the Alerts page.'), '/alerts');
+    const alert = deps.alerts.all(100_000).find((a) => a.id === id.data);
+    if (alert === undefined) return fail(c, 404, operatorError('alert-unknown', 'There is no such alert.', 'Reload the Alerts page.'), '/alerts');
+    if (!deps.alerts.acknowledge(id.data, s.user.name)) {
+      return fail(c, 409, operatorError('alert-already-acknowledged', `This alert was already acknowledged by ${alert.acknowledged_by ?? 'someone'}.`, 'Nothing more to do; reload the Alerts page.'), '/alerts');
+    }
+    deps.audit.record(s.user.name, 'alert.acknowledged', { alertId: id.data, code: alert.code, subject: alert.subject });
+    return done(c, { acknowledged: id.data, by: s.user.name }, '/alerts');
+  });
+
+  // ---- custody, audit, settings ------------------------------------------------------------------
+  app.get('/custody', requireSession, (c) => c.html(<CustodyPage page={pageContext(c)} records={deps.custody?.list(500) ?? null} now={now()} />));
+  app.get('/api/custody', requireSession, (c) => {
+    if (deps.custody === undefined) return fail(c, 503, notInstalled('The custody log'));
+    return c.json({ records: deps.custody.list(500) });
+  });
+  app.get('/audit', requireSession, (c) => c.html(<AuditPage page={pageContext(c)} entries={deps.audit.recent(500)} now={now()} />));
+  app.get('/api/audit', requireSession, (c) => c.json({ entries: deps.audit.recent(500) }));
+  app.get('/settings', requireSession, (c) => c.html(<SettingsPage page={pageContext(c)} config={deps.config} users={deps.accounts.listUsers()} />));
+  app.get('/api/settings', requireSession, (c) => c.json({ config: deps.config, users: deps.accounts.listUsers() }));
+
+  // ---- pre-audit -------------------------------------------------------------------------------
+  app.get('/preaudit', requireSession, (c) =>
+    c.html(
+      <PreauditPage
+        page={pageContext(c)}
+        checks={deps.importChecks?.list() ?? null}
+        status={deps.preaudit?.status() ?? null}
+        disagreements={deps.preaudit?.disagreements(500) ?? null}
+        now={now()}
+      />,
+    ),
+  );
+  app.get('/api/preaudit', requireSession, (c) =>
+    c.json({ checks: deps.importChecks?.list() ?? null, status: deps.preaudit?.status() ?? null, disagreements: deps.preaudit?.disagreements(500) ?? null }),
+  );
+  function disagreement(c: Context<Env>) {
+    const id = idSchema.safeParse(c.req.param('id'));
+    return id.success ? deps.preaudit?.disagreement(id.data) : undefined;
+  }
+  app.get('/preaudit/disagreements/:id{[0-9]{1,15}}', requireSession, (c) => {
+    const d = disagreement(c);
+    if (d === undefined) return fail(c, 404, operatorError('disagreement-unknown', 'There is no such disagreement.', 'Go back to the Pre-audit page.'), '/preaudit');
+    return c.html(<DisagreementPage page={pageContext(c)} d={d} />);
+  });
+  app.get('/api/preaudit/disagreements/:id{[0-9]{1,15}}', requireSession, (c) => {
+    const d = disagreement(c);
+    if (d === undefined) return fail(c, 404, operatorError('disagreement-unknown', 'There is no such disagreement.', 'Go back to the Pre-audit page.'));
+    return c.json({ disagreement: d });
+  });
+
+  // ---- ballot images: catalog objects by numeric id only -----------------------------------------
+  app.get('/api/images/:id{[0-9]{1,15}}', requireSession, async (c) => {
+    const id = idSchema.safeParse(c.req.param('id'));
+    const object = id.success ? deps.catalog.object(id.data) : undefined;
+    if (object === undefined || object.kind !== 'ballot-image') {
+      return fail(c, 404, operatorError('image-unknown', 'There is no ballot image with that number.', 'Open the ballot from the Pre-audit page.'));
+    }
+    if (!existsSync(object.vaultPath)) {
+      return fail(c, 404, operatorError('image-missing-from-vault', `The stored copy of ${object.rootLabel}:${object.relPath} is missing from the vault.`, 'Tell the supervisor now: the vault may be damaged. The drives still hold their copies.'));
+    }
+    const ext = extname(object.relPath).toLowerCase();
+    c.header('Cache-Control', 'private, max-age=3600'); // vault objects never change
+    if (ext === '.jpg' || ext === '.jpeg' || ext === '.png') {
+      return c.body(await readFile(object.vaultPath), 200, { 'Content-Type': ext === '.png' ? 'image/png' : 'image/jpeg' });
+    }
+    // TIFF and other scanner formats: browsers cannot show them, so convert (same pixel size).
+    const sharp = (await import('sharp')).default;
+    const jpeg = await sharp(object.vaultPath).jpeg({ quality: 85 }).toBuffer();
+    return c.body(new Uint8Array(jpeg), 200, { 'Content-Type': 'image/jpeg' });
+  });
+
+  // ---- live updates ----------------------------------------------------------------------------
+  async function stateStamp(): Promise<string> {
+    const summary = deps.catalog.summary(new Date(0));
+    const open = deps.alerts.open();
+    const roots = deps.roots.roots().map((r) => r.state);
+    const last = deps.snapshotHistory.list(1)[0]?.sequence ?? null;
+    const drives = deps.drives === undefined ? null : (await deps.drives.list()).map((d) => [d.present, d.freeBytes, d.lastVerifiedAt, d.ejectable]);
+    const preaudit = deps.preaudit?.status() ?? null;
+    return JSON.stringify([deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
+  }
+
+  app.get('/api/events', requireSession, (c) => {
+    const token = c.get('sessionToken') ?? '';
+    return streamSSE(c, async (stream) => {
+      let snapshotDirty = false;
+      let open = true;
+      const unsubscribe = deps.snapshot.onChange(() => {
+        snapshotDirty = true;
+      });
+      stream.onAbort(() => {
+        open = false;
+        unsubscribe();
+      });
+      let lastStamp = await stateStamp();
+      let lastCheck = Date.now();
+      let lastPing = Date.now();
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ snapshot: deps.snapshot.current() }) });
+      try {
+        while (open) {
+          if (snapshotDirty) {
+            snapshotDirty = false;
+            await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(deps.snapshot.current()) });
+          }
+          if (Date.now() - lastCheck >= sseCheckMs) {
+            lastCheck = Date.now();
+            if (deps.accounts.findSession(token) === undefined) {
+              await stream.writeSSE({ event: 'logout', data: '{}' });
+              break;
+            }
+            const stamp = await stateStamp();
+            if (stamp !== lastStamp) {
+              lastStamp = stamp;
+              await stream.writeSSE({ event: 'changed', data: '{}' });
+            }
+          }
+          if (Date.now() - lastPing >= 15_000) {
+            lastPing = Date.now();
+            await stream.write(': ping\n\n');
+          }
+          await stream.sleep(200);
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,244 @@
+import type { Config } from '../config.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Result } from '../result.ts';
+import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotReason } from '../snapshot/api.ts';
+import type { AlertLog } from '../state/alerts.ts';
+import type { AuditLog } from '../state/auditLog.ts';
+import type { Accounts } from './accounts.ts';
+import type { SnapshotJobs } from './snapshotJobs.ts';
+
+/**
+ * Everything the web layer reads or asks for, as narrow functions. The web layer never does the
+ * work itself: capture, snapshot, drives, import and pre-audit each provide one of these.
+ * Providers marked optional may be left out while that part is not installed; its page then says so.
+ */
+export interface WebDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Users and sessions (daemon/web/accounts.ts over the `users`/`sessions` tables). */
+  readonly accounts: Accounts;
+  /** Catalog counts and image objects (daemon/web/catalogReader.ts over `file_versions`). */
+  readonly catalog: CatalogProvider;
+  /** Whether each watched root is reachable (the watcher's view when capture provides it). */
+  readonly roots: RootStatusProvider;
+  readonly alerts: Pick<AlertLog, 'open' | 'all' | 'acknowledge'>;
+  readonly audit: Pick<AuditLog, 'record' | 'recent'>;
+  /**
+   * The snapshot engine (any daemon/snapshot/api.ts SnapshotService) wrapped once in SnapshotJobs;
+   * give the same SnapshotJobs to the schedule/poll-close triggers so their runs show in the UI too.
+   */
+  readonly snapshot: SnapshotJobs;
+  readonly snapshotHistory: SnapshotHistoryProvider;
+  readonly drives?: DrivesProvider;
+  readonly custody?: CustodyProvider;
+  readonly handoff?: HandoffSheetProvider;
+  readonly importChecks?: ImportChecksProvider;
+  readonly preaudit?: PreauditProvider;
+  /** Test clock; defaults to the system clock. */
+  readonly now?: () => Date;
+}
+
+// ---- capture / catalog -------------------------------------------------------------------
+
+export interface RootCounts {
+  readonly label: string;
+  readonly filesToday: number;
+  readonly filesTotal: number;
+  readonly bytesTotal: number;
+  /** ISO time of the newest captured_at in this root, null when nothing captured yet. */
+  readonly lastCaptureAt: string | null;
+}
+
+export interface CatalogSummary {
+  readonly filesToday: number;
+  readonly filesTotal: number;
+  readonly bytesTotal: number;
+  readonly lastCaptureAt: string | null;
+  /** "root:rel/path" of the newest capture. */
+  readonly lastCapturedFile: string | null;
+  readonly perRoot: readonly RootCounts[];
+}
+
+/** A catalog object the image route may serve: chosen by numeric id only, path from the vault layout. */
+export interface CatalogObject {
+  readonly id: number;
+  readonly rootLabel: string;
+  readonly relPath: string;
+  readonly kind: string;
+  readonly size: number;
+  /** Absolute path of the vault object (vaultObjectPath), never built from the request. */
+  readonly vaultPath: string;
+}
+
+export interface CatalogProvider {
+  /** Counts; "today" means captured at or after `since` (local midnight). */
+  summary(since: Date): CatalogSummary;
+  /** Captured versions after `afterIso` (e.g. the last snapshot's start); what the next snapshot will write. */
+  capturedSince(afterIso: string | null): { files: number; bytes: number };
+  object(id: number): CatalogObject | undefined;
+}
+
+export interface RootStatus {
+  readonly label: string;
+  readonly path: string;
+  readonly state: 'ok' | 'missing' | 'unknown';
+  /** Operator text when missing, e.g. "The share is not mounted. Check the network cable to the EMS." */
+  readonly message?: string;
+}
+
+export interface RootStatusProvider {
+  roots(): readonly RootStatus[];
+}
+
+// ---- snapshots ----------------------------------------------------------------------------
+
+export interface SnapshotRecord extends SnapshotOutcome {
+  readonly reason?: SnapshotReason;
+  readonly actor?: string;
+}
+
+export interface SnapshotHistoryProvider {
+  /** Newest first. */
+  list(limit: number): readonly SnapshotRecord[];
+}
+
+// ---- drives -------------------------------------------------------------------------------
+
+export interface DriveStatus {
+  readonly role: DriveRole;
+  readonly present: boolean;
+  /** True when this drive is one of the appliance's enrolled pair. */
+  readonly enrolled: boolean;
+  readonly label?: string;
+  readonly serial?: string;
+  readonly mountPoint?: string;
+  readonly freeBytes: number | null;
+  readonly totalBytes: number | null;
+  readonly lastSnapshotSequence: number | null;
+  readonly lastSnapshotAt: string | null;
+  readonly lastVerifiedAt: string | null;
+  /** null: never verified. */
+  readonly lastVerifyOk: boolean | null;
+  /** Whether the eject button makes sense now (present, mounted, no snapshot running). */
+  readonly ejectable: boolean;
+  /** Operator text, e.g. "Not enrolled: run ballotsafe drive enroll". */
+  readonly message?: string;
+}
+
+export interface DrivesProvider {
+  list(): Promise<readonly DriveStatus[]>;
+  /** The two drives a snapshot should write to now; a failure says which drive is missing and what to do. */
+  targets(): Promise<Result<readonly DriveTarget[]>>;
+  /** Flushes and unmounts/powers off the drive. `actor` is the user name (for the drives' own records). */
+  eject(role: DriveRole, actor: string): Promise<Result<{ message: string }>>;
+}
+
+// ---- custody and hand-off ------------------------------------------------------------------
+
+export interface CustodyRecord {
+  readonly id: number;
+  readonly at: string;
+  /** e.g. "handed-off", "received", "returned", "sealed", "enrolled". */
+  readonly event: string;
+  readonly driveRole: DriveRole | null;
+  readonly driveSerial: string | null;
+  readonly snapshotSequence: number | null;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly sealNumber: string | null;
+  readonly recordedBy: string;
+  readonly note: string | null;
+}
+
+export interface CustodyProvider {
+  /** Newest first. */
+  list(limit: number): readonly CustodyRecord[];
+}
+
+export interface HandoffSheet {
+  readonly electionTitle: string;
+  readonly sequence: number;
+  readonly bagName: string;
+  readonly rootHash: string;
+  readonly previousRootHash: string | null;
+  readonly finishedAt: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly drives: readonly { readonly role: DriveRole; readonly serial: string | null; readonly label: string | null; readonly verifiedAt: string | null }[];
+  /** Commands an auditor runs to check the drive offline, e.g. "cd <bag> && sha256sum -c manifest-sha256.txt". */
+  readonly verifyInstructions: readonly string[];
+  /** Public key fingerprint / minisign key id the snapshot is signed with, when signed. */
+  readonly signingKey: string | null;
+}
+
+export interface HandoffSheetProvider {
+  sheet(sequence: number): Promise<Result<HandoffSheet>>;
+}
+
+// ---- import checks and pre-audit ----------------------------------------------------------
+
+export interface Phase1Check {
+  readonly id: string;
+  readonly name: string;
+  readonly state: 'pass' | 'warn' | 'fail' | 'running' | 'not-run';
+  readonly summary: string;
+  /** A few lines of detail (first problems found). */
+  readonly details: readonly string[];
+}
+
+export interface ImportChecksProvider {
+  list(): readonly Phase1Check[];
+}
+
+export interface PreauditStatus {
+  readonly state: 'not-started' | 'running' | 'done' | 'failed';
+  readonly imagesDone: number;
+  readonly imagesTotal: number;
+  readonly ballotsCompared: number;
+  readonly disagreements: number;
+  readonly updatedAt: string | null;
+  readonly message?: string;
+}
+
+export interface DisagreementSummary {
+  readonly id: number;
+  /** The ballot's id as the EMS names it (CVR id / image name). */
+  readonly ballotId: string;
+  readonly contest: string;
+  /** Options the CVR records as voted in this contest. */
+  readonly cvrChoices: readonly string[];
+  /** Options the pre-audit read as marked on the image. */
+  readonly imageChoices: readonly string[];
+  /** file_versions.id of the ballot image (served by /api/images/:id). */
+  readonly imageId: number;
+}
+
+export interface TargetOverlay {
+  readonly contest: string;
+  readonly option: string;
+  /** Box in image pixels (the image as stored in the vault). */
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  /** What the pre-audit read on the image. */
+  readonly marked: boolean;
+  /** Fill score 0..1 when known. */
+  readonly score: number | null;
+  /** What the CVR says for this option. */
+  readonly cvrMarked: boolean;
+}
+
+export interface DisagreementDetail extends DisagreementSummary {
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+  readonly targets: readonly TargetOverlay[];
+  readonly note: string | null;
+}
+
+export interface PreauditProvider {
+  status(): PreauditStatus;
+  /** Newest first. */
+  disagreements(limit: number): readonly DisagreementSummary[];
+  disagreement(id: number): DisagreementDetail | undefined;
+}

@@ -1,0 +1,60 @@
+import type { FC } from 'hono/jsx';
+import type { AlertRow } from '../../state/alerts.ts';
+import { formatTime } from '../format.ts';
+import { Csrf, Layout, type PageContext } from './layout.tsx';
+
+export const AlertsPage: FC<{ page: PageContext; open: readonly AlertRow[]; acknowledged: readonly AlertRow[]; now: Date }> = ({ page, open, acknowledged, now }) => (
+  <Layout page={page} active="alerts" title="Alerts">
+    {open.length === 0 ? <p class="notice good-note">No open alerts.</p> : null}
+    <ul class="alert-list">
+      {open.map((a) => (
+        <li class={`alert ${a.severity}`} data-alert={a.id}>
+          <div class="alert-body">
+            <p class="alert-head">
+              <span class={`pill ${a.severity === 'info' ? 'neutral' : 'bad'}`}>{a.severity}</span> {formatTime(a.raised_at, now)}
+              {a.subject === null ? null : <span class="path"> · {a.subject}</span>}
+            </p>
+            <p class="what">{a.message}</p>
+            {a.action === null ? null : <p class="next">What to do: {a.action}</p>}
+          </div>
+          {page.user.role === 'operator' ? (
+            <form method="post" action={`/api/alerts/${a.id}/ack`}>
+              <Csrf token={page.csrfToken} />
+              <button type="submit" class="button primary big">
+                Acknowledge
+              </button>
+            </form>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+    {acknowledged.length === 0 ? null : (
+      <section class="panel">
+        <h2>Acknowledged</h2>
+        <table class="table">
+          <thead>
+            <tr>
+              <th>Raised</th>
+              <th>Alert</th>
+              <th>Acknowledged by</th>
+              <th>When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {acknowledged.map((a) => (
+              <tr>
+                <td>{formatTime(a.raised_at, now)}</td>
+                <td>
+                  {a.message}
+                  {a.subject === null ? null : <div class="path">{a.subject}</div>}
+                </td>
+                <td>{a.acknowledged_by}</td>
+                <td>{formatTime(a.acknowledged_at, now)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    )}
+  </Layout>
+);

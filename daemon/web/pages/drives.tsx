@@ -1,0 +1,44 @@
+import type { FC } from 'hono/jsx';
+import type { DriveStatus } from '../deps.ts';
+import { formatBytes, formatTime } from '../format.ts';
+import { Csrf, Layout, NotInstalled, type PageContext } from './layout.tsx';
+
+export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] | null; busy: boolean; now: Date }> = ({ page, drives, busy, now }) => (
+  <Layout page={page} active="drives" title="Drives">
+    {drives === null ? (
+      <NotInstalled what="Drive management" />
+    ) : (
+      <section class="drives-pair">
+        {drives.map((d) => (
+          <div class={`drive-card ${d.present ? '' : 'absent'}`} data-drive={d.role}>
+            <p class="drive-name">Drive {d.role}</p>
+            <dl class="facts">
+              <dt>Present</dt>
+              <dd>{d.present ? 'Yes' : 'No'}</dd>
+              <dt>Drive</dt>
+              <dd>{[d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || '–'}</dd>
+              <dt>Enrolled</dt>
+              <dd>{d.enrolled ? 'Yes' : 'No'}</dd>
+              <dt>Free space</dt>
+              <dd>{d.freeBytes === null ? '–' : `${formatBytes(d.freeBytes)}${d.totalBytes === null ? '' : ` of ${formatBytes(d.totalBytes)}`}`}</dd>
+              <dt>Last snapshot</dt>
+              <dd>{d.lastSnapshotSequence === null ? 'none' : `#${d.lastSnapshotSequence}, ${formatTime(d.lastSnapshotAt, now)}`}</dd>
+              <dt>Last verification</dt>
+              <dd>{d.lastVerifiedAt === null ? 'never' : `${formatTime(d.lastVerifiedAt, now)} — ${d.lastVerifyOk === true ? 'OK' : 'FAILED'}`}</dd>
+            </dl>
+            {d.message === undefined ? null : <p class="next">{d.message}</p>}
+            {page.user.role === 'operator' && d.present ? (
+              <form method="post" action={`/api/drives/${d.role}/eject`}>
+                <Csrf token={page.csrfToken} />
+                <button type="submit" class="button secondary big" disabled={!d.ejectable || busy}>
+                  Eject drive {d.role}
+                </button>
+                {busy ? <p class="next">A snapshot is running: wait until it finishes before ejecting.</p> : null}
+              </form>
+            ) : null}
+          </div>
+        ))}
+      </section>
+    )}
+  </Layout>
+);

@@ -1,0 +1,90 @@
+import type { Child, FC } from 'hono/jsx';
+import type { User } from '../accounts.ts';
+
+export type NavKey = 'overview' | 'snapshot' | 'drives' | 'snapshots' | 'alerts' | 'custody' | 'preaudit' | 'audit' | 'settings';
+
+const nav: readonly { key: NavKey; href: string; label: string }[] = [
+  { key: 'overview', href: '/', label: 'Overview' },
+  { key: 'snapshot', href: '/snapshot', label: 'Snapshot' },
+  { key: 'drives', href: '/drives', label: 'Drives' },
+  { key: 'snapshots', href: '/snapshots', label: 'History' },
+  { key: 'alerts', href: '/alerts', label: 'Alerts' },
+  { key: 'custody', href: '/custody', label: 'Custody' },
+  { key: 'preaudit', href: '/preaudit', label: 'Pre-audit' },
+  { key: 'audit', href: '/audit', label: 'Audit log' },
+  { key: 'settings', href: '/settings', label: 'Settings' },
+];
+
+export interface PageContext {
+  readonly user: User;
+  readonly csrfToken: string;
+  readonly electionTitle: string;
+  readonly openAlerts: number;
+}
+
+/** A hidden CSRF field: every state-changing form carries the session's token. */
+export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
+
+export const Document: FC<{ title: string; bodyClass?: string; csrfToken?: string; children?: Child }> = ({ title, bodyClass, csrfToken, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      {csrfToken === undefined ? null : <meta name="csrf-token" content={csrfToken} />}
+      <title>{title} · ballotsafe</title>
+      <link rel="stylesheet" href="/assets/style.css" />
+      <script src="/assets/app.js" defer></script>
+    </head>
+    <body class={bodyClass}>{children}</body>
+  </html>
+);
+
+export const Layout: FC<{ page: PageContext; active: NavKey; title: string; live?: boolean; children?: Child }> = ({ page, active, title, live, children }) => (
+  <Document title={title} csrfToken={page.csrfToken} bodyClass={live === false ? undefined : 'live'}>
+    <header class="top">
+      <div class="brand">
+        <strong>ballotsafe</strong>
+        <span class="election">{page.electionTitle}</span>
+      </div>
+      <div class="who">
+        <span>
+          {page.user.name} <span class={`role role-${page.user.role}`}>{page.user.role}</span>
+        </span>
+        <form method="post" action="/logout">
+          <Csrf token={page.csrfToken} />
+          <button type="submit" class="button small secondary">Log out</button>
+        </form>
+      </div>
+    </header>
+    <nav class="tabs">
+      {nav.map((n) => (
+        <a href={n.href} class={n.key === active ? 'tab active' : 'tab'} aria-current={n.key === active ? 'page' : undefined}>
+          {n.label}
+          {n.key === 'alerts' && page.openAlerts > 0 ? <span class="badge">{page.openAlerts}</span> : null}
+        </a>
+      ))}
+    </nav>
+    <main id="main">
+      <h1>{title}</h1>
+      {children}
+    </main>
+    <div id="connection" class="connection" hidden>
+      Lost contact with the appliance. Retrying… If this stays, check that the appliance is on.
+    </div>
+  </Document>
+);
+
+/** An error box that says what happened and what to do next. */
+export const ErrorBox: FC<{ message: string; action?: string | undefined }> = ({ message, action }) => (
+  <div class="notice bad" role="alert">
+    <p class="what">{message}</p>
+    {action === undefined ? null : <p class="next">What to do: {action}</p>}
+  </div>
+);
+
+export const NotInstalled: FC<{ what: string }> = ({ what }) => (
+  <div class="notice neutral">
+    <p class="what">{what} is not available on this appliance yet.</p>
+    <p class="next">Nothing to do here; this page will fill in once {what.toLowerCase()} is installed.</p>
+  </div>
+);

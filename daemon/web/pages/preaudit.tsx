@@ -1,0 +1,148 @@
+import type { FC } from 'hono/jsx';
+import type { DisagreementDetail, DisagreementSummary, Phase1Check, PreauditStatus } from '../deps.ts';
+import { formatCount, formatTime } from '../format.ts';
+import { Layout, NotInstalled, type PageContext } from './layout.tsx';
+
+const checkPill: Record<Phase1Check['state'], string> = { pass: 'good', warn: 'warn', fail: 'bad', running: 'neutral', 'not-run': 'neutral' };
+const checkLabel: Record<Phase1Check['state'], string> = { pass: 'Pass', warn: 'Warning', fail: 'Fail', running: 'Running', 'not-run': 'Not run' };
+
+export const PreauditPage: FC<{
+  page: PageContext;
+  checks: readonly Phase1Check[] | null;
+  status: PreauditStatus | null;
+  disagreements: readonly DisagreementSummary[] | null;
+  now: Date;
+}> = ({ page, checks, status, disagreements, now }) => (
+  <Layout page={page} active="preaudit" title="Pre-audit">
+    <section class="panel">
+      <h2>Phase-1 checks (exports and CVRs)</h2>
+      {checks === null ? (
+        <NotInstalled what="Import checks" />
+      ) : checks.length === 0 ? (
+        <p>No checks have run yet. They run when the EMS exports CVRs.</p>
+      ) : (
+        <ul class="checks">
+          {checks.map((c) => (
+            <li>
+              <span class={`pill ${checkPill[c.state]}`}>{checkLabel[c.state]}</span> <strong>{c.name}</strong> — {c.summary}
+              {c.details.length === 0 ? null : (
+                <ul class="details">
+                  {c.details.map((d) => (
+                    <li>{d}</li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+    <section class="panel">
+      <h2>Ballot images compared with CVRs</h2>
+      {status === null ? (
+        <NotInstalled what="The pre-audit" />
+      ) : (
+        <>
+          <p data-testid="preaudit-status">
+            {status.state === 'not-started'
+              ? 'Not started: it begins when ballot images arrive.'
+              : `${status.state === 'running' ? 'Running' : status.state === 'done' ? 'Done' : 'Stopped'}: ${formatCount(status.imagesDone)} of ${formatCount(status.imagesTotal)} images read, ${formatCount(status.ballotsCompared)} ballots compared, ${formatCount(status.disagreements)} disagreements. Updated ${formatTime(status.updatedAt, now)}.`}
+          </p>
+          <progress max={Math.max(1, status.imagesTotal)} value={status.imagesDone}></progress>
+          {status.message === undefined ? null : <p class="next">{status.message}</p>}
+        </>
+      )}
+    </section>
+    {disagreements === null || disagreements.length === 0 ? null : (
+      <section class="panel">
+        <h2>Disagreements</h2>
+        <table class="table">
+          <thead>
+            <tr>
+              <th>Ballot</th>
+              <th>Contest</th>
+              <th>CVR says</th>
+              <th>Image shows</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {disagreements.map((d) => (
+              <tr>
+                <td>{d.ballotId}</td>
+                <td>{d.contest}</td>
+                <td>{d.cvrChoices.join(', ') || '(no vote)'}</td>
+                <td>{d.imageChoices.join(', ') || '(no mark)'}</td>
+                <td>
+                  <a class="button small" href={`/preaudit/disagreements/${d.id}`}>
+                    Show ballot
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    )}
+  </Layout>
+);
+
+/** The ballot image with each target box drawn over it: what was read, what the CVR says. */
+export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> = ({ page, d }) => (
+  <Layout page={page} active="preaudit" title={`Ballot ${d.ballotId}: ${d.contest}`} live={false}>
+    <p>
+      <a href="/preaudit">← Back to pre-audit</a>
+    </p>
+    <div class="ballot-layout">
+      <figure class="ballot">
+        <svg viewBox={`0 0 ${d.imageWidth} ${d.imageHeight}`} role="img" aria-label={`Ballot ${d.ballotId} with targets marked`} data-testid="ballot-overlay">
+          <image href={`/api/images/${d.imageId}`} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
+          {d.targets.map((t) => {
+            const disagree = t.marked !== t.cvrMarked;
+            return (
+              <g class={`target ${t.marked ? 'marked' : 'empty'} ${disagree ? 'disagree' : 'agree'}`} data-option={t.option}>
+                <rect x={t.x} y={t.y} width={t.width} height={t.height} />
+                <title>{`${t.contest}: ${t.option} — image ${t.marked ? 'marked' : 'not marked'}${t.score === null ? '' : ` (fill ${Math.round(t.score * 100)}%)`}, CVR ${t.cvrMarked ? 'vote' : 'no vote'}`}</title>
+              </g>
+            );
+          })}
+        </svg>
+      </figure>
+      <aside class="panel legend">
+        <h2>This contest</h2>
+        <p>
+          CVR says: <strong>{d.cvrChoices.join(', ') || '(no vote)'}</strong>
+        </p>
+        <p>
+          Image shows: <strong>{d.imageChoices.join(', ') || '(no mark)'}</strong>
+        </p>
+        {d.note === null ? null : <p>{d.note}</p>}
+        <h2>Key</h2>
+        <ul class="key">
+          <li>
+            <span class="swatch marked"></span> mark read on the image
+          </li>
+          <li>
+            <span class="swatch empty"></span> target, no mark
+          </li>
+          <li>
+            <span class="swatch disagree"></span> image and CVR disagree
+          </li>
+        </ul>
+        <table class="table small">
+          <tbody>
+            {d.targets
+              .filter((t) => t.contest === d.contest)
+              .map((t) => (
+                <tr class={t.marked !== t.cvrMarked ? 'row-bad' : ''}>
+                  <td>{t.option}</td>
+                  <td>image: {t.marked ? 'marked' : '–'}</td>
+                  <td>CVR: {t.cvrMarked ? 'vote' : '–'}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </aside>
+    </div>
+  </Layout>
+);

@@ -1,0 +1,158 @@
+import type { FC } from 'hono/jsx';
+import type { DriveProgress, SnapshotPhase } from '../../snapshot/api.ts';
+import type { DriveStatus } from '../deps.ts';
+import { formatBytes, formatCount, formatDuration, formatRate, formatTime, groupedHash } from '../format.ts';
+import type { SnapshotPageModel } from '../views.ts';
+import { Csrf, ErrorBox, Layout, NotInstalled, type PageContext } from './layout.tsx';
+
+export const phaseLabels: Record<SnapshotPhase, string> = {
+  preflight: 'Checking the drives',
+  writing: 'Writing files to both drives',
+  syncing: 'Flushing to the drives',
+  verifying: 'Reading back and verifying',
+  manifests: 'Writing manifests and signature',
+  done: 'Finished',
+};
+
+const driveStateLabels: Record<DriveProgress['state'], string> = { writing: 'Working', verified: 'Verified', failed: 'Failed' };
+
+function driveLine(d: DriveStatus | undefined): string {
+  if (d === undefined) return 'not set up';
+  if (!d.present) return 'not connected';
+  return [d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || 'connected';
+}
+
+export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; confirm: boolean; now: Date }> = ({ page, model, confirm, now }) => {
+  const { job, drives } = model;
+  const canAct = page.user.role === 'operator';
+  const driveA = drives?.find((d) => d.role === 'A');
+  const driveB = drives?.find((d) => d.role === 'B');
+  const p = job.progress;
+  const percent = p === null || p.bytesTotal === 0 ? (p !== null && p.filesTotal > 0 ? Math.floor((100 * p.filesDone) / p.filesTotal) : 0) : Math.floor((100 * p.bytesDone) / p.bytesTotal);
+  return (
+    <Layout page={page} active="snapshot" title="End-of-day snapshot">
+      <div id="snapshot-state" data-state={job.state}>
+        {drives === null ? <NotInstalled what="Drive management" /> : null}
+
+        {job.state === 'finished' && job.safeToRemove && job.outcome !== null ? (
+          <section class="verdict good" data-testid="safe-to-remove" role="status">
+            <div class="verdict-mark" aria-hidden="true">✓</div>
+            <div>
+              <p class="verdict-headline">Both drives verified — safe to remove</p>
+              <p>
+                Snapshot #{job.outcome.sequence}: {formatCount(job.outcome.files)} files, {formatBytes(job.outcome.bytes)}, finished {formatTime(job.outcome.finishedAt, now)}.
+              </p>
+              <p class="hash">Root hash: {groupedHash(job.outcome.rootHash)}</p>
+              <p class="actions">
+                <a class="button primary" href={`/snapshots/${job.outcome.sequence}/handoff`}>
+                  Print hand-off sheet
+                </a>
+                <a class="button secondary" href="/drives">
+                  Eject drives
+                </a>
+              </p>
+            </div>
+          </section>
+        ) : null}
+
+        {job.state === 'finished' && !job.safeToRemove && job.outcome !== null ? (
+          <ErrorBox
+            message={`Snapshot #${job.outcome.sequence} finished, but not every drive verified: ${job.outcome.perDrive
+              .filter((d) => d.state === 'failed')
+              .map((d) => `drive ${d.role}: ${d.error?.message ?? 'failed'}`)
+              .join('; ')}`}
+            action={job.outcome.perDrive.find((d) => d.state === 'failed')?.error?.action ?? 'Do not hand off the failed drive. Replace it and run the snapshot again.'}
+          />
+        ) : null}
+
+        {job.state === 'failed' && job.error !== null ? <ErrorBox message={`The snapshot failed: ${job.error.message}`} action={job.error.action ?? 'Press End-of-day snapshot to try again.'} /> : null}
+
+        {job.state === 'running' ? (
+          <section class="panel progress-panel" data-testid="progress">
+            <p class="phase" data-field="phase">
+              {p === null ? 'Starting…' : phaseLabels[p.phase]}
+            </p>
+            <progress id="snapshot-progress" max={100} value={percent} data-field="percent">
+              {percent}%
+            </progress>
+            <div class="progress-figures">
+              <div>
+                <span class="label">Files</span>
+                <span data-field="files">{p === null ? '–' : `${formatCount(p.filesDone)} of ${formatCount(p.filesTotal)}`}</span>
+              </div>
+              <div>
+                <span class="label">Data</span>
+                <span data-field="bytes">{p === null ? '–' : `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`}</span>
+              </div>
+              <div>
+                <span class="label">Speed</span>
+                <span data-field="rate">{p === null ? '–' : formatRate(p.bytesPerSecond)}</span>
+              </div>
+              <div>
+                <span class="label">Time left</span>
+                <span data-field="left">{p === null ? '–' : formatDuration(p.secondsLeft)}</span>
+              </div>
+            </div>
+            <p class="next">Leave both drives connected until this page says they are safe to remove.</p>
+          </section>
+        ) : null}
+
+        <section class="drives-pair">
+          {(['A', 'B'] as const).map((role) => {
+            const status = role === 'A' ? driveA : driveB;
+            const live = p?.perDrive.find((d) => d.role === role);
+            const final = job.state === 'finished' ? job.outcome?.perDrive.find((d) => d.role === role) : undefined;
+            const state = final !== undefined ? (final.state === 'complete' ? 'verified' : 'failed') : job.state === 'running' ? (live?.state ?? 'writing') : null;
+            return (
+              <div class={`drive-card ${state ?? ''}`} data-drive={role}>
+                <p class="drive-name">Drive {role}</p>
+                <p class="drive-info">{driveLine(status)}</p>
+                <p class="drive-state" data-field={`drive-${role}`}>
+                  {state === null ? (status?.present ? 'Ready' : 'Waiting for drive') : driveStateLabels[state]}
+                </p>
+                {live?.message !== undefined ? <p class="drive-info">{live.message}</p> : null}
+                {final?.error !== undefined ? <p class="drive-info">{final.error.message}</p> : null}
+              </div>
+            );
+          })}
+        </section>
+
+        {job.state !== 'running' ? (
+          confirm && canAct ? (
+            <section class="panel confirm" data-testid="confirm">
+              <h2>Start the End-of-day snapshot?</h2>
+              <p>
+                This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B, then reads both back to verify them. Leave both drives
+                connected until it says they are safe to remove.
+              </p>
+              <form method="post" action="/api/snapshot" class="actions">
+                <Csrf token={page.csrfToken} />
+                <input type="hidden" name="reason" value="end-of-day" />
+                <button type="submit" class="button primary big" data-testid="confirm-snapshot">
+                  Yes, start the snapshot
+                </button>
+                <a class="button secondary big" href="/snapshot">
+                  Cancel
+                </a>
+              </form>
+            </section>
+          ) : (
+            <section class="panel">
+              <p>
+                Not on the drives yet: <strong>{formatCount(model.pending.files)}</strong> files ({formatBytes(model.pending.bytes)}).
+                {model.lastSnapshot === null ? ' No snapshot written yet.' : ` Last snapshot #${model.lastSnapshot.sequence} ${formatTime(model.lastSnapshot.finishedAt, now)}.`}
+              </p>
+              {canAct ? (
+                <a class="button primary huge" href="/snapshot?confirm=1" data-testid="start-snapshot">
+                  End-of-day snapshot
+                </a>
+              ) : (
+                <p class="next">You are logged in as an observer: only an operator can start a snapshot.</p>
+              )}
+            </section>
+          )
+        ) : null}
+      </div>
+    </Layout>
+  );
+};

@@ -1,0 +1,53 @@
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+/**
+ * scrypt password hashes (node:crypto, no native add-on). Parameters are stored with each hash
+ * so they can be raised later without invalidating existing accounts.
+ * N=2^15, r=8, p=1 costs about 32 MiB and ~100 ms per check: fine for a kiosk login, slow for guessing.
+ */
+const defaults = { N: 1 << 15, r: 8, p: 1, keyLength: 64, saltLength: 16 } as const;
+
+function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
+function maxmemFor(N: number, r: number): number {
+  return 128 * N * r * 2;
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(defaults.saltLength);
+  const { N, r, p, keyLength } = defaults;
+  const key = await scryptAsync(password, salt, keyLength, { N, r, p, maxmem: maxmemFor(N, r) });
+  return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
+/** True when `password` matches `stored`; false for a wrong password or a malformed hash. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 1 << 20) return false;
+  const salt = Buffer.from(parts[4] ?? '', 'base64');
+  const expected = Buffer.from(parts[5] ?? '', 'base64');
+  if (salt.length === 0 || expected.length === 0) return false;
+  const key = await scryptAsync(password, salt, expected.length, { N, r, p, maxmem: maxmemFor(N, r) });
+  return timingSafeEqual(key, expected);
+}
+
+/** A hash of a random password, verified against when the user name is unknown so timing does not reveal which names exist. */
+let dummyHash: Promise<string> | undefined;
+export function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummyHash;
+}
+
+export const minPasswordLength = 8;
+
+export function passwordProblem(password: string): string | undefined {
+  if (password.length < minPasswordLength) return `The password must have at least ${minPasswordLength} characters.`;
+  if (password.length > 1024) return 'The password is too long (at most 1024 characters).';
+  return undefined;
+}

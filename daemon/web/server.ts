@@ -1,0 +1,67 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Hono } from 'hono';
+import type { Config } from '../config.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import { err, ok, operatorError, type Result } from '../result.ts';
+
+export interface RunningWebServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the web app on config.web.host:port: 127.0.0.1 by default (the kiosk's own screen);
+ * a LAN address only when configured, and then with TLS when certFile/keyFile are given.
+ */
+export function startWebServer(app: { fetch: Hono['fetch'] }, config: Config, logger: Logger): Promise<Result<RunningWebServer>> {
+  const { host, port, tls } = config.web;
+  let serverOptions: { cert: Buffer; key: Buffer } | undefined;
+  if (tls !== undefined) {
+    try {
+      serverOptions = { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+    } catch (e) {
+      return Promise.resolve(
+        err(operatorError('web-tls-unreadable', `Cannot read the web TLS certificate or key: ${(e as Error).message}`, 'Check web.tls.certFile and web.tls.keyFile in the config file.')),
+      );
+    }
+  }
+  return new Promise((resolve) => {
+    let server: ServerType;
+    const onListening = (info: { port: number }) => {
+      const scheme = tls === undefined ? 'http' : 'https';
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      const url = `${scheme}://${shownHost}:${info.port}`;
+      logEvent(logger, LogEvent.WebListening, { url });
+      resolve(
+        ok({
+          url,
+          close: () =>
+            new Promise<void>((done) => {
+              // SSE streams keep connections open; end them so close() returns.
+              const s = server as { closeAllConnections?: () => void; close: (cb: () => void) => void };
+              s.closeAllConnections?.();
+              s.close(() => done());
+            }),
+        }),
+      );
+    };
+    server =
+      serverOptions === undefined
+        ? serve({ fetch: app.fetch, hostname: host, port }, onListening)
+        : serve({ fetch: app.fetch, hostname: host, port, createServer: createHttpsServer, serverOptions }, onListening);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      resolve(
+        err(
+          operatorError(
+            'web-listen-failed',
+            `The web UI cannot listen on ${host}:${port}: ${e.code ?? e.message}`,
+            e.code === 'EADDRINUSE' ? 'Another program uses this port: stop it, or set web.port in the config file.' : 'Check web.host and web.port in the config file.',
+          ),
+        ),
+      );
+    });
+  });
+}

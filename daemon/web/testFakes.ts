@@ -1,0 +1,334 @@
+/**
+ * TEST ONLY. In-test stand-ins for providers other teams build (snapshot engine, drives, custody,
+ * hand-off, import checks, pre-audit), plus a helper that builds a real database and vault.
+ * Nothing in the daemon imports this file.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, type Config } from '../config.ts';
+import { vaultObjectPath } from '../capture/vaultLayout.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { silentLogger } from '../log/logger.ts';
+import { assertOk, err, ok, operatorError, type Result } from '../result.ts';
+import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
+import { AlertLog } from '../state/alerts.ts';
+import { AuditLog } from '../state/auditLog.ts';
+import { Accounts } from './accounts.ts';
+import { CatalogReader } from './catalogReader.ts';
+import type {
+  CustodyRecord,
+  DisagreementDetail,
+  DrivesProvider,
+  DriveStatus,
+  HandoffSheet,
+  Phase1Check,
+  PreauditProvider,
+  RootStatusProvider,
+  SnapshotRecord,
+  WebDeps,
+} from './deps.ts';
+import { LoginRateLimiter } from './loginRateLimit.ts';
+import { hashPassword } from './passwords.ts';
+import { SnapshotJobs } from './snapshotJobs.ts';
+
+/** A snapshot engine stand-in: walks through the phases, emitting progress, and records history. */
+export class FakeSnapshotService implements SnapshotService {
+  busy = false;
+  readonly history: SnapshotRecord[] = [];
+  /** Set to make the next run fail on drive B. */
+  failDriveB = false;
+
+  constructor(
+    private readonly catalog: CatalogReader,
+    private readonly stepMs = 40,
+    private readonly steps = 10,
+  ) {}
+
+  isBusy(): boolean {
+    return this.busy;
+  }
+
+  async run(request: SnapshotRequest, onProgress?: (p: SnapshotProgress) => void): Promise<Result<SnapshotOutcome>> {
+    if (this.busy) return err(operatorError('snapshot-busy', 'A snapshot is already running.'));
+    this.busy = true;
+    try {
+      const startedAt = new Date().toISOString();
+      const todo = this.catalog.capturedSince(this.history[0]?.startedAt ?? null);
+      const files = Math.max(todo.files, 1);
+      const bytes = Math.max(todo.bytes, 1);
+      const roles = request.drives.map((d) => d.role);
+      for (let i = 0; i <= this.steps; i++) {
+        const phase = i === 0 ? 'preflight' : i < this.steps - 2 ? 'writing' : i < this.steps ? 'verifying' : 'done';
+        const share = i / this.steps;
+        onProgress?.({
+          phase,
+          filesDone: Math.round(files * share),
+          filesTotal: files,
+          bytesDone: Math.round(bytes * share),
+          bytesTotal: bytes,
+          bytesPerSecond: i === 0 ? 0 : bytes / this.steps / (this.stepMs / 1000),
+          secondsLeft: i === 0 ? null : ((this.steps - i) * this.stepMs) / 1000,
+          perDrive: roles.map((role) => ({ role, state: i === this.steps ? (role === 'B' && this.failDriveB ? 'failed' : 'verified') : 'writing' })),
+        });
+        await new Promise((r) => setTimeout(r, this.stepMs));
+      }
+      const sequence = (this.history[0]?.sequence ?? 0) + 1;
+      const rootHash = createHash('sha256').update(`bag-${sequence}-${startedAt}`).digest('hex');
+      const outcome: SnapshotRecord = {
+        sequence,
+        rootHash,
+        bagName: `${String(sequence).padStart(6, '0')}-${startedAt.replace(/[-:]/g, '').slice(0, 15)}Z`,
+        files: todo.files,
+        bytes: todo.bytes,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        perDrive: roles.map((role) =>
+          role === 'B' && this.failDriveB
+            ? { role, state: 'failed' as const, error: operatorError('drive-verify-failed', 'Drive B read back different bytes.', 'Replace drive B.') }
+            : { role, state: 'complete' as const },
+        ),
+        reason: request.reason,
+        actor: request.actor,
+      };
+      // Stand-in for "the engine wrote the bag": a marker file on each folder drive.
+      for (const d of request.drives) writeFileSync(join(d.root, `${outcome.bagName}.txt`), `${rootHash}\n`);
+      this.history.unshift(outcome);
+      return ok(outcome);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** Two plain folders standing in for drives A and B (like config drives.mode = folders). */
+export class FakeFolderDrives implements DrivesProvider {
+  readonly ejected: DriveRole[] = [];
+  constructor(
+    private readonly folders: Record<DriveRole, string>,
+    private readonly history: () => readonly SnapshotRecord[],
+  ) {}
+
+  async list(): Promise<DriveStatus[]> {
+    return (['A', 'B'] as const).map((role) => {
+      const root = this.folders[role];
+      const present = existsSync(root) && !this.ejected.includes(role);
+      const fs = present ? statfsSync(root) : undefined;
+      const last = this.history().find((h) => h.perDrive.some((d) => d.role === role));
+      const lastOk = last?.perDrive.find((d) => d.role === role)?.state === 'complete';
+      return {
+        role,
+        present,
+        enrolled: true,
+        label: `folder-${role.toLowerCase()}`,
+        mountPoint: root,
+        freeBytes: fs === undefined ? null : fs.bavail * fs.bsize,
+        totalBytes: fs === undefined ? null : fs.blocks * fs.bsize,
+        lastSnapshotSequence: last?.sequence ?? null,
+        lastSnapshotAt: last?.finishedAt ?? null,
+        lastVerifiedAt: last?.finishedAt ?? null,
+        lastVerifyOk: last === undefined ? null : lastOk,
+        ejectable: present,
+      };
+    });
+  }
+
+  async targets(): Promise<Result<readonly DriveTarget[]>> {
+    const missing = (['A', 'B'] as const).filter((r) => !existsSync(this.folders[r]) || this.ejected.includes(r));
+    if (missing.length > 0) return err(operatorError('drive-missing', `Drive ${missing.join(' and ')} is not connected.`, `Connect drive ${missing.join(' and ')} and press the button again.`));
+    return ok((['A', 'B'] as const).map((role) => ({ role, root: this.folders[role], label: `folder-${role.toLowerCase()}` })));
+  }
+
+  async eject(role: DriveRole): Promise<Result<{ message: string }>> {
+    this.ejected.push(role);
+    return ok({ message: `Drive ${role} can be removed.` });
+  }
+}
+
+export function fakeCustody(): CustodyRecord[] {
+  return [
+    { id: 2, at: '2026-11-03T23:10:00.000Z', event: 'handed-off', driveRole: 'A', driveSerial: 'SN-A-0001', snapshotSequence: 1, from: 'Pat Clerk', to: 'Deputy Lee', sealNumber: 'S-1001', recordedBy: 'pat', note: null },
+    { id: 1, at: '2026-11-01T09:00:00.000Z', event: 'enrolled', driveRole: 'A', driveSerial: 'SN-A-0001', snapshotSequence: null, from: null, to: null, sealNumber: null, recordedBy: 'pat', note: 'new drive pair' },
+  ];
+}
+
+export function fakeHandoff(history: () => readonly SnapshotRecord[], electionTitle: string) {
+  return {
+    async sheet(sequence: number): Promise<Result<HandoffSheet>> {
+      const all = history();
+      const s = all.find((h) => h.sequence === sequence);
+      if (s === undefined) return err(operatorError('snapshot-unknown', `There is no snapshot #${sequence}.`, 'Pick one from the Snapshot history page.'));
+      const previous = all.find((h) => h.sequence === sequence - 1);
+      return ok({
+        electionTitle,
+        sequence,
+        bagName: s.bagName,
+        rootHash: s.rootHash,
+        previousRootHash: previous?.rootHash ?? null,
+        finishedAt: s.finishedAt,
+        files: s.files,
+        bytes: s.bytes,
+        drives: s.perDrive.map((d) => ({ role: d.role, serial: `SN-${d.role}-0001`, label: `folder-${d.role.toLowerCase()}`, verifiedAt: d.state === 'complete' ? s.finishedAt : null })),
+        verifyInstructions: [`cd ${s.bagName}`, 'sha256sum -c manifest-sha256.txt', 'sha256sum tagmanifest-sha256.txt'],
+        signingKey: 'RWQ-test-key',
+      });
+    },
+  };
+}
+
+export const fakeChecks: Phase1Check[] = [
+  { id: 'cvr-parse', name: 'CVR files readable', state: 'pass', summary: '12 CVR files parsed', details: [] },
+  { id: 'counts', name: 'Ballot counts match', state: 'warn', summary: '1 batch differs by 1 ballot', details: ['Tabulator 2, batch 7: 301 CVRs, 300 images'] },
+];
+
+/**
+ * A pre-audit stand-in with one disagreement on a real scanned ballot (NH Amherst corpus), with
+ * target boxes placed from the corpus election.json grid (timing-mark pitch ~50 px at 200 dpi).
+ */
+export function fakePreaudit(imageId: number): PreauditProvider {
+  const box = (column: number, row: number) => ({ x: 22 + column * 50.3 - 22, y: 100 + row * 50.6 - 14, width: 46, height: 30 });
+  const detail: DisagreementDetail = {
+    id: 7,
+    ballotId: 'Tabulator00001/Batch001/00017',
+    contest: 'Governor',
+    cvrChoices: ['Hannah Dustin'],
+    imageChoices: ['Josiah Bartlett'],
+    imageId,
+    imageWidth: 1700,
+    imageHeight: 2200,
+    note: 'The CVR records a vote the image does not show.',
+    targets: [
+      { contest: 'Governor', option: 'Josiah Bartlett', ...box(12, 8), marked: true, score: 0.41, cvrMarked: false },
+      { contest: 'Governor', option: 'Hannah Dustin', ...box(19, 8), marked: false, score: 0.02, cvrMarked: true },
+      { contest: 'Governor', option: 'John Spencer', ...box(26, 8), marked: false, score: 0.01, cvrMarked: false },
+      { contest: 'United States Senator', option: 'John Langdon', ...box(12, 11), marked: false, score: 0.01, cvrMarked: false },
+      { contest: 'United States Senator', option: 'William Preston', ...box(19, 11), marked: true, score: 0.55, cvrMarked: true },
+    ],
+  };
+  return {
+    status: () => ({ state: 'running', imagesDone: 40, imagesTotal: 100, ballotsCompared: 20, disagreements: 1, updatedAt: new Date().toISOString() }),
+    disagreements: () => [detail],
+    disagreement: (id) => (id === detail.id ? detail : undefined),
+  };
+}
+
+export interface TestRig {
+  readonly dir: string;
+  readonly db: Db;
+  readonly config: Config;
+  readonly deps: WebDeps;
+  readonly engine: FakeSnapshotService;
+  readonly drives: FakeFolderDrives;
+  readonly alerts: AlertLog;
+  readonly audit: AuditLog;
+  /** file_versions ids of inserted rows: a ballot image (real corpus JPEG) and a CVR. */
+  readonly imageId: number;
+  readonly cvrId: number;
+  cleanup(): void;
+}
+
+export const corpusImage = new URL('../../../shared/corpus/nh-amherst-scans/scan-marked-front.jpeg', import.meta.url);
+
+/** Stores bytes as a vault object and catalogs them, the way capture does. */
+export function catalogFile(db: Db, vaultDir: string, root: string, relPath: string, kind: string, bytes: Buffer, capturedAt = new Date().toISOString()): number {
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const path = vaultObjectPath(vaultDir, sha);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, bytes);
+  const info = db
+    .prepare(
+      `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
+       VALUES (?, ?, ?, ?, '0', '0', '1', ?, ?, ?, ?)`,
+    )
+    .run(root, relPath, Buffer.from(relPath), bytes.length, sha, kind, capturedAt, capturedAt);
+  return Number(info.lastInsertRowid);
+}
+
+let testHashes: Promise<[string, string]> | undefined;
+
+export async function makeRig(options: { stepMs?: number; steps?: number; users?: boolean } = {}): Promise<TestRig> {
+  const dir = mkdtempSync(join(tmpdir(), 'ballotsafe-web-'));
+  const driveA = join(dir, 'drive-a');
+  const driveB = join(dir, 'drive-b');
+  mkdirSync(driveA);
+  mkdirSync(driveB);
+  mkdirSync(join(dir, 'export', 'central-scan'), { recursive: true });
+  mkdirSync(join(dir, 'export', 'cvr-exports'), { recursive: true });
+  mkdirSync(join(dir, 'export', 'pollbooks'), { recursive: true });
+  const config = assertOk(
+    parseConfig(
+      {
+        election: { name: 'test-election', title: 'Test County General Election' },
+        dataDir: join(dir, 'var'),
+        roots: [
+          { label: 'central-scan', path: join(dir, 'export', 'central-scan') },
+          { label: 'cvr-exports', path: join(dir, 'export', 'cvr-exports') },
+          { label: 'pollbooks', path: join(dir, 'export', 'pollbooks'), defaultKind: 'pollbook' },
+        ],
+        drives: { mode: 'folders', a: driveA, b: driveB },
+      },
+      dir,
+    ),
+  );
+  const db = openDatabase(':memory:');
+  const logger = silentLogger();
+  const vault = join(dir, 'var', 'vault');
+  const imageId = catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/00017-front.jpeg', 'ballot-image', readFileSync(corpusImage));
+  const cvrId = catalogFile(db, vault, 'cvr-exports', 'CvrExport_0.json', 'cvr', Buffer.from('{"Sessions":[]}'));
+  const catalog = new CatalogReader(db, vault, config.roots.map((r) => r.label));
+  const engine = new FakeSnapshotService(catalog, options.stepMs ?? 40, options.steps ?? 10);
+  const history = () => engine.history;
+  const drives = new FakeFolderDrives({ A: driveA, B: driveB }, history);
+  const alerts = new AlertLog(db, logger);
+  const audit = new AuditLog(db, logger);
+  const accounts = new Accounts(db);
+  if (options.users !== false) {
+    // scrypt is slow on purpose; hash the two test passwords once per test file.
+    testHashes ??= Promise.all([hashPassword('operator-password'), hashPassword('observer-password')]);
+    const [operatorHash, observerHash] = await testHashes;
+    const insert = db.prepare("INSERT INTO users (name, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, datetime('now'), datetime('now'))");
+    insert.run('olivia', 'operator', operatorHash);
+    insert.run('oscar', 'observer', observerHash);
+  }
+  const roots: RootStatusProvider = {
+    roots: () => config.roots.map((r) => (existsSync(r.path) ? { label: r.label, path: r.path, state: 'ok' as const } : { label: r.label, path: r.path, state: 'missing' as const, message: 'Reconnect the share.' })),
+  };
+  const custody = fakeCustody();
+  const deps: WebDeps = {
+    config,
+    logger,
+    accounts,
+    catalog,
+    roots,
+    alerts,
+    audit,
+    snapshot: new SnapshotJobs(engine, logger),
+    snapshotHistory: { list: (limit) => engine.history.slice(0, limit) },
+    drives,
+    custody: { list: (limit) => custody.slice(0, limit) },
+    handoff: fakeHandoff(history, config.election.title),
+    importChecks: { list: () => fakeChecks },
+    preaudit: fakePreaudit(imageId),
+  };
+  return {
+    dir,
+    db,
+    config,
+    deps,
+    engine,
+    drives,
+    alerts,
+    audit,
+    imageId,
+    cvrId,
+    cleanup() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function testRateLimiter(): LoginRateLimiter {
+  return new LoginRateLimiter(5, 15 * 60 * 1000);
+}

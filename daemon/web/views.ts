@@ -1,0 +1,108 @@
+import type { AlertRow } from '../state/alerts.ts';
+import type { CatalogSummary, DriveStatus, RootStatus, SnapshotRecord, WebDeps } from './deps.ts';
+import { startOfLocalDay } from './format.ts';
+import type { SnapshotJobView } from './snapshotJobs.ts';
+
+export interface Problem {
+  readonly message: string;
+  readonly action: string;
+}
+
+export interface Verdict {
+  /** Green: every export root reachable, no open warning/critical alert, last snapshot good. */
+  readonly ok: boolean;
+  readonly headline: string;
+  readonly problems: readonly Problem[];
+  /** Not a problem, but the next thing to do (e.g. files not yet on the drives). */
+  readonly note: string | null;
+}
+
+export interface OverviewModel {
+  readonly election: { readonly name: string; readonly title: string };
+  readonly roots: readonly (RootStatus & { readonly filesToday: number; readonly filesTotal: number; readonly lastCaptureAt: string | null })[];
+  readonly catalog: CatalogSummary;
+  readonly openAlerts: { readonly total: number; readonly critical: number; readonly warning: number; readonly info: number };
+  readonly lastSnapshot: SnapshotRecord | null;
+  readonly notOnDrives: { readonly files: number; readonly bytes: number };
+  readonly snapshotJob: SnapshotJobView;
+  readonly verdict: Verdict;
+}
+
+export function alertCounts(open: readonly AlertRow[]): OverviewModel['openAlerts'] {
+  return {
+    total: open.length,
+    critical: open.filter((a) => a.severity === 'critical').length,
+    warning: open.filter((a) => a.severity === 'warning').length,
+    info: open.filter((a) => a.severity === 'info').length,
+  };
+}
+
+export function overviewModel(deps: WebDeps): OverviewModel {
+  const now = deps.now?.() ?? new Date();
+  const catalog = deps.catalog.summary(startOfLocalDay(now));
+  const rootStates = deps.roots.roots();
+  const roots = rootStates.map((r) => {
+    const counts = catalog.perRoot.find((c) => c.label === r.label);
+    return { ...r, filesToday: counts?.filesToday ?? 0, filesTotal: counts?.filesTotal ?? 0, lastCaptureAt: counts?.lastCaptureAt ?? null };
+  });
+  const openAlerts = alertCounts(deps.alerts.open());
+  const lastSnapshot = deps.snapshotHistory.list(1)[0] ?? null;
+  const notOnDrives = deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null);
+  const snapshotJob = deps.snapshot.current();
+  return {
+    election: deps.config.election,
+    roots,
+    catalog,
+    openAlerts,
+    lastSnapshot,
+    notOnDrives,
+    snapshotJob,
+    verdict: verdict(roots, openAlerts, lastSnapshot, snapshotJob, notOnDrives),
+  };
+}
+
+export function verdict(
+  roots: readonly RootStatus[],
+  alerts: OverviewModel['openAlerts'],
+  lastSnapshot: SnapshotRecord | null,
+  job: SnapshotJobView,
+  notOnDrives: { files: number; bytes: number },
+): Verdict {
+  const problems: Problem[] = [];
+  for (const r of roots.filter((x) => x.state === 'missing')) {
+    problems.push({ message: `Export folder "${r.label}" is not reachable, so new files there are not being captured.`, action: r.message ?? 'Check the connection to the EMS, then wait a minute.' });
+  }
+  const serious = alerts.critical + alerts.warning;
+  if (serious > 0) {
+    problems.push({ message: `${serious} alert${serious === 1 ? '' : 's'} need${serious === 1 ? 's' : ''} attention.`, action: 'Open Alerts, read each one, do what it says, then acknowledge it.' });
+  }
+  if (job.state === 'failed' && job.error !== null) {
+    problems.push({ message: `The last snapshot failed: ${job.error.message}`, action: job.error.action ?? 'Open the Snapshot page and try again.' });
+  } else if (job.state !== 'running' && lastSnapshot !== null && lastSnapshot.perDrive.some((d) => d.state === 'failed')) {
+    const failed = lastSnapshot.perDrive.filter((d) => d.state === 'failed').map((d) => d.role).join(' and ');
+    problems.push({ message: `Snapshot ${lastSnapshot.sequence} did not complete on drive ${failed}.`, action: 'Connect a working drive and run the End-of-day snapshot again.' });
+  }
+  let note: string | null = null;
+  if (job.state === 'running') note = 'A snapshot is running now. Leave both drives connected.';
+  else if (notOnDrives.files > 0) note = `${notOnDrives.files} captured file${notOnDrives.files === 1 ? ' is' : 's are'} not on the drives yet. Press End-of-day snapshot when the exports are done.`;
+  return problems.length === 0
+    ? { ok: true, headline: 'All good: every export is captured', problems, note }
+    : { ok: false, headline: problems.length === 1 ? 'Needs attention: 1 problem' : `Needs attention: ${problems.length} problems`, problems, note };
+}
+
+export interface SnapshotPageModel {
+  readonly job: SnapshotJobView;
+  readonly drives: readonly DriveStatus[] | null;
+  readonly pending: { readonly files: number; readonly bytes: number };
+  readonly lastSnapshot: SnapshotRecord | null;
+}
+
+export async function snapshotModel(deps: WebDeps): Promise<SnapshotPageModel> {
+  const lastSnapshot = deps.snapshotHistory.list(1)[0] ?? null;
+  return {
+    job: deps.snapshot.current(),
+    drives: deps.drives === undefined ? null : await deps.drives.list(),
+    pending: deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null),
+    lastSnapshot,
+  };
+}

@@ -1,0 +1,110 @@
+// ballotsafe kiosk: live updates over server-sent events, print button. No build step, no libraries.
+(function () {
+  'use strict';
+
+  function text(el, value) {
+    if (el && el.textContent !== value) el.textContent = value;
+  }
+
+  function formatCount(n) {
+    return Number(n).toLocaleString('en-US');
+  }
+  function formatBytes(b) {
+    var units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+    var v = b, u = 0;
+    while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
+    return v.toFixed(u === 0 || v >= 100 ? 0 : 1) + ' ' + units[u];
+  }
+  function formatDuration(s) {
+    if (s === null || s === undefined || !isFinite(s) || s < 0) return 'working it out…';
+    if (s < 60) return Math.max(1, Math.round(s)) + ' s';
+    var m = Math.round(s / 60);
+    return m < 60 ? m + ' min' : Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+  }
+  var phases = {
+    preflight: 'Checking the drives',
+    writing: 'Writing files to both drives',
+    syncing: 'Flushing to the drives',
+    verifying: 'Reading back and verifying',
+    manifests: 'Writing manifests and signature',
+    done: 'Finished'
+  };
+  var driveStates = { writing: 'Working', verified: 'Verified', failed: 'Failed' };
+
+  // Replace <main> with a fresh copy of this page, unless the user is in the middle of something.
+  var refreshing = false;
+  function refreshMain() {
+    if (refreshing) return;
+    var active = document.activeElement;
+    if (active && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA')) return;
+    refreshing = true;
+    fetch(location.href, { headers: { Accept: 'text/html' }, credentials: 'same-origin' })
+      .then(function (r) {
+        if (r.redirected && r.url.indexOf('/login') >= 0) { location.href = r.url; return null; }
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        var fresh = doc.getElementById('main');
+        var current = document.getElementById('main');
+        if (fresh && current) current.replaceWith(fresh);
+        var freshTabs = doc.querySelector('nav.tabs');
+        var tabs = document.querySelector('nav.tabs');
+        if (freshTabs && tabs) tabs.replaceWith(freshTabs);
+      })
+      .catch(function () {})
+      .then(function () { refreshing = false; });
+  }
+
+  function showSnapshot(view) {
+    var box = document.getElementById('snapshot-state');
+    if (!box) return;
+    if (box.getAttribute('data-state') !== view.state) { refreshMain(); return; }
+    var p = view.progress;
+    if (view.state !== 'running' || !p) return;
+    var pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : p.filesTotal > 0 ? Math.floor((100 * p.filesDone) / p.filesTotal) : 0;
+    var bar = document.getElementById('snapshot-progress');
+    if (bar) { bar.value = pct; bar.textContent = pct + '%'; }
+    text(box.querySelector('[data-field="phase"]'), phases[p.phase] || p.phase);
+    text(box.querySelector('[data-field="files"]'), formatCount(p.filesDone) + ' of ' + formatCount(p.filesTotal));
+    text(box.querySelector('[data-field="bytes"]'), formatBytes(p.bytesDone) + ' of ' + formatBytes(p.bytesTotal));
+    text(box.querySelector('[data-field="rate"]'), p.bytesPerSecond > 0 ? formatBytes(p.bytesPerSecond) + '/s' : '–');
+    text(box.querySelector('[data-field="left"]'), formatDuration(p.secondsLeft));
+    (p.perDrive || []).forEach(function (d) {
+      var card = box.querySelector('[data-drive="' + d.role + '"]');
+      if (!card) return;
+      card.className = 'drive-card ' + d.state;
+      text(card.querySelector('[data-field="drive-' + d.role + '"]'), driveStates[d.state] || d.state);
+    });
+  }
+
+  function connect() {
+    if (!document.body.classList.contains('live') || typeof EventSource === 'undefined') return;
+    var banner = document.getElementById('connection');
+    var source = new EventSource('/api/events');
+    source.addEventListener('open', function () { if (banner) banner.hidden = true; });
+    source.addEventListener('error', function () { if (banner) banner.hidden = false; });
+    source.addEventListener('hello', function (e) { showSnapshot(JSON.parse(e.data).snapshot); });
+    source.addEventListener('snapshot', function (e) { showSnapshot(JSON.parse(e.data)); });
+    source.addEventListener('changed', function () { refreshMain(); });
+    source.addEventListener('logout', function () { source.close(); location.href = '/login'; });
+  }
+
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (t && t.closest && t.closest('[data-print]')) { e.preventDefault(); window.print(); }
+  });
+
+  // A double tap must not submit a form twice (touch screens).
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (form.getAttribute('data-sent')) { e.preventDefault(); return; }
+    form.setAttribute('data-sent', '1');
+    var button = form.querySelector('button[type="submit"]');
+    if (button) setTimeout(function () { button.disabled = true; }, 0);
+  });
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', connect);
+  else connect();
+})();
