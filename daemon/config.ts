@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { err, ok, operatorError, type Result } from './result.ts';
 
@@ -56,9 +57,11 @@ export const configSchema = z
         pollIntervalMs: z.number().int().min(100).max(60_000).default(2000),
         /** How often to look for a vanished root to come back. */
         rootRetryMs: z.number().int().min(100).max(600_000).default(10_000),
+        /** Full reconcile of every root as a safety net under the watcher (missed events, deep paths). */
+        reconcileIntervalMs: z.number().int().min(1000).max(86_400_000).default(300_000),
       })
       .strict()
-      .default({ settleMs: 2000, lowSpaceWarnBytes: 5 * 1024 ** 3, minFreeBytes: 1024 ** 3, usePolling: false, pollIntervalMs: 2000, rootRetryMs: 10_000 }),
+      .default({ settleMs: 2000, lowSpaceWarnBytes: 5 * 1024 ** 3, minFreeBytes: 1024 ** 3, usePolling: false, pollIntervalMs: 2000, rootRetryMs: 10_000, reconcileIntervalMs: 300_000 }),
     drives: z
       .discriminatedUnion('mode', [
         z.object({ mode: z.literal('usb') }).strict(),
@@ -75,7 +78,8 @@ export const configSchema = z
     snapshot: z
       .object({
         /** node-cron expressions, e.g. "0 22 * * *" for 10 pm every day. */
-        schedules: z.array(z.string().min(1)).default([]),
+        // Checked here so a typo stops the daemon at start with the key named, not at 10 pm.
+        schedules: z.array(z.string().min(1).refine((s) => validateCron(s), 'is not a valid cron expression (e.g. "0 22 * * *" for 10 pm every day)')).default([]),
         /** Start a snapshot this many minutes after the last new file (null: off). */
         settledAfterMinutes: z.number().int().min(1).max(24 * 60).nullable().default(null),
       })

@@ -1,5 +1,6 @@
 import { captureMigrations } from '../capture/schema.ts';
 import { coreMigrations } from './coreSchema.ts';
+import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';
 import { importMigrations } from '../importer/schema.ts';
 
@@ -10,4 +11,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, importMigrations, webMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, drivesMigrations, importMigrations, webMigrations];
