@@ -1,9 +1,10 @@
 import type { CliCommand } from './cli/command.ts';
 import { coreCommands } from './cli/coreCommands.ts';
+import { snapshotCommands } from './snapshot/commands.ts';
 import { webCommands } from './web/commands.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...coreCommands, ...webCommands];
+const commands: readonly CliCommand[] = [...coreCommands, ...snapshotCommands, ...webCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));

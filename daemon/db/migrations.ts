@@ -1,4 +1,5 @@
 import { captureMigrations } from '../capture/schema.ts';
+import { snapshotMigrations } from '../snapshot/schema.ts';
 import { coreMigrations } from './coreSchema.ts';
 import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';
@@ -11,4 +12,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, drivesMigrations, importMigrations, webMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, importMigrations, webMigrations];

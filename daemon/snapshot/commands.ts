@@ -1,0 +1,134 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { CliCommand } from '../cli/command.ts';
+import { configFromArgs } from '../cli/coreCommands.ts';
+import { dataPaths } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
+import { createLogger } from '../log/logger.ts';
+import type { DriveTarget, SnapshotProgress, SnapshotReason } from './api.ts';
+import { SnapshotEngine, humanBytes } from './engine.ts';
+import { exportZips, parseByteSize } from './exportZips.ts';
+import { keyIdHex, loadOrCreateApplianceKey, publicKeyFile, publicKeyFileName } from './minisign.ts';
+import { formatReport, verifyPath } from './verify.ts';
+
+const reasons = ['operator', 'end-of-day', 'poll-close', 'schedule', 'export-settled', 'catch-up', 'recovery'] as const satisfies readonly SnapshotReason[];
+
+function fail(message: string, action?: string): number {
+  process.stderr.write(`${message}\n${action === undefined ? '' : `${action}\n`}`);
+  return 1;
+}
+
+function progressLine(p: SnapshotProgress): string {
+  const eta = p.secondsLeft === null ? '' : `, about ${Math.ceil(p.secondsLeft)} s left`;
+  const failed = p.perDrive.filter((d) => d.state === 'failed').map((d) => ` [drive ${d.role} FAILED]`).join('');
+  return `${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}, ${humanBytes(p.bytesPerSecond)}/s${eta}${failed}`;
+}
+
+const snapshot: CliCommand = {
+  name: 'snapshot',
+  summary: 'Write an incremental (or --full) snapshot onto drives A and B, read it back and sign it',
+  usage: 'ballotsafe snapshot [--reason R] [--full] [--drive-a PATH --drive-b PATH] [--config <file>]',
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { config: { type: 'string' }, reason: { type: 'string', default: 'operator' }, full: { type: 'boolean', default: false }, 'drive-a': { type: 'string' }, 'drive-b': { type: 'string' }, actor: { type: 'string' } },
+    });
+    const config = configFromArgs(values.config);
+    if (config === undefined) return 1;
+    const reason = z.enum(reasons).safeParse(values.reason);
+    if (!reason.success) return fail(`--reason must be one of: ${reasons.join(', ')}.`);
+    let drives: DriveTarget[];
+    if (values['drive-a'] !== undefined || values['drive-b'] !== undefined) {
+      if (values['drive-a'] === undefined || values['drive-b'] === undefined) return fail('Give both --drive-a and --drive-b (the mounted drives or folders).');
+      drives = [
+        { role: 'A', root: resolve(values['drive-a']) },
+        { role: 'B', root: resolve(values['drive-b']) },
+      ];
+    } else if (config.drives.mode === 'folders') {
+      mkdirSync(config.drives.a, { recursive: true });
+      mkdirSync(config.drives.b, { recursive: true });
+      drives = [
+        { role: 'A', root: config.drives.a },
+        { role: 'B', root: config.drives.b },
+      ];
+    } else {
+      return fail('The drives are USB drives (drives.mode: usb): give the mount points with --drive-a and --drive-b.', 'Or use the web UI, which finds and mounts the drives.');
+    }
+    const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? 'warn' });
+    const db = openDatabase(dataPaths(config).database);
+    try {
+      const engine = new SnapshotEngine({ db, config, logger });
+      let last = 0;
+      const result = await engine.run({ reason: reason.data, actor: values.actor ?? process.env['SUDO_USER'] ?? process.env['USER'] ?? 'operator', drives, full: values.full === true }, (p) => {
+        if (Date.now() - last < 1000 && p.phase !== 'done') return;
+        last = Date.now();
+        process.stderr.write(`${progressLine(p)}\n`);
+      });
+      if (!result.ok) return fail(`Snapshot failed: ${result.error.message}`, result.error.action);
+      const o = result.value;
+      process.stdout.write(`Snapshot ${o.bagName} (sequence ${o.sequence}): ${o.files} files, ${humanBytes(o.bytes)}\nRoot hash: ${o.rootHash}\n`);
+      for (const d of o.perDrive) process.stdout.write(`Drive ${d.role}: ${d.state === 'complete' ? 'complete, read back and verified' : `FAILED: ${d.error?.message ?? ''}\n  ${d.error?.action ?? ''}`}\n`);
+      return o.perDrive.every((d) => d.state === 'complete') ? 0 : 1;
+    } finally {
+      db.close();
+    }
+  },
+};
+
+const verify: CliCommand = {
+  name: 'verify',
+  summary: 'Check a snapshot drive or folder: every file, the chain, signatures, index (no daemon needed)',
+  usage: 'ballotsafe verify <drive-or-folder>',
+  async run(argv) {
+    const { positionals } = parseArgs({ args: [...argv], options: {}, allowPositionals: true });
+    const [target] = positionals;
+    if (target === undefined || positionals.length !== 1) return fail('Usage: ballotsafe verify <drive-or-folder>');
+    const report = await verifyPath(resolve(target));
+    process.stdout.write(formatReport(report, target));
+    return report.ok ? 0 : 1;
+  },
+};
+
+const exportZipsCommand: CliCommand = {
+  name: 'export-zips',
+  summary: 'Write the captured files as ZIP archives (stored, zip64, batch folders never split) plus a SHA-256 manifest',
+  usage: 'ballotsafe export-zips --max-size 5G <dest> [--config <file>]',
+  async run(argv) {
+    const { values, positionals } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, 'max-size': { type: 'string', default: '5G' } }, allowPositionals: true });
+    const [dest] = positionals;
+    if (dest === undefined || positionals.length !== 1) return fail('Usage: ballotsafe export-zips --max-size 5G <dest>');
+    const maxBytes = parseByteSize(values['max-size'] ?? '5G');
+    if (maxBytes === undefined) return fail(`--max-size "${values['max-size'] ?? ''}" is not a size like 5G, 700M or 4096.`);
+    const config = configFromArgs(values.config);
+    if (config === undefined) return 1;
+    const db = openDatabase(dataPaths(config).database);
+    try {
+      const result = await exportZips({ db, vaultDir: dataPaths(config).vault, electionName: config.election.name, dest: resolve(dest), maxBytes, logger: createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? 'warn' }) });
+      if (!result.ok) return fail(result.error.message, result.error.action);
+      for (const z of result.value.zips) process.stdout.write(`${z.name}  ${z.files} files  ${humanBytes(z.bytes)}\n`);
+      process.stdout.write(`Manifest: ${result.value.manifestPath}\n`);
+      return 0;
+    } finally {
+      db.close();
+    }
+  },
+};
+
+const keys: CliCommand = {
+  name: 'keys',
+  summary: "Print the appliance's public signing key (minisign format), creating the key on first use",
+  usage: 'ballotsafe keys [--config <file>]',
+  async run(argv) {
+    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' } } });
+    const config = configFromArgs(values.config);
+    if (config === undefined) return 1;
+    const key = loadOrCreateApplianceKey(dataPaths(config).keys);
+    process.stdout.write(publicKeyFile(key));
+    process.stderr.write(`Key id ${keyIdHex(key.keyId)}; file ${resolve(dataPaths(config).keys, publicKeyFileName)}\n`);
+    return 0;
+  },
+};
+
+export const snapshotCommands: readonly CliCommand[] = [snapshot, verify, exportZipsCommand, keys];

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { posix, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ZipArchive } from 'archiver';
+import { vaultObjectPath } from '../capture/vaultLayout.ts';
+import type { Db } from '../db/database.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import { err, ok, operatorError, type Result } from '../result.ts';
+import { manifestLine } from './bagFormat.ts';
+import { fsyncPath, writeFileAtomic } from './driveIo.ts';
+import { humanBytes } from './engine.ts';
+
+/**
+ * Export for third-party audit services: the latest captured version of every file, in ZIP archives
+ * (stored, zip64) no larger than a limit, a batch folder (one directory) never split across ZIPs,
+ * and `<election>-manifest-sha256.txt` over the ZIPs.
+ */
+
+export function parseByteSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?$/i.exec(text.trim());
+  if (m?.[1] === undefined) return undefined;
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[(m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  const n = Math.floor(Number(m[1]) * mult);
+  return n > 0 ? n : undefined;
+}
+
+interface ExportFile {
+  readonly rootLabel: string;
+  readonly relPath: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly capturedAt: string;
+}
+
+export interface ExportedZip {
+  readonly name: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Conservative zip64 overhead of one stored entry: local header, data descriptor, central record. */
+function entryOverhead(name: string): number {
+  return 30 + 46 + 2 * Buffer.byteLength(name) + 20 + 32 + 24 + 16;
+}
+
+export interface ExportOptions {
+  readonly db: Db;
+  readonly vaultDir: string;
+  readonly electionName: string;
+  readonly dest: string;
+  readonly maxBytes: number;
+  readonly logger: Logger;
+}
+
+export async function exportZips(o: ExportOptions): Promise<Result<{ zips: ExportedZip[]; manifestPath: string }>> {
+  const files = o.db
+    .prepare<[], ExportFile>(
+      `SELECT root_label AS rootLabel, rel_path AS relPath, sha256, size, captured_at AS capturedAt FROM file_versions
+       WHERE status <> 'changed' ORDER BY root_label, rel_path, id`,
+    )
+    .all();
+  // Batch folder = root + directory; a group is never split.
+  const groups = new Map<string, ExportFile[]>();
+  for (const f of files) {
+    const key = `${f.rootLabel}/${posix.dirname(f.relPath)}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const endOverhead = 22 + 56 + 20 + 1024;
+  const zips: ExportFile[][] = [];
+  let current: ExportFile[] = [];
+  let currentSize = endOverhead;
+  for (const [folder, members] of groups) {
+    const size = members.reduce((n, f) => n + f.size + entryOverhead(`${f.rootLabel}/${f.relPath}`), 0);
+    if (size + endOverhead > o.maxBytes) {
+      return err(operatorError('export-batch-too-large', `The folder ${folder} holds ${humanBytes(size)}, more than --max-size ${humanBytes(o.maxBytes)}; a batch folder is never split across ZIPs.`, `Give a larger --max-size (at least ${humanBytes(size + endOverhead)}).`));
+    }
+    if (currentSize + size > o.maxBytes && current.length > 0) {
+      zips.push(current);
+      current = [];
+      currentSize = endOverhead;
+    }
+    current.push(...members);
+    currentSize += size;
+  }
+  if (current.length > 0) zips.push(current);
+
+  mkdirSync(o.dest, { recursive: true });
+  const manifestPath = join(o.dest, `${o.electionName}-manifest-sha256.txt`);
+  const width = Math.max(3, String(zips.length).length);
+  const names = zips.map((_, i) => `${o.electionName}-${String(i + 1).padStart(width, '0')}.zip`);
+  const clash = [...names, `${o.electionName}-manifest-sha256.txt`].find((n) => existsSync(join(o.dest, n)));
+  if (clash !== undefined) return err(operatorError('export-exists', `${join(o.dest, clash)} already exists.`, 'Export into an empty folder.'));
+
+  const done: ExportedZip[] = [];
+  for (const [i, members] of zips.entries()) {
+    const name = names[i] ?? '';
+    const path = join(o.dest, name);
+    const archive = new ZipArchive({ store: true, forceZip64: true });
+    const hash = createHash('sha256');
+    const tee = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const written = pipeline(archive, tee, createWriteStream(path));
+    for (const f of members) {
+      const src = vaultObjectPath(o.vaultDir, f.sha256);
+      archive.append(createReadStream(src), { name: `${f.rootLabel}/${f.relPath}`, date: new Date(f.capturedAt), store: true });
+    }
+    await archive.finalize();
+    await written;
+    await fsyncPath(path);
+    const size = (await stat(path)).size;
+    if (size > o.maxBytes) return err(operatorError('export-zip-too-large', `${name} came out at ${humanBytes(size)}, above --max-size.`, 'Report this; use a slightly smaller --max-size meanwhile.'));
+    done.push({ name, files: members.length, bytes: size, sha256: hash.digest('hex') });
+  }
+  await writeFileAtomic(manifestPath, done.map((z) => manifestLine(z.sha256, z.name)).join(''));
+  logEvent(o.logger, LogEvent.ExportZipsFinished, { dest: o.dest, zips: done.length, files: files.length });
+  return ok({ zips: done, manifestPath });
+}
