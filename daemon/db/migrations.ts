@@ -1,6 +1,7 @@
 import { captureMigrations } from '../capture/schema.ts';
 import { snapshotMigrations } from '../snapshot/schema.ts';
 import { coreMigrations } from './coreSchema.ts';
+import { importMigrations } from '../importer/schema.ts';
 import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';
 import { importMigrations } from '../importer/schema.ts';
@@ -12,4 +13,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, importMigrations, webMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, importMigrations, webMigrations, importMigrations];

@@ -1,0 +1,350 @@
+import type { Db } from '../db/database.ts';
+import { overvoteKey } from './ess.ts';
+import { imageKeyFromFileName } from './imageKeys.ts';
+
+/**
+ * Phase-1 checks, before any mark is read: is every image there and matched to a CVR, are there
+ * duplicates, do the EIF's contests and options match the CVR export, do the CVR totals match the
+ * published results (allowing for ballots suppressed from the export for privacy), and how many
+ * records and images each batch has. Computed from active import sources and the capture catalog.
+ */
+export interface ReportList<T> {
+  readonly count: number;
+  /** At most `listLimit` items; `count` is the full number. */
+  readonly items: readonly T[];
+}
+
+export interface CvrRef {
+  readonly source: string;
+  readonly tabulator: string | null;
+  readonly batch: string | null;
+  readonly recordId: string | null;
+  readonly cvrNumber: string | null;
+  readonly imageKey: string | null;
+}
+
+export interface TotalsRow {
+  readonly contest: string;
+  readonly option: string;
+  readonly cvrVotes: number | null;
+  readonly resultVotes: number | null;
+  /** results - CVR */
+  readonly difference: number | null;
+  readonly suppressedBallots: number;
+  readonly status: 'match' | 'within-suppressed' | 'mismatch' | 'missing-in-cvr' | 'missing-in-results';
+}
+
+export interface BatchRow {
+  readonly tabulator: string;
+  readonly batch: string;
+  readonly cvrRecords: number;
+  readonly images: number | null;
+}
+
+export interface Phase1Report {
+  readonly generatedAt: string;
+  readonly sources: readonly { name: string; format: string; state: string; records: number; warnings: readonly string[]; error: string | null }[];
+  readonly summary: {
+    readonly cvrRecords: number;
+    readonly imageFiles: number;
+    readonly imagesWithoutCvr: number;
+    readonly cvrsWithoutImage: number;
+    readonly duplicateCvrs: number;
+    readonly duplicateImages: number;
+    readonly eifContestsMissingFromCvr: number;
+    readonly cvrContestsMissingFromEif: number;
+    readonly eifOptionsMissingFromCvr: number;
+    readonly cvrOptionsMissingFromEif: number;
+    readonly totalsMismatched: number;
+    readonly totalsWithinSuppressed: number;
+    readonly failedSources: number;
+    /** True when every check passed (nothing missing, duplicated or mismatched). */
+    readonly clean: boolean;
+  };
+  readonly imagesWithoutCvr: ReportList<{ file: string; key: string | null }>;
+  readonly cvrsWithoutImage: ReportList<CvrRef>;
+  readonly duplicateCvrs: ReportList<{ identity: string; count: number; sources: readonly string[] }>;
+  readonly duplicateImages: ReportList<{ sha256: string; files: readonly string[] }>;
+  readonly eif: {
+    readonly present: boolean;
+    readonly contestsMissingFromCvr: readonly string[];
+    readonly cvrContestsMissingFromEif: readonly string[];
+    readonly optionsMissingFromCvr: readonly { contest: string; option: string }[];
+    readonly cvrOptionsMissingFromEif: readonly { contest: string; option: string }[];
+  };
+  readonly totals: { readonly present: boolean; readonly rows: readonly TotalsRow[] };
+  readonly batches: readonly BatchRow[];
+}
+
+export const listLimit = 5000;
+
+function list<T>(all: readonly T[]): ReportList<T> {
+  return { count: all.length, items: all.slice(0, listLimit) };
+}
+
+const ws = (s: string): string => s.trim().replace(/\s+/g, ' ');
+const pseudoOption = /^(overvotes?|undervotes?|blank\s+votes?|over\s*votes?|under\s*votes?)$/i;
+
+export function buildPhase1Report(db: Db): Phase1Report {
+  const sources = db
+    .prepare<[], { id: number; name: string; format: string; state: string; records: number; warnings_json: string | null; error_json: string | null }>(
+      `SELECT s.id, s.name, s.format, s.state, s.records, s.warnings_json, s.error_json FROM import_sources s
+       WHERE s.state = 'active' OR (s.state = 'failed' AND NOT EXISTS (
+         SELECT 1 FROM import_sources t WHERE t.name = s.name AND t.id > s.id AND t.state IN ('active', 'failed')))
+       ORDER BY s.name`,
+    )
+    .all();
+  const sourceName = new Map(sources.map((s) => [s.id, s.name]));
+
+  // --- images vs CVR records ---
+  const images = db
+    .prepare<[], { root_label: string; rel_path: string; sha256: string }>(
+      `SELECT root_label, rel_path, sha256 FROM file_versions WHERE kind = 'ballot-image' AND status = 'current' ORDER BY root_label, rel_path`,
+    )
+    .all();
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS phase1_image_keys (image_key TEXT PRIMARY KEY, files INTEGER NOT NULL)`);
+  db.exec(`DELETE FROM phase1_image_keys`);
+  const imageKeyCount = new Map<string, number>();
+  const keyless: { file: string; key: string | null }[] = [];
+  const imageKeys: { file: string; key: string | null }[] = images.map((i) => {
+    const key = imageKeyFromFileName(i.rel_path);
+    if (key === null) keyless.push({ file: `${i.root_label}:${i.rel_path}`, key });
+    else imageKeyCount.set(key, (imageKeyCount.get(key) ?? 0) + 1);
+    return { file: `${i.root_label}:${i.rel_path}`, key };
+  });
+  const insertKey = db.prepare(`INSERT INTO phase1_image_keys (image_key, files) VALUES (?, ?)`);
+  db.transaction(() => {
+    for (const [k, n] of imageKeyCount) insertKey.run(k, n);
+  })();
+  const cvrKeys = new Set(
+    db
+      .prepare<[], { image_key: string }>(
+        `SELECT DISTINCT r.image_key FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' WHERE r.image_key IS NOT NULL`,
+      )
+      .all()
+      .map((r) => r.image_key),
+  );
+  const imagesWithoutCvr = [...keyless, ...imageKeys.filter((i) => i.key !== null && !cvrKeys.has(i.key))];
+  const cvrsWithoutImage = db
+    .prepare<[], { source_id: number; tabulator: string | null; batch: string | null; record_id: string | null; cvr_number: string | null; image_key: string | null }>(
+      `SELECT r.source_id, r.tabulator, r.batch, r.record_id, r.cvr_number, r.image_key FROM cvr_records r
+       JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+       WHERE r.image_key IS NULL OR NOT EXISTS (SELECT 1 FROM phase1_image_keys k WHERE k.image_key = r.image_key)
+       ORDER BY r.id`,
+    )
+    .all()
+    .map((r) => ({ source: sourceName.get(r.source_id) ?? '', tabulator: r.tabulator, batch: r.batch, recordId: r.record_id, cvrNumber: r.cvr_number, imageKey: r.image_key }));
+
+  const cvrRecords = (
+    db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'`).get() ?? { n: 0 }
+  ).n;
+
+  // --- duplicates ---
+  const duplicateCvrs = db
+    .prepare<[], { identity: string; n: number; sources: string }>(
+      `SELECT CASE WHEN r.record_id IS NOT NULL THEN 'tabulator ' || coalesce(r.tabulator, '?') || ', batch ' || coalesce(r.batch, '?') || ', record ' || r.record_id
+                   ELSE 'CVR number ' || coalesce(r.cvr_number, '?') END AS identity,
+              count(*) AS n, group_concat(DISTINCT r.source_id) AS sources
+       FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+       GROUP BY identity HAVING count(*) > 1 ORDER BY identity`,
+    )
+    .all()
+    .map((d) => ({ identity: d.identity, count: d.n, sources: d.sources.split(',').map((id) => sourceName.get(Number(id)) ?? id) }));
+  const bySha = new Map<string, string[]>();
+  for (const i of images) {
+    const files = bySha.get(i.sha256) ?? [];
+    files.push(`${i.root_label}:${i.rel_path}`);
+    bySha.set(i.sha256, files);
+  }
+  const duplicateImages = [...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files }));
+
+  // --- CVR contest and option names (per scope, from manifests or the CVR's own header) ---
+  const contestNames = new Map<string, string>(); // scope|key -> name
+  for (const c of db
+    .prepare<[], { scope: string; contest_key: string; name: string }>(
+      `SELECT c.scope, c.contest_key, c.name FROM import_contests c JOIN import_sources s ON s.id = c.source_id AND s.state = 'active'`,
+    )
+    .all()) {
+    contestNames.set(`${c.scope}|${c.contest_key}`, ws(c.name));
+  }
+  const optionNames = new Map<string, string>(); // scope|contest|option -> name
+  const cvrOptions = new Map<string, Set<string>>(); // contest name -> option names
+  const cvrContests = new Set<string>();
+  for (const o of db
+    .prepare<[], { scope: string; contest_key: string; option_key: string; name: string }>(
+      `SELECT o.scope, o.contest_key, o.option_key, o.name FROM import_options o JOIN import_sources s ON s.id = o.source_id AND s.state = 'active'`,
+    )
+    .all()) {
+    optionNames.set(`${o.scope}|${o.contest_key}|${o.option_key}`, ws(o.name));
+    const contest = contestNames.get(`${o.scope}|${o.contest_key}`) ?? o.contest_key;
+    cvrContests.add(contest);
+    const set = cvrOptions.get(contest) ?? new Set<string>();
+    set.add(ws(o.name));
+    cvrOptions.set(contest, set);
+  }
+  for (const name of contestNames.values()) cvrContests.add(name);
+  const cvrTotals = new Map<string, Map<string, number>>(); // contest -> option -> first-choice votes
+  for (const t of db
+    .prepare<[], { scope: string; contest_key: string; option_key: string; votes: number }>(
+      `SELECT r.scope, v.contest_key, v.option_key, sum(CASE WHEN v.is_vote = 1 AND v.rank = 1 THEN 1 ELSE 0 END) AS votes
+       FROM cvr_votes v JOIN cvr_records r ON r.id = v.cvr_id JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+       GROUP BY r.scope, v.contest_key, v.option_key`,
+    )
+    .all()) {
+    if (t.option_key === overvoteKey) continue;
+    const contest = contestNames.get(`${t.scope}|${t.contest_key}`) ?? ws(t.contest_key);
+    const option = optionNames.get(`${t.scope}|${t.contest_key}|${t.option_key}`) ?? ws(t.option_key);
+    cvrContests.add(contest);
+    const set = cvrOptions.get(contest) ?? new Set<string>();
+    set.add(option);
+    cvrOptions.set(contest, set);
+    const m = cvrTotals.get(contest) ?? new Map<string, number>();
+    m.set(option, (m.get(option) ?? 0) + t.votes);
+    cvrTotals.set(contest, m);
+  }
+
+  // --- EIF vs CVR ---
+  const eifRows = db
+    .prepare<[], { official_contest: string; official_option: string | null; cvr_contest: string | null; cvr_option: string | null }>(
+      `SELECT e.official_contest, e.official_option, e.cvr_contest, e.cvr_option FROM eif_rows e JOIN import_sources s ON s.id = e.source_id AND s.state = 'active' ORDER BY e.source_id, e.row_number`,
+    )
+    .all();
+  const eifContests = new Map<string, Set<string>>(); // CVR contest name -> CVR option names
+  const officialToCvrContest = new Map<string, string>();
+  const officialToCvrOption = new Map<string, string>(); // official contest|official option -> cvr option
+  for (const e of eifRows) {
+    const contest = ws(e.cvr_contest ?? e.official_contest);
+    officialToCvrContest.set(ws(e.official_contest), contest);
+    const set = eifContests.get(contest) ?? new Set<string>();
+    const option = e.cvr_option ?? e.official_option;
+    if (option !== null) {
+      set.add(ws(option));
+      if (e.official_option !== null) officialToCvrOption.set(`${ws(e.official_contest)}|${ws(e.official_option)}`, ws(option));
+    }
+    eifContests.set(contest, set);
+  }
+  const eifPresent = eifRows.length > 0;
+  const contestsMissingFromCvr = eifPresent ? [...eifContests.keys()].filter((c) => !cvrContests.has(c)) : [];
+  const cvrContestsMissingFromEif = eifPresent ? [...cvrContests].filter((c) => !eifContests.has(c)).sort() : [];
+  const optionsMissingFromCvr: { contest: string; option: string }[] = [];
+  const cvrOptionsMissingFromEif: { contest: string; option: string }[] = [];
+  if (eifPresent) {
+    for (const [contest, options] of eifContests) {
+      const inCvr = cvrOptions.get(contest);
+      if (inCvr === undefined) continue; // whole contest already reported
+      for (const o of options) if (!inCvr.has(o)) optionsMissingFromCvr.push({ contest, option: o });
+      for (const o of inCvr) if (!options.has(o)) cvrOptionsMissingFromEif.push({ contest, option: o });
+    }
+  }
+
+  // --- totals vs results summary ---
+  const resultRows = db
+    .prepare<[], { contest: string; option: string | null; votes: number | null; ballots_cast: number | null; suppressed: number | null }>(
+      `SELECT r.contest, r.option, r.votes, r.ballots_cast, r.suppressed FROM results_rows r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' ORDER BY r.source_id, r.row_number`,
+    )
+    .all();
+  const suppressedBy = new Map<string, number>();
+  let suppressedAll = 0;
+  const resultVotes = new Map<string, Map<string, number>>();
+  for (const r of resultRows) {
+    const global = /^((cards|ballots)\s+cast|all|all contests|\(all\))$/i.test(ws(r.contest));
+    const contest = officialToCvrContest.get(ws(r.contest)) ?? ws(r.contest);
+    if (r.suppressed !== null) {
+      if (global) suppressedAll += r.suppressed;
+      else suppressedBy.set(contest, (suppressedBy.get(contest) ?? 0) + r.suppressed);
+    }
+    if (global || r.option === null || r.votes === null || pseudoOption.test(ws(r.option))) continue;
+    const option = officialToCvrOption.get(`${ws(r.contest)}|${ws(r.option)}`) ?? ws(r.option);
+    const m = resultVotes.get(contest) ?? new Map<string, number>();
+    m.set(option, (m.get(option) ?? 0) + r.votes);
+    resultVotes.set(contest, m);
+  }
+  const totals: TotalsRow[] = [];
+  for (const [contest, options] of resultVotes) {
+    const cvr = cvrTotals.get(contest);
+    const suppressed = (suppressedBy.get(contest) ?? 0) + suppressedAll;
+    const names = new Set([...options.keys(), ...(cvr?.keys() ?? [])]);
+    for (const option of names) {
+      const rv = options.get(option) ?? null;
+      const cv = cvr === undefined ? null : (cvr.get(option) ?? (rv !== null ? 0 : null));
+      let status: TotalsRow['status'];
+      let difference: number | null = null;
+      if (cvr === undefined) status = 'missing-in-cvr';
+      else if (rv === null) status = (cv ?? 0) === 0 ? 'match' : 'missing-in-results';
+      else {
+        difference = rv - (cv ?? 0);
+        status = difference === 0 ? 'match' : difference > 0 && difference <= suppressed ? 'within-suppressed' : 'mismatch';
+      }
+      totals.push({ contest, option, cvrVotes: cv, resultVotes: rv, difference, suppressedBallots: suppressed, status });
+    }
+  }
+
+  // --- per batch ---
+  const imagesPerBatch = new Map<string, number>();
+  for (const [key, n] of imageKeyCount) {
+    const m = /^d:(\d+)_(\d+)_\d+$/.exec(key);
+    if (m !== null) imagesPerBatch.set(`${m[1]}|${m[2]}`, (imagesPerBatch.get(`${m[1]}|${m[2]}`) ?? 0) + n);
+  }
+  const batches: BatchRow[] = db
+    .prepare<[], { tabulator: string | null; batch: string | null; n: number }>(
+      `SELECT r.tabulator, r.batch, count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+       GROUP BY r.tabulator, r.batch ORDER BY r.tabulator, r.batch`,
+    )
+    .all()
+    .map((b) => {
+      const tabulator = b.tabulator ?? '';
+      const batch = b.batch ?? '';
+      const k = `${tabulator.replace(/^0+(?=\d)/, '')}|${batch.replace(/^0+(?=\d)/, '')}`;
+      return { tabulator, batch, cvrRecords: b.n, images: imagesPerBatch.size > 0 ? (imagesPerBatch.get(k) ?? 0) : null };
+    });
+
+  const failedSources = sources.filter((s) => s.state === 'failed').length;
+  const mismatched = totals.filter((t) => t.status === 'mismatch' || t.status === 'missing-in-cvr' || t.status === 'missing-in-results').length;
+  const summary = {
+    cvrRecords,
+    imageFiles: images.length,
+    imagesWithoutCvr: imagesWithoutCvr.length,
+    cvrsWithoutImage: cvrsWithoutImage.length,
+    duplicateCvrs: duplicateCvrs.length,
+    duplicateImages: duplicateImages.length,
+    eifContestsMissingFromCvr: contestsMissingFromCvr.length,
+    cvrContestsMissingFromEif: cvrContestsMissingFromEif.length,
+    eifOptionsMissingFromCvr: optionsMissingFromCvr.length,
+    cvrOptionsMissingFromEif: cvrOptionsMissingFromEif.length,
+    totalsMismatched: mismatched,
+    totalsWithinSuppressed: totals.filter((t) => t.status === 'within-suppressed').length,
+    failedSources,
+    clean: false,
+  };
+  summary.clean =
+    summary.imagesWithoutCvr +
+      summary.cvrsWithoutImage +
+      summary.duplicateCvrs +
+      summary.duplicateImages +
+      summary.eifContestsMissingFromCvr +
+      summary.cvrContestsMissingFromEif +
+      summary.eifOptionsMissingFromCvr +
+      summary.cvrOptionsMissingFromEif +
+      summary.totalsMismatched +
+      failedSources ===
+    0;
+  return {
+    generatedAt: new Date().toISOString(),
+    sources: sources.map((s) => ({
+      name: s.name,
+      format: s.format,
+      state: s.state,
+      records: s.records,
+      warnings: s.warnings_json === null ? [] : (JSON.parse(s.warnings_json) as string[]),
+      error: s.error_json === null ? null : ((JSON.parse(s.error_json) as { message?: string }).message ?? null),
+    })),
+    summary,
+    imagesWithoutCvr: list(imagesWithoutCvr),
+    cvrsWithoutImage: list(cvrsWithoutImage),
+    duplicateCvrs: list(duplicateCvrs),
+    duplicateImages: list(duplicateImages),
+    eif: { present: eifPresent, contestsMissingFromCvr, cvrContestsMissingFromEif, optionsMissingFromCvr, cvrOptionsMissingFromEif },
+    totals: { present: resultRows.length > 0, rows: totals },
+    batches,
+  };
+}
