@@ -4,7 +4,6 @@ import { coreMigrations } from './coreSchema.ts';
 import { importMigrations } from '../importer/schema.ts';
 import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';
-import { importMigrations } from '../importer/schema.ts';
 
 /** One ordered list of steps per area. Never edit a shipped step; append a new one. */
 export interface MigrationSet {
@@ -13,4 +12,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, importMigrations, webMigrations, importMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, importMigrations, webMigrations];
