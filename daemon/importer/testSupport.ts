@@ -22,3 +22,16 @@ export function tempDir(prefix = 'ballotsafe-import-'): { dir: string; cleanup: 
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Writes rows to an .xlsx file with exceljs (fixtures for the xlsx parsers). */
+export async function writeXlsx(path: string, rows: readonly (readonly (string | number | null)[])[], sheetName = 'Sheet1'): Promise<void> {
+  const ExcelJS = (await import('exceljs')).default;
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet(sheetName);
+  for (const r of rows) ws.addRow(r.map((v) => (v === null ? undefined : v)));
+  await wb.xlsx.writeFile(path);
+}
+
+export function csvText(rows: readonly (readonly (string | number)[])[]): string {
+  return rows.map((r) => r.map((c) => (/[",\r\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',')).join('\r\n') + '\r\n';
+}
