@@ -44,5 +44,13 @@ export const captureMigrations: MigrationSet = {
       UNIQUE (root_label, rel_path, target)
     );
     `,
+    // Step 2 (capture internals; no column changes): the scanner asks the catalog one directory at
+    // a time, keyed by rtrim(rel_path, replace(rel_path, '/', '')) = everything up to the last '/'.
+    // At most one 'current' row per path.
+    `
+    CREATE INDEX file_versions_dir ON file_versions (root_label, rtrim(rel_path, replace(rel_path, '/', '')), status);
+    CREATE UNIQUE INDEX file_versions_one_current ON file_versions (root_label, rel_path) WHERE status = 'current';
+    CREATE INDEX symlinks_dir ON symlinks (root_label, rtrim(rel_path, replace(rel_path, '/', '')), status);
+    `,
   ],
 };

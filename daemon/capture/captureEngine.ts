@@ -1,0 +1,794 @@
+import { constants, lstatSync, promises as fsp, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { FileKind } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import type { AlertLog, NewAlert } from '../state/alerts.ts';
+import { CatalogWriter, type CatalogRowBrief } from './catalogWriter.ts';
+import { childPath, openDirHandle } from './dirAccess.ts';
+import { classifyFile } from './fileKind.ts';
+import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCodec.ts';
+import { Vault, type TempObject } from './vault.ts';
+
+export interface CaptureRoot {
+  readonly label: string;
+  readonly path: string;
+  readonly defaultKind?: FileKind;
+}
+
+export interface CaptureSettings {
+  readonly settleMs: number;
+  readonly lowSpaceWarnBytes: number;
+  readonly minFreeBytes: number;
+  /** How long to wait before retrying a file that could not be read. */
+  readonly retryMs: number;
+}
+
+/** Test-only timing hooks: they let a test change a real file at an exact moment. */
+export interface CaptureHooks {
+  afterFirstChunk?(rootLabel: string, relPath: string): Promise<void> | void;
+}
+
+export interface CaptureCounters {
+  dirs: number;
+  files: number;
+  unchanged: number;
+  captured: number;
+  deduplicated: number;
+  sameContent: number;
+  changed: number;
+  deleted: number;
+  bytesRead: number;
+  unstable: number;
+  failed: number;
+  symlinks: number;
+}
+
+interface FileStat {
+  readonly size: number;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+}
+
+interface Pending {
+  readonly root: CaptureRoot;
+  readonly relRaw: Buffer;
+  readonly relPath: string;
+  stat: FileStat;
+  observedAt: number;
+  readonly firstSeenAt: string;
+  attempts: number;
+  nextTryAt: number;
+}
+
+interface CaptureJob {
+  readonly key: string;
+  readonly pending: Pending;
+}
+
+interface ReadyToCommit {
+  readonly job: CaptureJob;
+  readonly temp: TempObject;
+  readonly stat: FileStat;
+}
+
+const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'EIO', 'ENXIO', 'EAGAIN', 'EWOULDBLOCK']);
+const MANY = 20; // more vanished files than this in one directory: one summary alert
+const BATCH_FILES = 256;
+const BATCH_BYTES = 64 * 1024 * 1024;
+const QUEUE_HIGH_WATER = 2000;
+
+function toStat(s: BigIntStats): FileStat {
+  return { size: Number(s.size), mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs, ino: s.ino };
+}
+
+function sameStat(a: FileStat, b: FileStat): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+}
+
+function rowMatches(row: CatalogRowBrief, s: FileStat): boolean {
+  return row.size === s.size && row.mtime_ns === s.mtimeNs.toString() && row.ctime_ns === s.ctimeNs.toString() && row.inode === s.ino.toString();
+}
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
+}
+
+function splitRel(relRaw: Buffer): { dir: Buffer; name: Buffer } {
+  const slash = relRaw.lastIndexOf(0x2f);
+  return slash < 0 ? { dir: Buffer.alloc(0), name: relRaw } : { dir: relRaw.subarray(0, slash), name: relRaw.subarray(slash + 1) };
+}
+
+/**
+ * The capture core: walks roots, reconciles disk with the catalog, decides when a file is
+ * settled, copies it into the vault (hash and copy in one read) and records it. Stateless about
+ * the watcher: hints and full scans both come in through scanRoot().
+ */
+export class CaptureEngine {
+  readonly vault: Vault;
+  readonly counters: CaptureCounters = { dirs: 0, files: 0, unchanged: 0, captured: 0, deduplicated: 0, sameContent: 0, changed: 0, deleted: 0, bytesRead: 0, unstable: 0, failed: 0, symlinks: 0 };
+  private readonly writer: CatalogWriter;
+  private readonly pending = new Map<string, Pending>();
+  private readonly inflight = new Set<string>();
+  private readonly queue: CaptureJob[] = [];
+  private active = 0;
+  private readonly ready: ReadyToCommit[] = [];
+  private readyBytes = 0;
+  private flushChain: Promise<void> = Promise.resolve();
+  private idleWaiters: (() => void)[] = [];
+  private roomWaiters: (() => void)[] = [];
+  private reservedBytes = 0;
+  private freeCache: { at: number; bytes: number } | undefined;
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly alerts: AlertLog,
+    vaultDir: string,
+    private readonly settings: CaptureSettings,
+    private readonly hooks: CaptureHooks = {},
+    options: { concurrency?: number } = {},
+  ) {
+    this.vault = new Vault(vaultDir);
+    this.writer = new CatalogWriter(db);
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  async init(): Promise<void> {
+    await this.vault.init();
+  }
+
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Earliest time a pending file should be looked at again (undefined: nothing pending). */
+  nextPendingAt(): number | undefined {
+    let next: number | undefined;
+    for (const p of this.pending.values()) {
+      const at = Math.max(p.nextTryAt, p.observedAt + this.settings.settleMs);
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
+  }
+
+  // ---------------------------------------------------------------- roots
+
+  private missingKey(root: CaptureRoot): string {
+    return `capture.root-missing:${root.label}`;
+  }
+
+  isMarkedMissing(root: CaptureRoot): boolean {
+    return this.writer.getFact(this.missingKey(root)) !== undefined;
+  }
+
+  /**
+   * Is the root there? A dropped network share shows up as a missing folder, an error, or an
+   * empty mount point; the last is told from "everything deleted" by the catalog holding files
+   * for it. While missing, nothing under it is reported deleted.
+   */
+  checkRoot(root: CaptureRoot): boolean {
+    let problem: string | undefined;
+    try {
+      const s = statSync(root.path);
+      if (!s.isDirectory()) problem = 'is not a folder';
+      else if (readdirSync(root.path).length === 0 && this.writer.hasCurrentRows(root.label)) problem = 'is empty although files were captured from it (a disconnected share?)';
+    } catch (e) {
+      problem = `cannot be reached (${errCode(e)})`;
+    }
+    const wasMissing = this.isMarkedMissing(root);
+    if (problem !== undefined) {
+      if (!wasMissing) {
+        this.writer.setFact(this.missingKey(root), new Date().toISOString());
+        logEvent(this.logger, LogEvent.CaptureRootMissing, { root: root.label, path: root.path, problem }, 'warn');
+        this.raise({
+          severity: 'warning',
+          code: 'root-missing',
+          subject: root.label,
+          message: `The export folder "${root.label}" (${root.path}) ${problem}. Capturing from it is paused; nothing captured is lost.`,
+          action: 'Reconnect the share or drive. Capture resumes by itself when the folder is back.',
+        });
+      }
+      return false;
+    }
+    if (wasMissing) {
+      this.writer.setFact(this.missingKey(root), undefined);
+      logEvent(this.logger, LogEvent.CaptureRootBack, { root: root.label, path: root.path });
+      this.raise({ severity: 'info', code: 'root-back', subject: root.label, message: `The export folder "${root.label}" is back; capture resumed.` });
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- scanning
+
+  /**
+   * Reconciles a root (or one folder of it) with the catalog. Recursive scans walk depth-first
+   * with a stack of folders only, so memory does not grow with the number of files.
+   */
+  async scanRoot(root: CaptureRoot, options: { relDir?: Buffer; recursive?: boolean } = {}): Promise<void> {
+    const recursive = options.recursive ?? true;
+    const start = options.relDir ?? Buffer.alloc(0);
+    if (!this.checkRoot(root)) return;
+    const full = recursive && start.length === 0;
+    if (full) logEvent(this.logger, LogEvent.CaptureScanStarted, { root: root.label });
+    const visited = new Set<string>();
+    const stack: Buffer[] = [start];
+    while (stack.length > 0) {
+      const relDir = stack.pop()!;
+      const subdirs = await this.scanDirectory(root, relDir, !full);
+      if (subdirs === 'root-gone') return;
+      visited.add(dirKeyForDir(encodePathBytes(relDir)));
+      if (subdirs === 'unreadable' || subdirs === 'vanished') continue;
+      if (recursive) for (const s of subdirs) stack.push(joinRel(relDir, s));
+      await this.waitForRoom();
+      await yieldToLoop();
+    }
+    if (full) {
+      // Folders the catalog knows that the walk did not find: gone, unless they exist after all
+      // (created after the walk passed their parent).
+      for (const dirKey of this.writer.dirKeys(root.label)) {
+        if (visited.has(dirKey)) continue;
+        if (this.dirExists(root, dirKey)) continue;
+        if (!this.checkRoot(root)) return;
+        this.reportVanished(root, [...this.writer.rowsInDir(root.label, dirKey).values()], dirKey, new Map());
+        for (const l of this.writer.symlinksInDir(root.label, dirKey).values()) this.writer.markSymlinkDeleted(l.id);
+      }
+      logEvent(this.logger, LogEvent.CaptureScanFinished, { root: root.label, ...this.counters });
+    }
+  }
+
+  private dirExists(root: CaptureRoot, dirKey: string): boolean {
+    try {
+      // Dir keys are the escaped text form; decode back to the exact bytes.
+      const h = openDirHandle(root.path, decodePathText(dirKey.slice(0, -1)));
+      try {
+        return lstatSync(h.access).isDirectory();
+      } finally {
+        h.release();
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /** One folder: returns its subfolders, or why it could not be read. */
+  private async scanDirectory(root: CaptureRoot, relDir: Buffer, checkChildDirs: boolean): Promise<Buffer[] | 'vanished' | 'unreadable' | 'root-gone'> {
+    const relDirText = encodePathBytes(relDir);
+    const dirKey = dirKeyForDir(relDirText);
+    let handle;
+    let entries: Dirent[];
+    try {
+      handle = openDirHandle(root.path, relDir);
+    } catch (e) {
+      return this.dirProblem(root, relDirText, e);
+    }
+    try {
+      try {
+        entries = readdirSync(handle.access, { withFileTypes: true, encoding: 'buffer' }) as unknown as Dirent[];
+      } catch (e) {
+        return this.dirProblem(root, relDirText, e);
+      }
+      this.counters.dirs++;
+      const rows = this.writer.rowsInDir(root.label, dirKey);
+      const links = this.writer.symlinksInDir(root.label, dirKey);
+      const seen = new Set<string>();
+      const seenLinks = new Set<string>();
+      const inodes = new Map<string, string>(); // inode → relPath, to tell renames from deletions
+      const subdirs: Buffer[] = [];
+      const now = Date.now();
+      for (const d of entries) {
+        const name = d.name as unknown as Buffer;
+        const p = childPath(handle.access, name);
+        const relRaw = joinRel(relDir, name);
+        if (d.isDirectory()) {
+          subdirs.push(name);
+          continue;
+        }
+        if (d.isSymbolicLink()) {
+          const relPath = encodePathBytes(relRaw);
+          seenLinks.add(relPath);
+          this.recordSymlink(root, relPath, p);
+          continue;
+        }
+        if (!d.isFile()) continue; // FIFOs, sockets, devices: not export files
+        let st: FileStat;
+        try {
+          const s = lstatSync(p, { bigint: true });
+          if (!s.isFile()) continue;
+          st = toStat(s);
+        } catch {
+          continue; // vanished between readdir and lstat: the next scan settles it
+        }
+        const relPath = encodePathBytes(relRaw);
+        seen.add(relPath);
+        inodes.set(st.ino.toString(), relPath);
+        this.counters.files++;
+        const row = rows.get(relPath);
+        const key = `${root.label}\0${relPath}`;
+        if (row !== undefined && rowMatches(row, st)) {
+          this.counters.unchanged++;
+          this.pending.delete(key);
+          continue;
+        }
+        this.consider(root, key, relRaw, relPath, st, now);
+      }
+      const vanished = [...rows.values()].filter((r) => !seen.has(r.rel_path) && !this.inflight.has(`${root.label}\0${r.rel_path}`));
+      const vanishedLinks = [...links.values()].filter((l) => !seenLinks.has(l.rel_path));
+      let goneDirs: string[] = [];
+      if (checkChildDirs) {
+        const present = new Set(subdirs.map((s) => dirKeyForDir(encodePathBytes(joinRel(relDir, s)))));
+        goneDirs = this.writer.dirKeys(root.label, dirKey).filter((k) => ![...present].some((p) => k.startsWith(p)));
+      }
+      if (vanished.length + vanishedLinks.length + goneDirs.length > 0) {
+        // Never report deletions for a root that is itself gone (dropped share).
+        if (!this.checkRoot(root)) return 'root-gone';
+        this.reportVanished(root, vanished, dirKey, inodes);
+        for (const l of vanishedLinks) this.writer.markSymlinkDeleted(l.id);
+        for (const k of goneDirs) {
+          if (this.dirExists(root, k)) continue;
+          this.reportVanished(root, [...this.writer.rowsInDir(root.label, k).values()], k, new Map());
+          for (const l of this.writer.symlinksInDir(root.label, k).values()) this.writer.markSymlinkDeleted(l.id);
+        }
+      }
+      return subdirs;
+    } finally {
+      handle.release();
+    }
+  }
+
+  private dirProblem(root: CaptureRoot, relDirText: string, e: unknown): 'vanished' | 'unreadable' | 'root-gone' {
+    const code = errCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return this.checkRoot(root) ? 'vanished' : 'root-gone';
+    const subject = `${root.label}:${relDirText}/`;
+    logEvent(this.logger, LogEvent.CaptureFileUnreadable, { root: root.label, dir: relDirText, code }, 'warn');
+    this.raiseOnce({
+      severity: 'warning',
+      code: 'folder-unreadable',
+      subject,
+      message: `Cannot read the folder "${relDirText || '.'}" in "${root.label}" (${code}); files in it are not being captured.`,
+      action: 'Give the ballotsafe service read access to this folder; capture retries by itself.',
+    });
+    return 'unreadable';
+  }
+
+  private recordSymlink(root: CaptureRoot, relPath: string, p: Buffer): void {
+    let target: string;
+    try {
+      target = encodePathBytes(readlinkSync(p, { encoding: 'buffer' }));
+    } catch {
+      return;
+    }
+    if (this.writer.recordSymlink(root.label, relPath, target, new Date().toISOString())) {
+      this.counters.symlinks++;
+      logEvent(this.logger, LogEvent.CaptureSymlinkRecorded, { root: root.label, relPath, target });
+    }
+  }
+
+  private reportVanished(root: CaptureRoot, rows: readonly CatalogRowBrief[], dirKey: string, inodesNow: Map<string, string>): void {
+    if (rows.length === 0) return;
+    const at = new Date().toISOString();
+    const deleted: CatalogRowBrief[] = [];
+    this.db.transaction(() => {
+      for (const r of rows) {
+        if (!this.writer.markDeleted(r.id, at)) continue;
+        this.counters.deleted++;
+        const renamedTo = inodesNow.get(r.inode);
+        logEvent(this.logger, LogEvent.CaptureFileDeleted, { root: root.label, relPath: r.rel_path, sha256: r.sha256, renamedTo }, 'warn');
+        if (renamedTo !== undefined) {
+          // Same inode under a new name in the same folder: a writer's temp-name-then-rename.
+          this.raise({
+            severity: 'info',
+            code: 'captured-file-renamed',
+            subject: `${root.label}:${r.rel_path}`,
+            message: `"${r.rel_path}" in "${root.label}" was renamed to "${renamedTo}"; both names are kept in the vault.`,
+          });
+        } else deleted.push(r);
+      }
+      if (deleted.length > MANY) {
+        this.raise({
+          severity: 'critical',
+          code: 'captured-file-deleted',
+          subject: `${root.label}:${dirKey}`,
+          message: `${deleted.length} captured files disappeared from "${dirKey || '.'}" in "${root.label}". The captured copies are safe in the vault.`,
+          action: 'Find out who removed them. Exported files should not disappear before the canvass is certified.',
+          details: { files: deleted.slice(0, 200).map((r) => r.rel_path), total: deleted.length },
+        });
+      } else {
+        for (const r of deleted) {
+          this.raise({
+            severity: 'critical',
+            code: 'captured-file-deleted',
+            subject: `${root.label}:${r.rel_path}`,
+            message: `The captured file "${r.rel_path}" disappeared from "${root.label}". The captured copy (SHA-256 ${r.sha256}) is safe in the vault.`,
+            action: 'Find out who removed it. Exported files should not disappear before the canvass is certified.',
+            details: { sha256: r.sha256, versionId: r.id },
+          });
+        }
+      }
+    })();
+  }
+
+  /** A file that is new or differs from its catalog row: capture once settled. */
+  private consider(root: CaptureRoot, key: string, relRaw: Buffer, relPath: string, st: FileStat, now: number): void {
+    if (this.inflight.has(key)) return;
+    let p = this.pending.get(key);
+    if (p === undefined) {
+      p = { root, relRaw, relPath, stat: st, observedAt: now, firstSeenAt: new Date(now).toISOString(), attempts: 0, nextTryAt: 0 };
+      this.pending.set(key, p);
+    } else if (!sameStat(p.stat, st)) {
+      p.stat = st;
+      p.observedAt = now;
+    }
+    if (now < p.nextTryAt) return;
+    if (this.isSettled(p, now)) this.enqueue(key, p);
+  }
+
+  /**
+   * Settled when size and mtime have been seen unchanged for settleMs, or when the kernel's
+   * ctime (bumped by every write and every utimes) is already older than settleMs.
+   */
+  private isSettled(p: Pending, now: number): boolean {
+    const settle = this.settings.settleMs;
+    if (settle === 0) return true;
+    const changedMs = Number((p.stat.ctimeNs > p.stat.mtimeNs ? p.stat.ctimeNs : p.stat.mtimeNs) / 1_000_000n);
+    return now - p.observedAt >= settle || now - changedMs >= settle;
+  }
+
+  /** Looks again at pending files (called by a timer): capture those now settled. */
+  async processPending(): Promise<void> {
+    const now = Date.now();
+    for (const [key, p] of [...this.pending]) {
+      if (this.inflight.has(key) || now < p.nextTryAt) continue;
+      if (now - p.observedAt < this.settings.settleMs && !this.isSettled(p, now)) continue;
+      let st: FileStat;
+      try {
+        const { dir, name } = splitRel(p.relRaw);
+        const h = openDirHandle(p.root.path, dir);
+        try {
+          const s = lstatSync(childPath(h.access, name), { bigint: true });
+          if (!s.isFile()) {
+            this.pending.delete(key);
+            continue;
+          }
+          st = toStat(s);
+        } finally {
+          h.release();
+        }
+      } catch {
+        this.pending.delete(key); // gone before it settled (e.g. a temp name renamed away)
+        continue;
+      }
+      if (!sameStat(st, p.stat)) {
+        p.stat = st;
+        p.observedAt = now;
+        continue;
+      }
+      const row = this.writer.current(p.root.label, p.relPath);
+      if (row !== undefined && rowMatches(row, st)) {
+        this.pending.delete(key);
+        continue;
+      }
+      if (this.isSettled(p, now)) this.enqueue(key, p);
+      await this.waitForRoom();
+    }
+  }
+
+  // ---------------------------------------------------------------- capturing
+
+  private enqueue(key: string, p: Pending): void {
+    if (this.inflight.has(key)) return;
+    this.inflight.add(key);
+    this.queue.push({ key, pending: p });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      this.active++;
+      this.captureOne(job)
+        .catch((e: unknown) => {
+          // A bug or an unexpected I/O error: keep the file pending and say so.
+          this.counters.failed++;
+          this.inflight.delete(job.key);
+          this.retryLater(job.pending, this.settings.retryMs);
+          logEvent(this.logger, LogEvent.CaptureError, { root: job.pending.root.label, relPath: job.pending.relPath, error: String(e) }, 'error');
+        })
+        .finally(() => {
+          this.active--;
+          if (this.queue.length < QUEUE_HIGH_WATER / 2) for (const w of this.roomWaiters.splice(0)) w();
+          this.pump();
+          if (this.active === 0 && this.queue.length === 0) this.scheduleFlush();
+        });
+    }
+  }
+
+  private async waitForRoom(): Promise<void> {
+    if (this.queue.length < QUEUE_HIGH_WATER) return;
+    await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private retryLater(p: Pending, delayMs: number): void {
+    p.attempts++;
+    p.nextTryAt = Date.now() + delayMs;
+    this.pending.set(`${p.root.label}\0${p.relPath}`, p);
+  }
+
+  /** Is there room in the vault for `size` more bytes? Warns and refuses with alerts. */
+  private async reserveSpace(size: number, subject: string): Promise<boolean> {
+    const now = Date.now();
+    if (this.freeCache === undefined || now - this.freeCache.at > 250) this.freeCache = { at: now, bytes: await this.vault.freeBytes() };
+    const after = this.freeCache.bytes - this.reservedBytes - size;
+    if (after < this.settings.minFreeBytes) {
+      logEvent(this.logger, LogEvent.CaptureVaultFull, { free: this.freeCache.bytes, needed: size, file: subject }, 'error');
+      this.raiseOnce({
+        severity: 'critical',
+        code: 'vault-full',
+        subject: 'vault',
+        message: `Capturing has stopped: the appliance's disk has ${formatBytes(this.freeCache.bytes)} free and ballotsafe keeps at least ${formatBytes(this.settings.minFreeBytes)} free. New export files are waiting, not lost.`,
+        action: 'Free space on the appliance disk (or replace it with a larger one); capture resumes by itself.',
+      });
+      return false;
+    }
+    if (after < this.settings.lowSpaceWarnBytes) {
+      logEvent(this.logger, LogEvent.CaptureVaultLowSpace, { free: this.freeCache.bytes }, 'warn');
+      this.raiseOnce({
+        severity: 'warning',
+        code: 'vault-low-space',
+        subject: 'vault',
+        message: `The appliance's disk is running low: ${formatBytes(this.freeCache.bytes)} free. Capture stops at ${formatBytes(this.settings.minFreeBytes)}.`,
+        action: 'Plan to free space or replace the disk soon.',
+      });
+    }
+    this.reservedBytes += size;
+    return true;
+  }
+
+  private async captureOne(job: CaptureJob): Promise<void> {
+    const p = job.pending;
+    const subject = `${p.root.label}:${p.relPath}`;
+    if (!(await this.reserveSpace(p.stat.size, subject))) {
+      this.inflight.delete(job.key);
+      this.retryLater(p, this.settings.retryMs);
+      return;
+    }
+    let reserved = p.stat.size;
+    const release = () => {
+      this.reservedBytes -= reserved;
+      reserved = 0;
+    };
+    const { dir, name } = splitRel(p.relRaw);
+    let handle;
+    try {
+      handle = openDirHandle(p.root.path, dir);
+    } catch (e) {
+      release();
+      this.dropOrRetry(job, e, subject);
+      return;
+    }
+    try {
+      const path = childPath(handle.access, name);
+      let fh: fsp.FileHandle;
+      try {
+        // O_NOFOLLOW: a file swapped for a symlink is never followed; O_NONBLOCK: never hang on a FIFO.
+        fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch (e) {
+        release();
+        this.dropOrRetry(job, e, subject);
+        return;
+      }
+      let temp: TempObject;
+      let before: FileStat;
+      try {
+        const s = await fh.stat({ bigint: true });
+        if (!s.isFile()) {
+          release();
+          this.inflight.delete(job.key);
+          this.pending.delete(job.key);
+          return;
+        }
+        before = toStat(s);
+        const hook = this.hooks.afterFirstChunk;
+        temp = await this.vault.copyToTemp(fh, before.size, hook === undefined ? undefined : () => hook(p.root.label, p.relPath));
+      } catch (e) {
+        release();
+        if (errCode(e) === 'ENOSPC') {
+          this.freeCache = undefined;
+          this.inflight.delete(job.key);
+          this.retryLater(p, this.settings.retryMs);
+          await this.reserveSpace(Number.MAX_SAFE_INTEGER / 4, subject); // raises vault-full
+          return;
+        }
+        this.dropOrRetry(job, e, subject);
+        return;
+      } finally {
+        await fh.close().catch(() => {});
+      }
+      this.counters.bytesRead += temp.bytes;
+      // Re-check after reading: a file still being written is discarded and tried again later.
+      let after: FileStat | undefined;
+      try {
+        after = toStat(lstatSync(path, { bigint: true }));
+      } catch {
+        after = undefined;
+      }
+      if (after === undefined || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ino !== before.ino || temp.bytes !== before.size) {
+        release();
+        await this.vault.discard(temp);
+        this.inflight.delete(job.key);
+        this.counters.unstable++;
+        if (after === undefined) {
+          this.pending.delete(job.key); // vanished while read; the folder scan reports it if it was captured
+          logEvent(this.logger, LogEvent.CaptureFileUnstable, { root: p.root.label, relPath: p.relPath, reason: 'vanished-while-read' }, 'warn');
+          return;
+        }
+        p.stat = after;
+        p.observedAt = Date.now();
+        this.retryLater(p, Math.max(200, this.settings.settleMs));
+        logEvent(this.logger, LogEvent.CaptureFileUnstable, { root: p.root.label, relPath: p.relPath, reason: 'changed-while-read', attempts: p.attempts }, 'warn');
+        if (p.attempts >= 3) {
+          this.raiseOnce({
+            severity: 'warning',
+            code: 'file-unstable',
+            subject,
+            message: `"${p.relPath}" in "${p.root.label}" keeps changing while it is copied (${p.attempts} tries); it is not captured yet.`,
+            action: 'If the EMS is still exporting, wait. If not, check what keeps writing to this file.',
+          });
+        }
+        return;
+      }
+      this.ready.push({ job, temp, stat: before });
+      this.readyBytes += temp.bytes;
+      // The reservation moves to the ready batch; released when the batch is committed.
+      reserved = 0;
+      if (this.ready.length >= BATCH_FILES || this.readyBytes >= BATCH_BYTES) this.scheduleFlush();
+    } finally {
+      handle.release();
+    }
+  }
+
+  private dropOrRetry(job: CaptureJob, e: unknown, subject: string): void {
+    const code = errCode(e);
+    const p = job.pending;
+    this.inflight.delete(job.key);
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR' || code === 'ENOTDIR') {
+      // Gone or no longer a regular file: the folder scan decides what that means.
+      this.pending.delete(job.key);
+      logEvent(this.logger, LogEvent.CaptureFileUnstable, { root: p.root.label, relPath: p.relPath, reason: code }, 'warn');
+      return;
+    }
+    this.counters.failed++;
+    this.retryLater(p, this.settings.retryMs);
+    logEvent(this.logger, LogEvent.CaptureFileUnreadable, { root: p.root.label, relPath: p.relPath, code }, 'warn');
+    this.raiseOnce({
+      severity: 'warning',
+      code: 'file-unreadable',
+      subject,
+      message: `Cannot read "${p.relPath}" in "${p.root.label}" (${code}${UNREADABLE_CODES.has(code) ? '' : ': unexpected error'}); it is not captured yet.`,
+      action: 'Give the ballotsafe service read permission on this file; capture retries by itself.',
+      details: { code, error: String(e) },
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.ready.length === 0) {
+      this.notifyIdleIfIdle();
+      return;
+    }
+    const batch = this.ready.splice(0);
+    const bytes = this.readyBytes;
+    this.readyBytes = 0;
+    this.flushChain = this.flushChain
+      .then(() => this.commitBatch(batch))
+      .catch((e: unknown) => {
+        logEvent(this.logger, LogEvent.CaptureError, { error: String(e), files: batch.length }, 'error');
+        for (const r of batch) {
+          this.inflight.delete(r.job.key);
+          this.retryLater(r.job.pending, this.settings.retryMs);
+          void this.vault.discard(r.temp);
+        }
+      })
+      .finally(() => {
+        this.reservedBytes -= bytes;
+        this.notifyIdleIfIdle();
+      });
+  }
+
+  /** Vault first (data, rename, sync), then the catalog rows and alerts in one transaction. */
+  private async commitBatch(batch: readonly ReadyToCommit[]): Promise<void> {
+    const objects = await this.vault.commit(batch.map((b) => b.temp));
+    const capturedAt = new Date().toISOString();
+    this.db.transaction(() => {
+      batch.forEach((b, i) => {
+        const p = b.job.pending;
+        const kind = classifyFile(p.relPath, p.root.defaultKind);
+        const outcome = this.writer.record(
+          { rootLabel: p.root.label, relPath: p.relPath, relPathRaw: p.relRaw, size: b.stat.size, mtimeNs: b.stat.mtimeNs, ctimeNs: b.stat.ctimeNs, inode: b.stat.ino, sha256: b.temp.sha256, kind, firstSeenAt: p.firstSeenAt },
+          capturedAt,
+        );
+        if (objects[i]?.deduplicated === true) this.counters.deduplicated++;
+        const subject = `${p.root.label}:${p.relPath}`;
+        if (outcome.kind === 'same-content') {
+          this.counters.sameContent++;
+          logEvent(this.logger, LogEvent.CaptureFileUnchanged, { root: p.root.label, relPath: p.relPath, sha256: b.temp.sha256 }, 'debug');
+          return;
+        }
+        this.counters.captured++;
+        logEvent(this.logger, LogEvent.CaptureFileCaptured, { root: p.root.label, relPath: p.relPath, sha256: b.temp.sha256, size: b.stat.size, kind, versionId: outcome.id }, 'debug');
+        if (outcome.kind === 'changed') {
+          this.counters.changed++;
+          logEvent(this.logger, LogEvent.CaptureFileChanged, { root: p.root.label, relPath: p.relPath, before: outcome.previous.sha256, after: b.temp.sha256 }, 'warn');
+          this.raise({
+            severity: 'critical',
+            code: 'captured-file-changed',
+            subject,
+            message: `The content of "${p.relPath}" in "${p.root.label}" changed after it was captured. Both versions are kept in the vault.`,
+            action: 'Find out who changed it. Exported ballot images and CVRs should never change; treat this as a possible tamper signal.',
+            details: { before: outcome.previous.sha256, after: b.temp.sha256, previousVersionId: outcome.previous.id, versionId: outcome.id },
+          });
+        }
+        if (b.stat.size === 0 && kind !== 'log' && kind !== 'other') {
+          this.raise({
+            severity: 'info',
+            code: 'zero-byte-file',
+            subject,
+            message: `"${p.relPath}" in "${p.root.label}" is empty (0 bytes). It was captured as it is.`,
+            action: 'Check the EMS export; an empty ballot image or CVR usually means a failed export.',
+          });
+        }
+      });
+    })();
+    for (const b of batch) {
+      this.inflight.delete(b.job.key);
+      const cur = this.pending.get(b.job.key);
+      if (cur !== undefined && sameStat(cur.stat, b.stat)) this.pending.delete(b.job.key);
+    }
+  }
+
+  private notifyIdleIfIdle(): void {
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private isIdle(): boolean {
+    return this.active === 0 && this.queue.length === 0 && this.ready.length === 0 && this.inflight.size === 0;
+  }
+
+  /** Resolves once every queued capture is committed (or given back to pending). */
+  async drain(): Promise<void> {
+    this.scheduleFlush();
+    while (!this.isIdle()) {
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        setTimeout(resolve, 200).unref();
+      });
+      if (this.active === 0 && this.queue.length === 0) this.scheduleFlush();
+    }
+    await this.flushChain;
+  }
+
+  // ---------------------------------------------------------------- alerts
+
+  private raise(alert: NewAlert): void {
+    this.alerts.raise(alert);
+  }
+
+  /** Conditions that persist (unreadable file, full disk) get one open alert, not one per scan. */
+  private raiseOnce(alert: NewAlert & { subject: string }): void {
+    if (this.writer.hasOpenAlert(alert.code, alert.subject)) return;
+    this.alerts.raise(alert);
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}

@@ -1,0 +1,194 @@
+import type { FileKind } from '../config.ts';
+import type { Db } from '../db/database.ts';
+
+/**
+ * Read API over the capture catalog, for snapshot, import, pre-audit and the web UI.
+ * Rows are never deleted; a path whose content changed has an older row with status 'changed'.
+ */
+
+export type VersionStatus = 'current' | 'changed' | 'deleted';
+
+export interface FileVersion {
+  readonly id: number;
+  readonly rootLabel: string;
+  /** '/'-separated; invalid UTF-8 bytes as %XX and '%' as %25 (see pathCodec.ts). */
+  readonly relPath: string;
+  /** The exact bytes of the relative path. */
+  readonly relPathRaw: Buffer;
+  readonly size: number;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly inode: string;
+  readonly sha256: string;
+  readonly kind: FileKind;
+  readonly firstSeenAt: string;
+  readonly capturedAt: string;
+  readonly status: VersionStatus;
+  readonly supersededAt: string | null;
+}
+
+export interface FileVersionRow {
+  id: number;
+  root_label: string;
+  rel_path: string;
+  rel_path_raw: Buffer;
+  size: number;
+  mtime_ns: string;
+  ctime_ns: string;
+  inode: string;
+  sha256: string;
+  kind: FileKind;
+  first_seen_at: string;
+  captured_at: string;
+  status: VersionStatus;
+  superseded_at: string | null;
+}
+
+export function toFileVersion(r: FileVersionRow): FileVersion {
+  return {
+    id: r.id,
+    rootLabel: r.root_label,
+    relPath: r.rel_path,
+    relPathRaw: r.rel_path_raw,
+    size: r.size,
+    mtimeNs: BigInt(r.mtime_ns),
+    ctimeNs: BigInt(r.ctime_ns),
+    inode: r.inode,
+    sha256: r.sha256,
+    kind: r.kind,
+    firstSeenAt: r.first_seen_at,
+    capturedAt: r.captured_at,
+    status: r.status,
+    supersededAt: r.superseded_at,
+  };
+}
+
+export interface VersionFilter {
+  readonly rootLabel?: string;
+  readonly status?: VersionStatus;
+  readonly kind?: FileKind;
+  /** Only rows whose rel_path starts with this (e.g. "Tabulator00001/"). */
+  readonly relPathPrefix?: string;
+  /** Only rows with id greater than this (paging, "what is new since"). */
+  readonly afterId?: number;
+  readonly limit?: number;
+}
+
+export interface RootCounts {
+  readonly rootLabel: string;
+  readonly current: number;
+  readonly changed: number;
+  readonly deleted: number;
+  readonly currentBytes: number;
+}
+
+export interface LastCapture {
+  readonly id: number;
+  readonly rootLabel: string;
+  readonly relPath: string;
+  readonly capturedAt: string;
+}
+
+export interface SymlinkRecord {
+  readonly id: number;
+  readonly rootLabel: string;
+  readonly relPath: string;
+  readonly target: string;
+  readonly firstSeenAt: string;
+  readonly status: VersionStatus;
+}
+
+function filterSql(f: VersionFilter): { where: string; params: (string | number)[] } {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  if (f.rootLabel !== undefined) (clauses.push('root_label = ?'), params.push(f.rootLabel));
+  if (f.status !== undefined) (clauses.push('status = ?'), params.push(f.status));
+  if (f.kind !== undefined) (clauses.push('kind = ?'), params.push(f.kind));
+  if (f.afterId !== undefined) (clauses.push('id > ?'), params.push(f.afterId));
+  if (f.relPathPrefix !== undefined && f.relPathPrefix !== '') {
+    // Range instead of LIKE so '%' and '_' in names need no escaping and the index is used.
+    clauses.push('rel_path >= ? AND rel_path < ?');
+    params.push(f.relPathPrefix, f.relPathPrefix + '\u{10FFFF}');
+  }
+  return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export class CatalogStore {
+  constructor(private readonly db: Db) {}
+
+  /** Versions matching the filter, oldest first (by id, which follows capture order). */
+  listVersions(filter: VersionFilter = {}): FileVersion[] {
+    return [...this.iterateVersions(filter)];
+  }
+
+  /** Same as listVersions, streamed, for catalogs too big to hold (1M rows). */
+  *iterateVersions(filter: VersionFilter = {}): Generator<FileVersion> {
+    const { where, params } = filterSql(filter);
+    const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+    const stmt = this.db.prepare<(string | number)[], FileVersionRow>(`SELECT * FROM file_versions ${where} ORDER BY id${limit}`);
+    for (const row of stmt.iterate(...params)) yield toFileVersion(row);
+  }
+
+  getVersion(id: number): FileVersion | undefined {
+    const row = this.db.prepare<[number], FileVersionRow>('SELECT * FROM file_versions WHERE id = ?').get(id);
+    return row === undefined ? undefined : toFileVersion(row);
+  }
+
+  /** The row for what the export holds now at this path, if captured. */
+  currentVersion(rootLabel: string, relPath: string): FileVersion | undefined {
+    const row = this.db
+      .prepare<[string, string], FileVersionRow>("SELECT * FROM file_versions WHERE root_label = ? AND rel_path = ? AND status = 'current'")
+      .get(rootLabel, relPath);
+    return row === undefined ? undefined : toFileVersion(row);
+  }
+
+  /** Every version ever captured at this path, oldest first. */
+  history(rootLabel: string, relPath: string): FileVersion[] {
+    return this.db
+      .prepare<[string, string], FileVersionRow>('SELECT * FROM file_versions WHERE root_label = ? AND rel_path = ? ORDER BY id')
+      .all(rootLabel, relPath)
+      .map(toFileVersion);
+  }
+
+  /** Versions committed after the version with this id (0: all), in capture order. */
+  versionsCapturedAfter(id: number, limit?: number): FileVersion[] {
+    return this.listVersions(limit === undefined ? { afterId: id } : { afterId: id, limit });
+  }
+
+  countsByRoot(): RootCounts[] {
+    return this.db
+      .prepare<[], { root_label: string; current: number; changed: number; deleted: number; bytes: number | null }>(
+        `SELECT root_label,
+                sum(status = 'current') AS current, sum(status = 'changed') AS changed, sum(status = 'deleted') AS deleted,
+                sum(CASE WHEN status = 'current' THEN size ELSE 0 END) AS bytes
+         FROM file_versions GROUP BY root_label ORDER BY root_label`,
+      )
+      .all()
+      .map((r) => ({ rootLabel: r.root_label, current: r.current, changed: r.changed, deleted: r.deleted, currentBytes: r.bytes ?? 0 }));
+  }
+
+  lastCapture(rootLabel?: string): LastCapture | undefined {
+    const row =
+      rootLabel === undefined
+        ? this.db.prepare<[], FileVersionRow>('SELECT * FROM file_versions ORDER BY id DESC LIMIT 1').get()
+        : this.db.prepare<[string], FileVersionRow>('SELECT * FROM file_versions WHERE root_label = ? ORDER BY id DESC LIMIT 1').get(rootLabel);
+    return row === undefined ? undefined : { id: row.id, rootLabel: row.root_label, relPath: row.rel_path, capturedAt: row.captured_at };
+  }
+
+  listSymlinks(rootLabel?: string): SymlinkRecord[] {
+    const rows =
+      rootLabel === undefined
+        ? this.db.prepare<[], SymlinkRow>('SELECT * FROM symlinks ORDER BY id').all()
+        : this.db.prepare<[string], SymlinkRow>('SELECT * FROM symlinks WHERE root_label = ? ORDER BY id').all(rootLabel);
+    return rows.map((r) => ({ id: r.id, rootLabel: r.root_label, relPath: r.rel_path, target: r.target, firstSeenAt: r.first_seen_at, status: r.status }));
+  }
+}
+
+interface SymlinkRow {
+  id: number;
+  root_label: string;
+  rel_path: string;
+  target: string;
+  first_seen_at: string;
+  status: VersionStatus;
+}

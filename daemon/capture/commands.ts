@@ -1,0 +1,141 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../cli/command.ts';
+import { configFromArgs } from '../cli/coreCommands.ts';
+import { dataPaths, type Config } from '../config.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { LogEvent } from '../log/events.ts';
+import { createLogger, logEvent, type Logger } from '../log/logger.ts';
+import { AlertLog } from '../state/alerts.ts';
+import { AuditLog } from '../state/auditLog.ts';
+import { formatBytes } from './captureEngine.ts';
+import { CaptureService } from './captureService.ts';
+import { CatalogStore } from './catalogStore.ts';
+
+function openState(config: Config, logger?: Logger): Db {
+  const db = openDatabase(dataPaths(config).database);
+  if (logger !== undefined) logEvent(logger, LogEvent.DbMigrated, { path: dataPaths(config).database });
+  return db;
+}
+
+/** Runs until SIGINT/SIGTERM. Other services (snapshot, web) join the composition here later. */
+const daemon: CliCommand = {
+  name: 'daemon',
+  summary: 'Run the appliance service: watch the export folders and capture every file into the vault',
+  usage: 'ballotsafe daemon [--config <file>]',
+  async run(argv) {
+    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' } } });
+    const config = configFromArgs(values.config);
+    if (config === undefined) return 1;
+    const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? config.log.level });
+    logEvent(logger, LogEvent.DaemonStarting, { roots: config.roots.map((r) => r.label), dataDir: config.dataDir });
+    const db = openState(config, logger);
+    const capture = new CaptureService({ config, db, logger });
+    await capture.start();
+    logEvent(logger, LogEvent.DaemonStarted, {});
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    logEvent(logger, LogEvent.DaemonStopping, {});
+    await capture.stop();
+    db.close();
+    return 0;
+  },
+};
+
+const scan: CliCommand = {
+  name: 'scan',
+  summary: 'Reconcile the export folders with the catalog once, capture what is new, then exit',
+  usage: 'ballotsafe scan [--config <file>] [--wait-seconds <n>]   (waits up to n seconds, default 60, for files still being written)',
+  async run(argv) {
+    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, 'wait-seconds': { type: 'string' } } });
+    const config = configFromArgs(values.config);
+    if (config === undefined) return 1;
+    const waitSeconds = Number(values['wait-seconds'] ?? '60');
+    if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+      process.stderr.write('--wait-seconds must be a number of seconds (0 or more).\n');
+      return 2;
+    }
+    // The summary and alerts go to the terminal; the event log goes to a file as evidence.
+    const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? config.log.level, destination: join(dataPaths(config).logs, 'capture-scan.log') });
+    const db = openState(config);
+    const alerts = new AlertLog(db, logger);
+    const before = alerts.all(1)[0]?.id ?? 0;
+    const capture = new CaptureService({ config, db, logger, watch: false });
+    new AuditLog(db, logger).record('system', 'capture.scan', { roots: config.roots.map((r) => r.label) });
+    await capture.scanAll();
+    const left = await capture.settle(waitSeconds * 1000);
+    const c = capture.counters;
+    process.stdout.write(
+      `Scanned ${c.files} files in ${c.dirs} folders: ${c.captured} captured (${c.changed} changed), ${c.unchanged} unchanged, ` +
+        `${c.deleted} gone, ${c.symlinks} new symlinks recorded.\n`,
+    );
+    if (left > 0) process.stdout.write(`${left} files are still being written or could not be read yet; run scan again later.\n`);
+    const raised = alerts.all(500).filter((a) => a.id > before);
+    for (const a of raised.reverse()) process.stdout.write(`  [${a.severity}] ${a.code}: ${a.message}\n`);
+    db.close();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    return raised.some((a) => a.severity === 'critical') ? 3 : left > 0 ? 1 : 0;
+  },
+};
+
+const status: CliCommand = {
+  name: 'status',
+  summary: 'Show the watched folders, what was captured, the last capture and open alerts',
+  usage: 'ballotsafe status [--config <file>] [--json]',
+  async run(argv) {
+    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, json: { type: 'boolean' } } });
+    const config = configFromArgs(values.config);
+    if (config === undefined) return 1;
+    const db = openState(config);
+    try {
+      const catalog = new CatalogStore(db);
+      const counts = new Map(catalog.countsByRoot().map((c) => [c.rootLabel, c]));
+      const roots = config.roots.map((r) => {
+        const c = counts.get(r.label);
+        let reachable = false;
+        try {
+          reachable = existsSync(r.path) && statSync(r.path).isDirectory();
+        } catch {
+          reachable = false;
+        }
+        return {
+          label: r.label,
+          path: r.path,
+          reachable,
+          files: c?.current ?? 0,
+          bytes: c?.currentBytes ?? 0,
+          changed: c?.changed ?? 0,
+          deleted: c?.deleted ?? 0,
+          lastCapture: catalog.lastCapture(r.label)?.capturedAt ?? null,
+        };
+      });
+      const last = catalog.lastCapture() ?? null;
+      const open = new AlertLog(db, createLogger({ level: 'silent' })).open();
+      if (values.json === true) {
+        process.stdout.write(`${JSON.stringify({ roots, lastCapture: last, openAlerts: open }, null, 2)}\n`);
+        return 0;
+      }
+      process.stdout.write(`Election: ${config.election.title}\nData: ${config.dataDir}\n\nWatched folders:\n`);
+      for (const r of roots) {
+        process.stdout.write(
+          `  ${r.label.padEnd(16)} ${r.reachable ? 'ok     ' : 'MISSING'}  ${String(r.files).padStart(8)} files  ${formatBytes(r.bytes).padStart(10)}` +
+            `  changed ${r.changed}, gone ${r.deleted}  last ${r.lastCapture ?? 'never'}\n      ${r.path}\n`,
+        );
+      }
+      process.stdout.write(`\nLast capture: ${last === null ? 'none yet' : `${last.capturedAt}  ${last.rootLabel}:${last.relPath}`}\n`);
+      process.stdout.write(`\nOpen alerts: ${open.length}\n`);
+      for (const a of open) {
+        process.stdout.write(`  #${a.id} ${a.raised_at} [${a.severity}] ${a.code}${a.subject === null ? '' : ` (${a.subject})`}\n      ${a.message}\n`);
+        if (a.action !== null) process.stdout.write(`      → ${a.action}\n`);
+      }
+      return 0;
+    } finally {
+      db.close();
+    }
+  },
+};
+
+export const captureCommands: readonly CliCommand[] = [daemon, status, scan];
