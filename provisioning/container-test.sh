@@ -6,7 +6,9 @@
 #   3. node runs under the daemon's exact sandbox, and MemoryDenyWriteExecute=yes kills it;
 #   4. a drive the socket-activated helper mounts (exFAT image on a loop device) becomes visible
 #      and writable inside the already-running sandbox of a unit hardened like the daemon;
-#   5. if the daemon command exists: ballotsafe.service starts and stays up with the hardening.
+#   5. lsblk (drive discovery) works in the sandbox;
+#   6. if the daemon command exists: ballotsafe.service captures real export files with the
+#      hardening, and a snapshot written under the same sandbox verifies.
 # Not part of `npm test` (takes several minutes, needs root, debootstrap and systemd-container).
 #
 # Usage: provisioning/container-test.sh [--work DIR] [--keep]
@@ -182,15 +184,65 @@ other=$(ask_helper nobody nogroup 'unmount A')
 if [ "$other" = EACCES ]; then pass "a user outside the ballotsafe group cannot reach the helper ($other)"; else fail "helper socket reachable by nobody: $other"; fi
 rm -f "$CT/etc/systemd/system/ballotsafe-drive-helper@.service.d/test-loop.conf"
 
-# ---- 8. the daemon itself, if its command exists yet ----
+# ---- 8. drive discovery inside the sandbox (no /dev: PrivateDevices=yes) ----
+probe_unit bs-lsblk oneshot 'lsblk -J -b -O >/dev/null && lsblk -nro NAME,TYPE,SIZE'
+if ct start bs-lsblk.service && ct_exec journalctl -u bs-lsblk -o cat | grep -q "^${LOOP#/dev/} loop"; then
+  pass "lsblk -J -b -O works in the daemon's sandbox and lists ${LOOP#/dev/}"
+else
+  fail "lsblk in the sandbox: $(ct_exec journalctl -u bs-lsblk -o cat -n 5 | tr '\n' ' ')"
+fi
+
+# ---- 9. the daemon under its hardening: capture, then a snapshot onto folder drives ----
 if grep -rqs "name: 'daemon'" "$CT/opt/ballotsafe/daemon/"; then
+  CORPUS=$(cd "$REPO/.." && pwd)/shared/corpus
+  mkdir -p "$CT/srv/ems-test/central-scan" "$CT/srv/ems-test/cvr-exports"
+  cp "$CORPUS"/nh-amherst-scans/scan-marked-front.jpeg "$CORPUS"/nh-amherst-scans/scan-marked-back.jpeg "$CT/srv/ems-test/central-scan/"
+  find "$CORPUS/dominion-alaska-2024-partial" -maxdepth 1 -name '*Manifest.json' -exec cp {} "$CT/srv/ems-test/cvr-exports/" \;
+  nfiles=$(find "$CT/srv/ems-test" -type f | wc -l)
+  cat > "$CT/etc/ballotsafe/config.yaml" <<'YAML'
+election:
+  name: container-test
+  title: Container Test Election
+dataDir: /var/lib/ballotsafe
+roots:
+  - label: central-scan
+    path: /srv/ems-test/central-scan
+  - label: cvr-exports
+    path: /srv/ems-test/cvr-exports
+capture:
+  settleMs: 500
+drives:
+  mode: folders
+  a: /media/ballotsafe/A
+  b: /media/ballotsafe/B
+YAML
+  # Folder drives stand in for mounted USB drives, which the helper mounts owned by ballotsafe.
+  ct_exec chown ballotsafe:ballotsafe /media/ballotsafe/A /media/ballotsafe/B
   ct start ballotsafe.service || true
-  sleep 8
-  if ct is-active --quiet ballotsafe.service; then
-    pass "ballotsafe.service is running with the hardening"
+  captured=0
+  for _ in $(seq 1 60); do
+    sleep 1
+    captured=$(ct_exec find /var/lib/ballotsafe/vault -type f 2>/dev/null | wc -l)
+    [ "$captured" -ge "$nfiles" ] && break
+  done
+  if ct is-active --quiet ballotsafe.service && [ "$captured" -ge "$nfiles" ]; then
+    pass "ballotsafe.service runs with the hardening and captured $nfiles export files ($captured files in the vault)"
   else
-    fail "ballotsafe.service: $(ct_exec journalctl -u ballotsafe -o cat -n 15 | tr '\n' ' ')"
+    fail "ballotsafe.service (active: $(ct is-active ballotsafe.service), vault files: $captured of $nfiles): $(ct_exec journalctl -u ballotsafe -o cat -n 10 | tr '\n' ' ')"
   fi
+  # The snapshot command under the daemon's exact sandbox (the daemon's own trigger is not wired yet).
+  probe_unit bs-snapshot oneshot 'exec /usr/bin/node /opt/ballotsafe/bin/ballotsafe.js snapshot --reason container-test --config /etc/ballotsafe/config.yaml'
+  if ct start bs-snapshot.service; then
+    pass "snapshot written by the ballotsafe user inside the daemon's sandbox: $(ct_exec journalctl -u bs-snapshot -o cat | tail -n 2 | tr '\n' ' ')"
+  else
+    fail "snapshot in the sandbox: $(ct_exec journalctl -u bs-snapshot -o cat -n 10 | tr '\n' ' ')"
+  fi
+  if ct_exec /usr/local/bin/ballotsafe verify /media/ballotsafe/A > "$WORK/verify-a.log" 2>&1 && ct_exec /usr/local/bin/ballotsafe verify /media/ballotsafe/B > "$WORK/verify-b.log" 2>&1; then
+    pass "ballotsafe verify passes on drive folders A and B"
+  else
+    fail "verify: $(tail -n 5 "$WORK/verify-a.log" "$WORK/verify-b.log" | tr '\n' ' ')"
+  fi
+  result "running daemon: $(ct_exec systemd-analyze security --no-pager ballotsafe.service | tail -n1)"
 else
   result "SKIPPED: the 'daemon' command is not in this checkout yet; ballotsafe.service was not started"
 fi

@@ -239,7 +239,7 @@ wanted_packages() {
   # Mount helper and drives; firewall; time; build tools for the native npm modules
   # (better-sqlite3 compiles when no prebuilt binary can be downloaded, which is always here).
   local pkgs="ca-certificates curl xz-utils rsync nftables util-linux mount exfatprogs exfat-fuse dosfstools
-    minisign lsof python3 make g++ sudo"
+    minisign lsof python3 make g++"
   if ! pkg_installed chrony && ! pkg_installed ntpsec; then pkgs="$pkgs systemd-timesyncd"; fi
   if [ "$DEBIAN_VERSION" != 12 ]; then pkgs="$pkgs nodejs libnode-dev"; fi
   if [ -n "$EMS_SHARE" ]; then
@@ -462,6 +462,8 @@ step_units() {
   for u in ballotsafe.service ballotsafe-drive-helper.socket ballotsafe-drive-helper@.service; do
     ensure_file "$UNIT_DIR/$u" 0644 root root < "$REPO_DIR/systemd/$u"
   done
+  # The command line for the installer and staff: runs as the service user.
+  ensure_file /usr/local/bin/ballotsafe 0755 root root < "$TEMPLATES/ballotsafe-cli"
   # Drop-ins carry the site's choices so the shipped units stay identical everywhere.
   if [ -n "$LAN" ]; then
     ensure_file "$UNIT_DIR/ballotsafe.service.d/lan.conf" 0644 root root < <(printf '# Written by provision.sh --lan: the status UI may be reached from this LAN.\n[Service]\nIPAddressAllow=%s\n' "$LAN")
