@@ -17,23 +17,25 @@ export function blobHeight(b: Blob): number {
   return b.maxY - b.minY + 1;
 }
 
-/**
- * Otsu's threshold over a subsample of the page: scans are nearly bitonal (paper vs ink), so a
- * sparse histogram is as good as a full one and 16× cheaper.
- */
-export function otsuThreshold(img: GrayImage, step = 4): number {
+/** Grey-level histogram over a subsample of the page (scans are nearly bitonal; 1/49 is plenty). */
+export function pageHistogram(img: GrayImage, step = 7): Float64Array {
   const hist = new Float64Array(256);
   const { width, height, data } = img;
-  let n = 0;
   for (let y = 0; y < height; y += step) {
     const row = y * width;
-    for (let x = 0; x < width; x += step) {
-      hist[data[row + x]!]!++;
-      n++;
-    }
+    for (let x = 0; x < width; x += step) hist[data[row + x]!]!++;
   }
+  return hist;
+}
+
+/** Otsu's threshold: pixels <= threshold are ink. */
+export function otsuThreshold(img: GrayImage, hist: Float64Array = pageHistogram(img)): number {
+  let n = 0;
   let sumAll = 0;
-  for (let i = 0; i < 256; i++) sumAll += i * hist[i]!;
+  for (let i = 0; i < 256; i++) {
+    n += hist[i]!;
+    sumAll += i * hist[i]!;
+  }
   let sumB = 0;
   let wB = 0;
   let best = 0;
@@ -52,27 +54,53 @@ export function otsuThreshold(img: GrayImage, step = 4): number {
       bestT = t;
     }
   }
-  // Pixels <= threshold are ink. Clamp so a blank page does not turn paper texture into ink.
+  // Clamp so a blank page does not turn paper texture into ink.
   return Math.min(Math.max(bestT, 60), 200);
+}
+
+/** Paper and ink grey levels of one page, for scores that do not depend on scanner contrast. */
+export interface Levels {
+  readonly paper: number;
+  readonly ink: number;
+}
+
+export function measureLevels(img: GrayImage, hist: Float64Array = pageHistogram(img)): Levels {
+  let n = 0;
+  for (let v = 0; v < 256; v++) n += hist[v]!;
+  const at = (p: number) => {
+    let acc = 0;
+    for (let v = 0; v < 256; v++) {
+      acc += hist[v]!;
+      if (acc >= p * n) return v;
+    }
+    return 255;
+  };
+  // Most of a ballot is paper; the darkest percent is ink (timing marks, header bars).
+  const paper = at(0.6);
+  const ink = Math.min(at(0.01), paper - 64);
+  return { paper, ink: Math.max(0, ink) };
 }
 
 /**
  * Dark blobs inside the rectangle [x0, x1) × [y0, y1), by run-length union-find: one pass over
  * the pixels, then a pass over the runs. Pixels with value <= threshold are ink.
+ * With `step` > 1 only every step-th row and column is looked at (a coarse, 1/step² as costly
+ * pass); boxes and areas are then approximate, in full-resolution units. Use `refineBlob` after.
  */
 export function findBlobs(
   img: GrayImage,
   threshold: number,
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
+  bx0: number,
+  by0: number,
+  bx1: number,
+  by1: number,
+  step = 1,
 ): Blob[] {
   const { width, data } = img;
-  x0 = Math.max(0, x0 | 0);
-  y0 = Math.max(0, y0 | 0);
-  x1 = Math.min(width, x1 | 0);
-  y1 = Math.min(img.height, y1 | 0);
+  const x0 = Math.max(0, bx0 | 0);
+  const y0 = Math.max(0, by0 | 0);
+  const x1 = Math.min(width, bx1 | 0);
+  const y1 = Math.min(img.height, by1 | 0);
   // Runs are stored flat: start, end (inclusive), y.
   let runStart = new Int32Array(4096);
   let runEnd = new Int32Array(4096);
@@ -89,19 +117,20 @@ export function findBlobs(
     }
     return i;
   };
-  for (let y = y0; y < y1; y++) {
+  // Run coordinates are in sample units (x index / step) so 8-connectivity works at any step.
+  for (let y = y0; y < y1; y += step) {
     const row = y * width;
     const curFirst = nRuns;
     let x = x0;
     let k = prevFirst;
     while (x < x1) {
       if (data[row + x]! > threshold) {
-        x++;
+        x += step;
         continue;
       }
-      const start = x;
-      while (x < x1 && data[row + x]! <= threshold) x++;
-      const end = x - 1;
+      const start = ((x - x0) / step) | 0;
+      while (x < x1 && data[row + x]! <= threshold) x += step;
+      const end = ((x - x0) / step - 1) | 0;
       if (nRuns === runStart.length) {
         const grow = (a: Int32Array) => {
           const b = new Int32Array(a.length * 2);
@@ -137,21 +166,55 @@ export function findBlobs(
     prevLast = nRuns;
   }
   const byRoot = new Map<number, Blob>();
+  const area = step * step;
   for (let i = 0; i < nRuns; i++) {
     const r = find(i);
-    const s = runStart[i]!;
-    const e = runEnd[i]!;
+    const s = x0 + runStart[i]! * step;
+    const e = x0 + runEnd[i]! * step + step - 1;
     const y = runY[i]!;
     const b = byRoot.get(r);
+    const n = (runEnd[i]! - runStart[i]! + 1) * area;
+    const yEnd = y + step - 1;
     if (b === undefined) {
-      byRoot.set(r, { minX: s, maxX: e, minY: y, maxY: y, area: e - s + 1 });
+      byRoot.set(r, { minX: s, maxX: e, minY: y, maxY: yEnd, area: n });
     } else {
       if (s < b.minX) b.minX = s;
       if (e > b.maxX) b.maxX = e;
-      if (y > b.maxY) b.maxY = y;
+      if (yEnd > b.maxY) b.maxY = yEnd;
       if (y < b.minY) b.minY = y;
-      b.area += e - s + 1;
+      b.area += n;
     }
   }
   return [...byRoot.values()];
+}
+
+/**
+ * Exact box and ink count of a blob found by a coarse pass: the extent of ink in the coarse box
+ * grown by `pad` pixels, shrinking from each side until a line with ink is met.
+ */
+export function refineBlob(img: GrayImage, threshold: number, b: Blob, pad: number): Blob {
+  const { width, height, data } = img;
+  let minX = Math.max(0, b.minX - pad);
+  let maxX = Math.min(width - 1, b.maxX + pad);
+  let minY = Math.max(0, b.minY - pad);
+  let maxY = Math.min(height - 1, b.maxY + pad);
+  const rowHasInk = (y: number) => {
+    const row = y * width;
+    for (let x = minX; x <= maxX; x++) if (data[row + x]! <= threshold) return true;
+    return false;
+  };
+  const colHasInk = (x: number) => {
+    for (let y = minY; y <= maxY; y++) if (data[y * width + x]! <= threshold) return true;
+    return false;
+  };
+  while (minY < maxY && !rowHasInk(minY)) minY++;
+  while (maxY > minY && !rowHasInk(maxY)) maxY--;
+  while (minX < maxX && !colHasInk(minX)) minX++;
+  while (maxX > minX && !colHasInk(maxX)) maxX--;
+  let area = 0;
+  for (let y = minY; y <= maxY; y++) {
+    const row = y * width;
+    for (let x = minX; x <= maxX; x++) if (data[row + x]! <= threshold) area++;
+  }
+  return { minX, minY, maxX, maxY, area };
 }

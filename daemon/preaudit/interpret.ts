@@ -11,7 +11,7 @@ import {
   readContests,
   type SheetThreshold,
 } from './marks.ts';
-import { measureLevels, type ScoredTarget, scoreTargets } from './targets.ts';
+import { type ScoredTarget, scoreTargets } from './targets.ts';
 import { findTimingMarkGrid, type Orientation, type TimingMarkGrid } from './timingMarks.ts';
 
 export interface ReadTarget extends TargetPosition {
@@ -118,7 +118,7 @@ export function interpretSheet(
   pages.forEach((page, i) => {
     const side = sides.value[i]!;
     const targets = layout.targets.filter((t) => t.side === side);
-    const scores = scoreTargets(page.image, page.grid, targets, layout.targetShape, measureLevels(page.image));
+    const scores = scoreTargets(page.image, page.grid, targets, layout.targetShape);
     scores.forEach((score, k) => scored.push({ page: i, target: targets[k]!, score }));
   });
 
