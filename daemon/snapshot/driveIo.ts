@@ -69,9 +69,10 @@ export async function evictFromCache(dir: string): Promise<boolean> {
   }
 }
 
-export async function freeSpace(path: string): Promise<{ freeBytes: number; blockSize: number }> {
+/** Free space; null when the file system does not say (fusefat reports zero blocks in total). */
+export async function freeSpace(path: string): Promise<{ freeBytes: number | null; blockSize: number }> {
   const s = await statfs(path);
-  return { freeBytes: s.bavail * s.bsize, blockSize: s.bsize };
+  return { freeBytes: s.blocks === 0 ? null : s.bavail * s.bsize, blockSize: s.bsize };
 }
 
 /** File system type of the mount holding `path`, from /proc/self/mountinfo (e.g. "vfat", "fuse.fusefat", "fuseblk"). */
@@ -126,7 +127,7 @@ export function driveError(role: DriveRole, root: string, e: unknown): OperatorE
   if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
     return operatorError('drive-full', `Drive ${role} (${root}) is full or cannot hold a file: ${detail}`, `Use a larger drive for ${role}, or an empty one, and start the snapshot again; the missing copy is then written by catch-up.`);
   }
-  if (code === 'ENOTCONN' || code === 'ENXIO' || code === 'ENODEV' || code === 'ESHUTDOWN' || code === 'ENOENT') {
+  if (code === 'ENOTCONN' || code === 'ECONNABORTED' || code === 'ENXIO' || code === 'ENODEV' || code === 'ESHUTDOWN' || code === 'ENOENT') {
     return operatorError('drive-removed', `Drive ${role} (${root}) disappeared while writing: ${detail}`, `Plug drive ${role} back in (or a replacement) and start a snapshot; catch-up brings it level.`);
   }
   if (code === 'EIO' || code === 'EROFS') {

@@ -43,6 +43,8 @@ export interface SnapshotEngineOptions {
   readonly catalog?: CatalogSource;
   /** Defaults to the key in dataPaths(config).keys, created on first use. */
   readonly key?: ApplianceKey;
+  /** Minimum time between progress callbacks (default 200 ms; 0: every step). */
+  readonly progressIntervalMs?: number;
   /** Files copied at the same time (each with one read buffer). */
   readonly concurrency?: number;
   readonly now?: () => Date;
@@ -111,6 +113,7 @@ export class SnapshotEngine implements SnapshotService {
   private readonly lock: SnapshotLock;
   private readonly concurrency: number;
   private readonly now: () => Date;
+  private readonly progressIntervalMs: number;
   private busy = false;
 
   constructor(options: SnapshotEngineOptions) {
@@ -125,6 +128,7 @@ export class SnapshotEngine implements SnapshotService {
     this.lock = new SnapshotLock(options.config.dataDir);
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.now = options.now ?? (() => new Date());
+    this.progressIntervalMs = options.progressIntervalMs ?? 200;
   }
 
   isBusy(): boolean {
@@ -352,6 +356,7 @@ export class SnapshotEngine implements SnapshotService {
       drives,
       this.logger,
       onProgress,
+      this.progressIntervalMs,
     );
     const written: string[] = [];
     try {
@@ -440,12 +445,23 @@ export class SnapshotEngine implements SnapshotService {
     newSizes: readonly number[],
     newVersions: readonly CatalogVersion[],
   ): Promise<Result<true>> {
+    // File-system limits first: a FAT32 drive cannot take a 4 GiB file whatever its free space.
+    for (const d of drives) {
+      const fs = fileSystemOf(d.target.root);
+      if (fs === undefined || !isFatFileSystem(fs.fsType)) continue;
+      const sizes = [...newSizes, ...existing.filter((b) => (toWrite.get(b.bagName) ?? []).includes(d)).flatMap((b) => b.items.map((it) => it.size))];
+      const largest = Math.max(0, ...sizes);
+      if (largest > fat32MaxFileSize) {
+        const big = newVersions.find((v) => v.size > fat32MaxFileSize);
+        return err(operatorError('drive-fat32-file-too-large', `Drive ${d.target.role} is FAT32, which cannot hold files of 4 GiB or more; ${big ? `${big.rootLabel}/${big.relPath} is ${humanBytes(big.size)}` : `a file is ${humanBytes(largest)}`}.`, 'Use drives formatted as exFAT for this election.'));
+      }
+    }
     for (const d of drives) {
       const pub = join(d.electionDir, publicKeyFileName);
       if (existsSync(pub) && readFileSync(pub, 'utf8') !== publicKeyFile(this.key)) {
         return err(operatorError('drive-other-appliance', `Drive ${d.target.role} holds snapshots of "${this.config.election.name}" signed by another appliance key.`, `Use a drive prepared for this appliance (key ${keyIdHex(this.key.keyId)}), or an empty one.`));
       }
-      let space: { freeBytes: number; blockSize: number };
+      let space: { freeBytes: number | null; blockSize: number };
       try {
         await mkdir(join(d.electionDir, 'snapshots'), { recursive: true });
         space = await freeSpace(d.target.root);
@@ -471,13 +487,10 @@ export class SnapshotEngine implements SnapshotService {
         largest = Math.max(largest, s);
       }
       need += round(newVersions.length * 200) * 3; // manifest, files list, index growth
-      if (need > space.freeBytes) {
+      if (space.freeBytes === null) {
+        logEvent(this.logger, LogEvent.SnapshotProgress, { phase: 'preflight', role: d.target.role, msg: `drive ${d.target.role} does not report its free space; writing without the space check (a full drive is then handled as a failed drive)` }, 'warn');
+      } else if (need > space.freeBytes) {
         return err(operatorError('drive-too-small', `Drive ${d.target.role} (${d.target.root}) has ${humanBytes(space.freeBytes)} free; this snapshot needs about ${humanBytes(need)}.`, `Use a drive with at least ${humanBytes(need)} free for ${d.target.role}, then start again. Nothing was written.`));
-      }
-      const fs = fileSystemOf(d.target.root);
-      if (fs !== undefined && isFatFileSystem(fs.fsType) && largest > fat32MaxFileSize) {
-        const big = newVersions.find((v) => v.size > fat32MaxFileSize);
-        return err(operatorError('drive-fat32-file-too-large', `Drive ${d.target.role} is FAT32, which cannot hold files of 4 GiB or more; ${big ? `${big.rootLabel}/${big.relPath} is ${humanBytes(big.size)}` : `a file is ${humanBytes(largest)}`}.`, 'Use drives formatted as exFAT for this election.'));
       }
       const prefix = Buffer.byteLength(join(d.electionDir, 'snapshots', '000000-00000000T000000Z')) + 1;
       for (const v of newVersions) if (Buffer.byteLength(v.relPath) * 3 + prefix + 64 > 4000) longest = `${v.rootLabel}/${v.relPath}`;
@@ -712,6 +725,7 @@ class ProgressTracker {
     private readonly drives: readonly DriveRun[],
     private readonly logger: Logger,
     private readonly onProgress: ((p: SnapshotProgress) => void) | undefined,
+    private readonly intervalMs: number,
   ) {}
 
   phase(p: SnapshotPhase, _live?: readonly DriveRun[]): void {
@@ -754,7 +768,7 @@ class ProgressTracker {
 
   private emit(force: boolean): void {
     const now = Date.now();
-    if (this.onProgress !== undefined && (force || now - this.lastCallback >= 200)) {
+    if (this.onProgress !== undefined && (force || now - this.lastCallback >= this.intervalMs)) {
       this.lastCallback = now;
       this.onProgress(this.snapshot());
     }

@@ -6,9 +6,12 @@ import { createHash } from 'node:crypto';
  * drive type:
  *   - `^` is the escape character: a character c becomes `^XX` (XX = its UTF-8 bytes in hex, each `^XX`);
  *   - escaped: `^` itself, `%` (BagIt percent-encodes it in manifests, sha256sum does not),
- *     `"*:<>?\|`, control characters (0x00-0x1F, 0x7F), trailing dots and spaces, and the first
+ *     `"*:<>?\|`, control characters (0x00-0x1F, 0x7F), every non-ASCII character (FAT drivers differ
+ *     in code pages and case tables, and fusefat refuses them; ASCII names read back the same
+ *     everywhere, decades later), trailing dots and spaces, and the first
  *     character of reserved device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9, CONIN$, CONOUT$);
- *   - a segment longer than 255 UTF-16 units is cut and given `^~` + a hash (not reversible by
+ *   - a segment longer than 255 bytes of UTF-8 (Linux NAME_MAX; fusefat enforces it, and it is
+ *     within FAT/exFAT's 255 UTF-16 units) is cut and given `^~` + a hash (not reversible by
  *     itself: the original name is always recorded in the bag's ballotsafe-files.tsv);
  *   - names equal ignoring case (exFAT/FAT fold case) get `^~2`, `^~3`... before the extension.
  * Decoding (`unescapeSegment`) reverses the `^XX` escapes.
@@ -16,7 +19,7 @@ import { createHash } from 'node:crypto';
 
 const forbidden = new Set(['"', '*', ':', '<', '>', '?', '\\', '|', '^', '%', '/']);
 const reserved = /^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9]|CONIN\$|CONOUT\$)(\..*)?$/i;
-export const maxSegmentUnits = 255;
+export const maxSegmentBytes = 255;
 
 function hexEscape(ch: string): string {
   return [...Buffer.from(ch, 'utf8')].map((b) => `^${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
@@ -24,7 +27,7 @@ function hexEscape(ch: string): string {
 
 function needsEscape(ch: string): boolean {
   const code = ch.codePointAt(0) ?? 0;
-  return code < 0x20 || code === 0x7f || forbidden.has(ch);
+  return code < 0x20 || code >= 0x7f || forbidden.has(ch);
 }
 
 export function escapeSegment(segment: string): string {
@@ -32,26 +35,22 @@ export function escapeSegment(segment: string): string {
   // Trailing dots and spaces are dropped silently by FAT/exFAT drivers: escape the whole run.
   let trailStart = chars.length;
   while (trailStart > 0 && (chars[trailStart - 1] === '.' || chars[trailStart - 1] === ' ')) trailStart--;
-  let out = '';
-  chars.forEach((ch, i) => {
-    out += needsEscape(ch) || i >= trailStart ? hexEscape(ch) : ch;
-  });
-  if (out.length === 0) return '^~empty';
-  if (reserved.test(out)) {
-    const first = [...out][0] ?? '';
-    out = hexEscape(first) + out.slice(first.length);
+  // One token per original character, so a cut never splits a character or an escape.
+  const tokens = chars.map((ch, i) => (needsEscape(ch) || i >= trailStart ? hexEscape(ch) : ch));
+  if (tokens.length === 0) return '^~empty';
+  if (reserved.test(tokens.join(''))) tokens[0] = hexEscape(chars[0] ?? '');
+  const out = tokens.join('');
+  if (Buffer.byteLength(out) <= maxSegmentBytes) return out;
+  const digest = createHash('sha256').update(segment, 'utf8').digest('hex').slice(0, 16);
+  const dot = out.lastIndexOf('.');
+  const ext = dot > 0 && out.length - dot <= 16 ? out.slice(dot) : '';
+  const budget = maxSegmentBytes - Buffer.byteLength(ext) - 2 - digest.length;
+  let head = '';
+  for (const t of tokens) {
+    if (Buffer.byteLength(head) + Buffer.byteLength(t) > budget) break;
+    head += t;
   }
-  if (out.length > maxSegmentUnits) {
-    const digest = createHash('sha256').update(segment, 'utf8').digest('hex').slice(0, 16);
-    const dot = out.lastIndexOf('.');
-    const ext = dot > 0 && out.length - dot <= 16 ? out.slice(dot) : '';
-    let head = out.slice(0, maxSegmentUnits - ext.length - 2 - digest.length - 3);
-    // Never cut inside a ^XX escape or a surrogate pair.
-    head = head.replace(/\^[0-9A-F]?$/, '');
-    if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
-    out = `${head}^~${digest}${ext}`;
-  }
-  return out;
+  return `${head}^~${digest}${ext}`;
 }
 
 export function unescapeSegment(stored: string): string {
