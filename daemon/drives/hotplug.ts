@@ -4,7 +4,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { Result } from '../result.ts';
 import type { DriveCandidate } from './types.ts';
-import { isUsbBlockEvent, UdevMonitorParser } from './udevMonitor.ts';
+import { isBlockEvent, UdevMonitorParser } from './udevMonitor.ts';
 
 /** A stable key for "the same drive with the same file system". */
 export function candidateKey(c: DriveCandidate): string {
@@ -42,6 +42,8 @@ export class DriveWatcher extends EventEmitter<HotplugEvents> {
   private again = false;
   private udev: ChildProcess | null = null;
   private usbCleanup: (() => void) | null = null;
+  /** Block events seen from udevadm (tests check the event path separately from the timer). */
+  udevEvents = 0;
 
   constructor(
     private readonly list: () => Promise<Result<DriveCandidate[]>>,
@@ -103,10 +105,15 @@ export class DriveWatcher extends EventEmitter<HotplugEvents> {
 
   private startUdevadm(): void {
     const parser = new UdevMonitorParser();
-    const child = spawn('udevadm', ['monitor', '--udev', '--property', '--subsystem-match=block'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Kernel events too: without a udev daemon (containers) they are the only ones. The drive list
+    // decides what counts, so any block event just triggers a re-read (coalesced by scanNow).
+    const child = spawn('udevadm', ['monitor', '--udev', '--kernel', '--property', '--subsystem-match=block'], { stdio: ['ignore', 'pipe', 'ignore'] });
     child.on('error', () => undefined); // no udevadm: the timer still works
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      if (parser.push(chunk).some(isUsbBlockEvent)) void this.scanNow();
+      if (parser.push(chunk).some(isBlockEvent)) {
+        this.udevEvents++;
+        void this.scanNow();
+      }
     });
     this.udev = child;
   }

@@ -1,8 +1,11 @@
 /**
  * Parses `udevadm monitor --udev --property` output: a header, then one block per event
  * (a "UDEV  [time] action devpath (subsystem)" line, KEY=value lines, a blank line).
+ * With --kernel the raw kernel uevents ("KERNEL[time] ...") come too; they are all there is
+ * where no udev daemon runs (containers), and carry no ID_* properties.
  */
 export interface UdevEvent {
+  readonly source: 'udev' | 'kernel';
   readonly action: string;
   readonly devpath: string;
   readonly subsystem: string | null;
@@ -16,12 +19,12 @@ export interface UdevEvent {
   readonly properties: Readonly<Record<string, string>>;
 }
 
-const headerLine = /^UDEV\s+\[[\d.]+\]\s+(\S+)\s+(\S+)\s+\(([^)]*)\)\s*$/;
+const headerLine = /^(UDEV|KERNEL)\s*\[[\d.]+\]\s+(\S+)\s+(\S+)\s+\(([^)]*)\)\s*$/;
 
 /** Incremental parser: feed chunks as they arrive, get complete events back. */
 export class UdevMonitorParser {
   private buffer = '';
-  private current: { action: string; devpath: string; props: Record<string, string> } | null = null;
+  private current: { source: 'udev' | 'kernel'; action: string; devpath: string; props: Record<string, string> } | null = null;
 
   push(chunk: string): UdevEvent[] {
     this.buffer += chunk;
@@ -47,7 +50,7 @@ export class UdevMonitorParser {
     const head = headerLine.exec(line);
     if (head !== null) {
       const done = this.finish();
-      this.current = { action: head[1] ?? '', devpath: head[2] ?? '', props: {} };
+      this.current = { source: head[1] === 'KERNEL' ? 'kernel' : 'udev', action: head[2] ?? '', devpath: head[3] ?? '', props: {} };
       return done;
     }
     if (line.trim() === '') return this.finish();
@@ -65,6 +68,7 @@ export class UdevMonitorParser {
     const p = c.props;
     const get = (k: string): string | null => (p[k] === undefined || p[k] === '' ? null : p[k]);
     return {
+      source: c.source,
       action: get('ACTION') ?? c.action,
       devpath: get('DEVPATH') ?? c.devpath,
       subsystem: get('SUBSYSTEM'),
@@ -85,7 +89,12 @@ export function parseUdevMonitor(text: string): UdevEvent[] {
   return [...parser.push(text), ...parser.end()];
 }
 
-/** Block-device events of USB drives: the ones that should make us look at the drive list again. */
+/** Block-device events of USB drives (udev's view, with ID_BUS). */
 export function isUsbBlockEvent(e: UdevEvent): boolean {
   return e.subsystem === 'block' && (e.bus === 'usb' || e.devpath.includes('/usb'));
+}
+
+/** Any block-device change: reason enough to re-read the drive list (the list decides what counts). */
+export function isBlockEvent(e: UdevEvent): boolean {
+  return e.subsystem === 'block' && (e.action === 'add' || e.action === 'remove' || e.action === 'change');
 }
