@@ -65,7 +65,7 @@ const readRoutes: readonly { path: string; expect: string }[] = [
   { path: '/drives', expect: 'Drive A' },
   { path: '/snapshots', expect: 'Snapshot history' },
   { path: '/alerts', expect: 'Alerts' },
-  { path: '/custody', expect: 'Deputy Lee' },
+  { path: '/custody', expect: 'No hand-offs yet' },
   { path: '/preaudit', expect: 'Ballot counts match' },
   { path: '/preaudit/disagreements/7', expect: 'Josiah Bartlett' },
   { path: '/audit', expect: 'Audit log' },
@@ -179,6 +179,7 @@ describe('read routes', () => {
     expect((await get('/api/events')).status).toBe(401);
     expect((await get(`/api/images/${rig.imageId}`)).status).toBe(401);
     expect((await get('/snapshots/1/handoff')).status).toBe(401);
+    expect((await get('/custody/1/sheet')).status).toBe(401);
   });
 
   it('serve every read route to an observer, with security headers', async () => {
@@ -230,6 +231,7 @@ describe('state-changing routes', () => {
   const operatorRoutes = () => [
     { path: '/api/snapshot', body: { reason: 'end-of-day' } },
     { path: '/api/drives/A/eject', body: {} },
+    { path: '/api/snapshots/1/handoff', body: { destinationA: 'Clerk safe', destinationB: 'Sheriff safe' } },
     { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
   ];
   const anyRoleRoutes = ['/logout', '/api/logout'];
@@ -318,13 +320,27 @@ describe('state-changing routes', () => {
     expect(await (await get('/snapshot', operator)).text()).toContain('Both drives verified — safe to remove');
     const history = (await (await get('/api/snapshots', operator)).json()) as { snapshots: { rootHash: string }[] };
     expect(history.snapshots).toHaveLength(1);
-    const sheet = await get('/snapshots/1/handoff', operator);
-    const sheetHtml = await sheet.text();
-    expect(sheetHtml).toContain('Drive hand-off sheet');
-    expect(sheetHtml).toContain('<svg'); // QR code of the root hash
-    expect(sheetHtml).toContain((history.snapshots[0]?.rootHash ?? 'x').slice(0, 4));
-    expect((await get('/api/snapshots/1/handoff', operator)).status).toBe(200);
-    expect((await get('/api/snapshots/9/handoff', operator)).status).toBe(404);
+    expect(await (await get('/snapshots', operator)).text()).toContain('/snapshots/1/handoff');
+    expect(await (await get('/snapshots/1/handoff', operator)).text()).toContain('Drive A goes to');
+    expect((await get('/snapshots/1/handoff', sessionFor('oscar'))).status).toBe(403);
+    expect((await get('/snapshots/9/handoff', operator)).status).toBe(404);
+    const incomplete = await postJson('/api/snapshots/1/handoff', { destinationA: 'Clerk safe', destinationB: ' ' }, operator);
+    expect(incomplete.status).toBe(400);
+    expect(((await incomplete.json()) as { error: { action: string } }).error.action).toMatch(/both destinations/);
+    const handoff = await postJson('/api/snapshots/1/handoff', { destinationA: "Clerk's office safe", destinationB: 'Sheriff evidence room', witness: 'Sam Witness' }, operator);
+    expect(handoff.status).toBe(200);
+    const { custodyId, sheet } = (await handoff.json()) as { custodyId: number; sheet: string };
+    expect(rig.handoff.records[0]).toMatchObject({ id: custodyId, operator: 'olivia', witness: 'Sam Witness', snapshotSequence: 1 });
+    expect(rig.drives.ejected.sort()).toEqual(['A', 'B']);
+    expect(rig.audit.recent().find((e) => e.action === 'handoff.requested')?.actor).toBe('olivia');
+    const sheetRes = await get(sheet, sessionFor('oscar'));
+    const sheetHtml = await sheetRes.text();
+    expect(sheetHtml).toContain(history.snapshots[0]?.rootHash ?? 'x');
+    expect(sheetHtml).toContain('data-print');
+    expect(sheetRes.headers.get('content-security-policy')).toContain("style-src 'self' 'unsafe-inline'");
+    expect(sheetRes.headers.get('content-security-policy')).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(await (await get('/custody', operator)).text()).toContain('Sheriff evidence room');
+    expect((await get('/custody/99/sheet', operator)).status).toBe(404);
     const audit = rig.audit.recent().find((e) => e.action === 'snapshot.requested');
     expect(audit?.actor).toBe('olivia');
     expect(JSON.parse(audit?.details_json ?? '{}')).toMatchObject({ reason: 'end-of-day' });
@@ -339,6 +355,8 @@ describe('state-changing routes', () => {
     const html = await (await get('/snapshot', operator)).text();
     expect(html).not.toContain('safe to remove');
     expect(html).toContain('Replace drive B');
+    const refused = await postJson('/api/snapshots/1/handoff', { destinationA: 'x', destinationB: 'y' }, operator);
+    expect(refused.status).toBe(409);
     const overview = (await (await get('/api/overview', operator)).json()) as { verdict: { ok: boolean } };
     expect(overview.verdict.ok).toBe(false);
   });

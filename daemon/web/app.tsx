@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import { LogEvent } from '../log/events.ts';
 import { logEvent } from '../log/logger.ts';
@@ -19,7 +18,7 @@ import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CustodyPage } from './pages/custody.tsx';
 import { DrivesPage } from './pages/drives.tsx';
-import { HandoffPage } from './pages/handoff.tsx';
+import { HandoffFormPage } from './pages/handoff.tsx';
 import { HistoryPage } from './pages/history.tsx';
 import type { PageContext } from './pages/layout.tsx';
 import { ErrorPage, LoginPage } from './pages/login.tsx';
@@ -42,7 +41,7 @@ export interface WebAppOptions {
   readonly sseCheckMs?: number;
 }
 
-const assetTypes: Record<string, string> = { 'style.css': 'text/css; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8' };
+const assetTypes: Record<string, string> = { 'style.css': 'text/css; charset=utf-8', 'sheet-tools.css': 'text/css; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8' };
 
 const errors = {
   notLoggedIn: operatorError('not-logged-in', 'You are not logged in, or your session has ended.', 'Log in again.'),
@@ -120,6 +119,8 @@ function originProblem(c: Context): boolean {
 
 const loginSchema = z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024) });
 const snapshotSchema = z.object({ reason: z.enum(['end-of-day', 'operator']).default('end-of-day') });
+const destination = z.string().trim().min(1).max(120);
+const handoffSchema = z.object({ destinationA: destination, destinationB: destination, witness: z.string().trim().max(120).optional() });
 const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -200,10 +201,12 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('X-Frame-Options', 'DENY');
     c.header('Referrer-Policy', 'same-origin');
-    c.header(
-      'Content-Security-Policy',
-      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    );
+    if (!c.res.headers.has('Content-Security-Policy')) {
+      c.header(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      );
+    }
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
 
@@ -331,28 +334,57 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     return done(c, { started: true, startedAt: started.value.startedAt }, '/snapshot', 202);
   });
 
-  app.get('/snapshots', requireSession, (c) => c.html(<HistoryPage page={pageContext(c)} snapshots={deps.snapshotHistory.list(200)} now={now()} />));
+  app.get('/snapshots', requireSession, (c) =>
+    c.html(<HistoryPage page={pageContext(c)} snapshots={deps.snapshotHistory.list(200)} custody={deps.custody?.list(1000) ?? null} now={now()} />),
+  );
   app.get('/api/snapshots', requireSession, (c) => c.json({ snapshots: deps.snapshotHistory.list(200) }));
 
-  async function handoffSheet(c: Context<Env>) {
+  const snapshotBySequence = (c: Context<Env>) => {
     const seq = idSchema.safeParse(c.req.param('sequence'));
-    if (!seq.success) return { ok: false, error: errors.notFound, status: 404 } as const;
-    if (deps.handoff === undefined) return { ok: false, error: notInstalled('The hand-off sheet'), status: 503 } as const;
-    const sheet = await deps.handoff.sheet(seq.data);
-    if (!sheet.ok) return { ok: false, error: sheet.error, status: 404 } as const;
-    return { ok: true, sheet: sheet.value } as const;
-  }
+    return seq.success ? deps.snapshotHistory.list(100_000).find((s) => s.sequence === seq.data) : undefined;
+  };
+  const unknownSnapshot = operatorError('snapshot-unknown', 'There is no snapshot with that number.', 'Pick one on the History page.');
 
-  app.get('/snapshots/:sequence{[0-9]{1,9}}/handoff', requireSession, async (c) => {
-    const r = await handoffSheet(c);
-    if (!r.ok) return fail(c, r.status, r.error, '/snapshots');
-    const qrSvg = await QRCode.toString(r.sheet.rootHash, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-    return c.html(<HandoffPage sheet={r.sheet} qrSvg={qrSvg} now={now()} />);
+  app.get('/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, (c) => {
+    const snapshot = snapshotBySequence(c);
+    if (snapshot === undefined) return fail(c, 404, unknownSnapshot, '/snapshots');
+    if (deps.handoff === undefined) return fail(c, 503, notInstalled('Recording hand-offs'), '/snapshots');
+    return c.html(<HandoffFormPage page={pageContext(c)} snapshot={snapshot} now={now()} />);
   });
-  app.get('/api/snapshots/:sequence{[0-9]{1,9}}/handoff', requireSession, async (c) => {
-    const r = await handoffSheet(c);
-    if (!r.ok) return fail(c, r.status, r.error);
-    return c.json({ sheet: r.sheet });
+
+  app.post('/api/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    const snapshot = snapshotBySequence(c);
+    if (snapshot === undefined) return fail(c, 404, unknownSnapshot, '/snapshots');
+    if (deps.handoff === undefined) return fail(c, 503, notInstalled('Recording hand-offs'), '/snapshots');
+    const back = `/snapshots/${snapshot.sequence}/handoff`;
+    const parsed = handoffSchema.safeParse(await readBody(c));
+    if (!parsed.success) {
+      return fail(c, 400, operatorError('handoff-incomplete', 'Say where drive A and drive B go.', 'Fill in both destinations (a witness is optional) and press the button again.'), back);
+    }
+    if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it says the drives are safe to remove.'), back);
+    const witness = parsed.data.witness === undefined || parsed.data.witness === '' ? null : parsed.data.witness;
+    const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB } });
+    deps.audit.record(s.user.name, 'handoff.requested', { snapshot: snapshot.sequence, witness, ok: result.ok, ...(result.ok ? { custodyId: result.value.custodyId } : { code: result.error.code }) });
+    if (!result.ok) return fail(c, 409, result.error, back);
+    return done(c, { custodyId: result.value.custodyId, sheet: `/custody/${result.value.custodyId}/sheet` }, `/custody/${result.value.custodyId}/sheet`);
+  });
+
+  /** The drives team's printable sheet, with a Back/Print bar added for the touchscreen (hidden when printing). */
+  app.get('/custody/:id{[0-9]{1,15}}/sheet', requireSession, (c) => {
+    const id = idSchema.safeParse(c.req.param('id'));
+    if (deps.handoff === undefined) return fail(c, 503, notInstalled('The hand-off sheet'), '/custody');
+    const html = id.success ? deps.handoff.sheetHtml(id.data) : undefined;
+    if (html === undefined) return fail(c, 404, operatorError('custody-unknown', 'There is no hand-off record with that number.', 'Open it from the Custody log.'), '/custody');
+    const toolbar =
+      '<div class="sheet-tools no-print"><a class="button secondary big" href="/custody">Back</a>' +
+      '<button type="button" class="button primary big" data-print>Print</button></div>';
+    const page = html
+      .replace(/<\/head>/i, '<link rel="stylesheet" href="/assets/sheet-tools.css"><script src="/assets/app.js" defer></script></head>')
+      .replace(/<body([^>]*)>/i, (m) => `${m}${toolbar}`);
+    // The sheet carries its own <style>; allow inline styles here only, still no inline scripts.
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    return c.html(page);
   });
 
   // ---- drives ----------------------------------------------------------------------------------
@@ -463,7 +495,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const summary = deps.catalog.summary(new Date(0));
     const open = deps.alerts.open();
     const roots = deps.roots.roots().map((r) => r.state);
-    const last = deps.snapshotHistory.list(1)[0]?.sequence ?? null;
+    const lastSnapshot = deps.snapshotHistory.list(1)[0];
+    const last = lastSnapshot === undefined ? null : [lastSnapshot.sequence, lastSnapshot.state];
     const drives = deps.drives === undefined ? null : (await deps.drives.list()).map((d) => [d.present, d.freeBytes, d.lastVerifiedAt, d.ejectable]);
     const preaudit = deps.preaudit?.status() ?? null;
     return JSON.stringify([deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);

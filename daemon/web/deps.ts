@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Result } from '../result.ts';
-import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotReason } from '../snapshot/api.ts';
+import type { DriveRole, DriveTarget } from '../snapshot/api.ts';
 import type { AlertLog } from '../state/alerts.ts';
 import type { AuditLog } from '../state/auditLog.ts';
 import type { Accounts } from './accounts.ts';
@@ -31,7 +31,7 @@ export interface WebDeps {
   readonly snapshotHistory: SnapshotHistoryProvider;
   readonly drives?: DrivesProvider;
   readonly custody?: CustodyProvider;
-  readonly handoff?: HandoffSheetProvider;
+  readonly handoff?: HandoffProvider;
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
   /** Test clock; defaults to the system clock. */
@@ -92,9 +92,18 @@ export interface RootStatusProvider {
 
 // ---- snapshots ----------------------------------------------------------------------------
 
-export interface SnapshotRecord extends SnapshotOutcome {
-  readonly reason?: SnapshotReason;
-  readonly actor?: string;
+/** One snapshot as the engine records it (SnapshotEngine.listSnapshots() rows fit as they are). */
+export interface SnapshotRecord {
+  readonly sequence: number;
+  readonly bagName: string;
+  /** SHA-256 of the bag's tagmanifest-sha256.txt. */
+  readonly rootHash: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  /** 'complete': on both drives; 'degraded': on one drive only; 'pending': not finished. */
+  readonly state: string;
 }
 
 export interface SnapshotHistoryProvider {
@@ -135,19 +144,25 @@ export interface DrivesProvider {
 
 // ---- custody and hand-off ------------------------------------------------------------------
 
+/** A hand-off of a snapshot's two drives (daemon/drives CustodyRecord fits as it is). */
 export interface CustodyRecord {
   readonly id: number;
-  readonly at: string;
-  /** e.g. "handed-off", "received", "returned", "sealed", "enrolled". */
-  readonly event: string;
-  readonly driveRole: DriveRole | null;
-  readonly driveSerial: string | null;
-  readonly snapshotSequence: number | null;
-  readonly from: string | null;
-  readonly to: string | null;
-  readonly sealNumber: string | null;
-  readonly recordedBy: string;
-  readonly note: string | null;
+  readonly recordedAt: string;
+  readonly snapshotSequence: number;
+  readonly rootHash: string;
+  readonly bagName: string;
+  /** User who handed the drives over. */
+  readonly operator: string;
+  readonly witness: string | null;
+  readonly drives: readonly {
+    readonly role: DriveRole;
+    readonly serial: string | null;
+    readonly uuid: string | null;
+    /** Where the drive goes, e.g. "Clerk's office safe". */
+    readonly destination: string;
+    readonly ejected: boolean;
+    readonly poweredOff: boolean;
+  }[];
 }
 
 export interface CustodyProvider {
@@ -155,24 +170,19 @@ export interface CustodyProvider {
   list(limit: number): readonly CustodyRecord[];
 }
 
-export interface HandoffSheet {
-  readonly electionTitle: string;
+export interface HandoffRequest {
   readonly sequence: number;
-  readonly bagName: string;
-  readonly rootHash: string;
-  readonly previousRootHash: string | null;
-  readonly finishedAt: string;
-  readonly files: number;
-  readonly bytes: number;
-  readonly drives: readonly { readonly role: DriveRole; readonly serial: string | null; readonly label: string | null; readonly verifiedAt: string | null }[];
-  /** Commands an auditor runs to check the drive offline, e.g. "cd <bag> && sha256sum -c manifest-sha256.txt". */
-  readonly verifyInstructions: readonly string[];
-  /** Public key fingerprint / minisign key id the snapshot is signed with, when signed. */
-  readonly signingKey: string | null;
+  /** The logged-in operator's name. */
+  readonly operator: string;
+  readonly witness: string | null;
+  readonly destinations: Readonly<Record<DriveRole, string>>;
 }
 
-export interface HandoffSheetProvider {
-  sheet(sequence: number): Promise<Result<HandoffSheet>>;
+export interface HandoffProvider {
+  /** Ejects both drives and writes the custody record; refuses a snapshot not verified on both drives. */
+  handOff(request: HandoffRequest): Promise<Result<{ custodyId: number }>>;
+  /** The printable hand-off sheet of a custody record: a complete HTML document without scripts. */
+  sheetHtml(custodyId: number): string | undefined;
 }
 
 // ---- import checks and pre-audit ----------------------------------------------------------

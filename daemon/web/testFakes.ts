@@ -22,7 +22,8 @@ import type {
   DisagreementDetail,
   DrivesProvider,
   DriveStatus,
-  HandoffSheet,
+  HandoffProvider,
+  HandoffRequest,
   Phase1Check,
   PreauditProvider,
   RootStatusProvider,
@@ -35,8 +36,22 @@ import { SnapshotJobs } from './snapshotJobs.ts';
 
 /** A snapshot engine stand-in: walks through the phases, emitting progress, and records history. */
 export class FakeSnapshotService implements SnapshotService {
+  /** History rows as the engine's listSnapshots() gives them, newest first. */
+  history(): SnapshotRecord[] {
+    return this.outcomes.map((o) => ({
+      sequence: o.sequence,
+      bagName: o.bagName,
+      rootHash: o.rootHash,
+      files: o.files,
+      bytes: o.bytes,
+      startedAt: o.startedAt,
+      finishedAt: o.finishedAt,
+      state: o.perDrive.every((d) => d.state === 'complete') ? 'complete' : 'degraded',
+    }));
+  }
+
   busy = false;
-  readonly history: SnapshotRecord[] = [];
+  readonly outcomes: SnapshotOutcome[] = [];
   /** Set to make the next run fail on drive B. */
   failDriveB = false;
 
@@ -55,7 +70,7 @@ export class FakeSnapshotService implements SnapshotService {
     this.busy = true;
     try {
       const startedAt = new Date().toISOString();
-      const todo = this.catalog.capturedSince(this.history[0]?.startedAt ?? null);
+      const todo = this.catalog.capturedSince(this.outcomes[0]?.startedAt ?? null);
       const files = Math.max(todo.files, 1);
       const bytes = Math.max(todo.bytes, 1);
       const roles = request.drives.map((d) => d.role);
@@ -74,9 +89,9 @@ export class FakeSnapshotService implements SnapshotService {
         });
         await new Promise((r) => setTimeout(r, this.stepMs));
       }
-      const sequence = (this.history[0]?.sequence ?? 0) + 1;
+      const sequence = (this.outcomes[0]?.sequence ?? 0) + 1;
       const rootHash = createHash('sha256').update(`bag-${sequence}-${startedAt}`).digest('hex');
-      const outcome: SnapshotRecord = {
+      const outcome: SnapshotOutcome = {
         sequence,
         rootHash,
         bagName: `${String(sequence).padStart(6, '0')}-${startedAt.replace(/[-:]/g, '').slice(0, 15)}Z`,
@@ -89,12 +104,10 @@ export class FakeSnapshotService implements SnapshotService {
             ? { role, state: 'failed' as const, error: operatorError('drive-verify-failed', 'Drive B read back different bytes.', 'Replace drive B.') }
             : { role, state: 'complete' as const },
         ),
-        reason: request.reason,
-        actor: request.actor,
       };
       // Stand-in for "the engine wrote the bag": a marker file on each folder drive.
       for (const d of request.drives) writeFileSync(join(d.root, `${outcome.bagName}.txt`), `${rootHash}\n`);
-      this.history.unshift(outcome);
+      this.outcomes.unshift(outcome);
       return ok(outcome);
     } finally {
       this.busy = false;
@@ -107,7 +120,7 @@ export class FakeFolderDrives implements DrivesProvider {
   readonly ejected: DriveRole[] = [];
   constructor(
     private readonly folders: Record<DriveRole, string>,
-    private readonly history: () => readonly SnapshotRecord[],
+    private readonly outcomes: () => readonly SnapshotOutcome[],
   ) {}
 
   async list(): Promise<DriveStatus[]> {
@@ -115,7 +128,7 @@ export class FakeFolderDrives implements DrivesProvider {
       const root = this.folders[role];
       const present = existsSync(root) && !this.ejected.includes(role);
       const fs = present ? statfsSync(root) : undefined;
-      const last = this.history().find((h) => h.perDrive.some((d) => d.role === role));
+      const last = this.outcomes().find((h) => h.perDrive.some((d) => d.role === role));
       const lastOk = last?.perDrive.find((d) => d.role === role)?.state === 'complete';
       return {
         role,
@@ -146,35 +159,43 @@ export class FakeFolderDrives implements DrivesProvider {
   }
 }
 
-export function fakeCustody(): CustodyRecord[] {
-  return [
-    { id: 2, at: '2026-11-03T23:10:00.000Z', event: 'handed-off', driveRole: 'A', driveSerial: 'SN-A-0001', snapshotSequence: 1, from: 'Pat Clerk', to: 'Deputy Lee', sealNumber: 'S-1001', recordedBy: 'pat', note: null },
-    { id: 1, at: '2026-11-01T09:00:00.000Z', event: 'enrolled', driveRole: 'A', driveSerial: 'SN-A-0001', snapshotSequence: null, from: null, to: null, sealNumber: null, recordedBy: 'pat', note: 'new drive pair' },
-  ];
-}
+/** Records hand-offs in memory (the drives team's DriveService does this for real). */
+export class FakeHandoff implements HandoffProvider {
+  readonly records: CustodyRecord[] = [];
+  constructor(
+    private readonly outcomes: () => readonly SnapshotOutcome[],
+    private readonly drives: FakeFolderDrives,
+  ) {}
 
-export function fakeHandoff(history: () => readonly SnapshotRecord[], electionTitle: string) {
-  return {
-    async sheet(sequence: number): Promise<Result<HandoffSheet>> {
-      const all = history();
-      const s = all.find((h) => h.sequence === sequence);
-      if (s === undefined) return err(operatorError('snapshot-unknown', `There is no snapshot #${sequence}.`, 'Pick one from the Snapshot history page.'));
-      const previous = all.find((h) => h.sequence === sequence - 1);
-      return ok({
-        electionTitle,
-        sequence,
-        bagName: s.bagName,
-        rootHash: s.rootHash,
-        previousRootHash: previous?.rootHash ?? null,
-        finishedAt: s.finishedAt,
-        files: s.files,
-        bytes: s.bytes,
-        drives: s.perDrive.map((d) => ({ role: d.role, serial: `SN-${d.role}-0001`, label: `folder-${d.role.toLowerCase()}`, verifiedAt: d.state === 'complete' ? s.finishedAt : null })),
-        verifyInstructions: [`cd ${s.bagName}`, 'sha256sum -c manifest-sha256.txt', 'sha256sum tagmanifest-sha256.txt'],
-        signingKey: 'RWQ-test-key',
-      });
-    },
-  };
+  async handOff(request: HandoffRequest): Promise<Result<{ custodyId: number }>> {
+    const outcome = this.outcomes().find((o) => o.sequence === request.sequence);
+    if (outcome === undefined || outcome.perDrive.some((d) => d.state !== 'complete')) {
+      return err(operatorError('snapshot-not-verified', `Snapshot ${request.sequence} did not verify on both drives; it cannot be handed off.`, 'Run the snapshot again.'));
+    }
+    await this.drives.eject('A');
+    await this.drives.eject('B');
+    const id = this.records.length + 1;
+    this.records.unshift({
+      id,
+      recordedAt: new Date().toISOString(),
+      snapshotSequence: outcome.sequence,
+      rootHash: outcome.rootHash,
+      bagName: outcome.bagName,
+      operator: request.operator,
+      witness: request.witness,
+      drives: (['A', 'B'] as const).map((role) => ({ role, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false })),
+    });
+    return ok({ custodyId: id });
+  }
+
+  sheetHtml(custodyId: number): string | undefined {
+    const r = this.records.find((x) => x.id === custodyId);
+    if (r === undefined) return undefined;
+    const esc = (t: string) => t.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+    return `<!doctype html><html><head><title>Hand-off ${r.id}</title><style>body{font:12pt sans-serif;margin:20mm}</style></head><body>
+<h1>FAKE hand-off sheet (test stand-in): snapshot ${r.snapshotSequence}</h1><p id="root-hash">${esc(r.rootHash)}</p>
+<ul>${r.drives.map((d) => `<li>${d.role} → ${esc(d.destination)}</li>`).join('')}</ul><p>Handed over by ${esc(r.operator)}</p></body></html>`;
+  }
 }
 
 export const fakeChecks: Phase1Check[] = [
@@ -220,6 +241,7 @@ export interface TestRig {
   readonly deps: WebDeps;
   readonly engine: FakeSnapshotService;
   readonly drives: FakeFolderDrives;
+  readonly handoff: FakeHandoff;
   readonly alerts: AlertLog;
   readonly audit: AuditLog;
   /** file_versions ids of inserted rows: a ballot image (real corpus JPEG) and a CVR. */
@@ -278,8 +300,9 @@ export async function makeRig(options: { stepMs?: number; steps?: number; users?
   const cvrId = catalogFile(db, vault, 'cvr-exports', 'CvrExport_0.json', 'cvr', Buffer.from('{"Sessions":[]}'));
   const catalog = new CatalogReader(db, vault, config.roots.map((r) => r.label));
   const engine = new FakeSnapshotService(catalog, options.stepMs ?? 40, options.steps ?? 10);
-  const history = () => engine.history;
-  const drives = new FakeFolderDrives({ A: driveA, B: driveB }, history);
+  const outcomes = () => engine.outcomes;
+  const drives = new FakeFolderDrives({ A: driveA, B: driveB }, outcomes);
+  const handoff = new FakeHandoff(outcomes, drives);
   const alerts = new AlertLog(db, logger);
   const audit = new AuditLog(db, logger);
   const accounts = new Accounts(db);
@@ -294,7 +317,6 @@ export async function makeRig(options: { stepMs?: number; steps?: number; users?
   const roots: RootStatusProvider = {
     roots: () => config.roots.map((r) => (existsSync(r.path) ? { label: r.label, path: r.path, state: 'ok' as const } : { label: r.label, path: r.path, state: 'missing' as const, message: 'Reconnect the share.' })),
   };
-  const custody = fakeCustody();
   const deps: WebDeps = {
     config,
     logger,
@@ -304,10 +326,10 @@ export async function makeRig(options: { stepMs?: number; steps?: number; users?
     alerts,
     audit,
     snapshot: new SnapshotJobs(engine, logger),
-    snapshotHistory: { list: (limit) => engine.history.slice(0, limit) },
+    snapshotHistory: { list: (limit) => engine.history().slice(0, limit) },
     drives,
-    custody: { list: (limit) => custody.slice(0, limit) },
-    handoff: fakeHandoff(history, config.election.title),
+    custody: { list: (limit) => handoff.records.slice(0, limit) },
+    handoff,
     importChecks: { list: () => fakeChecks },
     preaudit: fakePreaudit(imageId),
   };
@@ -318,6 +340,7 @@ export async function makeRig(options: { stepMs?: number; steps?: number; users?
     deps,
     engine,
     drives,
+    handoff,
     alerts,
     audit,
     imageId,

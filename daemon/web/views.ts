@@ -78,9 +78,8 @@ export function verdict(
   }
   if (job.state === 'failed' && job.error !== null) {
     problems.push({ message: `The last snapshot failed: ${job.error.message}`, action: job.error.action ?? 'Open the Snapshot page and try again.' });
-  } else if (job.state !== 'running' && lastSnapshot !== null && lastSnapshot.perDrive.some((d) => d.state === 'failed')) {
-    const failed = lastSnapshot.perDrive.filter((d) => d.state === 'failed').map((d) => d.role).join(' and ');
-    problems.push({ message: `Snapshot ${lastSnapshot.sequence} did not complete on drive ${failed}.`, action: 'Connect a working drive and run the End-of-day snapshot again.' });
+  } else if (job.state !== 'running' && lastSnapshot !== null && lastSnapshot.state === 'degraded') {
+    problems.push({ message: `Snapshot ${lastSnapshot.sequence} is on one drive only.`, action: 'Connect a working second drive and run the End-of-day snapshot again; it catches the drive up.' });
   }
   let note: string | null = null;
   if (job.state === 'running') note = 'A snapshot is running now. Leave both drives connected.';

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { CustodyRecord } from '../deps.ts';
-import { formatTime } from '../format.ts';
+import { formatTime, shortHash } from '../format.ts';
 import { Layout, NotInstalled, type PageContext } from './layout.tsx';
 
 export const CustodyPage: FC<{ page: PageContext; records: readonly CustodyRecord[] | null; now: Date }> = ({ page, records, now }) => (
@@ -8,33 +8,46 @@ export const CustodyPage: FC<{ page: PageContext; records: readonly CustodyRecor
     {records === null ? (
       <NotInstalled what="The custody log" />
     ) : records.length === 0 ? (
-      <p class="panel">No custody records yet. They are written when drives are enrolled, handed off and returned.</p>
+      <p class="panel">No hand-offs yet. After a snapshot says "safe to remove", press "Hand off the drives" to record where each drive goes.</p>
     ) : (
       <table class="table">
         <thead>
           <tr>
             <th>When</th>
-            <th>Event</th>
-            <th>Drive</th>
             <th>Snapshot</th>
-            <th>From → To</th>
-            <th>Seal</th>
-            <th>Recorded by</th>
+            <th>Drives and destinations</th>
+            <th>Handed over by</th>
+            <th></th>
           </tr>
         </thead>
         <tbody>
           {records.map((r) => (
             <tr>
-              <td>{formatTime(r.at, now)}</td>
+              <td>{formatTime(r.recordedAt, now)}</td>
               <td>
-                {r.event}
-                {r.note === null ? null : <div class="path">{r.note}</div>}
+                #{r.snapshotSequence}
+                <div class="path">{shortHash(r.rootHash)}</div>
               </td>
-              <td>{[r.driveRole, r.driveSerial].filter((x) => x !== null).join(' · ') || '–'}</td>
-              <td>{r.snapshotSequence === null ? '–' : `#${r.snapshotSequence}`}</td>
-              <td>{r.from === null && r.to === null ? '–' : `${r.from ?? '–'} → ${r.to ?? '–'}`}</td>
-              <td>{r.sealNumber ?? '–'}</td>
-              <td>{r.recordedBy}</td>
+              <td>
+                {r.drives.map((d) => (
+                  <div>
+                    <strong>{d.role}</strong> → {d.destination}
+                    <span class="path">
+                      {' '}
+                      {d.serial ?? d.uuid ?? ''} {d.ejected ? '' : '(not ejected)'}
+                    </span>
+                  </div>
+                ))}
+              </td>
+              <td>
+                {r.operator}
+                {r.witness === null ? null : <div class="path">witness: {r.witness}</div>}
+              </td>
+              <td>
+                <a class="button small" href={`/custody/${r.id}/sheet`}>
+                  Print sheet
+                </a>
+              </td>
             </tr>
           ))}
         </tbody>

@@ -16,7 +16,7 @@ export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] 
               <dt>Present</dt>
               <dd>{d.present ? 'Yes' : 'No'}</dd>
               <dt>Drive</dt>
-              <dd>{[d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || '–'}</dd>
+              <dd class={d.label === undefined && d.serial === undefined ? 'path' : undefined}>{[d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || d.mountPoint || '–'}</dd>
               <dt>Enrolled</dt>
               <dd>{d.enrolled ? 'Yes' : 'No'}</dd>
               <dt>Free space</dt>

@@ -1,9 +1,15 @@
 import type { FC } from 'hono/jsx';
-import type { SnapshotRecord } from '../deps.ts';
+import type { CustodyRecord, SnapshotRecord } from '../deps.ts';
 import { formatBytes, formatCount, formatTime } from '../format.ts';
 import { Layout, type PageContext } from './layout.tsx';
 
-export const HistoryPage: FC<{ page: PageContext; snapshots: readonly SnapshotRecord[]; now: Date }> = ({ page, snapshots, now }) => (
+const stateLabel: Record<string, [string, string]> = {
+  complete: ['good', 'Both drives'],
+  degraded: ['bad', 'One drive only'],
+  pending: ['neutral', 'Not finished'],
+};
+
+export const HistoryPage: FC<{ page: PageContext; snapshots: readonly SnapshotRecord[]; custody: readonly CustodyRecord[] | null; now: Date }> = ({ page, snapshots, custody, now }) => (
   <Layout page={page} active="snapshots" title="Snapshot history">
     {snapshots.length === 0 ? (
       <p class="panel">No snapshots yet. The first End-of-day snapshot will appear here.</p>
@@ -14,39 +20,47 @@ export const HistoryPage: FC<{ page: PageContext; snapshots: readonly SnapshotRe
             <th>#</th>
             <th>Finished</th>
             <th class="num">Files</th>
-            <th class="num">Data</th>
-            <th>Drives</th>
-            <th>Root hash</th>
-            <th></th>
+            <th>On drives</th>
+            <th>Root hash (SHA-256)</th>
+            <th>Hand-off</th>
           </tr>
         </thead>
         <tbody>
-          {snapshots.map((s) => (
-            <tr>
-              <td>{s.sequence}</td>
-              <td>
-                {formatTime(s.finishedAt, now)}
-                <div class="path">{[s.reason, s.actor].filter((x) => x !== undefined).join(' · ')}</div>
-              </td>
-              <td class="num">{formatCount(s.files)}</td>
-              <td class="num">{formatBytes(s.bytes)}</td>
-              <td>
-                {s.perDrive.map((d) => (
-                  <span class={d.state === 'complete' ? 'pill good' : 'pill bad'}>
-                    {d.role} {d.state === 'complete' ? 'OK' : 'failed'}
-                  </span>
-                ))}
-              </td>
-              <td>
-                <code class="hash-cell">{s.rootHash}</code>
-              </td>
-              <td>
-                <a class="button small" href={`/snapshots/${s.sequence}/handoff`}>
-                  Hand-off sheet
-                </a>
-              </td>
-            </tr>
-          ))}
+          {snapshots.map((s) => {
+            const [pill, label] = stateLabel[s.state] ?? ['neutral', s.state];
+            const handoffs = custody?.filter((r) => r.snapshotSequence === s.sequence) ?? [];
+            return (
+              <tr>
+                <td>{s.sequence}</td>
+                <td>
+                  {formatTime(s.finishedAt, now)}
+                  <div class="path">{s.bagName}</div>
+                </td>
+                <td class="num">
+                  {formatCount(s.files)}
+                  <div class="path">{formatBytes(s.bytes)}</div>
+                </td>
+                <td>
+                  <span class={`pill ${pill}`}>{label}</span>
+                </td>
+                <td>
+                  <code class="hash-cell">{s.rootHash}</code>
+                </td>
+                <td>
+                  {handoffs.map((h) => (
+                    <a class="button small" href={`/custody/${h.id}/sheet`}>
+                      Sheet #{h.id}
+                    </a>
+                  ))}
+                  {handoffs.length === 0 && custody !== null && page.user.role === 'operator' && s.state === 'complete' ? (
+                    <a class="button small secondary" href={`/snapshots/${s.sequence}/handoff`}>
+                      Hand off
+                    </a>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     )}

@@ -19,7 +19,7 @@ const driveStateLabels: Record<DriveProgress['state'], string> = { writing: 'Wor
 function driveLine(d: DriveStatus | undefined): string {
   if (d === undefined) return 'not set up';
   if (!d.present) return 'not connected';
-  return [d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || 'connected';
+  return [d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || (d.mountPoint === undefined ? 'connected' : `connected: ${d.mountPoint}`);
 }
 
 export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; confirm: boolean; now: Date }> = ({ page, model, confirm, now }) => {
@@ -44,11 +44,13 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
               </p>
               <p class="hash">Root hash: {groupedHash(job.outcome.rootHash)}</p>
               <p class="actions">
-                <a class="button primary" href={`/snapshots/${job.outcome.sequence}/handoff`}>
-                  Print hand-off sheet
-                </a>
-                <a class="button secondary" href="/drives">
-                  Eject drives
+                {page.user.role === 'operator' ? (
+                  <a class="button primary big" href={`/snapshots/${job.outcome.sequence}/handoff`} data-testid="handoff">
+                    Hand off the drives
+                  </a>
+                ) : null}
+                <a class="button secondary big" href="/drives">
+                  Drives
                 </a>
               </p>
             </div>

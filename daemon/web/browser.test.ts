@@ -1,0 +1,193 @@
+/**
+ * The kiosk in a real browser (Debian chromium via playwright-core) at 1024×768, against the real
+ * snapshot engine and drive service writing to two folder drives. Pre-audit and import checks use
+ * the in-test stand-ins from testFakes.ts (those providers are not wired yet).
+ * Screenshots go to test-artifacts/web/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPaths, parseConfig, type Config } from '../config.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { DriveService } from '../drives/service.ts';
+import { silentLogger } from '../log/logger.ts';
+import { assertOk } from '../result.ts';
+import { SnapshotEngine } from '../snapshot/engine.ts';
+import { AlertLog } from '../state/alerts.ts';
+import { Accounts } from './accounts.ts';
+import { createWebApp } from './app.tsx';
+import { startWebServer, type RunningWebServer } from './server.ts';
+import { catalogFile, corpusImage, fakeChecks, fakePreaudit } from './testFakes.ts';
+import { createWebDeps } from './wiring.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const artifacts = fileURLToPath(new URL('../../test-artifacts/web/', import.meta.url));
+
+let dir: string;
+let db: Db;
+let config: Config;
+let server: RunningWebServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let engine: SnapshotEngine;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
+}
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'ballotsafe-browser-'));
+  for (const sub of ['drive-a', 'drive-b', 'export/central-scan', 'export/cvr-exports']) mkdirSync(join(dir, sub), { recursive: true });
+  const parsed = assertOk(
+    parseConfig(
+      {
+        election: { name: 'sample-election', title: 'Sample County General Election' },
+        dataDir: join(dir, 'var'),
+        roots: [
+          { label: 'central-scan', path: join(dir, 'export/central-scan') },
+          { label: 'cvr-exports', path: join(dir, 'export/cvr-exports') },
+        ],
+        drives: { mode: 'folders', a: join(dir, 'drive-a'), b: join(dir, 'drive-b') },
+      },
+      dir,
+    ),
+  );
+  config = { ...parsed, web: { ...parsed.web, port: 0 } }; // any free port
+  db = openDatabase(dataPaths(config).database);
+  const logger = silentLogger();
+  const vault = dataPaths(config).vault;
+  const imageId = catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/00017-front.jpeg', 'ballot-image', readFileSync(corpusImage));
+  // Enough data that the snapshot takes a moment and its progress can be watched.
+  for (let i = 0; i < 160; i++) catalogFile(db, vault, 'central-scan', `Tabulator00001/Batch00${Math.floor(i / 50) + 2}/img${i}.tif`, 'ballot-image', randomBytes(512 * 1024));
+  catalogFile(db, vault, 'cvr-exports', 'CvrExport_0.json', 'cvr', Buffer.from('{"Version":"5.17","Sessions":[]}'));
+  const driveService = new DriveService({ config, db, logger, isSnapshotRunning: () => engine.isBusy() });
+  assertOk(await driveService.enroll({ target: 'A', role: 'A', operator: 'setup' }));
+  assertOk(await driveService.enroll({ target: 'B', role: 'B', operator: 'setup' }));
+  engine = new SnapshotEngine({ db, config, logger });
+  const deps = createWebDeps({ db, config, logger, engine, driveService, importChecks: { list: () => fakeChecks }, preaudit: fakePreaudit(imageId) });
+  assertOk(await new Accounts(db).addUser('olivia', 'operator', 'correct horse battery'));
+  server = assertOk(await startWebServer(createWebApp(deps), config, logger));
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  db?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kiosk in chromium', () => {
+  it('logs in and shows the overview with a green verdict', async () => {
+    if (server === undefined) throw new Error('server did not start');
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/login/);
+    await page.fill('input[name=name]', 'olivia');
+    await page.fill('input[name=password]', 'wrong password');
+    await page.click('button[type=submit]');
+    await expect(page.locator('.notice.bad')).toBeDefined();
+    expect(await page.textContent('.notice.bad')).toContain('What to do');
+    await shot('01-login-error');
+    await page.fill('input[name=password]', 'correct horse battery');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=verdict]');
+    expect(await page.textContent('[data-testid=verdict]')).toContain('All good');
+    expect(await page.textContent('[data-testid=files-total]')).toBe('162');
+    await shot('02-overview');
+  });
+
+  it('shows a new alert live, and acknowledges it', async () => {
+    new AlertLog(db, silentLogger()).raise({ severity: 'critical', code: 'file-changed', message: 'Tabulator00001/Batch001/00017-front.jpeg changed after it was captured.', action: 'Do not delete anything. Call the election supervisor.', subject: 'central-scan:Tabulator00001/Batch001/00017-front.jpeg' });
+    // No reload: the server-sent event makes the page refresh itself.
+    await page.waitForSelector('.verdict.bad', { timeout: 15_000 });
+    expect(await page.textContent('[data-testid=open-alerts]')).toBe('1');
+    await shot('03-overview-alert');
+    await page.click('a.tab[href="/alerts"]');
+    await shot('04-alerts');
+    await page.click('[data-alert] button[type=submit]');
+    await page.waitForSelector('text=No open alerts.');
+    expect(await page.textContent('main')).toContain('olivia');
+  });
+
+  it('runs the end-of-day snapshot onto two folder drives until "safe to remove"', async () => {
+    await page.click('a.tab[href="/snapshot"]');
+    await page.click('[data-testid=start-snapshot]');
+    await page.waitForSelector('[data-testid=confirm]');
+    await shot('05-snapshot-confirm');
+    await page.click('[data-testid=confirm-snapshot]');
+    const seen = await Promise.race([
+      page.waitForSelector('[data-testid=progress]', { timeout: 30_000 }).then(() => 'progress'),
+      page.waitForSelector('[data-testid=safe-to-remove]', { timeout: 30_000 }).then(() => 'done'),
+    ]);
+    if (seen === 'progress') {
+      // (browser-side code as a string: this file is type-checked without the DOM library)
+      await page.waitForFunction("Number(document.getElementById('snapshot-progress')?.value ?? 0) > 0", undefined, { timeout: 30_000 }).catch(() => undefined);
+      await shot('06-snapshot-progress');
+    }
+    await page.waitForSelector('[data-testid=safe-to-remove]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=safe-to-remove]')).toContain('Both drives verified — safe to remove');
+    await shot('07-snapshot-safe');
+    const [snapshot] = engine.listSnapshots();
+    expect(snapshot?.state).toBe('complete');
+    expect(await page.textContent('[data-testid=safe-to-remove]')).toContain((snapshot?.rootHash ?? 'x').slice(0, 4));
+    for (const d of ['drive-a', 'drive-b']) expect(readdirSync(join(dir, d)).length).toBeGreaterThan(0);
+    expect(seen).toBe('progress'); // the progress bar was shown while the drives were written
+  });
+
+  it('records the hand-off and shows the printable sheet', async () => {
+    await page.click('[data-testid=handoff]');
+    await page.fill('input[name=destinationA]', "Clerk's office safe");
+    await page.fill('input[name=destinationB]', "Sheriff's evidence room");
+    await page.fill('input[name=witness]', 'Sam Witness');
+    await shot('08-handoff-form');
+    await page.click('[data-testid=record-handoff]');
+    await page.waitForURL(/\/custody\/\d+\/sheet/);
+    const rootHash = engine.listSnapshots()[0]?.rootHash ?? '';
+    expect((await page.textContent('body'))?.replace(/\s/g, '')).toContain(rootHash);
+    await shot('09-handoff-sheet-screen');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('.sheet-tools')).toBe(false);
+    await shot('10-handoff-sheet-print');
+    await page.pdf({ path: join(artifacts, 'handoff-sheet.pdf'), format: 'Letter' });
+    await page.emulateMedia({ media: 'screen' });
+    expect(existsSync(join(artifacts, 'handoff-sheet.pdf'))).toBe(true);
+  });
+
+  it('shows drives, history, custody and settings', async () => {
+    await page.goto(`${server?.url}/drives`);
+    await shot('11-drives');
+    expect(await page.textContent('main')).toContain('Drive B');
+    await page.goto(`${server?.url}/snapshots`);
+    await shot('12-history');
+    expect(await page.textContent('main')).toContain(engine.listSnapshots()[0]?.rootHash ?? 'x');
+    await page.goto(`${server?.url}/custody`);
+    await shot('13-custody');
+    expect(await page.textContent('main')).toContain("Sheriff's evidence room");
+    await page.goto(`${server?.url}/settings`);
+    await shot('14-settings');
+  });
+
+  it('opens a disagreement with the ballot image and the targets drawn over it', async () => {
+    await page.goto(`${server?.url}/preaudit`);
+    await shot('15-preaudit');
+    await page.click('text=Show ballot');
+    await page.waitForSelector('[data-testid=ballot-overlay]');
+    const loaded = await page.evaluate(`(async () => {
+      const href = document.querySelector('[data-testid=ballot-overlay] image')?.getAttribute('href') ?? '';
+      const res = await fetch(href);
+      return { status: res.status, type: res.headers.get('content-type') };
+    })()`);
+    expect(loaded).toEqual({ status: 200, type: 'image/jpeg' });
+    expect(await page.locator('.target.disagree').count()).toBe(2);
+    await shot('16-disagreement');
+  });
+});
