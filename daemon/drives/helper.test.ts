@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helperScriptPath, spawnDriveHelper } from './helperClient.ts';
+import { helperScriptPath, socketDriveHelper, spawnDriveHelper } from './helperClient.ts';
 import { canUseLoopDevices, isMountPoint, isRoot, makeLoopImage, mountOptions, tempDir, type LoopImage } from './testSupport.ts';
 
 /** Runs the helper script exactly as the socket unit would: request on stdin, reply on stdout. */
@@ -185,5 +186,40 @@ describe.skipIf(!canUseLoopDevices)('ballotsafe-drive-helper on real exFAT image
     const u = await helper.unmount('B');
     expect(u.ok).toBe(true);
     expect(isMountPoint(join(base, 'B'))).toBe(false);
+  });
+});
+
+describe.skipIf(!isRoot)('socket client', () => {
+  const dir = tempDir('bs-sock-');
+  const sock = join(dir.path, 'drive-helper.sock');
+  let server: Server;
+  // What systemd does with Accept=yes: one helper process per connection, stdin/stdout = the socket.
+  beforeAll(async () => {
+    server = createServer((conn) => {
+      const child = spawn('/bin/sh', [helperScriptPath], { env: { PATH: '/usr/bin:/bin', BALLOTSAFE_HELPER_MOUNT_BASE: join(dir.path, 'media') }, stdio: ['pipe', 'pipe', 'ignore'] });
+      conn.pipe(child.stdin);
+      child.stdout.pipe(conn);
+      child.on('close', () => conn.end());
+      conn.on('error', () => child.kill());
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    dir.remove();
+  });
+
+  it('sends one line over the Unix socket and parses the JSON reply', async () => {
+    const client = socketDriveHelper(sock, 10_000);
+    const un = await client.unmount('A');
+    expect(un.ok && un.value.mountpoint).toBe(join(dir.path, 'media', 'A'));
+    const bad = await client.mount('/dev/sdzz', 'B');
+    expect(!bad.ok && bad.error.code).toBe('no-device');
+  });
+
+  it('says what to do when the helper socket is not there', async () => {
+    const r = await socketDriveHelper(join(dir.path, 'missing.sock'), 2000).unmount('A');
+    expect(!r.ok && r.error.code).toBe('helper-unavailable');
+    if (!r.ok) expect(r.error.action).toContain('systemctl status ballotsafe-drive-helper.socket');
   });
 });
