@@ -28,6 +28,8 @@ export interface ScoredTarget extends GridLocation {
   readonly fill: number;
   /** The same ring's darkness half a target to each side (average), for the `found` test. */
   readonly beside: number;
+  /** Darkness just outside the outline (paper around a printed target; a mark may spill over). */
+  readonly halo: number;
   /** True when a target outline (or a mark covering it) is at the predicted place. */
   readonly found: boolean;
 }
@@ -46,17 +48,20 @@ interface Stencil {
   /** Every other ring pixel: enough to locate the target, at half the cost. */
   readonly ringSparse: Int16Array;
   readonly inner: Int16Array;
+  /** A thin ring just outside the outline: paper around a printed target. */
+  readonly halo: Int16Array;
   readonly reach: number;
 }
 
 function buildStencil(w: number, h: number): Stencil {
   const rx = w / 2;
   const ry = h / 2;
-  const reach = Math.ceil(Math.max(rx, ry) * 1.2) + 1;
-  const ring: number[] = [];
-  const inner: number[] = [];
   // The outline stroke is a few pixels wide at 300 dpi and about one at 75 dpi.
   const stroke = Math.max(0.75, h * 0.05);
+  const reach = Math.ceil(Math.max(rx, ry) + 2.5 * stroke + Math.max(1.5, h * 0.1)) + 1;
+  const ring: number[] = [];
+  const inner: number[] = [];
+  const halo: number[] = [];
   for (let dy = -reach; dy <= reach; dy++) {
     for (let dx = -reach; dx <= reach; dx++) {
       const r = Math.hypot(dx / rx, dy / ry);
@@ -64,11 +69,18 @@ function buildStencil(w: number, h: number): Stencil {
       const dist = (r - 1) * Math.hypot(dx, dy) / Math.max(r, 1e-6);
       if (Math.abs(dist) <= stroke) ring.push(dx, dy);
       else if (r <= 0.72) inner.push(dx, dy);
+      else if (dist >= 2.5 * stroke && dist <= 2.5 * stroke + Math.max(1.5, h * 0.1)) halo.push(dx, dy);
     }
   }
   const sparse: number[] = [];
   for (let i = 0; i < ring.length; i += 4) sparse.push(ring[i]!, ring[i + 1]!);
-  return { ring: Int16Array.from(ring), ringSparse: Int16Array.from(sparse), inner: Int16Array.from(inner), reach };
+  return {
+    ring: Int16Array.from(ring),
+    ringSparse: Int16Array.from(sparse),
+    inner: Int16Array.from(inner),
+    halo: Int16Array.from(halo),
+    reach,
+  };
 }
 
 /** Mean darkness (0 = paper, 1 = ink) of the stencil pixels centred at (cx, cy). */
@@ -148,6 +160,7 @@ export function scoreTargets(
       outline,
       fill,
       beside,
+      halo: meanDark(img, bx, by, stencil.halo, lut),
       found: outline >= FOUND_OUTLINE && (outline >= FOUND_CONTRAST * beside || fill >= FOUND_FILLED),
     });
   }

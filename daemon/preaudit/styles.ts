@@ -1,0 +1,301 @@
+/**
+ * Style learning without vendor style files: pages are grouped by the code printed in their
+ * bottom rows (AccuVote card code, or the code row of the sample-election family); where a
+ * family prints none, by the layout of their targets. Each style gets a template learned from
+ * many pages: where its targets are and how dark each one is when blank.
+ */
+import type { GrayImage } from './image.ts';
+import { measureLevels } from './components.ts';
+import type { Side } from './layout.ts';
+import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
+import { inkFraction, type TimingMarkGrid } from './timingMarks.ts';
+
+/** The sample-election code: 24 bits at columns 2..25 of the row above the bottom marks. */
+export interface DecodedStyleCode {
+  readonly styleNumber: number;
+  readonly card: number;
+  readonly side: Side;
+}
+
+export interface PageCode {
+  /** Bottom timing-mark row, corners excluded ("1" = mark present). */
+  readonly bottomRow: string;
+  /** The row just above it ("1" = a filled square on the grid point). */
+  readonly codeRow: string;
+  /** Set when the code row carries a valid sample-election style code. */
+  readonly decoded: DecodedStyleCode | undefined;
+}
+
+const CODE_FIRST_COLUMN = 2;
+const CODE_BITS = 24;
+
+/** Reads the codes printed along the bottom of a page. */
+export function readPageCode(img: GrayImage, grid: TimingMarkGrid): PageCode {
+  const bottomRow = grid.bottomCode
+    .slice(1, -1)
+    .map((b) => (b ? '1' : '0'))
+    .join('');
+  const hw = Math.max(1, Math.floor(grid.markWidth * 0.25));
+  const hh = Math.max(1, Math.floor(grid.markHeight * 0.3));
+  let codeRow = '';
+  for (let c = 1; c < grid.columns - 1; c++) {
+    const p = grid.pointFor(c, grid.rows - 2);
+    codeRow += inkFraction(img, grid.threshold, Math.round(p.x), Math.round(p.y), hw, hh) > 0.6 ? '1' : '0';
+  }
+  const bits = [...codeRow.slice(CODE_FIRST_COLUMN - 1, CODE_FIRST_COLUMN - 1 + CODE_BITS)].map(Number);
+  return { bottomRow, codeRow, decoded: decodeStyleCode(bits) };
+}
+
+/**
+ * [0..11] style number, [12..14] card, [15] side (1 = back), [16..19] ones in bits 0..15 mod 16,
+ * [20..23] sync 1,0,1,1 (sample-election family; see scripts/sample-election/README.md).
+ */
+export function decodeStyleCode(bits: readonly number[]): DecodedStyleCode | undefined {
+  if (bits.length !== CODE_BITS) return undefined;
+  const num = (from: number, to: number) => bits.slice(from, to).reduce((v, b) => v * 2 + b, 0);
+  const ones = bits.slice(0, 16).reduce((s, b) => s + b, 0) % 16;
+  if (num(16, 20) !== ones || bits[20] !== 1 || bits[21] !== 0 || bits[22] !== 1 || bits[23] !== 1) return undefined;
+  const styleNumber = num(0, 12);
+  const card = num(12, 15);
+  if (styleNumber === 0 || card === 0) return undefined;
+  return { styleNumber, card, side: bits[15] === 1 ? 'back' : 'front' };
+}
+
+/** The key pages are grouped by: the decoded code when valid, else the raw bottom rows. */
+export function styleKey(code: PageCode): string {
+  if (code.decoded !== undefined) return `style-${code.decoded.styleNumber}/card-${code.decoded.card}/${code.decoded.side}`;
+  return `rows:${code.bottomRow}/${code.codeRow}`;
+}
+
+interface OvalStencil {
+  readonly ring: Int16Array;
+  /** Every fourth ring pixel, for a cheap first look. */
+  readonly ringSparse: Int16Array;
+  /** Sector (0..SECTORS-1) of each ring offset, by angle. */
+  readonly sector: Uint8Array;
+  readonly inner: Int16Array;
+  /** Thin ring just outside the outline: paper around a printed target, ink around letters. */
+  readonly halo: Int16Array;
+}
+
+const SECTORS = 12;
+
+function ovalStencil(w: number, h: number): OvalStencil {
+  const rx = w / 2;
+  const ry = h / 2;
+  // A wide band: printed targets are ellipses, stadiums or rounded boxes; a band this wide
+  // holds the outline of any of them all the way round.
+  const stroke = Math.max(0.75, h * 0.1);
+  const haloFrom = 2 * stroke;
+  const haloTo = haloFrom + Math.max(1.5, h * 0.1);
+  const reach = Math.ceil(Math.max(rx, ry) + haloTo) + 1;
+  const ring: number[] = [];
+  const sector: number[] = [];
+  const inner: number[] = [];
+  const halo: number[] = [];
+  for (let dy = -reach; dy <= reach; dy++) {
+    for (let dx = -reach; dx <= reach; dx++) {
+      const r = Math.hypot(dx / rx, dy / ry);
+      const dist = ((r - 1) * Math.hypot(dx, dy)) / Math.max(r, 1e-6);
+      if (Math.abs(dist) <= stroke) {
+        ring.push(dx, dy);
+        sector.push(Math.floor(((Math.atan2(dy / ry, dx / rx) + Math.PI) / (2 * Math.PI)) * SECTORS) % SECTORS);
+      } else if (r <= 0.7) inner.push(dx, dy);
+      else if (dist >= haloFrom && dist <= haloTo) halo.push(dx, dy);
+    }
+  }
+  const sparse: number[] = [];
+  for (let i = 0; i < ring.length; i += 8) sparse.push(ring[i]!, ring[i + 1]!);
+  return {
+    ring: Int16Array.from(ring),
+    ringSparse: Int16Array.from(sparse),
+    sector: Uint8Array.from(sector),
+    inner: Int16Array.from(inner),
+    halo: Int16Array.from(halo),
+  };
+}
+
+/**
+ * Is there an empty printed oval centred near grid point (column, row)? The outline must be
+ * dark all the way round (every eighth of it), the inside light: letters and rules fail that.
+ */
+export interface OvalProbe {
+  readonly ring: number;
+  readonly minSector: number;
+  readonly inner: number;
+  readonly halo: number;
+}
+
+/** Measures the best-aligned oval near grid point (column, row); undefined on blank paper. */
+function probeOval(
+  img: GrayImage,
+  grid: TimingMarkGrid,
+  stencil: OvalStencil,
+  lut: Float32Array,
+  column: number,
+  row: number,
+): OvalProbe | undefined {
+  const p = grid.pointFor(column, row);
+  const px = Math.round(p.x);
+  const py = Math.round(p.y);
+  // Cheap first look: most grid points are blank paper.
+  if (meanAt(img, px, py, stencil.ringSparse, lut) < 0.03) return undefined;
+  const search = Math.max(1, Math.round(grid.columnPitch * 0.06));
+  let best = -1;
+  let cx = px;
+  let cy = py;
+  const step = search >= 3 ? 2 : 1;
+  const look = (x: number, y: number) => {
+    const m = meanAt(img, x, y, stencil.ringSparse, lut);
+    if (m > best) {
+      best = m;
+      cx = x;
+      cy = y;
+    }
+  };
+  for (let oy = -search; oy <= search; oy += step) for (let ox = -search; ox <= search; ox += step) look(px + ox, py + oy);
+  if (step > 1) {
+    const bx = cx;
+    const by = cy;
+    for (let oy = -1; oy <= 1; oy++) for (let ox = -1; ox <= 1; ox++) look(bx + ox, by + oy);
+  }
+  const { width, height, data } = img;
+  const sums = new Float64Array(SECTORS);
+  const counts = new Float64Array(SECTORS);
+  let total = 0;
+  let n = 0;
+  for (let i = 0, k = 0; i < stencil.ring.length; i += 2, k++) {
+    const x = cx + stencil.ring[i]!;
+    const y = cy + stencil.ring[i + 1]!;
+    if (x < 0 || y < 0 || x >= width || y >= height) continue;
+    const d = lut[data[y * width + x]!]!;
+    sums[stencil.sector[k]!]! += d;
+    counts[stencil.sector[k]!]!++;
+    total += d;
+    n++;
+  }
+  let minSector = Infinity;
+  for (let s = 0; s < SECTORS; s++) minSector = Math.min(minSector, sums[s]! / Math.max(1, counts[s]!));
+  return {
+    ring: total / Math.max(1, n),
+    minSector,
+    inner: meanAt(img, cx, cy, stencil.inner, lut),
+    halo: meanAt(img, cx, cy, stencil.halo, lut),
+  };
+}
+
+/**
+ * An empty printed oval: outline dark all the way round (every twelfth of it), inside and just
+ * outside light. Letters, rules and filled ovals fail it.
+ */
+function isBlankOval(o: OvalProbe | undefined): boolean {
+  return (
+    o !== undefined &&
+    o.ring >= 0.1 &&
+    o.minSector >= o.ring * 0.45 &&
+    o.inner <= o.ring * 0.35 &&
+    o.halo <= o.ring * 0.4
+  );
+}
+
+export function probeOvalAt(img: GrayImage, grid: TimingMarkGrid, column: number, row: number, shape: TargetShape = ACCUVOTE_OVAL): OvalProbe | undefined {
+  const { stencil, lut } = probeSetup(img, grid, shape);
+  return probeOval(img, grid, stencil, lut, column, row);
+}
+
+function probeSetup(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape) {
+  const levels = grid.levels ?? measureLevels(img);
+  const lut = new Float32Array(256);
+  const span = Math.max(1, levels.paper - levels.ink);
+  for (let v = 0; v < 256; v++) lut[v] = Math.min(1, Math.max(0, (levels.paper - v) / span));
+  const stencil = ovalStencil(shape.width * grid.columnPitch, shape.height * grid.columnPitch);
+  return { stencil, lut };
+}
+
+function meanAt(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array): number {
+  const { width, height, data } = img;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < offsets.length; i += 2) {
+    const x = cx + offsets[i]!;
+    const y = cy + offsets[i + 1]!;
+    if (x < 0 || y < 0 || x >= width || y >= height) continue;
+    sum += lut[data[y * width + x]!]!;
+    n++;
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
+/** Grid positions holding an empty printed target on one page. */
+export function findBlankTargets(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape = ACCUVOTE_OVAL): GridLocation[] {
+  const { stencil, lut } = probeSetup(img, grid, shape);
+  const found: GridLocation[] = [];
+  for (let row = 1; row < grid.rows - 2; row++) {
+    for (let column = 1; column < grid.columns - 1; column++) {
+      if (isBlankOval(probeOval(img, grid, stencil, lut, column, row))) found.push({ column, row });
+    }
+  }
+  return found;
+}
+
+/** A style learned from pages: where its targets are, and how many pages showed each. */
+export interface LearnedStyle {
+  readonly key: string;
+  readonly code: PageCode;
+  readonly pages: number;
+  readonly columns: number;
+  readonly rows: number;
+  /** Targets seen blank on at least `minShare` of the pages (a marked target is not blank). */
+  readonly targets: readonly GridLocation[];
+}
+
+/**
+ * Accumulates pages per style key and learns each style's targets: a position is a target when
+ * an empty oval is seen there on enough pages (voters mark only some targets of each ballot).
+ */
+export class StyleLearner {
+  private readonly styles = new Map<string, { code: PageCode; pages: number; columns: number; rows: number; seen: Map<string, number> }>();
+
+  constructor(
+    private readonly shape: TargetShape = ACCUVOTE_OVAL,
+    private readonly minShare = 0.3,
+  ) {}
+
+  /** Adds one registered page; returns its style key. */
+  addPage(img: GrayImage, grid: TimingMarkGrid): string {
+    const code = readPageCode(img, grid);
+    const key = styleKey(code);
+    let s = this.styles.get(key);
+    if (s === undefined) {
+      s = { code, pages: 0, columns: grid.columns, rows: grid.rows, seen: new Map() };
+      this.styles.set(key, s);
+    }
+    s.pages++;
+    for (const t of findBlankTargets(img, grid, this.shape)) {
+      const k = `${t.column},${t.row}`;
+      s.seen.set(k, (s.seen.get(k) ?? 0) + 1);
+    }
+    return key;
+  }
+
+  pagesOf(key: string): number {
+    return this.styles.get(key)?.pages ?? 0;
+  }
+
+  learned(): LearnedStyle[] {
+    return [...this.styles.entries()].map(([key, s]) => ({
+      key,
+      code: s.code,
+      pages: s.pages,
+      columns: s.columns,
+      rows: s.rows,
+      targets: [...s.seen.entries()]
+        .filter(([, n]) => n >= Math.max(1, Math.ceil(s.pages * this.minShare)))
+        .map(([k]) => {
+          const [column, row] = k.split(',').map(Number) as [number, number];
+          return { column, row };
+        })
+        .sort((a, b) => a.column - b.column || a.row - b.row),
+    }));
+  }
+}
