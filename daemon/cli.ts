@@ -1,13 +1,14 @@
 import type { CliCommand } from './cli/command.ts';
 import { coreCommands } from './cli/coreCommands.ts';
-import { captureCommands } from './capture/commands.ts';
 import { driveCommands } from './drives/commands.ts';
 import { importerCommands } from './importer/commands.ts';
 import { snapshotCommands } from './snapshot/commands.ts';
+import { captureCommands } from './capture/commands.ts';
 import { webCommands } from './web/commands.ts';
+import { sampleCommands } from '../scripts/sample-election/command.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...coreCommands, ...captureCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...webCommands];
+const commands: readonly CliCommand[] = [...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...captureCommands, ...webCommands, ...sampleCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));

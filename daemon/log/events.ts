@@ -69,6 +69,11 @@ export const LogEvent = {
   PreauditImageRejected: 'preaudit.image.rejected',
   PreauditStyleUnresolved: 'preaudit.style.unresolved',
 
+  // sample-election generator
+  SampleStarted: 'sample.started',
+  SampleBatchWritten: 'sample.batch.written',
+  SampleFinished: 'sample.finished',
+
   // web
   WebListening: 'web.listening',
   WebLoginFailed: 'web.login.failed',

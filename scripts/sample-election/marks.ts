@@ -1,0 +1,255 @@
+import { contestById, type Election } from './election.ts';
+import { GRID, columnX, rowY, type CardLayout, type Side, type Target } from './layout.ts';
+import type { Pen } from './raster.ts';
+import { Rng } from './prng.ts';
+
+export const MARK_KINDS = ['full', 'partial', 'check', 'x', 'light', 'hesitation-dot', 'erasure', 'stray', 'write-in-scribble'] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
+
+/**
+ * One thing the voter's pen left on the sheet. Targeted marks name the target; a stray mark has
+ * column/row null and a position in page inches.
+ */
+export interface TruthMark {
+  readonly kind: MarkKind;
+  readonly side: Side;
+  readonly column: number | null;
+  readonly row: number | null;
+  readonly contestId: string | null;
+  readonly optionId: string | null;
+  readonly writeInIndex: number | null;
+  /** Did the voter mean this as a vote for that target? */
+  readonly intended: boolean;
+  /** A careful human could read it either way; a reader may legitimately differ here. */
+  readonly ambiguous: boolean;
+  /** Rough share of the oval's inside that is inked (0..1). */
+  readonly fill: number;
+  readonly writeInName: string | null;
+  readonly xIn: number;
+  readonly yIn: number;
+}
+
+export type ContestOutcome = 'voted' | 'undervote' | 'blank' | 'overvote';
+
+/** The voter's intent per contest. `votes` holds option ids and `write-in-<index>` for write-ins. */
+export interface ContestTruth {
+  readonly contestId: string;
+  readonly voteFor: number;
+  /** Targets the voter meant to mark, overvotes included. */
+  readonly selections: readonly string[];
+  /** Valid votes: selections unless overvoted (then none). */
+  readonly votes: readonly string[];
+  readonly outcome: ContestOutcome;
+  readonly ambiguous: boolean;
+  readonly writeInNames: Readonly<Record<string, string>>;
+}
+
+export interface SheetMarks {
+  readonly marks: readonly TruthMark[];
+  readonly contests: readonly ContestTruth[];
+}
+
+const WRITE_IN_NAMES = ['Westley', 'Buttercup', 'Fezzik', 'Inigo Montoya', 'Miracle Max', 'Valerie', 'Mickey Mouse', 'Ada Lovelace', 'Grace Hopper', 'R. Feynman'];
+
+export function targetKey(t: Target): string {
+  return t.type === 'write-in' ? `write-in-${t.writeInIndex ?? 0}` : (t.optionId ?? '');
+}
+
+/** Decides what the voter does on one sheet (card) of a ballot. */
+export function voteSheet(election: Election, card: CardLayout, rng: Rng): SheetMarks {
+  const marks: TruthMark[] = [];
+  const contests: ContestTruth[] = [];
+  const targets = [...card.front.targets, ...card.back.targets];
+  const contestIds = [...new Set(targets.map((t) => t.contestId))];
+  for (const contestId of contestIds) {
+    const contest = contestById(election, contestId);
+    const ts = targets.filter((t) => t.contestId === contestId);
+    const options = ts.filter((t) => t.type === 'option');
+    const writeIns = ts.filter((t) => t.type === 'write-in');
+    const behaviour = rng.weighted<ContestOutcome>([
+      ['voted', 0.84],
+      ['undervote', contest.voteFor > 1 ? 0.06 : 0.0],
+      ['blank', 0.07],
+      ['overvote', 0.03],
+    ]);
+    let chosen: Target[] = [];
+    if (behaviour !== 'blank') {
+      const n = behaviour === 'overvote' ? Math.min(ts.length, contest.voteFor + 1) : behaviour === 'undervote' ? rng.int(1, contest.voteFor - 1) : contest.voteFor;
+      // popular options first: a rough, seed-stable preference so totals are not uniform
+      const weightsOf = (t: Target): number => 1 + ((t.optionId ?? '').length % 5) + (options.indexOf(t) === 0 ? 2 : 0);
+      const pool = [...options];
+      while (chosen.length < n && pool.length > 0) {
+        const pickT = rng.weighted(pool.map((t) => [t, weightsOf(t)] as const));
+        chosen.push(pickT);
+        pool.splice(pool.indexOf(pickT), 1);
+      }
+      if (writeIns.length > 0 && rng.chance(0.06) && chosen.length > 0) {
+        chosen[chosen.length - 1] = writeIns[Math.min(writeIns.length - 1, chosen.length - 1)] as Target;
+      }
+      chosen = [...new Set(chosen)];
+    }
+    let ambiguous = false;
+    const names: Record<string, string> = {};
+    for (const t of chosen) {
+      const kind = rng.weighted<MarkKind>([
+        ['full', 0.62],
+        ['partial', 0.1],
+        ['check', 0.08],
+        ['x', 0.07],
+        ['light', 0.08],
+      ]);
+      // A share of marks is drawn faint or small on purpose and labelled ambiguous.
+      const amb = (kind === 'light' || kind === 'partial' || kind === 'check') && rng.chance(0.25);
+      ambiguous ||= amb;
+      const fill = kind === 'full' ? 0.95 : kind === 'light' ? (amb ? 0.9 : 0.9) : kind === 'partial' ? (amb ? 0.2 : 0.5) : kind === 'check' ? (amb ? 0.1 : 0.25) : 0.3;
+      marks.push(targetMark(t, kind, true, amb, fill, null));
+      if (t.type === 'write-in') {
+        const name = rng.pick(WRITE_IN_NAMES);
+        names[targetKey(t)] = name;
+        marks.push(targetMark(t, 'write-in-scribble', true, false, 0, name));
+      }
+    }
+    // Unintended marks on targets the voter did not choose.
+    const unchosen = ts.filter((t) => !chosen.includes(t));
+    if (unchosen.length > 0 && rng.chance(0.03)) marks.push(targetMark(rng.pick(unchosen), 'hesitation-dot', false, false, 0.05, null));
+    if (unchosen.length > 0 && behaviour !== 'blank' && rng.chance(0.03)) {
+      const amb = rng.chance(0.3);
+      ambiguous ||= amb;
+      marks.push(targetMark(rng.pick(unchosen), 'erasure', false, amb, amb ? 0.5 : 0.3, null));
+    }
+    const selections = chosen.map(targetKey);
+    const outcome: ContestOutcome = selections.length === 0 ? 'blank' : selections.length > contest.voteFor ? 'overvote' : selections.length < contest.voteFor ? 'undervote' : 'voted';
+    contests.push({
+      contestId,
+      voteFor: contest.voteFor,
+      selections,
+      votes: outcome === 'overvote' ? [] : selections,
+      outcome,
+      ambiguous,
+      writeInNames: names,
+    });
+  }
+  for (const side of ['front', 'back'] as const) {
+    if (rng.chance(0.04)) {
+      // stray pen mark in the text area of a content column, never on a target
+      const col = rng.pick([3, 14, 25]);
+      const row = rng.int(10, 46);
+      marks.push({ kind: 'stray', side, column: null, row: null, contestId: null, optionId: null, writeInIndex: null, intended: false, ambiguous: false, fill: 0, writeInName: null, xIn: columnX(col) + rng.range(0, 0.5), yIn: rowY(row) + 0.1 });
+    }
+  }
+  return { marks, contests };
+}
+
+function targetMark(t: Target, kind: MarkKind, intended: boolean, ambiguous: boolean, fill: number, writeInName: string | null): TruthMark {
+  return {
+    kind,
+    side: t.side,
+    column: t.column,
+    row: t.row,
+    contestId: t.contestId,
+    optionId: t.optionId,
+    writeInIndex: t.type === 'write-in' ? (t.writeInIndex ?? 0) : null,
+    intended,
+    ambiguous,
+    fill,
+    writeInName,
+    xIn: columnX(t.column),
+    yIn: rowY(t.row),
+  };
+}
+
+/** Draws one mark with its own small jitter (seeded per mark). */
+export function drawMark(pen: Pen, m: TruthMark, rng: Rng): void {
+  const rx = GRID.oval.widthIn / 2;
+  const ry = GRID.oval.heightIn / 2;
+  const cx = m.xIn + rng.range(-0.01, 0.01);
+  const cy = m.yIn + rng.range(-0.008, 0.008);
+  const ink = rng.int(10, 45);
+  switch (m.kind) {
+    case 'full':
+      pen.fillEllipse(cx, cy, rx * rng.range(0.95, 1.12), ry * rng.range(0.95, 1.15), ink);
+      break;
+    case 'light':
+      pen.fillEllipse(cx, cy, rx * 1.02, ry * 1.02, m.ambiguous ? rng.int(205, 220) : rng.int(150, 180));
+      break;
+    case 'partial': {
+      // fills the left part of the oval up to a share
+      const edge = cx - rx + 2 * rx * m.fill;
+      pen.fillEllipse(cx, cy, rx * 1.05, ry * 1.05, ink, (x) => x <= edge);
+      break;
+    }
+    case 'check': {
+      const s = m.ambiguous ? 0.45 : 1;
+      pen.stroke(
+        [
+          [cx - rx * 0.7 * s, cy],
+          [cx - rx * 0.15 * s, cy + ry * 0.8 * s],
+          [cx + rx * 1.1 * s, cy - ry * 1.4 * s],
+        ],
+        0.02,
+        ink,
+      );
+      break;
+    }
+    case 'x':
+      pen.stroke(
+        [
+          [cx - rx, cy - ry],
+          [cx + rx, cy + ry],
+        ],
+        0.02,
+        ink,
+      );
+      pen.stroke(
+        [
+          [cx - rx, cy + ry],
+          [cx + rx, cy - ry],
+        ],
+        0.02,
+        ink,
+      );
+      break;
+    case 'hesitation-dot':
+      pen.fillEllipse(cx + rng.range(-0.03, 0.03), cy, 0.012, 0.012, ink);
+      break;
+    case 'erasure': {
+      // what is left after rubbing out a filled oval: a grey smudge with streaks
+      pen.fillEllipse(cx, cy, rx * 1.1, ry * 1.1, m.ambiguous ? rng.int(150, 175) : rng.int(200, 225));
+      for (let k = 0; k < 3; k++) {
+        const dy = rng.range(-ry, ry);
+        pen.stroke(
+          [
+            [cx - rx * 1.2, cy + dy],
+            [cx + rx * 1.2, cy + dy + rng.range(-0.02, 0.02)],
+          ],
+          0.008,
+          rng.int(190, 215),
+        );
+      }
+      break;
+    }
+    case 'stray': {
+      const pts: [number, number][] = [];
+      let x = m.xIn;
+      let y = m.yIn;
+      for (let k = 0; k < 5; k++) {
+        pts.push([x, y]);
+        x += rng.range(0.05, 0.2);
+        y += rng.range(-0.08, 0.08);
+      }
+      pen.stroke(pts, 0.015, ink);
+      break;
+    }
+    case 'write-in-scribble': {
+      // a cursive-looking zigzag above the write-in line, left of the oval
+      const len = Math.min(1.6, 0.12 * (m.writeInName ?? 'x').length + 0.2);
+      const x1 = m.xIn - rx - 0.15;
+      const x0 = x1 - len;
+      const base = m.yIn + 0.03;
+      const pts: [number, number][] = [];
+      for (let x = x0; x <= x1; x += 0.025) pts.push([x, base - 0.02 - Math.abs(Math.sin(x * 57 + rng.range(0, 1))) * 0.08 * rng.range(0.6, 1)]);
+      pen.stroke(pts, 0.012, ink);
+      break;
+    }
+  }
+}

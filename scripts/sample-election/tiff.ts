@@ -1,0 +1,124 @@
+/**
+ * Joins single-page TIFFs (as sharp writes them: classic little-endian, strips) into one multipage
+ * TIFF by chaining their IFDs. sharp/libvips cannot write pages of different sizes and
+ * compressions into one file, and no maintained npm package writes CCITT G4 multipage TIFF, so this
+ * small writer copies each page's IFD and strips verbatim and only rewrites offsets.
+ */
+
+const TYPE_SIZE: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
+const TAG_NEW_SUBFILE_TYPE = 254;
+const TAG_STRIP_OFFSETS = 273;
+const TAG_STRIP_BYTE_COUNTS = 279;
+const TAG_PAGE_NUMBER = 297;
+const TAG_TILE_OFFSETS = 324;
+const TAG_TILE_BYTE_COUNTS = 325;
+const UNSUPPORTED = new Set([330, 34665, 34853, 400]); // SubIFDs, Exif, GPS, GlobalParametersIFD
+
+interface Entry {
+  readonly tag: number;
+  readonly type: number;
+  readonly count: number;
+  readonly value: Buffer;
+}
+
+interface Page {
+  readonly entries: Entry[];
+  readonly chunks: Buffer[];
+  readonly offsetsTag: number;
+  readonly countsTag: number;
+}
+
+function readValues(e: Entry): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < e.count; i++) out.push(e.type === 3 ? e.value.readUInt16LE(i * 2) : e.value.readUInt32LE(i * 4));
+  return out;
+}
+
+function parseSinglePage(buf: Buffer): Page {
+  if (buf.length < 8 || buf.readUInt16LE(0) !== 0x4949 || buf.readUInt16LE(2) !== 42) throw new Error('not a classic little-endian TIFF');
+  const ifd = buf.readUInt32LE(4);
+  const n = buf.readUInt16LE(ifd);
+  const entries: Entry[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = ifd + 2 + i * 12;
+    const tag = buf.readUInt16LE(at);
+    const type = buf.readUInt16LE(at + 2);
+    const count = buf.readUInt32LE(at + 4);
+    const size = TYPE_SIZE[type];
+    if (size === undefined) throw new Error(`TIFF tag ${tag} has unsupported type ${type}`);
+    if (UNSUPPORTED.has(tag)) throw new Error(`TIFF tag ${tag} (sub-IFD) is not supported`);
+    const len = size * count;
+    const value = len <= 4 ? buf.subarray(at + 8, at + 8 + len) : buf.subarray(buf.readUInt32LE(at + 8), buf.readUInt32LE(at + 8) + len);
+    entries.push({ tag, type, count, value });
+  }
+  const find = (tag: number): Entry | undefined => entries.find((e) => e.tag === tag);
+  const tiled = find(TAG_TILE_OFFSETS) !== undefined;
+  const offsetsTag = tiled ? TAG_TILE_OFFSETS : TAG_STRIP_OFFSETS;
+  const countsTag = tiled ? TAG_TILE_BYTE_COUNTS : TAG_STRIP_BYTE_COUNTS;
+  const offsets = find(offsetsTag);
+  const counts = find(countsTag);
+  if (offsets === undefined || counts === undefined) throw new Error('TIFF page has no strip or tile offsets');
+  const o = readValues(offsets);
+  const c = readValues(counts);
+  const chunks = o.map((off, i) => buf.subarray(off, off + (c[i] ?? 0)));
+  if (buf.readUInt32LE(ifd + 2 + n * 12) !== 0) throw new Error('input TIFF already has more than one page');
+  return { entries, chunks, offsetsTag, countsTag };
+}
+
+function longs(values: readonly number[]): Buffer {
+  const b = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => b.writeUInt32LE(v, i * 4));
+  return b;
+}
+
+/** One multipage TIFF from single-page TIFFs, in order; pages get NewSubfileType=page and PageNumber. */
+export function joinTiffPages(pages: readonly Buffer[]): Buffer {
+  if (pages.length === 0) throw new Error('no pages');
+  const parsed = pages.map(parseSinglePage);
+  const parts: Buffer[] = [];
+  let pos = 8;
+  const push = (b: Buffer): number => {
+    const at = pos;
+    parts.push(b);
+    pos += b.length;
+    if (pos % 2 === 1) {
+      parts.push(Buffer.alloc(1));
+      pos++;
+    }
+    return at;
+  };
+  const header = Buffer.alloc(8);
+  header.write('II', 0, 'latin1');
+  header.writeUInt16LE(42, 2);
+  parts.push(header);
+  let patchPrevNext: { buf: Buffer; at: number } = { buf: header, at: 4 };
+  parsed.forEach((page, index) => {
+    const newOffsets = page.chunks.map((chunk) => push(chunk));
+    const entries = page.entries
+      .filter((e) => e.tag !== TAG_NEW_SUBFILE_TYPE && e.tag !== TAG_PAGE_NUMBER && e.tag !== page.offsetsTag)
+      .concat([
+        { tag: TAG_NEW_SUBFILE_TYPE, type: 4, count: 1, value: longs([2]) },
+        { tag: TAG_PAGE_NUMBER, type: 3, count: 2, value: Buffer.from([index & 0xff, index >> 8, pages.length & 0xff, pages.length >> 8]) },
+        { tag: page.offsetsTag, type: 4, count: newOffsets.length, value: longs(newOffsets) },
+      ])
+      .sort((a, b) => a.tag - b.tag);
+    // out-of-line values first, then the IFD that points at them
+    const valueAt = new Map<number, number>();
+    for (const e of entries) if (e.value.length > 4) valueAt.set(e.tag, push(e.value));
+    const ifd = Buffer.alloc(2 + entries.length * 12 + 4);
+    ifd.writeUInt16LE(entries.length, 0);
+    entries.forEach((e, i) => {
+      const at = 2 + i * 12;
+      ifd.writeUInt16LE(e.tag, at);
+      ifd.writeUInt16LE(e.type, at + 2);
+      ifd.writeUInt32LE(e.count, at + 4);
+      const far = valueAt.get(e.tag);
+      if (far !== undefined) ifd.writeUInt32LE(far, at + 8);
+      else e.value.copy(ifd, at + 8);
+    });
+    const ifdAt = push(ifd);
+    patchPrevNext.buf.writeUInt32LE(ifdAt, patchPrevNext.at);
+    patchPrevNext = { buf: ifd, at: 2 + entries.length * 12 };
+  });
+  return Buffer.concat(parts);
+}

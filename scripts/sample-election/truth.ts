@@ -1,0 +1,84 @@
+import type { ContestTruth, SheetMarks, TruthMark } from './marks.ts';
+import type { ScanTransform } from './raster.ts';
+import type { SheetPlan } from './plan.ts';
+
+/** What the exported CVR says for one contest of one sheet (intent, unless a discrepancy changed it). */
+export interface ReportedContest {
+  readonly contestId: string;
+  readonly votes: readonly string[];
+  readonly selections: readonly string[];
+  readonly outcome: ContestTruth['outcome'];
+}
+
+export interface SheetRecord {
+  readonly plan: SheetPlan;
+  readonly marks: SheetMarks;
+  /** null when the sheet was dropped from the CVR. */
+  readonly reported: readonly ReportedContest[] | null;
+}
+
+export type Discrepancy =
+  | {
+      readonly kind: 'flip';
+      readonly sheetId: string;
+      readonly ballotId: string;
+      readonly contestId: string;
+      readonly ballotShows: string;
+      readonly cvrRecords: string;
+      readonly dominion: VendorRef['dominion'];
+      readonly ess: VendorRef['ess'];
+    }
+  | { readonly kind: 'drop'; readonly sheetId: string; readonly ballotId: string; readonly dominion: VendorRef['dominion']; readonly ess: VendorRef['ess'] }
+  | {
+      readonly kind: 'dup';
+      readonly sheetId: string;
+      readonly ballotId: string;
+      readonly duplicateSheetId: string;
+      readonly dominion: VendorRef['dominion'];
+      readonly ess: VendorRef['ess'];
+      readonly duplicateDominion: VendorRef['dominion'];
+      readonly duplicateEss: VendorRef['ess'];
+    }
+  | { readonly kind: 'totals'; readonly contestId: string; readonly optionId: string; readonly cvrTotal: number; readonly reportedTotal: number };
+
+export interface VendorRef {
+  readonly dominion: { readonly tabulatorId: number; readonly batchId: number; readonly recordId: number };
+  readonly ess: { readonly cvrNumber: number };
+}
+
+export function vendorRef(p: SheetPlan): VendorRef {
+  return { dominion: { tabulatorId: p.tabulatorId, batchId: p.batchId, recordId: p.recordId }, ess: { cvrNumber: p.cvrNumber } };
+}
+
+/** Per sheet image facts recorded in the ground truth. */
+export interface ImageTruth {
+  readonly vendor: 'dominion' | 'ess';
+  /** Paths relative to the output folder; Dominion has one multipage TIFF, ES&S one JPEG per side. */
+  readonly paths: readonly string[];
+  /** Dominion TIFF pages: front, back, annotation. */
+  readonly pages: readonly ('front' | 'back' | 'annotation')[];
+  readonly dpi: number;
+  readonly encoding: 'tiff-g4-multipage' | 'jpeg-gray';
+  readonly scan: { readonly front: ScanTransform; readonly back: ScanTransform };
+}
+
+export interface SheetTruth {
+  readonly sheetId: string;
+  readonly card: number;
+  readonly duplicateOf: string | null;
+  readonly dominion: VendorRef['dominion'];
+  readonly ess: VendorRef['ess'];
+  readonly inCvr: boolean;
+  readonly marks: readonly TruthMark[];
+  readonly contests: readonly ContestTruth[];
+  readonly images: readonly ImageTruth[];
+}
+
+export interface BallotTruth {
+  readonly ballotId: string;
+  readonly styleId: string;
+  readonly styleNumber: number;
+  readonly precinctId: string;
+  readonly countingGroupId: 1 | 2;
+  readonly sheets: readonly SheetTruth[];
+}
