@@ -9,11 +9,20 @@ import { silentLogger } from '../log/logger.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts, roles, type Role } from './accounts.ts';
 
+/** Where the command reads and writes; tests pass their own streams. */
+export interface CommandIo {
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+const processIo: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
 /** Reads the password: first line of stdin when piped, else a prompt (typed twice, not echoed). */
-async function readPassword(): Promise<string | undefined> {
-  if (!process.stdin.isTTY) {
+async function readPassword(io: CommandIo): Promise<string | undefined> {
+  if (io.stdin.isTTY !== true) {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+    for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk as Buffer));
     const first = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
     return first === undefined || first === '' ? undefined : first;
   }
@@ -21,22 +30,22 @@ async function readPassword(): Promise<string | undefined> {
     let muted = false;
     const output = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        if (!muted) process.stdout.write(chunk);
+        if (!muted) io.stdout.write(chunk.toString());
         callback();
       },
     });
-    const rl = createInterface({ input: process.stdin, output, terminal: true });
+    const rl = createInterface({ input: io.stdin, output, terminal: true });
     const answer = new Promise<string>((resolve) => rl.question(question, resolve));
     muted = true;
     const value = await answer;
     rl.close();
-    process.stdout.write('\n');
+    io.stdout.write('\n');
     return value;
   };
   const first = await ask('Password: ');
   const second = await ask('Same password again: ');
   if (first !== second) {
-    process.stderr.write('The two passwords differ. Run the command again and type the same password twice.\n');
+    io.stderr.write('The two passwords differ. Run the command again and type the same password twice.\n');
     return undefined;
   }
   return first;
@@ -52,58 +61,60 @@ const usage = [
   'ballotsafe user list [--config <file>]',
 ].join('\n  ');
 
-const userCommand: CliCommand = {
-  name: 'user',
-  summary: 'Manage web UI accounts: add, passwd (set a new password), list',
-  usage,
-  async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, role: { type: 'string' } } });
-    } catch (e) {
-      process.stderr.write(`${(e as Error).message}\nUsage:\n  ${usage}\n`);
-      return 2;
-    }
-    const [action, name] = parsed.positionals;
-    if (action !== 'add' && action !== 'passwd' && action !== 'list') {
-      process.stderr.write(`Say what to do with users.\nUsage:\n  ${usage}\n`);
-      return 2;
-    }
-    if (action !== 'list' && name === undefined) {
-      process.stderr.write(`Name the user.\nUsage:\n  ${usage}\n`);
-      return 2;
-    }
-    const role = parseRole(parsed.values.role);
-    if (action === 'add' && role === undefined) {
-      process.stderr.write('Give the role with --role operator (may act) or --role observer (read-only).\n');
-      return 2;
-    }
-    const config = configFromArgs(parsed.values.config);
-    if (config === undefined) return 1;
-    const db = openDatabase(dataPaths(config).database);
-    try {
-      const accounts = new Accounts(db);
-      if (action === 'list') {
-        for (const u of accounts.listUsers()) process.stdout.write(`${u.name}\t${u.role}\n`);
+export function userCommand(io: CommandIo = processIo): CliCommand {
+  return {
+    name: 'user',
+    summary: 'Manage web UI accounts: add, passwd (set a new password), list',
+    usage,
+    async run(argv) {
+      let parsed;
+      try {
+        parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, role: { type: 'string' } } });
+      } catch (e) {
+        io.stderr.write(`${(e as Error).message}\nUsage:\n  ${usage}\n`);
+        return 2;
+      }
+      const [action, name] = parsed.positionals;
+      if (action !== 'add' && action !== 'passwd' && action !== 'list') {
+        io.stderr.write(`Say what to do with users.\nUsage:\n  ${usage}\n`);
+        return 2;
+      }
+      if (action !== 'list' && name === undefined) {
+        io.stderr.write(`Name the user.\nUsage:\n  ${usage}\n`);
+        return 2;
+      }
+      const role = parseRole(parsed.values.role);
+      if (action === 'add' && role === undefined) {
+        io.stderr.write('Give the role with --role operator (may act) or --role observer (read-only).\n');
+        return 2;
+      }
+      const config = configFromArgs(parsed.values.config);
+      if (config === undefined) return 1;
+      const db = openDatabase(dataPaths(config).database);
+      try {
+        const accounts = new Accounts(db);
+        if (action === 'list') {
+          for (const u of accounts.listUsers()) io.stdout.write(`${u.name}\t${u.role}\n`);
+          return 0;
+        }
+        const password = await readPassword(io);
+        if (password === undefined) {
+          io.stderr.write('No password given. Pipe it on stdin or type it at the prompt.\n');
+          return 1;
+        }
+        const result = action === 'add' && role !== undefined ? await accounts.addUser(name ?? '', role, password) : await accounts.setPassword(name ?? '', password);
+        if (!result.ok) {
+          io.stderr.write(`${result.error.message}\n${result.error.action ?? ''}\n`);
+          return 1;
+        }
+        new AuditLog(db, silentLogger()).record(process.env['SUDO_USER'] ?? process.env['USER'] ?? 'cli', action === 'add' ? 'user.added' : 'user.password-set', { name: result.value.name, role: result.value.role });
+        io.stdout.write(action === 'add' ? `User "${result.value.name}" (${result.value.role}) created.\n` : `New password set for "${result.value.name}"; their open sessions were ended.\n`);
         return 0;
+      } finally {
+        db.close();
       }
-      const password = await readPassword();
-      if (password === undefined) {
-        process.stderr.write('No password given. Pipe it on stdin or type it at the prompt.\n');
-        return 1;
-      }
-      const result = action === 'add' && role !== undefined ? await accounts.addUser(name ?? '', role, password) : await accounts.setPassword(name ?? '', password);
-      if (!result.ok) {
-        process.stderr.write(`${result.error.message}\n${result.error.action ?? ''}\n`);
-        return 1;
-      }
-      new AuditLog(db, silentLogger()).record(process.env['SUDO_USER'] ?? process.env['USER'] ?? 'cli', action === 'add' ? 'user.added' : 'user.password-set', { name: result.value.name, role: result.value.role });
-      process.stdout.write(action === 'add' ? `User "${result.value.name}" (${result.value.role}) created.\n` : `New password set for "${result.value.name}"; their open sessions were ended.\n`);
-      return 0;
-    } finally {
-      db.close();
-    }
-  },
-};
+    },
+  };
+}
 
-export const webCommands: readonly CliCommand[] = [userCommand];
+export const webCommands: readonly CliCommand[] = [userCommand()];

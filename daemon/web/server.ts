@@ -16,8 +16,24 @@ export interface RunningWebServer {
  * Serves the web app on config.web.host:port: 127.0.0.1 by default (the kiosk's own screen);
  * a LAN address only when configured, and then with TLS when certFile/keyFile are given.
  */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 export function startWebServer(app: { fetch: Hono['fetch'] }, config: Config, logger: Logger): Promise<Result<RunningWebServer>> {
   const { host, port, tls } = config.web;
+  if (!isLoopbackHost(host) && tls === undefined) {
+    // Passwords and session cookies must not cross the network in clear text.
+    return Promise.resolve(
+      err(
+        operatorError(
+          'web-lan-needs-tls',
+          `The web UI is set to listen on ${host}, which other computers can reach, but no TLS certificate is configured.`,
+          'Add web.tls.certFile and web.tls.keyFile to the config file, or set web.host back to 127.0.0.1 for the kiosk screen only.',
+        ),
+      ),
+    );
+  }
   let serverOptions: { cert: Buffer; key: Buffer } | undefined;
   if (tls !== undefined) {
     try {
