@@ -3,11 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.ts';
+import { vaultObjectPath } from '../capture/vaultLayout.ts';
+import { dataPaths, parseConfig } from '../config.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk, ok, type Result } from '../result.ts';
-import type { SnapshotOutcome } from '../snapshot/api.ts';
+import { SnapshotEngine } from '../snapshot/engine.ts';
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { discoverDrives, systemSources } from './discovery.ts';
@@ -15,42 +16,32 @@ import { spawnDriveHelper } from './helperClient.ts';
 import { DriveWatcher } from './hotplug.ts';
 import { DriveService, type DriveReturn } from './service.ts';
 import { attach, canUseLoopDevices, isMountPoint, makeLoopImage, tempDir, unmountAllOf, type LoopImage } from './testSupport.ts';
-import type { DriveCandidate, DriveVerifyReport } from './types.ts';
+import { SnapshotTriggers } from './triggers.ts';
+import type { DriveCandidate } from './types.ts';
+import { verifyDriveWithEngine } from './wiring.ts';
 
-/**
- * The snapshot engine's `verify` is not in the tree yet, so this is a minimal stand-in written for
- * the test: re-hash every entry of every manifest-sha256.txt on the drive.
- */
-async function minimalVerify(root: string): Promise<Result<DriveVerifyReport>> {
-  const problems: string[] = [];
-  let files = 0;
-  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name === 'manifest-sha256.txt' ? [join(d, e.name)] : []));
-  for (const manifest of walk(root)) {
-    for (const line of readFileSync(manifest, 'utf8').split('\n').filter(Boolean)) {
-      const [hash, path] = [line.slice(0, 64), line.slice(66)];
-      files++;
-      try {
-        const got = createHash('sha256').update(readFileSync(join(dirname(manifest), path))).digest('hex');
-        if (got !== hash) problems.push(`${path}: SHA-256 mismatch`);
-      } catch {
-        problems.push(`${path}: missing`);
-      }
-    }
-  }
-  return ok({ ok: problems.length === 0 && files > 0, filesChecked: files, problems: files === 0 ? ['no snapshot on the drive'] : problems });
+/** Puts a file into the catalog and the vault the way capture does (the engine reads both). */
+function catalogFile(db: Db, vault: string, root: string, relPath: string, kind: string, bytes: Buffer): void {
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const path = vaultObjectPath(vault, sha);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, bytes);
+  const at = new Date().toISOString();
+  db.prepare(
+    `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
+     VALUES (?, ?, ?, ?, '0', '0', '1', ?, ?, ?, ?)`,
+  ).run(root, relPath, Buffer.from(relPath), bytes.length, sha, kind, at, at);
 }
 
-/** Writes a tiny bag the way the engine would (data + manifest), standing in for a snapshot run. */
-function writeBag(root: string): void {
-  const bag = join(root, 'sample-election', '000001-20261103T220000Z');
-  mkdirSync(join(bag, 'data', 'central-scan'), { recursive: true });
-  const files: Record<string, string> = { 'data/central-scan/ballot-0001.tif': 'II*\u0000 image one', 'data/central-scan/ballot-0002.tif': 'II*\u0000 image two', 'data/cvr.json': '{"cvr":1}' };
-  let manifest = '';
-  for (const [p, body] of Object.entries(files)) {
-    writeFileSync(join(bag, p), body);
-    manifest += `${createHash('sha256').update(body).digest('hex')}  ${p}\n`;
+function findFile(dir: string, name: string): string | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const f = findFile(p, name);
+      if (f !== undefined) return f;
+    } else if (e.name === name) return p;
   }
-  writeFileSync(join(bag, 'manifest-sha256.txt'), manifest);
+  return undefined;
 }
 
 async function waitFor<T>(what: string, get: () => T | undefined, ms = 20_000): Promise<T> {
@@ -72,6 +63,7 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
   let db: Db;
   let svc: DriveService;
   let watcher: DriveWatcher;
+  let triggers: SnapshotTriggers;
   const mine = () => new Set([...images.map((i) => i.device), ...reattached].filter((d): d is string => d !== null));
   // Other tests (and other teams) attach loop devices at the same time: only look at ours.
   const discover = async (): Promise<Result<DriveCandidate[]>> => {
@@ -82,16 +74,28 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
 
   beforeAll(async () => {
     images.push(makeLoopImage(dir.path, 'drive-a', { label: 'NEW-A' }), makeLoopImage(dir.path, 'drive-b', { label: 'NEW-B' }));
-    db = openDatabase(join(dir.path, 'ballotsafe.db'));
+    const config = assertOk(parseConfig({ dataDir: 'var', election: { name: 'gen-2026', title: 'General 2026' }, drives: { mode: 'usb' } }, dir.path));
+    db = openDatabase(dataPaths(config).database);
+    const vault = dataPaths(config).vault;
+    catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/ballot-0001.tif', 'ballot-image', Buffer.from('II*\u0000 image one'));
+    catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/ballot-0002.tif', 'ballot-image', Buffer.from('II*\u0000 image two'));
+    catalogFile(db, vault, 'cvr-exports', 'CvrExport_0.json', 'cvr', Buffer.from('{"Version":"5.17","Sessions":[]}'));
+    // The real snapshot engine and its offline verify.
+    const engine = new SnapshotEngine({ db, config, logger: silentLogger() });
     svc = new DriveService({
-      config: assertOk(parseConfig({ drives: { mode: 'usb' } }, dir.path)),
+      config,
       db,
       logger: silentLogger(),
       helper: spawnDriveHelper({ env }),
       discover,
       mountBase: base,
-      verify: minimalVerify,
+      verify: verifyDriveWithEngine,
+      isSnapshotRunning: () => engine.isBusy(),
     });
+    triggers = new SnapshotTriggers(
+      { snapshots: engine, prepareTargets: () => svc.prepareTargets(), handOff: (o, r) => svc.handOff(o, r), logger: silentLogger() },
+      config.snapshot,
+    );
     watcher = new DriveWatcher(discover, silentLogger(), 200);
     await watcher.start({ udevadm: true });
   });
@@ -111,7 +115,7 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
     dir.remove();
   });
 
-  it('enrolls, snapshots, ejects with custody, detects detach and re-attach, and flags the corrupted drive', async () => {
+  it('enrolls, snapshots with the real engine, hands off, sees detach and re-attach, and flags the tampered drive with the real verify', async () => {
     const [a, b] = images;
     if (a?.device == null || b?.device == null) throw new Error('loop setup failed');
     expect(watcher.current().map((c) => c.disk).sort()).toEqual([a.device, b.device].sort());
@@ -122,16 +126,13 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
     expect(ea.fsUuid).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
     expect(isMountPoint(join(base, 'A'))).toBe(false);
 
-    // Snapshot: both mounted at their roles; the stand-in engine writes a bag to each.
-    const targets = assertOk(await svc.prepareTargets());
-    expect(targets.map((t) => [t.role, t.root, t.uuid])).toEqual([
-      ['A', join(base, 'A'), ea.fsUuid],
-      ['B', join(base, 'B'), eb.fsUuid],
-    ]);
-    for (const t of targets) writeBag(t.root);
-    const outcome: SnapshotOutcome = { sequence: 1, rootHash: 'c'.repeat(64), bagName: '000001-20261103T220000Z', files: 3, bytes: 40, startedAt: '', finishedAt: '', perDrive: [{ role: 'A', state: 'complete' }, { role: 'B', state: 'complete' }] };
-    const custody = assertOk(await svc.handOff(outcome, { operator: 'maria', destinations: { A: 'Clerk safe', B: 'Sheriff safe' } }));
-    expect(custody.drives.map((d) => [d.role, d.uuid, d.ejected])).toEqual([
+    // Poll close: the real engine writes and verifies both drives, then both are ejected and custody recorded.
+    const done = await triggers.requestSnapshot({ reason: 'poll-close', actor: 'maria', handOff: { operator: 'maria', witness: 'joe', destinations: { A: 'Clerk safe', B: 'Sheriff safe' } } });
+    if (!done.ok) throw new Error(JSON.stringify(done.error));
+    expect(done.value.outcome.perDrive.map((d) => d.state)).toEqual(['complete', 'complete']);
+    const custody = done.value.custody;
+    expect(custody?.rootHash).toBe(done.value.outcome.rootHash);
+    expect(custody?.drives.map((d) => [d.role, d.uuid, d.ejected])).toEqual([
       ['A', ea.fsUuid, true],
       ['B', eb.fsUuid, true],
     ]);
@@ -142,7 +143,9 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
     mkdirSync(tamper);
     execFileSync('mount.exfat-fuse', [b.device, tamper], { stdio: 'ignore' });
     try {
-      writeFileSync(join(tamper, 'sample-election', '000001-20261103T220000Z', 'data', 'central-scan', 'ballot-0002.tif'), 'II*\u0000 altered');
+      const victim = findFile(tamper, 'ballot-0002.tif');
+      if (victim === undefined) throw new Error('snapshot file not found on drive B');
+      writeFileSync(victim, 'II*\u0000 image 2wo'); // same size, different bytes
     } finally {
       execFileSync('umount', [tamper]);
     }
@@ -165,9 +168,13 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
     await watcher.scanNow();
     const ra = await waitFor('drive A check', () => results.get(ea.fsUuid ?? ''));
     const rb = await waitFor('drive B check', () => results.get(eb.fsUuid ?? ''));
-    expect(ra.ok && ra.value).toMatchObject({ driveId: ea.id, ok: true, filesChecked: 3 });
-    expect(rb.ok && rb.value).toMatchObject({ driveId: eb.id, ok: false, filesChecked: 3 });
-    if (rb.ok) expect(rb.value.problems).toEqual(['data/central-scan/ballot-0002.tif: SHA-256 mismatch']);
+    expect(ra.ok && ra.value).toMatchObject({ driveId: ea.id, ok: true, problems: [] });
+    expect(ra.ok && ra.value.filesChecked).toBeGreaterThanOrEqual(3);
+    expect(rb.ok && rb.value).toMatchObject({ driveId: eb.id, ok: false });
+    if (rb.ok) {
+      expect(rb.value.problems).toHaveLength(1);
+      expect(rb.value.problems[0]).toMatch(/^BAD .*ballot-0002\.tif/);
+    }
     // Checked and unmounted again.
     expect(isMountPoint(join(base, 'A')) || isMountPoint(join(base, 'B'))).toBe(false);
 

@@ -1,10 +1,26 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import type { Logger } from '../log/logger.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import { err, ok, operatorError, type Result } from '../result.ts';
+import type { SnapshotService } from '../snapshot/api.ts';
+import { verifyPath } from '../snapshot/verify.ts';
 import { discoverDrives, systemSources } from './discovery.ts';
 import { socketDriveHelper, spawnDriveHelper, type DriveHelper } from './helperClient.ts';
+import { DriveWatcher } from './hotplug.ts';
 import { DriveService } from './service.ts';
+import { SnapshotTriggers, type TriggeredSnapshot } from './triggers.ts';
 import type { VerifyDriveFn } from './types.ts';
+
+/** The snapshot engine's offline verify (daemon/snapshot/verify.ts) as the drives' VerifyDriveFn. */
+export const verifyDriveWithEngine: VerifyDriveFn = async (root) => {
+  try {
+    const r = await verifyPath(root);
+    return ok({ ok: r.ok, filesChecked: r.files, problems: r.problems.map((p) => `${p.kind} ${p.path}: ${p.detail}`) });
+  } catch (e) {
+    return err(operatorError('verify-failed', `The drive could not be read for verification: ${(e as Error).message}`, 'Unplug the drive and plug it in again; if this repeats, treat the drive as failed.'));
+  }
+};
 
 export interface DriveWiringOptions {
   readonly config: Config;
@@ -32,7 +48,7 @@ export function defaultDriveHelper(env: NodeJS.ProcessEnv = process.env): DriveH
 
 /** The DriveService the daemon, the CLI and the web UI share, wired for the configured mode. */
 export function createDriveService(opts: DriveWiringOptions, env: NodeJS.ProcessEnv = process.env): DriveService {
-  const base = { config: opts.config, db: opts.db, logger: opts.logger, ...(opts.verify ? { verify: opts.verify } : {}), ...(opts.isSnapshotRunning ? { isSnapshotRunning: opts.isSnapshotRunning } : {}) };
+  const base = { config: opts.config, db: opts.db, logger: opts.logger, verify: opts.verify ?? verifyDriveWithEngine, ...(opts.isSnapshotRunning ? { isSnapshotRunning: opts.isSnapshotRunning } : {}) };
   if (opts.config.drives.mode === 'folders') return new DriveService(base);
   const allowLoop = env['BALLOTSAFE_HELPER_ALLOW_LOOP'] === '1';
   const mountBase = env['BALLOTSAFE_DRIVE_HELPER'] === 'spawn' ? env['BALLOTSAFE_HELPER_MOUNT_BASE'] : undefined;
@@ -41,5 +57,63 @@ export function createDriveService(opts: DriveWiringOptions, env: NodeJS.Process
     helper: defaultDriveHelper(env),
     discover: () => discoverDrives(systemSources, { allowLoop }),
     ...(mountBase !== undefined ? { mountBase } : {}),
+  });
+}
+
+export interface DriveAutomation {
+  readonly triggers: SnapshotTriggers;
+  /** Present in USB mode: hot-plug events (and verify-on-return on every enrolled drive plugged in). */
+  readonly watcher: DriveWatcher | null;
+  stop(): void;
+}
+
+/**
+ * What the daemon starts at boot for drives: the snapshot triggers (schedules, export settled) and,
+ * with USB drives, the hot-plug watcher with verify-on-return. `snapshots` should be the same
+ * SnapshotService the web UI uses (e.g. its SnapshotJobs) so scheduled runs show progress too.
+ */
+export async function startDriveAutomation(options: {
+  readonly service: DriveService;
+  readonly snapshots: SnapshotService;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly discover?: () => ReturnType<typeof discoverDrives>;
+  readonly pollMs?: number;
+  readonly onBackgroundResult?: (reason: string, result: Result<TriggeredSnapshot>) => void;
+}): Promise<Result<DriveAutomation>> {
+  const { service, snapshots, config, logger } = options;
+  const triggers = new SnapshotTriggers(
+    {
+      snapshots,
+      prepareTargets: () => service.prepareTargets(),
+      handOff: (outcome, req) => service.handOff(outcome, req),
+      logger,
+      onBackgroundResult: (reason, result) => {
+        if (!result.ok) logEvent(logger, LogEvent.SnapshotFailed, { reason, code: result.error.code, msg: result.error.message }, 'warn');
+        options.onBackgroundResult?.(reason, result);
+      },
+    },
+    config.snapshot,
+  );
+  const started = triggers.start();
+  if (!started.ok) return started;
+  let watcher: DriveWatcher | null = null;
+  if (config.drives.mode === 'usb') {
+    const allowLoop = process.env['BALLOTSAFE_HELPER_ALLOW_LOOP'] === '1';
+    watcher = new DriveWatcher(options.discover ?? (() => discoverDrives(systemSources, { allowLoop })), logger, options.pollMs ?? 3000);
+    // Netlink is often not allowed (the appliance unit has no AF_NETLINK): the poller then does the work.
+    await watcher.start({ udevadm: true, usb: true });
+    // After the first scan: drives already in at start are the working pair, not returns.
+    service.watchReturns(watcher, (r, c) => {
+      if (!r.ok && r.error.code !== 'drive-unknown') logEvent(logger, LogEvent.DriveRefused, { device: c.device, code: r.error.code, msg: r.error.message }, 'warn');
+    });
+  }
+  return ok({
+    triggers,
+    watcher,
+    stop() {
+      triggers.stop();
+      watcher?.stop();
+    },
   });
 }
