@@ -4,7 +4,7 @@ import { err, ok, type OperatorError, type Result } from '../result.ts';
 import { decodeBuffer, looksBinary } from './encoding.ts';
 import { describeValue, internalParseError, parseError } from './errors.ts';
 import { dominionImageKey, imageKeyFromMask } from './imageKeys.ts';
-import { streamJsonArrayFile } from './jsonStream.ts';
+import { streamJsonArrayFile, type ByteInput } from './jsonStream.ts';
 import type { CvrSink, LookupKind, NormalizedContest, NormalizedLookup, NormalizedOption, NormalizedVote } from './model.ts';
 
 /**
@@ -107,7 +107,7 @@ function votesOf(state: BallotState): NormalizedVote[] {
 }
 
 /** Streams a CvrExport*.json into the sink; never throws. */
-export async function parseDominionCvrExport(path: string, file: string, sink: CvrSink): Promise<Result<DominionCvrSummary>> {
+export async function parseDominionCvrExport(path: ByteInput, file: string, sink: CvrSink): Promise<Result<DominionCvrSummary>> {
   const warnings: string[] = [];
   let records = 0;
   const streamed = await streamJsonArrayFile(path, {

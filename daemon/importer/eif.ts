@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import { parseError } from './errors.ts';
 import type { EifRowInput } from './store.ts';
+import type { ByteInput } from './jsonStream.ts';
 import { isBlankRow, normalizeHeader, readTableRows, type RowHandler, type TableKind } from './tabular.ts';
 
 /**
@@ -131,7 +132,7 @@ export function parseEifRows(file: string): { onRow: RowHandler; finish: () => R
   return { onRow, finish };
 }
 
-export async function parseEif(path: string, file: string, kind: TableKind): Promise<Result<EifSummary>> {
+export async function parseEif(path: ByteInput, file: string, kind: TableKind): Promise<Result<EifSummary>> {
   const parser = parseEifRows(file);
   const read = await readTableRows(path, file, kind, parser.onRow);
   if (!read.ok) return read;

@@ -2,6 +2,7 @@ import { err, ok, type Result } from '../result.ts';
 import { parseError } from './errors.ts';
 import { cvrNumberImageKey } from './imageKeys.ts';
 import type { CvrSink, NormalizedContest, NormalizedOption, NormalizedVote } from './model.ts';
+import type { ByteInput } from './jsonStream.ts';
 import { isBlankRow, normalizeHeader, readTableRows, type RowHandler, type TableKind } from './tabular.ts';
 
 /**
@@ -158,7 +159,7 @@ export function parseEssCvrRows(file: string, sink: CvrSink): { onRow: RowHandle
   return { onRow, finish };
 }
 
-export async function parseEssCvr(path: string, file: string, kind: TableKind, sink: CvrSink): Promise<Result<EssCvrSummary>> {
+export async function parseEssCvr(path: ByteInput, file: string, kind: TableKind, sink: CvrSink): Promise<Result<EssCvrSummary>> {
   const parser = parseEssCvrRows(file, sink);
   const read = await readTableRows(path, file, kind, parser.onRow);
   if (!read.ok) return read;

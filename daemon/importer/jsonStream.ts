@@ -66,10 +66,14 @@ function printable(b: number): string {
   return b >= 0x20 && b < 0x7f ? JSON.stringify(String.fromCharCode(b)) : `byte 0x${b.toString(16).padStart(2, '0')}`;
 }
 
-/** Reads a file and streams it; never throws. */
-export async function streamJsonArrayFile(path: string, options: ArrayStreamOptions): Promise<Result<ArrayStreamSummary>> {
+/** Input of a parser: a file path, or the bytes themselves (tests, fuzzing, small uploads). */
+export type ByteInput = string | Uint8Array;
+
+/** Reads a file (or bytes) and streams it; never throws. */
+export async function streamJsonArrayFile(input: ByteInput, options: ArrayStreamOptions): Promise<Result<ArrayStreamSummary>> {
   try {
-    const stream = createReadStream(path, { highWaterMark: options.highWaterMark ?? 1 << 20 });
+    if (typeof input !== 'string') return await streamJsonArray([input], options);
+    const stream = createReadStream(input, { highWaterMark: options.highWaterMark ?? 1 << 20 });
     return await streamJsonArray(stream, options);
   } catch (e) {
     return err(internalParseError(options.file, e));
@@ -77,7 +81,7 @@ export async function streamJsonArrayFile(path: string, options: ArrayStreamOpti
 }
 
 export async function streamJsonArray(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ArrayStreamOptions,
 ): Promise<Result<ArrayStreamSummary>> {
   const { file, arrayKey } = options;

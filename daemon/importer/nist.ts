@@ -3,7 +3,7 @@ import { err, ok, type Result } from '../result.ts';
 import { zodIssueError } from './dominion.ts';
 import { parseError } from './errors.ts';
 import { cvrNumberImageKey, imageKeyFromFileName } from './imageKeys.ts';
-import { streamJsonArrayFile } from './jsonStream.ts';
+import { streamJsonArrayFile, type ByteInput } from './jsonStream.ts';
 import type { CvrSink, NormalizedContest, NormalizedOption, NormalizedVote } from './model.ts';
 
 /**
@@ -84,7 +84,7 @@ export interface NistCvrSummary {
   readonly warnings: readonly string[];
 }
 
-export async function parseNistCvr(path: string, file: string, sink: CvrSink): Promise<Result<NistCvrSummary>> {
+export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink): Promise<Result<NistCvrSummary>> {
   let records = 0;
   const streamed = await streamJsonArrayFile(path, {
     file,

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import { parseError } from './errors.ts';
 import type { ResultsRowInput } from './store.ts';
+import type { ByteInput } from './jsonStream.ts';
 import { isBlankRow, normalizeHeader, readTableRows, type RowHandler, type TableKind } from './tabular.ts';
 
 /**
@@ -98,7 +99,7 @@ export function parseResultsRows(file: string): { onRow: RowHandler; finish: () 
   return { onRow, finish };
 }
 
-export async function parseResults(path: string, file: string, kind: TableKind): Promise<Result<ResultsSummary>> {
+export async function parseResults(path: ByteInput, file: string, kind: TableKind): Promise<Result<ResultsSummary>> {
   const parser = parseResultsRows(file);
   const read = await readTableRows(path, file, kind, parser.onRow);
   if (!read.ok) return read;

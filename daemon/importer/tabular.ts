@@ -2,11 +2,14 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { parse as csvParse } from 'csv-parse';
+import { parse as csvParseSync } from 'csv-parse/sync';
+import { TextDecoder } from 'node:util';
 import ExcelJS from 'exceljs';
 import { err, ok, type OperatorError, type Result } from '../result.ts';
-import { decodeChunks, detectEncoding, EncodingError, looksBinary } from './encoding.ts';
+import { decodeChunks, detectEncoding, EncodingError, looksBinary, type DetectedEncoding } from './encoding.ts';
 import { internalParseError, parseError } from './errors.ts';
 import { checkZipBuffer } from './zipGuard.ts';
+import type { ByteInput } from './jsonStream.ts';
 
 /**
  * One row-callback interface over CSV (streamed, any common encoding) and XLSX (zip-checked,
@@ -41,14 +44,15 @@ export async function readHead(path: string, bytes = 65536): Promise<Uint8Array>
   }
 }
 
-export async function readCsvRows(path: string, file: string, onRow: RowHandler): Promise<Result<TableSummary>> {
+export async function readCsvRows(path: ByteInput, file: string, onRow: RowHandler): Promise<Result<TableSummary>> {
   try {
-    const head = await readHead(path);
+    const head = typeof path === 'string' ? await readHead(path) : path.subarray(0, 65536);
     if (head.length === 0) return err(parseError('import-bad-csv', file, undefined, 'a CSV file with a header row', 'an empty file'));
     const detected = detectEncoding(head);
     if (looksBinary(head, detected.encoding)) return err(parseError('import-bad-csv', file, 'byte 0', 'a text CSV file', 'binary data (an .xls or .zip renamed to .csv?)'));
     const warnings: string[] = [];
     if (detected.encoding !== 'utf-8') warnings.push(`${file}: read as ${detected.encoding}${detected.inferred ? ' (detected from the bytes)' : ''}.`);
+    if (typeof path !== 'string') return readCsvBytes(path, file, detected, warnings, onRow);
     const bytes = createReadStream(path, { highWaterMark: 1 << 20 });
     const parser = csvParse({
       relax_column_count: true,
@@ -83,6 +87,29 @@ export async function readCsvRows(path: string, file: string, onRow: RowHandler)
   }
 }
 
+/** Bytes already in memory: decode and parse in one synchronous pass (no stream plumbing). */
+function readCsvBytes(bytes: Uint8Array, file: string, detected: DetectedEncoding, warnings: string[], onRow: RowHandler): Result<TableSummary> {
+  let text: string;
+  try {
+    text = new TextDecoder(detected.encoding, { fatal: detected.encoding === 'utf-8' }).decode(bytes.subarray(detected.bomLength));
+  } catch {
+    return err(parseError('import-bad-encoding', file, undefined, `text in ${detected.encoding}`));
+  }
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = csvParseSync(text, { relax_column_count: true, max_record_size: 16 * 1024 * 1024, info: true, skip_empty_lines: false }) as unknown as typeof records;
+  } catch (e) {
+    const lines = (e as { lines?: number }).lines;
+    const message = e instanceof Error ? e.message : String(e);
+    return err(parseError('import-bad-csv', file, lines === undefined ? undefined : `row ${lines}`, 'valid CSV (quoted fields closed, commas between fields)', message.replace(/^.*?: /, '')));
+  }
+  for (const item of records) {
+    const stop = onRow(item.record, item.info.lines);
+    if (stop !== undefined) return err(stop);
+  }
+  return ok({ rows: records.length, encoding: detected.encoding, warnings });
+}
+
 function cellText(cell: ExcelJS.Cell): string {
   const v = cell.value;
   if (v === null || v === undefined) return '';
@@ -99,11 +126,11 @@ function cellText(cell: ExcelJS.Cell): string {
 const maxXlsxBytes = 256 * 1024 * 1024;
 
 /** Loads an xlsx after the zip-bomb check and walks the first worksheet that has rows. */
-export async function readXlsxRows(path: string, file: string, onRow: RowHandler, sheetName?: string): Promise<Result<TableSummary>> {
+export async function readXlsxRows(path: ByteInput, file: string, onRow: RowHandler, sheetName?: string): Promise<Result<TableSummary>> {
   try {
-    const info = await stat(path);
-    if (info.size > maxXlsxBytes) return err(parseError('import-too-large', file, undefined, `an .xlsx under ${maxXlsxBytes / 1048576} MB`, `${info.size} bytes`));
-    const buffer = await readFile(path);
+    const size = typeof path === 'string' ? (await stat(path)).size : path.length;
+    if (size > maxXlsxBytes) return err(parseError('import-too-large', file, undefined, `an .xlsx under ${maxXlsxBytes / 1048576} MB`, `${size} bytes`));
+    const buffer = typeof path === 'string' ? await readFile(path) : Buffer.from(path);
     return await readXlsxBuffer(buffer, file, onRow, sheetName);
   } catch (e) {
     return err(internalParseError(file, e));
@@ -142,7 +169,7 @@ export async function readXlsxBuffer(buffer: Buffer, file: string, onRow: RowHan
   }
 }
 
-export async function readTableRows(path: string, file: string, kind: TableKind, onRow: RowHandler): Promise<Result<TableSummary>> {
+export async function readTableRows(path: ByteInput, file: string, kind: TableKind, onRow: RowHandler): Promise<Result<TableSummary>> {
   return kind === 'csv' ? readCsvRows(path, file, onRow) : readXlsxRows(path, file, onRow);
 }
 
