@@ -1,7 +1,7 @@
 /**
  * The kiosk in a real browser (Debian chromium via playwright-core) at 1024×768, against the real
- * snapshot engine and drive service writing to two folder drives. Pre-audit and import checks use
- * the in-test stand-ins from testFakes.ts (those providers are not wired yet).
+ * snapshot engine and drive service writing to two folder drives, and the importer's phase-1 report.
+ * Pre-audit results use the in-test stand-in from testFakes.ts (no pre-audit results provider yet).
  * Screenshots go to test-artifacts/web/.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { AlertLog } from '../state/alerts.ts';
 import { Accounts } from './accounts.ts';
 import { createWebApp } from './app.tsx';
 import { startWebServer, type RunningWebServer } from './server.ts';
-import { catalogFile, corpusImage, fakeChecks, fakePreaudit } from './testFakes.ts';
+import { catalogFile, corpusImage, fakePreaudit } from './testFakes.ts';
 import { createWebDeps } from './wiring.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -69,7 +69,7 @@ beforeAll(async () => {
   assertOk(await driveService.enroll({ target: 'A', role: 'A', operator: 'setup' }));
   assertOk(await driveService.enroll({ target: 'B', role: 'B', operator: 'setup' }));
   engine = new SnapshotEngine({ db, config, logger });
-  const deps = createWebDeps({ db, config, logger, engine, driveService, importChecks: { list: () => fakeChecks }, preaudit: fakePreaudit(imageId) });
+  const deps = createWebDeps({ db, config, logger, engine, driveService, preaudit: fakePreaudit(imageId) });
   assertOk(await new Accounts(db).addUser('olivia', 'operator', 'correct horse battery'));
   server = assertOk(await startWebServer(createWebApp(deps), config, logger));
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import { dataPaths } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { renderHandoffSheet } from '../drives/handoffSheet.ts';
+import { buildPhase1Report } from '../importer/report.ts';
 import type { DriveService, DriveView } from '../drives/service.ts';
 import type { Logger } from '../log/logger.ts';
 import { err, ok, operatorError } from '../result.ts';
@@ -12,6 +13,7 @@ import { AuditLog } from '../state/auditLog.ts';
 import { Accounts } from './accounts.ts';
 import { CatalogReader, rootStatusFromConfig } from './catalogReader.ts';
 import type { CustodyProvider, DrivesProvider, DriveStatus, HandoffProvider, ImportChecksProvider, PreauditProvider, RootStatusProvider, SnapshotHistoryProvider, WebDeps } from './deps.ts';
+import { importChecksFromReport } from './importChecks.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
 
 /**
@@ -169,6 +171,7 @@ export interface WebWiringOptions {
   readonly driveService?: DriveService;
   /** Capture's own view of the roots; default: whether each root folder exists. */
   readonly roots?: RootStatusProvider;
+  /** Default: the importer's phase-1 report over this database. */
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
 }
@@ -199,7 +202,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
           custody: custodyFromService(drive),
           handoff: handoffFromService(drive, history, config.election.title),
         }),
-    ...(options.importChecks === undefined ? {} : { importChecks: options.importChecks }),
+    importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
   };
 }

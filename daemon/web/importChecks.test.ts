@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/database.ts';
+import { buildPhase1Report, type Phase1Report } from '../importer/report.ts';
+import { checksFromReport, importChecksFromReport } from './importChecks.ts';
+import { catalogFile } from './testFakes.ts';
+
+describe('phase-1 checks from the importer report', () => {
+  it('says "not run" for everything on an empty appliance', () => {
+    const checks = checksFromReport(buildPhase1Report(openDatabase(':memory:')));
+    expect(checks.map((c) => c.state)).toEqual(checks.map(() => 'not-run'));
+  });
+
+  it('reads the real report over the catalog: images but no CVR import yet means "not run"', () => {
+    const db = openDatabase(':memory:');
+    catalogFile(db, '/nonexistent-vault', 'central-scan', 'Tabulator00001/Batch001/00001.tif', 'ballot-image', Buffer.from('x'));
+    const report = buildPhase1Report(db);
+    const byId = new Map(checksFromReport(report).map((c) => [c.id, c]));
+    expect(report.summary.imageFiles).toBe(1);
+    expect(byId.get('sources')?.state).toBe('not-run');
+    expect(byId.get('images-have-cvr')).toMatchObject({ state: 'not-run', summary: '1 image without a CVR.' });
+  });
+
+  it('turns counts into pass, warn and fail with the first problems as details', () => {
+    const empty = { count: 0, items: [] };
+    const report: Phase1Report = {
+      generatedAt: '2026-11-03T22:00:00Z',
+      sources: [{ name: 'CvrExport', format: 'dominion-json', state: 'active', records: 300, warnings: [], error: null }],
+      summary: {
+        cvrRecords: 300,
+        imageFiles: 301,
+        imagesWithoutCvr: 1,
+        cvrsWithoutImage: 0,
+        duplicateCvrs: 0,
+        duplicateImages: 0,
+        eifContestsMissingFromCvr: 0,
+        cvrContestsMissingFromEif: 0,
+        eifOptionsMissingFromCvr: 0,
+        cvrOptionsMissingFromEif: 0,
+        totalsMismatched: 0,
+        totalsWithinSuppressed: 1,
+        failedSources: 0,
+        clean: false,
+      },
+      imagesWithoutCvr: { count: 1, items: [{ file: 'central-scan:T1/B7/extra.tif', key: 'T1-B7-extra' }] },
+      cvrsWithoutImage: empty,
+      duplicateCvrs: empty,
+      duplicateImages: empty,
+      eif: { present: false, contestsMissingFromCvr: [], cvrContestsMissingFromEif: [], optionsMissingFromCvr: [], cvrOptionsMissingFromEif: [] },
+      totals: { present: true, rows: [{ contest: 'Governor', option: 'Dustin', cvrVotes: 10, resultVotes: 11, difference: 1, suppressedBallots: 2, status: 'within-suppressed' }] },
+      batches: [{ tabulator: '1', batch: '7', cvrRecords: 300, images: 301 }],
+    };
+    const byId = new Map(checksFromReport(report).map((c) => [c.id, c]));
+    expect(byId.get('sources')?.state).toBe('pass');
+    expect(byId.get('images-have-cvr')).toMatchObject({ state: 'fail', details: ['central-scan:T1/B7/extra.tif'] });
+    expect(byId.get('cvrs-have-image')?.state).toBe('pass');
+    expect(byId.get('election-definition')?.state).toBe('not-run');
+    expect(byId.get('totals')?.state).toBe('warn');
+    expect(byId.get('batches')).toMatchObject({ state: 'warn', details: ['Tabulator 1, batch 7: 300 CVRs, 301 images'] });
+  });
+
+  it('rebuilds the report at most once per interval', () => {
+    let builds = 0;
+    let t = 0;
+    const provider = importChecksFromReport(() => {
+      builds += 1;
+      return buildPhase1Report(openDatabase(':memory:'));
+    }, 1000, () => t);
+    provider.list();
+    provider.list();
+    t = 1001;
+    provider.list();
+    expect(builds).toBe(2);
+  });
+});

@@ -1,0 +1,97 @@
+import type { Phase1Report } from '../importer/report.ts';
+import type { ImportChecksProvider, Phase1Check } from './deps.ts';
+
+const few = 5;
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** The importer's phase-1 report as the checks the Pre-audit page lists (pass / warn / fail / not run). */
+export function checksFromReport(r: Phase1Report): Phase1Check[] {
+  const s = r.summary;
+  const checks: Phase1Check[] = [];
+  const failedSources = r.sources.filter((x) => x.error !== null);
+  const warnedSources = r.sources.filter((x) => x.warnings.length > 0);
+  checks.push({
+    id: 'sources',
+    name: 'Export files read',
+    state: r.sources.length === 0 ? 'not-run' : failedSources.length > 0 ? 'fail' : warnedSources.length > 0 ? 'warn' : 'pass',
+    summary: r.sources.length === 0 ? 'No CVR export imported yet.' : `${plural(r.sources.length, 'source')}, ${plural(s.cvrRecords, 'CVR record')}, ${plural(s.imageFiles, 'image')}.`,
+    details: [...failedSources.map((x) => `${x.name}: ${x.error ?? ''}`), ...warnedSources.flatMap((x) => x.warnings.slice(0, 2).map((w) => `${x.name}: ${w}`))].slice(0, few),
+  });
+  checks.push({
+    id: 'images-have-cvr',
+    name: 'Every ballot image has a CVR',
+    state: s.imageFiles === 0 || s.cvrRecords === 0 ? 'not-run' : s.imagesWithoutCvr > 0 ? 'fail' : 'pass',
+    summary: s.imagesWithoutCvr === 0 ? 'No image without a CVR.' : `${plural(s.imagesWithoutCvr, 'image')} without a CVR.`,
+    details: r.imagesWithoutCvr.items.slice(0, few).map((i) => i.file),
+  });
+  checks.push({
+    id: 'cvrs-have-image',
+    name: 'Every CVR has a ballot image',
+    state: s.imageFiles === 0 || s.cvrRecords === 0 ? 'not-run' : s.cvrsWithoutImage > 0 ? 'fail' : 'pass',
+    summary: s.cvrsWithoutImage === 0 ? 'No CVR without an image.' : `${plural(s.cvrsWithoutImage, 'CVR')} without an image.`,
+    details: r.cvrsWithoutImage.items.slice(0, few).map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
+  });
+  const dups = s.duplicateCvrs + s.duplicateImages;
+  checks.push({
+    id: 'duplicates',
+    name: 'No duplicates',
+    state: s.cvrRecords === 0 && s.imageFiles === 0 ? 'not-run' : dups > 0 ? 'fail' : 'pass',
+    summary: dups === 0 ? 'No duplicated CVR or image.' : `${plural(s.duplicateCvrs, 'duplicated CVR')}, ${plural(s.duplicateImages, 'duplicated image')}.`,
+    details: [...r.duplicateCvrs.items.map((d) => `CVR ${d.identity} ×${d.count}`), ...r.duplicateImages.items.map((d) => d.files.join(' = '))].slice(0, few),
+  });
+  const eifProblems = s.eifContestsMissingFromCvr + s.cvrContestsMissingFromEif + s.eifOptionsMissingFromCvr + s.cvrOptionsMissingFromEif;
+  checks.push({
+    id: 'election-definition',
+    name: 'Contests and options match the election definition',
+    state: !r.eif.present ? 'not-run' : eifProblems > 0 ? 'fail' : 'pass',
+    summary: !r.eif.present ? 'No election definition (EIF) imported.' : eifProblems === 0 ? 'Contests and options match.' : `${plural(eifProblems, 'difference')} between the EIF and the CVRs.`,
+    details: [
+      ...r.eif.contestsMissingFromCvr.map((c) => `In EIF, not in CVRs: ${c}`),
+      ...r.eif.cvrContestsMissingFromEif.map((c) => `In CVRs, not in EIF: ${c}`),
+      ...r.eif.optionsMissingFromCvr.map((o) => `In EIF, not in CVRs: ${o.contest} / ${o.option}`),
+      ...r.eif.cvrOptionsMissingFromEif.map((o) => `In CVRs, not in EIF: ${o.contest} / ${o.option}`),
+    ].slice(0, few),
+  });
+  checks.push({
+    id: 'totals',
+    name: 'CVR totals match the published results',
+    state: !r.totals.present ? 'not-run' : s.totalsMismatched > 0 ? 'fail' : s.totalsWithinSuppressed > 0 ? 'warn' : 'pass',
+    summary: !r.totals.present
+      ? 'No results summary imported.'
+      : s.totalsMismatched > 0
+        ? `${plural(s.totalsMismatched, 'total')} differ.`
+        : s.totalsWithinSuppressed > 0
+          ? `${plural(s.totalsWithinSuppressed, 'total')} differ only by ballots left out of the export for privacy.`
+          : 'All totals match.',
+    details: r.totals.rows
+      .filter((t) => t.status !== 'match')
+      .slice(0, few)
+      .map((t) => `${t.contest} / ${t.option}: CVR ${t.cvrVotes ?? '–'}, results ${t.resultVotes ?? '–'} (${t.status})`),
+  });
+  const uneven = r.batches.filter((b) => b.images !== null && b.images !== b.cvrRecords);
+  checks.push({
+    id: 'batches',
+    name: 'Each batch has as many images as CVRs',
+    state: r.batches.length === 0 ? 'not-run' : uneven.length > 0 ? 'warn' : 'pass',
+    summary: r.batches.length === 0 ? 'No batches yet.' : uneven.length === 0 ? `${plural(r.batches.length, 'batch', 'batches')} all even.` : `${plural(uneven.length, 'batch', 'batches')} differ.`,
+    details: uneven.slice(0, few).map((b) => `Tabulator ${b.tabulator}, batch ${b.batch}: ${plural(b.cvrRecords, 'CVR')}, ${plural(b.images ?? 0, 'image')}`),
+  });
+  return checks;
+}
+
+/**
+ * Phase-1 checks from the importer's report. The report scans the catalog and the CVR tables,
+ * so it is rebuilt at most every `maxAgeMs` (the page and the event stream ask often).
+ */
+export function importChecksFromReport(build: () => Phase1Report, maxAgeMs = 30_000, now: () => number = Date.now): ImportChecksProvider {
+  let cached: { at: number; checks: Phase1Check[] } | undefined;
+  return {
+    list() {
+      if (cached === undefined || now() - cached.at > maxAgeMs) cached = { at: now(), checks: checksFromReport(build()) };
+      return cached.checks;
+    },
+  };
+}
