@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { Result } from '../result.ts';
@@ -119,8 +120,11 @@ export class DriveWatcher extends EventEmitter<HotplugEvents> {
   }
 
   private async startUsb(): Promise<void> {
+    // Without /sys/bus/usb (containers) the usb package rejects in the background: don't start it.
+    if (!existsSync('/sys/bus/usb/devices')) return;
     try {
       const { usb } = await import('usb');
+      await usb.getDevices(); // throws here, not later, when libusb cannot enumerate
       // libusb sees the USB device before the kernel made the block device; udev settles it soon after.
       const later = (): void => {
         setTimeout(() => void this.scanNow(), 1500).unref();
