@@ -264,9 +264,12 @@ describe('DriveService with USB drives (scripted helper and drive list)', () => 
     expect(!no.ok && no.error.code).toBe('drive-needs-format');
     if (!no.ok) expect(no.error.action).toContain('--format-exfat --yes-erase-everything');
     expect(helper.calls).toEqual([]);
+    // It happens to be mounted as drive B: unmounted, formatted, mounted again for the identity file.
+    drives[2] = { ...(drives[2] as DriveCandidate), mountpoint: join(dir.path, 'B') };
     const yes = assertOk(await svc.enroll({ target: '/dev/sdd1', role: 'B', operator: 'maria', formatExfat: { confirmEraseEverything: true } }));
     expect(yes.fsUuid).toBe('F0F0-0001');
-    expect(helper.calls[0]).toBe('format-exfat /dev/sdd1 BSAFE-B');
+    expect(helper.calls).toEqual(['unmount B', 'format-exfat /dev/sdd1 BSAFE-B', 'mount /dev/sdd1 B', 'unmount B']);
+    expect(JSON.parse(readFileSync(join(dir.path, 'store', '_dev_sdd1', identityRelPath), 'utf8'))).toMatchObject({ driveId: yes.id, fsUuid: 'F0F0-0001' });
   });
 
   it('refuses an unknown drive with the enroll command to run, and wrong pairs', async () => {

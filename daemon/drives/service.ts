@@ -213,11 +213,12 @@ export class DriveService {
     const { helper, discover } = deps.value;
     const found = await discover();
     if (!found.ok) return found;
-    const cand = found.value.find((c) => c.device === req.target || c.disk === req.target);
-    if (cand === undefined) {
+    const found0 = found.value.find((c) => c.device === req.target || c.disk === req.target);
+    if (found0 === undefined) {
       return err(operatorError('drive-not-found', `There is no removable USB drive at ${req.target}.`, 'Run "ballotsafe drives" to see the drives the appliance can use.'));
     }
-    const previous = this.store.findUsb(cand.serial, cand.uuid);
+    const previous = this.store.findUsb(found0.serial, found0.uuid);
+    let cand = found0;
     let uuid = cand.uuid;
     let label = cand.label;
     if (req.formatExfat !== undefined) {
@@ -225,10 +226,12 @@ export class DriveService {
         return err(operatorError('format-not-confirmed', 'Formatting erases everything on the drive and needs confirmation.', 'Add --yes-erase-everything if the drive may be erased.'));
       }
       if (cand.mountpoint !== null) {
-        const role = driveRoles.find((r) => cand.mountpoint === this.mountPointFor(r));
+        const mp = cand.mountpoint;
+        const role = driveRoles.find((r) => mp === this.mountPointFor(r));
         if (role === undefined) return err(operatorError('in-use', 'The drive is mounted by something else on the appliance.', 'Unplug it, plug it in again and retry.'));
         const un = await helper.unmount(role);
         if (!un.ok) return un;
+        cand = { ...cand, mountpoint: null };
       }
       label = `BSAFE-${req.role}${req.rotationSet == null ? '' : String(req.rotationSet)}`.slice(0, 11);
       const formatted = await helper.formatExfat(cand.device, label);
