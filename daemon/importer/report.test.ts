@@ -85,7 +85,9 @@ describe('phase-1 report', () => {
     expect(report.duplicateImages.items.map((d) => d.files)).toEqual([['central-scan:P1/000001_F.jpg', 'central-scan:copy/000001_F.jpg']]);
     expect(report.eif.contestsMissingFromCvr).toEqual(['Sheriff']);
     expect(report.eif.cvrContestsMissingFromEif).toEqual([]);
-    expect(report.eif.optionsMissingFromCvr).toEqual([{ contest: 'Council', option: 'Zed Zane' }]);
+    // ES&S lists only chosen options, so an unvoted EIF option is informational, not missing.
+    expect(report.eif.optionsMissingFromCvr).toEqual([]);
+    expect(report.eif.optionsWithoutVotes).toEqual([{ contest: 'Council', option: 'Zed Zane' }]);
     expect(report.eif.cvrOptionsMissingFromEif).toEqual([{ contest: 'Council', option: 'Write-in' }]);
     const totals = Object.fromEntries(report.totals.rows.map((t) => [`${t.contest}/${t.option}`, [t.cvrVotes, t.resultVotes, t.status]]));
     expect(totals).toEqual({

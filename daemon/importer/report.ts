@@ -70,6 +70,8 @@ export interface Phase1Report {
     readonly contestsMissingFromCvr: readonly string[];
     readonly cvrContestsMissingFromEif: readonly string[];
     readonly optionsMissingFromCvr: readonly { contest: string; option: string }[];
+    /** EIF options no CVR voted for, in exports (ES&S) that list only chosen options: not an error. */
+    readonly optionsWithoutVotes: readonly { contest: string; option: string }[];
     readonly cvrOptionsMissingFromEif: readonly { contest: string; option: string }[];
   };
   readonly totals: { readonly present: boolean; readonly rows: readonly TotalsRow[] };
@@ -170,13 +172,17 @@ export function buildPhase1Report(db: Db): Phase1Report {
   const optionNames = new Map<string, string>(); // scope|contest|option -> name
   const cvrOptions = new Map<string, Set<string>>(); // contest name -> option names
   const cvrContests = new Set<string>();
+  // Contests whose full option list the export declares (Dominion CandidateManifest, NIST Election);
+  // an ES&S export only shows options someone voted for.
+  const declaredOptions = new Set<string>();
   for (const o of db
-    .prepare<[], { scope: string; contest_key: string; option_key: string; name: string }>(
-      `SELECT o.scope, o.contest_key, o.option_key, o.name FROM import_options o JOIN import_sources s ON s.id = o.source_id AND s.state = 'active'`,
+    .prepare<[], { scope: string; contest_key: string; option_key: string; name: string; format: string }>(
+      `SELECT o.scope, o.contest_key, o.option_key, o.name, s.format FROM import_options o JOIN import_sources s ON s.id = o.source_id AND s.state = 'active'`,
     )
     .all()) {
     optionNames.set(`${o.scope}|${o.contest_key}|${o.option_key}`, ws(o.name));
     const contest = contestNames.get(`${o.scope}|${o.contest_key}`) ?? o.contest_key;
+    if (o.format !== 'ess-cvr') declaredOptions.add(contest);
     cvrContests.add(contest);
     const set = cvrOptions.get(contest) ?? new Set<string>();
     set.add(ws(o.name));
@@ -227,12 +233,17 @@ export function buildPhase1Report(db: Db): Phase1Report {
   const contestsMissingFromCvr = eifPresent ? [...eifContests.keys()].filter((c) => !cvrContests.has(c)) : [];
   const cvrContestsMissingFromEif = eifPresent ? [...cvrContests].filter((c) => !eifContests.has(c)).sort() : [];
   const optionsMissingFromCvr: { contest: string; option: string }[] = [];
+  const optionsWithoutVotes: { contest: string; option: string }[] = [];
   const cvrOptionsMissingFromEif: { contest: string; option: string }[] = [];
   if (eifPresent) {
     for (const [contest, options] of eifContests) {
       const inCvr = cvrOptions.get(contest);
       if (inCvr === undefined) continue; // whole contest already reported
-      for (const o of options) if (!inCvr.has(o)) optionsMissingFromCvr.push({ contest, option: o });
+      for (const o of options) {
+        if (inCvr.has(o)) continue;
+        if (declaredOptions.has(contest)) optionsMissingFromCvr.push({ contest, option: o });
+        else optionsWithoutVotes.push({ contest, option: o });
+      }
       for (const o of inCvr) if (!options.has(o)) cvrOptionsMissingFromEif.push({ contest, option: o });
     }
   }
@@ -343,7 +354,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     cvrsWithoutImage: list(cvrsWithoutImage),
     duplicateCvrs: list(duplicateCvrs),
     duplicateImages: list(duplicateImages),
-    eif: { present: eifPresent, contestsMissingFromCvr, cvrContestsMissingFromEif, optionsMissingFromCvr, cvrOptionsMissingFromEif },
+    eif: { present: eifPresent, contestsMissingFromCvr, cvrContestsMissingFromEif, optionsMissingFromCvr, optionsWithoutVotes, cvrOptionsMissingFromEif },
     totals: { present: resultRows.length > 0, rows: totals },
     batches,
   };

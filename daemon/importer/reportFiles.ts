@@ -48,6 +48,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
     ...report.eif.cvrContestsMissingFromEif.map((c) => ['CVR contest not in EIF', c, null]),
     ...report.eif.optionsMissingFromCvr.map((o) => ['EIF option not in CVRs', o.contest, o.option]),
     ...report.eif.cvrOptionsMissingFromEif.map((o) => ['CVR option not in EIF', o.contest, o.option]),
+    ...report.eif.optionsWithoutVotes.map((o) => ['EIF option with no votes (ES&S lists only chosen options; not an error)', o.contest, o.option]),
   ]);
   sheet('Totals', ['Contest', 'Option', 'CVR votes', 'Results votes', 'Difference', 'Suppressed ballots', 'Status'], report.totals.rows.map((t) => [t.contest, t.option, t.cvrVotes, t.resultVotes, t.difference, t.suppressedBallots, t.status]));
   sheet('Batches', ['Tabulator', 'Batch', 'CVR records', 'Images'], report.batches.map((b) => [b.tabulator, b.batch, b.cvrRecords, b.images]));
