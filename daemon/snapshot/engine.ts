@@ -681,6 +681,7 @@ export class SnapshotEngine implements SnapshotService {
           }),
         );
         pos += bytesRead;
+        crashPoint('chunk');
         progress.wrote(0, bytesRead);
         if ([...dests.keys()].every((d) => d.error !== undefined)) break;
       }
