@@ -491,13 +491,24 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   });
 
   // ---- live updates ----------------------------------------------------------------------------
+  // Listing USB drives runs lsblk: do it at most every 5 s, shared by all open pages.
+  let drivesCache: { at: number; stamp: unknown } | undefined;
+  async function drivesStamp(): Promise<unknown> {
+    if (deps.drives === undefined) return null;
+    if (drivesCache === undefined || Date.now() - drivesCache.at > 5000) {
+      const list = await deps.drives.list();
+      drivesCache = { at: Date.now(), stamp: list.map((d) => [d.present, d.enrolled, d.freeBytes, d.lastVerifiedAt, d.ejectable]) };
+    }
+    return drivesCache.stamp;
+  }
+
   async function stateStamp(): Promise<string> {
     const summary = deps.catalog.summary(new Date(0));
     const open = deps.alerts.open();
     const roots = deps.roots.roots().map((r) => r.state);
     const lastSnapshot = deps.snapshotHistory.list(1)[0];
     const last = lastSnapshot === undefined ? null : [lastSnapshot.sequence, lastSnapshot.state];
-    const drives = deps.drives === undefined ? null : (await deps.drives.list()).map((d) => [d.present, d.freeBytes, d.lastVerifiedAt, d.ejectable]);
+    const drives = await drivesStamp();
     const preaudit = deps.preaudit?.status() ?? null;
     return JSON.stringify([deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
   }

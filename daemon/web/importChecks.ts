@@ -20,20 +20,31 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
     summary: r.sources.length === 0 ? 'No CVR export imported yet.' : `${plural(r.sources.length, 'source')}, ${plural(s.cvrRecords, 'CVR record')}, ${plural(s.imageFiles, 'image')}.`,
     details: [...failedSources.map((x) => `${x.name}: ${x.error ?? ''}`), ...warnedSources.flatMap((x) => x.warnings.slice(0, 2).map((w) => `${x.name}: ${w}`))].slice(0, few),
   });
-  checks.push({
-    id: 'images-have-cvr',
-    name: 'Every ballot image has a CVR',
-    state: s.imageFiles === 0 || s.cvrRecords === 0 ? 'not-run' : s.imagesWithoutCvr > 0 ? 'fail' : 'pass',
-    summary: s.imagesWithoutCvr === 0 ? 'No image without a CVR.' : `${plural(s.imagesWithoutCvr, 'image')} without a CVR.`,
-    details: r.imagesWithoutCvr.items.slice(0, few).map((i) => i.file),
-  });
-  checks.push({
-    id: 'cvrs-have-image',
-    name: 'Every CVR has a ballot image',
-    state: s.imageFiles === 0 || s.cvrRecords === 0 ? 'not-run' : s.cvrsWithoutImage > 0 ? 'fail' : 'pass',
-    summary: s.cvrsWithoutImage === 0 ? 'No CVR without an image.' : `${plural(s.cvrsWithoutImage, 'CVR')} without an image.`,
-    details: r.cvrsWithoutImage.items.slice(0, few).map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
-  });
+  const noCvrs = s.cvrRecords === 0;
+  const noImages = s.imageFiles === 0;
+  const waiting = noCvrs ? 'Runs once a CVR export is imported.' : 'Runs once ballot images are captured.';
+  checks.push(
+    noCvrs || noImages
+      ? { id: 'images-have-cvr', name: 'Every ballot image has a CVR', state: 'not-run', summary: waiting, details: [] }
+      : {
+          id: 'images-have-cvr',
+          name: 'Every ballot image has a CVR',
+          state: s.imagesWithoutCvr > 0 ? 'fail' : 'pass',
+          summary: s.imagesWithoutCvr === 0 ? 'No image without a CVR.' : `${plural(s.imagesWithoutCvr, 'image')} without a CVR.`,
+          details: r.imagesWithoutCvr.items.slice(0, few).map((i) => i.file),
+        },
+  );
+  checks.push(
+    noCvrs || noImages
+      ? { id: 'cvrs-have-image', name: 'Every CVR has a ballot image', state: 'not-run', summary: waiting, details: [] }
+      : {
+          id: 'cvrs-have-image',
+          name: 'Every CVR has a ballot image',
+          state: s.cvrsWithoutImage > 0 ? 'fail' : 'pass',
+          summary: s.cvrsWithoutImage === 0 ? 'No CVR without an image.' : `${plural(s.cvrsWithoutImage, 'CVR')} without an image.`,
+          details: r.cvrsWithoutImage.items.slice(0, few).map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
+        },
+  );
   const dups = s.duplicateCvrs + s.duplicateImages;
   checks.push({
     id: 'duplicates',

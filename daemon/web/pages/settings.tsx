@@ -46,7 +46,15 @@ export const SettingsPage: FC<{ page: PageContext; config: Config; users: readon
         <h2>Drives and snapshots</h2>
         <dl class="facts">
           <dt>Drives</dt>
-          <dd>{config.drives.mode === 'usb' ? 'USB drives' : `folders ${config.drives.a} and ${config.drives.b}`}</dd>
+          {config.drives.mode === 'usb' ? (
+            <dd>USB drives</dd>
+          ) : (
+            <dd>
+              folders (demo)
+              <div class="path">A: {config.drives.a}</div>
+              <div class="path">B: {config.drives.b}</div>
+            </dd>
+          )}
           <dt>Schedules</dt>
           <dd>{config.snapshot.schedules.length === 0 ? 'none' : config.snapshot.schedules.join(', ')}</dd>
           <dt>After exports settle</dt>

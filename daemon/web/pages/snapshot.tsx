@@ -145,7 +145,8 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
                 {model.lastSnapshot === null ? ' No snapshot written yet.' : ` Last snapshot #${model.lastSnapshot.sequence} ${formatTime(model.lastSnapshot.finishedAt, now)}.`}
               </p>
               {canAct ? (
-                <a class="button primary huge" href="/snapshot?confirm=1" data-testid="start-snapshot">
+                // Once everything is on the drives the button steps back, so "safe to remove" stays the message.
+                <a class={job.safeToRemove && model.pending.files === 0 ? 'button secondary big' : 'button primary huge'} href="/snapshot?confirm=1" data-testid="start-snapshot">
                   End-of-day snapshot
                 </a>
               ) : (
