@@ -76,7 +76,7 @@ interface ReadyToCommit {
 
 const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'EIO', 'ENXIO', 'EAGAIN', 'EWOULDBLOCK']);
 const MANY = 20; // more vanished files than this in one directory: one summary alert
-const BATCH_FILES = 256;
+const BATCH_FILES = 512;
 const BATCH_BYTES = 64 * 1024 * 1024;
 const QUEUE_HIGH_WATER = 2000;
 
@@ -134,7 +134,7 @@ export class CaptureEngine {
   ) {
     this.vault = new Vault(vaultDir);
     this.writer = new CatalogWriter(db);
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency ?? 8;
   }
 
   async init(): Promise<void> {
@@ -758,7 +758,8 @@ export class CaptureEngine {
 
   /** Resolves once every queued capture is committed (or given back to pending). */
   async drain(): Promise<void> {
-    this.scheduleFlush();
+    // Only flush a partial batch once the workers are done; otherwise the batch keeps filling.
+    if (this.active === 0 && this.queue.length === 0) this.scheduleFlush();
     while (!this.isIdle()) {
       await new Promise<void>((resolve) => {
         this.idleWaiters.push(resolve);

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { constants, promises as fsp, type BigIntStats } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { vaultObjectPath, vaultTempDir } from './vaultLayout.ts';
 
@@ -19,15 +18,18 @@ export interface CommittedObject {
 }
 
 const CHUNK = 1024 * 1024;
+/** fsync+rename in flight per batch; each blocks one libuv thread (see UV_THREADPOOL_SIZE in commands.ts). */
+const COMMIT_PARALLEL = 48;
 
 /**
- * The content-addressed local vault. Write order (restic's): copy to a temp file, make it durable,
- * rename to its object name, make the rename durable; only then may a catalog row name it.
+ * The content-addressed local vault. Write order (restic's): copy to a temp file, fsync it,
+ * rename to its object name, fsync the directory; only then may a catalog row name it.
  */
 export class Vault {
   readonly objectsDir: string;
   readonly tempDir: string;
   private tempCounter = 0;
+  private readonly knownDirs = new Set<string>();
   private readonly tempPrefix = `${process.pid}-${randomBytes(4).toString('hex')}`;
 
   constructor(readonly dir: string) {
@@ -100,29 +102,39 @@ export class Vault {
   }
 
   /**
-   * Turns temp files into objects: data durable, renames, renames durable. Batched so one
-   * file-system sync covers many files (a per-file fsync costs more than the copy).
+   * Turns temp files into objects: fsync each, rename it into place, then fsync every directory
+   * that gained an entry, so data and names are durable before any catalog row points at them.
    */
   async commit(temps: readonly TempObject[]): Promise<CommittedObject[]> {
     if (temps.length === 0) return [];
-    await syncFileSystem(this.tempDir, temps.map((t) => t.tempPath));
-    const result: CommittedObject[] = [];
     const touchedDirs = new Set<string>();
-    for (const t of temps) {
-      const path = this.objectPath(t.sha256);
-      if (await exists(path)) {
-        // Objects are only ever renamed into place after a sync, so an existing one is complete.
-        await fsp.rm(t.tempPath, { force: true });
-        result.push({ sha256: t.sha256, path, deduplicated: true });
-        continue;
+    const result: CommittedObject[] = new Array<CommittedObject>(temps.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < temps.length; i = next++) {
+        const t = temps[i]!;
+        const path = this.objectPath(t.sha256);
+        // Data durable before the name: fsyncs for a whole batch run in parallel here, by when the
+        // kernel has usually written most of it back already.
+        await fsyncPath(t.tempPath);
+        if (await exists(path)) {
+          // Objects are only renamed into place after their data was synced, so an existing one is complete.
+          await fsp.rm(t.tempPath, { force: true });
+          result[i] = { sha256: t.sha256, path, deduplicated: true };
+          continue;
+        }
+        const dir = dirname(path);
+        if (!this.knownDirs.has(dir)) {
+          if ((await fsp.mkdir(dir, { recursive: true })) !== undefined) touchedDirs.add(this.objectsDir);
+          this.knownDirs.add(dir);
+        }
+        touchedDirs.add(dir);
+        await fsp.rename(t.tempPath, path);
+        result[i] = { sha256: t.sha256, path, deduplicated: false };
       }
-      const dir = dirname(path);
-      if (!touchedDirs.has(dir)) await fsp.mkdir(dir, { recursive: true });
-      touchedDirs.add(dir);
-      await fsp.rename(t.tempPath, path);
-      result.push({ sha256: t.sha256, path, deduplicated: false });
-    }
-    if (touchedDirs.size > 0) await syncFileSystem(this.objectsDir, [], [...touchedDirs, this.objectsDir]);
+    };
+    await Promise.all(Array.from({ length: Math.min(COMMIT_PARALLEL, temps.length) }, worker));
+    await Promise.all([...touchedDirs].map((d) => fsyncPath(d)));
     return result;
   }
 
@@ -153,31 +165,11 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-let syncfsWorks: boolean | undefined;
-
-/**
- * Makes pending writes on the file system holding `anyPath` durable. syncfs(2) (via coreutils
- * `sync -f`) covers a whole batch at once; without it, fsync each file and directory named.
- */
-async function syncFileSystem(anyPath: string, files: readonly string[], dirs: readonly string[] = []): Promise<void> {
-  if (syncfsWorks !== false) {
-    const okay = await new Promise<boolean>((resolve) => execFile('sync', ['-f', anyPath], (error) => resolve(error === null)));
-    if (okay) {
-      syncfsWorks = true;
-      return;
-    }
-    syncfsWorks = false;
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
-  for (const p of [...files, ...dirs]) {
-    const fh = await fsp.open(p, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  }
-}
-
-export function statSummary(s: BigIntStats): { size: number; mtimeNs: bigint; ctimeNs: bigint; ino: bigint } {
-  return { size: Number(s.size), mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs, ino: s.ino };
 }

@@ -1,0 +1,214 @@
+/**
+ * Capture benchmark (issue 2). Not a test: prints a table of figures measured in one run.
+ *
+ *   npx tsx bench/capture.ts [--files 20000] [--large 150000] [--dir /var/tmp]
+ *
+ * 1. A tree of ballot-image-sized files (60-100 KB each): capture time against `cp -r` plus
+ *    `sha256sum` of the same tree (goal < 0.8: we read once), and the rescan of the unchanged
+ *    tree against `rsync -a --dry-run` to an up-to-date copy (goal <= 1.0), with peak RSS.
+ * 2. A larger tree of tiny files: rescan time and RSS again, projected to 1,000,000 files
+ *    (RSS must stay flat; goal < 250 MB at 1M).
+ * Capture and rescan run in a child process each (fresh RSS), timed inside the child around
+ * the work (process start-up excluded). OS caches are dropped before every timed step when
+ * /proc/sys/vm/drop_caches is writable (root); otherwise every step runs warm and the table says so.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+
+interface ChildResult {
+  ms: number;
+  maxRssMB: number;
+  files: number;
+  captured: number;
+  unchanged: number;
+  bytesRead: number;
+}
+
+// ------------------------------------------------------------------ child mode
+
+async function child(mode: string, configFile: string): Promise<void> {
+  // UV_THREADPOOL_SIZE=64 is set by the parent, as daemon/capture/commands.ts does for the daemon.
+  const { loadConfig } = await import('../daemon/config.ts');
+  const { openDatabase } = await import('../daemon/db/database.ts');
+  const { dataPaths } = await import('../daemon/config.ts');
+  const { silentLogger } = await import('../daemon/log/logger.ts');
+  const { CaptureService } = await import('../daemon/capture/captureService.ts');
+  const loaded = loadConfig(configFile);
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  const db = openDatabase(dataPaths(loaded.value).database);
+  const service = new CaptureService({ config: loaded.value, db, logger: silentLogger(), watch: false });
+  const t0 = performance.now();
+  await service.scanAll();
+  await service.idle();
+  const ms = performance.now() - t0;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  const maxRssKB = Math.max(Number(hwm?.[1] ?? 0), process.resourceUsage().maxRSS);
+  const c = service.counters;
+  db.close();
+  const result: ChildResult = { ms, maxRssMB: maxRssKB / 1024, files: c.files, captured: c.captured, unchanged: c.unchanged, bytesRead: c.bytesRead };
+  process.stdout.write(`${JSON.stringify({ mode, ...result })}\n`);
+}
+
+// ------------------------------------------------------------------ orchestration
+
+let cachesDropped = true;
+
+function dropCaches(): void {
+  spawnSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch {
+    cachesDropped = false;
+  }
+}
+
+function timed(cmd: string, args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return ms;
+}
+
+function runChild(mode: string, configFile: string): ChildResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, '--config', configFile], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, BALLOTSAFE_LOG_LEVEL: 'silent', UV_THREADPOOL_SIZE: '64' },
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`bench child ${mode} failed: ${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as ChildResult;
+}
+
+/** Files spread over folders like an EMS export (Tabulator/Batch/NNNNN.tif). */
+function generate(root: string, count: number, size: () => number, perDir: number): number {
+  const pool = randomBytes(8 * 1024 * 1024);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `Tabulator${String(Math.floor(i / (perDir * 50))).padStart(5, '0')}`, `Batch${String(Math.floor(i / perDir)).padStart(5, '0')}`);
+    if (i % perDir === 0) mkdirSync(dir, { recursive: true });
+    const n = size();
+    const off = Math.floor(Math.random() * (pool.length - n));
+    const data = Buffer.from(pool.subarray(off, off + n));
+    data.writeUInt32BE(i, 0); // unique content per file
+    writeFileSync(join(dir, `${String(i % perDir).padStart(5, '0')}.tif`), data);
+    bytes += n;
+  }
+  spawnSync('sync');
+  return bytes;
+}
+
+function writeConfig(dir: string, root: string, dataDir: string): string {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify({ dataDir, roots: [{ label: 'central-scan', path: root }], capture: { settleMs: 0, lowSpaceWarnBytes: 0, minFreeBytes: 0 } }));
+  return file;
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      config: { type: 'string' },
+      files: { type: 'string', default: '20000' },
+      large: { type: 'string', default: '150000' },
+      dir: { type: 'string' },
+    },
+  });
+  if (values.child !== undefined) return child(values.child, values.config ?? '');
+
+  const files = Number(values.files);
+  const large = Number(values.large);
+  const work = mkdtempSync(join(values.dir ?? tmpdir(), 'bs-capture-bench-'));
+  const rows: [string, string, string][] = [];
+  try {
+    // ---- run 1: ballot-image-sized files
+    const src = join(work, 'src');
+    process.stderr.write(`generating ${files} files of 60-100 KB in ${src} ...\n`);
+    const bytes = generate(src, files, () => 60_000 + Math.floor(Math.random() * 40_000), 200);
+
+    dropCaches();
+    const cpMs = timed('cp', ['-r', src, join(work, 'cp-copy')]);
+    const cpSyncMs = timed('sync', []);
+    dropCaches();
+    const shaMs = timed('sh', ['-c', `find "${src}" -type f -print0 | xargs -0 sha256sum > /dev/null`]);
+    rmSync(join(work, 'cp-copy'), { recursive: true, force: true });
+
+    dropCaches();
+    const cap = runChild('capture', writeConfig(work, src, join(work, 'data1')));
+    if (cap.captured !== files) throw new Error(`captured ${cap.captured} of ${files}`);
+
+    spawnSync('cp', ['-a', src, join(work, 'mirror')]);
+    dropCaches();
+    const rsyncMs = timed('rsync', ['-a', '--dry-run', `${src}/`, `${join(work, 'mirror')}/`]);
+    dropCaches();
+    const rescan = runChild('rescan', writeConfig(work, src, join(work, 'data1')));
+    if (rescan.unchanged !== files || rescan.bytesRead !== 0) throw new Error(`rescan re-read files: ${JSON.stringify(rescan)}`);
+    const rsyncWarmMs = timed('rsync', ['-a', '--dry-run', `${src}/`, `${join(work, 'mirror')}/`]);
+    const rescanWarm = runChild('rescan', writeConfig(work, src, join(work, 'data1')));
+    rmSync(join(work, 'mirror'), { recursive: true, force: true });
+
+    const base = cpMs + shaMs;
+    rows.push(
+      [`tree 1: ${files} files, ${(bytes / 1e9).toFixed(2)} GB`, '', ''],
+      ['cp -r (+ sync afterwards)', `${fmt(cpMs)} (+${fmt(cpSyncMs)})`, ''],
+      ['sha256sum of the tree', fmt(shaMs), ''],
+      ['capture (read once: hash + copy, synced, cataloged)', fmt(cap.ms), `ratio ${(cap.ms / base).toFixed(2)} vs cp+sha256sum (goal < 0.8); ${(cap.ms / (base + cpSyncMs)).toFixed(2)} vs cp+sync+sha256sum`],
+      ['capture peak RSS', `${cap.maxRssMB.toFixed(0)} MB`, ''],
+      ['rsync -a --dry-run to up-to-date copy (cold / warm)', `${fmt(rsyncMs)} / ${fmt(rsyncWarmMs)}`, ''],
+      ['rescan unchanged tree (cold / warm)', `${fmt(rescan.ms)} / ${fmt(rescanWarm.ms)}`, `ratio ${(rescan.ms / rsyncMs).toFixed(2)} cold, ${(rescanWarm.ms / rsyncWarmMs).toFixed(2)} warm (goal <= 1.0)`],
+      ['rescan peak RSS', `${rescan.maxRssMB.toFixed(0)} MB`, ''],
+    );
+    rmSync(join(work, 'data1'), { recursive: true, force: true });
+    rmSync(src, { recursive: true, force: true });
+
+    // ---- run 2: many tiny files, to see how rescan time and RSS grow
+    const src2 = join(work, 'src2');
+    process.stderr.write(`generating ${large} tiny files in ${src2} ...\n`);
+    generate(src2, large, () => 64 + Math.floor(Math.random() * 200), 1000);
+    dropCaches();
+    const cap2 = runChild('capture', writeConfig(work, src2, join(work, 'data2')));
+    if (cap2.captured !== large) throw new Error(`captured ${cap2.captured} of ${large}`);
+    spawnSync('cp', ['-a', src2, join(work, 'mirror2')]);
+    dropCaches();
+    const rsync2Ms = timed('rsync', ['-a', '--dry-run', `${src2}/`, `${join(work, 'mirror2')}/`]);
+    dropCaches();
+    const rescan2 = runChild('rescan', writeConfig(work, src2, join(work, 'data2')));
+    const rsync2WarmMs = timed('rsync', ['-a', '--dry-run', `${src2}/`, `${join(work, 'mirror2')}/`]);
+    const rescan2Warm = runChild('rescan', writeConfig(work, src2, join(work, 'data2')));
+
+    const perFileKB = ((rescan2.maxRssMB - rescan.maxRssMB) * 1024) / (large - files);
+    const rss1M = rescan2.maxRssMB + (perFileKB * (1_000_000 - large)) / 1024;
+    const capPerFileKB = ((cap2.maxRssMB - cap.maxRssMB) * 1024) / (large - files);
+    rows.push(
+      [`tree 2: ${large} tiny files`, '', ''],
+      ['capture', fmt(cap2.ms), `peak RSS ${cap2.maxRssMB.toFixed(0)} MB (${capPerFileKB.toFixed(3)} KB per extra file vs tree 1)`],
+      ['rsync -a --dry-run (cold / warm)', `${fmt(rsync2Ms)} / ${fmt(rsync2WarmMs)}`, ''],
+      ['rescan unchanged tree (cold / warm)', `${fmt(rescan2.ms)} / ${fmt(rescan2Warm.ms)}`, `ratio ${(rescan2.ms / rsync2Ms).toFixed(2)} cold, ${(rescan2Warm.ms / rsync2WarmMs).toFixed(2)} warm`],
+      ['rescan peak RSS', `${rescan2.maxRssMB.toFixed(0)} MB`, `${perFileKB.toFixed(3)} KB per extra file vs tree 1`],
+      ['projected rescan at 1,000,000 files (cold / warm)', `${fmt((rescan2.ms * 1e6) / large)} / ${fmt((rescan2Warm.ms * 1e6) / large)}`, 'linear in files'],
+      ['projected rescan peak RSS at 1,000,000 files', `${rss1M.toFixed(0)} MB`, 'goal < 250 MB'],
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  process.stdout.write(`\nballotsafe capture benchmark (${new Date().toISOString()}, node ${process.version}, ${cachesDropped ? 'OS caches dropped before each timed step' : 'caches NOT dropped: every step ran warm'})\n\n`);
+  for (const [a, b, c] of rows) process.stdout.write(b === '' && c === '' ? `\n${a}\n` : `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}\n`);
+  process.stdout.write('\n');
+}
+
+await main();
