@@ -1,4 +1,4 @@
-import { binarize, rasterizeSvg, type Gray } from './raster.ts';
+import { binarize, rasterizeSvg, type BufferPool, type Gray } from './raster.ts';
 
 const FIRST = 32;
 const LAST = 126;
@@ -30,27 +30,41 @@ export class AnnotationWriter {
     return new AnnotationWriter(atlas, cellW, cellH, dpi);
   }
 
+  private readonly lineCache = new Map<string, Buffer>();
+
+  /** One line of text as a cellH-high strip; lines repeat a lot across ballots, so they are cached. */
+  private line(text: string, widthPx: number): Buffer {
+    const hit = this.lineCache.get(text);
+    if (hit !== undefined) return hit;
+    const strip = Buffer.alloc(widthPx * this.cellH, 255);
+    const maxChars = Math.floor(widthPx / this.cellW);
+    for (let k = 0; k < Math.min(text.length, maxChars); k++) {
+      let code = text.charCodeAt(k);
+      if (code < FIRST || code > LAST) code = 63; // '?'
+      if (code === 32) continue;
+      const ax = (code - FIRST) * this.cellW;
+      for (let y = 0; y < this.cellH; y++) {
+        const src = y * this.atlas.width + ax;
+        this.atlas.data.copy(strip, y * widthPx + k * this.cellW, src, src + this.cellW);
+      }
+    }
+    if (this.lineCache.size > 20000) this.lineCache.clear();
+    this.lineCache.set(text, strip);
+    return strip;
+  }
+
   /** A bitonal page, letter width, as tall as the text needs. */
-  page(lines: readonly string[]): Gray {
+  page(lines: readonly string[], pool?: BufferPool): Gray {
     const width = Math.round(8.5 * this.dpi);
     const margin = Math.round(0.3 * this.dpi);
     const lineH = Math.round(this.cellH * 1.15);
     const height = 2 * margin + lineH * lines.length;
-    const data = Buffer.alloc(width * height, 255);
-    const maxChars = Math.floor((width - 2 * margin) / this.cellW);
-    lines.forEach((line, li) => {
+    const data = pool === undefined ? Buffer.alloc(width * height, 255) : pool.acquire(width * height).fill(255);
+    const textWidth = width - 2 * margin;
+    lines.forEach((text, li) => {
+      const strip = this.line(text, textWidth);
       const y0 = margin + li * lineH;
-      for (let k = 0; k < Math.min(line.length, maxChars); k++) {
-        let code = line.charCodeAt(k);
-        if (code < FIRST || code > LAST) code = 63; // '?'
-        if (code === 32) continue;
-        const ax = (code - FIRST) * this.cellW;
-        const x0 = margin + k * this.cellW;
-        for (let y = 0; y < this.cellH; y++) {
-          const src = y * this.atlas.width + ax;
-          this.atlas.data.copy(data, (y0 + y) * width + x0, src, src + this.cellW);
-        }
-      }
+      for (let y = 0; y < this.cellH; y++) strip.copy(data, (y0 + y) * width + margin, y * textWidth, (y + 1) * textWidth);
     });
     return { width, height, dpi: this.dpi, data };
   }

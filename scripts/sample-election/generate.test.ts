@@ -48,7 +48,7 @@ async function shapeOf(files: readonly string[]): Promise<Map<string, string[]>>
   return new Map([...acc].map(([k, v]) => [k, [...v].sort()]));
 }
 
-const OPTIONS = { seed: 11, ballots: 36, precincts: 3, batchSize: 20, discrepancies: { flip: 2, drop: 1, dup: 1, totals: 1 } } as const;
+const OPTIONS = { seed: 11, ballots: 30, precincts: 3, batchSize: 20, discrepancies: { flip: 2, drop: 1, dup: 1, totals: 1 } } as const;
 
 describe('sample election (Dominion)', () => {
   let root: string;
@@ -66,22 +66,24 @@ describe('sample election (Dominion)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('is byte-identical for the same seed and different for another seed', async () => {
-    const b = join(root, 'b');
-    const r = await generateSampleElection({ ...OPTIONS, out: b });
-    expect(r.ok).toBe(true);
-    const [ha, hb] = await Promise.all([hashes(a), hashes(b)]);
-    expect(ha.size).toBeGreaterThan(50);
-    expect([...hb.keys()]).toEqual([...ha.keys()]);
-    for (const [f, h] of ha) expect(hb.get(f), f).toBe(h);
+  it('is byte-identical for the same seed (both vendors, xlsx included) and different for another seed', async () => {
+    const small = { seed: 21, ballots: 10, precincts: 2, format: 'both', essDpi: 200, discrepancies: { flip: 1, drop: 1, dup: 1, totals: 1 } } as const;
+    const [b, c] = [join(root, 'b'), join(root, 'c')];
+    expect((await generateSampleElection({ ...small, out: b })).ok).toBe(true);
+    expect((await generateSampleElection({ ...small, out: c })).ok).toBe(true);
+    const [hb, hc] = await Promise.all([hashes(b), hashes(c)]);
+    expect(hb.size).toBeGreaterThan(40);
+    expect([...hb.keys()].some((f) => f.endsWith('.xlsx'))).toBe(true);
+    expect([...hb.keys()].some((f) => f.endsWith('.jpg'))).toBe(true);
+    expect([...hc.keys()]).toEqual([...hb.keys()]);
+    for (const [f, h] of hb) expect(hc.get(f), f).toBe(h);
 
-    const c = join(root, 'c');
-    const rc = await generateSampleElection({ ...OPTIONS, seed: 12, out: c });
-    expect(rc.ok).toBe(true);
-    const hc = await hashes(c);
-    expect(hc.get('truth/index.json')).not.toBe(ha.get('truth/index.json'));
-    await rm(b, { recursive: true, force: true });
-    await rm(c, { recursive: true, force: true });
+    const d = join(root, 'd');
+    expect((await generateSampleElection({ ...small, seed: 22, images: false, out: d })).ok).toBe(true);
+    const hd = await hashes(d);
+    expect(hd.get('truth/index.json')).not.toBe(hb.get('truth/index.json'));
+    expect(hd.get('dominion/CvrExport_1.json')).not.toBe(hb.get('dominion/CvrExport_1.json'));
+    await Promise.all([b, c, d].map((x) => rm(x, { recursive: true, force: true })));
   });
 
   it('has the same keys at every level as the real Dominion export, CVR and manifests', async () => {

@@ -87,6 +87,18 @@ export function warpWithNoise(page: Gray, skewDeg: number, scale: number, noiseS
     let sy = Math.round((-sin * -cx + cos * y + cy) * ONE);
     let o = v * W;
     const rowNoise = (v * 7919) & 65535;
+    if (bitonal) {
+      // nearest neighbour is enough when the result is thresholded anyway, and twice as fast
+      for (let u = 0; u < W; u++, o++) {
+        const x0 = (sx + 32768) >> 16;
+        const y0 = (sy + 32768) >> 16;
+        const val = (x0 >= 0 && y0 >= 0 && x0 < W && y0 < H ? (src[y0 * W + x0] as number) : 255) + (noise[(rowNoise + u) & 65535] as number);
+        out[o] = val < cut ? 0 : 255;
+        sx += dxu;
+        sy += dyu;
+      }
+      continue;
+    }
     for (let u = 0; u < W; u++, o++) {
       const x0 = sx >> 16;
       const y0 = sy >> 16;
@@ -100,8 +112,7 @@ export function warpWithNoise(page: Gray, skewDeg: number, scale: number, noiseS
         val = (top * (256 - fy) + bottom * fy) >> 16;
       }
       val += noise[(rowNoise + u) & 65535] as number;
-      if (bitonal) out[o] = val < cut ? 0 : 255;
-      else out[o] = val < 0 ? 0 : val > 255 ? 255 : val;
+      out[o] = val < 0 ? 0 : val > 255 ? 255 : val;
       sx += dxu;
       sy += dyu;
     }
@@ -180,13 +191,23 @@ export class Pen {
     const r = Math.max(rx, ry);
     const [u0, v0] = this.toPx(cx, cy);
     const rp = Math.ceil(r * this.pxPerIn) + 2;
-    for (let v = Math.floor(v0 - rp); v <= v0 + rp; v++) {
-      for (let u = Math.floor(u0 - rp); u <= u0 + rp; u++) {
-        const [x, y] = this.toIn(u + 0.5, v + 0.5);
-        const dx = (x - cx) / rx;
-        const dy = (y - cy) / ry;
-        if (dx * dx + dy * dy > 1) continue;
-        if (keep !== undefined && !keep(x, y)) continue;
+    // inverse transform, inlined: page offset from the ellipse centre per image pixel step
+    const [xa, ya] = this.toIn(u0 + 1, v0);
+    const [xb, yb] = this.toIn(u0, v0 + 1);
+    const dxu = (xa - cx) / rx;
+    const dyu = (ya - cy) / ry;
+    const dxv = (xb - cx) / rx;
+    const dyv = (yb - cy) / ry;
+    const uStart = Math.floor(u0 - rp);
+    const vStart = Math.floor(v0 - rp);
+    for (let v = vStart; v <= v0 + rp; v++) {
+      for (let u = uStart; u <= u0 + rp; u++) {
+        const du = u + 0.5 - u0;
+        const dv = v + 0.5 - v0;
+        const ex = du * dxu + dv * dxv;
+        const ey = du * dyu + dv * dyv;
+        if (ex * ex + ey * ey > 1) continue;
+        if (keep !== undefined && !keep(cx + ex * rx, cy + ey * ry)) continue;
         this.darken(u, v, value);
       }
     }
@@ -243,10 +264,30 @@ export function scannerArtifacts(img: Gray, rng: Rng, specks: number, streak: { 
 }
 
 export async function encodeJpeg(img: Gray, quality = 82): Promise<Buffer> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 1 } })
-    .withMetadata({ density: img.dpi })
+  const jpeg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 1 } })
+    .toColourspace('b-w')
     .jpeg({ quality, optimiseCoding: false })
     .toBuffer();
+  return setJfifDensity(jpeg, img.dpi);
+}
+
+/**
+ * Puts the dpi into a JFIF APP0 header (inserted after SOI when sharp left none). sharp's
+ * withMetadata would set a density too, but it converts to sRGB: three channels for a gray scan.
+ */
+export function setJfifDensity(jpeg: Buffer, dpi: number): Buffer {
+  if (jpeg.readUInt16BE(0) !== 0xffd8) throw new Error('not a JPEG');
+  const app0 = Buffer.alloc(18);
+  app0.writeUInt16BE(0xffe0, 0);
+  app0.writeUInt16BE(16, 2);
+  app0.write('JFIF\0', 4, 'latin1');
+  app0.writeUInt16BE(0x0101, 9); // version 1.1
+  app0.writeUInt8(1, 11); // units: dots per inch
+  app0.writeUInt16BE(dpi, 12);
+  app0.writeUInt16BE(dpi, 14);
+  const hasApp0 = jpeg.readUInt16BE(2) === 0xffe0 && jpeg.toString('latin1', 6, 11) === 'JFIF\0';
+  const rest = hasApp0 ? jpeg.subarray(4 + jpeg.readUInt16BE(4)) : jpeg.subarray(2);
+  return Buffer.concat([jpeg.subarray(0, 2), app0, rest]);
 }
 
 /** Bitonal CCITT G4 TIFF (single page) of a page that holds only 0 and 255 (see binarize). */

@@ -98,15 +98,17 @@ export class SheetRenderer {
   async dominionTiff(styleId: string, card: number, dpi: number, marks: readonly TruthMark[], scanKey: string, inkKey: string, annotation: readonly string[]): Promise<{ tiff: Buffer; scan: { front: ScanTransform; back: ScanTransform } }> {
     let annotator = this.annotators.get(dpi);
     if (annotator === undefined) {
-      annotator = AnnotationWriter.create(dpi);
+      // text needs no scan resolution: half the dpi quarters its pixels and its encode time
+      annotator = AnnotationWriter.create(dpi / 2);
       this.annotators.set(dpi, annotator);
     }
     const front = await this.scanSide(styleId, card, 'front', dpi, marks, scanKey, inkKey, true);
     const back = await this.scanSide(styleId, card, 'back', dpi, marks, scanKey, inkKey, true);
-    const note = (await annotator).page(annotation);
+    const note = (await annotator).page(annotation, this.pool);
     const [f, b, a] = await Promise.all([encodeG4(front.image), encodeG4(back.image), encodeG4(note)]);
     this.pool.release(front.image.data);
     this.pool.release(back.image.data);
+    this.pool.release(note.data);
     return { tiff: joinTiffPages([f, b, a]), scan: { front: front.transform, back: back.transform } };
   }
 
