@@ -83,6 +83,35 @@ const readRoutes: readonly { path: string; expect: string }[] = [
   { path: '/api/preaudit/disagreements/7', expect: 'disagreement' },
 ];
 
+describe('route inventory', () => {
+  it('has a test for every route the app defines', () => {
+    const defined = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
+    const tested = new Set([
+      ...readRoutes.map((r) => `GET ${r.path.replace('/7', '/:id{[0-9]{1,15}}')}`),
+      'GET /login',
+      'GET /api/login',
+      'POST /login',
+      'POST /api/login',
+      'POST /logout',
+      'POST /api/logout',
+      'GET /assets/:name',
+      'GET /api/events',
+      'GET /api/images/:id{[0-9]{1,15}}',
+      'POST /api/snapshot',
+      'GET /snapshots/:sequence{[0-9]{1,9}}/handoff',
+      'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff',
+      'GET /custody/:id{[0-9]{1,15}}/sheet',
+      'POST /api/drives/:role/eject',
+      'POST /api/alerts/:id/ack',
+    ]);
+    expect([...defined].filter((r) => !tested.has(r))).toEqual([]);
+    // The state-changing routes are exactly those the refusal tests below walk through.
+    expect([...defined].filter((r) => !r.startsWith('GET ')).sort()).toEqual(
+      ['POST /login', 'POST /api/login', 'POST /logout', 'POST /api/logout', 'POST /api/snapshot', 'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff', 'POST /api/drives/:role/eject', 'POST /api/alerts/:id/ack'].sort(),
+    );
+  });
+});
+
 describe('login', () => {
   async function loginToken(): Promise<{ cookie: string; csrf: string }> {
     const res = await app.request('/api/login');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { Config } from '../config.ts';
 import { dataPaths } from '../config.ts';
@@ -6,14 +7,16 @@ import { renderHandoffSheet } from '../drives/handoffSheet.ts';
 import { buildPhase1Report } from '../importer/report.ts';
 import type { DriveService, DriveView } from '../drives/service.ts';
 import type { Logger } from '../log/logger.ts';
-import { err, ok, operatorError } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../result.ts';
 import type { DriveRole, SnapshotOutcome, SnapshotService } from '../snapshot/api.ts';
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts } from './accounts.ts';
 import { CatalogReader, rootStatusFromConfig } from './catalogReader.ts';
 import type { CustodyProvider, DrivesProvider, DriveStatus, HandoffProvider, ImportChecksProvider, PreauditProvider, RootStatusProvider, SnapshotHistoryProvider, WebDeps } from './deps.ts';
+import { createWebApp } from './app.tsx';
 import { importChecksFromReport } from './importChecks.ts';
+import { startWebServer, type RunningWebServer } from './server.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
 
 /**
@@ -205,4 +208,21 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
   };
+}
+
+/** Builds the deps and the app and starts listening (config.web); the daemon keeps `deps.snapshot` for its triggers. */
+export async function startWebUi(options: WebWiringOptions): Promise<Result<{ deps: WebDeps; server: RunningWebServer }>> {
+  const deps = createWebDeps(options);
+  const server = await startWebServer(createWebApp(deps), options.config, options.logger);
+  return server.ok ? ok({ deps, server: server.value }) : server;
+}
+
+/**
+ * For the demo only: makes sure an operator account exists and gives it a fresh random password,
+ * so the demo can print the URL and a login. Real appliances create users with `ballotsafe user add`.
+ */
+export async function demoLogin(accounts: Accounts, name = 'demo'): Promise<Result<{ name: string; password: string }>> {
+  const password = randomBytes(9).toString('base64url');
+  const r = accounts.findUser(name) === undefined ? await accounts.addUser(name, 'operator', password) : await accounts.setPassword(name, password);
+  return r.ok ? ok({ name, password }) : r;
 }
