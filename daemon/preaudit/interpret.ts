@@ -3,7 +3,7 @@ import { decodeBallotImage, type GrayImage, type ImageIntakeOptions } from './im
 import type { Side, StyleLayout, TargetPosition } from './layout.ts';
 import {
   adaptiveThreshold,
-  classifyFill,
+  classifyTarget,
   type ContestReading,
   DEFAULT_THRESHOLDS,
   type MarkClass,
@@ -12,6 +12,7 @@ import {
   type SheetThreshold,
 } from './marks.ts';
 import { type ScoredTarget, scoreTargets } from './targets.ts';
+import { type PageCode, readPageCode } from './styles.ts';
 import { findTimingMarkGrid, type Orientation, type TimingMarkGrid } from './timingMarks.ts';
 
 export interface ReadTarget extends TargetPosition {
@@ -26,14 +27,16 @@ export interface PageReading {
   readonly orientation: Orientation;
   readonly columns: number;
   readonly rows: number;
-  /** The code printed in the bottom timing-mark row (corners excluded), e.g. "1000…0101". */
-  readonly code: string;
+  /** The codes printed along the bottom of the page. */
+  readonly code: PageCode;
   readonly interpolatedRows: readonly number[];
   readonly targets: readonly ReadTarget[];
 }
 
 export interface SheetReading {
   readonly styleId: string;
+  /** Image pages that had no timing marks (vendor annotation pages), by index. */
+  readonly skippedImages: readonly number[];
   readonly pages: readonly PageReading[];
   readonly threshold: SheetThreshold;
   readonly contests: readonly ContestReading[];
@@ -52,7 +55,7 @@ export function bottomRowCode(grid: TimingMarkGrid): string {
 export interface RegisteredPage {
   readonly image: GrayImage;
   readonly grid: TimingMarkGrid;
-  readonly code: string;
+  readonly code: PageCode;
 }
 
 /** Registration of every page that has timing marks; pages without (vendor annotation pages) are dropped. */
@@ -66,7 +69,7 @@ export function registerPages(images: readonly GrayImage[]): Result<{ pages: Reg
       firstError ??= grid;
       return;
     }
-    pages.push({ image, grid: grid.value, code: bottomRowCode(grid.value) });
+    pages.push({ image, grid: grid.value, code: readPageCode(image, grid.value) });
     index.push(i);
   });
   if (pages.length === 0) return firstError ?? err(operatorError('preaudit-no-pages', 'The sheet has no pages.'));
@@ -75,10 +78,30 @@ export function registerPages(images: readonly GrayImage[]): Result<{ pages: Reg
 
 /** Which side each registered page is: by the learned side codes when known, else in order. */
 function assignSides(pages: readonly RegisteredPage[], layout: StyleLayout): Result<Side[]> {
+  const oneEach = (sides: Side[]) =>
+    sides.filter((s) => s === 'front').length <= 1 && sides.filter((s) => s === 'back').length <= 1;
+  const decoded = pages.map((p) => p.code.decoded);
+  if (decoded.every((d) => d !== undefined)) {
+    const printed = layout.printedCode;
+    const wrong = decoded.find((d) => printed !== undefined && (d.styleNumber !== printed.styleNumber || d.card !== printed.card));
+    if (wrong !== undefined) {
+      return err(
+        operatorError(
+          'preaudit-style-mismatch',
+          `The sheet is printed as style ${wrong.styleNumber} card ${wrong.card}, not as the layout ${layout.styleId} it was read with.`,
+          'Check the style assignment of this batch; the sheet was not read.',
+        ),
+      );
+    }
+    const sides = decoded.map((d) => d.side);
+    if (oneEach(sides)) return ok(sides);
+  }
   const codes = layout.sideCodes;
   if (codes?.front !== undefined && codes.back !== undefined) {
-    const sides = pages.map((p) => (hamming(p.code, codes.front!) <= hamming(p.code, codes.back!) ? 'front' : 'back') as Side);
-    if (sides.filter((s) => s === 'front').length <= 1 && sides.filter((s) => s === 'back').length <= 1) return ok(sides);
+    const sides = pages.map(
+      (p) => (hamming(p.code.bottomRow, codes.front!) <= hamming(p.code.bottomRow, codes.back!) ? 'front' : 'back') as Side,
+    );
+    if (oneEach(sides)) return ok(sides);
   }
   const needed = new Set(layout.targets.map((t) => t.side));
   if (pages.length < needed.size) {
@@ -110,7 +133,16 @@ export function interpretSheet(
 ): Result<SheetReading> {
   const registered = registerPages(images);
   if (!registered.ok) return registered;
-  const { pages, index } = registered.value;
+  return interpretRegistered(registered.value.pages, registered.value.index, images.length, layout, thresholds);
+}
+
+function interpretRegistered(
+  pages: readonly RegisteredPage[],
+  index: readonly number[],
+  imageCount: number,
+  layout: StyleLayout,
+  thresholds: MarkThresholds,
+): Result<SheetReading> {
   const sides = assignSides(pages, layout);
   if (!sides.ok) return sides;
 
@@ -124,10 +156,10 @@ export function interpretSheet(
 
   // One threshold per sheet: both sides were marked by the same voter with the same pen.
   const threshold = adaptiveThreshold(
-    scored.map((s) => s.score.fill),
+    scored.map((s) => s.score),
     thresholds,
   );
-  const read = scored.map((s) => ({ ...s, mark: classifyFill(s.score.fill, threshold, thresholds) }));
+  const read = scored.map((s) => ({ ...s, mark: classifyTarget(s.score, threshold, thresholds) }));
   const contests = readContests(
     layout.contests,
     read.map((r) => ({ meaning: r.target, mark: r.mark })),
@@ -144,11 +176,57 @@ export function interpretSheet(
   }));
   return ok({
     styleId: layout.styleId,
+    skippedImages: Array.from({ length: imageCount }, (_, i) => i).filter((i) => !index.includes(i)),
     pages: pageReadings,
     threshold,
     contests,
     targetsNotFound: scored.filter((s) => !s.score.found).length,
   });
+}
+
+/**
+ * Picks the layout a sheet is printed as, from its pages' codes: the decoded style code when the
+ * family prints one, else the closest AccuVote bottom-row code. Undefined: a person must map it.
+ */
+export function chooseLayout(pages: readonly RegisteredPage[], layouts: readonly StyleLayout[]): StyleLayout | undefined {
+  const decoded = pages.map((p) => p.code.decoded).find((d) => d !== undefined);
+  if (decoded !== undefined) {
+    return layouts.find((l) => l.printedCode?.styleNumber === decoded.styleNumber && l.printedCode.card === decoded.card);
+  }
+  let best: StyleLayout | undefined;
+  let bestDistance = Infinity;
+  for (const l of layouts) {
+    const codes = [l.sideCodes?.front, l.sideCodes?.back].filter((c): c is string => c !== undefined);
+    if (codes.length === 0) continue;
+    const d = Math.min(...pages.map((p) => Math.min(...codes.map((c) => hamming(p.code.bottomRow, c)))));
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = l;
+    }
+  }
+  return bestDistance <= 2 ? best : layouts.length === 1 ? layouts[0] : undefined;
+}
+
+/** Reads a sheet whose style is not known in advance: identified from its printed code. */
+export function interpretSheetAnyStyle(
+  images: readonly GrayImage[],
+  layouts: readonly StyleLayout[],
+  thresholds: MarkThresholds = DEFAULT_THRESHOLDS,
+): Result<SheetReading> {
+  const registered = registerPages(images);
+  if (!registered.ok) return registered;
+  const layout = chooseLayout(registered.value.pages, layouts);
+  if (layout === undefined) {
+    const code = registered.value.pages[0]?.code;
+    return err(
+      operatorError(
+        'preaudit-style-unresolved',
+        `The sheet's printed style code (${code?.decoded !== undefined ? `style ${code.decoded.styleNumber} card ${code.decoded.card}` : (code?.bottomRow ?? 'none')}) matches no known ballot style.`,
+        'Map this style by hand in the pre-audit page, or add its layout; the sheet is kept for review.',
+      ),
+    );
+  }
+  return interpretRegistered(registered.value.pages, registered.value.index, images.length, layout, thresholds);
 }
 
 /** Decodes the image files of one sheet (one file per side, or one multipage TIFF) and reads it. */

@@ -27,7 +27,10 @@ export interface StyleLayout {
   readonly targets: readonly TargetPosition[];
   readonly contests: readonly ContestDefinition[];
   readonly targetShape: TargetShape;
+  /** AccuVote-family: the bottom-row code of each side ("0"/"1", corners left out). */
   readonly sideCodes?: Partial<Record<Side, string>>;
+  /** Sample-election family: the style number and card printed in the code row. */
+  readonly printedCode?: { readonly styleNumber: number; readonly card: number };
 }
 
 // The subset of the VotingWorks election definition (vxsuite `Election`, gridLayouts) we read.

@@ -1,42 +1,61 @@
 import { describe, expect, it } from 'vitest';
 import { compareBallot, compareContest, type CvrSelections, summarize } from './compare.ts';
-import { adaptiveThreshold, classifyFill, type ContestReading, readContests } from './marks.ts';
+import { adaptiveThreshold, classifyTarget, type ContestReading, readContests, type TargetFeatures } from './marks.ts';
 
-const blanks = (n: number, level = 0.002) => Array.from({ length: n }, (_, i) => level + (i % 5) * 0.001);
+/** Pen ink: dark strokes, so fill ≈ solid ≈ coverage. */
+const pen = (v: number, extra: Partial<TargetFeatures> = {}): TargetFeatures => ({
+  fill: v,
+  solid: v,
+  coverage: v,
+  halo: 0,
+  centre: v,
+  ...extra,
+});
+/** Grey toning (pencil, erasure): no dark pixels. */
+const grey = (fill: number, coverage: number, halo = 0): TargetFeatures => ({ fill, solid: 0, coverage, halo, centre: 0 });
+const blanks = (n: number, level = 0.002) => Array.from({ length: n }, (_, i) => pen(level + (i % 5) * 0.001));
+
+function classes(features: TargetFeatures[]) {
+  const t = adaptiveThreshold(features);
+  return features.map((f) => classifyTarget(f, t));
+}
 
 describe('adaptive per-sheet thresholds', () => {
-  it('splits scribbled marks from blanks at the largest gap', () => {
-    const fills = [...blanks(40), 0.46, 0.5, 0.55, 0.63, 0.69];
-    const t = adaptiveThreshold(fills);
-    expect(t.split).toBeGreaterThan(0.01);
-    expect(t.split).toBeLessThan(0.46);
-    expect(fills.map((f) => classifyFill(f, t)).filter((c) => c === 'marked')).toHaveLength(5);
-    expect(fills.map((f) => classifyFill(f, t)).filter((c) => c === 'marginal')).toHaveLength(0);
+  it('reads fills, partial fills, crosses and checks as votes, blanks as blank', () => {
+    const marks = [pen(0.95), pen(0.5), pen(0.36), pen(0.25)];
+    const c = classes([...blanks(40), ...marks]);
+    expect(c.slice(40)).toEqual(['marked', 'marked', 'marked', 'marked']);
+    expect(c.slice(0, 40).every((x) => x === 'unmarked')).toBe(true);
   });
 
-  it('calls a blank sheet blank, even a dark scan of one', () => {
-    const t = adaptiveThreshold(blanks(50, 0.03));
-    expect(blanks(50, 0.03).every((f) => classifyFill(f, t) === 'unmarked')).toBe(true);
+  it('measures marks from the ballot\'s own blank level (a dark scan)', () => {
+    const dark = Array.from({ length: 40 }, (_, i) => pen(0.08 + (i % 3) * 0.005));
+    const t = adaptiveThreshold([...dark, pen(0.95)]);
+    expect(t.blank.solid).toBeCloseTo(0.085, 2);
+    expect(classifyTarget(pen(0.12), t)).toBe('unmarked'); // toned paper, not a vote
+    expect(classifyTarget(pen(0.33), t)).toBe('marked');
   });
 
-  it('reports a lone faint mark as marginal, not as a vote and not as blank', () => {
-    const fills = [...blanks(40), 0.2];
-    const t = adaptiveThreshold(fills);
-    expect(classifyFill(0.2, t)).toBe('marginal');
+  it('reports light checks and started fills as marginal, leaves hesitation dots unmarked', () => {
+    const t = adaptiveThreshold([...blanks(40), pen(0.9)]);
+    expect(classifyTarget(pen(0.18), t)).toBe('marginal'); // short check
+    expect(classifyTarget(pen(0.05, { centre: 0 }), t)).toBe('marginal'); // crescent at the edge
+    expect(classifyTarget(pen(0.05, { centre: 0.2 }), t)).toBe('unmarked'); // dot in the middle
+    expect(classifyTarget(pen(0.02), t)).toBe('unmarked');
   });
 
-  it('judges a light mark against the same voter\'s other marks', () => {
-    const solid = [...blanks(40), 0.9, 0.92, 0.95];
-    expect(classifyFill(0.3, adaptiveThreshold([...solid, 0.3]))).toBe('marginal');
-    const pencil = [...blanks(40), 0.3, 0.32, 0.35, 0.3];
-    const t = adaptiveThreshold(pencil);
-    expect(pencil.filter((f) => classifyFill(f, t) === 'marked')).toHaveLength(4);
+  it('tells a pencil fill from an erasure of the same tone', () => {
+    const t = adaptiveThreshold([...blanks(40), pen(0.9)]);
+    expect(classifyTarget(grey(0.33, 1), t)).toBe('marked'); // light but complete fill
+    expect(classifyTarget(grey(0.15, 1), t)).toBe('marginal'); // very light fill
+    expect(classifyTarget(grey(0.16, 1, 0.03), t)).toBe('unmarked'); // erased: streaks outside
+    expect(classifyTarget(grey(0.38, 1, 0.03), t)).toBe('marginal'); // half-erased
+    expect(classifyTarget(grey(0.15, 0.2), t)).toBe('unmarked'); // a grey speck
   });
 
-  it('leaves a hesitation dot unmarked', () => {
-    const fills = [...blanks(40), 0.04, 0.9];
-    const t = adaptiveThreshold(fills);
-    expect(classifyFill(0.04, t)).toBe('unmarked');
+  it('still finds the blank level when most targets are marked', () => {
+    const c = classes([pen(0.95), pen(0.9), pen(0.92), pen(0.01)]);
+    expect(c).toEqual(['marked', 'marked', 'marked', 'unmarked']);
   });
 });
 

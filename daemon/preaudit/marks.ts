@@ -1,81 +1,111 @@
 /**
- * Mark decisions with thresholds adapted to each ballot (AuditEngine style): the fills of all
- * targets on the sheet are sorted and split at the largest gap, so a voter who marks lightly and
- * a scanner that prints dark both get a threshold that fits them. Scores near neither cluster are
- * "marginal" and decide nothing on their own: the comparison reports them gray.
+ * Mark decisions with thresholds adapted to each ballot (AuditEngine style): the scores of all
+ * targets on the sheet are sorted and the largest gap separates the ballot's blank targets from
+ * its marks; the thresholds are then offsets above that ballot's own blank level, so a dark scan
+ * or toned paper does not turn blanks into votes. Scores near the thresholds are "marginal":
+ * they decide nothing on their own and the comparison reports them gray.
+ *
+ * Two kinds of ink are told apart: pen strokes (dark pixels: fills, checks, crosses, partial
+ * fills) and grey toning (pencil, light pens, erasure residue), because a light but complete
+ * pencil fill is a vote while an erased mark of the same tone is not; erasures leave grey
+ * streaks outside the oval, pencil fills stay inside.
  */
 
 export type MarkClass = 'marked' | 'marginal' | 'unmarked';
 
+/** What scoreTargets measures inside and around one target (see targets.ts). */
+export interface TargetFeatures {
+  /** Mean darkness inside, 0..1. */
+  readonly fill: number;
+  /** Share of the inside that is dark pen ink. */
+  readonly solid: number;
+  /** Share of the inside with any tone at all. */
+  readonly coverage: number;
+  /** Darkness of a thin band just outside the outline. */
+  readonly halo: number;
+  /** Share of the middle of the inside that is pen ink. */
+  readonly centre: number;
+}
+
 export interface MarkThresholds {
-  /** Fill below this (above the ballot's own blank level) is never a vote: dust, speckle. */
-  readonly floor: number;
-  /** Fill at or above this is always a vote. */
-  readonly ceiling: number;
-  /** A gap narrower than this does not separate marks from blanks by itself. */
-  readonly minGap: number;
-  /** Position between the blank and marked cluster centres (0..1) above which a score is marked... */
-  readonly markedAt: number;
-  /** ...and below which it is unmarked; in between it is marginal. */
-  readonly unmarkedBelow: number;
-  /** Typical fill of a vote, used when the sheet has no clear marks to learn from. */
-  readonly typicalMark: number;
+  /** Pen ink (share of the inside, above the blank level) from which a target is a vote. */
+  readonly marked: number;
+  /** ...and from which it is at least marginal (below: a dot, speck or stray line)... */
+  readonly marginal: number;
+  /** ...or from this much, when the ink hugs the outline (a started fill) instead of a centred dot. */
+  readonly marginalOffCentre: number;
+  /** Grey toning covering at least this share of the inside is a pencil or light-pen fill... */
+  readonly greyCoverage: number;
+  /** ...a vote from this mean darkness (above blank)... */
+  readonly greyMarked: number;
+  /** ...marginal from this one. */
+  readonly greyMarginal: number;
+  /** Grey streaks outside the outline (above blank) that mark an erasure. */
+  readonly erasureHalo: number;
+  /** Blank levels above this are not trusted (a badly exposed scan): capped. */
+  readonly maxBlank: number;
 }
 
 export const DEFAULT_THRESHOLDS: MarkThresholds = {
-  floor: 0.05,
-  ceiling: 0.45,
-  minGap: 0.12,
-  markedAt: 0.55,
-  unmarkedBelow: 0.25,
-  typicalMark: 0.6,
+  marked: 0.215,
+  marginal: 0.065,
+  marginalOffCentre: 0.035,
+  greyCoverage: 0.5,
+  greyMarked: 0.25,
+  greyMarginal: 0.1,
+  erasureHalo: 0.012,
+  maxBlank: 0.1,
 };
 
 export interface SheetThreshold {
-  /** Median fill of the blank targets (paper tone + printed outline remains). */
-  readonly blank: number;
-  /** Median fill of the clearly marked targets (or the typical mark, if none). */
-  readonly mark: number;
-  /** Width of the largest gap found between sorted scores (0 when none). */
+  /** Blank level of the sheet's targets, per feature (median of the blank cluster). */
+  readonly blank: TargetFeatures;
+  /** Width of the largest gap between sorted pen-ink scores below the marked threshold. */
   readonly gap: number;
-  /** Fill where the sheet's scores split, or undefined when there is no clear split. */
-  readonly split: number | undefined;
+  /** How many targets fell in the blank cluster. */
+  readonly blankTargets: number;
 }
 
-export function adaptiveThreshold(fills: readonly number[], t: MarkThresholds = DEFAULT_THRESHOLDS): SheetThreshold {
-  const s = [...fills].sort((a, b) => a - b);
-  if (s.length === 0) return { blank: 0, mark: t.typicalMark, gap: 0, split: undefined };
-  // The largest gap between neighbours whose upper side is above the floor.
+/**
+ * The sheet's blank level: pen-ink scores are sorted and cut at the largest gap below the
+ * marked threshold; the cluster under the gap holds the blank targets.
+ */
+export function adaptiveThreshold(features: readonly TargetFeatures[], t: MarkThresholds = DEFAULT_THRESHOLDS): SheetThreshold {
+  const low = features.filter((f) => f.solid < t.marked).sort((a, b) => a.solid - b.solid);
+  if (low.length === 0) {
+    return { blank: { fill: 0, solid: 0, coverage: 0, halo: 0, centre: 0 }, gap: 0, blankTargets: 0 };
+  }
   let gap = 0;
-  let at = -1;
-  for (let i = 1; i < s.length; i++) {
-    const g = s[i]! - s[i - 1]!;
-    if (s[i]! >= t.floor && g > gap) {
+  let cut = low.length;
+  for (let i = 1; i < low.length; i++) {
+    const g = low[i]!.solid - low[i - 1]!.solid;
+    if (g > gap) {
       gap = g;
-      at = i;
+      cut = i;
     }
   }
-  if (at === -1 || gap < t.minGap) {
-    const blank = median(s.filter((v) => v < t.ceiling)) ?? 0;
-    const marks = s.filter((v) => v >= t.ceiling);
-    return { blank, mark: median(marks) ?? t.typicalMark, gap: at === -1 ? 0 : gap, split: undefined };
-  }
-  const lower = s.slice(0, at);
-  const upper = s.slice(at);
-  const blank = median(lower) ?? 0;
-  // A lone faint mark must not set the bar for itself: marks are judged against at least the
-  // ceiling, so one light dot on an otherwise blank sheet comes out marginal, not a vote.
-  const mark = Math.max(median(upper) ?? t.typicalMark, t.ceiling, blank + t.minGap);
-  return { blank, mark, gap, split: (s[at - 1]! + s[at]!) / 2 };
+  // A gap narrower than the marginal step is noise inside the blank cluster, not a split.
+  const blanks = gap >= t.marginal / 2 ? low.slice(0, cut) : low;
+  const med = (k: keyof TargetFeatures) => Math.min(t.maxBlank, median(blanks.map((f) => f[k])) ?? 0);
+  return {
+    blank: { fill: med('fill'), solid: med('solid'), coverage: med('coverage'), halo: med('halo'), centre: med('centre') },
+    gap,
+    blankTargets: blanks.length,
+  };
 }
 
-export function classifyFill(fill: number, sheet: SheetThreshold, t: MarkThresholds = DEFAULT_THRESHOLDS): MarkClass {
-  if (fill - sheet.blank < t.floor) return 'unmarked';
-  if (fill >= t.ceiling && fill >= sheet.blank + t.minGap) return 'marked';
-  const z = (fill - sheet.blank) / Math.max(1e-6, sheet.mark - sheet.blank);
-  if (z >= t.markedAt) return 'marked';
-  if (z < t.unmarkedBelow) return 'unmarked';
-  return 'marginal';
+export function classifyTarget(f: TargetFeatures, sheet: SheetThreshold, t: MarkThresholds = DEFAULT_THRESHOLDS): MarkClass {
+  const pen = f.solid - sheet.blank.solid;
+  if (pen >= t.marked) return 'marked';
+  if (pen >= t.marginal) return 'marginal';
+  if (pen >= t.marginalOffCentre && f.centre - sheet.blank.centre < pen) return 'marginal';
+  const grey = f.fill - sheet.blank.fill;
+  if (f.coverage >= t.greyCoverage && grey >= t.greyMarginal) {
+    const erased = f.halo - sheet.blank.halo >= t.erasureHalo;
+    if (erased) return grey >= t.greyMarked ? 'marginal' : 'unmarked';
+    return grey >= t.greyMarked ? 'marked' : 'marginal';
+  }
+  return 'unmarked';
 }
 
 /** One target on the ballot and what it means. */

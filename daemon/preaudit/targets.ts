@@ -24,8 +24,14 @@ export interface ScoredTarget extends GridLocation {
   readonly shift: Point;
   /** How strongly the printed outline is present at `center`, 0..1 (paper = 0, solid ink = 1). */
   readonly outline: number;
-  /** Darkness inside the target, 0..1, after removing what the printed outline contributes. */
+  /** Mean darkness inside the target, 0..1 (the printed outline is left out). */
   readonly fill: number;
+  /** Share of the inside that is at least half-way dark: pen strokes count, grey smudges do not. */
+  readonly solid: number;
+  /** Share of the inside touched by any ink at all (a light pencil fill covers it; an erasure less). */
+  readonly coverage: number;
+  /** Share of the middle of the inside that is pen ink (a dot lands here; a crescent does not). */
+  readonly centre: number;
   /** The same ring's darkness half a target to each side (average), for the `found` test. */
   readonly beside: number;
   /** Darkness just outside the outline (paper around a printed target; a mark may spill over). */
@@ -50,6 +56,8 @@ interface Stencil {
   readonly inner: Int16Array;
   /** A thin ring just outside the outline: paper around a printed target. */
   readonly halo: Int16Array;
+  /** The middle of the inside (half the radii): where a hesitation dot lands. */
+  readonly centre: Int16Array;
   readonly reach: number;
 }
 
@@ -62,13 +70,17 @@ function buildStencil(w: number, h: number): Stencil {
   const ring: number[] = [];
   const inner: number[] = [];
   const halo: number[] = [];
+  const centre: number[] = [];
   for (let dy = -reach; dy <= reach; dy++) {
     for (let dx = -reach; dx <= reach; dx++) {
       const r = Math.hypot(dx / rx, dy / ry);
       // distance to the ellipse along the radius, in pixels (approximate)
       const dist = (r - 1) * Math.hypot(dx, dy) / Math.max(r, 1e-6);
       if (Math.abs(dist) <= stroke) ring.push(dx, dy);
-      else if (r <= 0.72) inner.push(dx, dy);
+      else if (r <= 0.88 && dist < -stroke) {
+        inner.push(dx, dy);
+        if (r <= 0.5) centre.push(dx, dy);
+      }
       else if (dist >= 2.5 * stroke && dist <= 2.5 * stroke + Math.max(1.5, h * 0.1)) halo.push(dx, dy);
     }
   }
@@ -79,6 +91,7 @@ function buildStencil(w: number, h: number): Stencil {
     ringSparse: Int16Array.from(sparse),
     inner: Int16Array.from(inner),
     halo: Int16Array.from(halo),
+    centre: Int16Array.from(centre),
     reach,
   };
 }
@@ -96,6 +109,20 @@ function meanDark(img: GrayImage, cx: number, cy: number, offsets: Int16Array, l
     n++;
   }
   return n === 0 ? 0 : sum / n;
+}
+
+function shareAtLeast(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array, level: number): number {
+  const { width, height, data } = img;
+  let hits = 0;
+  let n = 0;
+  for (let i = 0; i < offsets.length; i += 2) {
+    const x = cx + offsets[i]!;
+    const y = cy + offsets[i + 1]!;
+    if (x < 0 || y < 0 || x >= width || y >= height) continue;
+    if (lut[data[y * width + x]!]! >= level) hits++;
+    n++;
+  }
+  return n === 0 ? 0 : hits / n;
 }
 
 /**
@@ -143,6 +170,9 @@ export function scoreTargets(
     }
     const outline = meanDark(img, bx, by, stencil.ring, lut);
     const fill = meanDark(img, bx, by, stencil.inner, lut);
+    const solid = shareAtLeast(img, bx, by, stencil.inner, lut, 0.5);
+    const coverage = shareAtLeast(img, bx, by, stencil.inner, lut, 0.12);
+    const centre = shareAtLeast(img, bx, by, stencil.centre, lut, 0.5);
     // The same ring half a target off to each side: an outline only matches where it is printed.
     const ox = Math.round((shape.width * pitch) / 2);
     const oy = Math.round((shape.height * pitch) / 2);
@@ -159,6 +189,9 @@ export function scoreTargets(
       shift: { x: bx - p.x, y: by - p.y },
       outline,
       fill,
+      solid,
+      coverage,
+      centre,
       beside,
       halo: meanDark(img, bx, by, stencil.halo, lut),
       found: outline >= FOUND_OUTLINE && (outline >= FOUND_CONTRAST * beside || fill >= FOUND_FILLED),
