@@ -11,7 +11,8 @@
 #      hardening, and a snapshot written under the same sandbox verifies.
 # Not part of `npm test` (takes several minutes, needs root, debootstrap and systemd-container).
 #
-# Usage: provisioning/container-test.sh [--work DIR] [--keep]
+# Usage: provisioning/container-test.sh [--suite bookworm|trixie] [--work DIR] [--keep]
+#   --suite     Debian 12 (bookworm, default) or 13 (trixie)
 #   --work DIR  where the base system (cached between runs) and the container live
 #               (default /var/tmp/ballotsafe-chroot)
 #   --keep      leave the container tree for inspection
@@ -20,11 +21,13 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=/var/tmp/ballotsafe-chroot
 KEEP=0
+SUITE=bookworm
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --work) WORK=${2:?}; shift ;;
     --keep) KEEP=1 ;;
-    *) echo "usage: $0 [--work DIR] [--keep]" >&2; exit 2 ;;
+    --suite) SUITE=${2:?}; shift ;;
+    *) echo "usage: $0 [--suite bookworm|trixie] [--work DIR] [--keep]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -34,7 +37,9 @@ for c in debootstrap systemd-nspawn mkfs.exfat losetup nsenter rsync; do
   command -v "$c" >/dev/null || { echo "missing $c (apt-get install debootstrap systemd-container exfatprogs rsync)" >&2; exit 1; }
 done
 
-BASE=$WORK/base
+case "$SUITE" in bookworm|trixie) ;; *) echo "--suite must be bookworm or trixie" >&2; exit 2 ;; esac
+BASE=$WORK/base-$SUITE
+WORK=$WORK/$SUITE
 CT=$WORK/container
 IMG=$WORK/drive-a.img
 LOG=$WORK/nspawn.log
@@ -68,20 +73,20 @@ ct_pid() { pgrep -P "$NSPAWN_PID" | head -n1; }
 ct_exec() { nsenter --target "$(ct_pid)" --all -- "$@"; }
 ct() { ct_exec systemctl "$@"; }
 
-mkdir -p "$WORK"
+mkdir -p "$WORK" "$(dirname "$BASE")"
 : > "$RESULTS"
 
 # ---- 1. base system (cached) ----
 if [ ! -x "$BASE/usr/bin/apt-get" ] || [ ! -d "$BASE/lib/systemd" ]; then
-  echo "debootstrap bookworm (minbase + systemd) into $BASE ..."
+  echo "debootstrap $SUITE (minbase + systemd) into $BASE ..."
   rm -rf "$BASE"
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,ca-certificates bookworm "$BASE" http://deb.debian.org/debian
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,ca-certificates "$SUITE" "$BASE" http://deb.debian.org/debian
 fi
 rm -rf "$CT"
 cp -a "$BASE" "$CT"
 # The source to install, as an installer would bring it (USB stick or git clone).
 rsync -a --exclude=/.git --exclude=/node_modules --exclude=/var --exclude=/demo-data --exclude='/.tmp*' "$REPO/" "$CT/root/ballotsafe-src/"
-echo "bookworm-ct" > "$CT/etc/hostname"
+echo "$SUITE-ct" > "$CT/etc/hostname"
 # This build machine reaches the npm registry through a TLS-inspecting egress proxy: give the
 # container the host's extra CA certificates (a real site needs nothing of the sort).
 if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
@@ -95,8 +100,13 @@ mkfs.exfat -L BSTEST "$IMG" >/dev/null
 LOOP=$(losetup --find --show "$IMG")
 
 # ---- 3. boot ----
+# The npm cache survives between runs (downloads only once). The container shares the host's
+# network: provision.sh detects the container and does not load its firewall rules.
+mkdir -p "$WORK/npm-cache"
+# systemd 257 (trixie) no longer boots on this host's hybrid cgroup layout: give it cgroup v2 only.
+if [ "$SUITE" = trixie ]; then export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; fi
 systemd-nspawn -q -D "$CT" --register=no --keep-unit -b \
-  --bind=/dev/fuse --bind="$LOOP" > "$LOG" 2>&1 &
+  --bind=/dev/fuse --bind="$LOOP" --bind="$WORK/npm-cache:/root/.npm" > "$LOG" 2>&1 &
 NSPAWN_PID=$!
 for _ in $(seq 1 60); do
   sleep 1
@@ -117,6 +127,7 @@ fi
 ct_exec /root/ballotsafe-src/provisioning/provision.sh > "$WORK/provision-2.log" 2>&1 || true
 if [ "$(tail -n1 "$WORK/provision-2.log")" = "no changes" ]; then pass "second run: no changes"; else fail "second run: $(grep -E '^change:' "$WORK/provision-2.log" | head -n 5 | tr '\n' ';')"; fi
 result "node in the container: $(ct_exec /usr/bin/node --version 2>&1)"
+if ct_exec nft -c -f /etc/nftables.conf; then pass "nft accepts /etc/nftables.conf (checked, not loaded)"; else fail "nft -c -f /etc/nftables.conf"; fi
 
 # ---- 5. exposure, measured by the running manager ----
 result "$(ct_exec systemd-analyze security --no-pager ballotsafe.service | tail -n1)"

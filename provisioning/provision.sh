@@ -238,7 +238,7 @@ pkg_installed() {
 wanted_packages() {
   # Mount helper and drives; firewall; time; build tools for the native npm modules
   # (better-sqlite3 compiles when no prebuilt binary can be downloaded, which is always here).
-  local pkgs="ca-certificates curl xz-utils rsync nftables util-linux mount exfatprogs exfat-fuse dosfstools
+  local pkgs="ca-certificates curl xz-utils rsync nftables udev util-linux mount exfatprogs exfat-fuse dosfstools
     minisign lsof python3 make g++"
   if ! pkg_installed chrony && ! pkg_installed ntpsec; then pkgs="$pkgs systemd-timesyncd"; fi
   if [ "$DEBIAN_VERSION" != 12 ]; then pkgs="$pkgs nodejs libnode-dev"; fi
@@ -518,7 +518,12 @@ step_nftables() {
     warn "nftables is not installed in the target: the firewall file is written but not loaded"
   fi
   if target_booted && file_changed_under /etc/nftables.conf; then
-    change "load the firewall rules (nft -f /etc/nftables.conf)" nft -f /etc/nftables.conf
+    if systemd-detect-virt --container --quiet 2>/dev/null; then
+      # A container shares (or is given) its host's network: loading rules here would firewall the host.
+      info "running in a container: firewall rules written, not loaded (they load at the appliance's boot)"
+    else
+      change "load the firewall rules (nft -f /etc/nftables.conf)" nft -f /etc/nftables.conf
+    fi
   fi
 }
 
@@ -530,7 +535,7 @@ step_automount() {
       change "dconf update" in_target dconf update
     fi
   fi
-  if target_booted && file_changed_under /etc/udev/rules.d/85-ballotsafe-no-automount.rules; then
+  if target_booted && command -v udevadm >/dev/null && file_changed_under /etc/udev/rules.d/85-ballotsafe-no-automount.rules; then
     change "reload udev rules" udevadm control --reload
   fi
 }

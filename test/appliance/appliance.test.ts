@@ -334,6 +334,22 @@ describe.skipIf(!isRoot)('provision.sh against a temp root', () => {
     expect(readFileSync(join(tree.root, 'etc/nftables.conf'), 'utf8')).not.toMatch(/tcp dport/);
   });
 
+  it('installs the ballotsafe command that runs as the service user', () => {
+    const cli = join(tree.root, 'usr/local/bin/ballotsafe');
+    expect(mode(cli)).toBe('755');
+    expect(readFileSync(cli, 'utf8')).toContain('runuser -u ballotsafe --');
+  });
+
+  it('--kiosk adds the kiosk user, unit and graphical boot (dry run)', () => {
+    const r = provisionRun(tree, ['--dry-run', '--kiosk', ...lan]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('would: create system user ballotsafe-kiosk');
+    expect(r.stdout).toContain('would: write /etc/systemd/system/ballotsafe-kiosk.service');
+    expect(r.stdout).toContain('would: enable ballotsafe-kiosk.service');
+    expect(r.stdout).toContain('would: boot into graphical.target (kiosk)');
+    expect(existsSync(join(tree.root, 'etc/systemd/system/ballotsafe-kiosk.service'))).toBe(false);
+  });
+
   it('rejects unsafe option values before changing anything', () => {
     const before = listing(tree.root);
     const r = provisionRun(tree, ['--lan', '10.0.0.0/8; rm -rf /']);
