@@ -62,22 +62,29 @@ export class CatalogReader implements CatalogProvider {
 }
 
 /**
- * Root status from the file system alone: a configured root folder exists or not. Stands in until
- * the capture watcher reports its own view (which also knows about permission and mount problems).
+ * Root status: missing when capture has marked it so (appliance_facts key
+ * "capture.root-missing:<label>", set by daemon/capture while a share is gone or empty) or when the
+ * folder does not exist now; otherwise ok.
  */
-export function rootStatusFromConfig(config: Config): RootStatusProvider {
+export function rootStatusFromCapture(config: Config, db: Db): RootStatusProvider {
+  const fact = db.prepare<[string], { value: string }>('SELECT value FROM appliance_facts WHERE key = ?');
   return {
     roots(): RootStatus[] {
       return config.roots.map((r) => {
+        const since = fact.get(`capture.root-missing:${r.label}`)?.value;
         let isDir = false;
         try {
           isDir = existsSync(r.path) && statSync(r.path).isDirectory();
         } catch {
           isDir = false;
         }
-        return isDir
-          ? { label: r.label, path: r.path, state: 'ok' }
-          : { label: r.label, path: r.path, state: 'missing', message: `The export folder ${r.path} cannot be found. Check that the EMS share is connected, then wait a minute.` };
+        if (since === undefined && isDir) return { label: r.label, path: r.path, state: 'ok' };
+        return {
+          label: r.label,
+          path: r.path,
+          state: 'missing',
+          message: `The export folder ${r.path} cannot be reached${since === undefined ? '' : ` (since ${since})`}. Reconnect the EMS share or drive; capture resumes by itself, nothing captured is lost.`,
+        };
       });
     },
   };

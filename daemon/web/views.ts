@@ -76,7 +76,8 @@ export function verdict(
   if (serious > 0) {
     problems.push({ message: `${serious} alert${serious === 1 ? '' : 's'} need${serious === 1 ? 's' : ''} attention.`, action: 'Open Alerts, read each one, do what it says, then acknowledge it.' });
   }
-  if (job.state === 'failed' && job.error !== null) {
+  // "Busy" means another process (CLI, schedule) is writing: not a failure of the drives.
+  if (job.state === 'failed' && job.error !== null && job.error.code !== 'snapshot-busy') {
     problems.push({ message: `The last snapshot failed: ${job.error.message}`, action: job.error.action ?? 'Open the Snapshot page and try again.' });
   } else if (job.state !== 'running' && lastSnapshot !== null && lastSnapshot.state === 'degraded') {
     problems.push({ message: `Snapshot ${lastSnapshot.sequence} is on one drive only.`, action: 'Connect a working second drive and run the End-of-day snapshot again; it catches the drive up.' });

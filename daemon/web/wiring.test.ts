@@ -69,3 +69,16 @@ describe('web wiring over the real drive service and snapshot engine', () => {
     }
   });
 });
+
+describe('root status', () => {
+  it("follows capture's missing-root mark as well as the folder itself", () => {
+    mkdirSync(join(dir, 'export'));
+    const d = deps();
+    expect(d.roots.roots()[0]?.state).toBe('ok');
+    db.prepare('INSERT INTO appliance_facts (key, value) VALUES (?, ?)').run('capture.root-missing:central-scan', '2026-11-03T20:00:00Z');
+    expect(d.roots.roots()[0]).toMatchObject({ state: 'missing', message: expect.stringContaining('Reconnect') });
+    db.prepare('DELETE FROM appliance_facts').run();
+    rmSync(join(dir, 'export'), { recursive: true });
+    expect(d.roots.roots()[0]?.state).toBe('missing');
+  });
+});

@@ -12,7 +12,7 @@ import type { DriveRole, SnapshotOutcome, SnapshotService } from '../snapshot/ap
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts } from './accounts.ts';
-import { CatalogReader, rootStatusFromConfig } from './catalogReader.ts';
+import { CatalogReader, rootStatusFromCapture } from './catalogReader.ts';
 import type { CustodyProvider, DrivesProvider, DriveStatus, HandoffProvider, ImportChecksProvider, PreauditProvider, RootStatusProvider, SnapshotHistoryProvider, WebDeps } from './deps.ts';
 import { createWebApp } from './app.tsx';
 import { importChecksFromReport } from './importChecks.ts';
@@ -172,7 +172,7 @@ export interface WebWiringOptions {
   /** The snapshot engine: SnapshotService plus its listSnapshots() history. */
   readonly engine: SnapshotService & { listSnapshots(): readonly SnapshotHistoryRow[] };
   readonly driveService?: DriveService;
-  /** Capture's own view of the roots; default: whether each root folder exists. */
+  /** Default: capture's missing-root marks (appliance_facts) and whether each folder exists. */
   readonly roots?: RootStatusProvider;
   /** Default: the importer's phase-1 report over this database. */
   readonly importChecks?: ImportChecksProvider;
@@ -193,7 +193,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
     logger,
     accounts: new Accounts(db),
     catalog: new CatalogReader(db, dataPaths(config).vault, config.roots.map((r) => r.label)),
-    roots: options.roots ?? rootStatusFromConfig(config),
+    roots: options.roots ?? rootStatusFromCapture(config, db),
     alerts: new AlertLog(db, logger),
     audit: new AuditLog(db, logger),
     snapshot: jobs,
