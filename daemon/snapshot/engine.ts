@@ -126,7 +126,7 @@ export class SnapshotEngine implements SnapshotService {
     this.key = options.key ?? loadOrCreateApplianceKey(dataPaths(options.config).keys);
     this.vaultDir = dataPaths(options.config).vault;
     this.lock = new SnapshotLock(options.config.dataDir);
-    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.now = options.now ?? (() => new Date());
     this.progressIntervalMs = options.progressIntervalMs ?? 200;
   }
@@ -269,6 +269,11 @@ export class SnapshotEngine implements SnapshotService {
         return err(operatorError('drive-missing', `Drive ${d.role} is not available at ${d.root}.`, `Connect drive ${d.role} (or check the folder) and start again.`));
       }
     }
+
+    // Drive writes left 'writing' by a crash or power loss (we hold the lock: none is running).
+    this.db
+      .prepare(`UPDATE snapshot_drive_writes SET state = 'failed', error_code = 'interrupted', error_message = 'The appliance stopped while writing (crash or power loss); finished by recovery.', finished_at = ? WHERE state = 'writing'`)
+      .run(startedAt.toISOString());
 
     // --- What each drive lacks, and the new bag ---
     let rows = this.snapshotRows();
@@ -579,6 +584,14 @@ export class SnapshotEngine implements SnapshotService {
     // Directories fsynced deepest first, then the whole file system (FAT, directory entries).
     progress.phase('syncing', live());
     await forEachLive(async (d) => {
+      await syncFilesystem(bagDir(d));
+      // Every file, then directories deepest first (FUSE drives get each fsync; syncfs may not reach them).
+      let i = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (let item = bag.items[i++]; item !== undefined; item = bag.items[i++]) await fsyncPath(join(bagDir(d), item.payloadPath));
+        }),
+      );
       const all = new Set<string>(['data', '.']);
       for (const rel of dirs) for (let p = rel; p !== '.' && p !== ''; p = dirname(p)) all.add(p);
       const ordered = [...all].sort((a, b) => b.split('/').length - a.split('/').length);
@@ -685,16 +698,8 @@ export class SnapshotEngine implements SnapshotService {
         progress.wrote(0, bytesRead);
         if ([...dests.keys()].every((d) => d.error !== undefined)) break;
       }
-      await Promise.all(
-        [...dests].map(async ([d, fh]) => {
-          if (d.error !== undefined) return;
-          try {
-            await fh.sync();
-          } catch (e) {
-            fail(d, e);
-          }
-        }),
-      );
+      // fsync comes in the syncing phase: one syncfs first writes everything back in one sweep,
+      // so the per-file fsyncs after it do not each force a journal commit.
       progress.wrote(1, 0);
     } finally {
       await src.close().catch(() => undefined);

@@ -1,17 +1,14 @@
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 /**
  * One snapshot at a time across processes (daemon and CLI): a lock file in dataDir created with
  * link(2), which is atomic. It names the owner's pid and process start time, so a lock left by a
  * dead process (kill -9, power loss) is recognised as stale and taken over.
  */
-export interface LockHolder {
-  readonly pid: number;
-  readonly startTime: string;
-  readonly since: string;
-  readonly purpose: string;
-}
+const holderSchema = z.object({ pid: z.number().int(), startTime: z.string(), since: z.string(), purpose: z.string() });
+export type LockHolder = z.infer<typeof holderSchema>;
 
 function processStartTime(pid: number): string | undefined {
   try {
@@ -87,7 +84,7 @@ export class SnapshotLock {
 
   private readHolder(): LockHolder | undefined {
     try {
-      return JSON.parse(readFileSync(this.path, 'utf8')) as LockHolder;
+      return holderSchema.parse(JSON.parse(readFileSync(this.path, 'utf8')));
     } catch {
       return undefined;
     }
