@@ -25,6 +25,8 @@ export interface Contest {
   /** Long text printed above a question's answers. */
   readonly description: string | null;
   readonly districtId: string;
+  /** Set on a primary's party contest: only that party's ballots carry it. */
+  readonly partyId: string | null;
   readonly options: readonly Option[];
   /** Number of write-in lines (0 for questions). */
   readonly writeIns: number;
@@ -45,7 +47,8 @@ export interface Precinct {
   readonly externalId: string;
   readonly districtIds: readonly string[];
   readonly dominionId: number;
-  readonly styleId: string;
+  /** One style in a general election; one per party in a primary. */
+  readonly styleIds: readonly string[];
 }
 
 export interface BallotStyle {
@@ -53,6 +56,8 @@ export interface BallotStyle {
   /** 1-based number printed in the style code. */
   readonly number: number;
   readonly precinctIds: readonly string[];
+  /** The party whose primary ballot this is; null for a general election's ballot. */
+  readonly partyId: string | null;
   /** Contest ids in print order. */
   readonly contestIds: readonly string[];
   /** Candidate order per contest for this style (rotation). */
@@ -62,6 +67,7 @@ export interface BallotStyle {
 
 export interface Election {
   readonly id: string;
+  readonly kind: 'general' | 'primary';
   readonly title: string;
   readonly jurisdiction: string;
   /** ISO date of election day. */
@@ -96,7 +102,12 @@ const QUESTION_TEXT = [
 export interface ElectionOptions {
   readonly seed: number;
   readonly precincts: number;
+  /** A partisan primary: party contests and one ballot style per party and precinct. */
+  readonly primary?: boolean;
 }
+
+/** Parties that hold a primary (each gets its own ballot style per precinct). */
+export const PRIMARY_PARTIES = ['party-dem', 'party-rep'] as const;
 
 function slug(text: string): string {
   return text
@@ -142,34 +153,43 @@ export function makeElection(options: ElectionOptions): Election {
   let candidateId = 100;
   let contestDominionId = 1;
   const majorParties = ['party-dem', 'party-rep'];
+  const primary = options.primary === true;
   const addCandidateContest = (title: string, districtId: string, voteFor: number, nCandidates: number, partisan: boolean, writeIns: number): void => {
-    const opts: Option[] = [];
-    for (let i = 0; i < nCandidates; i++) {
-      const partyId = partisan ? (i < 2 * voteFor ? (majorParties[i % 2] as string) : (PARTIES[2 + ((i - 2 * voteFor) % 3)]?.id ?? null)) : null;
-      const name = title.startsWith('President') ? `${personName()} / ${personName().split(' ')[1] ?? ''}` : personName();
-      opts.push({ id: `${slug(name)}-${candidateId}`, name, partyId, dominionId: candidateId++ });
+    // In a primary every partisan office becomes one contest per party, with that party's candidates.
+    const variants: (string | null)[] = primary && partisan ? [...PRIMARY_PARTIES] : [null];
+    for (const contestParty of variants) {
+      const party = PARTIES.find((p) => p.id === contestParty);
+      const fullTitle = party === undefined ? title : `${title} (${party.name})`;
+      const count = contestParty === null ? nCandidates : Math.max(voteFor + 1, nCandidates - 1);
+      const opts: Option[] = [];
+      for (let i = 0; i < count; i++) {
+        const partyId = contestParty ?? (partisan ? (i < 2 * voteFor ? (majorParties[i % 2] as string) : (PARTIES[2 + ((i - 2 * voteFor) % 3)]?.id ?? null)) : null);
+        const name = title.startsWith('President') ? `${personName()} / ${personName().split(' ')[1] ?? ''}` : personName();
+        opts.push({ id: `${slug(name)}-${candidateId}`, name, partyId, dominionId: candidateId++ });
+      }
+      const writeInDominionIds = Array.from({ length: writeIns }, () => candidateId++);
+      contests.push({
+        id: `contest-${slug(fullTitle)}`,
+        title: fullTitle,
+        type: 'candidate',
+        voteFor,
+        partisan,
+        description: null,
+        districtId,
+        partyId: contestParty,
+        options: opts,
+        writeIns,
+        writeInDominionIds,
+        dominionId: contestDominionId++,
+      });
     }
-    const writeInDominionIds = Array.from({ length: writeIns }, () => candidateId++);
-    contests.push({
-      id: `contest-${slug(title)}`,
-      title,
-      type: 'candidate',
-      voteFor,
-      partisan,
-      description: null,
-      districtId,
-      options: opts,
-      writeIns,
-      writeInDominionIds,
-      dominionId: contestDominionId++,
-    });
   };
   const addQuestion = (title: string, districtId: string, text: string): void => {
     const opts: Option[] = [
       { id: 'yes', name: 'Yes', partyId: null, dominionId: candidateId++ },
       { id: 'no', name: 'No', partyId: null, dominionId: candidateId++ },
     ];
-    contests.push({ id: `contest-${slug(title)}`, title, type: 'yesno', voteFor: 1, partisan: false, description: text, districtId, options: opts, writeIns: 0, writeInDominionIds: [], dominionId: contestDominionId++ });
+    contests.push({ id: `contest-${slug(title)}`, title, type: 'yesno', voteFor: 1, partisan: false, description: text, districtId, partyId: null, options: opts, writeIns: 0, writeInDominionIds: [], dominionId: contestDominionId++ });
   };
 
   addCandidateContest('President and Vice President', county, 1, rng.int(4, 5), true, 1);
@@ -195,35 +215,44 @@ export function makeElection(options: ElectionOptions): Election {
   addCandidateContest('Budget Committee', school, 2, 4, false, 2);
   for (let a = 4; a <= 9; a++) addQuestion(`School District Article ${a}`, school, QUESTION_TEXT[(a + 1) % 3] as string);
 
-  // One style per precinct: the precinct's districts pick the contests, its index rotates candidates.
+  // One style per precinct (per party in a primary): the precinct's districts pick the contests,
+  // its index rotates candidates.
   const precincts: Precinct[] = [];
   const styles: BallotStyle[] = [];
   towns.forEach((town, i) => {
     const ds = precinctDistricts[i] as string[];
-    const styleId = `style-${String(i + 1).padStart(2, '0')}`;
-    const contestIds = contests.filter((c) => ds.includes(c.districtId)).map((c) => c.id);
-    const optionOrder: Record<string, string[]> = {};
-    for (const c of contests) {
-      if (!contestIds.includes(c.id)) continue;
-      const ids = c.options.map((o) => o.id);
-      const shift = c.type === 'candidate' ? i % ids.length : 0;
-      optionOrder[c.id] = [...ids.slice(shift), ...ids.slice(0, shift)];
+    const precinctId = `precinct-${slug(town)}`;
+    const styleIds: string[] = [];
+    for (const styleParty of primary ? [...PRIMARY_PARTIES] : [null]) {
+      const party = PARTIES.find((p) => p.id === styleParty);
+      const styleId = `style-${String(i + 1).padStart(2, '0')}${party === undefined ? '' : `-${party.abbrev.toLowerCase()}`}`;
+      const contestIds = contests.filter((c) => ds.includes(c.districtId) && (c.partyId === null || c.partyId === styleParty)).map((c) => c.id);
+      const optionOrder: Record<string, string[]> = {};
+      for (const c of contests) {
+        if (!contestIds.includes(c.id)) continue;
+        const ids = c.options.map((o) => o.id);
+        const shift = c.type === 'candidate' ? i % ids.length : 0;
+        optionOrder[c.id] = [...ids.slice(shift), ...ids.slice(0, shift)];
+      }
+      const number = styles.length + 1;
+      styles.push({ id: styleId, number, precinctIds: [precinctId], partyId: styleParty, contestIds, optionOrder, dominionId: number });
+      styleIds.push(styleId);
     }
     precincts.push({
-      id: `precinct-${slug(town)}`,
+      id: precinctId,
       name: town,
       externalId: `${String(i + 1).padStart(2, '0')}-${String(100 + i * 10)}`,
       districtIds: ds,
       dominionId: i + 1,
-      styleId,
+      styleIds,
     });
-    styles.push({ id: styleId, number: i + 1, precinctIds: [`precinct-${slug(town)}`], contestIds, optionOrder, dominionId: i + 1 });
   });
 
   const year = 2026 + (options.seed % 3);
   return {
     id: `sample-${options.seed}`,
-    title: `${year} General Election`,
+    kind: primary ? 'primary' : 'general',
+    title: primary ? `${year} State Primary Election` : `${year} General Election`,
     jurisdiction: 'Merrimack Valley County',
     date: `${year}-11-0${3 + (options.seed % 5)}`,
     seed: options.seed,

@@ -132,6 +132,27 @@ describe('sample election (ES&S, EIF, summary, incremental, CLI)', () => {
     });
   });
 
+  it('generates a primary: every voter on one party\'s ballot, both parties present', async () => {
+    const pr = join(root, 'primary');
+    const r = await generateSampleElection({ out: pr, seed: 6, ballots: 24, precincts: 2, primary: true, images: false });
+    if (!r.ok) throw new Error(r.error.message);
+    const election = JSON.parse(await readFile(join(pr, 'truth', 'election.json'), 'utf8')) as { kind: string; styles: { id: string; partyId: string | null }[]; contests: { id: string; partyId: string | null }[] };
+    expect(election.kind).toBe('primary');
+    const index = JSON.parse(await readFile(join(pr, 'truth', 'index.json'), 'utf8')) as { ballots: string[] };
+    const parties = new Set<string>();
+    for (const b of index.ballots) {
+      const t = JSON.parse(await readFile(join(pr, 'truth', b), 'utf8')) as { styleId: string; sheets: { contests: { contestId: string }[] }[] };
+      const party = election.styles.find((s) => s.id === t.styleId)?.partyId;
+      if (party === null || party === undefined) throw new Error('primary ballot without a party');
+      parties.add(party);
+      for (const c of t.sheets.flatMap((s) => s.contests)) {
+        const cp = election.contests.find((x) => x.id === c.contestId)?.partyId;
+        expect(cp === null || cp === party).toBe(true);
+      }
+    }
+    expect([...parties].sort()).toEqual(['party-dem', 'party-rep']);
+  });
+
   it('parses the command line and refuses bad input with an operator message', () => {
     const okArgs = sampleOptionsFromArgs(['--out', '/tmp/x', '--seed', '4', '--ballots', '30', '--format', 'both', '--incremental', '--batch-interval-ms', '500', '--discrepancies', 'flip=3,drop=1,dup=1,totals=1']);
     expect(okArgs).toEqual({ ok: true, value: { out: '/tmp/x', seed: 4, ballots: 30, format: 'both', incremental: true, batchIntervalMs: 500, discrepancies: { flip: 3, drop: 1, dup: 1, totals: 1 } } });

@@ -48,7 +48,7 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   // Every input here is a fresh raw buffer: libvips' operation cache only adds latency and memory.
   sharp.cache(false);
   const started = performance.now();
-  const election = makeElection({ seed: options.seed, precincts: options.precincts });
+  const election = makeElection({ seed: options.seed, precincts: options.precincts, primary: options.primary });
   const layouts = new Map<string, StyleLayout>(election.styles.map((s) => [s.id, layoutStyle(election, s)]));
   const batches = planSheets(election, layouts, options);
 

@@ -166,7 +166,7 @@ export function layoutStyle(election: Election, style: BallotStyle): StyleLayout
   for (const contestId of style.contestIds) {
     const height = blockHeight(election, contestId);
     for (;;) {
-      if (row + height - 1 <= LAST_OPTION_ROW + 1) break;
+      if (row + height - 1 <= LAST_OPTION_ROW) break;
       contentColumn++;
       if (contentColumn > 2) {
         contentColumn = 0;
@@ -223,6 +223,8 @@ function buildSide(election: Election, style: BallotStyle, blocks: readonly Plac
     texts.push({ xIn: xr, yIn: rowY(2) + 0.05, text: election.title.toUpperCase(), sizePt: 10, weight: 'bold', anchor: 'middle' });
     texts.push({ xIn: xr, yIn: rowY(3) + 0.05, text: election.jurisdiction, sizePt: 9, weight: 'normal', anchor: 'middle' });
     texts.push({ xIn: xr, yIn: rowY(4) + 0.05, text: `${precinctNames} \u2014 ${election.date}`, sizePt: 9, weight: 'normal', anchor: 'middle' });
+    const party = election.parties.find((p) => p.id === style.partyId);
+    if (party !== undefined) texts.push({ xIn: xr, yIn: rowY(5) + 0.08, text: `${party.name.toUpperCase()} PARTY BALLOT`, sizePt: 11, weight: 'bold', anchor: 'middle' });
     rules.push({ x0In: columnX(1) - 0.05, y0In: rowY(6.5), x1In: columnX(32) + 0.05, y1In: rowY(6.5), widthIn: 0.03 });
   } else {
     texts.push({ xIn: columnX(1), yIn: rowY(1), text: `${election.title} \u2014 ${precinctNames} \u2014 card ${card} back`, sizePt: 8, weight: 'normal', anchor: 'start' });

@@ -20,6 +20,8 @@ export const SampleOptionsSchema = z
     ballots: z.number().int().min(1).max(500000),
     format: z.enum(['dominion', 'ess', 'both']).default('dominion'),
     precincts: z.number().int().min(2).max(12).default(4),
+    /** A partisan primary: each voter gets the Democratic or the Republican ballot of the precinct. */
+    primary: z.boolean().default(false),
     /** Sheets per Dominion batch (a voter's sheets stay together). */
     batchSize: z.number().int().min(1).max(5000).default(50),
     dominionDpi: z.union([z.literal(200), z.literal(300)]).default(200),
@@ -73,7 +75,7 @@ export function precinctTabulator(precinctIndex: number): number {
 export function planSheets(election: Election, layouts: ReadonlyMap<string, StyleLayout>, options: SampleOptions): BatchPlan[] {
   const rng = Rng.derive(options.seed, 'plan');
   const weights = election.precincts.map((p, i) => [i, 1 + ((p.name.length * 7 + i * 3) % 5)] as const);
-  const voters = Array.from({ length: options.ballots }, (_, i) => ({ index: i, precinct: rng.weighted(weights), absentee: rng.chance(0.3) }));
+  const voters = Array.from({ length: options.ballots }, (_, i) => ({ index: i, precinct: rng.weighted(weights), absentee: rng.chance(0.3), styleDraw: rng.next() }));
   const batches: BatchPlan[] = [];
   let cvrNumber = 1;
   const nextBatchId = new Map<number, number>();
@@ -88,8 +90,10 @@ export function planSheets(election: Election, layouts: ReadonlyMap<string, Styl
     for (const v of vs) {
       const precinct = election.precincts[v.precinct];
       if (precinct === undefined) throw new Error('bad precinct index');
-      const layout = layouts.get(precinct.styleId);
-      if (layout === undefined) throw new Error(`no layout for ${precinct.styleId}`);
+      // a primary voter takes one party's ballot; a general election has a single style per precinct
+      const styleId = precinct.styleIds[Math.floor(v.styleDraw * precinct.styleIds.length)] as string;
+      const layout = layouts.get(styleId);
+      if (layout === undefined) throw new Error(`no layout for ${styleId}`);
       if (current === null || current.sheets.length + layout.cards.length > options.batchSize) {
         const batchId = nextBatchId.get(g.tabulatorId) ?? 1;
         nextBatchId.set(g.tabulatorId, batchId + 1);
@@ -101,7 +105,7 @@ export function planSheets(election: Election, layouts: ReadonlyMap<string, Styl
         current.sheets.push({
           sheetId: `${ballotId}-${card.card}`,
           ballotId,
-          styleId: precinct.styleId,
+          styleId,
           card: card.card,
           precinctId: precinct.id,
           countingGroupId: g.absentee ? 2 : 1,
