@@ -61,6 +61,12 @@ export async function detectFormat(path: string, fileName: string): Promise<Dete
   }
   const table = tableKindOf(fileName);
   if (table === undefined) return undefined;
+  // Loading an xlsx twice (sniff, then parse) is slow for big CVR workbooks: trust clear names.
+  if (table === 'xlsx') {
+    if (/election[ _-]?information|(^|[^a-z])eif([^a-z]|$)/i.test(fileName)) return { format: 'eif', table };
+    if (/cvr|cast[ _-]?vote/i.test(fileName)) return { format: 'ess-cvr', table };
+    if (/summary|results/i.test(fileName)) return { format: 'results', table };
+  }
   let headerRows: string[][] = [];
   if (table === 'csv') {
     const text = decodeBuffer(await readHead(path, 65536)).text;
