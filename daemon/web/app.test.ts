@@ -7,6 +7,7 @@ import { createWebApp } from './app.tsx';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { catalogFile, corpusImage, makeRig, type TestRig } from './testFakes.ts';
 import { join } from 'node:path';
+import { joinTiffPages } from '../../scripts/sample-election/tiff.ts';
 
 type App = Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test-local
 
@@ -425,6 +426,29 @@ describe('image route', () => {
     expect(res.headers.get('content-type')).toBe('image/jpeg');
     const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 170, 220]);
+  });
+
+  it('serves each page of a multi-page TIFF (front and back in one file) and refuses pages it lacks', async () => {
+    const front = await sharp(readFileSync(corpusImage)).resize(170, 220).tiff().toBuffer();
+    const back = await sharp({ create: { width: 170, height: 220, channels: 3, background: '#000' } }).tiff().toBuffer();
+    const id = catalogFile(rig.db, join(rig.config.dataDir, 'vault'), 'central-scan', 'b/0002.tif', 'ballot-image', joinTiffPages([front, back]));
+    const observer = sessionFor('oscar');
+    const mean = async (path: string) => {
+      const res = await get(path, observer);
+      expect(res.status, path).toBe(200);
+      return (await sharp(Buffer.from(await res.arrayBuffer())).stats()).channels[0]?.mean ?? -1;
+    };
+    expect(await mean(`/api/images/${id}`)).toBeGreaterThan(100); // white paper
+    expect(await mean(`/api/images/${id}?page=1`)).toBeLessThan(5); // the black back
+    for (const bad of ['2', '-1', '1.0', '../1', '999']) expect((await get(`/api/images/${id}?page=${encodeURIComponent(bad)}`, observer)).status, bad).toBe(404);
+    expect((await get(`/api/images/${rig.imageId}?page=1`, observer)).status).toBe(404); // a JPEG has one page
+  });
+
+  it('says what to do when a stored image cannot be decoded', async () => {
+    const id = catalogFile(rig.db, join(rig.config.dataDir, 'vault'), 'central-scan', 'b/broken.tif', 'ballot-image', Buffer.from('II*\0 not really a tiff'));
+    const res = await get(`/api/images/${id}`, sessionFor('oscar'));
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: { code: string; action: string } }).error).toMatchObject({ code: 'image-unreadable', action: expect.stringContaining('EMS') });
   });
 
   it('refuses non-images, unknown ids and traversal attempts', async () => {

@@ -479,14 +479,26 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (!existsSync(object.vaultPath)) {
       return fail(c, 404, operatorError('image-missing-from-vault', `The stored copy of ${object.rootLabel}:${object.relPath} is missing from the vault.`, 'Tell the supervisor now: the vault may be damaged. The drives still hold their copies.'));
     }
+    const pageParam = c.req.query('page') ?? '0';
+    if (!/^[0-9]{1,2}$/.test(pageParam)) return fail(c, 404, operatorError('image-page-unknown', 'There is no such page in this image.', 'Open the ballot from the Pre-audit page.'));
+    const page = Number(pageParam);
     const ext = extname(object.relPath).toLowerCase();
     c.header('Cache-Control', 'private, max-age=3600'); // vault objects never change
-    if (ext === '.jpg' || ext === '.jpeg' || ext === '.png') {
+    if ((ext === '.jpg' || ext === '.jpeg' || ext === '.png') && page === 0) {
       return c.body(await readFile(object.vaultPath), 200, { 'Content-Type': ext === '.png' ? 'image/png' : 'image/jpeg' });
     }
-    // TIFF and other scanner formats: browsers cannot show them, so convert (same pixel size).
+    // TIFF (often multi-page: front and back) and other scanner formats: browsers cannot show them,
+    // so convert the page asked for (same pixel size, so overlay coordinates still fit).
     const sharp = (await import('sharp')).default;
-    const jpeg = await sharp(object.vaultPath).jpeg({ quality: 85 }).toBuffer();
+    let jpeg: Buffer;
+    try {
+      const pages = (await sharp(object.vaultPath).metadata()).pages ?? 1;
+      if (page >= pages) return fail(c, 404, operatorError('image-page-unknown', `This image has ${pages} page${pages === 1 ? '' : 's'}.`, 'Open the ballot from the Pre-audit page.'));
+      jpeg = await sharp(object.vaultPath, { page }).jpeg({ quality: 85 }).toBuffer();
+    } catch (e) {
+      logEvent(deps.logger, LogEvent.WebRequestError, { err: e, imageId: object.id }, 'warn');
+      return fail(c, 500, operatorError('image-unreadable', `The stored file ${object.rootLabel}:${object.relPath} cannot be shown as a picture.`, 'Look at the original on the EMS. The file is kept as it was captured.'));
+    }
     return c.body(new Uint8Array(jpeg), 200, { 'Content-Type': 'image/jpeg' });
   });
 

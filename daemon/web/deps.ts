@@ -221,6 +221,8 @@ export interface DisagreementSummary {
   readonly imageChoices: readonly string[];
   /** file_versions.id of the ballot image (served by /api/images/:id). */
   readonly imageId: number;
+  /** Page of a multi-page TIFF (Dominion puts front and back in one file); 0 = first. */
+  readonly imagePage: number;
 }
 
 export interface TargetOverlay {

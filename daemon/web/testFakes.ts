@@ -216,6 +216,7 @@ export function fakePreaudit(imageId: number): PreauditProvider {
     cvrChoices: ['Hannah Dustin'],
     imageChoices: ['Josiah Bartlett'],
     imageId,
+    imagePage: 0,
     imageWidth: 1700,
     imageHeight: 2200,
     note: 'The CVR records a vote the image does not show.',

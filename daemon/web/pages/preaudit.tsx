@@ -96,7 +96,7 @@ export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> 
     <div class="ballot-layout">
       <figure class="ballot">
         <svg viewBox={`0 0 ${d.imageWidth} ${d.imageHeight}`} role="img" aria-label={`Ballot ${d.ballotId} with targets marked`} data-testid="ballot-overlay">
-          <image href={`/api/images/${d.imageId}`} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
+          <image href={d.imagePage === 0 ? `/api/images/${d.imageId}` : `/api/images/${d.imageId}?page=${d.imagePage}`} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
           {d.targets.map((t) => {
             const disagree = t.marked !== t.cvrMarked;
             return (
