@@ -403,6 +403,13 @@ describe('state-changing routes', () => {
     expect((await postJson('/api/drives/C/eject', {}, operator)).status).toBe(404);
   });
 
+  it('refuse a huge body before reading it', async () => {
+    const operator = sessionFor('olivia');
+    const res = await postJson('/api/snapshot', { reason: 'end-of-day', padding: 'x'.repeat(100_000) }, operator);
+    expect(res.status).toBe(413);
+    expect(rig.deps.snapshot.current().state).toBe('idle');
+  });
+
   it('log out and end the session', async () => {
     const operator = sessionFor('olivia');
     expect((await postJson('/api/logout', {}, operator)).status).toBe(200);

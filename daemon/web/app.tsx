@@ -1,5 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -137,7 +138,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   const assetCache = new Map<string, string>();
   const sseCheckMs = options.sseCheckMs ?? 2000;
 
-  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503, error: OperatorError, back = '/') {
+  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503, error: OperatorError, back = '/') {
     if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
@@ -180,6 +181,15 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   });
 
   app.notFound((c) => fail(c, 404, errors.notFound));
+
+  // Every form and JSON body here is tiny; refuse big ones before anything reads them.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => fail(c as Context<Env>, 413, operatorError('request-too-large', 'That request was far larger than any form here.', 'Reload the page and try again.')),
+    }),
+  );
 
   // Session, origin and CSRF checks for everything; security headers on every answer.
   app.use('*', async (c, next) => {
