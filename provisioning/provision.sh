@@ -356,7 +356,8 @@ step_user() {
 
 APP_DIR=/opt/ballotsafe
 # Same options for the check and the copy, so an unchanged tree shows no differences.
-RSYNC_OPTS=(-a --delete --checksum --chown=0:0 --chmod=go-w
+# The .gitignore files name build and test output (bench/out, test-artifacts, ...): never shipped.
+RSYNC_OPTS=(-a --delete --checksum --chown=0:0 --chmod=go-w --filter=':- .gitignore'
   --exclude=/.git --exclude=/node_modules --exclude=/var --exclude=/demo-data --exclude='/.tmp*'
   --exclude=/coverage --exclude='*.log')
 
@@ -535,7 +536,8 @@ step_automount() {
       change "dconf update" in_target dconf update
     fi
   fi
-  if target_booted && command -v udevadm >/dev/null && file_changed_under /etc/udev/rules.d/85-ballotsafe-no-automount.rules; then
+  # udevd does not run in containers (read-only /sys); on the appliance it does.
+  if target_booted && systemctl is-active --quiet systemd-udevd.service && file_changed_under /etc/udev/rules.d/85-ballotsafe-no-automount.rules; then
     change "reload udev rules" udevadm control --reload
   fi
 }

@@ -23,12 +23,23 @@ function have(cmd: string): boolean {
 }
 
 const skipDirs = new Set(['node_modules', '.git', 'var', 'demo-data', 'coverage']);
+/** Build and test output named in .gitignore (e.g. bench/out, gigabytes of snapshots): not sources. */
+const ignoredPaths = new Set(
+  readFileSync(join(repo, '.gitignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('/') && l.endsWith('/'))
+    .map((l) => l.slice(1, -1)),
+);
+function skipped(rel: string, name: string): boolean {
+  return skipDirs.has(name) || name.startsWith('.tmp') || ignoredPaths.has(rel);
+}
 
 /** Every *.sh file and every file whose first line is a sh/bash shebang. */
 function shellScripts(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (skipDirs.has(entry.name) || entry.name.startsWith('.tmp')) continue;
     const p = join(dir, entry.name);
+    if (skipped(relative(repo, p), entry.name)) continue;
     if (entry.isDirectory()) {
       shellScripts(p, out);
     } else if (entry.isFile()) {
@@ -181,8 +192,7 @@ function makeTree(base: string): Tree {
     recursive: true,
     filter: (src) => {
       const rel = relative(repo, src);
-      const first = rel.split('/')[0] ?? '';
-      return !skipDirs.has(first) && !first.startsWith('.tmp');
+      return rel === '' || !skipped(rel, rel.split('/').at(-1) ?? '');
     },
   });
   return { root, app };
