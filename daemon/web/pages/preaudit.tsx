@@ -46,7 +46,7 @@ export const PreauditPage: FC<{
           <p data-testid="preaudit-status">
             {status.state === 'not-started'
               ? 'Not started: it begins when ballot images arrive.'
-              : `${status.state === 'running' ? 'Running' : status.state === 'done' ? 'Done' : 'Stopped'}: ${formatCount(status.imagesDone)} of ${formatCount(status.imagesTotal)} images read, ${formatCount(status.ballotsCompared)} ballots compared, ${formatCount(status.disagreements)} disagreements. Updated ${formatTime(status.updatedAt, now)}.`}
+              : `${status.state === 'running' ? 'Running' : status.state === 'done' ? 'Done' : 'Stopped'}: ${formatCount(status.imagesDone)} of ${formatCount(status.imagesTotal)} images read, ${formatCount(status.ballotsCompared)} ballot${status.ballotsCompared === 1 ? '' : 's'} compared, ${formatCount(status.disagreements)} disagreement${status.disagreements === 1 ? '' : 's'}. Updated ${formatTime(status.updatedAt, now)}.`}
           </p>
           <progress max={Math.max(1, status.imagesTotal)} value={status.imagesDone}></progress>
           {status.message === undefined ? null : <p class="next">{status.message}</p>}
