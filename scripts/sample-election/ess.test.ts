@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -161,5 +161,17 @@ describe('sample election (ES&S, EIF, summary, incremental, CLI)', () => {
     expect(sampleOptionsFromArgs(['--seed', '1']).ok).toBe(false);
     expect(sampleOptionsFromArgs(['--out', 'x', '--ballots', 'many']).ok).toBe(false);
     expect(sampleOptionsFromArgs(['--out', 'x', '--bogus']).ok).toBe(false);
+  });
+
+  it('never deletes a folder that is not an earlier sample election', async () => {
+    const precious = join(root, 'precious');
+    await mkdir(precious);
+    await writeFile(join(precious, 'minutes.txt'), 'keep me');
+    const r = await generateSampleElection({ out: precious, seed: 1, ballots: 2, images: false });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('sample-out-not-empty');
+    expect(await readFile(join(precious, 'minutes.txt'), 'utf8')).toBe('keep me');
+    // an earlier sample election is replaced
+    expect((await generateSampleElection({ out, seed: 8, ballots: 3, precincts: 2, images: false })).ok).toBe(true);
   });
 });

@@ -21,13 +21,14 @@ export function stableJson(value: unknown, indent = 2): string {
 
 /**
  * Writes like an EMS does: to a temporary name in the same folder, then renames, so a watcher never
- * sees half a file. The file's mtime is set to a fixed, seed-derived time for reproducible trees.
+ * sees half a file. The file's mtime is set to a fixed, seed-derived time for reproducible trees
+ * (null keeps the real write time, as incremental mode does for watchers).
  */
-export async function writeAtomic(path: string, data: Buffer | string, mtime: Date): Promise<void> {
+export async function writeAtomic(path: string, data: Buffer | string, mtime: Date | null): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${baseName(path)}.partial`);
   await writeFile(tmp, data);
-  await utimes(tmp, mtime, mtime);
+  if (mtime !== null) await utimes(tmp, mtime, mtime);
   await rename(tmp, path);
 }
 

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,8 +34,12 @@ export interface GenerateHooks {
   readonly onBatch?: (info: { readonly index: number; readonly total: number; readonly tabulatorId: number; readonly batchId: number }) => void;
 }
 
-/** Fixed file times: election day 20:00 UTC plus one minute per batch. */
-function mtimeFor(election: Election, minute: number): Date {
+/**
+ * Fixed file times: election day 20:00 UTC plus one minute per batch. Incremental mode keeps the
+ * real write times instead (null), as an EMS writing during the day would.
+ */
+function mtimeFor(election: Election, minute: number, options: SampleOptions): Date | null {
+  if (options.incremental) return null;
   return new Date(Date.parse(`${election.date}T20:00:00Z`) + minute * 60_000);
 }
 
@@ -70,8 +74,12 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   const discrepancies = injected.value;
 
   logEvent(logger, LogEvent.SampleStarted, { out: options.out, seed: options.seed, ballots: options.ballots, batches: batches.length, format: options.format });
+  const replaceable = await isReplaceable(options.out);
+  if (!replaceable.ok) return replaceable;
   await rm(options.out, { recursive: true, force: true });
-  const t0 = mtimeFor(election, 0);
+  const t0 = mtimeFor(election, 0, options);
+  // marks the folder as ours at once, so an interrupted (e.g. incremental) run can be replaced later
+  await writeAtomic(join(options.out, 'truth', GENERATOR_MARKER), `${GENERATOR}\n`, t0);
   const wantDominion = options.format !== 'ess';
   const wantEss = options.format !== 'dominion';
 
@@ -86,7 +94,7 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   const images = new Map<string, ImageTruth[]>();
   let imageFiles = 0;
   for (const [index, batch] of batches.entries()) {
-    const mtime = mtimeFor(election, index + 1);
+    const mtime = mtimeFor(election, index + 1, options);
     if (options.images) {
       await mapLimit(batch.sheets, options.concurrency, async (sheet) => {
         const rec = records.get(sheet.sheetId);
@@ -121,7 +129,7 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
     if (options.incremental && index + 1 < batches.length) await sleep(options.batchIntervalMs);
   }
 
-  const tEnd = mtimeFor(election, batches.length + 1);
+  const tEnd = mtimeFor(election, batches.length + 1, options);
   const fixedDate = new Date(`${election.date}T20:00:00Z`);
   const all = [...records.values()];
   if (wantEss) {
@@ -141,6 +149,32 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   const sheets = all.length;
   logEvent(logger, LogEvent.SampleFinished, { out: options.out, sheets, imageFiles, seconds: Math.round(seconds * 100) / 100 });
   return ok({ out: options.out, seed: options.seed, ballots: options.ballots, sheets, imageFiles, batches: batches.length, seconds, sheetsPerSecond: sheets / seconds, discrepancies });
+}
+
+const GENERATOR = 'ballotsafe sample-election';
+const GENERATOR_MARKER = '.generator';
+
+/** The output folder is replaced only when it is missing, empty, or an earlier sample election. */
+async function isReplaceable(out: string): Promise<Result<true>> {
+  let entries: string[];
+  try {
+    entries = await readdir(out);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(true);
+    return err(operatorError('sample-out-unreadable', `The output folder ${out} cannot be read (${(e as Error).message}).`, 'Choose another --out folder.'));
+  }
+  if (entries.length === 0) return ok(true);
+  for (const [file, isOurs] of [
+    [GENERATOR_MARKER, (text: string): boolean => text.trim() === GENERATOR],
+    ['index.json', (text: string): boolean => (JSON.parse(text) as { generator?: unknown }).generator === GENERATOR],
+  ] as const) {
+    try {
+      if (isOurs(await readFile(join(out, 'truth', file), 'utf8'))) return ok(true);
+    } catch {
+      // not this marker
+    }
+  }
+  return err(operatorError('sample-out-not-empty', `The output folder ${out} is not empty and does not hold an earlier sample election; nothing was deleted.`, 'Choose a new or empty --out folder.'));
 }
 
 function annotationLines(election: Election, sheet: SheetPlan, rec: SheetRecord): string[] {
@@ -241,7 +275,7 @@ async function writeTruth(
   records: ReadonlyMap<string, SheetRecord>,
   images: ReadonlyMap<string, ImageTruth[]>,
   discrepancies: readonly Discrepancy[],
-  mtime: Date,
+  mtime: Date | null,
 ): Promise<void> {
   const dir = join(options.out, 'truth');
   await writeAtomic(join(dir, 'election.json'), stableJson(election), mtime);
@@ -269,7 +303,7 @@ async function writeTruth(
   await writeAtomic(
     join(dir, 'index.json'),
     stableJson({
-      generator: 'ballotsafe sample-election',
+      generator: GENERATOR,
       formatVersion: 1,
       options: rest,
       election: 'election.json',
