@@ -242,39 +242,55 @@ export async function streamJsonArray(
             continue;
           case S.Value:
           case S.Elem: {
-            // Generic capture of one JSON value; ends when depth returns to 0.
+            // Generic capture of one JSON value, in a tight loop (this is the hot path): ends when
+            // depth returns to 0, or at the delimiter after a bare number/true/false/null.
             let done = false;
-            let endIndex = i + 1; // exclusive
-            if (inString) {
-              if (escape) escape = false;
-              else if (b === BACKSLASH) escape = true;
-              else if (b === QUOTE) {
-                inString = false;
-                if (depth === 0) done = true;
+            let endIndex = len; // exclusive
+            while (i < len) {
+              const c = chunk[i] as number;
+              if (inString) {
+                if (escape) escape = false;
+                else if (c === BACKSLASH) escape = true;
+                else if (c === QUOTE) {
+                  inString = false;
+                  if (depth === 0) {
+                    done = true;
+                    endIndex = i + 1;
+                    break;
+                  }
+                }
+              } else if (primitive) {
+                if (c === COMMA || c === RBRACE || c === RBRACKET || isWs(c)) {
+                  done = true;
+                  endIndex = i; // the delimiter is not part of the value
+                  break;
+                }
+              } else if (c === QUOTE) {
+                inString = true;
+              } else if (c === LBRACE || c === LBRACKET) {
+                depth++;
+              } else if (c === RBRACE || c === RBRACKET) {
+                depth--;
+                if (depth === 0) {
+                  done = true;
+                  endIndex = i + 1;
+                  break;
+                }
+                if (depth < 0) return fail(`byte ${offset + i}`, 'a JSON value', printable(c));
+              } else if (depth === 0 && !isWs(c)) {
+                primitive = true;
               }
-            } else if (primitive) {
-              if (b === COMMA || b === RBRACE || b === RBRACKET || isWs(b)) {
-                done = true;
-                endIndex = i; // the delimiter is not part of the value
-              }
-            } else if (b === QUOTE) {
-              inString = true;
-            } else if (b === LBRACE || b === LBRACKET) {
-              depth++;
-            } else if (b === RBRACE || b === RBRACKET) {
-              depth--;
-              if (depth === 0) done = true;
-              if (depth < 0) return fail(`byte ${offset + i}`, 'a JSON value', printable(b));
-            } else if (depth === 0) {
-              if (isWs(b)) break;
-              primitive = true;
+              i++;
             }
             const limit = state === S.Elem ? maxElement : maxOther;
-            if (offset + i - capBegin > limit) {
+            if (offset + endIndex - capBegin > limit) {
               const where = state === S.Elem ? `${arrayKey}[${elements}] (byte ${capBegin})` : `key "${key}" (byte ${capBegin})`;
               return fail(where, `a value smaller than ${Math.round(limit / 1048576)} MB`);
             }
-            if (!done) break;
+            if (!done) {
+              i = len; // the value continues in the next chunk
+              continue;
+            }
             const piece = chunk.subarray(capStart, endIndex);
             parts.push(piece);
             partsBytes += piece.length;
@@ -291,8 +307,8 @@ export async function streamJsonArray(
               others[key] = parsed.value;
               state = S.AfterValue;
             }
-            if (endIndex === i) continue; // re-read the delimiter
-            break;
+            i = endIndex;
+            continue;
           }
           case S.AfterElem:
             if (isWs(b)) break;
