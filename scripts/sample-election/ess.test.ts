@@ -163,6 +163,18 @@ describe('sample election (ES&S, EIF, summary, incremental, CLI)', () => {
     expect(sampleOptionsFromArgs(['--out', 'x', '--bogus']).ok).toBe(false);
   });
 
+  it('scans at 300 dpi too', async () => {
+    const hi = join(root, 'hi');
+    const r = await generateSampleElection({ out: hi, seed: 2, ballots: 1, precincts: 2, dominionDpi: 300, essDpi: 300, format: 'both' });
+    expect(r.ok).toBe(true);
+    const index = JSON.parse(await readFile(join(hi, 'truth', 'index.json'), 'utf8')) as { images: { vendor: string; paths: string[] }[] };
+    for (const img of index.images) {
+      const meta = await sharp(join(hi, img.paths[0] as string)).metadata();
+      expect([meta.width, meta.height, meta.density], img.vendor).toEqual([2550, 3300, 300]);
+    }
+    expect(index.images.map((i) => i.vendor).sort()).toEqual(['dominion', 'ess']);
+  });
+
   it('never deletes a folder that is not an earlier sample election', async () => {
     const precious = join(root, 'precious');
     await mkdir(precious);
