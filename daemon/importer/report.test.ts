@@ -7,6 +7,7 @@ import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../db/database.ts';
 import { arloManifestCsv, arloManifestRows, exportArloManifest, validateArloManifest } from './arlo.ts';
 import { importLocalFile } from './importFile.ts';
+import { cvrsForImage, imagesForCvr } from './imageLinks.ts';
 import { buildPhase1Report } from './report.ts';
 import { importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
 import { csvText, dominionCorpus, importTestDb, tempDir, writeXlsx } from './testSupport.ts';
@@ -97,6 +98,12 @@ describe('phase-1 report', () => {
       'Council/Write-in': [1, null, 'missing-in-results'],
     });
     expect(report.summary.clean).toBe(false);
+
+    // The stored link between CVR records and image files, both ways.
+    const cvr1 = db.prepare(`SELECT id FROM cvr_records WHERE cvr_number = '1'`).get() as { id: number };
+    expect(imagesForCvr(db, cvr1.id).map((i) => i.relPath)).toEqual(['P1/000001_B.jpg', 'P1/000001_F.jpg', 'copy/000001_F.jpg']);
+    const img5 = db.prepare(`SELECT id FROM file_versions WHERE rel_path = 'P1/000005_F.jpg'`).get() as { id: number };
+    expect(cvrsForImage(db, img5.id).map((c) => c.cvrNumber)).toEqual(['5', '5']); // the duplicate shows up
 
     const out = join(dir, 'reports');
     const written = await refreshPhase1Report(db, out);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { overvoteKey } from './ess.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
+import { syncImageKeys } from './imageLinks.ts';
 
 /**
  * Phase-1 checks, before any mark is read: is every image there and matched to a CVR, are there
@@ -104,8 +105,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
       `SELECT root_label, rel_path, sha256 FROM file_versions WHERE kind = 'ballot-image' AND status = 'current' ORDER BY root_label, rel_path`,
     )
     .all();
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS phase1_image_keys (image_key TEXT PRIMARY KEY, files INTEGER NOT NULL)`);
-  db.exec(`DELETE FROM phase1_image_keys`);
+  syncImageKeys(db);
   const imageKeyCount = new Map<string, number>();
   const keyless: { file: string; key: string | null }[] = [];
   const imageKeys: { file: string; key: string | null }[] = images.map((i) => {
@@ -114,10 +114,6 @@ export function buildPhase1Report(db: Db): Phase1Report {
     else imageKeyCount.set(key, (imageKeyCount.get(key) ?? 0) + 1);
     return { file: `${i.root_label}:${i.rel_path}`, key };
   });
-  const insertKey = db.prepare(`INSERT INTO phase1_image_keys (image_key, files) VALUES (?, ?)`);
-  db.transaction(() => {
-    for (const [k, n] of imageKeyCount) insertKey.run(k, n);
-  })();
   const cvrKeys = new Set(
     db
       .prepare<[], { image_key: string }>(
@@ -131,7 +127,8 @@ export function buildPhase1Report(db: Db): Phase1Report {
     .prepare<[], { source_id: number; tabulator: string | null; batch: string | null; record_id: string | null; cvr_number: string | null; image_key: string | null }>(
       `SELECT r.source_id, r.tabulator, r.batch, r.record_id, r.cvr_number, r.image_key FROM cvr_records r
        JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
-       WHERE r.image_key IS NULL OR NOT EXISTS (SELECT 1 FROM phase1_image_keys k WHERE k.image_key = r.image_key)
+       WHERE r.image_key IS NULL OR NOT EXISTS (
+         SELECT 1 FROM image_keys k JOIN file_versions f ON f.id = k.file_version_id AND f.status = 'current' WHERE k.image_key = r.image_key)
        ORDER BY r.id`,
     )
     .all()

@@ -110,5 +110,14 @@ export const importMigrations: MigrationSet = {
       suppressed INTEGER
     );
     `,
+    `
+    -- Link from catalog image files to CVR records: the image's join key (see imageKeys.ts),
+    -- computed once per captured image version. cvr_records.image_key = image_keys.image_key.
+    CREATE TABLE image_keys (
+      file_version_id INTEGER PRIMARY KEY REFERENCES file_versions (id),
+      image_key TEXT
+    );
+    CREATE INDEX image_keys_key ON image_keys (image_key);
+    `,
   ],
 };
