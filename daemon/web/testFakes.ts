@@ -272,6 +272,15 @@ let testHashes: Promise<[string, string]> | undefined;
 
 export async function makeRig(options: { stepMs?: number; steps?: number; users?: boolean } = {}): Promise<TestRig> {
   const dir = mkdtempSync(join(tmpdir(), 'ballotsafe-web-'));
+  try {
+    return await buildRig(dir, options);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true }); // e.g. the corpus is missing: leave nothing behind
+    throw e;
+  }
+}
+
+async function buildRig(dir: string, options: { stepMs?: number; steps?: number; users?: boolean }): Promise<TestRig> {
   const driveA = join(dir, 'drive-a');
   const driveB = join(dir, 'drive-b');
   mkdirSync(driveA);
