@@ -38,6 +38,7 @@ async function baseline(n: number): Promise<number> {
 const load0 = loadavg()[0] ?? 0;
 const base = await baseline(200);
 const cpu0 = process.cpuUsage();
+const elu0 = performance.eventLoopUtilization();
 const t0 = performance.now();
 let firstBatchAt = 0;
 let sheetsAtFirst = 0;
@@ -49,6 +50,7 @@ const r = await generateSampleElection({ out, seed: 2026, ballots, format: 'domi
 });
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+const elu = performance.eventLoopUtilization(elu0).utilization;
 if (!r.ok) {
   process.stderr.write(`${r.error.message}\n`);
   process.exit(1);
@@ -64,6 +66,7 @@ const rows: [string, string][] = [
   ['sheets/s overall', (sheetsDone / wall).toFixed(1)],
   ['sheets/s steady state', `${steady.toFixed(1)}   (goal >= 50)`],
   ['CPU ms per sheet', `${cpuMsPerSheet.toFixed(1)}   (2 idle cores could give ~${(2000 / cpuMsPerSheet).toFixed(0)} sheets/s if fully parallel)`],
+  ['main-thread (event loop) utilization', `${(elu * 100).toFixed(0)} %   (near 100 % would mean JS on the main thread is the limit)`],
   ['baseline: sharp G4 of 2 blank sides', `${base.toFixed(1)} sheets/s`],
   ['ratio generator / baseline', (sheetsDone / wall / base).toFixed(2)],
   ['10,000-ballot county (~1.6 sheets each)', `${((10000 * (sheetsDone / ballots)) / steady / 60).toFixed(1)} min at the steady rate`],
