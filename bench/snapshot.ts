@@ -27,11 +27,18 @@ async function child(mode: string, dir: string): Promise<void> {
   const { verifyPath } = await import('../daemon/snapshot/verify.ts');
   const t0 = performance.now();
   let detail: unknown;
-  if (mode === 'snapshot') {
+  if (mode === 'snapshot' || mode === 'snapshot-cached') {
+    const cached = mode === 'snapshot-cached';
     const app = makeAppliance(dir);
-    const res = await app.engine().run({ reason: 'operator', actor: 'bench', drives: folderDrives(join(dir, 'snapA'), join(dir, 'snapB')) });
+    const phases: string[] = [];
+    let last = '';
+    const drives = cached ? folderDrives(join(dir, 'snapC'), join(dir, 'snapD')) : folderDrives(join(dir, 'snapA'), join(dir, 'snapB'));
+    const res = await app.engine({ readBackFromMedia: !cached }).run({ reason: 'operator', actor: 'bench', drives, full: cached }, (p) => {
+      if (p.phase !== last) phases.push(`${p.phase}@${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      last = p.phase;
+    });
     if (!res.ok) throw new Error(res.error.message);
-    detail = { files: res.value.files, bytes: res.value.bytes, perDrive: res.value.perDrive.map((d) => d.state) };
+    detail = { files: res.value.files, bytes: res.value.bytes, perDrive: res.value.perDrive.map((d) => d.state), phases: phases.join(' ') };
     app.close();
   } else {
     const rep = await verifyPath(join(dir, 'snapA'));
@@ -110,6 +117,9 @@ async function main(): Promise<void> {
   const bag = readdirSync(bagRoot)[0] ?? '';
   const shaC = timed('sha256sum', ['-c', '--quiet', 'manifest-sha256.txt'], join(bagRoot, bag));
   const ver = runChild('verify', out);
+  mkdirSync(join(out, 'snapC'));
+  mkdirSync(join(out, 'snapD'));
+  const snapCached = runChild('snapshot-cached', out);
 
   const mb = (ms: number) => ((totalBytes / 1024 ** 2) / (ms / 1000)).toFixed(0);
   const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -117,6 +127,8 @@ async function main(): Promise<void> {
     `bench/snapshot: ${files} files, ${(totalBytes / 1e9).toFixed(2)} GB, ${existsSync('/usr/bin/vmtouch') ? 'read-back from the drive (vmtouch evicts cached pages)' : 'read-back through the page cache (vmtouch missing)'}`,
     `baseline cp -r A ${s(cpA)} s + cp -r B ${s(cpB)} s + sha256sum ${s(sha)} s = ${s(baseline)} s   (a final sync took another ${s(baselineSync)} s; not counted)`,
     `snapshot to A and B (fsync, syncfs, read-back of both copies, signed): ${s(snap.ms)} s (${mb(snap.ms)} MiB/s)   ratio ${(snap.ms / baseline).toFixed(2)} (goal <= 0.7)`,
+    `  snapshot phases: ${(snap.detail as { phases?: string }).phases ?? ''}`,
+    `  for comparison, read-back through the page cache (readBackFromMedia: false, --full onto a new pair): ${s(snapCached.ms)} s, ratio ${(snapCached.ms / baseline).toFixed(2)}`,
     `sha256sum -c manifest-sha256.txt on drive A: ${s(shaC)} s`,
     `ballotsafe verify drive A (every bag, chain, signature, index): ${s(ver.ms)} s   ratio ${(ver.ms / shaC).toFixed(2)} (goal <= 0.5)`,
     `peak RSS: snapshot ${(snap.maxRssKiB / 1024).toFixed(0)} MiB, verify ${(ver.maxRssKiB / 1024).toFixed(0)} MiB`,
