@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     const cpSyncMs = timed('sync', []);
     dropCaches();
     const shaMs = timed('sh', ['-c', `find "${src}" -type f -print0 | xargs -0 sha256sum > /dev/null`]);
-    rmSync(join(work, 'cp-copy'), { recursive: true, force: true });
+    removeTree(join(work, 'cp-copy'));
 
     dropCaches();
     const cap = runChild('capture', writeConfig(work, src, join(work, 'data1')));
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     if (rescan.unchanged !== files || rescan.bytesRead !== 0) throw new Error(`rescan re-read files: ${JSON.stringify(rescan)}`);
     const rsyncWarmMs = timed('rsync', ['-a', '--dry-run', `${src}/`, `${join(work, 'mirror')}/`]);
     const rescanWarm = runChild('rescan', writeConfig(work, src, join(work, 'data1')));
-    rmSync(join(work, 'mirror'), { recursive: true, force: true });
+    removeTree(join(work, 'mirror'));
 
     const base = cpMs + shaMs;
     rows.push(
@@ -170,11 +170,12 @@ async function main(): Promise<void> {
       ['rescan unchanged tree (cold / warm)', `${fmt(rescan.ms)} / ${fmt(rescanWarm.ms)}`, `ratio ${(rescan.ms / rsyncMs).toFixed(2)} cold, ${(rescanWarm.ms / rsyncWarmMs).toFixed(2)} warm (goal <= 1.0)`],
       ['rescan peak RSS', `${rescan.maxRssMB.toFixed(0)} MB`, ''],
     );
-    rmSync(join(work, 'data1'), { recursive: true, force: true });
-    rmSync(src, { recursive: true, force: true });
+    removeTree(join(work, 'data1'));
+    removeTree(src);
 
     // ---- run 2: many tiny files, to see how rescan time and RSS grow
     const src2 = join(work, 'src2');
+    printTable(rows); // tree 1 figures, in case tree 2 is interrupted
     process.stderr.write(`generating ${large} tiny files in ${src2} ...\n`);
     generate(src2, large, () => 64 + Math.floor(Math.random() * 200), 1000);
     dropCaches();
@@ -201,14 +202,23 @@ async function main(): Promise<void> {
       ['projected rescan peak RSS at 1,000,000 files', `${rss1M.toFixed(0)} MB`, 'goal < 250 MB'],
     );
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    printTable(rows);
+    process.stderr.write(`removing ${work} ...\n`);
+    removeTree(work);
   }
+}
 
+function printTable(rows: readonly [string, string, string][]): void {
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   process.stdout.write(`\nballotsafe capture benchmark (${new Date().toISOString()}, node ${process.version}, ${cachesDropped ? 'OS caches dropped before each timed step' : 'caches NOT dropped: every step ran warm'})\n\n`);
   for (const [a, b, c] of rows) process.stdout.write(b === '' && c === '' ? `\n${a}\n` : `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}\n`);
   process.stdout.write('\n');
+}
+
+/** rm -rf is much faster than Node's recursive rm on 500,000 files. */
+function removeTree(dir: string): void {
+  if (spawnSync('rm', ['-rf', dir]).status !== 0) rmSync(dir, { recursive: true, force: true });
 }
 
 await main();
