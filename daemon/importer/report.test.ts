@@ -9,7 +9,8 @@ import { arloManifestCsv, arloManifestRows, exportArloManifest, validateArloMani
 import { importLocalFile } from './importFile.ts';
 import { cvrsForImage, imagesForCvr } from './imageLinks.ts';
 import { buildPhase1Report } from './report.ts';
-import { importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
+import { ImportService, importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
+import { silentLogger } from '../log/logger.ts';
 import { csvText, dominionCorpus, importTestDb, tempDir, writeXlsx } from './testSupport.ts';
 
 let inode = 1;
@@ -161,6 +162,40 @@ describe('phase-1 report', () => {
     const expectedBatches = new Set(sessions.map((s) => `${s.TabulatorId}|${s.BatchId}`));
     expect(new Set(rows.map((r) => `${r.tabulator}|${r.batchName}`))).toEqual(expectedBatches);
     expect(rows.every((r) => ['Election Day', 'Absentee', 'Early Voting', 'Question', 'Remote'].some((g) => r.container.includes(g)))).toBe(true);
+  });
+});
+
+describe('ImportService (watcher integration through the catalog)', () => {
+  it('imports new versions, alerts once on a bad one, keeps the good data and refreshes the report only on change', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const db = importTestDb();
+      const vault = join(dir, 'vault');
+      const reports = join(dir, 'reports');
+      for (const f of ['ContestManifest.json', 'CandidateManifest.json', 'CvrExport_1731.json']) {
+        catalog(db, 'cvr-exports', `e/${f}`, f.startsWith('Cvr') ? 'cvr' : 'other', readFileSync(join(dominionCorpus, f)), vault);
+      }
+      const service = new ImportService({ db, vaultDir: vault, reportsDir: reports, logger: silentLogger(), intervalMs: 60_000 });
+      expect(await service.tick()).toEqual({ imported: 3, newFailures: 0, reportRefreshed: true });
+      expect((JSON.parse(readFileSync(join(reports, 'phase1-report.json'), 'utf8')) as { summary: { cvrRecords: number } }).summary.cvrRecords).toBe(3);
+      expect(await service.tick()).toEqual({ imported: 0, newFailures: 0, reportRefreshed: false });
+
+      // The EMS rewrites the CVR file with broken content: the capture layer marks the old version changed.
+      db.prepare(`UPDATE file_versions SET status = 'changed', superseded_at = ? WHERE rel_path = 'e/CvrExport_1731.json'`).run(new Date().toISOString());
+      catalog(db, 'cvr-exports', 'e/CvrExport_1731.json', 'cvr', '{"Version":"5.17.18.1","Sessions":[{"TabulatorId":', vault);
+      expect(await service.tick()).toEqual({ imported: 0, newFailures: 1, reportRefreshed: true });
+      const alerts = db.prepare(`SELECT code, subject, message FROM alerts`).all() as { code: string; subject: string; message: string }[];
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({ code: 'import-failed', subject: 'cvr-exports:e/CvrExport_1731.json' });
+      expect(alerts[0]?.message).toMatch(/expected the rest of the JSON/);
+      const report = JSON.parse(readFileSync(join(reports, 'phase1-report.json'), 'utf8')) as { summary: { cvrRecords: number; failedSources: number } };
+      expect(report.summary).toMatchObject({ cvrRecords: 3, failedSources: 1 }); // the earlier import is kept
+      expect(await service.tick()).toEqual({ imported: 0, newFailures: 0, reportRefreshed: false });
+      expect(db.prepare(`SELECT count(*) AS n FROM alerts`).get()).toEqual({ n: 1 });
+      await service.stop();
+    } finally {
+      cleanup();
+    }
   });
 });
 

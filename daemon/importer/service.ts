@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { Db } from '../db/database.ts';
+import { AlertLog } from '../state/alerts.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { ok, type OperatorError, type Result } from '../result.ts';
@@ -7,7 +9,6 @@ import { importCatalogFile, type CatalogVersionRow, type ImportOutcome } from '.
 import { buildPhase1Report, type Phase1Report } from './report.ts';
 import { writePhase1Report } from './reportFiles.ts';
 import { recoverInterruptedImports } from './store.ts';
-import { join } from 'node:path';
 
 /** Catalog kinds that may hold election data (CVR exports, EIF, results, manifests). */
 const importableKinds = ['cvr', 'election-definition', 'other'] as const;
@@ -58,4 +59,98 @@ export async function refreshPhase1Report(db: Db, reportsDir: string, logger?: L
     logEvent(logger, LogEvent.CheckReportWritten, { json: written.value.json, xlsx: written.value.xlsx, clean: report.summary.clean, cvrRecords: report.summary.cvrRecords, arlo: arlo.ok ? arlo.value.path : arlo.error.code });
   }
   return ok({ report, json: written.value.json, xlsx: written.value.xlsx, arloManifest: arlo.ok ? arlo.value.path : null });
+}
+
+export interface ImportServiceOptions {
+  readonly db: Db;
+  readonly vaultDir: string;
+  readonly reportsDir: string;
+  readonly logger: Logger;
+  /** How often to look at the catalog for new captured versions. */
+  readonly intervalMs?: number;
+}
+
+export interface ImportTick {
+  readonly imported: number;
+  readonly newFailures: number;
+  readonly reportRefreshed: boolean;
+}
+
+/**
+ * Watcher integration without coupling to the capture code: the catalog (file_versions) is the
+ * contract, so this service polls it, imports new or changed CVR/EIF/results versions, raises an
+ * alert for a file that cannot be imported (once), and rewrites the phase-1 report and Arlo
+ * manifest whenever the catalog or the imported data changed. Nothing already imported is lost
+ * when a new version is bad (see SourceWriter).
+ */
+export class ImportService {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<ImportTick> | undefined;
+  private lastSourceId: number;
+  private lastCatalog = '';
+  private readonly alerts: AlertLog;
+
+  constructor(private readonly options: ImportServiceOptions) {
+    this.alerts = new AlertLog(options.db, options.logger);
+    this.lastSourceId = (options.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM import_sources').get()?.m ?? 0);
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 5000);
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.running !== undefined) await this.running;
+  }
+
+  /** One pass (also called by tests and after a manual re-import); concurrent calls share one pass. */
+  tick(): Promise<ImportTick> {
+    if (this.running === undefined) {
+      this.running = this.pass().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private catalogSignature(): string {
+    const r = this.options.db
+      .prepare<[], { n: number; m: number | null; s: string | null }>(
+        `SELECT count(*) AS n, max(id) AS m, max(superseded_at) AS s FROM file_versions WHERE status = 'current'`,
+      )
+      .get();
+    return JSON.stringify(r ?? null);
+  }
+
+  private async pass(): Promise<ImportTick> {
+    const { db, vaultDir, reportsDir, logger } = this.options;
+    const done = await importPendingCatalogFiles(db, vaultDir, logger);
+    const failed = db
+      .prepare<[number], { id: number; name: string; error_json: string | null }>(`SELECT id, name, error_json FROM import_sources WHERE state = 'failed' AND id > ? ORDER BY id`)
+      .all(this.lastSourceId);
+    for (const f of failed) {
+      const e = f.error_json === null ? undefined : (JSON.parse(f.error_json) as OperatorError);
+      this.alerts.raise({
+        severity: 'warning',
+        code: 'import-failed',
+        message: e?.message ?? `${f.name} could not be imported.`,
+        action: e?.action ?? 'Re-export the file from the election management system.',
+        subject: f.name,
+      });
+    }
+    this.lastSourceId = db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM import_sources').get()?.m ?? this.lastSourceId;
+    const signature = this.catalogSignature();
+    let reportRefreshed = false;
+    if (done.imported.length > 0 || failed.length > 0 || signature !== this.lastCatalog) {
+      const r = await refreshPhase1Report(db, reportsDir, logger);
+      reportRefreshed = r.ok;
+      if (r.ok) this.lastCatalog = signature;
+      else logEvent(logger, LogEvent.ImportFailed, { report: reportsDir, error: r.error.message }, 'warn');
+    }
+    return { imported: done.imported.length, newFailures: failed.length, reportRefreshed };
+  }
 }
