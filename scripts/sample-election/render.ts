@@ -74,7 +74,7 @@ export class SheetRenderer {
   }
 
   /** One scanned side with the voter's marks. `scanKey` picks the scan; `inkKey` the pen jitter. */
-  async scanSide(styleId: string, card: number, side: Side, dpi: number, marks: readonly TruthMark[], scanKey: string, inkKey: string, bitonal: boolean): Promise<{ image: Gray; transform: ScanTransform }> {
+  async scanSide(styleId: string, card: number, side: Side, dpi: number, marks: readonly TruthMark[], scanKey: string, inkKey: string, bitonal: boolean, into?: Buffer): Promise<{ image: Gray; transform: ScanTransform }> {
     const rng = Rng.derive(this.seed, 'scan', scanKey, side, dpi);
     const k = rng.int(0, this.variants - 1);
     const v = this.variantParams(styleId, card, side, dpi, k);
@@ -82,7 +82,7 @@ export class SheetRenderer {
     const maxShift = Math.round((12 * dpi) / 200);
     const dx = rng.int(-maxShift, maxShift);
     const dy = rng.int(-maxShift, maxShift);
-    const image = shifted(base, dx, dy, this.pool);
+    const image = shifted(base, dx, dy, this.pool, into);
     const transform: ScanTransform = { skewDeg: v.skewDeg, scale: v.scale, shiftXPx: dx, shiftYPx: dy };
     const threshold = bitonal ? BITONAL_THRESHOLD : null;
     const pen = new Pen(image, transform, threshold);
@@ -102,14 +102,16 @@ export class SheetRenderer {
       annotator = AnnotationWriter.create(dpi / 2);
       this.annotators.set(dpi, annotator);
     }
-    const front = await this.scanSide(styleId, card, 'front', dpi, marks, scanKey, inkKey, true);
-    const back = await this.scanSide(styleId, card, 'back', dpi, marks, scanKey, inkKey, true);
+    // front and back drawn into one buffer, stacked, so a single G4 encode writes both pages
+    const { width, height } = pageSizePx(dpi);
+    const both = this.pool.acquire(2 * width * height);
+    const front = await this.scanSide(styleId, card, 'front', dpi, marks, scanKey, inkKey, true, both.subarray(0, width * height));
+    const back = await this.scanSide(styleId, card, 'back', dpi, marks, scanKey, inkKey, true, both.subarray(width * height));
     const note = (await annotator).page(annotation, this.pool);
-    const [f, b, a] = await Promise.all([encodeG4(front.image), encodeG4(back.image), encodeG4(note)]);
-    this.pool.release(front.image.data);
-    this.pool.release(back.image.data);
+    const [fb, a] = await Promise.all([encodeG4({ width, height, dpi, data: both }, 2), encodeG4(note)]);
+    this.pool.release(both);
     this.pool.release(note.data);
-    return { tiff: joinTiffPages([f, b, a]), scan: { front: front.transform, back: back.transform } };
+    return { tiff: joinTiffPages([fb, a]), scan: { front: front.transform, back: back.transform } };
   }
 
   async essJpegs(styleId: string, card: number, dpi: number, marks: readonly TruthMark[], scanKey: string, inkKey: string): Promise<{ front: Buffer; back: Buffer; scan: { front: ScanTransform; back: ScanTransform } }> {

@@ -32,6 +32,21 @@ describe('joinTiffPages', () => {
     }
   });
 
+  it('takes the pages of an input that already has several (front and back stacked by libvips)', async () => {
+    const a = await page(64, 32, 3, false);
+    const b = await page(64, 32, 5, false);
+    const stacked = await sharp(Buffer.concat([a.raw, b.raw]), { raw: { width: 64, height: 64, channels: 1, pageHeight: 32 } })
+      .toColourspace('b-w')
+      .tiff({ compression: 'ccittfax4', bitdepth: 1 })
+      .toBuffer();
+    const c = await page(40, 10, 11, false);
+    const joined = joinTiffPages([stacked, c.tiff]);
+    expect((await sharp(joined).metadata()).pages).toBe(3);
+    const bits = (x: Buffer): string => Array.from(x, (v) => (v < 128 ? '1' : '0')).join('');
+    const p1 = await sharp(joined, { page: 1 }).extractChannel(0).raw().toBuffer();
+    expect(bits(p1)).toBe(bits(b.raw));
+  });
+
   it('refuses input that is not a little-endian TIFF', () => {
     expect(() => joinTiffPages([Buffer.from('not a tiff at all')])).toThrow(/TIFF/);
   });

@@ -1,6 +1,6 @@
 /**
- * Joins single-page TIFFs (as sharp writes them: classic little-endian, strips) into one multipage
- * TIFF by chaining their IFDs. sharp/libvips cannot write pages of different sizes and
+ * Joins TIFFs (as sharp writes them: classic little-endian, strips) into one multipage TIFF by
+ * chaining their pages' IFDs. sharp/libvips cannot write pages of different sizes and
  * compressions into one file, and no maintained npm package writes CCITT G4 multipage TIFF, so this
  * small writer copies each page's IFD and strips verbatim and only rewrites offsets.
  */
@@ -34,9 +34,21 @@ function readValues(e: Entry): number[] {
   return out;
 }
 
-function parseSinglePage(buf: Buffer): Page {
+function parsePages(buf: Buffer): Page[] {
   if (buf.length < 8 || buf.readUInt16LE(0) !== 0x4949 || buf.readUInt16LE(2) !== 42) throw new Error('not a classic little-endian TIFF');
-  const ifd = buf.readUInt32LE(4);
+  const pages: Page[] = [];
+  const seen = new Set<number>();
+  for (let ifd = buf.readUInt32LE(4); ifd !== 0; ) {
+    if (seen.has(ifd) || ifd + 2 > buf.length) throw new Error('TIFF IFD chain is broken');
+    seen.add(ifd);
+    const { page, next } = parseIfd(buf, ifd);
+    pages.push(page);
+    ifd = next;
+  }
+  return pages;
+}
+
+function parseIfd(buf: Buffer, ifd: number): { page: Page; next: number } {
   const n = buf.readUInt16LE(ifd);
   const entries: Entry[] = [];
   for (let i = 0; i < n; i++) {
@@ -61,8 +73,7 @@ function parseSinglePage(buf: Buffer): Page {
   const o = readValues(offsets);
   const c = readValues(counts);
   const chunks = o.map((off, i) => buf.subarray(off, off + (c[i] ?? 0)));
-  if (buf.readUInt32LE(ifd + 2 + n * 12) !== 0) throw new Error('input TIFF already has more than one page');
-  return { entries, chunks, offsetsTag, countsTag };
+  return { page: { entries, chunks, offsetsTag, countsTag }, next: buf.readUInt32LE(ifd + 2 + n * 12) };
 }
 
 function longs(values: readonly number[]): Buffer {
@@ -71,10 +82,10 @@ function longs(values: readonly number[]): Buffer {
   return b;
 }
 
-/** One multipage TIFF from single-page TIFFs, in order; pages get NewSubfileType=page and PageNumber. */
-export function joinTiffPages(pages: readonly Buffer[]): Buffer {
-  if (pages.length === 0) throw new Error('no pages');
-  const parsed = pages.map(parseSinglePage);
+/** One multipage TIFF from the pages of the given TIFFs, in order; pages get NewSubfileType=page and PageNumber. */
+export function joinTiffPages(files: readonly Buffer[]): Buffer {
+  const parsed = files.flatMap(parsePages);
+  if (parsed.length === 0) throw new Error('no pages');
   const parts: Buffer[] = [];
   let pos = 8;
   const push = (b: Buffer): number => {
@@ -98,7 +109,7 @@ export function joinTiffPages(pages: readonly Buffer[]): Buffer {
       .filter((e) => e.tag !== TAG_NEW_SUBFILE_TYPE && e.tag !== TAG_PAGE_NUMBER && e.tag !== page.offsetsTag)
       .concat([
         { tag: TAG_NEW_SUBFILE_TYPE, type: 4, count: 1, value: longs([2]) },
-        { tag: TAG_PAGE_NUMBER, type: 3, count: 2, value: Buffer.from([index & 0xff, index >> 8, pages.length & 0xff, pages.length >> 8]) },
+        { tag: TAG_PAGE_NUMBER, type: 3, count: 2, value: Buffer.from([index & 0xff, index >> 8, parsed.length & 0xff, parsed.length >> 8]) },
         { tag: page.offsetsTag, type: 4, count: newOffsets.length, value: longs(newOffsets) },
       ])
       .sort((a, b) => a.tag - b.tag);
