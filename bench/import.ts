@@ -100,8 +100,11 @@ try {
     sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
   }, 100);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await importLocalFile(db, file);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   clearInterval(sampler);
   if (!r.ok) throw new Error(r.error.message);
   const votes = (db.prepare('SELECT count(*) AS n FROM cvr_votes').get() as { n: number }).n;
@@ -115,6 +118,7 @@ try {
       `file read only:          ${(size / 1e6 / readSeconds).toFixed(0)} MB/s`,
       `baseline (parse only):   ${Math.round(baseRate)} records/s  (${baseSeconds.toFixed(1)} s)`,
       `import (parse + SQLite): ${Math.round(rate)} records/s  (${seconds.toFixed(1)} s, ${r.value.records} records, ${votes} marks, db ${(dbSize / 1e6).toFixed(0)} MB)`,
+      `import per CPU second:   ${Math.round(r.value.records / cpuSeconds)} records/s  (${cpuSeconds.toFixed(1)} s CPU; wall-clock rate depends on machine load)`,
       `import / baseline:       ${(rate / baseRate).toFixed(2)}`,
       `peak RSS:                ${(peak / 1048576).toFixed(0)} MB (process, whole run; goal < 300 MB)`,
       '',

@@ -129,6 +129,15 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
     return err(internalParseError(f.name, e));
   }
   if (detected === undefined) return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: null });
+  const twin = sameExportOtherFormat(db, f, detected.format);
+  if (twin !== undefined) {
+    // EMSs (and the sample generator) write the same table as .csv and .xlsx side by side;
+    // counting both would double every total and flag every CVR as a duplicate.
+    const writer = new SourceWriter(db, { fileVersionId: f.fileVersionId, name: f.name, scope: f.scope, sha256: f.sha256, format: 'ignored' });
+    const warning = `${f.name}: same export as ${twin} in another file format; not counted twice.`;
+    writer.commit(0, [warning]);
+    return ok({ status: 'imported', name: f.name, format: 'ignored', records: 0, warnings: [warning], sourceId: writer.sourceId });
+  }
   const writer = new SourceWriter(db, { fileVersionId: f.fileVersionId, name: f.name, scope: f.scope, sha256: f.sha256, format: detected.format });
   if (logger !== undefined) logEvent(logger, LogEvent.ImportStarted, { file: f.name, format: detected.format });
   const started = Date.now();
@@ -148,6 +157,21 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
     logEvent(logger, LogEvent.ImportFinished, { file: f.name, format: detected.format, records: result.value.records, ms: Date.now() - started, warnings: result.value.warnings.length });
   }
   return ok({ status: 'imported', name: f.name, format: detected.format, records: result.value.records, warnings: result.value.warnings, sourceId: writer.sourceId });
+}
+
+function stem(fileName: string): string {
+  const i = fileName.lastIndexOf('.');
+  return (i > 0 ? fileName.slice(0, i) : fileName).toLowerCase();
+}
+
+/** An active source in the same folder with the same name but another extension and the same format. */
+function sameExportOtherFormat(db: Db, f: FileToImport, format: SourceFormat): string | undefined {
+  if (format !== 'ess-cvr' && format !== 'results' && format !== 'eif') return undefined;
+  const rows = db
+    .prepare<[string, string, string], { name: string }>(`SELECT name FROM import_sources WHERE scope = ? AND format = ? AND state = 'active' AND name <> ?`)
+    .all(f.scope, format, f.name);
+  const mine = stem(f.fileName);
+  return rows.find((r) => stem(r.name.split(/[/\\:]/).pop() ?? '') === mine)?.name;
 }
 
 async function runParser(writer: SourceWriter, f: FileToImport, detected: Detected): Promise<Result<{ records: number; warnings: readonly string[] }>> {

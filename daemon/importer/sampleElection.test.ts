@@ -106,6 +106,23 @@ describe('sample-election generator output, every format', () => {
     expect(new Set(lines.map((l) => l[0]))).toEqual(new Set(['Election Day', 'Absentee'].filter((g) => lines.some((l) => l[0] === g))));
   });
 
+  it('ES&S folder with the CVR and results both as .csv and .xlsx: each table is counted once', async () => {
+    const db = importTestDb();
+    for (const p of ['ess/CVR', 'eif', 'results']) {
+      const r = await importLocalPath(db, join(out, p));
+      expect(r.ok && r.value.failures, p).toEqual([]);
+      if (r.ok && p !== 'eif') expect(r.value.outcomes.map((o) => o.format).sort(), p).toEqual([p === 'ess/CVR' ? 'ess-cvr' : 'results', 'ignored'].sort());
+    }
+    const report = buildPhase1Report(db);
+    expect(report.summary.cvrRecords).toBe(sheets.filter((s) => s.inCvr).length);
+    expect(report.summary.duplicateCvrs).toBe(0);
+    expectedTotalsMismatch(report);
+    expect(report.sources.filter((x) => x.format === 'ignored').map((x) => x.warnings[0])).toEqual([
+      expect.stringMatching(/same export as .*CVR_Export\.csv in another file format/),
+      expect.stringMatching(/same export as .*summary\.csv in another file format/),
+    ]);
+  });
+
   for (const kind of ['csv', 'xlsx'] as const) {
     it(`ES&S CVR (${kind}) + EIF + results ${kind}: counts, image links, EIF match and totals`, async () => {
       const db = importTestDb();
