@@ -3,13 +3,18 @@
  * says what every voter meant, mark by mark). Used by the accuracy test (a small sample) and by
  * `npx tsx daemon/preaudit/accuracy.ts <sample-dir>` for the large runs.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { decodeBallotImage, type GrayImage } from './image.ts';
 import { interpretSheetAnyStyle, type SheetReading } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
 import { readSampleLayouts } from './sampleElection.ts';
+import type { NormalizedCvr } from '../importer/model.ts';
+import { parseDominionCvrExport } from '../importer/dominion.ts';
+import { imageKeyFromFileName } from '../importer/imageKeys.ts';
+import { compareBallot, findLikelyDuplicates, type SheetFingerprint } from './compare.ts';
+import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from './cvrSource.ts';
 
 const truthMark = z.object({
   kind: z.string(),
@@ -74,12 +79,30 @@ export interface AccuracyReport {
   ambiguousWrong: { sheetId: string; vendor: string; kind: string; target: string; intended: boolean; read: string; fill: number; solid: number }[];
   /** Targets with no mark at all read as marked or marginal. */
   blankTargetsNotUnmarked: number;
+  /** ...of which read as a vote (the rest are gray). */
+  blankTargetsMarked: number;
+  blankTargetsRead: { sheetId: string; vendor: string; target: string; read: string; fill: number; solid: number }[];
   blankTargets: number;
   targetsNotFound: number;
   byKind: Record<string, KindStats>;
   /** Ballots (sheets) with at least one contest gray or wrong. */
   sheetsFlagged: number;
+  /** Comparison with the Dominion CVR export (when asked for). */
+  comparison?: ComparisonCheck;
   seconds: number;
+}
+
+export interface ComparisonCheck {
+  ballotsCompared: number;
+  /** Injected discrepancies and whether the comparison found each. */
+  injected: { kind: string; sheetId: string; found: boolean }[];
+  /** Ballots with a disagreement no injected discrepancy explains. */
+  falseDisagreementBallots: string[];
+  /** ...of which the sheet holds a mark designed ambiguous (a reader may legitimately differ). */
+  falseDisagreementsOnAmbiguous: number;
+  grayBallots: number;
+  /** Disagreeing contests per sheet (image votes vs CVR votes), for the report. */
+  details: Record<string, { contestId: string; image: readonly string[]; cvr: readonly string[]; marginal: readonly string[] }[]>;
 }
 
 export interface EvaluateOptions {
@@ -87,6 +110,8 @@ export interface EvaluateOptions {
   /** Read at most this many sheets (in index order). */
   readonly limit?: number;
   readonly onSheet?: (done: number) => void;
+  /** Also compare the Dominion sheets with the Dominion CVR export and check the injected discrepancies. */
+  readonly compareDominion?: boolean;
 }
 
 async function loadImages(sampleDir: string, paths: readonly string[]): Promise<GrayImage[] | string> {
@@ -117,6 +142,8 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
     clearMarksWrong: [],
     ambiguousWrong: [],
     blankTargetsNotUnmarked: 0,
+    blankTargetsMarked: 0,
+    blankTargetsRead: [],
     blankTargets: 0,
     targetsNotFound: 0,
     byKind: {},
@@ -124,6 +151,7 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
     seconds: 0,
   };
   let done = 0;
+  const dominionReadings: { sheet: SheetTruth; path: string; reading: SheetReading }[] = [];
   outer: for (const rel of index.ballots) {
     const ballot = ballotTruth.parse(JSON.parse(readFileSync(path.join(truthDir, rel), 'utf8')));
     for (const sheet of ballot.sheets) {
@@ -142,12 +170,104 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
           continue;
         }
         scoreSheet(report, sheet, image.vendor, reading.value);
+        if (image.vendor === 'dominion') dominionReadings.push({ sheet, path: image.paths[0] ?? '', reading: reading.value });
         options.onSheet?.(++done);
       }
     }
   }
+  if (options.compareDominion === true) report.comparison = await checkComparison(sampleDir, layoutList, dominionReadings);
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+const dominionIds = z.object({
+  contests: z.array(
+    z.object({
+      id: z.string(),
+      dominionId: z.number(),
+      writeInDominionIds: z.array(z.number()),
+      options: z.array(z.object({ id: z.string(), dominionId: z.number() })),
+    }),
+  ),
+});
+const discrepancyList = z.object({
+  discrepancies: z.array(z.object({ kind: z.string(), sheetId: z.string().optional(), contestId: z.string().optional(), duplicateSheetId: z.string().optional() })),
+});
+
+/** Vendor key map from the sample election definition (it records each contest's Dominion ids). */
+function sampleDominionKeys(truthDir: string): VendorKeyMap {
+  const e = dominionIds.parse(JSON.parse(readFileSync(path.join(truthDir, 'election.json'), 'utf8')));
+  const contests = new Map<string, string>();
+  const options = new Map<string, string>();
+  for (const c of e.contests) {
+    const ck = String(c.dominionId);
+    contests.set(ck, c.id);
+    for (const o of c.options) options.set(optionKey(ck, String(o.dominionId)), o.id);
+    c.writeInDominionIds.forEach((w, i) => options.set(optionKey(ck, String(w)), `write-in-${i}`));
+  }
+  return { contests, options };
+}
+
+async function checkComparison(
+  sampleDir: string,
+  layouts: readonly StyleLayout[],
+  readings: readonly { sheet: SheetTruth; path: string; reading: SheetReading }[],
+): Promise<ComparisonCheck> {
+  const truthDir = path.join(sampleDir, 'truth');
+  const records: NormalizedCvr[] = [];
+  const dir = path.join(sampleDir, 'dominion');
+  for (const f of readdirSync(dir).filter((n) => /^CvrExport_\d+\.json$/.test(n))) {
+    const parsed = await parseDominionCvrExport(path.join(dir, f), f, { record: (r) => records.push(r) });
+    if (!parsed.ok) throw new Error(parsed.error.message);
+  }
+  const source = cvrSourceFromRecords(records, sampleDominionKeys(truthDir));
+  const seats = new Map(layouts.flatMap((l) => l.contests.map((c) => [c.id, c.seats] as const)));
+  const sheetOfKey = new Map<string, string>();
+  const disagreeing = new Map<string, Set<string>>();
+  const missingCvr = new Set<string>();
+  const fingerprints: SheetFingerprint[] = [];
+  const details: ComparisonCheck['details'] = {};
+  let grayBallots = 0;
+  const ambiguousSheets = new Set<string>();
+  for (const { sheet, path: imagePath, reading } of readings) {
+    const key = imageKeyFromFileName(imagePath) ?? imagePath;
+    sheetOfKey.set(key, sheet.sheetId);
+    if (sheet.marks.some((m) => m.ambiguous)) ambiguousSheets.add(sheet.sheetId);
+    const cmp = compareBallot(key, reading.contests, (c) => seats.get(c) ?? 1, source);
+    if (!cmp.cvrFound) missingCvr.add(sheet.sheetId);
+    const badContests = cmp.contests.filter((c) => c.verdict === 'disagree');
+    const bad = badContests.map((c) => c.contestId);
+    if (bad.length > 0) {
+      disagreeing.set(sheet.sheetId, new Set(bad));
+      details[sheet.sheetId] = badContests.map((c) => ({ contestId: c.contestId, image: c.imageVotes, cvr: c.cvrVotes, marginal: c.marginal }));
+    }
+    if (cmp.contests.some((c) => c.verdict === 'gray')) grayBallots++;
+    fingerprints.push({ ballotKey: sheet.sheetId, styleId: reading.styleId, fills: reading.pages.flatMap((p) => p.targets.map((t) => t.score.fill)) });
+  }
+  const dupPairs = findLikelyDuplicates(fingerprints);
+  const inDup = (a: string, b: string) => dupPairs.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  const discrepancies = discrepancyList.parse(JSON.parse(readFileSync(path.join(truthDir, 'discrepancies.json'), 'utf8'))).discrepancies;
+  const explained = new Set<string>();
+  const injected: ComparisonCheck['injected'] = [];
+  for (const d of discrepancies) {
+    if (d.kind === 'flip' && d.sheetId !== undefined && d.contestId !== undefined) {
+      injected.push({ kind: 'flip', sheetId: d.sheetId, found: disagreeing.get(d.sheetId)?.has(d.contestId) ?? false });
+      explained.add(d.sheetId);
+    } else if (d.kind === 'drop' && d.sheetId !== undefined) {
+      injected.push({ kind: 'drop', sheetId: d.sheetId, found: missingCvr.has(d.sheetId) });
+    } else if (d.kind === 'dup' && d.sheetId !== undefined && d.duplicateSheetId !== undefined) {
+      injected.push({ kind: 'dup', sheetId: d.sheetId, found: inDup(d.sheetId, d.duplicateSheetId) });
+    }
+  }
+  const falseDisagreementBallots = [...disagreeing.keys()].filter((s) => !explained.has(s));
+  return {
+    ballotsCompared: readings.length,
+    injected,
+    falseDisagreementBallots,
+    falseDisagreementsOnAmbiguous: falseDisagreementBallots.filter((s) => ambiguousSheets.has(s)).length,
+    grayBallots,
+    details,
+  };
 }
 
 function scoreSheet(report: AccuracyReport, sheet: SheetTruth, vendor: string, reading: SheetReading): void {
@@ -194,7 +314,18 @@ function scoreSheet(report: AccuracyReport, sheet: SheetTruth, vendor: string, r
         stats.coverages.push(t.score.coverage);
         stats.halos.push(t.score.halo);
         report.blankTargets++;
-        if (t.mark !== 'unmarked') report.blankTargetsNotUnmarked++;
+        if (t.mark !== 'unmarked') {
+          report.blankTargetsNotUnmarked++;
+          if (t.mark === 'marked') report.blankTargetsMarked++;
+          report.blankTargetsRead.push({
+            sheetId: sheet.sheetId,
+            vendor,
+            target: `${t.side}:${t.column},${t.row} ${t.contestId}/${t.optionId}`,
+            read: t.mark,
+            fill: Math.round(t.score.fill * 1000) / 1000,
+            solid: Math.round(t.score.solid * 1000) / 1000,
+          });
+        }
         continue;
       }
       const stats = (report.byKind[`${m.kind}${m.ambiguous ? ' (ambiguous)' : ''} ${vendor}`] ??= { n: 0, marked: 0, marginal: 0, unmarked: 0, fills: [], solids: [], coverages: [], halos: [] });
@@ -226,7 +357,7 @@ export function formatReport(r: AccuracyReport): string {
     `sheets read: ${r.sheets - r.unreadable.length} of ${r.sheets} (${r.seconds.toFixed(1)} s)`,
     `contests: ${r.contests}; right ${r.contestsRight}, gray ${r.contestsGray}, silently wrong ${r.contestsWrong.length}`,
     `clear marks read wrong: ${r.clearMarksWrong.length}; ambiguous marks read opposite without gray: ${r.ambiguousWrong.length}`,
-    `blank targets read as marks: ${r.blankTargetsNotUnmarked} of ${r.blankTargets}; targets not found: ${r.targetsNotFound}`,
+    `blank targets read as votes: ${r.blankTargetsMarked}, as marginal: ${r.blankTargetsNotUnmarked - r.blankTargetsMarked} (of ${r.blankTargets}); targets not found: ${r.targetsNotFound}`,
     `sheets flagged (gray or wrong): ${r.sheetsFlagged}`,
     'by mark kind (marked / marginal / unmarked):',
     ...Object.entries(r.byKind)
@@ -240,7 +371,17 @@ export function formatReport(r: AccuracyReport): string {
         return `  ${k.padEnd(34)} ${String(s.n).padStart(5)}: ${s.marked} / ${s.marginal} / ${s.unmarked}   fill ${range(s.fills)} solid ${range(s.solids)} cover ${range(s.coverages)} halo ${range(s.halos)}`;
       }),
   ];
+  if (r.comparison !== undefined) {
+    const c = r.comparison;
+    const found = c.injected.filter((d) => d.found).length;
+    lines.push(
+      `comparison with the Dominion CVR: ${c.ballotsCompared} sheets; injected discrepancies found ${found} of ${c.injected.length} (${c.injected.map((d) => `${d.kind}:${d.found ? 'found' : 'MISSED'}`).join(', ')})`,
+      `  false disagreements: ${c.falseDisagreementBallots.length} sheets (${((c.falseDisagreementBallots.length / Math.max(1, c.ballotsCompared)) * 100).toFixed(2)}%), of which ${c.falseDisagreementsOnAmbiguous} on sheets with a mark designed ambiguous; gray sheets: ${c.grayBallots}`,
+      ...c.falseDisagreementBallots.slice(0, 5).map((b) => `  false disagreement on ${b}: ${JSON.stringify(c.details[b] ?? [])}`),
+    );
+  }
   for (const u of r.unreadable.slice(0, 10)) lines.push(`  unreadable ${u.sheetId} (${u.vendor}): ${u.code} ${u.message}`);
+  for (const w of r.blankTargetsRead.slice(0, 10)) lines.push(`  blank target read: ${JSON.stringify(w)}`);
   for (const w of r.clearMarksWrong.slice(0, 20)) lines.push(`  clear mark wrong: ${JSON.stringify(w)}`);
   for (const w of r.ambiguousWrong.slice(0, 10)) lines.push(`  ambiguous wrong: ${JSON.stringify(w)}`);
   for (const w of r.contestsWrong.slice(0, 10)) lines.push(`  contest wrong: ${JSON.stringify(w)}`);
@@ -258,6 +399,7 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.reso
   const limitArg = rest.indexOf('--limit');
   const vendor = vendorArg >= 0 ? rest[vendorArg + 1] : undefined;
   const report = await evaluateSample(dir, {
+    compareDominion: !rest.includes('--no-compare') && vendor !== 'ess',
     ...(vendor === 'dominion' || vendor === 'ess' ? { vendors: [vendor] } : {}),
     ...(limitArg >= 0 ? { limit: Number(rest[limitArg + 1]) } : {}),
     onSheet: (n) => {

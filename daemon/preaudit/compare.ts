@@ -11,6 +11,10 @@ export interface CvrContestSelection {
   readonly selected: readonly string[];
   /** True when the EMS flagged an overvote (then `selected` is usually empty). */
   readonly overvote?: boolean;
+  /** Options whose mark the EMS itself flagged ambiguous (adjudicated, counted or not). */
+  readonly ambiguous?: readonly string[];
+  /** Every option the EMS saw a mark on, counted or not (an overvote's marks). */
+  readonly marked?: readonly string[];
 }
 
 /** The CVR of one ballot: contest id → what was counted. Contests not on the ballot are absent. */
@@ -80,15 +84,20 @@ export function compareContest(
   const cvrOvervote = cvr?.overvote ?? false;
   const marginal = reading.marginal.map(mapOpt);
   const marked = reading.selected.map(mapOpt);
+  const emsAmbiguous = (cvr?.ambiguous ?? []).map((o) => o);
   let verdict: ContestVerdict;
-  if (marginal.length === 0) {
-    const agree = reading.overvote ? cvrVotes.length === 0 : sameSet(imageVotes, cvrVotes) && !cvrOvervote;
-    verdict = agree ? 'agree' : 'disagree';
+  const agree = reading.overvote ? cvrVotes.length === 0 : sameSet(imageVotes, cvrVotes) && !cvrOvervote;
+  if (agree && marginal.length === 0) {
+    verdict = 'agree';
   } else {
-    // Gray if some reading of the marginal marks (each counted or not) gives the CVR's result.
-    const possible = cvrVotes.every((v) => marked.includes(v) || marginal.includes(v)) && marked.every((v) => cvrVotes.includes(v));
-    const overvotePossible = marked.length + marginal.length > seats && cvrVotes.length === 0;
-    verdict = possible || overvotePossible ? 'gray' : 'disagree';
+    // Gray when the difference lies only in marks that are doubtful on either side: marginal on
+    // the image, or flagged ambiguous (and adjudicated) by the EMS. A person decides those.
+    const doubtful = new Set([...marginal, ...emsAmbiguous]);
+    const cvrMarked = cvr?.marked ?? cvrVotes;
+    const differ = [...marked.filter((v) => !cvrMarked.includes(v)), ...cvrMarked.filter((v) => !marked.includes(v))];
+    const explained = differ.every((v) => doubtful.has(v));
+    const overvoteExplained = marked.length + marginal.length > seats && cvrVotes.length === 0 && marginal.length > 0;
+    verdict = agree || explained || overvoteExplained ? 'gray' : 'disagree';
   }
   return {
     contestId: mapping.contest(reading.contestId),
@@ -171,4 +180,45 @@ export function summarize(ballots: readonly BallotComparison[]): ContestSummary[
       variantPercentOfMargin: margin === 0 ? null : ((disagreed + gray) / margin) * 100,
     };
   });
+}
+
+/** What duplicate detection needs of each read sheet. */
+export interface SheetFingerprint {
+  readonly ballotKey: string;
+  readonly styleId: string;
+  /** Fill of every target, in layout order. */
+  readonly fills: readonly number[];
+}
+
+/**
+ * Sheets that are very probably the same paper scanned twice: same style and every target's fill
+ * within `tolerance` of the other's, with enough marks that a coincidence is implausible.
+ * Two voters marking the same way still differ in how their marks fill each oval.
+ */
+export function findLikelyDuplicates(sheets: readonly SheetFingerprint[], tolerance = 0.04, minMarks = 3): [string, string][] {
+  const byStyle = new Map<string, SheetFingerprint[]>();
+  for (const s of sheets) byStyle.set(s.styleId, [...(byStyle.get(s.styleId) ?? []), s]);
+  const pairs: [string, string][] = [];
+  for (const group of byStyle.values()) {
+    // Sort by the sum of fills so only near neighbours need comparing.
+    const sorted = [...group].sort((a, b) => sum(a.fills) - sum(b.fills));
+    for (let i = 0; i < sorted.length; i++) {
+      const a = sorted[i]!;
+      if (a.fills.filter((f) => f >= 0.2).length < minMarks) continue;
+      for (let j = i + 1; j < sorted.length; j++) {
+        const b = sorted[j]!;
+        if (sum(b.fills) - sum(a.fills) > tolerance * a.fills.length) break;
+        if (a.fills.length === b.fills.length && a.fills.every((f, k) => Math.abs(f - b.fills[k]!) <= tolerance)) {
+          pairs.push([a.ballotKey, b.ballotKey]);
+        }
+      }
+    }
+  }
+  return pairs;
+}
+
+function sum(v: readonly number[]): number {
+  let s = 0;
+  for (const x of v) s += x;
+  return s;
 }

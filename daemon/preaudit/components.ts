@@ -95,8 +95,24 @@ export function findBlobs(
   bx1: number,
   by1: number,
   step = 1,
+  /** Image columns / rows to treat as paper (scanner streaks, paper edges), 1 = ignore. */
+  ignoreX?: Uint8Array,
+  ignoreY?: Uint8Array,
 ): Blob[] {
-  const { width, data } = img;
+  const { width } = img;
+  let data = img.data;
+  if (ignoreX !== undefined || ignoreY !== undefined) {
+    // Paint the ignored lines white in a private copy of the band (cheaper than a test per pixel).
+    data = new Uint8Array(img.data);
+    for (let y = Math.max(0, by0 | 0); y < Math.min(img.height, by1 | 0); y++) {
+      const row = y * width;
+      if (ignoreY?.[y] === 1) {
+        data.fill(255, row + Math.max(0, bx0 | 0), row + Math.min(width, bx1 | 0));
+        continue;
+      }
+      if (ignoreX !== undefined) for (let x = Math.max(0, bx0 | 0); x < Math.min(width, bx1 | 0); x++) if (ignoreX[x] === 1) data[row + x] = 255;
+    }
+  }
   const x0 = Math.max(0, bx0 | 0);
   const y0 = Math.max(0, by0 | 0);
   const x1 = Math.min(width, bx1 | 0);
@@ -186,6 +202,43 @@ export function findBlobs(
     }
   }
   return [...byRoot.values()];
+}
+
+/**
+ * Image columns inside [x0, x1) that are ink over most of the page height: scanner streaks and
+ * the edge of the paper, which would otherwise swallow the timing marks they touch.
+ */
+export function streakColumns(img: GrayImage, threshold: number, x0: number, x1: number, minShare = 0.85): Uint8Array | undefined {
+  const { width, height, data } = img;
+  const counts = new Uint32Array(width);
+  let rows = 0;
+  for (let y = 0; y < height; y += 4) {
+    const row = y * width;
+    for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) if (data[row + x]! <= threshold) counts[x]!++;
+    rows++;
+  }
+  let out: Uint8Array | undefined;
+  for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) {
+    if (counts[x]! >= rows * minShare) (out ??= new Uint8Array(width))[x] = 1;
+  }
+  return out;
+}
+
+/** Rows inside [y0, y1) that are ink over most of the page width (horizontal streaks, paper edges). */
+export function streakRows(img: GrayImage, threshold: number, y0: number, y1: number, minShare = 0.9): Uint8Array | undefined {
+  const { width, height, data } = img;
+  let out: Uint8Array | undefined;
+  for (let y = Math.max(0, y0); y < Math.min(height, y1); y++) {
+    const row = y * width;
+    let n = 0;
+    let seen = 0;
+    for (let x = 0; x < width; x += 4) {
+      seen++;
+      if (data[row + x]! <= threshold) n++;
+    }
+    if (n >= seen * minShare) (out ??= new Uint8Array(height))[y] = 1;
+  }
+  return out;
 }
 
 /**

@@ -145,6 +145,17 @@ function interpretRegistered(
 ): Result<SheetReading> {
   const sides = assignSides(pages, layout);
   if (!sides.ok) return sides;
+  // A side whose page could not be registered must not be read as a blank side.
+  const missing = [...new Set(layout.targets.map((t) => t.side))].filter((side) => !sides.value.includes(side));
+  if (missing.length > 0) {
+    return err(
+      operatorError(
+        'preaudit-side-missing',
+        `The ${missing.join(' and ')} of this sheet could not be registered (timing marks not found), so it was not read.`,
+        'Look at the image for a fold, tear or scanner streak; rescan the sheet or review it by hand.',
+      ),
+    );
+  }
 
   const scored: { page: number; target: TargetPosition; score: ScoredTarget }[] = [];
   pages.forEach((page, i) => {

@@ -110,6 +110,11 @@ describe('comparison with the CVR', () => {
     expect(compareContest(reading([], ['a']), 1, { selected: [] }).verdict).toBe('gray');
     // the marginal mark cannot explain a vote for b
     expect(compareContest(reading([], ['a']), 1, { selected: ['b'] }).verdict).toBe('disagree');
+    // the difference is a mark the EMS itself flagged ambiguous (adjudicated): gray, not disagree
+    expect(compareContest(reading([]), 1, { selected: ['a'], ambiguous: ['a'], marked: ['a'] }).verdict).toBe('gray');
+    expect(compareContest(reading(['a']), 1, { selected: [], ambiguous: ['b'], marked: ['a', 'b'] }).verdict).toBe('gray');
+    // ...but an ambiguous flag elsewhere does not excuse a flipped vote
+    expect(compareContest(reading(['a']), 1, { selected: ['b'], ambiguous: ['c'], marked: ['b', 'c'] }).verdict).toBe('disagree');
     // both see an overvote: the EMS counted nothing
     expect(compareContest(reading(['a', 'b']), 1, { selected: [], overvote: true }).verdict).toBe('agree');
     expect(compareContest(reading(['a', 'b']), 1, { selected: ['a'] }).verdict).toBe('disagree');

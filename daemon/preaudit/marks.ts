@@ -49,7 +49,7 @@ export interface MarkThresholds {
 export const DEFAULT_THRESHOLDS: MarkThresholds = {
   marked: 0.215,
   marginal: 0.065,
-  marginalOffCentre: 0.035,
+  marginalOffCentre: 0.045,
   greyCoverage: 0.5,
   greyMarked: 0.25,
   greyMarginal: 0.1,

@@ -77,7 +77,7 @@ function buildStencil(w: number, h: number): Stencil {
       // distance to the ellipse along the radius, in pixels (approximate)
       const dist = (r - 1) * Math.hypot(dx, dy) / Math.max(r, 1e-6);
       if (Math.abs(dist) <= stroke) ring.push(dx, dy);
-      else if (r <= 0.88 && dist < -stroke) {
+      else if (r <= 0.88 && dist < -1.5 * stroke) {
         inner.push(dx, dy);
         if (r <= 0.5) centre.push(dx, dy);
       }
@@ -111,6 +111,17 @@ function meanDark(img: GrayImage, cx: number, cy: number, offsets: Int16Array, l
   return n === 0 ? 0 : sum / n;
 }
 
+function withoutColumns(img: GrayImage, columns: Uint8Array): GrayImage {
+  const data = new Uint8Array(img.data);
+  const xs: number[] = [];
+  for (let x = 0; x < img.width; x++) if (columns[x] === 1) xs.push(x);
+  for (let y = 0; y < img.height; y++) {
+    const row = y * img.width;
+    for (const x of xs) data[row + x] = 255;
+  }
+  return { width: img.width, height: img.height, data };
+}
+
 function shareAtLeast(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array, level: number): number {
   const { width, height, data } = img;
   let hits = 0;
@@ -137,6 +148,8 @@ export function scoreTargets(
   shape: TargetShape = ACCUVOTE_OVAL,
   levels: Levels = grid.levels ?? measureLevels(img),
 ): ScoredTarget[] {
+  // Scanner streaks (image columns inked down the whole page) are not voter ink: read as paper.
+  if (grid.streaks !== undefined) img = withoutColumns(img, grid.streaks);
   const pitch = grid.columnPitch;
   const stencil = buildStencil(shape.width * pitch, shape.height * pitch);
   const lut = new Float32Array(256);

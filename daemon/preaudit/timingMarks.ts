@@ -8,6 +8,8 @@ import {
   otsuThreshold,
   pageHistogram,
   refineBlob,
+  streakColumns,
+  streakRows,
 } from './components.ts';
 import type { GrayImage } from './image.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
@@ -40,6 +42,8 @@ export interface TimingMarkGrid {
   readonly threshold: number;
   /** Paper and ink grey levels of the page. */
   readonly levels?: Levels;
+  /** Image columns inked down the whole page (scanner streaks), 1 = streak; undefined when none. */
+  readonly streaks?: Uint8Array;
   /** Size of an uncropped mark in pixels (the scale of this scan). */
   readonly markWidth: number;
   readonly markHeight: number;
@@ -87,8 +91,12 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
   // At 150 dpi and up a coarse pass over every other row and column finds the marks at a
   // quarter of the cost; the few candidates are then measured exactly at full resolution.
   const step = dpi >= 150 ? 2 : 1;
-  const blobsIn = (x0: number, y0: number, x1: number, y1: number): Blob[] => {
-    const found = findBlobs(img, threshold, x0, y0, x1, y1, step);
+  // Streaks and paper edges run the length of the page; marks never do.
+  const streaks = streakColumns(img, threshold, 0, W);
+  const ignoreXLeft = streaks;
+  const ignoreXRight = streaks;
+  const blobsIn = (x0: number, y0: number, x1: number, y1: number, ix?: Uint8Array, iy?: Uint8Array): Blob[] => {
+    const found = findBlobs(img, threshold, x0, y0, x1, y1, step, ix, iy);
     if (step === 1) return found;
     return found
       .filter((b) => {
@@ -97,9 +105,9 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
       })
       .map((b) => refineBlob(img, threshold, b, step - 1));
   };
-  const leftBlobs = blobsIn(0, 0, bandX, H).filter(sideOk);
-  const rightBlobs = blobsIn(W - bandX, 0, W, H).filter(sideOk);
-  const topBlobs = blobsIn(0, 0, W, bandY).filter(topOk);
+  const leftBlobs = blobsIn(0, 0, bandX, H, ignoreXLeft).filter(sideOk);
+  const rightBlobs = blobsIn(W - bandX, 0, W, H, ignoreXRight).filter(sideOk);
+  const topBlobs = blobsIn(0, 0, W, bandY, undefined, streakRows(img, threshold, 0, bandY)).filter(topOk);
 
   const tol = Math.max(2, expH * 0.45);
   const fitTop = fitEdge(topBlobs, (b) => (b.minX + b.maxX) / 2, (b) => b.maxY, tol, W);
@@ -107,11 +115,18 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
   // A top row with at least 3/4 of the marks a full row can hold settles it without reading the
   // bottom band (a quarter of the registration cost).
   const topCount = fitTop?.marks.length ?? 0;
+  const bottomBlobs = () => blobsIn(0, H - bandY, W, H, undefined, streakRows(img, threshold, H - bandY, H)).filter(topOk);
   const fullRow = Math.floor((W * 0.9) / (expW * 1.3));
   const fitBottom =
     topCount >= fullRow * 0.75
       ? undefined
-      : fitEdge(blobsIn(0, H - bandY, W, H).filter(topOk), (b) => (b.minX + b.maxX) / 2, (b) => b.minY, tol, W);
+      : fitEdge(
+          bottomBlobs(),
+          (b) => (b.minX + b.maxX) / 2,
+          (b) => b.minY,
+          tol,
+          W,
+        );
   const bottomCount = fitBottom?.marks.length ?? 0;
   const orientation: Orientation = bottomCount >= topCount + 3 ? 'rotated180' : 'upright';
 
@@ -199,6 +214,7 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
     orientation,
     threshold,
     levels,
+    ...(streaks === undefined ? {} : { streaks }),
     markWidth,
     markHeight,
     columnPitch,
@@ -258,17 +274,15 @@ function fitEdge(
   let bestB = 0;
   let seed = 12345;
   const rand = (k: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % k;
+    // 32-bit LCG with Math.imul: plain float multiplication would lose the low bits.
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % k;
   };
-  const tries = Math.min(400, (n * (n - 1)) / 2);
-  for (let t = 0; t < tries; t++) {
-    const i = rand(n);
-    const j = rand(n);
+  const consider = (i: number, j: number) => {
     const du = us[j]! - us[i]!;
-    if (Math.abs(du) < length * 0.1) continue;
+    if (Math.abs(du) < length * 0.1) return;
     const a = (vs[j]! - vs[i]!) / du;
-    if (Math.abs(a) > 0.08) continue; // more than ~4.5° of skew is not a scan we can trust
+    if (Math.abs(a) > 0.08) return; // more than ~4.5° of skew is not a scan we can trust
     const b = vs[i]! - a * us[i]!;
     let count = 0;
     let e = 0;
@@ -285,6 +299,12 @@ function fitEdge(
       bestA = a;
       bestB = b;
     }
+  };
+  // Every pair when there are few candidates; a fixed pseudo-random sample otherwise.
+  if (n <= 70) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) consider(i, j);
+  } else {
+    for (let t = 0; t < 1500; t++) consider(rand(n), rand(n));
   }
   if (bestCount < 2) return undefined;
   // Least-squares refinement on the inliers, twice.
