@@ -11,23 +11,27 @@
 #      hardening, and a snapshot written under the same sandbox verifies.
 # Not part of `npm test` (takes several minutes, needs root, debootstrap and systemd-container).
 #
-# Usage: provisioning/container-test.sh [--suite bookworm|trixie] [--work DIR] [--keep]
+# Usage: provisioning/container-test.sh [--suite bookworm|trixie] [--work DIR] [--keep] [--reuse]
 #   --suite     Debian 12 (bookworm, default) or 13 (trixie)
 #   --work DIR  where the base system (cached between runs) and the container live
 #               (default /var/tmp/ballotsafe-chroot)
 #   --keep      leave the container tree for inspection
+#   --reuse     start from the tree a --keep run left (already provisioned: the first run then
+#               applies only what changed since, e.g. new units), instead of a fresh copy
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=/var/tmp/ballotsafe-chroot
 KEEP=0
+REUSE=0
 SUITE=bookworm
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --work) WORK=${2:?}; shift ;;
     --keep) KEEP=1 ;;
+    --reuse) REUSE=1 ;;
     --suite) SUITE=${2:?}; shift ;;
-    *) echo "usage: $0 [--suite bookworm|trixie] [--work DIR] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--suite bookworm|trixie] [--work DIR] [--keep] [--reuse]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -82,10 +86,17 @@ if [ ! -x "$BASE/usr/bin/apt-get" ] || [ ! -d "$BASE/lib/systemd" ]; then
   rm -rf "$BASE"
   debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,ca-certificates "$SUITE" "$BASE" http://deb.debian.org/debian
 fi
-rm -rf "$CT"
-cp -a "$BASE" "$CT"
+if [ "$REUSE" = 1 ] && [ -x "$CT/usr/bin/node" ]; then
+  result "reusing the provisioned container tree of an earlier --keep run"
+  rm -rf "$CT/usr/local/lib/bs-probe" "$CT"/etc/systemd/system/bs-*.service "$CT/etc/systemd/system/ballotsafe-drive-helper@.service.d"
+  # Fresh daemon state and drive folders, so capture and snapshot start from nothing again.
+  find "$CT/var/lib/ballotsafe" "$CT/media/ballotsafe/A" "$CT/media/ballotsafe/B" -mindepth 1 -delete 2>/dev/null || true
+else
+  rm -rf "$CT"
+  cp -a "$BASE" "$CT"
+fi
 # The source to install, as an installer would bring it (USB stick or git clone).
-rsync -a --filter=':- .gitignore' --exclude=/.git --exclude=/node_modules --exclude='/.tmp*' "$REPO/" "$CT/root/ballotsafe-src/"
+rsync -a --delete --filter=':- .gitignore' --exclude=/.git --exclude=/node_modules --exclude='/.tmp*' "$REPO/" "$CT/root/ballotsafe-src/"
 echo "$SUITE-ct" > "$CT/etc/hostname"
 # This build machine reaches the npm registry through a TLS-inspecting egress proxy: give the
 # container the host's extra CA certificates (a real site needs nothing of the sort).
@@ -185,7 +196,7 @@ ct daemon-reload
 result "helper reply to 'mount $LOOP A' (as user ballotsafe): $(ask_helper ballotsafe ballotsafe "mount $LOOP A")"
 sleep 3
 # (grep without -q: with pipefail, -q's early exit would fail the pipeline)
-if ct_exec journalctl -u bs-drive -o cat | grep wrote-probe >/dev/null && [ "$(ct_exec cat /media/ballotsafe/A/probe.txt 2>/dev/null)" = probe ]; then
+if { ct_exec journalctl -u bs-drive -o cat || true; } | grep wrote-probe >/dev/null && [ "$(ct_exec cat /media/ballotsafe/A/probe.txt 2>/dev/null)" = probe ]; then
   pass "a mount the helper made after the sandboxed unit started is visible and writable inside it (host -> service propagation)"
 else
   fail "propagation: $(ct_exec journalctl -u bs-drive -o cat -n 5 | tr '\n' ' ')"
@@ -234,8 +245,8 @@ YAML
   captured=0
   for _ in $(seq 1 60); do
     sleep 1
-    captured=$(ct_exec find /var/lib/ballotsafe/vault -type f 2>/dev/null | wc -l)
-    [ "$captured" -ge "$nfiles" ] && break
+    captured=$({ ct_exec find /var/lib/ballotsafe/vault -type f 2>/dev/null || true; } | wc -l)
+    if [ "$captured" -ge "$nfiles" ]; then break; fi
   done
   if ct is-active --quiet ballotsafe.service && [ "$captured" -ge "$nfiles" ]; then
     pass "ballotsafe.service runs with the hardening and captured $nfiles export files ($captured files in the vault)"
