@@ -1,0 +1,211 @@
+/**
+ * Maps a style's targets to contests and options from the printed text, independently of the
+ * CVR: the text beside each target is read with tesseract.js (offline, `@tesseract.js-data/eng`)
+ * once per style, and matched to the election's option names with a tolerant matcher. Targets
+ * the matcher cannot place with confidence are returned unresolved for a person to map.
+ */
+import { createRequire } from 'node:module';
+import sharp from 'sharp';
+import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
+import type { GrayImage } from './image.ts';
+import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId } from './layout.ts';
+import type { GridLocation } from './targets.ts';
+import type { TimingMarkGrid } from './timingMarks.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface OcrEngine {
+  /** Text of a grey crop, one line or a few. */
+  read(img: GrayImage, x: number, y: number, width: number, height: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** One tesseract worker with the English model from the installed package (no network, no cache files). */
+export async function createOcrEngine(): Promise<OcrEngine> {
+  const eng = require('@tesseract.js-data/eng') as { langPath: string; gzip: boolean };
+  const worker: Worker = await createWorker('eng', OEM.LSTM_ONLY, {
+    langPath: eng.langPath,
+    gzip: eng.gzip,
+    cacheMethod: 'none',
+  });
+  await worker.setParameters({ tessedit_pageseg_mode: PSM.SINGLE_BLOCK, user_defined_dpi: '300' });
+  return {
+    async read(img, x, y, width, height) {
+      const left = Math.max(0, Math.round(x));
+      const top = Math.max(0, Math.round(y));
+      const w = Math.min(img.width - left, Math.round(width));
+      const h = Math.min(img.height - top, Math.round(height));
+      if (w < 4 || h < 4) return '';
+      // Tesseract reads 20-40 px letters best: small scans are enlarged.
+      const scale = h < 60 ? 2 : 1;
+      const png = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+        raw: { width: img.width, height: img.height, channels: 1 },
+      })
+        .extract({ left, top, width: w, height: h })
+        .resize({ width: w * scale })
+        .png()
+        .toBuffer();
+      const result = await worker.recognize(png);
+      return result.data.text;
+    },
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+export function normalizeText(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * How well OCR text contains a printed name, 0..1: the best edit-distance similarity of the name
+ * against any same-length window of the text's words (OCR adds party lines and stray marks).
+ */
+export function nameSimilarity(text: string, name: string): number {
+  const t = normalizeText(text).split(' ').filter((w) => w.length > 0);
+  const n = normalizeText(name);
+  if (n.length === 0 || t.length === 0) return 0;
+  const words = n.split(' ').length;
+  let best = 0;
+  for (let size = Math.max(1, words - 1); size <= words + 1; size++) {
+    for (let i = 0; i + size <= t.length; i++) {
+      const w = t.slice(i, i + size).join(' ');
+      best = Math.max(best, 1 - levenshtein(w, n) / Math.max(w.length, n.length));
+    }
+  }
+  return best;
+}
+
+/** Similarity of the text to the first words (at least two) of a contest title. */
+function titlePrefixSimilarity(text: string, title: string): number {
+  const words = normalizeText(title).split(' ');
+  let best = 0;
+  for (let k = 2; k <= words.length; k++) best = Math.max(best, nameSimilarity(text, words.slice(0, k).join(' ')));
+  return best;
+}
+
+export interface UnresolvedTarget extends GridLocation {
+  readonly side: Side;
+  readonly text: string;
+  readonly reason: string;
+}
+
+export interface StyleMapping {
+  readonly targets: TargetPosition[];
+  readonly unresolved: UnresolvedTarget[];
+}
+
+const ACCEPT = 0.75;
+const MARGIN = 0.08;
+
+/**
+ * Reads the text left of each target of one page and places it: an option name, a "Yes"/"No" of
+ * the page's only question, or a write-in line (the word "write" or a contest title on the line).
+ */
+export async function mapTargetsByText(
+  ocr: OcrEngine,
+  img: GrayImage,
+  grid: TimingMarkGrid,
+  side: Side,
+  locations: readonly GridLocation[],
+  contests: readonly ContestDefinition[],
+  options: { readonly textColumns?: number } = {},
+): Promise<StyleMapping> {
+  const textColumns = options.textColumns ?? 6.5;
+  const targets: TargetPosition[] = [];
+  const unresolved: UnresolvedTarget[] = [];
+  const names = contests.flatMap((c) => c.options.map((o) => ({ contest: c, option: o })));
+  const questions = contests.filter((c) => c.options.length === 2 && c.options.every((o) => /^(yes|no)$/i.test(o.name)));
+  const writeInLines: { loc: GridLocation; contest: ContestDefinition }[] = [];
+  // Write-in lines labelled with only the start of a contest title: placed by the rows of the
+  // options already read (an AccuVote write-in sits on the rows of its contest).
+  const pendingByRow: { loc: GridLocation; text: string }[] = [];
+  for (const loc of [...locations].sort((a, b) => a.column - b.column || a.row - b.row)) {
+    const p = grid.pointFor(loc.column, loc.row);
+    const x1 = p.x - grid.columnPitch * 0.45;
+    const text = await ocr.read(img, x1 - grid.columnPitch * textColumns, p.y - grid.rowPitch * 0.55, grid.columnPitch * textColumns, grid.rowPitch * 1.6);
+    const scored = names
+      .map((n) => ({ ...n, score: nameSimilarity(text, n.option.name) }))
+      .filter((n) => !/^(yes|no)$/i.test(n.option.name))
+      .sort((a, b) => b.score - a.score);
+    const best = scored[0];
+    const rival = scored.find((s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name));
+    const words = normalizeText(text).split(' ');
+    if (best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN)) {
+      targets.push({ side, column: loc.column, row: loc.row, contestId: best.contest.id, optionId: best.option.id, isWriteIn: false });
+      continue;
+    }
+    // "Yes"/"No" are printed right beside their ovals; a wide crop may catch the question's text.
+    const near = words.includes('yes') || words.includes('no') ? words : normalizeText(await ocr.read(img, x1 - grid.columnPitch * 1.6, p.y - grid.rowPitch * 0.55, grid.columnPitch * 1.6, grid.rowPitch * 1.1)).split(' ');
+    const yesNo = near.includes('yes') ? 'yes' : near.includes('no') ? 'no' : undefined;
+    if (yesNo !== undefined && questions.length === 1) {
+      const q = questions[0]!;
+      const option = q.options.find((o) => normalizeText(o.name) === yesNo);
+      if (option !== undefined) {
+        targets.push({ side, column: loc.column, row: loc.row, contestId: q.id, optionId: option.id, isWriteIn: false });
+        continue;
+      }
+    }
+    // A write-in line names its contest (AccuVote) or just says "write-in" (then the contest is
+    // the one whose options sit just above it in the same column).
+    const titles = contests
+      .filter((c) => c.allowWriteIns)
+      .map((c) => ({ c, score: nameSimilarity(text, c.title), prefix: titlePrefixSimilarity(text, c.title) }))
+      .sort((a, b) => b.score - a.score);
+    const titled = titles[0];
+    if (titled !== undefined && titled.score >= ACCEPT && (titles[1] === undefined || titled.score - titles[1].score >= MARGIN)) {
+      writeInLines.push({ loc, contest: titled.c });
+      continue;
+    }
+    if (titles.some((t) => t.prefix >= ACCEPT)) {
+      pendingByRow.push({ loc, text });
+      continue;
+    }
+    if (words.some((w) => w.startsWith('write'))) {
+      const above = targets
+        .filter((t) => t.column === loc.column && t.row < loc.row)
+        .sort((a, b) => b.row - a.row)[0];
+      const contest = above === undefined ? undefined : contests.find((c) => c.id === above.contestId);
+      if (contest !== undefined && contest.allowWriteIns) {
+        writeInLines.push({ loc, contest });
+        continue;
+      }
+    }
+    unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: best === undefined ? 'no text' : `best match "${best.option.name}" only ${(best.score * 100).toFixed(0)}%` });
+  }
+  for (const { loc, text } of pendingByRow) {
+    const near = targets
+      .filter((t) => !t.isWriteIn && Math.abs(t.row - loc.row) <= 3)
+      .sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row))[0];
+    const contest = near === undefined ? undefined : contests.find((c) => c.id === near.contestId && c.allowWriteIns);
+    if (contest !== undefined) writeInLines.push({ loc, contest });
+    else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: 'write-in line of no contest nearby' });
+  }
+  // Write-in lines of one contest are numbered top to bottom.
+  const byContest = new Map<string, GridLocation[]>();
+  for (const w of writeInLines) byContest.set(w.contest.id, [...(byContest.get(w.contest.id) ?? []), w.loc]);
+  for (const [contestId, locs] of byContest) {
+    locs.sort((a, b) => a.row - b.row);
+    locs.forEach((loc, i) => targets.push({ side, column: loc.column, row: loc.row, contestId, optionId: writeInOptionId(i), isWriteIn: true }));
+  }
+  return { targets, unresolved };
+}
