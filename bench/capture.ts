@@ -6,8 +6,9 @@
  * 1. A tree of ballot-image-sized files (60-100 KB each): capture time against `cp -r` plus
  *    `sha256sum` of the same tree (goal < 0.8: we read once), and the rescan of the unchanged
  *    tree against `rsync -a --dry-run` to an up-to-date copy (goal <= 1.0), with peak RSS.
- * 2. A larger tree of tiny files: rescan time and RSS again, projected to 1,000,000 files
- *    (RSS must stay flat; goal < 250 MB at 1M).
+ * 2. Tiny files (1,000 per folder) captured in two steps (a third, then all): rescan time and
+ *    RSS at both sizes give the per-file slope, projected to 1,000,000 files (RSS must stay
+ *    flat; goal < 250 MB at 1M).
  * Capture and rescan run in a child process each (fresh RSS), timed inside the child around
  * the work (process start-up excluded). OS caches are dropped before every timed step when
  * /proc/sys/vm/drop_caches is writable (root); otherwise every step runs warm and the table says so.
@@ -26,6 +27,7 @@ const repo = resolve(here, '..');
 interface ChildResult {
   ms: number;
   maxRssMB: number;
+  heapTotalMB: number;
   files: number;
   captured: number;
   unchanged: number;
@@ -44,6 +46,7 @@ async function child(mode: string, configFile: string): Promise<void> {
   const loaded = loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.error.message);
   const db = openDatabase(dataPaths(loaded.value).database);
+  if (mode === 'rescan-smallcache') db.pragma('cache_size = -2000');
   const service = new CaptureService({ config: loaded.value, db, logger: silentLogger(), watch: false });
   const t0 = performance.now();
   await service.scanAll();
@@ -53,7 +56,7 @@ async function child(mode: string, configFile: string): Promise<void> {
   const maxRssKB = Math.max(Number(hwm?.[1] ?? 0), process.resourceUsage().maxRSS);
   const c = service.counters;
   db.close();
-  const result: ChildResult = { ms, maxRssMB: maxRssKB / 1024, files: c.files, captured: c.captured, unchanged: c.unchanged, bytesRead: c.bytesRead };
+  const result: ChildResult = { ms, maxRssMB: maxRssKB / 1024, heapTotalMB: process.memoryUsage().heapTotal / 1048576, files: c.files, captured: c.captured, unchanged: c.unchanged, bytesRead: c.bytesRead };
   process.stdout.write(`${JSON.stringify({ mode, ...result })}\n`);
 }
 
@@ -91,10 +94,10 @@ function runChild(mode: string, configFile: string): ChildResult {
 }
 
 /** Files spread over folders like an EMS export (Tabulator/Batch/NNNNN.tif). */
-function generate(root: string, count: number, size: () => number, perDir: number): number {
+function generate(root: string, count: number, size: () => number, perDir: number, from = 0): number {
   const pool = randomBytes(8 * 1024 * 1024);
   let bytes = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     const dir = join(root, `Tabulator${String(Math.floor(i / (perDir * 50))).padStart(5, '0')}`, `Batch${String(Math.floor(i / perDir)).padStart(5, '0')}`);
     if (i % perDir === 0) mkdirSync(dir, { recursive: true });
     const n = size();
@@ -173,33 +176,55 @@ async function main(): Promise<void> {
     removeTree(join(work, 'data1'));
     removeTree(src);
 
-    // ---- run 2: many tiny files, to see how rescan time and RSS grow
+    // ---- run 2: many tiny files, in two steps of the same shape (1,000 per folder), so the growth
+    // of rescan time and RSS per file is measured, not guessed from two differently shaped trees.
     const src2 = join(work, 'src2');
+    const step1 = Math.floor(large / 3);
     printTable(rows); // tree 1 figures, in case tree 2 is interrupted
-    process.stderr.write(`generating ${large} tiny files in ${src2} ...\n`);
-    generate(src2, large, () => 64 + Math.floor(Math.random() * 200), 1000);
+    const data2 = join(work, 'data2');
+    const measureRescan = (n: number) => {
+      spawnSync('rm', ['-rf', join(work, 'mirror2')]);
+      spawnSync('cp', ['-a', src2, join(work, 'mirror2')]);
+      dropCaches();
+      const rsyncCold = timed('rsync', ['-a', '--dry-run', `${src2}/`, `${join(work, 'mirror2')}/`]);
+      dropCaches();
+      const cold = runChild('rescan', writeConfig(work, src2, data2));
+      const rsyncWarm = timed('rsync', ['-a', '--dry-run', `${src2}/`, `${join(work, 'mirror2')}/`]);
+      const warm = runChild('rescan', writeConfig(work, src2, data2));
+      if (cold.unchanged !== n || cold.bytesRead !== 0) throw new Error(`rescan re-read files: ${JSON.stringify(cold)}`);
+      return { rsyncCold, rsyncWarm, cold, warm };
+    };
+    process.stderr.write(`generating ${step1} tiny files in ${src2} ...\n`);
+    generate(src2, step1, () => 64 + Math.floor(Math.random() * 200), 1000);
     dropCaches();
-    const cap2 = runChild('capture', writeConfig(work, src2, join(work, 'data2')));
-    if (cap2.captured !== large) throw new Error(`captured ${cap2.captured} of ${large}`);
-    spawnSync('cp', ['-a', src2, join(work, 'mirror2')]);
+    const capA = runChild('capture', writeConfig(work, src2, data2));
+    if (capA.captured !== step1) throw new Error(`captured ${capA.captured} of ${step1}`);
+    const a = measureRescan(step1);
+    process.stderr.write(`adding ${large - step1} tiny files ...\n`);
+    generate(src2, large - step1, () => 64 + Math.floor(Math.random() * 200), 1000, step1);
     dropCaches();
-    const rsync2Ms = timed('rsync', ['-a', '--dry-run', `${src2}/`, `${join(work, 'mirror2')}/`]);
-    dropCaches();
-    const rescan2 = runChild('rescan', writeConfig(work, src2, join(work, 'data2')));
-    const rsync2WarmMs = timed('rsync', ['-a', '--dry-run', `${src2}/`, `${join(work, 'mirror2')}/`]);
-    const rescan2Warm = runChild('rescan', writeConfig(work, src2, join(work, 'data2')));
+    const capB = runChild('capture', writeConfig(work, src2, data2));
+    if (capB.captured !== large - step1 || capB.unchanged !== step1) throw new Error(`incremental capture: ${JSON.stringify(capB)}`);
+    const b = measureRescan(large);
 
-    const perFileKB = ((rescan2.maxRssMB - rescan.maxRssMB) * 1024) / (large - files);
-    const rss1M = rescan2.maxRssMB + (perFileKB * (1_000_000 - large)) / 1024;
-    const capPerFileKB = ((cap2.maxRssMB - cap.maxRssMB) * 1024) / (large - files);
+    const extra = large - step1;
+    // Is the growth the SQLite page cache filling up (bounded) or the scan (would not be)?
+    const small = runChild('rescan-smallcache', writeConfig(work, src2, data2));
+    const rssPerFileKB = ((b.cold.maxRssMB - a.cold.maxRssMB) * 1024) / extra;
+    const rss1M = b.cold.maxRssMB + (Math.max(0, rssPerFileKB) * (1_000_000 - large)) / 1024;
+    const msPerFileCold = (b.cold.ms - a.cold.ms) / extra;
+    const msPerFileWarm = (b.warm.ms - a.warm.ms) / extra;
     rows.push(
-      [`tree 2: ${large} tiny files`, '', ''],
-      ['capture', fmt(cap2.ms), `peak RSS ${cap2.maxRssMB.toFixed(0)} MB (${capPerFileKB.toFixed(3)} KB per extra file vs tree 1)`],
-      ['rsync -a --dry-run (cold / warm)', `${fmt(rsync2Ms)} / ${fmt(rsync2WarmMs)}`, ''],
-      ['rescan unchanged tree (cold / warm)', `${fmt(rescan2.ms)} / ${fmt(rescan2Warm.ms)}`, `ratio ${(rescan2.ms / rsync2Ms).toFixed(2)} cold, ${(rescan2Warm.ms / rsync2WarmMs).toFixed(2)} warm`],
-      ['rescan peak RSS', `${rescan2.maxRssMB.toFixed(0)} MB`, `${perFileKB.toFixed(3)} KB per extra file vs tree 1`],
-      ['projected rescan at 1,000,000 files (cold / warm)', `${fmt((rescan2.ms * 1e6) / large)} / ${fmt((rescan2Warm.ms * 1e6) / large)}`, 'linear in files'],
-      ['projected rescan peak RSS at 1,000,000 files', `${rss1M.toFixed(0)} MB`, 'goal < 250 MB'],
+      [`tree 2: ${step1} tiny files, then ${large} (1,000 per folder)`, '', ''],
+      ['capture (first step / incremental second step)', `${fmt(capA.ms)} / ${fmt(capB.ms)}`, `peak RSS ${capA.maxRssMB.toFixed(0)} / ${capB.maxRssMB.toFixed(0)} MB`],
+      [`rsync -a --dry-run at ${step1} (cold / warm)`, `${fmt(a.rsyncCold)} / ${fmt(a.rsyncWarm)}`, ''],
+      [`rescan at ${step1} (cold / warm)`, `${fmt(a.cold.ms)} / ${fmt(a.warm.ms)}`, `ratio ${(a.cold.ms / a.rsyncCold).toFixed(2)} cold, ${(a.warm.ms / a.rsyncWarm).toFixed(2)} warm; peak RSS ${a.cold.maxRssMB.toFixed(0)} MB`],
+      [`rsync -a --dry-run at ${large} (cold / warm)`, `${fmt(b.rsyncCold)} / ${fmt(b.rsyncWarm)}`, ''],
+      [`rescan at ${large} (cold / warm)`, `${fmt(b.cold.ms)} / ${fmt(b.warm.ms)}`, `ratio ${(b.cold.ms / b.rsyncCold).toFixed(2)} cold, ${(b.warm.ms / b.rsyncWarm).toFixed(2)} warm; peak RSS ${b.cold.maxRssMB.toFixed(0)} MB`],
+      ['rescan RSS growth between the two sizes', `${rssPerFileKB.toFixed(4)} KB/file`, `V8 heap at the end: ${a.cold.heapTotalMB.toFixed(0)} MB, then ${b.cold.heapTotalMB.toFixed(0)} MB`],
+      ['projected rescan at 1,000,000 files (cold / warm)', `${fmt(b.cold.ms + msPerFileCold * (1e6 - large))} / ${fmt(b.warm.ms + msPerFileWarm * (1e6 - large))}`, 'from the per-file slope between the two sizes'],
+      ['projected rescan peak RSS at 1,000,000 files', `${rss1M.toFixed(0)} MB`, 'linear upper bound; goal < 250 MB'],
+      [`rescan at ${large} with SQLite's page cache at 2 MB`, `${fmt(small.ms)}`, `peak RSS ${small.maxRssMB.toFixed(0)} MB (better-sqlite3's default cache is 16 MB per connection)`],
     );
   } finally {
     printTable(rows);
