@@ -4,6 +4,7 @@ import { coreMigrations } from './coreSchema.ts';
 import { importMigrations } from '../importer/schema.ts';
 import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';
+import { preauditMigrations } from '../preaudit/schema.ts';
 
 /** One ordered list of steps per area. Never edit a shipped step; append a new one. */
 export interface MigrationSet {
@@ -12,4 +13,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, importMigrations, webMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, webMigrations, importMigrations, preauditMigrations];

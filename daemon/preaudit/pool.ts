@@ -1,0 +1,114 @@
+/**
+ * Reads many sheets on all cores (worker threads), storing each result in SQLite as it arrives.
+ * Resumable: sheets already stored are skipped, so a restart carries on where it stopped.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Db } from '../db/database.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import type { OperatorError } from '../result.ts';
+import type { StyleLayout } from './layout.ts';
+import type { ContestReading } from './marks.ts';
+
+export interface SheetJob {
+  /** Stable key of the sheet (the importer's image key when known). */
+  readonly key: string;
+  /** Image files of the sheet: one multipage TIFF, or one file per side. */
+  readonly files: readonly string[];
+}
+
+export type SheetOutcome =
+  | {
+      readonly key: string;
+      readonly ok: true;
+      readonly styleId: string;
+      readonly targetsNotFound: number;
+      readonly contests: readonly ContestReading[];
+    }
+  | { readonly key: string; readonly ok: false; readonly error: OperatorError };
+
+export interface PoolProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly skipped: number;
+  readonly errors: number;
+}
+
+export interface RunOptions {
+  readonly workers?: number;
+  readonly onProgress?: (p: PoolProgress) => void;
+  /** Stop handing out new sheets (those in flight finish and are stored). */
+  readonly signal?: AbortSignal;
+}
+
+export async function runPreaudit(
+  db: Db,
+  jobs: readonly SheetJob[],
+  layouts: readonly StyleLayout[],
+  logger: Logger,
+  options: RunOptions = {},
+): Promise<PoolProgress> {
+  const done = new Set(db.prepare<[], { sheet_key: string }>('SELECT sheet_key FROM preaudit_sheets').all().map((r) => r.sheet_key));
+  const todo = jobs.filter((j) => !done.has(j.key));
+  const skipped = jobs.length - todo.length;
+  const insert = db.prepare(
+    `INSERT OR REPLACE INTO preaudit_sheets
+       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const filesOf = new Map(todo.map((j) => [j.key, j.files]));
+  let finished = 0;
+  let errors = 0;
+  logEvent(logger, LogEvent.PreauditStarted, { sheets: jobs.length, toRead: todo.length, skipped });
+  const workerCount = Math.max(1, Math.min(options.workers ?? os.availableParallelism(), todo.length));
+  const progress = (): PoolProgress => ({ done: finished + skipped, total: jobs.length, skipped, errors });
+  let next = 0;
+  const store = (o: SheetOutcome) => {
+    const files = JSON.stringify(filesOf.get(o.key) ?? []);
+    const at = new Date().toISOString();
+    if (o.ok) {
+      const gray = o.contests.filter((c) => c.marginal.length > 0).length;
+      insert.run(o.key, files, 'read', o.styleId, null, null, o.targetsNotFound, gray, JSON.stringify(o.contests), at);
+    } else {
+      errors++;
+      insert.run(o.key, files, 'error', null, o.error.code, o.error.message, null, null, null, at);
+      logEvent(logger, LogEvent.PreauditImageRejected, { sheet: o.key, code: o.error.code, message: o.error.message }, 'warn');
+    }
+    finished++;
+    if (finished % 50 === 0 || finished === todo.length) {
+      logEvent(logger, LogEvent.PreauditProgress, { ...progress() });
+      options.onProgress?.(progress());
+    }
+  };
+  await Promise.all(
+    Array.from({ length: workerCount }, async () => {
+      // The daemon runs TypeScript through tsx; the entry registers it in the worker thread.
+      const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url), { workerData: { layouts } });
+      try {
+        for (;;) {
+          if (options.signal?.aborted === true || next >= todo.length) break;
+          const job = todo[next++]!;
+          const outcome = await new Promise<SheetOutcome>((resolve, reject) => {
+            const onMessage = (o: SheetOutcome) => {
+              worker.off('error', onError);
+              resolve(o);
+            };
+            const onError = (e: Error) => {
+              worker.off('message', onMessage);
+              reject(e);
+            };
+            worker.once('message', onMessage);
+            worker.once('error', onError);
+            worker.postMessage(job);
+          });
+          store(outcome);
+        }
+      } finally {
+        await worker.terminate();
+      }
+    }),
+  );
+  logEvent(logger, LogEvent.PreauditFinished, { ...progress() });
+  return progress();
+}
