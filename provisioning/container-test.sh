@@ -86,7 +86,7 @@ if [ ! -x "$BASE/usr/bin/apt-get" ] || [ ! -d "$BASE/lib/systemd" ]; then
   rm -rf "$BASE"
   debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,ca-certificates "$SUITE" "$BASE" http://deb.debian.org/debian
 fi
-if [ "$REUSE" = 1 ] && [ -x "$CT/usr/bin/node" ]; then
+if [ "$REUSE" = 1 ] && [ -f "$CT/opt/ballotsafe/node_modules/.ballotsafe-npm-ci" ]; then
   result "reusing the provisioned container tree of an earlier --keep run"
   rm -rf "$CT/usr/local/lib/bs-probe" "$CT"/etc/systemd/system/bs-*.service "$CT/etc/systemd/system/ballotsafe-drive-helper@.service.d"
   # Fresh daemon state and drive folders, so capture and snapshot start from nothing again.
@@ -112,7 +112,9 @@ LOOP=$(losetup --find --show "$IMG")
 
 # ---- 3. boot ----
 # The npm cache survives between runs (downloads only once). The container shares the host's
-# network: provision.sh detects the container and does not load its firewall rules.
+# network: provision.sh detects the container and does not load its firewall rules, and nspawn
+# withholds CAP_NET_ADMIN, so the enabled nftables.service fails harmlessly at a --reuse boot
+# (the container then reports "degraded").
 mkdir -p "$WORK/npm-cache"
 # systemd 257 (trixie) no longer boots on this host's hybrid cgroup layout: give it cgroup v2 only.
 if [ "$SUITE" = trixie ]; then export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; fi
@@ -254,7 +256,7 @@ YAML
     fail "ballotsafe.service (active: $(ct is-active ballotsafe.service), vault files: $captured of $nfiles): $(ct_exec journalctl -u ballotsafe -o cat -n 10 | tr '\n' ' ')"
   fi
   # The snapshot command under the daemon's exact sandbox (the daemon's own trigger is not wired yet).
-  probe_unit bs-snapshot oneshot 'exec /usr/bin/node /opt/ballotsafe/bin/ballotsafe.js snapshot --reason container-test --config /etc/ballotsafe/config.yaml'
+  probe_unit bs-snapshot oneshot 'exec /usr/bin/node /opt/ballotsafe/bin/ballotsafe.js snapshot --reason operator --config /etc/ballotsafe/config.yaml'
   if ct start bs-snapshot.service; then
     pass "snapshot written by the ballotsafe user inside the daemon's sandbox: $(ct_exec journalctl -u bs-snapshot -o cat | tail -n 2 | tr '\n' ' ')"
   else

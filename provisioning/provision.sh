@@ -241,7 +241,8 @@ wanted_packages() {
   local pkgs="ca-certificates curl xz-utils rsync nftables udev util-linux mount exfatprogs exfat-fuse dosfstools
     minisign lsof python3 make g++"
   if ! pkg_installed chrony && ! pkg_installed ntpsec; then pkgs="$pkgs systemd-timesyncd"; fi
-  if [ "$DEBIAN_VERSION" != 12 ]; then pkgs="$pkgs nodejs libnode-dev"; fi
+  # Debian 13: its own Node.js 20; libbpf1 lets systemd 257 enforce IPAddressDeny/Allow (252 needs no library).
+  if [ "$DEBIAN_VERSION" != 12 ]; then pkgs="$pkgs nodejs libnode-dev libbpf1"; fi
   if [ -n "$EMS_SHARE" ]; then
     if [ "$EMS_TYPE" = cifs ]; then pkgs="$pkgs cifs-utils"; else pkgs="$pkgs nfs-common"; fi
   fi
