@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -57,14 +57,27 @@ export class SnapshotLock {
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
+        const text = this.readText();
         const holder = this.readHolder();
         if (holder !== undefined && alive(holder)) return holder;
-        // Stale (or unreadable half-written) lock: remove and try again.
+        // Stale (or half-written) lock: move it aside (atomic), and only drop it if what we moved is
+        // the stale one we judged; a fresh lock another process took meanwhile is put back.
+        const aside = `${this.path}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
         try {
-          unlinkSync(this.path);
+          renameSync(this.path, aside);
         } catch {
-          /* someone else removed it */
+          continue; // someone else moved it
         }
+        if (readFileSync(aside, 'utf8') !== text) {
+          try {
+            linkSync(aside, this.path);
+          } catch {
+            /* a third process holds it now */
+          }
+          unlinkSync(aside);
+          return this.readHolder() ?? { pid: -1, startTime: '', since: '', purpose: 'unknown' };
+        }
+        unlinkSync(aside);
       }
       return this.readHolder() ?? { pid: -1, startTime: '', since: '', purpose: 'unknown' };
     } finally {
@@ -79,6 +92,14 @@ export class SnapshotLock {
       unlinkSync(this.path);
     } catch {
       /* already gone */
+    }
+  }
+
+  private readText(): string | undefined {
+    try {
+      return readFileSync(this.path, 'utf8');
+    } catch {
+      return undefined;
     }
   }
 
