@@ -137,8 +137,16 @@ export class CaptureEngine {
     this.concurrency = options.concurrency ?? 8;
   }
 
+  private stopping = false;
+
   async init(): Promise<void> {
+    this.stopping = false;
     await this.vault.init();
+  }
+
+  /** Makes running scans return early (captures already queued still finish and commit). */
+  requestStop(): void {
+    this.stopping = true;
   }
 
   pendingCount(): number {
@@ -217,6 +225,7 @@ export class CaptureEngine {
     const visited = new Set<string>();
     const stack: Buffer[] = [start];
     while (stack.length > 0) {
+      if (this.stopping) return; // shutting down: the next start reconciles again
       const relDir = stack.pop()!;
       const subdirs = await this.scanDirectory(root, relDir, !full);
       if (subdirs === 'root-gone') return;

@@ -90,6 +90,7 @@ export class CaptureService {
     if (this.pendingTimer !== undefined) clearTimeout(this.pendingTimer);
     await Promise.all([...this.watchers.values()].map((w) => w.close()));
     this.watchers.clear();
+    this.engine.requestStop();
     await this.work;
     await this.engine.drain();
     this.audit.record('system', 'capture.stopped', { ...this.engine.counters });

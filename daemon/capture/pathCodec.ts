@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * File names on Linux are bytes, not text. The catalog stores a readable, reversible text form:
  * valid UTF-8 sequences stay as they are, every byte of an invalid sequence becomes %XX and a
@@ -30,6 +32,8 @@ function validSequenceLength(bytes: Uint8Array, i: number): number {
 
 /** Bytes of a name or relative path → catalog text (reversible with decodePathText). */
 export function encodePathBytes(bytes: Uint8Array): string {
+  // Fast path (nearly every name): valid UTF-8 without '%', checked natively.
+  if (isUtf8(bytes) && bytes.indexOf(0x25) < 0) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   let out = '';
   let runStart = 0;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
