@@ -88,6 +88,16 @@ describe('snapshot engine on folder drives', () => {
     expect(sh(`diff -r "${a}" "${b}"`, app.dir)).toEqual({ code: 0, out: '' });
     standardToolsCheck(a);
     standardToolsCheck(b);
+    // The drive's README.txt commands, run literally from the drive's root, as a stranger would.
+    const readme = readFileSync(join(a, 'ballotsafe', 'test-election', 'README.txt'), 'utf8');
+    const block = readme.slice(readme.indexOf('Check it with standard tools'), readme.indexOf('Compare the key id'));
+    const script = block.split('\n').filter((l) => l.startsWith('  ')).join('\n');
+    expect(script).toContain('minisign -Vm tagmanifest-sha256.txt');
+    const literal = sh(script, a);
+    expect(literal.code).toBe(0);
+    expect(literal.out).not.toContain('FAILED');
+    expect(literal.out.match(/Signature and comment signature verified/g)).toHaveLength(2);
+    expect(literal.out).toContain(`${first.rootHash}  snapshots/${first.bagName}/tagmanifest-sha256.txt`);
     const report = await verifyPath(a);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
