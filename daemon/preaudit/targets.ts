@@ -122,6 +122,26 @@ function withoutColumns(img: GrayImage, columns: Uint8Array): GrayImage {
   return { width: img.width, height: img.height, data };
 }
 
+/** Mean darkness, share of pen ink (≥ 0.5) and share toned at all (≥ 0.12), in one pass. */
+function insideStats(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array) {
+  const { width, height, data } = img;
+  let sum = 0;
+  let solid = 0;
+  let toned = 0;
+  let n = 0;
+  for (let i = 0; i < offsets.length; i += 2) {
+    const x = cx + offsets[i]!;
+    const y = cy + offsets[i + 1]!;
+    if (x < 0 || y < 0 || x >= width || y >= height) continue;
+    const d = lut[data[y * width + x]!]!;
+    sum += d;
+    if (d >= 0.5) solid++;
+    if (d >= 0.12) toned++;
+    n++;
+  }
+  return n === 0 ? { fill: 0, solid: 0, coverage: 0 } : { fill: sum / n, solid: solid / n, coverage: toned / n };
+}
+
 function shareAtLeast(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array, level: number): number {
   const { width, height, data } = img;
   let hits = 0;
@@ -182,18 +202,16 @@ export function scoreTargets(
       for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (dx !== 0 || dy !== 0) tryAt(cx + dx, cy + dy);
     }
     const outline = meanDark(img, bx, by, stencil.ring, lut);
-    const fill = meanDark(img, bx, by, stencil.inner, lut);
-    const solid = shareAtLeast(img, bx, by, stencil.inner, lut, 0.5);
-    const coverage = shareAtLeast(img, bx, by, stencil.inner, lut, 0.12);
+    const { fill, solid, coverage } = insideStats(img, bx, by, stencil.inner, lut);
     const centre = shareAtLeast(img, bx, by, stencil.centre, lut, 0.5);
     // The same ring half a target off to each side: an outline only matches where it is printed.
     const ox = Math.round((shape.width * pitch) / 2);
     const oy = Math.round((shape.height * pitch) / 2);
     const beside =
-      (meanDark(img, bx - ox, by, stencil.ring, lut) +
-        meanDark(img, bx + ox, by, stencil.ring, lut) +
-        meanDark(img, bx, by - oy, stencil.ring, lut) +
-        meanDark(img, bx, by + oy, stencil.ring, lut)) /
+      (meanDark(img, bx - ox, by, stencil.ringSparse, lut) +
+        meanDark(img, bx + ox, by, stencil.ringSparse, lut) +
+        meanDark(img, bx, by - oy, stencil.ringSparse, lut) +
+        meanDark(img, bx, by + oy, stencil.ringSparse, lut)) /
       4;
     out.push({
       column: loc.column,
