@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     removeTree(join(work, 'data1'));
     removeTree(src);
 
+    if (large <= 0) return; // --large 0: tree 1 only
     // ---- run 2: many tiny files, in two steps of the same shape (1,000 per folder), so the growth
     // of rescan time and RSS per file is measured, not guessed from two differently shaped trees.
     const src2 = join(work, 'src2');
@@ -212,8 +213,6 @@ async function main(): Promise<void> {
     const small = runChild('rescan-smallcache', writeConfig(work, src2, data2));
     const rssPerFileKB = ((b.cold.maxRssMB - a.cold.maxRssMB) * 1024) / extra;
     const rss1M = b.cold.maxRssMB + (Math.max(0, rssPerFileKB) * (1_000_000 - large)) / 1024;
-    const msPerFileCold = (b.cold.ms - a.cold.ms) / extra;
-    const msPerFileWarm = (b.warm.ms - a.warm.ms) / extra;
     rows.push(
       [`tree 2: ${step1} tiny files, then ${large} (1,000 per folder)`, '', ''],
       ['capture (first step / incremental second step)', `${fmt(capA.ms)} / ${fmt(capB.ms)}`, `peak RSS ${capA.maxRssMB.toFixed(0)} / ${capB.maxRssMB.toFixed(0)} MB`],
@@ -222,7 +221,11 @@ async function main(): Promise<void> {
       [`rsync -a --dry-run at ${large} (cold / warm)`, `${fmt(b.rsyncCold)} / ${fmt(b.rsyncWarm)}`, ''],
       [`rescan at ${large} (cold / warm)`, `${fmt(b.cold.ms)} / ${fmt(b.warm.ms)}`, `ratio ${(b.cold.ms / b.rsyncCold).toFixed(2)} cold, ${(b.warm.ms / b.rsyncWarm).toFixed(2)} warm; peak RSS ${b.cold.maxRssMB.toFixed(0)} MB`],
       ['rescan RSS growth between the two sizes', `${rssPerFileKB.toFixed(4)} KB/file`, `V8 heap at the end: ${a.cold.heapTotalMB.toFixed(0)} MB, then ${b.cold.heapTotalMB.toFixed(0)} MB`],
-      ['projected rescan at 1,000,000 files (cold / warm)', `${fmt(b.cold.ms + msPerFileCold * (1e6 - large))} / ${fmt(b.warm.ms + msPerFileWarm * (1e6 - large))}`, 'from the per-file slope between the two sizes'],
+      [
+        'projected rescan at 1,000,000 files (cold / warm)',
+        `${fmt((b.cold.ms * 1e6) / large)} / ${fmt((b.warm.ms * 1e6) / large)}`,
+        `proportional to the ${large}-file time; rsync projected the same way: ${fmt((b.rsyncCold * 1e6) / large)} / ${fmt((b.rsyncWarm * 1e6) / large)}`,
+      ],
       ['projected rescan peak RSS at 1,000,000 files', `${rss1M.toFixed(0)} MB`, 'linear upper bound; goal < 250 MB'],
       [`rescan at ${large} with SQLite's page cache at 2 MB`, `${fmt(small.ms)}`, `peak RSS ${small.maxRssMB.toFixed(0)} MB (better-sqlite3's default cache is 16 MB per connection)`],
     );
