@@ -6,8 +6,8 @@ describe('parseConfig', () => {
     const result = parseConfig({}, '/srv/demo');
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.value.roots.map((r) => r.label)).toEqual(['central-scan', 'cvr-exports', 'pollbooks', 'logs']);
-    expect(result.value.dataDir).toBe('/srv/demo/var');
+    expect(result.value.roots.map((r) => r.label)).toEqual(['dominion-export', 'ess-export', 'election-files', 'results']);
+    expect(result.value.dataDir).toBe('/srv/demo/demo-data/var');
     expect(result.value.drives).toEqual({ mode: 'folders', a: '/srv/demo/demo-data/drive-a', b: '/srv/demo/demo-data/drive-b' });
   });
 

@@ -25,7 +25,7 @@ export const configSchema = z
       .strict()
       .default({ name: 'sample-election', title: 'Sample County General Election' }),
     /** Database, vault and keys live here (the appliance's own disk). */
-    dataDir: z.string().min(1).default('./var'),
+    dataDir: z.string().min(1).default('./demo-data/var'),
     roots: z
       .array(
         z
@@ -37,11 +37,12 @@ export const configSchema = z
           })
           .strict(),
       )
+      // The demo's layout (ballotsafe demo generates a sample election there).
       .default([
-        { label: 'central-scan', path: './demo-data/export/central-scan' },
-        { label: 'cvr-exports', path: './demo-data/export/cvr-exports' },
-        { label: 'pollbooks', path: './demo-data/export/pollbooks', defaultKind: 'pollbook' },
-        { label: 'logs', path: './demo-data/export/logs', defaultKind: 'log' },
+        { label: 'dominion-export', path: './demo-data/export/dominion' },
+        { label: 'ess-export', path: './demo-data/export/ess' },
+        { label: 'election-files', path: './demo-data/export/eif', defaultKind: 'election-definition' },
+        { label: 'results', path: './demo-data/export/results' },
       ])
       .refine((roots) => new Set(roots.map((r) => r.label)).size === roots.length, 'root labels must be unique'),
     capture: z
@@ -88,7 +89,8 @@ export const configSchema = z
     web: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
-        port: z.number().int().min(1).max(65535).default(8080),
+        // 0 asks the system for a free port (tests, demo --port 0).
+        port: z.number().int().min(0).max(65535).default(8080),
         tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
       })
       .strict()

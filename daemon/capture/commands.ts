@@ -23,32 +23,6 @@ function openState(config: Config, logger?: Logger): Db {
   return db;
 }
 
-/** Runs until SIGINT/SIGTERM. Other services (snapshot, web) join the composition here later. */
-const daemon: CliCommand = {
-  name: 'daemon',
-  summary: 'Run the appliance service: watch the export folders and capture every file into the vault',
-  usage: 'ballotsafe daemon [--config <file>]',
-  async run(argv) {
-    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' } } });
-    const config = configFromArgs(values.config);
-    if (config === undefined) return 1;
-    const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? config.log.level });
-    logEvent(logger, LogEvent.DaemonStarting, { roots: config.roots.map((r) => r.label), dataDir: config.dataDir });
-    const db = openState(config, logger);
-    const capture = new CaptureService({ config, db, logger });
-    await capture.start();
-    logEvent(logger, LogEvent.DaemonStarted, {});
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    logEvent(logger, LogEvent.DaemonStopping, {});
-    await capture.stop();
-    db.close();
-    return 0;
-  },
-};
-
 const scan: CliCommand = {
   name: 'scan',
   summary: 'Reconcile the export folders with the catalog once, capture what is new, then exit',
@@ -142,4 +116,5 @@ const status: CliCommand = {
   },
 };
 
-export const captureCommands: readonly CliCommand[] = [daemon, status, scan];
+// The `daemon` command lives in daemon/runtime/commands.ts (capture plus everything else).
+export const captureCommands: readonly CliCommand[] = [status, scan];

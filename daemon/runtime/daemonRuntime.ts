@@ -1,0 +1,111 @@
+import { dataPaths, type Config } from '../config.ts';
+import { CaptureService } from '../capture/captureService.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { createDriveService, startDriveAutomation, type DriveAutomation } from '../drives/wiring.ts';
+import type { DriveService } from '../drives/service.ts';
+import { ImportService } from '../importer/service.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import { err, ok, type Result } from '../result.ts';
+import type { DriveTarget } from '../snapshot/api.ts';
+import { SnapshotEngine } from '../snapshot/engine.ts';
+import { AlertLog } from '../state/alerts.ts';
+import { AuditLog } from '../state/auditLog.ts';
+import type { WebDeps } from '../web/deps.ts';
+import type { PreauditProvider } from '../web/deps.ts';
+import type { RunningWebServer } from '../web/server.ts';
+import { startWebUi } from '../web/wiring.ts';
+import { CatalogGrowthWatch } from './catalogGrowthWatch.ts';
+
+export interface RunningDaemon {
+  readonly db: Db;
+  readonly config: Config;
+  readonly engine: SnapshotEngine;
+  readonly capture: CaptureService;
+  readonly drives: DriveService;
+  readonly automation: DriveAutomation;
+  readonly imports: ImportService;
+  readonly web: { readonly deps: WebDeps; readonly server: RunningWebServer };
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly preaudit?: PreauditProvider;
+  /** How often the import and export-settled watchers look at the catalog (default 5 s). */
+  readonly catalogPollMs?: number;
+}
+
+/**
+ * The daemon's composition, in data-flow order: capture fills the catalog; imports and the
+ * export-settled trigger follow the catalog; snapshots (UI, CLI, schedules) read the catalog and
+ * vault; the web layer only reads state and asks for actions.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Result<RunningDaemon>> {
+  const { config, logger } = options;
+  logEvent(logger, LogEvent.DaemonStarting, { roots: config.roots.map((r) => r.label), dataDir: config.dataDir, drives: config.drives.mode });
+  const db = openDatabase(dataPaths(config).database);
+  logEvent(logger, LogEvent.DbMigrated, { path: dataPaths(config).database });
+  const alerts = new AlertLog(db, logger);
+  const audit = new AuditLog(db, logger);
+  const engine = new SnapshotEngine({ db, config, logger, alerts, audit });
+  const drives = createDriveService({ config, db, logger, isSnapshotRunning: () => engine.isBusy() });
+
+  // Folder drives are always present: finish or redo a snapshot a crash interrupted before anything else.
+  if (config.drives.mode === 'folders') {
+    const targets: DriveTarget[] = [
+      { role: 'A', root: config.drives.a },
+      { role: 'B', root: config.drives.b },
+    ];
+    const recovered = await engine.recover(targets);
+    if (!recovered.ok) logEvent(logger, LogEvent.SnapshotFailed, { phase: 'recovery', code: recovered.error.code, msg: recovered.error.message }, 'warn');
+    else if (recovered.value.written.length > 0) logEvent(logger, LogEvent.SnapshotRecovered, { written: recovered.value.written });
+  }
+
+  const web = await startWebUi({ db, config, logger, engine, driveService: drives, ...(options.preaudit ? { preaudit: options.preaudit } : {}) });
+  if (!web.ok) {
+    db.close();
+    return err(web.error);
+  }
+  const automation = await startDriveAutomation({ service: drives, snapshots: web.value.deps.snapshot, config, logger });
+  if (!automation.ok) {
+    await web.value.server.close();
+    db.close();
+    return err(automation.error);
+  }
+
+  const capture = new CaptureService({ config, db, logger });
+  await capture.start();
+  const pollMs = options.catalogPollMs ?? 5000;
+  const imports = new ImportService({ db, vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger, intervalMs: pollMs });
+  imports.start();
+  const growth = new CatalogGrowthWatch(db, pollMs, () => automation.value.triggers.onFileCaptured());
+  growth.start();
+
+  logEvent(logger, LogEvent.DaemonStarted, { url: web.value.server.url });
+  audit.record('system', 'daemon.started', { url: web.value.server.url });
+  let stopped = false;
+  return ok({
+    db,
+    config,
+    engine,
+    capture,
+    drives,
+    automation: automation.value,
+    imports,
+    web: web.value,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      logEvent(logger, LogEvent.DaemonStopping, {});
+      growth.stop();
+      automation.value.stop();
+      await capture.stop();
+      await imports.stop();
+      await web.value.server.close();
+      audit.record('system', 'daemon.stopped', {});
+      db.close();
+    },
+  });
+}
