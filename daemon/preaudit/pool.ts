@@ -18,6 +18,27 @@ export interface SheetJob {
   readonly files: readonly string[];
 }
 
+/** One registered page of a read sheet: where it is among the files, and its targets in image pixels. */
+export interface SheetPage {
+  readonly file: number;
+  readonly page: number;
+  readonly side: string;
+  readonly width: number;
+  readonly height: number;
+  /** Approximate timing-mark pitch in pixels (for crops around a contest). */
+  readonly pitch: number;
+  readonly targets: readonly {
+    readonly contestId: string;
+    readonly optionId: string;
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    readonly fill: number;
+    readonly mark: string;
+  }[];
+}
+
 export type SheetOutcome =
   | {
       readonly key: string;
@@ -25,6 +46,7 @@ export type SheetOutcome =
       readonly styleId: string;
       readonly targetsNotFound: number;
       readonly contests: readonly ContestReading[];
+      readonly pages?: readonly SheetPage[];
     }
   | { readonly key: string; readonly ok: false; readonly error: OperatorError };
 
@@ -54,8 +76,8 @@ export async function runPreaudit(
   const skipped = jobs.length - todo.length;
   const insert = db.prepare(
     `INSERT OR REPLACE INTO preaudit_sheets
-       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at, pages_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const filesOf = new Map(todo.map((j) => [j.key, j.files]));
   let finished = 0;
@@ -69,10 +91,10 @@ export async function runPreaudit(
     const at = new Date().toISOString();
     if (o.ok) {
       const gray = o.contests.filter((c) => c.marginal.length > 0).length;
-      insert.run(o.key, files, 'read', o.styleId, null, null, o.targetsNotFound, gray, JSON.stringify(o.contests), at);
+      insert.run(o.key, files, 'read', o.styleId, null, null, o.targetsNotFound, gray, JSON.stringify(o.contests), at, o.pages === undefined ? null : JSON.stringify(o.pages));
     } else {
       errors++;
-      insert.run(o.key, files, 'error', null, o.error.code, o.error.message, null, null, null, at);
+      insert.run(o.key, files, 'error', null, o.error.code, o.error.message, null, null, null, at, null);
       logEvent(logger, LogEvent.PreauditImageRejected, { sheet: o.key, code: o.error.code, message: o.error.message }, 'warn');
     }
     finished++;

@@ -19,5 +19,34 @@ export const preauditMigrations: MigrationSet = {
     );
     CREATE INDEX preaudit_sheets_status ON preaudit_sheets (status);
     `,
+    `
+    -- Step 2 (PreauditService): target boxes per page, the catalog files of each sheet, and the
+    -- per ballot/contest comparison with the CVR. Comparison rows are upserted so their ids (used
+    -- by the web UI's links) stay stable when a pass recomputes them.
+    ALTER TABLE preaudit_sheets ADD COLUMN pages_json TEXT;  -- SheetPage[]: file/page, size, target boxes
+    CREATE TABLE preaudit_sheet_files (
+      sheet_key TEXT PRIMARY KEY,
+      image_key TEXT,                 -- importer's join key (cvr_records.image_key), null if the name has none
+      file_version_ids_json TEXT NOT NULL  -- file_versions.id of the sheet's files, in the job's file order
+    );
+    CREATE TABLE preaudit_comparisons (
+      id INTEGER PRIMARY KEY,
+      sheet_key TEXT NOT NULL,
+      ballot_key TEXT NOT NULL,
+      contest_id TEXT NOT NULL,
+      contest_title TEXT NOT NULL,
+      verdict TEXT NOT NULL CHECK (verdict IN ('agree', 'disagree', 'gray', 'no-cvr')),
+      image_votes_json TEXT NOT NULL,
+      cvr_votes_json TEXT NOT NULL,
+      marginal_json TEXT NOT NULL,
+      image_overvote INTEGER NOT NULL,
+      cvr_overvote INTEGER NOT NULL,
+      undervotes INTEGER NOT NULL,
+      write_ins INTEGER NOT NULL,
+      compared_at TEXT NOT NULL,
+      UNIQUE (sheet_key, contest_id)
+    );
+    CREATE INDEX preaudit_comparisons_verdict ON preaudit_comparisons (verdict, id);
+    `,
   ],
 };

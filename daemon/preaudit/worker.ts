@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { decodeBallotImage, type GrayImage } from './image.ts';
 import { interpretSheetAnyStyle } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
-import type { SheetJob, SheetOutcome } from './pool.ts';
+import type { SheetJob, SheetOutcome, SheetPage } from './pool.ts';
 
 sharp.concurrency(1);
 sharp.cache(false);
@@ -15,9 +15,12 @@ const layouts = (workerData as { layouts: StyleLayout[] }).layouts;
 
 async function read(job: SheetJob): Promise<SheetOutcome> {
   const images: GrayImage[] = [];
-  for (const f of job.files) {
+  // Where each decoded page came from (file index, page in that file), for overlays and crops.
+  const origin: { file: number; page: number }[] = [];
+  for (const [fi, f] of job.files.entries()) {
     const decoded = await decodeBallotImage(f);
     if (!decoded.ok) return { key: job.key, ok: false, error: decoded.error };
+    decoded.value.forEach((_p, pi) => origin.push({ file: fi, page: pi }));
     images.push(...decoded.value);
   }
   const reading = interpretSheetAnyStyle(images, layouts);
@@ -28,6 +31,32 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
     styleId: reading.value.styleId,
     targetsNotFound: reading.value.targetsNotFound,
     contests: reading.value.contests,
+    pages: reading.value.pages.map((p): SheetPage => {
+      const img = images[p.image]!;
+      // Oval box from the layout's shape in grid units; pitch from the timing-mark columns.
+      const pitch = img.width / Math.max(1, p.columns);
+      const layout = layouts.find((l) => l.styleId === reading.value.styleId);
+      const w = (layout?.targetShape.width ?? 0.5) * pitch;
+      const h = (layout?.targetShape.height ?? 0.35) * pitch;
+      return {
+        file: origin[p.image]?.file ?? 0,
+        page: origin[p.image]?.page ?? p.image,
+        side: p.side,
+        width: img.width,
+        height: img.height,
+        pitch,
+        targets: p.targets.map((t) => ({
+          contestId: t.contestId,
+          optionId: t.optionId,
+          x: Math.round(t.score.center.x - w / 2),
+          y: Math.round(t.score.center.y - h / 2),
+          width: Math.round(w),
+          height: Math.round(h),
+          fill: Math.round(t.score.fill * 1000) / 1000,
+          mark: t.mark,
+        })),
+      };
+    }),
   };
 }
 

@@ -1,0 +1,94 @@
+/**
+ * End to end on a generated election with two flipped CVR votes: capture into a temp data dir,
+ * import the CVRs from the catalog, run the PreauditService over the catalog, and check that the
+ * flipped ballots, and only they, disagree.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
+import { CaptureService } from '../capture/captureService.ts';
+import { dataPaths, parseConfig, type Config } from '../config.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { importPendingCatalogFiles } from '../importer/service.ts';
+import { silentLogger } from '../log/logger.ts';
+import { PreauditService, type PassResult } from './service.ts';
+import { PreauditWebProvider } from './webProvider.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'preaudit-service-'));
+let db: Db | undefined;
+let config: Config;
+let pass: PassResult;
+let flips: { sheetId: string; contestId: string }[];
+let service: PreauditService;
+afterAll(() => {
+  db?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+beforeAll(async () => {
+  const out = path.join(root, 'export');
+  const g = await generateSampleElection({ out, seed: 7301, ballots: 40, format: 'dominion', discrepancies: { flip: 2, drop: 0, dup: 0, totals: 0 } });
+  if (!g.ok) throw new Error(g.error.message);
+  const parsed = parseConfig({ election: { name: 't', title: 'T' }, dataDir: 'var', roots: [{ label: 'dominion-export', path: 'export/dominion' }], log: { level: 'silent' } }, root);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  config = parsed.value;
+  db = openDatabase(dataPaths(config).database);
+  const capture = new CaptureService({ config, db, logger: silentLogger() });
+  await capture.scanAll();
+  await capture.settle(10_000);
+  const imported = await importPendingCatalogFiles(db, dataPaths(config).vault, silentLogger());
+  expect(imported.failures).toEqual([]);
+  service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((r) => r.path), workers: 2 });
+  const r = await service.runOnce();
+  if (!r.ok) throw new Error(r.error.message);
+  pass = r.value;
+  const truth = JSON.parse(readFileSync(path.join(out, 'truth', 'discrepancies.json'), 'utf8')) as { discrepancies: { kind: string; sheetId: string; contestId: string }[] };
+  flips = truth.discrepancies.filter((d) => d.kind === 'flip');
+}, 120_000);
+
+describe('PreauditService', () => {
+  it('reads every captured sheet and compares each with its CVR', () => {
+    expect(pass.progress.errors).toBe(0);
+    expect(pass.sheets.length).toBeGreaterThanOrEqual(40);
+    expect(pass.ballotsCompared).toBe(pass.sheets.length);
+    expect(pass.ballotsWithoutCvr).toBe(0);
+  });
+
+  it('finds the flipped votes and nothing else disagrees', () => {
+    expect(flips).toHaveLength(2);
+    const rows = db!.prepare(`SELECT ballot_key, contest_id FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY ballot_key`).all() as { ballot_key: string; contest_id: string }[];
+    expect(rows.map((r) => r.contest_id).sort()).toEqual(flips.map((f) => f.contestId).sort());
+    expect(pass.disagreements).toBe(2);
+  });
+
+  it('is resumable: a second pass reads nothing again and keeps the comparison ids', async () => {
+    const before = db!.prepare(`SELECT id FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY id`).all();
+    const again = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((r) => r.path) }).runOnce();
+    if (!again.ok) throw new Error(again.error.message);
+    expect(again.value.progress.skipped).toBe(again.value.sheets.length);
+    expect(db!.prepare(`SELECT id FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY id`).all()).toEqual(before);
+  });
+
+  it('serves the disagreements to the web UI with the image and target boxes', () => {
+    const web = new PreauditWebProvider(db!, () => service.status());
+    expect(web.status()).toMatchObject({ state: 'done', disagreements: 2 });
+    const list = web.disagreements(10);
+    expect(list).toHaveLength(2);
+    const d = web.disagreement(list[0]!.id);
+    expect(d).toBeDefined();
+    expect(d!.imageWidth).toBeGreaterThan(1000);
+    const contestTargets = d!.targets.filter((t) => t.contest === d!.contest);
+    expect(contestTargets.length).toBeGreaterThanOrEqual(2);
+    // the CVR's vote and the image's mark differ on at least one target of the contest
+    expect(contestTargets.some((t) => t.marked !== t.cvrMarked)).toBe(true);
+    for (const t of d!.targets) {
+      expect(t.x).toBeGreaterThanOrEqual(0);
+      expect(t.x + t.width).toBeLessThanOrEqual(d!.imageWidth);
+    }
+    const obj = db!.prepare(`SELECT kind FROM file_versions WHERE id = ?`).get(d!.imageId) as { kind: string };
+    expect(obj.kind).toBe('ballot-image');
+    expect(web.disagreement(999_999)).toBeUndefined();
+  });
+});

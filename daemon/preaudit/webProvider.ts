@@ -1,0 +1,118 @@
+/**
+ * The web UI's PreauditProvider over the pre-audit's SQLite results (preaudit_sheets,
+ * preaudit_sheet_files, preaudit_comparisons). Reads only; the PreauditService writes.
+ */
+import type { Db } from '../db/database.ts';
+import type { DisagreementDetail, DisagreementSummary, PreauditProvider, PreauditStatus, TargetOverlay } from '../web/deps.ts';
+import type { SheetPage } from './pool.ts';
+
+interface ComparisonRow {
+  id: number;
+  sheet_key: string;
+  ballot_key: string;
+  contest_id: string;
+  contest_title: string;
+  image_votes_json: string;
+  cvr_votes_json: string;
+}
+
+export interface LocatedContest {
+  readonly fileVersionId: number;
+  readonly page: SheetPage;
+}
+
+/** The page (and catalog file) of a sheet that holds a contest's targets. */
+export function locateContest(db: Db, sheetKey: string, contestId: string): LocatedContest | undefined {
+  const row = db
+    .prepare<[string], { pages_json: string | null; file_version_ids_json: string | null }>(
+      `SELECT s.pages_json, f.file_version_ids_json FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key WHERE s.sheet_key = ?`,
+    )
+    .get(sheetKey);
+  if (row?.pages_json == null || row.file_version_ids_json == null) return undefined;
+  const pages = JSON.parse(row.pages_json) as SheetPage[];
+  const ids = JSON.parse(row.file_version_ids_json) as number[];
+  const page = pages.find((p) => p.targets.some((t) => t.contestId === contestId)) ?? pages[0];
+  const id = page === undefined ? undefined : ids[page.file];
+  return page === undefined || id === undefined ? undefined : { fileVersionId: id, page };
+}
+
+export class PreauditWebProvider implements PreauditProvider {
+  constructor(
+    private readonly db: Db,
+    private readonly serviceStatus: () => PreauditStatus,
+    /** Option id → name (from the layouts), for the UI; ids are shown when unknown. */
+    private readonly optionNames: ReadonlyMap<string, string> = new Map(),
+  ) {}
+
+  status(): PreauditStatus {
+    const s = this.serviceStatus();
+    // Counts come from the stored results so they survive a restart before the first pass ends.
+    const counts = this.db
+      .prepare<[], { ballots: number; disagreements: number }>(
+        `SELECT (SELECT count(DISTINCT sheet_key) FROM preaudit_comparisons WHERE verdict != 'no-cvr') AS ballots,
+                (SELECT count(*) FROM preaudit_comparisons WHERE verdict = 'disagree') AS disagreements`,
+      )
+      .get() ?? { ballots: 0, disagreements: 0 };
+    return { ...s, ballotsCompared: counts.ballots, disagreements: counts.disagreements };
+  }
+
+  private name(id: string): string {
+    return this.optionNames.get(id) ?? id;
+  }
+
+  private summary(r: ComparisonRow): DisagreementSummary | undefined {
+    const at = locateContest(this.db, r.sheet_key, r.contest_id);
+    return {
+      id: r.id,
+      ballotId: r.ballot_key,
+      contest: r.contest_title,
+      cvrChoices: (JSON.parse(r.cvr_votes_json) as string[]).map((o) => this.name(o)),
+      imageChoices: (JSON.parse(r.image_votes_json) as string[]).map((o) => this.name(o)),
+      imageId: at?.fileVersionId ?? 0,
+      imagePage: at?.page.page ?? 0,
+    };
+  }
+
+  disagreements(limit: number): readonly DisagreementSummary[] {
+    return this.db
+      .prepare<[number], ComparisonRow>(`SELECT * FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY id DESC LIMIT ?`)
+      .all(Math.max(0, Math.floor(limit)))
+      .map((r) => this.summary(r))
+      .filter((s): s is DisagreementSummary => s !== undefined);
+  }
+
+  disagreement(id: number): DisagreementDetail | undefined {
+    const r = this.db.prepare<[number], ComparisonRow>(`SELECT * FROM preaudit_comparisons WHERE id = ? AND verdict = 'disagree'`).get(id);
+    if (r === undefined) return undefined;
+    const summary = this.summary(r);
+    const at = locateContest(this.db, r.sheet_key, r.contest_id);
+    if (summary === undefined || at === undefined) return undefined;
+    const contests = new Map(
+      this.db
+        .prepare<[string], { contest_id: string; contest_title: string; cvr_votes_json: string }>(
+          `SELECT contest_id, contest_title, cvr_votes_json FROM preaudit_comparisons WHERE sheet_key = ?`,
+        )
+        .all(r.sheet_key)
+        .map((c) => [c.contest_id, { title: c.contest_title, cvr: new Set(JSON.parse(c.cvr_votes_json) as string[]) }]),
+    );
+    const targets: TargetOverlay[] = at.page.targets.map((t) => ({
+      contest: contests.get(t.contestId)?.title ?? t.contestId,
+      option: this.name(t.optionId),
+      x: Math.max(0, t.x),
+      y: Math.max(0, t.y),
+      width: Math.min(t.width, at.page.width - Math.max(0, t.x)),
+      height: Math.min(t.height, at.page.height - Math.max(0, t.y)),
+      marked: t.mark === 'marked',
+      score: t.fill,
+      cvrMarked: contests.get(t.contestId)?.cvr.has(t.optionId) ?? false,
+    }));
+    const marginal = at.page.targets.filter((t) => t.contestId === r.contest_id && t.mark === 'marginal').length;
+    return {
+      ...summary,
+      imageWidth: at.page.width,
+      imageHeight: at.page.height,
+      targets,
+      note: marginal > 0 ? `${marginal} marginal mark(s) in this contest.` : null,
+    };
+  }
+}
