@@ -256,6 +256,9 @@ export class PreauditService {
   private running: Promise<unknown> | undefined;
   private readonly abort = new AbortController();
   private lastSignature = '';
+  private loaded: PreauditLayouts | undefined;
+  /** Option id → name from the layouts (filled once they are loaded), for the web UI. */
+  readonly optionNames = new Map<string, string>();
   private current: PreauditServiceStatus = { state: 'not-started', imagesDone: 0, imagesTotal: 0, ballotsCompared: 0, disagreements: 0, updatedAt: null };
 
   constructor(private readonly options: PreauditServiceOptions) {}
@@ -265,6 +268,16 @@ export class PreauditService {
   }
 
   private layouts(): Result<PreauditLayouts> {
+    if (this.loaded !== undefined) return ok(this.loaded);
+    const found = this.findLayouts();
+    if (found.ok) {
+      this.loaded = found.value;
+      for (const l of found.value.layouts) for (const c of l.contests) for (const o of c.options) this.optionNames.set(o.id, o.name);
+    }
+    return found;
+  }
+
+  private findLayouts(): Result<PreauditLayouts> {
     if (this.options.layouts !== undefined) return ok(this.options.layouts);
     const truth = findSampleTruthDir(this.options.rootPaths ?? []);
     if (truth === undefined) {

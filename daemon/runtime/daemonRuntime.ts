@@ -15,6 +15,8 @@ import type { WebDeps } from '../web/deps.ts';
 import type { PreauditProvider } from '../web/deps.ts';
 import type { RunningWebServer } from '../web/server.ts';
 import { startWebUi } from '../web/wiring.ts';
+import { PreauditService } from '../preaudit/service.ts';
+import { PreauditWebProvider } from '../preaudit/webProvider.ts';
 import { CatalogGrowthWatch } from './catalogGrowthWatch.ts';
 
 export interface RunningDaemon {
@@ -63,7 +65,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
     else if (recovered.value.written.length > 0) logEvent(logger, LogEvent.SnapshotRecovered, { written: recovered.value.written });
   }
 
-  const web = await startWebUi({ db, config, logger, engine, driveService: drives, ...(options.preaudit ? { preaudit: options.preaudit } : {}) });
+  // Pre-audit: constructed here so the UI gets its provider; it starts after capture and imports.
+  const preaudit = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger, rootPaths: config.roots.map((r) => r.path), intervalMs: options.catalogPollMs ?? 5000 });
+  const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames);
+  const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider });
   if (!web.ok) {
     db.close();
     return err(web.error);
@@ -80,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
   const pollMs = options.catalogPollMs ?? 5000;
   const imports = new ImportService({ db, vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger, intervalMs: pollMs });
   imports.start();
+  if (options.preaudit === undefined) preaudit.start();
   const growth = new CatalogGrowthWatch(db, pollMs, () => automation.value.triggers.onFileCaptured());
   growth.start();
 
@@ -103,6 +109,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
       automation.value.stop();
       await capture.stop();
       await imports.stop();
+      await preaudit.stop();
       await web.value.server.close();
       audit.record('system', 'daemon.stopped', {});
       db.close();
