@@ -6,10 +6,11 @@ import { snapshotCommands } from './snapshot/commands.ts';
 import { captureCommands } from './capture/commands.ts';
 import { webCommands } from './web/commands.ts';
 import { runtimeCommands } from './runtime/commands.ts';
+import { preauditCommands } from './preaudit/commands.ts';
 import { sampleCommands } from '../scripts/sample-election/command.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...captureCommands, ...webCommands, ...sampleCommands];
+const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...captureCommands, ...webCommands, ...sampleCommands, ...preauditCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -3,9 +3,12 @@
  * import the CVRs from the catalog, run the PreauditService over the catalog, and check that the
  * flipped ballots, and only they, disagree.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
 import { CaptureService } from '../capture/captureService.ts';
@@ -16,6 +19,7 @@ import { silentLogger } from '../log/logger.ts';
 import { PreauditService, type PassResult } from './service.ts';
 import { PreauditWebProvider } from './webProvider.ts';
 
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const root = mkdtempSync(path.join(tmpdir(), 'preaudit-service-'));
 let db: Db | undefined;
 let config: Config;
@@ -31,7 +35,9 @@ beforeAll(async () => {
   const out = path.join(root, 'export');
   const g = await generateSampleElection({ out, seed: 7301, ballots: 40, format: 'dominion', discrepancies: { flip: 2, drop: 0, dup: 0, totals: 0 } });
   if (!g.ok) throw new Error(g.error.message);
-  const parsed = parseConfig({ election: { name: 't', title: 'T' }, dataDir: 'var', roots: [{ label: 'dominion-export', path: 'export/dominion' }], log: { level: 'silent' } }, root);
+  const raw = { election: { name: 't', title: 'T' }, dataDir: 'var', roots: [{ label: 'dominion-export', path: 'export/dominion' }], log: { level: 'silent' } };
+  writeFileSync(path.join(root, 'config.json'), JSON.stringify(raw));
+  const parsed = parseConfig(raw, root);
   if (!parsed.ok) throw new Error(parsed.error.message);
   config = parsed.value;
   db = openDatabase(dataPaths(config).database);
@@ -90,5 +96,44 @@ describe('PreauditService', () => {
     const obj = db!.prepare(`SELECT kind FROM file_versions WHERE id = ?`).get(d!.imageId) as { kind: string };
     expect(obj.kind).toBe('ballot-image');
     expect(web.disagreement(999_999)).toBeUndefined();
+  });
+});
+
+describe('ballotsafe preaudit', () => {
+  it('writes the JSON and XLSX reports with an evidence crop per disagreement and exits 1', async () => {
+    const out = path.join(root, 'reports-out');
+    const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ballotsafe.js'), 'preaudit', '--config', path.join(root, 'config.json'), '--out', out], {
+      encoding: 'utf8',
+      env: { ...process.env, BALLOTSAFE_LOG_LEVEL: 'silent' },
+      timeout: 60_000,
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/\s2 {2}contests disagreeing with the CVR/);
+    const report = JSON.parse(readFileSync(path.join(out, 'preaudit-report.json'), 'utf8')) as {
+      ballotsCompared: number;
+      disagreements: { contestId: string; evidence: string | null; catalogFileId: number | null }[];
+      contests: { contestId: string; disagreed: number; nonVariant: number; ballots: number }[];
+    };
+    expect(report.ballotsCompared).toBe(pass.sheets.length);
+    expect(report.disagreements.map((d) => d.contestId).sort()).toEqual(flips.map((f) => f.contestId).sort());
+    for (const d of report.disagreements) {
+      expect(d.evidence).not.toBeNull();
+      const meta = await sharp(path.join(out, d.evidence!)).metadata();
+      expect(meta.format).toBe('png');
+      expect(meta.width).toBeGreaterThan(100);
+      expect(meta.height).toBeGreaterThan(50);
+    }
+    expect(report.contests.reduce((n, c) => n + c.disagreed, 0)).toBe(2);
+    expect(existsSync(path.join(out, 'preaudit-discrepancies.xlsx'))).toBe(true);
+  });
+
+  it('exits 2 when there are no layouts to read with', () => {
+    const lone = path.join(root, 'lone');
+    const cfg = path.join(root, 'lone.json');
+    writeFileSync(cfg, JSON.stringify({ election: { name: 'l', title: 'L' }, dataDir: 'lone-var', roots: [{ label: 'x', path: 'lone' }], log: { level: 'silent' } }));
+    spawnSync('mkdir', ['-p', lone]);
+    const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ballotsafe.js'), 'preaudit', '--config', cfg], { encoding: 'utf8', env: { ...process.env, BALLOTSAFE_LOG_LEVEL: 'silent' } });
+    expect(run.status, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toContain('no ballot layouts');
   });
 });

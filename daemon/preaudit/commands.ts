@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import type { CliCommand } from '../cli/command.ts';
+import { configFromArgs } from '../cli/coreCommands.ts';
+import { dataPaths, type Config } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
+import { importPendingCatalogFiles } from '../importer/service.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { err, ok, type Result } from '../result.ts';
+import { writePreauditReport, type WrittenReport } from './report.ts';
+import { PreauditService } from './service.ts';
+
+export interface PreauditRun extends WrittenReport {
+  readonly sheets: number;
+  readonly unreadable: number;
+}
+
+/** One pass over the catalog (pending imports first), then the reports under `outDir`. */
+export async function runPreauditOnce(config: Config, logger: Logger, outDir?: string, workers?: number): Promise<Result<PreauditRun>> {
+  const paths = dataPaths(config);
+  const db = openDatabase(paths.database);
+  try {
+    await importPendingCatalogFiles(db, paths.vault, logger);
+    const service = new PreauditService({ db, vaultDir: paths.vault, logger, rootPaths: config.roots.map((r) => r.path), ...(workers === undefined ? {} : { workers }) });
+    const pass = await service.runOnce();
+    if (!pass.ok) return pass;
+    const written = await writePreauditReport(db, paths.vault, outDir ?? path.join(paths.reports, 'preaudit'));
+    return ok({ ...written, sheets: pass.value.sheets.length, unreadable: pass.value.progress.errors });
+  } catch (e) {
+    return err({ code: 'preaudit-failed', message: `The pre-audit failed: ${e instanceof Error ? e.message : String(e)}`, action: 'See the log; run the command again after fixing the cause.' });
+  } finally {
+    db.close();
+  }
+}
+
+const preauditCommand: CliCommand = {
+  name: 'preaudit',
+  summary: 'Read every captured ballot image, compare with the CVRs, write the JSON/XLSX discrepancy report with evidence crops',
+  usage: 'ballotsafe preaudit [--config <file>] [--out <folder>]   (exit 0: no disagreement, 1: disagreements, 2: error)',
+  async run(argv) {
+    let values: { config?: string | undefined; out?: string | undefined };
+    try {
+      values = parseArgs({ args: [...argv], options: { config: { type: 'string' }, out: { type: 'string' } } }).values;
+    } catch (e) {
+      process.stderr.write(`ballotsafe preaudit: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+    const config = configFromArgs(values.config);
+    if (config === undefined) return 2;
+    const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? config.log.level, destination: `${dataPaths(config).logs}/preaudit.log` });
+    const r = await runPreauditOnce(config, logger, values.out === undefined ? undefined : path.resolve(values.out));
+    if (!r.ok) {
+      process.stderr.write(`${r.error.message}\n${r.error.action ?? ''}\n`);
+      return 2;
+    }
+    const rep = r.value.report;
+    process.stdout.write(`${String(r.value.sheets).padStart(9)}  sheets in the catalog\n`);
+    process.stdout.write(`${String(r.value.unreadable).padStart(9)}  sheets that could not be read\n`);
+    process.stdout.write(`${String(rep.ballotsCompared).padStart(9)}  ballots compared with their CVR\n`);
+    process.stdout.write(`${String(rep.ballotsWithoutCvr.length).padStart(9)}  ballots without a CVR\n`);
+    process.stdout.write(`${String(rep.gray.length).padStart(9)}  contests gray (a person decides)\n`);
+    process.stdout.write(`${String(rep.disagreements.length).padStart(9)}  contests disagreeing with the CVR\n`);
+    for (const d of rep.disagreements.slice(0, 20)) {
+      process.stdout.write(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]\n`);
+    }
+    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n`);
+    return rep.disagreements.length === 0 ? 0 : 1;
+  },
+};
+
+export const preauditCommands: readonly CliCommand[] = [preauditCommand];

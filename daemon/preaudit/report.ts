@@ -1,0 +1,195 @@
+/**
+ * The pre-audit's discrepancy report from the stored comparisons: JSON, XLSX with AuditEngine's
+ * columns, per-contest totals (image vs CVR), and a cropped image of the contest on every
+ * disagreeing ballot as evidence (PNG).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import sharp from 'sharp';
+import { vaultObjectPath } from '../capture/vaultLayout.ts';
+import type { Db } from '../db/database.ts';
+import { summarize, type BallotComparison, type ContestComparison, type ContestSummary } from './compare.ts';
+import { locateContest } from './webProvider.ts';
+
+export interface DisagreementEntry {
+  readonly id: number;
+  readonly ballotKey: string;
+  readonly contestId: string;
+  readonly contest: string;
+  readonly imageVotes: readonly string[];
+  readonly cvrVotes: readonly string[];
+  readonly marginal: readonly string[];
+  readonly catalogFileId: number | null;
+  readonly page: number | null;
+  /** Relative to the report folder; null when the image could not be cropped. */
+  readonly evidence: string | null;
+}
+
+export interface PreauditReport {
+  readonly generatedAt: string;
+  readonly ballotsCompared: number;
+  readonly ballotsWithoutCvr: readonly string[];
+  readonly contests: readonly (ContestSummary & { readonly title: string })[];
+  readonly disagreements: readonly DisagreementEntry[];
+  readonly gray: readonly { ballotKey: string; contestId: string; marginal: readonly string[] }[];
+}
+
+interface Row {
+  id: number;
+  sheet_key: string;
+  ballot_key: string;
+  contest_id: string;
+  contest_title: string;
+  verdict: string;
+  image_votes_json: string;
+  cvr_votes_json: string;
+  marginal_json: string;
+  image_overvote: number;
+  cvr_overvote: number;
+  undervotes: number;
+  write_ins: number;
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]+/g, '_');
+}
+
+/** Crops the contest's area (its targets and the text beside them) from the vault image. */
+async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId: string, file: string): Promise<{ id: number; page: number } | null> {
+  const at = locateContest(db, sheetKey, contestId);
+  if (at === undefined) return null;
+  const ts = at.page.targets.filter((t) => t.contestId === contestId);
+  const obj = db.prepare<[number], { sha256: string }>(`SELECT sha256 FROM file_versions WHERE id = ?`).get(at.fileVersionId);
+  if (ts.length === 0 || obj === undefined) return null;
+  const p = at.page.pitch;
+  // Option names print to the right of the ovals and the contest title above the first one.
+  const left = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.x)) - p));
+  const top = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.y)) - 2 * p));
+  const right = Math.min(at.page.width, Math.ceil(Math.max(...ts.map((t) => t.x + t.width)) + 9 * p));
+  const bottom = Math.min(at.page.height, Math.ceil(Math.max(...ts.map((t) => t.y + t.height)) + p));
+  if (right <= left || bottom <= top) return null;
+  await sharp(vaultObjectPath(vaultDir, obj.sha256), { page: at.page.page, limitInputPixels: 80_000_000 })
+    .extract({ left, top, width: right - left, height: bottom - top })
+    .png()
+    .toFile(file);
+  return { id: at.fileVersionId, page: at.page.page };
+}
+
+export async function buildPreauditReport(db: Db, vaultDir: string, outDir: string): Promise<PreauditReport> {
+  const rows = db.prepare<[], Row>(`SELECT * FROM preaudit_comparisons ORDER BY ballot_key, contest_id`).all();
+  const titles = new Map(rows.map((r) => [r.contest_id, r.contest_title]));
+  const ballots = new Map<string, ContestComparison[]>();
+  const noCvr = new Set<string>();
+  for (const r of rows) {
+    if (r.verdict === 'no-cvr') {
+      noCvr.add(r.ballot_key);
+      continue;
+    }
+    const c: ContestComparison = {
+      contestId: r.contest_id,
+      verdict: r.verdict as ContestComparison['verdict'],
+      imageVotes: JSON.parse(r.image_votes_json) as string[],
+      cvrVotes: JSON.parse(r.cvr_votes_json) as string[],
+      marginal: JSON.parse(r.marginal_json) as string[],
+      imageOvervote: r.image_overvote === 1,
+      cvrOvervote: r.cvr_overvote === 1,
+      undervotes: r.undervotes,
+      writeIns: r.write_ins,
+    };
+    ballots.set(r.sheet_key, [...(ballots.get(r.sheet_key) ?? []), c]);
+  }
+  const comparisons: BallotComparison[] = [...ballots.entries()].map(([k, contests]) => ({ ballotKey: k, cvrFound: true, contests }));
+  const evidenceDir = path.join(outDir, 'evidence');
+  await mkdir(evidenceDir, { recursive: true });
+  const disagreements: DisagreementEntry[] = [];
+  for (const r of rows.filter((x) => x.verdict === 'disagree')) {
+    const rel = path.join('evidence', `${safeName(r.ballot_key)}__${safeName(r.contest_id)}.png`);
+    let located: { id: number; page: number } | null = null;
+    try {
+      located = await cropContest(db, vaultDir, r.sheet_key, r.contest_id, path.join(outDir, rel));
+    } catch {
+      located = null; // the row still lists the disagreement; the crop is missing
+    }
+    disagreements.push({
+      id: r.id,
+      ballotKey: r.ballot_key,
+      contestId: r.contest_id,
+      contest: r.contest_title,
+      imageVotes: JSON.parse(r.image_votes_json) as string[],
+      cvrVotes: JSON.parse(r.cvr_votes_json) as string[],
+      marginal: JSON.parse(r.marginal_json) as string[],
+      catalogFileId: located?.id ?? null,
+      page: located?.page ?? null,
+      evidence: located === null ? null : rel,
+    });
+  }
+  return {
+    generatedAt: new Date().toISOString(),
+    ballotsCompared: comparisons.length,
+    ballotsWithoutCvr: [...noCvr].sort(),
+    contests: summarize(comparisons).map((s) => ({ ...s, title: titles.get(s.contestId) ?? s.contestId })),
+    disagreements,
+    gray: rows.filter((r) => r.verdict === 'gray').map((r) => ({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[] })),
+  };
+}
+
+export interface WrittenReport {
+  readonly report: PreauditReport;
+  readonly json: string;
+  readonly xlsx: string;
+}
+
+/** Writes preaudit-report.json, preaudit-discrepancies.xlsx and evidence/*.png under `outDir`. */
+export async function writePreauditReport(db: Db, vaultDir: string, outDir: string): Promise<WrittenReport> {
+  await mkdir(outDir, { recursive: true });
+  const report = await buildPreauditReport(db, vaultDir, outDir);
+  const json = path.join(outDir, 'preaudit-report.json');
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  const wb = new ExcelJS.Workbook();
+  const sum = wb.addWorksheet('Contests');
+  sum.columns = [
+    { header: 'Contest', key: 'contest', width: 36 },
+    { header: 'Ballots', key: 'ballots', width: 9 },
+    { header: 'Non-variant', key: 'nonVariant', width: 12 },
+    { header: 'Agreed overvotes', key: 'agreedOvervotes', width: 16 },
+    { header: 'Agreed write-ins', key: 'agreedWriteIns', width: 16 },
+    { header: 'Agreed undervotes', key: 'agreedUndervotes', width: 17 },
+    { header: 'Disagreed', key: 'disagreed', width: 10 },
+    { header: 'Gray', key: 'gray', width: 8 },
+    { header: 'Variant % of margin', key: 'variant', width: 18 },
+  ];
+  for (const c of report.contests) {
+    sum.addRow({ ...c, contest: c.title, variant: c.variantPercentOfMargin === null ? 'n/a' : Math.round(c.variantPercentOfMargin * 100) / 100 });
+  }
+  const totals = wb.addWorksheet('Totals');
+  totals.columns = [
+    { header: 'Contest', key: 'contest', width: 36 },
+    { header: 'Option', key: 'option', width: 28 },
+    { header: 'Image votes', key: 'image', width: 12 },
+    { header: 'CVR votes', key: 'cvr', width: 12 },
+    { header: 'Difference', key: 'diff', width: 11 },
+  ];
+  for (const c of report.contests) {
+    for (const o of [...new Set([...Object.keys(c.imageTotals), ...Object.keys(c.cvrTotals)])].sort()) {
+      const image = c.imageTotals[o] ?? 0;
+      const cvr = c.cvrTotals[o] ?? 0;
+      totals.addRow({ contest: c.title, option: o, image, cvr, diff: image - cvr });
+    }
+  }
+  const dis = wb.addWorksheet('Disagreements');
+  dis.columns = [
+    { header: 'Ballot', key: 'ballotKey', width: 22 },
+    { header: 'Contest', key: 'contest', width: 36 },
+    { header: 'Image reads', key: 'image', width: 28 },
+    { header: 'CVR says', key: 'cvr', width: 28 },
+    { header: 'Catalog file id', key: 'catalogFileId', width: 14 },
+    { header: 'Page', key: 'page', width: 6 },
+    { header: 'Evidence', key: 'evidence', width: 48 },
+  ];
+  for (const d of report.disagreements) dis.addRow({ ...d, image: d.imageVotes.join(', '), cvr: d.cvrVotes.join(', ') });
+  for (const ws of [sum, totals, dis]) ws.getRow(1).font = { bold: true };
+  const xlsx = path.join(outDir, 'preaudit-discrepancies.xlsx');
+  await wb.xlsx.writeFile(xlsx);
+  return { report, json, xlsx };
+}
