@@ -63,10 +63,10 @@ async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId
   const obj = db.prepare<[number], { sha256: string }>(`SELECT sha256 FROM file_versions WHERE id = ?`).get(at.fileVersionId);
   if (ts.length === 0 || obj === undefined) return null;
   const p = at.page.pitch;
-  // Option names print to the right of the ovals and the contest title above the first one.
-  const left = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.x)) - p));
-  const top = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.y)) - 2 * p));
-  const right = Math.min(at.page.width, Math.ceil(Math.max(...ts.map((t) => t.x + t.width)) + 9 * p));
+  // Option names print beside the ovals (either side, by family) and the contest text above them.
+  const left = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.x)) - 10 * p));
+  const top = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.y)) - 5 * p));
+  const right = Math.min(at.page.width, Math.ceil(Math.max(...ts.map((t) => t.x + t.width)) + 3 * p));
   const bottom = Math.min(at.page.height, Math.ceil(Math.max(...ts.map((t) => t.y + t.height)) + p));
   if (right <= left || bottom <= top) return null;
   await sharp(vaultObjectPath(vaultDir, obj.sha256), { page: at.page.page, limitInputPixels: 80_000_000 })
