@@ -67,6 +67,9 @@ describe('PreauditService', () => {
     const rows = db!.prepare(`SELECT ballot_key, contest_id FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY ballot_key`).all() as { ballot_key: string; contest_id: string }[];
     expect(rows.map((r) => r.contest_id).sort()).toEqual(flips.map((f) => f.contestId).sort());
     expect(pass.disagreements).toBe(2);
+    const alerts = db!.prepare(`SELECT code, message FROM alerts WHERE code = 'preaudit-disagreement'`).all() as { message: string }[];
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.message).toContain('2 contest reading(s)');
   });
 
   it('is resumable: a second pass reads nothing again and keeps the comparison ids', async () => {
@@ -135,5 +138,20 @@ describe('ballotsafe preaudit', () => {
     const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ballotsafe.js'), 'preaudit', '--config', cfg], { encoding: 'utf8', env: { ...process.env, BALLOTSAFE_LOG_LEVEL: 'silent' } });
     expect(run.status, run.stdout + run.stderr).toBe(2);
     expect(run.stderr).toContain('no ballot layouts');
+  });
+});
+
+describe('an unreadable image', () => {
+  it('is stored as an error with one alert naming the file, and the pass goes on', async () => {
+    writeFileSync(path.join(root, 'export', 'dominion', '99999_00001_000001.tif'), Buffer.from('II*\0 not really a tiff'));
+    const capture = new CaptureService({ config, db: db!, logger: silentLogger() });
+    await capture.scanAll();
+    await capture.settle(10_000);
+    const r = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((x) => x.path) }).runOnce();
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.progress.errors).toBe(1);
+    expect(r.value.disagreements).toBe(2);
+    const alerts = db!.prepare(`SELECT code, subject FROM alerts WHERE code LIKE 'preaudit-image-%'`).all() as { code: string; subject: string }[];
+    expect(alerts).toEqual([{ code: 'preaudit-image-corrupt', subject: 'dominion-export:99999_00001_000001.tif' }]);
   });
 });

@@ -14,6 +14,7 @@ import { syncImageKeys } from '../importer/imageLinks.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
+import { AlertLog } from '../state/alerts.ts';
 import { compareBallot, type CvrSource } from './compare.ts';
 import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from './cvrSource.ts';
 import type { StyleLayout } from './layout.ts';
@@ -261,7 +262,35 @@ export class PreauditService {
   readonly optionNames = new Map<string, string>();
   private current: PreauditServiceStatus = { state: 'not-started', imagesDone: 0, imagesTotal: 0, ballotsCompared: 0, disagreements: 0, updatedAt: null };
 
-  constructor(private readonly options: PreauditServiceOptions) {}
+  private readonly alerts: AlertLog;
+  /** Disagreements already alerted (from the stored results, so a restart does not alert again). */
+  private alerted: number;
+
+  constructor(private readonly options: PreauditServiceOptions) {
+    this.alerts = new AlertLog(options.db, options.logger);
+    this.alerted = options.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM preaudit_comparisons WHERE verdict = 'disagree'`).get()?.n ?? 0;
+  }
+
+  /** One alert per sheet this pass could not read (bomb, corrupt file, unknown style, no timing marks). */
+  private alertUnreadable(sheets: readonly CatalogSheet[], since: string): void {
+    const byKey = new Map(sheets.map((s) => [s.job.key, s]));
+    const rows = this.options.db
+      .prepare<[string], { sheet_key: string; error_code: string; error_message: string }>(
+        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ?`,
+      )
+      .all(since);
+    const name = this.options.db.prepare<[number], { n: string }>(`SELECT root_label || ':' || rel_path AS n FROM file_versions WHERE id = ?`);
+    for (const r of rows) {
+      const first = byKey.get(r.sheet_key)?.fileVersionIds[0];
+      this.alerts.raise({
+        severity: 'warning',
+        code: r.error_code,
+        message: `A ballot image could not be read by the pre-audit: ${r.error_message}`,
+        action: 'Look at the image in the catalog; rescan or re-export it. The captured copy is kept as evidence.',
+        subject: (first === undefined ? undefined : name.get(first)?.n) ?? r.sheet_key,
+      });
+    }
+  }
 
   status(): PreauditServiceStatus {
     return this.current;
@@ -305,6 +334,7 @@ export class PreauditService {
     this.current = { ...this.current, state: 'running', imagesTotal: jobs.length, updatedAt: new Date().toISOString() };
     const doneKeys = new Set(db.prepare<[], { sheet_key: string }>('SELECT sheet_key FROM preaudit_sheets').all().map((r) => r.sheet_key));
     let progress: PoolProgress = { done: jobs.length, total: jobs.length, skipped: jobs.length, errors: 0 };
+    const passStart = new Date().toISOString();
     if (jobs.some((j) => !doneKeys.has(j.key))) {
       progress = await runPreaudit(db, jobs, layouts.value.layouts, logger, {
         ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
@@ -314,6 +344,7 @@ export class PreauditService {
         },
       });
     }
+    if (progress.errors > 0) this.alertUnreadable(sheets, passStart);
     const sig = `${jobs.length}|${
       db
         .prepare<[], { s: string }>(
@@ -327,6 +358,16 @@ export class PreauditService {
       summary = compareSheets(db, sheets, layouts.value.layouts, cvrSourceFromRecords(loadCvrRecords(db), layouts.value.keys));
       this.lastSignature = sig;
       logEvent(logger, LogEvent.PreauditFinished, { phase: 'compare', ...summary });
+      if (summary.disagreements > this.alerted) {
+        this.alerts.raise({
+          severity: 'warning',
+          code: 'preaudit-disagreement',
+          message: `The pre-audit found ${summary.disagreements} contest reading(s) on the ballot images that disagree with the CVRs (${summary.disagreements - this.alerted} new).`,
+          action: 'Open the pre-audit page, look at each ballot image, and tell the election official; run `ballotsafe preaudit` for the report with image crops.',
+          details: { disagreements: summary.disagreements, ballotsCompared: summary.ballotsCompared },
+        });
+      }
+      this.alerted = summary.disagreements;
     } else {
       summary = { ballotsCompared: this.current.ballotsCompared, ballotsWithoutCvr: 0, disagreements: this.current.disagreements, gray: 0 };
     }
