@@ -182,6 +182,9 @@ export class CaptureService {
     return new Promise<void>((resolve) => {
       w.once('ready', () => {
         logEvent(this.options.logger, LogEvent.CaptureRootWatching, { root: root.label, path: root.path, polling: c.usePolling });
+        // A file written after the last scan but before the watcher was ready sends no event:
+        // one more scan (cheap: unchanged files are not read) closes that window.
+        this.wantFullScan(root);
         resolve();
       });
       w.once('error', () => resolve());

@@ -26,7 +26,7 @@ describe('daemon and status commands', () => {
     const exited = new Promise<number | null>((resolve) => daemon.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 60_000;
-      while (!out.includes('"capture.root.watching"') && Date.now() < deadline) await sleep(50);
+      while (!out.includes('"daemon.started"') && Date.now() < deadline) await sleep(50);
       writeFileSync(join(root, 'Tabulator00001/after.tif'), 'exported while the daemon ran');
       const dbPath = join(base, 'data/ballotsafe.db');
       let captured: string[] = [];
@@ -41,7 +41,7 @@ describe('daemon and status commands', () => {
         if (captured.length === 2) break;
         await sleep(100);
       }
-      expect(captured.sort()).toEqual(['Tabulator00001/after.tif', 'Tabulator00001/before.tif']);
+      expect(captured.sort(), `daemon output:\n${out}`).toEqual(['Tabulator00001/after.tif', 'Tabulator00001/before.tif']);
       // Every log line is JSON with an event name.
       for (const line of out.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('event');
 
