@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { createDriveService } from '../drives/wiring.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths } from '../config.ts';
@@ -54,11 +55,17 @@ const snapshot: CliCommand = {
         { role: 'B', root: config.drives.b },
       ];
     } else {
-      return fail('The drives are USB drives (drives.mode: usb): give the mount points with --drive-a and --drive-b.', 'Or use the web UI, which finds and mounts the drives.');
+      drives = [];
     }
     const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? 'warn' });
     const db = openDatabase(dataPaths(config).database);
     try {
+      if (drives.length === 0) {
+        // USB drives: the drive service finds the enrolled pair and mounts it through the root helper.
+        const prepared = await createDriveService({ config, db, logger }).prepareTargets();
+        if (!prepared.ok) return fail(prepared.error.message, prepared.error.action);
+        drives = prepared.value;
+      }
       const engine = new SnapshotEngine({ db, config, logger });
       let last = 0;
       const result = await engine.run({ reason: reason.data, actor: values.actor ?? process.env['SUDO_USER'] ?? process.env['USER'] ?? 'operator', drives, full: values.full === true }, (p) => {

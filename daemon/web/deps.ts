@@ -130,7 +130,7 @@ export interface DriveStatus {
   readonly lastVerifyOk: boolean | null;
   /** Whether the eject button makes sense now (present, mounted, no snapshot running). */
   readonly ejectable: boolean;
-  /** Operator text, e.g. "Not enrolled: run ballotsafe drive enroll". */
+  /** Operator text, e.g. "Not enrolled: run ballotsafe enroll". */
   readonly message?: string;
 }
 
