@@ -12,6 +12,7 @@ import { AuditLog } from '../state/auditLog.ts';
 import { formatBytes } from './captureEngine.ts';
 import { CaptureService } from './captureService.ts';
 import { CatalogStore } from './catalogStore.ts';
+import { diskHolding, mountedDisks } from '../state/diskOverview.ts';
 
 // Capture keeps several reads, writes and fsyncs in flight; libuv's default pool of 4 threads
 // would serialise them. Must be set before the pool first starts (module load time is early enough).
@@ -91,9 +92,17 @@ const status: CliCommand = {
         };
       });
       const last = catalog.lastCapture() ?? null;
+      // Which disk holds the vault and each export folder, and how full it is.
+      const listed = await mountedDisks();
+      const disks = listed.ok ? listed.value : [];
+      const placeOf = (label: string, path: string) => {
+        const d = diskHolding(path, disks);
+        return d === undefined ? { label, path, mountPoint: null, totalBytes: null, availableBytes: null } : { label, path, mountPoint: d.mountPoint, totalBytes: d.totalBytes, availableBytes: d.availableBytes };
+      };
+      const diskPlaces = [placeOf('vault', dataPaths(config).vault), ...config.roots.map((r) => placeOf(r.label, r.path))];
       const open = new AlertLog(db, createLogger({ level: 'silent' })).open();
       if (values.json === true) {
-        process.stdout.write(`${JSON.stringify({ roots, lastCapture: last, openAlerts: open }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ roots, lastCapture: last, openAlerts: open, disks: diskPlaces }, null, 2)}\n`);
         return 0;
       }
       process.stdout.write(`Election: ${config.election.title}\nData: ${config.dataDir}\n\nWatched folders:\n`);
@@ -101,6 +110,15 @@ const status: CliCommand = {
         process.stdout.write(
           `  ${r.label.padEnd(16)} ${r.reachable ? 'ok     ' : 'MISSING'}  ${String(r.files).padStart(8)} files  ${formatBytes(r.bytes).padStart(10)}` +
             `  changed ${r.changed}, gone ${r.deleted}  last ${r.lastCapture ?? 'never'}\n      ${r.path}\n`,
+        );
+      }
+      process.stdout.write('\nDisks:\n');
+      if (!listed.ok) process.stdout.write(`  ${listed.error.message}\n`);
+      for (const d of diskPlaces) {
+        process.stdout.write(
+          d.mountPoint === null || d.totalBytes === null || d.availableBytes === null
+            ? `  ${d.label.padEnd(16)} (not on a mounted disk)\n`
+            : `  ${d.label.padEnd(16)} ${formatBytes(d.availableBytes).padStart(10)} free of ${formatBytes(d.totalBytes)}  on ${d.mountPoint}\n`,
         );
       }
       process.stdout.write(`\nLast capture: ${last === null ? 'none yet' : `${last.capturedAt}  ${last.rootLabel}:${last.relPath}`}\n`);
