@@ -4,6 +4,7 @@ import { register } from 'tsx/esm/api';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-register();
 const here = dirname(fileURLToPath(import.meta.url));
+// The project's tsconfig, whatever the working folder: it sets the JSX runtime (hono/jsx) for the web pages.
+register({ tsconfig: join(here, '..', 'tsconfig.json') });
 await import(join(here, '..', 'daemon', 'cli.ts'));
