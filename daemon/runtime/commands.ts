@@ -144,7 +144,7 @@ const demo: CliCommand = {
 
     say(`Generating a sample election (${ballots} ballots, seed ${seed}) in ${join(dir, 'export')} …`);
     const generated = await generateSampleElection(
-      { out: join(dir, 'export'), seed, ballots, format: 'both', discrepancies: { flip: 2, drop: 1, dup: 1, totals: 1 } },
+      { out: join(dir, 'export'), seed, ballots, format: 'dominion', discrepancies: { flip: 2, drop: 1, dup: 1, totals: 1 } },
       logger,
       { onBatch: (b) => say(`  batch ${b.index + 1}/${b.total} written`) },
     );
