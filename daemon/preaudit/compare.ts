@@ -62,6 +62,9 @@ export interface BallotComparison {
   readonly contests: readonly ContestComparison[];
 }
 
+/** The option id of a write-in whose line the CVR does not name. */
+export const slotlessWriteIn = 'write-in';
+
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   const s = new Set(a);
@@ -78,9 +81,15 @@ export function compareContest(
   cvr: CvrContestSelection | undefined,
   mapping: IdMapping = identityMapping,
 ): ContestComparison {
-  const mapOpt = (o: string) => mapping.option(reading.contestId, o);
-  const imageVotes = reading.overvote ? [] : reading.selected.map(mapOpt);
   const cvrVotes = cvr?.selected ?? [];
+  // Some CVRs (ES&S) record "a write-in" without saying which write-in line: then the image's
+  // line-specific write-ins are compared as that same slotless write-in.
+  const slotless = [...cvrVotes, ...(cvr?.marked ?? [])].includes(slotlessWriteIn);
+  const mapOpt = (o: string) => {
+    const mapped = mapping.option(reading.contestId, o);
+    return slotless && /^write-in-\d+$/.test(mapped) ? slotlessWriteIn : mapped;
+  };
+  const imageVotes = reading.overvote ? [] : reading.selected.map(mapOpt);
   const cvrOvervote = cvr?.overvote ?? false;
   const marginal = reading.marginal.map(mapOpt);
   const marked = reading.selected.map(mapOpt);

@@ -100,6 +100,14 @@ describe('comparison with the CVR', () => {
     undervotes: selected.length > seats ? 0 : seats - selected.length,
     writeIns: selected.filter((s) => s.startsWith('write-in-')).length,
   });
+  it('compares line-specific write-ins with a CVR that records only "a write-in" (ES&S)', () => {
+    expect(compareContest(reading(['a', 'write-in-2'], [], 2), 2, { selected: ['write-in', 'a'] }).verdict).toBe('agree');
+    expect(compareContest(reading(['write-in-0']), 1, { selected: ['write-in'] }).verdict).toBe('agree');
+    // still a disagreement when the CVR has a write-in and the image a named candidate
+    expect(compareContest(reading(['a']), 1, { selected: ['write-in'] }).verdict).toBe('disagree');
+    // a CVR that names the line keeps line-specific comparison (Dominion)
+    expect(compareContest(reading(['write-in-1']), 1, { selected: ['write-in-0'] }).verdict).toBe('disagree');
+  });
   it('agree, disagree, gray', () => {
     expect(compareContest(reading(['a']), 1, { selected: ['a'] }).verdict).toBe('agree');
     expect(compareContest(reading(['a']), 1, { selected: ['b'] }).verdict).toBe('disagree');

@@ -15,7 +15,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 import { AlertLog } from '../state/alerts.ts';
-import { compareBallot, type CvrSource } from './compare.ts';
+import { compareBallot, slotlessWriteIn, type CvrSource } from './compare.ts';
 import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from './cvrSource.ts';
 import type { StyleLayout } from './layout.ts';
 import type { ContestReading } from './marks.ts';
@@ -66,6 +66,8 @@ export function loadSampleLayouts(truthDir: string): Result<PreauditLayouts> {
       // ES&S names contests and choices by their text; Dominion by numeric ids.
       contests.set(c.title, c.id);
       for (const o of c.options) options.set(optionKey(c.title, o.name), o.id);
+      // ES&S records a write-in as the choice "Write-in", without its line.
+      options.set(optionKey(c.title, 'Write-in'), slotlessWriteIn);
       if (c.dominionId !== undefined) {
         const ck = String(c.dominionId);
         contests.set(ck, c.id);
