@@ -157,7 +157,9 @@ describe('login', () => {
     const t = await loginToken();
     const crossSite = await postJson('/api/login', { name: 'olivia', password: 'operator-password' }, undefined, { cookie: t.cookie, 'x-csrf-token': t.csrf, origin: 'http://evil.example' });
     expect(crossSite.status).toBe(403);
-    expect(((await crossSite.json()) as { error: { action: string } }).error.action).toBeTruthy();
+    const refused = ((await crossSite.json()) as { error: { code: string; action: string } }).error;
+    expect(refused.code).toBe('origin-refused');
+    expect(refused.action).toBe('Use the ballotsafe pages on the appliance itself.');
   });
 
   it('rate-limits wrong passwords, then says how long to wait', async () => {
