@@ -7,7 +7,7 @@
 import type { GrayImage } from './image.ts';
 import { measureLevels } from './components.ts';
 import type { Side } from './layout.ts';
-import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
+import { ACCUVOTE_OVAL, darknessLut, meanDark, type GridLocation, type TargetShape } from './targets.ts';
 import { inkFraction, type TimingMarkGrid } from './timingMarks.ts';
 
 /** The sample-election code: 24 bits at columns 2..25 of the row above the bottom marks. */
@@ -139,14 +139,14 @@ function probeOval(
   const px = Math.round(p.x);
   const py = Math.round(p.y);
   // Cheap first look: most grid points are blank paper.
-  if (meanAt(img, px, py, stencil.ringSparse, lut) < 0.03) return undefined;
+  if (meanDark(img, px, py, stencil.ringSparse, lut) < 0.03) return undefined;
   const search = Math.max(1, Math.round(grid.columnPitch * 0.06));
   let best = -1;
   let cx = px;
   let cy = py;
   const step = search >= 3 ? 2 : 1;
   const look = (x: number, y: number) => {
-    const m = meanAt(img, x, y, stencil.ringSparse, lut);
+    const m = meanDark(img, x, y, stencil.ringSparse, lut);
     if (m > best) {
       best = m;
       cx = x;
@@ -179,8 +179,8 @@ function probeOval(
   return {
     ring: total / Math.max(1, n),
     minSector,
-    inner: meanAt(img, cx, cy, stencil.inner, lut),
-    halo: meanAt(img, cx, cy, stencil.halo, lut),
+    inner: meanDark(img, cx, cy, stencil.inner, lut),
+    halo: meanDark(img, cx, cy, stencil.halo, lut),
   };
 }
 
@@ -205,25 +205,9 @@ export function probeOvalAt(img: GrayImage, grid: TimingMarkGrid, column: number
 
 function probeSetup(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape) {
   const levels = grid.levels ?? measureLevels(img);
-  const lut = new Float32Array(256);
-  const span = Math.max(1, levels.paper - levels.ink);
-  for (let v = 0; v < 256; v++) lut[v] = Math.min(1, Math.max(0, (levels.paper - v) / span));
+  const lut = darknessLut(levels);
   const stencil = ovalStencil(shape.width * grid.columnPitch, shape.height * grid.columnPitch);
   return { stencil, lut };
-}
-
-function meanAt(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array): number {
-  const { width, height, data } = img;
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < offsets.length; i += 2) {
-    const x = cx + offsets[i]!;
-    const y = cy + offsets[i + 1]!;
-    if (x < 0 || y < 0 || x >= width || y >= height) continue;
-    sum += lut[data[y * width + x]!]!;
-    n++;
-  }
-  return n === 0 ? 0 : sum / n;
 }
 
 /** Grid positions holding an empty printed target on one page. */

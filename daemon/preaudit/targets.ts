@@ -96,8 +96,16 @@ function buildStencil(w: number, h: number): Stencil {
   };
 }
 
+/** Darkness (0 = paper, 1 = ink) of each grey value, from the page's paper and ink levels. */
+export function darknessLut(levels: { readonly paper: number; readonly ink: number }): Float32Array {
+  const lut = new Float32Array(256);
+  const span = Math.max(1, levels.paper - levels.ink);
+  for (let v = 0; v < 256; v++) lut[v] = Math.min(1, Math.max(0, (levels.paper - v) / span));
+  return lut;
+}
+
 /** Mean darkness (0 = paper, 1 = ink) of the stencil pixels centred at (cx, cy). */
-function meanDark(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array): number {
+export function meanDark(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array): number {
   const { width, height, data } = img;
   let sum = 0;
   let n = 0;
@@ -172,9 +180,7 @@ export function scoreTargets(
   if (grid.streaks !== undefined) img = withoutColumns(img, grid.streaks);
   const pitch = grid.columnPitch;
   const stencil = buildStencil(shape.width * pitch, shape.height * pitch);
-  const lut = new Float32Array(256);
-  const span = Math.max(1, levels.paper - levels.ink);
-  for (let v = 0; v < 256; v++) lut[v] = Math.min(1, Math.max(0, (levels.paper - v) / span));
+  const lut = darknessLut(levels);
   const search = Math.max(2, Math.round(pitch * 0.08));
   const step = search >= 4 ? 2 : 1;
   const out: ScoredTarget[] = [];
