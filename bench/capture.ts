@@ -37,7 +37,7 @@ interface ChildResult {
 // ------------------------------------------------------------------ child mode
 
 async function child(mode: string, configFile: string): Promise<void> {
-  // UV_THREADPOOL_SIZE=64 is set by the parent, as daemon/capture/commands.ts does for the daemon.
+  // UV_THREADPOOL_SIZE=64 is set by the parent, as bin/ballotsafe.js does for every command.
   const { loadConfig } = await import('../daemon/config.ts');
   const { openDatabase } = await import('../daemon/db/database.ts');
   const { dataPaths } = await import('../daemon/config.ts');

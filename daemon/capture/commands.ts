@@ -14,9 +14,6 @@ import { CaptureService } from './captureService.ts';
 import { CatalogStore } from './catalogStore.ts';
 import { diskHolding, mountedDisks } from '../state/diskOverview.ts';
 
-// Capture keeps several reads, writes and fsyncs in flight; libuv's default pool of 4 threads
-// would serialise them. Must be set before the pool first starts (module load time is early enough).
-process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
 function openState(config: Config, logger?: Logger): Db {
   const db = openDatabase(dataPaths(config).database);

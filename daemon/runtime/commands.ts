@@ -9,9 +9,6 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { demoLogin } from '../web/wiring.ts';
 import { startDaemon, type RunningDaemon } from './daemonRuntime.ts';
 
-// Capture keeps many reads, writes and fsyncs in flight; libuv's default pool of 4 threads would
-// serialise them. Must be set before the pool first starts (module load time is early enough).
-process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
 function waitForSignal(): Promise<void> {
   return new Promise<void>((done) => {
