@@ -6,6 +6,7 @@ import type { AlertLog } from '../state/alerts.ts';
 import type { AuditLog } from '../state/auditLog.ts';
 import type { Accounts } from './accounts.ts';
 import type { SnapshotJobs } from './snapshotJobs.ts';
+import type { CustodyRecord } from '../drives/store.ts';
 
 /**
  * Everything the web layer reads or asks for, as narrow functions. The web layer never does the
@@ -144,26 +145,8 @@ export interface DrivesProvider {
 
 // ---- custody and hand-off ------------------------------------------------------------------
 
-/** A hand-off of a snapshot's two drives (daemon/drives CustodyRecord fits as it is). */
-export interface CustodyRecord {
-  readonly id: number;
-  readonly recordedAt: string;
-  readonly snapshotSequence: number;
-  readonly rootHash: string;
-  readonly bagName: string;
-  /** User who handed the drives over. */
-  readonly operator: string;
-  readonly witness: string | null;
-  readonly drives: readonly {
-    readonly role: DriveRole;
-    readonly serial: string | null;
-    readonly uuid: string | null;
-    /** Where the drive goes, e.g. "Clerk's office safe". */
-    readonly destination: string;
-    readonly ejected: boolean;
-    readonly poweredOff: boolean;
-  }[];
-}
+/** A hand-off of a snapshot's two drives: the drive service's own record. */
+export type { CustodyRecord };
 
 export interface CustodyProvider {
   /** Newest first. */

@@ -183,7 +183,7 @@ export class FakeHandoff implements HandoffProvider {
       bagName: outcome.bagName,
       operator: request.operator,
       witness: request.witness,
-      drives: (['A', 'B'] as const).map((role) => ({ role, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false })),
+      drives: (['A', 'B'] as const).map((role) => ({ role, driveId: null, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false })),
     });
     return ok({ custodyId: id });
   }
