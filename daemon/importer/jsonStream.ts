@@ -112,6 +112,18 @@ export async function streamJsonArray(
   let elements = 0;
   let sawArray = false;
 
+  /** Starts capturing one value or element at index `at` of the current chunk. */
+  const beginCapture = (at: number, absolute: number): void => {
+    parts = [];
+    partsBytes = 0;
+    capStart = at;
+    capBegin = absolute;
+    depth = 0;
+    inString = false;
+    escape = false;
+    primitive = false;
+  };
+
   const fail = (where: string | undefined, expected: string, got?: string): Result<ArrayStreamSummary> =>
     err(parseError('import-bad-json', file, where, expected, got));
 
@@ -213,14 +225,7 @@ export async function streamJsonArray(
               break;
             }
             state = S.Value;
-            parts = [];
-            partsBytes = 0;
-            capStart = i;
-            capBegin = offset + i;
-            depth = 0;
-            inString = false;
-            escape = false;
-            primitive = false;
+            beginCapture(i, offset + i);
             continue; // re-read this byte in the capture state
           case S.ArrayElemOrEnd:
           case S.ArrayElem:
@@ -231,14 +236,7 @@ export async function streamJsonArray(
               break;
             }
             state = S.Elem;
-            parts = [];
-            partsBytes = 0;
-            capStart = i;
-            capBegin = offset + i;
-            depth = 0;
-            inString = false;
-            escape = false;
-            primitive = false;
+            beginCapture(i, offset + i);
             continue;
           case S.Value:
           case S.Elem: {
