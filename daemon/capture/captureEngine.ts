@@ -9,6 +9,8 @@ import { CatalogWriter, type CatalogRowBrief } from './catalogWriter.ts';
 import { childPath, openDirHandle } from './dirAccess.ts';
 import { classifyFile } from './fileKind.ts';
 import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCodec.ts';
+import { CopyPool } from './copyPool.ts';
+import type { FileStat } from './copyProtocol.ts';
 import { Vault, type TempObject } from './vault.ts';
 
 export interface CaptureRoot {
@@ -43,13 +45,6 @@ export interface CaptureCounters {
   unstable: number;
   failed: number;
   symlinks: number;
-}
-
-interface FileStat {
-  readonly size: number;
-  readonly mtimeNs: bigint;
-  readonly ctimeNs: bigint;
-  readonly ino: bigint;
 }
 
 interface Pending {
@@ -122,6 +117,7 @@ export class CaptureEngine {
   private reservedBytes = 0;
   private freeCache: { at: number; bytes: number } | undefined;
   private readonly concurrency: number;
+  private readonly copyPool: CopyPool;
 
   constructor(
     private readonly db: Db,
@@ -135,6 +131,8 @@ export class CaptureEngine {
     this.vault = new Vault(vaultDir);
     this.writer = new CatalogWriter(db);
     this.concurrency = options.concurrency ?? 8;
+    // Two files in flight per copy worker: a worker never waits for its next file.
+    this.copyPool = new CopyPool(Math.max(1, Math.ceil(this.concurrency / 2)));
   }
 
   private stopping = false;
@@ -575,58 +573,45 @@ export class CaptureEngine {
       handle = openDirHandle(p.root.path, dir);
     } catch (e) {
       release();
-      this.dropOrRetry(job, e, subject);
+      this.dropOrRetry(job, errCode(e), String(e), subject);
       return;
     }
     try {
       const path = childPath(handle.access, name);
-      let fh: fsp.FileHandle;
-      try {
-        // O_NOFOLLOW: a file swapped for a symlink is never followed; O_NONBLOCK: never hang on a FIFO.
-        fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      } catch (e) {
+      const hook = this.hooks.afterFirstChunk;
+      const tempPath = this.vault.newTempPath();
+      const copied = await this.copyPool.copy(path, tempPath, hook === undefined ? undefined : () => hook(p.root.label, p.relPath));
+      if (copied.kind === 'not-a-file') {
         release();
-        this.dropOrRetry(job, e, subject);
+        this.inflight.delete(job.key);
+        this.pending.delete(job.key);
         return;
       }
-      let temp: TempObject;
-      let before: FileStat;
-      try {
-        const s = await fh.stat({ bigint: true });
-        if (!s.isFile()) {
-          release();
-          this.inflight.delete(job.key);
-          this.pending.delete(job.key);
-          return;
-        }
-        before = toStat(s);
-        const hook = this.hooks.afterFirstChunk;
-        temp = await this.vault.copyToTemp(fh, before.size, hook === undefined ? undefined : () => hook(p.root.label, p.relPath));
-      } catch (e) {
+      if (copied.kind === 'open-failed') {
         release();
-        if (errCode(e) === 'ENOSPC') {
+        this.dropOrRetry(job, copied.code, copied.message, subject);
+        return;
+      }
+      if (copied.kind === 'copy-failed') {
+        release();
+        if (copied.code === 'ENOSPC') {
           this.freeCache = undefined;
           this.inflight.delete(job.key);
           this.retryLater(p, this.settings.retryMs);
           await this.reserveSpace(Number.MAX_SAFE_INTEGER / 4, subject); // raises vault-full
           return;
         }
-        this.dropOrRetry(job, e, subject);
+        this.dropOrRetry(job, copied.code, copied.message, subject);
         return;
-      } finally {
-        await fh.close().catch(() => {});
       }
+      const temp: TempObject = { tempPath, sha256: copied.sha256, bytes: copied.bytes };
+      const before = copied.before;
       this.counters.bytesRead += temp.bytes;
-      // Re-check after reading: a file still being written is discarded and tried again later.
-      let after: FileStat | undefined;
-      try {
-        after = toStat(lstatSync(path, { bigint: true }));
-      } catch {
-        after = undefined;
-      }
+      // Re-checked after reading: a file still being written is discarded and tried again later.
+      const after = copied.after;
       if (after === undefined || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ino !== before.ino || temp.bytes !== before.size) {
         release();
-        await this.vault.discard(temp);
+        this.vault.discard(temp);
         this.inflight.delete(job.key);
         this.counters.unstable++;
         if (after === undefined) {
@@ -659,8 +644,7 @@ export class CaptureEngine {
     }
   }
 
-  private dropOrRetry(job: CaptureJob, e: unknown, subject: string): void {
-    const code = errCode(e);
+  private dropOrRetry(job: CaptureJob, code: string, error: string, subject: string): void {
     const p = job.pending;
     this.inflight.delete(job.key);
     if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR' || code === 'ENOTDIR') {
@@ -678,7 +662,7 @@ export class CaptureEngine {
       subject,
       message: `Cannot read "${p.relPath}" in "${p.root.label}" (${code}${UNREADABLE_CODES.has(code) ? '' : ': unexpected error'}); it is not captured yet.`,
       action: 'Give the ballotsafe service read permission on this file; capture retries by itself.',
-      details: { code, error: String(e) },
+      details: { code, error },
     });
   }
 
@@ -697,7 +681,7 @@ export class CaptureEngine {
         for (const r of batch) {
           this.inflight.delete(r.job.key);
           this.retryLater(r.job.pending, this.settings.retryMs);
-          void this.vault.discard(r.temp);
+          this.vault.discard(r.temp);
         }
       })
       .finally(() => {
@@ -708,7 +692,13 @@ export class CaptureEngine {
 
   /** Vault first (data, rename, sync), then the catalog rows and alerts in one transaction. */
   private async commitBatch(batch: readonly ReadyToCommit[]): Promise<void> {
-    const objects = await this.vault.commit(batch.map((b) => b.temp));
+    const committed = await this.copyPool.commit(
+      batch.map((b) => ({ tempPath: b.temp.tempPath, objectPath: this.vault.objectPath(b.temp.sha256) })),
+      this.vault.tempDir,
+      this.vault.objectsDir,
+    );
+    if (committed.kind === 'commit-failed') throw new Error(`vault commit failed (${committed.code}): ${committed.message}`);
+    const objects = committed.deduplicated.map((deduplicated) => ({ deduplicated }));
     const capturedAt = new Date().toISOString();
     this.db.transaction(() => {
       batch.forEach((b, i) => {
@@ -777,6 +767,11 @@ export class CaptureEngine {
       if (this.active === 0 && this.queue.length === 0) this.scheduleFlush();
     }
     await this.flushChain;
+  }
+
+  /** Stops the copy workers; call after drain(). */
+  async close(): Promise<void> {
+    await this.copyPool.close();
   }
 
   // ---------------------------------------------------------------- alerts

@@ -93,6 +93,7 @@ export class CaptureService {
     this.engine.requestStop();
     await this.work;
     await this.engine.drain();
+    await this.engine.close();
     this.audit.record('system', 'capture.stopped', { ...this.engine.counters });
   }
 

@@ -1,0 +1,127 @@
+import { Worker } from 'node:worker_threads';
+import type { CommitItem, CommitOutcome, CopyOutcome, WorkerReply, WorkerRequest } from './copyProtocol.ts';
+
+interface Waiting {
+  readonly resolve: (reply: WorkerReply) => void;
+  readonly reject: (e: Error) => void;
+  readonly onFirstChunk?: () => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly waiting: Map<number, Waiting>;
+}
+
+/**
+ * Copy workers for the capture engine (copyWorker.mjs). Started on first use, so a rescan that
+ * copies nothing starts none; referenced only while work is outstanding, so an idle pool never
+ * keeps the process alive. Commits go to a worker of their own so a long flush never stalls copies.
+ */
+export class CopyPool {
+  private readonly copiers: PoolWorker[] = [];
+  private committer: PoolWorker | undefined;
+  private nextId = 0;
+  private outstanding = 0;
+
+  constructor(private readonly size: number) {}
+
+  copy(path: Buffer, tempPath: string, afterFirstChunk?: () => Promise<void> | void): Promise<CopyOutcome> {
+    const target = this.leastBusyCopier();
+    let pause: SharedArrayBuffer | undefined;
+    let onFirstChunk: (() => void) | undefined;
+    if (afterFirstChunk !== undefined) {
+      const shared = new SharedArrayBuffer(4);
+      pause = shared;
+      onFirstChunk = () => {
+        void Promise.resolve()
+          .then(afterFirstChunk)
+          .finally(() => {
+            const flag = new Int32Array(shared);
+            Atomics.store(flag, 0, 1);
+            Atomics.notify(flag, 0);
+          });
+      };
+    }
+    const id = ++this.nextId;
+    const request: WorkerRequest = { type: 'copy', id, path, tempPath, ...(pause === undefined ? {} : { pauseAfterFirstChunk: pause }) };
+    return this.send(target, request, onFirstChunk).then((r) => {
+      if (r.type !== 'copy') throw new Error(`copy worker answered ${r.type} to a copy request`);
+      return r.outcome;
+    });
+  }
+
+  commit(items: readonly CommitItem[], tempDir: string, objectsDir: string): Promise<CommitOutcome> {
+    this.committer ??= this.start();
+    return this.send(this.committer, { type: 'commit', id: ++this.nextId, items, tempDir, objectsDir }).then((r) => {
+      if (r.type !== 'commit') throw new Error(`copy worker answered ${r.type} to a commit request`);
+      return r.outcome;
+    });
+  }
+
+  /** Stops the workers; the pool starts new ones if used again. */
+  async close(): Promise<void> {
+    const all = [...this.copiers, ...(this.committer === undefined ? [] : [this.committer])];
+    this.copiers.length = 0;
+    this.committer = undefined;
+    await Promise.all(all.map((w) => w.worker.terminate()));
+  }
+
+  private leastBusyCopier(): PoolWorker {
+    let best: PoolWorker | undefined;
+    for (const w of this.copiers) if (best === undefined || w.waiting.size < best.waiting.size) best = w;
+    if ((best === undefined || best.waiting.size > 0) && this.copiers.length < this.size) {
+      best = this.start();
+      this.copiers.push(best);
+    }
+    return best!;
+  }
+
+  private start(): PoolWorker {
+    // Plain JavaScript: no TypeScript loader to start in every worker.
+    // A small young generation: a worker allocates little but hashes; left alone V8 lets it grow to tens of MB per worker.
+    const worker = new Worker(new URL('./copyWorker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const pw: PoolWorker = { worker, waiting: new Map() };
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => {
+      const w = pw.waiting.get(reply.id);
+      if (w === undefined) return;
+      if (reply.type === 'first-chunk') {
+        w.onFirstChunk?.();
+        return;
+      }
+      pw.waiting.delete(reply.id);
+      this.settled();
+      w.resolve(reply);
+    });
+    const failAll = (e: Error) => {
+      for (const w of pw.waiting.values()) {
+        this.settled();
+        w.reject(e);
+      }
+      pw.waiting.clear();
+      const i = this.copiers.indexOf(pw);
+      if (i >= 0) this.copiers.splice(i, 1);
+      if (this.committer === pw) this.committer = undefined;
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`copy worker exited (${code})`)));
+    return pw;
+  }
+
+  private send(pw: PoolWorker, request: WorkerRequest, onFirstChunk?: () => void): Promise<WorkerReply> {
+    return new Promise<WorkerReply>((resolve, reject) => {
+      pw.waiting.set(request.id, { resolve, reject, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) });
+      if (this.outstanding++ === 0) for (const w of this.all()) w.worker.ref();
+      pw.worker.ref();
+      pw.worker.postMessage(request);
+    });
+  }
+
+  private settled(): void {
+    if (--this.outstanding === 0) for (const w of this.all()) w.worker.unref();
+  }
+
+  private all(): PoolWorker[] {
+    return this.committer === undefined ? this.copiers : [...this.copiers, this.committer];
+  }
+}

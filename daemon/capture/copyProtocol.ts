@@ -1,0 +1,51 @@
+/** Messages between the capture engine and its copy workers (copyWorker.mjs). Plain data only. */
+
+export interface FileStat {
+  readonly size: number;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+}
+
+export interface CopyRequest {
+  readonly type: 'copy';
+  readonly id: number;
+  /** Source path as raw bytes: names that are not valid UTF-8 reach the kernel byte for byte. */
+  readonly path: Uint8Array;
+  readonly tempPath: string;
+  /** Test hook: the worker stops after its first chunk until index 0 of this buffer is set. */
+  readonly pauseAfterFirstChunk?: SharedArrayBuffer;
+}
+
+export interface CommitItem {
+  readonly tempPath: string;
+  readonly objectPath: string;
+}
+
+export interface CommitRequest {
+  readonly type: 'commit';
+  readonly id: number;
+  readonly items: readonly CommitItem[];
+  /** The vault's temp folder and objects folder: what must be durable before and after the renames. */
+  readonly tempDir: string;
+  readonly objectsDir: string;
+}
+
+export type WorkerRequest = CopyRequest | CommitRequest;
+
+export type CopyOutcome =
+  | { readonly kind: 'copied'; readonly sha256: string; readonly bytes: number; readonly before: FileStat; readonly after: FileStat | undefined }
+  /** Not a regular file when opened (a folder or device swapped in). */
+  | { readonly kind: 'not-a-file' }
+  | { readonly kind: 'open-failed'; readonly code: string; readonly message: string }
+  /** Reading the source or writing the temp copy failed; the temp file is already removed. */
+  | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string };
+
+export type CommitOutcome =
+  | { readonly kind: 'committed'; readonly deduplicated: readonly boolean[]; readonly syncMode: 'syncfs' | 'fsync' }
+  | { readonly kind: 'commit-failed'; readonly code: string; readonly message: string };
+
+export type WorkerReply =
+  | { readonly type: 'copy'; readonly id: number; readonly outcome: CopyOutcome }
+  | { readonly type: 'commit'; readonly id: number; readonly outcome: CommitOutcome }
+  | { readonly type: 'first-chunk'; readonly id: number };
