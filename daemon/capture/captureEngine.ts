@@ -118,6 +118,7 @@ export class CaptureEngine {
   private freeCache: { at: number; bytes: number } | undefined;
   private readonly concurrency: number;
   private readonly copyPool: CopyPool;
+  private syncMode: 'syncfs' | 'fsync' | undefined;
 
   constructor(
     private readonly db: Db,
@@ -698,6 +699,10 @@ export class CaptureEngine {
       this.vault.objectsDir,
     );
     if (committed.kind === 'commit-failed') throw new Error(`vault commit failed (${committed.code}): ${committed.message}`);
+    if (committed.syncMode !== this.syncMode) {
+      this.syncMode = committed.syncMode;
+      logEvent(this.logger, LogEvent.CaptureVaultSyncMode, { mode: committed.syncMode }, committed.syncMode === 'syncfs' ? 'info' : 'warn');
+    }
     const objects = committed.deduplicated.map((deduplicated) => ({ deduplicated }));
     const capturedAt = new Date().toISOString();
     this.db.transaction(() => {

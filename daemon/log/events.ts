@@ -26,6 +26,8 @@ export const LogEvent = {
   CaptureScanFinished: 'capture.scan.finished',
   CaptureVaultLowSpace: 'capture.vault.low-space',
   CaptureVaultFull: 'capture.vault.full',
+  /** How the vault makes a batch durable: syncfs, or an fsync per file when `sync -f` cannot run. */
+  CaptureVaultSyncMode: 'capture.vault.sync-mode',
   CaptureError: 'capture.error',
 
   // alerts and audit
