@@ -15,8 +15,8 @@ import type { TimingMarkGrid } from './timingMarks.ts';
 const require = createRequire(import.meta.url);
 
 export interface OcrEngine {
-  /** Text of a grey crop, one line or a few. */
-  read(img: GrayImage, x: number, y: number, width: number, height: number): Promise<string>;
+  /** Text of a grey crop, one line or a few; `scale` enlarges small print (default: 2 for low crops). */
+  read(img: GrayImage, x: number, y: number, width: number, height: number, scale?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -30,14 +30,14 @@ export async function createOcrEngine(): Promise<OcrEngine> {
   });
   await worker.setParameters({ tessedit_pageseg_mode: PSM.SINGLE_BLOCK, user_defined_dpi: '300' });
   return {
-    async read(img, x, y, width, height) {
+    async read(img, x, y, width, height, enlarge) {
       const left = Math.max(0, Math.round(x));
       const top = Math.max(0, Math.round(y));
       const w = Math.min(img.width - left, Math.round(width));
       const h = Math.min(img.height - top, Math.round(height));
       if (w < 4 || h < 4) return '';
       // Tesseract reads 20-40 px letters best: small scans are enlarged.
-      const scale = h < 60 ? 2 : 1;
+      const scale = enlarge ?? (h < 60 ? 2 : 1);
       const png = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
         raw: { width: img.width, height: img.height, channels: 1 },
       })
@@ -95,6 +95,28 @@ export function nameSimilarity(text: string, name: string): number {
   return best;
 }
 
+/**
+ * Similarity of a question's title within a block of text, where the numbers must agree:
+ * "Article 4" and "Article 5" differ by one letter but are different questions.
+ */
+export function titleSimilarity(text: string, title: string): number {
+  const t = normalizeText(text).split(' ').filter((w) => w.length > 0);
+  const n = normalizeText(title);
+  if (n.length === 0 || t.length === 0) return 0;
+  const digits = (s: string) => s.split(' ').filter((w) => /\d/.test(w)).join(' ');
+  const want = digits(n);
+  const words = n.split(' ').length;
+  let best = 0;
+  for (let size = Math.max(1, words - 1); size <= words + 1; size++) {
+    for (let i = 0; i + size <= t.length; i++) {
+      const w = t.slice(i, i + size).join(' ');
+      const sim = 1 - levenshtein(w, n) / Math.max(w.length, n.length);
+      best = Math.max(best, digits(w) === want ? sim : sim - 0.3);
+    }
+  }
+  return best;
+}
+
 /** Similarity of the text to the first words (at least two) of a contest title. */
 function titlePrefixSimilarity(text: string, title: string): number {
   const words = normalizeText(title).split(' ');
@@ -118,6 +140,37 @@ const ACCEPT = 0.75;
 const MARGIN = 0.08;
 
 /**
+ * Is there a long horizontal rule (a write-in line) ending just left of the target, within a row
+ * of it? Printed names break up into letters; a rule is dark along nearly all of four columns.
+ */
+export function hasWriteInRule(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation): boolean {
+  const p = grid.pointFor(loc.column, loc.row);
+  const x1 = Math.min(img.width - 1, Math.round(p.x - grid.columnPitch * 0.7));
+  const x0 = Math.max(0, Math.round(p.x - grid.columnPitch * 4.7));
+  const y0 = Math.max(1, Math.round(p.y - grid.rowPitch * 0.2));
+  const y1 = Math.min(img.height - 2, Math.round(p.y + grid.rowPitch * 0.7));
+  const span = x1 - x0;
+  if (span < 8) return false;
+  const dark = (x: number, y: number) => {
+    const i = y * img.width + x;
+    return img.data[i]! <= grid.threshold || img.data[i - img.width]! <= grid.threshold || img.data[i + img.width]! <= grid.threshold;
+  };
+  // A skewed scan tilts the rule a pixel or two over its length: follow a few slopes.
+  const maxDrift = Math.ceil(span * 0.012);
+  for (let y = y0; y <= y1; y++) {
+    for (let drift = -maxDrift; drift <= maxDrift; drift++) {
+      let n = 0;
+      for (let x = x0; x <= x1; x++) {
+        const yy = y + Math.round((drift * (x - x0)) / span);
+        if (yy > 0 && yy < img.height - 1 && dark(x, yy)) n++;
+      }
+      if (n >= (span + 1) * 0.9) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Reads the text left of each target of one page and places it: an option name, a "Yes"/"No" of
  * the page's only question, or a write-in line (the word "write" or a contest title on the line).
  */
@@ -128,9 +181,17 @@ export async function mapTargetsByText(
   side: Side,
   locations: readonly GridLocation[],
   contests: readonly ContestDefinition[],
-  options: { readonly textColumns?: number } = {},
+  options: {
+    readonly textColumns?: number;
+    /**
+     * How the EMS numbers a contest's write-in lines: the sample-election family (and Dominion's
+     * write-in candidate ids) top to bottom, AccuVote bottom to top.
+     */
+    readonly writeInOrder?: 'top-down' | 'bottom-up';
+  } = {},
 ): Promise<StyleMapping> {
   const textColumns = options.textColumns ?? 6.5;
+  const writeInOrder = options.writeInOrder ?? 'top-down';
   const targets: TargetPosition[] = [];
   const unresolved: UnresolvedTarget[] = [];
   const names = contests.flatMap((c) => c.options.map((o) => ({ contest: c, option: o })));
@@ -139,7 +200,15 @@ export async function mapTargetsByText(
   // Write-in lines labelled with only the start of a contest title: placed by the rows of the
   // options already read (an AccuVote write-in sits on the rows of its contest).
   const pendingByRow: { loc: GridLocation; text: string }[] = [];
-  for (const loc of [...locations].sort((a, b) => a.column - b.column || a.row - b.row)) {
+  // Yes/No targets when the page holds several questions: placed by the question title above them.
+  const pendingYesNo: { loc: GridLocation; answer: string; text: string }[] = [];
+  // Names printed in more than one contest: placed by the contest of their neighbours.
+  const pendingShared: { loc: GridLocation; text: string; choices: { contest: ContestDefinition; option: { id: string; name: string } }[] }[] = [];
+  const sorted = [...locations].sort((a, b) => a.column - b.column || a.row - b.row);
+  // Left edge of a target's text column: just right of the nearest column of targets to its left.
+  const leftEdge = (loc: GridLocation) =>
+    grid.pointFor(sorted.filter((l) => l.column < loc.column).reduce((m, l) => Math.max(m, l.column), 0), loc.row).x + grid.columnPitch * 0.6;
+  for (const loc of sorted) {
     const p = grid.pointFor(loc.column, loc.row);
     const x1 = p.x - grid.columnPitch * 0.45;
     const text = await ocr.read(img, x1 - grid.columnPitch * textColumns, p.y - grid.rowPitch * 0.55, grid.columnPitch * textColumns, grid.rowPitch * 1.6);
@@ -151,6 +220,11 @@ export async function mapTargetsByText(
     const rival = scored.find((s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name));
     const words = normalizeText(text).split(' ');
     if (best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN)) {
+      const same = scored.filter((n) => n.score >= best.score - 0.02 && normalizeText(n.option.name) === normalizeText(best.option.name));
+      if (new Set(same.map((n) => n.contest.id)).size > 1) {
+        pendingShared.push({ loc, text, choices: same.map((n) => ({ contest: n.contest, option: n.option })) });
+        continue;
+      }
       targets.push({ side, column: loc.column, row: loc.row, contestId: best.contest.id, optionId: best.option.id, isWriteIn: false });
       continue;
     }
@@ -164,6 +238,10 @@ export async function mapTargetsByText(
         targets.push({ side, column: loc.column, row: loc.row, contestId: q.id, optionId: option.id, isWriteIn: false });
         continue;
       }
+    }
+    if (yesNo !== undefined && questions.length > 1) {
+      pendingYesNo.push({ loc, answer: yesNo, text });
+      continue;
     }
     // A write-in line names its contest (AccuVote) or just says "write-in" (then the contest is
     // the one whose options sit just above it in the same column).
@@ -180,7 +258,9 @@ export async function mapTargetsByText(
       pendingByRow.push({ loc, text });
       continue;
     }
-    if (words.some((w) => w.startsWith('write'))) {
+    // A write-in line: the word "write" read beside it, or a long printed rule ending at the target
+    // (its small label may be printed under the start of the line, out of reach of a legible crop).
+    if (words.some((w) => w.startsWith('write')) || hasWriteInRule(img, grid, loc)) {
       const above = targets
         .filter((t) => t.column === loc.column && t.row < loc.row)
         .sort((a, b) => b.row - a.row)[0];
@@ -192,6 +272,42 @@ export async function mapTargetsByText(
     }
     unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: best === undefined ? 'no text' : `best match "${best.option.name}" only ${(best.score * 100).toFixed(0)}%` });
   }
+  // A question's answers follow its title and text in the same column: the first answer of a run
+  // reads the block between the target above it and itself; the next answers join its question.
+  let lastQuestion: { column: number; row: number; contest: ContestDefinition } | undefined;
+  for (const { loc, answer, text } of pendingYesNo) {
+    let question: ContestDefinition | undefined;
+    if (lastQuestion !== undefined && lastQuestion.column === loc.column && loc.row - lastQuestion.row <= 3) {
+      question = lastQuestion.contest;
+    } else {
+      const above = sorted.filter((l) => l.column === loc.column && l.row < loc.row).reduce((m, l) => Math.max(m, l.row), 0);
+      const top = grid.pointFor(loc.column, above);
+      const p = grid.pointFor(loc.column, loc.row);
+      const x0 = leftEdge(loc);
+      const block = await ocr.read(img, x0, top.y + grid.rowPitch * 0.5, p.x - grid.columnPitch * 0.45 - x0, p.y - top.y - grid.rowPitch * 0.5);
+      const scoredQ = questions.map((q) => ({ q, score: titleSimilarity(block, q.title) })).sort((a, b) => b.score - a.score);
+      const bestQ = scoredQ[0];
+      if (bestQ !== undefined && bestQ.score >= ACCEPT && (scoredQ[1] === undefined || bestQ.score - scoredQ[1].score >= MARGIN)) question = bestQ.q;
+      else {
+        unresolved.push({ side, column: loc.column, row: loc.row, text: `${block.trim()}\n${text.trim()}`, reason: `"${answer}" of a question whose title was not recognised` });
+        lastQuestion = undefined;
+        continue;
+      }
+    }
+    lastQuestion = { column: loc.column, row: loc.row, contest: question };
+    const option = question.options.find((o) => normalizeText(o.name) === answer);
+    if (option !== undefined) targets.push({ side, column: loc.column, row: loc.row, contestId: question.id, optionId: option.id, isWriteIn: false });
+    else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: `"${answer}" is not an answer of ${question.title}` });
+  }
+  for (const { loc, text, choices } of pendingShared) {
+    const contestIds = new Set(choices.map((c) => c.contest.id));
+    const neighbours = targets
+      .filter((t) => !t.isWriteIn && t.column === loc.column && Math.abs(t.row - loc.row) <= 4 && contestIds.has(t.contestId))
+      .sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row));
+    const pick = neighbours[0] === undefined ? undefined : choices.find((c) => c.contest.id === neighbours[0]!.contestId);
+    if (pick !== undefined) targets.push({ side, column: loc.column, row: loc.row, contestId: pick.contest.id, optionId: pick.option.id, isWriteIn: false });
+    else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: `"${choices[0]?.option.name ?? ''}" is printed in ${contestIds.size} contests and no neighbour tells which` });
+  }
   for (const { loc, text } of pendingByRow) {
     const near = targets
       .filter((t) => !t.isWriteIn && Math.abs(t.row - loc.row) <= 3)
@@ -200,11 +316,11 @@ export async function mapTargetsByText(
     if (contest !== undefined) writeInLines.push({ loc, contest });
     else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: 'write-in line of no contest nearby' });
   }
-  // Write-in lines of one contest are numbered top to bottom.
+  // Write-in lines of one contest are numbered in the EMS's order.
   const byContest = new Map<string, GridLocation[]>();
   for (const w of writeInLines) byContest.set(w.contest.id, [...(byContest.get(w.contest.id) ?? []), w.loc]);
   for (const [contestId, locs] of byContest) {
-    locs.sort((a, b) => a.row - b.row);
+    locs.sort((a, b) => (writeInOrder === 'top-down' ? a.row - b.row : b.row - a.row));
     locs.forEach((loc, i) => targets.push({ side, column: loc.column, row: loc.row, contestId, optionId: writeInOptionId(i), isWriteIn: true }));
   }
   return { targets, unresolved };

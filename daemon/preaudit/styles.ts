@@ -198,6 +198,14 @@ function isBlankOval(o: OvalProbe | undefined): boolean {
   );
 }
 
+/**
+ * A target filled in by a voter: dark all the way round and inside, paper just outside. Counted
+ * with blank ones so a target marked on most pages of a small sample is still learned.
+ */
+function isFilledOval(o: OvalProbe | undefined): boolean {
+  return o !== undefined && o.ring >= 0.6 && o.minSector >= 0.45 && o.inner >= 0.6 && o.halo <= 0.3;
+}
+
 export function probeOvalAt(img: GrayImage, grid: TimingMarkGrid, column: number, row: number, shape: TargetShape = ACCUVOTE_OVAL): OvalProbe | undefined {
   const { stencil, lut } = probeSetup(img, grid, shape);
   return probeOval(img, grid, stencil, lut, column, row);
@@ -212,11 +220,18 @@ function probeSetup(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape) {
 
 /** Grid positions holding an empty printed target on one page. */
 export function findBlankTargets(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape = ACCUVOTE_OVAL): GridLocation[] {
+  return findTargets(img, grid, shape).filter((t) => t.blank);
+}
+
+/** Grid positions holding a printed target on one page, empty or filled in. */
+export function findTargets(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape = ACCUVOTE_OVAL): (GridLocation & { blank: boolean })[] {
   const { stencil, lut } = probeSetup(img, grid, shape);
-  const found: GridLocation[] = [];
+  const found: (GridLocation & { blank: boolean })[] = [];
   for (let row = 1; row < grid.rows - 2; row++) {
     for (let column = 1; column < grid.columns - 1; column++) {
-      if (isBlankOval(probeOval(img, grid, stencil, lut, column, row))) found.push({ column, row });
+      const o = probeOval(img, grid, stencil, lut, column, row);
+      if (isBlankOval(o)) found.push({ column, row, blank: true });
+      else if (isFilledOval(o)) found.push({ column, row, blank: false });
     }
   }
   return found;
@@ -229,7 +244,7 @@ export interface LearnedStyle {
   readonly pages: number;
   readonly columns: number;
   readonly rows: number;
-  /** Targets seen blank on at least `minShare` of the pages (a marked target is not blank). */
+  /** Targets seen (blank or filled in) on at least `minShare` of the pages, and blank at least once. */
   readonly targets: readonly GridLocation[];
 }
 
@@ -238,7 +253,7 @@ export interface LearnedStyle {
  * an empty oval is seen there on enough pages (voters mark only some targets of each ballot).
  */
 export class StyleLearner {
-  private readonly styles = new Map<string, { code: PageCode; pages: number; columns: number; rows: number; seen: Map<string, number> }>();
+  private readonly styles = new Map<string, { code: PageCode; pages: number; columns: number; rows: number; seen: Map<string, number>; blank: Map<string, number> }>();
 
   constructor(
     private readonly shape: TargetShape = ACCUVOTE_OVAL,
@@ -249,17 +264,29 @@ export class StyleLearner {
   addPage(img: GrayImage, grid: TimingMarkGrid): string {
     const code = readPageCode(img, grid);
     const key = styleKey(code);
+    this.addPageAs(key, code, img, grid);
+    return key;
+  }
+
+  /**
+   * Adds a page under a key chosen by the caller (e.g. style and side of a sheet whose pages print
+   * no decodable code); returns the blank targets seen on it, so the caller can keep the page with
+   * the most of them as the style's representative for OCR.
+   */
+  addPageAs(key: string, code: PageCode, img: GrayImage, grid: TimingMarkGrid): GridLocation[] {
     let s = this.styles.get(key);
     if (s === undefined) {
-      s = { code, pages: 0, columns: grid.columns, rows: grid.rows, seen: new Map() };
+      s = { code, pages: 0, columns: grid.columns, rows: grid.rows, seen: new Map(), blank: new Map() };
       this.styles.set(key, s);
     }
     s.pages++;
-    for (const t of findBlankTargets(img, grid, this.shape)) {
+    const found = findTargets(img, grid, this.shape);
+    for (const t of found) {
       const k = `${t.column},${t.row}`;
       s.seen.set(k, (s.seen.get(k) ?? 0) + 1);
+      if (t.blank) s.blank.set(k, (s.blank.get(k) ?? 0) + 1);
     }
-    return key;
+    return found.filter((t) => t.blank);
   }
 
   pagesOf(key: string): number {
@@ -274,7 +301,9 @@ export class StyleLearner {
       columns: s.columns,
       rows: s.rows,
       targets: [...s.seen.entries()]
-        .filter(([, n]) => n >= Math.max(1, Math.ceil(s.pages * this.minShare)))
+        // a printed example of a filled oval is never seen blank: a target must be, once pages are
+        // enough that a real target is unlikely to be marked on every one
+        .filter(([k, n]) => n >= Math.max(1, Math.ceil(s.pages * this.minShare)) && ((s.blank.get(k) ?? 0) > 0 || s.pages < 5))
         .map(([k]) => {
           const [column, row] = k.split(',').map(Number) as [number, number];
           return { column, row };

@@ -1,0 +1,248 @@
+/**
+ * Learns the ballot styles from the images themselves and the election's contest names, without
+ * vendor style files: pages are grouped by the code printed along their bottom (StyleLearner),
+ * each style side's targets are learned from several pages, and the text beside the targets of
+ * one representative page per style side is read once (OCR) and matched to the contest and
+ * option names. A style the matcher cannot place completely is returned for a person to map,
+ * never guessed.
+ */
+import { decodeBallotImage, type GrayImage } from './image.ts';
+import { registerPages } from './interpret.ts';
+import type { ContestDefinition, Side, StyleLayout, TargetPosition } from './layout.ts';
+import { mapTargetsByText, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
+import { StyleLearner, type PageCode } from './styles.ts';
+import { ACCUVOTE_OVAL, type GridLocation } from './targets.ts';
+import type { TimingMarkGrid } from './timingMarks.ts';
+
+export interface LearnSheet {
+  readonly key: string;
+  readonly files: readonly string[];
+}
+
+/** A style the OCR matcher could not map completely: its sheets wait for a person. */
+export interface StyleNeedsMapping {
+  readonly styleId: string;
+  /** What the pages print, for the operator ("style 3 card 1", or the bottom-row codes). */
+  readonly printed: string;
+  readonly pages: number;
+  readonly reason: string;
+  readonly unresolved: readonly UnresolvedTarget[];
+  /** The targets the matcher did place (a starting point for the person mapping the rest). */
+  readonly placed: readonly TargetPosition[];
+  /**
+   * The style's codes with no targets: sheets of this style are recognised by it and then set
+   * aside as not read, instead of being read with another style's layout.
+   */
+  readonly placeholder: StyleLayout;
+}
+
+export interface LearnedStyleReport {
+  readonly styleId: string;
+  readonly pages: number;
+  readonly targets: number;
+  /** Time OCR took per side (ms). */
+  readonly ocrMs: Partial<Record<Side, number>>;
+}
+
+export interface LearnResult {
+  readonly layouts: StyleLayout[];
+  readonly needsMapping: StyleNeedsMapping[];
+  readonly styles: LearnedStyleReport[];
+  readonly sheetsSampled: number;
+  /** Sheets with no registrable page (not sampled). */
+  readonly sheetsUnusable: number;
+  readonly registerMs: number;
+  readonly ocrMs: number;
+}
+
+export interface LearnProgress {
+  readonly phase: 'sample' | 'ocr';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface LearnOptions {
+  /** Pages per style side to learn its targets from (voters' marks hide some targets on each). */
+  readonly pagesPerStyle?: number;
+  /** At most this many sheets are decoded, spread over the list. */
+  readonly maxSheets?: number;
+  readonly onProgress?: (p: LearnProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+interface StyleSide {
+  readonly learnerKey: string;
+  /** The two pages with the most blank targets: OCR reads the first, the second if the first leaves targets unplaced. */
+  best: { image: GrayImage; grid: TimingMarkGrid; blanks: number }[];
+}
+
+interface StyleAcc {
+  readonly styleId: string;
+  readonly printed: string;
+  readonly printedCode?: { styleNumber: number; card: number };
+  readonly bottomRows: Partial<Record<Side, string>>;
+  readonly sides: Partial<Record<Side, StyleSide>>;
+  sheets: number;
+}
+
+/** Every k-th sheet, so a sample covers all precincts and batches. */
+function spread<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  const step = items.length / max;
+  return Array.from({ length: max }, (_, i) => items[Math.floor(i * step)]!);
+}
+
+function describeCode(code: PageCode): string {
+  return code.decoded !== undefined ? `style ${code.decoded.styleNumber} card ${code.decoded.card}` : `bottom-row code ${code.bottomRow}`;
+}
+
+/**
+ * Learns a layout for every style among `sheets` (a sample of up to `maxSheets`). `contests` are
+ * the election's contests with their printed names; their ids become the layouts' ids.
+ */
+export async function learnLayouts(
+  sheets: readonly LearnSheet[],
+  contests: readonly ContestDefinition[],
+  ocr: OcrEngine,
+  options: LearnOptions = {},
+): Promise<LearnResult> {
+  const pagesPerStyle = options.pagesPerStyle ?? 8;
+  const learner = new StyleLearner(ACCUVOTE_OVAL);
+  const styles = new Map<string, StyleAcc>();
+  const sample = spread(sheets, options.maxSheets ?? 400);
+  let sampled = 0;
+  let unusable = 0;
+  const t0 = performance.now();
+  for (const sheet of sample) {
+    if (options.signal?.aborted === true) break;
+    const images: GrayImage[] = [];
+    for (const f of sheet.files) {
+      const decoded = await decodeBallotImage(f);
+      if (decoded.ok) images.push(...decoded.value);
+    }
+    const registered = images.length === 0 ? undefined : registerPages(images);
+    sampled++;
+    options.onProgress?.({ phase: 'sample', done: sampled, total: sample.length });
+    if (registered === undefined || !registered.ok) {
+      unusable++;
+      continue;
+    }
+    const pages = registered.value.pages;
+    const decoded = pages.map((p) => p.code.decoded).find((d) => d !== undefined);
+    // The sample-election family prints style, card and side; AccuVote prints a code per side,
+    // so a style is the pair of codes of a sheet's pages in scan order (front first).
+    const styleId =
+      decoded !== undefined
+        ? `style-${decoded.styleNumber}/card-${decoded.card}`
+        : `accuvote-${pages.map((p) => p.code.bottomRow).join('-')}`;
+    let acc = styles.get(styleId);
+    if (acc === undefined) {
+      acc = {
+        styleId,
+        printed: decoded !== undefined ? describeCode(pages.find((p) => p.code.decoded !== undefined)!.code) : pages.map((p) => describeCode(p.code)).join(' / '),
+        ...(decoded !== undefined ? { printedCode: { styleNumber: decoded.styleNumber, card: decoded.card } } : {}),
+        bottomRows: {},
+        sides: {},
+        sheets: 0,
+      };
+      styles.set(styleId, acc);
+    }
+    acc.sheets++;
+    pages.forEach((page, i) => {
+      const side: Side | undefined = decoded !== undefined ? page.code.decoded?.side : i === 0 ? 'front' : i === 1 ? 'back' : undefined;
+      if (side === undefined) return;
+      acc.bottomRows[side] ??= page.code.bottomRow;
+      const s = (acc.sides[side] ??= { learnerKey: `${styleId}#${side}`, best: [] });
+      if (learner.pagesOf(s.learnerKey) >= pagesPerStyle) return;
+      const blanks = learner.addPageAs(s.learnerKey, page.code, page.image, page.grid).length;
+      s.best = [...s.best, { image: page.image, grid: page.grid, blanks }].sort((a, b) => b.blanks - a.blanks).slice(0, 2);
+    });
+  }
+  const registerMs = performance.now() - t0;
+  // In a family that prints a checked style code, a sheet whose codes all failed the check is a
+  // damaged print or scan, not a style of its own: it is reported when it is read.
+  if ([...styles.values()].some((s) => s.printedCode !== undefined)) {
+    for (const [id, s] of styles) if (s.printedCode === undefined) styles.delete(id);
+  }
+
+  const learned = new Map(learner.learned().map((l) => [l.key, l]));
+  const layouts: StyleLayout[] = [];
+  const needsMapping: StyleNeedsMapping[] = [];
+  const reports: LearnedStyleReport[] = [];
+  const t1 = performance.now();
+  const order = [...styles.values()].sort((a, b) => a.styleId.localeCompare(b.styleId, 'en', { numeric: true }));
+  let ocrDone = 0;
+  for (const acc of order) {
+    if (options.signal?.aborted === true) break;
+    const codes = {
+      ...(acc.printedCode !== undefined ? { printedCode: acc.printedCode } : { sideCodes: acc.bottomRows }),
+    };
+    const targets: TargetPosition[] = [];
+    const unresolved: UnresolvedTarget[] = [];
+    const ocrMs: Partial<Record<Side, number>> = {};
+    for (const side of ['front', 'back'] as const) {
+      const s = acc.sides[side];
+      const locations: readonly GridLocation[] = s === undefined ? [] : (learned.get(s.learnerKey)?.targets ?? []);
+      if (s === undefined || s.best.length === 0 || locations.length === 0) continue;
+      const t = performance.now();
+      let mapping: StyleMapping | undefined;
+      // A second page only when the first left targets unplaced (a voter's scribble, a speck on the print).
+      for (const page of s.best) {
+        const m = await mapTargetsByText(ocr, page.image, page.grid, side, locations, contests, {
+          writeInOrder: acc.printedCode !== undefined ? 'top-down' : 'bottom-up',
+        });
+        if (mapping === undefined || m.unresolved.length < mapping.unresolved.length) mapping = m;
+        if (mapping.unresolved.length === 0) break;
+      }
+      if (mapping === undefined) continue;
+      ocrMs[side] = Math.round(performance.now() - t);
+      targets.push(...mapping.targets);
+      unresolved.push(...mapping.unresolved);
+    }
+    ocrDone++;
+    options.onProgress?.({ phase: 'ocr', done: ocrDone, total: order.length });
+    reports.push({ styleId: acc.styleId, pages: acc.sheets, targets: targets.length + unresolved.length, ocrMs });
+    const placeholder: StyleLayout = { styleId: `needs-person:${acc.styleId}`, targets: [], contests: [], targetShape: ACCUVOTE_OVAL, ...codes };
+    const problem = checkMapping(targets, unresolved, contests);
+    if (problem !== undefined) {
+      needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, placeholder });
+      continue;
+    }
+    const used = new Set(targets.map((t) => t.contestId));
+    layouts.push({
+      styleId: acc.styleId,
+      targets: targets.sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row),
+      contests: contests.filter((c) => used.has(c.id)),
+      targetShape: ACCUVOTE_OVAL,
+      ...codes,
+    });
+  }
+  return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
+}
+
+/**
+ * Why a mapping cannot be trusted, or undefined: a target left unplaced, two targets read as the
+ * same option, or a contest printed with only some of its options (a misread name elsewhere).
+ */
+export function checkMapping(targets: readonly TargetPosition[], unresolved: readonly UnresolvedTarget[], contests: readonly ContestDefinition[]): string | undefined {
+  if (targets.length === 0 && unresolved.length === 0) return 'no voting targets were found on its pages';
+  if (unresolved.length > 0) {
+    const first = unresolved[0]!;
+    return `${unresolved.length} target(s) could not be matched to a contest option (first: ${first.side} column ${first.column} row ${first.row}, read "${first.text.replace(/\s+/g, ' ').slice(0, 60)}": ${first.reason})`;
+  }
+  const seen = new Map<string, TargetPosition>();
+  for (const t of targets) {
+    const k = `${t.contestId}\u0000${t.optionId}`;
+    const other = seen.get(k);
+    if (other !== undefined) {
+      return `two targets (${other.side} ${other.column},${other.row} and ${t.side} ${t.column},${t.row}) were both read as option "${t.optionId}" of contest "${t.contestId}"`;
+    }
+    seen.set(k, t);
+  }
+  for (const c of contests) {
+    const shown = targets.filter((t) => t.contestId === c.id && !t.isWriteIn);
+    if (shown.length === 0 && !targets.some((t) => t.contestId === c.id)) continue;
+    if (shown.length !== c.options.length) return `contest "${c.title}" shows ${shown.length} of its ${c.options.length} options`;
+  }
+  return undefined;
+}
