@@ -70,6 +70,8 @@ export const LogEvent = {
   PreauditFinished: 'preaudit.finished',
   PreauditImageRejected: 'preaudit.image.rejected',
   PreauditStyleUnresolved: 'preaudit.style.unresolved',
+  PreauditStylesLearning: 'preaudit.styles.learning',
+  PreauditStylesLearned: 'preaudit.styles.learned',
 
   // sample-election generator
   SampleStarted: 'sample.started',

@@ -48,5 +48,23 @@ export const preauditMigrations: MigrationSet = {
     );
     CREATE INDEX preaudit_comparisons_verdict ON preaudit_comparisons (verdict, id);
     `,
+    `
+    -- Step 3 (learnLayouts): ballot styles learned from the images and mapped by OCR, cached so the
+    -- OCR is not repeated after a restart. Keyed by the contest definitions they were mapped with:
+    -- new contest names (a new import) mean learning again.
+    CREATE TABLE preaudit_learned_styles (
+      definitions_sha256 TEXT NOT NULL,
+      style_id TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('mapped', 'needs-person')),
+      layout_json TEXT NOT NULL,       -- StyleLayout; for needs-person the style's codes without targets
+      printed TEXT NOT NULL,           -- what the pages print (style/card, bottom-row codes)
+      reason TEXT,                     -- why a person must map it
+      unresolved_json TEXT,            -- targets OCR could not place: side, column, row, text read, reason
+      pages INTEGER NOT NULL,
+      ocr_ms INTEGER,
+      learned_at TEXT NOT NULL,
+      PRIMARY KEY (definitions_sha256, style_id)
+    );
+    `,
   ],
 };

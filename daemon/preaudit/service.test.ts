@@ -1,7 +1,8 @@
 /**
  * End to end on a generated election with two flipped CVR votes: capture into a temp data dir,
- * import the CVRs from the catalog, run the PreauditService over the catalog, and check that the
- * flipped ballots, and only they, disagree.
+ * import the CVRs from the catalog, run the PreauditService over the catalog (the ballot styles
+ * learned from the images and the imported manifests; the generator's truth folder is not read),
+ * and check that the flipped ballots, and only they, disagree.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { dataPaths, parseConfig, type Config } from '../config.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { importPendingCatalogFiles } from '../importer/service.ts';
 import { silentLogger } from '../log/logger.ts';
+import { createOcrEngine, type OcrEngine } from './ocr.ts';
 import { PreauditService, type PassResult } from './service.ts';
 import { PreauditWebProvider } from './webProvider.ts';
 
@@ -26,12 +28,24 @@ let config: Config;
 let pass: PassResult;
 let flips: { sheetId: string; contestId: string }[];
 let service: PreauditService;
-afterAll(() => {
+let ocr: OcrEngine;
+let ocrReads = 0;
+/** The real engine, counting its reads (the second service must not read again). */
+const countingOcr: OcrEngine = {
+  read: (...args) => {
+    ocrReads++;
+    return ocr.read(...args);
+  },
+  close: async () => undefined,
+};
+afterAll(async () => {
   db?.close();
+  await ocr?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
 beforeAll(async () => {
+  ocr = await createOcrEngine();
   const out = path.join(root, 'export');
   const g = await generateSampleElection({ out, seed: 7301, ballots: 40, format: 'dominion', discrepancies: { flip: 2, drop: 0, dup: 0, totals: 0 } });
   if (!g.ok) throw new Error(g.error.message);
@@ -46,15 +60,29 @@ beforeAll(async () => {
   await capture.settle(10_000);
   const imported = await importPendingCatalogFiles(db, dataPaths(config).vault, silentLogger());
   expect(imported.failures).toEqual([]);
-  service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((r) => r.path), workers: 2 });
+  // The truth folder is beside the export as the generator writes it: the service must not use it.
+  expect(existsSync(path.join(out, 'truth', 'layouts'))).toBe(true);
+  service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((r) => r.path), workers: 2, ocr: countingOcr });
   const r = await service.runOnce();
   if (!r.ok) throw new Error(r.error.message);
   pass = r.value;
   const truth = JSON.parse(readFileSync(path.join(out, 'truth', 'discrepancies.json'), 'utf8')) as { discrepancies: { kind: string; sheetId: string; contestId: string }[] };
-  flips = truth.discrepancies.filter((d) => d.kind === 'flip');
-}, 120_000);
+  // Learned layouts name contests by the CVR's keys (Dominion contest ids).
+  const election = JSON.parse(readFileSync(path.join(out, 'truth', 'election.json'), 'utf8')) as { contests: { id: string; dominionId: number }[] };
+  const dominionId = new Map(election.contests.map((c) => [c.id, String(c.dominionId)]));
+  flips = truth.discrepancies.filter((d) => d.kind === 'flip').map((d) => ({ ...d, contestId: dominionId.get(d.contestId) ?? d.contestId }));
+}, 300_000);
 
 describe('PreauditService', () => {
+  it('learns every style from the images and maps it by OCR, none left for a person', () => {
+    expect(pass.layouts.source).toContain('learned from the ballot images');
+    expect(pass.layouts.needsMapping).toEqual([]);
+    expect(pass.layouts.layouts.length).toBeGreaterThanOrEqual(4);
+    expect(ocrReads).toBeGreaterThan(0);
+    const cached = db!.prepare(`SELECT status, count(*) AS n FROM preaudit_learned_styles GROUP BY status`).all();
+    expect(cached).toEqual([{ status: 'mapped', n: pass.layouts.layouts.length }]);
+  });
+
   it('reads every captured sheet and compares each with its CVR', () => {
     expect(pass.progress.errors).toBe(0);
     expect(pass.sheets.length).toBeGreaterThanOrEqual(40);
@@ -72,10 +100,13 @@ describe('PreauditService', () => {
     expect(alerts[0]!.message).toContain('2 contest reading(s)');
   });
 
-  it('is resumable: a second pass reads nothing again and keeps the comparison ids', async () => {
+  it('is resumable: a second pass reads nothing again, repeats no OCR (cached styles) and keeps the comparison ids', async () => {
     const before = db!.prepare(`SELECT id FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY id`).all();
-    const again = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((r) => r.path) }).runOnce();
+    const readsBefore = ocrReads;
+    const again = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((r) => r.path), ocr: countingOcr }).runOnce();
     if (!again.ok) throw new Error(again.error.message);
+    expect(ocrReads).toBe(readsBefore);
+    expect(again.value.layouts.layouts).toEqual(pass.layouts.layouts);
     expect(again.value.progress.skipped).toBe(again.value.sheets.length);
     expect(db!.prepare(`SELECT id FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY id`).all()).toEqual(before);
   });
@@ -130,14 +161,14 @@ describe('ballotsafe preaudit', () => {
     expect(existsSync(path.join(out, 'preaudit-discrepancies.xlsx'))).toBe(true);
   });
 
-  it('exits 2 when there are no layouts to read with', () => {
+  it('exits 2 when there is no election data to learn the styles with', () => {
     const lone = path.join(root, 'lone');
     const cfg = path.join(root, 'lone.json');
     writeFileSync(cfg, JSON.stringify({ election: { name: 'l', title: 'L' }, dataDir: 'lone-var', roots: [{ label: 'x', path: 'lone' }], log: { level: 'silent' } }));
     spawnSync('mkdir', ['-p', lone]);
     const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ballotsafe.js'), 'preaudit', '--config', cfg], { encoding: 'utf8', env: { ...process.env, BALLOTSAFE_LOG_LEVEL: 'silent' } });
     expect(run.status, run.stdout + run.stderr).toBe(2);
-    expect(run.stderr).toContain('no ballot layouts');
+    expect(run.stderr).toContain('no contest names have been imported');
   });
 });
 
@@ -147,7 +178,7 @@ describe('an unreadable image', () => {
     const capture = new CaptureService({ config, db: db!, logger: silentLogger() });
     await capture.scanAll();
     await capture.settle(10_000);
-    const r = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((x) => x.path) }).runOnce();
+    const r = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((x) => x.path), ocr: countingOcr }).runOnce();
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.progress.errors).toBe(1);
     expect(r.value.disagreements).toBe(2);

@@ -2,11 +2,10 @@
  * PreauditService: follows the catalog, reads new ballot images on the worker pool (runPreaudit),
  * and compares every read sheet with the importer's CVRs, storing per ballot/contest verdicts in
  * `preaudit_comparisons`. Resumable: sheets already read are skipped (runPreaudit), comparison
- * rows are upserted so their ids stay stable.
+ * rows are upserted so their ids stay stable. The ballot layouts are learned from the images and
+ * the imported contest names (learnLayouts), cached in `preaudit_learned_styles`; a style the OCR
+ * matcher cannot map is set aside for a person, its sheets reported as not read.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../db/database.ts';
 import type { NormalizedCvr, NormalizedVote } from '../importer/model.ts';
@@ -15,76 +14,36 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 import { AlertLog } from '../state/alerts.ts';
-import { compareBallot, slotlessWriteIn, type CvrSource } from './compare.ts';
-import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from './cvrSource.ts';
+import { compareBallot, type CvrSource } from './compare.ts';
+import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
+import { cvrSourceFromRecords, type VendorKeyMap } from './cvrSource.ts';
+import { learnLayouts, type LearnOptions, type StyleNeedsMapping } from './learnLayouts.ts';
 import type { StyleLayout } from './layout.ts';
 import type { ContestReading } from './marks.ts';
+import { createOcrEngine, type OcrEngine } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
-import { readSampleLayouts } from './sampleElection.ts';
 
 export interface PreauditLayouts {
   readonly layouts: readonly StyleLayout[];
   /** Vendor (CVR) contest/option keys → layout ids. */
   readonly keys: VendorKeyMap;
   readonly source: string;
+  /** Learned styles the OCR matcher could not map: their sheets wait for a person. */
+  readonly needsMapping?: readonly StyleNeedsMapping[];
 }
 
-const sampleIds = z.object({
-  contests: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      dominionId: z.number().optional(),
-      writeInDominionIds: z.array(z.number()).optional(),
-      options: z.array(z.object({ id: z.string(), name: z.string(), dominionId: z.number().optional() })),
-    }),
-  ),
-});
+/** Sheets of a style that waits for a person are recognised by this layout (codes, no targets). */
+const NEEDS_PERSON = 'needs-person:';
+const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
 
-/**
- * Where the sample-election generator's layouts are for these roots: the generator writes its
- * exports as `<out>/<vendor>` and the layouts as `<out>/truth`, so a root's sibling `truth/`.
- */
-export function findSampleTruthDir(rootPaths: readonly string[]): string | undefined {
-  for (const r of rootPaths) {
-    for (const candidate of [path.join(r, 'truth'), path.join(path.dirname(r), 'truth')]) {
-      if (existsSync(path.join(candidate, 'election.json')) && existsSync(path.join(candidate, 'layouts'))) return candidate;
-    }
-  }
-  return undefined;
-}
-
-/** Layouts and the CVR key map from a sample election's truth folder (it records the Dominion ids and names). */
-export function loadSampleLayouts(truthDir: string): Result<PreauditLayouts> {
-  const layouts = readSampleLayouts(truthDir);
-  if (!layouts.ok) return layouts;
-  try {
-    const e = sampleIds.parse(JSON.parse(readFileSync(path.join(truthDir, 'election.json'), 'utf8')));
-    const contests = new Map<string, string>();
-    const options = new Map<string, string>();
-    for (const c of e.contests) {
-      // ES&S names contests and choices by their text; Dominion by numeric ids.
-      contests.set(c.title, c.id);
-      for (const o of c.options) options.set(optionKey(c.title, o.name), o.id);
-      // ES&S records a write-in as the choice "Write-in", without its line.
-      options.set(optionKey(c.title, 'Write-in'), slotlessWriteIn);
-      if (c.dominionId !== undefined) {
-        const ck = String(c.dominionId);
-        contests.set(ck, c.id);
-        for (const o of c.options) if (o.dominionId !== undefined) options.set(optionKey(ck, String(o.dominionId)), o.id);
-        (c.writeInDominionIds ?? []).forEach((w, i) => options.set(optionKey(ck, String(w)), `write-in-${i}`));
-      }
-    }
-    return ok({ layouts: [...layouts.value.values()], keys: { contests, options }, source: truthDir });
-  } catch (e) {
-    return err(
-      operatorError(
-        'preaudit-sample-layout-invalid',
-        `The sample election definition ${truthDir}/election.json could not be read: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}.`,
-        'Regenerate the sample election.',
-      ),
-    );
-  }
+interface CachedStyle {
+  style_id: string;
+  status: 'mapped' | 'needs-person';
+  layout_json: string;
+  printed: string;
+  reason: string | null;
+  unresolved_json: string | null;
+  pages: number;
 }
 
 export interface CatalogSheet {
@@ -241,9 +200,16 @@ export interface PreauditServiceOptions {
   readonly db: Db;
   readonly vaultDir: string;
   readonly logger: Logger;
-  /** Layouts to read with; else found from `rootPaths` (sample-election truth folder). */
+  /**
+   * Layouts to read with instead of learning them (e.g. from a VotingWorks election.json with grid
+   * layouts, `layoutsFromVxElection`).
+   */
   readonly layouts?: PreauditLayouts;
+  /** The export folders; not used to find layouts (they are learned from the images). */
   readonly rootPaths?: readonly string[];
+  /** An OCR engine to share (tests); otherwise one is started for learning and closed after. */
+  readonly ocr?: OcrEngine;
+  readonly learn?: Pick<LearnOptions, 'pagesPerStyle' | 'maxSheets'>;
   readonly intervalMs?: number;
   readonly workers?: number;
 }
@@ -260,6 +226,9 @@ export class PreauditService {
   private readonly abort = new AbortController();
   private lastSignature = '';
   private loaded: PreauditLayouts | undefined;
+  private loadedSignature = '';
+  /** Sheets of unknown styles already learned from in this run (not tried again). */
+  private readonly learnedFrom = new Set<string>();
   /** Option id → name from the layouts (filled once they are loaded), for the web UI. */
   readonly optionNames = new Map<string, string>();
   private current: PreauditServiceStatus = { state: 'not-started', imagesDone: 0, imagesTotal: 0, ballotsCompared: 0, disagreements: 0, updatedAt: null };
@@ -278,7 +247,7 @@ export class PreauditService {
     const byKey = new Map(sheets.map((s) => [s.job.key, s]));
     const rows = this.options.db
       .prepare<[string], { sheet_key: string; error_code: string; error_message: string }>(
-        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ?`,
+        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}'`,
       )
       .all(since);
     const name = this.options.db.prepare<[number], { n: string }>(`SELECT root_label || ':' || rel_path AS n FROM file_versions WHERE id = ?`);
@@ -298,40 +267,201 @@ export class PreauditService {
     return this.current;
   }
 
-  private layouts(): Result<PreauditLayouts> {
-    if (this.loaded !== undefined) return ok(this.loaded);
-    const found = this.findLayouts();
-    if (found.ok) {
-      this.loaded = found.value;
-      for (const l of found.value.layouts) for (const c of l.contests) for (const o of c.options) this.optionNames.set(o.id, o.name);
-    }
+  private useLayouts(found: PreauditLayouts): PreauditLayouts {
+    this.loaded = found;
+    this.optionNames.clear();
+    for (const l of found.layouts) for (const c of l.contests) for (const o of c.options) this.optionNames.set(o.id, o.name);
     return found;
   }
 
-  private findLayouts(): Result<PreauditLayouts> {
-    if (this.options.layouts !== undefined) return ok(this.options.layouts);
-    const truth = findSampleTruthDir(this.options.rootPaths ?? []);
-    if (truth === undefined) {
+  /**
+   * The layouts to read with: given ones, else the learned styles cached for the current contest
+   * definitions, else learned now from a sample of the sheets. Sheets whose printed style was not
+   * among those learned (`preaudit-style-unresolved`) are learned from on the next pass and read again.
+   */
+  private async layouts(sheets: readonly CatalogSheet[]): Promise<Result<PreauditLayouts>> {
+    if (this.options.layouts !== undefined) return ok(this.loaded ?? this.useLayouts(this.options.layouts));
+    const { db } = this.options;
+    const defs = contestsFromImports(db);
+    if (!defs.ok) return defs;
+    const unknown = db
+      .prepare<[], { sheet_key: string }>(`SELECT sheet_key FROM preaudit_sheets WHERE status = 'error' AND error_code = 'preaudit-style-unresolved'`)
+      .all()
+      .map((r) => r.sheet_key)
+      .filter((k) => !this.learnedFrom.has(k));
+    if (this.loaded !== undefined && this.loadedSignature === defs.value.signature && unknown.length === 0) return ok(this.loaded);
+    let cached = this.readCache(defs.value.signature);
+    if (cached.length === 0) {
+      const learned = await this.learn(sheets, defs.value, undefined);
+      if (!learned.ok) return learned;
+      cached = this.readCache(defs.value.signature);
+    } else if (unknown.length > 0) {
+      const byKey = new Map(sheets.map((s) => [s.job.key, s]));
+      const todo = unknown.map((k) => byKey.get(k)).filter((s): s is CatalogSheet => s !== undefined);
+      const learned = await this.learn(todo, defs.value, new Set(cached.map((c) => c.style_id)));
+      if (!learned.ok) return learned;
+      cached = this.readCache(defs.value.signature);
+      // Read them again with the styles learned from them.
+      const del = db.prepare(`DELETE FROM preaudit_sheets WHERE sheet_key = ?`);
+      db.transaction(() => {
+        for (const k of unknown) del.run(k);
+      })();
+    }
+    for (const k of unknown) this.learnedFrom.add(k);
+    this.loadedSignature = defs.value.signature;
+    const layouts: StyleLayout[] = [];
+    const needsMapping: StyleNeedsMapping[] = [];
+    for (const c of cached) {
+      const layout = JSON.parse(c.layout_json) as StyleLayout;
+      if (c.status === 'mapped') layouts.push(layout);
+      else {
+        needsMapping.push({
+          styleId: c.style_id,
+          printed: c.printed,
+          pages: c.pages,
+          reason: c.reason ?? '',
+          unresolved: c.unresolved_json === null ? [] : (JSON.parse(c.unresolved_json) as StyleNeedsMapping['unresolved']),
+          placed: [],
+          placeholder: layout,
+        });
+      }
+    }
+    return ok(
+      this.useLayouts({
+        // Placeholders go last: a sheet of a style waiting for a person is recognised, not misread.
+        layouts: [...layouts, ...needsMapping.map((n) => n.placeholder)],
+        keys: defs.value.keys,
+        source: `learned from the ballot images (${layouts.length} style(s) mapped, ${needsMapping.length} waiting for a person)`,
+        needsMapping,
+      }),
+    );
+  }
+
+  private readCache(signature: string): CachedStyle[] {
+    return this.options.db
+      .prepare<[string], CachedStyle>(
+        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages FROM preaudit_learned_styles WHERE definitions_sha256 = ? ORDER BY style_id`,
+      )
+      .all(signature);
+  }
+
+  /** Learns the styles of `sheets` not in `known` and caches them; readings made with a changed layout are dropped. */
+  private async learn(sheets: readonly CatalogSheet[], defs: ElectionContests, known: ReadonlySet<string> | undefined): Promise<Result<void>> {
+    const { db, logger } = this.options;
+    logEvent(logger, LogEvent.PreauditStylesLearning, { sheets: sheets.length, contests: defs.contests.length, sources: defs.sources });
+    this.current = { ...this.current, state: 'running', message: 'Learning the ballot styles from the images…', updatedAt: new Date().toISOString() };
+    const ocr = this.options.ocr ?? (await createOcrEngine());
+    let result;
+    try {
+      result = await learnLayouts(
+        sheets.map((s) => s.job),
+        defs.contests,
+        ocr,
+        {
+          ...this.options.learn,
+          signal: this.abort.signal,
+          onProgress: (p) => {
+            this.current = {
+              ...this.current,
+              message: p.phase === 'sample' ? `Learning the ballot styles: looked at ${p.done} of ${p.total} sample sheets…` : `Reading the printed names of ballot style ${p.done} of ${p.total}…`,
+              updatedAt: new Date().toISOString(),
+            };
+            if (p.done === p.total || p.done % 25 === 0) logEvent(logger, LogEvent.PreauditProgress, { phase: `learn-${p.phase}`, done: p.done, total: p.total });
+          },
+        },
+      );
+    } finally {
+      if (this.options.ocr === undefined) await ocr.close();
+    }
+    if (this.abort.signal.aborted) return err(operatorError('preaudit-stopped', 'The pre-audit was stopped while learning the ballot styles.'));
+    const fresh = [
+      ...result.layouts.map((l) => ({ styleId: l.styleId, status: 'mapped' as const, layout: l, printed: describeLayout(l), reason: null, unresolved: null, pages: result.styles.find((s) => s.styleId === l.styleId)?.pages ?? 0 })),
+      ...result.needsMapping.map((n) => ({ styleId: n.styleId, status: 'needs-person' as const, layout: n.placeholder, printed: n.printed, reason: n.reason, unresolved: n.unresolved, pages: n.pages })),
+    ].filter((f) => known === undefined || !known.has(f.styleId));
+    if (fresh.length === 0 && known === undefined) {
       return err(
         operatorError(
-          'preaudit-no-layouts',
-          'The pre-audit has no ballot layouts: no election definition with layouts was found beside the export folders.',
-          'Put the election definition with layouts beside the exports; learning styles from the images alone needs a person to map them.',
+          'preaudit-no-styles',
+          `No ballot style could be learned: none of the ${result.sheetsSampled} sheet(s) looked at had readable timing marks.`,
+          'Check that the ballot images are in a watched folder and are scans of the ballots (both sides).',
         ),
       );
     }
-    return loadSampleLayouts(truth);
+    const previous = db.prepare<[string], { layout_json: string; status: string }>(
+      `SELECT layout_json, status FROM preaudit_learned_styles WHERE style_id = ? ORDER BY learned_at DESC LIMIT 1`,
+    );
+    const insert = db.prepare(
+      `INSERT OR REPLACE INTO preaudit_learned_styles (definitions_sha256, style_id, status, layout_json, printed, reason, unresolved_json, pages, ocr_ms, learned_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const dropReadings = db.prepare(`DELETE FROM preaudit_sheets WHERE style_id = ? OR style_id = ?`);
+    const at = new Date().toISOString();
+    db.transaction(() => {
+      for (const f of fresh) {
+        const json = JSON.stringify(f.layout);
+        const before = previous.get(f.styleId);
+        // Sheets read with an earlier, different layout of this style (other contest names) are read again.
+        if (before !== undefined && before.layout_json !== json) dropReadings.run(f.styleId, `${NEEDS_PERSON}${f.styleId}`);
+        const ms = result.styles.find((s) => s.styleId === f.styleId)?.ocrMs;
+        insert.run(defs.signature, f.styleId, f.status, json, f.printed, f.reason, f.unresolved === null ? null : JSON.stringify(f.unresolved), f.pages, ms === undefined ? null : (ms.front ?? 0) + (ms.back ?? 0), at);
+      }
+    })();
+    logEvent(logger, LogEvent.PreauditStylesLearned, {
+      sheetsSampled: result.sheetsSampled,
+      sheetsUnusable: result.sheetsUnusable,
+      mapped: result.layouts.map((l) => l.styleId),
+      needsPerson: result.needsMapping.map((n) => ({ style: n.styleId, reason: n.reason })),
+      registerMs: result.registerMs,
+      ocrMs: result.ocrMs,
+      ocrMsPerStyle: Object.fromEntries(result.styles.map((s) => [s.styleId, s.ocrMs])),
+    });
+    for (const n of result.needsMapping) {
+      if (known?.has(n.styleId) === true) continue;
+      logEvent(logger, LogEvent.PreauditStyleUnresolved, { style: n.styleId, printed: n.printed, reason: n.reason, unresolved: n.unresolved.length }, 'warn');
+    }
+    return ok(undefined);
+  }
+
+  /**
+   * Sheets read with a placeholder (their style waits for a person) become 'not read', with one
+   * alert per style (not repeated after a restart).
+   */
+  private setAsideUnmapped(needsMapping: readonly StyleNeedsMapping[]): number {
+    const { db } = this.options;
+    let total = 0;
+    const mark = db.prepare(
+      `UPDATE preaudit_sheets SET status = 'error', error_code = ?, error_message = ?, reading_json = NULL, pages_json = NULL WHERE status = 'read' AND style_id = ?`,
+    );
+    const count = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE style_id = ?`);
+    const alerted = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM alerts WHERE code = '${NEEDS_MAPPING_CODE}' AND subject = ?`);
+    for (const n of needsMapping) {
+      const message = `Ballot style ${n.printed} was not read: the names printed beside its targets could not all be matched to the election's contests (${n.reason}).`;
+      mark.run(NEEDS_MAPPING_CODE, message, n.placeholder.styleId);
+      const sheets = count.get(n.placeholder.styleId)?.n ?? 0;
+      total += sheets;
+      if ((alerted.get(n.styleId)?.n ?? 0) === 0) {
+        this.alerts.raise({
+          severity: 'warning',
+          code: NEEDS_MAPPING_CODE,
+          message,
+          action: 'A person must map this ballot style (which target is which contest option) before its sheets are compared; check that the election definition (manifests or EIF) with these contests was imported. The other styles are read.',
+          subject: n.styleId,
+          details: { printed: n.printed, sheets, unresolved: n.unresolved.slice(0, 20) },
+        });
+      }
+    }
+    return total;
   }
 
   /** One pass: read new sheets, then compare (again when sheets or CVR imports changed). */
   async runOnce(): Promise<Result<PassResult>> {
     const { db, logger } = this.options;
-    const layouts = this.layouts();
+    const sheets = catalogSheets(db, this.options.vaultDir);
+    const layouts = await this.layouts(sheets);
     if (!layouts.ok) {
       this.current = { ...this.current, state: 'failed', message: layouts.error.message, updatedAt: new Date().toISOString() };
       return layouts;
     }
-    const sheets = catalogSheets(db, this.options.vaultDir);
     const jobs = sheets.map((s) => s.job);
     this.current = { ...this.current, state: 'running', imagesTotal: jobs.length, updatedAt: new Date().toISOString() };
     const doneKeys = new Set(db.prepare<[], { sheet_key: string }>('SELECT sheet_key FROM preaudit_sheets').all().map((r) => r.sheet_key));
@@ -346,6 +476,8 @@ export class PreauditService {
         },
       });
     }
+    const needsMapping = layouts.value.needsMapping ?? [];
+    const setAside = needsMapping.length > 0 ? this.setAsideUnmapped(needsMapping) : 0;
     if (progress.errors > 0) this.alertUnreadable(sheets, passStart);
     const sig = `${jobs.length}|${
       db
@@ -380,7 +512,18 @@ export class PreauditService {
       ballotsCompared: summary.ballotsCompared,
       disagreements: summary.disagreements,
       updatedAt: new Date().toISOString(),
-      ...(progress.errors > 0 ? { message: `${progress.errors} image(s) could not be read; see the alerts.` } : {}),
+      ...(progress.errors > 0 || needsMapping.length > 0
+        ? {
+            message: [
+              needsMapping.length > 0
+                ? `${needsMapping.length} ballot style(s) need a person to map them (${needsMapping.map((n) => n.printed).join('; ')}); their ${setAside} sheet(s) were not read. See the alerts.`
+                : '',
+              progress.errors > setAside ? `${progress.errors - setAside} image(s) could not be read; see the alerts.` : '',
+            ]
+              .filter((m) => m !== '')
+              .join(' '),
+          }
+        : {}),
     };
     return ok({ ...summary, progress, sheets, layouts: layouts.value });
   }
@@ -407,4 +550,9 @@ export class PreauditService {
     this.abort.abort();
     await this.running;
   }
+}
+
+function describeLayout(l: StyleLayout): string {
+  if (l.printedCode !== undefined) return `style ${l.printedCode.styleNumber} card ${l.printedCode.card}`;
+  return `bottom-row codes ${l.sideCodes?.front ?? '?'} / ${l.sideCodes?.back ?? '?'}`;
 }
