@@ -231,3 +231,105 @@ function sum(v: readonly number[]): number {
   for (const x of v) s += x;
   return s;
 }
+
+/** Votes per contest and option (layout ids). */
+export type OptionTotals = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+/** One option's totals three ways: read from the images, in the CVRs, in the published results summary. */
+export interface TotalsLine {
+  readonly contestId: string;
+  /** Layout option id; write-ins of every line are summed as `write-in`, as results summaries do. */
+  readonly optionId: string;
+  readonly image: number | null;
+  readonly cvr: number | null;
+  readonly results: number | null;
+  /** image − CVR, results − CVR (null when a side has no figure). */
+  readonly imageMinusCvr: number | null;
+  readonly resultsMinusCvr: number | null;
+}
+
+/** `write-in-<n>` → `write-in`: summaries and some CVRs do not say which write-in line. */
+export function foldWriteIn(optionId: string): string {
+  return /^write-in-\d+$/.test(optionId) ? slotlessWriteIn : optionId;
+}
+
+/** Per-contest totals of compared ballots (what `summarize` counts), write-in lines folded. */
+export function totalsOf(ballots: readonly BallotComparison[], side: 'image' | 'cvr'): OptionTotals {
+  const out = new Map<string, Map<string, number>>();
+  for (const b of ballots) {
+    for (const c of b.contests) {
+      const m = out.get(c.contestId) ?? new Map<string, number>();
+      for (const v of side === 'image' ? c.imageVotes : c.cvrVotes) m.set(foldWriteIn(v), (m.get(foldWriteIn(v)) ?? 0) + 1);
+      out.set(c.contestId, m);
+    }
+  }
+  return out;
+}
+
+/**
+ * Lines up image, CVR and results-summary totals per contest and option. Contests the results
+ * summary does not list get `results: null`; an option with no votes anywhere is left out.
+ */
+export function compareTotals(image: OptionTotals, cvr: OptionTotals, results: OptionTotals | undefined): TotalsLine[] {
+  const lines: TotalsLine[] = [];
+  const contests = [...new Set([...image.keys(), ...cvr.keys()])].sort();
+  for (const contestId of contests) {
+    const i = image.get(contestId);
+    const c = cvr.get(contestId);
+    const r = results?.get(contestId);
+    const options = [...new Set([...(i?.keys() ?? []), ...(c?.keys() ?? []), ...(r?.keys() ?? [])])].sort();
+    for (const optionId of options) {
+      const iv = i?.get(optionId) ?? 0;
+      const cv = c?.get(optionId) ?? 0;
+      const rv = r === undefined ? null : (r.get(optionId) ?? 0);
+      if (iv === 0 && cv === 0 && (rv ?? 0) === 0) continue;
+      lines.push({ contestId, optionId, image: iv, cvr: cv, results: rv, imageMinusCvr: iv - cv, resultsMinusCvr: rv === null ? null : rv - cv });
+    }
+  }
+  return lines;
+}
+
+/** A published results row: contest and choice as printed, and its vote total. */
+export interface ResultsRow {
+  readonly contest: string;
+  readonly option: string | null;
+  readonly votes: number | null;
+}
+
+const pseudoChoice = /^(over\s*votes?|under\s*votes?|blank\s*votes?|cards?\s+cast|ballots?\s+cast|total(\s+votes)?|registered\s+voters|times\s+(cast|blank\s+voted|over\s+voted))$/i;
+const writeInChoice = /^write[-\s]?ins?$/i;
+
+function norm(s: string): string {
+  return s.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/**
+ * Results-summary rows in layout ids, matched by contest title and option name (whitespace and
+ * case aside); "Write-in" rows become `write-in`. Rows that match no contest or option are
+ * returned apart so the report can list them (a name printed differently, a contest not read).
+ */
+export function resultsTotalsByLayout(
+  rows: readonly ResultsRow[],
+  contests: readonly { readonly id: string; readonly title: string; readonly options: readonly { readonly id: string; readonly name: string }[] }[],
+): { totals: OptionTotals; unmatched: ResultsRow[] } {
+  const byTitle = new Map(contests.map((c) => [norm(c.title), c] as const));
+  const totals = new Map<string, Map<string, number>>();
+  const unmatched: ResultsRow[] = [];
+  for (const r of rows) {
+    if (r.option === null || r.votes === null || pseudoChoice.test(r.option.trim())) continue;
+    const c = byTitle.get(norm(r.contest));
+    if (c === undefined) {
+      unmatched.push(r);
+      continue;
+    }
+    const optionId = writeInChoice.test(r.option.trim()) ? slotlessWriteIn : c.options.find((o) => norm(o.name) === norm(r.option!))?.id;
+    if (optionId === undefined) {
+      unmatched.push(r);
+      continue;
+    }
+    const m = totals.get(c.id) ?? new Map<string, number>();
+    m.set(optionId, (m.get(optionId) ?? 0) + r.votes);
+    totals.set(c.id, m);
+  }
+  return { totals, unmatched };
+}

@@ -3,7 +3,7 @@ import { decodeBallotImage, type GrayImage, type ImageIntakeOptions } from './im
 import type { Side, StyleLayout, TargetPosition } from './layout.ts';
 import {
   adaptiveThreshold,
-  classifyTarget,
+  classifySheetTargets,
   type ContestReading,
   DEFAULT_THRESHOLDS,
   type MarkClass,
@@ -170,7 +170,12 @@ function interpretRegistered(
     scored.map((s) => s.score),
     thresholds,
   );
-  const read = scored.map((s) => ({ ...s, mark: classifyTarget(s.score, threshold, thresholds) }));
+  const classes = classifySheetTargets(
+    scored.map((s) => ({ features: s.score, side: s.target.side, column: s.target.column })),
+    threshold,
+    thresholds,
+  );
+  const read = scored.map((s, i) => ({ ...s, mark: classes[i]! }));
   const contests = readContests(
     layout.contests,
     read.map((r) => ({ meaning: r.target, mark: r.mark })),

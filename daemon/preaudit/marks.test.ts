@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareBallot, compareContest, type CvrSelections, summarize } from './compare.ts';
-import { adaptiveThreshold, classifyTarget, type ContestReading, readContests, type TargetFeatures } from './marks.ts';
+import { compareBallot, compareContest, compareTotals, type CvrSelections, resultsTotalsByLayout, summarize, totalsOf } from './compare.ts';
+import { adaptiveThreshold, classifySheetTargets, classifyTarget, type ContestReading, readContests, type TargetFeatures } from './marks.ts';
 
 /** Pen ink: dark strokes, so fill ≈ solid ≈ coverage. */
 const pen = (v: number, extra: Partial<TargetFeatures> = {}): TargetFeatures => ({
@@ -56,6 +56,47 @@ describe('adaptive per-sheet thresholds', () => {
   it('still finds the blank level when most targets are marked', () => {
     const c = classes([pen(0.95), pen(0.9), pen(0.92), pen(0.01)]);
     expect(c).toEqual(['marked', 'marked', 'marked', 'unmarked']);
+  });
+});
+
+describe('grey scans, bitonal scans, scanner streaks', () => {
+  /** A grey scan: JPEG noise leaves a little tone everywhere, so fill, solid and coverage differ. */
+  const greyBlank = (i: number): TargetFeatures => ({ fill: 0.004 + (i % 3) * 0.001, solid: 0, coverage: 0.003, halo: 0.0035, centre: 0 });
+
+  it('a started fill at the edge is marginal on a grey scan; a bitonal scan needs more, its outline edge being ragged', () => {
+    const grey = adaptiveThreshold([...Array.from({ length: 30 }, (_, i) => greyBlank(i)), { fill: 0.9, solid: 1, coverage: 1, halo: 0.004, centre: 1 }]);
+    expect(grey.bitonal).toBe(false);
+    expect(classifyTarget({ fill: 0.04, solid: 0.04, coverage: 0.04, halo: 0.0035, centre: 0 }, grey)).toBe('marginal');
+    const bw = adaptiveThreshold([...blanks(30), pen(0.95)]);
+    expect(bw.bitonal).toBe(true);
+    // blank ovals on 200 dpi G4 reach 0.036 of outline edge inside the oval
+    expect(classifyTarget(pen(0.036, { centre: 0 }), bw)).toBe('unmarked');
+    expect(classifyTarget(pen(0.05, { centre: 0 }), bw)).toBe('marginal');
+  });
+
+  it('light pencil fills on a card do not raise its blank level', () => {
+    const lights = Array.from({ length: 4 }, () => ({ fill: 0.34, solid: 0, coverage: 1, halo: 0.0035, centre: 0 }));
+    const t = adaptiveThreshold([...Array.from({ length: 5 }, (_, i) => greyBlank(i)), ...lights]);
+    expect(t.blank.fill).toBeLessThan(0.01);
+    expect(classifyTarget(lights[0]!, t)).toBe('marked');
+  });
+
+  it('a scanner streak down a column of ovals is not an erasure', () => {
+    const place = (features: TargetFeatures, column: number) => ({ features, side: 'front', column });
+    const streaked = (i: number): TargetFeatures => ({ ...greyBlank(i), coverage: 0.06, halo: 0.017 });
+    const light: TargetFeatures = { fill: 0.35, solid: 0, coverage: 1, halo: 0.017, centre: 0 };
+    const erased: TargetFeatures = { fill: 0.17, solid: 0, coverage: 1, halo: 0.015, centre: 0 };
+    const targets = [
+      ...Array.from({ length: 8 }, (_, i) => place(streaked(i), 10)),
+      place(light, 10),
+      ...Array.from({ length: 8 }, (_, i) => place(greyBlank(i), 21)),
+      place(erased, 21),
+    ];
+    const t = adaptiveThreshold(targets.map((p) => p.features));
+    const classes = classifySheetTargets(targets, t);
+    expect(classes[8]).toBe('marked'); // the streak tones the band around every oval in column 10
+    expect(classes[17]).toBe('unmarked'); // erasure streaks around one oval only
+    expect(classes.filter((c) => c !== 'unmarked')).toEqual(['marked']);
   });
 });
 
@@ -161,5 +202,40 @@ describe('comparison with the CVR', () => {
       cvrTotals: { a: 2, b: 1, 'write-in-0': 1 },
     });
     expect(s!.variantPercentOfMargin).toBeCloseTo(200);
+  });
+});
+
+describe('totals: images, CVR, results summary', () => {
+  it('lines up the three per option, write-in lines folded, and matches the summary by names', () => {
+    const reading = (selected: string[]): ContestReading => ({ contestId: 'gov', selected, marginal: [], overvote: false, undervotes: 1 - selected.length, writeIns: 0 });
+    const cvrs = new Map<string, CvrSelections>([
+      ['b1', new Map([['gov', { selected: ['a'] }]])],
+      ['b2', new Map([['gov', { selected: ['b'] }]])],
+      ['b3', new Map([['gov', { selected: ['write-in-1'] }]])],
+    ]);
+    const source = { selectionsFor: (k: string) => cvrs.get(k) };
+    const ballots = [
+      compareBallot('b1', [reading(['a'])], () => 1, source),
+      compareBallot('b2', [reading(['a'])], () => 1, source),
+      compareBallot('b3', [reading(['write-in-1'])], () => 1, source),
+    ];
+    const results = resultsTotalsByLayout(
+      [
+        { contest: 'Governor', option: 'Ann  Able', votes: 1 },
+        { contest: 'GOVERNOR', option: 'Bo Best', votes: 3 }, // the summary says 3, the CVRs 1
+        { contest: 'Governor', option: 'Write-in', votes: 1 },
+        { contest: 'Governor', option: 'Overvotes', votes: 0 },
+        { contest: 'Governor', option: 'Cy Nobody', votes: 2 },
+        { contest: 'Mayor', option: 'Dee', votes: 9 },
+      ],
+      [{ id: 'gov', title: 'Governor', options: [{ id: 'a', name: 'Ann Able' }, { id: 'b', name: 'Bo Best' }] }],
+    );
+    expect(results.unmatched.map((r) => r.option)).toEqual(['Cy Nobody', 'Dee']);
+    const lines = compareTotals(totalsOf(ballots, 'image'), totalsOf(ballots, 'cvr'), results.totals);
+    expect(lines).toEqual([
+      { contestId: 'gov', optionId: 'a', image: 2, cvr: 1, results: 1, imageMinusCvr: 1, resultsMinusCvr: 0 },
+      { contestId: 'gov', optionId: 'b', image: 0, cvr: 1, results: 3, imageMinusCvr: -1, resultsMinusCvr: 2 },
+      { contestId: 'gov', optionId: 'write-in', image: 1, cvr: 1, results: 1, imageMinusCvr: 0, resultsMinusCvr: 0 },
+    ]);
   });
 });

@@ -34,6 +34,8 @@ export interface MarkThresholds {
   readonly marginal: number;
   /** ...or from this much, when the ink hugs the outline (a started fill) instead of a centred dot. */
   readonly marginalOffCentre: number;
+  /** The same on a bitonal scan: thresholding leaves the printed outline's inner edge ragged by a pixel. */
+  readonly marginalOffCentreBitonal: number;
   /** Grey toning covering at least this share of the inside is a pencil or light-pen fill... */
   readonly greyCoverage: number;
   /** ...a vote from this mean darkness (above blank)... */
@@ -47,13 +49,18 @@ export interface MarkThresholds {
 }
 
 export const DEFAULT_THRESHOLDS: MarkThresholds = {
-  marked: 0.215,
+  // Measured on the sample generator's scans (both vendors): clear checks ≥ 0.236, small checks
+  // ≤ 0.214, crosses ≥ 0.33; started fills ≥ 0.044 at the edge; hesitation dots ≤ 0.053 centred.
+  marked: 0.2,
   marginal: 0.065,
-  marginalOffCentre: 0.045,
+  marginalOffCentre: 0.025,
+  // blank ovals on 200 dpi G4 reach 0.036 off-centre; started fills begin at 0.048 there
+  marginalOffCentreBitonal: 0.042,
   greyCoverage: 0.5,
   greyMarked: 0.25,
   greyMarginal: 0.1,
-  erasureHalo: 0.012,
+  // Erasure streaks add ≥ 0.0096 above blank; complete light fills ≤ 0.002 (ES&S 300 dpi grey).
+  erasureHalo: 0.006,
   maxBlank: 0.1,
 };
 
@@ -64,6 +71,8 @@ export interface SheetThreshold {
   readonly gap: number;
   /** How many targets fell in the blank cluster. */
   readonly blankTargets: number;
+  /** Black-and-white scan (no grey level anywhere in the targets): the outline's edge is ragged. */
+  readonly bitonal: boolean;
 }
 
 /**
@@ -71,34 +80,47 @@ export interface SheetThreshold {
  * marked threshold; the cluster under the gap holds the blank targets.
  */
 export function adaptiveThreshold(features: readonly TargetFeatures[], t: MarkThresholds = DEFAULT_THRESHOLDS): SheetThreshold {
-  const low = features.filter((f) => f.solid < t.marked).sort((a, b) => a.solid - b.solid);
+  // In a bitonal image every inked pixel is pen ink: fill, solid and coverage coincide.
+  const bitonal = features.every((f) => Math.abs(f.fill - f.solid) < 1e-9 && Math.abs(f.coverage - f.solid) < 1e-9);
+  const low = features.filter((f) => f.solid < t.marked);
   if (low.length === 0) {
-    return { blank: { fill: 0, solid: 0, coverage: 0, halo: 0, centre: 0 }, gap: 0, blankTargets: 0 };
+    return { blank: { fill: 0, solid: 0, coverage: 0, halo: 0, centre: 0 }, gap: 0, blankTargets: 0, bitonal };
   }
+  // A gap narrower than the marginal step is noise inside the blank cluster, not a split.
+  const byPen = lowCluster(low, (f) => f.solid, t.marginal / 2);
+  // Pencil fills and erasures have no pen ink, so they sit in that cluster too; their tone sets
+  // them apart (a card with a few light fills must not raise its own blank level).
+  const blanks = lowCluster(byPen.cluster, (f) => f.fill, t.greyMarginal / 2).cluster;
+  const med = (k: keyof TargetFeatures) => Math.min(t.maxBlank, median(blanks.map((f) => f[k])) ?? 0);
+  return {
+    blank: { fill: med('fill'), solid: med('solid'), coverage: med('coverage'), halo: med('halo'), centre: med('centre') },
+    gap: byPen.gap,
+    blankTargets: blanks.length,
+    bitonal,
+  };
+}
+
+/** Sorts by `key` and keeps what lies below the largest gap, if that gap is at least `minGap`. */
+function lowCluster(features: readonly TargetFeatures[], key: (f: TargetFeatures) => number, minGap: number): { cluster: TargetFeatures[]; gap: number } {
+  const sorted = [...features].sort((a, b) => key(a) - key(b));
   let gap = 0;
-  let cut = low.length;
-  for (let i = 1; i < low.length; i++) {
-    const g = low[i]!.solid - low[i - 1]!.solid;
+  let cut = sorted.length;
+  for (let i = 1; i < sorted.length; i++) {
+    const g = key(sorted[i]!) - key(sorted[i - 1]!);
     if (g > gap) {
       gap = g;
       cut = i;
     }
   }
-  // A gap narrower than the marginal step is noise inside the blank cluster, not a split.
-  const blanks = gap >= t.marginal / 2 ? low.slice(0, cut) : low;
-  const med = (k: keyof TargetFeatures) => Math.min(t.maxBlank, median(blanks.map((f) => f[k])) ?? 0);
-  return {
-    blank: { fill: med('fill'), solid: med('solid'), coverage: med('coverage'), halo: med('halo'), centre: med('centre') },
-    gap,
-    blankTargets: blanks.length,
-  };
+  return { cluster: gap >= minGap ? sorted.slice(0, cut) : sorted, gap };
 }
 
 export function classifyTarget(f: TargetFeatures, sheet: SheetThreshold, t: MarkThresholds = DEFAULT_THRESHOLDS): MarkClass {
   const pen = f.solid - sheet.blank.solid;
   if (pen >= t.marked) return 'marked';
   if (pen >= t.marginal) return 'marginal';
-  if (pen >= t.marginalOffCentre && f.centre - sheet.blank.centre < pen) return 'marginal';
+  const offCentre = sheet.bitonal ? t.marginalOffCentreBitonal : t.marginalOffCentre;
+  if (pen >= offCentre && f.centre - sheet.blank.centre < pen) return 'marginal';
   const grey = f.fill - sheet.blank.fill;
   if (f.coverage >= t.greyCoverage && grey >= t.greyMarginal) {
     const erased = f.halo - sheet.blank.halo >= t.erasureHalo;
@@ -106,6 +128,35 @@ export function classifyTarget(f: TargetFeatures, sheet: SheetThreshold, t: Mark
     return grey >= t.greyMarked ? 'marked' : 'marginal';
   }
   return 'unmarked';
+}
+
+/** A target's scores and where it is printed: side and grid column. */
+export interface PlacedTarget {
+  readonly features: TargetFeatures;
+  readonly side: string;
+  readonly column: number;
+}
+
+/**
+ * Classifies every target of a sheet. The erasure test compares the band around an oval with the
+ * blank ovals of the same printed column: a scanner streak runs down a column and tones that band
+ * on every oval it passes, where erasure streaks tone it around one oval only.
+ */
+export function classifySheetTargets(targets: readonly PlacedTarget[], sheet: SheetThreshold, t: MarkThresholds = DEFAULT_THRESHOLDS): MarkClass[] {
+  const haloOf = new Map<string, number[]>();
+  for (const p of targets) {
+    const f = p.features;
+    const blankLooking = f.solid - sheet.blank.solid < t.marginalOffCentre && f.fill - sheet.blank.fill < t.greyMarginal;
+    if (!blankLooking) continue;
+    const key = `${p.side}:${p.column}`;
+    haloOf.set(key, [...(haloOf.get(key) ?? []), f.halo]);
+  }
+  return targets.map((p) => {
+    const column = haloOf.get(`${p.side}:${p.column}`) ?? [];
+    // the column's own blank ovals when it has some, else the sheet's
+    const halo = column.length >= 2 ? Math.min(median(column) ?? 0, t.maxBlank) : sheet.blank.halo;
+    return classifyTarget(p.features, halo === sheet.blank.halo ? sheet : { ...sheet, blank: { ...sheet.blank, halo } }, t);
+  });
 }
 
 /** One target on the ballot and what it means. */
