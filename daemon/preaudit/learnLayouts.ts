@@ -106,7 +106,7 @@ export async function learnLayouts(
   ocr: OcrEngine,
   options: LearnOptions = {},
 ): Promise<LearnResult> {
-  const pagesPerStyle = options.pagesPerStyle ?? 8;
+  const pagesPerStyle = options.pagesPerStyle ?? 12;
   const learner = new StyleLearner(ACCUVOTE_OVAL);
   const styles = new Map<string, StyleAcc>();
   const sample = spread(sheets, options.maxSheets ?? 400);
@@ -222,7 +222,9 @@ export async function learnLayouts(
 
 /**
  * Why a mapping cannot be trusted, or undefined: a target left unplaced, two targets read as the
- * same option, or a contest printed with only some of its options (a misread name elsewhere).
+ * same write-in line, or a contest printed with only some of its options (a misread name
+ * elsewhere). Two targets of one candidate are allowed: a candidate nominated by two parties is
+ * printed twice (NH ballots do this).
  */
 export function checkMapping(targets: readonly TargetPosition[], unresolved: readonly UnresolvedTarget[], contests: readonly ContestDefinition[]): string | undefined {
   if (targets.length === 0 && unresolved.length === 0) return 'no voting targets were found on its pages';
@@ -234,15 +236,15 @@ export function checkMapping(targets: readonly TargetPosition[], unresolved: rea
   for (const t of targets) {
     const k = `${t.contestId}\u0000${t.optionId}`;
     const other = seen.get(k);
-    if (other !== undefined) {
+    if (other !== undefined && t.isWriteIn) {
       return `two targets (${other.side} ${other.column},${other.row} and ${t.side} ${t.column},${t.row}) were both read as option "${t.optionId}" of contest "${t.contestId}"`;
     }
     seen.set(k, t);
   }
   for (const c of contests) {
-    const shown = targets.filter((t) => t.contestId === c.id && !t.isWriteIn);
-    if (shown.length === 0 && !targets.some((t) => t.contestId === c.id)) continue;
-    if (shown.length !== c.options.length) return `contest "${c.title}" shows ${shown.length} of its ${c.options.length} options`;
+    const shown = new Set(targets.filter((t) => t.contestId === c.id && !t.isWriteIn).map((t) => t.optionId));
+    if (shown.size === 0 && !targets.some((t) => t.contestId === c.id)) continue;
+    if (shown.size !== c.options.length) return `contest "${c.title}" shows ${shown.size} of its ${c.options.length} options`;
   }
   return undefined;
 }

@@ -103,15 +103,22 @@ export function titleSimilarity(text: string, title: string): number {
   const t = normalizeText(text).split(' ').filter((w) => w.length > 0);
   const n = normalizeText(title);
   if (n.length === 0 || t.length === 0) return 0;
-  const digits = (s: string) => s.split(' ').filter((w) => /\d/.test(w)).join(' ');
+  const digits = (s: string) =>
+    s
+      .split(' ')
+      .filter((w) => /\d/.test(w))
+      .join(' ');
   const want = digits(n);
+  // OCR reads a "1" as "l" or "i", sometimes run into the word before ("Questionl"); only
+  // considered where the title ends in a number.
+  const digitsRead = (s: string) => (want !== '' && /\d$/.test(n) ? digits(s.replace(/(^| |[a-z])[li]$/, '$1 1')) : digits(s));
   const words = n.split(' ').length;
   let best = 0;
   for (let size = Math.max(1, words - 1); size <= words + 1; size++) {
     for (let i = 0; i + size <= t.length; i++) {
       const w = t.slice(i, i + size).join(' ');
       const sim = 1 - levenshtein(w, n) / Math.max(w.length, n.length);
-      best = Math.max(best, digits(w) === want ? sim : sim - 0.3);
+      best = Math.max(best, digits(w) === want || digitsRead(w) === want ? sim : sim - 0.3);
     }
   }
   return best;
@@ -284,7 +291,8 @@ export async function mapTargetsByText(
       const top = grid.pointFor(loc.column, above);
       const p = grid.pointFor(loc.column, loc.row);
       const x0 = leftEdge(loc);
-      const block = await ocr.read(img, x0, top.y + grid.rowPitch * 0.5, p.x - grid.columnPitch * 0.45 - x0, p.y - top.y - grid.rowPitch * 0.5);
+      // Enlarged on low-resolution scans: a question's number is one character, and it is what tells the questions apart.
+      const block = await ocr.read(img, x0, top.y + grid.rowPitch * 0.5, p.x - grid.columnPitch * 0.45 - x0, p.y - top.y - grid.rowPitch * 0.5, grid.rowPitch < 45 ? 2 : 1);
       const scoredQ = questions.map((q) => ({ q, score: titleSimilarity(block, q.title) })).sort((a, b) => b.score - a.score);
       const bestQ = scoredQ[0];
       if (bestQ !== undefined && bestQ.score >= ACCEPT && (scoredQ[1] === undefined || bestQ.score - scoredQ[1].score >= MARGIN)) question = bestQ.q;

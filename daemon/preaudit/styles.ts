@@ -244,7 +244,7 @@ export interface LearnedStyle {
   readonly pages: number;
   readonly columns: number;
   readonly rows: number;
-  /** Targets seen (blank or filled in) on at least `minShare` of the pages, and blank at least once. */
+  /** Targets seen (blank or filled in) on at least `minShare` of the pages. */
   readonly targets: readonly GridLocation[];
 }
 
@@ -253,7 +253,7 @@ export interface LearnedStyle {
  * an empty oval is seen there on enough pages (voters mark only some targets of each ballot).
  */
 export class StyleLearner {
-  private readonly styles = new Map<string, { code: PageCode; pages: number; columns: number; rows: number; seen: Map<string, number>; blank: Map<string, number> }>();
+  private readonly styles = new Map<string, { code: PageCode; pages: number; columns: number; rows: number; seen: Map<string, number> }>();
 
   constructor(
     private readonly shape: TargetShape = ACCUVOTE_OVAL,
@@ -276,7 +276,7 @@ export class StyleLearner {
   addPageAs(key: string, code: PageCode, img: GrayImage, grid: TimingMarkGrid): GridLocation[] {
     let s = this.styles.get(key);
     if (s === undefined) {
-      s = { code, pages: 0, columns: grid.columns, rows: grid.rows, seen: new Map(), blank: new Map() };
+      s = { code, pages: 0, columns: grid.columns, rows: grid.rows, seen: new Map() };
       this.styles.set(key, s);
     }
     s.pages++;
@@ -284,7 +284,6 @@ export class StyleLearner {
     for (const t of found) {
       const k = `${t.column},${t.row}`;
       s.seen.set(k, (s.seen.get(k) ?? 0) + 1);
-      if (t.blank) s.blank.set(k, (s.blank.get(k) ?? 0) + 1);
     }
     return found.filter((t) => t.blank);
   }
@@ -301,9 +300,10 @@ export class StyleLearner {
       columns: s.columns,
       rows: s.rows,
       targets: [...s.seen.entries()]
-        // a printed example of a filled oval is never seen blank: a target must be, once pages are
-        // enough that a real target is unlikely to be marked on every one
-        .filter(([k, n]) => n >= Math.max(1, Math.ceil(s.pages * this.minShare)) && ((s.blank.get(k) ?? 0) > 0 || s.pages < 5))
+        // Filled ones count: a popular option can be marked on every page of a sample. (A printed
+        // example of a filled oval would be taken for a target too; its text then matches no
+        // option and the style goes to a person, which is safe.)
+        .filter(([, n]) => n >= Math.max(1, Math.ceil(s.pages * this.minShare)))
         .map(([k]) => {
           const [column, row] = k.split(',').map(Number) as [number, number];
           return { column, row };
