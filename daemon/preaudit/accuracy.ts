@@ -366,7 +366,7 @@ const discrepancyList = z.object({
 });
 
 /** Vendor key map from the sample election definition: Dominion's numeric ids and ES&S's names. */
-function sampleKeys(truthDir: string): VendorKeyMap {
+export function sampleKeys(truthDir: string): VendorKeyMap {
   const e = electionIds.parse(JSON.parse(readFileSync(path.join(truthDir, 'election.json'), 'utf8')));
   const contests = new Map<string, string>();
   const options = new Map<string, string>();

@@ -24,7 +24,9 @@ export async function runPreauditOnce(config: Config, logger: Logger, outDir?: s
     const service = new PreauditService({ db, vaultDir: paths.vault, logger, rootPaths: config.roots.map((r) => r.path), ...(workers === undefined ? {} : { workers }) });
     const pass = await service.runOnce();
     if (!pass.ok) return pass;
-    const written = await writePreauditReport(db, paths.vault, outDir ?? path.join(paths.reports, 'preaudit'));
+    // The layouts' contest and option names match the results summary's rows to the layout ids.
+    const contests = pass.value.layouts.layouts.flatMap((l) => l.contests);
+    const written = await writePreauditReport(db, paths.vault, outDir ?? path.join(paths.reports, 'preaudit'), { contests });
     return ok({ ...written, sheets: pass.value.sheets.length, unreadable: pass.value.progress.errors });
   } catch (e) {
     return err({ code: 'preaudit-failed', message: `The pre-audit failed: ${e instanceof Error ? e.message : String(e)}`, action: 'See the log; run the command again after fixing the cause.' });

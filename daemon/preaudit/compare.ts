@@ -96,7 +96,10 @@ export function compareContest(
   const emsAmbiguous = (cvr?.ambiguous ?? []).map((o) => o);
   let verdict: ContestVerdict;
   const agree = reading.overvote ? cvrVotes.length === 0 : sameSet(imageVotes, cvrVotes) && !cvrOvervote;
-  if (agree && marginal.length === 0) {
+  // A mark the EMS flagged ambiguous where the image shows no clear mark (a very light fill is
+  // gone from a bitonal image): the EMS saw a marginal mark, and it decides the contest.
+  const unseenAmbiguous = emsAmbiguous.filter((o) => !marked.includes(o));
+  if (agree && marginal.length === 0 && unseenAmbiguous.length === 0) {
     verdict = 'agree';
   } else {
     // Gray when the difference lies only in marks that are doubtful on either side: marginal on

@@ -162,6 +162,10 @@ describe('comparison with the CVR', () => {
     // the difference is a mark the EMS itself flagged ambiguous (adjudicated): gray, not disagree
     expect(compareContest(reading([]), 1, { selected: ['a'], ambiguous: ['a'], marked: ['a'] }).verdict).toBe('gray');
     expect(compareContest(reading(['a']), 1, { selected: [], ambiguous: ['b'], marked: ['a', 'b'] }).verdict).toBe('gray');
+    // the EMS flagged a mark the image does not show (a light fill lost on a bitonal scan): it decides the contest
+    expect(compareContest(reading([]), 1, { selected: [], ambiguous: ['a'], marked: ['a'] }).verdict).toBe('gray');
+    // ...but a flagged mark the image shows clearly, counted alike, agrees
+    expect(compareContest(reading(['a']), 1, { selected: ['a'], ambiguous: ['a'], marked: ['a'] }).verdict).toBe('agree');
     // ...but an ambiguous flag elsewhere does not excuse a flipped vote
     expect(compareContest(reading(['a']), 1, { selected: ['b'], ambiguous: ['c'], marked: ['b', 'c'] }).verdict).toBe('disagree');
     // both see an overvote: the EMS counted nothing

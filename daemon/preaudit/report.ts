@@ -1,7 +1,7 @@
 /**
  * The pre-audit's discrepancy report from the stored comparisons: JSON, XLSX with AuditEngine's
- * columns, per-contest totals (image vs CVR), and a cropped image of the contest on every
- * disagreeing ballot as evidence (PNG).
+ * columns, per-contest totals (images vs CVRs vs the imported results summary), and a cropped
+ * image of the contest on every disagreeing ballot as evidence (PNG).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +9,18 @@ import ExcelJS from 'exceljs';
 import sharp from 'sharp';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../db/database.ts';
-import { summarize, type BallotComparison, type ContestComparison, type ContestSummary } from './compare.ts';
+import {
+  compareTotals,
+  resultsTotalsByLayout,
+  type ResultsRow,
+  summarize,
+  totalsOf,
+  type BallotComparison,
+  type ContestComparison,
+  type ContestSummary,
+  type TotalsLine,
+} from './compare.ts';
+import type { ContestDefinition } from './layout.ts';
 import { locateContest } from './webProvider.ts';
 
 export interface DisagreementEntry {
@@ -33,6 +44,23 @@ export interface PreauditReport {
   readonly contests: readonly (ContestSummary & { readonly title: string })[];
   readonly disagreements: readonly DisagreementEntry[];
   readonly gray: readonly { ballotKey: string; contestId: string; marginal: readonly string[] }[];
+  /**
+   * Per contest and option: votes read from the images, in the CVRs of the same ballots, and in
+   * the imported results summary (null when none is imported or it lacks the contest).
+   * Results − CVR ≠ 0 is a totals discrepancy once every ballot has been compared.
+   */
+  readonly totals: readonly (TotalsLine & { readonly contest: string; readonly option: string })[];
+  /** Option lines whose results-summary total differs from the CVR total. */
+  readonly totalsDiffering: number;
+  /** CVR records imported (active sources), to tell whether every ballot has been compared. */
+  readonly cvrRecords: number;
+  /** Results-summary rows that matched no contest or option read (names printed differently). */
+  readonly resultsUnmatched: readonly ResultsRow[];
+}
+
+export interface ReportOptions {
+  /** Contest definitions (titles, option names) of the layouts read, to match the results summary by name. */
+  readonly contests?: readonly ContestDefinition[];
 }
 
 interface Row {
@@ -76,7 +104,15 @@ async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId
   return { id: at.fileVersionId, page: at.page.page };
 }
 
-export async function buildPreauditReport(db: Db, vaultDir: string, outDir: string): Promise<PreauditReport> {
+function importedResults(db: Db): ResultsRow[] {
+  return db
+    .prepare<[], ResultsRow>(
+      `SELECT r.contest, r.option, r.votes FROM results_rows r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' ORDER BY r.source_id, r.row_number`,
+    )
+    .all();
+}
+
+export async function buildPreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<PreauditReport> {
   const rows = db.prepare<[], Row>(`SELECT * FROM preaudit_comparisons ORDER BY ballot_key, contest_id`).all();
   const titles = new Map(rows.map((r) => [r.contest_id, r.contest_title]));
   const ballots = new Map<string, ContestComparison[]>();
@@ -124,6 +160,23 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
       evidence: located === null ? null : rel,
     });
   }
+  // Without contest definitions the results summary is matched on the stored titles and option ids.
+  const contests: readonly ContestDefinition[] =
+    options.contests ??
+    [...titles.entries()].map(([id, title]) => {
+      const ids = new Set(comparisons.flatMap((b) => b.contests.filter((c) => c.contestId === id).flatMap((c) => [...c.imageVotes, ...c.cvrVotes])));
+      return { id, title, seats: 1, allowWriteIns: false, options: [...ids].map((o) => ({ id: o, name: o })) };
+    });
+  const resultRows = importedResults(db);
+  const results = resultRows.length > 0 ? resultsTotalsByLayout(resultRows, contests) : undefined;
+  const optionName = new Map(contests.flatMap((c) => c.options.map((o) => [`${c.id}\u0000${o.id}`, o.name] as const)));
+  const totals = compareTotals(totalsOf(comparisons, 'image'), totalsOf(comparisons, 'cvr'), results?.totals).map((t) => ({
+    ...t,
+    contest: titles.get(t.contestId) ?? contests.find((c) => c.id === t.contestId)?.title ?? t.contestId,
+    option: t.optionId === 'write-in' ? 'Write-in' : (optionName.get(`${t.contestId}\u0000${t.optionId}`) ?? t.optionId),
+  }));
+  const cvrRecords =
+    db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'`).get()?.n ?? 0;
   return {
     generatedAt: new Date().toISOString(),
     ballotsCompared: comparisons.length,
@@ -131,6 +184,10 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     contests: summarize(comparisons).map((s) => ({ ...s, title: titles.get(s.contestId) ?? s.contestId })),
     disagreements,
     gray: rows.filter((r) => r.verdict === 'gray').map((r) => ({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[] })),
+    totals,
+    totalsDiffering: totals.filter((t) => t.resultsMinusCvr !== null && t.resultsMinusCvr !== 0).length,
+    cvrRecords,
+    resultsUnmatched: results?.unmatched ?? [],
   };
 }
 
@@ -141,9 +198,9 @@ export interface WrittenReport {
 }
 
 /** Writes preaudit-report.json, preaudit-discrepancies.xlsx and evidence/*.png under `outDir`. */
-export async function writePreauditReport(db: Db, vaultDir: string, outDir: string): Promise<WrittenReport> {
+export async function writePreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<WrittenReport> {
   await mkdir(outDir, { recursive: true });
-  const report = await buildPreauditReport(db, vaultDir, outDir);
+  const report = await buildPreauditReport(db, vaultDir, outDir, options);
   const json = path.join(outDir, 'preaudit-report.json');
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
   const wb = new ExcelJS.Workbook();
@@ -168,14 +225,13 @@ export async function writePreauditReport(db: Db, vaultDir: string, outDir: stri
     { header: 'Option', key: 'option', width: 28 },
     { header: 'Image votes', key: 'image', width: 12 },
     { header: 'CVR votes', key: 'cvr', width: 12 },
-    { header: 'Difference', key: 'diff', width: 11 },
+    { header: 'Results summary votes', key: 'results', width: 21 },
+    { header: 'Image − CVR', key: 'imageMinusCvr', width: 12 },
+    { header: 'Results − CVR', key: 'resultsMinusCvr', width: 14 },
   ];
-  for (const c of report.contests) {
-    for (const o of [...new Set([...Object.keys(c.imageTotals), ...Object.keys(c.cvrTotals)])].sort()) {
-      const image = c.imageTotals[o] ?? 0;
-      const cvr = c.cvrTotals[o] ?? 0;
-      totals.addRow({ contest: c.title, option: o, image, cvr, diff: image - cvr });
-    }
+  for (const t of report.totals) {
+    const row = totals.addRow({ ...t, results: t.results ?? 'n/a', resultsMinusCvr: t.resultsMinusCvr ?? 'n/a' });
+    if (t.resultsMinusCvr !== null && t.resultsMinusCvr !== 0) row.font = { bold: true, color: { argb: 'FFC00000' } };
   }
   const dis = wb.addWorksheet('Disagreements');
   dis.columns = [
