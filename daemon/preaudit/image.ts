@@ -84,7 +84,9 @@ export async function decodePage(
       failOn: 'error',
       ...(pageCount > 1 ? { page } : {}),
     });
-    const { data, info } = await pipeline.greyscale().raw().toBuffer({ resolveWithObject: true });
+    // toColourspace('b-w') as well: greyscale() alone still converts the grey page to sRGB for
+    // output and back (sharp's default output space), which cost more than the decode itself.
+    const { data, info } = await pipeline.greyscale().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 1) {
       // greyscale() keeps an alpha channel when the source has one; drop it here.
       const out = new Uint8Array(info.width * info.height);

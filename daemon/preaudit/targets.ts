@@ -61,6 +61,54 @@ interface Stencil {
   readonly reach: number;
 }
 
+/** Stencils by target size (a few per election: one per pitch), and their offsets in linear form per image width. */
+const stencils = new Map<string, Stencil>();
+const linearStencils = new Map<string, LinearStencil>();
+const STENCIL_CACHE_MAX = 64;
+
+function stencilFor(w: number, h: number): Stencil {
+  const key = `${w.toFixed(4)}x${h.toFixed(4)}`;
+  let s = stencils.get(key);
+  if (s === undefined) {
+    if (stencils.size >= STENCIL_CACHE_MAX) stencils.clear();
+    s = buildStencil(w, h);
+    stencils.set(key, s);
+  }
+  return s;
+}
+
+/** The stencil's offsets as `dy * width + dx`: one add per pixel when the whole stencil is inside the image. */
+interface LinearStencil {
+  readonly ring: Int32Array;
+  readonly ringSparse: Int32Array;
+  readonly inner: Int32Array;
+  readonly halo: Int32Array;
+  readonly centre: Int32Array;
+}
+
+function linearFor(stencil: Stencil, w: number, h: number, width: number): LinearStencil {
+  const key = `${w.toFixed(4)}x${h.toFixed(4)}@${width}`;
+  let s = linearStencils.get(key);
+  if (s === undefined) {
+    if (linearStencils.size >= STENCIL_CACHE_MAX) linearStencils.clear();
+    const lin = (o: Int16Array) => {
+      const out = new Int32Array(o.length / 2);
+      for (let i = 0; i < out.length; i++) out[i] = o[2 * i + 1]! * width + o[2 * i]!;
+      return out;
+    };
+    s = { ring: lin(stencil.ring), ringSparse: lin(stencil.ringSparse), inner: lin(stencil.inner), halo: lin(stencil.halo), centre: lin(stencil.centre) };
+    linearStencils.set(key, s);
+  }
+  return s;
+}
+
+/** meanDark for a stencil known to lie inside the image. */
+function meanDarkAt(data: Uint8Array, at: number, offsets: Int32Array, lut: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < offsets.length; i++) sum += lut[data[at + offsets[i]!]!]!;
+  return offsets.length === 0 ? 0 : sum / offsets.length;
+}
+
 function buildStencil(w: number, h: number): Stencil {
   const rx = w / 2;
   const ry = h / 2;
@@ -179,60 +227,142 @@ export function scoreTargets(
   // Scanner streaks (image columns inked down the whole page) are not voter ink: read as paper.
   if (grid.streaks !== undefined) img = withoutColumns(img, grid.streaks);
   const pitch = grid.columnPitch;
-  const stencil = buildStencil(shape.width * pitch, shape.height * pitch);
+  const tw = shape.width * pitch;
+  const th = shape.height * pitch;
+  const stencil = stencilFor(tw, th);
+  const linear = linearFor(stencil, tw, th, img.width);
+  const { width, height, data } = img;
   const lut = darknessLut(levels);
   const search = Math.max(2, Math.round(pitch * 0.08));
   const step = search >= 4 ? 2 : 1;
+  // The same ring half a target off to each side: an outline only matches where it is printed.
+  const ox = Math.round(tw / 2);
+  const oy = Math.round(th / 2);
+  // Farthest any stencil pixel gets from the predicted centre (search, the ±1 refinement, the
+  // side rings): inside the image by that much, the unchecked linear offsets are safe.
+  const margin = stencil.reach + search + 1 + Math.max(ox, oy);
   const out: ScoredTarget[] = [];
   for (const loc of locations) {
     const p = grid.pointFor(loc.column, loc.row);
     const px = Math.round(p.x);
     const py = Math.round(p.y);
+    const inside = px - margin >= 0 && py - margin >= 0 && px + margin < width && py + margin < height;
+    // Mean darkness of the ring (sparse) at (x, y); the predicted place wins ties (solid fills match everywhere).
+    const ringAt = (x: number, y: number) =>
+      inside ? meanDarkAt(data, y * width + x, linear.ringSparse, lut) : meanDark(img, x, y, stencil.ringSparse, lut);
     let best = -1;
     let bx = px;
     let by = py;
-    const tryAt = (x: number, y: number) => {
-      const s = meanDark(img, x, y, stencil.ringSparse, lut);
-      // prefer the predicted place on ties (solid fills match everywhere)
-      const penalty = 0.0005 * (Math.abs(x - px) + Math.abs(y - py));
-      if (s - penalty > best) {
-        best = s - penalty;
-        bx = x;
-        by = y;
+    for (let dy = -search; dy <= search; dy += step) {
+      for (let dx = -search; dx <= search; dx += step) {
+        const sc = ringAt(px + dx, py + dy) - 0.0005 * (Math.abs(dx) + Math.abs(dy));
+        if (sc > best) {
+          best = sc;
+          bx = px + dx;
+          by = py + dy;
+        }
       }
-    };
-    for (let dy = -search; dy <= search; dy += step) for (let dx = -search; dx <= search; dx += step) tryAt(px + dx, py + dy);
+    }
     if (step > 1) {
       const cx = bx;
       const cy = by;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (dx !== 0 || dy !== 0) tryAt(cx + dx, cy + dy);
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          if (dx === 0 && dy === 0) continue;
+          const x = cx + dx;
+          const y = cy + dy;
+          const sc = ringAt(x, y) - 0.0005 * (Math.abs(x - px) + Math.abs(y - py));
+          if (sc > best) {
+            best = sc;
+            bx = x;
+            by = y;
+          }
+        }
+      }
     }
-    const outline = meanDark(img, bx, by, stencil.ring, lut);
-    const { fill, solid, coverage } = insideStats(img, bx, by, stencil.inner, lut);
-    const centre = shareAtLeast(img, bx, by, stencil.centre, lut, 0.5);
-    // The same ring half a target off to each side: an outline only matches where it is printed.
-    const ox = Math.round((shape.width * pitch) / 2);
-    const oy = Math.round((shape.height * pitch) / 2);
+    if (inside) {
+      const at = by * width + bx;
+      const inner = insideStatsAt(data, at, linear.inner, lut);
+      const beside =
+        (meanDarkAt(data, at - ox, linear.ringSparse, lut) +
+          meanDarkAt(data, at + ox, linear.ringSparse, lut) +
+          meanDarkAt(data, at - oy * width, linear.ringSparse, lut) +
+          meanDarkAt(data, at + oy * width, linear.ringSparse, lut)) /
+        4;
+      out.push(
+        scored(loc, p, bx, by, meanDarkAt(data, at, linear.ring, lut), inner, shareAtLeastAt(data, at, linear.centre, lut, 0.5), beside, meanDarkAt(data, at, linear.halo, lut)),
+      );
+      continue;
+    }
     const beside =
       (meanDark(img, bx - ox, by, stencil.ringSparse, lut) +
         meanDark(img, bx + ox, by, stencil.ringSparse, lut) +
         meanDark(img, bx, by - oy, stencil.ringSparse, lut) +
         meanDark(img, bx, by + oy, stencil.ringSparse, lut)) /
       4;
-    out.push({
-      column: loc.column,
-      row: loc.row,
-      center: { x: bx, y: by },
-      shift: { x: bx - p.x, y: by - p.y },
-      outline,
-      fill,
-      solid,
-      coverage,
-      centre,
-      beside,
-      halo: meanDark(img, bx, by, stencil.halo, lut),
-      found: outline >= FOUND_OUTLINE && (outline >= FOUND_CONTRAST * beside || fill >= FOUND_FILLED),
-    });
+    out.push(
+      scored(
+        loc,
+        p,
+        bx,
+        by,
+        meanDark(img, bx, by, stencil.ring, lut),
+        insideStats(img, bx, by, stencil.inner, lut),
+        shareAtLeast(img, bx, by, stencil.centre, lut, 0.5),
+        beside,
+        meanDark(img, bx, by, stencil.halo, lut),
+      ),
+    );
   }
   return out;
+}
+
+function scored(
+  loc: GridLocation,
+  p: Point,
+  bx: number,
+  by: number,
+  outline: number,
+  inner: { fill: number; solid: number; coverage: number },
+  centre: number,
+  beside: number,
+  halo: number,
+): ScoredTarget {
+  const { fill, solid, coverage } = inner;
+  return {
+    column: loc.column,
+    row: loc.row,
+    center: { x: bx, y: by },
+    shift: { x: bx - p.x, y: by - p.y },
+    outline,
+    fill,
+    solid,
+    coverage,
+    centre,
+    beside,
+    halo,
+    found: outline >= FOUND_OUTLINE && (outline >= FOUND_CONTRAST * beside || fill >= FOUND_FILLED),
+  };
+}
+
+/** insideStats for a stencil known to lie inside the image. */
+function insideStatsAt(data: Uint8Array, at: number, offsets: Int32Array, lut: Float32Array) {
+  let sum = 0;
+  let solid = 0;
+  let toned = 0;
+  for (let i = 0; i < offsets.length; i++) {
+    const d = lut[data[at + offsets[i]!]!]!;
+    sum += d;
+    if (d >= 0.5) solid++;
+    if (d >= 0.12) toned++;
+  }
+  const n = offsets.length;
+  return n === 0 ? { fill: 0, solid: 0, coverage: 0 } : { fill: sum / n, solid: solid / n, coverage: toned / n };
+}
+
+/** shareAtLeast for a stencil known to lie inside the image. */
+function shareAtLeastAt(data: Uint8Array, at: number, offsets: Int32Array, lut: Float32Array, level: number): number {
+  let hits = 0;
+  for (let i = 0; i < offsets.length; i++) if (lut[data[at + offsets[i]!]!]! >= level) hits++;
+  return offsets.length === 0 ? 0 : hits / offsets.length;
 }

@@ -86,28 +86,28 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
   const bandX = Math.ceil(W * BAND_FRACTION);
   const bandY = Math.ceil(H * BAND_FRACTION);
 
-  const sideOk = (b: Blob) => plausibleMark(b, expW, expH, 0.15);
-  const topOk = (b: Blob) => plausibleMark(b, expW, expH, 0.5);
   // At 150 dpi and up a coarse pass over every other row and column finds the marks at a
   // quarter of the cost; the few candidates are then measured exactly at full resolution.
+  // (Not coarser: a step of 3 bridges the 2-pixel gap between a mark and a box printed beside it.)
   const step = dpi >= 150 ? 2 : 1;
   // Streaks and paper edges run the length of the page; marks never do.
   const streaks = streakColumns(img, threshold, 0, W);
-  const ignoreXLeft = streaks;
-  const ignoreXRight = streaks;
-  const blobsIn = (x0: number, y0: number, x1: number, y1: number, ix?: Uint8Array, iy?: Uint8Array): Blob[] => {
+  const marksIn = (x0: number, y0: number, x1: number, y1: number, minWidthFraction: number, ix?: Uint8Array, iy?: Uint8Array): Blob[] => {
     const found = findBlobs(img, threshold, x0, y0, x1, y1, step, ix, iy);
-    if (step === 1) return found;
-    return found
-      .filter((b) => {
-        const h = blobHeight(b);
-        return h >= expH * 0.3 && h <= expH * 2.2 && blobWidth(b) <= expW * 2;
-      })
-      .map((b) => refineBlob(img, threshold, b, step - 1));
+    const out: Blob[] = [];
+    for (const coarse of found) {
+      // Refining keeps the coarse blob's ink samples and grows by at most step - 1 per side, so
+      // a coarse box too big by more than step - 1, or too small by more than 2 (step - 1), stays
+      // out of bounds: only blobs that may be marks (not every speck and letter) are refined.
+      if (step > 1 && !plausibleMark(coarse, expW, expH, minWidthFraction, step - 1)) continue;
+      const b = step > 1 ? refineBlob(img, threshold, coarse, step - 1) : coarse;
+      if (plausibleMark(b, expW, expH, minWidthFraction)) out.push(b);
+    }
+    return out;
   };
-  const leftBlobs = blobsIn(0, 0, bandX, H, ignoreXLeft).filter(sideOk);
-  const rightBlobs = blobsIn(W - bandX, 0, W, H, ignoreXRight).filter(sideOk);
-  const topBlobs = blobsIn(0, 0, W, bandY, undefined, streakRows(img, threshold, 0, bandY)).filter(topOk);
+  const leftBlobs = marksIn(0, 0, bandX, H, SIDE_MIN_WIDTH, streaks);
+  const rightBlobs = marksIn(W - bandX, 0, W, H, SIDE_MIN_WIDTH, streaks);
+  const topBlobs = marksIn(0, 0, W, bandY, TOP_MIN_WIDTH, undefined, streakRows(img, threshold, 0, bandY));
 
   const tol = Math.max(2, expH * 0.45);
   const fitTop = fitEdge(topBlobs, (b) => (b.minX + b.maxX) / 2, (b) => b.maxY, tol, W);
@@ -115,7 +115,7 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
   // A top row with at least 3/4 of the marks a full row can hold settles it without reading the
   // bottom band (a quarter of the registration cost).
   const topCount = fitTop?.marks.length ?? 0;
-  const bottomBlobs = () => blobsIn(0, H - bandY, W, H, undefined, streakRows(img, threshold, H - bandY, H)).filter(topOk);
+  const bottomBlobs = () => marksIn(0, H - bandY, W, H, TOP_MIN_WIDTH, undefined, streakRows(img, threshold, H - bandY, H));
   const fullRow = Math.floor((W * 0.9) / (expW * 1.3));
   const fitBottom =
     topCount >= fullRow * 0.75
@@ -239,11 +239,20 @@ function noGrid(why: string) {
   );
 }
 
-function plausibleMark(b: Blob, expW: number, expH: number, minWidthFraction: number): boolean {
+/** Least width of a mark, in mark widths: side marks may be cut by the image border, top ones not. */
+const SIDE_MIN_WIDTH = 0.15;
+const TOP_MIN_WIDTH = 0.5;
+
+/**
+ * Size and solidity of a timing mark. With `slack` (pixels), the size test of a box from a coarse
+ * pass before refining: bounds widened by slack above and twice that below, solidity not tested.
+ */
+function plausibleMark(b: Blob, expW: number, expH: number, minWidthFraction: number, slack = 0): boolean {
   const w = blobWidth(b);
   const h = blobHeight(b);
-  if (h < expH * 0.45 || h > expH * 1.8) return false;
-  if (w < Math.max(2, expW * minWidthFraction) || w > expW * 1.6) return false;
+  if (h < expH * 0.45 - 2 * slack || h > expH * 1.8 + slack) return false;
+  if (w < Math.max(2, expW * minWidthFraction) - 2 * slack || w > expW * 1.6 + slack) return false;
+  if (slack > 0) return true;
   // A mark is a solid bar; letters and scribbles fill far less of their box.
   return b.area >= 0.6 * w * h;
 }
@@ -287,6 +296,8 @@ function fitEdge(
     let count = 0;
     let e = 0;
     for (let k = 0; k < n; k++) {
+      // Stop once this line can no longer reach the best count (it could not even tie).
+      if (count + (n - k) < bestCount) return;
       const d = Math.abs(vs[k]! - (a * us[k]! + b));
       if (d <= tol) {
         count++;
