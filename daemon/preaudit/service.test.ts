@@ -186,3 +186,40 @@ describe('an unreadable image', () => {
     expect(alerts).toEqual([{ code: 'preaudit-image-corrupt', subject: 'dominion-export:99999_00001_000001.tif' }]);
   });
 });
+
+describe('a ballot style whose printed names match no imported contest', () => {
+  it('is set aside for a person: its sheets are not read, one alert per style, the status says so, the other styles are read', async () => {
+    // The manifests as if the Governor's race were missing from the election definition.
+    const election = JSON.parse(readFileSync(path.join(root, 'export', 'truth', 'election.json'), 'utf8')) as { contests: { id: string; dominionId: number }[] };
+    const governor = String(election.contests.find((c) => c.id === 'contest-governor')!.dominionId);
+    db!.prepare(`DELETE FROM import_options WHERE contest_key = ?`).run(governor);
+    db!.prepare(`DELETE FROM import_contests WHERE contest_key = ?`).run(governor);
+    const svc = new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((x) => x.path), ocr: countingOcr });
+    const r = await svc.runOnce();
+    if (!r.ok) throw new Error(r.error.message);
+    const waiting = r.value.layouts.needsMapping ?? [];
+    expect(waiting.length).toBeGreaterThan(0);
+    // no learned layout maps the Governor's targets to anything
+    for (const l of r.value.layouts.layouts) expect(l.contests.some((c) => c.title === 'Governor')).toBe(false);
+    const mapped = r.value.layouts.layouts.filter((l) => l.targets.length > 0);
+    expect(mapped.length).toBeGreaterThan(0);
+    const setAside = db!.prepare(`SELECT count(*) AS n FROM preaudit_sheets WHERE error_code = 'preaudit-style-needs-mapping'`).get() as { n: number };
+    expect(setAside.n).toBeGreaterThan(0);
+    expect(db!.prepare(`SELECT count(*) AS n FROM preaudit_sheets WHERE status = 'read' AND style_id LIKE 'needs-person:%'`).get()).toEqual({ n: 0 });
+    // the set-aside sheets keep no verdicts; the others are still compared
+    expect(db!.prepare(`SELECT count(*) AS n FROM preaudit_comparisons c JOIN preaudit_sheets s ON s.sheet_key = c.sheet_key WHERE s.status = 'error'`).get()).toEqual({ n: 0 });
+    expect(r.value.ballotsCompared).toBeGreaterThan(0);
+    const alerts = db!.prepare(`SELECT subject, message FROM alerts WHERE code = 'preaudit-style-needs-mapping' ORDER BY subject`).all() as { subject: string; message: string }[];
+    expect(alerts.map((a) => a.subject)).toEqual(waiting.map((w) => w.styleId).sort());
+    expect(alerts[0]!.message).toMatch(/was not read: the names printed beside its targets could not all be matched/);
+    expect(svc.status().message).toMatch(/ballot style\(s\) need a person to map them/);
+    const web = new PreauditWebProvider(db!, () => svc.status());
+    expect(web.status().message).toMatch(/need a person to map/);
+    // a restart neither repeats the OCR nor the alerts
+    const reads = ocrReads;
+    const again = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), ocr: countingOcr }).runOnce();
+    if (!again.ok) throw new Error(again.error.message);
+    expect(ocrReads).toBe(reads);
+    expect(db!.prepare(`SELECT count(*) AS n FROM alerts WHERE code = 'preaudit-style-needs-mapping'`).get()).toEqual({ n: alerts.length });
+  }, 240_000);
+});

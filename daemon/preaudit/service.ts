@@ -143,10 +143,11 @@ export function compareSheets(db: Db, sheets: readonly CatalogSheet[], layouts: 
   db.transaction(() => {
     const keep = new Set<string>();
     for (const s of sheets) {
-      keep.add(s.job.key);
       fileRow.run(s.job.key, s.imageKey, JSON.stringify(s.fileVersionIds));
       const row = read.get(s.job.key);
+      // A sheet no longer read (e.g. its style now waits for a person) keeps no old verdicts.
       if (row?.reading_json == null) continue;
+      keep.add(s.job.key);
       const readings = JSON.parse(row.reading_json) as ContestReading[];
       const ballotKey = s.imageKey ?? s.job.key;
       const cmp = compareBallot(ballotKey, readings, (c) => seats.get(c) ?? 1, cvrs);
@@ -178,7 +179,7 @@ export function compareSheets(db: Db, sheets: readonly CatalogSheet[], layouts: 
         );
       }
     }
-    // Sheets whose images changed or disappeared from the export are no longer compared.
+    // Sheets whose images changed or disappeared from the export, or that are not read, are no longer compared.
     const stale = db.prepare<[], { sheet_key: string }>(`SELECT DISTINCT sheet_key FROM preaudit_comparisons`).all().filter((r) => !keep.has(r.sheet_key));
     const del = db.prepare(`DELETE FROM preaudit_comparisons WHERE sheet_key = ?`);
     for (const r of stale) del.run(r.sheet_key);
