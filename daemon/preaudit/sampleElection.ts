@@ -1,7 +1,8 @@
 /**
  * Reads the per-style layout JSON and election definition written by the sample-election
  * generator (scripts/sample-election, `truth/`) into pre-audit style layouts: one layout per
- * style and card (sheet). Used by the accuracy tests and the accuracy script.
+ * style and card (sheet). Ground truth for the accuracy tests and the accuracy script only: the
+ * product learns its layouts from the images (learnLayouts.ts) and never reads `truth/`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
