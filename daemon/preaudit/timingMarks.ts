@@ -93,7 +93,8 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
   // Streaks and paper edges run the length of the page; marks never do.
   const streaks = streakColumns(img, threshold, 0, W);
   const marksIn = (x0: number, y0: number, x1: number, y1: number, minWidthFraction: number, ix?: Uint8Array, iy?: Uint8Array): Blob[] => {
-    const found = findBlobs(img, threshold, x0, y0, x1, y1, step, ix, iy);
+    const cut = findBlobs(img, threshold, x0, y0, x1, y1, step, ix, iy);
+    const found = ix === undefined ? cut : joinAcrossStreaks(cut, ix, step);
     const out: Blob[] = [];
     for (const coarse of found) {
       // Refining keeps the coarse blob's ink samples and grows by at most step - 1 per side, so
@@ -229,6 +230,40 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
     pointFor,
     bottomCode,
   });
+}
+
+/**
+ * A streak through a side column of marks cuts every mark in two, its columns being read as paper
+ * there: join two pieces side by side at the same height when only streak columns (and a pixel
+ * or two of sampling) lie between them.
+ */
+function joinAcrossStreaks(blobs: readonly Blob[], streaks: Uint8Array, step: number): Blob[] {
+  const out = blobs.map((b) => ({ ...b }));
+  const gone = new Set<number>();
+  for (let i = 0; i < out.length; i++) {
+    for (let j = i + 1; j < out.length && !gone.has(i); j++) {
+      if (gone.has(j)) continue;
+      const a = out[i]!;
+      const b = out[j]!;
+      if (a.minY > b.maxY || b.minY > a.maxY) continue;
+      const [l, r] = a.maxX < b.minX ? [a, b] : b.maxX < a.minX ? [b, a] : [undefined, undefined];
+      if (l === undefined || r === undefined) continue;
+      let paper = 0;
+      let streak = false;
+      for (let x = l.maxX + 1; x < r.minX; x++) {
+        if (streaks[x] === 1) streak = true;
+        else paper++;
+      }
+      if (!streak || paper > 2 * step) continue;
+      a.minX = Math.min(a.minX, b.minX);
+      a.maxX = Math.max(a.maxX, b.maxX);
+      a.minY = Math.min(a.minY, b.minY);
+      a.maxY = Math.max(a.maxY, b.maxY);
+      a.area += b.area;
+      gone.add(j);
+    }
+  }
+  return out.filter((_, i) => !gone.has(i));
 }
 
 function noGrid(why: string) {
