@@ -5,7 +5,7 @@
  * and check that the flipped ballots, and only they, disagree.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ let config: Config;
 let pass: PassResult;
 let flips: { sheetId: string; contestId: string }[];
 let service: PreauditService;
+let election: { contests: { id: string; dominionId: number }[] };
 let ocr: OcrEngine;
 let ocrReads = 0;
 /** The real engine, counting its reads (the second service must not read again). */
@@ -60,15 +61,16 @@ beforeAll(async () => {
   await capture.settle(10_000);
   const imported = await importPendingCatalogFiles(db, dataPaths(config).vault, silentLogger());
   expect(imported.failures).toEqual([]);
-  // The truth folder is beside the export as the generator writes it: the service must not use it.
-  expect(existsSync(path.join(out, 'truth', 'layouts'))).toBe(true);
+  // The answers are read, then the generator's truth folder is moved out of reach: no layout files.
+  const truth = JSON.parse(readFileSync(path.join(out, 'truth', 'discrepancies.json'), 'utf8')) as { discrepancies: { kind: string; sheetId: string; contestId: string }[] };
+  election = JSON.parse(readFileSync(path.join(out, 'truth', 'election.json'), 'utf8')) as typeof election;
+  renameSync(path.join(out, 'truth'), path.join(root, 'answers'));
+  expect(existsSync(path.join(out, 'truth'))).toBe(false);
   service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((r) => r.path), workers: 2, ocr: countingOcr });
   const r = await service.runOnce();
   if (!r.ok) throw new Error(r.error.message);
   pass = r.value;
-  const truth = JSON.parse(readFileSync(path.join(out, 'truth', 'discrepancies.json'), 'utf8')) as { discrepancies: { kind: string; sheetId: string; contestId: string }[] };
   // Learned layouts name contests by the CVR's keys (Dominion contest ids).
-  const election = JSON.parse(readFileSync(path.join(out, 'truth', 'election.json'), 'utf8')) as { contests: { id: string; dominionId: number }[] };
   const dominionId = new Map(election.contests.map((c) => [c.id, String(c.dominionId)]));
   flips = truth.discrepancies.filter((d) => d.kind === 'flip').map((d) => ({ ...d, contestId: dominionId.get(d.contestId) ?? d.contestId }));
 }, 300_000);
@@ -190,7 +192,6 @@ describe('an unreadable image', () => {
 describe('a ballot style whose printed names match no imported contest', () => {
   it('is set aside for a person: its sheets are not read, one alert per style, the status says so, the other styles are read', async () => {
     // The manifests as if the Governor's race were missing from the election definition.
-    const election = JSON.parse(readFileSync(path.join(root, 'export', 'truth', 'election.json'), 'utf8')) as { contests: { id: string; dominionId: number }[] };
     const governor = String(election.contests.find((c) => c.id === 'contest-governor')!.dominionId);
     db!.prepare(`DELETE FROM import_options WHERE contest_key = ?`).run(governor);
     db!.prepare(`DELETE FROM import_contests WHERE contest_key = ?`).run(governor);
