@@ -134,11 +134,9 @@ function blobsOf(
   ignoreX: Uint8Array | undefined,
   ignoreY: Uint8Array | undefined,
 ): Blob[] {
-  // Runs are stored flat: start, end (inclusive), y.
-  let runStart = new Int32Array(4096);
-  let runEnd = new Int32Array(4096);
-  let runY = new Int32Array(4096);
-  let parent = new Int32Array(4096);
+  // Runs are stored flat: start, end (inclusive), y. The arrays are reused from call to call
+  // (fresh typed arrays on every page made the garbage collector run several times as often).
+  let { runStart, runEnd, runY, parent } = scratch;
   let nRuns = 0;
   let prevFirst = 0;
   let prevLast = 0; // runs of previous row: [prevFirst, prevLast)
@@ -165,6 +163,7 @@ function blobsOf(
         runEnd = grown(runEnd);
         runY = grown(runY);
         parent = grown(parent);
+        scratch = { ...scratch, runStart, runEnd, runY, parent };
       }
       const id = nRuns++;
       runStart[id] = start;
@@ -190,7 +189,8 @@ function blobsOf(
     prevLast = nRuns;
   }
   // Roots always have the lowest run index of their blob, so one forward pass assigns blobs.
-  const blobOf = new Int32Array(nRuns);
+  if (scratch.blobOf.length < nRuns) scratch.blobOf = new Int32Array(runStart.length);
+  const blobOf = scratch.blobOf;
   const blobs: Blob[] = [];
   const area = step * step;
   for (let i = 0; i < nRuns; i++) {
@@ -214,6 +214,15 @@ function blobsOf(
   }
   return blobs;
 }
+
+/** Run arrays shared by every blobsOf call (single-threaded; each worker thread has its own). */
+let scratch = {
+  runStart: new Int32Array(8192),
+  runEnd: new Int32Array(8192),
+  runY: new Int32Array(8192),
+  parent: new Int32Array(8192),
+  blobOf: new Int32Array(8192),
+};
 
 function rootOf(parent: Int32Array, i: number): number {
   while (parent[i] !== i) {
