@@ -12,7 +12,7 @@ import type { NormalizedCvr, NormalizedVote } from '../importer/model.ts';
 import { syncImageKeys } from '../importer/imageLinks.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
 import { AlertLog } from '../state/alerts.ts';
 import { compareBallot, type CvrSource } from './compare.ts';
 import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
@@ -230,6 +230,7 @@ export class PreauditService {
   private loadedSignature = '';
   /** Sheets of unknown styles already learned from in this run (not tried again). */
   private readonly learnedFrom = new Set<string>();
+  private failedLearn: { attempt: string; error: OperatorError } | undefined;
   /** Option id → name from the layouts (filled once they are loaded), for the web UI. */
   readonly optionNames = new Map<string, string>();
   private current: PreauditServiceStatus = { state: 'not-started', imagesDone: 0, imagesTotal: 0, ballotsCompared: 0, disagreements: 0, updatedAt: null };
@@ -293,8 +294,17 @@ export class PreauditService {
     if (this.loaded !== undefined && this.loadedSignature === defs.value.signature && unknown.length === 0) return ok(this.loaded);
     let cached = this.readCache(defs.value.signature);
     if (cached.length === 0) {
+      if (sheets.length === 0) {
+        return err(operatorError('preaudit-no-images', 'The pre-audit is waiting for ballot images: none have been captured yet.', 'Nothing to do; it starts when the EMS exports images to a watched folder.'));
+      }
+      // Nothing learnable from these sheets last time: not tried again until the catalog or the contests change.
+      const attempt = `${defs.value.signature}|${sheets.map((s) => s.job.key).join('|')}`;
+      if (this.failedLearn?.attempt === attempt) return err(this.failedLearn.error);
       const learned = await this.learn(sheets, defs.value, undefined);
-      if (!learned.ok) return learned;
+      if (!learned.ok) {
+        if (learned.error.code === 'preaudit-no-styles') this.failedLearn = { attempt, error: learned.error };
+        return learned;
+      }
       cached = this.readCache(defs.value.signature);
     } else if (unknown.length > 0) {
       const byKey = new Map(sheets.map((s) => [s.job.key, s]));
@@ -460,7 +470,9 @@ export class PreauditService {
     const sheets = catalogSheets(db, this.options.vaultDir);
     const layouts = await this.layouts(sheets);
     if (!layouts.ok) {
-      this.current = { ...this.current, state: 'failed', message: layouts.error.message, updatedAt: new Date().toISOString() };
+      // Waiting for election data or images is not a failure.
+      const waiting = layouts.error.code === 'preaudit-no-contests' || layouts.error.code === 'preaudit-no-images';
+      this.current = { ...this.current, state: waiting ? 'not-started' : 'failed', message: layouts.error.message, updatedAt: new Date().toISOString() };
       return layouts;
     }
     const jobs = sheets.map((s) => s.job);
