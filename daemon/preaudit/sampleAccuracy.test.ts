@@ -36,6 +36,9 @@ beforeAll(async () => {
   if (!e.ok) throw new Error(e.error.message);
   dominion = await evaluateSample(path.join(root, 'dominion'), { vendors: ['dominion'], compare: true, workers });
   ess = await evaluateSample(path.join(root, 'ess'), { vendors: ['ess'], compare: true, workers });
+  // the figures quoted in the README come from here
+  const figures = (r: AccuracyReport) => formatReport(r).split('\n').filter((l) => /^(sheets|contests|clear|ambiguous|blank|comparison|  false|  totals)/.test(l));
+  console.info([...figures(dominion), ...figures(ess)].join('\n'));
 }, 900_000);
 
 const both = () => [dominion, ess] as const;
