@@ -57,6 +57,25 @@ describe('decodeBallotImage', () => {
     expect(r.value[0]!.data[0]).toBe(0);
   });
 
+  it('gives the grey values of sharp greyscale() for colour, 16-bit and bitonal inputs, as one channel', async () => {
+    // decodePage skips sharp's default sRGB output (a costly round trip for grey scans); the values must not change.
+    const small = await sharp(scan).resize(300).toBuffer();
+    const inputs = [
+      await sharp(small).toColourspace('srgb').tint({ r: 255, g: 200, b: 170 }).jpeg().toBuffer(),
+      await sharp(small).toColourspace('grey16').png().toBuffer(),
+      await sharp(small).toColourspace('b-w').tiff({ compression: 'ccittfax4', bitdepth: 1 }).toBuffer(),
+    ];
+    for (const input of inputs) {
+      const r = await decodeBallotImage(input);
+      if (!r.ok) throw new Error(r.error.message);
+      const page = r.value[0]!;
+      const want = await sharp(input).greyscale().raw().toBuffer({ resolveWithObject: true });
+      expect(want.info.channels).toBe(1);
+      expect(page.data.length).toBe(page.width * page.height);
+      expect(Buffer.from(page.data).equals(want.data)).toBe(true);
+    }
+  });
+
   it('rejects a decompression bomb from its header, without decoding it', async () => {
     const file = path.join(dir, 'bomb.png');
     writeFileSync(file, bombPng(100_000, 100_000));
