@@ -49,6 +49,8 @@ export interface LearnResult {
   readonly needsMapping: StyleNeedsMapping[];
   readonly styles: LearnedStyleReport[];
   readonly sheetsSampled: number;
+  /** Keys of the sheets looked at (a sample of those given). */
+  readonly sampledKeys: readonly string[];
   /** Sheets with no registrable page (not sampled). */
   readonly sheetsUnusable: number;
   readonly registerMs: number;
@@ -217,7 +219,7 @@ export async function learnLayouts(
       ...codes,
     });
   }
-  return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
+  return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
 }
 
 /**

@@ -189,6 +189,25 @@ describe('an unreadable image', () => {
   });
 });
 
+describe('styles missing from the learning sample', () => {
+  it('are learned from the sheets that turned up unknown and read in the same pass', async () => {
+    const styles = db!.prepare(`SELECT count(*) AS n FROM preaudit_learned_styles`).get() as { n: number };
+    // As if the first sample had met only style 1: the other styles turn up when reading.
+    db!.prepare(`DELETE FROM preaudit_learned_styles WHERE style_id NOT LIKE 'style-1/%'`).run();
+    db!.prepare(`DELETE FROM preaudit_sheets`).run();
+    const svc = new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), ocr: countingOcr, workers: 2 });
+    const r = await svc.runOnce();
+    if (!r.ok) throw new Error(r.error.message);
+    expect(db!.prepare(`SELECT count(*) AS n FROM preaudit_learned_styles`).get()).toEqual(styles);
+    expect(db!.prepare(`SELECT count(*) AS n FROM preaudit_sheets WHERE error_code = 'preaudit-style-unresolved'`).get()).toEqual({ n: 0 });
+    // only the corrupt file is unreadable, and the flipped votes are found again
+    expect(r.value.progress.errors).toBe(1);
+    expect(r.value.disagreements).toBe(2);
+    expect(db!.prepare(`SELECT count(*) AS n FROM alerts WHERE code IN ('preaudit-style-unresolved', 'preaudit-style-needs-mapping')`).get()).toEqual({ n: 0 });
+    expect(r.value.layouts.layouts.length).toBe(styles.n);
+  }, 240_000);
+});
+
 describe('a ballot style whose printed names match no imported contest', () => {
   it('is set aside for a person: its sheets are not read, one alert per style, the status says so, the other styles are read', async () => {
     // The manifests as if the Governor's race were missing from the election definition.

@@ -286,11 +286,7 @@ export class PreauditService {
     const { db } = this.options;
     const defs = contestsFromImports(db);
     if (!defs.ok) return defs;
-    const unknown = db
-      .prepare<[], { sheet_key: string }>(`SELECT sheet_key FROM preaudit_sheets WHERE status = 'error' AND error_code = 'preaudit-style-unresolved'`)
-      .all()
-      .map((r) => r.sheet_key)
-      .filter((k) => !this.learnedFrom.has(k));
+    const unknown = this.unknownStyleSheets();
     if (this.loaded !== undefined && this.loadedSignature === defs.value.signature && unknown.length === 0) return ok(this.loaded);
     let cached = this.readCache(defs.value.signature);
     if (cached.length === 0) {
@@ -311,14 +307,15 @@ export class PreauditService {
       const todo = unknown.map((k) => byKey.get(k)).filter((s): s is CatalogSheet => s !== undefined);
       const learned = await this.learn(todo, defs.value, new Set(cached.map((c) => c.style_id)));
       if (!learned.ok) return learned;
+      // Sheets looked at are not learned from again; the others stay candidates for the next round.
+      for (const k of learned.value) this.learnedFrom.add(k);
       cached = this.readCache(defs.value.signature);
-      // Read them again with the styles learned from them.
+      // Read them all again with the styles learned.
       const del = db.prepare(`DELETE FROM preaudit_sheets WHERE sheet_key = ?`);
       db.transaction(() => {
         for (const k of unknown) del.run(k);
       })();
     }
-    for (const k of unknown) this.learnedFrom.add(k);
     this.loadedSignature = defs.value.signature;
     const layouts: StyleLayout[] = [];
     const needsMapping: StyleNeedsMapping[] = [];
@@ -348,6 +345,15 @@ export class PreauditService {
     );
   }
 
+  /** Sheets whose printed style is none of the learned ones, not yet learned from. */
+  private unknownStyleSheets(): string[] {
+    return this.options.db
+      .prepare<[], { sheet_key: string }>(`SELECT sheet_key FROM preaudit_sheets WHERE status = 'error' AND error_code = 'preaudit-style-unresolved'`)
+      .all()
+      .map((r) => r.sheet_key)
+      .filter((k) => !this.learnedFrom.has(k));
+  }
+
   private readCache(signature: string): CachedStyle[] {
     return this.options.db
       .prepare<[string], CachedStyle>(
@@ -357,7 +363,7 @@ export class PreauditService {
   }
 
   /** Learns the styles of `sheets` not in `known` and caches them; readings made with a changed layout are dropped. */
-  private async learn(sheets: readonly CatalogSheet[], defs: ElectionContests, known: ReadonlySet<string> | undefined): Promise<Result<void>> {
+  private async learn(sheets: readonly CatalogSheet[], defs: ElectionContests, known: ReadonlySet<string> | undefined): Promise<Result<readonly string[]>> {
     const { db, logger } = this.options;
     logEvent(logger, LogEvent.PreauditStylesLearning, { sheets: sheets.length, contests: defs.contests.length, sources: defs.sources });
     this.current = { ...this.current, state: 'running', message: 'Learning the ballot styles from the images…', updatedAt: new Date().toISOString() };
@@ -430,7 +436,7 @@ export class PreauditService {
       if (known?.has(n.styleId) === true) continue;
       logEvent(logger, LogEvent.PreauditStyleUnresolved, { style: n.styleId, printed: n.printed, reason: n.reason, unresolved: n.unresolved.length }, 'warn');
     }
-    return ok(undefined);
+    return ok(result.sampledKeys);
   }
 
   /**
@@ -468,27 +474,40 @@ export class PreauditService {
   async runOnce(): Promise<Result<PassResult>> {
     const { db, logger } = this.options;
     const sheets = catalogSheets(db, this.options.vaultDir);
-    const layouts = await this.layouts(sheets);
-    if (!layouts.ok) {
-      // Waiting for election data or images is not a failure.
-      const waiting = layouts.error.code === 'preaudit-no-contests' || layouts.error.code === 'preaudit-no-images';
-      this.current = { ...this.current, state: waiting ? 'not-started' : 'failed', message: layouts.error.message, updatedAt: new Date().toISOString() };
-      return layouts;
-    }
     const jobs = sheets.map((s) => s.job);
-    this.current = { ...this.current, state: 'running', imagesTotal: jobs.length, updatedAt: new Date().toISOString() };
-    const doneKeys = new Set(db.prepare<[], { sheet_key: string }>('SELECT sheet_key FROM preaudit_sheets').all().map((r) => r.sheet_key));
-    let progress: PoolProgress = { done: jobs.length, total: jobs.length, skipped: jobs.length, errors: 0 };
     const passStart = new Date().toISOString();
-    if (jobs.some((j) => !doneKeys.has(j.key))) {
-      progress = await runPreaudit(db, jobs, layouts.value.layouts, logger, {
-        ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
-        signal: this.abort.signal,
-        onProgress: (p) => {
-          this.current = { ...this.current, imagesDone: p.done, imagesTotal: p.total, updatedAt: new Date().toISOString() };
-        },
-      });
+    let layouts: Result<PreauditLayouts>;
+    let progress: PoolProgress;
+    // More rounds when sheets of styles missing from the learning sample turned up: they are
+    // learned from and read again in the same pass (each round looks at sheets not seen before).
+    for (let round = 0; ; round++) {
+      layouts = await this.layouts(sheets);
+      if (!layouts.ok) {
+        // Waiting for election data or images is not a failure.
+        const waiting = layouts.error.code === 'preaudit-no-contests' || layouts.error.code === 'preaudit-no-images';
+        this.current = { ...this.current, state: waiting ? 'not-started' : 'failed', message: layouts.error.message, updatedAt: new Date().toISOString() };
+        return layouts;
+      }
+      this.current = { ...this.current, state: 'running', imagesTotal: jobs.length, updatedAt: new Date().toISOString() };
+      const doneKeys = new Set(db.prepare<[], { sheet_key: string }>('SELECT sheet_key FROM preaudit_sheets').all().map((r) => r.sheet_key));
+      progress = { done: jobs.length, total: jobs.length, skipped: jobs.length, errors: 0 };
+      if (jobs.some((j) => !doneKeys.has(j.key))) {
+        progress = await runPreaudit(db, jobs, layouts.value.layouts, logger, {
+          ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
+          signal: this.abort.signal,
+          onProgress: (p) => {
+            this.current = { ...this.current, imagesDone: p.done, imagesTotal: p.total, updatedAt: new Date().toISOString() };
+          },
+        });
+      }
+      if (round >= 3 || this.options.layouts !== undefined || this.abort.signal.aborted || this.unknownStyleSheets().length === 0) break;
     }
+    // Errors of the whole pass (a sheet read again in the second round counts once, as it ended).
+    const errors =
+      db
+        .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}'`)
+        .get(passStart)?.n ?? 0;
+    progress = { ...progress, errors };
     const needsMapping = layouts.value.needsMapping ?? [];
     const setAside = needsMapping.length > 0 ? this.setAsideUnmapped(needsMapping) : 0;
     if (progress.errors > 0) this.alertUnreadable(sheets, passStart);
@@ -531,7 +550,7 @@ export class PreauditService {
               needsMapping.length > 0
                 ? `${needsMapping.length} ballot style(s) need a person to map them (${needsMapping.map((n) => n.printed).join('; ')}); their ${setAside} sheet(s) were not read. See the alerts.`
                 : '',
-              progress.errors > setAside ? `${progress.errors - setAside} image(s) could not be read; see the alerts.` : '',
+              progress.errors > 0 ? `${progress.errors} image(s) could not be read; see the alerts.` : '',
             ]
               .filter((m) => m !== '')
               .join(' '),
