@@ -123,6 +123,8 @@ export interface AccuracyReport {
   ambiguousGrayByCvr: MarkMiss[];
   /** ...read against intent in a contest that still counts right (an overvote either way): nothing counted changes. */
   ambiguousNoEffect: MarkMiss[];
+  /** ...read against intent on a sheet that has no CVR: the whole sheet is reported (image without CVR), not compared. */
+  ambiguousWithoutCvr: MarkMiss[];
   /** ...read against intent and not reported gray, changing what the contest counts: silently wrong. */
   ambiguousWrong: MarkMiss[];
   /** Targets with no mark at all read as marked or marginal. */
@@ -300,6 +302,7 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
     ambiguousMarginal: 0,
     ambiguousGrayByCvr: [],
     ambiguousNoEffect: [],
+    ambiguousWithoutCvr: [],
     ambiguousWrong: [],
     blankTargetsNotUnmarked: 0,
     blankTargetsMarked: 0,
@@ -334,10 +337,11 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
   }
 
   const verdicts = new Map<string, Map<string, ContestVerdict>>();
+  const withoutCvr = new Set<string>();
   if (options.compare === true) {
-    report.comparison = await checkComparison(sampleDir, layouts, [...vendors], read, verdicts);
+    report.comparison = await checkComparison(sampleDir, layouts, [...vendors], read, verdicts, withoutCvr);
   }
-  for (const { job, reading } of read) scoreSheet(report, job, reading, verdicts.get(job.key));
+  for (const { job, reading } of read) scoreSheet(report, job, reading, verdicts.get(job.key), withoutCvr.has(job.key));
   report.seconds = (performance.now() - started) / 1000;
   return report;
 }
@@ -406,6 +410,7 @@ async function checkComparison(
   vendors: readonly Vendor[],
   read: readonly { job: Job; reading: SheetRead }[],
   verdicts: Map<string, Map<string, ContestVerdict>>,
+  withoutCvr: Set<string>,
 ): Promise<ComparisonCheck> {
   const truthDir = path.join(sampleDir, 'truth');
   const keys = sampleKeys(truthDir);
@@ -444,7 +449,10 @@ async function checkComparison(
       if (job.sheet.marks.some((m) => m.ambiguous)) ambiguousSheets.add(sheetId);
       const cmp = compareBallot(job.key, reading.contests, (c) => seats.get(c) ?? 1, source);
       verdicts.set(job.key, new Map(cmp.contests.map((c) => [c.contestId, c.verdict] as const)));
-      if (!cmp.cvrFound) missingCvr.add(sheetId);
+      if (!cmp.cvrFound) {
+        missingCvr.add(sheetId);
+        withoutCvr.add(job.key);
+      }
       else {
         check.ballotsCompared++;
         compared.push(cmp);
@@ -501,7 +509,7 @@ function decidingMarks(sheet: SheetTruth): Map<string, TruthMark> {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdicts: ReadonlyMap<string, ContestVerdict> | undefined): void {
+function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdicts: ReadonlyMap<string, ContestVerdict> | undefined, noCvr: boolean): void {
   const { sheet, vendor } = job;
   report.targetsNotFound += reading.targetsNotFound;
   let flagged = false;
@@ -575,6 +583,7 @@ function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdic
     else if (t.mark === 'marginal') report.ambiguousMarginal++;
     else if (verdicts?.get(t.contestId) === 'gray') report.ambiguousGrayByCvr.push(entry);
     else if (countedRight.has(t.contestId)) report.ambiguousNoEffect.push(entry);
+    else if (noCvr) report.ambiguousWithoutCvr.push(entry);
     else report.ambiguousWrong.push(entry);
   }
 }
@@ -584,7 +593,7 @@ export function formatReport(r: AccuracyReport): string {
     `sheets read: ${r.sheets - r.unreadable.length} of ${r.sheets} (${Object.entries(r.sheetsByVendor).map(([v, n]) => `${v} ${n}`).join(', ')}; ${r.seconds.toFixed(1)} s)`,
     `contests: ${r.contests}; right ${r.contestsRight}, gray ${r.contestsGray}, gray by the CVR's ambiguity flags ${r.contestsGrayByCvr}, silently wrong ${r.contestsWrong.length}`,
     `clear marks: ${r.clearMarks}, read wrong ${r.clearMarksWrong.length}`,
-    `ambiguous marks: ${r.ambiguousMarks}; right ${r.ambiguousRight}, marginal ${r.ambiguousMarginal}, against intent but gray by the CVR ${r.ambiguousGrayByCvr.length}, against intent in an overvote either way ${r.ambiguousNoEffect.length}, silently wrong ${r.ambiguousWrong.length}`,
+    `ambiguous marks: ${r.ambiguousMarks}; right ${r.ambiguousRight}, marginal ${r.ambiguousMarginal}, against intent but gray by the CVR ${r.ambiguousGrayByCvr.length}, against intent in an overvote either way ${r.ambiguousNoEffect.length}, against intent on a sheet without CVR ${r.ambiguousWithoutCvr.length}, silently wrong ${r.ambiguousWrong.length}`,
     `blank targets read as votes: ${r.blankTargetsMarked}, as marginal: ${r.blankTargetsNotUnmarked - r.blankTargetsMarked} (of ${r.blankTargets}); targets not found: ${r.targetsNotFound}`,
     `sheets flagged (gray or wrong): ${r.sheetsFlagged}`,
     'by mark kind (marked / marginal / unmarked):',
