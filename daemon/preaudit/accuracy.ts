@@ -27,6 +27,7 @@ import {
   type SheetFingerprint,
   slotlessWriteIn,
   type TotalsLine,
+  grayOf,
   totalsOf,
 } from './compare.ts';
 import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from './cvrSource.ts';
@@ -465,7 +466,7 @@ async function checkComparison(
       if (cmp.contests.some((c) => c.verdict === 'gray')) check.grayBallots++;
       fingerprints.push({ ballotKey: sheetId, styleId: reading.styleId, fills: reading.targets.map((t) => t.fill) });
     }
-    const totals = compareTotals(totalsOf(compared, 'image'), totalsOf(compared, 'cvr'), results?.totals);
+    const totals = compareTotals(totalsOf(compared, 'image'), totalsOf(compared, 'cvr'), results?.totals, grayOf(compared));
     check.totals[vendor] = totals;
     const dupPairs = findLikelyDuplicates(fingerprints);
     const inDup = (a: string, b: string) => dupPairs.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
@@ -615,7 +616,7 @@ export function formatReport(r: AccuracyReport): string {
     lines.push(
       `comparison with the CVR exports: ${c.ballotsCompared} sheets; injected discrepancies found ${found} of ${c.injected.length} (${c.injected.map((d) => `${d.vendor} ${d.kind}:${d.found ? 'found' : 'MISSED'}`).join(', ')})`,
       `  false disagreements: ${c.falseDisagreementBallots.length} sheets (${((c.falseDisagreementBallots.length / Math.max(1, c.ballotsCompared)) * 100).toFixed(3)}%), of which ${c.falseDisagreementsOnAmbiguous} on sheets with a mark designed ambiguous; gray sheets: ${c.grayBallots}`,
-      ...Object.entries(c.totals).map(([v, t]) => `  totals (${v}): ${t.length} options; image ≠ CVR ${t.filter((x) => x.imageMinusCvr !== 0).length}, results ≠ CVR ${t.filter((x) => (x.resultsMinusCvr ?? 0) !== 0).length}; results rows unmatched ${c.resultsUnmatched}`),
+      ...Object.entries(c.totals).map(([v, t]) => `  totals (${v}): ${t.length} options; image ≠ CVR ${t.filter((x) => x.imageMinusCvr !== 0).length} (beyond gray contests ${t.filter((x) => (x.imageMinusCvrBeyondGray ?? 0) !== 0).length}), results ≠ CVR ${t.filter((x) => (x.resultsMinusCvr ?? 0) !== 0).length}; results rows unmatched ${c.resultsUnmatched}`),
       ...c.falseDisagreementBallots.slice(0, 10).map((b) => `  false disagreement on ${b.vendor} ${b.sheetId}: ${JSON.stringify(c.details[`${b.vendor}:${b.sheetId}`] ?? [])}`),
     );
   }

@@ -249,6 +249,13 @@ export interface TotalsLine {
   /** image − CVR, results − CVR (null when a side has no figure). */
   readonly imageMinusCvr: number | null;
   readonly resultsMinusCvr: number | null;
+  /**
+   * Gray contests touching this option (voted in the CVR, read or marginal on the image): a
+   * person decides those, so an image − CVR difference up to this many votes is explained by them.
+   */
+  readonly gray: number;
+  /** The part of image − CVR that gray contests cannot explain (0 when they can; same sign otherwise). */
+  readonly imageMinusCvrBeyondGray: number | null;
 }
 
 /** `write-in-<n>` → `write-in`: summaries and some CVRs do not say which write-in line. */
@@ -269,11 +276,25 @@ export function totalsOf(ballots: readonly BallotComparison[], side: 'image' | '
   return out;
 }
 
+/** Per contest and option: how many gray contests involve it (CVR vote, image vote or marginal mark). */
+export function grayOf(ballots: readonly BallotComparison[]): OptionTotals {
+  const out = new Map<string, Map<string, number>>();
+  for (const b of ballots) {
+    for (const c of b.contests) {
+      if (c.verdict !== 'gray') continue;
+      const m = out.get(c.contestId) ?? new Map<string, number>();
+      for (const v of new Set([...c.imageVotes, ...c.cvrVotes, ...c.marginal].map(foldWriteIn))) m.set(v, (m.get(v) ?? 0) + 1);
+      out.set(c.contestId, m);
+    }
+  }
+  return out;
+}
+
 /**
  * Lines up image, CVR and results-summary totals per contest and option. Contests the results
  * summary does not list get `results: null`; an option with no votes anywhere is left out.
  */
-export function compareTotals(image: OptionTotals, cvr: OptionTotals, results: OptionTotals | undefined): TotalsLine[] {
+export function compareTotals(image: OptionTotals, cvr: OptionTotals, results: OptionTotals | undefined, gray: OptionTotals = new Map()): TotalsLine[] {
   const lines: TotalsLine[] = [];
   const contests = [...new Set([...image.keys(), ...cvr.keys()])].sort();
   for (const contestId of contests) {
@@ -286,7 +307,10 @@ export function compareTotals(image: OptionTotals, cvr: OptionTotals, results: O
       const cv = c?.get(optionId) ?? 0;
       const rv = r === undefined ? null : (r.get(optionId) ?? 0);
       if (iv === 0 && cv === 0 && (rv ?? 0) === 0) continue;
-      lines.push({ contestId, optionId, image: iv, cvr: cv, results: rv, imageMinusCvr: iv - cv, resultsMinusCvr: rv === null ? null : rv - cv });
+      const g = gray.get(contestId)?.get(optionId) ?? 0;
+      const d = iv - cv;
+      const beyond = Math.sign(d) * Math.max(0, Math.abs(d) - g);
+      lines.push({ contestId, optionId, image: iv, cvr: cv, results: rv, imageMinusCvr: d, resultsMinusCvr: rv === null ? null : rv - cv, gray: g, imageMinusCvrBeyondGray: beyond === 0 ? 0 : beyond });
     }
   }
   return lines;

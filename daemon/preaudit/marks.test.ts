@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareBallot, compareContest, compareTotals, type CvrSelections, resultsTotalsByLayout, summarize, totalsOf } from './compare.ts';
+import { compareBallot, compareContest, compareTotals, type CvrSelections, grayOf, resultsTotalsByLayout, summarize, totalsOf } from './compare.ts';
 import { adaptiveThreshold, classifySheetTargets, classifyTarget, type ContestReading, readContests, type TargetFeatures } from './marks.ts';
 
 /** Pen ink: dark strokes, so fill ≈ solid ≈ coverage. */
@@ -235,11 +235,33 @@ describe('totals: images, CVR, results summary', () => {
       [{ id: 'gov', title: 'Governor', options: [{ id: 'a', name: 'Ann Able' }, { id: 'b', name: 'Bo Best' }] }],
     );
     expect(results.unmatched.map((r) => r.option)).toEqual(['Cy Nobody', 'Dee']);
-    const lines = compareTotals(totalsOf(ballots, 'image'), totalsOf(ballots, 'cvr'), results.totals);
+    const lines = compareTotals(totalsOf(ballots, 'image'), totalsOf(ballots, 'cvr'), results.totals, grayOf(ballots));
     expect(lines).toEqual([
-      { contestId: 'gov', optionId: 'a', image: 2, cvr: 1, results: 1, imageMinusCvr: 1, resultsMinusCvr: 0 },
-      { contestId: 'gov', optionId: 'b', image: 0, cvr: 1, results: 3, imageMinusCvr: -1, resultsMinusCvr: 2 },
-      { contestId: 'gov', optionId: 'write-in', image: 1, cvr: 1, results: 1, imageMinusCvr: 0, resultsMinusCvr: 0 },
+      { contestId: 'gov', optionId: 'a', image: 2, cvr: 1, results: 1, imageMinusCvr: 1, resultsMinusCvr: 0, gray: 0, imageMinusCvrBeyondGray: 1 },
+      { contestId: 'gov', optionId: 'b', image: 0, cvr: 1, results: 3, imageMinusCvr: -1, resultsMinusCvr: 2, gray: 0, imageMinusCvrBeyondGray: -1 },
+      { contestId: 'gov', optionId: 'write-in', image: 1, cvr: 1, results: 1, imageMinusCvr: 0, resultsMinusCvr: 0, gray: 0, imageMinusCvrBeyondGray: 0 },
+    ]);
+  });
+
+  it('counts gray contests per option, and only differences beyond them stand out', () => {
+    const reading = (selected: string[], marginal: string[] = []): ContestReading => ({ contestId: 'gov', selected, marginal, overvote: false, undervotes: 1 - selected.length, writeIns: 0 });
+    const cvrs = new Map<string, CvrSelections>([
+      ['b1', new Map([['gov', { selected: ['a'] }]])], // a light fill read marginal: gray
+      ['b2', new Map([['gov', { selected: ['a'] }]])], // a flipped vote: disagree
+      ['b3', new Map([['gov', { selected: ['b'] }]])],
+    ]);
+    const source = { selectionsFor: (k: string) => cvrs.get(k) };
+    const ballots = [
+      compareBallot('b1', [reading([], ['a'])], () => 1, source),
+      compareBallot('b2', [reading(['b'])], () => 1, source),
+      compareBallot('b3', [reading(['b'])], () => 1, source),
+    ];
+    expect(ballots.map((b) => b.contests[0]!.verdict)).toEqual(['gray', 'disagree', 'agree']);
+    const lines = compareTotals(totalsOf(ballots, 'image'), totalsOf(ballots, 'cvr'), undefined, grayOf(ballots));
+    expect(lines).toEqual([
+      // a: CVR 2, image 0; the gray ballot explains one vote, the flip does not
+      { contestId: 'gov', optionId: 'a', image: 0, cvr: 2, results: null, imageMinusCvr: -2, resultsMinusCvr: null, gray: 1, imageMinusCvrBeyondGray: -1 },
+      { contestId: 'gov', optionId: 'b', image: 2, cvr: 1, results: null, imageMinusCvr: 1, resultsMinusCvr: null, gray: 0, imageMinusCvrBeyondGray: 1 },
     ]);
   });
 });

@@ -86,14 +86,16 @@ describe('pre-audit discrepancy report', () => {
       await wb.xlsx.readFile(xlsx);
       const header = (name: string) => (wb.getWorksheet(name)!.getRow(1).values as unknown[]).slice(1);
       expect(header('Contests')).toEqual(['Contest', 'Ballots', 'Non-variant', 'Agreed overvotes', 'Agreed write-ins', 'Agreed undervotes', 'Disagreed', 'Gray', 'Variant % of margin']);
-      expect(header('Totals')).toEqual(['Contest', 'Option', 'Image votes', 'CVR votes', 'Results summary votes', 'Image − CVR', 'Results − CVR']);
+      expect(header('Totals')).toEqual(['Contest', 'Option', 'Image votes', 'CVR votes', 'Results summary votes', 'Image − CVR', 'Gray contests', 'Image − CVR beyond gray', 'Results − CVR']);
       const rows: unknown[][] = [];
       wb.getWorksheet('Totals')!.eachRow((r, n) => {
         if (n > 1) rows.push((r.values as unknown[]).slice(1));
       });
       const title = contests.find((c) => c.id === totals.contestId)!.title;
       const name = contests.find((c) => c.id === totals.contestId)!.options.find((o) => o.id === totals.optionId)!.name;
-      expect(rows.filter((r) => r[6] !== 0)).toEqual([[title, name, expect.any(Number), totals.cvrTotal, totals.reportedTotal, expect.any(Number), totals.reportedTotal! - totals.cvrTotal!]]);
+      expect(rows.filter((r) => r[8] !== 0)).toEqual([[title, name, expect.any(Number), totals.cvrTotal, totals.reportedTotal, expect.any(Number), expect.any(Number), expect.any(Number), totals.reportedTotal! - totals.cvrTotal!]]);
+      // beyond what gray contests explain, images and CVRs differ only where the vote was flipped
+      for (const t of report.totals.filter((x) => x.imageMinusCvrBeyondGray !== 0)) expect(t.contestId).toBe(flip.contestId);
       // every contest has its AuditEngine row; the flipped contest counts a disagreement
       const contestRows: unknown[][] = [];
       wb.getWorksheet('Contests')!.eachRow((r, n) => {

@@ -14,6 +14,7 @@ import {
   resultsTotalsByLayout,
   type ResultsRow,
   summarize,
+  grayOf,
   totalsOf,
   type BallotComparison,
   type ContestComparison,
@@ -170,7 +171,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
   const resultRows = importedResults(db);
   const results = resultRows.length > 0 ? resultsTotalsByLayout(resultRows, contests) : undefined;
   const optionName = new Map(contests.flatMap((c) => c.options.map((o) => [`${c.id}\u0000${o.id}`, o.name] as const)));
-  const totals = compareTotals(totalsOf(comparisons, 'image'), totalsOf(comparisons, 'cvr'), results?.totals).map((t) => ({
+  const totals = compareTotals(totalsOf(comparisons, 'image'), totalsOf(comparisons, 'cvr'), results?.totals, grayOf(comparisons)).map((t) => ({
     ...t,
     contest: titles.get(t.contestId) ?? contests.find((c) => c.id === t.contestId)?.title ?? t.contestId,
     option: t.optionId === 'write-in' ? 'Write-in' : (optionName.get(`${t.contestId}\u0000${t.optionId}`) ?? t.optionId),
@@ -227,11 +228,14 @@ export async function writePreauditReport(db: Db, vaultDir: string, outDir: stri
     { header: 'CVR votes', key: 'cvr', width: 12 },
     { header: 'Results summary votes', key: 'results', width: 21 },
     { header: 'Image − CVR', key: 'imageMinusCvr', width: 12 },
+    { header: 'Gray contests', key: 'gray', width: 13 },
+    { header: 'Image − CVR beyond gray', key: 'imageMinusCvrBeyondGray', width: 22 },
     { header: 'Results − CVR', key: 'resultsMinusCvr', width: 14 },
   ];
   for (const t of report.totals) {
     const row = totals.addRow({ ...t, results: t.results ?? 'n/a', resultsMinusCvr: t.resultsMinusCvr ?? 'n/a' });
-    if (t.resultsMinusCvr !== null && t.resultsMinusCvr !== 0) row.font = { bold: true, color: { argb: 'FFC00000' } };
+    // Red: the published results differ from the CVRs, or the images differ by more than gray contests explain.
+    if ((t.resultsMinusCvr !== null && t.resultsMinusCvr !== 0) || (t.imageMinusCvrBeyondGray ?? 0) !== 0) row.font = { bold: true, color: { argb: 'FFC00000' } };
   }
   const dis = wb.addWorksheet('Disagreements');
   dis.columns = [
