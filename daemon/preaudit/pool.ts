@@ -9,6 +9,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { OperatorError } from '../result.ts';
 import type { StyleLayout } from './layout.ts';
+import { configureReaderHeap } from './readerHeap.ts';
 import type { ContestReading } from './marks.ts';
 
 export interface SheetJob {
@@ -84,6 +85,7 @@ export async function runPreaudit(
   let errors = 0;
   logEvent(logger, LogEvent.PreauditStarted, { sheets: jobs.length, toRead: todo.length, skipped });
   const workerCount = Math.max(1, Math.min(options.workers ?? os.availableParallelism(), todo.length));
+  configureReaderHeap();
   const progress = (): PoolProgress => ({ done: finished + skipped, total: jobs.length, skipped, errors });
   let next = 0;
   const store = (o: SheetOutcome) => {
