@@ -1,11 +1,15 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
- * One snapshot at a time across processes (daemon and CLI): a lock file in dataDir created with
- * link(2), which is atomic. It names the owner's pid and process start time, so a lock left by a
- * dead process (kill -9, power loss) is recognised as stale and taken over.
+ * One snapshot at a time across processes (daemon and CLI). The lock itself is an exclusive
+ * SQLite transaction on `snapshot.lock.db` in dataDir: SQLite holds it with a POSIX record lock,
+ * which the kernel drops when the holder dies (kill -9, crash), so a dead holder never leaves a
+ * stale lock to break, and there is no takeover race. `snapshot.lock` beside it only says who
+ * holds it (pid, process start time, since, purpose), for the operator's message. The holder must
+ * keep its SnapshotLock reachable: a garbage-collected connection lets go of the lock.
  */
 const holderSchema = z.object({ pid: z.number().int(), startTime: z.string(), since: z.string(), purpose: z.string() });
 export type LockHolder = z.infer<typeof holderSchema>;
@@ -21,91 +25,55 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
-function alive(holder: LockHolder): boolean {
-  try {
-    process.kill(holder.pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  const start = processStartTime(holder.pid);
-  return start === undefined || start === holder.startTime;
-}
+const UNKNOWN_HOLDER: LockHolder = { pid: -1, startTime: '', since: '', purpose: 'unknown' };
 
 export class SnapshotLock {
-  private readonly path: string;
-  private held = false;
+  private readonly infoPath: string;
+  private readonly lockPath: string;
+  private held: Database.Database | undefined;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, 'snapshot.lock');
+    this.infoPath = join(dataDir, 'snapshot.lock');
+    this.lockPath = join(dataDir, 'snapshot.lock.db');
   }
 
-  /** Returns undefined when acquired, or the live holder. */
+  /** Returns undefined when acquired, or who holds it (as far as its note says). */
   tryAcquire(purpose: string): LockHolder | undefined {
-    const me: LockHolder = { pid: process.pid, startTime: processStartTime(process.pid) ?? '', since: new Date().toISOString(), purpose };
-    const tmp = `${this.path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    writeFileSync(tmp, JSON.stringify(me));
-    const fd = openSync(tmp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
+    if (this.held !== undefined) return this.readHolder() ?? UNKNOWN_HOLDER;
+    // timeout 0: a held lock answers SQLITE_BUSY at once instead of waiting.
+    const db = new Database(this.lockPath, { timeout: 0 });
     try {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          linkSync(tmp, this.path);
-          this.held = true;
-          return undefined;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-        const text = this.readText();
-        const holder = this.readHolder();
-        if (holder !== undefined && alive(holder)) return holder;
-        // Stale (or half-written) lock: move it aside (atomic), and only drop it if what we moved is
-        // the stale one we judged; a fresh lock another process took meanwhile is put back.
-        const aside = `${this.path}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
-        try {
-          renameSync(this.path, aside);
-        } catch {
-          continue; // someone else moved it
-        }
-        if (readFileSync(aside, 'utf8') !== text) {
-          try {
-            linkSync(aside, this.path);
-          } catch {
-            /* a third process holds it now */
-          }
-          unlinkSync(aside);
-          return this.readHolder() ?? { pid: -1, startTime: '', since: '', purpose: 'unknown' };
-        }
-        unlinkSync(aside);
-      }
-      return this.readHolder() ?? { pid: -1, startTime: '', since: '', purpose: 'unknown' };
-    } finally {
-      unlinkSync(tmp);
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (e) {
+      db.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') return this.readHolder() ?? UNKNOWN_HOLDER;
+      throw e;
     }
+    this.held = db;
+    const me: LockHolder = { pid: process.pid, startTime: processStartTime(process.pid) ?? '', since: new Date().toISOString(), purpose };
+    const tmp = `${this.infoPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(me));
+    renameSync(tmp, this.infoPath);
+    return undefined;
   }
 
   release(): void {
-    if (!this.held) return;
-    this.held = false;
+    const db = this.held;
+    if (db === undefined) return;
+    this.held = undefined;
     try {
-      unlinkSync(this.path);
+      unlinkSync(this.infoPath);
     } catch {
       /* already gone */
     }
-  }
-
-  private readText(): string | undefined {
-    try {
-      return readFileSync(this.path, 'utf8');
-    } catch {
-      return undefined;
-    }
+    db.exec('ROLLBACK');
+    db.close();
   }
 
   private readHolder(): LockHolder | undefined {
     try {
-      return holderSchema.parse(JSON.parse(readFileSync(this.path, 'utf8')));
+      return holderSchema.parse(JSON.parse(readFileSync(this.infoPath, 'utf8')));
     } catch {
       return undefined;
     }

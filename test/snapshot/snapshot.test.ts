@@ -150,28 +150,37 @@ describe('snapshot engine on folder drives', () => {
     assertOk(await first);
     expect(engine.isBusy()).toBe(false);
 
-    // A live process holds the lock (its pid and start time written as the engine would).
-    const sleeper = spawn('sleep', ['30']);
+    // Another live process holds the lock (a CLI snapshot, say).
+    const holderScript = `
+import { SnapshotLock } from ${JSON.stringify(join(repo, 'daemon', 'snapshot', 'lock.ts'))};
+const lock = new SnapshotLock(process.argv[1]);
+if (lock.tryAcquire('operator') !== undefined) process.exit(3);
+process.stdout.write('held\\n');
+// Keep the lock reachable: a collected connection would let go of it.
+setInterval(() => void lock, 1000);
+`;
+    const holder = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', holderScript, app.config.dataDir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const pid = sleeper.pid ?? -1;
-      await new Promise((r) => setTimeout(r, 100));
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      const pid = holder.pid ?? -1;
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        holder.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
+      });
       const lockPath = join(app.config.dataDir, 'snapshot.lock');
-      writeFileSync(lockPath, JSON.stringify({ pid, startTime, since: 'now', purpose: 'operator' }));
       const busy = await app.engine().run({ reason: 'operator', actor: 't', drives: folderDrives(a, b) });
       expect(busy.ok).toBe(false);
       if (!busy.ok) {
         expect(busy.error.code).toBe('snapshot-busy');
         expect(busy.error.message).toContain(`process ${pid}`);
       }
-      sleeper.kill('SIGKILL');
-      await new Promise((r) => sleeper.once('exit', r));
-      // Now stale: taken over.
+      // Killed without releasing: the kernel drops its lock; the note it left does not block.
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+      expect(existsSync(lockPath)).toBe(true);
       assertOk(await app.engine().run({ reason: 'operator', actor: 't', drives: folderDrives(a, b) }));
       expect(existsSync(lockPath)).toBe(false);
     } finally {
-      sleeper.kill('SIGKILL');
+      holder.kill('SIGKILL');
     }
   });
 
