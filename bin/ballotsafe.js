@@ -4,8 +4,8 @@ import { register } from 'tsx/esm/api';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-// Capture keeps many reads, writes and fsyncs in flight; libuv's default pool of 4 threads would
-// serialise them. Set before anything can start the pool.
+// The snapshot writer keeps many reads, writes and fsyncs in flight; libuv's default pool of 4
+// threads would serialise them. Set before anything can start the pool.
 process.env.UV_THREADPOOL_SIZE ??= '64';
 const here = dirname(fileURLToPath(import.meta.url));
 // The project's tsconfig, whatever the working folder: it sets the JSX runtime (hono/jsx) for the web pages.

@@ -1,4 +1,4 @@
-import { constants, lstatSync, promises as fsp, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FileKind } from '../config.ts';
 import type { Db } from '../db/database.ts';

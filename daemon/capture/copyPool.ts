@@ -21,7 +21,6 @@ export class CopyPool {
   private readonly copiers: PoolWorker[] = [];
   private committer: PoolWorker | undefined;
   private nextId = 0;
-  private outstanding = 0;
 
   constructor(private readonly size: number) {}
 
@@ -90,15 +89,13 @@ export class CopyPool {
         return;
       }
       pw.waiting.delete(reply.id);
-      this.settled();
+      if (pw.waiting.size === 0) worker.unref();
       w.resolve(reply);
     });
     const failAll = (e: Error) => {
-      for (const w of pw.waiting.values()) {
-        this.settled();
-        w.reject(e);
-      }
+      for (const w of pw.waiting.values()) w.reject(e);
       pw.waiting.clear();
+      worker.unref();
       const i = this.copiers.indexOf(pw);
       if (i >= 0) this.copiers.splice(i, 1);
       if (this.committer === pw) this.committer = undefined;
@@ -111,17 +108,9 @@ export class CopyPool {
   private send(pw: PoolWorker, request: WorkerRequest, onFirstChunk?: () => void): Promise<WorkerReply> {
     return new Promise<WorkerReply>((resolve, reject) => {
       pw.waiting.set(request.id, { resolve, reject, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) });
-      if (this.outstanding++ === 0) for (const w of this.all()) w.worker.ref();
+      // Referenced only while it owes an answer: an idle pool never keeps the process alive.
       pw.worker.ref();
       pw.worker.postMessage(request);
     });
-  }
-
-  private settled(): void {
-    if (--this.outstanding === 0) for (const w of this.all()) w.worker.unref();
-  }
-
-  private all(): PoolWorker[] {
-    return this.committer === undefined ? this.copiers : [...this.copiers, this.committer];
   }
 }
