@@ -7,6 +7,7 @@ import type { AuditLog } from '../state/auditLog.ts';
 import type { Accounts } from './accounts.ts';
 import type { SnapshotJobs } from './snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
+import type { PreauditServiceStatus } from '../preaudit/service.ts';
 
 /**
  * Everything the web layer reads or asks for, as narrow functions. The web layer never does the
@@ -183,15 +184,8 @@ export interface ImportChecksProvider {
   list(): readonly Phase1Check[];
 }
 
-export interface PreauditStatus {
-  readonly state: 'not-started' | 'running' | 'done' | 'failed';
-  readonly imagesDone: number;
-  readonly imagesTotal: number;
-  readonly ballotsCompared: number;
-  readonly disagreements: number;
-  readonly updatedAt: string | null;
-  readonly message?: string;
-}
+/** The pre-audit service's own status, shown as it is. */
+export type PreauditStatus = PreauditServiceStatus;
 
 export interface DisagreementSummary {
   readonly id: number;
