@@ -87,13 +87,13 @@ export function compareContest(
   const slotless = [...cvrVotes, ...(cvr?.marked ?? [])].includes(slotlessWriteIn);
   const mapOpt = (o: string) => {
     const mapped = mapping.option(reading.contestId, o);
-    return slotless && /^write-in-\d+$/.test(mapped) ? slotlessWriteIn : mapped;
+    return slotless ? foldWriteIn(mapped) : mapped;
   };
   const imageVotes = reading.overvote ? [] : reading.selected.map(mapOpt);
   const cvrOvervote = cvr?.overvote ?? false;
   const marginal = reading.marginal.map(mapOpt);
   const marked = reading.selected.map(mapOpt);
-  const emsAmbiguous = (cvr?.ambiguous ?? []).map((o) => o);
+  const emsAmbiguous = cvr?.ambiguous ?? [];
   let verdict: ContestVerdict;
   const agree = reading.overvote ? cvrVotes.length === 0 : sameSet(imageVotes, cvrVotes) && !cvrOvervote;
   // A mark the EMS flagged ambiguous where the image shows no clear mark (a very light fill is
@@ -209,7 +209,11 @@ export interface SheetFingerprint {
  */
 export function findLikelyDuplicates(sheets: readonly SheetFingerprint[], tolerance = 0.04, minMarks = 3): [string, string][] {
   const byStyle = new Map<string, SheetFingerprint[]>();
-  for (const s of sheets) byStyle.set(s.styleId, [...(byStyle.get(s.styleId) ?? []), s]);
+  for (const s of sheets) {
+    const group = byStyle.get(s.styleId);
+    if (group === undefined) byStyle.set(s.styleId, [s]);
+    else group.push(s);
+  }
   const pairs: [string, string][] = [];
   for (const group of byStyle.values()) {
     // Sort by the sum of fills so only near neighbours need comparing.
@@ -263,31 +267,30 @@ export function foldWriteIn(optionId: string): string {
   return /^write-in-\d+$/.test(optionId) ? slotlessWriteIn : optionId;
 }
 
-/** Per-contest totals of compared ballots (what `summarize` counts), write-in lines folded. */
-export function totalsOf(ballots: readonly BallotComparison[], side: 'image' | 'cvr'): OptionTotals {
+/** Counts, per contest and option, the options `votesOf` names for each contest (undefined: skip it); write-in lines folded. */
+function tally(ballots: readonly BallotComparison[], votesOf: (c: ContestComparison) => readonly string[] | undefined): OptionTotals {
   const out = new Map<string, Map<string, number>>();
   for (const b of ballots) {
     for (const c of b.contests) {
+      const votes = votesOf(c);
+      if (votes === undefined) continue;
       const m = out.get(c.contestId) ?? new Map<string, number>();
-      for (const v of side === 'image' ? c.imageVotes : c.cvrVotes) m.set(foldWriteIn(v), (m.get(foldWriteIn(v)) ?? 0) + 1);
+      for (const v of votes.map(foldWriteIn)) m.set(v, (m.get(v) ?? 0) + 1);
       out.set(c.contestId, m);
     }
   }
   return out;
 }
 
+/** Per-contest totals of compared ballots (what `summarize` counts), write-in lines folded. */
+export function totalsOf(ballots: readonly BallotComparison[], side: 'image' | 'cvr'): OptionTotals {
+  return tally(ballots, (c) => (side === 'image' ? c.imageVotes : c.cvrVotes));
+}
+
 /** Per contest and option: how many gray contests involve it (CVR vote, image vote or marginal mark). */
 export function grayOf(ballots: readonly BallotComparison[]): OptionTotals {
-  const out = new Map<string, Map<string, number>>();
-  for (const b of ballots) {
-    for (const c of b.contests) {
-      if (c.verdict !== 'gray') continue;
-      const m = out.get(c.contestId) ?? new Map<string, number>();
-      for (const v of new Set([...c.imageVotes, ...c.cvrVotes, ...c.marginal].map(foldWriteIn))) m.set(v, (m.get(v) ?? 0) + 1);
-      out.set(c.contestId, m);
-    }
-  }
-  return out;
+  // Once per contest, however many of its sides name the option.
+  return tally(ballots, (c) => (c.verdict === 'gray' ? [...new Set([...c.imageVotes, ...c.cvrVotes, ...c.marginal].map(foldWriteIn))] : undefined));
 }
 
 /**
