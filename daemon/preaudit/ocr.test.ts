@@ -53,3 +53,31 @@ describe('OCR of the real NH scan maps every target without the layout', () => {
     }
   }, 120_000);
 });
+
+describe('a write-in line named by its contest', () => {
+  it('stays a write-in when OCR makes up a "no" across the empty rule beside the oval', async () => {
+    const layouts = layoutsFromVxElection(JSON.parse(readFileSync(path.join(corpus, 'election.json'), 'utf8')));
+    if (!layouts.ok) throw new Error(layouts.error.message);
+    const layout = layouts.value[0]!;
+    const decoded = await decodeBallotImage(path.join(corpus, 'scan-unmarked-front.jpeg'));
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    const img = decoded.value[0]!;
+    const grid = findTimingMarkGrid(img);
+    if (!grid.ok) throw new Error(grid.error.message);
+    // What tesseract read beside State Senator's write-in oval (front 32,20) in one run: the wide
+    // crop names the contest, the narrow crop over the blank rule reads "No BNE".
+    const scripted: OcrEngine = {
+      read: async (_img, _x, _y, width) => (width > grid.value.columnPitch * 3 ? '| State Senator\n' : 'No BNE\n'),
+      close: async () => {},
+    };
+    const mapping = await mapTargetsByText(scripted, img, grid.value, 'front', [{ column: 32, row: 20 }], layout.contests);
+    expect(mapping.unresolved).toEqual([]);
+    expect(mapping.targets).toEqual([
+      { side: 'front', column: 32, row: 20, contestId: 'State-Senator-391381f8', optionId: 'write-in-0', isWriteIn: true },
+    ]);
+    // A "Yes"/"No" read in the wide crop is still a question's answer.
+    const answer: OcrEngine = { read: async () => 'No\n', close: async () => {} };
+    const asked = await mapTargetsByText(answer, img, grid.value, 'front', [{ column: 32, row: 20 }], layout.contests);
+    expect(asked.targets.map((t) => t.contestId)).toEqual(['Shall-there-be-a-convention-to-amend-or-revise-the-constitution--15e8b5bc']);
+  });
+});

@@ -235,8 +235,22 @@ export async function mapTargetsByText(
       targets.push({ side, column: loc.column, row: loc.row, contestId: best.contest.id, optionId: best.option.id, isWriteIn: false });
       continue;
     }
+    // A write-in line names its contest (AccuVote) or just says "write-in" (then the contest is
+    // the one whose options sit just above it in the same column).
+    const titles = contests
+      .filter((c) => c.allowWriteIns)
+      .map((c) => ({ c, score: nameSimilarity(text, c.title), prefix: titlePrefixSimilarity(text, c.title) }))
+      .sort((a, b) => b.score - a.score);
+    const titled = titles[0];
+    const titledContest =
+      titled !== undefined && titled.score >= ACCEPT && (titles[1] === undefined || titled.score - titles[1].score >= MARGIN) ? titled.c : undefined;
     // "Yes"/"No" are printed right beside their ovals; a wide crop may catch the question's text.
-    const near = words.includes('yes') || words.includes('no') ? words : normalizeText(await ocr.read(img, x1 - grid.columnPitch * 1.6, p.y - grid.rowPitch * 0.55, grid.columnPitch * 1.6, grid.rowPitch * 1.1)).split(' ');
+    // The narrow crop is read only when the wide one names no write-in contest: across the empty
+    // write-in rule beside an oval OCR makes up short words ("No BNE"), and one may be "no".
+    const near =
+      words.includes('yes') || words.includes('no') || titledContest !== undefined
+        ? words
+        : normalizeText(await ocr.read(img, x1 - grid.columnPitch * 1.6, p.y - grid.rowPitch * 0.55, grid.columnPitch * 1.6, grid.rowPitch * 1.1)).split(' ');
     const yesNo = near.includes('yes') ? 'yes' : near.includes('no') ? 'no' : undefined;
     if (yesNo !== undefined && questions.length === 1) {
       const q = questions[0]!;
@@ -250,15 +264,8 @@ export async function mapTargetsByText(
       pendingYesNo.push({ loc, answer: yesNo, text });
       continue;
     }
-    // A write-in line names its contest (AccuVote) or just says "write-in" (then the contest is
-    // the one whose options sit just above it in the same column).
-    const titles = contests
-      .filter((c) => c.allowWriteIns)
-      .map((c) => ({ c, score: nameSimilarity(text, c.title), prefix: titlePrefixSimilarity(text, c.title) }))
-      .sort((a, b) => b.score - a.score);
-    const titled = titles[0];
-    if (titled !== undefined && titled.score >= ACCEPT && (titles[1] === undefined || titled.score - titles[1].score >= MARGIN)) {
-      writeInLines.push({ loc, contest: titled.c });
+    if (titledContest !== undefined) {
+      writeInLines.push({ loc, contest: titledContest });
       continue;
     }
     if (titles.some((t) => t.prefix >= ACCEPT)) {
