@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeBallotImage } from './image.ts';
+import { decodeBallotImage, greyJpegDecoder } from './image.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scan = path.resolve(here, '../../../shared/corpus/nh-amherst-scans/scan-marked-front.jpeg');
@@ -45,6 +45,26 @@ describe('decodeBallotImage', () => {
     const page = r.value[0]!;
     expect([page.width, page.height, page.data.length]).toEqual([1700, 2200, 1700 * 2200]);
     expect(page.density).toBe(200);
+  });
+
+  it('decodes a grey JPEG scan with libjpeg-turbo, within a few grey levels of sharp', async () => {
+    // The prebuilt binary ships in the npm package for this platform; sharp is only the fallback.
+    expect(greyJpegDecoder()).toBe('libjpeg-turbo');
+    const r = await decodeBallotImage(scan);
+    if (!r.ok) throw new Error(r.error.message);
+    const page = r.value[0]!;
+    const want = await sharp(scan).toColourspace('b-w').raw().toBuffer();
+    expect(page.data.length).toBe(want.length);
+    let maxDiff = 0;
+    let differing = 0;
+    for (let i = 0; i < want.length; i++) {
+      const d = Math.abs(page.data[i]! - want[i]!);
+      if (d > 0) differing++;
+      if (d > maxDiff) maxDiff = d;
+    }
+    // The fast integer IDCT rounds differently from libvips' decoder: a grey level or two, never a mark.
+    expect(maxDiff).toBeLessThanOrEqual(4);
+    expect(differing / want.length).toBeLessThan(0.25);
   });
 
   it('decodes PNG with alpha to grey', async () => {
