@@ -9,6 +9,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { OperatorError } from '../result.ts';
 import type { StyleLayout } from './layout.ts';
+import { greyJpegDecoder } from './image.ts';
 import { configureReaderHeap } from './readerHeap.ts';
 import type { ContestReading } from './marks.ts';
 
@@ -83,7 +84,7 @@ export async function runPreaudit(
   const filesOf = new Map(todo.map((j) => [j.key, j.files]));
   let finished = 0;
   let errors = 0;
-  logEvent(logger, LogEvent.PreauditStarted, { sheets: jobs.length, toRead: todo.length, skipped });
+  logEvent(logger, LogEvent.PreauditStarted, { sheets: jobs.length, toRead: todo.length, skipped, greyJpegDecoder: greyJpegDecoder() });
   const workerCount = Math.max(1, Math.min(options.workers ?? os.availableParallelism(), todo.length));
   configureReaderHeap();
   const progress = (): PoolProgress => ({ done: finished + skipped, total: jobs.length, skipped, errors });
