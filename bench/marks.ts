@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import jpegTurbo from '@julusian/jpeg-turbo';
-import { decodeBallotImage, greyJpegDecoder } from '../daemon/preaudit/image.ts';
+import { decodeBallotImage, greyJpegDecoder, ReusedPixels } from '../daemon/preaudit/image.ts';
 import { interpretSheet } from '../daemon/preaudit/interpret.ts';
 import { layoutsFromVxElection } from '../daemon/preaudit/layout.ts';
 import { configureReaderHeap } from '../daemon/preaudit/readerHeap.ts';
@@ -76,9 +76,11 @@ async function measure(sheets: number): Promise<void> {
     return data.length;
   }
 
+  // As the reader worker does: one pixel buffer per file of the sheet, reused sheet after sheet.
+  const pixels = [new ReusedPixels(), new ReusedPixels()] as const;
   async function fullRead(): Promise<number> {
-    const f = await decodeBallotImage(front);
-    const b = await decodeBallotImage(back);
+    const f = await decodeBallotImage(front, { reusePixels: pixels[0] });
+    const b = await decodeBallotImage(back, { reusePixels: pixels[1] });
     if (!f.ok || !b.ok) throw new Error('decode failed');
     const r = interpretSheet([...f.value, ...b.value], layout);
     if (!r.ok) throw new Error(r.error.message);

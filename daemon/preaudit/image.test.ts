@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeBallotImage, greyJpegDecoder } from './image.ts';
+import { decodeBallotImage, greyJpegDecoder, ReusedPixels } from './image.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scan = path.resolve(here, '../../../shared/corpus/nh-amherst-scans/scan-marked-front.jpeg');
@@ -65,6 +65,20 @@ describe('decodeBallotImage', () => {
     // The fast integer IDCT rounds differently from libvips' decoder: a grey level or two, never a mark.
     expect(maxDiff).toBeLessThanOrEqual(4);
     expect(differing / want.length).toBeLessThan(0.25);
+  });
+
+  it('decodes grey JPEGs into a reused pixel buffer, page after page, with the same pixels', async () => {
+    const backScan = scan.replace('front', 'back');
+    const fresh = await Promise.all([decodeBallotImage(scan), decodeBallotImage(backScan)]);
+    const pixels = new ReusedPixels();
+    const first = await decodeBallotImage(scan, { reusePixels: pixels });
+    if (!first.ok || !fresh[0].ok || !fresh[1].ok) throw new Error('decode failed');
+    expect(Buffer.from(first.value[0]!.data).equals(Buffer.from(fresh[0].value[0]!.data))).toBe(true);
+    const second = await decodeBallotImage(backScan, { reusePixels: pixels });
+    if (!second.ok) throw new Error(second.error.message);
+    expect(Buffer.from(second.value[0]!.data).equals(Buffer.from(fresh[1].value[0]!.data))).toBe(true);
+    // The same bytes lent out again: the first page's pixels are now the second's.
+    expect(second.value[0]!.data.buffer).toBe(first.value[0]!.data.buffer);
   });
 
   it('decodes PNG with alpha to grey', async () => {

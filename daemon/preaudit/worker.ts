@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
-import { decodeBallotImage, type GrayImage } from './image.ts';
+import { decodeBallotImage, type GrayImage, ReusedPixels } from './image.ts';
 import { interpretSheetAnyStyle } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
 import type { SheetJob, SheetOutcome, SheetPage } from './pool.ts';
@@ -12,13 +12,15 @@ import type { SheetJob, SheetOutcome, SheetPage } from './pool.ts';
 sharp.concurrency(1);
 sharp.cache(false);
 const layouts = (workerData as { layouts: StyleLayout[] }).layouts;
+/** One pixel buffer per file of a sheet, reused sheet after sheet: nothing keeps a page past its read. */
+const pixels: ReusedPixels[] = [];
 
 async function read(job: SheetJob): Promise<SheetOutcome> {
   const images: GrayImage[] = [];
   // Where each decoded page came from (file index, page in that file), for overlays and crops.
   const origin: { file: number; page: number }[] = [];
   for (const [fi, f] of job.files.entries()) {
-    const decoded = await decodeBallotImage(f);
+    const decoded = await decodeBallotImage(f, { reusePixels: (pixels[fi] ??= new ReusedPixels()) });
     if (!decoded.ok) return { key: job.key, ok: false, error: decoded.error };
     decoded.value.forEach((_p, pi) => origin.push({ file: fi, page: pi }));
     images.push(...decoded.value);
