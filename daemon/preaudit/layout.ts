@@ -123,3 +123,8 @@ export function layoutsFromVxElection(json: unknown): Result<StyleLayout[]> {
     }),
   );
 }
+
+/** Layout id of the placeholder a style waiting for a person is recognised by (its sheets are stored under it). */
+export function placeholderStyleId(styleId: string): string {
+  return `needs-person:${styleId}`;
+}

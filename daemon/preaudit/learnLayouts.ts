@@ -8,7 +8,7 @@
  */
 import { decodeBallotImage, type GrayImage } from './image.ts';
 import { registerPages } from './interpret.ts';
-import type { ContestDefinition, Side, StyleLayout, TargetPosition } from './layout.ts';
+import { type ContestDefinition, placeholderStyleId, type Side, type StyleLayout, type TargetPosition } from './layout.ts';
 import { mapTargetsByText, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
 import { StyleLearner, type PageCode } from './styles.ts';
 import { ACCUVOTE_OVAL, type GridLocation } from './targets.ts';
@@ -204,7 +204,7 @@ export async function learnLayouts(
     ocrDone++;
     options.onProgress?.({ phase: 'ocr', done: ocrDone, total: order.length });
     reports.push({ styleId: acc.styleId, pages: acc.sheets, targets: targets.length + unresolved.length, ocrMs });
-    const placeholder: StyleLayout = { styleId: `needs-person:${acc.styleId}`, targets: [], contests: [], targetShape: ACCUVOTE_OVAL, ...codes };
+    const placeholder: StyleLayout = { styleId: placeholderStyleId(acc.styleId), targets: [], contests: [], targetShape: ACCUVOTE_OVAL, ...codes };
     const problem = checkMapping(targets, unresolved, contests);
     if (problem !== undefined) {
       needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, placeholder });

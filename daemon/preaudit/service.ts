@@ -18,7 +18,7 @@ import { compareBallot, type CvrSource } from './compare.ts';
 import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
 import { cvrSourceFromRecords, type VendorKeyMap } from './cvrSource.ts';
 import { learnLayouts, type LearnOptions, type StyleNeedsMapping } from './learnLayouts.ts';
-import type { StyleLayout } from './layout.ts';
+import { placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
@@ -32,8 +32,6 @@ export interface PreauditLayouts {
   readonly needsMapping?: readonly StyleNeedsMapping[];
 }
 
-/** Sheets of a style that waits for a person are recognised by this layout (codes, no targets). */
-const NEEDS_PERSON = 'needs-person:';
 const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
 
 interface CachedStyle {
@@ -418,7 +416,7 @@ export class PreauditService {
         const json = JSON.stringify(f.layout);
         const before = previous.get(f.styleId);
         // Sheets read with an earlier, different layout of this style (other contest names) are read again.
-        if (before !== undefined && before.layout_json !== json) dropReadings.run(f.styleId, `${NEEDS_PERSON}${f.styleId}`);
+        if (before !== undefined && before.layout_json !== json) dropReadings.run(f.styleId, placeholderStyleId(f.styleId));
         const ms = result.styles.find((s) => s.styleId === f.styleId)?.ocrMs;
         insert.run(defs.signature, f.styleId, f.status, json, f.printed, f.reason, f.unresolved === null ? null : JSON.stringify(f.unresolved), f.pages, ms === undefined ? null : (ms.front ?? 0) + (ms.back ?? 0), at);
       }
