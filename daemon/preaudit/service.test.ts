@@ -31,6 +31,8 @@ let service: PreauditService;
 let election: { contests: { id: string; dominionId: number }[] };
 let ocr: OcrEngine;
 let ocrReads = 0;
+/** The Governor's definitions removed by the needs-person test, put back by the next one. */
+let removedDefinitions: { contests: Record<string, unknown>[]; options: Record<string, unknown>[] } | undefined;
 /** The real engine, counting its reads (the second service must not read again). */
 const countingOcr: OcrEngine = {
   read: (...args) => {
@@ -212,6 +214,10 @@ describe('a ballot style whose printed names match no imported contest', () => {
   it('is set aside for a person: its sheets are not read, one alert per style, the status says so, the other styles are read', async () => {
     // The manifests as if the Governor's race were missing from the election definition.
     const governor = String(election.contests.find((c) => c.id === 'contest-governor')!.dominionId);
+    removedDefinitions = {
+      contests: db!.prepare(`SELECT * FROM import_contests WHERE contest_key = ?`).all(governor) as Record<string, unknown>[],
+      options: db!.prepare(`SELECT * FROM import_options WHERE contest_key = ?`).all(governor) as Record<string, unknown>[],
+    };
     db!.prepare(`DELETE FROM import_options WHERE contest_key = ?`).run(governor);
     db!.prepare(`DELETE FROM import_contests WHERE contest_key = ?`).run(governor);
     const svc = new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), rootPaths: config.roots.map((x) => x.path), ocr: countingOcr });
@@ -235,11 +241,45 @@ describe('a ballot style whose printed names match no imported contest', () => {
     expect(svc.status().message).toMatch(/ballot style\(s\) need a person to map them/);
     const web = new PreauditWebProvider(db!, () => svc.status());
     expect(web.status().message).toMatch(/need a person to map/);
+    // The Pre-audit page's styles: the waiting ones last, with their sheets not read and why.
+    const styles = web.styles();
+    expect(styles.filter((st) => st.status === 'needs-person').map((st) => st.styleId)).toEqual(waiting.map((w) => w.styleId).sort());
+    expect(styles.findIndex((st) => st.status === 'needs-person')).toBe(styles.length - waiting.length);
+    for (const st of styles) {
+      if (st.status === 'mapped') {
+        expect(st.targets).toBeGreaterThan(0);
+        expect(st.sheetsRead).toBeGreaterThan(0);
+        expect(st.sheetsWaiting).toBe(0);
+      } else {
+        expect([st.targets, st.sheetsRead]).toEqual([0, 0]);
+        expect(st.reason).toMatch(/could not be matched|options/);
+        expect(st.unresolved.length).toBeGreaterThan(0);
+      }
+    }
+    expect(styles.reduce((n, st) => n + st.sheetsWaiting, 0)).toBe(setAside.n);
     // a restart neither repeats the OCR nor the alerts
     const reads = ocrReads;
     const again = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), ocr: countingOcr }).runOnce();
     if (!again.ok) throw new Error(again.error.message);
     expect(ocrReads).toBe(reads);
     expect(db!.prepare(`SELECT count(*) AS n FROM alerts WHERE code = 'preaudit-style-needs-mapping'`).get()).toEqual({ n: alerts.length });
+  }, 240_000);
+
+  it('is learned again by itself once the missing contest is imported, and its sheets are read and compared', async () => {
+    // What the page tells the operator to do: import the definitions that name the contest.
+    const insert = (table: string, row: Record<string, unknown>) =>
+      db!.prepare(`INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((k) => `@${k}`).join(', ')})`).run(row);
+    for (const row of removedDefinitions!.contests) insert('import_contests', row);
+    for (const row of removedDefinitions!.options) insert('import_options', row);
+    const svc = new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), ocr: countingOcr, workers: 2 });
+    const r = await svc.runOnce();
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.layouts.needsMapping ?? []).toEqual([]);
+    expect(db!.prepare(`SELECT count(*) AS n FROM preaudit_sheets WHERE error_code = 'preaudit-style-needs-mapping'`).get()).toEqual({ n: 0 });
+    const styles = new PreauditWebProvider(db!, () => svc.status()).styles();
+    expect(styles.every((st) => st.status === 'mapped' && st.sheetsWaiting === 0)).toBe(true);
+    expect(r.value.layouts.layouts.some((l) => l.contests.some((c) => c.title === 'Governor'))).toBe(true);
+    // every sheet is read again, and the flipped votes are found again
+    expect(r.value.disagreements).toBe(2);
   }, 240_000);
 });

@@ -1,9 +1,12 @@
 /**
  * The web UI's PreauditProvider over the pre-audit's SQLite results (preaudit_sheets,
- * preaudit_sheet_files, preaudit_comparisons). Reads only; the PreauditService writes.
+ * preaudit_sheet_files, preaudit_comparisons, preaudit_learned_styles). Reads only; the
+ * PreauditService writes.
  */
 import type { Db } from '../db/database.ts';
-import type { DisagreementDetail, DisagreementSummary, PreauditProvider, PreauditStatus, TargetOverlay } from '../web/deps.ts';
+import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, TargetOverlay } from '../web/deps.ts';
+import { placeholderStyleId, type StyleLayout } from './layout.ts';
+import type { UnresolvedTarget } from './ocr.ts';
 import type { SheetPage } from './pool.ts';
 
 interface ComparisonRow {
@@ -114,5 +117,43 @@ export class PreauditWebProvider implements PreauditProvider {
       targets,
       note: marginal > 0 ? `${marginal} marginal mark(s) in this contest.` : null,
     };
+  }
+
+  styles(): readonly LearnedStyleSummary[] {
+    // The styles of the contest definitions learned last (older definitions' rows stay as history).
+    const latest = this.db
+      .prepare<[], { definitions_sha256: string }>(`SELECT definitions_sha256 FROM preaudit_learned_styles ORDER BY learned_at DESC LIMIT 1`)
+      .get();
+    if (latest === undefined) return [];
+    const rows = this.db
+      .prepare<[string], { style_id: string; status: 'mapped' | 'needs-person'; layout_json: string; printed: string; reason: string | null; unresolved_json: string | null; pages: number; learned_at: string }>(
+        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at FROM preaudit_learned_styles
+         WHERE definitions_sha256 = ? ORDER BY status = 'needs-person', style_id`,
+      )
+      .all(latest.definitions_sha256);
+    const sheets = this.db.prepare<[{ mapped: string; placeholder: string }], { read: number; waiting: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'read' AND style_id = @mapped) AS read,
+              count(*) FILTER (WHERE status = 'error' AND style_id = @placeholder) AS waiting
+       FROM preaudit_sheets WHERE style_id IN (@mapped, @placeholder)`,
+    );
+    return rows.map((r) => {
+      const layout = JSON.parse(r.layout_json) as StyleLayout;
+      // Sheets of a style waiting for a person were recognised by its placeholder layout.
+      const counts = sheets.get({ mapped: r.style_id, placeholder: placeholderStyleId(r.style_id) }) ?? { read: 0, waiting: 0 };
+      const unresolved = r.unresolved_json === null ? [] : (JSON.parse(r.unresolved_json) as UnresolvedTarget[]);
+      return {
+        styleId: r.style_id,
+        printed: r.printed,
+        status: r.status,
+        targets: layout.targets.length,
+        contests: layout.contests.length,
+        sampleSheets: r.pages,
+        sheetsRead: counts.read,
+        sheetsWaiting: counts.waiting,
+        reason: r.reason,
+        unresolved: unresolved.slice(0, 20).map((u) => ({ side: u.side, column: u.column, row: u.row, text: u.text, reason: u.reason })),
+        learnedAt: r.learned_at,
+      };
+    });
   }
 }

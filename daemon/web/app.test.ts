@@ -243,6 +243,25 @@ describe('read routes', () => {
   });
 });
 
+describe('pre-audit page', () => {
+  it('lists the learned ballot styles, and for a style waiting for a person what OCR read where and what to do', async () => {
+    const observer = sessionFor('oscar');
+    const html = await (await get('/preaudit', observer)).text();
+    expect(html).toContain('Ballot styles learned from the images');
+    expect(html).toContain('1 could not be mapped and waits for a person: its sheets are not compared');
+    expect(html).toMatch(/bottom-row codes 0110 \/ 1001<\/td><td><span class="pill good">Mapped<\/span><\/td><td>52<\/td><td>12<\/td><td>311<\/td><td>0<\/td>/);
+    expect(html).toMatch(/bottom-row codes 0111 \/ 1011<\/td><td><span class="pill warn">Waiting for a person<\/span><\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>87<\/td>/);
+    // The OCR text, whitespace folded, where it was read and why it was not placed.
+    expect(html).toContain('<td>front, column 19, row 8</td><td>Hannah Dustin</td><td>best match &quot;John Spencer&quot; only 31%</td>');
+    expect(html).toContain('the 87 sheets of this style are kept but not compared');
+    const api = (await (await get('/api/preaudit', observer)).json()) as { styles: { styleId: string; status: string }[] };
+    expect(api.styles.map((s) => [s.styleId, s.status])).toEqual([
+      ['accuvote-0110-1001', 'mapped'],
+      ['accuvote-0111-1011', 'needs-person'],
+    ]);
+  });
+});
+
 describe('overview verdict', () => {
   it('is green when all is well and red with what to do when an alert is open', async () => {
     const observer = sessionFor('oscar');

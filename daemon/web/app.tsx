@@ -457,12 +457,18 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
         checks={deps.importChecks?.list() ?? null}
         status={deps.preaudit?.status() ?? null}
         disagreements={deps.preaudit?.disagreements(500) ?? null}
+        styles={deps.preaudit?.styles() ?? null}
         now={now()}
       />,
     ),
   );
   app.get('/api/preaudit', requireSession, (c) =>
-    c.json({ checks: deps.importChecks?.list() ?? null, status: deps.preaudit?.status() ?? null, disagreements: deps.preaudit?.disagreements(500) ?? null }),
+    c.json({
+      checks: deps.importChecks?.list() ?? null,
+      status: deps.preaudit?.status() ?? null,
+      disagreements: deps.preaudit?.disagreements(500) ?? null,
+      styles: deps.preaudit?.styles() ?? null,
+    }),
   );
   function disagreement(c: Context<Env>) {
     const id = idSchema.safeParse(c.req.param('id'));

@@ -225,9 +225,32 @@ export interface DisagreementDetail extends DisagreementSummary {
   readonly note: string | null;
 }
 
+/** A ballot style the pre-audit learned from the images, as last learned. */
+export interface LearnedStyleSummary {
+  readonly styleId: string;
+  /** What the ballot prints ("style 3 card 1", or its bottom-row codes). */
+  readonly printed: string;
+  /** mapped: read with its learned layout; needs-person: OCR could not place every target, not read. */
+  readonly status: 'mapped' | 'needs-person';
+  /** Voting targets and contests of the learned layout (0 while it waits for a person). */
+  readonly targets: number;
+  readonly contests: number;
+  /** Sample sheets of this style it was learned from. */
+  readonly sampleSheets: number;
+  readonly sheetsRead: number;
+  /** Sheets set aside until a person maps the style. */
+  readonly sheetsWaiting: number;
+  readonly reason: string | null;
+  /** Targets OCR could not place (the first 20): where, what it read, why. */
+  readonly unresolved: readonly { side: string; column: number; row: number; text: string; reason: string }[];
+  readonly learnedAt: string;
+}
+
 export interface PreauditProvider {
   status(): PreauditStatus;
   /** Newest first. */
   disagreements(limit: number): readonly DisagreementSummary[];
   disagreement(id: number): DisagreementDetail | undefined;
+  /** The ballot styles as last learned (mapped first, then those waiting for a person). */
+  styles(): readonly LearnedStyleSummary[];
 }

@@ -24,6 +24,7 @@ import type {
   DriveStatus,
   HandoffProvider,
   HandoffRequest,
+  LearnedStyleSummary,
   Phase1Check,
   PreauditProvider,
   RootStatusProvider,
@@ -232,8 +233,39 @@ export function fakePreaudit(imageId: number): PreauditProvider {
     status: () => ({ state: 'running', imagesDone: 40, imagesTotal: 100, ballotsCompared: 20, disagreements: 1, updatedAt: new Date().toISOString() }),
     disagreements: () => [detail],
     disagreement: (id) => (id === detail.id ? detail : undefined),
+    styles: () => fakeStyles,
   };
 }
+
+/** One mapped style and one OCR could not map (an option missing from the imported definitions). */
+export const fakeStyles: LearnedStyleSummary[] = [
+  {
+    styleId: 'accuvote-0110-1001',
+    printed: 'bottom-row codes 0110 / 1001',
+    status: 'mapped',
+    targets: 52,
+    contests: 12,
+    sampleSheets: 40,
+    sheetsRead: 311,
+    sheetsWaiting: 0,
+    reason: null,
+    unresolved: [],
+    learnedAt: '2026-11-03T21:04:00.000Z',
+  },
+  {
+    styleId: 'accuvote-0111-1011',
+    printed: 'bottom-row codes 0111 / 1011',
+    status: 'needs-person',
+    targets: 0,
+    contests: 0,
+    sampleSheets: 12,
+    sheetsRead: 0,
+    sheetsWaiting: 87,
+    reason: '1 target(s) could not be matched to a contest option (first: front column 19 row 8, read "Hannah  Dustin": best match "John Spencer" only 31%)',
+    unresolved: [{ side: 'front', column: 19, row: 8, text: 'Hannah  Dustin\n', reason: 'best match "John Spencer" only 31%' }],
+    learnedAt: '2026-11-03T21:05:00.000Z',
+  },
+];
 
 export interface TestRig {
   readonly dir: string;

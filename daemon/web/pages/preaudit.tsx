@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import type { DisagreementDetail, DisagreementSummary, Phase1Check, PreauditStatus } from '../deps.ts';
+import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, Phase1Check, PreauditStatus } from '../deps.ts';
 import { formatCount, formatTime } from '../format.ts';
 import { Layout, NotInstalled, type PageContext } from './layout.tsx';
 
@@ -11,8 +11,9 @@ export const PreauditPage: FC<{
   checks: readonly Phase1Check[] | null;
   status: PreauditStatus | null;
   disagreements: readonly DisagreementSummary[] | null;
+  styles: readonly LearnedStyleSummary[] | null;
   now: Date;
-}> = ({ page, checks, status, disagreements, now }) => (
+}> = ({ page, checks, status, disagreements, styles, now }) => (
   <Layout page={page} active="preaudit" title="Pre-audit">
     <section class="panel">
       <h2>Phase-1 checks (exports and CVRs)</h2>
@@ -53,6 +54,7 @@ export const PreauditPage: FC<{
         </>
       )}
     </section>
+    {styles === null || styles.length === 0 ? null : <StylesPanel styles={styles} now={now} />}
     {disagreements === null || disagreements.length === 0 ? null : (
       <section class="panel">
         <h2>Disagreements</h2>
@@ -86,6 +88,85 @@ export const PreauditPage: FC<{
     )}
   </Layout>
 );
+
+/**
+ * The ballot styles learned from the images (no vendor style files): how many targets and contests
+ * each maps, how many sheets were read with it, and for a style OCR could not map, what it read
+ * where and what to do.
+ */
+const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = ({ styles, now }) => {
+  const waiting = styles.filter((s) => s.status === 'needs-person');
+  const learnedAt = styles.map((s) => s.learnedAt).sort().at(-1) ?? null;
+  return (
+    <section class="panel" data-testid="preaudit-styles">
+      <h2>Ballot styles learned from the images</h2>
+      <p>
+        {formatCount(styles.length)} style{styles.length === 1 ? '' : 's'}, learned {formatTime(learnedAt, now)} from the printed codes and the
+        names beside the targets (read once per style and matched to the imported contests).
+        {waiting.length === 0
+          ? ' Every style is mapped.'
+          : ` ${formatCount(waiting.length)} could not be mapped and ${waiting.length === 1 ? 'waits' : 'wait'} for a person: ${waiting.length === 1 ? 'its' : 'their'} sheets are not compared.`}
+      </p>
+      <table class="table">
+        <thead>
+          <tr>
+            <th>Style</th>
+            <th>State</th>
+            <th>Targets</th>
+            <th>Contests</th>
+            <th>Sheets read</th>
+            <th>Not read</th>
+          </tr>
+        </thead>
+        <tbody>
+          {styles.map((s) => (
+            <tr class={s.status === 'needs-person' ? 'row-bad' : ''}>
+              <td>{s.printed}</td>
+              <td>{s.status === 'mapped' ? <span class="pill good">Mapped</span> : <span class="pill warn">Waiting for a person</span>}</td>
+              <td>{formatCount(s.targets)}</td>
+              <td>{formatCount(s.contests)}</td>
+              <td>{formatCount(s.sheetsRead)}</td>
+              <td>{formatCount(s.sheetsWaiting)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {waiting.map((s) => (
+        <div class="style-waiting">
+          <h3>{s.printed}</h3>
+          <p>{s.reason}</p>
+          <p class="next">
+            What to do: check that the election definition naming these contests and options (EMS manifests or EIF) was imported; the styles are
+            learned again by themselves when it is. Until then the {formatCount(s.sheetsWaiting)} sheet{s.sheetsWaiting === 1 ? '' : 's'} of this style
+            {s.sheetsWaiting === 1 ? ' is' : ' are'} kept but not compared.
+          </p>
+          {s.unresolved.length === 0 ? null : (
+            <table class="table small">
+              <thead>
+                <tr>
+                  <th>Target</th>
+                  <th>Text read beside it</th>
+                  <th>Why it was not placed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.unresolved.map((u) => (
+                  <tr>
+                    <td>
+                      {u.side}, column {u.column}, row {u.row}
+                    </td>
+                    <td>{u.text.replace(/\s+/g, ' ').trim() || '(nothing legible)'}</td>
+                    <td>{u.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      ))}
+    </section>
+  );
+};
 
 /** The ballot image with each target box drawn over it: what was read, what the CVR says. */
 export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> = ({ page, d }) => (
