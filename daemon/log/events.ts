@@ -72,6 +72,7 @@ export const LogEvent = {
   PreauditStyleUnresolved: 'preaudit.style.unresolved',
   PreauditStylesLearning: 'preaudit.styles.learning',
   PreauditStylesLearned: 'preaudit.styles.learned',
+  PreauditStyleMappedByHand: 'preaudit.style.mapped-by-hand',
 
   // sample-election generator
   SampleStarted: 'sample.started',

@@ -11,7 +11,7 @@ import { registerPages } from './interpret.ts';
 import { type ContestDefinition, placeholderStyleId, type Side, type StyleLayout, type TargetPosition } from './layout.ts';
 import { mapTargetsByText, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
 import { StyleLearner, type PageCode } from './styles.ts';
-import { ACCUVOTE_OVAL, type GridLocation } from './targets.ts';
+import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 
 export interface LearnSheet {
@@ -29,11 +29,25 @@ export interface StyleNeedsMapping {
   readonly unresolved: readonly UnresolvedTarget[];
   /** The targets the matcher did place (a starting point for the person mapping the rest). */
   readonly placed: readonly TargetPosition[];
+  /** Per side, the sample page OCR read and every target's box on it: what a person maps on. */
+  readonly samples: readonly StyleSample[];
   /**
    * The style's codes with no targets: sheets of this style are recognised by it and then set
    * aside as not read, instead of being read with another style's layout.
    */
   readonly placeholder: StyleLayout;
+}
+
+/** One page of a style's sample sheet, with the box (image pixels) of each target of that side. */
+export interface StyleSample {
+  readonly side: Side;
+  /** The sheet (job key), which of its files, and the page in that file. */
+  readonly sheetKey: string;
+  readonly file: number;
+  readonly page: number;
+  readonly width: number;
+  readonly height: number;
+  readonly boxes: readonly (GridLocation & { readonly x: number; readonly y: number; readonly width: number; readonly height: number })[];
 }
 
 export interface LearnedStyleReport {
@@ -75,7 +89,7 @@ export interface LearnOptions {
 interface StyleSide {
   readonly learnerKey: string;
   /** The two pages with the most blank targets: OCR reads the first, the second if the first leaves targets unplaced. */
-  best: { image: GrayImage; grid: TimingMarkGrid; blanks: number }[];
+  best: { image: GrayImage; grid: TimingMarkGrid; blanks: number; origin: { sheetKey: string; file: number; page: number } }[];
 }
 
 interface StyleAcc {
@@ -118,9 +132,13 @@ export async function learnLayouts(
   for (const sheet of sample) {
     if (options.signal?.aborted === true) break;
     const images: GrayImage[] = [];
-    for (const f of sheet.files) {
+    // Where each page came from (file of the sheet, page in that file), for a person mapping by hand.
+    const origins: { file: number; page: number }[] = [];
+    for (const [file, f] of sheet.files.entries()) {
       const decoded = await decodeBallotImage(f);
-      if (decoded.ok) images.push(...decoded.value);
+      if (!decoded.ok) continue;
+      images.push(...decoded.value);
+      for (const p of decoded.value) origins.push({ file, page: p.page });
     }
     const registered = images.length === 0 ? undefined : registerPages(images);
     sampled++;
@@ -157,7 +175,8 @@ export async function learnLayouts(
       const s = (acc.sides[side] ??= { learnerKey: `${styleId}#${side}`, best: [] });
       if (learner.pagesOf(s.learnerKey) >= pagesPerStyle) return;
       const blanks = learner.addPageAs(s.learnerKey, page.code, page.image, page.grid).length;
-      s.best = [...s.best, { image: page.image, grid: page.grid, blanks }].sort((a, b) => b.blanks - a.blanks).slice(0, 2);
+      const origin = { sheetKey: sheet.key, ...(origins[registered.value.index[i]!] ?? { file: 0, page: 0 }) };
+      s.best = [...s.best, { image: page.image, grid: page.grid, blanks, origin }].sort((a, b) => b.blanks - a.blanks).slice(0, 2);
     });
   }
   const registerMs = performance.now() - t0;
@@ -181,6 +200,7 @@ export async function learnLayouts(
     };
     const targets: TargetPosition[] = [];
     const unresolved: UnresolvedTarget[] = [];
+    const samples: StyleSample[] = [];
     const ocrMs: Partial<Record<Side, number>> = {};
     for (const side of ['front', 'back'] as const) {
       const s = acc.sides[side];
@@ -188,15 +208,20 @@ export async function learnLayouts(
       if (s === undefined || s.best.length === 0 || locations.length === 0) continue;
       const t = performance.now();
       let mapping: StyleMapping | undefined;
+      let read: StyleSide['best'][number] | undefined;
       // A second page only when the first left targets unplaced (a voter's scribble, a speck on the print).
       for (const page of s.best) {
         const m = await mapTargetsByText(ocr, page.image, page.grid, side, locations, contests, {
           writeInOrder: acc.printedCode !== undefined ? 'top-down' : 'bottom-up',
         });
-        if (mapping === undefined || m.unresolved.length < mapping.unresolved.length) mapping = m;
+        if (mapping === undefined || m.unresolved.length < mapping.unresolved.length) {
+          mapping = m;
+          read = page;
+        }
         if (mapping.unresolved.length === 0) break;
       }
-      if (mapping === undefined) continue;
+      if (mapping === undefined || read === undefined) continue;
+      samples.push(sampleOf(side, read, locations, ACCUVOTE_OVAL));
       ocrMs[side] = Math.round(performance.now() - t);
       targets.push(...mapping.targets);
       unresolved.push(...mapping.unresolved);
@@ -207,7 +232,7 @@ export async function learnLayouts(
     const placeholder: StyleLayout = { styleId: placeholderStyleId(acc.styleId), targets: [], contests: [], targetShape: ACCUVOTE_OVAL, ...codes };
     const problem = checkMapping(targets, unresolved, contests);
     if (problem !== undefined) {
-      needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, placeholder });
+      needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, samples, placeholder });
       continue;
     }
     const used = new Set(targets.map((t) => t.contestId));
@@ -220,6 +245,22 @@ export async function learnLayouts(
     });
   }
   return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
+}
+
+/** The page OCR read for a side, with each target's box in its pixels (as the reader scores them). */
+function sampleOf(side: Side, read: StyleSide['best'][number], locations: readonly GridLocation[], shape: TargetShape): StyleSample {
+  const w = shape.width * read.grid.columnPitch;
+  const h = shape.height * read.grid.columnPitch;
+  return {
+    side,
+    ...read.origin,
+    width: read.image.width,
+    height: read.image.height,
+    boxes: locations.map((l) => {
+      const p = read.grid.pointFor(l.column, l.row);
+      return { column: l.column, row: l.row, x: Math.round(p.x - w / 2), y: Math.round(p.y - h / 2), width: Math.round(w), height: Math.round(h) };
+    }),
+  };
 }
 
 /**

@@ -66,5 +66,12 @@ export const preauditMigrations: MigrationSet = {
       PRIMARY KEY (definitions_sha256, style_id)
     );
     `,
+    `
+    -- Step 4 (mapping a style by hand): for a style waiting for a person, what the OCR matcher did
+    -- place and the sample page of each side with every target's box, so a person can map the rest
+    -- on the Pre-audit page. mapped_by: who mapped a style by hand (null: learned by OCR).
+    ALTER TABLE preaudit_learned_styles ADD COLUMN mapping_json TEXT;  -- { placed, samples } (StyleSample with fileVersionId)
+    ALTER TABLE preaudit_learned_styles ADD COLUMN mapped_by TEXT;
+    `,
   ],
 };

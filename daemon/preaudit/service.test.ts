@@ -18,7 +18,8 @@ import { openDatabase, type Db } from '../db/database.ts';
 import { importPendingCatalogFiles } from '../importer/service.ts';
 import { silentLogger } from '../log/logger.ts';
 import { createOcrEngine, type OcrEngine } from './ocr.ts';
-import { PreauditService, type PassResult } from './service.ts';
+import { placeholderStyleId, type StyleLayout, type TargetPosition } from './layout.ts';
+import { type HandAssignment, PreauditService, type PassResult, WRITE_IN_CHOICE } from './service.ts';
 import { PreauditWebProvider } from './webProvider.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -257,6 +258,23 @@ describe('a ballot style whose printed names match no imported contest', () => {
       }
     }
     expect(styles.reduce((n, st) => n + st.sheetsWaiting, 0)).toBe(setAside.n);
+    // What a person maps on: every target of the style numbered, each with its box on a sample
+    // page of the catalog, the matcher's placements preselected.
+    for (const w of waiting) {
+      const form = web.styleMapping(w.styleId);
+      if (form === undefined) throw new Error(`no mapping form for ${w.styleId}`);
+      expect(form.targets.length).toBe(w.placed.length + w.unresolved.length);
+      expect(form.targets.map((t) => t.number)).toEqual(form.targets.map((_, i) => i + 1));
+      expect(form.targets.every((t) => t.box !== null && t.box.width > 10)).toBe(true);
+      expect(form.targets.filter((t) => t.current !== null)).toHaveLength(w.placed.length);
+      expect(form.pages.map((p) => p.side).sort()).toEqual([...new Set(form.targets.map((t) => t.side))].sort());
+      for (const p of form.pages) {
+        const kind = db!.prepare(`SELECT kind FROM file_versions WHERE id = ?`).get(p.imageId) as { kind: string };
+        expect(kind.kind).toBe('ballot-image');
+      }
+      expect(form.sheetsWaiting).toBe(styles.find((st) => st.styleId === w.styleId)?.sheetsWaiting);
+    }
+    expect(web.styleMapping(styles.find((st) => st.status === 'mapped')!.styleId)).toBeUndefined();
     // a restart neither repeats the OCR nor the alerts
     const reads = ocrReads;
     const again = await new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), ocr: countingOcr }).runOnce();
@@ -280,6 +298,54 @@ describe('a ballot style whose printed names match no imported contest', () => {
     expect(styles.every((st) => st.status === 'mapped' && st.sheetsWaiting === 0)).toBe(true);
     expect(r.value.layouts.layouts.some((l) => l.contests.some((c) => c.title === 'Governor'))).toBe(true);
     // every sheet is read again, and the flipped votes are found again
+    expect(r.value.disagreements).toBe(2);
+  }, 240_000);
+});
+
+describe('a ballot style mapped by hand', () => {
+  it('is checked like a learned mapping, then read and compared like any other style', async () => {
+    const svc = new PreauditService({ db: db!, vaultDir: dataPaths(config).vault, logger: silentLogger(), ocr: countingOcr, workers: 2 });
+    const signature = (db!.prepare(`SELECT definitions_sha256 AS s FROM preaudit_learned_styles ORDER BY learned_at DESC LIMIT 1`).get() as { s: string }).s;
+    const row = db!.prepare(`SELECT style_id, layout_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND status = 'mapped' ORDER BY style_id LIMIT 1`).get(signature) as { style_id: string; layout_json: string };
+    const learned = JSON.parse(row.layout_json) as StyleLayout;
+    // As if OCR had placed none of its targets: the style waits for a person, its sheets set aside.
+    const placeholder: StyleLayout = { ...learned, styleId: placeholderStyleId(learned.styleId), targets: [], contests: [] };
+    db!.prepare(`UPDATE preaudit_learned_styles SET status = 'needs-person', layout_json = ?, reason = 'test', unresolved_json = ?, mapping_json = NULL WHERE definitions_sha256 = ? AND style_id = ?`).run(
+      JSON.stringify(placeholder),
+      JSON.stringify(learned.targets.map((t) => ({ side: t.side, column: t.column, row: t.row, text: '', reason: 'no text' }))),
+      signature,
+      learned.styleId,
+    );
+    const setAside = db!
+      .prepare(`UPDATE preaudit_sheets SET status = 'error', error_code = 'preaudit-style-needs-mapping', style_id = ?, reading_json = NULL, pages_json = NULL WHERE style_id = ?`)
+      .run(placeholder.styleId, learned.styleId).changes;
+    expect(setAside).toBeGreaterThan(0);
+    const choices = (targets: readonly TargetPosition[]): HandAssignment[] =>
+      targets.map((t) => ({ side: t.side, column: t.column, row: t.row, choice: { contestId: t.contestId, optionId: t.isWriteIn ? WRITE_IN_CHOICE : t.optionId } }));
+
+    const incomplete = svc.mapStyleByHand(learned.styleId, choices(learned.targets.slice(1)), 'olivia');
+    expect(incomplete.ok ? 'ok' : incomplete.error.code).toBe('preaudit-mapping-incomplete');
+    // one candidate's target called "not a voting target": its contest would show only some of its options
+    const option = learned.targets.find((t) => !t.isWriteIn)!;
+    const partial = choices(learned.targets).map((a) => (a.column === option.column && a.row === option.row && a.side === option.side ? { ...a, choice: null } : a));
+    const inconsistent = svc.mapStyleByHand(learned.styleId, partial, 'olivia');
+    expect(inconsistent.ok ? 'ok' : inconsistent.error.code).toBe('preaudit-mapping-inconsistent');
+    const unknown = svc.mapStyleByHand(learned.styleId, choices(learned.targets).map((a, i) => (i === 0 ? { ...a, choice: { contestId: 'no-such-contest', optionId: 'x' } } : a)), 'olivia');
+    expect(unknown.ok ? 'ok' : unknown.error.code).toBe('preaudit-mapping-option-unknown');
+
+    const mapped = svc.mapStyleByHand(learned.styleId, choices(learned.targets), 'olivia');
+    if (!mapped.ok) throw new Error(mapped.error.message);
+    expect(mapped.value).toEqual({ targets: learned.targets.length, sheetsToRead: setAside });
+    // the person's mapping is the learned one again, write-in lines numbered in the EMS's order
+    const stored = db!.prepare(`SELECT status, layout_json, mapped_by FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ?`).get(signature, learned.styleId) as { status: string; layout_json: string; mapped_by: string };
+    expect([stored.status, stored.mapped_by]).toEqual(['mapped', 'olivia']);
+    expect((JSON.parse(stored.layout_json) as StyleLayout).targets).toEqual(learned.targets);
+    expect(svc.mapStyleByHand(learned.styleId, choices(learned.targets), 'olivia').ok).toBe(false); // not waiting any more
+
+    const r = await svc.runOnce();
+    if (!r.ok) throw new Error(r.error.message);
+    expect(db!.prepare(`SELECT count(*) AS n FROM preaudit_sheets WHERE style_id = ? AND status = 'read'`).get(learned.styleId)).toEqual({ n: setAside });
+    expect(db!.prepare(`SELECT count(*) AS n FROM preaudit_sheets WHERE style_id = ?`).get(placeholder.styleId)).toEqual({ n: 0 });
     expect(r.value.disagreements).toBe(2);
   }, 240_000);
 });

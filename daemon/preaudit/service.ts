@@ -17,10 +17,10 @@ import { AlertLog } from '../state/alerts.ts';
 import { compareBallot, type CvrSource } from './compare.ts';
 import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
 import { cvrSourceFromRecords, type VendorKeyMap } from './cvrSource.ts';
-import { learnLayouts, type LearnOptions, type StyleNeedsMapping } from './learnLayouts.ts';
-import { placeholderStyleId, type StyleLayout } from './layout.ts';
+import { checkMapping, learnLayouts, type LearnOptions, type StyleNeedsMapping, type StyleSample } from './learnLayouts.ts';
+import { placeholderStyleId, type Side, type StyleLayout, type TargetPosition, writeInOptionId } from './layout.ts';
 import type { ContestReading } from './marks.ts';
-import { createOcrEngine, type OcrEngine } from './ocr.ts';
+import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
 
 export interface PreauditLayouts {
@@ -42,6 +42,7 @@ interface CachedStyle {
   reason: string | null;
   unresolved_json: string | null;
   pages: number;
+  mapping_json: string | null;
 }
 
 export interface CatalogSheet {
@@ -317,17 +318,23 @@ export class PreauditService {
     this.loadedSignature = defs.value.signature;
     const layouts: StyleLayout[] = [];
     const needsMapping: StyleNeedsMapping[] = [];
+    // Sheets set aside under the placeholder of a style mapped since (by hand) are read again.
+    const dropSetAside = db.prepare(`DELETE FROM preaudit_sheets WHERE style_id = ?`);
     for (const c of cached) {
       const layout = JSON.parse(c.layout_json) as StyleLayout;
-      if (c.status === 'mapped') layouts.push(layout);
-      else {
+      if (c.status === 'mapped') {
+        layouts.push(layout);
+        dropSetAside.run(placeholderStyleId(c.style_id));
+      } else {
+        const hand = c.mapping_json === null ? { placed: [], samples: [] } : (JSON.parse(c.mapping_json) as HandMappingData);
         needsMapping.push({
           styleId: c.style_id,
           printed: c.printed,
           pages: c.pages,
           reason: c.reason ?? '',
           unresolved: c.unresolved_json === null ? [] : (JSON.parse(c.unresolved_json) as StyleNeedsMapping['unresolved']),
-          placed: [],
+          placed: hand.placed,
+          samples: hand.samples,
           placeholder: layout,
         });
       }
@@ -355,7 +362,7 @@ export class PreauditService {
   private readCache(signature: string): CachedStyle[] {
     return this.options.db
       .prepare<[string], CachedStyle>(
-        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages FROM preaudit_learned_styles WHERE definitions_sha256 = ? ORDER BY style_id`,
+        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, mapping_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? ORDER BY style_id`,
       )
       .all(signature);
   }
@@ -391,7 +398,16 @@ export class PreauditService {
     if (this.abort.signal.aborted) return err(operatorError('preaudit-stopped', 'The pre-audit was stopped while learning the ballot styles.'));
     const fresh = [
       ...result.layouts.map((l) => ({ styleId: l.styleId, status: 'mapped' as const, layout: l, printed: describeLayout(l), reason: null, unresolved: null, pages: result.styles.find((s) => s.styleId === l.styleId)?.pages ?? 0 })),
-      ...result.needsMapping.map((n) => ({ styleId: n.styleId, status: 'needs-person' as const, layout: n.placeholder, printed: n.printed, reason: n.reason, unresolved: n.unresolved, pages: n.pages })),
+      ...result.needsMapping.map((n) => ({
+        styleId: n.styleId,
+        status: 'needs-person' as const,
+        layout: n.placeholder,
+        printed: n.printed,
+        reason: n.reason,
+        unresolved: n.unresolved,
+        pages: n.pages,
+        handMapping: handMappingOf(n, sheets),
+      })),
     ].filter((f) => known === undefined || !known.has(f.styleId));
     if (fresh.length === 0 && known === undefined) {
       return err(
@@ -406,8 +422,8 @@ export class PreauditService {
       `SELECT layout_json, status FROM preaudit_learned_styles WHERE style_id = ? ORDER BY learned_at DESC LIMIT 1`,
     );
     const insert = db.prepare(
-      `INSERT OR REPLACE INTO preaudit_learned_styles (definitions_sha256, style_id, status, layout_json, printed, reason, unresolved_json, pages, ocr_ms, learned_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO preaudit_learned_styles (definitions_sha256, style_id, status, layout_json, printed, reason, unresolved_json, pages, ocr_ms, learned_at, mapping_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const dropReadings = db.prepare(`DELETE FROM preaudit_sheets WHERE style_id = ? OR style_id = ?`);
     const at = new Date().toISOString();
@@ -418,7 +434,8 @@ export class PreauditService {
         // Sheets read with an earlier, different layout of this style (other contest names) are read again.
         if (before !== undefined && before.layout_json !== json) dropReadings.run(f.styleId, placeholderStyleId(f.styleId));
         const ms = result.styles.find((s) => s.styleId === f.styleId)?.ocrMs;
-        insert.run(defs.signature, f.styleId, f.status, json, f.printed, f.reason, f.unresolved === null ? null : JSON.stringify(f.unresolved), f.pages, ms === undefined ? null : (ms.front ?? 0) + (ms.back ?? 0), at);
+        const hand = 'handMapping' in f ? JSON.stringify(f.handMapping) : null;
+        insert.run(defs.signature, f.styleId, f.status, json, f.printed, f.reason, f.unresolved === null ? null : JSON.stringify(f.unresolved), f.pages, ms === undefined ? null : (ms.front ?? 0) + (ms.back ?? 0), at, hand);
       }
     })();
     logEvent(logger, LogEvent.PreauditStylesLearned, {
@@ -466,6 +483,97 @@ export class PreauditService {
       }
     }
     return total;
+  }
+
+  /**
+   * A person's mapping of a style the OCR matcher could not map: every target of the style (those
+   * the matcher placed and those it could not) gets a contest option, or none when it is not a
+   * voting target. Checked like a learned mapping (no write-in line twice, no contest with only
+   * some of its options); then the style is read like any other, its set-aside sheets again in
+   * the next pass, and its alert is acknowledged by that person.
+   */
+  mapStyleByHand(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ readonly targets: number; readonly sheetsToRead: number }> {
+    const { db, logger } = this.options;
+    const defs = contestsFromImports(db);
+    if (!defs.ok) return defs;
+    const row = db
+      .prepare<[string, string], CachedStyle>(
+        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, mapping_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ?`,
+      )
+      .get(defs.value.signature, styleId);
+    if (row === undefined || row.status !== 'needs-person') {
+      return err(
+        operatorError(
+          'preaudit-style-not-waiting',
+          `Ballot style ${row?.printed ?? styleId} is not waiting to be mapped.`,
+          'Reload the Pre-audit page: the style may have been mapped already, or learned again after an import.',
+        ),
+      );
+    }
+    const hand = row.mapping_json === null ? { placed: [], samples: [] } : (JSON.parse(row.mapping_json) as HandMappingData);
+    const unresolved = row.unresolved_json === null ? [] : (JSON.parse(row.unresolved_json) as UnresolvedTarget[]);
+    const key = (t: { side: string; column: number; row: number }) => `${t.side}:${t.column}:${t.row}`;
+    const positions = new Set([...hand.placed, ...unresolved].map(key));
+    const given = new Set<string>();
+    const targets: TargetPosition[] = [];
+    for (const a of assignments) {
+      const k = key(a);
+      if (!positions.has(k) || given.has(k)) {
+        return err(operatorError('preaudit-mapping-target-unknown', `Target ${a.side} column ${a.column} row ${a.row} is not a target of this style, or was given twice.`, 'Reload the mapping page and choose again.'));
+      }
+      given.add(k);
+      if (a.choice === null) continue;
+      const { contestId, optionId } = a.choice;
+      const contest = defs.value.contests.find((c) => c.id === contestId);
+      const isOption = contest?.options.some((o) => o.id === optionId) === true;
+      const isWriteIn = contest?.allowWriteIns === true && optionId === WRITE_IN_CHOICE;
+      if (contest === undefined || (!isOption && !isWriteIn)) {
+        return err(operatorError('preaudit-mapping-option-unknown', `Target ${a.side} column ${a.column} row ${a.row} was given an option that is not in the imported election definition.`, 'Reload the mapping page and choose again.'));
+      }
+      targets.push({ side: a.side, column: a.column, row: a.row, contestId, optionId, isWriteIn });
+    }
+    if (given.size !== positions.size) {
+      return err(
+        operatorError(
+          'preaudit-mapping-incomplete',
+          `${positions.size - given.size} of the ${positions.size} targets of this style have no choice.`,
+          'Choose a contest option, or "not a voting target", for every numbered target, then save again.',
+        ),
+      );
+    }
+    const placeholder = JSON.parse(row.layout_json) as StyleLayout;
+    // Write-in lines are numbered as the learned mappings number them: the sample-election family
+    // (and Dominion) top to bottom, AccuVote bottom to top.
+    const bottomUp = placeholder.printedCode === undefined;
+    for (const contestId of new Set(targets.filter((t) => t.isWriteIn).map((t) => t.contestId))) {
+      const lines = targets.filter((t) => t.isWriteIn && t.contestId === contestId).sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || (bottomUp ? b.row - a.row : a.row - b.row));
+      lines.forEach((t, i) => targets.splice(targets.indexOf(t), 1, { ...t, optionId: writeInOptionId(i) }));
+    }
+    const problem = checkMapping(targets, [], defs.value.contests);
+    if (problem !== undefined) {
+      return err(operatorError('preaudit-mapping-inconsistent', `This mapping cannot be used: ${problem}.`, 'Correct the choices for those targets, then save again.'));
+    }
+    const used = new Set(targets.map((t) => t.contestId));
+    const layout: StyleLayout = {
+      styleId,
+      targets: targets.sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row),
+      contests: defs.value.contests.filter((c) => used.has(c.id)),
+      targetShape: placeholder.targetShape,
+      ...(placeholder.printedCode === undefined ? {} : { printedCode: placeholder.printedCode }),
+      ...(placeholder.sideCodes === undefined ? {} : { sideCodes: placeholder.sideCodes }),
+    };
+    let sheetsToRead = 0;
+    db.transaction(() => {
+      db.prepare(
+        `UPDATE preaudit_learned_styles SET status = 'mapped', layout_json = ?, reason = NULL, unresolved_json = NULL, mapped_by = ? WHERE definitions_sha256 = ? AND style_id = ?`,
+      ).run(JSON.stringify(layout), actor, defs.value.signature, styleId);
+      sheetsToRead = db.prepare(`DELETE FROM preaudit_sheets WHERE style_id = ?`).run(placeholderStyleId(styleId)).changes;
+    })();
+    // The next pass loads the layouts again (a pass running now sets its sheets aside; the next one reads them).
+    this.loaded = undefined;
+    for (const a of this.alerts.open()) if (a.code === NEEDS_MAPPING_CODE && a.subject === styleId) this.alerts.acknowledge(a.id, actor);
+    logEvent(logger, LogEvent.PreauditStyleMappedByHand, { style: styleId, by: actor, targets: layout.targets.length, sheetsToRead });
+    return ok({ targets: layout.targets.length, sheetsToRead });
   }
 
   /** One pass: read new sheets, then compare (again when sheets or CVR imports changed). */
@@ -580,6 +688,31 @@ export class PreauditService {
     this.abort.abort();
     await this.running;
   }
+}
+
+/** The option id a person picks for a write-in line; the lines are numbered when the mapping is saved. */
+export const WRITE_IN_CHOICE = 'write-in';
+
+/** A person's choice for one target of a style: a contest option, or null when it is not a voting target. */
+export interface HandAssignment {
+  readonly side: Side;
+  readonly column: number;
+  readonly row: number;
+  readonly choice: { readonly contestId: string; readonly optionId: string } | null;
+}
+
+/** What a person needs to map a style by hand, stored with it: the matcher's placements and the sample pages (by catalog file). */
+export interface HandMappingData {
+  readonly placed: readonly TargetPosition[];
+  readonly samples: readonly (StyleSample & { readonly fileVersionId: number | null })[];
+}
+
+function handMappingOf(n: StyleNeedsMapping, sheets: readonly CatalogSheet[]): HandMappingData {
+  const byKey = new Map(sheets.map((s) => [s.job.key, s]));
+  return {
+    placed: n.placed,
+    samples: n.samples.map((s) => ({ ...s, fileVersionId: byKey.get(s.sheetKey)?.fileVersionIds[s.file] ?? null })),
+  };
 }
 
 function describeLayout(l: StyleLayout): string {
