@@ -4,7 +4,10 @@
  * PreauditService writes.
  */
 import type { Db } from '../db/database.ts';
-import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, TargetOverlay } from '../web/deps.ts';
+import type { Result } from '../result.ts';
+import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from '../web/deps.ts';
+import { contestsFromImports } from './contestDefinitions.ts';
+import { type HandAssignment, type HandMappingData, WRITE_IN_CHOICE } from './service.ts';
 import { placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { UnresolvedTarget } from './ocr.ts';
 import type { SheetPage } from './pool.ts';
@@ -45,6 +48,8 @@ export class PreauditWebProvider implements PreauditProvider {
     private readonly serviceStatus: () => PreauditStatus,
     /** Option id → name (from the layouts), for the UI; ids are shown when unknown. */
     private readonly optionNames: ReadonlyMap<string, string> = new Map(),
+    /** The one action: the service's mapping of a style by hand. */
+    private readonly mapper?: { mapStyleByHand(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ targets: number; sheetsToRead: number }> },
   ) {}
 
   status(): PreauditStatus {
@@ -155,5 +160,49 @@ export class PreauditWebProvider implements PreauditProvider {
         learnedAt: r.learned_at,
       };
     });
+  }
+
+  styleMapping(styleId: string): StyleMappingForm | undefined {
+    const defs = contestsFromImports(this.db);
+    if (!defs.ok) return undefined;
+    const row = this.db
+      .prepare<[string, string], { printed: string; reason: string | null; unresolved_json: string | null; mapping_json: string | null }>(
+        `SELECT printed, reason, unresolved_json, mapping_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ? AND status = 'needs-person'`,
+      )
+      .get(defs.value.signature, styleId);
+    if (row === undefined) return undefined;
+    const hand: HandMappingData = row.mapping_json === null ? { placed: [], samples: [] } : (JSON.parse(row.mapping_json) as HandMappingData);
+    const unresolved = row.unresolved_json === null ? [] : (JSON.parse(row.unresolved_json) as UnresolvedTarget[]);
+    const all = [
+      ...hand.placed.map((t) => ({ side: t.side, column: t.column, row: t.row, text: null, current: { contestId: t.contestId, optionId: t.isWriteIn ? WRITE_IN_CHOICE : t.optionId } })),
+      ...unresolved.map((u) => ({ side: u.side, column: u.column, row: u.row, text: u.text.replace(/\s+/g, ' ').trim(), current: null })),
+    ].sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row);
+    const boxOf = (side: string, column: number, r: number) => {
+      const b = hand.samples.find((p) => p.side === side)?.boxes.find((x) => x.column === column && x.row === r);
+      return b === undefined ? null : { x: b.x, y: b.y, width: b.width, height: b.height };
+    };
+    const waiting = this.db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE style_id = ?`).get(placeholderStyleId(styleId))?.n ?? 0;
+    return {
+      styleId,
+      printed: row.printed,
+      reason: row.reason,
+      sheetsWaiting: waiting,
+      pages: hand.samples.flatMap((p) => (p.fileVersionId === null ? [] : [{ side: p.side, imageId: p.fileVersionId, imagePage: p.page, width: p.width, height: p.height }])),
+      targets: all.map((t, i) => ({ number: i + 1, ...t, box: boxOf(t.side, t.column, t.row) })),
+      contests: defs.value.contests.map((c) => ({
+        id: c.id,
+        title: c.title,
+        options: [
+          ...c.options.map((o) => ({ id: o.id, name: o.name })),
+          // Write-in lines are numbered when saved, in the EMS's order for the ballot family.
+          ...(c.allowWriteIns ? [{ id: WRITE_IN_CHOICE, name: 'a write-in line' }] : []),
+        ],
+      })),
+    };
+  }
+
+  mapStyle(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ targets: number; sheetsToRead: number }> {
+    if (this.mapper === undefined) throw new Error('mapStyle called on a pre-audit provider without the service'); // wiring bug
+    return this.mapper.mapStyleByHand(styleId, assignments, actor);
   }
 }

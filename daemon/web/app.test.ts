@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import { assertOk } from '../result.ts';
 import { createWebApp } from './app.tsx';
 import { LoginRateLimiter } from './loginRateLimit.ts';
-import { catalogFile, corpusImage, makeRig, type TestRig } from './testFakes.ts';
+import { catalogFile, corpusImage, fakeMapped, makeRig, type TestRig } from './testFakes.ts';
 import { join } from 'node:path';
 import { joinTiffPages } from '../../scripts/sample-election/tiff.ts';
 
@@ -104,11 +104,23 @@ describe('route inventory', () => {
       'GET /custody/:id{[0-9]{1,15}}/sheet',
       'POST /api/drives/:role/eject',
       'POST /api/alerts/:id/ack',
+      'GET /preaudit/styles/:styleId/map',
+      'POST /api/preaudit/styles/:styleId/mapping',
     ]);
     expect([...defined].filter((r) => !tested.has(r))).toEqual([]);
     // The state-changing routes are exactly those the refusal tests below walk through.
     expect([...defined].filter((r) => !r.startsWith('GET ')).sort()).toEqual(
-      ['POST /login', 'POST /api/login', 'POST /logout', 'POST /api/logout', 'POST /api/snapshot', 'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff', 'POST /api/drives/:role/eject', 'POST /api/alerts/:id/ack'].sort(),
+      [
+        'POST /login',
+        'POST /api/login',
+        'POST /logout',
+        'POST /api/logout',
+        'POST /api/snapshot',
+        'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff',
+        'POST /api/drives/:role/eject',
+        'POST /api/alerts/:id/ack',
+        'POST /api/preaudit/styles/:styleId/mapping',
+      ].sort(),
     );
   });
 });
@@ -254,11 +266,59 @@ describe('pre-audit page', () => {
     // The OCR text, whitespace folded, where it was read and why it was not placed.
     expect(html).toContain('<td>front, column 19, row 8</td><td>Hannah Dustin</td><td>best match &quot;John Spencer&quot; only 31%</td>');
     expect(html).toContain('the 87 sheets of this style are kept but not compared');
+    expect(html).toContain('href="/preaudit/styles/accuvote-0111-1011/map"');
     const api = (await (await get('/api/preaudit', observer)).json()) as { styles: { styleId: string; status: string }[] };
     expect(api.styles.map((s) => [s.styleId, s.status])).toEqual([
       ['accuvote-0110-1001', 'mapped'],
       ['accuvote-0111-1011', 'needs-person'],
     ]);
+  });
+});
+
+describe('mapping a ballot style by hand', () => {
+  it('shows an operator the sample page with numbered targets and one choice each, the matcher\'s placement preselected', async () => {
+    const operator = sessionFor('olivia');
+    const html = await (await get('/preaudit/styles/accuvote-0111-1011/map', operator)).text();
+    expect(html).toContain('Map ballot style bottom-row codes 0111 / 1011');
+    expect(html).toMatch(/<image href="\/api\/images\/\d+"/);
+    expect(html.match(/class="target-number"/g)).toHaveLength(3);
+    expect(html).toContain('<select name="t.front.12.8" required="" aria-label="Target 1">');
+    expect(html).toContain('<option value="governor|bartlett" selected="">Governor: Josiah Bartlett</option>');
+    expect(html).toMatch(/<td>Hannah Dustin<\/td><td><select name="t.front.19.8"[^>]*><option value="" selected="">— choose —<\/option>/);
+    expect(html).toContain('<td>(nothing legible)</td>');
+    // an observer may not map, and a style not waiting has no form
+    expect((await get('/preaudit/styles/accuvote-0111-1011/map', sessionFor('oscar'))).status).toBe(403);
+    expect((await get('/preaudit/styles/accuvote-9999/map', operator)).status).toBe(404);
+  });
+
+  it('saves a complete mapping from the form (audit-logged) and sends an incomplete one back with what is missing', async () => {
+    const operator = sessionFor('olivia');
+    const form = (fields: Record<string, string>) =>
+      app.request('/api/preaudit/styles/accuvote-0111-1011/mapping', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie: operator.cookie, origin: 'http://localhost' },
+        body: new URLSearchParams({ _csrf: operator.csrf, ...fields }).toString(),
+      });
+    const incomplete = await form({ 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': '' });
+    expect(incomplete.status).toBe(409);
+    expect(await incomplete.text()).toContain('1 of the 3 targets of this style have no choice.');
+    const saved = await form({ 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe('/preaudit');
+    expect(fakeMapped.at(-1)).toEqual({
+      styleId: 'accuvote-0111-1011',
+      actor: 'olivia',
+      assignments: [
+        { side: 'front', column: 12, row: 8, choice: { contestId: 'governor', optionId: 'bartlett' } },
+        { side: 'front', column: 19, row: 8, choice: { contestId: 'governor', optionId: 'dustin' } },
+        { side: 'front', column: 32, row: 8, choice: null },
+      ],
+    });
+    expect(rig.deps.audit.recent(5).find((e) => e.action === 'preaudit.style.mapped')).toMatchObject({ actor: 'olivia' });
+    // a choice that is not an option id pair is refused at the edge
+    const garbled = await form({ 't.front.12.8': 'governor|bartlett|x' });
+    expect(garbled.status).toBe(400);
+    fakeMapped.length = 0;
   });
 });
 
@@ -284,6 +344,7 @@ describe('state-changing routes', () => {
     { path: '/api/drives/A/eject', body: {} },
     { path: '/api/snapshots/1/handoff', body: { destinationA: 'Clerk safe', destinationB: 'Sheriff safe' } },
     { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
+    { path: '/api/preaudit/styles/accuvote-0111-1011/mapping', body: { 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' } },
   ];
   const anyRoleRoutes = ['/logout', '/api/logout'];
 
@@ -305,6 +366,7 @@ describe('state-changing routes', () => {
     expect(rig.deps.snapshot.current().state).toBe('idle');
     expect(rig.alerts.open()).toHaveLength(1);
     expect(rig.drives.ejected).toEqual([]);
+    expect(fakeMapped).toEqual([]);
   });
 
   it('refuse an operator with no CSRF token, a wrong one, or from another origin', async () => {
@@ -325,6 +387,7 @@ describe('state-changing routes', () => {
     expect(rig.deps.snapshot.current().state).toBe('idle');
     expect(rig.alerts.open()).toHaveLength(1);
     expect(rig.drives.ejected).toEqual([]);
+    expect(fakeMapped).toEqual([]);
     expect((await get('/api/session', operator)).status).toBe(200); // logout was refused too
   });
 

@@ -13,7 +13,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent } from '../log/logger.ts';
 import { operatorError, type OperatorError } from '../result.ts';
 import { sessionLifetimeMs, type Session } from './accounts.ts';
-import type { WebDeps } from './deps.ts';
+import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -24,7 +24,7 @@ import { HistoryPage } from './pages/history.tsx';
 import type { PageContext } from './pages/layout.tsx';
 import { ErrorPage, LoginPage } from './pages/login.tsx';
 import { OverviewPage } from './pages/overview.tsx';
-import { DisagreementPage, PreauditPage } from './pages/preaudit.tsx';
+import { DisagreementPage, MapStylePage, PreauditPage } from './pages/preaudit.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SnapshotPage } from './pages/snapshot.tsx';
 import { overviewModel, snapshotModel } from './views.ts';
@@ -470,6 +470,37 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
       styles: deps.preaudit?.styles() ?? null,
     }),
   );
+  // A style the OCR matcher could not map, mapped by a person: the form, and saving it.
+  const styleIdSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9:/_.-]+$/);
+  const mappingField = /^t\.(front|back)\.(\d{1,4})\.(\d{1,4})$/;
+  const mappingValue = z.union([z.literal(''), z.literal('none'), z.string().max(400).regex(/^[^|]+\|[^|]+$/)]);
+  app.get('/preaudit/styles/:styleId/map', requireOperator, (c) => {
+    const id = styleIdSchema.safeParse(c.req.param('styleId'));
+    const form = id.success ? deps.preaudit?.styleMapping(id.data) : undefined;
+    if (form === undefined) return fail(c, 404, operatorError('style-not-waiting', 'That ballot style is not waiting to be mapped.', 'Go back to the Pre-audit page: it may have been mapped already.'), '/preaudit');
+    return c.html(<MapStylePage page={pageContext(c)} form={form} />);
+  });
+  app.post('/api/preaudit/styles/:styleId/mapping', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    const id = styleIdSchema.safeParse(c.req.param('styleId'));
+    if (!id.success || deps.preaudit === undefined) return fail(c, 404, operatorError('style-not-waiting', 'That ballot style is not waiting to be mapped.', 'Go back to the Pre-audit page.'), '/preaudit');
+    const back = `/preaudit/styles/${encodeURIComponent(id.data)}/map`;
+    const assignments: HandAssignment[] = [];
+    for (const [field, raw] of Object.entries(await readBody(c))) {
+      const at = mappingField.exec(field);
+      if (at === null) continue; // _csrf and anything else
+      const value = mappingValue.safeParse(raw);
+      if (!value.success) return fail(c, 400, operatorError('mapping-invalid', 'One of the choices was not understood.', 'Reload the mapping page and choose again.'), back);
+      if (value.data === '') continue; // left unchosen: the service names how many
+      const [contestId = '', optionId = ''] = value.data === 'none' ? [] : value.data.split('|');
+      assignments.push({ side: at[1] as 'front' | 'back', column: Number(at[2]), row: Number(at[3]), choice: value.data === 'none' ? null : { contestId, optionId } });
+    }
+    const result = deps.preaudit.mapStyle(id.data, assignments, s.user.name);
+    deps.audit.record(s.user.name, 'preaudit.style.mapped', { style: id.data, ok: result.ok, ...(result.ok ? { targets: result.value.targets } : { code: result.error.code }) });
+    if (!result.ok) return fail(c, 409, result.error, back);
+    return done(c, { style: id.data, targets: result.value.targets, sheetsToRead: result.value.sheetsToRead }, '/preaudit');
+  });
+
   function disagreement(c: Context<Env>) {
     const id = idSchema.safeParse(c.req.param('id'));
     return id.success ? deps.preaudit?.disagreement(id.data) : undefined;

@@ -21,7 +21,7 @@ import { AlertLog } from '../state/alerts.ts';
 import { Accounts } from './accounts.ts';
 import { createWebApp } from './app.tsx';
 import { startWebServer, type RunningWebServer } from './server.ts';
-import { catalogFile, corpusImage, fakePreaudit } from './testFakes.ts';
+import { catalogFile, corpusImage, fakeMapped, fakePreaudit } from './testFakes.ts';
 import { createWebDeps } from './wiring.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -189,5 +189,22 @@ describe('kiosk in chromium', () => {
     expect(loaded).toEqual({ status: 200, type: 'image/jpeg' });
     expect(await page.locator('.target.disagree').count()).toBe(2);
     await shot('16-disagreement');
+  });
+
+  it('maps a ballot style by hand: numbered targets on the sample page, one choice each, saved from the form', async () => {
+    await page.goto(`${server?.url}/preaudit`);
+    await page.click('[data-testid=map-style]');
+    await page.waitForSelector('[data-testid=map-front]');
+    expect(await page.locator('[data-testid=map-front] .target-number').count()).toBe(3);
+    // the matcher's placement is preselected; the person chooses the other two
+    expect(await page.inputValue('select[name="t.front.12.8"]')).toBe('governor|bartlett');
+    await page.selectOption('select[name="t.front.19.8"]', 'governor|dustin');
+    await page.selectOption('select[name="t.front.32.8"]', 'none');
+    await shot('17-map-style');
+    fakeMapped.length = 0;
+    await page.click('[data-testid=save-mapping]');
+    await page.waitForURL(`${server?.url}/preaudit`);
+    expect(fakeMapped.map((m) => [m.styleId, m.assignments.map((a) => (a.choice === null ? 'none' : a.choice.optionId))])).toEqual([['accuvote-0111-1011', ['bartlett', 'dustin', 'none']]]);
+    fakeMapped.length = 0;
   });
 });

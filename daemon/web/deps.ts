@@ -7,7 +7,9 @@ import type { AuditLog } from '../state/auditLog.ts';
 import type { Accounts } from './accounts.ts';
 import type { SnapshotJobs } from './snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
-import type { PreauditServiceStatus } from '../preaudit/service.ts';
+import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
+
+export type { HandAssignment };
 
 /**
  * Everything the web layer reads or asks for, as narrow functions. The web layer never does the
@@ -246,6 +248,31 @@ export interface LearnedStyleSummary {
   readonly learnedAt: string;
 }
 
+/** What a person needs to map a style by hand: the sample pages with numbered targets, and the choices. */
+export interface StyleMappingForm {
+  readonly styleId: string;
+  readonly printed: string;
+  readonly reason: string | null;
+  readonly sheetsWaiting: number;
+  /** The sample page of each side OCR read (catalog image and page), in image pixels. */
+  readonly pages: readonly { side: string; imageId: number; imagePage: number; width: number; height: number }[];
+  /** Every target of the style, numbered front first, by column then row. */
+  readonly targets: readonly {
+    number: number;
+    side: 'front' | 'back';
+    column: number;
+    row: number;
+    /** Box on its side's sample page, when known. */
+    box: { x: number; y: number; width: number; height: number } | null;
+    /** What OCR read beside it, for a target it could not place. */
+    text: string | null;
+    /** The matcher's placement, for a target it placed. */
+    current: { contestId: string; optionId: string } | null;
+  }[];
+  /** The imported contests: options, and write-in lines as options `write-in-0`, `write-in-1`, … */
+  readonly contests: readonly { id: string; title: string; options: readonly { id: string; name: string }[] }[];
+}
+
 export interface PreauditProvider {
   status(): PreauditStatus;
   /** Newest first. */
@@ -253,4 +280,8 @@ export interface PreauditProvider {
   disagreement(id: number): DisagreementDetail | undefined;
   /** The ballot styles as last learned (mapped first, then those waiting for a person). */
   styles(): readonly LearnedStyleSummary[];
+  /** The mapping form of a style waiting for a person; undefined when it is not waiting. */
+  styleMapping(styleId: string): StyleMappingForm | undefined;
+  /** A person's mapping of that style (the pre-audit service checks and stores it). */
+  mapStyle(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ readonly targets: number; readonly sheetsToRead: number }>;
 }

@@ -24,11 +24,13 @@ import type {
   DriveStatus,
   HandoffProvider,
   HandoffRequest,
+  HandAssignment,
   LearnedStyleSummary,
   Phase1Check,
   PreauditProvider,
   RootStatusProvider,
   SnapshotRecord,
+  StyleMappingForm,
   WebDeps,
 } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
@@ -234,6 +236,43 @@ export function fakePreaudit(imageId: number): PreauditProvider {
     disagreements: () => [detail],
     disagreement: (id) => (id === detail.id ? detail : undefined),
     styles: () => fakeStyles,
+    styleMapping: (styleId) => (styleId === fakeMappingForm(imageId).styleId ? fakeMappingForm(imageId) : undefined),
+    mapStyle: (styleId, assignments, actor) => {
+      fakeMapped.push({ styleId, assignments, actor });
+      if (assignments.length < 3) return err(operatorError('preaudit-mapping-incomplete', `${3 - assignments.length} of the 3 targets of this style have no choice.`, 'Choose for every numbered target.'));
+      return ok({ targets: assignments.filter((a) => a.choice !== null).length, sheetsToRead: 87 });
+    },
+  };
+}
+
+/** What the fake pre-audit's mapStyle was asked. */
+export const fakeMapped: { styleId: string; assignments: readonly HandAssignment[]; actor: string }[] = [];
+
+/** The waiting style's form: three targets of the real NH front, one the matcher placed. */
+export function fakeMappingForm(imageId: number): StyleMappingForm {
+  const box = (column: number, row: number) => ({ x: 22 + column * 50.3 - 22, y: 100 + row * 50.6 - 14, width: 46, height: 30 });
+  return {
+    styleId: 'accuvote-0111-1011',
+    printed: 'bottom-row codes 0111 / 1011',
+    reason: '2 target(s) could not be matched to a contest option',
+    sheetsWaiting: 87,
+    pages: [{ side: 'front', imageId, imagePage: 0, width: 1700, height: 2200 }],
+    targets: [
+      { number: 1, side: 'front', column: 12, row: 8, box: box(12, 8), text: null, current: { contestId: 'governor', optionId: 'bartlett' } },
+      { number: 2, side: 'front', column: 19, row: 8, box: box(19, 8), text: 'Hannah Dustin', current: null },
+      { number: 3, side: 'front', column: 32, row: 8, box: box(32, 8), text: '', current: null },
+    ],
+    contests: [
+      {
+        id: 'governor',
+        title: 'Governor',
+        options: [
+          { id: 'bartlett', name: 'Josiah Bartlett' },
+          { id: 'dustin', name: 'Hannah Dustin' },
+          { id: 'write-in', name: 'a write-in line' },
+        ],
+      },
+    ],
   };
 }
 
