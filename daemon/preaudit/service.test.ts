@@ -17,6 +17,7 @@ import { dataPaths, parseConfig, type Config } from '../config.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { importPendingCatalogFiles } from '../importer/service.ts';
 import { silentLogger } from '../log/logger.ts';
+import { AlertLog } from '../state/alerts.ts';
 import { createOcrEngine, type OcrEngine } from './ocr.ts';
 import { placeholderStyleId, type StyleLayout, type TargetPosition } from './layout.ts';
 import { type HandAssignment, PreauditService, type PassResult, WRITE_IN_CHOICE } from './service.ts';
@@ -333,8 +334,11 @@ describe('a ballot style mapped by hand', () => {
     const unknown = svc.mapStyleByHand(learned.styleId, choices(learned.targets).map((a, i) => (i === 0 ? { ...a, choice: { contestId: 'no-such-contest', optionId: 'x' } } : a)), 'olivia');
     expect(unknown.ok ? 'ok' : unknown.error.code).toBe('preaudit-mapping-option-unknown');
 
+    const alert = new AlertLog(db!, silentLogger()).raise({ severity: 'warning', code: 'preaudit-style-needs-mapping', message: 'test', subject: learned.styleId });
     const mapped = svc.mapStyleByHand(learned.styleId, choices(learned.targets), 'olivia');
     if (!mapped.ok) throw new Error(mapped.error.message);
+    // the style's alert is done: acknowledged by the person who mapped it
+    expect(db!.prepare(`SELECT acknowledged_by FROM alerts WHERE id = ?`).get(alert)).toEqual({ acknowledged_by: 'olivia' });
     expect(mapped.value).toEqual({ targets: learned.targets.length, sheetsToRead: setAside });
     // the person's mapping is the learned one again, write-in lines numbered in the EMS's order
     const stored = db!.prepare(`SELECT status, layout_json, mapped_by FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ?`).get(signature, learned.styleId) as { status: string; layout_json: string; mapped_by: string };
