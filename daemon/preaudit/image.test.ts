@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,15 @@ describe('decodeBallotImage', () => {
     if (r.ok) return;
     expect(r.error.code).toBe('preaudit-image-too-large');
     expect(r.error.action).toMatch(/The file was not read\..*rescan the ballot/);
+  });
+
+  it('refuses a file far larger than any ballot image without reading it', async () => {
+    const file = path.join(dir, 'huge.tif');
+    writeFileSync(file, Buffer.alloc(0));
+    truncateSync(file, 300 * 1024 * 1024); // sparse: no disk used
+    const r = await decodeBallotImage(file);
+    expect(r.ok ? 'ok' : r.error.code).toBe('preaudit-image-too-large');
+    if (!r.ok) expect(r.error.message).toMatch(/is 315 MB, far more than a ballot image/);
   });
 
   it('honours a lower pixel limit (limitInputPixels) for a real scan', async () => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
@@ -48,6 +48,8 @@ export class ReusedPixels {
 }
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
+/** Largest ballot image file read into memory. */
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_PAGES = 8;
 
 /**
@@ -70,6 +72,19 @@ export async function decodeBallotImage(
   // Read once: the header checked below is then the image decoded, whatever happens to the file.
   let bytes: Buffer;
   try {
+    if (typeof input === 'string') {
+      // A ballot image file is a few MB (8 uncompressed 300 dpi pages are ~70 MB); far more is not one.
+      const size = (await stat(input)).size;
+      if (size > MAX_FILE_BYTES) {
+        return err(
+          operatorError(
+            'preaudit-image-too-large',
+            `${label} is ${Math.round(size / 1e6).toLocaleString('en-US')} MB, far more than a ballot image.`,
+            'The file was not read. Check where it came from; rescan the ballot if it is genuine.',
+          ),
+        );
+      }
+    }
     bytes = typeof input === 'string' ? await readFile(input) : input;
   } catch (e) {
     return err(classifyDecodeError(label, e, maxPixels));
