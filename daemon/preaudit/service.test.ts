@@ -345,6 +345,8 @@ describe('a ballot style mapped by hand', () => {
     expect([stored.status, stored.mapped_by]).toEqual(['mapped', 'olivia']);
     expect((JSON.parse(stored.layout_json) as StyleLayout).targets).toEqual(learned.targets);
     expect(svc.mapStyleByHand(learned.styleId, choices(learned.targets), 'olivia').ok).toBe(false); // not waiting any more
+    // the Pre-audit page says who mapped it
+    expect(new PreauditWebProvider(db!, () => svc.status()).styles().find((st) => st.styleId === learned.styleId)).toMatchObject({ status: 'mapped', mappedBy: 'olivia' });
 
     const r = await svc.runOnce();
     if (!r.ok) throw new Error(r.error.message);

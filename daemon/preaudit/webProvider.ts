@@ -131,8 +131,8 @@ export class PreauditWebProvider implements PreauditProvider {
       .get();
     if (latest === undefined) return [];
     const rows = this.db
-      .prepare<[string], { style_id: string; status: 'mapped' | 'needs-person'; layout_json: string; printed: string; reason: string | null; unresolved_json: string | null; pages: number; learned_at: string }>(
-        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at FROM preaudit_learned_styles
+      .prepare<[string], { style_id: string; status: 'mapped' | 'needs-person'; layout_json: string; printed: string; reason: string | null; unresolved_json: string | null; pages: number; learned_at: string; mapped_by: string | null }>(
+        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at, mapped_by FROM preaudit_learned_styles
          WHERE definitions_sha256 = ? ORDER BY status = 'needs-person', style_id`,
       )
       .all(latest.definitions_sha256);
@@ -150,6 +150,7 @@ export class PreauditWebProvider implements PreauditProvider {
         styleId: r.style_id,
         printed: r.printed,
         status: r.status,
+        mappedBy: r.mapped_by,
         targets: layout.targets.length,
         contests: layout.contests.length,
         sampleSheets: r.pages,

@@ -234,6 +234,8 @@ export interface LearnedStyleSummary {
   readonly printed: string;
   /** mapped: read with its learned layout; needs-person: OCR could not place every target, not read. */
   readonly status: 'mapped' | 'needs-person';
+  /** Who mapped it by hand; null when OCR mapped it (or it still waits). */
+  readonly mappedBy: string | null;
   /** Voting targets and contests of the learned layout (0 while it waits for a person). */
   readonly targets: number;
   readonly contests: number;

@@ -122,7 +122,15 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
           {styles.map((s) => (
             <tr class={s.status === 'needs-person' ? 'row-bad' : ''}>
               <td>{s.printed}</td>
-              <td>{s.status === 'mapped' ? <span class="pill good">Mapped</span> : <span class="pill warn">Waiting for a person</span>}</td>
+              <td>
+                {s.status === 'needs-person' ? (
+                  <span class="pill warn">Waiting for a person</span>
+                ) : s.mappedBy === null ? (
+                  <span class="pill good">Mapped by OCR</span>
+                ) : (
+                  <span class="pill good">Mapped by hand ({s.mappedBy})</span>
+                )}
+              </td>
               <td>{formatCount(s.targets)}</td>
               <td>{formatCount(s.contests)}</td>
               <td>{formatCount(s.sheetsRead)}</td>
