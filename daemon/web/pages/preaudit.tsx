@@ -195,7 +195,7 @@ export const MapStylePage: FC<{ page: PageContext; form: StyleMappingForm }> = (
       <p class="next">
         For each numbered target on the ballot below, choose the contest option printed beside it (or "not a voting target"). Targets the
         matcher placed are filled in; check them too. Saving records the mapping under your name ({page.user.name}); the{' '}
-        {formatCount(form.sheetsWaiting)} sheet{form.sheetsWaiting === 1 ? '' : 's'} of this style are then read and compared.
+        {formatCount(form.sheetsWaiting)} sheet{form.sheetsWaiting === 1 ? ' of this style is' : 's of this style are'} then read and compared.
       </p>
     </section>
     <div class="ballot-layout">
