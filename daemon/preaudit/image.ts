@@ -160,14 +160,10 @@ async function decodeGreyJpeg(
   if (turbo === null || width === undefined || height === undefined) return undefined;
   try {
     const format = { format: turbo.FORMAT_GRAY };
-    const into = reuse?.take(width * height);
+    const into = reuse?.take(width * height) ?? Buffer.allocUnsafe(width * height);
     // In a reader worker the thread is the reader's own: decoding on it saves a hand-off to libuv's
     // pool (~1.5 ms a page). On the main thread the event loop must not wait, so the pool it is.
-    const out = isMainThread
-      ? await (into === undefined ? turbo.decompress(bytes, format) : turbo.decompress(bytes, into, format))
-      : into === undefined
-        ? turbo.decompressSync(bytes, format)
-        : turbo.decompressSync(bytes, into, format);
+    const out = isMainThread ? await turbo.decompress(bytes, into, format) : turbo.decompressSync(bytes, into, format);
     // The header sharp checked against the pixel limit must be the image decoded.
     if (out.width !== width || out.height !== height || out.size !== out.width * out.height) return undefined;
     return { width: out.width, height: out.height, data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.size) };

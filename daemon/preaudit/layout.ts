@@ -128,3 +128,26 @@ export function layoutsFromVxElection(json: unknown): Result<StyleLayout[]> {
 export function placeholderStyleId(styleId: string): string {
   return `needs-person:${styleId}`;
 }
+
+/** The order layouts list their targets in: front before back, then by column and row. */
+export function byPosition(a: { readonly side: Side; readonly column: number; readonly row: number }, b: { readonly side: Side; readonly column: number; readonly row: number }): number {
+  return (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row;
+}
+
+/** A style's layout from its mapped targets (learned or mapped by hand), with the contests they use. */
+export function layoutFromTargets(
+  styleId: string,
+  targets: readonly TargetPosition[],
+  contests: readonly ContestDefinition[],
+  like: Pick<StyleLayout, 'targetShape' | 'printedCode' | 'sideCodes'>,
+): StyleLayout {
+  const used = new Set(targets.map((t) => t.contestId));
+  return {
+    styleId,
+    targets: [...targets].sort(byPosition),
+    contests: contests.filter((c) => used.has(c.id)),
+    targetShape: like.targetShape,
+    ...(like.printedCode === undefined ? {} : { printedCode: like.printedCode }),
+    ...(like.sideCodes === undefined ? {} : { sideCodes: like.sideCodes }),
+  };
+}

@@ -8,7 +8,7 @@
  */
 import { decodeBallotImage, type GrayImage } from './image.ts';
 import { registerPages } from './interpret.ts';
-import { type ContestDefinition, placeholderStyleId, type Side, type StyleLayout, type TargetPosition } from './layout.ts';
+import { type ContestDefinition, layoutFromTargets, placeholderStyleId, type Side, type StyleLayout, type TargetPosition } from './layout.ts';
 import { mapTargetsByText, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
 import { StyleLearner, type PageCode } from './styles.ts';
 import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
@@ -235,14 +235,7 @@ export async function learnLayouts(
       needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, samples, placeholder });
       continue;
     }
-    const used = new Set(targets.map((t) => t.contestId));
-    layouts.push({
-      styleId: acc.styleId,
-      targets: targets.sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row),
-      contests: contests.filter((c) => used.has(c.id)),
-      targetShape: ACCUVOTE_OVAL,
-      ...codes,
-    });
+    layouts.push(layoutFromTargets(acc.styleId, targets, contests, { targetShape: ACCUVOTE_OVAL, ...codes }));
   }
   return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
 }

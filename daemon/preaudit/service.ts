@@ -18,7 +18,7 @@ import { compareBallot, type CvrSource } from './compare.ts';
 import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
 import { cvrSourceFromRecords, type VendorKeyMap } from './cvrSource.ts';
 import { checkMapping, learnLayouts, type LearnOptions, type StyleNeedsMapping, type StyleSample } from './learnLayouts.ts';
-import { placeholderStyleId, type Side, type StyleLayout, type TargetPosition, writeInOptionId } from './layout.ts';
+import { layoutFromTargets, placeholderStyleId, type Side, type StyleLayout, type TargetPosition, writeInOptionId } from './layout.ts';
 import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
@@ -43,6 +43,7 @@ interface CachedStyle {
   unresolved_json: string | null;
   pages: number;
   mapping_json: string | null;
+  mapped_by: string | null;
 }
 
 export interface CatalogSheet {
@@ -318,21 +319,21 @@ export class PreauditService {
     this.loadedSignature = defs.value.signature;
     const layouts: StyleLayout[] = [];
     const needsMapping: StyleNeedsMapping[] = [];
-    // Sheets set aside under the placeholder of a style mapped since (by hand) are read again.
+    // Sheets a pass running while a person mapped their style set aside after all are read again.
     const dropSetAside = db.prepare(`DELETE FROM preaudit_sheets WHERE style_id = ?`);
     for (const c of cached) {
       const layout = JSON.parse(c.layout_json) as StyleLayout;
       if (c.status === 'mapped') {
         layouts.push(layout);
-        dropSetAside.run(placeholderStyleId(c.style_id));
+        if (c.mapped_by !== null) dropSetAside.run(placeholderStyleId(c.style_id));
       } else {
-        const hand = c.mapping_json === null ? { placed: [], samples: [] } : (JSON.parse(c.mapping_json) as HandMappingData);
+        const hand = handMappingFrom(c.mapping_json);
         needsMapping.push({
           styleId: c.style_id,
           printed: c.printed,
           pages: c.pages,
           reason: c.reason ?? '',
-          unresolved: c.unresolved_json === null ? [] : (JSON.parse(c.unresolved_json) as StyleNeedsMapping['unresolved']),
+          unresolved: unresolvedFrom(c.unresolved_json),
           placed: hand.placed,
           samples: hand.samples,
           placeholder: layout,
@@ -362,7 +363,7 @@ export class PreauditService {
   private readCache(signature: string): CachedStyle[] {
     return this.options.db
       .prepare<[string], CachedStyle>(
-        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, mapping_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? ORDER BY style_id`,
+        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, mapping_json, mapped_by FROM preaudit_learned_styles WHERE definitions_sha256 = ? ORDER BY style_id`,
       )
       .all(signature);
   }
@@ -498,7 +499,7 @@ export class PreauditService {
     if (!defs.ok) return defs;
     const row = db
       .prepare<[string, string], CachedStyle>(
-        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, mapping_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ?`,
+        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, mapping_json, mapped_by FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ?`,
       )
       .get(defs.value.signature, styleId);
     if (row === undefined || row.status !== 'needs-person') {
@@ -510,8 +511,8 @@ export class PreauditService {
         ),
       );
     }
-    const hand = row.mapping_json === null ? { placed: [], samples: [] } : (JSON.parse(row.mapping_json) as HandMappingData);
-    const unresolved = row.unresolved_json === null ? [] : (JSON.parse(row.unresolved_json) as UnresolvedTarget[]);
+    const hand = handMappingFrom(row.mapping_json);
+    const unresolved = unresolvedFrom(row.unresolved_json);
     const key = (t: { side: string; column: number; row: number }) => `${t.side}:${t.column}:${t.row}`;
     const positions = new Set([...hand.placed, ...unresolved].map(key));
     const given = new Set<string>();
@@ -543,25 +544,16 @@ export class PreauditService {
     }
     const placeholder = JSON.parse(row.layout_json) as StyleLayout;
     // Write-in lines are numbered as the learned mappings number them: the sample-election family
-    // (and Dominion) top to bottom, AccuVote bottom to top.
+    // (and Dominion) top to bottom, AccuVote bottom to top; each contest's lines counted apart.
     const bottomUp = placeholder.printedCode === undefined;
-    for (const contestId of new Set(targets.filter((t) => t.isWriteIn).map((t) => t.contestId))) {
-      const lines = targets.filter((t) => t.isWriteIn && t.contestId === contestId).sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || (bottomUp ? b.row - a.row : a.row - b.row));
-      lines.forEach((t, i) => targets.splice(targets.indexOf(t), 1, { ...t, optionId: writeInOptionId(i) }));
-    }
-    const problem = checkMapping(targets, [], defs.value.contests);
+    const lines = targets.filter((t) => t.isWriteIn).sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || (bottomUp ? b.row - a.row : a.row - b.row));
+    const slot = new Map(lines.map((t) => [t, writeInOptionId(lines.filter((u) => u.contestId === t.contestId).indexOf(t))]));
+    const numbered = targets.map((t) => ({ ...t, optionId: slot.get(t) ?? t.optionId }));
+    const problem = checkMapping(numbered, [], defs.value.contests);
     if (problem !== undefined) {
       return err(operatorError('preaudit-mapping-inconsistent', `This mapping cannot be used: ${problem}.`, 'Correct the choices for those targets, then save again.'));
     }
-    const used = new Set(targets.map((t) => t.contestId));
-    const layout: StyleLayout = {
-      styleId,
-      targets: targets.sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row),
-      contests: defs.value.contests.filter((c) => used.has(c.id)),
-      targetShape: placeholder.targetShape,
-      ...(placeholder.printedCode === undefined ? {} : { printedCode: placeholder.printedCode }),
-      ...(placeholder.sideCodes === undefined ? {} : { sideCodes: placeholder.sideCodes }),
-    };
+    const layout = layoutFromTargets(styleId, numbered, defs.value.contests, placeholder);
     let sheetsToRead = 0;
     db.transaction(() => {
       db.prepare(
@@ -705,6 +697,14 @@ export interface HandAssignment {
 export interface HandMappingData {
   readonly placed: readonly TargetPosition[];
   readonly samples: readonly (StyleSample & { readonly fileVersionId: number | null })[];
+}
+
+/** The stored columns of a style waiting for a person (empty where nothing was stored). */
+export function handMappingFrom(json: string | null): HandMappingData {
+  return json === null ? { placed: [], samples: [] } : (JSON.parse(json) as HandMappingData);
+}
+export function unresolvedFrom(json: string | null): UnresolvedTarget[] {
+  return json === null ? [] : (JSON.parse(json) as UnresolvedTarget[]);
 }
 
 function handMappingOf(n: StyleNeedsMapping, sheets: readonly CatalogSheet[]): HandMappingData {

@@ -7,9 +7,8 @@ import type { Db } from '../db/database.ts';
 import type { Result } from '../result.ts';
 import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from '../web/deps.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
-import { type HandAssignment, type HandMappingData, WRITE_IN_CHOICE } from './service.ts';
-import { placeholderStyleId, type StyleLayout } from './layout.ts';
-import type { UnresolvedTarget } from './ocr.ts';
+import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';
+import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { SheetPage } from './pool.ts';
 
 interface ComparisonRow {
@@ -145,7 +144,7 @@ export class PreauditWebProvider implements PreauditProvider {
       const layout = JSON.parse(r.layout_json) as StyleLayout;
       // Sheets of a style waiting for a person were recognised by its placeholder layout.
       const counts = sheets.get({ mapped: r.style_id, placeholder: placeholderStyleId(r.style_id) }) ?? { read: 0, waiting: 0 };
-      const unresolved = r.unresolved_json === null ? [] : (JSON.parse(r.unresolved_json) as UnresolvedTarget[]);
+      const unresolved = unresolvedFrom(r.unresolved_json);
       return {
         styleId: r.style_id,
         printed: r.printed,
@@ -172,12 +171,12 @@ export class PreauditWebProvider implements PreauditProvider {
       )
       .get(defs.value.signature, styleId);
     if (row === undefined) return undefined;
-    const hand: HandMappingData = row.mapping_json === null ? { placed: [], samples: [] } : (JSON.parse(row.mapping_json) as HandMappingData);
-    const unresolved = row.unresolved_json === null ? [] : (JSON.parse(row.unresolved_json) as UnresolvedTarget[]);
+    const hand = handMappingFrom(row.mapping_json);
+    const unresolved = unresolvedFrom(row.unresolved_json);
     const all = [
       ...hand.placed.map((t) => ({ side: t.side, column: t.column, row: t.row, text: null, current: { contestId: t.contestId, optionId: t.isWriteIn ? WRITE_IN_CHOICE : t.optionId } })),
       ...unresolved.map((u) => ({ side: u.side, column: u.column, row: u.row, text: u.text.replace(/\s+/g, ' ').trim(), current: null })),
-    ].sort((a, b) => (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row);
+    ].sort(byPosition);
     const boxOf = (side: string, column: number, r: number) => {
       const b = hand.samples.find((p) => p.side === side)?.boxes.find((x) => x.column === column && x.row === r);
       return b === undefined ? null : { x: b.x, y: b.y, width: b.width, height: b.height };
