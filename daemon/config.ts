@@ -101,6 +101,18 @@ export const configSchema = z
       })
       .strict()
       .default({ level: 'info' }),
+    /**
+     * The appliance signs through the separate signer service (ballotsafe-signer.socket), whose own
+     * unix user alone can read the key; its public key is pinned here (provision.sh writes both).
+     * Absent: the key lives in dataDir/keys, readable by this process (demo, development, tests).
+     */
+    signing: z
+      .object({
+        socket: z.string().min(1),
+        publicKey: z.string().regex(/^RW[A-Za-z0-9+/]{54}$/, 'must be the key line of the minisign public key file (56 characters starting with RW)'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -118,6 +130,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
     web: config.web.tls
       ? { ...config.web, tls: { certFile: abs(config.web.tls.certFile), keyFile: abs(config.web.tls.keyFile) } }
       : config.web,
+    ...(config.signing ? { signing: { ...config.signing, socket: abs(config.signing.socket) } } : {}),
   };
 }
 

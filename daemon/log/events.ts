@@ -79,6 +79,13 @@ export const LogEvent = {
   SampleBatchWritten: 'sample.batch.written',
   SampleFinished: 'sample.finished',
 
+  // signer (issue #14, signer slice): the separate process that alone holds the signing key;
+  // it writes these names itself (daemon/signer/ballotsafe-signer.mjs has no pino).
+  SignerListening: 'signer.listening',
+  SignerSigned: 'signer.signed',
+  SignerRefused: 'signer.refused',
+  SignerFailed: 'signer.failed',
+
   // web
   WebListening: 'web.listening',
   WebLoginFailed: 'web.login.failed',

@@ -11,7 +11,9 @@ import { createLogger } from '../log/logger.ts';
 import type { DriveTarget, SnapshotProgress, SnapshotReason } from './api.ts';
 import { SnapshotEngine, humanBytes } from './engine.ts';
 import { exportZips, parseByteSize } from './exportZips.ts';
-import { keyIdHex, loadOrCreateApplianceKey, publicKeyFile, publicKeyFileName } from './minisign.ts';
+import { signerForConfig } from '../signer/signer.ts';
+import { SocketSigner } from '../signer/socketSigner.ts';
+import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { formatReport, verifyPath } from './verify.ts';
 
 const reasons = ['operator', 'end-of-day', 'poll-close', 'schedule', 'export-settled', 'catch-up', 'recovery'] as const satisfies readonly SnapshotReason[];
@@ -125,15 +127,28 @@ const exportZipsCommand: CliCommand = {
 
 const keys: CliCommand = {
   name: 'keys',
-  summary: "Print the appliance's public signing key (minisign format), creating the key on first use",
+  summary: "Print the appliance's public signing key (minisign format); without a signing service, create the key on first use",
   usage: 'ballotsafe keys [--config <file>]',
   async run(argv) {
     const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' } } });
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
-    const key = loadOrCreateApplianceKey(dataPaths(config).keys);
-    process.stdout.write(publicKeyFile(key));
-    process.stderr.write(`Key id ${keyIdHex(key.keyId)}; file ${resolve(dataPaths(config).keys, publicKeyFileName)}\n`);
+    const signer = signerForConfig(config);
+    process.stdout.write(publicKeyFile(signer));
+    if (!(signer instanceof SocketSigner)) {
+      process.stderr.write(`Key id ${keyIdHex(signer.keyId)}; file ${resolve(dataPaths(config).keys, publicKeyFileName)}\n`);
+      return 0;
+    }
+    // The key is the signer's alone: show that the service runs and holds the key the config pins.
+    const held = await signer.publicKey();
+    if (!held.ok) return fail(`Key id ${keyIdHex(signer.keyId)} (from the config). ${held.error.message}`, held.error.action);
+    if (held.value.publicKey !== publicKeyFile(signer)) {
+      return fail(
+        `The signing service holds key ${held.value.keyId}, but the config names key ${keyIdHex(signer.keyId)}: snapshots cannot be signed.`,
+        'Restore the appliance key from its backup (installer guide, "Signing key"), or correct signing.publicKey in the config.',
+      );
+    }
+    process.stderr.write(`Key id ${keyIdHex(signer.keyId)}; held by the signing service at ${signer.socketPath}, which this program cannot read.\n`);
     return 0;
   },
 };

@@ -30,7 +30,8 @@ import { SqlCatalogSource, type CatalogSource, type CatalogVersion } from './cat
 import { crashPoint } from './crashPoints.ts';
 import { driveError, evictFromCache, fat32MaxFileSize, fileSystemOf, freeSpace, fsyncPath, hashFile, isFatFileSystem, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
 import { SnapshotLock } from './lock.ts';
-import { keyIdHex, loadOrCreateApplianceKey, publicKeyFile, publicKeyFileName, type ApplianceKey } from './minisign.ts';
+import { signerForConfig, type Signer } from '../signer/signer.ts';
+import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 
 export interface SnapshotEngineOptions {
@@ -41,8 +42,8 @@ export interface SnapshotEngineOptions {
   readonly audit?: AuditLog;
   /** Defaults to reading capture's file_versions table. */
   readonly catalog?: CatalogSource;
-  /** Defaults to the key in dataPaths(config).keys, created on first use. */
-  readonly key?: ApplianceKey;
+  /** Defaults to the config's signer: the signer service (signing:), else the key in dataPaths(config).keys. */
+  readonly signer?: Signer;
   /**
    * Drop the drives' cached pages before the read-back so it reads the media (default true).
    * false only for measurements: the read-back then may come from memory.
@@ -113,7 +114,8 @@ export class SnapshotEngine implements SnapshotService {
   private readonly alerts: AlertLog;
   private readonly audit: AuditLog;
   private readonly catalog: CatalogSource;
-  private readonly key: ApplianceKey;
+  /** The appliance key's identity and signer (the secret key itself may be in another process). */
+  private readonly key: Signer;
   private readonly vaultDir: string;
   private readonly lock: SnapshotLock;
   private readonly concurrency: number;
@@ -129,7 +131,7 @@ export class SnapshotEngine implements SnapshotService {
     this.alerts = options.alerts ?? new AlertLog(options.db, options.logger);
     this.audit = options.audit ?? new AuditLog(options.db, options.logger);
     this.catalog = options.catalog ?? new SqlCatalogSource(options.db);
-    this.key = options.key ?? loadOrCreateApplianceKey(dataPaths(options.config).keys);
+    this.key = options.signer ?? signerForConfig(options.config);
     this.vaultDir = dataPaths(options.config).vault;
     this.lock = new SnapshotLock(options.config.dataDir);
     this.concurrency = Math.max(1, options.concurrency ?? 8);
@@ -326,7 +328,7 @@ export class SnapshotEngine implements SnapshotService {
       const last = rows[rows.length - 1];
       const sequence = (last?.sequence ?? 0) + 1;
       const bagName = bagNameFor(sequence, startedAt);
-      const built = buildBag(newVersions, {
+      const planned = await buildBag(newVersions, {
         sequence,
         bagName,
         startedAt,
@@ -339,6 +341,13 @@ export class SnapshotEngine implements SnapshotService {
         previousBagName: last?.bag_name ?? null,
         key: this.key,
       });
+      if (!planned.ok) {
+        // Nothing was written yet; scheduled snapshots would otherwise fail unseen.
+        this.alerts.raise({ severity: 'critical', code: planned.error.code, message: `No snapshot could be signed. ${planned.error.message}`, action: planned.error.action });
+        logEvent(this.logger, LogEvent.SnapshotFailed, { code: planned.error.code, msg: planned.error.message }, 'error');
+        return planned;
+      }
+      const built = planned.value;
       const snapshotId = this.db.transaction(() => {
         const info = this.db
           .prepare(

@@ -75,6 +75,8 @@ export function publicKeyFile(key: Pick<ApplianceKey, 'keyId' | 'publicKeyRaw'>)
 export interface PublicKey {
   readonly keyId: Buffer;
   readonly key: KeyObject;
+  /** The 32 raw Ed25519 bytes. */
+  readonly raw: Buffer;
 }
 
 export function parsePublicKeyFile(text: string): PublicKey | undefined {
@@ -86,10 +88,11 @@ export function parsePublicKeyFile(text: string): PublicKey | undefined {
   const raw = blob.subarray(10, 42);
   // SPKI DER prefix for an Ed25519 public key.
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]);
-  return { keyId: Buffer.from(blob.subarray(2, 10)), key: createPublicKey({ key: spki, format: 'der', type: 'spki' }) };
+  return { keyId: Buffer.from(blob.subarray(2, 10)), key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), raw: Buffer.from(raw) };
 }
 
-function blake2b512(data: Buffer | string): Buffer {
+/** What minisign's "ED" mode signs: the BLAKE2b-512 of the file (the separate signer gets only this). */
+export function blake2b512(data: Buffer | string): Buffer {
   return createHash('blake2b512').update(data).digest();
 }
 

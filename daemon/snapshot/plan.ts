@@ -14,7 +14,9 @@ import {
   type FileRecord,
 } from './bagFormat.ts';
 import type { CatalogVersion } from './catalog.ts';
-import { keyIdHex, signMinisign, type ApplianceKey } from './minisign.ts';
+import type { Signer } from '../signer/signer.ts';
+import { ok, type Result } from '../result.ts';
+import { keyIdHex } from './minisign.ts';
 import { StoredPathAllocator } from './names.ts';
 
 /** One file of a planned bag. */
@@ -55,7 +57,7 @@ export interface BagContext {
   readonly applianceId: string;
   readonly previousRootHash: string | null;
   readonly previousBagName: string | null;
-  readonly key: ApplianceKey;
+  readonly key: Signer;
 }
 
 /**
@@ -79,7 +81,8 @@ export function assignPayloadPaths(versions: readonly CatalogVersion[]): { recor
   return { records };
 }
 
-export function buildBag(versions: readonly CatalogVersion[], ctx: BagContext): Omit<PlannedBag, 'snapshotId'> {
+/** Plans the bag; signing may go to the separate signer process, which can fail (a Result). */
+export async function buildBag(versions: readonly CatalogVersion[], ctx: BagContext): Promise<Result<Omit<PlannedBag, 'snapshotId'>>> {
   const { records } = assignPayloadPaths(versions);
   const bytes = records.reduce((n, r) => n + r.size, 0);
   const kinds = new Map<string, number>();
@@ -114,8 +117,10 @@ export function buildBag(versions: readonly CatalogVersion[], ctx: BagContext): 
   const rootHash = sha256Hex(tagManifest);
   const trusted = `ballotsafe election:${ctx.electionName} snapshot:${ctx.bagName} sequence:${ctx.sequence} root:${rootHash} previous:${ctx.previousRootHash ?? 'none'}`;
   content[tagManifestName] = tagManifest;
-  content[signatureName] = signMinisign(ctx.key, tagManifest, trusted, `ballotsafe snapshot signature, key ${keyIdHex(ctx.key.keyId)}`);
-  return {
+  const signature = await ctx.key.sign(tagManifest, trusted);
+  if (!signature.ok) return signature;
+  content[signatureName] = signature.value;
+  return ok({
     sequence: ctx.sequence,
     bagName: ctx.bagName,
     full: ctx.full,
@@ -125,7 +130,7 @@ export function buildBag(versions: readonly CatalogVersion[], ctx: BagContext): 
     files: records.length,
     bytes,
     startedAt: ctx.startedAt.toISOString(),
-  };
+  });
 }
 
 export function markerText(bag: Pick<PlannedBag, 'bagName' | 'rootHash' | 'sequence'>): string {

@@ -1,0 +1,45 @@
+import { dataPaths, type Config } from '../config.ts';
+import { ok, type Result } from '../result.ts';
+import { keyIdHex, loadOrCreateApplianceKey, parsePublicKeyFile, signMinisign, type ApplianceKey } from '../snapshot/minisign.ts';
+import { SocketSigner } from './socketSigner.ts';
+
+/**
+ * Who signs snapshots. The engine only sees this: the appliance's key id, its public key, and a
+ * way to get a minisign signature file. Two backends:
+ *  - SocketSigner: the separate ballotsafe-signer service (its own unix user owns the key); the
+ *    daemon never holds the secret key, so no path bug in capture can copy it anywhere.
+ *  - the in-process key under dataDir/keys (demo, development, tests).
+ */
+export interface Signer {
+  /** 8 bytes; minisign prints it as 16 uppercase hex digits, little-endian. */
+  readonly keyId: Buffer;
+  readonly publicKeyRaw: Buffer;
+  /** A minisign signature file ("ED", prehashed) over `content` with this trusted comment. */
+  sign(content: Buffer | string, trustedComment: string): Promise<Result<string>>;
+}
+
+/** The untrusted comment both backends write, so bags look the same whoever signed them. */
+export function signatureUntrustedComment(keyId: Buffer): string {
+  return `ballotsafe snapshot signature, key ${keyIdHex(keyId)}`;
+}
+
+export function inProcessSigner(key: ApplianceKey): Signer {
+  return {
+    keyId: key.keyId,
+    publicKeyRaw: key.publicKeyRaw,
+    sign: async (content, trustedComment) => ok(signMinisign(key, content, trustedComment, signatureUntrustedComment(key.keyId))),
+  };
+}
+
+/**
+ * The signer the config asks for. With `signing:` the daemon never opens the key: only the
+ * pinned public key from the config and the socket. Without it, the key in dataDir/keys.
+ */
+export function signerForConfig(config: Config): Signer {
+  if (config.signing === undefined) return inProcessSigner(loadOrCreateApplianceKey(dataPaths(config).keys));
+  // The config schema has checked the key line's shape; a key line that still does not parse
+  // would be a schema bug.
+  const pinned = parsePublicKeyFile(`${config.signing.publicKey}\n`);
+  if (pinned === undefined) throw new Error('signing.publicKey passed the config schema but is not a minisign public key');
+  return new SocketSigner(config.signing.socket, pinned);
+}
