@@ -26,7 +26,7 @@ NPM_SHA512=cedb312b1b7f92421a02cfb68b4194e88f8346651dacd6acc5364a25ef5309d4a32b1
 REGISTRY=https://registry.npmjs.org
 NODE_MIN=20.19.0
 
-ALL_STEPS="preflight packages node user app npm dirs config units nftables automount journald timesync ems kiosk"
+ALL_STEPS="preflight packages node user app npm dirs signer config units nftables automount journald timesync ems kiosk"
 
 ROOT=/
 DRY_RUN=0
@@ -65,8 +65,8 @@ Options:
   --node-tarball FILE     use this node-linux-<arch>-NODE.tgz instead of downloading it (Debian 12)
   --npm-tarball FILE      use this npm-NPM.tgz instead of downloading it
   --app-source DIR        ballotsafe source to install (default: this repository)
-  --skip STEP[,STEP]      skip steps; steps: preflight packages node user app npm dirs config units
-                          nftables automount journald timesync ems kiosk
+  --skip STEP[,STEP]      skip steps; steps: preflight packages node user app npm dirs signer config
+                          units nftables automount journald timesync ems kiosk
   -h, --help              this text
 EOF
 }
@@ -348,6 +348,12 @@ step_user() {
       useradd --root "$ROOT" --system --gid ballotsafe --home-dir /var/lib/ballotsafe --no-create-home \
       --shell /usr/sbin/nologin --comment "ballotsafe daemon" ballotsafe
   fi
+  # The signing key's owner: the daemon's user can never read the key (see step_signer).
+  if [ -z "$(target_uid ballotsafe-signer)" ]; then
+    change "create system user ballotsafe-signer (owns the signing key; no login)" \
+      useradd --root "$ROOT" --system --user-group --home-dir /var/lib/ballotsafe-signer --no-create-home \
+      --shell /usr/sbin/nologin --comment "ballotsafe signer" ballotsafe-signer
+  fi
   if [ "$KIOSK" = 1 ] && [ -z "$(target_uid ballotsafe-kiosk)" ]; then
     change "create system user ballotsafe-kiosk (local screen browser)" \
       useradd --root "$ROOT" --system --user-group --create-home --home-dir /var/lib/ballotsafe-kiosk \
@@ -415,8 +421,6 @@ run_npm_ci() {
 step_dirs() {
   ensure_dir /etc/ballotsafe 0750 root ballotsafe
   ensure_dir /var/lib/ballotsafe 0750 ballotsafe ballotsafe
-  # The daemon creates its signing key here at first start, mode 0600.
-  ensure_dir /var/lib/ballotsafe/keys 0700 ballotsafe ballotsafe
   # The drive helper (root) mounts drives A and B here; the daemon reads and writes inside them.
   ensure_dir /media/ballotsafe 0755 root root
   ensure_dir /media/ballotsafe/A 0755 root root
@@ -424,10 +428,72 @@ step_dirs() {
   if [ -n "$EMS_SHARE" ]; then ensure_dir /mnt/ems 0755 root root; fi
 }
 
+# ---- the signing key: owned by ballotsafe-signer, never readable by the daemon ----
+SIGNER_DIR=/var/lib/ballotsafe-signer
+SIGNER_KEY=$SIGNER_DIR/appliance-ed25519.json
+SIGNER_SCRIPT=$APP_DIR/daemon/signer/ballotsafe-signer.mjs
+# Where the daemon kept its key before the signer existed (moved once, see step_signer).
+OLD_KEY=/var/lib/ballotsafe/keys/appliance-ed25519.json
+PUB_FILE=/etc/ballotsafe/ballotsafe-appliance.pub
+
+# Runs the signer script (plain node, no modules) as root on the target's files; root may read
+# the key, and files it creates are handed to the signer user afterwards.
+run_signer() {
+  if [ -x "$(r /usr/bin/node)" ]; then
+    in_target /usr/bin/node --jitless "$SIGNER_SCRIPT" "$1" --key-dir "$SIGNER_DIR"
+  else
+    # An unbooted tree without Node.js (tests): this machine's node on the tree's files.
+    node --jitless "$(r "$SIGNER_SCRIPT")" "$1" --key-dir "$(r "$SIGNER_DIR")"
+  fi
+}
+
+create_signer_key() {
+  run_signer init > /dev/null
+  chown "$(target_uid ballotsafe-signer):$(target_gid ballotsafe-signer)" "$(r "$SIGNER_KEY")"
+}
+
+move_old_key() {
+  mv "$(r "$OLD_KEY")" "$(r "$SIGNER_KEY")"
+  chown "$(target_uid ballotsafe-signer):$(target_gid ballotsafe-signer)" "$(r "$SIGNER_KEY")"
+  chmod 0600 "$(r "$SIGNER_KEY")"
+}
+
+config_has_signing() { grep -q '^signing:' "$(r /etc/ballotsafe/config.yaml)" 2>/dev/null; }
+
+step_signer() {
+  ensure_dir "$SIGNER_DIR" 0700 ballotsafe-signer ballotsafe-signer
+  if [ ! -f "$(r "$SIGNER_KEY")" ]; then
+    if [ -f "$(r "$OLD_KEY")" ] && [ -f "$(r /etc/ballotsafe/config.yaml)" ] && ! config_has_signing; then
+      # Moving it now would make the daemon (still configured for its own key) make a new one.
+      warn "the signing key is still in $OLD_KEY, readable by the daemon. Add the signing: section to /etc/ballotsafe/config.yaml (docs/installer-guide.md, \"Signing key\") and run provision.sh again: it then moves the key to $SIGNER_DIR."
+      return 0
+    elif [ -f "$(r "$OLD_KEY")" ]; then
+      change "move the appliance signing key from $OLD_KEY to $SIGNER_KEY (same key; the daemon can no longer read it)" move_old_key
+    else
+      change "create the appliance signing key in $SIGNER_DIR (0600 ballotsafe-signer)" create_signer_key
+    fi
+  fi
+  if [ "$DRY_RUN" = 1 ] && [ ! -f "$(r "$SIGNER_KEY")" ]; then
+    change "write $PUB_FILE (0644 root:root)" true
+    return 0
+  fi
+  ensure_file_mode_only "$SIGNER_KEY" 0600 ballotsafe-signer ballotsafe-signer
+  local pub
+  pub=$(run_signer pubkey) || die "the signing key in $SIGNER_DIR cannot be read; restore it from its backup (docs/installer-guide.md, \"Signing key\")"
+  # Public: for the installer to publish, and pinned in the config.
+  ensure_file "$PUB_FILE" 0644 root root <<< "$pub"
+}
+
+# The key line of the public key (pinned as signing.publicKey), or a placeholder in a dry run.
+signing_key_line() {
+  local p; p=$(r "$PUB_FILE")
+  if [ -f "$p" ]; then sed -n '2p' "$p"; else printf 'RW-created-by-provision'; fi
+}
+
 render_config() {
   local host=127.0.0.1
   [ -n "$LAN" ] && host=0.0.0.0
-  sed -e "s/@WEB_HOST@/$host/" -e "s/@WEB_PORT@/$UI_PORT/" "$TEMPLATES/config.yaml"
+  sed -e "s/@WEB_HOST@/$host/" -e "s/@WEB_PORT@/$UI_PORT/" -e "s#@SIGNING_PUBLIC_KEY@#$(signing_key_line)#" "$TEMPLATES/config.yaml"
 }
 
 step_config() {
@@ -435,6 +501,12 @@ step_config() {
   if [ -f "$p" ]; then
     info "keeping the existing /etc/ballotsafe/config.yaml (never overwritten)"
     ensure_file_mode_only /etc/ballotsafe/config.yaml 0640 root ballotsafe
+    if ! config_has_signing; then
+      warn "/etc/ballotsafe/config.yaml has no signing: section, so the daemon keeps its own readable key. Add these lines (docs/installer-guide.md, \"Signing key\"):
+signing:
+  socket: /run/ballotsafe/signer.sock
+  publicKey: $(signing_key_line)"
+    fi
   else
     ensure_file /etc/ballotsafe/config.yaml 0640 root ballotsafe < <(render_config)
   fi
@@ -461,7 +533,7 @@ unit_enabled() {
 
 step_units() {
   local u
-  for u in ballotsafe.service ballotsafe-drive-helper.socket ballotsafe-drive-helper@.service; do
+  for u in ballotsafe.service ballotsafe-drive-helper.socket ballotsafe-drive-helper@.service ballotsafe-signer.socket ballotsafe-signer.service; do
     ensure_file "$UNIT_DIR/$u" 0644 root root < "$REPO_DIR/systemd/$u"
   done
   # The command line for the installer and staff: runs as the service user.
@@ -478,15 +550,19 @@ step_units() {
   if [ "$DRY_RUN" = 0 ] && target_booted && file_changed_under "$UNIT_DIR"; then
     change "systemctl daemon-reload" systemctl daemon-reload
   fi
-  for u in ballotsafe.service ballotsafe-drive-helper.socket; do
+  for u in ballotsafe.service ballotsafe-drive-helper.socket ballotsafe-signer.socket; do
     if ! unit_enabled "$u"; then change "enable $u" systemctl --root="$ROOT" enable --quiet "$u"; fi
   done
   if [ "$KIOSK" = 1 ] && ! unit_enabled ballotsafe-kiosk.service; then
     change "enable ballotsafe-kiosk.service" systemctl --root="$ROOT" enable --quiet ballotsafe-kiosk.service
   fi
   if target_booted; then
-    if ! systemctl is-active --quiet ballotsafe-drive-helper.socket; then
-      change "start ballotsafe-drive-helper.socket" systemctl start ballotsafe-drive-helper.socket
+    for u in ballotsafe-drive-helper.socket ballotsafe-signer.socket; do
+      if ! systemctl is-active --quiet "$u"; then change "start $u" systemctl start "$u"; fi
+    done
+    # A running signer keeps the key it loaded: a new program or unit takes effect on restart.
+    if systemctl is-active --quiet ballotsafe-signer.service && { [ "$APP_CHANGED" = 1 ] || file_changed_under "$UNIT_DIR/ballotsafe-signer.service"; }; then
+      change "restart ballotsafe-signer.service (new version or unit)" systemctl restart ballotsafe-signer.service
     fi
     if [ "$START" = 1 ]; then
       if ! systemctl is-active --quiet ballotsafe.service; then

@@ -86,7 +86,9 @@ function loadKey(/** @type {string} */ dir) {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > 16384) throw new Fatal(`${path} is not a key file`);
     if ((st.mode & 0o077) !== 0) throw new Fatal(`${path} can be read by other users; it must be mode 0600`);
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new Fatal(`${path} belongs to another user`);
+    // Root (provision.sh) may read it; anyone else must own it.
+    const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+    if (uid !== 0 && st.uid !== uid) throw new Fatal(`${path} belongs to another user`);
     let data;
     try {
       data = JSON.parse(readFileSync(fd, 'utf8'));

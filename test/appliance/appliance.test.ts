@@ -84,10 +84,12 @@ describe('shellcheck', () => {
 /** Copies the units with /opt/ballotsafe (and missing kiosk binaries) pointed at stub executables. */
 function stageUnits(dir: string): string[] {
   const stubRoot = join(dir, 'stub');
-  const helper = join(stubRoot, 'opt/ballotsafe/daemon/drives/privileged/ballotsafe-drive-helper');
-  mkdirSync(dirname(helper), { recursive: true });
-  writeFileSync(helper, '#!/bin/sh\n');
-  chmodSync(helper, 0o755);
+  for (const rel of ['daemon/drives/privileged/ballotsafe-drive-helper', 'daemon/signer/ballotsafe-signer.mjs']) {
+    const stub = join(stubRoot, 'opt/ballotsafe', rel);
+    mkdirSync(dirname(stub), { recursive: true });
+    writeFileSync(stub, '#!/bin/sh\n');
+    chmodSync(stub, 0o755);
+  }
   const units: string[] = [];
   for (const name of readdirSync(join(repo, 'systemd'))) {
     let text = readFileSync(join(repo, 'systemd', name), 'utf8').replaceAll('/opt/ballotsafe', join(stubRoot, 'opt/ballotsafe'));
@@ -115,7 +117,7 @@ describe('systemd units', () => {
 
   it('ships the daemon, the socket-activated drive helper pair and the kiosk', () => {
     const names = readdirSync(join(repo, 'systemd')).sort();
-    expect(names).toEqual(['ballotsafe-drive-helper.socket', 'ballotsafe-drive-helper@.service', 'ballotsafe-kiosk.service', 'ballotsafe.service']);
+    expect(names).toEqual(['ballotsafe-drive-helper.socket', 'ballotsafe-drive-helper@.service', 'ballotsafe-kiosk.service', 'ballotsafe-signer.service', 'ballotsafe-signer.socket', 'ballotsafe.service']);
   });
 
   it('pass systemd-analyze verify with no warnings', () => {
@@ -154,6 +156,62 @@ describe('systemd units', () => {
     const m = /Overall exposure level for ballotsafe\.service: (\d+\.\d)/.exec(r.stdout);
     expect(m, r.stdout + r.stderr).not.toBeNull();
     expect(Number(m?.[1])).toBeLessThanOrEqual(2.5);
+  });
+
+  it('the signer runs as its own user in a tight sandbox (exposure <= 1.0), on a socket only the daemon group can open', () => {
+    const unit = readFileSync(join(repo, 'systemd/ballotsafe-signer.service'), 'utf8');
+    for (const line of [
+      'User=ballotsafe-signer',
+      'Group=ballotsafe-signer',
+      'ExecStart=/usr/bin/node --jitless --no-expose-wasm /opt/ballotsafe/daemon/signer/ballotsafe-signer.mjs serve --key-dir /var/lib/ballotsafe-signer',
+      'ProtectSystem=strict',
+      'PrivateNetwork=yes',
+      'RestrictAddressFamilies=AF_UNIX',
+      'MemoryDenyWriteExecute=yes',
+      'CapabilityBoundingSet=',
+      'NoNewPrivileges=yes',
+      'UMask=0077',
+    ]) {
+      expect(unit.split('\n')).toContain(line);
+    }
+    // Nothing writable: the key folder stays read-only under ProtectSystem=strict.
+    expect(unit).not.toMatch(/^(ReadWritePaths|StateDirectory)=/m);
+    const r = run('systemd-analyze', ['security', '--offline=yes', '--no-pager', join(repo, 'systemd/ballotsafe-signer.service')]);
+    const m = /Overall exposure level for ballotsafe-signer\.service: (\d+\.\d)/.exec(r.stdout);
+    expect(m, r.stdout + r.stderr).not.toBeNull();
+    expect(Number(m?.[1])).toBeLessThanOrEqual(1.0);
+    const socket = readFileSync(join(repo, 'systemd/ballotsafe-signer.socket'), 'utf8');
+    for (const line of ['ListenStream=/run/ballotsafe/signer.sock', 'SocketMode=0660', 'SocketUser=root', 'SocketGroup=ballotsafe', 'Accept=no']) {
+      expect(socket.split('\n')).toContain(line);
+    }
+    // The daemon pulls the signer's socket in and cannot even see the key folder.
+    const daemon = readFileSync(join(repo, 'systemd/ballotsafe.service'), 'utf8');
+    expect(daemon).toMatch(/^Wants=.*\bballotsafe-signer\.socket\b/m);
+    expect(daemon.split('\n')).toContain('InaccessiblePaths=-/var/lib/ballotsafe-signer');
+  });
+
+  it('the signer program runs under MemoryDenyWriteExecute with the unit\'s node flags (plain node aborts)', () => {
+    // PR_SET_MDWE (Linux >= 6.3) refuses writable+executable memory as the unit's filter does.
+    const unit = readFileSync(join(repo, 'systemd/ballotsafe-signer.service'), 'utf8');
+    const flags = /^ExecStart=\/usr\/bin\/node ((?:--\S+ )*)\//m.exec(unit)?.[1]?.trim().split(' ') ?? [];
+    expect(flags).toContain('--jitless');
+    const base = mkdtempSync(join(tmpdir(), 'bs-mdwe-'));
+    try {
+      const keyDir = join(base, 'keys');
+      mkdirSync(keyDir, { mode: 0o700 });
+      const underMdwe = (nodeArgs: readonly string[]) =>
+        run('python3', ['-c', 'import ctypes, os, sys\nif ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) != 0: sys.exit(77)\nos.execv(sys.argv[1], sys.argv[1:])', process.execPath, ...nodeArgs]);
+      const signer = join(repo, 'daemon/signer/ballotsafe-signer.mjs');
+      const plain = underMdwe([signer, 'init', '--key-dir', keyDir]);
+      if (plain.status === 77) return; // kernel without PR_SET_MDWE: nothing to show here
+      expect(plain.status).not.toBe(0);
+      const jitless = underMdwe([...flags, signer, 'init', '--key-dir', keyDir]);
+      expect(jitless.stderr).toBe('');
+      expect(jitless.status).toBe(0);
+      expect(jitless.stdout).toMatch(/^untrusted comment: minisign public key [0-9A-F]{16}\nRW/);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('the drive helper gets no mount namespace, so its mounts reach the daemon', () => {
@@ -249,7 +307,13 @@ describe.skipIf(!isRoot)('provision.sh against a temp root', () => {
       'would: create system user ballotsafe',
       'would: copy ',
       'would: create directory /var/lib/ballotsafe (0750 ballotsafe:ballotsafe)',
-      'would: create directory /var/lib/ballotsafe/keys (0700 ballotsafe:ballotsafe)',
+      'would: create system user ballotsafe-signer',
+      'would: create directory /var/lib/ballotsafe-signer (0700 ballotsafe-signer:ballotsafe-signer)',
+      'would: create the appliance signing key in /var/lib/ballotsafe-signer',
+      'would: write /etc/ballotsafe/ballotsafe-appliance.pub',
+      'would: write /etc/systemd/system/ballotsafe-signer.socket',
+      'would: write /etc/systemd/system/ballotsafe-signer.service',
+      'would: enable ballotsafe-signer.socket',
       'would: write /etc/ballotsafe/config.yaml (0640 root:ballotsafe)',
       'would: write /etc/systemd/system/ballotsafe.service',
       'would: write /etc/systemd/system/ballotsafe.service.d/lan.conf',
@@ -274,8 +338,18 @@ describe.skipIf(!isRoot)('provision.sh against a temp root', () => {
     const uid = userId(tree.root, 'ballotsafe');
     const st = statSync(join(tree.root, 'var/lib/ballotsafe'));
     expect([mode(join(tree.root, 'var/lib/ballotsafe')), st.uid]).toEqual(['750', uid]);
-    expect(mode(join(tree.root, 'var/lib/ballotsafe/keys'))).toBe('700');
-    expect(statSync(join(tree.root, 'var/lib/ballotsafe/keys')).uid).toBe(uid);
+    // The signing key belongs to the signer's own user; the daemon's user has no key folder at all.
+    const signerUid = userId(tree.root, 'ballotsafe-signer');
+    expect(signerUid).not.toBe(uid);
+    expect([mode(join(tree.root, 'var/lib/ballotsafe-signer')), statSync(join(tree.root, 'var/lib/ballotsafe-signer')).uid]).toEqual(['700', signerUid]);
+    const key = join(tree.root, 'var/lib/ballotsafe-signer/appliance-ed25519.json');
+    expect([mode(key), statSync(key).uid]).toEqual(['600', signerUid]);
+    expect(existsSync(join(tree.root, 'var/lib/ballotsafe/keys'))).toBe(false);
+    const group = readFileSync(join(tree.root, 'etc/group'), 'utf8').split('\n').find((l) => l.startsWith('ballotsafe:'));
+    expect(group?.split(':')[3] ?? '').not.toContain('ballotsafe-signer');
+    const pub = readFileSync(join(tree.root, 'etc/ballotsafe/ballotsafe-appliance.pub'), 'utf8');
+    expect(pub).toMatch(/^untrusted comment: minisign public key [0-9A-F]{16}\nRW[A-Za-z0-9+/]{54}\n$/);
+    expect(readlinkSync(join(tree.root, 'etc/systemd/system/sockets.target.wants/ballotsafe-signer.socket'))).toBe('/etc/systemd/system/ballotsafe-signer.socket');
     expect(mode(join(tree.root, 'etc/ballotsafe'))).toBe('750');
     expect(mode(join(tree.root, 'etc/ballotsafe/config.yaml'))).toBe('640');
     expect(readFileSync(join(tree.root, 'etc/systemd/system/ballotsafe.service'), 'utf8')).toBe(readFileSync(join(repo, 'systemd/ballotsafe.service'), 'utf8'));
@@ -303,6 +377,45 @@ describe.skipIf(!isRoot)('provision.sh against a temp root', () => {
     expect(parsed.value.dataDir).toBe('/var/lib/ballotsafe');
     expect(parsed.value.web).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(parsed.value.drives.mode).toBe('usb');
+    // Signing goes to the signer's socket, with the key provisioning made pinned.
+    const pubLine = readFileSync(join(tree.root, 'etc/ballotsafe/ballotsafe-appliance.pub'), 'utf8').split('\n')[1];
+    expect(parsed.value.signing).toEqual({ socket: '/run/ballotsafe/signer.sock', publicKey: pubLine });
+  });
+
+  it('moves a key the daemon made before the signer existed, once the config names the signer', () => {
+    // An appliance provisioned before: its key in the daemon's folder, its config without signing:.
+    const old = makeTree(join(base, 'old'));
+    try {
+      const first = provisionRun(old, lan);
+      expect(first.status, first.stderr).toBe(0);
+      const keyPath = join(old.root, 'var/lib/ballotsafe-signer/appliance-ed25519.json');
+      const keyText = readFileSync(join(old.root, 'etc/ballotsafe/ballotsafe-appliance.pub'), 'utf8');
+      const cfg = join(old.root, 'etc/ballotsafe/config.yaml');
+      const withSigning = readFileSync(cfg, 'utf8');
+      writeFileSync(cfg, withSigning.slice(0, withSigning.indexOf('# Snapshots are signed by')));
+      mkdirSync(join(old.root, 'var/lib/ballotsafe/keys'), { mode: 0o700 });
+      const oldKey = join(old.root, 'var/lib/ballotsafe/keys/appliance-ed25519.json');
+      const secret = readFileSync(keyPath);
+      writeFileSync(oldKey, secret, { mode: 0o600 });
+      rmSync(keyPath);
+      // Config still without signing: the key stays (moving it would make the daemon create another).
+      const waiting = provisionRun(old, lan);
+      expect(waiting.status, waiting.stderr).toBe(0);
+      expect(waiting.stderr).toContain('has no signing: section');
+      expect(existsSync(oldKey)).toBe(true);
+      expect(existsSync(keyPath)).toBe(false);
+      // The installer adds the section: the same key moves to the signer, the daemon's copy is gone.
+      writeFileSync(cfg, withSigning);
+      const moved = provisionRun(old, lan);
+      expect(moved.status, moved.stderr).toBe(0);
+      expect(moved.stdout).toContain('change: move the appliance signing key from /var/lib/ballotsafe/keys/appliance-ed25519.json');
+      expect(existsSync(oldKey)).toBe(false);
+      expect(readFileSync(keyPath)).toEqual(secret);
+      expect([mode(keyPath), statSync(keyPath).uid]).toEqual(['600', userId(old.root, 'ballotsafe-signer')]);
+      expect(readFileSync(join(old.root, 'etc/ballotsafe/ballotsafe-appliance.pub'), 'utf8')).toBe(keyText);
+    } finally {
+      rmSync(join(base, 'old'), { recursive: true, force: true });
+    }
   });
 
   it('writes firewall rules nft accepts', () => {
