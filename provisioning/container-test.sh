@@ -7,7 +7,9 @@
 #   4. a drive the socket-activated helper mounts (exFAT image on a loop device) becomes visible
 #      and writable inside the already-running sandbox of a unit hardened like the daemon;
 #   5. lsblk (drive discovery) works in the sandbox;
-#   6. if the daemon command exists: ballotsafe.service captures real export files with the
+#   6. the signer: its socket is up, the ballotsafe user gets signatures (`ballotsafe keys`) but
+#      cannot read the key; a user outside the group cannot connect;
+#   7. if the daemon command exists: ballotsafe.service captures real export files with the
 #      hardening, and a snapshot written under the same sandbox verifies.
 # Not part of `npm test` (takes several minutes, needs root, debootstrap and systemd-container).
 #
@@ -145,6 +147,7 @@ if ct_exec nft -c -f /etc/nftables.conf; then pass "nft accepts /etc/nftables.co
 # ---- 5. exposure, measured by the running manager ----
 result "$(ct_exec systemd-analyze security --no-pager ballotsafe.service | tail -n1)"
 result "$(ct_exec systemd-analyze security --no-pager 'ballotsafe-drive-helper@0.service' | tail -n1)"
+result "$(ct_exec systemd-analyze security --no-pager ballotsafe-signer.service | tail -n1)"
 
 # A unit with ballotsafe.service's exact sandbox running another program (written from the host
 # side into the container's /etc; the probe scripts live in /usr/local, readable in the sandbox).
@@ -217,6 +220,21 @@ else
   fail "lsblk in the sandbox: $(ct_exec journalctl -u bs-lsblk -o cat -n 5 | tr '\n' ' ')"
 fi
 
+# ---- 8b. the signer: the key's own user, reached only through its socket ----
+if ct is-active --quiet ballotsafe-signer.socket; then pass "ballotsafe-signer.socket is listening"; else fail "ballotsafe-signer.socket: $(ct is-active ballotsafe-signer.socket)"; fi
+if ct_exec /usr/local/bin/ballotsafe keys > "$WORK/keys.log" 2>&1; then
+  pass "ballotsafe keys (as ballotsafe, through the signer, under its sandbox): $(tail -n1 "$WORK/keys.log")"
+else
+  fail "ballotsafe keys: $(tr '\n' ' ' < "$WORK/keys.log") $(ct_exec journalctl -u ballotsafe-signer -o cat -n 5 | tr '\n' ' ')"
+fi
+if ct_exec setpriv --reuid=ballotsafe --regid=ballotsafe --init-groups cat /var/lib/ballotsafe-signer/appliance-ed25519.json >/dev/null 2>&1; then
+  fail "the ballotsafe user can read the signing key"
+else
+  pass "the ballotsafe user cannot read the signing key"
+fi
+signer_other=$(ct_exec setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/node -e "require('node:net').connect('/run/ballotsafe/signer.sock').on('error', (e) => console.log(e.code)).on('connect', () => console.log('connected'))" 2>&1 || true)
+if [ "$signer_other" = EACCES ]; then pass "a user outside the ballotsafe group cannot reach the signer ($signer_other)"; else fail "signer socket reachable by nobody: $signer_other"; fi
+
 # ---- 9. the daemon under its hardening: capture, then a snapshot onto folder drives ----
 if grep -rqs "name: 'daemon'" "$CT/opt/ballotsafe/daemon/"; then
   CORPUS=$(cd "$REPO/.." && pwd)/shared/corpus
@@ -241,6 +259,7 @@ drives:
   a: /media/ballotsafe/A
   b: /media/ballotsafe/B
 YAML
+  printf 'signing:\n  socket: /run/ballotsafe/signer.sock\n  publicKey: %s\n' "$(sed -n 2p "$CT/etc/ballotsafe/ballotsafe-appliance.pub")" >> "$CT/etc/ballotsafe/config.yaml"
   # Folder drives stand in for mounted USB drives, which the helper mounts owned by ballotsafe.
   ct_exec chown ballotsafe:ballotsafe /media/ballotsafe/A /media/ballotsafe/B
   ct start ballotsafe.service || true
@@ -261,6 +280,11 @@ YAML
     pass "snapshot written by the ballotsafe user inside the daemon's sandbox: $(ct_exec journalctl -u bs-snapshot -o cat | tail -n 2 | tr '\n' ' ')"
   else
     fail "snapshot in the sandbox: $(ct_exec journalctl -u bs-snapshot -o cat -n 10 | tr '\n' ' ')"
+  fi
+  if { ct_exec journalctl -u ballotsafe-signer -o cat || true; } | grep '"signer.signed"' >/dev/null; then
+    pass "the snapshot was signed by ballotsafe-signer.service"
+  else
+    fail "no signature in the signer's journal: $(ct_exec journalctl -u ballotsafe-signer -o cat -n 5 | tr '\n' ' ')"
   fi
   if ct_exec /usr/local/bin/ballotsafe verify /media/ballotsafe/A > "$WORK/verify-a.log" 2>&1 && ct_exec /usr/local/bin/ballotsafe verify /media/ballotsafe/B > "$WORK/verify-b.log" 2>&1; then
     pass "ballotsafe verify passes on drive folders A and B"

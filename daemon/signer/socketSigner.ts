@@ -7,7 +7,7 @@ import type { Signer } from './signer.ts';
 /** Where ballotsafe-signer.socket listens on the appliance. */
 export const signerSocketPath = '/run/ballotsafe/signer.sock';
 
-const checkService = 'Check the signing service: systemctl status ballotsafe-signer.socket ballotsafe-signer.service (the installer guide explains it). Nothing was written to the drives.';
+const checkService = 'Check the signing service: systemctl status ballotsafe-signer.socket ballotsafe-signer.service (installer guide, "Signing key").';
 
 const replySchema = z.union([
   z.object({ ok: z.literal(true), signature: z.string().max(4096) }).strict(),

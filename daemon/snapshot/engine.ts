@@ -343,7 +343,7 @@ export class SnapshotEngine implements SnapshotService {
       });
       if (!planned.ok) {
         // Nothing was written yet; scheduled snapshots would otherwise fail unseen.
-        this.alerts.raise({ severity: 'critical', code: planned.error.code, message: `No snapshot could be signed. ${planned.error.message}`, action: planned.error.action });
+        this.alerts.raise({ severity: 'critical', code: planned.error.code, message: `No snapshot could be signed, so nothing was written to the drives. ${planned.error.message}`, action: planned.error.action });
         logEvent(this.logger, LogEvent.SnapshotFailed, { code: planned.error.code, msg: planned.error.message }, 'error');
         return planned;
       }
