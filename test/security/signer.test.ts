@@ -3,7 +3,7 @@
 // asks it for signatures over a socket and holds only the public key pinned in its config.
 // Real parts: the signer script as its own process, real sockets, Debian's minisign.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { keyIdHex } from '../../daemon/snapshot/minisign.ts';
 import { AlertLog } from '../../daemon/state/alerts.ts';
 import { folderDrives, makeAppliance } from '../snapshot/fixture.ts';
-import { keyLine, rawRequest, signerScript, startSigner, type RunningSigner } from './signerSupport.ts';
+import { keyLine, rawRequest, repo, signerScript, startSigner, type RunningSigner } from './signerSupport.ts';
 
 function minisignVerify(dir: string, file: string, sig: string, pub: string): { status: number | null; out: string } {
   const r = spawnSync('minisign', ['-V', '-m', file, '-x', sig, '-p', pub], { cwd: dir, encoding: 'utf8' });
@@ -152,6 +152,42 @@ describe('signer: the daemon signs through a separate process and never holds th
       expect(existsSync(join(app.config.dataDir, 'keys'))).toBe(false);
     } finally {
       app.close();
+    }
+  });
+});
+
+describe('signer: the socket systemd hands over (ballotsafe-signer.socket, Accept=no)', () => {
+  const haveActivate = spawnSync('sh', ['-c', 'command -v systemd-socket-activate']).status === 0;
+  it.skipIf(!haveActivate)('serves the listening socket passed as fd 3 (LISTEN_FDS), started with the unit\'s own command line', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'bs-signer-activate-'));
+    const started = await startSigner(base); // init the key (and a --listen signer we stop at once)
+    await started.stop();
+    const unit = readFileSync(join(repo, 'systemd/ballotsafe-signer.service'), 'utf8');
+    const exec = /^ExecStart=\/usr\/bin\/node (.*) \/opt\/ballotsafe\/daemon\/signer\/ballotsafe-signer\.mjs serve --key-dir \/var\/lib\/ballotsafe-signer$/m.exec(unit);
+    expect(exec).not.toBeNull();
+    const flags = (exec?.[1] ?? '').split(' ');
+    const sock = join(base, 'activated.sock');
+    const child = spawn('systemd-socket-activate', ['-l', sock, process.execPath, ...flags, signerScript, 'serve', '--key-dir', started.keyDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      const app = makeAppliance(join(base, 'appliance'));
+      try {
+        const config = assertOk(parseConfig({ dataDir: app.config.dataDir, election: app.config.election, signing: { socket: sock, publicKey: keyLine(started.publicKeyFile) } }, '/'));
+        const sig = assertOk(await signerForConfig(config).sign('activated\n', 'ballotsafe activated'));
+        writeFileSync(join(base, 'c.txt'), 'activated\n');
+        writeFileSync(join(base, 'c.txt.minisig'), sig);
+        writeFileSync(join(base, 'k.pub'), started.publicKeyFile);
+        expect(minisignVerify(base, 'c.txt', 'c.txt.minisig', join(base, 'k.pub')).status).toBe(0);
+      } finally {
+        app.close();
+      }
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });
