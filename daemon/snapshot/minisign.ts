@@ -13,6 +13,9 @@ import { z } from 'zod';
  *                     "trusted comment: <text>" \n base64(global_sig[64])
  *   "ED" = the file is pre-hashed with BLAKE2b-512 and the hash signed; global_sig signs sig || trusted comment.
  * The secret key stays in our own JSON file (PKCS#8 PEM + key id), mode 0600; it never leaves the appliance.
+ * On the appliance that file belongs to the separate signer (daemon/signer/), never to the daemon:
+ * loadOrCreateApplianceKey is for the demo and tests. Code that needs the appliance's public key
+ * asks signerForConfig(config) (or the engine), which never opens the secret under `signing:`.
  */
 
 export interface ApplianceKey {
