@@ -268,11 +268,13 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }
     const parsed = loginSchema.safeParse(body);
     if (!parsed.success) return answer(400, operatorError('login-incomplete', 'Type both your name and your password.', 'Fill in both boxes and press Log in.'));
-    const keys = [`name:${parsed.data.name.toLowerCase()}`, `addr:${clientAddress(c)}`];
-    const waitMs = limiter.retryAfterMs(keys);
-    if (waitMs > 0) {
+    const address = clientAddress(c);
+    // Counted before the password is checked: parallel tries cannot all slip in under the limit.
+    const reservation = limiter.reserve(parsed.data.name, address);
+    if (!reservation.allowed) {
+      const waitMs = reservation.retryAfterMs;
       const minutes = Math.ceil(waitMs / 60_000);
-      logEvent(deps.logger, LogEvent.WebLoginRateLimited, { name: parsed.data.name, address: clientAddress(c), waitMs }, 'warn');
+      logEvent(deps.logger, LogEvent.WebLoginRateLimited, { name: parsed.data.name, address, waitMs, limitedBy: reservation.limitedBy }, 'warn');
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
       return answer(
         429,
@@ -285,11 +287,10 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }
     const user = await deps.accounts.checkPassword(parsed.data.name, parsed.data.password);
     if (user === undefined) {
-      limiter.recordFailure(keys);
-      logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address: clientAddress(c) }, 'warn');
-      return answer(401, operatorError('login-wrong', 'That name and password do not match.', 'Check both (capital letters count) and try again. After 5 wrong tries logging in pauses for 15 minutes.'));
+      logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address }, 'warn');
+      return answer(401, operatorError('login-wrong', 'That name and password do not match.', 'Check both (capital letters count) and try again. After 5 wrong tries each further try has to wait longer.'));
     }
-    limiter.recordSuccess([`name:${parsed.data.name.toLowerCase()}`]);
+    reservation.attempt.succeeded();
     const { token, session } = deps.accounts.createSession(user);
     setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: Math.floor(sessionLifetimeMs / 1000) });
     deleteCookie(c, loginCookie, { path: '/', secure });
