@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';
 
 export const roles = ['operator', 'observer'] as const;
 /** operator: may act (snapshot, acknowledge, eject); observer: read-only (auditors, watchers). */
@@ -30,6 +30,12 @@ const userNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Session lifetime: one long election-night shift; after that, log in again. */
 export const sessionLifetimeMs = 14 * 60 * 60 * 1000;
+
+export const loginWrong = operatorError(
+  'login-wrong',
+  'That name and password do not match.',
+  'Check both (capital letters count) and try again. After 5 wrong tries each further try has to wait longer.',
+);
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -84,9 +90,17 @@ export class Accounts {
 
   /** Checks name and password; the same work is done for unknown names (no timing oracle). */
   async checkPassword(name: string, password: string): Promise<User | undefined> {
+    const r = await this.login(name, password);
+    return r.ok ? r.value : undefined;
+  }
+
+  /** The user for a right name and password; `login-wrong`, or `login-busy` when too many checks are queued. */
+  async login(name: string, password: string): Promise<Result<User>> {
     const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash FROM users WHERE name = ?').get(name);
-    const matches = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
-    return row !== undefined && matches ? { id: row.id, name: row.name, role: row.role } : undefined;
+    const matches = await checkPasswordHash(password, row?.password_hash ?? (await dummyPasswordHash()));
+    if (!matches.ok) return matches;
+    if (row === undefined || !matches.value) return err(loginWrong);
+    return ok({ id: row.id, name: row.name, role: row.role });
   }
 
   /** Starts a session; returns the cookie token (only its hash is stored). */

@@ -258,7 +258,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const expected = getCookie(c, loginCookie) ?? '';
     const next = localPath(body['next']);
     const name = typeof body['name'] === 'string' ? body['name'].trim() : '';
-    const answer = (status: 400 | 401 | 403 | 429, error: OperatorError) => {
+    const answer = (status: 400 | 401 | 403 | 429 | 503, error: OperatorError) => {
       if (!asPage) return c.json({ error }, status);
       const csrf = issueLoginToken(c);
       return c.html(<LoginPage csrf={csrf} next={next} electionTitle={deps.config.election.title} error={error} name={name} />, status);
@@ -285,11 +285,16 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
         ),
       );
     }
-    const user = await deps.accounts.checkPassword(parsed.data.name, parsed.data.password);
-    if (user === undefined) {
+    const checked = await deps.accounts.login(parsed.data.name, parsed.data.password);
+    if (!checked.ok) {
+      if (checked.error.code === 'login-busy') {
+        c.header('Retry-After', '5');
+        return answer(503, checked.error);
+      }
       logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address }, 'warn');
-      return answer(401, operatorError('login-wrong', 'That name and password do not match.', 'Check both (capital letters count) and try again. After 5 wrong tries each further try has to wait longer.'));
+      return answer(401, checked.error);
     }
+    const user = checked.value;
     reservation.attempt.succeeded();
     const { token, session } = deps.accounts.createSession(user);
     setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: Math.floor(sessionLifetimeMs / 1000) });
