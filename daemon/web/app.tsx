@@ -15,6 +15,7 @@ import { operatorError, type OperatorError } from '../result.ts';
 import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
+import { allowedHostNames, crossSite, hostAllowed, hostRefused, hstsHeader } from './requestGuards.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CustodyPage } from './pages/custody.tsx';
@@ -102,22 +103,6 @@ function clientAddress(c: Context): string {
   }
 }
 
-/** Refuses cross-site requests: Origin (or Sec-Fetch-Site) must name this host. */
-function originProblem(c: Context): boolean {
-  const origin = c.req.header('origin');
-  if (origin !== undefined) {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      return true;
-    }
-    return host !== (c.req.header('host') ?? new URL(c.req.url).host);
-  }
-  const site = c.req.header('sec-fetch-site');
-  return site !== undefined && site !== 'same-origin' && site !== 'none';
-}
-
 const loginSchema = z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024) });
 const snapshotSchema = z.object({ reason: z.enum(['end-of-day', 'operator']).default('end-of-day') });
 const destination = z.string().trim().min(1).max(120);
@@ -138,7 +123,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   const assetCache = new Map<string, string>();
   const sseCheckMs = options.sseCheckMs ?? 2000;
 
-  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503, error: OperatorError, back = '/') {
+  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 429 | 500 | 503, error: OperatorError, back = '/') {
     if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
@@ -191,6 +176,14 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }),
   );
 
+  // Only the appliance's own names (DNS rebinding); HSTS under TLS, on refusals too.
+  const hostNames = allowedHostNames(deps.config);
+  app.use('*', async (c, next) => {
+    if (secure) c.header('Strict-Transport-Security', hstsHeader);
+    if (!hostAllowed(c.req.header('host') ?? new URL(c.req.url).host, hostNames)) return fail(c, 421, hostRefused(deps.config));
+    await next();
+  });
+
   // Session, origin and CSRF checks for everything; security headers on every answer.
   app.use('*', async (c, next) => {
     const token = getCookie(c, sessionCookie);
@@ -198,7 +191,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     c.set('session', session ?? null);
     c.set('sessionToken', session === undefined || token === undefined ? null : token);
     if (isUnsafe(c.req.method)) {
-      if (originProblem(c)) return fail(c, 403, errors.origin);
+      if (crossSite(c.req.header('origin'), c.req.header('sec-fetch-site'), c.req.header('host') ?? new URL(c.req.url).host, secure)) return fail(c, 403, errors.origin);
       const isLogin = c.req.path === '/login' || c.req.path === '/api/login';
       if (!isLogin) {
         if (session === undefined) return fail(c, 401, errors.notLoggedIn);
