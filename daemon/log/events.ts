@@ -84,6 +84,8 @@ export const LogEvent = {
   WebLoginFailed: 'web.login.failed',
   WebLoginRateLimited: 'web.login.rate-limited',
   WebRequestError: 'web.request.error',
+  // web: issue #14 login and web hardening (wt/web slice)
+  WebImageRefused: 'web.image.refused',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

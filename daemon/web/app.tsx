@@ -6,7 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LogEvent } from '../log/events.ts';
@@ -15,6 +15,7 @@ import { operatorError, type OperatorError } from '../result.ts';
 import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
+import { ballotImageForBrowser } from './ballotImage.ts';
 import { allowedHostNames, crossSite, hostAllowed, hostRefused, hstsHeader } from './requestGuards.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -123,7 +124,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   const assetCache = new Map<string, string>();
   const sseCheckMs = options.sseCheckMs ?? 2000;
 
-  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 429 | 500 | 503, error: OperatorError, back = '/') {
+  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500 | 503, error: OperatorError, back = '/') {
     if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
@@ -527,25 +528,14 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }
     const pageParam = c.req.query('page') ?? '0';
     if (!/^[0-9]{1,2}$/.test(pageParam)) return fail(c, 404, operatorError('image-page-unknown', 'There is no such page in this image.', 'Open the ballot from the Pre-audit page.'));
-    const page = Number(pageParam);
-    const ext = extname(object.relPath).toLowerCase();
+    const image = await ballotImageForBrowser(object, Number(pageParam));
+    if (!image.ok) {
+      const status = image.error.code === 'image-page-unknown' ? 404 : image.error.code === 'image-too-large' ? 422 : 500;
+      if (status !== 404) logEvent(deps.logger, LogEvent.WebImageRefused, { imageId: object.id, code: image.error.code }, 'warn');
+      return fail(c, status, image.error);
+    }
     c.header('Cache-Control', 'private, max-age=3600'); // vault objects never change
-    if ((ext === '.jpg' || ext === '.jpeg' || ext === '.png') && page === 0) {
-      return c.body(await readFile(object.vaultPath), 200, { 'Content-Type': ext === '.png' ? 'image/png' : 'image/jpeg' });
-    }
-    // TIFF (often multi-page: front and back) and other scanner formats: browsers cannot show them,
-    // so convert the page asked for (same pixel size, so overlay coordinates still fit).
-    const sharp = (await import('sharp')).default;
-    let jpeg: Buffer;
-    try {
-      const pages = (await sharp(object.vaultPath).metadata()).pages ?? 1;
-      if (page >= pages) return fail(c, 404, operatorError('image-page-unknown', `This image has ${pages} page${pages === 1 ? '' : 's'}.`, 'Open the ballot from the Pre-audit page.'));
-      jpeg = await sharp(object.vaultPath, { page }).jpeg({ quality: 85 }).toBuffer();
-    } catch (e) {
-      logEvent(deps.logger, LogEvent.WebRequestError, { err: e, imageId: object.id }, 'warn');
-      return fail(c, 500, operatorError('image-unreadable', `The stored file ${object.rootLabel}:${object.relPath} cannot be shown as a picture.`, 'Look at the original on the EMS. The file is kept as it was captured.'));
-    }
-    return c.body(new Uint8Array(jpeg), 200, { 'Content-Type': 'image/jpeg' });
+    return c.body(image.value.bytes, 200, { 'Content-Type': image.value.contentType });
   });
 
   // ---- live updates ----------------------------------------------------------------------------
