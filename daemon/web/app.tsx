@@ -188,7 +188,10 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   // Session, origin and CSRF checks for everything; security headers on every answer.
   app.use('*', async (c, next) => {
     const token = getCookie(c, sessionCookie);
-    const session = token === undefined ? undefined : deps.accounts.findSession(token);
+    // The live-update stream is not use: an open page alone must not keep a session from idling out.
+    const state = token === undefined ? undefined : deps.accounts.sessionState(token, { touch: c.req.path !== '/api/events' });
+    if (state?.kind === 'idle-ended') deps.audit.record(state.user.name, 'web.session.idle-ended', { address: clientAddress(c) });
+    const session = state?.kind === 'active' ? state.session : undefined;
     c.set('session', session ?? null);
     c.set('sessionToken', session === undefined || token === undefined ? null : token);
     if (isUnsafe(c.req.method)) {
@@ -285,8 +288,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
         c.header('Retry-After', '5');
         return answer(503, checked.error);
       }
-      logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address }, 'warn');
-      return answer(401, checked.error);
+      logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address, code: checked.error.code }, 'warn');
+      return answer(checked.error.code === 'user-disabled' ? 403 : 401, checked.error);
     }
     const user = checked.value;
     reservation.attempt.succeeded();
@@ -585,7 +588,9 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
           }
           if (Date.now() - lastCheck >= sseCheckMs) {
             lastCheck = Date.now();
-            if (deps.accounts.findSession(token) === undefined) {
+            const still = deps.accounts.sessionState(token, { touch: false });
+            if (still.kind === 'idle-ended') deps.audit.record(still.user.name, 'web.session.idle-ended', { stream: true });
+            if (still.kind !== 'active') {
               await stream.writeSSE({ event: 'logout', data: '{}' });
               break;
             }
