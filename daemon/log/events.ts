@@ -86,6 +86,7 @@ export const LogEvent = {
   WebRequestError: 'web.request.error',
   // web: issue #14 login and web hardening (wt/web slice)
   WebImageRefused: 'web.image.refused',
+  WebAuditUnsaved: 'web.audit.unsaved',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
+import { defaultSessionIdleMs, SessionStore, type SessionState } from './sessions.ts';
 import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';
 
 export const roles = ['operator', 'observer'] as const;
@@ -31,18 +31,7 @@ export interface UserListing extends User {
   readonly disabled: boolean;
 }
 
-/** What a session cookie stands for now: a live session, one that just ended for lack of use, or nothing. */
-export type SessionState = { readonly kind: 'active'; readonly session: Session } | { readonly kind: 'idle-ended'; readonly user: User } | { readonly kind: 'none' };
-
 const userNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** Session lifetime: one long election-night shift; after that, log in again. */
-export const sessionLifetimeMs = 14 * 60 * 60 * 1000;
-
-/** A session not used for this long ends (a kiosk left logged in); web.sessionIdleMinutes overrides it. */
-export const defaultSessionIdleMs = 30 * 60 * 1000;
-/** last_seen_at is written at most this often per session: a page's requests do not each write. */
-const touchEveryMs = 30 * 1000;
 
 export const userDisabled = operatorError('user-disabled', 'This account has been switched off.', 'Ask a supervisor; they can switch it back on at the appliance with: ballotsafe user enable <name>');
 
@@ -52,20 +41,19 @@ export const loginWrong = operatorError(
   'Check both (capital letters count) and try again. After 5 wrong tries each further try has to wait longer.',
 );
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { sessionLifetimeMs } from './sessions.ts';
+export type { SessionState };
 
-/** Local accounts (users table) and login sessions (sessions table). */
+/** Local accounts (users table) and login sessions (sessions table, daemon/web/sessions.ts). */
 export class Accounts {
-  private readonly idleMs: number;
+  private readonly sessions: SessionStore;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
     options: { idleMs?: number } = {},
   ) {
-    this.idleMs = options.idleMs ?? defaultSessionIdleMs;
+    this.sessions = new SessionStore(db, now, options.idleMs ?? defaultSessionIdleMs);
   }
 
   async addUser(name: string, role: Role, password: string): Promise<Result<User>> {
@@ -140,51 +128,20 @@ export class Accounts {
 
   /** Starts a session; returns the cookie token (only its hash is stored). */
   createSession(user: User): { token: string; session: Session } {
-    const token = randomBytes(32).toString('base64url');
-    const csrfToken = randomBytes(32).toString('base64url');
-    const now = this.now();
-    const expiresAt = new Date(now.getTime() + sessionLifetimeMs).toISOString();
-    this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(now.toISOString());
-    this.db
-      .prepare('INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sha256(token), user.id, csrfToken, now.toISOString(), expiresAt, now.toISOString());
-    return { token, session: { user, csrfToken, expiresAt } };
+    return this.sessions.create(user);
   }
 
   findSession(token: string, options: { touch?: boolean } = {}): Session | undefined {
-    const state = this.sessionState(token, options);
+    const state = this.sessions.state(token, options);
     return state.kind === 'active' ? state.session : undefined;
   }
 
-  /**
-   * The session for a cookie token. A session unused for the idle time is deleted and reported
-   * once as `idle-ended`. `touch` (default) counts this request as use; the live-update stream
-   * passes false, so an open page alone does not keep a session alive.
-   */
+  /** The session for a cookie token, or that it just ended for lack of use (see SessionStore.state). */
   sessionState(token: string, options: { touch?: boolean } = {}): SessionState {
-    if (token.length === 0 || token.length > 200) return { kind: 'none' };
-    const hash = sha256(token);
-    const row = this.db
-      .prepare<[string], { id: number; name: string; role: Role; disabled_at: string | null; csrf_token: string; expires_at: string; last_seen_at: string }>(
-        `SELECT u.id, u.name, u.role, u.disabled_at, s.csrf_token, s.expires_at, s.last_seen_at
-           FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = ?`,
-      )
-      .get(hash);
-    const now = this.now();
-    if (row === undefined || row.disabled_at !== null || row.expires_at <= now.toISOString()) return { kind: 'none' };
-    const user: User = { id: row.id, name: row.name, role: row.role };
-    const idleFor = now.getTime() - Date.parse(row.last_seen_at);
-    if (idleFor >= this.idleMs) {
-      this.db.prepare('DELETE FROM sessions WHERE token_sha256 = ?').run(hash);
-      return { kind: 'idle-ended', user };
-    }
-    if (options.touch !== false && idleFor >= touchEveryMs) {
-      this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE token_sha256 = ?').run(now.toISOString(), hash);
-    }
-    return { kind: 'active', session: { user, csrfToken: row.csrf_token, expiresAt: row.expires_at } };
+    return this.sessions.state(token, options);
   }
 
   endSession(token: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_sha256 = ?').run(sha256(token));
+    this.sessions.end(token);
   }
 }

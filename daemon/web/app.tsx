@@ -16,6 +16,7 @@ import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { ballotImageForBrowser } from './ballotImage.ts';
+import { diskFullError, isDiskFull } from './diskFull.ts';
 import { allowedHostNames, crossSite, hostAllowed, hostRefused, hstsHeader } from './requestGuards.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -124,7 +125,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   const assetCache = new Map<string, string>();
   const sseCheckMs = options.sseCheckMs ?? 2000;
 
-  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500 | 503, error: OperatorError, back = '/') {
+  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500 | 503 | 507, error: OperatorError, back = '/') {
     if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
@@ -161,8 +162,19 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     await next();
   };
 
+  /** Audit entries are evidence, but a full disk must not turn a login into a 500: then they go to the system log. */
+  function record(actor: string, action: string, details?: Record<string, unknown>): void {
+    try {
+      deps.audit.record(actor, action, details);
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      logEvent(deps.logger, LogEvent.WebAuditUnsaved, { actor, action, ...details }, 'error');
+    }
+  }
+
   app.onError((e, c) => {
     logEvent(deps.logger, LogEvent.WebRequestError, { err: e, path: c.req.path, method: c.req.method }, 'error');
+    if (isDiskFull(e)) return fail(c, 507, diskFullError('this change could not be saved'));
     return fail(c, 500, operatorError('internal-error', 'Something went wrong inside the appliance.', 'Try again. If it keeps happening, note the time and call technical support.'));
   });
 
@@ -190,7 +202,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const token = getCookie(c, sessionCookie);
     // The live-update stream is not use: an open page alone must not keep a session from idling out.
     const state = token === undefined ? undefined : deps.accounts.sessionState(token, { touch: c.req.path !== '/api/events' });
-    if (state?.kind === 'idle-ended') deps.audit.record(state.user.name, 'web.session.idle-ended', { address: clientAddress(c) });
+    if (state?.kind === 'idle-ended') record(state.user.name, 'web.session.idle-ended', { address: clientAddress(c) });
     const session = state?.kind === 'active' ? state.session : undefined;
     c.set('session', session ?? null);
     c.set('sessionToken', session === undefined || token === undefined ? null : token);
@@ -296,7 +308,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const { token, session } = deps.accounts.createSession(user);
     setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: Math.floor(sessionLifetimeMs / 1000) });
     deleteCookie(c, loginCookie, { path: '/', secure });
-    deps.audit.record(user.name, 'web.login', { role: user.role, address: clientAddress(c) });
+    record(user.name, 'web.login', { role: user.role, address: clientAddress(c) });
     if (asPage) return c.redirect(next, 303);
     return c.json({ user: { name: user.name, role: user.role }, csrfToken: session.csrfToken, expiresAt: session.expiresAt });
   }
@@ -309,7 +321,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const token = c.get('sessionToken');
     if (token !== null) deps.accounts.endSession(token);
     deleteCookie(c, sessionCookie, { path: '/', secure });
-    deps.audit.record(s.user.name, 'web.logout');
+    record(s.user.name, 'web.logout');
     return done(c, { loggedOut: true }, '/login');
   }
   app.post('/logout', requireSession, (c) => logout(c));
@@ -338,12 +350,12 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.drives === undefined) return fail(c, 503, notInstalled('Drive management'), '/snapshot');
     const targets = await deps.drives.targets();
     if (!targets.ok) {
-      deps.audit.record(s.user.name, 'snapshot.refused', { reason: parsed.data.reason, code: targets.error.code });
+      record(s.user.name, 'snapshot.refused', { reason: parsed.data.reason, code: targets.error.code });
       return fail(c, 409, targets.error, '/snapshot');
     }
     const started = deps.snapshot.start({ reason: parsed.data.reason, actor: s.user.name, drives: targets.value });
     if (!started.ok) return fail(c, 409, started.error, '/snapshot');
-    deps.audit.record(s.user.name, 'snapshot.requested', { reason: parsed.data.reason, drives: targets.value.map((d) => ({ role: d.role, serial: d.serial ?? null })) });
+    record(s.user.name, 'snapshot.requested', { reason: parsed.data.reason, drives: targets.value.map((d) => ({ role: d.role, serial: d.serial ?? null })) });
     return done(c, { started: true, startedAt: started.value.startedAt }, '/snapshot', 202);
   });
 
@@ -378,7 +390,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it says the drives are safe to remove.'), back);
     const witness = parsed.data.witness === undefined || parsed.data.witness === '' ? null : parsed.data.witness;
     const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB } });
-    deps.audit.record(s.user.name, 'handoff.requested', { snapshot: snapshot.sequence, witness, ok: result.ok, ...(result.ok ? { custodyId: result.value.custodyId } : { code: result.error.code }) });
+    record(s.user.name, 'handoff.requested', { snapshot: snapshot.sequence, witness, ok: result.ok, ...(result.ok ? { custodyId: result.value.custodyId } : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, back);
     return done(c, { custodyId: result.value.custodyId, sheet: `/custody/${result.value.custodyId}/sheet` }, `/custody/${result.value.custodyId}/sheet`);
   });
@@ -417,7 +429,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
       return fail(c, 409, operatorError('drive-busy', `Drive ${role} is being written by a snapshot.`, 'Wait until the Snapshot page says both drives are safe to remove.'), '/drives');
     }
     const result = await deps.drives.eject(role, s.user.name);
-    deps.audit.record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
+    record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, '/drives');
     return done(c, { ejected: role, message: result.value.message }, '/drives');
   });
@@ -437,7 +449,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (!deps.alerts.acknowledge(id.data, s.user.name)) {
       return fail(c, 409, operatorError('alert-already-acknowledged', `This alert was already acknowledged by ${alert.acknowledged_by ?? 'someone'}.`, 'Nothing more to do; reload the Alerts page.'), '/alerts');
     }
-    deps.audit.record(s.user.name, 'alert.acknowledged', { alertId: id.data, code: alert.code, subject: alert.subject });
+    record(s.user.name, 'alert.acknowledged', { alertId: id.data, code: alert.code, subject: alert.subject });
     return done(c, { acknowledged: id.data, by: s.user.name }, '/alerts');
   });
 
@@ -499,7 +511,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
       assignments.push({ side: at[1] as 'front' | 'back', column: Number(at[2]), row: Number(at[3]), choice: value.data === 'none' ? null : { contestId, optionId } });
     }
     const result = deps.preaudit.mapStyle(id.data, assignments, s.user.name);
-    deps.audit.record(s.user.name, 'preaudit.style.mapped', { style: id.data, ok: result.ok, ...(result.ok ? { targets: result.value.targets } : { code: result.error.code }) });
+    record(s.user.name, 'preaudit.style.mapped', { style: id.data, ok: result.ok, ...(result.ok ? { targets: result.value.targets } : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, back);
     return done(c, { style: id.data, targets: result.value.targets, sheetsToRead: result.value.sheetsToRead }, '/preaudit');
   });
@@ -589,7 +601,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
           if (Date.now() - lastCheck >= sseCheckMs) {
             lastCheck = Date.now();
             const still = deps.accounts.sessionState(token, { touch: false });
-            if (still.kind === 'idle-ended') deps.audit.record(still.user.name, 'web.session.idle-ended', { stream: true });
+            if (still.kind === 'idle-ended') record(still.user.name, 'web.session.idle-ended', { stream: true });
             if (still.kind !== 'active') {
               await stream.writeSSE({ event: 'logout', data: '{}' });
               break;

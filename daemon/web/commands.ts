@@ -4,10 +4,11 @@ import { Writable } from 'node:stream';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { dataPaths } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openDatabase, type Db } from '../db/database.ts';
 import { silentLogger } from '../log/logger.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts, roles, type Role } from './accounts.ts';
+import { diskFullError, isDiskFull } from './diskFull.ts';
 
 /** Where the command reads and writes; tests pass their own streams. */
 export interface CommandIo {
@@ -92,7 +93,18 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
       }
       const config = configFromArgs(parsed.values.config);
       if (config === undefined) return 1;
-      const db = openDatabase(dataPaths(config).database);
+      const diskFull = () => {
+        const e = diskFullError('the change to the users was not saved');
+        io.stderr.write(`${e.message}\n${e.action ?? ''}\n`);
+        return 1;
+      };
+      let db: Db;
+      try {
+        db = openDatabase(dataPaths(config).database);
+      } catch (e) {
+        if (isDiskFull(e)) return diskFull();
+        throw e;
+      }
       try {
         const accounts = new Accounts(db);
         if (action === 'list') {
@@ -123,6 +135,9 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
         new AuditLog(db, silentLogger()).record(actor, action === 'add' ? 'user.added' : 'user.password-set', { name: result.value.name, role: result.value.role });
         io.stdout.write(action === 'add' ? `User "${result.value.name}" (${result.value.role}) created.\n` : `New password set for "${result.value.name}"; their open sessions were ended.\n`);
         return 0;
+      } catch (e) {
+        if (isDiskFull(e)) return diskFull();
+        throw e;
       } finally {
         db.close();
       }
