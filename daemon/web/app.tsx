@@ -16,7 +16,7 @@ import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { ballotImageForBrowser } from './ballotImage.ts';
-import { diskFullError, isDiskFull } from './diskFull.ts';
+import { dataDiskProblem, diskFullError, isDiskFull } from './diskFull.ts';
 import { allowedHostNames, crossSite, hostAllowed, hostRefused, hstsHeader } from './requestGuards.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -200,8 +200,9 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   // Session, origin and CSRF checks for everything; security headers on every answer.
   app.use('*', async (c, next) => {
     const token = getCookie(c, sessionCookie);
-    // The live-update stream is not use: an open page alone must not keep a session from idling out.
-    const state = token === undefined ? undefined : deps.accounts.sessionState(token, { touch: c.req.path !== '/api/events' });
+    // The live-update stream and the page's own refreshes are not use: an open page alone must not keep a session from idling out.
+    const inUse = c.req.path !== '/api/events' && c.req.header('x-background-refresh') !== '1';
+    const state = token === undefined ? undefined : deps.accounts.sessionState(token, { touch: inUse });
     if (state?.kind === 'idle-ended') record(state.user.name, 'web.session.idle-ended', { address: clientAddress(c) });
     const session = state?.kind === 'active' ? state.session : undefined;
     c.set('session', session ?? null);
@@ -297,6 +298,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const checked = await deps.accounts.login(parsed.data.name, parsed.data.password);
     if (!checked.ok) {
       if (checked.error.code === 'login-busy') {
+        reservation.attempt.notChecked(); // no password was tried: do not count it against the operator
         c.header('Retry-After', '5');
         return answer(503, checked.error);
       }
@@ -573,7 +575,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const last = lastSnapshot === undefined ? null : [lastSnapshot.sequence, lastSnapshot.state];
     const drives = await drivesStamp();
     const preaudit = deps.preaudit?.status() ?? null;
-    return JSON.stringify([deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
+    const diskFull = dataDiskProblem(deps.config.dataDir, deps.config.capture.minFreeBytes) !== undefined;
+    return JSON.stringify([diskFull, deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
   }
 
   app.get('/api/events', requireSession, (c) => {

@@ -42,9 +42,10 @@ interface Counter {
   lastAt: number;
 }
 
-/** A reserved attempt: call `succeeded()` after a right password; a wrong one stays counted. */
+/** A reserved attempt: call `succeeded()` after a right password, `notChecked()` when no password was tried; a wrong one stays counted. */
 export interface LoginAttempt {
   succeeded(): void;
+  notChecked(): void;
 }
 
 export type Reservation = { readonly allowed: true; readonly attempt: LoginAttempt } | { readonly allowed: false; readonly retryAfterMs: number; readonly limitedBy: 'address' | 'user' };
@@ -87,6 +88,12 @@ export class LoginRateLimiter {
           addressCount.failures = 0;
           userCount.failures = 0;
           this.remember(this.trusted, `${user}\n${address}`, this.now());
+        },
+        notChecked: () => {
+          if (settled) return;
+          settled = true;
+          addressCount.failures = Math.max(0, addressCount.failures - 1);
+          userCount.failures = Math.max(0, userCount.failures - 1);
         },
       },
     };

@@ -37,9 +37,10 @@ describe('session idle timeout', () => {
       now += 20 * 60_000;
       expect((await get('/api/session')).status).toBe(200);
     }
-    // The live-update stream alone is not use.
+    // The live-update stream and the page's own background refreshes are not use.
     now += 29 * 60_000;
     expect(accounts.findSession(token, { touch: false })).toBeDefined();
+    expect((await app.request('/', { headers: { cookie: `bs_session=${token}`, accept: 'text/html', 'x-background-refresh': '1' } })).status).toBe(200);
     now += 2 * 60_000;
     const page = await get('/', 'text/html');
     expect(page.status).toBe(303);
