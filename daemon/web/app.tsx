@@ -2,7 +2,6 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { streamSSE } from 'hono/streaming';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -16,7 +15,8 @@ import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { ballotImageForBrowser } from './ballotImage.ts';
-import { dataDiskProblem, diskFullError, isDiskFull } from './diskFull.ts';
+import { diskFullError, isDiskFull } from './diskFull.ts';
+import { eventStream } from './liveUpdates.ts';
 import { allowedHostNames, crossSite, hostAllowed, hostRefused, hstsHeader } from './requestGuards.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -555,7 +555,6 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     return c.body(image.value.bytes, 200, { 'Content-Type': image.value.contentType });
   });
 
-  // ---- live updates ----------------------------------------------------------------------------
   // Listing USB drives runs lsblk: do it at most every 5 s, shared by all open pages.
   let drivesCache: { at: number; stamp: unknown } | undefined;
   async function drivesStamp(): Promise<unknown> {
@@ -567,65 +566,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     return drivesCache.stamp;
   }
 
-  async function stateStamp(): Promise<string> {
-    const summary = deps.catalog.summary(new Date(0));
-    const open = deps.alerts.open();
-    const roots = deps.roots.roots().map((r) => r.state);
-    const lastSnapshot = deps.snapshotHistory.list(1)[0];
-    const last = lastSnapshot === undefined ? null : [lastSnapshot.sequence, lastSnapshot.state];
-    const drives = await drivesStamp();
-    const preaudit = deps.preaudit?.status() ?? null;
-    const diskFull = dataDiskProblem(deps.config.dataDir, deps.config.capture.minFreeBytes) !== undefined;
-    return JSON.stringify([diskFull, deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
-  }
-
-  app.get('/api/events', requireSession, (c) => {
-    const token = c.get('sessionToken') ?? '';
-    return streamSSE(c, async (stream) => {
-      let snapshotDirty = false;
-      let open = true;
-      const unsubscribe = deps.snapshot.onChange(() => {
-        snapshotDirty = true;
-      });
-      stream.onAbort(() => {
-        open = false;
-        unsubscribe();
-      });
-      let lastStamp = await stateStamp();
-      let lastCheck = Date.now();
-      let lastPing = Date.now();
-      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ snapshot: deps.snapshot.current() }) });
-      try {
-        while (open) {
-          if (snapshotDirty) {
-            snapshotDirty = false;
-            await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(deps.snapshot.current()) });
-          }
-          if (Date.now() - lastCheck >= sseCheckMs) {
-            lastCheck = Date.now();
-            const still = deps.accounts.sessionState(token, { touch: false });
-            if (still.kind === 'idle-ended') record(still.user.name, 'web.session.idle-ended', { stream: true });
-            if (still.kind !== 'active') {
-              await stream.writeSSE({ event: 'logout', data: '{}' });
-              break;
-            }
-            const stamp = await stateStamp();
-            if (stamp !== lastStamp) {
-              lastStamp = stamp;
-              await stream.writeSSE({ event: 'changed', data: '{}' });
-            }
-          }
-          if (Date.now() - lastPing >= 15_000) {
-            lastPing = Date.now();
-            await stream.write(': ping\n\n');
-          }
-          await stream.sleep(200);
-        }
-      } finally {
-        unsubscribe();
-      }
-    });
-  });
+  // ---- live updates (daemon/web/liveUpdates.ts) -----------------------------------------------------
+  app.get('/api/events', requireSession, (c) => eventStream(c, deps, c.get('sessionToken') ?? '', { checkMs: sseCheckMs, drivesStamp, record }));
 
   return app;
 }
