@@ -463,8 +463,13 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   });
   app.get('/audit', requireSession, (c) => c.html(<AuditPage page={pageContext(c)} entries={deps.audit.recent(500)} now={now()} />));
   app.get('/api/audit', requireSession, (c) => c.json({ entries: deps.audit.recent(500) }));
-  app.get('/settings', requireSession, (c) => c.html(<SettingsPage page={pageContext(c)} config={deps.config} users={deps.accounts.listUsers()} />));
-  app.get('/api/settings', requireSession, (c) => c.json({ config: deps.config, users: deps.accounts.listUsers() }));
+  // Observers see only their own account: the list of names is a target list for password guessing.
+  const visibleUsers = (c: Context<Env>) => {
+    const me = sessionOf(c).user;
+    return deps.accounts.listUsers().filter((u) => me.role === 'operator' || u.id === me.id);
+  };
+  app.get('/settings', requireSession, (c) => c.html(<SettingsPage page={pageContext(c)} config={deps.config} users={visibleUsers(c)} />));
+  app.get('/api/settings', requireSession, (c) => c.json({ config: deps.config, users: visibleUsers(c) }));
 
   // ---- pre-audit -------------------------------------------------------------------------------
   app.get('/preaudit', requireSession, (c) =>

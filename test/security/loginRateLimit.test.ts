@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LoginRateLimiter } from '../../daemon/web/loginRateLimit.ts';
 import { makeRig, type TestRig } from '../../daemon/web/testFakes.ts';
-import { listen, loginClient } from './webServer.ts';
+import { http, listen, loginClient } from './webServer.ts';
 
 let rig: TestRig;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -64,5 +64,18 @@ describe('login rate limit under parallel attempts', () => {
     expect((await elsewhere.attempt('olivia', 'operator-password')).status).toBe(200);
     // The attacker's own address stays slowed much longer.
     expect((await attacker.attempt('olivia', 'operator-password')).status).toBe(429);
+  });
+
+  it('an observer cannot read the operators\' names to aim guesses at', async () => {
+    const oscar = await (await loginClient(server.url)).attempt('oscar', 'observer-password');
+    expect(oscar.status).toBe(200);
+    for (const path of ['/api/settings', '/settings']) {
+      const page = await http(`${server.url}${path}`, { headers: { cookie: oscar.session, accept: path === '/settings' ? 'text/html' : 'application/json' } });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('oscar');
+      expect(page.body).not.toContain('olivia');
+    }
+    const olivia = await (await loginClient(server.url)).attempt('olivia', 'operator-password');
+    expect((await http(`${server.url}/api/settings`, { headers: { cookie: olivia.session } })).body).toContain('oscar');
   });
 });
