@@ -92,6 +92,10 @@ export const configSchema = z
         // 0 asks the system for a free port (tests, demo --port 0).
         port: z.number().int().min(0).max(65535).default(8080),
         tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+        /** Host names (besides localhost and this computer's name) the UI answers to; any other name is refused (DNS rebinding). */
+        allowedHosts: z.array(z.string().min(1).max(253).regex(/^[A-Za-z0-9.-]+$/, 'is not a host name')).max(50).optional(),
+        /** A login session ends after this many minutes without a request (default 30). */
+        sessionIdleMinutes: z.number().int().min(1).max(24 * 60).optional(),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),

@@ -38,7 +38,8 @@
     var active = document.activeElement;
     if (active && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA')) return;
     refreshing = true;
-    fetch(location.href, { headers: { Accept: 'text/html' }, credentials: 'same-origin' })
+    // X-Background-Refresh: this is not the user at work, so it does not hold off the idle logout.
+    fetch(location.href, { headers: { Accept: 'text/html', 'X-Background-Refresh': '1' }, credentials: 'same-origin' })
       .then(function (r) {
         if (r.redirected && r.url.indexOf('/login') >= 0) { location.href = r.url; return null; }
         return r.ok ? r.text() : null;

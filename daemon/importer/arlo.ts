@@ -45,8 +45,17 @@ export function arloManifestRows(db: Db): ArloManifestRow[] {
   });
 }
 
+/**
+ * A text cell starting with = + - @ (or tab / CR) is a formula to Excel and LibreOffice, and the
+ * names here come from the EMS export: such a cell gets a leading ' (CSV injection). Counts are
+ * numbers we computed and stay as they are.
+ */
+export function neutralisedCell(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 function csvCell(v: string | number): string {
-  const s = String(v);
+  const s = typeof v === 'number' ? String(v) : neutralisedCell(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

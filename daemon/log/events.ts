@@ -91,6 +91,9 @@ export const LogEvent = {
   WebLoginFailed: 'web.login.failed',
   WebLoginRateLimited: 'web.login.rate-limited',
   WebRequestError: 'web.request.error',
+  // web: issue #14 login and web hardening (wt/web slice)
+  WebImageRefused: 'web.image.refused',
+  WebAuditUnsaved: 'web.audit.unsaved',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

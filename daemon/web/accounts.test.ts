@@ -58,19 +58,46 @@ describe('accounts', () => {
 });
 
 describe('login rate limiter', () => {
-  it('locks a key after five failures for the rest of the window', () => {
+  it('counts an attempt when it is reserved, then doubles the wait per address after five', () => {
+    let t = 0;
+    const limiter = new LoginRateLimiter(5, 15 * 60_000, () => t);
+    for (let i = 0; i < 5; i++) expect(limiter.reserve('pat', 'addr-x').allowed).toBe(true);
+    // Five reserved and none settled yet: the sixth waits, even before any password was checked.
+    const sixth = limiter.reserve('pat', 'addr-x');
+    expect(sixth.allowed ? 0 : sixth.retryAfterMs).toBe(1000);
+    t = 1000;
+    expect(limiter.reserve('pat', 'addr-x').allowed).toBe(true);
+    const seventh = limiter.reserve('pat', 'addr-x');
+    expect(seventh.allowed ? 0 : seventh.retryAfterMs).toBe(2000);
+  });
+
+  it('caps the per-user wait at a minute and lets a trusted address past it', () => {
+    let t = 0;
+    const limiter = new LoginRateLimiter(5, 15 * 60_000, () => t);
+    const first = limiter.reserve('pat', 'kiosk');
+    if (first.allowed) first.attempt.succeeded();
+    // Wrong passwords for pat from many addresses (one each, so no address is slowed).
+    for (let i = 0; i < 30; ) {
+      const r = limiter.reserve('pat', `lan-${i}`);
+      if (r.allowed) i++;
+      else t += r.retryAfterMs;
+    }
+    const stranger = limiter.reserve('pat', 'lan-new');
+    expect(stranger.allowed ? 0 : stranger.retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect(stranger.allowed ? 0 : stranger.limitedBy).toBe('user');
+    expect(limiter.reserve('pat', 'kiosk').allowed).toBe(true);
+  });
+
+  it('gives the reservation back on the right password and forgets after the window', () => {
     let t = 0;
     const limiter = new LoginRateLimiter(5, 60_000, () => t);
-    for (let i = 0; i < 4; i++) limiter.recordFailure(['name:pat']);
-    expect(limiter.retryAfterMs(['name:pat'])).toBe(0);
-    limiter.recordFailure(['name:pat']);
-    expect(limiter.retryAfterMs(['name:pat', 'addr:x'])).toBe(60_000);
-    t = 30_000;
-    expect(limiter.retryAfterMs(['name:pat'])).toBe(30_000);
-    t = 60_001;
-    expect(limiter.retryAfterMs(['name:pat'])).toBe(0);
-    limiter.recordFailure(['name:pat']);
-    limiter.recordSuccess(['name:pat']);
-    expect(limiter.retryAfterMs(['name:pat'])).toBe(0);
+    for (let i = 0; i < 4; i++) limiter.reserve('pat', 'x');
+    const right = limiter.reserve('pat', 'x');
+    if (right.allowed) right.attempt.succeeded();
+    for (let i = 0; i < 4; i++) expect(limiter.reserve('pat', 'x').allowed).toBe(true);
+    expect(limiter.reserve('pat', 'x').allowed).toBe(true);
+    expect(limiter.reserve('pat', 'x').allowed).toBe(false);
+    t = 60_001 + 1000;
+    expect(limiter.reserve('pat', 'x').allowed).toBe(true);
   });
 });

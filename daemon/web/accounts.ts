@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { defaultSessionIdleMs, SessionStore, type SessionState } from './sessions.ts';
+import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';
 
 export const roles = ['operator', 'observer'] as const;
 /** operator: may act (snapshot, acknowledge, eject); observer: read-only (auditors, watchers). */
@@ -24,23 +24,37 @@ interface UserRow {
   name: string;
   role: Role;
   password_hash: string;
+  disabled_at: string | null;
+}
+
+export interface UserListing extends User {
+  readonly disabled: boolean;
 }
 
 const userNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Session lifetime: one long election-night shift; after that, log in again. */
-export const sessionLifetimeMs = 14 * 60 * 60 * 1000;
+export const userDisabled = operatorError('user-disabled', 'This account has been switched off.', 'Ask a supervisor; they can switch it back on at the appliance with: ballotsafe user enable <name>');
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export const loginWrong = operatorError(
+  'login-wrong',
+  'That name and password do not match.',
+  'Check both (capital letters count) and try again. After 5 wrong tries each further try has to wait longer.',
+);
 
-/** Local accounts (users table) and login sessions (sessions table). */
+export { sessionLifetimeMs } from './sessions.ts';
+export type { SessionState };
+
+/** Local accounts (users table) and login sessions (sessions table, daemon/web/sessions.ts). */
 export class Accounts {
+  private readonly sessions: SessionStore;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    options: { idleMs?: number } = {},
+  ) {
+    this.sessions = new SessionStore(db, now, options.idleMs ?? defaultSessionIdleMs);
+  }
 
   async addUser(name: string, role: Role, password: string): Promise<Result<User>> {
     if (!userNamePattern.test(name)) {
@@ -78,43 +92,56 @@ export class Accounts {
     return row === undefined ? undefined : { id: row.id, name: row.name, role: row.role };
   }
 
-  listUsers(): User[] {
-    return this.db.prepare<[], User>('SELECT id, name, role FROM users ORDER BY name').all();
+  listUsers(): UserListing[] {
+    return this.db
+      .prepare<[], { id: number; name: string; role: Role; disabled_at: string | null }>('SELECT id, name, role, disabled_at FROM users ORDER BY name')
+      .all()
+      .map((u) => ({ id: u.id, name: u.name, role: u.role, disabled: u.disabled_at !== null }));
+  }
+
+  /** Switches a user off (no login, open sessions end) or back on. */
+  setDisabled(name: string, disabled: boolean): Result<User> {
+    const user = this.findUser(name);
+    if (user === undefined) return err(operatorError('user-unknown', `There is no user named "${name}".`, 'Check the name with: ballotsafe user list'));
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(disabled ? this.now().toISOString() : null, user.id);
+      if (disabled) this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(user.id);
+    })();
+    return ok(user);
   }
 
   /** Checks name and password; the same work is done for unknown names (no timing oracle). */
   async checkPassword(name: string, password: string): Promise<User | undefined> {
-    const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash FROM users WHERE name = ?').get(name);
-    const matches = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
-    return row !== undefined && matches ? { id: row.id, name: row.name, role: row.role } : undefined;
+    const r = await this.login(name, password);
+    return r.ok ? r.value : undefined;
+  }
+
+  /** The user for a right name and password; `login-wrong`, or `login-busy` when too many checks are queued. */
+  async login(name: string, password: string): Promise<Result<User>> {
+    const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash, disabled_at FROM users WHERE name = ?').get(name);
+    const matches = await checkPasswordHash(password, row?.password_hash ?? (await dummyPasswordHash()));
+    if (!matches.ok) return matches;
+    if (row === undefined || !matches.value) return err(loginWrong);
+    if (row.disabled_at !== null) return err(userDisabled); // said only to someone who knows the password
+    return ok({ id: row.id, name: row.name, role: row.role });
   }
 
   /** Starts a session; returns the cookie token (only its hash is stored). */
   createSession(user: User): { token: string; session: Session } {
-    const token = randomBytes(32).toString('base64url');
-    const csrfToken = randomBytes(32).toString('base64url');
-    const now = this.now();
-    const expiresAt = new Date(now.getTime() + sessionLifetimeMs).toISOString();
-    this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(now.toISOString());
-    this.db
-      .prepare('INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sha256(token), user.id, csrfToken, now.toISOString(), expiresAt, now.toISOString());
-    return { token, session: { user, csrfToken, expiresAt } };
+    return this.sessions.create(user);
   }
 
-  findSession(token: string): Session | undefined {
-    if (token.length === 0 || token.length > 200) return undefined;
-    const row = this.db
-      .prepare<[string], { id: number; name: string; role: Role; csrf_token: string; expires_at: string }>(
-        `SELECT u.id, u.name, u.role, s.csrf_token, s.expires_at
-           FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = ?`,
-      )
-      .get(sha256(token));
-    if (row === undefined || row.expires_at <= this.now().toISOString()) return undefined;
-    return { user: { id: row.id, name: row.name, role: row.role }, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  findSession(token: string, options: { touch?: boolean } = {}): Session | undefined {
+    const state = this.sessions.state(token, options);
+    return state.kind === 'active' ? state.session : undefined;
+  }
+
+  /** The session for a cookie token, or that it just ended for lack of use (see SessionStore.state). */
+  sessionState(token: string, options: { touch?: boolean } = {}): SessionState {
+    return this.sessions.state(token, options);
   }
 
   endSession(token: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_sha256 = ?').run(sha256(token));
+    this.sessions.end(token);
   }
 }

@@ -2,11 +2,10 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { streamSSE } from 'hono/streaming';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LogEvent } from '../log/events.ts';
@@ -15,6 +14,10 @@ import { operatorError, type OperatorError } from '../result.ts';
 import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
+import { ballotImageForBrowser } from './ballotImage.ts';
+import { diskFullError, isDiskFull } from './diskFull.ts';
+import { eventStream } from './liveUpdates.ts';
+import { allowedHostNames, crossSite, hostAllowed, hostRefused, hstsHeader } from './requestGuards.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CustodyPage } from './pages/custody.tsx';
@@ -102,22 +105,6 @@ function clientAddress(c: Context): string {
   }
 }
 
-/** Refuses cross-site requests: Origin (or Sec-Fetch-Site) must name this host. */
-function originProblem(c: Context): boolean {
-  const origin = c.req.header('origin');
-  if (origin !== undefined) {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      return true;
-    }
-    return host !== (c.req.header('host') ?? new URL(c.req.url).host);
-  }
-  const site = c.req.header('sec-fetch-site');
-  return site !== undefined && site !== 'same-origin' && site !== 'none';
-}
-
 const loginSchema = z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024) });
 const snapshotSchema = z.object({ reason: z.enum(['end-of-day', 'operator']).default('end-of-day') });
 const destination = z.string().trim().min(1).max(120);
@@ -138,7 +125,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   const assetCache = new Map<string, string>();
   const sseCheckMs = options.sseCheckMs ?? 2000;
 
-  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503, error: OperatorError, back = '/') {
+  function fail(c: Context<Env>, status: 400 | 401 | 403 | 404 | 409 | 413 | 421 | 422 | 429 | 500 | 503 | 507, error: OperatorError, back = '/') {
     if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
@@ -175,8 +162,19 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     await next();
   };
 
+  /** Audit entries are evidence, but a full disk must not turn a login into a 500: then they go to the system log. */
+  function record(actor: string, action: string, details?: Record<string, unknown>): void {
+    try {
+      deps.audit.record(actor, action, details);
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      logEvent(deps.logger, LogEvent.WebAuditUnsaved, { actor, action, ...details }, 'error');
+    }
+  }
+
   app.onError((e, c) => {
     logEvent(deps.logger, LogEvent.WebRequestError, { err: e, path: c.req.path, method: c.req.method }, 'error');
+    if (isDiskFull(e)) return fail(c, 507, diskFullError('this change could not be saved'));
     return fail(c, 500, operatorError('internal-error', 'Something went wrong inside the appliance.', 'Try again. If it keeps happening, note the time and call technical support.'));
   });
 
@@ -191,14 +189,26 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }),
   );
 
+  // Only the appliance's own names (DNS rebinding); HSTS under TLS, on refusals too.
+  const hostNames = allowedHostNames(deps.config);
+  app.use('*', async (c, next) => {
+    if (secure) c.header('Strict-Transport-Security', hstsHeader);
+    if (!hostAllowed(c.req.header('host') ?? new URL(c.req.url).host, hostNames)) return fail(c, 421, hostRefused(deps.config));
+    await next();
+  });
+
   // Session, origin and CSRF checks for everything; security headers on every answer.
   app.use('*', async (c, next) => {
     const token = getCookie(c, sessionCookie);
-    const session = token === undefined ? undefined : deps.accounts.findSession(token);
+    // The live-update stream and the page's own refreshes are not use: an open page alone must not keep a session from idling out.
+    const inUse = c.req.path !== '/api/events' && c.req.header('x-background-refresh') !== '1';
+    const state = token === undefined ? undefined : deps.accounts.sessionState(token, { touch: inUse });
+    if (state?.kind === 'idle-ended') record(state.user.name, 'web.session.idle-ended', { address: clientAddress(c) });
+    const session = state?.kind === 'active' ? state.session : undefined;
     c.set('session', session ?? null);
     c.set('sessionToken', session === undefined || token === undefined ? null : token);
     if (isUnsafe(c.req.method)) {
-      if (originProblem(c)) return fail(c, 403, errors.origin);
+      if (crossSite(c.req.header('origin'), c.req.header('sec-fetch-site'), c.req.header('host') ?? new URL(c.req.url).host, secure)) return fail(c, 403, errors.origin);
       const isLogin = c.req.path === '/login' || c.req.path === '/api/login';
       if (!isLogin) {
         if (session === undefined) return fail(c, 401, errors.notLoggedIn);
@@ -258,7 +268,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const expected = getCookie(c, loginCookie) ?? '';
     const next = localPath(body['next']);
     const name = typeof body['name'] === 'string' ? body['name'].trim() : '';
-    const answer = (status: 400 | 401 | 403 | 429, error: OperatorError) => {
+    const answer = (status: 400 | 401 | 403 | 429 | 503, error: OperatorError) => {
       if (!asPage) return c.json({ error }, status);
       const csrf = issueLoginToken(c);
       return c.html(<LoginPage csrf={csrf} next={next} electionTitle={deps.config.election.title} error={error} name={name} />, status);
@@ -268,11 +278,13 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }
     const parsed = loginSchema.safeParse(body);
     if (!parsed.success) return answer(400, operatorError('login-incomplete', 'Type both your name and your password.', 'Fill in both boxes and press Log in.'));
-    const keys = [`name:${parsed.data.name.toLowerCase()}`, `addr:${clientAddress(c)}`];
-    const waitMs = limiter.retryAfterMs(keys);
-    if (waitMs > 0) {
+    const address = clientAddress(c);
+    // Counted before the password is checked: parallel tries cannot all slip in under the limit.
+    const reservation = limiter.reserve(parsed.data.name, address);
+    if (!reservation.allowed) {
+      const waitMs = reservation.retryAfterMs;
       const minutes = Math.ceil(waitMs / 60_000);
-      logEvent(deps.logger, LogEvent.WebLoginRateLimited, { name: parsed.data.name, address: clientAddress(c), waitMs }, 'warn');
+      logEvent(deps.logger, LogEvent.WebLoginRateLimited, { name: parsed.data.name, address, waitMs, limitedBy: reservation.limitedBy }, 'warn');
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
       return answer(
         429,
@@ -283,17 +295,22 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
         ),
       );
     }
-    const user = await deps.accounts.checkPassword(parsed.data.name, parsed.data.password);
-    if (user === undefined) {
-      limiter.recordFailure(keys);
-      logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address: clientAddress(c) }, 'warn');
-      return answer(401, operatorError('login-wrong', 'That name and password do not match.', 'Check both (capital letters count) and try again. After 5 wrong tries logging in pauses for 15 minutes.'));
+    const checked = await deps.accounts.login(parsed.data.name, parsed.data.password);
+    if (!checked.ok) {
+      if (checked.error.code === 'login-busy') {
+        reservation.attempt.notChecked(); // no password was tried: do not count it against the operator
+        c.header('Retry-After', '5');
+        return answer(503, checked.error);
+      }
+      logEvent(deps.logger, LogEvent.WebLoginFailed, { name: parsed.data.name, address, code: checked.error.code }, 'warn');
+      return answer(checked.error.code === 'user-disabled' ? 403 : 401, checked.error);
     }
-    limiter.recordSuccess([`name:${parsed.data.name.toLowerCase()}`]);
+    const user = checked.value;
+    reservation.attempt.succeeded();
     const { token, session } = deps.accounts.createSession(user);
     setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: Math.floor(sessionLifetimeMs / 1000) });
     deleteCookie(c, loginCookie, { path: '/', secure });
-    deps.audit.record(user.name, 'web.login', { role: user.role, address: clientAddress(c) });
+    record(user.name, 'web.login', { role: user.role, address: clientAddress(c) });
     if (asPage) return c.redirect(next, 303);
     return c.json({ user: { name: user.name, role: user.role }, csrfToken: session.csrfToken, expiresAt: session.expiresAt });
   }
@@ -306,7 +323,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const token = c.get('sessionToken');
     if (token !== null) deps.accounts.endSession(token);
     deleteCookie(c, sessionCookie, { path: '/', secure });
-    deps.audit.record(s.user.name, 'web.logout');
+    record(s.user.name, 'web.logout');
     return done(c, { loggedOut: true }, '/login');
   }
   app.post('/logout', requireSession, (c) => logout(c));
@@ -335,12 +352,12 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.drives === undefined) return fail(c, 503, notInstalled('Drive management'), '/snapshot');
     const targets = await deps.drives.targets();
     if (!targets.ok) {
-      deps.audit.record(s.user.name, 'snapshot.refused', { reason: parsed.data.reason, code: targets.error.code });
+      record(s.user.name, 'snapshot.refused', { reason: parsed.data.reason, code: targets.error.code });
       return fail(c, 409, targets.error, '/snapshot');
     }
     const started = deps.snapshot.start({ reason: parsed.data.reason, actor: s.user.name, drives: targets.value });
     if (!started.ok) return fail(c, 409, started.error, '/snapshot');
-    deps.audit.record(s.user.name, 'snapshot.requested', { reason: parsed.data.reason, drives: targets.value.map((d) => ({ role: d.role, serial: d.serial ?? null })) });
+    record(s.user.name, 'snapshot.requested', { reason: parsed.data.reason, drives: targets.value.map((d) => ({ role: d.role, serial: d.serial ?? null })) });
     return done(c, { started: true, startedAt: started.value.startedAt }, '/snapshot', 202);
   });
 
@@ -375,7 +392,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it says the drives are safe to remove.'), back);
     const witness = parsed.data.witness === undefined || parsed.data.witness === '' ? null : parsed.data.witness;
     const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB } });
-    deps.audit.record(s.user.name, 'handoff.requested', { snapshot: snapshot.sequence, witness, ok: result.ok, ...(result.ok ? { custodyId: result.value.custodyId } : { code: result.error.code }) });
+    record(s.user.name, 'handoff.requested', { snapshot: snapshot.sequence, witness, ok: result.ok, ...(result.ok ? { custodyId: result.value.custodyId } : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, back);
     return done(c, { custodyId: result.value.custodyId, sheet: `/custody/${result.value.custodyId}/sheet` }, `/custody/${result.value.custodyId}/sheet`);
   });
@@ -414,7 +431,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
       return fail(c, 409, operatorError('drive-busy', `Drive ${role} is being written by a snapshot.`, 'Wait until the Snapshot page says both drives are safe to remove.'), '/drives');
     }
     const result = await deps.drives.eject(role, s.user.name);
-    deps.audit.record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
+    record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, '/drives');
     return done(c, { ejected: role, message: result.value.message }, '/drives');
   });
@@ -434,7 +451,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (!deps.alerts.acknowledge(id.data, s.user.name)) {
       return fail(c, 409, operatorError('alert-already-acknowledged', `This alert was already acknowledged by ${alert.acknowledged_by ?? 'someone'}.`, 'Nothing more to do; reload the Alerts page.'), '/alerts');
     }
-    deps.audit.record(s.user.name, 'alert.acknowledged', { alertId: id.data, code: alert.code, subject: alert.subject });
+    record(s.user.name, 'alert.acknowledged', { alertId: id.data, code: alert.code, subject: alert.subject });
     return done(c, { acknowledged: id.data, by: s.user.name }, '/alerts');
   });
 
@@ -446,8 +463,13 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   });
   app.get('/audit', requireSession, (c) => c.html(<AuditPage page={pageContext(c)} entries={deps.audit.recent(500)} now={now()} />));
   app.get('/api/audit', requireSession, (c) => c.json({ entries: deps.audit.recent(500) }));
-  app.get('/settings', requireSession, (c) => c.html(<SettingsPage page={pageContext(c)} config={deps.config} users={deps.accounts.listUsers()} />));
-  app.get('/api/settings', requireSession, (c) => c.json({ config: deps.config, users: deps.accounts.listUsers() }));
+  // Observers see only their own account: the list of names is a target list for password guessing.
+  const visibleUsers = (c: Context<Env>) => {
+    const me = sessionOf(c).user;
+    return deps.accounts.listUsers().filter((u) => me.role === 'operator' || u.id === me.id);
+  };
+  app.get('/settings', requireSession, (c) => c.html(<SettingsPage page={pageContext(c)} config={deps.config} users={visibleUsers(c)} />));
+  app.get('/api/settings', requireSession, (c) => c.json({ config: deps.config, users: visibleUsers(c) }));
 
   // ---- pre-audit -------------------------------------------------------------------------------
   app.get('/preaudit', requireSession, (c) =>
@@ -496,7 +518,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
       assignments.push({ side: at[1] as 'front' | 'back', column: Number(at[2]), row: Number(at[3]), choice: value.data === 'none' ? null : { contestId, optionId } });
     }
     const result = deps.preaudit.mapStyle(id.data, assignments, s.user.name);
-    deps.audit.record(s.user.name, 'preaudit.style.mapped', { style: id.data, ok: result.ok, ...(result.ok ? { targets: result.value.targets } : { code: result.error.code }) });
+    record(s.user.name, 'preaudit.style.mapped', { style: id.data, ok: result.ok, ...(result.ok ? { targets: result.value.targets } : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, back);
     return done(c, { style: id.data, targets: result.value.targets, sheetsToRead: result.value.sheetsToRead }, '/preaudit');
   });
@@ -528,28 +550,16 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }
     const pageParam = c.req.query('page') ?? '0';
     if (!/^[0-9]{1,2}$/.test(pageParam)) return fail(c, 404, operatorError('image-page-unknown', 'There is no such page in this image.', 'Open the ballot from the Pre-audit page.'));
-    const page = Number(pageParam);
-    const ext = extname(object.relPath).toLowerCase();
+    const image = await ballotImageForBrowser(object, Number(pageParam));
+    if (!image.ok) {
+      const status = image.error.code === 'image-page-unknown' ? 404 : image.error.code === 'image-too-large' ? 422 : 500;
+      if (status !== 404) logEvent(deps.logger, LogEvent.WebImageRefused, { imageId: object.id, code: image.error.code }, 'warn');
+      return fail(c, status, image.error);
+    }
     c.header('Cache-Control', 'private, max-age=3600'); // vault objects never change
-    if ((ext === '.jpg' || ext === '.jpeg' || ext === '.png') && page === 0) {
-      return c.body(await readFile(object.vaultPath), 200, { 'Content-Type': ext === '.png' ? 'image/png' : 'image/jpeg' });
-    }
-    // TIFF (often multi-page: front and back) and other scanner formats: browsers cannot show them,
-    // so convert the page asked for (same pixel size, so overlay coordinates still fit).
-    const sharp = (await import('sharp')).default;
-    let jpeg: Buffer;
-    try {
-      const pages = (await sharp(object.vaultPath).metadata()).pages ?? 1;
-      if (page >= pages) return fail(c, 404, operatorError('image-page-unknown', `This image has ${pages} page${pages === 1 ? '' : 's'}.`, 'Open the ballot from the Pre-audit page.'));
-      jpeg = await sharp(object.vaultPath, { page }).jpeg({ quality: 85 }).toBuffer();
-    } catch (e) {
-      logEvent(deps.logger, LogEvent.WebRequestError, { err: e, imageId: object.id }, 'warn');
-      return fail(c, 500, operatorError('image-unreadable', `The stored file ${object.rootLabel}:${object.relPath} cannot be shown as a picture.`, 'Look at the original on the EMS. The file is kept as it was captured.'));
-    }
-    return c.body(new Uint8Array(jpeg), 200, { 'Content-Type': 'image/jpeg' });
+    return c.body(image.value.bytes, 200, { 'Content-Type': image.value.contentType });
   });
 
-  // ---- live updates ----------------------------------------------------------------------------
   // Listing USB drives runs lsblk: do it at most every 5 s, shared by all open pages.
   let drivesCache: { at: number; stamp: unknown } | undefined;
   async function drivesStamp(): Promise<unknown> {
@@ -561,62 +571,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     return drivesCache.stamp;
   }
 
-  async function stateStamp(): Promise<string> {
-    const summary = deps.catalog.summary(new Date(0));
-    const open = deps.alerts.open();
-    const roots = deps.roots.roots().map((r) => r.state);
-    const lastSnapshot = deps.snapshotHistory.list(1)[0];
-    const last = lastSnapshot === undefined ? null : [lastSnapshot.sequence, lastSnapshot.state];
-    const drives = await drivesStamp();
-    const preaudit = deps.preaudit?.status() ?? null;
-    return JSON.stringify([deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
-  }
-
-  app.get('/api/events', requireSession, (c) => {
-    const token = c.get('sessionToken') ?? '';
-    return streamSSE(c, async (stream) => {
-      let snapshotDirty = false;
-      let open = true;
-      const unsubscribe = deps.snapshot.onChange(() => {
-        snapshotDirty = true;
-      });
-      stream.onAbort(() => {
-        open = false;
-        unsubscribe();
-      });
-      let lastStamp = await stateStamp();
-      let lastCheck = Date.now();
-      let lastPing = Date.now();
-      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ snapshot: deps.snapshot.current() }) });
-      try {
-        while (open) {
-          if (snapshotDirty) {
-            snapshotDirty = false;
-            await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(deps.snapshot.current()) });
-          }
-          if (Date.now() - lastCheck >= sseCheckMs) {
-            lastCheck = Date.now();
-            if (deps.accounts.findSession(token) === undefined) {
-              await stream.writeSSE({ event: 'logout', data: '{}' });
-              break;
-            }
-            const stamp = await stateStamp();
-            if (stamp !== lastStamp) {
-              lastStamp = stamp;
-              await stream.writeSSE({ event: 'changed', data: '{}' });
-            }
-          }
-          if (Date.now() - lastPing >= 15_000) {
-            lastPing = Date.now();
-            await stream.write(': ping\n\n');
-          }
-          await stream.sleep(200);
-        }
-      } finally {
-        unsubscribe();
-      }
-    });
-  });
+  // ---- live updates (daemon/web/liveUpdates.ts) -----------------------------------------------------
+  app.get('/api/events', requireSession, (c) => eventStream(c, deps, c.get('sessionToken') ?? '', { checkMs: sseCheckMs, drivesStamp, record }));
 
   return app;
 }

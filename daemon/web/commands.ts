@@ -4,10 +4,11 @@ import { Writable } from 'node:stream';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { dataPaths } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openDatabase, type Db } from '../db/database.ts';
 import { silentLogger } from '../log/logger.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts, roles, type Role } from './accounts.ts';
+import { diskFullError, isDiskFull } from './diskFull.ts';
 
 /** Where the command reads and writes; tests pass their own streams. */
 export interface CommandIo {
@@ -59,12 +60,14 @@ const usage = [
   'ballotsafe user add <name> --role operator|observer [--config <file>]   (password from stdin, or asked for)',
   'ballotsafe user passwd <name> [--config <file>]',
   'ballotsafe user list [--config <file>]',
+  'ballotsafe user disable <name> [--config <file>]   (no more logins; open sessions end)',
+  'ballotsafe user enable <name> [--config <file>]',
 ].join('\n  ');
 
 export function userCommand(io: CommandIo = processIo): CliCommand {
   return {
     name: 'user',
-    summary: 'Manage web UI accounts: add, passwd (set a new password), list',
+    summary: 'Manage web UI accounts: add, passwd (set a new password), list, disable, enable',
     usage,
     async run(argv) {
       let parsed;
@@ -75,7 +78,7 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
         return 2;
       }
       const [action, name] = parsed.positionals;
-      if (action !== 'add' && action !== 'passwd' && action !== 'list') {
+      if (action !== 'add' && action !== 'passwd' && action !== 'list' && action !== 'disable' && action !== 'enable') {
         io.stderr.write(`Say what to do with users.\nUsage:\n  ${usage}\n`);
         return 2;
       }
@@ -90,11 +93,33 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
       }
       const config = configFromArgs(parsed.values.config);
       if (config === undefined) return 1;
-      const db = openDatabase(dataPaths(config).database);
+      const diskFull = () => {
+        const e = diskFullError('the change to the users was not saved');
+        io.stderr.write(`${e.message}\n${e.action ?? ''}\n`);
+        return 1;
+      };
+      let db: Db;
+      try {
+        db = openDatabase(dataPaths(config).database);
+      } catch (e) {
+        if (isDiskFull(e)) return diskFull();
+        throw e;
+      }
       try {
         const accounts = new Accounts(db);
         if (action === 'list') {
-          for (const u of accounts.listUsers()) io.stdout.write(`${u.name}\t${u.role}\n`);
+          for (const u of accounts.listUsers()) io.stdout.write(`${u.name}\t${u.role}${u.disabled ? '\tdisabled' : ''}\n`);
+          return 0;
+        }
+        const actor = process.env['SUDO_USER'] ?? process.env['USER'] ?? 'cli';
+        if (action === 'disable' || action === 'enable') {
+          const result = accounts.setDisabled(name ?? '', action === 'disable');
+          if (!result.ok) {
+            io.stderr.write(`${result.error.message}\n${result.error.action ?? ''}\n`);
+            return 1;
+          }
+          new AuditLog(db, silentLogger()).record(actor, action === 'disable' ? 'user.disabled' : 'user.enabled', { name: result.value.name, role: result.value.role });
+          io.stdout.write(action === 'disable' ? `User "${result.value.name}" is switched off: they cannot log in, and their open sessions were ended.\n` : `User "${result.value.name}" may log in again.\n`);
           return 0;
         }
         const password = await readPassword(io);
@@ -107,9 +132,12 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
           io.stderr.write(`${result.error.message}\n${result.error.action ?? ''}\n`);
           return 1;
         }
-        new AuditLog(db, silentLogger()).record(process.env['SUDO_USER'] ?? process.env['USER'] ?? 'cli', action === 'add' ? 'user.added' : 'user.password-set', { name: result.value.name, role: result.value.role });
+        new AuditLog(db, silentLogger()).record(actor, action === 'add' ? 'user.added' : 'user.password-set', { name: result.value.name, role: result.value.role });
         io.stdout.write(action === 'add' ? `User "${result.value.name}" (${result.value.role}) created.\n` : `New password set for "${result.value.name}"; their open sessions were ended.\n`);
         return 0;
+      } catch (e) {
+        if (isDiskFull(e)) return diskFull();
+        throw e;
       } finally {
         db.close();
       }

@@ -1,4 +1,6 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { ok, type Result } from '../result.ts';
+import { scryptPool } from './passwordPool.ts';
 
 /**
  * scrypt password hashes (node:crypto, no native add-on). Parameters are stored with each hash
@@ -7,10 +9,11 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
  */
 const defaults = { N: 1 << 15, r: 8, p: 1, keyLength: 64, saltLength: 16 } as const;
 
-function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
+/** scrypt runs in daemon/web/passwordPool.ts's worker threads, never in libuv's file-I/O pool. */
+async function scryptInWorker(password: string, salt: Buffer, keyLength: number, options: { N: number; r: number; p: number; maxmem: number }): Promise<Buffer> {
+  const key = await scryptPool().run({ password, salt, keyLength, options }, false);
+  if (!key.ok) throw new Error(`scrypt failed: ${key.error.message}`); // not a password problem: a bug or a dead worker
+  return key.value;
 }
 
 function maxmemFor(N: number, r: number): number {
@@ -20,21 +23,28 @@ function maxmemFor(N: number, r: number): number {
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(defaults.saltLength);
   const { N, r, p, keyLength } = defaults;
-  const key = await scryptAsync(password, salt, keyLength, { N, r, p, maxmem: maxmemFor(N, r) });
+  const key = await scryptInWorker(password, salt, keyLength, { N, r, p, maxmem: maxmemFor(N, r) });
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 /** True when `password` matches `stored`; false for a wrong password or a malformed hash. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const checked = await checkPasswordHash(password, stored);
+  return checked.ok && checked.value;
+}
+
+/** Like verifyPassword, but says `login-busy` instead of waiting when too many checks are queued. */
+export async function checkPasswordHash(password: string, stored: string): Promise<Result<boolean>> {
   const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return ok(false);
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 1 << 20) return false;
+  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 1 << 20) return ok(false);
   const salt = Buffer.from(parts[4] ?? '', 'base64');
   const expected = Buffer.from(parts[5] ?? '', 'base64');
-  if (salt.length === 0 || expected.length === 0) return false;
-  const key = await scryptAsync(password, salt, expected.length, { N, r, p, maxmem: maxmemFor(N, r) });
-  return timingSafeEqual(key, expected);
+  if (salt.length === 0 || expected.length === 0) return ok(false);
+  const key = await scryptPool().run({ password, salt, keyLength: expected.length, options: { N, r, p, maxmem: maxmemFor(N, r) } });
+  if (!key.ok) return key.error.code === 'login-busy' ? key : ok(false);
+  return ok(timingSafeEqual(key.value, expected));
 }
 
 /** A hash of a random password, verified against when the user name is unknown so timing does not reveal which names exist. */

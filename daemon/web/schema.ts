@@ -27,5 +27,7 @@ export const webMigrations: MigrationSet = {
     );
     CREATE INDEX sessions_expiry ON sessions (expires_at);
     `,
+    // A user switched off by `ballotsafe user disable` (NULL: may log in).
+    `ALTER TABLE users ADD COLUMN disabled_at TEXT;`,
   ],
 };

@@ -1,5 +1,6 @@
 import type { AlertRow } from '../state/alerts.ts';
 import type { CatalogSummary, DriveStatus, RootStatus, SnapshotRecord, WebDeps } from './deps.ts';
+import { dataDiskProblem } from './diskFull.ts';
 import { startOfLocalDay } from './format.ts';
 import type { SnapshotJobView } from './snapshotJobs.ts';
 
@@ -57,8 +58,15 @@ export function overviewModel(deps: WebDeps): OverviewModel {
     lastSnapshot,
     notOnDrives,
     snapshotJob,
-    verdict: verdict(roots, openAlerts, lastSnapshot, snapshotJob, notOnDrives),
+    verdict: withDiskProblem(verdict(roots, openAlerts, lastSnapshot, snapshotJob, notOnDrives), dataDiskProblem(deps.config.dataDir, deps.config.capture.minFreeBytes)),
   };
+}
+
+/** A full data disk is checked live: no alert can be stored about it while it is full. */
+function withDiskProblem(v: Verdict, disk: Problem | undefined): Verdict {
+  if (disk === undefined) return v;
+  const problems = [disk, ...v.problems];
+  return { ...v, ok: false, headline: problems.length === 1 ? 'Needs attention: 1 problem' : `Needs attention: ${problems.length} problems`, problems };
 }
 
 export function verdict(

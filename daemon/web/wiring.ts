@@ -191,7 +191,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
   return {
     config,
     logger,
-    accounts: new Accounts(db),
+    accounts: new Accounts(db, undefined, config.web.sessionIdleMinutes === undefined ? {} : { idleMs: config.web.sessionIdleMinutes * 60_000 }),
     catalog: new CatalogReader(db, dataPaths(config).vault, config.roots.map((r) => r.label)),
     roots: options.roots ?? rootStatusFromCapture(config, db),
     alerts: new AlertLog(db, logger),

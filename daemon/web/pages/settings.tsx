@@ -4,7 +4,7 @@ import type { User } from '../accounts.ts';
 import { formatBytes } from '../format.ts';
 import { Layout, type PageContext } from './layout.tsx';
 
-export const SettingsPage: FC<{ page: PageContext; config: Config; users: readonly User[] }> = ({ page, config, users }) => (
+export const SettingsPage: FC<{ page: PageContext; config: Config; users: readonly (User & { disabled?: boolean })[] }> = ({ page, config, users }) => (
   <Layout page={page} active="settings" title="Settings" live={false}>
     <p class="next">Read-only. To change a setting, edit the configuration file at the appliance and restart ballotsafe.</p>
     <div class="columns">
@@ -76,11 +76,11 @@ export const SettingsPage: FC<{ page: PageContext; config: Config; users: readon
           {users.map((u) => (
             <>
               <dt>{u.name}</dt>
-              <dd>{u.role}</dd>
+              <dd>{u.role}{u.disabled === true ? ' (switched off)' : ''}</dd>
             </>
           ))}
         </dl>
-        <p class="next">Add a user at the appliance with: ballotsafe user add &lt;name&gt; --role operator|observer</p>
+        <p class="next">Add a user at the appliance with: ballotsafe user add &lt;name&gt; --role operator|observer. Switch one off with: ballotsafe user disable &lt;name&gt;</p>
       </section>
     </div>
   </Layout>

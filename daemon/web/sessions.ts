@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import type { Role, Session, User } from './accounts.ts';
+import { isDiskFull } from './diskFull.ts';
+
+/** Session lifetime: one long election-night shift; after that, log in again. */
+export const sessionLifetimeMs = 14 * 60 * 60 * 1000;
+/** A session not used for this long ends (a kiosk left logged in); web.sessionIdleMinutes overrides it. */
+export const defaultSessionIdleMs = 30 * 60 * 1000;
+/** last_seen_at is written at most this often per session: a page's requests do not each write. */
+const touchEveryMs = 30 * 1000;
+
+/** What a session cookie stands for now: a live session, one that just ended for lack of use, or nothing. */
+export type SessionState = { readonly kind: 'active'; readonly session: Session } | { readonly kind: 'idle-ended'; readonly user: User } | { readonly kind: 'none' };
+
+interface SessionRow {
+  user_id: number;
+  csrf_token: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Login sessions in the `sessions` table (only a SHA-256 of the cookie token is stored). When the
+ * disk is full and a row cannot be written, the session is held in memory instead, so an operator
+ * can still log in and read what is wrong; such sessions end when the daemon restarts.
+ */
+export class SessionStore {
+  private readonly inMemory = new Map<string, SessionRow>();
+  /** Sessions logged out or idled out while the disk was too full to delete their rows. */
+  private readonly ended = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+    private readonly idleMs: number,
+  ) {}
+
+  create(user: User): { token: string; session: Session } {
+    const token = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(32).toString('base64url');
+    const now = this.now();
+    const row: SessionRow = { user_id: user.id, csrf_token: csrfToken, expires_at: new Date(now.getTime() + sessionLifetimeMs).toISOString(), last_seen_at: now.toISOString() };
+    this.bestEffort(() => {
+      this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(now.toISOString());
+      this.db
+        .prepare('INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sha256(token), user.id, csrfToken, now.toISOString(), row.expires_at, row.last_seen_at);
+    }, () => this.inMemory.set(sha256(token), row));
+    return { token, session: { user, csrfToken, expiresAt: row.expires_at } };
+  }
+
+  /**
+   * The session for a cookie token. A session unused for the idle time is deleted and reported
+   * once as `idle-ended`. `touch` (default) counts this request as use; the live-update stream
+   * passes false, so an open page alone does not keep a session alive.
+   */
+  state(token: string, options: { touch?: boolean } = {}): SessionState {
+    if (token.length === 0 || token.length > 200) return { kind: 'none' };
+    const hash = sha256(token);
+    if (this.ended.has(hash)) return { kind: 'none' };
+    // In memory first: it holds sessions and last-use times the full disk would not take.
+    const row = this.inMemory.get(hash) ?? this.db.prepare<[string], SessionRow>('SELECT user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_sha256 = ?').get(hash);
+    if (row === undefined) return { kind: 'none' };
+    const owner = this.db.prepare<[number], { id: number; name: string; role: Role; disabled_at: string | null }>('SELECT id, name, role, disabled_at FROM users WHERE id = ?').get(row.user_id);
+    const now = this.now();
+    if (owner === undefined || owner.disabled_at !== null || row.expires_at <= now.toISOString()) return { kind: 'none' };
+    const user: User = { id: owner.id, name: owner.name, role: owner.role };
+    const idleFor = now.getTime() - Date.parse(row.last_seen_at);
+    if (idleFor >= this.idleMs) {
+      this.end(token);
+      return { kind: 'idle-ended', user };
+    }
+    if (options.touch !== false && idleFor >= touchEveryMs) {
+      row.last_seen_at = now.toISOString(); // the in-memory row, or a copy of the stored one
+      this.bestEffort(() => this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE token_sha256 = ?').run(row.last_seen_at, hash), () => this.inMemory.set(hash, row));
+    }
+    return { kind: 'active', session: { user, csrfToken: row.csrf_token, expiresAt: row.expires_at } };
+  }
+
+  end(token: string): void {
+    const hash = sha256(token);
+    this.inMemory.delete(hash);
+    this.bestEffort(() => this.db.prepare('DELETE FROM sessions WHERE token_sha256 = ?').run(hash), () => this.ended.add(hash));
+  }
+
+  /** Runs a write; on a full disk runs `instead` (keeps the change in memory); other errors are bugs. */
+  private bestEffort(write: () => unknown, instead: () => unknown): void {
+    try {
+      write();
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      instead();
+    }
+  }
+}
