@@ -45,6 +45,10 @@ export const LogEvent = {
   /** Stopping took longer than the bound: what still ran is logged and the process exits anyway. */
   DaemonStopTimeout: 'daemon.stop.timeout',
   DaemonStopped: 'daemon.stopped',
+  /** SIGTERM/SIGINT arrived: the stop watchdog runs from here. */
+  DaemonStopRequested: 'daemon.stop.requested',
+  /** One part failed to stop; the others are still stopped. */
+  DaemonStopStepFailed: 'daemon.stop.step-failed',
 
   // snapshot
   SnapshotStarted: 'snapshot.started',
