@@ -54,6 +54,13 @@ export function plainReason(code: string | undefined): string {
 interface StartFailure {
   readonly code: string | undefined;
   readonly detail: string;
+  /** Capture's own operator message when it returned an error Result (already plain words). */
+  readonly operatorMessage?: string;
+}
+
+/** What went wrong, for the alert and the exit message. */
+function describeFailure(f: StartFailure, vaultDir: string): string {
+  return f.operatorMessage ?? `the appliance cannot use its vault folder ${vaultDir} (${plainReason(f.code)}).`;
 }
 
 /** A thrown error or an error Result (capture's typed start) as one shape; undefined: it started. */
@@ -68,7 +75,7 @@ function failureOf(outcome: { threw: unknown } | { returned: unknown }): StartFa
   const e: unknown = 'error' in r ? r.error : undefined;
   const code = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
   const message = typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string' ? e.message : 'capture did not start';
-  return { code, detail: message };
+  return { code, detail: message, operatorMessage: message };
 }
 
 export interface CaptureStartOptions {
@@ -112,7 +119,7 @@ export async function startCaptureWithRetry<C extends StartableCapture>(make: ()
         code: CAPTURE_CANNOT_START,
         group: options.vaultDir,
         message: (n) =>
-          `New files from the EMS are NOT being captured: the appliance cannot use its vault folder ${options.vaultDir} (${plainReason(failure.code)}). ` +
+          `New files from the EMS are NOT being captured: ${describeFailure(failure, options.vaultDir)} ` +
           `It has tried ${n} time${n === 1 ? '' : 's'} and keeps restarting to try again.`,
         action: 'Call the appliance administrator: the vault folder must be a folder on the appliance disk that the ballotsafe service can read and write. Until this is fixed, keep the EMS exports where they are.',
       },
@@ -126,7 +133,7 @@ export async function startCaptureWithRetry<C extends StartableCapture>(make: ()
   return err(
     operatorError(
       CAPTURE_CANNOT_START,
-      `Capture cannot start: the vault folder ${options.vaultDir} cannot be used (${plainReason(last.code)}).`,
+      `Capture cannot start: ${describeFailure(last, options.vaultDir)}`,
       'See the critical alert on the appliance. The service exits so that systemd restarts it; fix the vault folder and it starts normally.',
     ),
   );

@@ -13,6 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
 import { openDatabase } from '../../daemon/db/database.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
+import { err, operatorError } from '../../daemon/result.ts';
+import { startCaptureWithRetry } from '../../daemon/runtime/captureStart.ts';
 import { startDaemon } from '../../daemon/runtime/daemonRuntime.ts';
 import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { AlertLog } from '../../daemon/state/alerts.ts';
@@ -156,4 +158,33 @@ describe('capture that cannot start', () => {
       db.close();
     }
   }, 60_000);
+
+  it("capture's typed start failure (an error Result) counts the same, with capture's own words", async () => {
+    const db = openDatabase(':memory:');
+    try {
+      const alerts = new AlertLog(db, silentLogger());
+      let starts = 0;
+      let stops = 0;
+      const r = await startCaptureWithRetry(
+        () => ({
+          start: async () => {
+            starts++;
+            return err(operatorError('capture-vault-unwritable', 'the vault folder cannot be written to.'));
+          },
+          stop: async () => {
+            stops++;
+          },
+        }),
+        { vaultDir: '/var/lib/ballotsafe/vault', alerts, logger: silentLogger(), policy: { attempts: 3, firstDelayMs: 5 } },
+      );
+      expect(r.ok ? 'started' : r.error.code).toBe('capture-cannot-start');
+      expect([starts, stops]).toEqual([3, 3]);
+      const open = alerts.open();
+      expect(open).toHaveLength(1);
+      expect(open[0]!.message).toBe('New files from the EMS are NOT being captured: the vault folder cannot be written to. It has tried 3 times and keeps restarting to try again.');
+    } finally {
+      db.close();
+    }
+  });
 });
+
