@@ -20,6 +20,9 @@ import { PreauditWebProvider } from '../preaudit/webProvider.ts';
 import { CatalogGrowthWatch } from './catalogGrowthWatch.ts';
 import { startCaptureWithRetry, type CaptureStartPolicy } from './captureStart.ts';
 
+/** Within shutdown.ts's 10 s bound, leaving time to record the stop and close the database. */
+const PARTS_STOP_BOUND_MS = 7000;
+
 export interface RunningDaemon {
   readonly db: Db;
   readonly config: Config;
@@ -125,20 +128,28 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
       stopped = true;
       logEvent(logger, LogEvent.DaemonStopping, {});
       // Every part is stopped even when one fails: one that throws must not leave the web server
-      // or a timer holding the process open.
+      // or a timer holding the process open. Parts still busy after PARTS_STOP_BOUND_MS are left
+      // (logged); the audit record and the database close still happen, and the process watchdog
+      // (shutdown.ts) ends whatever is left.
+      const pending = new Set<string>();
       const step = async (name: string, fn: () => unknown) => {
+        pending.add(name);
         try {
           await fn();
         } catch (e) {
           logEvent(logger, LogEvent.DaemonStopStepFailed, { step: name, error: e instanceof Error ? e.message : String(e) }, 'error');
+        } finally {
+          pending.delete(name);
         }
       };
       await step('growth', () => growth.stop());
       await step('automation', () => automation.value.stop());
-      // The web server first ends its open connections (the kiosk's event stream) while the rest stop.
-      const webClosed = step('web', () => web.value.server.close());
-      await Promise.all([step('capture', () => capture.stop()), step('imports', () => imports.stop()), step('preaudit', () => preaudit.stop())]);
-      await webClosed;
+      // The web server ends its open connections (the kiosk's event stream) while the rest stop.
+      const parts = Promise.all([step('web', () => web.value.server.close()), step('capture', () => capture.stop()), step('imports', () => imports.stop()), step('preaudit', () => preaudit.stop())]);
+      let bound: NodeJS.Timeout | undefined;
+      const late = await Promise.race([parts.then(() => false), new Promise<boolean>((r) => (bound = setTimeout(() => r(true), PARTS_STOP_BOUND_MS)))]);
+      clearTimeout(bound);
+      if (late) logEvent(logger, LogEvent.DaemonStopStepFailed, { step: [...pending].join(','), error: `still busy after ${PARTS_STOP_BOUND_MS} ms; left to the stop watchdog` }, 'error');
       await step('audit', () => audit.record('system', 'daemon.stopped', {}));
       await step('database', () => db.close());
       logEvent(logger, LogEvent.DaemonStopped, {});
