@@ -7,6 +7,7 @@ import { captureCommands } from './capture/commands.ts';
 import { webCommands } from './web/commands.ts';
 import { runtimeCommands } from './runtime/commands.ts';
 import { preauditCommands } from './preaudit/commands.ts';
+import { describeUncaughtFailure } from './runtime/uncaughtFailure.ts';
 import { sampleCommands } from '../scripts/sample-election/command.ts';
 
 // Each area contributes its commands here (one import, one spread).
@@ -43,7 +44,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`ballotsafe: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 70;
+    // A full disk is told in plain words; a bug in one line (the stack with BALLOTSAFE_DEBUG=1).
+    const report = describeUncaughtFailure(e, process.env['BALLOTSAFE_DEBUG'] === '1');
+    process.stderr.write(report.text);
+    process.exitCode = report.exitCode;
   },
 );

@@ -3,6 +3,7 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
+import { driveFoldersProblem } from './drives/folderOverlap.ts';
 import { err, ok, operatorError, type Result } from './result.ts';
 
 const label = z
@@ -150,7 +151,15 @@ export function parseConfig(input: unknown, baseDir: string = process.cwd()): Re
       operatorError('config-invalid', `The configuration is not valid:\n  ${lines.join('\n  ')}`, 'Correct these keys in the config file and start again.'),
     );
   }
-  return ok(resolvePaths(parsed.data, baseDir));
+  const config = resolvePaths(parsed.data, baseDir);
+  // Checked on the real paths (symlinks, bind mounts): one folder for both would be one copy.
+  if (config.drives.mode === 'folders') {
+    const problem = driveFoldersProblem(config.drives.a, config.drives.b);
+    if (problem !== undefined) {
+      return err(operatorError('config-drives-overlap', `The configuration is not valid:\n  drives: ${problem}`, 'Set drives.a and drives.b to two separate folders, on two separate disks, neither inside the other, and start again.'));
+    }
+  }
+  return ok(config);
 }
 
 export const defaultConfigPath = '/etc/ballotsafe/config.yaml';

@@ -22,6 +22,7 @@ describe('ballotsafe daemon', () => {
     daemon.stdout.on('data', (d: Buffer) => (out += d.toString()));
     daemon.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((done) => daemon.on('exit', (code) => done(code)));
+    let sentAt = 0;
     try {
       const deadline = Date.now() + 60_000;
       let url: string | undefined;
@@ -38,9 +39,13 @@ describe('ballotsafe daemon', () => {
       const api = await fetch(`${url}/api/overview`);
       expect(api.status).toBe(401);
     } finally {
+      sentAt = Date.now();
       daemon.kill('SIGTERM');
     }
     expect(await exited, out).toBe(0);
+    // systemd waits TimeoutStopSec and then kills: the daemon bounds its own stop at 10 s.
+    expect(Date.now() - sentAt).toBeLessThan(10_000);
+    expect(out).toContain('"event":"daemon.stopped"');
     expect(out).not.toContain('web.request.error');
   });
 });

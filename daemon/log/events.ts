@@ -35,6 +35,21 @@ export const LogEvent = {
   AlertAcknowledged: 'alert.acknowledged',
   AuditAction: 'audit.action',
 
+  // runtime slice (#14): fail loudly, stop promptly, repeated alerts
+  /** An open alert of a repeating cause counted more occurrences (one alert, not one per file). */
+  AlertRepeated: 'alert.repeated',
+  /** Capture could not start (vault unreadable, ...): retried with backoff, then the daemon exits 1. */
+  CaptureStartFailed: 'capture.start.failed',
+  /** The daemon gave up on a part it cannot run without and exits non-zero so systemd restarts it. */
+  DaemonFatal: 'daemon.fatal',
+  /** Stopping took longer than the bound: what still ran is logged and the process exits anyway. */
+  DaemonStopTimeout: 'daemon.stop.timeout',
+  DaemonStopped: 'daemon.stopped',
+  /** SIGTERM/SIGINT arrived: the stop watchdog runs from here. */
+  DaemonStopRequested: 'daemon.stop.requested',
+  /** One part failed to stop; the others are still stopped. */
+  DaemonStopStepFailed: 'daemon.stop.step-failed',
+
   // snapshot
   SnapshotStarted: 'snapshot.started',
   SnapshotProgress: 'snapshot.progress',

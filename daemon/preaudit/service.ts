@@ -244,24 +244,41 @@ export class PreauditService {
     this.alerted = options.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM preaudit_comparisons WHERE verdict = 'disagree'`).get()?.n ?? 0;
   }
 
-  /** One alert per sheet this pass could not read (bomb, corrupt file, unknown style, no timing marks). */
+  /**
+   * Sheets this pass could not read (bomb, corrupt file, no timing marks): one open alert per error
+   * code that counts them and names the latest, not one per sheet (thousands would bury the rest).
+   */
   private alertUnreadable(sheets: readonly CatalogSheet[], since: string): void {
     const byKey = new Map(sheets.map((s) => [s.job.key, s]));
     const rows = this.options.db
       .prepare<[string], { sheet_key: string; error_code: string; error_message: string }>(
-        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}'`,
+        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}' ORDER BY read_at, sheet_key`,
       )
       .all(since);
     const name = this.options.db.prepare<[number], { n: string }>(`SELECT root_label || ':' || rel_path AS n FROM file_versions WHERE id = ?`);
+    const byCode = new Map<string, { reason: string; files: string[] }>();
     for (const r of rows) {
       const first = byKey.get(r.sheet_key)?.fileVersionIds[0];
-      this.alerts.raise({
-        severity: 'warning',
-        code: r.error_code,
-        message: `A ballot image could not be read by the pre-audit: ${r.error_message}`,
-        action: 'Look at the image in the catalog; rescan or re-export it. The captured copy is kept as evidence.',
-        subject: (first === undefined ? undefined : name.get(first)?.n) ?? r.sheet_key,
-      });
+      const file = (first === undefined ? undefined : name.get(first)?.n) ?? r.sheet_key;
+      const group = byCode.get(r.error_code) ?? { reason: r.error_message, files: [] };
+      group.reason = r.error_message;
+      group.files.push(file);
+      byCode.set(r.error_code, group);
+    }
+    for (const [code, { reason, files }] of byCode) {
+      this.alerts.raiseRepeated(
+        {
+          severity: 'warning',
+          code,
+          group: 'pre-audit ballot images',
+          message: (n) =>
+            n === 1
+              ? `A ballot image could not be read by the pre-audit: ${reason}`
+              : `${n} ballot images could not be read by the pre-audit (the latest: ${reason}). The newest is named here; the log lists every one.`,
+          action: 'Look at the images in the catalog; rescan or re-export them. The captured copies are kept as evidence.',
+        },
+        files,
+      );
     }
   }
 

@@ -7,15 +7,10 @@ import { configFromArgs } from '../cli/coreCommands.ts';
 import { parseConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { demoLogin } from '../web/wiring.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent } from '../log/logger.ts';
 import { startDaemon, type RunningDaemon } from './daemonRuntime.ts';
-
-
-function waitForSignal(): Promise<void> {
-  return new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-}
+import { listenForStop } from './shutdown.ts';
 
 const daemon: CliCommand = {
   name: 'daemon',
@@ -26,13 +21,23 @@ const daemon: CliCommand = {
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
     const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? config.log.level });
-    const started = await startDaemon({ config, logger });
+    // Listening before anything starts: a SIGTERM during start (recovery, capture retries) is a stop too.
+    const stop = listenForStop(logger);
+    const started = await startDaemon({ config, logger, signal: stop.signal });
     if (!started.ok) {
+      if (stop.signal.aborted) {
+        stop.finished(0);
+        return 0;
+      }
+      // Non-zero, so systemd restarts the service (Restart=on-failure); the alert is already stored.
+      logEvent(logger, LogEvent.DaemonFatal, { code: started.error.code, msg: started.error.message }, 'error');
       process.stderr.write(`${started.error.message}\n${started.error.action ?? ''}\n`);
+      stop.finished(1);
       return 1;
     }
-    await waitForSignal();
+    await stop.requested;
     await started.value.stop();
+    stop.finished(0);
     return 0;
   },
 };
@@ -151,8 +156,10 @@ const demo: CliCommand = {
     }
 
     const config = demoConfig(dir, port);
-    const started = await startDaemon({ config, logger, catalogPollMs: 2000 });
+    const stop = listenForStop(logger);
+    const started = await startDaemon({ config, logger, catalogPollMs: 2000, signal: stop.signal });
     if (!started.ok) {
+      stop.finished(1);
       process.stderr.write(`${started.error.message}\n${started.error.action ?? ''}\n`);
       return 1;
     }
@@ -168,11 +175,13 @@ const demo: CliCommand = {
     say(`Check a drive with standard tools: see ${join(config.drives.mode === 'folders' ? config.drives.a : '', 'ballotsafe', 'README.txt')}, or run: ballotsafe verify ${config.drives.mode === 'folders' ? config.drives.a : ''}`);
     if (values.once) {
       await running.stop();
+      stop.dispose();
       return good ? 0 : 1;
     }
     say('\nThe daemon keeps running: open the UI, press End-of-day snapshot again, look at alerts. Ctrl-C stops it.');
-    await waitForSignal();
+    await stop.requested;
     await running.stop();
+    stop.finished(good ? 0 : 1);
     return good ? 0 : 1;
   },
 };

@@ -18,6 +18,10 @@ import { startWebUi } from '../web/wiring.ts';
 import { PreauditService } from '../preaudit/service.ts';
 import { PreauditWebProvider } from '../preaudit/webProvider.ts';
 import { CatalogGrowthWatch } from './catalogGrowthWatch.ts';
+import { startCaptureWithRetry, type CaptureStartPolicy } from './captureStart.ts';
+
+/** Within shutdown.ts's 10 s bound, leaving time to record the stop and close the database. */
+const PARTS_STOP_BOUND_MS = 7000;
 
 export interface RunningDaemon {
   readonly db: Db;
@@ -37,6 +41,10 @@ export interface DaemonOptions {
   readonly preaudit?: PreauditProvider;
   /** How often the import and export-settled watchers look at the catalog (default 5 s). */
   readonly catalogPollMs?: number;
+  /** How often and how patiently to try starting capture before giving up (default: 4 tries over ~14 s). */
+  readonly captureStart?: CaptureStartPolicy;
+  /** A stop request (SIGTERM) during start: stop trying and return. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -80,8 +88,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
     return err(automation.error);
   }
 
-  const capture = new CaptureService({ config, db, logger });
-  await capture.start();
+  // Capture that cannot start is fatal (after a few tries): the web UI stays up meanwhile so the
+  // overview shows the critical alert, then everything stops and the caller exits non-zero.
+  const started = await startCaptureWithRetry(() => new CaptureService({ config, db, logger }), {
+    vaultDir: dataPaths(config).vault,
+    alerts,
+    logger,
+    ...(options.captureStart === undefined ? {} : { policy: options.captureStart }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  if (!started.ok) {
+    automation.value.stop();
+    await web.value.server.close();
+    db.close();
+    return err(started.error);
+  }
+  const capture = started.value;
   const pollMs = options.catalogPollMs ?? 5000;
   const imports = new ImportService({ db, vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger, intervalMs: pollMs });
   imports.start();
@@ -105,14 +127,32 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
       if (stopped) return;
       stopped = true;
       logEvent(logger, LogEvent.DaemonStopping, {});
-      growth.stop();
-      automation.value.stop();
-      await capture.stop();
-      await imports.stop();
-      await preaudit.stop();
-      await web.value.server.close();
-      audit.record('system', 'daemon.stopped', {});
-      db.close();
+      // Every part is stopped even when one fails: one that throws must not leave the web server
+      // or a timer holding the process open. Parts still busy after PARTS_STOP_BOUND_MS are left
+      // (logged); the audit record and the database close still happen, and the process watchdog
+      // (shutdown.ts) ends whatever is left.
+      const pending = new Set<string>();
+      const step = async (name: string, fn: () => unknown) => {
+        pending.add(name);
+        try {
+          await fn();
+        } catch (e) {
+          logEvent(logger, LogEvent.DaemonStopStepFailed, { step: name, error: e instanceof Error ? e.message : String(e) }, 'error');
+        } finally {
+          pending.delete(name);
+        }
+      };
+      await step('growth', () => growth.stop());
+      await step('automation', () => automation.value.stop());
+      // The web server ends its open connections (the kiosk's event stream) while the rest stop.
+      const parts = Promise.all([step('web', () => web.value.server.close()), step('capture', () => capture.stop()), step('imports', () => imports.stop()), step('preaudit', () => preaudit.stop())]);
+      let bound: NodeJS.Timeout | undefined;
+      const late = await Promise.race([parts.then(() => false), new Promise<boolean>((r) => (bound = setTimeout(() => r(true), PARTS_STOP_BOUND_MS)))]);
+      clearTimeout(bound);
+      if (late) logEvent(logger, LogEvent.DaemonStopStepFailed, { step: [...pending].join(','), error: `still busy after ${PARTS_STOP_BOUND_MS} ms; left to the stop watchdog` }, 'error');
+      await step('audit', () => audit.record('system', 'daemon.stopped', {}));
+      await step('database', () => db.close());
+      logEvent(logger, LogEvent.DaemonStopped, {});
     },
   });
 }

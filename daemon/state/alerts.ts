@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
@@ -26,6 +27,39 @@ export interface AlertRow {
   acknowledged_at: string | null;
 }
 
+/**
+ * A cause that repeats (one corrupt image after another): one open alert per (code, group) keeps
+ * the count and the latest examples, so thousands of alike problems do not bury the critical ones.
+ */
+export interface RepeatedAlert {
+  readonly severity: AlertSeverity;
+  readonly code: string;
+  /** What makes occurrences "the same cause" within a code, e.g. "pre-audit images". */
+  readonly group: string;
+  /** The operator's sentence for `count` occurrences so far. */
+  readonly message: (count: number) => string;
+  readonly action?: string;
+}
+
+/** How many of the latest examples an aggregated alert keeps (the log has every one). */
+export const REPEATED_EXAMPLES_KEPT = 5;
+
+// Stored JSON is read back through a schema: a hand-edited or older row starts a fresh count.
+const repeatedDetailsSchema = z.object({ group: z.string(), count: z.number().int().positive(), examples: z.array(z.string()) }).passthrough();
+export type RepeatedDetails = z.infer<typeof repeatedDetailsSchema>;
+
+export function repeatedDetails(row: Pick<AlertRow, 'details_json'>): RepeatedDetails | undefined {
+  if (row.details_json === null) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(row.details_json);
+  } catch {
+    return undefined;
+  }
+  const parsed = repeatedDetailsSchema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** Stores operator-visible alerts (tamper signals, failures) and logs each one. */
 export class AlertLog {
   constructor(
@@ -51,6 +85,36 @@ export class AlertLog {
     const id = Number(info.lastInsertRowid);
     logEvent(this.logger, LogEvent.AlertRaised, { alertId: id, code: alert.code, severity: alert.severity, subject: alert.subject, msg: alert.message }, alert.severity === 'info' ? 'info' : 'warn');
     return id;
+  }
+
+  /**
+   * Records `examples.length` more occurrences of a repeated cause (newest last): the open alert of
+   * the same code and group is updated (count, latest examples, subject = the newest example), or
+   * one is raised when none is open (an acknowledged one is history; the next occurrence starts anew).
+   */
+  raiseRepeated(alert: RepeatedAlert, examples: readonly string[]): { id: number; count: number } | undefined {
+    if (examples.length === 0) return undefined;
+    return this.db.transaction(() => {
+      const open = this.db
+        .prepare<[string, string], AlertRow>(
+          `SELECT * FROM alerts WHERE acknowledged_at IS NULL AND code = ? AND json_valid(details_json) AND json_extract(details_json, '$.group') = ? ORDER BY id DESC LIMIT 1`,
+        )
+        .get(alert.code, alert.group);
+      const before = open === undefined ? undefined : repeatedDetails(open);
+      const count = (before?.count ?? 0) + examples.length;
+      const latest = [...(before?.examples ?? []), ...examples].slice(-REPEATED_EXAMPLES_KEPT);
+      const details: RepeatedDetails = { group: alert.group, count, examples: latest };
+      const subject = latest[latest.length - 1] ?? null;
+      if (open === undefined || before === undefined) {
+        const id = this.raise({ severity: alert.severity, code: alert.code, message: alert.message(count), ...(alert.action === undefined ? {} : { action: alert.action }), ...(subject === null ? {} : { subject }), details });
+        return { id, count };
+      }
+      this.db
+        .prepare('UPDATE alerts SET message = ?, action = ?, subject = ?, details_json = ? WHERE id = ?')
+        .run(alert.message(count), alert.action ?? open.action, subject, JSON.stringify(details), open.id);
+      logEvent(this.logger, LogEvent.AlertRepeated, { alertId: open.id, code: alert.code, group: alert.group, count, added: examples.length }, 'info');
+      return { id: open.id, count };
+    })();
   }
 
   open(): AlertRow[] {
