@@ -15,6 +15,18 @@ export const completeMarkerName = 'SNAPSHOT-COMPLETE.txt';
 export const cumulativeIndexName = 'cumulative-index.tsv';
 export const cumulativeManifestName = 'cumulative-manifest-sha256.txt';
 export const driveReadmeName = 'README.txt';
+/** Signatures of the cumulative files (minisign, appliance key); written after each of them. */
+export const cumulativeIndexSignatureName = `${cumulativeIndexName}.minisig`;
+export const cumulativeManifestSignatureName = `${cumulativeManifestName}.minisig`;
+
+/**
+ * The trusted comment signed with a cumulative file: it ties the file to the newest snapshot it
+ * describes, so an older (genuine) cumulative file cannot stand in for a newer one.
+ */
+export function cumulativeTrustedComment(election: string, file: string, bags: ReadonlyArray<{ bagName: string; rootHash: string }>): string {
+  const latest = bags[bags.length - 1];
+  return `ballotsafe election:${election} file:${file} snapshots:${bags.length} latest:${latest?.bagName ?? 'none'} root:${latest?.rootHash ?? 'none'}`;
+}
 
 /** Tag files listed in the tag manifest, in this order. */
 export const taggedFiles = [bagitName, bagInfoName, manifestName, filesTsvName] as const;

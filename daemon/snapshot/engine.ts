@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -17,12 +17,9 @@ import {
   bagNamePattern,
   completeMarkerName,
   cumulativeIndexName,
-  cumulativeManifestName,
   driveReadme,
   driveReadmeName,
   filesTsvName,
-  formatCumulativeIndex,
-  formatCumulativeManifest,
   parseFilesTsv,
   type FileRecord,
 } from './bagFormat.ts';
@@ -30,7 +27,9 @@ import { SqlCatalogSource, type CatalogSource, type CatalogVersion } from './cat
 import { crashPoint } from './crashPoints.ts';
 import { driveError, evictFromCache, fat32MaxFileSize, fileSystemOf, freeSpace, fsyncPath, hashFile, isFatFileSystem, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
 import { SnapshotLock } from './lock.ts';
-import { keyIdHex, loadOrCreateApplianceKey, publicKeyFile, publicKeyFileName, type ApplianceKey } from './minisign.ts';
+import { cumulativeFiles } from './cumulativeFiles.ts';
+import { refuseAlteredDrives } from './evidencePreflight.ts';
+import { keyIdHex, loadOrCreateApplianceKey, publicKeyFile, publicKeyFileName, signMinisign, type ApplianceKey } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 
 export interface SnapshotEngineOptions {
@@ -289,6 +288,14 @@ export class SnapshotEngine implements SnapshotService {
       const electionDir = this.electionDir(target);
       drives.push({ target, electionDir, error: undefined, present: await this.scanDrive(electionDir, rows), written: [] });
     }
+    await refuseAlteredDrives(
+      { db: this.db, election: this.config.election.name, alerts: this.alerts, audit: this.audit, logger: this.logger, concurrency: this.concurrency, readFromMedia: this.readBackFromMedia },
+      drives,
+      rows.map((r) => this.loadBag(r)),
+    );
+    if (newSnapshot && drives.every((d) => d.error !== undefined)) {
+      return err(operatorError('snapshot-no-usable-drive', `Neither drive can take the snapshot. ${drives.map((d) => d.error?.message ?? '').join(' ')}`, drives[0]?.error?.action ?? 'Enroll new drives and start again.'));
+    }
     this.settlePending(rows, drives);
     rows = this.snapshotRows();
 
@@ -302,6 +309,7 @@ export class SnapshotEngine implements SnapshotService {
     const pairBase = bases.length > 0 ? Math.min(...bases) : request.full === true ? Infinity : latestFull;
     const toWrite = new Map<string, DriveRun[]>(); // bag name -> drives that need it
     for (const d of drives) {
+      if (d.error !== undefined) continue;
       const base = baseOf(d) ?? pairBase;
       for (const r of rows) {
         if (r.sequence >= base && !d.present.has(r.bag_name)) toWrite.set(r.bag_name, [...(toWrite.get(r.bag_name) ?? []), d]);
@@ -314,7 +322,7 @@ export class SnapshotEngine implements SnapshotService {
     // --- Preflight: space, file size limits, path lengths, key ---
     const bagsToWrite = rows.filter((r) => toWrite.has(r.bag_name)).map((r) => this.loadBag(r));
     const newItemsSizes = newVersions.map((v) => v.size);
-    const pre = await this.preflight(drives, bagsToWrite, toWrite, newItemsSizes, newVersions);
+    const pre = await this.preflight(drives.filter((d) => d.error === undefined), bagsToWrite, toWrite, newItemsSizes, newVersions);
     if (!pre.ok) {
       logEvent(this.logger, LogEvent.SnapshotFailed, { code: pre.error.code, msg: pre.error.message }, 'warn');
       return pre;
@@ -397,7 +405,7 @@ export class SnapshotEngine implements SnapshotService {
     // --- Report ---
     const perDrive: DriveOutcome[] = drives.map((d) => (d.error === undefined ? { role: d.target.role, state: 'complete' } : { role: d.target.role, state: 'failed', error: d.error }));
     for (const d of drives) {
-      if (d.error === undefined) continue;
+      if (d.error === undefined || d.error.code === 'drive-evidence-mismatch') continue; // the latter alerted already
       const other = drives.find((o) => o !== d && o.error === undefined);
       logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, msg: d.error.message }, 'warn');
       this.alerts.raise({
@@ -532,11 +540,12 @@ export class SnapshotEngine implements SnapshotService {
       const bags = rows.map((r) => {
         const tsv = parseFilesTsv(this.loadBag(r).tagFiles[filesTsvName] ?? '');
         const records: FileRecord[] = typeof tsv === 'string' ? [] : tsv;
-        return { sequence: r.sequence, bagName: r.bag_name, records };
+        return { sequence: r.sequence, bagName: r.bag_name, rootHash: r.root_hash, records };
       });
-      await writeFileAtomic(join(d.electionDir, cumulativeIndexName), formatCumulativeIndex(bags));
-      crashPoint('index');
-      await writeFileAtomic(join(d.electionDir, cumulativeManifestName), formatCumulativeManifest(bags));
+      for (const [name, content] of cumulativeFiles(this.config.election.name, bags, (c, trusted) => signMinisign(this.key, c, trusted, `ballotsafe cumulative file signature, key ${keyIdHex(this.key.keyId)}`))) {
+        await writeFileAtomic(join(d.electionDir, name), content);
+        if (name === cumulativeIndexName) crashPoint('index');
+      }
       await syncFilesystem(d.electionDir);
     } catch (e) {
       d.error = driveError(d.target.role, d.target.root, e);
@@ -666,7 +675,8 @@ export class SnapshotEngine implements SnapshotService {
       await Promise.all(
         drives.map(async (d) => {
           try {
-            dests.set(d, await open(join(bagDir(d), item.payloadPath), 'w'));
+            // O_NOFOLLOW: a link planted on a drive must not redirect the write (the evidence check refuses links too).
+            dests.set(d, await open(join(bagDir(d), item.payloadPath), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o666));
           } catch (e) {
             fail(d, e);
           }
