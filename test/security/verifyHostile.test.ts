@@ -12,6 +12,10 @@ import { bagDirs, copyDrive, electionDirOf, forgeElection, runVerifyCli } from '
  * Issue #14 item 4: `ballotsafe verify` on a crafted drive must finish quickly with a clear FAIL
  * (exit 1), never hang (exit 124 under timeout) or read without end. Run through the real CLI.
  */
+/** Enough ".." to reach / from any bag (as on a drive mounted at /media/usb). */
+const devZero = `${'../'.repeat(16)}dev/zero`;
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 describe('verify on hostile media', () => {
   let app: Appliance;
   let good: string;
@@ -74,9 +78,9 @@ describe('verify on hostile media', () => {
     expectQuickFail(drive, /img1\.tif: is a symbolic link/);
   });
 
-  it('a tag-manifest line naming ../../../../dev/zero: the signature fails first, nothing listed is read (used to read 4.7 GB)', () => {
+  it('a tag-manifest line naming ../../../../dev/zero: the signature fails first, nothing listed is read (used to read /dev/zero without end)', () => {
     const { drive, bag } = copy();
-    appendFileSync(join(bag, 'tagmanifest-sha256.txt'), `${'0'.repeat(64)}  ../../../../dev/zero\n`);
+    appendFileSync(join(bag, 'tagmanifest-sha256.txt'), `${'0'.repeat(64)}  ${devZero}\n`);
     expectQuickFail(drive, /SIGNATURE .*tagmanifest-sha256\.txt\.minisig: signature does not match the file/);
   });
 
@@ -85,19 +89,19 @@ describe('verify on hostile media', () => {
     const key = loadOrCreateApplianceKey(dataPaths(app.config).keys);
     forgeElection(electionDirOf(drive), key, { replacePublicKey: false });
     // Re-sign after adding the line, as a key holder could.
-    appendFileSync(join(bag, 'tagmanifest-sha256.txt'), `${'0'.repeat(64)}  ../../../../dev/zero\n`);
+    appendFileSync(join(bag, 'tagmanifest-sha256.txt'), `${'0'.repeat(64)}  ${devZero}\n`);
     const tm = readFileSync(join(bag, 'tagmanifest-sha256.txt'));
     writeFileSync(join(bag, 'tagmanifest-sha256.txt.minisig'), signFor(key, tm));
-    expectQuickFail(drive, /names "\.\.\/\.\.\/\.\.\/\.\.\/dev\/zero", which is not a tag file of this bag; not read/);
+    expectQuickFail(drive, new RegExp(`names "${escaped(devZero)}", which is not a tag file of this bag; not read`));
   });
 
-  it('a huge (sparse, 3 GiB) manifest: refused by size before it is read', () => {
+  it('a huge (sparse, 1.9 GiB) manifest: refused by size before it is read (used to be read into memory whole)', () => {
     const { drive, bag } = copy();
-    truncateSync(join(bag, 'manifest-sha256.txt'), 3 * 1024 ** 3);
+    truncateSync(join(bag, 'manifest-sha256.txt'), Math.floor(1.9 * 1024 ** 3));
     expectQuickFail(drive, /manifest-sha256\.txt: is \d+ bytes, more than/);
   });
 
-  it('a manifest path climbing out of the bag (signed with the real key) is refused, not read', () => {
+  it('a manifest path climbing out of the bag (signed with the real key) is refused, not read (regression: this one was refused before too)', () => {
     const { drive, bag } = copy();
     const key = loadOrCreateApplianceKey(dataPaths(app.config).keys);
     appendFileSync(join(bag, 'manifest-sha256.txt'), `${'0'.repeat(64)}  data/../../../../../dev/zero\n`);
