@@ -641,7 +641,8 @@ export class SnapshotEngine implements SnapshotService {
       }
       await fsyncPath(bagDir(d));
       await syncFilesystem(bagDir(d));
-      await writeFileDurable(join(bagDir(d), completeMarkerName), markerText(bag));
+      // Atomic: a crash while the other drive's chain runs must not leave a half marker (read as tampering).
+      await writeFileAtomic(join(bagDir(d), completeMarkerName), markerText(bag));
       await fsyncPath(bagDir(d));
       await syncFilesystem(bagDir(d));
       crashPoint('marker');
