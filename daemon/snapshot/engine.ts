@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants, existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
@@ -28,6 +28,7 @@ import { crashPoint } from './crashPoints.ts';
 import { driveError, evictFromCache, fat32MaxFileSize, fileSystemOf, freeSpace, fsyncPath, hashFile, isFatFileSystem, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
 import { SnapshotLock } from './lock.ts';
 import { cumulativeFiles } from './cumulativeFiles.ts';
+import { readBounded } from './bagReader.ts';
 import { refuseAlteredDrives } from './evidencePreflight.ts';
 import { keyIdHex, loadOrCreateApplianceKey, publicKeyFile, publicKeyFileName, signMinisign, type ApplianceKey } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
@@ -247,12 +248,9 @@ export class SnapshotEngine implements SnapshotService {
     for (const name of names) {
       const row = byName.get(name);
       if (row === undefined || !bagNamePattern.test(name)) continue;
-      try {
-        const marker = await readFile(join(electionDir, 'snapshots', name, completeMarkerName), 'utf8');
-        if (marker === markerText({ bagName: row.bag_name, rootHash: row.root_hash, sequence: row.sequence })) present.add(name);
-      } catch {
-        /* no marker: incomplete, will be redone */
-      }
+      // Bounded, no links, no FIFOs: the drive may be hostile (the evidence check comes next).
+      const marker = await readBounded(join(electionDir, 'snapshots', name, completeMarkerName), 64 * 1024);
+      if (marker.ok && marker.value.toString('utf8') === markerText({ bagName: row.bag_name, rootHash: row.root_hash, sequence: row.sequence })) present.add(name);
     }
     return present;
   }

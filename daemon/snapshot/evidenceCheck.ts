@@ -50,8 +50,10 @@ export async function checkDriveEvidence(driveRoot: string, electionDir: string,
     if (st !== null && !st.isDirectory()) problems.push(`${p.slice(driveRoot.length + 1)} is ${describeType(st)}, not a folder`);
   }
   if (problems.length > 0) return report();
-  const top = await readdir(electionDir, { withFileTypes: true }).catch(() => []);
-  for (const e of top) if (!e.isFile() && !e.isDirectory()) problems.push(`${e.name} is ${describeType(e)}`);
+  // The files the snapshot reads or replaces there (README, public key, index) must be plain files.
+  for (const [dir, prefix] of [[join(driveRoot, 'ballotsafe'), 'ballotsafe/'], [electionDir, '']] as const) {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (!e.isFile() && !e.isDirectory()) problems.push(`${prefix}${e.name} is ${describeType(e)}`);
+  }
 
   const snapDir = join(electionDir, 'snapshots');
   const entries = await readdir(snapDir, { withFileTypes: true }).catch(() => []);

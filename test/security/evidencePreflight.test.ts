@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,15 @@ describe('a snapshot never writes over evidence', () => {
     writeFileSync(image1(b), Buffer.alloc(20_000, 9));
     unlinkSync(join(bagDirs(electionDirOf(b))[0] ?? '', completeMarkerName));
     await snapshotRefusingB();
+  });
+
+  it('a completion marker replaced by a FIFO on drive B: the snapshot does not hang, B is refused', { timeout: 30_000 }, async () => {
+    const marker = join(bagDirs(electionDirOf(b))[0] ?? '', completeMarkerName);
+    unlinkSync(marker);
+    execFileSync('mkfifo', [marker]);
+    const out = assertOk(await app.engine({ readBackFromMedia: false }).run({ reason: 'operator', actor: 't', drives: folderDrives(a, b) }));
+    expect(out.perDrive.map((d) => d.state)).toEqual(['complete', 'failed']);
+    expect(out.perDrive[1]?.error?.message).toContain('is a FIFO');
   });
 
   it('an untouched pair: both drives checked and written (no alert)', async () => {
