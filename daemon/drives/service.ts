@@ -12,7 +12,8 @@ import { AuditLog } from '../state/auditLog.ts';
 import { defaultMountBase, type DriveHelper } from './helperClient.ts';
 import { readIdentity, writeIdentity, type DriveIdentity } from './identity.ts';
 import { DriveStore, type CustodyDrive, type CustodyRecord, type DriveReturn, type EnrolledDrive } from './store.ts';
-import { driveRoles, type DriveCandidate, type DriveRole, type VerifyDriveFn } from './types.ts';
+import { appliancePublicKeyText, rootHashesWrittenTo } from '../snapshot/driveRecords.ts';
+import { driveRoles, type DriveCandidate, type DriveRole, type DriveVerifyPins, type VerifyDriveFn } from './types.ts';
 
 /** A drive as the operator sees it in `ballotsafe drives` and the web UI. */
 export interface DriveView {
@@ -66,6 +67,8 @@ export interface DriveServiceOptions {
   readonly mountBase?: string;
   /** The snapshot engine's verify of a drive folder (verify-on-return). */
   readonly verify?: VerifyDriveFn;
+  /** The appliance's public key file for the return check (default: the one in its keys folder). */
+  readonly appliancePublicKey?: () => string | null;
   /** True while a snapshot writes to the drives (no eject, no return check then). */
   readonly isSnapshotRunning?: () => boolean;
   readonly newId?: () => string;
@@ -549,7 +552,7 @@ export class DriveService {
         if (!id.ok) {
           report = { ok: false, filesChecked: 0, problems: [id.error.message] };
         } else {
-          const v = await verify(root);
+          const v = await verify(root, this.returnPins(drive));
           report = v.ok ? v.value : { ok: false, filesChecked: 0, problems: [v.error.message] };
         }
         const summary = report.ok
@@ -574,6 +577,12 @@ export class DriveService {
         if (unmountRole !== null) await this.opts.helper?.unmount(unmountRole);
       }
     });
+  }
+
+  /** A returning drive must carry the appliance's own key and every snapshot written to it. */
+  private returnPins(drive: EnrolledDrive): DriveVerifyPins {
+    const written = rootHashesWrittenTo(this.opts.db, this.opts.config.election.name, { role: drive.role, serial: drive.serial, uuid: drive.fsUuid, folderPath: drive.folderPath, since: drive.enrolledAt });
+    return { publicKey: this.opts.appliancePublicKey?.() ?? appliancePublicKeyText(this.opts.config), rootHashes: written.map((w) => w.rootHash) };
   }
 
   /** Hooks verify-on-return to the hot-plug watcher: every enrolled drive plugged in is checked. */

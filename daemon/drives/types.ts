@@ -31,10 +31,20 @@ export interface DriveVerifyReport {
   readonly problems: readonly string[];
 }
 
+/** What a returning drive must match: the appliance's own key and what it wrote to that drive. */
+export interface DriveVerifyPins {
+  /** The appliance's public key file (minisign format); null when the appliance has none yet. */
+  readonly publicKey: string | null;
+  /** Root hashes of every snapshot written completely to this drive (from the database). */
+  readonly rootHashes: readonly string[];
+}
+
 /**
- * Verifies a drive folder (the drive's mount point or the stand-in folder). Expected failures of
- * the verification itself (no snapshot on the drive, unreadable) are an `ok: false` Result.
+ * Verifies a drive folder (the drive's mount point or the stand-in folder) against the pins
+ * (the daemon always gives them; without them the drive is only checked against itself).
+ * Expected failures of the verification itself (no snapshot on the drive, unreadable) are an
+ * `ok: false` Result.
  */
-export type VerifyDriveFn = (driveRoot: string) => Promise<Result<DriveVerifyReport>>;
+export type VerifyDriveFn = (driveRoot: string, pins?: DriveVerifyPins) => Promise<Result<DriveVerifyReport>>;
 
 export type DrivesResult<T> = Result<T, OperatorError>;

@@ -4,6 +4,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 import type { SnapshotService } from '../snapshot/api.ts';
+import { parsePublicKeyFile } from '../snapshot/minisign.ts';
 import { verifyPath } from '../snapshot/verify.ts';
 import { discoverDrives, systemSources } from './discovery.ts';
 import { socketDriveHelper, spawnDriveHelper, type DriveHelper } from './helperClient.ts';
@@ -13,9 +14,13 @@ import { SnapshotTriggers, type TriggeredSnapshot } from './triggers.ts';
 import type { VerifyDriveFn } from './types.ts';
 
 /** The snapshot engine's offline verify (daemon/snapshot/verify.ts) as the drives' VerifyDriveFn. */
-export const verifyDriveWithEngine: VerifyDriveFn = async (root) => {
+export const verifyDriveWithEngine: VerifyDriveFn = async (root, pins) => {
+  const key = pins?.publicKey == null ? undefined : parsePublicKeyFile(pins.publicKey);
+  if (pins !== undefined && key === undefined) {
+    return ok({ ok: false, filesChecked: 0, problems: ["The appliance's own public key cannot be read, so the drive cannot be checked against it (the appliance may not have made a snapshot yet)."] });
+  }
   try {
-    const r = await verifyPath(root);
+    const r = await verifyPath(root, key === undefined ? {} : { pins: { key, expectRootHashes: pins?.rootHashes ?? [] } });
     return ok({ ok: r.ok, filesChecked: r.files, problems: r.problems.map((p) => `${p.kind} ${p.path}: ${p.detail}`) });
   } catch (e) {
     return err(operatorError('verify-failed', `The drive could not be read for verification: ${(e as Error).message}`, 'Unplug the drive and plug it in again; if this repeats, treat the drive as failed.'));

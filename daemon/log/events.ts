@@ -59,6 +59,9 @@ export const LogEvent = {
   SnapshotRecovered: 'snapshot.recovered',
   SnapshotCatchUp: 'snapshot.catch-up',
   VerifyFinished: 'verify.finished',
+  // issue #14, pinned verification and never writing over evidence: the check of earlier bags before a snapshot writes
+  SnapshotEvidenceChecked: 'snapshot.evidence.checked',
+  SnapshotEvidenceMismatch: 'snapshot.evidence.mismatch',
   ExportZipsFinished: 'export-zips.finished',
 
   // drives

@@ -15,6 +15,18 @@ export const completeMarkerName = 'SNAPSHOT-COMPLETE.txt';
 export const cumulativeIndexName = 'cumulative-index.tsv';
 export const cumulativeManifestName = 'cumulative-manifest-sha256.txt';
 export const driveReadmeName = 'README.txt';
+/** Signatures of the cumulative files (minisign, appliance key); written after each of them. */
+export const cumulativeIndexSignatureName = `${cumulativeIndexName}.minisig`;
+export const cumulativeManifestSignatureName = `${cumulativeManifestName}.minisig`;
+
+/**
+ * The trusted comment signed with a cumulative file: it ties the file to the newest snapshot it
+ * describes, so an older (genuine) cumulative file cannot stand in for a newer one.
+ */
+export function cumulativeTrustedComment(election: string, file: string, bags: ReadonlyArray<{ bagName: string; rootHash: string }>): string {
+  const latest = bags[bags.length - 1];
+  return `ballotsafe election:${election} file:${file} snapshots:${bags.length} latest:${latest?.bagName ?? 'none'} root:${latest?.rootHash ?? 'none'}`;
+}
 
 /** Tag files listed in the tag manifest, in this order. */
 export const taggedFiles = [bagitName, bagInfoName, manifestName, filesTsvName] as const;
@@ -158,20 +170,25 @@ Layout (inside ballotsafe/${election}/):
     SNAPSHOT-COMPLETE.txt            written last; a folder without it is an unfinished copy
   cumulative-index.tsv               every file captured to date and the snapshot that holds it
   cumulative-manifest-sha256.txt     SHA-256 of every data file of every snapshot
+  *.minisig beside them              their signatures, naming the newest snapshot they describe
   ballotsafe-appliance.pub           the appliance's public key (key id ${keyIdHexText})
 
-Check it with standard tools on any Linux machine (apt-get install coreutils minisign):
+Check it with standard tools on any Linux machine (apt-get install coreutils minisign).
+The first command must print nothing: a link, named pipe or device on this drive means it was
+tampered with (and could make the other commands hang); stop there and keep the drive.
 
   cd ballotsafe/${election}
-  sha256sum -c --quiet cumulative-manifest-sha256.txt        # every file of every snapshot
+  find . ! -type f ! -type d
+  minisign -Vqm cumulative-manifest-sha256.txt -p ballotsafe-appliance.pub || echo "FAILED: cumulative manifest signature"
   for bag in snapshots/*/; do
-    (cd "$bag" && sha256sum -c --quiet tagmanifest-sha256.txt && sha256sum -c --quiet manifest-sha256.txt \\
-      && minisign -Vm tagmanifest-sha256.txt -p ../../ballotsafe-appliance.pub) || echo "FAILED: $bag"
+    (cd "$bag" && minisign -Vm tagmanifest-sha256.txt -p ../../ballotsafe-appliance.pub && sha256sum -c --quiet tagmanifest-sha256.txt \\
+      && sha256sum -c --quiet manifest-sha256.txt) || echo "FAILED: $bag"
   done
   sha256sum snapshots/*/tagmanifest-sha256.txt               # root hashes, to compare with the published ones
 
-Compare the key id above with the one the county published. With ballotsafe installed,
-"ballotsafe verify <this drive>" does all of this and also checks the chain, that no file is
-missing or extra, and the cumulative index.
+Compare the key id above with the one the county published; better, check with the published
+public key itself (minisign -P <key> instead of -p ...). With ballotsafe installed,
+"ballotsafe verify <this drive> --key <published key> --expect <published root hash>" does all of
+this and also checks the chain, that no file is missing or extra, and the cumulative index.
 `;
 }

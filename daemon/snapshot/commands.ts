@@ -15,6 +15,7 @@ import { signerForConfig } from '../signer/signer.ts';
 import { SocketSigner } from '../signer/socketSigner.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { formatReport, verifyPath } from './verify.ts';
+import { pinsFromArgs } from './verifyPins.ts';
 
 const reasons = ['operator', 'end-of-day', 'poll-close', 'schedule', 'export-settled', 'catch-up', 'recovery'] as const satisfies readonly SnapshotReason[];
 
@@ -89,12 +90,20 @@ const snapshot: CliCommand = {
 const verify: CliCommand = {
   name: 'verify',
   summary: 'Check a snapshot drive or folder: every file, the chain, signatures, index (no daemon needed)',
-  usage: 'ballotsafe verify <drive-or-folder>',
+  usage: 'ballotsafe verify <drive-or-folder> [--key <public key file, public key or key id>] [--expect <published root hash>]...',
   async run(argv) {
-    const { positionals } = parseArgs({ args: [...argv], options: {}, allowPositionals: true });
+    let parsed;
+    try {
+      parsed = parseArgs({ args: [...argv], options: { key: { type: 'string' }, expect: { type: 'string', multiple: true } }, allowPositionals: true });
+    } catch (e) {
+      return fail(`${(e as Error).message}.`, `Usage: ${verify.usage}`);
+    }
+    const { positionals, values } = parsed;
     const [target] = positionals;
-    if (target === undefined || positionals.length !== 1) return fail('Usage: ballotsafe verify <drive-or-folder>');
-    const report = await verifyPath(resolve(target));
+    if (target === undefined || positionals.length !== 1) return fail(`Usage: ${verify.usage}`);
+    const pins = await pinsFromArgs(values.key, values.expect ?? []);
+    if (!pins.ok) return fail(pins.error.message, pins.error.action);
+    const report = await verifyPath(resolve(target), { pins: pins.value });
     process.stdout.write(formatReport(report, target));
     return report.ok ? 0 : 1;
   },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
@@ -17,12 +17,9 @@ import {
   bagNamePattern,
   completeMarkerName,
   cumulativeIndexName,
-  cumulativeManifestName,
   driveReadme,
   driveReadmeName,
   filesTsvName,
-  formatCumulativeIndex,
-  formatCumulativeManifest,
   parseFilesTsv,
   type FileRecord,
 } from './bagFormat.ts';
@@ -31,6 +28,9 @@ import { crashPoint } from './crashPoints.ts';
 import { driveError, evictFromCache, fat32MaxFileSize, fileSystemOf, freeSpace, fsyncPath, hashFile, isFatFileSystem, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
 import { SnapshotLock } from './lock.ts';
 import { signerForConfig, type Signer } from '../signer/signer.ts';
+import { cumulativeFiles } from './cumulativeFiles.ts';
+import { readBounded } from './bagReader.ts';
+import { refuseAlteredDrives } from './evidencePreflight.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 
@@ -250,12 +250,9 @@ export class SnapshotEngine implements SnapshotService {
     for (const name of names) {
       const row = byName.get(name);
       if (row === undefined || !bagNamePattern.test(name)) continue;
-      try {
-        const marker = await readFile(join(electionDir, 'snapshots', name, completeMarkerName), 'utf8');
-        if (marker === markerText({ bagName: row.bag_name, rootHash: row.root_hash, sequence: row.sequence })) present.add(name);
-      } catch {
-        /* no marker: incomplete, will be redone */
-      }
+      // Bounded, no links, no FIFOs: the drive may be hostile (the evidence check comes next).
+      const marker = await readBounded(join(electionDir, 'snapshots', name, completeMarkerName), 64 * 1024);
+      if (marker.ok && marker.value.toString('utf8') === markerText({ bagName: row.bag_name, rootHash: row.root_hash, sequence: row.sequence })) present.add(name);
     }
     return present;
   }
@@ -291,6 +288,14 @@ export class SnapshotEngine implements SnapshotService {
       const electionDir = this.electionDir(target);
       drives.push({ target, electionDir, error: undefined, present: await this.scanDrive(electionDir, rows), written: [] });
     }
+    await refuseAlteredDrives(
+      { db: this.db, election: this.config.election.name, alerts: this.alerts, audit: this.audit, logger: this.logger, concurrency: this.concurrency, readFromMedia: this.readBackFromMedia },
+      drives,
+      rows.map((r) => this.loadBag(r)),
+    );
+    if (newSnapshot && drives.every((d) => d.error !== undefined)) {
+      return err(operatorError('snapshot-no-usable-drive', `Neither drive can take the snapshot. ${drives.map((d) => d.error?.message ?? '').join(' ')}`, drives[0]?.error?.action ?? 'Enroll new drives and start again.'));
+    }
     this.settlePending(rows, drives);
     rows = this.snapshotRows();
 
@@ -304,6 +309,7 @@ export class SnapshotEngine implements SnapshotService {
     const pairBase = bases.length > 0 ? Math.min(...bases) : request.full === true ? Infinity : latestFull;
     const toWrite = new Map<string, DriveRun[]>(); // bag name -> drives that need it
     for (const d of drives) {
+      if (d.error !== undefined) continue;
       const base = baseOf(d) ?? pairBase;
       for (const r of rows) {
         if (r.sequence >= base && !d.present.has(r.bag_name)) toWrite.set(r.bag_name, [...(toWrite.get(r.bag_name) ?? []), d]);
@@ -316,7 +322,7 @@ export class SnapshotEngine implements SnapshotService {
     // --- Preflight: space, file size limits, path lengths, key ---
     const bagsToWrite = rows.filter((r) => toWrite.has(r.bag_name)).map((r) => this.loadBag(r));
     const newItemsSizes = newVersions.map((v) => v.size);
-    const pre = await this.preflight(drives, bagsToWrite, toWrite, newItemsSizes, newVersions);
+    const pre = await this.preflight(drives.filter((d) => d.error === undefined), bagsToWrite, toWrite, newItemsSizes, newVersions);
     if (!pre.ok) {
       logEvent(this.logger, LogEvent.SnapshotFailed, { code: pre.error.code, msg: pre.error.message }, 'warn');
       return pre;
@@ -406,7 +412,7 @@ export class SnapshotEngine implements SnapshotService {
     // --- Report ---
     const perDrive: DriveOutcome[] = drives.map((d) => (d.error === undefined ? { role: d.target.role, state: 'complete' } : { role: d.target.role, state: 'failed', error: d.error }));
     for (const d of drives) {
-      if (d.error === undefined) continue;
+      if (d.error === undefined || d.error.code === 'drive-evidence-mismatch') continue; // the latter alerted already
       const other = drives.find((o) => o !== d && o.error === undefined);
       logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, msg: d.error.message }, 'warn');
       this.alerts.raise({
@@ -541,11 +547,17 @@ export class SnapshotEngine implements SnapshotService {
       const bags = rows.map((r) => {
         const tsv = parseFilesTsv(this.loadBag(r).tagFiles[filesTsvName] ?? '');
         const records: FileRecord[] = typeof tsv === 'string' ? [] : tsv;
-        return { sequence: r.sequence, bagName: r.bag_name, records };
+        return { sequence: r.sequence, bagName: r.bag_name, rootHash: r.root_hash, records };
       });
-      await writeFileAtomic(join(d.electionDir, cumulativeIndexName), formatCumulativeIndex(bags));
-      crashPoint('index');
-      await writeFileAtomic(join(d.electionDir, cumulativeManifestName), formatCumulativeManifest(bags));
+      const files = await cumulativeFiles(this.config.election.name, bags, (c, trusted) => this.key.sign(c, trusted));
+      if (!files.ok) {
+        d.error = files.error;
+        return;
+      }
+      for (const [name, content] of files.value) {
+        await writeFileAtomic(join(d.electionDir, name), content);
+        if (name === cumulativeIndexName) crashPoint('index');
+      }
       await syncFilesystem(d.electionDir);
     } catch (e) {
       d.error = driveError(d.target.role, d.target.root, e);
@@ -641,7 +653,8 @@ export class SnapshotEngine implements SnapshotService {
       }
       await fsyncPath(bagDir(d));
       await syncFilesystem(bagDir(d));
-      await writeFileDurable(join(bagDir(d), completeMarkerName), markerText(bag));
+      // Atomic: a crash while the other drive's chain runs must not leave a half marker (read as tampering).
+      await writeFileAtomic(join(bagDir(d), completeMarkerName), markerText(bag));
       await fsyncPath(bagDir(d));
       await syncFilesystem(bagDir(d));
       crashPoint('marker');
@@ -675,7 +688,8 @@ export class SnapshotEngine implements SnapshotService {
       await Promise.all(
         drives.map(async (d) => {
           try {
-            dests.set(d, await open(join(bagDir(d), item.payloadPath), 'w'));
+            // O_NOFOLLOW: a link planted on a drive must not redirect the write (the evidence check refuses links too).
+            dests.set(d, await open(join(bagDir(d), item.payloadPath), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o666));
           } catch (e) {
             fail(d, e);
           }

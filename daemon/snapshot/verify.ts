@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import {
   bagInfoName,
@@ -9,7 +8,10 @@ import {
   bagNamePattern,
   completeMarkerName,
   cumulativeIndexName,
+  cumulativeIndexSignatureName,
   cumulativeManifestName,
+  cumulativeManifestSignatureName,
+  cumulativeTrustedComment,
   driveReadmeName,
   filesTsvName,
   formatCumulativeIndex,
@@ -22,12 +24,14 @@ import {
   tagManifestName,
   type FileRecord,
 } from './bagFormat.ts';
-import { hashFile } from './driveIo.ts';
-import { parsePublicKeyFile, publicKeyFileName, verifyMinisign, type PublicKey } from './minisign.ts';
+import { forEachConcurrently, hashRegular, isRealDirectory, isSafeRelativePath, readBounded, walkTree, type Unsafe } from './bagReader.ts';
+import { keyIdHex, parsePublicKeyFile, publicKeyFileName, verifyMinisign, type PublicKey } from './minisign.ts';
 
 /**
  * Checks drives without the daemon or the database: every bag complete, every hash, nothing extra,
- * the chain, the signatures and the cumulative index. Problems name the exact file.
+ * the chain, the signatures and the signed cumulative files. Problems name the exact file.
+ * The drive may be forged: each bag's signature is checked before anything it lists is read, and
+ * only regular files beneath the bag are read, each no further than its size.
  */
 
 export type ProblemKind = 'BAD' | 'MISSING' | 'EXTRA' | 'INCOMPLETE' | 'CHAIN' | 'SIGNATURE' | 'INDEX' | 'FORMAT';
@@ -39,6 +43,16 @@ export interface Problem {
   readonly detail: string;
 }
 
+/** What the drive must match beyond being consistent with itself. */
+export interface VerifyPins {
+  /** Every signature is checked with this key, whatever public key the drive carries. */
+  readonly key?: PublicKey;
+  /** Only a key id: the drive's own key must have it (weaker: anyone can give a new key the same id). */
+  readonly keyId?: string;
+  /** Root hashes (SHA-256 of a tag manifest) that must be in the drive's signed chain. */
+  readonly expectRootHashes?: readonly string[];
+}
+
 export interface VerifyReport {
   readonly ok: boolean;
   readonly problems: readonly Problem[];
@@ -46,16 +60,24 @@ export interface VerifyReport {
   readonly bags: number;
   readonly files: number;
   readonly bytes: number;
-  /** Root hash (SHA-256 of the tag manifest) per complete bag, by path. */
+  /** Root hash (SHA-256 of the tag manifest) per complete bag with a valid signature, by path. */
   readonly rootHashes: ReadonlyArray<{ path: string; rootHash: string }>;
+  /** The key id of the public key on the drive, per election folder (null: none there). */
+  readonly driveKeys: ReadonlyArray<{ path: string; keyId: string | null }>;
+  readonly pins: { readonly keyId: string | null; readonly byKeyIdOnly: boolean; readonly expectRootHashes: readonly string[] };
 }
 
+/** Largest small text file (bag declaration, bag-info, marker, tag manifest, public key, signature). */
+const smallFileLimit = 64 * 1024;
+/** A manifest or file list may hold this much per listed file (hash, escaped path up to 4 KiB, columns). */
+const perFileLimit = 16 * 1024;
+const listLimit = (files: number) => Math.min(2 ** 30, smallFileLimit + files * perFileLimit);
+
 const bagRootFiles = new Set([bagitName, bagInfoName, manifestName, tagManifestName, signatureName, filesTsvName, completeMarkerName, 'data']);
-const electionFiles = new Set(['snapshots', driveReadmeName, publicKeyFileName, cumulativeIndexName, cumulativeManifestName]);
+const electionFiles = new Set(['snapshots', driveReadmeName, publicKeyFileName, cumulativeIndexName, cumulativeManifestName, cumulativeIndexSignatureName, cumulativeManifestSignatureName]);
 
 interface BagResult {
   readonly name: string;
-  readonly complete: boolean;
   readonly sequence: number;
   readonly full: boolean;
   readonly previous: string;
@@ -69,159 +91,189 @@ class Verifier {
   bytes = 0;
   bags = 0;
   readonly rootHashes: Array<{ path: string; rootHash: string }> = [];
-  private readonly buffers: Buffer[];
+  readonly driveKeys: Array<{ path: string; keyId: string | null }> = [];
+  private readonly pendingJobs: Array<{ path: string; expected: string; size: number }> = [];
 
   constructor(
     private readonly top: string,
     private readonly concurrency: number,
-  ) {
-    this.buffers = Array.from({ length: concurrency }, () => Buffer.allocUnsafe(1 << 20));
-  }
+    private readonly pins: VerifyPins,
+  ) {}
 
   problem(kind: ProblemKind, abs: string, detail: string): void {
     this.problems.push({ kind, path: relative(this.top, abs) || '.', detail });
   }
 
-  /** Hashes many files concurrently (reads overlap with hashing). */
-  async hashAll(jobs: ReadonlyArray<{ path: string; expected: string }>): Promise<void> {
-    let i = 0;
-    await Promise.all(
-      this.buffers.map(async (buf) => {
-        for (;;) {
-          const job = jobs[i++];
-          if (job === undefined) return;
-          let got: { sha256: string; size: number };
-          try {
-            got = await hashFile(job.path, buf);
-          } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            if (code === 'ENOENT') this.problem('MISSING', job.path, 'listed in the manifest but not on the drive');
-            else this.problem('BAD', job.path, `cannot be read: ${(e as Error).message}`);
-            continue;
-          }
-          this.files++;
-          this.bytes += got.size;
-          if (got.sha256 !== job.expected) this.problem('BAD', job.path, `SHA-256 is ${got.sha256}, the manifest says ${job.expected}`);
-        }
-      }),
-    );
+  private unsafe(abs: string, u: Unsafe, missingKind: ProblemKind = 'MISSING'): void {
+    this.problem(u.kind === 'missing' ? missingKind : u.kind === 'unsafe-path' ? 'FORMAT' : 'BAD', abs, u.kind === 'not-regular' ? `${u.detail}; not read` : u.detail);
+  }
+
+  /** A small file beneath a checked folder, or undefined (reported) when absent or unsafe. */
+  private async small(abs: string, what: string, limit = smallFileLimit): Promise<Buffer | undefined> {
+    const r = await readBounded(abs, limit);
+    if (r.ok) return r.value;
+    if (r.unsafe.kind === 'missing') this.problem('MISSING', abs, `${what} missing`);
+    else this.unsafe(abs, r.unsafe);
+    return undefined;
   }
 
   async verifyBag(dir: string, pub: PublicKey | undefined): Promise<BagResult | undefined> {
     const name = basename(dir);
-    const read = async (f: string): Promise<Buffer | undefined> => {
-      try {
-        return await readFile(join(dir, f));
-      } catch {
-        return undefined;
-      }
-    };
-    const marker = await read(completeMarkerName);
-    if (marker === undefined) {
-      this.problem('INCOMPLETE', dir, 'no completion marker: an interrupted copy, not a snapshot (connecting this drive for the next snapshot finishes it)');
-      return { name, complete: false, sequence: -1, full: false, previous: '', rootHash: '', records: [] };
+    const marker = await readBounded(join(dir, completeMarkerName), smallFileLimit);
+    if (!marker.ok) {
+      if (marker.unsafe.kind === 'missing') this.problem('INCOMPLETE', dir, 'no completion marker: an interrupted copy, not a snapshot (connecting this drive for the next snapshot finishes it)');
+      else this.unsafe(join(dir, completeMarkerName), marker.unsafe);
+      return undefined;
     }
     this.bags++;
-    const tagManifest = await read(tagManifestName);
-    if (tagManifest === undefined) {
-      this.problem('MISSING', join(dir, tagManifestName), 'tag manifest missing');
+    // The signature first: nothing the bag lists is read unless the tag manifest is signed.
+    const tagManifest = await this.small(join(dir, tagManifestName), 'tag manifest');
+    if (tagManifest === undefined) return undefined;
+    const sig = await this.small(join(dir, signatureName), 'signature');
+    if (sig === undefined) return undefined;
+    if (pub === undefined) {
+      this.problem('SIGNATURE', join(dir, signatureName), `cannot be checked: no usable ${publicKeyFileName}; nothing else in this snapshot was read`);
+      return undefined;
+    }
+    const check = verifyMinisign(pub, tagManifest, sig.toString('utf8'));
+    if (!check.ok) {
+      // Nothing else in this bag is read: its contents are not vouched for.
+      this.problem('SIGNATURE', join(dir, signatureName), check.reason);
       return undefined;
     }
     const rootHash = createHash('sha256').update(tagManifest).digest('hex');
     this.rootHashes.push({ path: relative(this.top, dir) || '.', rootHash });
-    if (!marker.toString('utf8').includes(`Root-Hash: ${rootHash}`)) this.problem('BAD', join(dir, completeMarkerName), `names a different root hash than the tag manifest's (${rootHash})`);
-    const bagit = await read(bagitName);
-    if (bagit === undefined) this.problem('MISSING', join(dir, bagitName), 'bag declaration missing');
-    else if (bagit.toString('utf8') !== bagitTxt) this.problem('FORMAT', join(dir, bagitName), 'not a BagIt 1.0 UTF-8 declaration');
+    if (!marker.value.toString('utf8').includes(`Root-Hash: ${rootHash}`)) this.problem('BAD', join(dir, completeMarkerName), `names a different root hash than the tag manifest's (${rootHash})`);
 
-    // Tag files: hashes, and every tag file listed.
+    // Tag files: only plain names in the bag's top folder; bag-info first (its file count bounds the lists).
     const tags = parseManifest(tagManifest.toString('utf8'));
-    for (const bad of tags.badLines) this.problem('FORMAT', join(dir, tagManifestName), `unreadable line: ${JSON.stringify(bad)}`);
+    for (const bad of tags.badLines) this.problem('FORMAT', join(dir, tagManifestName), `unreadable line: ${JSON.stringify(bad.slice(0, 200))}`);
     const listed = new Set(tags.entries.map((e) => e.path));
-    for (const e of tags.entries) {
-      const content = await read(e.path);
-      if (content === undefined) this.problem('MISSING', join(dir, e.path), 'listed in the tag manifest but not on the drive');
-      else if (createHash('sha256').update(content).digest('hex') !== e.sha256) this.problem('BAD', join(dir, e.path), 'SHA-256 differs from the tag manifest');
+    const content = new Map<string, Buffer>();
+    let fileCount = Number.POSITIVE_INFINITY;
+    const ordered = [...tags.entries].sort((a, b) => Number(b.path === bagInfoName) - Number(a.path === bagInfoName));
+    for (const e of ordered) {
+      if (!isSafeRelativePath(e.path) || e.path.includes('/') || e.path === completeMarkerName || e.path === signatureName || e.path === tagManifestName) {
+        this.problem('FORMAT', join(dir, tagManifestName), `names ${JSON.stringify(e.path.slice(0, 200))}, which is not a tag file of this bag; not read`);
+        continue;
+      }
+      const limit = e.path === manifestName || e.path === filesTsvName ? listLimit(fileCount) : smallFileLimit;
+      const got = await readBounded(join(dir, e.path), Number.isFinite(limit) ? limit : 2 ** 30);
+      if (!got.ok) {
+        if (got.unsafe.kind === 'missing') this.problem('MISSING', join(dir, e.path), 'listed in the tag manifest but not on the drive');
+        else this.unsafe(join(dir, e.path), got.unsafe);
+        continue;
+      }
+      if (createHash('sha256').update(got.value).digest('hex') !== e.sha256) {
+        this.problem('BAD', join(dir, e.path), 'SHA-256 differs from the signed tag manifest; its contents were not used');
+        continue;
+      }
+      content.set(e.path, got.value);
+      if (e.path === bagInfoName) fileCount = Number(parseBagInfo(got.value.toString('utf8')).get('Ballotsafe-File-Count') ?? NaN) || Number.POSITIVE_INFINITY;
     }
     for (const required of [bagitName, bagInfoName, manifestName, filesTsvName]) {
       if (!listed.has(required)) this.problem('FORMAT', join(dir, tagManifestName), `does not list ${required}`);
     }
-    // Signature.
-    const sig = await read(signatureName);
-    if (sig === undefined) this.problem('MISSING', join(dir, signatureName), 'signature missing');
-    else if (pub === undefined) this.problem('SIGNATURE', join(dir, signatureName), `cannot be checked: ${publicKeyFileName} missing`);
-    else {
-      const check = verifyMinisign(pub, tagManifest, sig.toString('utf8'));
-      if (!check.ok) this.problem('SIGNATURE', join(dir, signatureName), check.reason);
-    }
-    // Nothing extra in the bag root.
-    for (const entry of await readdir(dir)) {
-      if (!bagRootFiles.has(entry) && !listed.has(entry)) this.problem('EXTRA', join(dir, entry), 'not part of the snapshot');
+    const bagit = content.get(bagitName);
+    if (bagit !== undefined && bagit.toString('utf8') !== bagitTxt) this.problem('FORMAT', join(dir, bagitName), 'not a BagIt 1.0 UTF-8 declaration');
+    // Nothing extra (and nothing but files and the data folder) in the bag root.
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!bagRootFiles.has(entry.name) && !listed.has(entry.name)) this.problem('EXTRA', join(dir, entry.name), 'not part of the snapshot');
+      else if (entry.name === 'data' ? !entry.isDirectory() : !entry.isFile()) this.problem('BAD', join(dir, entry.name), entry.name === 'data' ? 'is not a real folder; not read' : 'is not a regular file; not read');
     }
 
-    const info = parseBagInfo((await read(bagInfoName))?.toString('utf8') ?? '');
+    const info = parseBagInfo(content.get(bagInfoName)?.toString('utf8') ?? '');
     const sequence = Number(info.get('Ballotsafe-Sequence') ?? NaN);
     const m = bagNamePattern.exec(name);
     if (m?.[1] !== undefined && Number(m[1]) !== sequence) this.problem('FORMAT', join(dir, bagInfoName), `sequence ${sequence} does not match the folder name`);
 
-    // Payload: hashes, missing, extra, Payload-Oxum.
-    const manifestText = (await read(manifestName))?.toString('utf8') ?? '';
-    const manifest = parseManifest(manifestText);
-    for (const bad of manifest.badLines) this.problem('FORMAT', join(dir, manifestName), `unreadable line: ${JSON.stringify(bad)}`);
-    const inManifest = new Set<string>();
-    for (const e of manifest.entries) {
-      if (!e.path.startsWith('data/') || e.path.split('/').includes('..')) this.problem('FORMAT', join(dir, manifestName), `path outside data/: ${e.path}`);
-      else inManifest.add(e.path);
-    }
-    const onDisk = await listFiles(join(dir, 'data'), 'data');
-    let payloadBytes = 0;
-    for (const [rel, size] of onDisk) {
-      if (!inManifest.has(rel)) this.problem('EXTRA', join(dir, rel), 'on the drive but not in the manifest');
-      else payloadBytes += size;
-    }
-    const oxum = info.get('Payload-Oxum');
-    const expectedOxum = `${payloadBytes}.${manifest.entries.length}`;
-    if (oxum !== expectedOxum && [...inManifest].every((p) => onDisk.has(p))) this.problem('BAD', join(dir, bagInfoName), `Payload-Oxum is ${oxum ?? 'missing'}, the payload is ${expectedOxum}`);
-    const jobs = manifest.entries.filter((e) => inManifest.has(e.path)).map((e) => ({ path: join(dir, e.path), expected: e.sha256 }));
-    this.pendingJobs.push(...jobs);
-
-    // The file list (original names) must describe exactly the manifest.
-    const tsv = parseFilesTsv((await read(filesTsvName))?.toString('utf8') ?? '');
+    // Payload: only regular files found beneath data/ without following links are read.
+    const manifestText = content.get(manifestName)?.toString('utf8');
     let records: FileRecord[] = [];
-    if (typeof tsv === 'string') this.problem('FORMAT', join(dir, filesTsvName), tsv);
-    else {
-      records = tsv;
-      const a = tsv.map((r) => `${r.sha256}  ${r.payloadPath}`).sort().join('\n');
-      const b = manifest.entries.map((e) => `${e.sha256}  ${e.path}`).sort().join('\n');
-      if (a !== b) this.problem('FORMAT', join(dir, filesTsvName), 'does not list the same files as the manifest');
+    if (manifestText !== undefined) {
+      const manifest = parseManifest(manifestText);
+      for (const bad of manifest.badLines) this.problem('FORMAT', join(dir, manifestName), `unreadable line: ${JSON.stringify(bad.slice(0, 200))}`);
+      const inManifest = new Set<string>();
+      for (const e of manifest.entries) {
+        if (!e.path.startsWith('data/') || !isSafeRelativePath(e.path)) this.problem('FORMAT', join(dir, manifestName), `path outside data/: ${JSON.stringify(e.path.slice(0, 200))}; not read`);
+        else inManifest.add(e.path);
+      }
+      const dataDir = join(dir, 'data');
+      const tree = (await isRealDirectory(dataDir)) ? await walkTree(dataDir, 'data') : { files: new Map<string, { size: number }>(), strange: [] };
+      const strange = new Set<string>();
+      for (const s of tree.strange) {
+        strange.add(s.rel);
+        this.problem('BAD', join(dir, s.rel), `is ${s.what}, not a file; not read`);
+      }
+      let payloadBytes = 0;
+      for (const [rel, { size }] of tree.files) {
+        if (!inManifest.has(rel)) this.problem('EXTRA', join(dir, rel), 'on the drive but not in the manifest');
+        else payloadBytes += size;
+      }
+      for (const e of manifest.entries) {
+        if (!inManifest.has(e.path) || strange.has(e.path)) continue;
+        const found = tree.files.get(e.path);
+        if (found === undefined) this.problem('MISSING', join(dir, e.path), 'listed in the manifest but not on the drive');
+        else this.pendingJobs.push({ path: join(dir, e.path), expected: e.sha256, size: found.size });
+      }
+      const oxum = info.get('Payload-Oxum');
+      const expectedOxum = `${payloadBytes}.${manifest.entries.length}`;
+      if (oxum !== expectedOxum && [...inManifest].every((p) => tree.files.has(p))) this.problem('BAD', join(dir, bagInfoName), `Payload-Oxum is ${oxum ?? 'missing'}, the payload is ${expectedOxum}`);
+
+      // The file list (original names) must describe exactly the manifest.
+      const tsvText = content.get(filesTsvName)?.toString('utf8');
+      if (tsvText !== undefined) {
+        const tsv = parseFilesTsv(tsvText);
+        if (typeof tsv === 'string') this.problem('FORMAT', join(dir, filesTsvName), tsv);
+        else {
+          records = tsv;
+          const a = tsv.map((r) => `${r.sha256}  ${r.payloadPath}`).sort().join('\n');
+          const b = manifest.entries.map((e) => `${e.sha256}  ${e.path}`).sort().join('\n');
+          if (a !== b) this.problem('FORMAT', join(dir, filesTsvName), 'does not list the same files as the manifest');
+        }
+      }
     }
-    return { name, complete: true, sequence, full: info.get('Ballotsafe-Full') === 'yes', previous: info.get('Ballotsafe-Previous-Tagmanifest-SHA256') ?? '', rootHash, records };
+    return { name, sequence, full: info.get('Ballotsafe-Full') === 'yes', previous: info.get('Ballotsafe-Previous-Tagmanifest-SHA256') ?? '', rootHash, records };
   }
 
-  readonly pendingJobs: Array<{ path: string; expected: string }> = [];
+  /** The key to check signatures with: the pinned one, else the drive's own (after the key-id pin). */
+  async electionKey(dir: string): Promise<PublicKey | undefined> {
+    const pubPath = join(dir, publicKeyFileName);
+    const text = await this.small(pubPath, 'public key');
+    const drivePub = text === undefined ? undefined : parsePublicKeyFile(text.toString('utf8'));
+    if (text !== undefined && drivePub === undefined) this.problem('FORMAT', pubPath, 'not a minisign public key');
+    const driveId = drivePub === undefined ? null : keyIdHex(drivePub.keyId);
+    this.driveKeys.push({ path: relative(this.top, dir) || '.', keyId: driveId });
+    const pinned = this.pins.key;
+    if (pinned !== undefined) {
+      const same = drivePub !== undefined && drivePub.keyId.equals(pinned.keyId) && drivePub.key.equals(pinned.key);
+      if (!same) this.problem('SIGNATURE', pubPath, `the drive's key (${driveId ?? 'none'}) is not the expected key ${keyIdHex(pinned.keyId)}: not written by this county's appliance, or replaced`);
+      return pinned;
+    }
+    if (this.pins.keyId !== undefined && driveId !== this.pins.keyId.toUpperCase()) {
+      this.problem('SIGNATURE', pubPath, `the drive's key id is ${driveId ?? 'none'}, not the expected ${this.pins.keyId.toUpperCase()}`);
+      return undefined;
+    }
+    return drivePub;
+  }
 
   async verifyElection(dir: string): Promise<void> {
-    let pub: PublicKey | undefined;
-    const pubPath = join(dir, publicKeyFileName);
-    try {
-      pub = parsePublicKeyFile(await readFile(pubPath, 'utf8'));
-      if (pub === undefined) this.problem('FORMAT', pubPath, 'not a minisign public key');
-    } catch {
-      this.problem('MISSING', pubPath, 'public key missing');
-    }
-    for (const entry of await readdir(dir)) {
-      if (!electionFiles.has(entry)) this.problem('EXTRA', join(dir, entry), 'not part of the snapshot set');
+    const pub = await this.electionKey(dir);
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!electionFiles.has(entry.name)) this.problem('EXTRA', join(dir, entry.name), 'not part of the snapshot set');
+      else if (entry.name === 'snapshots' ? !entry.isDirectory() : !entry.isFile()) this.problem('BAD', join(dir, entry.name), 'is a link or special file; not read');
     }
     const snapDir = join(dir, 'snapshots');
-    const names = existsSync(snapDir) ? (await readdir(snapDir)).sort() : [];
+    const entries = (await isRealDirectory(snapDir)) ? await readdir(snapDir, { withFileTypes: true }) : [];
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const results: BagResult[] = [];
-    for (const n of names) {
-      if (!bagNamePattern.test(n) || !(await stat(join(snapDir, n))).isDirectory()) {
-        this.problem('EXTRA', join(snapDir, n), 'not a snapshot folder');
+    for (const e of entries) {
+      if (!bagNamePattern.test(e.name) || !e.isDirectory()) {
+        this.problem('EXTRA', join(snapDir, e.name), e.isDirectory() ? 'not a snapshot folder' : 'not a snapshot folder (a file, link or special file); not read');
         continue;
       }
-      const r = await this.verifyBag(join(snapDir, n), pub);
-      if (r !== undefined && r.complete) results.push(r);
+      const r = await this.verifyBag(join(snapDir, e.name), pub);
+      if (r !== undefined) results.push(r);
     }
     // Chain: consecutive sequences, each naming its predecessor's root hash.
     results.sort((a, b) => a.sequence - b.sequence);
@@ -236,63 +288,90 @@ class Verifier {
         this.problem('CHAIN', at, `names previous root hash ${r.previous}, but ${prev.name} has ${prev.rootHash}`);
       }
     });
-    // Cumulative index and manifest must describe exactly the complete bags.
-    const bags = results.map((r) => ({ sequence: r.sequence, bagName: r.name, records: r.records }));
-    for (const [file, expected] of [
-      [cumulativeIndexName, formatCumulativeIndex(bags)],
-      [cumulativeManifestName, formatCumulativeManifest(bags)],
+    if (results.length > 0) await this.verifyCumulative(dir, pub, results);
+  }
+
+  /** The cumulative files: signed by the key, naming the newest snapshot, describing exactly the bags. */
+  private async verifyCumulative(dir: string, pub: PublicKey | undefined, results: readonly BagResult[]): Promise<void> {
+    const bags = results.map((r) => ({ sequence: r.sequence, bagName: r.name, rootHash: r.rootHash, records: r.records }));
+    for (const [file, sigName, expected] of [
+      [cumulativeIndexName, cumulativeIndexSignatureName, formatCumulativeIndex(bags)],
+      [cumulativeManifestName, cumulativeManifestSignatureName, formatCumulativeManifest(bags)],
     ] as const) {
-      try {
-        const text = await readFile(join(dir, file), 'utf8');
-        if (text !== expected) this.problem('INDEX', join(dir, file), 'does not match the snapshots on this drive');
-      } catch {
-        if (results.length > 0) this.problem('MISSING', join(dir, file), 'cumulative index missing');
+      const got = await readBounded(join(dir, file), Buffer.byteLength(expected));
+      if (!got.ok) {
+        if (got.unsafe.kind === 'too-large') this.problem('INDEX', join(dir, file), 'does not match the snapshots on this drive (larger than they describe)');
+        else this.unsafe(join(dir, file), got.unsafe);
+        continue;
       }
+      // Reported as INDEX: the cumulative files are derived, rewritten by the next snapshot.
+      const sig = await readBounded(join(dir, sigName), smallFileLimit);
+      if (!sig.ok) this.problem('INDEX', join(dir, sigName), `signature of ${file} ${sig.unsafe.detail}`);
+      else if (pub !== undefined) {
+        const check = verifyMinisign(pub, got.value, sig.value.toString('utf8'));
+        const wanted = cumulativeTrustedComment(basename(dir), file, bags);
+        if (!check.ok) this.problem('INDEX', join(dir, sigName), `signature of ${file}: ${check.reason}`);
+        else if (check.trustedComment !== wanted) this.problem('INDEX', join(dir, sigName), `signed for another set of snapshots ("${check.trustedComment}"); this drive's snapshots need "${wanted}"`);
+      }
+      if (got.value.toString('utf8') !== expected) this.problem('INDEX', join(dir, file), 'does not match the snapshots on this drive');
     }
   }
 
+  /** Hashes the payload files found, several at a time, each read no further than its size. */
   async flush(): Promise<void> {
     const jobs = this.pendingJobs.splice(0);
-    await this.hashAll(jobs);
+    await forEachConcurrently(jobs, this.concurrency, async (job, buffer) => {
+      const got = await hashRegular(job.path, buffer, job.size);
+      if (!got.ok) return this.unsafe(job.path, got.unsafe);
+      this.files++;
+      this.bytes += got.value.size;
+      if (got.value.sha256 !== job.expected) this.problem('BAD', job.path, `SHA-256 is ${got.value.sha256}, the manifest says ${job.expected}`);
+    });
   }
 }
 
-async function listFiles(dir: string, rel: string, out = new Map<string, number>()): Promise<Map<string, number>> {
-  let entries;
+/** Election folders under `path` (the drive, its ballotsafe/ folder, or one election folder), found without following links. */
+async function findElections(path: string): Promise<string[]> {
+  if (await isRealDirectory(join(path, 'snapshots'))) return [path];
+  const base = (await isRealDirectory(join(path, 'ballotsafe'))) ? join(path, 'ballotsafe') : path;
+  const out: string[] = [];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    for (const e of await readdir(base, { withFileTypes: true })) if (e.isDirectory() && (await isRealDirectory(join(base, e.name, 'snapshots')))) out.push(join(base, e.name));
   } catch {
-    return out;
+    /* reported by the caller */
   }
-  for (const e of entries) {
-    const abs = join(dir, e.name);
-    if (e.isDirectory()) await listFiles(abs, `${rel}/${e.name}`, out);
-    else out.set(`${rel}/${e.name}`, (await stat(abs)).size);
-  }
-  return out;
+  return out.sort();
 }
 
 /** Finds the election folders (or a single bag) under `path` and checks them. */
-export async function verifyPath(path: string, options: { concurrency?: number } = {}): Promise<VerifyReport> {
-  const v = new Verifier(path, options.concurrency ?? 4);
-  const done = (elections: number): VerifyReport => ({ ok: v.problems.length === 0 && v.bags + elections > 0, problems: v.problems, elections, bags: v.bags, files: v.files, bytes: v.bytes, rootHashes: v.rootHashes });
-  if (existsSync(join(path, bagitName))) {
-    const pubPath = join(path, '..', '..', publicKeyFileName);
-    const pub = existsSync(pubPath) ? parsePublicKeyFile(await readFile(pubPath, 'utf8')) : undefined;
+export async function verifyPath(path: string, options: { concurrency?: number; pins?: VerifyPins } = {}): Promise<VerifyReport> {
+  const pins = options.pins ?? {};
+  const v = new Verifier(path, options.concurrency ?? 4, pins);
+  const expect = (pins.expectRootHashes ?? []).map((h) => h.toLowerCase());
+  const done = (elections: number): VerifyReport => {
+    for (const h of expect) {
+      if (!v.rootHashes.some((r) => r.rootHash === h)) v.problem('CHAIN', path, `the expected root hash ${h} is not in this drive's signed snapshots: snapshots were removed, rolled back or replaced`);
+    }
+    return {
+      ok: v.problems.length === 0 && v.bags + elections > 0,
+      problems: v.problems,
+      elections,
+      bags: v.bags,
+      files: v.files,
+      bytes: v.bytes,
+      rootHashes: v.rootHashes,
+      driveKeys: v.driveKeys,
+      pins: { keyId: pins.key !== undefined ? keyIdHex(pins.key.keyId) : (pins.keyId?.toUpperCase() ?? null), byKeyIdOnly: pins.key === undefined && pins.keyId !== undefined, expectRootHashes: expect },
+    };
+  };
+  const single = await readBounded(join(path, bagitName), smallFileLimit);
+  if (single.ok) {
+    const pub = await v.electionKey(join(path, '..', '..'));
     await v.verifyBag(path, pub);
     await v.flush();
     return done(0);
   }
-  const elections: string[] = [];
-  if (existsSync(join(path, 'snapshots'))) elections.push(path);
-  else {
-    const base = existsSync(join(path, 'ballotsafe')) ? join(path, 'ballotsafe') : path;
-    try {
-      for (const e of await readdir(base, { withFileTypes: true })) if (e.isDirectory() && existsSync(join(base, e.name, 'snapshots'))) elections.push(join(base, e.name));
-    } catch {
-      /* reported below */
-    }
-  }
+  const elections = await findElections(path);
   if (elections.length === 0) {
     v.problem('MISSING', path, 'no ballotsafe snapshots here (expected ballotsafe/<election>/snapshots/)');
     return done(0);
@@ -302,15 +381,27 @@ export async function verifyPath(path: string, options: { concurrency?: number }
   return done(elections.length);
 }
 
+/** The report for people: the drive's key id first, then what was pinned, root hashes, problems, verdict. */
 export function formatReport(report: VerifyReport, shown: string): string {
-  const lines = report.problems.map((p) => `${p.kind.padEnd(10)} ${p.path}: ${p.detail}`);
-  for (const r of report.rootHashes) lines.unshift(`root hash  ${r.path}  ${r.rootHash}`);
+  const lines: string[] = [];
+  for (const k of report.driveKeys) lines.push(`key id     ${k.keyId ?? 'none (no usable public key on the drive)'}  (${k.path})`);
+  if (report.driveKeys.length === 0) lines.push('key id     none (no public key found)');
+  if (report.pins.keyId !== null) {
+    lines.push(
+      report.pins.byKeyIdOnly
+        ? `expected   key id ${report.pins.keyId} (a key id alone can be copied into a new key: give the public key with --key to be sure)`
+        : `expected   key ${report.pins.keyId}: every signature checked with it`,
+    );
+  }
+  for (const h of report.pins.expectRootHashes) lines.push(`expected   root hash ${h}`);
+  for (const r of report.rootHashes) lines.push(`root hash  ${r.path}  ${r.rootHash}`);
+  for (const p of report.problems) lines.push(`${p.kind.padEnd(10)} ${p.path}: ${p.detail}`);
   const mib = (report.bytes / 1024 ** 2).toFixed(1);
+  const against = report.pins.keyId !== null ? ` against key ${report.pins.keyId}` : ' (key not pinned: compare the key id above with the published one)';
   lines.push(
     report.ok
-      ? `PASS ${shown}: ${report.bags} snapshot(s), ${report.files} files, ${mib} MiB checked; chain, signatures and index correct.`
+      ? `PASS ${shown}: ${report.bags} snapshot(s), ${report.files} files, ${mib} MiB checked; chain, signatures and index correct${against}.`
       : `FAIL ${shown}: ${report.problems.length} problem(s) above (${report.bags} snapshot(s), ${report.files} files, ${mib} MiB checked).`,
   );
   return `${lines.join('\n')}\n`;
 }
-
