@@ -93,16 +93,18 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
       }
       const config = configFromArgs(parsed.values.config);
       if (config === undefined) return 1;
-      const diskFull = () => {
+      const diskFull = (cause: unknown) => {
         const e = diskFullError('the change to the users was not saved');
-        io.stderr.write(`${e.message}\n${e.action ?? ''}\n`);
+        io.stderr.write(`${e.message}\n${e.action === undefined ? '' : `What to do: ${e.action}\n`}`);
+        // The details for a report, only when asked for (as for any other failure of a command).
+        if (process.env.BALLOTSAFE_DEBUG === '1' && cause instanceof Error) io.stderr.write(`${cause.stack ?? cause.message}\n`);
         return 1;
       };
       let db: Db;
       try {
         db = openDatabase(dataPaths(config).database);
       } catch (e) {
-        if (isDiskFull(e)) return diskFull();
+        if (isDiskFull(e)) return diskFull(e);
         throw e;
       }
       try {
@@ -136,7 +138,7 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
         io.stdout.write(action === 'add' ? `User "${result.value.name}" (${result.value.role}) created.\n` : `New password set for "${result.value.name}"; their open sessions were ended.\n`);
         return 0;
       } catch (e) {
-        if (isDiskFull(e)) return diskFull();
+        if (isDiskFull(e)) return diskFull(e);
         throw e;
       } finally {
         db.close();
