@@ -110,7 +110,7 @@ export async function checkDriveEvidence(driveRoot: string, electionDir: string,
     if (!got.ok) return void problems.push(`${rel} ${got.unsafe.detail}`);
     filesChecked++;
     bytesChecked += got.value.size;
-    if (got.value.sha256 !== item.sha256 || got.value.size !== item.size) problems.push(`${rel} differs from what was written (SHA-256 ${got.value.sha256}, written ${item.sha256})`);
+    if (got.value.sha256 !== item.sha256 || got.value.size !== item.size) problems.push(`${rel} differs from what was written`);
   });
   return report();
 }

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateS
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/config.ts';
+import { verifyDriveWithEngine } from '../../daemon/drives/wiring.ts';
 import { assertOk } from '../../daemon/result.ts';
 import { loadOrCreateApplianceKey, signMinisign, type ApplianceKey } from '../../daemon/snapshot/minisign.ts';
 import { folderDrives, makeAppliance, type Appliance } from '../snapshot/fixture.ts';
@@ -60,6 +61,16 @@ describe('verify on hostile media', () => {
     unlinkSync(image);
     execFileSync('mkfifo', [image]);
     expectQuickFail(drive, /img1\.tif: is a FIFO \(named pipe\), not a file; not read/);
+  });
+
+  it("the daemon's plug-in check (same code) reports a FIFO instead of hanging", { timeout: 20_000 }, async () => {
+    const { drive, image } = copy();
+    unlinkSync(image);
+    execFileSync('mkfifo', [image]);
+    const r = assertOk(await verifyDriveWithEngine(drive));
+    expect(r.ok).toBe(false);
+    expect(r.problems.join('\n')).toContain('is a FIFO (named pipe), not a file; not read');
+    rmSync(drive, { recursive: true, force: true });
   });
 
   it('a data file replaced by a symbolic link to /etc/passwd: reported, the target never read', () => {
