@@ -6,7 +6,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { AlertLog, NewAlert } from '../state/alerts.ts';
 import { CatalogWriter, type CatalogRowBrief } from './catalogWriter.ts';
-import { childPath, openDirHandle } from './dirAccess.ts';
+import { childPath, openDirBeneath, type DirOpenFailure } from './dirAccess.ts';
 import { classifyFile } from './fileKind.ts';
 import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCodec.ts';
 import { CopyPool } from './copyPool.ts';
@@ -248,36 +248,28 @@ export class CaptureEngine {
     }
   }
 
+  /** A real folder (reached without any symlink) at this dir key? */
   private dirExists(root: CaptureRoot, dirKey: string): boolean {
-    try {
-      // Dir keys are the escaped text form; decode back to the exact bytes.
-      const h = openDirHandle(root.path, decodePathText(dirKey.slice(0, -1)));
-      try {
-        return lstatSync(h.access).isDirectory();
-      } finally {
-        h.release();
-      }
-    } catch {
-      return false;
-    }
+    // Dir keys are the escaped text form; decode back to the exact bytes.
+    const opened = openDirBeneath(root.path, decodePathText(dirKey.slice(0, -1)));
+    if (!opened.ok) return false;
+    opened.value.release();
+    return true;
   }
 
   /** One folder: returns its subfolders, or why it could not be read. */
   private async scanDirectory(root: CaptureRoot, relDir: Buffer, checkChildDirs: boolean): Promise<Buffer[] | 'vanished' | 'unreadable' | 'root-gone'> {
     const relDirText = encodePathBytes(relDir);
     const dirKey = dirKeyForDir(relDirText);
-    let handle;
     let entries: Dirent[];
-    try {
-      handle = openDirHandle(root.path, relDir);
-    } catch (e) {
-      return this.dirProblem(root, relDirText, e);
-    }
+    const opened = openDirBeneath(root.path, relDir);
+    if (!opened.ok) return this.dirProblem(root, relDirText, opened.error);
+    const handle = opened.value;
     try {
       try {
         entries = readdirSync(handle.access, { withFileTypes: true, encoding: 'buffer' }) as unknown as Dirent[];
       } catch (e) {
-        return this.dirProblem(root, relDirText, e);
+        return this.dirProblem(root, relDirText, { code: errCode(e), at: relDir });
       }
       this.counters.dirs++;
       const rows = this.writer.rowsInDir(root.label, dirKey);
@@ -298,7 +290,8 @@ export class CaptureEngine {
         if (d.isSymbolicLink()) {
           const relPath = encodePathBytes(relRaw);
           seenLinks.add(relPath);
-          this.recordSymlink(root, relPath, p);
+          if (this.writer.hasRowsUnder(root.label, `${relPath}/`)) this.folderBecameLink(root, relRaw, p);
+          else this.recordSymlink(root, relPath, p);
           continue;
         }
         if (!d.isFile()) continue; // FIFOs, sockets, devices: not export files
@@ -347,9 +340,15 @@ export class CaptureEngine {
     }
   }
 
-  private dirProblem(root: CaptureRoot, relDirText: string, e: unknown): 'vanished' | 'unreadable' | 'root-gone' {
-    const code = errCode(e);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return this.checkRoot(root) ? 'vanished' : 'root-gone';
+  private dirProblem(root: CaptureRoot, relDirText: string, failure: DirOpenFailure): 'vanished' | 'unreadable' | 'root-gone' {
+    const code = failure.code;
+    if (code === 'ELOOP') {
+      // A folder on the way is a symlink: never followed; recorded, and its captured files are gone.
+      if (!this.checkRoot(root)) return 'root-gone';
+      if (failure.at.length > 0) this.folderBecameLink(root, failure.at, undefined, failure.linkTarget);
+      return 'vanished';
+    }
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL') return this.checkRoot(root) ? 'vanished' : 'root-gone';
     const subject = `${root.label}:${relDirText}/`;
     logEvent(this.logger, LogEvent.CaptureFileUnreadable, { root: root.label, dir: relDirText, code }, 'warn');
     this.raiseOnce({
@@ -362,17 +361,46 @@ export class CaptureEngine {
     return 'unreadable';
   }
 
-  private recordSymlink(root: CaptureRoot, relPath: string, p: Buffer): void {
+  /** Records a symlink (never followed); returns its target as text, or undefined when it is gone. */
+  private recordSymlink(root: CaptureRoot, relPath: string, p: Buffer | undefined, knownTarget?: Buffer): string | undefined {
     let target: string;
     try {
-      target = encodePathBytes(readlinkSync(p, { encoding: 'buffer' }));
+      if (knownTarget !== undefined) target = encodePathBytes(knownTarget);
+      else if (p !== undefined) target = encodePathBytes(readlinkSync(p, { encoding: 'buffer' }));
+      else return undefined;
     } catch {
-      return;
+      return undefined;
     }
     if (this.writer.recordSymlink(root.label, relPath, target, new Date().toISOString())) {
       this.counters.symlinks++;
       logEvent(this.logger, LogEvent.CaptureSymlinkRecorded, { root: root.label, relPath, target });
     }
+    return target;
+  }
+
+  /**
+   * A folder that held captured files is now a symlink (an attack, or a careless admin): it is
+   * recorded as a symlink and never followed; the files captured from it are reported gone (their
+   * captured versions stay in the vault), with one critical alert naming the folder.
+   */
+  private folderBecameLink(root: CaptureRoot, relRaw: Buffer, p: Buffer | undefined, knownTarget?: Buffer): void {
+    const relPath = encodePathBytes(relRaw);
+    const dirKey = `${relPath}/`;
+    const target = this.recordSymlink(root, relPath, p, knownTarget);
+    if (!this.writer.hasRowsUnder(root.label, dirKey)) return;
+    logEvent(this.logger, LogEvent.CaptureFolderBecameLink, { root: root.label, relPath, target }, 'error');
+    this.raiseOnce({
+      severity: 'critical',
+      code: 'folder-became-link',
+      subject: `${root.label}:${dirKey}`,
+      message: `The folder "${relPath}" in "${root.label}" was replaced by a link${target === undefined ? '' : ` to "${target}"`}. ballotsafe never reads through such links, so nothing was taken from where it points; the files captured from the folder are kept in the vault.`,
+      action: 'Find out who replaced the folder. An export folder should never turn into a link; treat this as a possible attack on the appliance.',
+      details: { folder: relPath, ...(target === undefined ? {} : { target }) },
+    });
+    for (const k of [dirKey, ...this.writer.dirKeys(root.label, dirKey)]) {
+      this.reportVanished(root, [...this.writer.rowsInDir(root.label, k).values()], k, new Map());
+    }
+    for (const l of this.writer.symlinksUnder(root.label, dirKey)) this.writer.markSymlinkDeleted(l.id);
   }
 
   private reportVanished(root: CaptureRoot, rows: readonly CatalogRowBrief[], dirKey: string, inodesNow: Map<string, string>): void {
@@ -451,22 +479,9 @@ export class CaptureEngine {
     for (const [key, p] of [...this.pending]) {
       if (this.inflight.has(key) || now < p.nextTryAt) continue;
       if (now - p.observedAt < this.settings.settleMs && !this.isSettled(p, now)) continue;
-      let st: FileStat;
-      try {
-        const { dir, name } = splitRel(p.relRaw);
-        const h = openDirHandle(p.root.path, dir);
-        try {
-          const s = lstatSync(childPath(h.access, name), { bigint: true });
-          if (!s.isFile()) {
-            this.pending.delete(key);
-            continue;
-          }
-          st = toStat(s);
-        } finally {
-          h.release();
-        }
-      } catch {
-        this.pending.delete(key); // gone before it settled (e.g. a temp name renamed away)
+      const st = this.statPending(p);
+      if (st === undefined) {
+        this.pending.delete(key);
         continue;
       }
       if (!sameStat(st, p.stat)) {
@@ -481,6 +496,21 @@ export class CaptureEngine {
       }
       if (this.isSettled(p, now)) this.enqueue(key, p);
       await this.waitForRoom();
+    }
+  }
+
+  /** lstat of a pending file through its folder's descriptor; undefined when it is no longer a regular file there. */
+  private statPending(p: Pending): FileStat | undefined {
+    const { dir, name } = splitRel(p.relRaw);
+    const opened = openDirBeneath(p.root.path, dir);
+    if (!opened.ok) return undefined; // its folder is gone or became a link: the folder scan reports it
+    try {
+      const s = lstatSync(childPath(opened.value.access, name), { bigint: true });
+      return s.isFile() ? toStat(s) : undefined;
+    } catch {
+      return undefined; // gone before it settled (e.g. a temp name renamed away)
+    } finally {
+      opened.value.release();
     }
   }
 
@@ -569,14 +599,15 @@ export class CaptureEngine {
       reserved = 0;
     };
     const { dir, name } = splitRel(p.relRaw);
-    let handle;
-    try {
-      handle = openDirHandle(p.root.path, dir);
-    } catch (e) {
+    // The copy worker opens the file through this descriptor (O_NOFOLLOW): a folder swapped for a
+    // symlink after the scan is never followed.
+    const opened = openDirBeneath(p.root.path, dir);
+    if (!opened.ok) {
       release();
-      this.dropOrRetry(job, errCode(e), String(e), subject);
+      this.dropOrRetry(job, opened.error.code, `cannot open its folder (${opened.error.code})`, subject);
       return;
     }
+    const handle = opened.value;
     try {
       const path = childPath(handle.access, name);
       const hook = this.hooks.afterFirstChunk;

@@ -29,6 +29,9 @@ export const LogEvent = {
   /** How the vault makes a batch durable: syncfs, or an fsync per file when `sync -f` cannot run. */
   CaptureVaultSyncMode: 'capture.vault.sync-mode',
   CaptureError: 'capture.error',
+  // capture path safety (issue #14, capture slice)
+  /** A captured folder was replaced by a symlink; it is recorded, never followed. */
+  CaptureFolderBecameLink: 'capture.folder.became-link',
 
   // alerts and audit
   AlertRaised: 'alert.raised',
