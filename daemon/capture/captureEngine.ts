@@ -12,6 +12,8 @@ import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCo
 import { CopyPool } from './copyPool.ts';
 import type { FileStat } from './copyProtocol.ts';
 import { Vault, type TempObject } from './vault.ts';
+import { cannotStart, cannotWrite } from './vaultProblems.ts';
+import { ok, err, type OperatorError, type Result } from '../result.ts';
 
 export interface CaptureRoot {
   readonly label: string;
@@ -138,9 +140,22 @@ export class CaptureEngine {
 
   private stopping = false;
 
-  async init(): Promise<void> {
+  /**
+   * Prepares the vault (and checks it takes writes). A vault that cannot be used is a critical
+   * alert and a failure the caller must act on (the daemon exits so systemd restarts it).
+   */
+  async init(): Promise<Result<void, OperatorError>> {
     this.stopping = false;
-    await this.vault.init();
+    try {
+      await this.vault.init();
+    } catch (e) {
+      const code = errCode(e);
+      logEvent(this.logger, LogEvent.CaptureCannotStart, { vault: this.vault.dir, code, error: String(e) }, 'error');
+      const { failure, alert } = cannotStart(this.vault.dir, code);
+      this.raiseOnce(alert);
+      return err(failure);
+    }
+    return ok(undefined);
   }
 
   /** Makes running scans return early (captures already queued still finish and commit). */
@@ -626,6 +641,12 @@ export class CaptureEngine {
       }
       if (copied.kind === 'copy-failed') {
         release();
+        if (copied.side === 'vault' && copied.code !== 'ENOSPC') {
+          this.inflight.delete(job.key);
+          this.retryLater(p, this.settings.retryMs);
+          this.vaultWriteFailed(copied.code, copied.message);
+          return;
+        }
         if (copied.code === 'ENOSPC') {
           this.freeCache = undefined;
           this.inflight.delete(job.key);
@@ -706,15 +727,24 @@ export class CaptureEngine {
     const batch = this.ready.splice(0);
     const bytes = this.readyBytes;
     this.readyBytes = 0;
+    const giveBack = () => {
+      for (const r of batch) {
+        this.inflight.delete(r.job.key);
+        this.retryLater(r.job.pending, this.settings.retryMs);
+        this.vault.discard(r.temp);
+      }
+    };
     this.flushChain = this.flushChain
       .then(() => this.commitBatch(batch))
+      .then((committed) => {
+        if (committed.ok) return;
+        // The vault did not take the batch (read-only, permissions, failing disk): say so, retry.
+        giveBack();
+        this.vaultWriteFailed(committed.error.code, committed.error.message);
+      })
       .catch((e: unknown) => {
         logEvent(this.logger, LogEvent.CaptureError, { error: String(e), files: batch.length }, 'error');
-        for (const r of batch) {
-          this.inflight.delete(r.job.key);
-          this.retryLater(r.job.pending, this.settings.retryMs);
-          this.vault.discard(r.temp);
-        }
+        giveBack();
       })
       .finally(() => {
         this.reservedBytes -= bytes;
@@ -723,13 +753,13 @@ export class CaptureEngine {
   }
 
   /** Vault first (data, rename, sync), then the catalog rows and alerts in one transaction. */
-  private async commitBatch(batch: readonly ReadyToCommit[]): Promise<void> {
+  private async commitBatch(batch: readonly ReadyToCommit[]): Promise<Result<void, { code: string; message: string }>> {
     const committed = await this.copyPool.commit(
       batch.map((b) => ({ tempPath: b.temp.tempPath, objectPath: this.vault.objectPath(b.temp.sha256) })),
       this.vault.tempDir,
       this.vault.objectsDir,
     );
-    if (committed.kind === 'commit-failed') throw new Error(`vault commit failed (${committed.code}): ${committed.message}`);
+    if (committed.kind === 'commit-failed') return err({ code: committed.code, message: committed.message });
     if (committed.syncMode !== this.syncMode) {
       this.syncMode = committed.syncMode;
       logEvent(this.logger, LogEvent.CaptureVaultSyncMode, { mode: committed.syncMode }, committed.syncMode === 'syncfs' ? 'info' : 'warn');
@@ -781,6 +811,15 @@ export class CaptureEngine {
       const cur = this.pending.get(b.job.key);
       if (cur !== undefined && sameStat(cur.stat, b.stat)) this.pending.delete(b.job.key);
     }
+    return ok(undefined);
+  }
+
+  /** The vault would not take a write: a critical alert once per cause (not per file or try). */
+  private vaultWriteFailed(code: string, message: string): void {
+    this.freeCache = undefined;
+    logEvent(this.logger, LogEvent.CaptureVaultWriteFailed, { vault: this.vault.dir, code, error: message }, 'error');
+    if (code === 'ENOSPC' || code === 'EDQUOT') return void this.reserveSpace(Number.MAX_SAFE_INTEGER / 4, 'vault'); // raises vault-full
+    this.raiseOnce(cannotWrite(this.vault.dir, code, message));
   }
 
   private notifyIdleIfIdle(): void {

@@ -41,7 +41,13 @@ const scan: CliCommand = {
     const before = alerts.all(1)[0]?.id ?? 0;
     const capture = new CaptureService({ config, db, logger, watch: false });
     new AuditLog(db, logger).record('system', 'capture.scan', { roots: config.roots.map((r) => r.label) });
-    await capture.scanAll();
+    const ready = await capture.scanAll();
+    if (!ready.ok) {
+      process.stdout.write(`${ready.error.message}\n${ready.error.action ?? ''}\n`);
+      db.close();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      return 3;
+    }
     const left = await capture.settle(waitSeconds * 1000);
     const c = capture.counters;
     process.stdout.write(

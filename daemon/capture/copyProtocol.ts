@@ -38,8 +38,8 @@ export type CopyOutcome =
   /** Not a regular file when opened (a folder or device swapped in). */
   | { readonly kind: 'not-a-file' }
   | { readonly kind: 'open-failed'; readonly code: string; readonly message: string }
-  /** Reading the source or writing the temp copy failed; the temp file is already removed. */
-  | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string };
+  /** Reading the source ('source') or writing the temp copy into the vault ('vault') failed; the temp file is already removed. */
+  | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string; readonly side: 'source' | 'vault' };
 
 export type CommitOutcome =
   | { readonly kind: 'committed'; readonly deduplicated: readonly boolean[]; readonly syncMode: 'syncfs' | 'fsync' }

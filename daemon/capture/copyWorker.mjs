@@ -68,11 +68,16 @@ function copy(req) {
   }
   /** @type {number | undefined} */
   let out;
+  // Which side a failure is on: the export (source) or the appliance's own vault.
+  /** @type {'source' | 'vault'} */
+  let side = 'source';
   try {
     const s = fstatSync(src, { bigint: true });
     if (!s.isFile()) return { kind: 'not-a-file' };
     const before = toStat(s);
+    side = 'vault';
     out = openSync(req.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o444);
+    side = 'source';
     const hash = createHash('sha256');
     let bytes = 0;
     let first = true;
@@ -83,7 +88,9 @@ function copy(req) {
       if (n === 0) break;
       const chunk = buffer.subarray(0, n);
       hash.update(chunk);
+      side = 'vault';
       for (let w = 0; w < n; ) w += writeSync(out, chunk, w, n - w);
+      side = 'source';
       bytes += n;
       if (first && req.pauseAfterFirstChunk !== undefined) {
         /** @type {WorkerReply} */
@@ -97,8 +104,10 @@ function copy(req) {
       // meanwhile is caught by the size check after reading.
       if (n < want && bytes === before.size) break;
     }
+    side = 'vault';
     closeSync(out);
     out = undefined;
+    side = 'source';
     /** @type {FileStat | undefined} */
     let after;
     try {
@@ -116,7 +125,7 @@ function copy(req) {
         // nothing written under that name
       }
     }
-    return { kind: 'copy-failed', code: errCode(e), message: String(e) };
+    return { kind: 'copy-failed', code: errCode(e), message: String(e), side };
   } finally {
     closeQuietly(src);
   }

@@ -32,6 +32,10 @@ export const LogEvent = {
   // capture path safety (issue #14, capture slice)
   /** A captured folder was replaced by a symlink; it is recorded, never followed. */
   CaptureFolderBecameLink: 'capture.folder.became-link',
+  /** The vault cannot be prepared at start (capture does not run). */
+  CaptureCannotStart: 'capture.cannot-start',
+  /** A write into the vault failed (temp copy or commit); capture retries. */
+  CaptureVaultWriteFailed: 'capture.vault.write-failed',
 
   // alerts and audit
   AlertRaised: 'alert.raised',
