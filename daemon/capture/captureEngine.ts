@@ -13,6 +13,7 @@ import { CopyPool } from './copyPool.ts';
 import type { FileStat } from './copyProtocol.ts';
 import { Vault, type TempObject } from './vault.ts';
 import { cannotStart, cannotWrite } from './vaultProblems.ts';
+import { SpecialFiles, specialTypeOf, type SpecialFileType } from './specialFiles.ts';
 import { ok, err, type OperatorError, type Result } from '../result.ts';
 
 export interface CaptureRoot {
@@ -107,6 +108,9 @@ export class CaptureEngine {
   readonly vault: Vault;
   readonly counters: CaptureCounters = { dirs: 0, files: 0, unchanged: 0, captured: 0, deduplicated: 0, sameContent: 0, changed: 0, deleted: 0, bytesRead: 0, unstable: 0, failed: 0, symlinks: 0 };
   private readonly writer: CatalogWriter;
+  private readonly specials: SpecialFiles;
+  /** Special files newly listed during the current scan of each root: one alert per pass. */
+  private readonly newSpecials = new Map<string, { relPath: string; type: SpecialFileType }[]>();
   private readonly pending = new Map<string, Pending>();
   private readonly inflight = new Set<string>();
   private readonly queue: CaptureJob[] = [];
@@ -133,6 +137,7 @@ export class CaptureEngine {
   ) {
     this.vault = new Vault(vaultDir);
     this.writer = new CatalogWriter(db);
+    this.specials = new SpecialFiles(db);
     this.concurrency = options.concurrency ?? 8;
     // Two files in flight per copy worker: a worker never waits for its next file.
     this.copyPool = new CopyPool(Math.max(1, Math.ceil(this.concurrency / 2)));
@@ -236,6 +241,15 @@ export class CaptureEngine {
     if (!this.checkRoot(root)) return;
     const full = recursive && start.length === 0;
     if (full) logEvent(this.logger, LogEvent.CaptureScanStarted, { root: root.label });
+    try {
+      await this.walk(root, start, recursive, full);
+    } finally {
+      this.alertNewSpecials(root);
+    }
+  }
+
+  /** scanRoot's depth-first walk, then (full scans) the folders the walk did not find. */
+  private async walk(root: CaptureRoot, start: Buffer, recursive: boolean, full: boolean): Promise<void> {
     const visited = new Set<string>();
     const stack: Buffer[] = [start];
     while (stack.length > 0) {
@@ -291,6 +305,7 @@ export class CaptureEngine {
       const links = this.writer.symlinksInDir(root.label, dirKey);
       const seen = new Set<string>();
       const seenLinks = new Set<string>();
+      const seenSpecials = new Set<string>();
       const inodes = new Map<string, string>(); // inode → relPath, to tell renames from deletions
       const subdirs: Buffer[] = [];
       const now = Date.now();
@@ -309,7 +324,13 @@ export class CaptureEngine {
           else this.recordSymlink(root, relPath, p);
           continue;
         }
-        if (!d.isFile()) continue; // FIFOs, sockets, devices: not export files
+        if (!d.isFile()) {
+          // FIFOs, sockets, devices: not export files; listed, never opened.
+          const relPath = encodePathBytes(relRaw);
+          seenSpecials.add(relPath);
+          this.listSpecial(root, relPath, specialTypeOf(d));
+          continue;
+        }
         let st: FileStat;
         try {
           const s = lstatSync(p, { bigint: true });
@@ -331,6 +352,7 @@ export class CaptureEngine {
         }
         this.consider(root, key, relRaw, relPath, st, now);
       }
+      this.specials.markGoneInDir(root.label, dirKey, seenSpecials);
       const vanished = [...rows.values()].filter((r) => !seen.has(r.rel_path) && !this.inflight.has(`${root.label}\0${r.rel_path}`));
       const vanishedLinks = [...links.values()].filter((l) => !seenLinks.has(l.rel_path));
       let goneDirs: string[] = [];
@@ -374,6 +396,30 @@ export class CaptureEngine {
       action: 'Give the ballotsafe service read access to this folder; capture retries by itself.',
     });
     return 'unreadable';
+  }
+
+  private listSpecial(root: CaptureRoot, relPath: string, type: SpecialFileType): void {
+    if (!this.specials.record(root.label, relPath, type, new Date().toISOString())) return;
+    logEvent(this.logger, LogEvent.CaptureSpecialFileListed, { root: root.label, relPath, type }, 'warn');
+    const list = this.newSpecials.get(root.label) ?? [];
+    list.push({ relPath, type });
+    this.newSpecials.set(root.label, list);
+  }
+
+  /** One alert per root pass for the special files it newly found (not one per file). */
+  private alertNewSpecials(root: CaptureRoot): void {
+    const found = this.newSpecials.get(root.label);
+    this.newSpecials.delete(root.label);
+    if (found === undefined || found.length === 0) return;
+    const names = found.slice(0, 10).map((f) => `"${f.relPath}"`).join(', ');
+    this.raiseOnce({
+      severity: 'warning',
+      code: 'not-captured-special-files',
+      subject: root.label,
+      message: `The export folder "${root.label}" holds ${found.length} item(s) that are not files (pipes, sockets or devices), e.g. ${names}. They are not election data and were not captured.`,
+      action: 'Ask the EMS administrator why they are in the export folder; they are listed in the status until they are removed.',
+      details: { items: found.slice(0, 200), total: found.length },
+    });
   }
 
   /** Records a symlink (never followed); returns its target as text, or undefined when it is gone. */

@@ -36,6 +36,8 @@ export const LogEvent = {
   CaptureCannotStart: 'capture.cannot-start',
   /** A write into the vault failed (temp copy or commit); capture retries. */
   CaptureVaultWriteFailed: 'capture.vault.write-failed',
+  /** A FIFO, socket or device in an export: listed, never opened or captured. */
+  CaptureSpecialFileListed: 'capture.special-file.listed',
 
   // alerts and audit
   AlertRaised: 'alert.raised',
