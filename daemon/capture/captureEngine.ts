@@ -14,6 +14,7 @@ import type { FileStat } from './copyProtocol.ts';
 import { Vault, type TempObject } from './vault.ts';
 import { cannotStart, cannotWrite } from './vaultProblems.ts';
 import { SpecialFiles, specialTypeOf, type SpecialFileType } from './specialFiles.ts';
+import { changedAlert, grewAlert, isStillBeingWritten, type CapturedPrefix } from './growingFiles.ts';
 import { ok, err, type OperatorError, type Result } from '../result.ts';
 
 export interface CaptureRoot {
@@ -70,6 +71,8 @@ interface ReadyToCommit {
   readonly job: CaptureJob;
   readonly temp: TempObject;
   readonly stat: FileStat;
+  /** Hash of the first bytes, as long as the version captured before (was it only appended to?). */
+  readonly prefix: CapturedPrefix | undefined;
 }
 
 const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'EIO', 'ENXIO', 'EAGAIN', 'EWOULDBLOCK']);
@@ -673,7 +676,10 @@ export class CaptureEngine {
       const path = childPath(handle.access, name);
       const hook = this.hooks.afterFirstChunk;
       const tempPath = this.vault.newTempPath();
-      const copied = await this.copyPool.copy(path, tempPath, hook === undefined ? undefined : () => hook(p.root.label, p.relPath));
+      // A file longer than its captured version: also hash that many first bytes (an append keeps them).
+      const captured = this.writer.current(p.root.label, p.relPath);
+      const prefixBytes = captured !== undefined && captured.size < p.stat.size ? captured.size : undefined;
+      const copied = await this.copyPool.copy(path, tempPath, hook === undefined ? undefined : () => hook(p.root.label, p.relPath), prefixBytes);
       if (copied.kind === 'not-a-file') {
         release();
         this.inflight.delete(job.key);
@@ -733,7 +739,8 @@ export class CaptureEngine {
         }
         return;
       }
-      this.ready.push({ job, temp, stat: before });
+      const prefix = prefixBytes !== undefined && copied.prefixSha256 !== undefined ? { bytes: prefixBytes, sha256: copied.prefixSha256 } : undefined;
+      this.ready.push({ job, temp, stat: before, prefix });
       this.readyBytes += temp.bytes;
       // The reservation moves to the ready batch; released when the batch is committed.
       reserved = 0;
@@ -831,15 +838,15 @@ export class CaptureEngine {
         logEvent(this.logger, LogEvent.CaptureFileCaptured, { root: p.root.label, relPath: p.relPath, sha256: b.temp.sha256, size: b.stat.size, kind, versionId: outcome.id }, 'debug');
         if (outcome.kind === 'changed') {
           this.counters.changed++;
-          logEvent(this.logger, LogEvent.CaptureFileChanged, { root: p.root.label, relPath: p.relPath, before: outcome.previous.sha256, after: b.temp.sha256 }, 'warn');
-          this.raise({
-            severity: 'critical',
-            code: 'captured-file-changed',
-            subject,
-            message: `The content of "${p.relPath}" in "${p.root.label}" changed after it was captured. Both versions are kept in the vault.`,
-            action: 'Find out who changed it. Exported ballot images and CVRs should never change; treat this as a possible tamper signal.',
-            details: { before: outcome.previous.sha256, after: b.temp.sha256, previousVersionId: outcome.previous.id, versionId: outcome.id },
-          });
+          const previous = outcome.previous;
+          if (isStillBeingWritten(previous, b.prefix, this.writer.capturedAt(previous.id), p.firstSeenAt, this.settings.settleMs)) {
+            // Appended to shortly after its capture: an export still being written, not tampering.
+            logEvent(this.logger, LogEvent.CaptureFileGrew, { root: p.root.label, relPath: p.relPath, before: previous.sha256, after: b.temp.sha256 }, 'info');
+            this.raiseOnce(grewAlert(p.root.label, p.relPath, previous, b.temp.sha256, outcome.id));
+          } else {
+            logEvent(this.logger, LogEvent.CaptureFileChanged, { root: p.root.label, relPath: p.relPath, before: previous.sha256, after: b.temp.sha256 }, 'warn');
+            this.raise(changedAlert(p.root.label, p.relPath, previous, b.temp.sha256, outcome.id));
+          }
         }
         if (b.stat.size === 0 && kind !== 'log' && kind !== 'other') {
           this.raise({

@@ -127,6 +127,11 @@ export class CatalogWriter {
     return previous === undefined ? { kind: 'new', id } : { kind: 'changed', id, previous };
   }
 
+  /** When the version with this id was captured (undefined: no such row). */
+  capturedAt(id: number): string | undefined {
+    return this.db.prepare<[number], { captured_at: string }>('SELECT captured_at FROM file_versions WHERE id = ?').get(id)?.captured_at;
+  }
+
   markDeleted(id: number, at: string): boolean {
     return this.supersedeStmt.run('deleted', at, id).changes === 1;
   }

@@ -38,6 +38,8 @@ export const LogEvent = {
   CaptureVaultWriteFailed: 'capture.vault.write-failed',
   /** A FIFO, socket or device in an export: listed, never opened or captured. */
   CaptureSpecialFileListed: 'capture.special-file.listed',
+  /** A captured file grew shortly after capture, keeping the captured bytes: still being written. */
+  CaptureFileGrew: 'capture.file.grew',
 
   // alerts and audit
   AlertRaised: 'alert.raised',
