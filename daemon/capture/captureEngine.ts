@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FileKind } from '../config.ts';
 import type { Db } from '../db/database.ts';
@@ -6,7 +6,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { AlertLog, NewAlert } from '../state/alerts.ts';
 import { CatalogWriter, type CatalogRowBrief } from './catalogWriter.ts';
-import { childPath, openDirBeneath, type DirOpenFailure } from './dirAccess.ts';
+import { childPath, PinnedRoots, type DirOpenFailure } from './dirAccess.ts';
 import { classifyFile } from './fileKind.ts';
 import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCodec.ts';
 import { CopyPool } from './copyPool.ts';
@@ -112,6 +112,8 @@ export class CaptureEngine {
   readonly counters: CaptureCounters = { dirs: 0, files: 0, unchanged: 0, captured: 0, deduplicated: 0, sameContent: 0, changed: 0, deleted: 0, bytesRead: 0, unstable: 0, failed: 0, symlinks: 0 };
   private readonly writer: CatalogWriter;
   private readonly specials: SpecialFiles;
+  /** Every folder under a root is opened through this: no symlink is followed at any level. */
+  private readonly rootDirs = new PinnedRoots();
   /** Special files newly listed during the current scan of each root: one alert per pass. */
   private readonly newSpecials = new Map<string, { relPath: string; type: SpecialFileType }[]>();
   private readonly pending = new Map<string, Pending>();
@@ -202,12 +204,21 @@ export class CaptureEngine {
    */
   checkRoot(root: CaptureRoot): boolean {
     let problem: string | undefined;
-    try {
-      const s = statSync(root.path);
-      if (!s.isDirectory()) problem = 'is not a folder';
-      else if (readdirSync(root.path).length === 0 && this.writer.hasCurrentRows(root.label)) problem = 'is empty although files were captured from it (a disconnected share?)';
-    } catch (e) {
-      problem = `cannot be reached (${errCode(e)})`;
+    let becameLink = false;
+    const opened = this.rootDirs.openDir(root.path, Buffer.alloc(0));
+    if (!opened.ok) {
+      becameLink = opened.error.code === 'ELOOP';
+      problem = becameLink
+        ? `was replaced by a link${opened.error.linkTarget === undefined ? '' : ` to "${encodePathBytes(opened.error.linkTarget)}"`}, which ballotsafe does not follow (a possible attack)`
+        : `cannot be reached (${opened.error.code})`;
+    } else {
+      try {
+        if (readdirSync(opened.value.access).length === 0 && this.writer.hasCurrentRows(root.label)) problem = 'is empty although files were captured from it (a disconnected share?)';
+      } catch (e) {
+        problem = `cannot be reached (${errCode(e)})`;
+      } finally {
+        opened.value.release();
+      }
     }
     const wasMissing = this.isMarkedMissing(root);
     if (problem !== undefined) {
@@ -215,7 +226,7 @@ export class CaptureEngine {
         this.writer.setFact(this.missingKey(root), new Date().toISOString());
         logEvent(this.logger, LogEvent.CaptureRootMissing, { root: root.label, path: root.path, problem }, 'warn');
         this.raise({
-          severity: 'warning',
+          severity: becameLink ? 'critical' : 'warning',
           code: 'root-missing',
           subject: root.label,
           message: `The export folder "${root.label}" (${root.path}) ${problem}. Capturing from it is paused; nothing captured is lost.`,
@@ -283,7 +294,7 @@ export class CaptureEngine {
   /** A real folder (reached without any symlink) at this dir key? */
   private dirExists(root: CaptureRoot, dirKey: string): boolean {
     // Dir keys are the escaped text form; decode back to the exact bytes.
-    const opened = openDirBeneath(root.path, decodePathText(dirKey.slice(0, -1)));
+    const opened = this.rootDirs.openDir(root.path, decodePathText(dirKey.slice(0, -1)));
     if (!opened.ok) return false;
     opened.value.release();
     return true;
@@ -294,7 +305,7 @@ export class CaptureEngine {
     const relDirText = encodePathBytes(relDir);
     const dirKey = dirKeyForDir(relDirText);
     let entries: Dirent[];
-    const opened = openDirBeneath(root.path, relDir);
+    const opened = this.rootDirs.openDir(root.path, relDir);
     if (!opened.ok) return this.dirProblem(root, relDirText, opened.error);
     const handle = opened.value;
     try {
@@ -566,7 +577,7 @@ export class CaptureEngine {
   /** lstat of a pending file through its folder's descriptor; undefined when it is no longer a regular file there. */
   private statPending(p: Pending): FileStat | undefined {
     const { dir, name } = splitRel(p.relRaw);
-    const opened = openDirBeneath(p.root.path, dir);
+    const opened = this.rootDirs.openDir(p.root.path, dir);
     if (!opened.ok) return undefined; // its folder is gone or became a link: the folder scan reports it
     try {
       const s = lstatSync(childPath(opened.value.access, name), { bigint: true });
@@ -665,7 +676,7 @@ export class CaptureEngine {
     const { dir, name } = splitRel(p.relRaw);
     // The copy worker opens the file through this descriptor (O_NOFOLLOW): a folder swapped for a
     // symlink after the scan is never followed.
-    const opened = openDirBeneath(p.root.path, dir);
+    const opened = this.rootDirs.openDir(p.root.path, dir);
     if (!opened.ok) {
       release();
       this.dropOrRetry(job, opened.error.code, `cannot open its folder (${opened.error.code})`, subject);

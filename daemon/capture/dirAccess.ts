@@ -1,4 +1,4 @@
-import { closeSync, constants, lstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
 import { err, ok, type Result } from '../result.ts';
 
 /**
@@ -11,7 +11,13 @@ import { err, ok, type Result } from '../result.ts';
  * share this process's descriptors. Paths are Buffers, so names that are not valid UTF-8 reach the
  * kernel byte for byte, and every path handed to the kernel stays short whatever the tree's depth.
  */
-const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/**
+ * O_PATH (Linux; Node does not export it; the same value on x86-64 and arm64): a folder on the way
+ * is opened for walking only, so, as in a plain path lookup, the service needs search permission
+ * on it, not read permission. Reading a folder reopens it through /proc/self/fd.
+ */
+const O_PATH = 0o10000000;
+const DIR_FLAGS = O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const SLASH = 0x2f;
 
 export interface DirHandle {
@@ -24,7 +30,7 @@ export interface DirHandle {
 export interface DirOpenFailure {
   /** errno code; 'ELOOP' when a component is a symlink (the kernel says ENOTDIR for that). */
   readonly code: string;
-  /** The path (relative to the root) of the component that could not be opened. */
+  /** The path (relative to the root) of the component that could not be opened (empty: the root itself). */
   readonly at: Buffer;
   /** Where that symlink points (only for 'ELOOP'). */
   readonly linkTarget?: Buffer;
@@ -70,20 +76,10 @@ function whyNotADir(parentFd: number, part: Buffer, code: string, at: Buffer): D
   return { code, at };
 }
 
-/**
- * Opens a folder under a root (relDir empty: the root itself). The configured root path is
- * followed as the operator wrote it; below it, no symlink is ever followed, and '.' or '..'
- * components are refused. One open per level; the descriptors of the levels above are closed.
- */
-export function openDirBeneath(rootPath: string, relDir: Buffer): Result<DirHandle, DirOpenFailure> {
-  let fd: number;
-  try {
-    fd = openSync(rootPath, constants.O_RDONLY | constants.O_DIRECTORY);
-  } catch (e) {
-    return err({ code: errCode(e), at: Buffer.alloc(0) });
-  }
+/** Opens `parts` one by one below the folder `fd` (which it takes over), with no symlink followed. */
+function walk(fd: number, relDir: Buffer, parts: readonly Buffer[]): Result<number, DirOpenFailure> {
   let consumed = 0;
-  for (const part of splitRel(relDir)) {
+  for (const part of parts) {
     consumed = part.byteOffset - relDir.byteOffset + part.length;
     const at = relDir.subarray(0, consumed);
     if (isDotName(part)) {
@@ -101,7 +97,28 @@ export function openDirBeneath(rootPath: string, relDir: Buffer): Result<DirHand
     closeSync(fd);
     fd = next;
   }
-  const held = fd;
+  return ok(fd);
+}
+
+/**
+ * Opens a folder under a root (relDir empty: the root itself) given the root's real path (no
+ * symlink in it): every component from '/' down is opened without following a symlink, and '.'
+ * or '..' components are refused. One open per level; the levels above are closed.
+ */
+export function openDirBeneath(rootRealPath: string, relDir: Buffer): Result<DirHandle, DirOpenFailure> {
+  let top: number;
+  try {
+    top = openSync('/', O_PATH | constants.O_DIRECTORY);
+  } catch (e) {
+    return err({ code: errCode(e), at: Buffer.alloc(0) });
+  }
+  const rootBytes = Buffer.from(rootRealPath);
+  const inRoot = walk(top, rootBytes, splitRel(rootBytes));
+  // A failure on the way to the root is the root's own problem (gone, or swapped for a link).
+  if (!inRoot.ok) return err({ ...inRoot.error, at: Buffer.alloc(0) });
+  const below = walk(inRoot.value, relDir, splitRel(relDir));
+  if (!below.ok) return below;
+  const held = below.value;
   let open = true;
   return ok({
     access: fdPath(held),
@@ -110,4 +127,26 @@ export function openDirBeneath(rootPath: string, relDir: Buffer): Result<DirHand
       open = false;
     },
   });
+}
+
+/**
+ * Each root's real path, resolved once when the root is first seen (so symlinks the operator put
+ * in the configured path are honoured), then always walked with no symlink at any level: a root
+ * later swapped for a link (the share's owner controls its folders) is not followed either.
+ */
+export class PinnedRoots {
+  private readonly pinned = new Map<string, string>();
+
+  openDir(rootPath: string, relDir: Buffer): Result<DirHandle, DirOpenFailure> {
+    let real = this.pinned.get(rootPath);
+    if (real === undefined) {
+      try {
+        real = realpathSync(rootPath);
+      } catch (e) {
+        return err({ code: errCode(e), at: Buffer.alloc(0) });
+      }
+      this.pinned.set(rootPath, real);
+    }
+    return openDirBeneath(real, relDir);
+  }
 }

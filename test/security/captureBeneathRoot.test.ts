@@ -4,7 +4,7 @@
  * appliance's key folder must never bring the key into the catalog or the vault, whether the swap
  * is met by the watcher's rescan, an explicit rescan, the settle re-check or the copy worker.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
@@ -171,5 +171,40 @@ describe('capture never opens anything outside a root through a symlinked folder
     expect(swapped).toBe(true);
     expectNoSecret(env, db);
     expect(readFileSync(join(env.root, 'zz/b.txt'))).toEqual(SECRET); // the swap did happen
+  });
+
+  it('a watched root itself swapped for a symlink (its parent is the share) is not followed; a root the operator configured through a symlink still works', async () => {
+    const env = setup(0);
+    writeFileSync(join(env.root, 'a.txt'), 'x\n');
+    // The operator's own link, in place when the service starts: honoured.
+    const viaLink = join(env.root, '..', 'scan-link');
+    symlinkSync(env.root, viaLink);
+    const { db, service } = env.open();
+    await service.scanAll();
+    expect(rows(db).map((r) => r.rel_path)).toEqual(['a.txt']);
+    // The share's owner renames the root away and puts a link to the key folder in its place.
+    renameSync(env.root, `${env.root}.away`);
+    symlinkSync(env.keysDir, env.root);
+    await service.scanAll();
+    await service.engine.scanRoot(env.config.roots[0]!, { relDir: Buffer.from(''), recursive: true });
+    await service.idle();
+    expectNoSecret(env, db);
+    const missing = alerts(db).filter((a) => a.code === 'root-missing');
+    expect(missing).toHaveLength(1);
+    expect(missing[0]!.severity).toBe('critical');
+    expect(missing[0]!.message).toContain('replaced by a link');
+    expect(rows(db).map((r) => [r.rel_path, r.status])).toEqual([['a.txt', 'current']]); // paused, not reported deleted
+    // A second service whose root is configured through the operator's link captures through it.
+    const other = makeConfig(join(env.root, '..', '..'), { dataDir: join(env.config.dataDir, '..', 'data2'), roots: [{ label: 'via-link', path: viaLink }], capture: { settleMs: 0 } });
+    rmSync(env.root);
+    renameSync(`${env.root}.away`, env.root);
+    const db2 = openDatabase(join(other.dataDir, 'ballotsafe.db'));
+    const service2 = new CaptureService({ config: other, db: db2, logger: silentLogger(), watch: false });
+    cleanup.push(async () => {
+      await service2.engine.close();
+      db2.close();
+    });
+    await service2.scanAll();
+    expect(rows(db2).map((r) => r.rel_path)).toEqual(['a.txt']);
   });
 });
