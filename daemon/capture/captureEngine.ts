@@ -7,6 +7,7 @@ import { logEvent, type Logger } from '../log/logger.ts';
 import type { AlertLog, NewAlert } from '../state/alerts.ts';
 import { CatalogWriter, type CatalogRowBrief } from './catalogWriter.ts';
 import { childPath, PinnedRoots, type DirOpenFailure } from './dirAccess.ts';
+import { DirHandleCache } from './dirHandleCache.ts';
 import { classifyFile } from './fileKind.ts';
 import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCodec.ts';
 import { CopyPool } from './copyPool.ts';
@@ -114,6 +115,8 @@ export class CaptureEngine {
   private readonly specials: SpecialFiles;
   /** Every folder under a root is opened through this: no symlink is followed at any level. */
   private readonly rootDirs = new PinnedRoots();
+  /** Copies and settle checks share one walk per folder; scans always walk afresh. */
+  private readonly dirs = new DirHandleCache((rootPath, relDir) => this.rootDirs.openDir(rootPath, relDir));
   /** Special files newly listed during the current scan of each root: one alert per pass. */
   private readonly newSpecials = new Map<string, { relPath: string; type: SpecialFileType }[]>();
   private readonly pending = new Map<string, Pending>();
@@ -259,6 +262,7 @@ export class CaptureEngine {
       await this.walk(root, start, recursive, full);
     } finally {
       this.alertNewSpecials(root);
+      this.dirs.clear(); // no idle descriptor keeps the share busy after a pass
     }
   }
 
@@ -305,7 +309,7 @@ export class CaptureEngine {
     const relDirText = encodePathBytes(relDir);
     const dirKey = dirKeyForDir(relDirText);
     let entries: Dirent[];
-    const opened = this.rootDirs.openDir(root.path, relDir);
+    const opened = this.dirs.acquire(root.path, relDir, { fresh: true });
     if (!opened.ok) return this.dirProblem(root, relDirText, opened.error);
     const handle = opened.value;
     try {
@@ -577,7 +581,7 @@ export class CaptureEngine {
   /** lstat of a pending file through its folder's descriptor; undefined when it is no longer a regular file there. */
   private statPending(p: Pending): FileStat | undefined {
     const { dir, name } = splitRel(p.relRaw);
-    const opened = this.rootDirs.openDir(p.root.path, dir);
+    const opened = this.dirs.acquire(p.root.path, dir);
     if (!opened.ok) return undefined; // its folder is gone or became a link: the folder scan reports it
     try {
       const s = lstatSync(childPath(opened.value.access, name), { bigint: true });
@@ -676,7 +680,7 @@ export class CaptureEngine {
     const { dir, name } = splitRel(p.relRaw);
     // The copy worker opens the file through this descriptor (O_NOFOLLOW): a folder swapped for a
     // symlink after the scan is never followed.
-    const opened = this.rootDirs.openDir(p.root.path, dir);
+    const opened = this.dirs.acquire(p.root.path, dir);
     if (!opened.ok) {
       release();
       this.dropOrRetry(job, opened.error.code, `cannot open its folder (${opened.error.code})`, subject);
@@ -887,7 +891,9 @@ export class CaptureEngine {
   }
 
   private notifyIdleIfIdle(): void {
-    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+    if (!this.isIdle()) return;
+    this.dirs.clear();
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private isIdle(): boolean {
@@ -910,6 +916,7 @@ export class CaptureEngine {
 
   /** Stops the copy workers; call after drain(). */
   async close(): Promise<void> {
+    this.dirs.clear();
     await this.copyPool.close();
   }
 
