@@ -14,7 +14,8 @@ import { CopyPool } from './copyPool.ts';
 import type { FileStat } from './copyProtocol.ts';
 import { Vault, type TempObject } from './vault.ts';
 import { cannotStart, cannotWrite } from './vaultProblems.ts';
-import { SpecialFiles, specialTypeOf, type SpecialFileType } from './specialFiles.ts';
+import { SpecialFiles, SpecialFilesPass, specialTypeOf, type SpecialFileType } from './specialFiles.ts';
+import { folderBecameLinkAlert } from './folderLinks.ts';
 import { changedAlert, grewAlert, isStillBeingWritten, type CapturedPrefix } from './growingFiles.ts';
 import { ok, err, type OperatorError, type Result } from '../result.ts';
 
@@ -117,8 +118,7 @@ export class CaptureEngine {
   private readonly rootDirs = new PinnedRoots();
   /** Copies and settle checks share one walk per folder; scans always walk afresh. */
   private readonly dirs = new DirHandleCache((rootPath, relDir) => this.rootDirs.openDir(rootPath, relDir));
-  /** Special files newly listed during the current scan of each root: one alert per pass. */
-  private readonly newSpecials = new Map<string, { relPath: string; type: SpecialFileType }[]>();
+  private readonly specialsPass = new SpecialFilesPass();
   private readonly pending = new Map<string, Pending>();
   private readonly inflight = new Set<string>();
   private readonly queue: CaptureJob[] = [];
@@ -261,7 +261,8 @@ export class CaptureEngine {
     try {
       await this.walk(root, start, recursive, full);
     } finally {
-      this.alertNewSpecials(root);
+      const specials = this.specialsPass.takeAlert(root.label);
+      if (specials !== undefined) this.raiseOnce(specials);
       this.dirs.clear(); // no idle descriptor keeps the share busy after a pass
     }
   }
@@ -419,25 +420,7 @@ export class CaptureEngine {
   private listSpecial(root: CaptureRoot, relPath: string, type: SpecialFileType): void {
     if (!this.specials.record(root.label, relPath, type, new Date().toISOString())) return;
     logEvent(this.logger, LogEvent.CaptureSpecialFileListed, { root: root.label, relPath, type }, 'warn');
-    const list = this.newSpecials.get(root.label) ?? [];
-    list.push({ relPath, type });
-    this.newSpecials.set(root.label, list);
-  }
-
-  /** One alert per root pass for the special files it newly found (not one per file). */
-  private alertNewSpecials(root: CaptureRoot): void {
-    const found = this.newSpecials.get(root.label);
-    this.newSpecials.delete(root.label);
-    if (found === undefined || found.length === 0) return;
-    const names = found.slice(0, 10).map((f) => `"${f.relPath}"`).join(', ');
-    this.raiseOnce({
-      severity: 'warning',
-      code: 'not-captured-special-files',
-      subject: root.label,
-      message: `The export folder "${root.label}" holds ${found.length} item(s) that are not files (pipes, sockets or devices), e.g. ${names}. They are not election data and were not captured.`,
-      action: 'Ask the EMS administrator why they are in the export folder; they are listed in the status until they are removed.',
-      details: { items: found.slice(0, 200), total: found.length },
-    });
+    this.specialsPass.note(root.label, relPath, type);
   }
 
   /** Records a symlink (never followed); returns its target as text, or undefined when it is gone. */
@@ -457,25 +440,14 @@ export class CaptureEngine {
     return target;
   }
 
-  /**
-   * A folder that held captured files is now a symlink (an attack, or a careless admin): it is
-   * recorded as a symlink and never followed; the files captured from it are reported gone (their
-   * captured versions stay in the vault), with one critical alert naming the folder.
-   */
+  /** A folder that held captured files is now a symlink: recorded, never followed, its files reported gone (folderLinks.ts). */
   private folderBecameLink(root: CaptureRoot, relRaw: Buffer, p: Buffer | undefined, knownTarget?: Buffer): void {
     const relPath = encodePathBytes(relRaw);
     const dirKey = `${relPath}/`;
     const target = this.recordSymlink(root, relPath, p, knownTarget);
     if (!this.writer.hasRowsUnder(root.label, dirKey)) return;
     logEvent(this.logger, LogEvent.CaptureFolderBecameLink, { root: root.label, relPath, target }, 'error');
-    this.raiseOnce({
-      severity: 'critical',
-      code: 'folder-became-link',
-      subject: `${root.label}:${dirKey}`,
-      message: `The folder "${relPath}" in "${root.label}" was replaced by a link${target === undefined ? '' : ` to "${target}"`}. ballotsafe never reads through such links, so nothing was taken from where it points; the files captured from the folder are kept in the vault.`,
-      action: 'Find out who replaced the folder. An export folder should never turn into a link; treat this as a possible attack on the appliance.',
-      details: { folder: relPath, ...(target === undefined ? {} : { target }) },
-    });
+    this.raiseOnce(folderBecameLinkAlert(root.label, relPath, target));
     for (const k of [dirKey, ...this.writer.dirKeys(root.label, dirKey)]) {
       this.reportVanished(root, [...this.writer.rowsInDir(root.label, k).values()], k, new Map());
     }

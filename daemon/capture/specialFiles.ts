@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
+import type { NewAlert } from '../state/alerts.ts';
 
 /**
  * FIFOs, sockets and devices found in an export. They are not election data and are never opened
@@ -71,5 +72,32 @@ export class SpecialFiles {
       const r = SpecialFileRow.parse(raw);
       return { id: r.id, rootLabel: r.root_label, relPath: r.rel_path, type: r.file_type, firstSeenAt: r.first_seen_at, status: r.status };
     });
+  }
+}
+
+/** Special files newly listed during one pass over a root: one alert per pass, not one per file. */
+export class SpecialFilesPass {
+  private readonly found = new Map<string, { relPath: string; type: SpecialFileType }[]>();
+
+  note(rootLabel: string, relPath: string, type: SpecialFileType): void {
+    const list = this.found.get(rootLabel) ?? [];
+    list.push({ relPath, type });
+    this.found.set(rootLabel, list);
+  }
+
+  /** The alert for what this pass over the root found (undefined: nothing new); starts a new pass. */
+  takeAlert(rootLabel: string): (NewAlert & { subject: string }) | undefined {
+    const found = this.found.get(rootLabel);
+    this.found.delete(rootLabel);
+    if (found === undefined || found.length === 0) return undefined;
+    const names = found.slice(0, 10).map((f) => `"${f.relPath}"`).join(', ');
+    return {
+      severity: 'warning',
+      code: 'not-captured-special-files',
+      subject: rootLabel,
+      message: `The export folder "${rootLabel}" holds ${found.length} item(s) that are not files (pipes, sockets or devices), e.g. ${names}. They are not election data and were not captured.`,
+      action: 'Ask the EMS administrator why they are in the export folder; they are listed in the status until they are removed.',
+      details: { items: found.slice(0, 200), total: found.length },
+    };
   }
 }
