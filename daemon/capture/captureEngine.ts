@@ -60,6 +60,8 @@ interface Pending {
   stat: FileStat;
   observedAt: number;
   readonly firstSeenAt: string;
+  /** Size of the captured version when it was seen to differ (undefined: new file). */
+  capturedSize: number | undefined;
   attempts: number;
   nextTryAt: number;
 }
@@ -328,9 +330,10 @@ export class CaptureEngine {
       const inodes = new Map<string, string>(); // inode → relPath, to tell renames from deletions
       const subdirs: Buffer[] = [];
       const now = Date.now();
+      const statBase = handle.statBase();
       for (const d of entries) {
         const name = d.name as unknown as Buffer;
-        const p = childPath(handle.access, name);
+        const p = childPath(statBase, name); // lstat and readlink only: nothing is opened through it
         const relRaw = joinRel(relDir, name);
         if (d.isDirectory()) {
           subdirs.push(name);
@@ -369,7 +372,7 @@ export class CaptureEngine {
           this.pending.delete(key);
           continue;
         }
-        this.consider(root, key, relRaw, relPath, st, now);
+        this.consider(root, key, relRaw, relPath, st, now, row?.size);
       }
       this.specials.markGoneInDir(root.label, dirKey, seenSpecials);
       const vanished = [...rows.values()].filter((r) => !seen.has(r.rel_path) && !this.inflight.has(`${root.label}\0${r.rel_path}`));
@@ -499,15 +502,16 @@ export class CaptureEngine {
   }
 
   /** A file that is new or differs from its catalog row: capture once settled. */
-  private consider(root: CaptureRoot, key: string, relRaw: Buffer, relPath: string, st: FileStat, now: number): void {
+  private consider(root: CaptureRoot, key: string, relRaw: Buffer, relPath: string, st: FileStat, now: number, capturedSize: number | undefined): void {
     if (this.inflight.has(key)) return;
     let p = this.pending.get(key);
     if (p === undefined) {
-      p = { root, relRaw, relPath, stat: st, observedAt: now, firstSeenAt: new Date(now).toISOString(), attempts: 0, nextTryAt: 0 };
+      p = { root, relRaw, relPath, stat: st, observedAt: now, firstSeenAt: new Date(now).toISOString(), capturedSize, attempts: 0, nextTryAt: 0 };
       this.pending.set(key, p);
     } else if (!sameStat(p.stat, st)) {
       p.stat = st;
       p.observedAt = now;
+      p.capturedSize = capturedSize;
     }
     if (now < p.nextTryAt) return;
     if (this.isSettled(p, now)) this.enqueue(key, p);
@@ -664,8 +668,7 @@ export class CaptureEngine {
       const hook = this.hooks.afterFirstChunk;
       const tempPath = this.vault.newTempPath();
       // A file longer than its captured version: also hash that many first bytes (an append keeps them).
-      const captured = this.writer.current(p.root.label, p.relPath);
-      const prefixBytes = captured !== undefined && captured.size < p.stat.size ? captured.size : undefined;
+      const prefixBytes = p.capturedSize !== undefined && p.capturedSize < p.stat.size ? p.capturedSize : undefined;
       const copied = await this.copyPool.copy(path, tempPath, hook === undefined ? undefined : () => hook(p.root.label, p.relPath), prefixBytes);
       if (copied.kind === 'not-a-file') {
         release();
@@ -849,7 +852,9 @@ export class CaptureEngine {
     for (const b of batch) {
       this.inflight.delete(b.job.key);
       const cur = this.pending.get(b.job.key);
-      if (cur !== undefined && sameStat(cur.stat, b.stat)) this.pending.delete(b.job.key);
+      if (cur === undefined) continue;
+      if (sameStat(cur.stat, b.stat)) this.pending.delete(b.job.key);
+      else cur.capturedSize = b.stat.size; // changed again meanwhile: compare the next copy with this version
     }
     return ok(undefined);
   }

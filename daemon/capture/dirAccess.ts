@@ -1,4 +1,4 @@
-import { closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
 import { err, ok, type Result } from '../result.ts';
 
 /**
@@ -19,10 +19,19 @@ import { err, ok, type Result } from '../result.ts';
 const O_PATH = 0o10000000;
 const DIR_FLAGS = O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const SLASH = 0x2f;
+/** Longer plain paths risk PATH_MAX (4096 bytes): their entries are looked up through the descriptor. */
+const PLAIN_PATH_MAX = 3072;
 
 export interface DirHandle {
   /** /proc/self/fd/<fd>: reaches the folder that was opened, whatever happens to its name later. */
   readonly access: Buffer;
+  /**
+   * A path for lstat() of the folder's entries (never for opening them): the folder's plain path
+   * when it still reaches this very folder (same device and inode; the kernel's fast path lookup),
+   * else `access`. A swap right after the check can at worst show an entry's metadata; every
+   * open still goes through `access`.
+   */
+  statBase(): Buffer;
   /** Closes the folder's descriptor. */
   release(): void;
 }
@@ -120,13 +129,27 @@ export function openDirBeneath(rootRealPath: string, relDir: Buffer): Result<Dir
   if (!below.ok) return below;
   const held = below.value;
   let open = true;
+  let base: Buffer | undefined;
+  const access = fdPath(held);
   return ok({
-    access: fdPath(held),
+    access,
+    statBase: () => (base ??= plainIfSameFolder(held, relDir.length === 0 ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), relDir]), access)),
     release: () => {
       if (open) closeSync(held);
       open = false;
     },
   });
+}
+
+function plainIfSameFolder(fd: number, plain: Buffer, access: Buffer): Buffer {
+  if (plain.length > PLAIN_PATH_MAX) return access;
+  try {
+    const held = fstatSync(fd, { bigint: true });
+    const named = lstatSync(plain, { bigint: true });
+    return named.isDirectory() && named.dev === held.dev && named.ino === held.ino ? plain : access;
+  } catch {
+    return access;
+  }
 }
 
 /**

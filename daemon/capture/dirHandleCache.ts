@@ -43,6 +43,7 @@ export class DirHandleCache {
     let released = false;
     return ok({
       access: held.handle.access,
+      statBase: () => held.handle.statBase(),
       release: () => {
         if (released) return;
         released = true;
