@@ -133,7 +133,10 @@ export function openDirBeneath(rootRealPath: string, relDir: Buffer): Result<Dir
   const access = fdPath(held);
   return ok({
     access,
-    statBase: () => (base ??= plainIfSameFolder(held, relDir.length === 0 ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), relDir]), access)),
+    statBase: () => {
+      if (!open) return access; // released: nothing to compare with (a bug in the caller; the lookup then fails)
+      return (base ??= plainIfSameFolder(held, relDir.length === 0 ? rootBytes : Buffer.concat([rootBytes, Buffer.from('/'), relDir]), access));
+    },
     release: () => {
       if (open) closeSync(held);
       open = false;
