@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FileKind } from '../config.ts';
 import type { Db } from '../db/database.ts';
@@ -6,12 +6,18 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { AlertLog, NewAlert } from '../state/alerts.ts';
 import { CatalogWriter, type CatalogRowBrief } from './catalogWriter.ts';
-import { childPath, openDirHandle } from './dirAccess.ts';
+import { childPath, PinnedRoots, type DirOpenFailure } from './dirAccess.ts';
+import { DirHandleCache } from './dirHandleCache.ts';
 import { classifyFile } from './fileKind.ts';
 import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCodec.ts';
 import { CopyPool } from './copyPool.ts';
 import type { FileStat } from './copyProtocol.ts';
 import { Vault, type TempObject } from './vault.ts';
+import { cannotStart, cannotWrite } from './vaultProblems.ts';
+import { SpecialFiles, SpecialFilesPass, specialTypeOf, type SpecialFileType } from './specialFiles.ts';
+import { folderBecameLinkAlert } from './folderLinks.ts';
+import { changedAlert, grewAlert, isStillBeingWritten, type CapturedPrefix } from './growingFiles.ts';
+import { ok, err, type OperatorError, type Result } from '../result.ts';
 
 export interface CaptureRoot {
   readonly label: string;
@@ -54,6 +60,8 @@ interface Pending {
   stat: FileStat;
   observedAt: number;
   readonly firstSeenAt: string;
+  /** Size of the captured version when it was seen to differ (undefined: new file). */
+  capturedSize: number | undefined;
   attempts: number;
   nextTryAt: number;
 }
@@ -67,6 +75,8 @@ interface ReadyToCommit {
   readonly job: CaptureJob;
   readonly temp: TempObject;
   readonly stat: FileStat;
+  /** Hash of the first bytes, as long as the version captured before (was it only appended to?). */
+  readonly prefix: CapturedPrefix | undefined;
 }
 
 const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'EIO', 'ENXIO', 'EAGAIN', 'EWOULDBLOCK']);
@@ -105,6 +115,12 @@ export class CaptureEngine {
   readonly vault: Vault;
   readonly counters: CaptureCounters = { dirs: 0, files: 0, unchanged: 0, captured: 0, deduplicated: 0, sameContent: 0, changed: 0, deleted: 0, bytesRead: 0, unstable: 0, failed: 0, symlinks: 0 };
   private readonly writer: CatalogWriter;
+  private readonly specials: SpecialFiles;
+  /** Every folder under a root is opened through this: no symlink is followed at any level. */
+  private readonly rootDirs = new PinnedRoots();
+  /** Copies and settle checks share one walk per folder; scans always walk afresh. */
+  private readonly dirs = new DirHandleCache((rootPath, relDir) => this.rootDirs.openDir(rootPath, relDir));
+  private readonly specialsPass = new SpecialFilesPass();
   private readonly pending = new Map<string, Pending>();
   private readonly inflight = new Set<string>();
   private readonly queue: CaptureJob[] = [];
@@ -131,6 +147,7 @@ export class CaptureEngine {
   ) {
     this.vault = new Vault(vaultDir);
     this.writer = new CatalogWriter(db);
+    this.specials = new SpecialFiles(db);
     this.concurrency = options.concurrency ?? 8;
     // Two files in flight per copy worker: a worker never waits for its next file.
     this.copyPool = new CopyPool(Math.max(1, Math.ceil(this.concurrency / 2)));
@@ -138,9 +155,22 @@ export class CaptureEngine {
 
   private stopping = false;
 
-  async init(): Promise<void> {
+  /**
+   * Prepares the vault (and checks it takes writes). A vault that cannot be used is a critical
+   * alert and a failure the caller must act on (the daemon exits so systemd restarts it).
+   */
+  async init(): Promise<Result<void, OperatorError>> {
     this.stopping = false;
-    await this.vault.init();
+    try {
+      await this.vault.init();
+    } catch (e) {
+      const code = errCode(e);
+      logEvent(this.logger, LogEvent.CaptureCannotStart, { vault: this.vault.dir, code, error: String(e) }, 'error');
+      const { failure, alert } = cannotStart(this.vault.dir, code);
+      this.raiseOnce(alert);
+      return err(failure);
+    }
+    return ok(undefined);
   }
 
   /** Makes running scans return early (captures already queued still finish and commit). */
@@ -179,12 +209,21 @@ export class CaptureEngine {
    */
   checkRoot(root: CaptureRoot): boolean {
     let problem: string | undefined;
-    try {
-      const s = statSync(root.path);
-      if (!s.isDirectory()) problem = 'is not a folder';
-      else if (readdirSync(root.path).length === 0 && this.writer.hasCurrentRows(root.label)) problem = 'is empty although files were captured from it (a disconnected share?)';
-    } catch (e) {
-      problem = `cannot be reached (${errCode(e)})`;
+    let becameLink = false;
+    const opened = this.rootDirs.openDir(root.path, Buffer.alloc(0));
+    if (!opened.ok) {
+      becameLink = opened.error.code === 'ELOOP';
+      problem = becameLink
+        ? `was replaced by a link${opened.error.linkTarget === undefined ? '' : ` to "${encodePathBytes(opened.error.linkTarget)}"`}, which ballotsafe does not follow (a possible attack)`
+        : `cannot be reached (${opened.error.code})`;
+    } else {
+      try {
+        if (readdirSync(opened.value.access).length === 0 && this.writer.hasCurrentRows(root.label)) problem = 'is empty although files were captured from it (a disconnected share?)';
+      } catch (e) {
+        problem = `cannot be reached (${errCode(e)})`;
+      } finally {
+        opened.value.release();
+      }
     }
     const wasMissing = this.isMarkedMissing(root);
     if (problem !== undefined) {
@@ -192,7 +231,7 @@ export class CaptureEngine {
         this.writer.setFact(this.missingKey(root), new Date().toISOString());
         logEvent(this.logger, LogEvent.CaptureRootMissing, { root: root.label, path: root.path, problem }, 'warn');
         this.raise({
-          severity: 'warning',
+          severity: becameLink ? 'critical' : 'warning',
           code: 'root-missing',
           subject: root.label,
           message: `The export folder "${root.label}" (${root.path}) ${problem}. Capturing from it is paused; nothing captured is lost.`,
@@ -221,6 +260,17 @@ export class CaptureEngine {
     if (!this.checkRoot(root)) return;
     const full = recursive && start.length === 0;
     if (full) logEvent(this.logger, LogEvent.CaptureScanStarted, { root: root.label });
+    try {
+      await this.walk(root, start, recursive, full);
+    } finally {
+      const specials = this.specialsPass.takeAlert(root.label);
+      if (specials !== undefined) this.raiseOnce(specials);
+      this.dirs.clear(); // no idle descriptor keeps the share busy after a pass
+    }
+  }
+
+  /** scanRoot's depth-first walk, then (full scans) the folders the walk did not find. */
+  private async walk(root: CaptureRoot, start: Buffer, recursive: boolean, full: boolean): Promise<void> {
     const visited = new Set<string>();
     const stack: Buffer[] = [start];
     while (stack.length > 0) {
@@ -248,48 +298,42 @@ export class CaptureEngine {
     }
   }
 
+  /** A real folder (reached without any symlink) at this dir key? */
   private dirExists(root: CaptureRoot, dirKey: string): boolean {
-    try {
-      // Dir keys are the escaped text form; decode back to the exact bytes.
-      const h = openDirHandle(root.path, decodePathText(dirKey.slice(0, -1)));
-      try {
-        return lstatSync(h.access).isDirectory();
-      } finally {
-        h.release();
-      }
-    } catch {
-      return false;
-    }
+    // Dir keys are the escaped text form; decode back to the exact bytes.
+    const opened = this.rootDirs.openDir(root.path, decodePathText(dirKey.slice(0, -1)));
+    if (!opened.ok) return false;
+    opened.value.release();
+    return true;
   }
 
   /** One folder: returns its subfolders, or why it could not be read. */
   private async scanDirectory(root: CaptureRoot, relDir: Buffer, checkChildDirs: boolean): Promise<Buffer[] | 'vanished' | 'unreadable' | 'root-gone'> {
     const relDirText = encodePathBytes(relDir);
     const dirKey = dirKeyForDir(relDirText);
-    let handle;
     let entries: Dirent[];
-    try {
-      handle = openDirHandle(root.path, relDir);
-    } catch (e) {
-      return this.dirProblem(root, relDirText, e);
-    }
+    const opened = this.dirs.acquire(root.path, relDir, { fresh: true });
+    if (!opened.ok) return this.dirProblem(root, relDirText, opened.error);
+    const handle = opened.value;
     try {
       try {
         entries = readdirSync(handle.access, { withFileTypes: true, encoding: 'buffer' }) as unknown as Dirent[];
       } catch (e) {
-        return this.dirProblem(root, relDirText, e);
+        return this.dirProblem(root, relDirText, { code: errCode(e), at: relDir });
       }
       this.counters.dirs++;
       const rows = this.writer.rowsInDir(root.label, dirKey);
       const links = this.writer.symlinksInDir(root.label, dirKey);
       const seen = new Set<string>();
       const seenLinks = new Set<string>();
+      const seenSpecials = new Set<string>();
       const inodes = new Map<string, string>(); // inode → relPath, to tell renames from deletions
       const subdirs: Buffer[] = [];
       const now = Date.now();
+      const statBase = handle.statBase();
       for (const d of entries) {
         const name = d.name as unknown as Buffer;
-        const p = childPath(handle.access, name);
+        const p = childPath(statBase, name); // lstat and readlink only: nothing is opened through it
         const relRaw = joinRel(relDir, name);
         if (d.isDirectory()) {
           subdirs.push(name);
@@ -298,10 +342,17 @@ export class CaptureEngine {
         if (d.isSymbolicLink()) {
           const relPath = encodePathBytes(relRaw);
           seenLinks.add(relPath);
-          this.recordSymlink(root, relPath, p);
+          if (this.writer.hasRowsUnder(root.label, `${relPath}/`)) this.folderBecameLink(root, relRaw, p);
+          else this.recordSymlink(root, relPath, p);
           continue;
         }
-        if (!d.isFile()) continue; // FIFOs, sockets, devices: not export files
+        if (!d.isFile()) {
+          // FIFOs, sockets, devices: not export files; listed, never opened.
+          const relPath = encodePathBytes(relRaw);
+          seenSpecials.add(relPath);
+          this.listSpecial(root, relPath, specialTypeOf(d));
+          continue;
+        }
         let st: FileStat;
         try {
           const s = lstatSync(p, { bigint: true });
@@ -321,8 +372,9 @@ export class CaptureEngine {
           this.pending.delete(key);
           continue;
         }
-        this.consider(root, key, relRaw, relPath, st, now);
+        this.consider(root, key, relRaw, relPath, st, now, row?.size);
       }
+      this.specials.markGoneInDir(root.label, dirKey, seenSpecials);
       const vanished = [...rows.values()].filter((r) => !seen.has(r.rel_path) && !this.inflight.has(`${root.label}\0${r.rel_path}`));
       const vanishedLinks = [...links.values()].filter((l) => !seenLinks.has(l.rel_path));
       let goneDirs: string[] = [];
@@ -347,9 +399,15 @@ export class CaptureEngine {
     }
   }
 
-  private dirProblem(root: CaptureRoot, relDirText: string, e: unknown): 'vanished' | 'unreadable' | 'root-gone' {
-    const code = errCode(e);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return this.checkRoot(root) ? 'vanished' : 'root-gone';
+  private dirProblem(root: CaptureRoot, relDirText: string, failure: DirOpenFailure): 'vanished' | 'unreadable' | 'root-gone' {
+    const code = failure.code;
+    if (code === 'ELOOP') {
+      // A folder on the way is a symlink: never followed; recorded, and its captured files are gone.
+      if (!this.checkRoot(root)) return 'root-gone';
+      if (failure.at.length > 0) this.folderBecameLink(root, failure.at, undefined, failure.linkTarget);
+      return 'vanished';
+    }
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL') return this.checkRoot(root) ? 'vanished' : 'root-gone';
     const subject = `${root.label}:${relDirText}/`;
     logEvent(this.logger, LogEvent.CaptureFileUnreadable, { root: root.label, dir: relDirText, code }, 'warn');
     this.raiseOnce({
@@ -362,17 +420,41 @@ export class CaptureEngine {
     return 'unreadable';
   }
 
-  private recordSymlink(root: CaptureRoot, relPath: string, p: Buffer): void {
+  private listSpecial(root: CaptureRoot, relPath: string, type: SpecialFileType): void {
+    if (!this.specials.record(root.label, relPath, type, new Date().toISOString())) return;
+    logEvent(this.logger, LogEvent.CaptureSpecialFileListed, { root: root.label, relPath, type }, 'warn');
+    this.specialsPass.note(root.label, relPath, type);
+  }
+
+  /** Records a symlink (never followed); returns its target as text, or undefined when it is gone. */
+  private recordSymlink(root: CaptureRoot, relPath: string, p: Buffer | undefined, knownTarget?: Buffer): string | undefined {
     let target: string;
     try {
-      target = encodePathBytes(readlinkSync(p, { encoding: 'buffer' }));
+      if (knownTarget !== undefined) target = encodePathBytes(knownTarget);
+      else if (p !== undefined) target = encodePathBytes(readlinkSync(p, { encoding: 'buffer' }));
+      else return undefined;
     } catch {
-      return;
+      return undefined;
     }
     if (this.writer.recordSymlink(root.label, relPath, target, new Date().toISOString())) {
       this.counters.symlinks++;
       logEvent(this.logger, LogEvent.CaptureSymlinkRecorded, { root: root.label, relPath, target });
     }
+    return target;
+  }
+
+  /** A folder that held captured files is now a symlink: recorded, never followed, its files reported gone (folderLinks.ts). */
+  private folderBecameLink(root: CaptureRoot, relRaw: Buffer, p: Buffer | undefined, knownTarget?: Buffer): void {
+    const relPath = encodePathBytes(relRaw);
+    const dirKey = `${relPath}/`;
+    const target = this.recordSymlink(root, relPath, p, knownTarget);
+    if (!this.writer.hasRowsUnder(root.label, dirKey)) return;
+    logEvent(this.logger, LogEvent.CaptureFolderBecameLink, { root: root.label, relPath, target }, 'error');
+    this.raiseOnce(folderBecameLinkAlert(root.label, relPath, target));
+    for (const k of [dirKey, ...this.writer.dirKeys(root.label, dirKey)]) {
+      this.reportVanished(root, [...this.writer.rowsInDir(root.label, k).values()], k, new Map());
+    }
+    for (const l of this.writer.symlinksUnder(root.label, dirKey)) this.writer.markSymlinkDeleted(l.id);
   }
 
   private reportVanished(root: CaptureRoot, rows: readonly CatalogRowBrief[], dirKey: string, inodesNow: Map<string, string>): void {
@@ -420,15 +502,16 @@ export class CaptureEngine {
   }
 
   /** A file that is new or differs from its catalog row: capture once settled. */
-  private consider(root: CaptureRoot, key: string, relRaw: Buffer, relPath: string, st: FileStat, now: number): void {
+  private consider(root: CaptureRoot, key: string, relRaw: Buffer, relPath: string, st: FileStat, now: number, capturedSize: number | undefined): void {
     if (this.inflight.has(key)) return;
     let p = this.pending.get(key);
     if (p === undefined) {
-      p = { root, relRaw, relPath, stat: st, observedAt: now, firstSeenAt: new Date(now).toISOString(), attempts: 0, nextTryAt: 0 };
+      p = { root, relRaw, relPath, stat: st, observedAt: now, firstSeenAt: new Date(now).toISOString(), capturedSize, attempts: 0, nextTryAt: 0 };
       this.pending.set(key, p);
     } else if (!sameStat(p.stat, st)) {
       p.stat = st;
       p.observedAt = now;
+      p.capturedSize = capturedSize;
     }
     if (now < p.nextTryAt) return;
     if (this.isSettled(p, now)) this.enqueue(key, p);
@@ -451,22 +534,9 @@ export class CaptureEngine {
     for (const [key, p] of [...this.pending]) {
       if (this.inflight.has(key) || now < p.nextTryAt) continue;
       if (now - p.observedAt < this.settings.settleMs && !this.isSettled(p, now)) continue;
-      let st: FileStat;
-      try {
-        const { dir, name } = splitRel(p.relRaw);
-        const h = openDirHandle(p.root.path, dir);
-        try {
-          const s = lstatSync(childPath(h.access, name), { bigint: true });
-          if (!s.isFile()) {
-            this.pending.delete(key);
-            continue;
-          }
-          st = toStat(s);
-        } finally {
-          h.release();
-        }
-      } catch {
-        this.pending.delete(key); // gone before it settled (e.g. a temp name renamed away)
+      const st = this.statPending(p);
+      if (st === undefined) {
+        this.pending.delete(key);
         continue;
       }
       if (!sameStat(st, p.stat)) {
@@ -481,6 +551,21 @@ export class CaptureEngine {
       }
       if (this.isSettled(p, now)) this.enqueue(key, p);
       await this.waitForRoom();
+    }
+  }
+
+  /** lstat of a pending file through its folder's descriptor; undefined when it is no longer a regular file there. */
+  private statPending(p: Pending): FileStat | undefined {
+    const { dir, name } = splitRel(p.relRaw);
+    const opened = this.dirs.acquire(p.root.path, dir);
+    if (!opened.ok) return undefined; // its folder is gone or became a link: the folder scan reports it
+    try {
+      const s = lstatSync(childPath(opened.value.access, name), { bigint: true });
+      return s.isFile() ? toStat(s) : undefined;
+    } catch {
+      return undefined; // gone before it settled (e.g. a temp name renamed away)
+    } finally {
+      opened.value.release();
     }
   }
 
@@ -569,19 +654,22 @@ export class CaptureEngine {
       reserved = 0;
     };
     const { dir, name } = splitRel(p.relRaw);
-    let handle;
-    try {
-      handle = openDirHandle(p.root.path, dir);
-    } catch (e) {
+    // The copy worker opens the file through this descriptor (O_NOFOLLOW): a folder swapped for a
+    // symlink after the scan is never followed.
+    const opened = this.dirs.acquire(p.root.path, dir);
+    if (!opened.ok) {
       release();
-      this.dropOrRetry(job, errCode(e), String(e), subject);
+      this.dropOrRetry(job, opened.error.code, `cannot open its folder (${opened.error.code})`, subject);
       return;
     }
+    const handle = opened.value;
     try {
       const path = childPath(handle.access, name);
       const hook = this.hooks.afterFirstChunk;
       const tempPath = this.vault.newTempPath();
-      const copied = await this.copyPool.copy(path, tempPath, hook === undefined ? undefined : () => hook(p.root.label, p.relPath));
+      // A file longer than its captured version: also hash that many first bytes (an append keeps them).
+      const prefixBytes = p.capturedSize !== undefined && p.capturedSize < p.stat.size ? p.capturedSize : undefined;
+      const copied = await this.copyPool.copy(path, tempPath, hook === undefined ? undefined : () => hook(p.root.label, p.relPath), prefixBytes);
       if (copied.kind === 'not-a-file') {
         release();
         this.inflight.delete(job.key);
@@ -595,6 +683,12 @@ export class CaptureEngine {
       }
       if (copied.kind === 'copy-failed') {
         release();
+        if (copied.side === 'vault' && copied.code !== 'ENOSPC') {
+          this.inflight.delete(job.key);
+          this.retryLater(p, this.settings.retryMs);
+          this.vaultWriteFailed(copied.code, copied.message);
+          return;
+        }
         if (copied.code === 'ENOSPC') {
           this.freeCache = undefined;
           this.inflight.delete(job.key);
@@ -635,7 +729,8 @@ export class CaptureEngine {
         }
         return;
       }
-      this.ready.push({ job, temp, stat: before });
+      const prefix = prefixBytes !== undefined && copied.prefixSha256 !== undefined ? { bytes: prefixBytes, sha256: copied.prefixSha256 } : undefined;
+      this.ready.push({ job, temp, stat: before, prefix });
       this.readyBytes += temp.bytes;
       // The reservation moves to the ready batch; released when the batch is committed.
       reserved = 0;
@@ -675,15 +770,24 @@ export class CaptureEngine {
     const batch = this.ready.splice(0);
     const bytes = this.readyBytes;
     this.readyBytes = 0;
+    const giveBack = () => {
+      for (const r of batch) {
+        this.inflight.delete(r.job.key);
+        this.retryLater(r.job.pending, this.settings.retryMs);
+        this.vault.discard(r.temp);
+      }
+    };
     this.flushChain = this.flushChain
       .then(() => this.commitBatch(batch))
+      .then((committed) => {
+        if (committed.ok) return;
+        // The vault did not take the batch (read-only, permissions, failing disk): say so, retry.
+        giveBack();
+        this.vaultWriteFailed(committed.error.code, committed.error.message);
+      })
       .catch((e: unknown) => {
         logEvent(this.logger, LogEvent.CaptureError, { error: String(e), files: batch.length }, 'error');
-        for (const r of batch) {
-          this.inflight.delete(r.job.key);
-          this.retryLater(r.job.pending, this.settings.retryMs);
-          this.vault.discard(r.temp);
-        }
+        giveBack();
       })
       .finally(() => {
         this.reservedBytes -= bytes;
@@ -692,13 +796,13 @@ export class CaptureEngine {
   }
 
   /** Vault first (data, rename, sync), then the catalog rows and alerts in one transaction. */
-  private async commitBatch(batch: readonly ReadyToCommit[]): Promise<void> {
+  private async commitBatch(batch: readonly ReadyToCommit[]): Promise<Result<void, { code: string; message: string }>> {
     const committed = await this.copyPool.commit(
       batch.map((b) => ({ tempPath: b.temp.tempPath, objectPath: this.vault.objectPath(b.temp.sha256) })),
       this.vault.tempDir,
       this.vault.objectsDir,
     );
-    if (committed.kind === 'commit-failed') throw new Error(`vault commit failed (${committed.code}): ${committed.message}`);
+    if (committed.kind === 'commit-failed') return err({ code: committed.code, message: committed.message });
     if (committed.syncMode !== this.syncMode) {
       this.syncMode = committed.syncMode;
       logEvent(this.logger, LogEvent.CaptureVaultSyncMode, { mode: committed.syncMode }, committed.syncMode === 'syncfs' ? 'info' : 'warn');
@@ -724,15 +828,15 @@ export class CaptureEngine {
         logEvent(this.logger, LogEvent.CaptureFileCaptured, { root: p.root.label, relPath: p.relPath, sha256: b.temp.sha256, size: b.stat.size, kind, versionId: outcome.id }, 'debug');
         if (outcome.kind === 'changed') {
           this.counters.changed++;
-          logEvent(this.logger, LogEvent.CaptureFileChanged, { root: p.root.label, relPath: p.relPath, before: outcome.previous.sha256, after: b.temp.sha256 }, 'warn');
-          this.raise({
-            severity: 'critical',
-            code: 'captured-file-changed',
-            subject,
-            message: `The content of "${p.relPath}" in "${p.root.label}" changed after it was captured. Both versions are kept in the vault.`,
-            action: 'Find out who changed it. Exported ballot images and CVRs should never change; treat this as a possible tamper signal.',
-            details: { before: outcome.previous.sha256, after: b.temp.sha256, previousVersionId: outcome.previous.id, versionId: outcome.id },
-          });
+          const previous = outcome.previous;
+          if (isStillBeingWritten(previous, b.prefix, this.writer.capturedAt(previous.id), p.firstSeenAt, this.settings.settleMs)) {
+            // Appended to shortly after its capture: an export still being written, not tampering.
+            logEvent(this.logger, LogEvent.CaptureFileGrew, { root: p.root.label, relPath: p.relPath, before: previous.sha256, after: b.temp.sha256 }, 'info');
+            this.raiseOnce(grewAlert(p.root.label, p.relPath, previous, b.temp.sha256, outcome.id));
+          } else {
+            logEvent(this.logger, LogEvent.CaptureFileChanged, { root: p.root.label, relPath: p.relPath, before: previous.sha256, after: b.temp.sha256 }, 'warn');
+            this.raise(changedAlert(p.root.label, p.relPath, previous, b.temp.sha256, outcome.id));
+          }
         }
         if (b.stat.size === 0 && kind !== 'log' && kind !== 'other') {
           this.raise({
@@ -748,12 +852,25 @@ export class CaptureEngine {
     for (const b of batch) {
       this.inflight.delete(b.job.key);
       const cur = this.pending.get(b.job.key);
-      if (cur !== undefined && sameStat(cur.stat, b.stat)) this.pending.delete(b.job.key);
+      if (cur === undefined) continue;
+      if (sameStat(cur.stat, b.stat)) this.pending.delete(b.job.key);
+      else cur.capturedSize = b.stat.size; // changed again meanwhile: compare the next copy with this version
     }
+    return ok(undefined);
+  }
+
+  /** The vault would not take a write: a critical alert once per cause (not per file or try). */
+  private vaultWriteFailed(code: string, message: string): void {
+    this.freeCache = undefined;
+    logEvent(this.logger, LogEvent.CaptureVaultWriteFailed, { vault: this.vault.dir, code, error: message }, 'error');
+    if (code === 'ENOSPC' || code === 'EDQUOT') return void this.reserveSpace(Number.MAX_SAFE_INTEGER / 4, 'vault'); // raises vault-full
+    this.raiseOnce(cannotWrite(this.vault.dir, code, message));
   }
 
   private notifyIdleIfIdle(): void {
-    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+    if (!this.isIdle()) return;
+    this.dirs.clear();
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private isIdle(): boolean {
@@ -776,6 +893,7 @@ export class CaptureEngine {
 
   /** Stops the copy workers; call after drain(). */
   async close(): Promise<void> {
+    this.dirs.clear();
     await this.copyPool.close();
   }
 

@@ -8,6 +8,7 @@ import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { CaptureEngine, type CaptureCounters, type CaptureHooks, type CaptureRoot } from './captureEngine.ts';
 import { CatalogStore } from './catalogStore.ts';
+import { ok, type OperatorError, type Result } from '../result.ts';
 
 export interface CaptureServiceOptions {
   readonly config: Config;
@@ -67,11 +68,16 @@ export class CaptureService {
     return this.engine.counters;
   }
 
-  /** Clears the vault's temp folder, starts the watchers and the first full reconcile. */
-  async start(): Promise<void> {
-    if (this.running) return;
+  /**
+   * Clears the vault's temp folder, starts the watchers and the first full reconcile. A vault that
+   * cannot be used fails here (err 'capture-cannot-start', after a critical alert); the caller must
+   * not carry on as if capture ran: the daemon exits non-zero so systemd restarts it.
+   */
+  async start(): Promise<Result<void, OperatorError>> {
+    if (this.running) return ok(undefined);
+    const ready = await this.engine.init();
+    if (!ready.ok) return ready;
     this.running = true;
-    await this.engine.init();
     this.audit.record('system', 'capture.started', { roots: this.roots.map((r) => r.label) });
     const c = this.options.config.capture;
     this.enqueueWork(() => this.scanAllOnce());
@@ -80,6 +86,7 @@ export class CaptureService {
     this.timers.push(setInterval(() => this.enqueueWork(() => this.scanAllOnce()), c.reconcileIntervalMs));
     this.timers.push(setInterval(() => this.retryMissingRoots(), c.rootRetryMs));
     this.armPendingTimer();
+    return ok(undefined);
   }
 
   async stop(): Promise<void> {
@@ -98,9 +105,11 @@ export class CaptureService {
   }
 
   /** One reconcile of every root, then every capture committed (used by `scan` and tests). */
-  async scanAll(): Promise<void> {
-    await this.engine.init();
+  async scanAll(): Promise<Result<void, OperatorError>> {
+    const ready = await this.engine.init();
+    if (!ready.ok) return ready;
     await this.scanAllOnce();
+    return ok(undefined);
   }
 
   /**

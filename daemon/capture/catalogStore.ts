@@ -1,5 +1,6 @@
 import type { FileKind } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { SpecialFiles, type SpecialFileRecord } from './specialFiles.ts';
 
 /**
  * Read API over the capture catalog, for snapshot, import, pre-audit and the web UI.
@@ -173,6 +174,11 @@ export class CatalogStore {
         ? this.db.prepare<[], FileVersionRow>('SELECT * FROM file_versions ORDER BY id DESC LIMIT 1').get()
         : this.db.prepare<[string], FileVersionRow>('SELECT * FROM file_versions WHERE root_label = ? ORDER BY id DESC LIMIT 1').get(rootLabel);
     return row === undefined ? undefined : { id: row.id, rootLabel: row.root_label, relPath: row.rel_path, capturedAt: row.captured_at };
+  }
+
+  /** FIFOs, sockets and devices seen in the exports: listed, never captured. */
+  listNotCaptured(rootLabel?: string): SpecialFileRecord[] {
+    return new SpecialFiles(this.db).list(rootLabel);
   }
 
   listSymlinks(rootLabel?: string): SymlinkRecord[] {

@@ -86,6 +86,15 @@ export class CatalogWriter {
       .map((r) => r.d);
   }
 
+  /** Any current row at or below this dir key ('a/b/')? */
+  hasRowsUnder(rootLabel: string, dirKey: string): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM file_versions WHERE root_label = ? AND rel_path >= ? AND rel_path < ? AND status = 'current' LIMIT 1")
+        .get(rootLabel, dirKey, `${dirKey}\u{10FFFF}`) !== undefined
+    );
+  }
+
   hasCurrentRows(rootLabel: string): boolean {
     return this.db.prepare("SELECT 1 FROM file_versions WHERE root_label = ? AND status = 'current' LIMIT 1").get(rootLabel) !== undefined;
   }
@@ -116,6 +125,11 @@ export class CatalogWriter {
     );
     const id = Number(info.lastInsertRowid);
     return previous === undefined ? { kind: 'new', id } : { kind: 'changed', id, previous };
+  }
+
+  /** When the version with this id was captured (undefined: no such row). */
+  capturedAt(id: number): string | undefined {
+    return this.db.prepare<[number], { captured_at: string }>('SELECT captured_at FROM file_versions WHERE id = ?').get(id)?.captured_at;
   }
 
   markDeleted(id: number, at: string): boolean {

@@ -41,7 +41,13 @@ const scan: CliCommand = {
     const before = alerts.all(1)[0]?.id ?? 0;
     const capture = new CaptureService({ config, db, logger, watch: false });
     new AuditLog(db, logger).record('system', 'capture.scan', { roots: config.roots.map((r) => r.label) });
-    await capture.scanAll();
+    const ready = await capture.scanAll();
+    if (!ready.ok) {
+      process.stdout.write(`${ready.error.message}\n${ready.error.action ?? ''}\n`);
+      db.close();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      return 3;
+    }
     const left = await capture.settle(waitSeconds * 1000);
     const c = capture.counters;
     process.stdout.write(
@@ -98,8 +104,9 @@ const status: CliCommand = {
       };
       const diskPlaces = [placeOf('vault', dataPaths(config).vault), ...config.roots.map((r) => placeOf(r.label, r.path))];
       const open = new AlertLog(db, createLogger({ level: 'silent' })).open();
+      const notCaptured = catalog.listNotCaptured().filter((s) => s.status === 'current');
       if (values.json === true) {
-        process.stdout.write(`${JSON.stringify({ roots, lastCapture: last, openAlerts: open, disks: diskPlaces }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ roots, lastCapture: last, openAlerts: open, disks: diskPlaces, notCaptured }, null, 2)}\n`);
         return 0;
       }
       process.stdout.write(`Election: ${config.election.title}\nData: ${config.dataDir}\n\nWatched folders:\n`);
@@ -117,6 +124,10 @@ const status: CliCommand = {
             ? `  ${d.label.padEnd(16)} (not on a mounted disk)\n`
             : `  ${d.label.padEnd(16)} ${formatBytes(d.availableBytes).padStart(10)} free of ${formatBytes(d.totalBytes)}  on ${d.mountPoint}\n`,
         );
+      }
+      if (notCaptured.length > 0) {
+        process.stdout.write(`\nNot files, not captured (pipes, sockets, devices): ${notCaptured.length}\n`);
+        for (const s of notCaptured.slice(0, 20)) process.stdout.write(`  ${s.rootLabel}:${s.relPath} (${s.type})\n`);
       }
       process.stdout.write(`\nLast capture: ${last === null ? 'none yet' : `${last.capturedAt}  ${last.rootLabel}:${last.relPath}`}\n`);
       process.stdout.write(`\nOpen alerts: ${open.length}\n`);

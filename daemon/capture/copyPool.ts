@@ -24,7 +24,7 @@ export class CopyPool {
 
   constructor(private readonly size: number) {}
 
-  copy(path: Buffer, tempPath: string, afterFirstChunk?: () => Promise<void> | void): Promise<CopyOutcome> {
+  copy(path: Buffer, tempPath: string, afterFirstChunk?: () => Promise<void> | void, prefixBytes?: number): Promise<CopyOutcome> {
     const target = this.leastBusyCopier();
     let pause: SharedArrayBuffer | undefined;
     let onFirstChunk: (() => void) | undefined;
@@ -42,7 +42,14 @@ export class CopyPool {
       };
     }
     const id = ++this.nextId;
-    const request: WorkerRequest = { type: 'copy', id, path, tempPath, ...(pause === undefined ? {} : { pauseAfterFirstChunk: pause }) };
+    const request: WorkerRequest = {
+      type: 'copy',
+      id,
+      path,
+      tempPath,
+      ...(prefixBytes === undefined ? {} : { prefixBytes }),
+      ...(pause === undefined ? {} : { pauseAfterFirstChunk: pause }),
+    };
     return this.send(target, request, onFirstChunk).then((r) => {
       if (r.type !== 'copy') throw new Error(`copy worker answered ${r.type} to a copy request`);
       return r.outcome;

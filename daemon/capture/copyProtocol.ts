@@ -13,6 +13,8 @@ export interface CopyRequest {
   /** Source path as raw bytes: names that are not valid UTF-8 reach the kernel byte for byte. */
   readonly path: Uint8Array;
   readonly tempPath: string;
+  /** Also hash the first this-many bytes on their own (the captured version's size: was it only appended to?). */
+  readonly prefixBytes?: number;
   /** Test hook: the worker stops after its first chunk until index 0 of this buffer is set. */
   readonly pauseAfterFirstChunk?: SharedArrayBuffer;
 }
@@ -34,12 +36,20 @@ export interface CommitRequest {
 export type WorkerRequest = CopyRequest | CommitRequest;
 
 export type CopyOutcome =
-  | { readonly kind: 'copied'; readonly sha256: string; readonly bytes: number; readonly before: FileStat; readonly after: FileStat | undefined }
+  | {
+      readonly kind: 'copied';
+      readonly sha256: string;
+      readonly bytes: number;
+      readonly before: FileStat;
+      readonly after: FileStat | undefined;
+      /** SHA-256 of the first prefixBytes bytes, when asked for and the file is that long. */
+      readonly prefixSha256?: string;
+    }
   /** Not a regular file when opened (a folder or device swapped in). */
   | { readonly kind: 'not-a-file' }
   | { readonly kind: 'open-failed'; readonly code: string; readonly message: string }
-  /** Reading the source or writing the temp copy failed; the temp file is already removed. */
-  | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string };
+  /** Reading the source ('source') or writing the temp copy into the vault ('vault') failed; the temp file is already removed. */
+  | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string; readonly side: 'source' | 'vault' };
 
 export type CommitOutcome =
   | { readonly kind: 'committed'; readonly deduplicated: readonly boolean[]; readonly syncMode: 'syncfs' | 'fsync' }

@@ -68,22 +68,35 @@ function copy(req) {
   }
   /** @type {number | undefined} */
   let out;
+  // Which side a failure is on: the export (source) or the appliance's own vault.
+  /** @type {'source' | 'vault'} */
+  let side = 'source';
   try {
     const s = fstatSync(src, { bigint: true });
     if (!s.isFile()) return { kind: 'not-a-file' };
     const before = toStat(s);
+    side = 'vault';
     out = openSync(req.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o444);
+    side = 'source';
     const hash = createHash('sha256');
+    const prefix = req.prefixBytes;
+    /** @type {string | undefined} */
+    let prefixSha256 = prefix === 0 ? hash.copy().digest('hex') : undefined;
     let bytes = 0;
     let first = true;
     for (;;) {
       // At most the expected size plus one byte: a file still growing is noticed, not chased.
-      const want = Math.max(1, Math.min(CHUNK, before.size + 1 - bytes));
+      let want = Math.max(1, Math.min(CHUNK, before.size + 1 - bytes));
+      // A read ends exactly at the prefix, so its hash can be taken there.
+      if (prefix !== undefined && bytes < prefix) want = Math.min(want, prefix - bytes);
       const n = readSync(src, buffer, 0, want, bytes);
       if (n === 0) break;
       const chunk = buffer.subarray(0, n);
       hash.update(chunk);
+      if (prefix !== undefined && bytes < prefix && bytes + n === prefix) prefixSha256 = hash.copy().digest('hex');
+      side = 'vault';
       for (let w = 0; w < n; ) w += writeSync(out, chunk, w, n - w);
+      side = 'source';
       bytes += n;
       if (first && req.pauseAfterFirstChunk !== undefined) {
         /** @type {WorkerReply} */
@@ -97,8 +110,10 @@ function copy(req) {
       // meanwhile is caught by the size check after reading.
       if (n < want && bytes === before.size) break;
     }
+    side = 'vault';
     closeSync(out);
     out = undefined;
+    side = 'source';
     /** @type {FileStat | undefined} */
     let after;
     try {
@@ -106,7 +121,7 @@ function copy(req) {
     } catch {
       after = undefined;
     }
-    return { kind: 'copied', sha256: hash.digest('hex'), bytes, before, after };
+    return { kind: 'copied', sha256: hash.digest('hex'), bytes, before, after, ...(prefixSha256 === undefined ? {} : { prefixSha256 }) };
   } catch (e) {
     if (out !== undefined) {
       closeQuietly(out);
@@ -116,7 +131,7 @@ function copy(req) {
         // nothing written under that name
       }
     }
-    return { kind: 'copy-failed', code: errCode(e), message: String(e) };
+    return { kind: 'copy-failed', code: errCode(e), message: String(e), side };
   } finally {
     closeQuietly(src);
   }

@@ -52,5 +52,18 @@ export const captureMigrations: MigrationSet = {
     CREATE UNIQUE INDEX file_versions_one_current ON file_versions (root_label, rel_path) WHERE status = 'current';
     CREATE INDEX symlinks_dir ON symlinks (root_label, rtrim(rel_path, replace(rel_path, '/', '')), status);
     `,
+    // Step 3: FIFOs, sockets and devices found in an export: listed (never opened, never captured).
+    `
+    CREATE TABLE special_files (
+      id INTEGER PRIMARY KEY,
+      root_label TEXT NOT NULL,
+      rel_path TEXT NOT NULL,
+      file_type TEXT NOT NULL CHECK (file_type IN ('fifo', 'socket', 'char-device', 'block-device', 'unknown')),
+      first_seen_at TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'gone')),
+      UNIQUE (root_label, rel_path, file_type)
+    );
+    CREATE INDEX special_files_dir ON special_files (root_label, rtrim(rel_path, replace(rel_path, '/', '')), status);
+    `,
   ],
 };

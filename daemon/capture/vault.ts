@@ -33,6 +33,14 @@ export class Vault {
     await fsp.rm(this.tempDir, { recursive: true, force: true });
     await fsp.mkdir(this.tempDir, { recursive: true });
     await fsp.mkdir(this.objectsDir, { recursive: true });
+    await this.checkWritable();
+  }
+
+  /** Creates and removes a file in the objects folder: a vault that cannot take writes is found at start, not at the first export. */
+  private async checkWritable(): Promise<void> {
+    const probe = join(this.objectsDir, `.write-check-${this.tempPrefix}`);
+    await fsp.writeFile(probe, '', { flag: 'wx' });
+    await fsp.rm(probe);
   }
 
   objectPath(sha256: string): string {

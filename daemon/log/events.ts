@@ -29,6 +29,17 @@ export const LogEvent = {
   /** How the vault makes a batch durable: syncfs, or an fsync per file when `sync -f` cannot run. */
   CaptureVaultSyncMode: 'capture.vault.sync-mode',
   CaptureError: 'capture.error',
+  // capture path safety (issue #14, capture slice)
+  /** A captured folder was replaced by a symlink; it is recorded, never followed. */
+  CaptureFolderBecameLink: 'capture.folder.became-link',
+  /** The vault cannot be prepared at start (capture does not run). */
+  CaptureCannotStart: 'capture.cannot-start',
+  /** A write into the vault failed (temp copy or commit); capture retries. */
+  CaptureVaultWriteFailed: 'capture.vault.write-failed',
+  /** A FIFO, socket or device in an export: listed, never opened or captured. */
+  CaptureSpecialFileListed: 'capture.special-file.listed',
+  /** A captured file grew shortly after capture, keeping the captured bytes: still being written. */
+  CaptureFileGrew: 'capture.file.grew',
 
   // alerts and audit
   AlertRaised: 'alert.raised',
