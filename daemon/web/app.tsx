@@ -30,7 +30,7 @@ import { OverviewPage } from './pages/overview.tsx';
 import { DisagreementPage, MapStylePage, PreauditPage } from './pages/preaudit.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SnapshotPage } from './pages/snapshot.tsx';
-import { overviewModel, snapshotModel } from './views.ts';
+import { overviewModel, screenFormat, snapshotModel } from './views.ts';
 
 type Env = { Variables: { session: Session | null; sessionToken: string | null } };
 
@@ -335,8 +335,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   });
 
   // ---- overview --------------------------------------------------------------------------------
-  app.get('/', requireSession, (c) => c.html(<OverviewPage page={pageContext(c)} model={overviewModel(deps)} now={now()} />));
-  app.get('/api/overview', requireSession, (c) => c.json(overviewModel(deps)));
+  app.get('/', requireSession, async (c) => c.html(<OverviewPage page={pageContext(c)} model={await overviewModel(deps)} now={now()} />));
+  app.get('/api/overview', requireSession, async (c) => c.json(await overviewModel(deps)));
 
   // ---- snapshot --------------------------------------------------------------------------------
   app.get('/snapshot', requireSession, async (c) =>
@@ -357,7 +357,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }
     const started = deps.snapshot.start({ reason: parsed.data.reason, actor: s.user.name, drives: targets.value });
     if (!started.ok) return fail(c, 409, started.error, '/snapshot');
-    record(s.user.name, 'snapshot.requested', { reason: parsed.data.reason, drives: targets.value.map((d) => ({ role: d.role, serial: d.serial ?? null })) });
+    // The snapshot engine writes the one `snapshot.requested` audit entry for this run.
     return done(c, { started: true, startedAt: started.value.startedAt }, '/snapshot', 202);
   });
 
@@ -372,10 +372,22 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   };
   const unknownSnapshot = operatorError('snapshot-unknown', 'There is no snapshot with that number.', 'Pick one on the History page.');
 
-  app.get('/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, (c) => {
+  /** The custody state's answer for handing off this snapshot now (the POST is guarded again by the workflow). */
+  const handoffRefusal = async (sequence: number) => {
+    if (deps.custodyState === undefined) return undefined;
+    const state = await deps.custodyState(screenFormat(now()));
+    const newest = state.newestSnapshot?.sequence;
+    if (newest !== undefined && newest !== sequence) return operatorError('handoff-not-newest', `Snapshot #${sequence} is not the newest; only snapshot #${newest} can be handed off.`, 'Use the Snapshot page.');
+    const p = state.actions.handOff;
+    return p.allowed ? undefined : operatorError(p.code, p.reason, p.next);
+  };
+
+  app.get('/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, async (c) => {
     const snapshot = snapshotBySequence(c);
     if (snapshot === undefined) return fail(c, 404, unknownSnapshot, '/snapshots');
     if (deps.handoff === undefined) return fail(c, 503, notInstalled('Recording hand-offs'), '/snapshots');
+    const refusal = await handoffRefusal(snapshot.sequence);
+    if (refusal !== undefined) return fail(c, 409, refusal, '/snapshot');
     return c.html(<HandoffFormPage page={pageContext(c)} snapshot={snapshot} now={now()} />);
   });
 
@@ -430,7 +442,9 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.snapshot.isBusy()) {
       return fail(c, 409, operatorError('drive-busy', `Drive ${role} is being written by a snapshot.`, 'Wait until the Snapshot page says both drives are safe to remove.'), '/drives');
     }
-    const result = await deps.drives.eject(role, s.user.name);
+    const body = await readBody(c);
+    const confirmed = z.object({ confirm: z.enum(['1', 'yes']) }).safeParse(body).success;
+    const result = await deps.drives.eject(role, s.user.name, confirmed);
     record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, '/drives');
     return done(c, { ejected: role, message: result.value.message }, '/drives');

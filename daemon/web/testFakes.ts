@@ -57,6 +57,8 @@ export class FakeSnapshotService implements SnapshotService {
   readonly outcomes: SnapshotOutcome[] = [];
   /** Set to make the next run fail on drive B. */
   failDriveB = false;
+  /** Like the real engine, the stand-in writes the run's one `snapshot.requested` audit entry. */
+  audit: AuditLog | undefined;
 
   constructor(
     private readonly catalog: CatalogReader,
@@ -71,6 +73,7 @@ export class FakeSnapshotService implements SnapshotService {
   async run(request: SnapshotRequest, onProgress?: (p: SnapshotProgress) => void): Promise<Result<SnapshotOutcome>> {
     if (this.busy) return err(operatorError('snapshot-busy', 'A snapshot is already running.'));
     this.busy = true;
+    this.audit?.record(request.actor, 'snapshot.requested', { reason: request.reason, full: request.full === true, drives: request.drives.map((d) => ({ role: d.role, root: d.root })) });
     try {
       const startedAt = new Date().toISOString();
       const todo = this.catalog.capturedSince(this.outcomes[0]?.startedAt ?? null);
@@ -388,6 +391,7 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
   const handoff = new FakeHandoff(outcomes, drives);
   const alerts = new AlertLog(db, logger);
   const audit = new AuditLog(db, logger);
+  engine.audit = audit;
   const accounts = new Accounts(db);
   if (options.users !== false) {
     // scrypt is slow on purpose; hash the two test passwords once per test file.

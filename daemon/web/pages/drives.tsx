@@ -30,8 +30,14 @@ export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] 
             {page.user.role === 'operator' && d.present ? (
               <form method="post" action={`/api/drives/${d.role}/eject`}>
                 <Csrf token={page.csrfToken} />
-                <button type="submit" class="button secondary big" disabled={!d.ejectable || busy}>
-                  Eject drive {d.role}
+                {d.ejectRefusal !== undefined && !busy ? (
+                  <p class="next" data-testid={`eject-refusal-${d.role}`}>
+                    {d.ejectRefusal.reason} {d.ejectRefusal.next}
+                  </p>
+                ) : null}
+                {d.ejectRefusal?.confirmable === true ? <input type="hidden" name="confirm" value="yes" /> : null}
+                <button type="submit" class="button secondary big" disabled={!d.ejectable || busy} data-testid={`eject-${d.role}`}>
+                  {d.ejectRefusal?.confirmable === true ? `Eject drive ${d.role} anyway` : `Eject drive ${d.role}`}
                 </button>
                 {busy ? <p class="next">A snapshot is running: wait until it finishes before ejecting.</p> : null}
               </form>
