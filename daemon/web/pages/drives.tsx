@@ -24,7 +24,7 @@ export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] 
               <dt>Last snapshot</dt>
               <dd>{d.lastSnapshotSequence === null ? 'none' : `#${d.lastSnapshotSequence}, ${formatTime(d.lastSnapshotAt, now)}`}</dd>
               <dt>Last verification</dt>
-              <dd>{d.lastVerifiedAt === null ? 'never' : `${formatTime(d.lastVerifiedAt, now)} — ${d.lastVerifyOk === true ? 'OK' : 'FAILED'}`}</dd>
+              <dd>{!d.present ? 'not connected: cannot be checked now' : d.lastVerifiedAt === null ? 'never' : `${formatTime(d.lastVerifiedAt, now)} — ${d.lastVerifyOk === true ? 'OK' : 'FAILED'}`}</dd>
             </dl>
             {d.message === undefined ? null : <p class="next">{d.message}</p>}
             {page.user.role === 'operator' && d.present ? (
