@@ -26,6 +26,7 @@ import { HandoffFormPage } from './pages/handoff.tsx';
 import { HistoryPage } from './pages/history.tsx';
 import type { PageContext } from './pages/layout.tsx';
 import { ErrorPage, LoginPage } from './pages/login.tsx';
+import { ErrorInLayout } from './pages/errorInLayout.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { DisagreementPage, MapStylePage, PreauditPage } from './pages/preaudit.tsx';
 import { SettingsPage } from './pages/settings.tsx';
@@ -129,7 +130,11 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
-    if (wantsHtml(c)) return c.html(<ErrorPage status={status} message={error.message} action={error.action} back={back} />, status);
+    if (wantsHtml(c)) {
+      // Logged in: keep the tab bar, so a refusal is never a dead end.
+      if (c.get('session') != null) return c.html(<ErrorInLayout page={pageContext(c)} message={error.message} action={error.action} back={back} />, status);
+      return c.html(<ErrorPage status={status} message={error.message} action={error.action} back={back} />, status);
+    }
     return c.json({ error }, status);
   }
 

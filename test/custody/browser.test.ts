@@ -92,6 +92,7 @@ describe('custody verdicts in chromium', () => {
     await page.click('[data-testid=confirm-snapshot]');
     await page.waitForSelector('text=Drive B is not plugged in.');
     expect(await text('main')).not.toMatch(/identity file|enroll it again/);
+    expect(await page.locator('nav.tabs a.tab').count()).toBeGreaterThan(5); // not a dead end
     await shot('05-drive-b-unplugged-end-of-day');
     await open('/drives');
     const cardB = await text('[data-drive=B]');
@@ -128,5 +129,22 @@ describe('custody verdicts in chromium', () => {
     expect(verdict).not.toContain('not plugged in');
     await shot('10-handed-off-overview');
     expect(rig.custodyCount()).toBe(1);
+  });
+
+  it('lost contact with the appliance: the green box and "Hand off" do not stay up', async () => {
+    rig.plugIn('A');
+    rig.plugIn('B');
+    rig.capture(1);
+    expect((await rig.snapshot()).status).toBe(202);
+    await open('/snapshot');
+    await page.locator('[data-testid=safe-to-remove]').waitFor({ state: 'visible' });
+    expect(await page.isVisible('[data-testid=handoff]')).toBe(true);
+    expect(await page.isVisible('[data-testid=offline]')).toBe(false);
+    await server?.close();
+    server = undefined;
+    await page.locator('[data-testid=offline]').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.isVisible('[data-testid=safe-to-remove]')).toBe(false);
+    expect(await page.isVisible('[data-testid=handoff]')).toBe(false);
+    await shot('11-lost-contact');
   });
 });
