@@ -409,8 +409,11 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it says the drives are safe to remove.'), back);
     const witness = parsed.data.witness === undefined || parsed.data.witness === '' ? null : parsed.data.witness;
     const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB } });
-    record(s.user.name, 'handoff.requested', { snapshot: snapshot.sequence, witness, ok: result.ok, ...(result.ok ? { custodyId: result.value.custodyId } : { code: result.error.code }) });
-    if (!result.ok) return fail(c, 409, result.error, back);
+    // One audit entry per hand-off: the drive service writes `custody.recorded`; a refusal is recorded here.
+    if (!result.ok) {
+      record(s.user.name, 'handoff.refused', { snapshot: snapshot.sequence, witness, code: result.error.code });
+      return fail(c, 409, result.error, back);
+    }
     return done(c, { custodyId: result.value.custodyId, sheet: `/custody/${result.value.custodyId}/sheet` }, `/custody/${result.value.custodyId}/sheet`);
   });
 

@@ -168,6 +168,8 @@ export class FakeFolderDrives implements DrivesProvider {
 /** Records hand-offs in memory (the drives team's DriveService does this for real). */
 export class FakeHandoff implements HandoffProvider {
   readonly records: CustodyRecord[] = [];
+  /** Like the real drive service, the stand-in writes the hand-off's one `custody.recorded` audit entry. */
+  audit: AuditLog | undefined;
   constructor(
     private readonly outcomes: () => readonly SnapshotOutcome[],
     private readonly drives: FakeFolderDrives,
@@ -191,6 +193,7 @@ export class FakeHandoff implements HandoffProvider {
       witness: request.witness,
       drives: (['A', 'B'] as const).map((role) => ({ role, driveId: null, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false })),
     });
+    this.audit?.record(request.operator, 'custody.recorded', { custodyId: id, snapshot: outcome.sequence, rootHash: outcome.rootHash, witness: request.witness });
     return ok({ custodyId: id });
   }
 
@@ -392,6 +395,7 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
   const alerts = new AlertLog(db, logger);
   const audit = new AuditLog(db, logger);
   engine.audit = audit;
+  handoff.audit = audit;
   const accounts = new Accounts(db);
   if (options.users !== false) {
     // scrypt is slow on purpose; hash the two test passwords once per test file.

@@ -162,6 +162,10 @@ describe('hand-off guards', () => {
     expect(old.status).toBe(409);
     expect(((await old.json()) as Failure).error.code).toBe('handoff-not-newest');
     expect((await handOff(2)).status).toBe(200);
+    // one audit entry for the hand-off (the refused try of #1 has its own)
+    expect(auditCount('custody.recorded')).toBe(1);
+    expect(auditCount('handoff.requested')).toBe(0);
+    expect(auditCount('handoff.refused')).toBe(1);
     const record = rig.drives.custodyRecords(1)[0];
     expect(record?.snapshotSequence).toBe(2);
     expect(record?.drives.map((d) => d.role)).toEqual(['A', 'B']);
