@@ -88,6 +88,25 @@ describe('files captured but not on the drives', () => {
   });
 });
 
+describe('a drive that failed its write', () => {
+  it('keeps the files counted as not on the drives and the drive card says failed', async () => {
+    await rig.enroll();
+    rig.capture(3);
+    await rig.snapshot();
+    // what the engine records when drive B fails verification: its write failed, the snapshot on one drive only
+    rig.db.prepare(`UPDATE snapshot_drive_writes SET state = 'failed', error_message = 'Drive B read back different bytes.' WHERE role = 'B'`).run();
+    rig.db.prepare(`UPDATE snapshots SET state = 'degraded'`).run();
+    const o = await overview();
+    expect(o.verdict.ok).toBe(false);
+    expect(o.notOnDrives.files).toBe(3);
+    expect(problems(o)).toContain('Drive B failed while writing snapshot #1');
+    const page = await (await rig.get('/snapshot')).text();
+    expect(page).toMatch(/data-field="drive-B">Failed/);
+    expect(page).not.toContain('data-testid="handoff"');
+    expect((await handOff(1)).status).toBe(409);
+  });
+});
+
 describe('drive B unplugged', () => {
   it('is named on the overview, and its card is neither "Verified" nor "Enrolled: No"', async () => {
     await rig.enroll();
