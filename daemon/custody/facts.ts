@@ -64,21 +64,21 @@ const snapshotRow = z.object({
   finishedAt: z.string().nullable(),
 });
 
-const countsRow = z.object({
-  total: z.number().int(),
-  filesA: z.number().int().nullable(),
-  bytesA: z.number().int().nullable(),
-  filesB: z.number().int().nullable(),
-  bytesB: z.number().int().nullable(),
-  filesAny: z.number().int().nullable(),
-  bytesAny: z.number().int().nullable(),
-});
+const totalsRow = z.object({ files: z.number().int(), bytes: z.number().int() });
+const onDrivesRow = z.object({ filesA: z.number().int(), bytesA: z.number().int(), filesB: z.number().int(), bytesB: z.number().int(), filesBoth: z.number().int(), bytesBoth: z.number().int() });
 
-/** "On a drive" means: in a snapshot of this election whose write to that role completed (read back). */
-const onRole = (role: DriveRole) => `EXISTS (SELECT 1 FROM snapshot_items si
-    JOIN snapshots s ON s.id = si.snapshot_id AND s.election = @election
-    JOIN snapshot_drive_writes w ON w.snapshot_id = si.snapshot_id AND w.role = '${role}' AND w.state = 'complete'
-   WHERE si.file_version_id = fv.id)`;
+/** Snapshots of this election whose write to that role completed (read back): what is "on" that drive. */
+const doneOn = (role: DriveRole) => `SELECT w.snapshot_id FROM snapshot_drive_writes w JOIN snapshots s ON s.id = w.snapshot_id
+   WHERE s.election = @election AND w.role = '${role}' AND w.state = 'complete'`;
+
+/** One pass over the snapshot items of completed writes (not one lookup per captured file). */
+const onDrivesSql = `SELECT coalesce(sum(inA), 0) AS filesA, coalesce(sum(inA * size), 0) AS bytesA,
+        coalesce(sum(inB), 0) AS filesB, coalesce(sum(inB * size), 0) AS bytesB,
+        coalesce(sum(inA * inB), 0) AS filesBoth, coalesce(sum(inA * inB * size), 0) AS bytesBoth
+   FROM (SELECT si.file_version_id, max(si.snapshot_id IN (${doneOn('A')})) AS inA, max(si.snapshot_id IN (${doneOn('B')})) AS inB, max(si.size) AS size
+           FROM snapshot_items si
+          WHERE si.snapshot_id IN (${doneOn('A')} UNION ${doneOn('B')})
+          GROUP BY si.file_version_id)`;
 
 /** Reads the facts the custody state is computed from. Nothing here decides anything. */
 export class CustodyFactsReader {
@@ -91,17 +91,9 @@ export class CustodyFactsReader {
 
   async read(): Promise<CustodyFacts> {
     const election = this.config.election.name;
-    const counts = countsRow.parse(
-      this.db
-        .prepare(
-          `SELECT count(*) AS total,
-                  sum(CASE WHEN inA = 0 THEN 1 ELSE 0 END) AS filesA, sum(CASE WHEN inA = 0 THEN size ELSE 0 END) AS bytesA,
-                  sum(CASE WHEN inB = 0 THEN 1 ELSE 0 END) AS filesB, sum(CASE WHEN inB = 0 THEN size ELSE 0 END) AS bytesB,
-                  sum(CASE WHEN inA = 0 OR inB = 0 THEN 1 ELSE 0 END) AS filesAny, sum(CASE WHEN inA = 0 OR inB = 0 THEN size ELSE 0 END) AS bytesAny
-             FROM (SELECT fv.size AS size, ${onRole('A')} AS inA, ${onRole('B')} AS inB FROM file_versions fv)`,
-        )
-        .get({ election }),
-    );
+    const total = totalsRow.parse(this.db.prepare('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file_versions').get());
+    const on = onDrivesRow.parse(this.db.prepare(onDrivesSql).get({ election }));
+    const notOn = (files: number, bytes: number) => ({ files: Math.max(0, total.files - files), bytes: Math.max(0, total.bytes - bytes) });
     const snapshots = z.array(snapshotRow).parse(
       this.db
         .prepare(
@@ -122,13 +114,13 @@ export class CustodyFactsReader {
     const listed = this.drives === undefined ? undefined : await this.drives.listDrives();
     const drives: DriveFacts[] = [];
     for (const role of driveRoles) {
-      const notOnDrive = role === 'A' ? { files: counts.filesA ?? 0, bytes: counts.bytesA ?? 0 } : { files: counts.filesB ?? 0, bytes: counts.bytesB ?? 0 };
+      const notOnDrive = role === 'A' ? notOn(on.filesA, on.bytesA) : notOn(on.filesB, on.bytesB);
       drives.push(await this.driveFacts(role, listed?.ok === true ? listed.value : [], listed?.ok === false ? listed.error.message : listed === undefined ? 'Drive management is not set up.' : null, notOnDrive, newest));
     }
     return {
       drives,
-      capturedFiles: counts.total,
-      notOnDrives: { files: counts.filesAny ?? 0, bytes: counts.bytesAny ?? 0 },
+      capturedFiles: total.files,
+      notOnDrives: notOn(on.filesBoth, on.bytesBoth),
       newestSnapshot: newest,
       pendingSnapshots: snapshots.filter((s) => s.state === 'pending').map((s) => s.sequence),
       newestHandOff: handOff === undefined ? null : { custodyId: handOff.id, at: handOff.recorded_at },
