@@ -9,9 +9,10 @@ import { runtimeCommands } from './runtime/commands.ts';
 import { preauditCommands } from './preaudit/commands.ts';
 import { describeUncaughtFailure } from './runtime/uncaughtFailure.ts';
 import { sampleCommands } from '../scripts/sample-election/command.ts';
+import { custodyCommands, withCustodyStatus } from './custody/commands.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...captureCommands, ...webCommands, ...sampleCommands, ...preauditCommands];
+const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -84,8 +84,9 @@
     if (!document.body.classList.contains('live') || typeof EventSource === 'undefined') return;
     var banner = document.getElementById('connection');
     var source = new EventSource('/api/events');
-    source.addEventListener('open', function () { if (banner) banner.hidden = true; });
-    source.addEventListener('error', function () { if (banner) banner.hidden = false; });
+    // Offline, a green "safe" verdict would be a guess: the offline class hides it (style.css).
+    source.addEventListener('open', function () { if (banner) banner.hidden = true; document.body.classList.remove('offline'); });
+    source.addEventListener('error', function () { if (banner) banner.hidden = false; document.body.classList.add('offline'); });
     source.addEventListener('hello', function (e) { showSnapshot(JSON.parse(e.data).snapshot); });
     source.addEventListener('snapshot', function (e) { showSnapshot(JSON.parse(e.data)); });
     source.addEventListener('changed', function () { refreshMain(); });

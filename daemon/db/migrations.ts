@@ -5,6 +5,7 @@ import { importMigrations } from '../importer/schema.ts';
 import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';
 import { preauditMigrations } from '../preaudit/schema.ts';
+import { custodyMigrations } from '../custody/schema.ts';
 
 /** One ordered list of steps per area. Never edit a shipped step; append a new one. */
 export interface MigrationSet {
@@ -13,4 +14,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, webMigrations, importMigrations, preauditMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, webMigrations, importMigrations, preauditMigrations, custodyMigrations];

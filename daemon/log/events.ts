@@ -123,6 +123,9 @@ export const LogEvent = {
   // web: issue #14 login and web hardening (wt/web slice)
   WebImageRefused: 'web.image.refused',
   WebAuditUnsaved: 'web.audit.unsaved',
+
+  // custody (issue #15, custody slice): an action refused by the one custody state
+  CustodyRefused: 'custody.refused',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

@@ -446,7 +446,7 @@ describe('state-changing routes', () => {
     const { custodyId, sheet } = (await handoff.json()) as { custodyId: number; sheet: string };
     expect(rig.handoff.records[0]).toMatchObject({ id: custodyId, operator: 'olivia', witness: 'Sam Witness', snapshotSequence: 1 });
     expect(rig.drives.ejected.sort()).toEqual(['A', 'B']);
-    expect(rig.audit.recent().find((e) => e.action === 'handoff.requested')?.actor).toBe('olivia');
+    expect(rig.audit.recent().find((e) => e.action === 'custody.recorded')?.actor).toBe('olivia');
     const sheetRes = await get(sheet, sessionFor('oscar'));
     const sheetHtml = await sheetRes.text();
     expect(sheetHtml).toContain(history.snapshots[0]?.rootHash ?? 'x');

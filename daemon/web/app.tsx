@@ -26,11 +26,12 @@ import { HandoffFormPage } from './pages/handoff.tsx';
 import { HistoryPage } from './pages/history.tsx';
 import type { PageContext } from './pages/layout.tsx';
 import { ErrorPage, LoginPage } from './pages/login.tsx';
+import { ErrorInLayout } from './pages/errorInLayout.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { DisagreementPage, MapStylePage, PreauditPage } from './pages/preaudit.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SnapshotPage } from './pages/snapshot.tsx';
-import { overviewModel, snapshotModel } from './views.ts';
+import { overviewModel, screenFormat, snapshotModel } from './views.ts';
 
 type Env = { Variables: { session: Session | null; sessionToken: string | null } };
 
@@ -129,7 +130,11 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (status === 401 && c.req.method === 'GET' && wantsHtml(c)) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
     }
-    if (wantsHtml(c)) return c.html(<ErrorPage status={status} message={error.message} action={error.action} back={back} />, status);
+    if (wantsHtml(c)) {
+      // Logged in: keep the tab bar, so a refusal is never a dead end.
+      if (c.get('session') != null) return c.html(<ErrorInLayout page={pageContext(c)} message={error.message} action={error.action} back={back} />, status);
+      return c.html(<ErrorPage status={status} message={error.message} action={error.action} back={back} />, status);
+    }
     return c.json({ error }, status);
   }
 
@@ -335,8 +340,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   });
 
   // ---- overview --------------------------------------------------------------------------------
-  app.get('/', requireSession, (c) => c.html(<OverviewPage page={pageContext(c)} model={overviewModel(deps)} now={now()} />));
-  app.get('/api/overview', requireSession, (c) => c.json(overviewModel(deps)));
+  app.get('/', requireSession, async (c) => c.html(<OverviewPage page={pageContext(c)} model={await overviewModel(deps)} now={now()} />));
+  app.get('/api/overview', requireSession, async (c) => c.json(await overviewModel(deps)));
 
   // ---- snapshot --------------------------------------------------------------------------------
   app.get('/snapshot', requireSession, async (c) =>
@@ -357,7 +362,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     }
     const started = deps.snapshot.start({ reason: parsed.data.reason, actor: s.user.name, drives: targets.value });
     if (!started.ok) return fail(c, 409, started.error, '/snapshot');
-    record(s.user.name, 'snapshot.requested', { reason: parsed.data.reason, drives: targets.value.map((d) => ({ role: d.role, serial: d.serial ?? null })) });
+    // The snapshot engine writes the one `snapshot.requested` audit entry for this run.
     return done(c, { started: true, startedAt: started.value.startedAt }, '/snapshot', 202);
   });
 
@@ -372,10 +377,22 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   };
   const unknownSnapshot = operatorError('snapshot-unknown', 'There is no snapshot with that number.', 'Pick one on the History page.');
 
-  app.get('/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, (c) => {
+  /** The custody state's answer for handing off this snapshot now (the POST is guarded again by the workflow). */
+  const handoffRefusal = async (sequence: number) => {
+    if (deps.custodyState === undefined) return undefined;
+    const state = await deps.custodyState(screenFormat(now()));
+    const newest = state.newestSnapshot?.sequence;
+    if (newest !== undefined && newest !== sequence) return operatorError('handoff-not-newest', `Snapshot #${sequence} is not the newest; only snapshot #${newest} can be handed off.`, 'Use the Snapshot page.');
+    const p = state.actions.handOff;
+    return p.allowed ? undefined : operatorError(p.code, p.reason, p.next);
+  };
+
+  app.get('/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, async (c) => {
     const snapshot = snapshotBySequence(c);
     if (snapshot === undefined) return fail(c, 404, unknownSnapshot, '/snapshots');
     if (deps.handoff === undefined) return fail(c, 503, notInstalled('Recording hand-offs'), '/snapshots');
+    const refusal = await handoffRefusal(snapshot.sequence);
+    if (refusal !== undefined) return fail(c, 409, refusal, '/snapshot');
     return c.html(<HandoffFormPage page={pageContext(c)} snapshot={snapshot} now={now()} />);
   });
 
@@ -392,8 +409,11 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it says the drives are safe to remove.'), back);
     const witness = parsed.data.witness === undefined || parsed.data.witness === '' ? null : parsed.data.witness;
     const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB } });
-    record(s.user.name, 'handoff.requested', { snapshot: snapshot.sequence, witness, ok: result.ok, ...(result.ok ? { custodyId: result.value.custodyId } : { code: result.error.code }) });
-    if (!result.ok) return fail(c, 409, result.error, back);
+    // One audit entry per hand-off: the drive service writes `custody.recorded`; a refusal is recorded here.
+    if (!result.ok) {
+      record(s.user.name, 'handoff.refused', { snapshot: snapshot.sequence, witness, code: result.error.code });
+      return fail(c, 409, result.error, back);
+    }
     return done(c, { custodyId: result.value.custodyId, sheet: `/custody/${result.value.custodyId}/sheet` }, `/custody/${result.value.custodyId}/sheet`);
   });
 
@@ -430,7 +450,9 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.snapshot.isBusy()) {
       return fail(c, 409, operatorError('drive-busy', `Drive ${role} is being written by a snapshot.`, 'Wait until the Snapshot page says both drives are safe to remove.'), '/drives');
     }
-    const result = await deps.drives.eject(role, s.user.name);
+    const body = await readBody(c);
+    const confirmed = z.object({ confirm: z.enum(['1', 'yes']) }).safeParse(body).success;
+    const result = await deps.drives.eject(role, s.user.name, confirmed);
     record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, '/drives');
     return done(c, { ejected: role, message: result.value.message }, '/drives');

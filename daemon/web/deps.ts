@@ -8,6 +8,7 @@ import type { Accounts } from './accounts.ts';
 import type { SnapshotJobs } from './snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
+import type { CustodyState, StateOptions } from '../custody/state.ts';
 
 export type { HandAssignment };
 
@@ -36,6 +37,11 @@ export interface WebDeps {
   readonly drives?: DrivesProvider;
   readonly custody?: CustodyProvider;
   readonly handoff?: HandoffProvider;
+  /**
+   * The one drive-and-custody state (daemon/custody): every verdict a person sees comes from it.
+   * Left out only where drive management is not installed (then nothing is called safe).
+   */
+  readonly custodyState?: (format: StateOptions) => Promise<CustodyState>;
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
   /** Test clock; defaults to the system clock. */
@@ -136,6 +142,8 @@ export interface DriveStatus {
   readonly ejectable: boolean;
   /** Operator text, e.g. "Not enrolled: run ballotsafe enroll". */
   readonly message?: string;
+  /** Why eject is refused now, when it is; `confirmable`: allowed after the operator confirms. */
+  readonly ejectRefusal?: { readonly reason: string; readonly next: string; readonly confirmable: boolean };
 }
 
 export interface DrivesProvider {
@@ -143,7 +151,7 @@ export interface DrivesProvider {
   /** The two drives a snapshot should write to now; a failure says which drive is missing and what to do. */
   targets(): Promise<Result<readonly DriveTarget[]>>;
   /** Flushes and unmounts/powers off the drive. `actor` is the user name (for the drives' own records). */
-  eject(role: DriveRole, actor: string): Promise<Result<{ message: string }>>;
+  eject(role: DriveRole, actor: string, confirmed?: boolean): Promise<Result<{ message: string }>>;
 }
 
 // ---- custody and hand-off ------------------------------------------------------------------

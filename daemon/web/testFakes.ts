@@ -57,6 +57,8 @@ export class FakeSnapshotService implements SnapshotService {
   readonly outcomes: SnapshotOutcome[] = [];
   /** Set to make the next run fail on drive B. */
   failDriveB = false;
+  /** Like the real engine, the stand-in writes the run's one `snapshot.requested` audit entry. */
+  audit: AuditLog | undefined;
 
   constructor(
     private readonly catalog: CatalogReader,
@@ -71,6 +73,7 @@ export class FakeSnapshotService implements SnapshotService {
   async run(request: SnapshotRequest, onProgress?: (p: SnapshotProgress) => void): Promise<Result<SnapshotOutcome>> {
     if (this.busy) return err(operatorError('snapshot-busy', 'A snapshot is already running.'));
     this.busy = true;
+    this.audit?.record(request.actor, 'snapshot.requested', { reason: request.reason, full: request.full === true, drives: request.drives.map((d) => ({ role: d.role, root: d.root })) });
     try {
       const startedAt = new Date().toISOString();
       const todo = this.catalog.capturedSince(this.outcomes[0]?.startedAt ?? null);
@@ -165,6 +168,8 @@ export class FakeFolderDrives implements DrivesProvider {
 /** Records hand-offs in memory (the drives team's DriveService does this for real). */
 export class FakeHandoff implements HandoffProvider {
   readonly records: CustodyRecord[] = [];
+  /** Like the real drive service, the stand-in writes the hand-off's one `custody.recorded` audit entry. */
+  audit: AuditLog | undefined;
   constructor(
     private readonly outcomes: () => readonly SnapshotOutcome[],
     private readonly drives: FakeFolderDrives,
@@ -188,6 +193,7 @@ export class FakeHandoff implements HandoffProvider {
       witness: request.witness,
       drives: (['A', 'B'] as const).map((role) => ({ role, driveId: null, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false })),
     });
+    this.audit?.record(request.operator, 'custody.recorded', { custodyId: id, snapshot: outcome.sequence, rootHash: outcome.rootHash, witness: request.witness });
     return ok({ custodyId: id });
   }
 
@@ -388,6 +394,8 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
   const handoff = new FakeHandoff(outcomes, drives);
   const alerts = new AlertLog(db, logger);
   const audit = new AuditLog(db, logger);
+  engine.audit = audit;
+  handoff.audit = audit;
   const accounts = new Accounts(db);
   if (options.users !== false) {
     // scrypt is slow on purpose; hash the two test passwords once per test file.

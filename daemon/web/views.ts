@@ -1,7 +1,8 @@
+import type { CustodyState, StateOptions } from '../custody/state.ts';
 import type { AlertRow } from '../state/alerts.ts';
 import type { CatalogSummary, DriveStatus, RootStatus, SnapshotRecord, WebDeps } from './deps.ts';
 import { dataDiskProblem } from './diskFull.ts';
-import { startOfLocalDay } from './format.ts';
+import { formatBytes, formatTime, startOfLocalDay } from './format.ts';
 import type { SnapshotJobView } from './snapshotJobs.ts';
 
 export interface Problem {
@@ -26,6 +27,8 @@ export interface OverviewModel {
   readonly lastSnapshot: SnapshotRecord | null;
   readonly notOnDrives: { readonly files: number; readonly bytes: number };
   readonly snapshotJob: SnapshotJobView;
+  /** The drive-and-custody state; null where drive management is not installed. */
+  readonly custody: CustodyState | null;
   readonly verdict: Verdict;
 }
 
@@ -38,7 +41,12 @@ export function alertCounts(open: readonly AlertRow[]): OverviewModel['openAlert
   };
 }
 
-export function overviewModel(deps: WebDeps): OverviewModel {
+/** Times and sizes in the custody state's messages, as the screens write them. */
+export function screenFormat(now: Date): StateOptions {
+  return { time: (iso) => formatTime(iso, now), bytes: formatBytes };
+}
+
+export async function overviewModel(deps: WebDeps): Promise<OverviewModel> {
   const now = deps.now?.() ?? new Date();
   const catalog = deps.catalog.summary(startOfLocalDay(now));
   const rootStates = deps.roots.roots();
@@ -48,8 +56,11 @@ export function overviewModel(deps: WebDeps): OverviewModel {
   });
   const openAlerts = alertCounts(deps.alerts.open());
   const lastSnapshot = deps.snapshotHistory.list(1)[0] ?? null;
-  const notOnDrives = deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null);
   const snapshotJob = deps.snapshot.current();
+  const custody = deps.custodyState === undefined ? null : await deps.custodyState(screenFormat(now));
+  // One way to count what is not on the drives: the custody state's (in no verified snapshot on both drives).
+  const notOnDrives = custody?.notOnDrives ?? deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null);
+  const base = verdict(roots, openAlerts, lastSnapshot, snapshotJob, notOnDrives);
   return {
     election: deps.config.election,
     roots,
@@ -58,8 +69,21 @@ export function overviewModel(deps: WebDeps): OverviewModel {
     lastSnapshot,
     notOnDrives,
     snapshotJob,
-    verdict: withDiskProblem(verdict(roots, openAlerts, lastSnapshot, snapshotJob, notOnDrives), dataDiskProblem(deps.config.dataDir, deps.config.capture.minFreeBytes)),
+    custody,
+    verdict: withDiskProblem(custody === null ? base : withCustody(base, custody), dataDiskProblem(deps.config.dataDir, deps.config.capture.minFreeBytes)),
   };
+}
+
+/** Green only when the custody state says every captured file is on both drives, verified, now. */
+function withCustody(v: Verdict, custody: CustodyState): Verdict {
+  // The custody state lists drives and snapshots itself; keep the capture and alert problems from `v`.
+  const others = v.problems.filter((p) => !p.message.startsWith('The last snapshot failed') && !/^Snapshot \d+ is on one drive only/.test(p.message));
+  const problems = [...others, ...custody.notProtected.map((n) => ({ message: n.message, action: n.action }))];
+  const ok = problems.length === 0 && custody.protected;
+  const note = custody.snapshotRunning ? 'A snapshot is running now. Leave both drives connected.' : null;
+  if (ok) return { ok, headline: 'All good: every captured file is on both drives, verified', problems, note };
+  if (problems.length === 0) return { ok, headline: 'Not protected yet', problems, note };
+  return { ok, headline: problems.length === 1 ? 'Not protected: 1 problem' : `Not protected: ${problems.length} problems`, problems, note };
 }
 
 /** A full data disk is checked live: no alert can be stored about it while it is full. */
@@ -103,14 +127,17 @@ export interface SnapshotPageModel {
   readonly drives: readonly DriveStatus[] | null;
   readonly pending: { readonly files: number; readonly bytes: number };
   readonly lastSnapshot: SnapshotRecord | null;
+  readonly custody: CustodyState | null;
 }
 
 export async function snapshotModel(deps: WebDeps): Promise<SnapshotPageModel> {
   const lastSnapshot = deps.snapshotHistory.list(1)[0] ?? null;
+  const custody = deps.custodyState === undefined ? null : await deps.custodyState(screenFormat(deps.now?.() ?? new Date()));
   return {
     job: deps.snapshot.current(),
     drives: deps.drives === undefined ? null : await deps.drives.list(),
-    pending: deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null),
+    pending: custody?.notOnDrives ?? deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null),
     lastSnapshot,
+    custody,
   };
 }

@@ -8,7 +8,9 @@ import { buildPhase1Report } from '../importer/report.ts';
 import type { DriveService, DriveView } from '../drives/service.ts';
 import type { Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import type { DriveRole, SnapshotOutcome, SnapshotService } from '../snapshot/api.ts';
+import type { DriveRole, SnapshotService } from '../snapshot/api.ts';
+import type { CustodyState } from '../custody/state.ts';
+import { CustodyWorkflow } from '../custody/workflow.ts';
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts } from './accounts.ts';
@@ -18,6 +20,7 @@ import { createWebApp } from './app.tsx';
 import { importChecksFromReport } from './importChecks.ts';
 import { startWebServer, type RunningWebServer } from './server.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
+import { screenFormat } from './views.ts';
 
 /**
  * Adapters from the other areas' real services to the web's providers, and one function that
@@ -59,60 +62,71 @@ async function space(path: string | null): Promise<{ free: number | null; total:
   }
 }
 
-/** DriveService (daemon/drives) as the web's DrivesProvider. */
-export function drivesFromService(service: DriveService, config: Config, history: SnapshotHistoryProvider, isBusy: () => boolean): DrivesProvider {
+/**
+ * DriveService (daemon/drives) as the web's DrivesProvider. What a card says (enrolled, verified,
+ * may be ejected) comes from the custody state; snapshot targets and eject go through its guards.
+ */
+export function drivesFromService(service: DriveService, config: Config, workflow: CustodyWorkflow, isBusy: () => boolean, format: () => Parameters<CustodyWorkflow['state']>[0]): DrivesProvider {
   return {
     async list(): Promise<DriveStatus[]> {
       const views = await service.listDrives();
-      const last = history.list(1)[0];
+      const custody = await workflow.state(format());
       return roles.map((role): DriveStatus => {
         const view = views.ok ? views.value.find((v) => roleOfView(v, config) === role && v.status !== 'missing') : undefined;
+        const card = custody.drives.find((d) => d.role === role);
+        const verified = card?.lastVerified ?? null;
+        const refusal = custody.actions.eject[role];
         const base = {
           role,
-          lastSnapshotSequence: last?.sequence ?? null,
-          lastSnapshotAt: last?.finishedAt ?? null,
+          enrolled: card?.enrolled ?? false,
+          lastSnapshotSequence: verified?.sequence ?? null,
+          lastSnapshotAt: verified?.at ?? null,
+          ...(refusal.allowed ? {} : { ejectRefusal: { reason: refusal.reason, next: refusal.next, confirmable: refusal.confirmable === true } }),
         };
         if (view === undefined) {
           return {
             ...base,
             present: false,
-            enrolled: false,
             freeBytes: null,
             totalBytes: null,
+            // a drive that is not here is not "verified" now, whatever it held when it left
             lastVerifiedAt: null,
             lastVerifyOk: null,
             ejectable: false,
-            message: views.ok ? `Drive ${role} is not connected. Plug in the drive labelled ${role}.` : `${views.error.message} ${views.error.action ?? ''}`.trim(),
+            ...(card?.serial == null ? {} : { serial: card.serial }),
+            ...(card?.label == null ? {} : { label: card.label }),
+            message: !views.ok
+              ? `${views.error.message} ${views.error.action ?? ''}`.trim()
+              : card?.status === 'handed-off'
+                ? `Drive ${role} was handed off and is not here.`
+                : card?.enrolled === false
+                  ? `Drive ${role} is not plugged in and has never been set up on this appliance. Plug in the drive labelled ${role}; if it is new, ask the technician to enroll it as drive ${role}.`
+                  : `Drive ${role} is not plugged in. Plug in the drive labelled ${role}.`,
           };
         }
         const returned = view.lastReturn;
-        const verifiedBySnapshot = last !== undefined && last.state === 'complete' && last.finishedAt !== null ? last.finishedAt : null;
-        const useReturn = returned !== null && (verifiedBySnapshot === null || returned.checkedAt > verifiedBySnapshot);
+        const checkFailed = returned !== null && !returned.ok && (verified === null || returned.checkedAt > verified.at);
         const status: DriveStatus = {
           ...base,
           present: true,
-          enrolled: view.status === 'enrolled',
           freeBytes: null,
           totalBytes: view.sizeBytes,
-          lastVerifiedAt: useReturn ? returned.checkedAt : verifiedBySnapshot,
-          lastVerifyOk: useReturn ? returned.ok : verifiedBySnapshot === null ? null : true,
-          ejectable: view.path !== null && !isBusy(),
+          lastVerifiedAt: checkFailed ? returned.checkedAt : (verified?.at ?? null),
+          lastVerifyOk: checkFailed ? false : verified === null ? null : card?.status !== 'failed',
+          ejectable: view.path !== null && !isBusy() && (refusal.allowed || refusal.confirmable === true),
           ...(view.label ?? view.enrolled?.label ? { label: view.label ?? view.enrolled?.label ?? '' } : {}),
           ...(view.serial ?? view.enrolled?.serial ? { serial: view.serial ?? view.enrolled?.serial ?? '' } : {}),
           ...(view.path === null ? {} : { mountPoint: view.path }),
-          ...(view.status === 'unknown' ? { message: `Not enrolled yet. At the appliance run: ballotsafe enroll ${view.device ?? role} --role ${role}` } : {}),
+          ...(view.status === 'unknown' ? { message: `Not enrolled yet. At the appliance run: ballotsafe enroll ${view.device ?? role} --role ${role}` } : card?.status === 'wrong-drive' ? { message: `This is not the enrolled drive ${role}. Plug in the real drive ${role}.` } : {}),
         };
         return status;
       });
     },
     async targets() {
-      return service.prepareTargets();
+      return workflow.snapshotTargets();
     },
-    async eject(role, actor) {
-      const r = await service.eject([role], actor);
-      if (!r.ok) return r;
-      const poweredOff = r.value.some((o) => o.poweredOff);
-      return ok({ message: `Drive ${role} is ejected${poweredOff ? ' and powered off' : ''}: you can remove it.` });
+    async eject(role, actor, confirmed) {
+      return workflow.eject(role, actor, confirmed === true);
     },
   };
 }
@@ -138,24 +152,11 @@ export function custodyFromService(service: DriveService): CustodyProvider {
   return { list: (limit) => service.custodyRecords(limit) };
 }
 
-/** Hand-off through DriveService.handOff (ejects both, writes the custody record) and its printable sheet. */
-export function handoffFromService(service: DriveService, history: SnapshotHistoryProvider, electionTitle: string): HandoffProvider {
+/** Hand-off through the custody workflow's guards (newest snapshot, once, both drives verified) and its printable sheet. */
+export function handoffFromService(service: DriveService, workflow: CustodyWorkflow, electionTitle: string): HandoffProvider {
   return {
     async handOff(request) {
-      const s = history.list(100_000).find((h) => h.sequence === request.sequence);
-      if (s === undefined) return err(operatorError('snapshot-unknown', `There is no snapshot #${request.sequence}.`, 'Pick a snapshot on the History page.'));
-      // The history row says whether the bag completed on both drives; handOff refuses anything else.
-      const outcome: SnapshotOutcome = {
-        sequence: s.sequence,
-        rootHash: s.rootHash,
-        bagName: s.bagName,
-        files: s.files,
-        bytes: s.bytes,
-        startedAt: s.startedAt,
-        finishedAt: s.finishedAt ?? s.startedAt,
-        perDrive: roles.map((role) => (s.state === 'complete' ? { role, state: 'complete' as const } : { role, state: 'failed' as const })),
-      };
-      const r = await service.handOff(outcome, { operator: request.operator, ...(request.witness === null ? {} : { witness: request.witness }), destinations: request.destinations });
+      const r = await workflow.handOff(request);
       return r.ok ? ok({ custodyId: r.value.id }) : r;
     },
     sheetHtml(custodyId) {
@@ -188,6 +189,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
   const history = historyFromEngine(options.engine);
   const jobs = new SnapshotJobs(options.engine, logger);
   const drive = options.driveService;
+  const workflow = drive === undefined ? undefined : new CustodyWorkflow({ db, config, logger, drives: drive, isSnapshotRunning: () => jobs.isBusy() });
   return {
     config,
     logger,
@@ -198,12 +200,13 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
     audit: new AuditLog(db, logger),
     snapshot: jobs,
     snapshotHistory: history,
-    ...(drive === undefined
+    ...(drive === undefined || workflow === undefined
       ? {}
       : {
-          drives: withFreeSpace(drivesFromService(drive, config, history, () => jobs.isBusy())),
+          drives: withFreeSpace(drivesFromService(drive, config, workflow, () => jobs.isBusy(), () => screenFormat(new Date()))),
           custody: custodyFromService(drive),
-          handoff: handoffFromService(drive, history, config.election.title),
+          handoff: handoffFromService(drive, workflow, config.election.title),
+          custodyState: (format): Promise<CustodyState> => workflow.state(format),
         }),
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),

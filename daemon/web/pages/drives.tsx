@@ -24,14 +24,20 @@ export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] 
               <dt>Last snapshot</dt>
               <dd>{d.lastSnapshotSequence === null ? 'none' : `#${d.lastSnapshotSequence}, ${formatTime(d.lastSnapshotAt, now)}`}</dd>
               <dt>Last verification</dt>
-              <dd>{d.lastVerifiedAt === null ? 'never' : `${formatTime(d.lastVerifiedAt, now)} — ${d.lastVerifyOk === true ? 'OK' : 'FAILED'}`}</dd>
+              <dd>{!d.present ? 'not connected: cannot be checked now' : d.lastVerifiedAt === null ? 'never' : `${formatTime(d.lastVerifiedAt, now)} — ${d.lastVerifyOk === true ? 'OK' : 'FAILED'}`}</dd>
             </dl>
             {d.message === undefined ? null : <p class="next">{d.message}</p>}
             {page.user.role === 'operator' && d.present ? (
               <form method="post" action={`/api/drives/${d.role}/eject`}>
                 <Csrf token={page.csrfToken} />
-                <button type="submit" class="button secondary big" disabled={!d.ejectable || busy}>
-                  Eject drive {d.role}
+                {d.ejectRefusal !== undefined && !busy ? (
+                  <p class="next" data-testid={`eject-refusal-${d.role}`}>
+                    {d.ejectRefusal.reason} {d.ejectRefusal.next}
+                  </p>
+                ) : null}
+                {d.ejectRefusal?.confirmable === true ? <input type="hidden" name="confirm" value="yes" /> : null}
+                <button type="submit" class="button secondary big" disabled={!d.ejectable || busy} data-testid={`eject-${d.role}`}>
+                  {d.ejectRefusal?.confirmable === true ? `Eject drive ${d.role} anyway` : `Eject drive ${d.role}`}
                 </button>
                 {busy ? <p class="next">A snapshot is running: wait until it finishes before ejecting.</p> : null}
               </form>

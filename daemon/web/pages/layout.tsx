@@ -66,6 +66,10 @@ export const Layout: FC<{ page: PageContext; active: NavKey; title: string; live
     </nav>
     <main id="main">
       <h1>{title}</h1>
+      <div class="notice bad offline-notice" data-testid="offline" role="alert">
+        <p class="what">No contact with the appliance: this page may be out of date, and nothing on it can be called safe now.</p>
+        <p class="next">What to do: do not remove or hand off the drives. Wait for contact to come back; if it does not, check that the appliance is on.</p>
+      </div>
       {children}
     </main>
     <div id="connection" class="connection" hidden>

@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx';
 import { formatBytes, formatCount, formatTime, shortHash } from '../format.ts';
 import type { OverviewModel } from '../views.ts';
 import { Layout, type PageContext } from './layout.tsx';
+import { cardLabels } from './custodyBox.tsx';
 
 export const OverviewPage: FC<{ page: PageContext; model: OverviewModel; now: Date }> = ({ page, model, now }) => {
   const v = model.verdict;
@@ -81,8 +82,18 @@ export const OverviewPage: FC<{ page: PageContext; model: OverviewModel; now: Da
             </p>
           )}
           <p>
-            Not on the drives yet: <strong>{formatCount(model.notOnDrives.files)}</strong> files ({formatBytes(model.notOnDrives.bytes)})
+            Not on the drives yet: <strong data-testid="not-on-drives">{formatCount(model.notOnDrives.files)}</strong> files ({formatBytes(model.notOnDrives.bytes)})
           </p>
+          {model.custody === null ? null : (
+            <ul class="drive-list">
+              {model.custody.drives.map((d) => (
+                <li data-drive={d.role}>
+                  <strong>Drive {d.role}:</strong> {cardLabels[d.status]}
+                  {d.lastVerified === null ? '' : ` (last verified snapshot #${d.lastVerified.sequence})`}
+                </li>
+              ))}
+            </ul>
+          )}
           <a class="button primary big" href="/snapshot">
             Go to End-of-day snapshot
           </a>

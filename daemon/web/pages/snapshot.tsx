@@ -4,6 +4,7 @@ import type { DriveStatus } from '../deps.ts';
 import { formatBytes, formatCount, formatDuration, formatRate, formatTime, groupedHash } from '../format.ts';
 import type { SnapshotPageModel } from '../views.ts';
 import { Csrf, ErrorBox, Layout, NotInstalled, type PageContext } from './layout.tsx';
+import { CustodyBox, cardClass, cardLabels } from './custodyBox.tsx';
 
 export const phaseLabels: Record<SnapshotPhase, string> = {
   preflight: 'Checking the drives',
@@ -34,7 +35,9 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
       <div id="snapshot-state" data-state={job.state}>
         {drives === null ? <NotInstalled what="Drive management" /> : null}
 
-        {job.state === 'finished' && job.safeToRemove && job.outcome !== null ? (
+        {model.custody !== null ? (
+          job.state === 'running' ? null : <CustodyBox custody={model.custody} operator={page.user.role === 'operator'} now={now} />
+        ) : job.state === 'finished' && job.safeToRemove && job.outcome !== null ? (
           <section class="verdict good" data-testid="safe-to-remove" role="status">
             <div class="verdict-mark" aria-hidden="true">✓</div>
             <div>
@@ -104,13 +107,14 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
             const status = role === 'A' ? driveA : driveB;
             const live = p?.perDrive.find((d) => d.role === role);
             const final = job.state === 'finished' ? job.outcome?.perDrive.find((d) => d.role === role) : undefined;
-            const state = final !== undefined ? (final.state === 'complete' ? 'verified' : 'failed') : job.state === 'running' ? (live?.state ?? 'writing') : null;
+            const state = job.state === 'running' ? (live?.state ?? 'writing') : model.custody === null && final !== undefined ? (final.state === 'complete' ? 'verified' : 'failed') : null;
+            const card = model.custody?.drives.find((d) => d.role === role);
             return (
-              <div class={`drive-card ${state ?? ''}`} data-drive={role}>
+              <div class={`drive-card ${state ?? (card === undefined ? '' : cardClass[card.status])}`} data-drive={role}>
                 <p class="drive-name">Drive {role}</p>
                 <p class="drive-info">{driveLine(status)}</p>
                 <p class="drive-state" data-field={`drive-${role}`}>
-                  {state === null ? (status?.present ? 'Ready' : 'Waiting for drive') : driveStateLabels[state]}
+                  {state !== null ? driveStateLabels[state] : card !== undefined ? cardLabels[card.status] : status?.present ? 'Ready' : 'Waiting for drive'}
                 </p>
                 {live?.message !== undefined ? <p class="drive-info">{live.message}</p> : null}
                 {final?.error !== undefined ? <p class="drive-info">{final.error.message}</p> : null}
@@ -146,7 +150,7 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
               </p>
               {canAct ? (
                 // Once everything is on the drives the button steps back, so "safe to remove" stays the message.
-                <a class={job.safeToRemove && model.pending.files === 0 ? 'button secondary big' : 'button primary huge'} href="/snapshot?confirm=1" data-testid="start-snapshot">
+                <a class={(model.custody?.safeToRemove ?? (job.safeToRemove && model.pending.files === 0)) ? 'button secondary big' : 'button primary huge'} href="/snapshot?confirm=1" data-testid="start-snapshot">
                   End-of-day snapshot
                 </a>
               ) : (

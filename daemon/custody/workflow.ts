@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { DriveService } from '../drives/service.ts';
+import { driveRoles, type DriveRole } from '../drives/types.ts';
+import type { CustodyRecord } from '../drives/store.ts';
+import { LogEvent } from '../log/events.ts';
+import { logEvent, type Logger } from '../log/logger.ts';
+import { err, ok, operatorError, type Result } from '../result.ts';
+import type { DriveTarget, SnapshotOutcome } from '../snapshot/api.ts';
+import { AuditLog } from '../state/auditLog.ts';
+import { CustodyFactsReader } from './facts.ts';
+import { custodyState, type CustodyState, type Permission, type StateOptions } from './state.ts';
+
+export interface HandOffInput {
+  readonly sequence: number;
+  readonly operator: string;
+  readonly witness: string | null;
+  readonly destinations: Readonly<Record<DriveRole, string>>;
+}
+
+export interface CustodyWorkflowOptions {
+  readonly db: Db;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly drives: DriveService;
+  readonly isSnapshotRunning: () => boolean;
+}
+
+/** A claim older than this belongs to a hand-off that died half-way (crash): it may be taken over. */
+const staleClaimMs = 10 * 60_000;
+
+const plain: StateOptions = { time: (iso) => new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }), bytes: (n) => `${Math.round(n / 1e6)} MB` };
+
+const refused = (p: Permission) => (p.allowed ? operatorError('refused', 'Refused.') : operatorError(p.code, p.reason, p.next));
+
+/**
+ * The guarded custody actions: each checks the one custody state first (server-side, whoever
+ * asks: web, CLI, schedule) and refuses with the reason and the next step.
+ */
+export class CustodyWorkflow {
+  private readonly facts: CustodyFactsReader;
+  private readonly audit: AuditLog;
+
+  constructor(private readonly opts: CustodyWorkflowOptions) {
+    this.facts = new CustodyFactsReader(opts.db, opts.config, opts.drives, opts.isSnapshotRunning);
+    this.audit = new AuditLog(opts.db, opts.logger);
+  }
+
+  async state(format: StateOptions = plain): Promise<CustodyState> {
+    return custodyState(await this.facts.read(), format);
+  }
+
+  /** The drives for a snapshot, after the custody checks (e.g. "drive B is not plugged in"). */
+  async snapshotTargets(): Promise<Result<DriveTarget[]>> {
+    const p = (await this.state()).actions.snapshot;
+    if (!p.allowed) return this.refuse('snapshot', p);
+    return this.opts.drives.prepareTargets();
+  }
+
+  async eject(role: DriveRole, actor: string, confirmed: boolean): Promise<Result<{ message: string }>> {
+    const p = (await this.state()).actions.eject[role];
+    if (!p.allowed && !(p.confirmable === true && confirmed)) return this.refuse('eject', p);
+    const r = await this.opts.drives.eject([role], actor);
+    if (!r.ok) return r;
+    const poweredOff = r.value.some((o) => o.poweredOff);
+    return ok({ message: `Drive ${role} is ejected${poweredOff ? ' and powered off' : ''}: you can remove it.` });
+  }
+
+  /** Hands off the newest snapshot's drives: at most once per snapshot, also under parallel requests. */
+  async handOff(input: HandOffInput): Promise<Result<CustodyRecord>> {
+    const state = await this.state();
+    const newest = state.newestSnapshot;
+    if (newest === null || input.sequence > newest.sequence) {
+      return this.refuse('handoff', { allowed: false, code: 'snapshot-unknown', reason: `There is no snapshot #${input.sequence}.`, next: 'Pick a snapshot on the History page.' });
+    }
+    if (input.sequence !== newest.sequence) {
+      return this.refuse('handoff', { allowed: false, code: 'handoff-not-newest', reason: `Snapshot #${input.sequence} is not the newest; only snapshot #${newest.sequence} can be handed off.`, next: `Hand off snapshot #${newest.sequence} from the Snapshot page.` });
+    }
+    if (!state.actions.handOff.allowed) return this.refuse('handoff', state.actions.handOff);
+    if (!this.claim(input.sequence, input.operator)) {
+      return this.refuse('handoff', { allowed: false, code: 'already-handed-off', reason: `The drives of snapshot #${input.sequence} are being handed off or were already handed off.`, next: 'Open the Custody log to see the record.' });
+    }
+    const outcome = this.outcomeFromWrites(input.sequence);
+    if (!outcome.ok) {
+      this.release(input.sequence);
+      return outcome;
+    }
+    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, ...(input.witness === null ? {} : { witness: input.witness }), destinations: input.destinations });
+    if (!r.ok) this.release(input.sequence);
+    return r;
+  }
+
+  /** Takes the database claim on a snapshot's hand-off; false when another hand-off holds it or finished it. */
+  private claim(sequence: number, actor: string): boolean {
+    const now = new Date();
+    return this.opts.db.transaction(() => {
+      if (this.opts.db.prepare('SELECT 1 FROM custody_records WHERE snapshot_sequence = ?').get(sequence) !== undefined) return false;
+      this.opts.db.prepare('DELETE FROM handoff_claims WHERE snapshot_sequence = ? AND claimed_at < ?').run(sequence, new Date(now.getTime() - staleClaimMs).toISOString());
+      return this.opts.db.prepare('INSERT OR IGNORE INTO handoff_claims (snapshot_sequence, claimed_at, claimed_by) VALUES (?, ?, ?)').run(sequence, now.toISOString(), actor).changes === 1;
+    }).immediate();
+  }
+
+  private release(sequence: number): void {
+    this.opts.db.prepare('DELETE FROM handoff_claims WHERE snapshot_sequence = ?').run(sequence);
+  }
+
+  /** Each drive's real outcome for the snapshot, from snapshot_drive_writes (a completed catch-up counts). */
+  private outcomeFromWrites(sequence: number): Result<SnapshotOutcome> {
+    const election = this.opts.config.election.name;
+    const s = z
+      .object({ id: z.number().int(), rootHash: z.string(), bagName: z.string(), files: z.number().int(), bytes: z.number().int(), startedAt: z.string(), finishedAt: z.string().nullable() })
+      .optional()
+      .parse(this.opts.db.prepare('SELECT id, root_hash AS rootHash, bag_name AS bagName, files, bytes, started_at AS startedAt, finished_at AS finishedAt FROM snapshots WHERE election = ? AND sequence = ?').get(election, sequence));
+    if (s === undefined) return err(operatorError('snapshot-unknown', `There is no snapshot #${sequence}.`, 'Pick a snapshot on the History page.'));
+    const writes = z.array(z.object({ role: z.enum(['A', 'B']), state: z.string(), message: z.string().nullable() })).parse(
+      this.opts.db.prepare('SELECT role, state, error_message AS message FROM snapshot_drive_writes WHERE snapshot_id = ? ORDER BY id').all(s.id),
+    );
+    const perDrive = driveRoles.map((role) => {
+      const mine = writes.filter((w) => w.role === role);
+      if (mine.some((w) => w.state === 'complete')) return { role, state: 'complete' as const };
+      const last = mine[mine.length - 1];
+      return { role, state: 'failed' as const, error: operatorError('drive-not-verified', last?.message ?? `Snapshot #${sequence} was never written to drive ${role}.`) };
+    });
+    return ok({ sequence, rootHash: s.rootHash, bagName: s.bagName, files: s.files, bytes: s.bytes, startedAt: s.startedAt, finishedAt: s.finishedAt ?? s.startedAt, perDrive });
+  }
+
+  private refuse<T>(action: string, p: Permission): Result<T> {
+    const e = refused(p);
+    logEvent(this.opts.logger, LogEvent.CustodyRefused, { action, code: e.code, msg: e.message }, 'warn');
+    return err(e);
+  }
+}

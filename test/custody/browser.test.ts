@@ -1,0 +1,150 @@
+/**
+ * The custody verdicts in a real browser (Debian chromium, 1024×768), as a clerk meets them: a fresh
+ * box, files not on the drives, drive B unplugged, drives already handed off. Real drive service
+ * (folder drives), real snapshot engine. Screenshots go to test-artifacts/custody/.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../daemon/log/logger.ts';
+import { assertOk } from '../../daemon/result.ts';
+import { startWebServer, type RunningWebServer } from '../../daemon/web/server.ts';
+import { makeCustodyRig, type CustodyRig } from './rig.ts';
+
+const artifacts = fileURLToPath(new URL('../../test-artifacts/custody/', import.meta.url));
+
+let rig: CustodyRig;
+let server: RunningWebServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+
+const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
+const text = async (selector: string) => (await page.textContent(selector)) ?? '';
+const open = async (path: string) => {
+  await page.goto(`${server?.url ?? ''}${path}`);
+};
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  rig = await makeCustodyRig();
+  server = assertOk(await startWebServer(rig.app, rig.config, silentLogger()));
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await open('/login');
+  await page.fill('input[name=name]', 'olivia');
+  await page.fill('input[name=password]', 'correct horse battery');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-testid=verdict]');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rig?.cleanup();
+});
+
+describe('custody verdicts in chromium', () => {
+  it('a fresh box is not "All good" and its drives are not "Ready"', async () => {
+    rig.capture(5);
+    await open('/');
+    expect(await page.getAttribute('[data-testid=verdict]', 'class')).toContain('bad');
+    const verdict = await text('[data-testid=verdict]');
+    expect(verdict).not.toContain('All good');
+    expect(verdict).toContain('Drive A has never been set up');
+    expect(verdict).toContain('No snapshot has been written yet');
+    await shot('01-fresh-overview');
+    await open('/snapshot');
+    expect(await text('main')).not.toContain('Ready');
+    expect(await text('[data-field=drive-A]')).toContain('Not set up');
+    expect(await page.locator('[data-testid=safe-to-remove]').count()).toBe(0);
+    await shot('02-fresh-snapshot');
+  });
+
+  it('files not on the drives: red, no "safe to remove", no "Hand off"', async () => {
+    await rig.enroll();
+    expect((await rig.snapshot()).status).toBe(202);
+    rig.capture(3, 200_000);
+    await open('/snapshot');
+    expect(await text('[data-testid=not-safe]')).toContain('3 captured files');
+    expect(await page.locator('[data-testid=safe-to-remove]').count()).toBe(0);
+    expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
+    await shot('03-files-not-on-drives-snapshot');
+    await open('/');
+    expect(await text('[data-testid=verdict]')).toContain('not on both drives yet');
+    expect(await text('[data-testid=not-on-drives]')).toBe('3');
+    await shot('04-files-not-on-drives-overview');
+  });
+
+  it('drive B unplugged: named everywhere, never "Verified", and End-of-day says so', async () => {
+    expect((await rig.snapshot()).status).toBe(202);
+    await open('/snapshot');
+    expect(await page.locator('[data-testid=handoff]').count()).toBe(1); // all on both drives: offered
+    rig.unplug('B');
+    await open('/snapshot');
+    expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
+    expect(await text('[data-testid=not-safe]')).toContain('Drive B is not plugged in');
+    expect(await text('[data-field=drive-B]')).toBe('Not connected');
+    await page.click('[data-testid=start-snapshot]');
+    await page.click('[data-testid=confirm-snapshot]');
+    await page.waitForSelector('text=Drive B is not plugged in.');
+    expect(await text('main')).not.toMatch(/identity file|enroll it again/);
+    expect(await page.locator('nav.tabs a.tab').count()).toBeGreaterThan(5); // not a dead end
+    await shot('05-drive-b-unplugged-end-of-day');
+    await open('/drives');
+    const cardB = await text('[data-drive=B]');
+    expect(cardB).toMatch(/Enrolled\s*Yes/);
+    expect(cardB).toMatch(/Last verification\s*not connected: cannot be checked now/);
+    expect(cardB).not.toContain('OK');
+    await shot('06-drive-b-unplugged-drives');
+    await open('/');
+    expect(await text('[data-testid=verdict]')).toContain('Drive B is not plugged in');
+    await shot('07-drive-b-unplugged-overview');
+    rig.plugIn('B');
+  });
+
+  it('already handed off: no second hand-off, the record is shown instead', async () => {
+    await open('/snapshot');
+    await page.click('[data-testid=handoff]');
+    await page.fill('input[name=destinationA]', "Clerk's office safe");
+    await page.fill('input[name=destinationB]', "Sheriff's evidence room");
+    await page.click('[data-testid=record-handoff]');
+    await page.waitForURL(/\/custody\/\d+\/sheet/);
+    await open('/snapshot');
+    expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
+    expect(await text('[data-testid=handoff-refused]')).toContain('already handed off');
+    await shot('08-handed-off-snapshot');
+    await open('/snapshots/2/handoff');
+    expect(await text('main')).toContain('already handed off');
+    await shot('09-handed-off-second-try');
+    // the drives leave for the safes
+    rig.unplug('A');
+    rig.unplug('B');
+    await open('/');
+    const verdict = await text('[data-testid=verdict]');
+    expect(verdict).toContain('were handed off');
+    expect(verdict).not.toContain('not plugged in');
+    await shot('10-handed-off-overview');
+    expect(rig.custodyCount()).toBe(1);
+  });
+
+  it('lost contact with the appliance: the green box and "Hand off" do not stay up', async () => {
+    rig.plugIn('A');
+    rig.plugIn('B');
+    rig.capture(1);
+    expect((await rig.snapshot()).status).toBe(202);
+    await open('/snapshot');
+    await page.locator('[data-testid=safe-to-remove]').waitFor({ state: 'visible' });
+    expect(await page.isVisible('[data-testid=handoff]')).toBe(true);
+    expect(await page.isVisible('[data-testid=offline]')).toBe(false);
+    await server?.close();
+    server = undefined;
+    await page.locator('[data-testid=offline]').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.isVisible('[data-testid=safe-to-remove]')).toBe(false);
+    expect(await page.isVisible('[data-testid=handoff]')).toBe(false);
+    await shot('11-lost-contact');
+  });
+});
