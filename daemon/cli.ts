@@ -3,6 +3,7 @@ import { coreCommands } from './cli/coreCommands.ts';
 import { driveCommands } from './drives/commands.ts';
 import { importerCommands } from './importer/commands.ts';
 import { snapshotCommands } from './snapshot/commands.ts';
+import { restoreCommand } from './restore/restoreCommand.ts';
 import { captureCommands } from './capture/commands.ts';
 import { webCommands } from './web/commands.ts';
 import { runtimeCommands } from './runtime/commands.ts';
@@ -11,7 +12,7 @@ import { describeUncaughtFailure } from './runtime/uncaughtFailure.ts';
 import { sampleCommands } from '../scripts/sample-election/command.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...captureCommands, ...webCommands, ...sampleCommands, ...preauditCommands];
+const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, restoreCommand, ...captureCommands, ...webCommands, ...sampleCommands, ...preauditCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));
