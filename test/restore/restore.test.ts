@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,28 @@ describe.skipIf(!isRoot)('ballotsafe restore', () => {
     expect(r.out).toContain(`from drive B: ${changedName} (drive A: its SHA-256 differs from the signed manifest`);
     expect(r.out).toMatch(/RESTORED all \d+ files .*\(\d+ from drive A, 1 from drive B\)/);
     expect(r.code).toBe(0);
+    expect(diffR(tree2, dest)).toEqual({ status: 0, out: '' });
+  });
+
+  it('never reads a link or FIFO planted in place of a file, and takes that file from the other drive', async () => {
+    const planted = fresh('plantedA');
+    cpSync(folderB, planted, { recursive: true });
+    const target = payloadOnDrive(planted, 2, changedName);
+    rmSync(target);
+    symlinkSync('/etc/passwd', target);
+    const fifo = payloadOnDrive(planted, 1, 'central-scan/Tabulator1/Batch001/Image0002.tif');
+    rmSync(fifo);
+    execFileSync('mkfifo', [fifo]);
+    const alone = await restore(planted, fresh('dest'));
+    expect(alone.code).toBe(1);
+    expect(alone.out).toContain(`NOT RESTORED: ${changedName}`);
+    expect(alone.out).toContain('a symbolic link');
+    expect(alone.out).toContain('NOT RESTORED: central-scan/Tabulator1/Batch001/Image0002.tif');
+    expect(alone.out).toContain('a FIFO');
+    const dest = fresh('dest');
+    const both = await restore(planted, dest, '--also', exfatA);
+    expect(both.code).toBe(0);
+    expect(both.out).toContain(`from drive B: ${changedName}`);
     expect(diffR(tree2, dest)).toEqual({ status: 0, out: '' });
   });
 
