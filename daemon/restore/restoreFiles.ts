@@ -88,11 +88,16 @@ function mtimeOf(file: PlannedFile): number | undefined {
 }
 
 /** Gives the verified temporary file its real name; never replaces anything. Undefined when placed. */
-async function place(tmp: string, dest: string, file: PlannedFile): Promise<string | undefined> {
+async function place(tmp: string, dest: string, file: PlannedFile, made: Set<string>): Promise<string | undefined> {
   const final = Buffer.concat([Buffer.from(`${dest}/`), file.target]);
-  const slash = final.lastIndexOf(0x2f);
+  const folder = final.subarray(0, final.lastIndexOf(0x2f));
   try {
-    await mkdir(final.subarray(0, slash), { recursive: true });
+    // Folders made once per restore (a batch folder holds hundreds of files).
+    const key = folder.toString('latin1');
+    if (!made.has(key)) {
+      await mkdir(folder, { recursive: true });
+      made.add(key);
+    }
   } catch (e) {
     return `its folder could not be made (${(e as NodeJS.ErrnoException).code ?? 'error'}: a file of that name is in the way, e.g. on a disk that ignores upper/lower case)`;
   }
@@ -135,7 +140,8 @@ export async function restoreFiles(
   let bytesDone = 0;
   const indexed = files.map((file, i) => ({ file, i }));
   let failed: DestinationWriteError | undefined;
-  const work = forEachConcurrently(indexed, 3, async ({ file, i }, buffer) => {
+  const made = new Set<string>();
+  const work = forEachConcurrently(indexed, 4, async ({ file, i }, buffer) => {
     if (failed !== undefined) return;
     const rejected: string[] = [];
     let from: string | null = null;
@@ -153,7 +159,7 @@ export async function restoreFiles(
       }
       const mtime = mtimeOf(file);
       if (mtime !== undefined) await utimes(tmp, mtime, mtime).catch(() => undefined);
-      const notPlaced = await place(tmp, dest, file);
+      const notPlaced = await place(tmp, dest, file, made);
       if (notPlaced !== undefined) {
         await unlink(tmp).catch(() => undefined);
         rejected.push(`not written: ${notPlaced}`);
