@@ -3,6 +3,7 @@ import { coreCommands } from './cli/coreCommands.ts';
 import { driveCommands } from './drives/commands.ts';
 import { importerCommands } from './importer/commands.ts';
 import { snapshotCommands } from './snapshot/commands.ts';
+import { restoreCommand } from './restore/restoreCommand.ts';
 import { captureCommands } from './capture/commands.ts';
 import { webCommands } from './web/commands.ts';
 import { runtimeCommands } from './runtime/commands.ts';
@@ -12,7 +13,7 @@ import { sampleCommands } from '../scripts/sample-election/command.ts';
 import { custodyCommands, withCustodyStatus } from './custody/commands.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands];
+const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, ...snapshotCommands, restoreCommand, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -60,7 +60,7 @@ export async function isRealDirectory(path: string): Promise<boolean> {
  * Opens a regular file without following a symbolic link at the last component and without
  * blocking on a FIFO; the caller has established (by an lstat walk) that the parents are real folders.
  */
-async function openRegular(path: string): Promise<Safe<{ fh: FileHandle; size: number }>> {
+export async function openRegular(path: string): Promise<Safe<{ fh: FileHandle; size: number }>> {
   let fh: FileHandle;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

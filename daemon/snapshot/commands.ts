@@ -16,6 +16,7 @@ import { SocketSigner } from '../signer/socketSigner.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { formatReport, verifyPath } from './verify.ts';
 import { pinsFromArgs } from './verifyPins.ts';
+import { exportFromDrive } from '../restore/zipsFromDriveCommand.ts';
 
 const reasons = ['operator', 'end-of-day', 'poll-close', 'schedule', 'export-settled', 'catch-up', 'recovery'] as const satisfies readonly SnapshotReason[];
 
@@ -111,19 +112,32 @@ const verify: CliCommand = {
 
 const exportZipsCommand: CliCommand = {
   name: 'export-zips',
-  summary: 'Write the captured files as ZIP archives (stored, zip64, batch folders never split) plus a SHA-256 manifest',
-  usage: 'ballotsafe export-zips --max-size 5G <dest> [--config <file>]',
+  summary: 'Write the captured files (from the vault, or --from a snapshot drive) as ZIP archives (stored, zip64, batch folders never split) plus a SHA-256 manifest',
+  usage: 'ballotsafe export-zips --max-size 5G <dest> [--config <file>]\n  ballotsafe export-zips --from <drive> --max-size 5G <dest> [--snapshot N] [--key <published key>] [--election <name>]',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, 'max-size': { type: 'string', default: '5G' } }, allowPositionals: true });
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...argv],
+        options: { config: { type: 'string' }, 'max-size': { type: 'string', default: '5G' }, from: { type: 'string' }, snapshot: { type: 'string' }, key: { type: 'string' }, election: { type: 'string' } },
+        allowPositionals: true,
+      });
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}.\nUsage: ${exportZipsCommand.usage}\n`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
     const [dest] = positionals;
-    if (dest === undefined || positionals.length !== 1) return fail('Usage: ballotsafe export-zips --max-size 5G <dest>');
+    if (dest === undefined || positionals.length !== 1) return fail(`Usage: ${exportZipsCommand.usage}`);
     const maxBytes = parseByteSize(values['max-size'] ?? '5G');
     if (maxBytes === undefined) return fail(`--max-size "${values['max-size'] ?? ''}" is not a size like 5G, 700M or 4096.`);
+    const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? 'warn' });
+    if (values.from !== undefined) return exportFromDrive(values.from, resolve(dest), maxBytes, { snapshot: values.snapshot, key: values.key, election: values.election });
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
     const db = openDatabase(dataPaths(config).database);
     try {
-      const result = await exportZips({ db, vaultDir: dataPaths(config).vault, electionName: config.election.name, dest: resolve(dest), maxBytes, logger: createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? 'warn' }) });
+      const result = await exportZips({ db, vaultDir: dataPaths(config).vault, electionName: config.election.name, dest: resolve(dest), maxBytes, logger });
       if (!result.ok) return fail(result.error.message, result.error.action);
       for (const z of result.value.zips) process.stdout.write(`${z.name}  ${z.files} files  ${humanBytes(z.bytes)}\n`);
       process.stdout.write(`Manifest: ${result.value.manifestPath}\n`);

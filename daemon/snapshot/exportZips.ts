@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { posix, join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../db/database.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
 import { manifestLine } from './bagFormat.ts';
 import { fsyncPath, writeFileAtomic } from './driveIo.ts';
 import { humanBytes } from './engine.ts';
@@ -28,7 +28,7 @@ export function parseByteSize(text: string): number | undefined {
   return n > 0 ? n : undefined;
 }
 
-interface ExportFile {
+export interface ExportFile {
   readonly rootLabel: string;
   readonly relPath: string;
   readonly sha256: string;
@@ -64,15 +64,33 @@ export async function exportZips(o: ExportOptions): Promise<Result<{ zips: Expor
        WHERE status <> 'changed' ORDER BY root_label, rel_path, id`,
     )
     .all();
-  // Batch folder = root + directory; a group is never split.
-  const groups = new Map<string, ExportFile[]>();
+  return writeExportZips(files, (f) => createReadStream(vaultObjectPath(o.vaultDir, f.sha256)), o);
+}
+
+/** Where the files' bytes come from (the vault, or a drive read and checked as it goes). */
+export type ExportSource<F extends ExportFile> = (file: F) => Readable;
+
+/** A source that found a file not as recorded; its message names the file. */
+export class ExportSourceError extends Error {
+  constructor(readonly operatorError: OperatorError) {
+    super(operatorError.message);
+  }
+}
+
+/** The ZIPs and their manifest for `files` (in archive order), whatever the source. */
+export async function writeExportZips<F extends ExportFile>(
+  files: readonly F[],
+  source: ExportSource<F>,
+  o: Pick<ExportOptions, 'electionName' | 'dest' | 'maxBytes' | 'logger'>,
+): Promise<Result<{ zips: ExportedZip[]; manifestPath: string }>> {  // Batch folder = root + directory; a group is never split.
+  const groups = new Map<string, F[]>();
   for (const f of files) {
     const key = `${f.rootLabel}/${posix.dirname(f.relPath)}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   const endOverhead = 22 + 56 + 20 + 1024;
-  const zips: ExportFile[][] = [];
-  let current: ExportFile[] = [];
+  const zips: F[][] = [];
+  let current: F[] = [];
   let currentSize = endOverhead;
   for (const [folder, members] of groups) {
     const size = members.reduce((n, f) => n + f.size + entryOverhead(`${f.rootLabel}/${f.relPath}`), 0);
@@ -110,11 +128,21 @@ export async function exportZips(o: ExportOptions): Promise<Result<{ zips: Expor
     });
     const written = pipeline(archive, tee, createWriteStream(path));
     for (const f of members) {
-      const src = vaultObjectPath(o.vaultDir, f.sha256);
-      archive.append(createReadStream(src), { name: `${f.rootLabel}/${f.relPath}`, date: new Date(f.capturedAt), store: true });
+      const src = source(f);
+      // archiver does not listen for its sources' errors: pass them on, or the export would hang.
+      src.once('error', (e) => archive.destroy(e));
+      archive.append(src, { name: `${f.rootLabel}/${f.relPath}`, date: new Date(f.capturedAt), store: true });
     }
-    await archive.finalize();
-    await written;
+    const finished = archive.finalize();
+    finished.catch(() => undefined);
+    try {
+      await Promise.all([finished, written]);
+    } catch (e) {
+      // No partial set is left behind: a failed source removes this run's ZIPs.
+      for (const n of names.slice(0, i + 1)) await rm(join(o.dest, n), { force: true });
+      if (!(e instanceof ExportSourceError)) throw e;
+      return err(e.operatorError);
+    }
     await fsyncPath(path);
     const size = (await stat(path)).size;
     if (size > o.maxBytes) return err(operatorError('export-zip-too-large', `${name} came out at ${humanBytes(size)}, above --max-size.`, 'Report this; use a slightly smaller --max-size meanwhile.'));

@@ -65,6 +65,18 @@ export interface VerifyReport {
   /** The key id of the public key on the drive, per election folder (null: none there). */
   readonly driveKeys: ReadonlyArray<{ path: string; keyId: string | null }>;
   readonly pins: { readonly keyId: string | null; readonly byKeyIdOnly: boolean; readonly expectRootHashes: readonly string[] };
+  /** Every complete snapshot whose signature held, with its signed file list (restore reads these). */
+  readonly snapshots: readonly VerifiedSnapshot[];
+}
+
+/** A snapshot whose tag manifest's signature held; `records` are its signed ballotsafe-files.tsv. */
+export interface VerifiedSnapshot {
+  /** The election folder holding it (absolute when verify was given an absolute path). */
+  readonly electionDir: string;
+  readonly bagName: string;
+  readonly sequence: number;
+  readonly rootHash: string;
+  readonly records: readonly FileRecord[];
 }
 
 /** Largest small text file (bag declaration, bag-info, marker, tag manifest, public key, signature). */
@@ -92,6 +104,7 @@ class Verifier {
   bags = 0;
   readonly rootHashes: Array<{ path: string; rootHash: string }> = [];
   readonly driveKeys: Array<{ path: string; keyId: string | null }> = [];
+  readonly snapshots: VerifiedSnapshot[] = [];
   private readonly pendingJobs: Array<{ path: string; expected: string; size: number }> = [];
 
   constructor(
@@ -277,6 +290,7 @@ class Verifier {
     }
     // Chain: consecutive sequences, each naming its predecessor's root hash.
     results.sort((a, b) => a.sequence - b.sequence);
+    for (const r of results) this.snapshots.push({ electionDir: dir, bagName: r.name, sequence: r.sequence, rootHash: r.rootHash, records: r.records });
     results.forEach((r, i) => {
       const at = join(snapDir, r.name);
       const prev = results[i - 1];
@@ -344,7 +358,7 @@ async function findElections(path: string): Promise<string[]> {
 }
 
 /** Finds the election folders (or a single bag) under `path` and checks them. */
-export async function verifyPath(path: string, options: { concurrency?: number; pins?: VerifyPins } = {}): Promise<VerifyReport> {
+export async function verifyPath(path: string, options: { concurrency?: number; pins?: VerifyPins; hashPayload?: boolean } = {}): Promise<VerifyReport> {
   const pins = options.pins ?? {};
   const v = new Verifier(path, options.concurrency ?? 4, pins);
   const expect = (pins.expectRootHashes ?? []).map((h) => h.toLowerCase());
@@ -361,6 +375,7 @@ export async function verifyPath(path: string, options: { concurrency?: number; 
       bytes: v.bytes,
       rootHashes: v.rootHashes,
       driveKeys: v.driveKeys,
+      snapshots: v.snapshots,
       pins: { keyId: pins.key !== undefined ? keyIdHex(pins.key.keyId) : (pins.keyId?.toUpperCase() ?? null), byKeyIdOnly: pins.key === undefined && pins.keyId !== undefined, expectRootHashes: expect },
     };
   };
@@ -377,7 +392,8 @@ export async function verifyPath(path: string, options: { concurrency?: number; 
     return done(0);
   }
   for (const e of elections) await v.verifyElection(e);
-  await v.flush();
+  // Restore hashes each payload file while writing it, so it can skip this pass.
+  if (options.hashPayload !== false) await v.flush();
   return done(elections.length);
 }
 
