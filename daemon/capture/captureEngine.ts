@@ -143,8 +143,9 @@ export class CaptureEngine {
     vaultDir: string,
     private readonly settings: CaptureSettings,
     private readonly hooks: CaptureHooks = {},
-    options: { concurrency?: number } = {},
+    options: { concurrency?: number; startFailureAlert?: boolean } = {},
   ) {
+    this.startFailureAlert = options.startFailureAlert ?? true;
     this.vault = new Vault(vaultDir);
     this.writer = new CatalogWriter(db);
     this.specials = new SpecialFiles(db);
@@ -154,6 +155,7 @@ export class CaptureEngine {
   }
 
   private stopping = false;
+  private readonly startFailureAlert: boolean;
 
   /**
    * Prepares the vault (and checks it takes writes). A vault that cannot be used is a critical
@@ -167,7 +169,7 @@ export class CaptureEngine {
       const code = errCode(e);
       logEvent(this.logger, LogEvent.CaptureCannotStart, { vault: this.vault.dir, code, error: String(e) }, 'error');
       const { failure, alert } = cannotStart(this.vault.dir, code);
-      this.raiseOnce(alert);
+      if (this.startFailureAlert) this.raiseOnce(alert);
       return err(failure);
     }
     return ok(undefined);

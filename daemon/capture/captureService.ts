@@ -18,6 +18,11 @@ export interface CaptureServiceOptions {
   readonly watch?: boolean;
   readonly hooks?: CaptureHooks;
   readonly concurrency?: number;
+  /**
+   * Raise capture's own critical alert when the vault cannot be used at start (default). The
+   * daemon turns it off: its start-with-retry raises one alert that counts the tries instead.
+   */
+  readonly startFailureAlert?: boolean;
 }
 
 interface Hint {
@@ -58,7 +63,7 @@ export class CaptureService {
         retryMs: config.capture.rootRetryMs,
       },
       options.hooks,
-      options.concurrency === undefined ? {} : { concurrency: options.concurrency },
+      { ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }), startFailureAlert: options.startFailureAlert ?? true },
     );
     this.catalog = new CatalogStore(db);
     this.audit = new AuditLog(db, logger);

@@ -90,7 +90,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
 
   // Capture that cannot start is fatal (after a few tries): the web UI stays up meanwhile so the
   // overview shows the critical alert, then everything stops and the caller exits non-zero.
-  const started = await startCaptureWithRetry(() => new CaptureService({ config, db, logger }), {
+  const started = await startCaptureWithRetry(() => new CaptureService({ config, db, logger, startFailureAlert: false }), {
     vaultDir: dataPaths(config).vault,
     alerts,
     logger,
