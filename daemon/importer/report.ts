@@ -59,6 +59,8 @@ export interface Phase1Report {
     readonly totalsMismatched: number;
     readonly totalsWithinSuppressed: number;
     readonly failedSources: number;
+    /** Files looked at and found to hold no election data (listed in sources, with why). */
+    readonly notElectionData: number;
     /** True when every check passed (nothing missing, duplicated or mismatched). */
     readonly clean: boolean;
   };
@@ -322,6 +324,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     totalsMismatched: mismatched,
     totalsWithinSuppressed: totals.filter((t) => t.status === 'within-suppressed').length,
     failedSources,
+    notElectionData: sources.filter((s) => s.format === 'not-election-data').length,
     clean: false,
   };
   summary.clean =
@@ -335,7 +338,9 @@ export function buildPhase1Report(db: Db): Phase1Report {
       summary.cvrOptionsMissingFromEif +
       summary.totalsMismatched +
       failedSources ===
-    0;
+      0 &&
+    // Nothing imported is nothing checked, never "all passed".
+    cvrRecords > 0;
   return {
     generatedAt: new Date().toISOString(),
     sources: sources.map((s) => ({

@@ -1,0 +1,54 @@
+import { operatorError, type OperatorError } from '../result.ts';
+import { decodeBuffer, looksBinary } from './encoding.ts';
+import { readHead } from './tabular.ts';
+
+/**
+ * For a file no parser took: either an election format ballotsafe recognises but does not read
+ * (refused by name, with what to export instead) or not election data (with why). Nothing a
+ * county hands over may pass in silence.
+ */
+export type UnreadVerdict = { readonly kind: 'refused'; readonly format: string; readonly error: OperatorError } | { readonly kind: 'not-election-data'; readonly why: string };
+
+const refuse = (file: string, format: string, instead: string): UnreadVerdict => ({
+  kind: 'refused',
+  format,
+  error: operatorError('import-format-not-read', `${file}: this is a ${format} file. ballotsafe cannot read ${format} files yet, so nothing in it was imported.`, instead),
+});
+
+const cdfJsonInstead =
+  'Export the cast vote records from the election management system as NIST 1500-103 CDF JSON, ES&S-style CSV/XLSX or a Dominion CVR export, and import that file instead.';
+
+/** Looks at the first 64 KB of a file no parser recognised. */
+export async function classifyUnread(path: string, fileName: string, file: string): Promise<UnreadVerdict> {
+  const lower = fileName.toLowerCase();
+  const ext = lower.includes('.') ? lower.slice(lower.lastIndexOf('.') + 1) : '';
+  const head = await readHead(path, 65536);
+  const decoded = decodeBuffer(head);
+  const binary = looksBinary(head, decoded.detected.encoding);
+  const text = binary ? '' : decoded.text;
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+
+  if (ext === 'xls') return refuse(file, 'Excel 97-2003 (.xls)', 'Open it in Excel and save it as .xlsx (or export it as CSV), then import that file.');
+  if (/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*</.test(text) || ext === 'xml') {
+    if (/CVRDesign\.xsd|<Cvr[\s>]/.test(text)) return refuse(file, 'Hart Verity CVR XML', cdfJsonInstead);
+    if (/<(\w+:)?CastVoteRecordReport[\s>]/.test(text)) {
+      const unisyn = /OVCSData|UNIOVS/i.test(text);
+      return refuse(file, unisyn ? 'Unisyn OVS CVR XML (NIST CDF XML)' : 'NIST 1500-103 CDF XML', 'Export the same cast vote records as NIST 1500-103 CDF JSON and import that file instead.');
+    }
+    const root = /<([A-Za-z_][\w.:-]*)/.exec(text.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''))?.[1] ?? 'unknown';
+    return { kind: 'not-election-data', why: `an XML file (<${root}>) that is not a cast vote record format (for example a report), so it is not imported` };
+  }
+  if (ext === 'csv' || ext === 'txt' || ext === 'tsv') {
+    if (/^\uFEFF?"?RowNumber"?,"?BoxID"?,"?BoxPosition"?,"?BallotID"?/i.test(firstLine)) return refuse(file, 'Clear Ballot ClearCount CVR CSV', cdfJsonInstead);
+    if (ext === 'csv' || ext === 'tsv') {
+      return refuse(
+        file,
+        'CSV table ballotsafe does not recognise',
+        'ballotsafe reads ES&S-style CVR tables (a header row with "Cast Vote Record" or contest columns), Dominion CSV exports, EIF tables ("Official Contest Name") and results summaries ("Contest" and "Votes"). Export one of those, or set this file aside.',
+      );
+    }
+  }
+  if (ext === 'json') return { kind: 'not-election-data', why: 'a JSON file with neither Dominion "Sessions" nor a NIST "CVR" list (for example Dominion Configuration.json), so it is not imported' };
+  if (ext === 'xlsx') return refuse(file, 'spreadsheet ballotsafe does not recognise', 'ballotsafe reads ES&S CVR workbooks, EIF workbooks and results summaries. Check it is one of those (the header row must be there), or set this file aside.');
+  return { kind: 'not-election-data', why: ext === '' ? 'a file with no extension, not a format that holds election data' : `a .${ext} file, not a format that holds cast vote records, an EIF or results` };
+}
