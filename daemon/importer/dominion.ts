@@ -73,7 +73,8 @@ export function zodIssueError(code: string, file: string, prefix: string, error:
       ? `${String(issue.path[issue.path.length - 1] ?? 'value')} to be ${issue.expected}`
       : issue.code === 'unrecognized_keys'
         ? 'only known keys'
-        : issue.message.replace(/^Invalid input: /, '');
+        : // zod says 'Invalid input: expected "CVR.CVR"'; parseError adds its own "expected".
+          issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '');
   return parseError(code, file, `${prefix}${path}`, expected, describeValue(found));
 }
 

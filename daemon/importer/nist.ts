@@ -38,7 +38,8 @@ const imageData = z.object({
   Image: z.object({ FileName: z.string().max(4096).optional() }).optional(),
 });
 const cvrSchema = z.object({
-  '@type': z.literal('CVR.CVR'),
+  // The JSON schema says "CVR.CVR"; exporters following the XML names write "CVR".
+  '@type': z.enum(['CVR.CVR', 'CVR']),
   CurrentSnapshotId: z.string().max(500),
   CVRSnapshot: z.array(snapshot).min(1),
   ElectionId: z.string().max(500),
@@ -84,8 +85,19 @@ export interface NistCvrSummary {
   readonly warnings: readonly string[];
 }
 
+/**
+ * 1500-103 AllocationStatus: IsAllocable "yes" counts, "no" does not, and "unknown" (or absent)
+ * leaves it to the tabulation: the position's NumberVotes count when it was indicated. "unknown"
+ * is what ranked-choice exports write for every mark, so it must not mean "no".
+ */
+function isCounted(p: z.infer<typeof position>): boolean {
+  if (p.NumberVotes <= 0 || p.IsAllocable === 'no') return false;
+  return p.IsAllocable === 'yes' || p.HasIndication !== 'no';
+}
+
 export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink): Promise<Result<NistCvrSummary>> {
   let records = 0;
+  const maxRank = new Map<string, number>();
   const streamed = await streamJsonArrayFile(path, {
     file,
     arrayKey: 'CVR',
@@ -98,18 +110,22 @@ export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink)
       const votes: NormalizedVote[] = [];
       for (const contest of current.CVRContest ?? []) {
         for (const sel of contest.CVRContestSelection ?? []) {
-          const counted = sel.SelectionPosition.some((p) => (p.IsAllocable ?? (p.HasIndication === 'yes' ? 'yes' : 'no')) === 'yes' && p.NumberVotes > 0);
-          const indicated = sel.SelectionPosition.some((p) => p.HasIndication !== 'no');
-          if (!counted && !indicated) continue;
-          const metric = sel.SelectionPosition[0]?.MarkMetricValue?.[0];
-          votes.push({
-            contestKey: contest.ContestId,
-            optionKey: sel.ContestSelectionId ?? '(write-in)',
-            rank: sel.Rank ?? sel.SelectionPosition[0]?.Rank ?? 1,
-            isVote: counted,
-            isAmbiguous: sel.SelectionPosition.some((p) => p.HasIndication === 'unknown' || p.IsAllocable === 'unknown'),
-            markDensity: metric !== undefined && /^\d+(\.\d+)?$/.test(metric) ? Number(metric) : null,
-          });
+          // One vote per position: a selection ranked at several positions keeps every rank.
+          for (const p of sel.SelectionPosition) {
+            const counted = isCounted(p);
+            if (!counted && p.HasIndication === 'no') continue;
+            const metric = p.MarkMetricValue?.[0];
+            const rank = p.Rank ?? sel.Rank ?? 1;
+            if (rank > 1) maxRank.set(contest.ContestId, Math.max(maxRank.get(contest.ContestId) ?? 1, rank));
+            votes.push({
+              contestKey: contest.ContestId,
+              optionKey: sel.ContestSelectionId ?? '(write-in)',
+              rank,
+              isVote: counted,
+              isAmbiguous: p.HasIndication === 'unknown',
+              markDensity: metric !== undefined && /^\d+(\.\d+)?$/.test(metric) ? Number(metric) : null,
+            });
+          }
         }
       }
       const image = c.BallotImage?.[0];
@@ -134,7 +150,9 @@ export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink)
   if (!streamed.ok) return streamed;
   const { others } = streamed.value;
   if (others['Version'] !== '1.0.0') return err(parseError('import-bad-nist-cvr', file, 'key "Version"', '"1.0.0" (NIST SP 1500-103 CVR v1.0)', JSON.stringify(others['Version'] ?? null)));
-  if (others['@type'] !== 'CVR.CastVoteRecordReport') return err(parseError('import-bad-nist-cvr', file, 'key "@type"', '"CVR.CastVoteRecordReport"', JSON.stringify(others['@type'] ?? null)));
+  if (others['@type'] !== 'CVR.CastVoteRecordReport' && others['@type'] !== 'CastVoteRecordReport') {
+    return err(parseError('import-bad-nist-cvr', file, 'key "@type"', '"CVR.CastVoteRecordReport"', JSON.stringify(others['@type'] ?? null)));
+  }
   const election = electionSchema.safeParse(others['Election'] ?? []);
   if (!election.success) return err(zodIssueError('import-bad-nist-cvr', file, 'Election', election.error, others['Election']));
   const contests: NormalizedContest[] = [];
@@ -142,7 +160,7 @@ export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink)
   for (const e of election.data) {
     const candidates = new Map((e.Candidate ?? []).map((c) => [c['@id'], c]));
     for (const contest of e.Contest) {
-      contests.push({ key: contest['@id'], name: contest.Name ?? contest['@id'], voteFor: contest.VotesAllowed ?? null, numRanks: null });
+      contests.push({ key: contest['@id'], name: contest.Name ?? contest['@id'], voteFor: contest.VotesAllowed ?? null, numRanks: maxRank.get(contest['@id']) ?? null });
       for (const s of contest.ContestSelection) {
         const cand = s.CandidateIds?.[0] !== undefined ? candidates.get(s.CandidateIds[0]) : undefined;
         options.push({

@@ -147,6 +147,8 @@ export function buildPhase1Report(db: Db): Phase1Report {
                    ELSE 'CVR number ' || coalesce(r.cvr_number, '?') END AS identity,
               count(*) AS n, group_concat(DISTINCT r.source_id) AS sources
        FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+       -- A record with neither a record id nor a CVR number has no identity to compare.
+       WHERE r.record_id IS NOT NULL OR r.cvr_number IS NOT NULL
        GROUP BY identity HAVING count(*) > 1 ORDER BY identity`,
     )
     .all()
