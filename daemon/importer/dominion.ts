@@ -74,7 +74,7 @@ export function zodIssueError(code: string, file: string, prefix: string, error:
       : issue.code === 'unrecognized_keys'
         ? 'only known keys'
         : // zod says 'Invalid input: expected "CVR.CVR"'; parseError adds its own "expected".
-          issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '');
+          issue.message.replace(/^Invalid (input|option): /, '').replace(/^expected /, '');
   return parseError(code, file, `${prefix}${path}`, expected, describeValue(found));
 }
 

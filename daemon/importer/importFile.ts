@@ -11,6 +11,7 @@ import { dominionManifestName, parseDominionCvrExport, parseDominionManifest } f
 import { decodeBuffer } from './encoding.ts';
 import { parseEif } from './eif.ts';
 import { parseEssCvr } from './ess.ts';
+import { isCdfXmlHead, parseCdfXml } from './cdfXml.ts';
 import { parseDominionCsv, isDominionCsvHeader } from './dominionCsv.ts';
 import { missingManifestsWarning, parseDominionCvrZip } from './dominionZip.ts';
 import { internalParseError } from './errors.ts';
@@ -58,6 +59,7 @@ type Detected = { format: SourceFormat; table?: TableKind };
 export async function detectFormat(path: string, fileName: string): Promise<Detected | undefined> {
   const lower = fileName.toLowerCase();
   if (lower.endsWith('.zip')) return { format: 'dominion-cvr-zip' };
+  if (lower.endsWith('.xml')) return isCdfXmlHead(decodeBuffer(await readHead(path, 8192)).text) ? { format: 'nist-cvr-xml' } : undefined;
   if (lower.endsWith('.json')) {
     if (/^cvrexport(_\d+)?\.json$/i.test(fileName)) return { format: 'dominion-cvr' };
     if (dominionManifestName(fileName) !== undefined) return { format: 'dominion-manifest' };
@@ -262,6 +264,12 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
     }
     case 'nist-cvr': {
       const r = await parseNistCvr(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
+    case 'nist-cvr-xml': {
+      const r = await parseCdfXml(f.path, f.name, writer);
       if (!r.ok) return r;
       writer.contests(r.value.contests, r.value.options);
       return ok({ records: r.value.records, warnings: r.value.warnings });

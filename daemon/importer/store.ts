@@ -9,6 +9,7 @@ export type SourceFormat =
   | 'dominion-manifest'
   | 'ess-cvr'
   | 'nist-cvr'
+  | 'nist-cvr-xml'
   | 'eif'
   | 'results'
   | 'ignored'

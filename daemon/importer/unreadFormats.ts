@@ -31,10 +31,6 @@ export async function classifyUnread(path: string, fileName: string, file: strin
   if (ext === 'xls') return refuse(file, 'Excel 97-2003 (.xls)', 'Open it in Excel and save it as .xlsx (or export it as CSV), then import that file.');
   if (/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*</.test(text) || ext === 'xml') {
     if (/CVRDesign\.xsd|<Cvr[\s>]/.test(text)) return refuse(file, 'Hart Verity CVR XML', cdfJsonInstead);
-    if (/<(\w+:)?CastVoteRecordReport[\s>]/.test(text)) {
-      const unisyn = /OVCSData|UNIOVS/i.test(text);
-      return refuse(file, unisyn ? 'Unisyn OVS CVR XML (NIST CDF XML)' : 'NIST 1500-103 CDF XML', 'Export the same cast vote records as NIST 1500-103 CDF JSON and import that file instead.');
-    }
     const root = /<([A-Za-z_][\w.:-]*)/.exec(text.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''))?.[1] ?? 'unknown';
     return { kind: 'not-election-data', why: `an XML file (<${root}>) that is not a cast vote record format (for example a report), so it is not imported` };
   }

@@ -72,4 +72,36 @@ describe('NIST CDF JSON', () => {
       expect(r.error.message).not.toMatch(/expected expected/);
     }
   });
+
+  it('reads CDF XML (Unisyn OVS): every <CVR>, round 1 of "For City C Mayor (1/3)" equals RCTab\'s', async () => {
+    const file = join(corpusDir, 'rctab-samples', 'unisyn', '101-RCV-CVT_TEST_3_UNIOVS2103-2.xml');
+    const cvrs = (readFileSync(file, 'utf8').match(/<CVR>/g) ?? []).length;
+    expect(cvrs).toBeGreaterThan(10);
+    const db = importTestDb();
+    const r = await importLocalFile(db, file);
+    expect(r.ok ? r.value : r.error.message).toMatchObject({ status: 'imported', format: 'nist-cvr-xml', records: cvrs });
+    const expected = rctabRound1(join(corpusDir, 'rctab-samples', 'unisyn', 'unisyn_xml_cdf_city_mayor_expected_detailed_report.json'));
+    expect(importedRound1(db, 'For City C Mayor (1/3)')).toEqual(expected);
+    expect(buildPhase1Report(db).summary.duplicateCvrs).toBe(0);
+  });
+
+  it('reads namespaced CDF XML (cdf: prefix): records, IsAllocable "no" not counted, undervotes kept', async () => {
+    const file = join(cdf, 'nist_xml_cdf_2.xml');
+    const raw = readFileSync(file, 'utf8');
+    const cvrs = (raw.match(/<cdf:CVR>/g) ?? []).length;
+    const db = importTestDb();
+    const r = await importLocalFile(db, file);
+    expect(r.ok ? r.value.records : r.error.message).toBe(cvrs);
+    // RCTab counts none of the declared candidates in round 1; the one write-in (no selection id) is kept as such.
+    const report = JSON.parse(readFileSync(join(cdf, 'nist_xml_cdf_2_expected_detailed_report.json'), 'utf8')) as { results: { round: number; tally: Record<string, string> }[] };
+    const rctab = report.results.find((x) => x.round === 1)?.tally ?? {};
+    expect(Object.keys(rctab).length).toBe(3);
+    const mine = importedRound1(db, 'For Governor and Lieutenant Governor');
+    for (const [name, votes] of Object.entries(rctab)) expect([name, mine.get(name) ?? 0]).toEqual([name, Number(votes)]);
+    expect(mine.get('(write-in)')).toBe((raw.match(/<cdf:CVRWriteIn>/g) ?? []).length);
+    const notCounted = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_votes WHERE contest_key = '_5TS' AND is_vote = 0`).get();
+    expect(notCounted?.n).toBe(2);
+    const under = db.prepare<[], { n: number | null }>(`SELECT sum(undervotes) AS n FROM cvr_contest_status`).get();
+    expect(under?.n).toBeGreaterThan(0);
+  });
 });

@@ -45,7 +45,7 @@ describe('import and check say what happened to every file', () => {
 
   const unread: [string, string, RegExp][] = [
     ['Hart CVR XML', join(rctab, 'hart', '1_0e4cb797-392c-4e64-9034-94694bf97419.xml'), /Hart Verity CVR XML/],
-    ['Unisyn XML', join(rctab, 'unisyn', '101-RCV-CVT_TEST_3_UNIOVS2103-2.xml'), /Unisyn OVS CVR XML/],
+    ['Clear Ballot CSV', join(rctab, 'clear-ballot', 'clear_ballot_kansas_primary.cvr.csv'), /Clear Ballot ClearCount CVR CSV/],
   ];
   for (const [label, file, name] of unread) {
     it(`refuses ${label} by name, with what to export instead, and exits 1`, async () => {

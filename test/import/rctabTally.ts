@@ -14,15 +14,17 @@ export function rctabRound1(reportPath: string): Map<string, number> {
  * present (a skipped rank moves on, as RCTab's "skip to next" rule); two choices at that rank is
  * an overvote and counts for no one. Names come from the imported option names.
  */
-export function importedRound1(db: Db): Map<string, number> {
+export function importedRound1(db: Db, contestName?: string): Map<string, number> {
   const rows = db
-    .prepare<[], { cvr: number; contest: string; rank: number; name: string }>(
-      `SELECT v.cvr_id AS cvr, v.contest_key AS contest, v.rank, coalesce(o.name, v.option_key) AS name
+    .prepare<[], { cvr: number; contest: string; rank: number; name: string; contestName: string }>(
+      `SELECT v.cvr_id AS cvr, v.contest_key AS contest, v.rank, coalesce(o.name, v.option_key) AS name, coalesce(c.name, v.contest_key) AS contestName
        FROM cvr_votes v JOIN cvr_records r ON r.id = v.cvr_id JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
        LEFT JOIN import_options o ON o.source_id = s.id AND o.contest_key = v.contest_key AND o.option_key = v.option_key
+       LEFT JOIN import_contests c ON c.source_id = s.id AND c.contest_key = v.contest_key
        WHERE v.is_vote = 1`,
     )
-    .all();
+    .all()
+    .filter((r) => contestName === undefined || r.contestName === contestName);
   const ballots = new Map<string, { rank: number; names: Set<string> }>();
   for (const r of rows) {
     const k = `${r.cvr}|${r.contest}`;
