@@ -20,7 +20,9 @@ import { classifyUnread } from './unreadFormats.ts';
 import { parseNistCvr } from './nist.ts';
 import { parseResults } from './results.ts';
 import { SourceWriter, type SourceFormat } from './store.ts';
-import { normalizeHeader, readHead, readXlsxRows, tableKindOf, type TableKind } from './tabular.ts';
+import { essHeader } from './essHeader.ts';
+import { normalizeHeader, readHead, tableKindOf, type TableKind } from './tabular.ts';
+import { readXlsxStreamRows } from './xlsxStream.ts';
 
 /** The catalog row fields the importer needs (daemon/capture/schema.ts file_versions). */
 export interface CatalogVersionRow {
@@ -85,7 +87,7 @@ export async function detectFormat(path: string, fileName: string): Promise<Dete
       .map((l) => l.split(/[,\t;]/).map((c) => c.replace(/^"|"$/g, '')));
   } else {
     const rows: string[][] = [];
-    const read = await readXlsxRows(path, fileName, (cells) => {
+    const read = await readXlsxStreamRows(path, fileName, (cells) => {
       rows.push([...cells]);
       return rows.length >= 60 ? operatorError('stop', 'enough rows') : undefined;
     });
@@ -100,6 +102,7 @@ export async function detectFormat(path: string, fileName: string): Promise<Dete
     if (n.some((h) => ['contest', 'contest name', 'office', 'race'].includes(h)) && n.some((h) => ['votes', 'total votes', 'vote count', 'total', 'ballots cast'].includes(h))) {
       return { format: 'results', table };
     }
+    if (essHeader(row) !== undefined) return { format: 'ess-cvr', table };
   }
   return undefined;
 }

@@ -143,7 +143,10 @@ export function buildPhase1Report(db: Db): Phase1Report {
   // --- duplicates ---
   const duplicateCvrs = db
     .prepare<[], { identity: string; n: number; sources: string }>(
-      `SELECT CASE WHEN r.record_id IS NOT NULL THEN 'tabulator ' || coalesce(r.tabulator, '?') || ', batch ' || coalesce(r.batch, '?') || ', record ' || r.record_id
+      `SELECT CASE WHEN r.record_id IS NOT NULL AND r.tabulator IS NULL AND r.batch IS NULL AND r.cvr_number IS NULL
+                   -- a row number (ES&S without CVR numbers) identifies a ballot only within its file
+                   THEN 'file ' || r.source_id || ', ' || r.record_id
+                   WHEN r.record_id IS NOT NULL THEN 'tabulator ' || coalesce(r.tabulator, '?') || ', batch ' || coalesce(r.batch, '?') || ', record ' || r.record_id
                    ELSE 'CVR number ' || coalesce(r.cvr_number, '?') END AS identity,
               count(*) AS n, group_concat(DISTINCT r.source_id) AS sources
        FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
