@@ -6,7 +6,7 @@ import { parse as csvParseSync } from 'csv-parse/sync';
 import { TextDecoder } from 'node:util';
 import ExcelJS from 'exceljs';
 import { err, ok, type OperatorError, type Result } from '../result.ts';
-import { decodeChunks, detectEncoding, EncodingError, looksBinary, type DetectedEncoding } from './encoding.ts';
+import { decodeChunks, firstInvalidUtf8, detectEncoding, EncodingError, looksBinary, type DetectedEncoding } from './encoding.ts';
 import { internalParseError, parseError } from './errors.ts';
 import { checkZipBuffer } from './zipGuard.ts';
 import type { ByteInput } from './jsonStream.ts';
@@ -66,7 +66,9 @@ export async function readCsvRows(path: ByteInput, file: string, onRow: RowHandl
       skip_empty_lines: false,
       relax_quotes: options.relaxQuotes === true,
     });
-    const text = Readable.from(decodeChunks(bytes, detected));
+    const text = Readable.from(
+      decodeChunks(bytes, detected, (at) => warnings.push(`${file}: read as windows-1252 (the first byte that is not UTF-8 is at position ${at}; everything before it was plain ASCII).`)),
+    );
     text.on('error', (e) => parser.destroy(e));
     text.pipe(parser);
     let rows = 0;
@@ -99,7 +101,15 @@ function readCsvBytes(bytes: Uint8Array, file: string, detected: DetectedEncodin
   try {
     text = new TextDecoder(detected.encoding, { fatal: detected.encoding === 'utf-8' }).decode(bytes.subarray(detected.bomLength));
   } catch {
-    return err(parseError('import-bad-encoding', file, undefined, `text in ${detected.encoding}`));
+    // Same rule as the streamed path: ASCII up to the first bad byte means Windows-1252.
+    const body = bytes.subarray(detected.bomLength);
+    const at = firstInvalidUtf8(body);
+    const asciiBefore = at >= 0 && body.subarray(0, at).every((b) => b < 0x80);
+    if (!detected.inferred || !asciiBefore) {
+      return err(parseError('import-bad-encoding', file, undefined, `text in ${detected.encoding} (the byte at position ${at < 0 ? 0 : at + detected.bomLength} is not ${detected.encoding})`));
+    }
+    text = new TextDecoder('windows-1252').decode(body);
+    warnings.push(`${file}: read as windows-1252 (the first byte that is not UTF-8 is at position ${at}; everything before it was plain ASCII).`);
   }
   let records: { record: string[]; info: { lines: number } }[];
   try {
