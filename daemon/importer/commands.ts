@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { dataPaths } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
-import { createLogger } from '../log/logger.ts';
+import { createLogger, logEvent } from '../log/logger.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { ballotImageReason, importLocalPath, type ImportOutcome } from './importFile.ts';
 import { importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
+import { recoverInterruptedImports } from './store.ts';
+import { LogEvent } from '../log/events.ts';
 
 const importCommand: CliCommand = {
   name: 'import',
@@ -23,6 +25,8 @@ const importCommand: CliCommand = {
     const db = openDatabase(dataPaths(config).database);
     try {
       const logger = createLogger({ level: config.log.level, destination: `${dataPaths(config).logs}/import.log` });
+      const cleaned = recoverInterruptedImports(db);
+      if (cleaned > 0) logEvent(logger, LogEvent.ImportInterruptedCleaned, { sources: cleaned });
       const r = await importLocalPath(db, target, logger);
       if (!r.ok) {
         process.stderr.write(`${r.error.message}\n${r.error.action ?? ''}\n`);

@@ -135,5 +135,10 @@ export const importMigrations: MigrationSet = {
     -- Finds the same ballot in two exports (a Dominion zip and its CSV, an older export).
     CREATE INDEX cvr_records_identity ON cvr_records (record_id, batch, tabulator);
     `,
+    `
+    -- Which process is loading a source ("<boot id>:<pid>"), so the cleanup of imports cut off by
+    -- a crash or kill never removes an import another live process is still writing.
+    ALTER TABLE import_sources ADD COLUMN owner TEXT;
+    `,
   ],
 };

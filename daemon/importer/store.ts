@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Db } from '../db/database.ts';
 import type { OperatorError } from '../result.ts';
 import type { CvrSink, NormalizedContest, NormalizedCvr, NormalizedLookup, NormalizedOption } from './model.ts';
@@ -68,8 +69,8 @@ export class SourceWriter implements CvrSink {
     private readonly identity: SourceIdentity,
   ) {
     const info = db
-      .prepare(`INSERT INTO import_sources (file_version_id, name, scope, sha256, format, state, started_at) VALUES (?, ?, ?, ?, ?, 'loading', ?)`)
-      .run(identity.fileVersionId, identity.name, identity.scope, identity.sha256, identity.format, new Date().toISOString());
+      .prepare(`INSERT INTO import_sources (file_version_id, name, scope, sha256, format, state, started_at, owner) VALUES (?, ?, ?, ?, ?, 'loading', ?, ?)`)
+      .run(identity.fileVersionId, identity.name, identity.scope, identity.sha256, identity.format, new Date().toISOString(), thisProcess());
     this.sourceId = Number(info.lastInsertRowid);
     this.insertRecord = db.prepare(
       `INSERT INTO cvr_records (source_id, scope, tabulator, batch, record_id, cvr_number, image_key, ballot_style, precinct, counting_group, session_type)
@@ -226,9 +227,49 @@ export function deleteSourceRows(db: Db, sourceId: number): void {
   }
 }
 
-/** After a crash mid-import: drop the partial rows and mark those sources failed so they are retried. */
+/** "<boot id>:<pid>" of this process: a pid alone could be reused after a reboot. */
+function thisProcess(): string {
+  return `${bootId()}:${process.pid}`;
+}
+
+let cachedBootId: string | undefined;
+function bootId(): string {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      cachedBootId = 'unknown-boot';
+    }
+  }
+  return cachedBootId;
+}
+
+/** Whether the process that owns a 'loading' source is still running (it may be importing now). */
+function ownerAlive(owner: string | null): boolean {
+  if (owner === null) return false;
+  const i = owner.lastIndexOf(':');
+  if (owner.slice(0, i) !== bootId()) return false;
+  const pid = Number(owner.slice(i + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * After a crash, power loss or kill mid-import: drop the partial rows and mark those sources
+ * failed so they are retried. Runs when the daemon's import service starts and before every
+ * `import` and `check`; an import a live process is still writing is left alone.
+ */
 export function recoverInterruptedImports(db: Db): number {
-  const loading = db.prepare<[], { id: number }>(`SELECT id FROM import_sources WHERE state = 'loading'`).all();
+  const loading = db
+    .prepare<[], { id: number; owner: string | null }>(`SELECT id, owner FROM import_sources WHERE state = 'loading'`)
+    .all()
+    .filter((l) => !ownerAlive(l.owner));
   for (const l of loading) {
     db.transaction(() => {
       deleteSourceRows(db, l.id);
