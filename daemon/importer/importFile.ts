@@ -12,6 +12,7 @@ import { decodeBuffer } from './encoding.ts';
 import { parseEif } from './eif.ts';
 import { parseEssCvr } from './ess.ts';
 import { isCdfXmlHead, parseCdfXml } from './cdfXml.ts';
+import { isClearBallotHeader, parseClearBallotCsv } from './clearBallot.ts';
 import { parseDominionCsv, isDominionCsvHeader } from './dominionCsv.ts';
 import { missingManifestsWarning, parseDominionCvrZip } from './dominionZip.ts';
 import { internalParseError } from './errors.ts';
@@ -97,6 +98,7 @@ export async function detectFormat(path: string, fileName: string): Promise<Dete
   for (const row of headerRows) {
     const n = row.map(normalizeHeader);
     if (table === 'csv' && isDominionCsvHeader(row)) return { format: 'dominion-cvr-csv', table };
+    if (table === 'csv' && isClearBallotHeader(row)) return { format: 'clear-ballot-cvr', table };
     if (n.includes('official contest name')) return { format: 'eif', table };
     if (n.includes('cast vote record') || n.includes('cvr number')) return { format: 'ess-cvr', table };
     if (n.some((h) => ['contest', 'contest name', 'office', 'race'].includes(h)) && n.some((h) => ['votes', 'total votes', 'vote count', 'total', 'ballots cast'].includes(h))) {
@@ -267,6 +269,12 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
     }
     case 'nist-cvr': {
       const r = await parseNistCvr(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
+    case 'clear-ballot-cvr': {
+      const r = await parseClearBallotCsv(f.path, f.name, writer);
       if (!r.ok) return r;
       writer.contests(r.value.contests, r.value.options);
       return ok({ records: r.value.records, warnings: r.value.warnings });

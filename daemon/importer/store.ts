@@ -11,6 +11,7 @@ export type SourceFormat =
   | 'ess-cvr'
   | 'nist-cvr'
   | 'nist-cvr-xml'
+  | 'clear-ballot-cvr'
   | 'eif'
   | 'results'
   | 'ignored'

@@ -26,7 +26,6 @@ export async function classifyUnread(path: string, fileName: string, file: strin
   const decoded = decodeBuffer(head);
   const binary = looksBinary(head, decoded.detected.encoding);
   const text = binary ? '' : decoded.text;
-  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
 
   if (ext === 'xls') return refuse(file, 'Excel 97-2003 (.xls)', 'Open it in Excel and save it as .xlsx (or export it as CSV), then import that file.');
   if (/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*</.test(text) || ext === 'xml') {
@@ -35,7 +34,6 @@ export async function classifyUnread(path: string, fileName: string, file: strin
     return { kind: 'not-election-data', why: `an XML file (<${root}>) that is not a cast vote record format (for example a report), so it is not imported` };
   }
   if (ext === 'csv' || ext === 'txt' || ext === 'tsv') {
-    if (/^\uFEFF?"?RowNumber"?,"?BoxID"?,"?BoxPosition"?,"?BallotID"?/i.test(firstLine)) return refuse(file, 'Clear Ballot ClearCount CVR CSV', cdfJsonInstead);
     if (ext === 'csv' || ext === 'tsv') {
       return refuse(
         file,
