@@ -12,6 +12,7 @@ import { decodeBuffer } from './encoding.ts';
 import { parseEif } from './eif.ts';
 import { parseEssCvr } from './ess.ts';
 import { isCdfXmlHead, parseCdfXml } from './cdfXml.ts';
+import { isHartCvrHead, parseHartCvr } from './hartXml.ts';
 import { isClearBallotHeader, parseClearBallotCsv } from './clearBallot.ts';
 import { parseDominionCsv, isDominionCsvHeader } from './dominionCsv.ts';
 import { missingManifestsWarning, parseDominionCvrZip } from './dominionZip.ts';
@@ -62,7 +63,12 @@ type Detected = { format: SourceFormat; table?: TableKind };
 export async function detectFormat(path: string, fileName: string): Promise<Detected | undefined> {
   const lower = fileName.toLowerCase();
   if (lower.endsWith('.zip')) return { format: 'dominion-cvr-zip' };
-  if (lower.endsWith('.xml')) return isCdfXmlHead(decodeBuffer(await readHead(path, 8192)).text) ? { format: 'nist-cvr-xml' } : undefined;
+  if (lower.endsWith('.xml')) {
+    const head = decodeBuffer(await readHead(path, 8192)).text;
+    if (isCdfXmlHead(head)) return { format: 'nist-cvr-xml' };
+    if (isHartCvrHead(head)) return { format: 'hart-cvr-xml' };
+    return undefined;
+  }
   if (lower.endsWith('.json')) {
     if (/^cvrexport(_\d+)?\.json$/i.test(fileName)) return { format: 'dominion-cvr' };
     if (dominionManifestName(fileName) !== undefined) return { format: 'dominion-manifest' };
@@ -275,6 +281,12 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
     }
     case 'clear-ballot-cvr': {
       const r = await parseClearBallotCsv(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
+    case 'hart-cvr-xml': {
+      const r = await parseHartCvr(f.path, f.name, writer);
       if (!r.ok) return r;
       writer.contests(r.value.contests, r.value.options);
       return ok({ records: r.value.records, warnings: r.value.warnings });

@@ -12,6 +12,7 @@ export type SourceFormat =
   | 'nist-cvr'
   | 'nist-cvr-xml'
   | 'clear-ballot-cvr'
+  | 'hart-cvr-xml'
   | 'eif'
   | 'results'
   | 'ignored'

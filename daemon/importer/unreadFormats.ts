@@ -15,9 +15,6 @@ const refuse = (file: string, format: string, instead: string): UnreadVerdict =>
   error: operatorError('import-format-not-read', `${file}: this is a ${format} file. ballotsafe cannot read ${format} files yet, so nothing in it was imported.`, instead),
 });
 
-const cdfJsonInstead =
-  'Export the cast vote records from the election management system as NIST 1500-103 CDF JSON, ES&S-style CSV/XLSX or a Dominion CVR export, and import that file instead.';
-
 /** Looks at the first 64 KB of a file no parser recognised. */
 export async function classifyUnread(path: string, fileName: string, file: string): Promise<UnreadVerdict> {
   const lower = fileName.toLowerCase();
@@ -29,7 +26,6 @@ export async function classifyUnread(path: string, fileName: string, file: strin
 
   if (ext === 'xls') return refuse(file, 'Excel 97-2003 (.xls)', 'Open it in Excel and save it as .xlsx (or export it as CSV), then import that file.');
   if (/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*</.test(text) || ext === 'xml') {
-    if (/CVRDesign\.xsd|<Cvr[\s>]/.test(text)) return refuse(file, 'Hart Verity CVR XML', cdfJsonInstead);
     const root = /<([A-Za-z_][\w.:-]*)/.exec(text.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''))?.[1] ?? 'unknown';
     return { kind: 'not-election-data', why: `an XML file (<${root}>) that is not a cast vote record format (for example a report), so it is not imported` };
   }

@@ -16,7 +16,6 @@ function command(name: string) {
   return c;
 }
 
-const rctab = join(corpusDir, 'rctab-samples');
 
 describe('import and check say what happened to every file', () => {
   const cleanups: (() => void)[] = [];
@@ -44,7 +43,7 @@ describe('import and check say what happened to every file', () => {
   }
 
   const unread: [string, string, RegExp][] = [
-    ['Hart CVR XML', join(rctab, 'hart', '1_0e4cb797-392c-4e64-9034-94694bf97419.xml'), /Hart Verity CVR XML/],
+    ['an Excel 97-2003 workbook', 'xls', /Excel 97-2003 \(\.xls\)/],
     ['a CSV table of no known layout', '', /CSV table ballotsafe does not recognise/],
   ];
   for (const [label, file, name] of unread) {
@@ -54,6 +53,9 @@ describe('import and check say what happened to every file', () => {
       if (target === '') {
         target = join(dir, 'export.csv');
         writeFileSync(target, 'Voter,Choice\r\n1,SMITH\r\n');
+      } else if (target === 'xls') {
+        target = join(dir, 'CVR export.xls');
+        writeFileSync(target, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]));
       }
       expect(await command('import').run([target, '--config', config])).toBe(1);
       const text = err.join('');
@@ -80,7 +82,7 @@ describe('import and check say what happened to every file', () => {
     const { dir, config, out } = setup();
     const folder = join(dir, 'share');
     mkdirSync(folder);
-    copyFileSync(join(rctab, 'hart', '1_0e4cb797-392c-4e64-9034-94694bf97419.xml'), join(folder, 'ballot.xml'));
+    writeFileSync(join(folder, 'cvr.xls'), Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]));
     await command('import').run([folder, '--config', config]);
     out.length = 0;
     expect(await command('check').run(['--config', config])).toBe(1);
@@ -90,7 +92,7 @@ describe('import and check say what happened to every file', () => {
     const report = JSON.parse(readFileSync(join(dir, 'var', 'reports', 'phase1-report.json'), 'utf8')) as Phase1Report;
     expect(report.summary.clean).toBe(false);
     expect(report.summary.failedSources).toBe(1);
-    expect(report.sources.find((s) => s.name.endsWith('ballot.xml'))?.error).toMatch(/Hart Verity CVR XML/);
+    expect(report.sources.find((s) => s.name.endsWith('cvr.xls'))?.error).toMatch(/Excel 97-2003/);
   });
 
   it('check is not "all passed" on an empty database', async () => {
