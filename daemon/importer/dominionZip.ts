@@ -82,8 +82,24 @@ export interface DominionZipSummary {
   readonly warnings: readonly string[];
 }
 
-/** Imports a Dominion CVR export zip into one source; never throws. */
-export async function parseDominionCvrZip(path: string, file: string, writer: SourceWriter, limits: ZipLimits = cvrZipLimits): Promise<Result<DominionZipSummary>> {
+export interface ZippedTable {
+  readonly path: string;
+  readonly fileName: string;
+  /** "<zip> > <entry>", for messages. */
+  readonly name: string;
+}
+
+/** Reads the CVR tables of a zip without a CvrExport (given by importFile: it knows the formats). */
+export type ZippedTablesReader = (tables: readonly ZippedTable[]) => Promise<Result<DominionZipSummary>>;
+
+/** Imports a CVR export zip (Dominion, or CVR tables zipped) into one source; never throws. */
+export async function parseDominionCvrZip(
+  path: string,
+  file: string,
+  writer: SourceWriter,
+  readTables?: ZippedTablesReader,
+  limits: ZipLimits = cvrZipLimits,
+): Promise<Result<DominionZipSummary>> {
   const bad = (expected: string, got?: string) => err(parseError('import-bad-zip', file, undefined, expected, got));
   const opened = await openZip(path);
   if (opened instanceof Error) return bad('a readable zip archive', opened.message);
@@ -108,6 +124,24 @@ export async function parseDominionCvrZip(path: string, file: string, writer: So
     for (const e of listed) {
       const m = dominionManifestName(baseName(e.fileName));
       if (m !== undefined && !manifests.has(m)) manifests.set(m, e);
+    }
+    const tables = listed.filter((e) => /\.(csv|xlsx)$/i.test(e.fileName) && !/(^|\/)__MACOSX\//.test(e.fileName));
+    if (exports.length === 0 && tables.length > 0 && readTables !== undefined) {
+      // An ES&S (or other vendor's) export zipped: its CVR tables are read as one source.
+      work = await mkdtemp(join(tmpdir(), 'ballotsafe-zip-'));
+      const extracted: ZippedTable[] = [];
+      for (const [i, entry] of tables.entries()) {
+        const to = join(work, `${i}-${baseName(entry.fileName).replace(/[^\w.-]/g, '_')}`);
+        const x = await extractEntry(zip, entry, to);
+        if (x !== true) return bad(`"${entry.fileName}" to inflate to its declared ${entry.uncompressedSize} bytes`, x.message);
+        extracted.push({ path: to, fileName: baseName(entry.fileName), name: `${file} > ${entry.fileName}` });
+      }
+      const others = listed.filter((e) => !e.fileName.endsWith('/') && !tables.includes(e));
+      const r = await readTables(extracted);
+      if (!r.ok) return r;
+      const warnings = [...r.value.warnings];
+      if (others.length > 0) warnings.push(`${file}: not read from the archive (not CVR tables): ${others.slice(0, 10).map((e) => e.fileName).join(', ')}${others.length > 10 ? ', ...' : ''}.`);
+      return ok({ records: r.value.records, warnings });
     }
     if (exports.length === 0) {
       return err(

@@ -15,7 +15,7 @@ import { isCdfXmlHead, parseCdfXml } from './cdfXml.ts';
 import { isHartCvrHead, parseHartCvr } from './hartXml.ts';
 import { isClearBallotHeader, parseClearBallotCsv } from './clearBallot.ts';
 import { parseDominionCsv, isDominionCsvHeader } from './dominionCsv.ts';
-import { missingManifestsWarning, parseDominionCvrZip } from './dominionZip.ts';
+import { missingManifestsWarning, parseDominionCvrZip, type ZippedTable } from './dominionZip.ts';
 import { internalParseError } from './errors.ts';
 import { dominionFormats, dominionOverlap } from './sameExport.ts';
 import { classifyUnread } from './unreadFormats.ts';
@@ -199,6 +199,29 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
   return ok({ status: 'imported', name: f.name, format: detected.format, records: result.value.records, warnings, sourceId: writer.sourceId });
 }
 
+/** CVR tables found in a zip without a Dominion CvrExport: each read into the zip's one source. */
+async function readZippedTables(writer: SourceWriter, f: FileToImport, tables: readonly ZippedTable[]): Promise<Result<{ records: number; warnings: readonly string[] }>> {
+  writer.db.prepare(`UPDATE import_sources SET format = 'cvr-zip' WHERE id = ?`).run(writer.sourceId);
+  let records = 0;
+  const warnings: string[] = [];
+  const cvrFormats: readonly SourceFormat[] = ['ess-cvr', 'clear-ballot-cvr', 'dominion-cvr-csv'];
+  for (const t of tables) {
+    const detected = await detectFormat(t.path, t.fileName);
+    if (detected === undefined || !cvrFormats.includes(detected.format)) {
+      warnings.push(`${t.name}: not a CVR table (${detected?.format ?? 'not recognised'}); unzip the archive and import it on its own.`);
+      continue;
+    }
+    const r = await runParser(writer, { ...f, path: t.path, name: t.name, fileName: t.fileName }, detected);
+    if (!r.ok) return r;
+    records += r.value.records;
+    warnings.push(...r.value.warnings);
+  }
+  if (records === 0 && tables.length > 0) {
+    return err(operatorError('import-zip-without-cvr', `${f.name}: no file in this zip archive is a cast vote record table ballotsafe reads.`, 'Unzip it and import the files inside one by one, or export the CVRs again.'));
+  }
+  return ok({ records, warnings });
+}
+
 /** A file no parser took: refused by name (recorded as failed) or listed as not election data. */
 async function recordUnread(db: Db, f: FileToImport, logger?: Logger): Promise<Result<ImportOutcome>> {
   let verdict;
@@ -251,7 +274,7 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
       return r.ok ? ok({ records: r.value.records, warnings: [...manifestWarnings(writer.db, f), ...r.value.warnings] }) : r;
     }
     case 'dominion-cvr-zip':
-      return parseDominionCvrZip(f.path, f.name, writer);
+      return parseDominionCvrZip(f.path, f.name, writer, (tables) => readZippedTables(writer, f, tables));
     case 'dominion-cvr-csv': {
       const r = await parseDominionCsv(f.path, f.name, writer);
       if (!r.ok) return r;
@@ -310,6 +333,7 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
       return ok({ records: r.value.rows.length, warnings: r.value.warnings });
     }
     case 'ignored':
+    case 'cvr-zip':
     case 'unsupported':
     case 'not-election-data':
       return ok({ records: 0, warnings: [] });

@@ -23,7 +23,7 @@ export function dominionOverlap(db: Db, sourceId: number, scope: string, name: s
        FROM cvr_records m
        JOIN cvr_records o ON o.record_id = m.record_id AND o.batch IS m.batch AND o.tabulator IS m.tabulator
        JOIN import_sources s ON s.id = o.source_id AND s.state = 'active' AND s.format IN (${formats}) AND s.scope = ? AND s.name <> ?
-       WHERE m.source_id = ? AND m.record_id IS NOT NULL
+       WHERE m.source_id = ? AND m.record_id IS NOT NULL AND m.tabulator IS NOT NULL
        GROUP BY s.id`,
     )
     .all(scope, name, sourceId);

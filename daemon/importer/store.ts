@@ -7,6 +7,8 @@ export type SourceFormat =
   | 'dominion-cvr'
   | 'dominion-cvr-zip'
   | 'dominion-cvr-csv'
+  /** CVR tables (ES&S, Clear Ballot, Dominion CSV) delivered in a zip archive. */
+  | 'cvr-zip'
   | 'dominion-manifest'
   | 'ess-cvr'
   | 'nist-cvr'

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../daemon/db/database.ts';
@@ -186,8 +186,8 @@ describe('the real Dominion ImageCast export (zip and CSV)', () => {
   it('refuses a zip with no CvrExport inside, saying what to do', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    copyFileSync(csvFile, join(dir, 'other.csv'));
-    execFileSync('zip', ['-q', '-j', join(dir, 'archive.zip'), join(dir, 'other.csv')]);
+    writeFileSync(join(dir, 'notes.txt'), 'hand-off notes\n');
+    execFileSync('zip', ['-q', '-j', join(dir, 'archive.zip'), join(dir, 'notes.txt')]);
     const db = importTestDb();
     const r = await importLocalFile(db, join(dir, 'archive.zip'));
     expect(r.ok ? r.value : r.error.message).toMatch(/holds no Dominion CvrExport\.json/);

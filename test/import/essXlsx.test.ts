@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importLocalFile } from '../../daemon/importer/importFile.ts';
@@ -81,6 +82,22 @@ describe('ES&S CVR xlsx from real exports', () => {
       const db = importTestDb();
       const r = await importLocalFile(db, join(dir, 'cvr.xlsx'));
       expect(r.ok ? r.value : r.error.message).toMatch(/cvr\.xlsx at row 51: expected a header row with a "Cast Vote Record" column/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reads an ES&S export delivered as a zip (CVR workbook inside), listing what else the archive held', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const raw = rawSheet(portland);
+      writeFileSync(join(dir, 'README.txt'), 'export notes\n');
+      execFileSync('zip', ['-q', '-j', join(dir, 'ESS_export.zip'), portland, join(dir, 'README.txt')]);
+      const db = importTestDb();
+      const r = await importLocalFile(db, join(dir, 'ESS_export.zip'));
+      expect(r.ok ? r.value.records : r.error.message).toBe(raw.length - 1);
+      expect(r.ok && r.value.warnings.join(' ')).toMatch(/not read from the archive .*README\.txt/);
+      expect(importedRound1(db, 'For Mayor', 'exhausts')).toEqual(rctabRound1(join(ess, '2015_portland_mayor_expected_detailed_report.json')));
     } finally {
       cleanup();
     }
