@@ -8,23 +8,21 @@ import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { dominionManifestName, parseDominionCvrExport, parseDominionManifest } from './dominion.ts';
-import { decodeBuffer } from './encoding.ts';
 import { parseEif } from './eif.ts';
 import { parseEssCvr } from './ess.ts';
-import { isCdfXmlHead, parseCdfXml } from './cdfXml.ts';
-import { isHartCvrHead, parseHartCvr } from './hartXml.ts';
-import { isClearBallotHeader, parseClearBallotCsv } from './clearBallot.ts';
-import { parseDominionCsv, isDominionCsvHeader } from './dominionCsv.ts';
+import { parseCdfXml } from './cdfXml.ts';
+import { parseHartCvr } from './hartXml.ts';
+import { parseClearBallotCsv } from './clearBallot.ts';
+import { parseDominionCsv } from './dominionCsv.ts';
 import { missingManifestsWarning, parseDominionCvrZip, type ZippedTable } from './dominionZip.ts';
+import { detectFormat, type Detected } from './detectFormat.ts';
+export { detectFormat } from './detectFormat.ts';
 import { internalParseError } from './errors.ts';
 import { dominionFormats, dominionOverlap } from './sameExport.ts';
 import { classifyUnread } from './unreadFormats.ts';
 import { parseNistCvr } from './nist.ts';
 import { parseResults } from './results.ts';
 import { SourceWriter, type SourceFormat } from './store.ts';
-import { essHeader } from './essHeader.ts';
-import { normalizeHeader, readHead, tableKindOf, type TableKind } from './tabular.ts';
-import { readXlsxStreamRows } from './xlsxStream.ts';
 
 /** The catalog row fields the importer needs (daemon/capture/schema.ts file_versions). */
 export interface CatalogVersionRow {
@@ -55,64 +53,6 @@ interface FileToImport {
   readonly fileName: string;
   readonly sha256: string;
   readonly fileVersionId: number | null;
-}
-
-type Detected = { format: SourceFormat; table?: TableKind };
-
-/** Picks the parser from the file name and its first bytes (or first sheet rows for xlsx). */
-export async function detectFormat(path: string, fileName: string): Promise<Detected | undefined> {
-  const lower = fileName.toLowerCase();
-  if (lower.endsWith('.zip')) return { format: 'dominion-cvr-zip' };
-  if (lower.endsWith('.xml')) {
-    const head = decodeBuffer(await readHead(path, 8192)).text;
-    if (isCdfXmlHead(head)) return { format: 'nist-cvr-xml' };
-    if (isHartCvrHead(head)) return { format: 'hart-cvr-xml' };
-    return undefined;
-  }
-  if (lower.endsWith('.json')) {
-    if (/^cvrexport(_\d+)?\.json$/i.test(fileName)) return { format: 'dominion-cvr' };
-    if (dominionManifestName(fileName) !== undefined) return { format: 'dominion-manifest' };
-    const head = decodeBuffer(await readHead(path, 8192)).text;
-    if (/"CVR\.CastVoteRecordReport"|"CVR"\s*:\s*\[/.test(head)) return { format: 'nist-cvr' };
-    if (/"Sessions"\s*:/.test(head)) return { format: 'dominion-cvr' };
-    return undefined;
-  }
-  const table = tableKindOf(fileName);
-  if (table === undefined) return undefined;
-  // Loading an xlsx twice (sniff, then parse) is slow for big CVR workbooks: trust clear names.
-  if (table === 'xlsx') {
-    if (/election[ _-]?information|(^|[^a-z])eif([^a-z]|$)/i.test(fileName)) return { format: 'eif', table };
-    if (/cvr|cast[ _-]?vote/i.test(fileName)) return { format: 'ess-cvr', table };
-    if (/summary|results/i.test(fileName)) return { format: 'results', table };
-  }
-  let headerRows: string[][] = [];
-  if (table === 'csv') {
-    const text = decodeBuffer(await readHead(path, 65536)).text;
-    headerRows = text
-      .split(/\r?\n/)
-      .slice(0, 60)
-      .map((l) => l.split(/[,\t;]/).map((c) => c.replace(/^"|"$/g, '')));
-  } else {
-    const rows: string[][] = [];
-    const read = await readXlsxStreamRows(path, fileName, (cells) => {
-      rows.push([...cells]);
-      return rows.length >= 60 ? operatorError('stop', 'enough rows') : undefined;
-    });
-    if (!read.ok && read.error.code !== 'stop') return { format: 'eif', table }; // let the EIF parser report the xlsx problem
-    headerRows = rows;
-  }
-  for (const row of headerRows) {
-    const n = row.map(normalizeHeader);
-    if (table === 'csv' && isDominionCsvHeader(row)) return { format: 'dominion-cvr-csv', table };
-    if (table === 'csv' && isClearBallotHeader(row)) return { format: 'clear-ballot-cvr', table };
-    if (n.includes('official contest name')) return { format: 'eif', table };
-    if (n.includes('cast vote record') || n.includes('cvr number')) return { format: 'ess-cvr', table };
-    if (n.some((h) => ['contest', 'contest name', 'office', 'race'].includes(h)) && n.some((h) => ['votes', 'total votes', 'vote count', 'total', 'ballots cast'].includes(h))) {
-      return { format: 'results', table };
-    }
-    if (essHeader(row) !== undefined) return { format: 'ess-cvr', table };
-  }
-  return undefined;
 }
 
 async function sha256File(path: string): Promise<string> {
