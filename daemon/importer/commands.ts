@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { dataPaths } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
-import { createLogger } from '../log/logger.ts';
+import { createLogger, logEvent } from '../log/logger.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
-import { importLocalPath } from './importFile.ts';
+import { ballotImageReason, importLocalPath, type ImportOutcome } from './importFile.ts';
 import { importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
+import { recoverInterruptedImports } from './store.ts';
+import { LogEvent } from '../log/events.ts';
 
 const importCommand: CliCommand = {
   name: 'import',
@@ -23,23 +25,43 @@ const importCommand: CliCommand = {
     const db = openDatabase(dataPaths(config).database);
     try {
       const logger = createLogger({ level: config.log.level, destination: `${dataPaths(config).logs}/import.log` });
+      const cleaned = recoverInterruptedImports(db);
+      if (cleaned > 0) logEvent(logger, LogEvent.ImportInterruptedCleaned, { sources: cleaned });
       const r = await importLocalPath(db, target, logger);
       if (!r.ok) {
         process.stderr.write(`${r.error.message}\n${r.error.action ?? ''}\n`);
         return 1;
       }
+      // Every file ends in exactly one line: imported, unchanged, not election data or NOT IMPORTED.
+      const images = r.value.outcomes.filter((o) => o.reason === ballotImageReason).length;
+      if (images > 0) process.stdout.write(`not election data  ${images} ballot image file(s)\n  why: ${ballotImageReason}\n`);
       for (const o of r.value.outcomes) {
-        if (o.status === 'not-election-data') continue;
+        if (o.reason === ballotImageReason) continue;
+        if (o.status === 'not-election-data') {
+          process.stdout.write(`not election data  ${o.name}\n  why: ${o.reason ?? 'not a format that holds election data'}\n`);
+          continue;
+        }
         process.stdout.write(`${o.status === 'imported' ? 'imported ' : 'unchanged'}  ${o.format ?? ''}  ${o.records} records  ${o.name}\n`);
         for (const w of o.warnings.slice(0, 5)) process.stdout.write(`  warning: ${w}\n`);
       }
       for (const f of r.value.failures) process.stderr.write(`NOT IMPORTED: ${f.message}\n  ${f.action ?? ''}\n`);
-      return r.value.failures.length === 0 ? 0 : 1;
+      const usable = r.value.outcomes.filter((o) => o.status !== 'not-election-data').length;
+      if (usable === 0 && r.value.failures.length === 0) {
+        process.stderr.write(`Nothing was imported from ${target}: no file in it holds election data ballotsafe reads.\n  Check you named the EMS export file or folder.\n`);
+      }
+      const c = summarize(r.value.outcomes, r.value.failures.length);
+      process.stdout.write(`${c}\n`);
+      return r.value.failures.length === 0 && usable > 0 ? 0 : 1;
     } finally {
       db.close();
     }
   },
 };
+
+function summarize(outcomes: readonly ImportOutcome[], refused: number): string {
+  const n = (status: ImportOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  return `${n('imported')} imported, ${n('unchanged')} unchanged, ${refused} not imported, ${n('not-election-data')} not election data.`;
+}
 
 const checkCommand: CliCommand = {
   name: 'check',
@@ -75,8 +97,11 @@ const checkCommand: CliCommand = {
         ['totals not matching results', s.totalsMismatched],
         ['totals within suppressed ballots', s.totalsWithinSuppressed],
         ['files that could not be imported', s.failedSources],
+        ['files that are not election data', s.notElectionData],
       ];
       for (const [label, n] of lines) process.stdout.write(`${String(n).padStart(9)}  ${label}\n`);
+      if (s.cvrRecords === 0) process.stdout.write('\nNo cast vote records have been imported, so nothing could be checked. Capture or import the CVR export first.\n');
+      if (s.failedSources > 0) process.stdout.write(`\n${s.failedSources} file(s) could not be imported; the report says why and what to do.\n`);
       process.stdout.write(`\n${s.clean ? 'All phase-1 checks passed.' : 'Some checks need attention; see the report.'}\n`);
       process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n`);
       if (r.value.arloManifest !== null) process.stdout.write(`Arlo ballot manifest: ${r.value.arloManifest}\n`);

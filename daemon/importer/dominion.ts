@@ -5,7 +5,7 @@ import { decodeBuffer, looksBinary } from './encoding.ts';
 import { describeValue, internalParseError, parseError } from './errors.ts';
 import { dominionImageKey, imageKeyFromMask } from './imageKeys.ts';
 import { streamJsonArrayFile, type ByteInput } from './jsonStream.ts';
-import type { CvrSink, LookupKind, NormalizedContest, NormalizedLookup, NormalizedOption, NormalizedVote } from './model.ts';
+import type { CvrSink, LookupKind, NormalizedContest, NormalizedContestStatus, NormalizedLookup, NormalizedOption, NormalizedVote } from './model.ts';
 
 /**
  * Dominion Democracy Suite CVR export (5.x JSON): CvrExport.json / CvrExport_<n>.json with
@@ -21,11 +21,15 @@ const markSchema = z.object({
   IsVote: z.boolean(),
   IsAmbiguous: z.boolean().optional(),
   MarkDensity: z.number().optional(),
+  OutstackConditionIds: z.array(idSchema).max(100).optional(),
 });
 
 const contestSchema = z.object({
   Id: idSchema,
   Marks: z.array(markSchema),
+  Undervotes: z.number().int().nonnegative().optional(),
+  Overvotes: z.number().int().nonnegative().optional(),
+  OutstackConditionIds: z.array(idSchema).max(100).optional(),
 });
 
 const cardSchema = z.object({
@@ -69,7 +73,8 @@ export function zodIssueError(code: string, file: string, prefix: string, error:
       ? `${String(issue.path[issue.path.length - 1] ?? 'value')} to be ${issue.expected}`
       : issue.code === 'unrecognized_keys'
         ? 'only known keys'
-        : issue.message.replace(/^Invalid input: /, '');
+        : // zod says 'Invalid input: expected "CVR.CVR"'; parseError adds its own "expected".
+          issue.message.replace(/^Invalid (input|option): /, '').replace(/^expected /, '');
   return parseError(code, file, `${prefix}${path}`, expected, describeValue(found));
 }
 
@@ -87,10 +92,25 @@ function pickCurrent(original: BallotState, modified: BallotState | undefined): 
   return { state: original, clear: false };
 }
 
+function contestsOf(state: BallotState): z.infer<typeof contestSchema>[] {
+  return state.Cards !== undefined ? state.Cards.flatMap((c) => c.Contests) : (state.Contests ?? []);
+}
+
+/** Per-contest Undervotes/Overvotes and outstack conditions, when the export gives them. */
+function statusOf(state: BallotState): NormalizedContestStatus[] {
+  return contestsOf(state)
+    .filter((c) => c.Undervotes !== undefined || c.Overvotes !== undefined || (c.OutstackConditionIds ?? []).length > 0)
+    .map((c) => ({
+      contestKey: String(c.Id),
+      undervotes: c.Undervotes ?? null,
+      overvotes: c.Overvotes ?? null,
+      conditions: (c.OutstackConditionIds ?? []).map(String),
+    }));
+}
+
 function votesOf(state: BallotState): NormalizedVote[] {
   const votes: NormalizedVote[] = [];
-  const contests = state.Cards !== undefined ? state.Cards.flatMap((c) => c.Contests) : (state.Contests ?? []);
-  for (const contest of contests) {
+  for (const contest of contestsOf(state)) {
     const contestKey = String(contest.Id);
     for (const mark of contest.Marks) {
       votes.push({
@@ -100,6 +120,7 @@ function votesOf(state: BallotState): NormalizedVote[] {
         isVote: mark.IsVote,
         isAmbiguous: mark.IsAmbiguous ?? false,
         markDensity: mark.MarkDensity ?? null,
+        conditions: (mark.OutstackConditionIds ?? []).map(String),
       });
     }
   }
@@ -138,6 +159,7 @@ export async function parseDominionCvrExport(path: ByteInput, file: string, sink
         countingGroup: s.CountingGroupId === undefined ? null : String(s.CountingGroupId),
         sessionType: s.SessionType ?? null,
         votes: votesOf(state),
+        contestStatus: statusOf(state),
       });
       records++;
       return undefined;

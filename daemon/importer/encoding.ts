@@ -68,16 +68,45 @@ export function looksBinary(sample: Uint8Array, encoding: TextEncodingName): boo
 }
 
 /**
- * Decodes a byte stream to text chunks. UTF-8 is decoded strictly: an invalid byte sequence
- * later in a file stops with an error giving its byte offset rather than inventing characters.
+ * Index of the first byte that cannot start or continue UTF-8 in `bytes`, or -1 (a sequence cut
+ * off at the end is not an error). Good enough to place an error; TextDecoder decides validity.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i] ?? 0;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= bytes.length) return -1;
+      if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+function hasNonAscii(bytes: Uint8Array, end = bytes.length): boolean {
+  for (let i = 0; i < end; i++) if ((bytes[i] ?? 0) >= 0x80) return true;
+  return false;
+}
+
+/**
+ * Decodes a byte stream to text chunks. UTF-8 is decoded strictly. When UTF-8 was only inferred
+ * (no BOM) and the first byte that is not UTF-8 comes after pure ASCII, however far into the file,
+ * the file is an old Windows-1252 export: decoding switches once (ASCII reads the same in both)
+ * and `onSwitch` is told the byte position. Otherwise the error gives the true byte position.
  */
 export async function* decodeChunks(
   chunks: AsyncIterable<Uint8Array>,
   detected: DetectedEncoding,
+  onSwitch?: (byteOffset: number) => void,
 ): AsyncGenerator<string, void, undefined> {
-  const decoder = new TextDecoder(detected.encoding, { fatal: detected.encoding === 'utf-8', ignoreBOM: false });
+  let decoder = new TextDecoder(detected.encoding, { fatal: detected.encoding === 'utf-8', ignoreBOM: false });
   let skip = detected.bomLength;
   let offset = 0;
+  let tail: Uint8Array = new Uint8Array(0); // last bytes of the previous chunk, to place an error across a boundary
+  let nonAscii = false;
+  let utf8 = detected.encoding === 'utf-8';
   for await (const raw of chunks) {
     let chunk = raw;
     if (skip > 0) {
@@ -89,14 +118,29 @@ export async function* decodeChunks(
     try {
       const text = decoder.decode(chunk, { stream: true });
       if (text.length > 0) yield text;
+      if (utf8 && !nonAscii) nonAscii = hasNonAscii(chunk);
     } catch {
-      throw new EncodingError(`text in ${detected.encoding} near byte ${offset}`);
+      const joined = new Uint8Array(tail.length + chunk.length);
+      joined.set(tail);
+      joined.set(chunk, tail.length);
+      const at = firstInvalidUtf8(joined);
+      const position = at < 0 ? offset : offset - tail.length + at;
+      if (detected.inferred && !nonAscii && !hasNonAscii(joined, at < 0 ? joined.length : at)) {
+        decoder = new TextDecoder('windows-1252');
+        utf8 = false;
+        onSwitch?.(position);
+        const text = decoder.decode(chunk, { stream: true });
+        if (text.length > 0) yield text;
+      } else {
+        throw new EncodingError(`text in ${detected.encoding} (the byte at position ${position} is not ${detected.encoding})`);
+      }
     }
     offset += chunk.length;
+    tail = chunk.subarray(Math.max(0, chunk.length - 3));
   }
   try {
-    const tail = decoder.decode();
-    if (tail.length > 0) yield tail;
+    const tailText = decoder.decode();
+    if (tailText.length > 0) yield tailText;
   } catch {
     throw new EncodingError(`complete ${detected.encoding} text at the end of the file (byte ${offset})`);
   }

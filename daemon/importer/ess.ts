@@ -3,42 +3,17 @@ import { parseError } from './errors.ts';
 import { cvrNumberImageKey } from './imageKeys.ts';
 import type { CvrSink, NormalizedContest, NormalizedOption, NormalizedVote } from './model.ts';
 import type { ByteInput } from './jsonStream.ts';
-import { isBlankRow, normalizeHeader, readTableRows, type RowHandler, type TableKind } from './tabular.ts';
+import { essHeader, type EssHeader, type EssMeta } from './essHeader.ts';
+import { isBlankRow, readTableRows, type RowHandler, type TableKind } from './tabular.ts';
+import { readXlsxStreamRows } from './xlsxStream.ts';
 
 /**
  * ES&S ElectionWare CVR export (CSV or XLSX): optional preamble rows (election name, date), a
- * header row starting the table with "Cast Vote Record", metadata columns (Precinct, Ballot Style,
- * ...), then one column per contest, repeated for vote-for-N contests; each cell holds the choice
- * name, "undervote" or "overvote". Reports often end with a "Total" row, which is skipped.
+ * header row (see essHeader.ts: with or without a "Cast Vote Record" column, a COUNT column,
+ * contest columns repeated for vote-for-N or one per rank), then one row per ballot; each cell
+ * holds the choice name, "undervote" or "overvote" (both kept per contest). Reports often end
+ * with a "Total" row, which is skipped.
  */
-const metadataColumns: Record<string, keyof Meta> = {
-  'cast vote record': 'cvrNumber',
-  'cvr number': 'cvrNumber',
-  precinct: 'precinct',
-  'precinct id': 'precinct',
-  'precinct name': 'precinct',
-  'ballot style': 'ballotStyle',
-  'ballot type': 'ballotStyle',
-  tabulator: 'tabulator',
-  'tabulator id': 'tabulator',
-  machine: 'tabulator',
-  batch: 'batch',
-  'batch id': 'batch',
-  'reporting group': 'countingGroup',
-  'counting group': 'countingGroup',
-};
-/** Known ES&S columns that are neither contests nor needed here. */
-const ignoredColumns = new Set(['tabulator cvr', 'ballot status', 'original ballot exception', 'remaining ballot exception', 'write-in type', 'results report', 'poll place', 'card', 'sheet', 'imprinted id']);
-
-interface Meta {
-  cvrNumber: string;
-  precinct: string;
-  ballotStyle: string;
-  tabulator: string;
-  batch: string;
-  countingGroup: string;
-}
-
 export interface EssCvrSummary {
   readonly records: number;
   readonly contests: readonly NormalizedContest[];
@@ -48,14 +23,12 @@ export interface EssCvrSummary {
 }
 
 const maxPreambleRows = 50;
-const voteForSuffix = /\s*\(\s*vote\s+for\s*=?\s*(\d+)\s*\)\s*$/i;
+const maxCount = 10_000;
 export const overvoteKey = '(overvote)';
 
 export function parseEssCvrRows(file: string, sink: CvrSink): { onRow: RowHandler; finish: () => Result<EssCvrSummary> } {
   const warnings: string[] = [];
-  let header: { meta: Partial<Record<keyof Meta, number>>; contestCols: { index: number; contest: string }[]; names: string[] } | undefined;
-  const contestOrder: string[] = [];
-  const contestInfo = new Map<string, { columns: number; declaredVoteFor: number | null }>();
+  let header: EssHeader | undefined;
   const options = new Map<string, Map<string, NormalizedOption>>();
   let records = 0;
   let seenRows = 0;
@@ -64,35 +37,18 @@ export function parseEssCvrRows(file: string, sink: CvrSink): { onRow: RowHandle
   const onRow: RowHandler = (cells, rowNumber) => {
     seenRows++;
     if (header === undefined) {
-      const at = cells.findIndex((c) => normalizeHeader(c) === 'cast vote record' || normalizeHeader(c) === 'cvr number');
-      if (at < 0) {
-        if (seenRows > maxPreambleRows) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}`, `a header row with a "Cast Vote Record" column within the first ${maxPreambleRows} rows`);
+      const found = essHeader(cells);
+      if (found === undefined) {
+        if (seenRows > maxPreambleRows) {
+          return parseError('import-bad-ess-cvr', file, `row ${rowNumber}`, `a header row with a "Cast Vote Record" column (or a "Precinct" or "Ballot Style" column and contest columns) within the first ${maxPreambleRows} rows`);
+        }
         return undefined; // preamble (election name, date, blank lines)
       }
-      const meta: Partial<Record<keyof Meta, number>> = {};
-      const contestCols: { index: number; contest: string }[] = [];
-      cells.forEach((raw, index) => {
-        const h = normalizeHeader(raw);
-        if (h === '') return;
-        const m = metadataColumns[h];
-        if (m !== undefined) {
-          if (meta[m] === undefined) meta[m] = index;
-          return;
-        }
-        if (ignoredColumns.has(h)) return;
-        const vf = voteForSuffix.exec(raw);
-        const contest = raw.replace(voteForSuffix, '').trim();
-        contestCols.push({ index, contest });
-        const info = contestInfo.get(contest);
-        if (info === undefined) {
-          contestOrder.push(contest);
-          contestInfo.set(contest, { columns: 1, declaredVoteFor: vf === null ? null : Number(vf[1]) });
-        } else info.columns++;
-      });
-      if (contestCols.length === 0) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}`, 'at least one contest column after the metadata columns');
-      if (meta.precinct === undefined) warnings.push(`${file}: no "Precinct" column.`);
-      if (meta.ballotStyle === undefined) warnings.push(`${file}: no "Ballot Style" column.`);
-      header = { meta, contestCols, names: [...cells] };
+      if (found.columns.length === 0) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}`, 'at least one contest column after the metadata columns');
+      if (found.meta.precinct === undefined) warnings.push(`${file}: no "Precinct" column.`);
+      if (found.meta.ballotStyle === undefined) warnings.push(`${file}: no "Ballot Style" column.`);
+      if (found.meta.cvrNumber === undefined) warnings.push(`${file}: no "Cast Vote Record" column; each row is one ballot, numbered by its row.`);
+      header = found;
       return undefined;
     }
     if (isBlankRow(cells)) return undefined;
@@ -102,27 +58,47 @@ export function parseEssCvrRows(file: string, sink: CvrSink): { onRow: RowHandle
       return undefined;
     }
     if (totalRow) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}`, 'no ballot rows after the "Total" row');
-    const get = (k: keyof Meta): string | null => {
-      const i = header?.meta[k];
+    const h = header;
+    const get = (k: keyof EssMeta): string | null => {
+      const i = h.meta[k];
       if (i === undefined) return null;
       const v = (cells[i] ?? '').trim();
       return v === '' ? null : v;
     };
     const cvrNumber = get('cvrNumber');
-    const cvrCol = header.names[header.meta.cvrNumber ?? 0] ?? 'Cast Vote Record';
-    if (cvrNumber === null) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}, column "${cvrCol}"`, 'a cast vote record number', 'an empty cell');
-    if (!/^\d{1,18}$/.test(cvrNumber)) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}, column "${cvrCol}"`, 'a whole number', JSON.stringify(cvrNumber.slice(0, 40)));
-    if (cells.length > header.names.length && cells.slice(header.names.length).some((c) => c.trim() !== '')) {
-      return parseError('import-bad-ess-cvr', file, `row ${rowNumber}`, `at most ${header.names.length} cells (as many as the header)`, `${cells.length}`);
+    if (h.meta.cvrNumber !== undefined) {
+      const cvrCol = h.names[h.meta.cvrNumber] ?? 'Cast Vote Record';
+      if (cvrNumber === null) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}, column "${cvrCol}"`, 'a cast vote record number', 'an empty cell');
+      if (!/^\d{1,18}$/.test(cvrNumber)) return parseError('import-bad-ess-cvr', file, `row ${rowNumber}, column "${cvrCol}"`, 'a whole number', JSON.stringify(cvrNumber.slice(0, 40)));
+    }
+    let count = 1;
+    const countCell = get('count');
+    if (h.meta.count !== undefined) {
+      if (countCell === null || !/^\d{1,6}$/.test(countCell) || Number(countCell) < 1 || Number(countCell) > maxCount) {
+        return parseError('import-bad-ess-cvr', file, `row ${rowNumber}, column "${h.names[h.meta.count] ?? 'COUNT'}"`, `a ballot count from 1 to ${maxCount}`, JSON.stringify((countCell ?? '').slice(0, 20)));
+      }
+      count = Number(countCell);
+    }
+    if (cells.length > h.names.length && cells.slice(h.names.length).some((c) => c.trim() !== '')) {
+      return parseError('import-bad-ess-cvr', file, `row ${rowNumber}`, `at most ${h.names.length} cells (as many as the header)`, `${cells.length}`);
     }
     const votes: NormalizedVote[] = [];
-    for (const col of header.contestCols) {
+    const status = new Map<string, { under: number; over: number }>();
+    for (const col of h.columns) {
       const v = (cells[col.index] ?? '').trim();
       const lower = v.toLowerCase();
-      if (v === '' || lower === 'undervote' || lower === 'blank') continue;
+      if (v === '') continue;
+      if (lower === 'undervote' || lower === 'blank' || lower === 'overvote') {
+        // Kept as the vendor said it, per contest (a ranked contest counts each rank's cell).
+        const st = status.get(col.contest) ?? { under: 0, over: 0 };
+        if (lower === 'overvote') st.over++;
+        else st.under++;
+        status.set(col.contest, st);
+        if (lower !== 'overvote') continue;
+      }
       const isOver = lower === 'overvote';
       const key = isOver ? overvoteKey : v;
-      votes.push({ contestKey: col.contest, optionKey: key, rank: 1, isVote: !isOver, isAmbiguous: false, markDensity: null });
+      votes.push({ contestKey: col.contest, optionKey: key, rank: col.rank, isVote: !isOver, isAmbiguous: false, markDensity: null });
       if (!isOver) {
         let m = options.get(col.contest);
         if (m === undefined) options.set(col.contest, (m = new Map()));
@@ -132,28 +108,30 @@ export function parseEssCvrRows(file: string, sink: CvrSink): { onRow: RowHandle
         }
       }
     }
-    sink.record({
-      tabulator: get('tabulator'),
-      batch: get('batch'),
-      recordId: null,
-      cvrNumber,
-      imageKey: cvrNumberImageKey(cvrNumber),
-      ballotStyle: get('ballotStyle'),
-      precinct: get('precinct'),
-      countingGroup: get('countingGroup'),
-      sessionType: null,
-      votes,
-    });
-    records++;
+    const contestStatus = [...status].map(([contestKey, st]) => ({ contestKey, undervotes: st.under, overvotes: st.over, conditions: [] }));
+    for (let k = 1; k <= count; k++) {
+      sink.record({
+        tabulator: get('tabulator'),
+        batch: get('batch'),
+        // Without a CVR number the row is the ballot's identity (unique within this file only).
+        recordId: cvrNumber === null ? (count === 1 ? `row ${rowNumber}` : `row ${rowNumber}.${k}`) : null,
+        cvrNumber,
+        imageKey: cvrNumber === null ? null : cvrNumberImageKey(cvrNumber),
+        ballotStyle: get('ballotStyle'),
+        precinct: get('precinct'),
+        countingGroup: get('countingGroup'),
+        sessionType: null,
+        votes,
+        contestStatus,
+      });
+      records++;
+    }
     return undefined;
   };
 
   const finish = (): Result<EssCvrSummary> => {
-    if (header === undefined) return err(parseError('import-bad-ess-cvr', file, undefined, 'a header row with a "Cast Vote Record" column', 'none'));
-    const contests: NormalizedContest[] = contestOrder.map((name) => {
-      const info = contestInfo.get(name);
-      return { key: name, name, voteFor: info?.declaredVoteFor ?? info?.columns ?? 1, numRanks: null };
-    });
+    if (header === undefined) return err(parseError('import-bad-ess-cvr', file, undefined, 'a header row with a "Cast Vote Record", "Precinct" or "Ballot Style" column', 'none'));
+    const contests: NormalizedContest[] = [...header.contests].map(([name, c]) => ({ key: name, name, voteFor: c.voteFor, numRanks: c.numRanks }));
     return ok({ records, contests, options: [...options.values()].flatMap((m) => [...m.values()]), totalRowSkipped: totalRow, warnings });
   };
   return { onRow, finish };
@@ -161,7 +139,8 @@ export function parseEssCvrRows(file: string, sink: CvrSink): { onRow: RowHandle
 
 export async function parseEssCvr(path: ByteInput, file: string, kind: TableKind, sink: CvrSink): Promise<Result<EssCvrSummary>> {
   const parser = parseEssCvrRows(file, sink);
-  const read = await readTableRows(path, file, kind, parser.onRow);
+  // Big county workbooks are streamed; bytes already in memory (tests, fuzzing) use the loader.
+  const read = kind === 'xlsx' && typeof path === 'string' ? await readXlsxStreamRows(path, file, parser.onRow) : await readTableRows(path, file, kind, parser.onRow);
   if (!read.ok) return read;
   const done = parser.finish();
   if (!done.ok) return done;

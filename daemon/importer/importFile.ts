@@ -8,14 +8,21 @@ import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { dominionManifestName, parseDominionCvrExport, parseDominionManifest } from './dominion.ts';
-import { decodeBuffer } from './encoding.ts';
 import { parseEif } from './eif.ts';
 import { parseEssCvr } from './ess.ts';
+import { parseCdfXml } from './cdfXml.ts';
+import { parseHartCvr } from './hartXml.ts';
+import { parseClearBallotCsv } from './clearBallot.ts';
+import { parseDominionCsv } from './dominionCsv.ts';
+import { missingManifestsWarning, parseDominionCvrZip, type ZippedTable } from './dominionZip.ts';
+import { detectFormat, type Detected } from './detectFormat.ts';
+export { detectFormat } from './detectFormat.ts';
 import { internalParseError } from './errors.ts';
+import { dominionFormats, dominionOverlap } from './sameExport.ts';
+import { classifyUnread } from './unreadFormats.ts';
 import { parseNistCvr } from './nist.ts';
 import { parseResults } from './results.ts';
 import { SourceWriter, type SourceFormat } from './store.ts';
-import { normalizeHeader, readHead, readXlsxRows, tableKindOf, type TableKind } from './tabular.ts';
 
 /** The catalog row fields the importer needs (daemon/capture/schema.ts file_versions). */
 export interface CatalogVersionRow {
@@ -35,6 +42,8 @@ export interface ImportOutcome {
   readonly records: number;
   readonly warnings: readonly string[];
   readonly sourceId: number | null;
+  /** For 'not-election-data': why the file holds nothing to import. */
+  readonly reason?: string;
 }
 
 interface FileToImport {
@@ -44,54 +53,6 @@ interface FileToImport {
   readonly fileName: string;
   readonly sha256: string;
   readonly fileVersionId: number | null;
-}
-
-type Detected = { format: SourceFormat; table?: TableKind };
-
-/** Picks the parser from the file name and its first bytes (or first sheet rows for xlsx). */
-export async function detectFormat(path: string, fileName: string): Promise<Detected | undefined> {
-  const lower = fileName.toLowerCase();
-  if (lower.endsWith('.json')) {
-    if (/^cvrexport(_\d+)?\.json$/i.test(fileName)) return { format: 'dominion-cvr' };
-    if (dominionManifestName(fileName) !== undefined) return { format: 'dominion-manifest' };
-    const head = decodeBuffer(await readHead(path, 8192)).text;
-    if (/"CVR\.CastVoteRecordReport"|"CVR"\s*:\s*\[/.test(head)) return { format: 'nist-cvr' };
-    if (/"Sessions"\s*:/.test(head)) return { format: 'dominion-cvr' };
-    return undefined;
-  }
-  const table = tableKindOf(fileName);
-  if (table === undefined) return undefined;
-  // Loading an xlsx twice (sniff, then parse) is slow for big CVR workbooks: trust clear names.
-  if (table === 'xlsx') {
-    if (/election[ _-]?information|(^|[^a-z])eif([^a-z]|$)/i.test(fileName)) return { format: 'eif', table };
-    if (/cvr|cast[ _-]?vote/i.test(fileName)) return { format: 'ess-cvr', table };
-    if (/summary|results/i.test(fileName)) return { format: 'results', table };
-  }
-  let headerRows: string[][] = [];
-  if (table === 'csv') {
-    const text = decodeBuffer(await readHead(path, 65536)).text;
-    headerRows = text
-      .split(/\r?\n/)
-      .slice(0, 60)
-      .map((l) => l.split(/[,\t;]/).map((c) => c.replace(/^"|"$/g, '')));
-  } else {
-    const rows: string[][] = [];
-    const read = await readXlsxRows(path, fileName, (cells) => {
-      rows.push([...cells]);
-      return rows.length >= 60 ? operatorError('stop', 'enough rows') : undefined;
-    });
-    if (!read.ok && read.error.code !== 'stop') return { format: 'eif', table }; // let the EIF parser report the xlsx problem
-    headerRows = rows;
-  }
-  for (const row of headerRows) {
-    const n = row.map(normalizeHeader);
-    if (n.includes('official contest name')) return { format: 'eif', table };
-    if (n.includes('cast vote record') || n.includes('cvr number')) return { format: 'ess-cvr', table };
-    if (n.some((h) => ['contest', 'contest name', 'office', 'race'].includes(h)) && n.some((h) => ['votes', 'total votes', 'vote count', 'total', 'ballots cast'].includes(h))) {
-      return { format: 'results', table };
-    }
-  }
-  return undefined;
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -117,6 +78,10 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
   const before = previous(db, f);
   if (before !== undefined) {
     const error = before.error_json === null ? null : (JSON.parse(before.error_json) as OperatorError);
+    if (before.state === 'active' && before.format === 'not-election-data') {
+      const why = db.prepare<[number], { w: string | null }>(`SELECT warnings_json AS w FROM import_sources WHERE id = ?`).get(before.id)?.w;
+      return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: before.id, reason: why == null ? undefined : ((JSON.parse(why) as string[])[0] ?? undefined) });
+    }
     if (before.state === 'active') {
       return ok({ status: 'unchanged', name: f.name, format: before.format as SourceFormat, records: before.records, warnings: [], sourceId: before.id });
     }
@@ -128,7 +93,7 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
   } catch (e) {
     return err(internalParseError(f.name, e));
   }
-  if (detected === undefined) return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: null });
+  if (detected === undefined) return recordUnread(db, f, logger);
   const twin = sameExportOtherFormat(db, f, detected.format);
   if (twin !== undefined) {
     // EMSs (and the sample generator) write the same table as .csv and .xlsx side by side;
@@ -152,11 +117,79 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
     if (logger !== undefined) logEvent(logger, LogEvent.ImportFailed, { file: f.name, format: detected.format, code: result.error.code, error: result.error.message }, 'warn');
     return result;
   }
-  writer.commit(result.value.records, result.value.warnings);
+  let warnings = result.value.warnings;
+  if ((dominionFormats as readonly string[]).includes(detected.format)) {
+    writer.flush();
+    const overlap = dominionOverlap(db, writer.sourceId, f.scope, f.name, result.value.records);
+    if (overlap.kind === 'copy-of') {
+      const warning = `${f.name}: the same ballots as ${overlap.name} (another file of the same Dominion export); not counted twice.`;
+      writer.commitIgnored(warning);
+      if (logger !== undefined) logEvent(logger, LogEvent.ImportSameExport, { file: f.name, copyOf: overlap.name });
+      return ok({ status: 'imported', name: f.name, format: 'ignored', records: 0, warnings: [warning], sourceId: writer.sourceId });
+    }
+    if (overlap.kind === 'contains') {
+      warnings = [...warnings, `${f.name}: holds every ballot of ${overlap.names.join(', ')} (an earlier export); that file is no longer counted.`];
+      if (logger !== undefined) logEvent(logger, LogEvent.ImportSameExport, { file: f.name, supersedes: overlap.names });
+    }
+    writer.commit(result.value.records, warnings, overlap.kind === 'contains' ? overlap.ids : []);
+  } else writer.commit(result.value.records, warnings);
   if (logger !== undefined) {
     logEvent(logger, LogEvent.ImportFinished, { file: f.name, format: detected.format, records: result.value.records, ms: Date.now() - started, warnings: result.value.warnings.length });
   }
-  return ok({ status: 'imported', name: f.name, format: detected.format, records: result.value.records, warnings: result.value.warnings, sourceId: writer.sourceId });
+  return ok({ status: 'imported', name: f.name, format: detected.format, records: result.value.records, warnings, sourceId: writer.sourceId });
+}
+
+/** CVR tables found in a zip without a Dominion CvrExport: each read into the zip's one source. */
+async function readZippedTables(writer: SourceWriter, f: FileToImport, tables: readonly ZippedTable[]): Promise<Result<{ records: number; warnings: readonly string[] }>> {
+  writer.db.prepare(`UPDATE import_sources SET format = 'cvr-zip' WHERE id = ?`).run(writer.sourceId);
+  let records = 0;
+  const warnings: string[] = [];
+  const cvrFormats: readonly SourceFormat[] = ['ess-cvr', 'clear-ballot-cvr', 'dominion-cvr-csv'];
+  for (const t of tables) {
+    const detected = await detectFormat(t.path, t.fileName);
+    if (detected === undefined || !cvrFormats.includes(detected.format)) {
+      warnings.push(`${t.name}: not a CVR table (${detected?.format ?? 'not recognised'}); unzip the archive and import it on its own.`);
+      continue;
+    }
+    const r = await runParser(writer, { ...f, path: t.path, name: t.name, fileName: t.fileName }, detected);
+    if (!r.ok) return r;
+    records += r.value.records;
+    warnings.push(...r.value.warnings);
+  }
+  if (records === 0 && tables.length > 0) {
+    return err(operatorError('import-zip-without-cvr', `${f.name}: no file in this zip archive is a cast vote record table ballotsafe reads.`, 'Unzip it and import the files inside one by one, or export the CVRs again.'));
+  }
+  return ok({ records, warnings });
+}
+
+/** A file no parser took: refused by name (recorded as failed) or listed as not election data. */
+async function recordUnread(db: Db, f: FileToImport, logger?: Logger): Promise<Result<ImportOutcome>> {
+  let verdict;
+  try {
+    verdict = await classifyUnread(f.path, f.fileName, f.name);
+  } catch (e) {
+    return err(internalParseError(f.name, e));
+  }
+  if (verdict.kind === 'refused') {
+    const writer = new SourceWriter(db, { fileVersionId: f.fileVersionId, name: f.name, scope: f.scope, sha256: f.sha256, format: 'unsupported' });
+    writer.fail(verdict.error);
+    if (logger !== undefined) logEvent(logger, LogEvent.ImportRefused, { file: f.name, format: verdict.format }, 'warn');
+    return err(verdict.error);
+  }
+  const writer = new SourceWriter(db, { fileVersionId: f.fileVersionId, name: f.name, scope: f.scope, sha256: f.sha256, format: 'not-election-data' });
+  writer.commit(0, [verdict.why]);
+  if (logger !== undefined) logEvent(logger, LogEvent.ImportNotElectionData, { file: f.name, why: verdict.why });
+  return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: writer.sourceId, reason: verdict.why });
+}
+
+/** Said when a loose Dominion CvrExport arrives with no manifests that name its contests. */
+function manifestWarnings(db: Db, f: FileToImport): string[] {
+  const have = db
+    .prepare<[string], { name: string }>(`SELECT name FROM import_sources WHERE scope = ? AND state = 'active' AND format = 'dominion-manifest'`)
+    .all(f.scope)
+    .map((r) => (r.name.split(/[/\\:]/).pop() ?? '').toLowerCase());
+  const missing = ['ContestManifest', 'CandidateManifest'].filter((m) => !have.includes(`${m.toLowerCase()}.json`));
+  return missing.length > 0 ? [missingManifestsWarning(f.name, missing)] : [];
 }
 
 function stem(fileName: string): string {
@@ -178,7 +211,15 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
   switch (detected.format) {
     case 'dominion-cvr': {
       const r = await parseDominionCvrExport(f.path, f.name, writer);
-      return r.ok ? ok({ records: r.value.records, warnings: r.value.warnings }) : r;
+      return r.ok ? ok({ records: r.value.records, warnings: [...manifestWarnings(writer.db, f), ...r.value.warnings] }) : r;
+    }
+    case 'dominion-cvr-zip':
+      return parseDominionCvrZip(f.path, f.name, writer, (tables) => readZippedTables(writer, f, tables));
+    case 'dominion-cvr-csv': {
+      const r = await parseDominionCsv(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
     }
     case 'dominion-manifest': {
       const name = dominionManifestName(f.fileName);
@@ -201,6 +242,24 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
       writer.contests(r.value.contests, r.value.options);
       return ok({ records: r.value.records, warnings: r.value.warnings });
     }
+    case 'clear-ballot-cvr': {
+      const r = await parseClearBallotCsv(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
+    case 'hart-cvr-xml': {
+      const r = await parseHartCvr(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
+    case 'nist-cvr-xml': {
+      const r = await parseCdfXml(f.path, f.name, writer);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      return ok({ records: r.value.records, warnings: r.value.warnings });
+    }
     case 'eif': {
       const r = await parseEif(f.path, f.name, detected.table ?? 'xlsx');
       if (!r.ok) return r;
@@ -214,6 +273,9 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
       return ok({ records: r.value.rows.length, warnings: r.value.warnings });
     }
     case 'ignored':
+    case 'cvr-zip':
+    case 'unsupported':
+    case 'not-election-data':
       return ok({ records: 0, warnings: [] });
   }
 }
@@ -252,6 +314,10 @@ export async function importCatalogFile(db: Db, versionRow: CatalogVersionRow, v
 /** Imports a file from the file system (operator command, tests); scope is its folder. */
 export async function importLocalFile(db: Db, filePath: string, logger?: Logger): Promise<Result<ImportOutcome>> {
   const path = resolve(filePath);
+  if (ballotImageExtension.test(path)) {
+    // Images are election evidence but not imported: capture keeps them and the pre-audit reads them.
+    return ok({ status: 'not-election-data', name: path, format: null, records: 0, warnings: [], sourceId: null, reason: ballotImageReason });
+  }
   let sha256: string;
   try {
     sha256 = await sha256File(path);
@@ -260,6 +326,9 @@ export async function importLocalFile(db: Db, filePath: string, logger?: Logger)
   }
   return importOne(db, { path, name: path, scope: dirname(path), fileName: basename(path), sha256, fileVersionId: null }, logger);
 }
+
+const ballotImageExtension = /\.(tiff?|jpe?g|png|pdf)$/i;
+export const ballotImageReason = 'a ballot image; images are captured and read by the pre-audit, not imported';
 
 export interface FolderImport {
   readonly outcomes: readonly ImportOutcome[];
@@ -272,7 +341,8 @@ export async function importLocalPath(db: Db, target: string, logger?: Logger): 
   try {
     info = await stat(target);
   } catch (e) {
-    return err(operatorError('import-not-found', `Cannot read ${target}: ${(e as Error).message}`, 'Check the path.'));
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return err(operatorError('import-not-found', `${target}: ${missing ? 'there is no such file or folder' : 'this file or folder cannot be read'}.`, 'Check the name and the path, then run the import again.'));
   }
   const files: string[] = [];
   if (info.isDirectory()) {

@@ -27,6 +27,17 @@ export interface NormalizedVote {
   readonly isVote: boolean;
   readonly isAmbiguous: boolean;
   readonly markDensity: number | null;
+  /** Vendor conditions on this mark (Dominion outstack condition ids), as exported. */
+  readonly conditions?: readonly string[];
+}
+
+/** What the vendor said about one contest on one ballot besides the marks. */
+export interface NormalizedContestStatus {
+  readonly contestKey: string;
+  readonly undervotes: number | null;
+  readonly overvotes: number | null;
+  /** Vendor conditions on the contest (Dominion outstack condition ids, e.g. Undervote, BlankContest). */
+  readonly conditions: readonly string[];
 }
 
 export interface NormalizedCvr {
@@ -42,6 +53,7 @@ export interface NormalizedCvr {
   readonly countingGroup: string | null;
   readonly sessionType: string | null;
   readonly votes: readonly NormalizedVote[];
+  readonly contestStatus?: readonly NormalizedContestStatus[];
 }
 
 /** Named lookups from vendor manifests (tabulators, precinct portions, ballot types, ...). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../result.ts';
 import { zodIssueError } from './dominion.ts';
 import { parseError } from './errors.ts';
 import { cvrNumberImageKey, imageKeyFromFileName } from './imageKeys.ts';
@@ -27,10 +27,13 @@ const contestSelection = z.object({
 const cvrContest = z.object({
   ContestId: z.string().max(500),
   CVRContestSelection: z.array(contestSelection).optional(),
+  Undervotes: z.number().int().min(0).optional(),
+  Overvotes: z.number().int().min(0).optional(),
 });
 const snapshot = z.object({
   '@id': z.string().max(500),
-  Type: z.enum(['original', 'modified', 'interpreted']),
+  // Required by the standard; Unisyn's XML leaves it out.
+  Type: z.enum(['original', 'modified', 'interpreted']).optional(),
   CVRContest: z.array(cvrContest).optional(),
 });
 const imageData = z.object({
@@ -38,7 +41,8 @@ const imageData = z.object({
   Image: z.object({ FileName: z.string().max(4096).optional() }).optional(),
 });
 const cvrSchema = z.object({
-  '@type': z.literal('CVR.CVR'),
+  // The JSON schema says "CVR.CVR"; exporters following the XML names write "CVR".
+  '@type': z.enum(['CVR.CVR', 'CVR']),
   CurrentSnapshotId: z.string().max(500),
   CVRSnapshot: z.array(snapshot).min(1),
   ElectionId: z.string().max(500),
@@ -84,65 +88,75 @@ export interface NistCvrSummary {
   readonly warnings: readonly string[];
 }
 
-export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink): Promise<Result<NistCvrSummary>> {
-  let records = 0;
-  const streamed = await streamJsonArrayFile(path, {
-    file,
-    arrayKey: 'CVR',
-    onElement(value, index) {
-      const parsed = cvrSchema.safeParse(value);
-      if (!parsed.success) return zodIssueError('import-bad-nist-cvr', file, `CVR[${index}]`, parsed.error, value);
-      const c = parsed.data;
-      const current = c.CVRSnapshot.find((s) => s['@id'] === c.CurrentSnapshotId);
-      if (current === undefined) return parseError('import-bad-nist-cvr', file, `CVR[${index}].CurrentSnapshotId`, 'the @id of one of its CVRSnapshot entries', JSON.stringify(c.CurrentSnapshotId));
-      const votes: NormalizedVote[] = [];
-      for (const contest of current.CVRContest ?? []) {
-        for (const sel of contest.CVRContestSelection ?? []) {
-          const counted = sel.SelectionPosition.some((p) => (p.IsAllocable ?? (p.HasIndication === 'yes' ? 'yes' : 'no')) === 'yes' && p.NumberVotes > 0);
-          const indicated = sel.SelectionPosition.some((p) => p.HasIndication !== 'no');
-          if (!counted && !indicated) continue;
-          const metric = sel.SelectionPosition[0]?.MarkMetricValue?.[0];
-          votes.push({
-            contestKey: contest.ContestId,
-            optionKey: sel.ContestSelectionId ?? '(write-in)',
-            rank: sel.Rank ?? sel.SelectionPosition[0]?.Rank ?? 1,
-            isVote: counted,
-            isAmbiguous: sel.SelectionPosition.some((p) => p.HasIndication === 'unknown' || p.IsAllocable === 'unknown'),
-            markDensity: metric !== undefined && /^\d+(\.\d+)?$/.test(metric) ? Number(metric) : null,
-          });
-        }
+/**
+ * 1500-103 AllocationStatus: IsAllocable "yes" counts, "no" does not, and "unknown" (or absent)
+ * leaves it to the tabulation: the position's NumberVotes count when it was indicated. "unknown"
+ * is what ranked-choice exports write for every mark, so it must not mean "no".
+ */
+function isCounted(p: z.infer<typeof position>): boolean {
+  if (p.NumberVotes <= 0 || p.IsAllocable === 'no') return false;
+  return p.IsAllocable === 'yes' || p.HasIndication !== 'no';
+}
+
+/** Checks one CVR (JSON, or XML turned into the same shape) and hands its current snapshot to the sink. */
+export function recordNistCvr(value: unknown, index: number, file: string, sink: CvrSink, maxRank: Map<string, number>): OperatorError | undefined {
+  const parsed = cvrSchema.safeParse(value);
+  if (!parsed.success) return zodIssueError('import-bad-nist-cvr', file, `CVR[${index}]`, parsed.error, value);
+  const c = parsed.data;
+  const current = c.CVRSnapshot.find((s) => s['@id'] === c.CurrentSnapshotId);
+  if (current === undefined) return parseError('import-bad-nist-cvr', file, `CVR[${index}].CurrentSnapshotId`, 'the @id of one of its CVRSnapshot entries', JSON.stringify(c.CurrentSnapshotId));
+  const votes: NormalizedVote[] = [];
+  for (const contest of current.CVRContest ?? []) {
+    for (const sel of contest.CVRContestSelection ?? []) {
+      // One vote per position: a selection ranked at several positions keeps every rank.
+      for (const p of sel.SelectionPosition) {
+        const counted = isCounted(p);
+        if (!counted && p.HasIndication === 'no') continue;
+        const metric = p.MarkMetricValue?.[0];
+        const rank = p.Rank ?? sel.Rank ?? 1;
+        if (rank > 1) maxRank.set(contest.ContestId, Math.max(maxRank.get(contest.ContestId) ?? 1, rank));
+        votes.push({
+          contestKey: contest.ContestId,
+          optionKey: sel.ContestSelectionId ?? '(write-in)',
+          rank,
+          isVote: counted,
+          isAmbiguous: p.HasIndication === 'unknown',
+          markDensity: metric !== undefined && /^\d+(\.\d+)?$/.test(metric) ? Number(metric) : null,
+        });
       }
-      const image = c.BallotImage?.[0];
-      const imageName = image?.Location ?? image?.Image?.FileName;
-      const cvrNumber = c.UniqueId ?? c.BallotAuditId ?? null;
-      sink.record({
-        tabulator: c.CreatingDeviceId ?? null,
-        batch: c.BatchId ?? null,
-        recordId: c.BatchSequenceId === undefined ? null : String(c.BatchSequenceId),
-        cvrNumber,
-        imageKey: (imageName !== undefined ? imageKeyFromFileName(imageName) : null) ?? (cvrNumber !== null ? cvrNumberImageKey(cvrNumber) : null),
-        ballotStyle: c.BallotStyleId ?? null,
-        precinct: c.BallotStyleUnitId ?? null,
-        countingGroup: null,
-        sessionType: current.Type,
-        votes,
-      });
-      records++;
-      return undefined;
-    },
+    }
+  }
+  const image = c.BallotImage?.[0];
+  const imageName = image?.Location ?? image?.Image?.FileName;
+  const cvrNumber = c.UniqueId ?? c.BallotAuditId ?? null;
+  sink.record({
+    tabulator: c.CreatingDeviceId ?? null,
+    batch: c.BatchId ?? null,
+    recordId: c.BatchSequenceId === undefined ? null : String(c.BatchSequenceId),
+    cvrNumber,
+    imageKey: (imageName !== undefined ? imageKeyFromFileName(imageName) : null) ?? (cvrNumber !== null ? cvrNumberImageKey(cvrNumber) : null),
+    ballotStyle: c.BallotStyleId ?? null,
+    precinct: c.BallotStyleUnitId ?? null,
+    countingGroup: null,
+    sessionType: current.Type ?? null,
+    votes,
+    contestStatus: (current.CVRContest ?? [])
+      .filter((x) => x.Undervotes !== undefined || x.Overvotes !== undefined)
+      .map((x) => ({ contestKey: x.ContestId, undervotes: x.Undervotes ?? null, overvotes: x.Overvotes ?? null, conditions: [] })),
   });
-  if (!streamed.ok) return streamed;
-  const { others } = streamed.value;
-  if (others['Version'] !== '1.0.0') return err(parseError('import-bad-nist-cvr', file, 'key "Version"', '"1.0.0" (NIST SP 1500-103 CVR v1.0)', JSON.stringify(others['Version'] ?? null)));
-  if (others['@type'] !== 'CVR.CastVoteRecordReport') return err(parseError('import-bad-nist-cvr', file, 'key "@type"', '"CVR.CastVoteRecordReport"', JSON.stringify(others['@type'] ?? null)));
-  const election = electionSchema.safeParse(others['Election'] ?? []);
-  if (!election.success) return err(zodIssueError('import-bad-nist-cvr', file, 'Election', election.error, others['Election']));
+  return undefined;
+}
+
+/** Contest and choice names from the report's Election part. */
+export function nistElectionNames(value: unknown, file: string, maxRank: ReadonlyMap<string, number>): Result<{ contests: NormalizedContest[]; options: NormalizedOption[] }> {
+  const election = electionSchema.safeParse(value);
+  if (!election.success) return err(zodIssueError('import-bad-nist-cvr', file, 'Election', election.error, value));
   const contests: NormalizedContest[] = [];
   const options: NormalizedOption[] = [];
   for (const e of election.data) {
     const candidates = new Map((e.Candidate ?? []).map((c) => [c['@id'], c]));
     for (const contest of e.Contest) {
-      contests.push({ key: contest['@id'], name: contest.Name ?? contest['@id'], voteFor: contest.VotesAllowed ?? null, numRanks: null });
+      contests.push({ key: contest['@id'], name: contest.Name ?? contest['@id'], voteFor: contest.VotesAllowed ?? null, numRanks: maxRank.get(contest['@id']) ?? null });
       for (const s of contest.ContestSelection) {
         const cand = s.CandidateIds?.[0] !== undefined ? candidates.get(s.CandidateIds[0]) : undefined;
         options.push({
@@ -155,5 +169,29 @@ export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink)
       }
     }
   }
+  return ok({ contests, options });
+}
+
+export async function parseNistCvr(path: ByteInput, file: string, sink: CvrSink): Promise<Result<NistCvrSummary>> {
+  let records = 0;
+  const maxRank = new Map<string, number>();
+  const streamed = await streamJsonArrayFile(path, {
+    file,
+    arrayKey: 'CVR',
+    onElement(value, index) {
+      const bad = recordNistCvr(value, index, file, sink, maxRank);
+      if (bad === undefined) records++;
+      return bad;
+    },
+  });
+  if (!streamed.ok) return streamed;
+  const { others } = streamed.value;
+  if (others['Version'] !== '1.0.0') return err(parseError('import-bad-nist-cvr', file, 'key "Version"', '"1.0.0" (NIST SP 1500-103 CVR v1.0)', JSON.stringify(others['Version'] ?? null)));
+  if (others['@type'] !== 'CVR.CastVoteRecordReport' && others['@type'] !== 'CastVoteRecordReport') {
+    return err(parseError('import-bad-nist-cvr', file, 'key "@type"', '"CVR.CastVoteRecordReport"', JSON.stringify(others['@type'] ?? null)));
+  }
+  const names = nistElectionNames(others['Election'] ?? [], file, maxRank);
+  if (!names.ok) return names;
+  const { contests, options } = names.value;
   return ok({ records, contests, options, warnings: streamed.value.warnings });
 }

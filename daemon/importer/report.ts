@@ -59,6 +59,8 @@ export interface Phase1Report {
     readonly totalsMismatched: number;
     readonly totalsWithinSuppressed: number;
     readonly failedSources: number;
+    /** Files looked at and found to hold no election data (listed in sources, with why). */
+    readonly notElectionData: number;
     /** True when every check passed (nothing missing, duplicated or mismatched). */
     readonly clean: boolean;
   };
@@ -141,10 +143,15 @@ export function buildPhase1Report(db: Db): Phase1Report {
   // --- duplicates ---
   const duplicateCvrs = db
     .prepare<[], { identity: string; n: number; sources: string }>(
-      `SELECT CASE WHEN r.record_id IS NOT NULL THEN 'tabulator ' || coalesce(r.tabulator, '?') || ', batch ' || coalesce(r.batch, '?') || ', record ' || r.record_id
+      `SELECT CASE WHEN r.record_id IS NOT NULL AND r.tabulator IS NULL AND r.batch IS NULL AND r.cvr_number IS NULL
+                   -- a row number (ES&S without CVR numbers) identifies a ballot only within its file
+                   THEN 'file ' || r.source_id || ', ' || r.record_id
+                   WHEN r.record_id IS NOT NULL THEN 'tabulator ' || coalesce(r.tabulator, '?') || ', batch ' || coalesce(r.batch, '?') || ', record ' || r.record_id
                    ELSE 'CVR number ' || coalesce(r.cvr_number, '?') END AS identity,
               count(*) AS n, group_concat(DISTINCT r.source_id) AS sources
        FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+       -- A record with neither a record id nor a CVR number has no identity to compare.
+       WHERE r.record_id IS NOT NULL OR r.cvr_number IS NOT NULL
        GROUP BY identity HAVING count(*) > 1 ORDER BY identity`,
     )
     .all()
@@ -322,6 +329,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     totalsMismatched: mismatched,
     totalsWithinSuppressed: totals.filter((t) => t.status === 'within-suppressed').length,
     failedSources,
+    notElectionData: sources.filter((s) => s.format === 'not-election-data').length,
     clean: false,
   };
   summary.clean =
@@ -335,7 +343,9 @@ export function buildPhase1Report(db: Db): Phase1Report {
       summary.cvrOptionsMissingFromEif +
       summary.totalsMismatched +
       failedSources ===
-    0;
+      0 &&
+    // Nothing imported is nothing checked, never "all passed".
+    cvrRecords > 0;
   return {
     generatedAt: new Date().toISOString(),
     sources: sources.map((s) => ({

@@ -33,6 +33,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
     ['Totals not matching the results', s.totalsMismatched],
     ['Totals within suppressed ballots', s.totalsWithinSuppressed],
     ['Files that could not be imported', s.failedSources],
+    ['Files that are not election data', s.notElectionData],
     ['All checks passed', s.clean ? 'yes' : 'no'],
     ['Generated at', report.generatedAt],
   ]);

@@ -119,5 +119,26 @@ export const importMigrations: MigrationSet = {
     );
     CREATE INDEX image_keys_key ON image_keys (image_key);
     `,
+    `
+    -- What the vendor said per mark and per contest besides the vote itself: Dominion outstack
+    -- conditions (ids resolved through import_lookups kind 'outstack-condition') and the
+    -- per-contest Undervotes/Overvotes counts; ES&S "undervote"/"overvote" cells.
+    ALTER TABLE cvr_votes ADD COLUMN conditions TEXT;
+    CREATE TABLE cvr_contest_status (
+      cvr_id INTEGER NOT NULL REFERENCES cvr_records (id),
+      contest_key TEXT NOT NULL,
+      undervotes INTEGER,
+      overvotes INTEGER,
+      conditions TEXT
+    );
+    CREATE INDEX cvr_contest_status_cvr ON cvr_contest_status (cvr_id);
+    -- Finds the same ballot in two exports (a Dominion zip and its CSV, an older export).
+    CREATE INDEX cvr_records_identity ON cvr_records (record_id, batch, tabulator);
+    `,
+    `
+    -- Which process is loading a source ("<boot id>:<pid>"), so the cleanup of imports cut off by
+    -- a crash or kill never removes an import another live process is still writing.
+    ALTER TABLE import_sources ADD COLUMN owner TEXT;
+    `,
   ],
 };

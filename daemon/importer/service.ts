@@ -97,6 +97,9 @@ export class ImportService {
 
   start(): void {
     if (this.timer !== undefined) return;
+    // At start, before the first pass: rows left 'loading' by a crash or kill are cleaned up now.
+    const cleaned = recoverInterruptedImports(this.options.db);
+    if (cleaned > 0) logEvent(this.options.logger, LogEvent.ImportInterruptedCleaned, { sources: cleaned });
     this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 5000);
     void this.tick();
   }

@@ -1,15 +1,27 @@
+import { readFileSync } from 'node:fs';
 import type { Db } from '../db/database.ts';
 import type { OperatorError } from '../result.ts';
 import type { CvrSink, NormalizedContest, NormalizedCvr, NormalizedLookup, NormalizedOption } from './model.ts';
 
 export type SourceFormat =
   | 'dominion-cvr'
+  | 'dominion-cvr-zip'
+  | 'dominion-cvr-csv'
+  /** CVR tables (ES&S, Clear Ballot, Dominion CSV) delivered in a zip archive. */
+  | 'cvr-zip'
   | 'dominion-manifest'
   | 'ess-cvr'
   | 'nist-cvr'
+  | 'nist-cvr-xml'
+  | 'clear-ballot-cvr'
+  | 'hart-cvr-xml'
   | 'eif'
   | 'results'
-  | 'ignored';
+  | 'ignored'
+  /** A recognised election format ballotsafe does not read (always 'failed', with the refusal). */
+  | 'unsupported'
+  /** Looked at and found not to hold election data (listed with why, as a warning). */
+  | 'not-election-data';
 
 export interface SourceIdentity {
   readonly fileVersionId: number | null;
@@ -54,22 +66,24 @@ export class SourceWriter implements CvrSink {
   private count = 0;
   private readonly insertRecord;
   private readonly insertVote;
+  private readonly insertStatus;
 
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     private readonly identity: SourceIdentity,
   ) {
     const info = db
-      .prepare(`INSERT INTO import_sources (file_version_id, name, scope, sha256, format, state, started_at) VALUES (?, ?, ?, ?, ?, 'loading', ?)`)
-      .run(identity.fileVersionId, identity.name, identity.scope, identity.sha256, identity.format, new Date().toISOString());
+      .prepare(`INSERT INTO import_sources (file_version_id, name, scope, sha256, format, state, started_at, owner) VALUES (?, ?, ?, ?, ?, 'loading', ?, ?)`)
+      .run(identity.fileVersionId, identity.name, identity.scope, identity.sha256, identity.format, new Date().toISOString(), thisProcess());
     this.sourceId = Number(info.lastInsertRowid);
     this.insertRecord = db.prepare(
       `INSERT INTO cvr_records (source_id, scope, tabulator, batch, record_id, cvr_number, image_key, ballot_style, precinct, counting_group, session_type)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertVote = db.prepare(
-      `INSERT INTO cvr_votes (cvr_id, contest_key, option_key, rank, is_vote, is_ambiguous, mark_density) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO cvr_votes (cvr_id, contest_key, option_key, rank, is_vote, is_ambiguous, mark_density, conditions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.insertStatus = db.prepare(`INSERT INTO cvr_contest_status (cvr_id, contest_key, undervotes, overvotes, conditions) VALUES (?, ?, ?, ?, ?)`);
   }
 
   record(cvr: NormalizedCvr): void {
@@ -104,7 +118,11 @@ export class SourceWriter implements CvrSink {
           c.sessionType,
         ).lastInsertRowid;
         for (const v of c.votes) {
-          this.insertVote.run(id, v.contestKey, v.optionKey, v.rank, v.isVote ? 1 : 0, v.isAmbiguous ? 1 : 0, v.markDensity);
+          const conditions = v.conditions !== undefined && v.conditions.length > 0 ? v.conditions.join(',') : null;
+          this.insertVote.run(id, v.contestKey, v.optionKey, v.rank, v.isVote ? 1 : 0, v.isAmbiguous ? 1 : 0, v.markDensity, conditions);
+        }
+        for (const st of c.contestStatus ?? []) {
+          this.insertStatus.run(id, st.contestKey, st.undervotes, st.overvotes, st.conditions.length > 0 ? st.conditions.join(',') : null);
         }
       }
     })();
@@ -163,14 +181,17 @@ export class SourceWriter implements CvrSink {
     })();
   }
 
-  /** Makes this source the active version of its file; earlier versions are superseded. */
-  commit(records: number, warnings: readonly string[]): void {
+  /**
+   * Makes this source the active version of its file; earlier versions are superseded, and so
+   * are `alsoSupersede` (other files this one contains entirely, e.g. an older Dominion export).
+   */
+  commit(records: number, warnings: readonly string[], alsoSupersede: readonly number[] = []): void {
     this.flush();
     this.db.transaction(() => {
       const previous = this.db
         .prepare<[string, number], { id: number }>(`SELECT id FROM import_sources WHERE name = ? AND state = 'active' AND id <> ?`)
         .all(this.identity.name, this.sourceId);
-      for (const p of previous) {
+      for (const p of [...previous, ...alsoSupersede.map((id) => ({ id }))]) {
         deleteSourceRows(this.db, p.id);
         this.db.prepare(`UPDATE import_sources SET state = 'superseded' WHERE id = ?`).run(p.id);
       }
@@ -178,6 +199,16 @@ export class SourceWriter implements CvrSink {
         .prepare(`UPDATE import_sources SET state = 'active', records = ?, warnings_json = ?, finished_at = ? WHERE id = ?`)
         .run(records, warnings.length > 0 ? JSON.stringify(warnings.slice(0, 200)) : null, new Date().toISOString(), this.sourceId);
     })();
+  }
+
+  /** Keeps the file listed but counts nothing from it (a copy of an export already imported). */
+  commitIgnored(warning: string): void {
+    this.flush();
+    this.db.transaction(() => {
+      deleteSourceRows(this.db, this.sourceId);
+      this.db.prepare(`UPDATE import_sources SET format = 'ignored' WHERE id = ?`).run(this.sourceId);
+    })();
+    this.commit(0, [warning]);
   }
 
   /** Removes whatever this source wrote; earlier versions of the file stay active. */
@@ -194,14 +225,55 @@ export class SourceWriter implements CvrSink {
 
 export function deleteSourceRows(db: Db, sourceId: number): void {
   db.prepare(`DELETE FROM cvr_votes WHERE cvr_id IN (SELECT id FROM cvr_records WHERE source_id = ?)`).run(sourceId);
+  db.prepare(`DELETE FROM cvr_contest_status WHERE cvr_id IN (SELECT id FROM cvr_records WHERE source_id = ?)`).run(sourceId);
   for (const table of ['cvr_records', 'import_contests', 'import_options', 'import_lookups', 'eif_rows', 'results_rows']) {
     db.prepare(`DELETE FROM ${table} WHERE source_id = ?`).run(sourceId);
   }
 }
 
-/** After a crash mid-import: drop the partial rows and mark those sources failed so they are retried. */
+/** "<boot id>:<pid>" of this process: a pid alone could be reused after a reboot. */
+function thisProcess(): string {
+  return `${bootId()}:${process.pid}`;
+}
+
+let cachedBootId: string | undefined;
+function bootId(): string {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      cachedBootId = 'unknown-boot';
+    }
+  }
+  return cachedBootId;
+}
+
+/** Whether the process that owns a 'loading' source is still running (it may be importing now). */
+function ownerAlive(owner: string | null): boolean {
+  if (owner === null) return false;
+  const i = owner.lastIndexOf(':');
+  if (owner.slice(0, i) !== bootId()) return false;
+  const pid = Number(owner.slice(i + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * After a crash, power loss or kill mid-import: drop the partial rows and mark those sources
+ * failed so they are retried. Runs when the daemon's import service starts and before every
+ * `import` and `check`; an import a live process is still writing is left alone.
+ */
 export function recoverInterruptedImports(db: Db): number {
-  const loading = db.prepare<[], { id: number }>(`SELECT id FROM import_sources WHERE state = 'loading'`).all();
+  const loading = db
+    .prepare<[], { id: number; owner: string | null }>(`SELECT id, owner FROM import_sources WHERE state = 'loading'`)
+    .all()
+    .filter((l) => !ownerAlive(l.owner));
   for (const l of loading) {
     db.transaction(() => {
       deleteSourceRows(db, l.id);

@@ -6,7 +6,7 @@ import { parse as csvParseSync } from 'csv-parse/sync';
 import { TextDecoder } from 'node:util';
 import ExcelJS from 'exceljs';
 import { err, ok, type OperatorError, type Result } from '../result.ts';
-import { decodeChunks, detectEncoding, EncodingError, looksBinary, type DetectedEncoding } from './encoding.ts';
+import { decodeChunks, firstInvalidUtf8, detectEncoding, EncodingError, looksBinary, type DetectedEncoding } from './encoding.ts';
 import { internalParseError, parseError } from './errors.ts';
 import { checkZipBuffer } from './zipGuard.ts';
 import type { ByteInput } from './jsonStream.ts';
@@ -44,7 +44,12 @@ export async function readHead(path: string, bytes = 65536): Promise<Uint8Array>
   }
 }
 
-export async function readCsvRows(path: ByteInput, file: string, onRow: RowHandler): Promise<Result<TableSummary>> {
+export interface CsvOptions {
+  /** Accept quotes inside unquoted cells (Dominion writes ="123" to stop Excel reformatting ids). */
+  readonly relaxQuotes?: boolean;
+}
+
+export async function readCsvRows(path: ByteInput, file: string, onRow: RowHandler, options: CsvOptions = {}): Promise<Result<TableSummary>> {
   try {
     const head = typeof path === 'string' ? await readHead(path) : path.subarray(0, 65536);
     if (head.length === 0) return err(parseError('import-bad-csv', file, undefined, 'a CSV file with a header row', 'an empty file'));
@@ -52,15 +57,18 @@ export async function readCsvRows(path: ByteInput, file: string, onRow: RowHandl
     if (looksBinary(head, detected.encoding)) return err(parseError('import-bad-csv', file, 'byte 0', 'a text CSV file', 'binary data (an .xls or .zip renamed to .csv?)'));
     const warnings: string[] = [];
     if (detected.encoding !== 'utf-8') warnings.push(`${file}: read as ${detected.encoding}${detected.inferred ? ' (detected from the bytes)' : ''}.`);
-    if (typeof path !== 'string') return readCsvBytes(path, file, detected, warnings, onRow);
+    if (typeof path !== 'string') return readCsvBytes(path, file, detected, warnings, onRow, options);
     const bytes = createReadStream(path, { highWaterMark: 1 << 20 });
     const parser = csvParse({
       relax_column_count: true,
       max_record_size: 16 * 1024 * 1024,
       info: true,
       skip_empty_lines: false,
+      relax_quotes: options.relaxQuotes === true,
     });
-    const text = Readable.from(decodeChunks(bytes, detected));
+    const text = Readable.from(
+      decodeChunks(bytes, detected, (at) => warnings.push(`${file}: read as windows-1252 (the first byte that is not UTF-8 is at position ${at}; everything before it was plain ASCII).`)),
+    );
     text.on('error', (e) => parser.destroy(e));
     text.pipe(parser);
     let rows = 0;
@@ -88,16 +96,24 @@ export async function readCsvRows(path: ByteInput, file: string, onRow: RowHandl
 }
 
 /** Bytes already in memory: decode and parse in one synchronous pass (no stream plumbing). */
-function readCsvBytes(bytes: Uint8Array, file: string, detected: DetectedEncoding, warnings: string[], onRow: RowHandler): Result<TableSummary> {
+function readCsvBytes(bytes: Uint8Array, file: string, detected: DetectedEncoding, warnings: string[], onRow: RowHandler, options: CsvOptions): Result<TableSummary> {
   let text: string;
   try {
     text = new TextDecoder(detected.encoding, { fatal: detected.encoding === 'utf-8' }).decode(bytes.subarray(detected.bomLength));
   } catch {
-    return err(parseError('import-bad-encoding', file, undefined, `text in ${detected.encoding}`));
+    // Same rule as the streamed path: ASCII up to the first bad byte means Windows-1252.
+    const body = bytes.subarray(detected.bomLength);
+    const at = firstInvalidUtf8(body);
+    const asciiBefore = at >= 0 && body.subarray(0, at).every((b) => b < 0x80);
+    if (!detected.inferred || !asciiBefore) {
+      return err(parseError('import-bad-encoding', file, undefined, `text in ${detected.encoding} (the byte at position ${at < 0 ? 0 : at + detected.bomLength} is not ${detected.encoding})`));
+    }
+    text = new TextDecoder('windows-1252').decode(body);
+    warnings.push(`${file}: read as windows-1252 (the first byte that is not UTF-8 is at position ${at}; everything before it was plain ASCII).`);
   }
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = csvParseSync(text, { relax_column_count: true, max_record_size: 16 * 1024 * 1024, info: true, skip_empty_lines: false }) as unknown as typeof records;
+    records = csvParseSync(text, { relax_column_count: true, max_record_size: 16 * 1024 * 1024, info: true, skip_empty_lines: false, relax_quotes: options.relaxQuotes === true }) as unknown as typeof records;
   } catch (e) {
     const lines = (e as { lines?: number }).lines;
     const message = e instanceof Error ? e.message : String(e);

@@ -30,9 +30,11 @@ interface EntryInfo {
   readonly uncompressedSize: number;
 }
 
-function listEntries(buffer: Buffer): Promise<{ zip: yauzl.ZipFile; entries: yauzl.Entry[] } | { error: string }> {
+function listEntries(source: Buffer | string): Promise<{ zip: yauzl.ZipFile; entries: yauzl.Entry[] } | { error: string }> {
   return new Promise((resolve) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (e, zip) => {
+    const options = { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, autoClose: false };
+    const open = (cb: (e: Error | null, zip?: yauzl.ZipFile) => void) => (typeof source === 'string' ? yauzl.open(source, options, cb) : yauzl.fromBuffer(source, options, cb));
+    open((e, zip) => {
       if (e !== null || zip === undefined) {
         resolve({ error: e?.message ?? 'unreadable zip' });
         return;
@@ -41,7 +43,6 @@ function listEntries(buffer: Buffer): Promise<{ zip: yauzl.ZipFile; entries: yau
       zip.on('entry', (entry: yauzl.Entry) => {
         entries.push(entry);
         if (entries.length > xlsxLimits.maxEntries + 1) {
-          zip.close();
           resolve({ zip, entries });
           return;
         }
@@ -77,32 +78,58 @@ function inflateCount(zip: yauzl.ZipFile, entry: yauzl.Entry, cap: number): Prom
 
 /** Checks an xlsx/zip buffer; ok means exceljs may load it. Never throws. */
 export async function checkZipBuffer(buffer: Buffer, file: string, limits: ZipLimits = xlsxLimits): Promise<Result<readonly EntryInfo[]>> {
+  if (buffer.length < 4 || buffer.readUInt32LE(0) !== 0x04034b50) return err(parseError('import-bad-xlsx', file, undefined, 'an Excel .xlsx file (a zip archive)', 'other data'));
+  return checkZip(buffer, file, limits, () => true);
+}
+
+/**
+ * Checks an xlsx on disk without reading it into memory. `verify` picks the parts inflated once
+ * to prove their declared size (the parts a streaming reader keeps in memory, such as shared
+ * strings); the others are bounded by the central directory checks and read as a stream.
+ */
+export async function checkZipFile(path: string, file: string, verify: (part: string) => boolean, limits: ZipLimits = xlsxLimits): Promise<Result<readonly EntryInfo[]>> {
+  return checkZip(path, file, limits, verify);
+}
+
+async function checkZip(source: Buffer | string, file: string, limits: ZipLimits, verify: (part: string) => boolean): Promise<Result<readonly EntryInfo[]>> {
   const bad = (expected: string, got?: string) => err(parseError('import-bad-xlsx', file, undefined, expected, got));
   try {
-    if (buffer.length < 4 || buffer.readUInt32LE(0) !== 0x04034b50) return bad('an Excel .xlsx file (a zip archive)', 'other data');
-    const listed = await listEntries(buffer);
+    const listed = await listEntries(source);
     if ('error' in listed) return bad('a readable .xlsx (zip) file', listed.error);
     const { zip, entries } = listed;
-    if (entries.length > limits.maxEntries) return bad(`at most ${limits.maxEntries} parts in the .xlsx`, `more`);
-    let total = 0;
-    for (const e of entries) {
-      total += e.uncompressedSize;
-      if (e.uncompressedSize > limits.maxEntryBytes) {
-        return bad(`parts under ${limits.maxEntryBytes / 1048576} MB uncompressed (zip bomb protection)`, `"${e.fileName}" of ${e.uncompressedSize} bytes`);
-      }
-      if (e.uncompressedSize > 1048576 && e.uncompressedSize > limits.maxRatio * Math.max(1, e.compressedSize)) {
-        return bad(`a compression ratio under ${limits.maxRatio}:1 (zip bomb protection)`, `"${e.fileName}" at ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1`);
-      }
+    try {
+      return await checkEntries(zip, entries, limits, verify, bad);
+    } finally {
+      zip.close();
     }
-    if (total > limits.maxTotalBytes) return bad(`under ${limits.maxTotalBytes / 1048576} MB uncompressed in total (zip bomb protection)`, `${total} bytes`);
-    for (const e of entries) {
-      if (e.fileName.endsWith('/')) continue;
-      const n = await inflateCount(zip, e, e.uncompressedSize);
-      if (typeof n !== 'number') return bad(`part "${e.fileName}" to inflate to its declared ${e.uncompressedSize} bytes`, n.error);
-    }
-    zip.close();
-    return ok(entries.map((e) => ({ fileName: e.fileName, compressedSize: e.compressedSize, uncompressedSize: e.uncompressedSize })));
   } catch (e) {
     return bad('a readable .xlsx (zip) file', e instanceof Error ? e.message : String(e));
   }
+}
+
+async function checkEntries(
+  zip: yauzl.ZipFile,
+  entries: yauzl.Entry[],
+  limits: ZipLimits,
+  verify: (part: string) => boolean,
+  bad: (expected: string, got?: string) => Result<never>,
+): Promise<Result<readonly EntryInfo[]>> {
+  if (entries.length > limits.maxEntries) return bad(`at most ${limits.maxEntries} parts in the .xlsx`, `more`);
+  let total = 0;
+  for (const e of entries) {
+    total += e.uncompressedSize;
+    if (e.uncompressedSize > limits.maxEntryBytes) {
+      return bad(`parts under ${limits.maxEntryBytes / 1048576} MB uncompressed (zip bomb protection)`, `"${e.fileName}" of ${e.uncompressedSize} bytes`);
+    }
+    if (e.uncompressedSize > 1048576 && e.uncompressedSize > limits.maxRatio * Math.max(1, e.compressedSize)) {
+      return bad(`a compression ratio under ${limits.maxRatio}:1 (zip bomb protection)`, `"${e.fileName}" at ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1`);
+    }
+  }
+  if (total > limits.maxTotalBytes) return bad(`under ${limits.maxTotalBytes / 1048576} MB uncompressed in total (zip bomb protection)`, `${total} bytes`);
+  for (const e of entries) {
+    if (e.fileName.endsWith('/') || !verify(e.fileName)) continue;
+    const n = await inflateCount(zip, e, e.uncompressedSize);
+    if (typeof n !== 'number') return bad(`part "${e.fileName}" to inflate to its declared ${e.uncompressedSize} bytes`, n.error);
+  }
+  return ok(entries.map((e) => ({ fileName: e.fileName, compressedSize: e.compressedSize, uncompressedSize: e.uncompressedSize })));
 }

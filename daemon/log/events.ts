@@ -92,6 +92,11 @@ export const LogEvent = {
   ImportFinished: 'import.finished',
   ImportFailed: 'import.failed',
   CheckReportWritten: 'check.report.written',
+  // import (issue #18, CVR import slice): every file ends imported, refused or not election data
+  ImportRefused: 'import.refused',
+  ImportNotElectionData: 'import.not-election-data',
+  ImportSameExport: 'import.same-export',
+  ImportInterruptedCleaned: 'import.interrupted.cleaned',
 
   // pre-audit
   PreauditStarted: 'preaudit.started',

@@ -1,0 +1,34 @@
+import type { Db } from '../db/database.ts';
+
+/**
+ * Dominion writes one tabulation as several files a county may hand over together: the
+ * CVR_Export zip, the CSV export, the unzipped CvrExport.json, and later exports that repeat
+ * the earlier batches. Counting each would double every total and report every ballot as a
+ * duplicate. Before a Dominion source is committed we compare its ballots (tabulator, batch,
+ * record) with the other active Dominion sources of the same folder.
+ */
+export const dominionFormats = ['dominion-cvr', 'dominion-cvr-zip', 'dominion-cvr-csv'] as const;
+
+export type Overlap =
+  | { readonly kind: 'copy-of'; readonly name: string }
+  | { readonly kind: 'contains'; readonly ids: readonly number[]; readonly names: readonly string[] }
+  | { readonly kind: 'none' };
+
+export function dominionOverlap(db: Db, sourceId: number, scope: string, name: string, records: number): Overlap {
+  if (records === 0) return { kind: 'none' };
+  const formats = dominionFormats.map((f) => `'${f}'`).join(', ');
+  const rows = db
+    .prepare<[string, string, number], { id: number; name: string; records: number; shared: number }>(
+      `SELECT s.id, s.name, s.records, count(*) AS shared
+       FROM cvr_records m
+       JOIN cvr_records o ON o.record_id = m.record_id AND o.batch IS m.batch AND o.tabulator IS m.tabulator
+       JOIN import_sources s ON s.id = o.source_id AND s.state = 'active' AND s.format IN (${formats}) AND s.scope = ? AND s.name <> ?
+       WHERE m.source_id = ? AND m.record_id IS NOT NULL AND m.tabulator IS NOT NULL
+       GROUP BY s.id`,
+    )
+    .all(scope, name, sourceId);
+  const copyOf = rows.find((r) => r.shared === records);
+  if (copyOf !== undefined) return { kind: 'copy-of', name: copyOf.name };
+  const contained = rows.filter((r) => r.records > 0 && r.shared === r.records);
+  return contained.length > 0 ? { kind: 'contains', ids: contained.map((r) => r.id), names: contained.map((r) => r.name) } : { kind: 'none' };
+}
