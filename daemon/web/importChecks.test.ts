@@ -20,6 +20,17 @@ describe('phase-1 checks from the importer report', () => {
     expect(byId.get('images-have-cvr')).toMatchObject({ state: 'not-run', summary: 'Runs once a CVR export is imported.', details: [] });
   });
 
+  it('files that are not election data alone are not a pass: no CVR was imported', () => {
+    const base = buildPhase1Report(openDatabase(':memory:'));
+    const report: Phase1Report = {
+      ...base,
+      sources: [{ name: 'Batches Loaded Report.xml', format: 'not-election-data', state: 'active', records: 0, warnings: [], error: null }],
+      summary: { ...base.summary, cvrRecords: 0, notElectionData: 1 },
+    };
+    const sources = checksFromReport(report).find((c) => c.id === 'sources');
+    expect(sources).toMatchObject({ state: 'not-run', summary: 'No CVR export imported yet (1 file that is not election data).' });
+  });
+
   it('turns counts into pass, warn and fail with the first problems as details', () => {
     // Start from a real (empty) report so new report fields keep this test compiling.
     const base = buildPhase1Report(openDatabase(':memory:'));

@@ -16,8 +16,12 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   checks.push({
     id: 'sources',
     name: 'Export files read',
-    state: r.sources.length === 0 ? 'not-run' : failedSources.length > 0 ? 'fail' : warnedSources.length > 0 ? 'warn' : 'pass',
-    summary: r.sources.length === 0 ? 'No CVR export imported yet.' : `${plural(r.sources.length, 'source')}, ${plural(s.cvrRecords, 'CVR record')}, ${plural(s.imageFiles, 'image')}.`,
+    // Files that are not election data are listed as sources too: with no CVR record, nothing passed.
+    state: failedSources.length > 0 ? 'fail' : s.cvrRecords === 0 ? 'not-run' : warnedSources.length > 0 ? 'warn' : 'pass',
+    summary:
+      s.cvrRecords === 0 && failedSources.length === 0
+        ? `No CVR export imported yet${s.notElectionData > 0 ? ` (${plural(s.notElectionData, 'file')} that ${s.notElectionData === 1 ? 'is' : 'are'} not election data)` : ''}.`
+        : `${plural(r.sources.length, 'source')}, ${plural(s.cvrRecords, 'CVR record')}, ${plural(s.imageFiles, 'image')}.`,
     details: [...failedSources.map((x) => `${x.name}: ${x.error ?? ''}`), ...warnedSources.flatMap((x) => x.warnings.slice(0, 2).map((w) => `${x.name}: ${w}`))].slice(0, few),
   });
   const noCvrs = s.cvrRecords === 0;
