@@ -24,11 +24,15 @@ describe('phase-1 checks from the importer report', () => {
     const base = buildPhase1Report(openDatabase(':memory:'));
     const report: Phase1Report = {
       ...base,
-      sources: [{ name: 'Batches Loaded Report.xml', format: 'not-election-data', state: 'active', records: 0, warnings: [], error: null }],
+      sources: [{ name: 'Batches Loaded Report.xml', format: 'not-election-data', state: 'active', records: 0, warnings: ['an XML file (<BatchesLoadedReport>) that is not a cast vote record format'], error: null }],
       summary: { ...base.summary, cvrRecords: 0, notElectionData: 1 },
     };
     const sources = checksFromReport(report).find((c) => c.id === 'sources');
-    expect(sources).toMatchObject({ state: 'not-run', summary: 'No CVR export imported yet (1 file that is not election data).' });
+    expect(sources).toMatchObject({
+      state: 'not-run',
+      summary: 'No CVR export imported yet (1 file that is not election data).',
+      details: ['Not election data: Batches Loaded Report.xml (an XML file (<BatchesLoadedReport>) that is not a cast vote record format)'],
+    });
   });
 
   it('turns counts into pass, warn and fail with the first problems as details', () => {

@@ -12,7 +12,9 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   const s = r.summary;
   const checks: Phase1Check[] = [];
   const failedSources = r.sources.filter((x) => x.error !== null);
-  const warnedSources = r.sources.filter((x) => x.warnings.length > 0);
+  // A file that is not election data carries its why as its one warning: listed, not a warning.
+  const notElectionData = r.sources.filter((x) => x.format === 'not-election-data');
+  const warnedSources = r.sources.filter((x) => x.warnings.length > 0 && x.format !== 'not-election-data');
   checks.push({
     id: 'sources',
     name: 'Export files read',
@@ -22,7 +24,11 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
       s.cvrRecords === 0 && failedSources.length === 0
         ? `No CVR export imported yet${s.notElectionData > 0 ? ` (${plural(s.notElectionData, 'file')} that ${s.notElectionData === 1 ? 'is' : 'are'} not election data)` : ''}.`
         : `${plural(r.sources.length, 'source')}, ${plural(s.cvrRecords, 'CVR record')}, ${plural(s.imageFiles, 'image')}.`,
-    details: [...failedSources.map((x) => `${x.name}: ${x.error ?? ''}`), ...warnedSources.flatMap((x) => x.warnings.slice(0, 2).map((w) => `${x.name}: ${w}`))].slice(0, few),
+    details: [
+      ...failedSources.map((x) => `${x.name}: ${x.error ?? ''}`),
+      ...warnedSources.flatMap((x) => x.warnings.slice(0, 2).map((w) => `${x.name}: ${w}`)),
+      ...notElectionData.map((x) => `Not election data: ${x.name}${x.warnings[0] === undefined ? '' : ` (${x.warnings[0]})`}`),
+    ].slice(0, few),
   });
   const noCvrs = s.cvrRecords === 0;
   const noImages = s.imageFiles === 0;
