@@ -156,6 +156,9 @@ const demo: CliCommand = {
     }
 
     const config = demoConfig(dir, port);
+    // The sample is one vendor's export; the other watched folders exist empty, as a county's
+    // unused share would, so the first screen does not report them unreachable.
+    for (const root of config.roots) mkdirSync(root.path, { recursive: true });
     const stop = listenForStop(logger);
     const started = await startDaemon({ config, logger, catalogPollMs: 2000, signal: stop.signal });
     if (!started.ok) {
