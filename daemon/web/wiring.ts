@@ -19,7 +19,7 @@ import type { CustodyProvider, DrivesProvider, DriveStatus, HandoffProvider, Imp
 import { createWebApp } from './app.tsx';
 import { importChecksFromReport } from './importChecks.ts';
 import { startWebServer, type RunningWebServer } from './server.ts';
-import { SnapshotJobs } from './snapshotJobs.ts';
+import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { screenFormat } from './views.ts';
 
 /**
@@ -125,6 +125,9 @@ export function drivesFromService(service: DriveService, config: Config, workflo
     async targets() {
       return workflow.snapshotTargets();
     },
+    async startSnapshot(request) {
+      return workflow.startSnapshot(request);
+    },
     async eject(role, actor, confirmed) {
       return workflow.eject(role, actor, confirmed === true);
     },
@@ -178,6 +181,8 @@ export interface WebWiringOptions {
   /** Default: the importer's phase-1 report over this database. */
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
+  /** The daemon's one job runner and custody workflow (runtime/ composes them); made here when left out. */
+  readonly custody?: { readonly jobs: SnapshotJobs; readonly workflow: CustodyWorkflow };
 }
 
 /**
@@ -187,9 +192,9 @@ export interface WebWiringOptions {
 export function createWebDeps(options: WebWiringOptions): WebDeps {
   const { db, config, logger } = options;
   const history = historyFromEngine(options.engine);
-  const jobs = new SnapshotJobs(options.engine, logger);
+  const jobs = options.custody?.jobs ?? new SnapshotJobs(options.engine, logger);
   const drive = options.driveService;
-  const workflow = drive === undefined ? undefined : new CustodyWorkflow({ db, config, logger, drives: drive, isSnapshotRunning: () => jobs.isBusy() });
+  const workflow = options.custody?.workflow ?? (drive === undefined ? undefined : new CustodyWorkflow({ db, config, logger, drives: drive, snapshots: jobs, isSnapshotRunning: () => jobs.isBusy() }));
   return {
     config,
     logger,

@@ -58,7 +58,7 @@ export class SnapshotJobs implements SnapshotService {
       });
     } catch (e) {
       // A bug in the engine must not leave the UI saying "running" forever.
-      logEvent(this.logger, LogEvent.WebRequestError, { err: e, msg: 'snapshot engine threw' }, 'error');
+      logEvent(this.logger, LogEvent.SnapshotCrashed, { err: e, msg: 'snapshot engine threw' }, 'error');
       result = err(operatorError('snapshot-crashed', 'The snapshot stopped because of an internal error.', 'Press End-of-day snapshot again. If it fails again, call technical support and keep both drives.'));
     }
     if (result.ok) {
