@@ -8,6 +8,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 import type { DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
+import { resolveDriveAlerts } from '../state/alertResolution.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { CustodyFactsReader } from './facts.ts';
 import type { SnapshotJobs } from './snapshotJobs.ts';
@@ -60,7 +61,14 @@ export class CustodyWorkflow {
   }
 
   async state(format: StateOptions = plain): Promise<CustodyState> {
-    return custodyState(await this.facts.read(), format);
+    const facts = await this.facts.read();
+    // "Drive B was not there" alerts lose their cause when the enrolled drive B is back.
+    for (const d of facts.drives) {
+      if (d.present && d.enrolled && d.identity !== 'missing' && d.identity !== 'mismatch') {
+        resolveDriveAlerts(this.opts.db, this.opts.logger, this.audit, { code: 'snapshot-drive-failed', role: d.role, cause: 'drive-missing', why: `Drive ${d.role} is plugged in again.` });
+      }
+    }
+    return custodyState(facts, format);
   }
 
   /** The drives for a snapshot, after the custody checks (e.g. "drive B is not plugged in"). */

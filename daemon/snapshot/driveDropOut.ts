@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { operatorError, type OperatorError } from '../result.ts';
+import type { Db } from '../db/database.ts';
+import { driveAlertGroup, resolveDriveAlerts } from '../state/alertResolution.ts';
+import type { AuditLog } from '../state/auditLog.ts';
 import type { AlertLog } from '../state/alerts.ts';
 import type { DriveRole, DriveTarget } from './api.ts';
 
@@ -57,15 +60,41 @@ export function dropOut(d: DroppableDrive, error: OperatorError, logger: Logger)
   logEvent(logger, LogEvent.SnapshotDriveDroppedOut, { role: d.target.role, code: error.code, msg: error.message }, 'warn');
 }
 
+/** The critical alert for a drive that got nothing: one open alert per drive and cause, counting repeats. */
+export function raiseDriveFailed(alerts: AlertLog, target: DriveTarget, error: OperatorError, message: string): void {
+  alerts.raiseRepeated(
+    {
+      severity: 'critical',
+      code: 'snapshot-drive-failed',
+      group: driveAlertGroup(target.role, error.code),
+      message: (n) => (n === 1 ? message : `${message} (This happened at ${n} snapshots in a row.)`),
+      action: error.action ?? `Reconnect drive ${target.role} or a replacement and start a snapshot; catch-up brings it level.`,
+    },
+    [target.serial ?? target.root],
+  );
+}
+
 /** When every drive dropped out nothing is written: still alert, or a scheduled snapshot fails unseen. */
 export function alertNoDriveLeft(drives: readonly DroppableDrive[], alerts: AlertLog): OperatorError {
   for (const d of drives) {
     if (d.error === undefined || d.error.code === 'drive-evidence-mismatch') continue; // the latter alerted already
-    alerts.raise({ severity: 'critical', code: 'snapshot-drive-failed', message: d.error.message, ...(d.error.action === undefined ? {} : { action: d.error.action }), subject: d.target.serial ?? d.target.root, details: { role: d.target.role, code: d.error.code } });
+    raiseDriveFailed(alerts, d.target, d.error, d.error.message);
   }
   const first = drives.find((d) => d.error !== undefined)?.error;
   if (first !== undefined && drives.every((d) => d.error?.code === first.code)) {
     return operatorError(first.code, `Neither drive can take the snapshot; nothing was written. ${drives.map((d) => d.error?.message ?? '').join(' ')}`, first.action);
   }
   return operatorError('snapshot-no-usable-drive', `Neither drive can take the snapshot; nothing was written. ${drives.map((d) => d.error?.message ?? '').join(' ')}`, first?.action ?? 'Plug in both enrolled drives and start again.');
+}
+
+/**
+ * A drive that took part without failing holds every snapshot up to the newest again: its earlier
+ * "got nothing" alerts have lost their cause and close themselves (with an audit entry).
+ */
+export function closeAlertsOfLevelDrives(db: Db, logger: Logger, audit: AuditLog, drives: readonly (DroppableDrive & { readonly present: ReadonlySet<string> })[], newest: { readonly sequence: number; readonly bag_name: string } | undefined): void {
+  if (newest === undefined) return;
+  for (const d of drives) {
+    if (d.error !== undefined || !d.present.has(newest.bag_name)) continue;
+    resolveDriveAlerts(db, logger, audit, { code: 'snapshot-drive-failed', role: d.target.role, why: `Drive ${d.target.role} took snapshot #${newest.sequence}, read back and verified: it holds every captured file again.` });
+  }
 }

@@ -31,7 +31,7 @@ import { signerForConfig, type Signer } from '../signer/signer.ts';
 import { cumulativeFiles } from './cumulativeFiles.ts';
 import { readBounded } from './bagReader.ts';
 import { refuseAlteredDrives } from './evidencePreflight.ts';
-import { alertNoDriveLeft, dropOut, missingDriveError, readOnlyDriveError, tooSmallError } from './driveDropOut.ts';
+import { alertNoDriveLeft, closeAlertsOfLevelDrives, dropOut, missingDriveError, raiseDriveFailed, readOnlyDriveError, tooSmallError } from './driveDropOut.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 
@@ -421,15 +421,9 @@ export class SnapshotEngine implements SnapshotService {
       if (d.error === undefined || d.error.code === 'drive-evidence-mismatch') continue; // the latter alerted already
       const other = drives.find((o) => o !== d && o.error === undefined);
       logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, msg: d.error.message }, 'warn');
-      this.alerts.raise({
-        severity: 'critical',
-        code: 'snapshot-drive-failed',
-        message: `${d.error.message}${other ? ` Drive ${other.target.role} holds a complete, verified copy.` : ''}`,
-        action: d.error.action ?? `Reconnect drive ${d.target.role} or a replacement and start a snapshot; catch-up brings it level.`,
-        subject: d.target.serial ?? d.target.root,
-        details: { role: d.target.role, code: d.error.code },
-      });
+      raiseDriveFailed(this.alerts, d.target, d.error, `${d.error.message}${other ? ` Drive ${other.target.role} holds a complete, verified copy.` : ''}`);
     }
+    closeAlertsOfLevelDrives(this.db, this.logger, this.audit, drives, this.snapshotRows().at(-1));
     const finishedAt = this.now().toISOString();
     const latest = this.snapshotRows().at(-1);
     const focus = newBag !== undefined ? this.snapshotRows().find((r) => r.id === newBag.snapshotId) : latest;
