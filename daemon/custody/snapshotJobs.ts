@@ -21,7 +21,7 @@ const idle: SnapshotJobView = { state: 'idle', reason: null, actor: null, starte
 /**
  * Wraps the snapshot engine so the UI sees every run (operator button, schedule, poll close):
  * keeps the current progress and the last result in memory and emits 'change' on each update.
- * Give `service` (this object) to the triggers too, so their runs show on the Snapshot page.
+ * The custody workflow owns the one instance (runSnapshot/startSnapshot), so every run shows on the Snapshot page.
  */
 export class SnapshotJobs implements SnapshotService {
   private view: SnapshotJobView = idle;

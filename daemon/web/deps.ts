@@ -30,7 +30,7 @@ export interface WebDeps {
   readonly audit: Pick<AuditLog, 'record' | 'recent'>;
   /**
    * The snapshot engine (any daemon/snapshot/api.ts SnapshotService) wrapped once in SnapshotJobs;
-   * give the same SnapshotJobs to the schedule/poll-close triggers so their runs show in the UI too.
+   * the custody workflow starts every run through it (button, CLI, schedules, demo), so all show in the UI.
    */
   readonly snapshot: SnapshotJobs;
   readonly snapshotHistory: SnapshotHistoryProvider;

@@ -186,8 +186,8 @@ export interface WebWiringOptions {
 }
 
 /**
- * WebDeps for the daemon from the real services. Give `deps.snapshot` (a SnapshotJobs) to the
- * triggers as their SnapshotService so scheduled runs show progress in the UI as well.
+ * WebDeps for the daemon from the real services. The daemon passes its one job runner and custody
+ * workflow (`custody`), which the schedules use too, so every run shows progress in the UI.
  */
 export function createWebDeps(options: WebWiringOptions): WebDeps {
   const { db, config, logger } = options;
@@ -218,7 +218,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
   };
 }
 
-/** Builds the deps and the app and starts listening (config.web); the daemon keeps `deps.snapshot` for its triggers. */
+/** Builds the deps and the app and starts listening (config.web). */
 export async function startWebUi(options: WebWiringOptions): Promise<Result<{ deps: WebDeps; server: RunningWebServer }>> {
   const deps = createWebDeps(options);
   const server = await startWebServer(createWebApp(deps), options.config, options.logger);
