@@ -7,9 +7,11 @@ import type { CustodyRecord } from '../drives/store.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import type { DriveTarget, SnapshotOutcome } from '../snapshot/api.ts';
+import type { DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
+import { resolveDriveAlerts } from '../state/alertResolution.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { CustodyFactsReader } from './facts.ts';
+import type { SnapshotJobs } from './snapshotJobs.ts';
 import { custodyState, type CustodyState, type Permission, type StateOptions } from './state.ts';
 
 export interface HandOffInput {
@@ -25,6 +27,15 @@ export interface CustodyWorkflowOptions {
   readonly logger: Logger;
   readonly drives: DriveService;
   readonly isSnapshotRunning: () => boolean;
+  /** The one job runner every snapshot goes through (UI, CLI, schedules, demo); needed by runSnapshot/startSnapshot. */
+  readonly snapshots?: SnapshotJobs;
+}
+
+/** What a caller may ask for: the drives are always the workflow's own choice, after its checks. */
+export interface SnapshotStartRequest {
+  readonly reason: SnapshotReason;
+  readonly actor: string;
+  readonly full?: boolean;
 }
 
 /** A claim older than this belongs to a hand-off that died half-way (crash): it may be taken over. */
@@ -41,6 +52,8 @@ const refused = (p: Permission) => (p.allowed ? operatorError('refused', 'Refuse
 export class CustodyWorkflow {
   private readonly facts: CustodyFactsReader;
   private readonly audit: AuditLog;
+  /** Set between the custody checks and the job runner taking the run: the one busy guard covers that gap too. */
+  private starting = false;
 
   constructor(private readonly opts: CustodyWorkflowOptions) {
     this.facts = new CustodyFactsReader(opts.db, opts.config, opts.drives, opts.isSnapshotRunning);
@@ -48,7 +61,14 @@ export class CustodyWorkflow {
   }
 
   async state(format: StateOptions = plain): Promise<CustodyState> {
-    return custodyState(await this.facts.read(), format);
+    const facts = await this.facts.read();
+    // "Drive B was not there" alerts lose their cause when the enrolled drive B is back.
+    for (const d of facts.drives) {
+      if (d.present && d.enrolled && d.identity !== 'missing' && d.identity !== 'mismatch') {
+        resolveDriveAlerts(this.opts.db, this.opts.logger, this.audit, { code: 'snapshot-drive-failed', role: d.role, cause: 'drive-missing', why: `Drive ${d.role} is plugged in again.` });
+      }
+    }
+    return custodyState(facts, format);
   }
 
   /** The drives for a snapshot, after the custody checks (e.g. "drive B is not plugged in"). */
@@ -56,6 +76,52 @@ export class CustodyWorkflow {
     const p = (await this.state()).actions.snapshot;
     if (!p.allowed) return this.refuse('snapshot', p);
     return this.opts.drives.prepareTargets();
+  }
+
+  /** True while a snapshot runs or is being started through this workflow. */
+  isSnapshotBusy(): boolean {
+    return this.starting || this.opts.isSnapshotRunning();
+  }
+
+  /**
+   * The only way a snapshot starts: the custody checks (enrolled, plugged in, identity), the
+   * drives' own preparation, then the one job runner. Refusals are audited once, here; the engine
+   * writes the run's one `snapshot.requested` entry.
+   */
+  async runSnapshot(request: SnapshotStartRequest, onProgress?: (p: SnapshotProgress) => void): Promise<Result<SnapshotOutcome>> {
+    return this.begin(request, (jobs, drives) => jobs.run({ ...request, drives }, onProgress));
+  }
+
+  /** Like runSnapshot, but answers as soon as the run has started (the web button). */
+  async startSnapshot(request: SnapshotStartRequest): Promise<Result<{ startedAt: string }>> {
+    return this.begin(request, async (jobs, drives) => jobs.start({ ...request, drives }));
+  }
+
+  private async begin<T>(request: SnapshotStartRequest, go: (jobs: SnapshotJobs, drives: DriveTarget[]) => Promise<Result<T>>): Promise<Result<T>> {
+    const jobs = this.opts.snapshots;
+    if (jobs === undefined) throw new Error('CustodyWorkflow: snapshots (the job runner) was not wired');
+    if (this.isSnapshotBusy()) return this.refuseSnapshot(request, { allowed: false, code: 'snapshot-busy', reason: 'A snapshot is already running.', next: 'Wait for it to finish; its progress is on the Snapshot page.' });
+    this.starting = true;
+    let running: Promise<Result<T>>;
+    try {
+      const p = (await this.state()).actions.snapshot;
+      if (!p.allowed) return this.refuseSnapshot(request, p);
+      const targets = await this.opts.drives.prepareTargets();
+      if (!targets.ok) {
+        this.audit.record(request.actor, 'snapshot.refused', { reason: request.reason, code: targets.error.code });
+        return targets;
+      }
+      // The job runner marks itself running before its first await, so the guard has no gap.
+      running = go(jobs, targets.value);
+    } finally {
+      this.starting = false;
+    }
+    return running;
+  }
+
+  private refuseSnapshot<T>(request: SnapshotStartRequest, p: Permission): Result<T> {
+    this.audit.record(request.actor, 'snapshot.refused', { reason: request.reason, code: p.allowed ? 'refused' : p.code });
+    return this.refuse('snapshot', p);
   }
 
   async eject(role: DriveRole, actor: string, confirmed: boolean): Promise<Result<{ message: string }>> {

@@ -15,7 +15,7 @@ import { discoverDrives, systemSources } from './discovery.ts';
 import { spawnDriveHelper } from './helperClient.ts';
 import { DriveWatcher } from './hotplug.ts';
 import { DriveService, type DriveReturn } from './service.ts';
-import { attach, canUseLoopDevices, isMountPoint, makeLoopImage, tempDir, unmountAllOf, type LoopImage } from './testSupport.ts';
+import { attach, canUseLoopDevices, runnerOver, isMountPoint, makeLoopImage, tempDir, unmountAllOf, type LoopImage } from './testSupport.ts';
 import { SnapshotTriggers } from './triggers.ts';
 import type { DriveCandidate } from './types.ts';
 import { verifyDriveWithEngine } from './wiring.ts';
@@ -93,7 +93,7 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
       isSnapshotRunning: () => engine.isBusy(),
     });
     triggers = new SnapshotTriggers(
-      { snapshots: engine, prepareTargets: () => svc.prepareTargets(), handOff: (o, r) => svc.handOff(o, r), logger: silentLogger() },
+      { ...runnerOver(engine, () => svc.prepareTargets()), handOff: (o, r) => svc.handOff(o, r), logger: silentLogger() },
       config.snapshot,
     );
     watcher = new DriveWatcher(discover, silentLogger(), 200);

@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Result } from '../result.ts';
+import type { DriveTarget, SnapshotService } from '../snapshot/api.ts';
+import type { TriggerDeps } from './triggers.ts';
 
 /** Test-only helpers for real exFAT images on loop devices. Not used by the daemon. */
 
@@ -91,4 +94,21 @@ export function mountOptions(target: string): string[] {
 
 export function isMountPoint(target: string): boolean {
   return mountOptions(target).length > 1;
+}
+
+/**
+ * The triggers' snapshot runner over a plain SnapshotService and a target chooser, the way the
+ * custody workflow composes them in the daemon (checks, then the drives, then the run).
+ */
+export function runnerOver(
+  snapshots: SnapshotService,
+  prepareTargets: () => Promise<Result<DriveTarget[]>>,
+): Pick<TriggerDeps, 'runSnapshot' | 'isBusy'> {
+  return {
+    runSnapshot: async (request, onProgress) => {
+      const targets = await prepareTargets();
+      return targets.ok ? snapshots.run({ ...request, drives: targets.value }, onProgress) : targets;
+    },
+    isBusy: () => snapshots.isBusy(),
+  };
 }

@@ -4,6 +4,7 @@ import { silentLogger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 import type { DriveTarget, SnapshotOutcome, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
 import type { CustodyRecord } from './store.ts';
+import { runnerOver } from './testSupport.ts';
 import { SnapshotTriggers, validateSchedules } from './triggers.ts';
 
 /** A snapshot engine stand-in whose runs finish when the test says so. */
@@ -54,8 +55,7 @@ function setup(schedules: string[], settledAfterMinutes: number | null = null) {
   const background: string[] = [];
   const triggers = new SnapshotTriggers(
     {
-      snapshots,
-      prepareTargets: async () => ok(targets),
+      ...runnerOver(snapshots, async () => ok(targets)),
       handOff: async (outcome, req) => {
         handOffs.push(`${outcome.sequence}:${req.operator}`);
         return ok({ id: 1, recordedAt: '', snapshotSequence: outcome.sequence, rootHash: outcome.rootHash, bagName: outcome.bagName, operator: req.operator, witness: null, drives: [] } satisfies CustodyRecord);
@@ -169,7 +169,7 @@ describe('SnapshotTriggers', () => {
   it('passes drive refusals through without starting a snapshot', async () => {
     const s = setup([]);
     const refusing = new SnapshotTriggers(
-      { snapshots: s.snapshots, prepareTargets: async () => err(operatorError('drive-unknown', 'not enrolled', 'enroll it')), handOff: async () => err(operatorError('x', 'x')), logger: silentLogger() },
+      { ...runnerOver(s.snapshots, async () => err(operatorError('drive-unknown', 'not enrolled', 'enroll it'))), handOff: async () => err(operatorError('x', 'x')), logger: silentLogger() },
       { schedules: [], settledAfterMinutes: null },
     );
     const r = await refusing.requestSnapshot({ reason: 'poll-close', actor: 'maria' });

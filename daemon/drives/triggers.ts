@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import type { DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotService } from '../snapshot/api.ts';
+import type { SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest } from '../snapshot/api.ts';
 import type { CustodyRecord, HandOffRequest } from './service.ts';
 
 /** Checks every cron expression; the error names the config key (snapshot.schedules.N). */
@@ -35,10 +35,17 @@ export interface TriggeredSnapshot {
   readonly custody: CustodyRecord | null;
 }
 
+/** A snapshot as the triggers ask for it: the drives are chosen and checked by whoever runs it. */
+export type TriggerSnapshotRequest = Pick<SnapshotRequest, 'reason' | 'actor' | 'full'>;
+
 export interface TriggerDeps {
-  readonly snapshots: SnapshotService;
-  /** Mounts and checks drives A and B (DriveService.prepareTargets). */
-  readonly prepareTargets: () => Promise<Result<DriveTarget[]>>;
+  /**
+   * Runs one snapshot through the custody workflow (its checks, job runner and audit), injected
+   * by runtime/ so drives/ never imports custody/.
+   */
+  readonly runSnapshot: (request: TriggerSnapshotRequest, onProgress?: (p: SnapshotProgress) => void) => Promise<Result<SnapshotOutcome>>;
+  /** Whether a snapshot is running or starting anywhere (the workflow's busy guard). */
+  readonly isBusy: () => boolean;
   /** DriveService.handOff. */
   readonly handOff: (outcome: SnapshotOutcome, req: HandOffRequest) => Promise<Result<CustodyRecord>>;
   readonly logger: Logger;
@@ -79,7 +86,7 @@ export class SnapshotTriggers {
   }
 
   isBusy(): boolean {
-    return this.running !== null || this.deps.snapshots.isBusy();
+    return this.running !== null || this.deps.isBusy();
   }
 
   /** Capture calls this for every new file; the "export settled" snapshot starts N minutes after the last one. */
@@ -120,10 +127,8 @@ export class SnapshotTriggers {
   }
 
   private async runOne(options: SnapshotRequestOptions): Promise<Result<TriggeredSnapshot>> {
-    const targets = await this.deps.prepareTargets();
-    if (!targets.ok) return targets;
-    const request = { reason: options.reason, actor: options.actor, drives: targets.value, ...(options.full === true ? { full: true } : {}) };
-    const run = await this.deps.snapshots.run(request, options.onProgress);
+    const request = { reason: options.reason, actor: options.actor, ...(options.full === true ? { full: true } : {}) };
+    const run = await this.deps.runSnapshot(request, options.onProgress);
     if (!run.ok) return run;
     if (options.handOff === undefined) return ok({ outcome: run.value, custody: null });
     const custody = await this.deps.handOff(run.value, options.handOff);

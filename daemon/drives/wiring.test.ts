@@ -8,7 +8,7 @@ import { assertOk, err, ok, operatorError, type Result } from '../result.ts';
 import type { SnapshotService } from '../snapshot/api.ts';
 import type { DriveHelper, HelperReply } from './helperClient.ts';
 import { DriveService } from './service.ts';
-import { tempDir } from './testSupport.ts';
+import { runnerOver, tempDir } from './testSupport.ts';
 import type { DriveCandidate, DriveRole } from './types.ts';
 import { startDriveAutomation, verifyDriveWithEngine } from './wiring.ts';
 
@@ -43,7 +43,7 @@ describe('startDriveAutomation', () => {
     const config = assertOk(parseConfig({}, dir.path));
     const bad: Config = { ...config, snapshot: { schedules: ['99 * * * *'], settledAfterMinutes: null } };
     const svc = new DriveService({ config: bad, db, logger: silentLogger() });
-    const r = await startDriveAutomation({ service: svc, snapshots: idle, config: bad, logger: silentLogger() });
+    const r = await startDriveAutomation({ service: svc, ...runnerOver(idle, async () => ok([])), config: bad, logger: silentLogger() });
     expect(!r.ok && r.error.message).toContain('snapshot.schedules.0');
   });
 
@@ -84,7 +84,7 @@ describe('startDriveAutomation', () => {
     // Drive B goes to the safe before the daemon starts; drive A stays in.
     present.splice(1, 1);
     mounts.length = 0;
-    const auto = assertOk(await startDriveAutomation({ service: svc, snapshots: idle, config, logger: silentLogger(), discover: async () => ok([...present]), pollMs: 50 }));
+    const auto = assertOk(await startDriveAutomation({ service: svc, ...runnerOver(idle, async () => ok([])), config, logger: silentLogger(), discover: async () => ok([...present]), pollMs: 50 }));
     try {
       await new Promise((r) => setTimeout(r, 200));
       expect(verified).toEqual([]);

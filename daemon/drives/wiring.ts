@@ -3,14 +3,13 @@ import type { Db } from '../db/database.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import type { SnapshotService } from '../snapshot/api.ts';
 import { parsePublicKeyFile } from '../snapshot/minisign.ts';
 import { verifyPath } from '../snapshot/verify.ts';
 import { discoverDrives, systemSources } from './discovery.ts';
 import { socketDriveHelper, spawnDriveHelper, type DriveHelper } from './helperClient.ts';
 import { DriveWatcher } from './hotplug.ts';
 import { DriveService } from './service.ts';
-import { SnapshotTriggers, type TriggeredSnapshot } from './triggers.ts';
+import { SnapshotTriggers, type TriggerDeps, type TriggeredSnapshot } from './triggers.ts';
 import type { VerifyDriveFn } from './types.ts';
 
 /** The snapshot engine's offline verify (daemon/snapshot/verify.ts) as the drives' VerifyDriveFn. */
@@ -74,23 +73,24 @@ export interface DriveAutomation {
 
 /**
  * What the daemon starts at boot for drives: the snapshot triggers (schedules, export settled) and,
- * with USB drives, the hot-plug watcher with verify-on-return. `snapshots` should be the same
- * SnapshotService the web UI uses (e.g. its SnapshotJobs) so scheduled runs show progress too.
+ * with USB drives, the hot-plug watcher with verify-on-return. `runSnapshot`/`isBusy` come from the
+ * custody workflow (runtime/ passes them), so scheduled runs get the UI's checks and show progress.
  */
 export async function startDriveAutomation(options: {
   readonly service: DriveService;
-  readonly snapshots: SnapshotService;
+  readonly runSnapshot: TriggerDeps['runSnapshot'];
+  readonly isBusy: TriggerDeps['isBusy'];
   readonly config: Config;
   readonly logger: Logger;
   readonly discover?: () => ReturnType<typeof discoverDrives>;
   readonly pollMs?: number;
   readonly onBackgroundResult?: (reason: string, result: Result<TriggeredSnapshot>) => void;
 }): Promise<Result<DriveAutomation>> {
-  const { service, snapshots, config, logger } = options;
+  const { service, config, logger } = options;
   const triggers = new SnapshotTriggers(
     {
-      snapshots,
-      prepareTargets: () => service.prepareTargets(),
+      runSnapshot: options.runSnapshot,
+      isBusy: options.isBusy,
       handOff: (outcome, req) => service.handOff(outcome, req),
       logger,
       onBackgroundResult: (reason, result) => {

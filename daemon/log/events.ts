@@ -131,6 +131,10 @@ export const LogEvent = {
 
   // custody (issue #15, custody slice): an action refused by the one custody state
   CustodyRefused: 'custody.refused',
+  // custody (issue #15, second slice: one snapshot path, drives that drop out, alerts that close)
+  SnapshotCrashed: 'snapshot.crashed',
+  SnapshotDriveDroppedOut: 'snapshot.drive.dropped-out',
+  AlertResolved: 'alert.resolved',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

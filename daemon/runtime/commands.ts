@@ -80,7 +80,7 @@ function prepareDemoFolder(dir: string): string | undefined {
 }
 
 async function runDemoSnapshot(running: RunningDaemon, say: (s: string) => void): Promise<boolean> {
-  const { drives, web } = running;
+  const { drives } = running;
   for (const role of ['A', 'B'] as const) {
     const enrolled = await drives.enroll({ target: role, role, operator: 'demo' });
     if (!enrolled.ok) {
@@ -88,14 +88,10 @@ async function runDemoSnapshot(running: RunningDaemon, say: (s: string) => void)
       return false;
     }
   }
-  const targets = await drives.prepareTargets();
-  if (!targets.ok) {
-    say(`The drives are not ready: ${targets.error.message}`);
-    return false;
-  }
   say('Writing the end-of-day snapshot to drives A and B …');
   let lastShown = -1;
-  const outcome = await web.deps.snapshot.run({ reason: 'end-of-day', actor: 'demo', drives: targets.value }, (p) => {
+  // The same path as the End-of-day button: custody checks, drive preparation, the one job runner.
+  const outcome = await running.custody.runSnapshot({ reason: 'end-of-day', actor: 'demo' }, (p) => {
     const pct = p.bytesTotal === 0 ? 100 : Math.floor((100 * p.bytesDone) / p.bytesTotal);
     if (pct >= lastShown + 20 || p.phase === 'done') {
       lastShown = pct;

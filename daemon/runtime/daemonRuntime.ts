@@ -1,6 +1,8 @@
 import { dataPaths, type Config } from '../config.ts';
 import { CaptureService } from '../capture/captureService.ts';
 import { openDatabase, type Db } from '../db/database.ts';
+import { CustodyWorkflow } from '../custody/workflow.ts';
+import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { createDriveService, startDriveAutomation, type DriveAutomation } from '../drives/wiring.ts';
 import type { DriveService } from '../drives/service.ts';
 import { ImportService } from '../importer/service.ts';
@@ -29,6 +31,8 @@ export interface RunningDaemon {
   readonly engine: SnapshotEngine;
   readonly capture: CaptureService;
   readonly drives: DriveService;
+  /** The one custody workflow: every snapshot (UI, schedules, demo) starts through it. */
+  readonly custody: CustodyWorkflow;
   readonly automation: DriveAutomation;
   readonly imports: ImportService;
   readonly web: { readonly deps: WebDeps; readonly server: RunningWebServer };
@@ -60,7 +64,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
   const alerts = new AlertLog(db, logger);
   const audit = new AuditLog(db, logger);
   const engine = new SnapshotEngine({ db, config, logger, alerts, audit });
-  const drives = createDriveService({ config, db, logger, isSnapshotRunning: () => engine.isBusy() });
+  // One job runner and one workflow for every snapshot trigger: the same checks, audit and busy guard.
+  const jobs = new SnapshotJobs(engine, logger);
+  const drives = createDriveService({ config, db, logger, isSnapshotRunning: () => jobs.isBusy() });
+  const custody = new CustodyWorkflow({ db, config, logger, drives, snapshots: jobs, isSnapshotRunning: () => jobs.isBusy() });
 
   // Folder drives are always present: finish or redo a snapshot a crash interrupted before anything else.
   if (config.drives.mode === 'folders') {
@@ -76,12 +83,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
   // Pre-audit: constructed here so the UI gets its provider; it starts after capture and imports.
   const preaudit = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger, rootPaths: config.roots.map((r) => r.path), intervalMs: options.catalogPollMs ?? 5000 });
   const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames, preaudit);
-  const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider });
+  const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider, custody: { jobs, workflow: custody } });
   if (!web.ok) {
     db.close();
     return err(web.error);
   }
-  const automation = await startDriveAutomation({ service: drives, snapshots: web.value.deps.snapshot, config, logger });
+  const automation = await startDriveAutomation({ service: drives, runSnapshot: (r, p) => custody.runSnapshot(r, p), isBusy: () => custody.isSnapshotBusy(), config, logger });
   if (!automation.ok) {
     await web.value.server.close();
     db.close();
@@ -120,6 +127,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
     engine,
     capture,
     drives,
+    custody,
     automation: automation.value,
     imports,
     web: web.value,

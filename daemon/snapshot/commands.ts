@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { createDriveService } from '../drives/wiring.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { createLogger } from '../log/logger.ts';
-import type { DriveTarget, SnapshotProgress, SnapshotReason } from './api.ts';
-import { SnapshotEngine, humanBytes } from './engine.ts';
+import { humanBytes } from './engine.ts';
 import { exportZips, parseByteSize } from './exportZips.ts';
 import { signerForConfig } from '../signer/signer.ts';
 import { SocketSigner } from '../signer/socketSigner.ts';
@@ -18,75 +14,12 @@ import { formatReport, verifyPath } from './verify.ts';
 import { pinsFromArgs } from './verifyPins.ts';
 import { exportFromDrive } from '../restore/zipsFromDriveCommand.ts';
 
-const reasons = ['operator', 'end-of-day', 'poll-close', 'schedule', 'export-settled', 'catch-up', 'recovery'] as const satisfies readonly SnapshotReason[];
-
 function fail(message: string, action?: string): number {
   process.stderr.write(`${message}\n${action === undefined ? '' : `${action}\n`}`);
   return 1;
 }
 
-function progressLine(p: SnapshotProgress): string {
-  const eta = p.secondsLeft === null ? '' : `, about ${Math.ceil(p.secondsLeft)} s left`;
-  const failed = p.perDrive.filter((d) => d.state === 'failed').map((d) => ` [drive ${d.role} FAILED]`).join('');
-  return `${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}, ${humanBytes(p.bytesPerSecond)}/s${eta}${failed}`;
-}
-
-const snapshot: CliCommand = {
-  name: 'snapshot',
-  summary: 'Write an incremental (or --full) snapshot onto drives A and B, read it back and sign it',
-  usage: 'ballotsafe snapshot [--reason R] [--full] [--drive-a PATH --drive-b PATH] [--config <file>]',
-  async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: { config: { type: 'string' }, reason: { type: 'string', default: 'operator' }, full: { type: 'boolean', default: false }, 'drive-a': { type: 'string' }, 'drive-b': { type: 'string' }, actor: { type: 'string' } },
-    });
-    const config = configFromArgs(values.config);
-    if (config === undefined) return 1;
-    const reason = z.enum(reasons).safeParse(values.reason);
-    if (!reason.success) return fail(`--reason must be one of: ${reasons.join(', ')}.`);
-    let drives: DriveTarget[];
-    if (values['drive-a'] !== undefined || values['drive-b'] !== undefined) {
-      if (values['drive-a'] === undefined || values['drive-b'] === undefined) return fail('Give both --drive-a and --drive-b (the mounted drives or folders).');
-      drives = [
-        { role: 'A', root: resolve(values['drive-a']) },
-        { role: 'B', root: resolve(values['drive-b']) },
-      ];
-    } else if (config.drives.mode === 'folders') {
-      mkdirSync(config.drives.a, { recursive: true });
-      mkdirSync(config.drives.b, { recursive: true });
-      drives = [
-        { role: 'A', root: config.drives.a },
-        { role: 'B', root: config.drives.b },
-      ];
-    } else {
-      drives = [];
-    }
-    const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? 'warn' });
-    const db = openDatabase(dataPaths(config).database);
-    try {
-      if (drives.length === 0) {
-        // USB drives: the drive service finds the enrolled pair and mounts it through the root helper.
-        const prepared = await createDriveService({ config, db, logger }).prepareTargets();
-        if (!prepared.ok) return fail(prepared.error.message, prepared.error.action);
-        drives = prepared.value;
-      }
-      const engine = new SnapshotEngine({ db, config, logger });
-      let last = 0;
-      const result = await engine.run({ reason: reason.data, actor: values.actor ?? process.env['SUDO_USER'] ?? process.env['USER'] ?? 'operator', drives, full: values.full === true }, (p) => {
-        if (Date.now() - last < 1000 && p.phase !== 'done') return;
-        last = Date.now();
-        process.stderr.write(`${progressLine(p)}\n`);
-      });
-      if (!result.ok) return fail(`Snapshot failed: ${result.error.message}`, result.error.action);
-      const o = result.value;
-      process.stdout.write(`Snapshot ${o.bagName} (sequence ${o.sequence}): ${o.files} files, ${humanBytes(o.bytes)}\nRoot hash: ${o.rootHash}\n`);
-      for (const d of o.perDrive) process.stdout.write(`Drive ${d.role}: ${d.state === 'complete' ? 'complete, read back and verified' : `FAILED: ${d.error?.message ?? ''}\n  ${d.error?.action ?? ''}`}\n`);
-      return o.perDrive.every((d) => d.state === 'complete') ? 0 : 1;
-    } finally {
-      db.close();
-    }
-  },
-};
+// `ballotsafe snapshot` lives in custody/snapshotCommand.ts: it starts through the custody workflow.
 
 const verify: CliCommand = {
   name: 'verify',
@@ -176,4 +109,4 @@ const keys: CliCommand = {
   },
 };
 
-export const snapshotCommands: readonly CliCommand[] = [snapshot, verify, exportZipsCommand, keys];
+export const snapshotCommands: readonly CliCommand[] = [verify, exportZipsCommand, keys];

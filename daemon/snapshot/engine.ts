@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants, existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
@@ -31,6 +31,7 @@ import { signerForConfig, type Signer } from '../signer/signer.ts';
 import { cumulativeFiles } from './cumulativeFiles.ts';
 import { readBounded } from './bagReader.ts';
 import { refuseAlteredDrives } from './evidencePreflight.ts';
+import { alertNoDriveLeft, closeAlertsOfLevelDrives, dropOut, missingDriveError, raiseDriveFailed, readOnlyDriveError, tooSmallError } from './driveDropOut.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 
@@ -268,12 +269,11 @@ export class SnapshotEngine implements SnapshotService {
     if (newSnapshot && request.drives.length !== 2) {
       return err(operatorError('snapshot-needs-two-drives', `A snapshot needs two drives (A and B); ${request.drives.length} ${request.drives.length === 1 ? 'was' : 'were'} given.`, 'Connect both drives and start again.'));
     }
+    // A drive that is not there drops out (driveDropOut.ts); the other still gets the snapshot.
+    const missing = new Map<DriveRole, OperatorError>();
     for (const d of request.drives) {
-      try {
-        if (!(await stat(d.root)).isDirectory()) throw new Error('not a folder');
-      } catch {
-        return err(operatorError('drive-missing', `Drive ${d.role} is not available at ${d.root}.`, `Connect drive ${d.role} (or check the folder) and start again.`));
-      }
+      const gone = await missingDriveError(d);
+      if (gone !== undefined) missing.set(d.role, gone);
     }
 
     // Drive writes left 'writing' by a crash or power loss (we hold the lock: none is running).
@@ -286,16 +286,17 @@ export class SnapshotEngine implements SnapshotService {
     const drives: DriveRun[] = [];
     for (const target of request.drives) {
       const electionDir = this.electionDir(target);
-      drives.push({ target, electionDir, error: undefined, present: await this.scanDrive(electionDir, rows), written: [] });
+      const gone = missing.get(target.role);
+      const run: DriveRun = { target, electionDir, error: undefined, present: gone === undefined ? await this.scanDrive(electionDir, rows) : new Set(), written: [] };
+      if (gone !== undefined) dropOut(run, gone, this.logger);
+      drives.push(run);
     }
     await refuseAlteredDrives(
       { db: this.db, election: this.config.election.name, alerts: this.alerts, audit: this.audit, logger: this.logger, concurrency: this.concurrency, readFromMedia: this.readBackFromMedia },
-      drives,
+      drives.filter((d) => d.error === undefined),
       rows.map((r) => this.loadBag(r)),
     );
-    if (newSnapshot && drives.every((d) => d.error !== undefined)) {
-      return err(operatorError('snapshot-no-usable-drive', `Neither drive can take the snapshot. ${drives.map((d) => d.error?.message ?? '').join(' ')}`, drives[0]?.error?.action ?? 'Enroll new drives and start again.'));
-    }
+    if (newSnapshot && drives.every((d) => d.error !== undefined)) return err(alertNoDriveLeft(drives, this.alerts));
     this.settlePending(rows, drives);
     rows = this.snapshotRows();
 
@@ -326,6 +327,11 @@ export class SnapshotEngine implements SnapshotService {
     if (!pre.ok) {
       logEvent(this.logger, LogEvent.SnapshotFailed, { code: pre.error.code, msg: pre.error.message }, 'warn');
       return pre;
+    }
+    if (newSnapshot && drives.every((d) => d.error !== undefined)) {
+      const none = alertNoDriveLeft(drives, this.alerts);
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: none.code, msg: none.message }, 'warn');
+      return err(none);
     }
 
     // --- Plan and persist the new bag before writing anything ---
@@ -415,15 +421,9 @@ export class SnapshotEngine implements SnapshotService {
       if (d.error === undefined || d.error.code === 'drive-evidence-mismatch') continue; // the latter alerted already
       const other = drives.find((o) => o !== d && o.error === undefined);
       logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, msg: d.error.message }, 'warn');
-      this.alerts.raise({
-        severity: 'critical',
-        code: 'snapshot-drive-failed',
-        message: `${d.error.message}${other ? ` Drive ${other.target.role} holds a complete, verified copy.` : ''}`,
-        action: d.error.action ?? `Reconnect drive ${d.target.role} or a replacement and start a snapshot; catch-up brings it level.`,
-        subject: d.target.serial ?? d.target.root,
-        details: { role: d.target.role, code: d.error.code },
-      });
+      raiseDriveFailed(this.alerts, d.target, d.error, `${d.error.message}${other ? ` Drive ${other.target.role} holds a complete, verified copy.` : ''}`);
     }
+    closeAlertsOfLevelDrives(this.db, this.logger, this.audit, drives, this.snapshotRows().at(-1));
     const finishedAt = this.now().toISOString();
     const latest = this.snapshotRows().at(-1);
     const focus = newBag !== undefined ? this.snapshotRows().find((r) => r.id === newBag.snapshotId) : latest;
@@ -486,14 +486,23 @@ export class SnapshotEngine implements SnapshotService {
     for (const d of drives) {
       const pub = join(d.electionDir, publicKeyFileName);
       if (existsSync(pub) && readFileSync(pub, 'utf8') !== publicKeyFile(this.key)) {
-        return err(operatorError('drive-other-appliance', `Drive ${d.target.role} holds snapshots of "${this.config.election.name}" signed by another appliance key.`, `Use a drive prepared for this appliance (key ${keyIdHex(this.key.keyId)}), or an empty one.`));
+        dropOut(d, operatorError('drive-other-appliance', `Drive ${d.target.role} holds snapshots of "${this.config.election.name}" signed by another appliance key, so it gets nothing from this snapshot.`, `Use a drive ${d.target.role} prepared for this appliance (key ${keyIdHex(this.key.keyId)}), or an empty one.`), this.logger);
+        continue;
       }
       let space: { freeBytes: number | null; blockSize: number };
       try {
         await mkdir(join(d.electionDir, 'snapshots'), { recursive: true });
+        const readOnly = await readOnlyDriveError(d.target.role, d.electionDir);
+        if (readOnly !== undefined) {
+          dropOut(d, readOnly, this.logger);
+          continue;
+        }
         space = await freeSpace(d.target.root);
       } catch (e) {
-        return err(driveError(d.target.role, d.target.root, e));
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        const readOnly = code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? await readOnlyDriveError(d.target.role, d.target.root) : undefined;
+        dropOut(d, readOnly ?? driveError(d.target.role, d.target.root, e), this.logger);
+        continue;
       }
       const bs = Math.max(512, space.blockSize);
       const round = (n: number) => Math.ceil(n / bs) * bs + bs;
@@ -517,7 +526,8 @@ export class SnapshotEngine implements SnapshotService {
       if (space.freeBytes === null) {
         logEvent(this.logger, LogEvent.SnapshotProgress, { phase: 'preflight', role: d.target.role, msg: `drive ${d.target.role} does not report its free space; writing without the space check (a full drive is then handled as a failed drive)` }, 'warn');
       } else if (need > space.freeBytes) {
-        return err(operatorError('drive-too-small', `Drive ${d.target.role} (${d.target.root}) has ${humanBytes(space.freeBytes)} free; this snapshot needs about ${humanBytes(need)}.`, `Use a drive with at least ${humanBytes(need)} free for ${d.target.role}, then start again. Nothing was written.`));
+        dropOut(d, tooSmallError(d.target.role, space.freeBytes, need), this.logger);
+        continue;
       }
       const prefix = Buffer.byteLength(join(d.electionDir, 'snapshots', '000000-00000000T000000Z')) + 1;
       for (const v of newVersions) if (Buffer.byteLength(v.relPath) * 3 + prefix + 64 > 4000) longest = `${v.rootLabel}/${v.relPath}`;

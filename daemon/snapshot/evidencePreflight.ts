@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { LogEvent } from '../log/events.ts';
+import { driveAlertGroup } from '../state/alertResolution.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import type { OperatorError } from '../result.ts';
 import type { AlertLog } from '../state/alerts.ts';
@@ -45,7 +46,11 @@ export async function refuseAlteredDrives(ctx: EvidencePreflightContext, drives:
       d.error = refusal;
       d.present.clear();
       const subject = d.target.serial ?? d.target.root;
-      ctx.alerts.raise({ severity: 'critical', code: refusal.code, message: refusal.message, ...(refusal.action === undefined ? {} : { action: refusal.action }), subject, details: { role: d.target.role, problems: report.problems.slice(0, 50) } });
+      // One open alert per refused drive: a drive left plugged in is refused again at every snapshot.
+      ctx.alerts.raiseRepeated(
+        { severity: 'critical', code: refusal.code, group: driveAlertGroup(d.target.role, subject), message: (n) => (n === 1 ? refusal.message : `${refusal.message} (Refused at ${n} snapshots so far while it stays plugged in.)`), ...(refusal.action === undefined ? {} : { action: refusal.action }) },
+        [subject],
+      );
       ctx.audit.record('system', 'snapshot.drive-refused', { role: d.target.role, drive: subject, problems: report.problems.length, first: report.problems[0] ?? '' });
       logEvent(ctx.logger, LogEvent.SnapshotEvidenceMismatch, { role: d.target.role, drive: subject, problems: report.problems.slice(0, 20) }, 'error');
     }),

@@ -353,14 +353,9 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const s = sessionOf(c);
     const parsed = snapshotSchema.safeParse(await readBody(c));
     if (!parsed.success) return fail(c, 400, operatorError('snapshot-request-invalid', 'The snapshot request was not understood.', 'Reload the Snapshot page and press the button again.'), '/snapshot');
-    if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('snapshot-busy', 'A snapshot is already running.', 'Wait for it to finish; its progress is on the Snapshot page.'), '/snapshot');
     if (deps.drives === undefined) return fail(c, 503, notInstalled('Drive management'), '/snapshot');
-    const targets = await deps.drives.targets();
-    if (!targets.ok) {
-      record(s.user.name, 'snapshot.refused', { reason: parsed.data.reason, code: targets.error.code });
-      return fail(c, 409, targets.error, '/snapshot');
-    }
-    const started = deps.snapshot.start({ reason: parsed.data.reason, actor: s.user.name, drives: targets.value });
+    // The custody workflow checks the drives, audits a refusal and starts the one job runner.
+    const started = await deps.drives.startSnapshot({ reason: parsed.data.reason, actor: s.user.name });
     if (!started.ok) return fail(c, 409, started.error, '/snapshot');
     // The snapshot engine writes the one `snapshot.requested` audit entry for this run.
     return done(c, { started: true, startedAt: started.value.startedAt }, '/snapshot', 202);

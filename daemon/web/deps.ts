@@ -1,11 +1,11 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Result } from '../result.ts';
-import type { DriveRole, DriveTarget } from '../snapshot/api.ts';
+import type { DriveRole, DriveTarget, SnapshotReason } from '../snapshot/api.ts';
 import type { AlertLog } from '../state/alerts.ts';
 import type { AuditLog } from '../state/auditLog.ts';
 import type { Accounts } from './accounts.ts';
-import type { SnapshotJobs } from './snapshotJobs.ts';
+import type { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
 import type { CustodyState, StateOptions } from '../custody/state.ts';
@@ -30,7 +30,7 @@ export interface WebDeps {
   readonly audit: Pick<AuditLog, 'record' | 'recent'>;
   /**
    * The snapshot engine (any daemon/snapshot/api.ts SnapshotService) wrapped once in SnapshotJobs;
-   * give the same SnapshotJobs to the schedule/poll-close triggers so their runs show in the UI too.
+   * the custody workflow starts every run through it (button, CLI, schedules, demo), so all show in the UI.
    */
   readonly snapshot: SnapshotJobs;
   readonly snapshotHistory: SnapshotHistoryProvider;
@@ -150,6 +150,11 @@ export interface DrivesProvider {
   list(): Promise<readonly DriveStatus[]>;
   /** The two drives a snapshot should write to now; a failure says which drive is missing and what to do. */
   targets(): Promise<Result<readonly DriveTarget[]>>;
+  /**
+   * Starts a snapshot through the custody workflow (its checks, its one busy guard, its audit of a
+   * refusal); answers once the run has started.
+   */
+  startSnapshot(request: { readonly reason: SnapshotReason; readonly actor: string }): Promise<Result<{ readonly startedAt: string }>>;
   /** Flushes and unmounts/powers off the drive. `actor` is the user name (for the drives' own records). */
   eject(role: DriveRole, actor: string, confirmed?: boolean): Promise<Result<{ message: string }>>;
 }

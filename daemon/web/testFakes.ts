@@ -12,7 +12,7 @@ import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk, err, ok, operatorError, type Result } from '../result.ts';
-import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
+import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts } from './accounts.ts';
@@ -35,7 +35,7 @@ import type {
 } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { hashPassword } from './passwords.ts';
-import { SnapshotJobs } from './snapshotJobs.ts';
+import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 
 /** A snapshot engine stand-in: walks through the phases, emitting progress, and records history. */
 export class FakeSnapshotService implements SnapshotService {
@@ -124,6 +124,9 @@ export class FakeSnapshotService implements SnapshotService {
 /** Two plain folders standing in for drives A and B (like config drives.mode = folders). */
 export class FakeFolderDrives implements DrivesProvider {
   readonly ejected: DriveRole[] = [];
+  /** Set by the test app: the job runner and audit log the stand-in starts snapshots with (as CustodyWorkflow does). */
+  jobs: SnapshotJobs | undefined;
+  audit: AuditLog | undefined;
   constructor(
     private readonly folders: Record<DriveRole, string>,
     private readonly outcomes: () => readonly SnapshotOutcome[],
@@ -157,6 +160,16 @@ export class FakeFolderDrives implements DrivesProvider {
     const missing = (['A', 'B'] as const).filter((r) => !existsSync(this.folders[r]) || this.ejected.includes(r));
     if (missing.length > 0) return err(operatorError('drive-missing', `Drive ${missing.join(' and ')} is not connected.`, `Connect drive ${missing.join(' and ')} and press the button again.`));
     return ok((['A', 'B'] as const).map((role) => ({ role, root: this.folders[role], label: `folder-${role.toLowerCase()}` })));
+  }
+
+  async startSnapshot(request: { readonly reason: SnapshotReason; readonly actor: string }): Promise<Result<{ readonly startedAt: string }>> {
+    if (this.jobs === undefined) throw new Error('FakeFolderDrives.jobs not set');
+    const targets = await this.targets();
+    if (!targets.ok) {
+      this.audit?.record(request.actor, 'snapshot.refused', { reason: request.reason, code: targets.error.code });
+      return targets;
+    }
+    return this.jobs.start({ ...request, drives: targets.value });
   }
 
   async eject(role: DriveRole): Promise<Result<{ message: string }>> {
@@ -396,6 +409,9 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
   const audit = new AuditLog(db, logger);
   engine.audit = audit;
   handoff.audit = audit;
+  const jobs = new SnapshotJobs(engine, logger);
+  drives.jobs = jobs;
+  drives.audit = audit;
   const accounts = new Accounts(db);
   if (options.users !== false) {
     // scrypt is slow on purpose; hash the two test passwords once per test file.
@@ -416,7 +432,7 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
     roots,
     alerts,
     audit,
-    snapshot: new SnapshotJobs(engine, logger),
+    snapshot: jobs,
     snapshotHistory: { list: (limit) => engine.history().slice(0, limit) },
     drives,
     custody: { list: (limit) => handoff.records.slice(0, limit) },

@@ -3,7 +3,7 @@ import type { AlertRow } from '../state/alerts.ts';
 import type { CatalogSummary, DriveStatus, RootStatus, SnapshotRecord, WebDeps } from './deps.ts';
 import { dataDiskProblem } from './diskFull.ts';
 import { formatBytes, formatTime, startOfLocalDay } from './format.ts';
-import type { SnapshotJobView } from './snapshotJobs.ts';
+import type { SnapshotJobView } from '../custody/snapshotJobs.ts';
 
 export interface Problem {
   readonly message: string;

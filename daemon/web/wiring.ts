@@ -19,7 +19,7 @@ import type { CustodyProvider, DrivesProvider, DriveStatus, HandoffProvider, Imp
 import { createWebApp } from './app.tsx';
 import { importChecksFromReport } from './importChecks.ts';
 import { startWebServer, type RunningWebServer } from './server.ts';
-import { SnapshotJobs } from './snapshotJobs.ts';
+import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { screenFormat } from './views.ts';
 
 /**
@@ -125,6 +125,9 @@ export function drivesFromService(service: DriveService, config: Config, workflo
     async targets() {
       return workflow.snapshotTargets();
     },
+    async startSnapshot(request) {
+      return workflow.startSnapshot(request);
+    },
     async eject(role, actor, confirmed) {
       return workflow.eject(role, actor, confirmed === true);
     },
@@ -178,18 +181,20 @@ export interface WebWiringOptions {
   /** Default: the importer's phase-1 report over this database. */
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
+  /** The daemon's one job runner and custody workflow (runtime/ composes them); made here when left out. */
+  readonly custody?: { readonly jobs: SnapshotJobs; readonly workflow: CustodyWorkflow };
 }
 
 /**
- * WebDeps for the daemon from the real services. Give `deps.snapshot` (a SnapshotJobs) to the
- * triggers as their SnapshotService so scheduled runs show progress in the UI as well.
+ * WebDeps for the daemon from the real services. The daemon passes its one job runner and custody
+ * workflow (`custody`), which the schedules use too, so every run shows progress in the UI.
  */
 export function createWebDeps(options: WebWiringOptions): WebDeps {
   const { db, config, logger } = options;
   const history = historyFromEngine(options.engine);
-  const jobs = new SnapshotJobs(options.engine, logger);
+  const jobs = options.custody?.jobs ?? new SnapshotJobs(options.engine, logger);
   const drive = options.driveService;
-  const workflow = drive === undefined ? undefined : new CustodyWorkflow({ db, config, logger, drives: drive, isSnapshotRunning: () => jobs.isBusy() });
+  const workflow = options.custody?.workflow ?? (drive === undefined ? undefined : new CustodyWorkflow({ db, config, logger, drives: drive, snapshots: jobs, isSnapshotRunning: () => jobs.isBusy() }));
   return {
     config,
     logger,
@@ -213,7 +218,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
   };
 }
 
-/** Builds the deps and the app and starts listening (config.web); the daemon keeps `deps.snapshot` for its triggers. */
+/** Builds the deps and the app and starts listening (config.web). */
 export async function startWebUi(options: WebWiringOptions): Promise<Result<{ deps: WebDeps; server: RunningWebServer }>> {
   const deps = createWebDeps(options);
   const server = await startWebServer(createWebApp(deps), options.config, options.logger);

@@ -3,7 +3,7 @@
  * goes through the same guards as the web button. Real CLI processes over the rig's database.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -64,5 +64,43 @@ describe('ballotsafe handoff', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('already handed off');
     expect(rig.custodyCount()).toBe(1);
+  });
+});
+
+describe('ballotsafe snapshot', () => {
+  const snapshots = () => (rig.db.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }).n;
+  const refusals = () => rig.db.prepare("SELECT details_json AS d FROM audit_log WHERE action = 'snapshot.refused'").all() as { d: string }[];
+
+  it('refuses folder drives that were never enrolled, as the End-of-day button does', async () => {
+    rig.capture(2);
+    const cli = run('snapshot', '--reason', 'end-of-day');
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain('Drive A has never been set up on this appliance.');
+    expect(snapshots()).toBe(0);
+    const ui = (await (await rig.snapshot()).json()) as { error: { code: string; message: string } };
+    expect(ui.error.message).toBe('Drive A has never been set up on this appliance.');
+    expect(snapshots()).toBe(0);
+    // One audit entry per refused action, whoever asked.
+    expect(refusals().map((r) => JSON.parse(r.d) as { code: string })).toEqual([{ reason: 'end-of-day', code: 'drive-not-enrolled' }, { reason: 'end-of-day', code: 'drive-not-enrolled' }]);
+  });
+
+  it('refuses a drive whose identity is not the enrolled one, and writes to the right pair', async () => {
+    await rig.enroll();
+    rig.capture(2);
+    const idB = join(rig.dir, 'drive-b', 'ballotsafe', 'drive-identity.json');
+    const original = readFileSync(idB, 'utf8');
+    // Drive A's identity file on drive B: a drive swapped in from another pair or forged.
+    writeFileSync(idB, readFileSync(join(rig.dir, 'drive-a', 'ballotsafe', 'drive-identity.json')));
+    const cli = run('snapshot');
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain('The drive in place B is not the enrolled drive B.');
+    const ui = (await (await rig.snapshot()).json()) as { error: { message: string } };
+    expect(ui.error.message).toBe('The drive in place B is not the enrolled drive B.');
+    expect(snapshots()).toBe(0);
+    writeFileSync(idB, original);
+    const good = run('snapshot');
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stdout).toContain('Drive B: complete, read back and verified');
+    expect(snapshots()).toBe(1);
   });
 });

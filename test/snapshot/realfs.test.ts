@@ -93,18 +93,18 @@ describe.skipIf(!isRoot)('snapshots on real removable-media file systems', () =>
     expect(existsSync(join(b.mountPoint, 'ballotsafe', 'test-election', 'snapshots')) ? readdirSync(join(b.mountPoint, 'ballotsafe', 'test-election', 'snapshots')) : []).toEqual([]);
   });
 
-  it('fails early on a drive that is too small, saying how much is needed', async () => {
+  it('drops a drive that is too small before writing, saying how much is needed; the other drive gets the snapshot', async () => {
+    // Issue #15: this used to refuse the whole snapshot (drive A got nothing, no alert).
     const a = mounts.tmpfs('16m');
     const b = mounts.tmpfs('2m');
     addBatch(app, 1, 30, 100_000);
-    const res = await app.engine().run({ reason: 'operator', actor: 't', drives: folderDrives(a.mountPoint, b.mountPoint) });
-    expect(res.ok).toBe(false);
-    if (!res.ok) {
-      expect(res.error.code).toBe('drive-too-small');
-      expect(res.error.message).toMatch(/Drive B .* has [\d.]+ MiB free; this snapshot needs about [\d.]+ MiB/);
-    }
-    expect(readdirSync(join(a.mountPoint, 'ballotsafe', 'test-election', 'snapshots'))).toEqual([]);
-    expect(app.engine().listSnapshots()).toEqual([]);
+    const res = assertOk(await app.engine().run({ reason: 'operator', actor: 't', drives: folderDrives(a.mountPoint, b.mountPoint) }));
+    expect(res.perDrive[0]).toEqual({ role: 'A', state: 'complete' });
+    expect(res.perDrive[1]?.error?.code).toBe('drive-too-small');
+    expect(res.perDrive[1]?.error?.message).toMatch(/Drive B has [\d.]+ MiB free; this snapshot needs about [\d.]+ MiB/);
+    expect(readdirSync(join(b.mountPoint, 'ballotsafe', 'test-election', 'snapshots'))).toEqual([]);
+    expect((await verifyPath(a.mountPoint)).ok).toBe(true);
+    expect(app.engine().listSnapshots()[0]?.state).toBe('degraded');
   });
 
   it('finishes on drive A when drive B fills up mid-write, raises an alert, and catches B up later', async () => {

@@ -188,8 +188,10 @@ setInterval(() => void lock, 1000);
     app.addFile('central-scan', 'x.tif', 'x');
     const one = await app.engine().run({ reason: 'operator', actor: 't', drives: [{ role: 'A', root: a }] });
     expect(one.ok ? '' : one.error.code).toBe('snapshot-needs-two-drives');
-    const gone = await app.engine().run({ reason: 'operator', actor: 't', drives: folderDrives(a, join(app.dir, 'nope')) });
-    expect(gone.ok ? '' : gone.error.message).toMatch(/Drive B is not available/);
+    // Issue #15: a drive that is not there drops out; drive A still gets the snapshot.
+    const gone = assertOk(await app.engine().run({ reason: 'operator', actor: 't', drives: folderDrives(a, join(app.dir, 'nope')) }));
+    expect(gone.perDrive.map((d) => d.state)).toEqual(['complete', 'failed']);
+    expect(gone.perDrive[1]?.error?.message).toMatch(/Drive B is not available/);
   });
 
   it('a full snapshot onto a new pair holds everything in one bag; a blank pair catches up the chain', async () => {

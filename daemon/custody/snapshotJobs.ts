@@ -21,7 +21,7 @@ const idle: SnapshotJobView = { state: 'idle', reason: null, actor: null, starte
 /**
  * Wraps the snapshot engine so the UI sees every run (operator button, schedule, poll close):
  * keeps the current progress and the last result in memory and emits 'change' on each update.
- * Give `service` (this object) to the triggers too, so their runs show on the Snapshot page.
+ * The custody workflow owns the one instance (runSnapshot/startSnapshot), so every run shows on the Snapshot page.
  */
 export class SnapshotJobs implements SnapshotService {
   private view: SnapshotJobView = idle;
@@ -58,7 +58,7 @@ export class SnapshotJobs implements SnapshotService {
       });
     } catch (e) {
       // A bug in the engine must not leave the UI saying "running" forever.
-      logEvent(this.logger, LogEvent.WebRequestError, { err: e, msg: 'snapshot engine threw' }, 'error');
+      logEvent(this.logger, LogEvent.SnapshotCrashed, { err: e, msg: 'snapshot engine threw' }, 'error');
       result = err(operatorError('snapshot-crashed', 'The snapshot stopped because of an internal error.', 'Press End-of-day snapshot again. If it fails again, call technical support and keep both drives.'));
     }
     if (result.ok) {

@@ -3,7 +3,7 @@ import { silentLogger } from '../log/logger.ts';
 import { err, operatorError } from '../result.ts';
 import type { SnapshotService } from '../snapshot/api.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
-import { verdict } from './views.ts';
+import { verdict } from '../web/views.ts';
 
 const request = { reason: 'end-of-day' as const, actor: 'pat', drives: [] };
 const noAlerts = { total: 0, critical: 0, warning: 0, info: 0 };
