@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../db/database.ts';
 import type { CatalogObject, CatalogProvider, CatalogSummary, RootCounts, RootStatus, RootStatusProvider } from './deps.ts';
+import { formatTime } from './format.ts';
 
 /** Read-only queries over the capture catalog (`file_versions`, daemon/capture/schema.ts). */
 export class CatalogReader implements CatalogProvider {
@@ -83,7 +84,7 @@ export function rootStatusFromCapture(config: Config, db: Db): RootStatusProvide
           label: r.label,
           path: r.path,
           state: 'missing',
-          message: `The export folder ${r.path} cannot be reached${since === undefined ? '' : ` (since ${since})`}. Reconnect the EMS share or drive; capture resumes by itself, nothing captured is lost.`,
+          message: `The export folder ${r.path} cannot be reached${since === undefined ? '' : ` (since ${formatTime(since)})`}. Reconnect the EMS share or drive; capture resumes by itself, nothing captured is lost.`,
         };
       });
     },
