@@ -83,7 +83,9 @@ function withCustody(v: Verdict, custody: CustodyState): Verdict {
   const note = custody.snapshotRunning ? 'A snapshot is running now. Leave both drives connected.' : null;
   if (ok) return { ok, headline: 'All good: every captured file is on both drives, verified', problems, note };
   if (problems.length === 0) return { ok, headline: 'Not protected yet', problems, note };
-  return { ok, headline: problems.length === 1 ? 'Not protected: 1 problem' : `Not protected: ${problems.length} problems`, problems, note };
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  // "Not protected" only when the drives lack something; alerts or a missing share alone "need attention".
+  return { ok, headline: custody.protected ? `Needs attention: ${count}` : `Not protected: ${count}`, problems, note };
 }
 
 /** A full data disk is checked live: no alert can be stored about it while it is full. */

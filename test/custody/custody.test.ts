@@ -43,6 +43,22 @@ describe('a fresh box (no enrolled drive, no snapshot ever)', () => {
   });
 });
 
+describe('protected, with an alert open elsewhere', () => {
+  it('says the alert needs attention without calling the drives "not protected"', async () => {
+    await rig.enroll();
+    rig.capture(3);
+    expect((await rig.snapshot()).status).toBe(202);
+    expect((await overview()).verdict.ok).toBe(true);
+    rig.db
+      .prepare(`INSERT INTO alerts (severity, code, message, raised_at) VALUES ('warning', 'preaudit-disagreements', 'The pre-audit found 1 contest reading that disagrees with the CVRs.', ?)`)
+      .run(new Date().toISOString());
+    const o = await overview();
+    expect(o.verdict.ok).toBe(false);
+    expect(o.verdict.headline).toBe('Needs attention: 1 problem');
+    expect(problems(o)).toContain('1 alert needs attention');
+  });
+});
+
 describe('files captured but not on the drives', () => {
   it('turn the verdict red, take "safe to remove" and "Hand off" away, and refuse the hand-off', async () => {
     await rig.enroll();
