@@ -419,6 +419,9 @@ export class SnapshotEngine implements SnapshotService {
     const perDrive: DriveOutcome[] = drives.map((d) => (d.error === undefined ? { role: d.target.role, state: 'complete' } : { role: d.target.role, state: 'failed', error: d.error }));
     for (const d of drives) {
       if (d.error === undefined || d.error.code === 'drive-evidence-mismatch') continue; // the latter alerted already
+      // Recovery at start with a drive not there (in the safe, not plugged in) is no failure: there was
+      // no snapshot for it to get, and the custody state already says the drive is missing.
+      if (!newSnapshot && d.error.code === 'drive-missing') continue;
       const other = drives.find((o) => o !== d && o.error === undefined);
       logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, msg: d.error.message }, 'warn');
       raiseDriveFailed(this.alerts, d.target, d.error, `${d.error.message}${other ? ` Drive ${other.target.role} holds a complete, verified copy.` : ''}`);
