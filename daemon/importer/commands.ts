@@ -41,7 +41,9 @@ const importCommand: CliCommand = {
           process.stdout.write(`not election data  ${o.name}\n  why: ${o.reason ?? 'not a format that holds election data'}\n`);
           continue;
         }
-        process.stdout.write(`${o.status === 'imported' ? 'imported ' : 'unchanged'}  ${o.format ?? ''}  ${o.records} records  ${o.name}\n`);
+        // A second file of an export already read (e.g. Dominion's CSV beside its zip) is kept, not counted.
+        if (o.format === 'ignored') process.stdout.write(`not counted  ${o.name}  (the same ballots as a file already imported)\n`);
+        else process.stdout.write(`${o.status === 'imported' ? 'imported ' : 'unchanged'}  ${o.format ?? ''}  ${o.records} records  ${o.name}\n`);
         for (const w of o.warnings.slice(0, 5)) process.stdout.write(`  warning: ${w}\n`);
       }
       for (const f of r.value.failures) process.stderr.write(`NOT IMPORTED: ${f.message}\n  ${f.action ?? ''}\n`);
@@ -59,8 +61,10 @@ const importCommand: CliCommand = {
 };
 
 function summarize(outcomes: readonly ImportOutcome[], refused: number): string {
-  const n = (status: ImportOutcome['status']) => outcomes.filter((o) => o.status === status).length;
-  return `${n('imported')} imported, ${n('unchanged')} unchanged, ${refused} not imported, ${n('not-election-data')} not election data.`;
+  const counted = outcomes.filter((o) => o.format !== 'ignored');
+  const n = (status: ImportOutcome['status']) => counted.filter((o) => o.status === status).length;
+  const sameExport = outcomes.length - counted.length;
+  return `${n('imported')} imported, ${n('unchanged')} unchanged, ${refused} not imported, ${n('not-election-data')} not election data${sameExport > 0 ? `, ${sameExport} not counted (same ballots as another file)` : ''}.`;
 }
 
 const checkCommand: CliCommand = {

@@ -65,6 +65,15 @@ describe('import and check say what happened to every file', () => {
     });
   }
 
+  it("says a second file of the same Dominion export is not counted, and does not call it imported", async () => {
+    const { config, out } = setup();
+    expect(await command('import').run([join(corpusDir, 'dominion-imagecast-demo', 'Results'), '--config', config])).toBe(0);
+    const text = out.join('');
+    expect(text).toMatch(/imported +dominion-cvr-zip {2}12 records {2}.*CVR_Export_\d+\.zip/);
+    expect(text).toMatch(/not counted {2}.*CVR_Export_\d+\.csv {2}\(the same ballots as a file already imported\)/);
+    expect(text).toMatch(/^1 imported, 0 unchanged, 0 not imported, 12 not election data, 1 not counted \(same ballots as another file\)\.$/m);
+  });
+
   it('lists a folder of non-election files one by one with why, and exits 1 when nothing was imported', async () => {
     const { dir, config, out, err } = setup();
     const folder = join(dir, 'share');
