@@ -50,7 +50,9 @@ describe('capture fails loudly', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.code).toBe('capture-cannot-start');
     expect(outcome.error?.message).not.toMatch(/EACCES|ENOENT|Error:|\n\s+at /);
-    expect(outcome.error?.action).toBeTruthy();
+    // What to do, in plain words: who to call and that nothing waiting is lost.
+    expect(outcome.error?.action).toMatch(/vault folder .* ballotsafe restarts by itself and captures everything waiting/);
+    expect(outcome.error?.action).not.toMatch(/EACCES|ENOENT|Error:/);
     const db = openDatabase(join(dataDir, 'ballotsafe.db'));
     const raised = alerts(db).filter((a) => a.code === 'capture-cannot-start');
     expect(raised).toHaveLength(1);

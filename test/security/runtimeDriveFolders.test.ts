@@ -65,12 +65,13 @@ describe('config: drives A and B must be two separate folders', () => {
     expect(viaLink.ok ? 'accepted' : viaLink.error.message).toMatch(/Drive A .* is inside drive B/);
   });
 
-  it('refuses a bind mount of A as B (same device and inode)', (ctx) => {
+  it('refuses a bind mount of A as B (same device and inode)', () => {
     const dir = folder('bind');
     mkdirSync(join(dir, 'drive-a'));
     mkdirSync(join(dir, 'drive-b'));
     const bind = spawnSync('mount', ['--bind', join(dir, 'drive-a'), join(dir, 'drive-b')]);
-    if (bind.status !== 0) ctx.skip();
+    // The tests run as root (see .ci/run): a bind mount that cannot be made is a failure, not a skip.
+    expect(bind.status, String(bind.stderr)).toBe(0);
     mounts.push(join(dir, 'drive-b'));
     const r = drives(dir, 'drive-a', 'drive-b');
     expect(r.ok ? 'accepted' : r.error.message).toContain('are the same folder');
