@@ -207,6 +207,16 @@ function sameExportOtherFormat(db: Db, f: FileToImport, format: SourceFormat): s
   return rows.find((r) => stem(r.name.split(/[/\\:]/).pop() ?? '') === mine)?.name;
 }
 
+/** A CVR parser's result: its contest list stored, its record count and warnings passed on. */
+function withContests(
+  writer: SourceWriter,
+  r: Result<{ records: number; warnings: readonly string[]; contests: Parameters<SourceWriter['contests']>[0]; options: Parameters<SourceWriter['contests']>[1] }>,
+): Result<{ records: number; warnings: readonly string[] }> {
+  if (!r.ok) return r;
+  writer.contests(r.value.contests, r.value.options);
+  return ok({ records: r.value.records, warnings: r.value.warnings });
+}
+
 async function runParser(writer: SourceWriter, f: FileToImport, detected: Detected): Promise<Result<{ records: number; warnings: readonly string[] }>> {
   switch (detected.format) {
     case 'dominion-cvr': {
@@ -215,12 +225,8 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
     }
     case 'dominion-cvr-zip':
       return parseDominionCvrZip(f.path, f.name, writer, (tables) => readZippedTables(writer, f, tables));
-    case 'dominion-cvr-csv': {
-      const r = await parseDominionCsv(f.path, f.name, writer);
-      if (!r.ok) return r;
-      writer.contests(r.value.contests, r.value.options);
-      return ok({ records: r.value.records, warnings: r.value.warnings });
-    }
+    case 'dominion-cvr-csv':
+      return withContests(writer, await parseDominionCsv(f.path, f.name, writer));
     case 'dominion-manifest': {
       const name = dominionManifestName(f.fileName);
       if (name === undefined) return err(operatorError('import-unknown', `${f.name}: not a known Dominion manifest.`));
@@ -230,36 +236,16 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
       writer.lookups(r.value.lookups);
       return ok({ records: r.value.contests.length + r.value.options.length + r.value.lookups.length, warnings: r.value.warnings });
     }
-    case 'ess-cvr': {
-      const r = await parseEssCvr(f.path, f.name, detected.table ?? 'csv', writer);
-      if (!r.ok) return r;
-      writer.contests(r.value.contests, r.value.options);
-      return ok({ records: r.value.records, warnings: r.value.warnings });
-    }
-    case 'nist-cvr': {
-      const r = await parseNistCvr(f.path, f.name, writer);
-      if (!r.ok) return r;
-      writer.contests(r.value.contests, r.value.options);
-      return ok({ records: r.value.records, warnings: r.value.warnings });
-    }
-    case 'clear-ballot-cvr': {
-      const r = await parseClearBallotCsv(f.path, f.name, writer);
-      if (!r.ok) return r;
-      writer.contests(r.value.contests, r.value.options);
-      return ok({ records: r.value.records, warnings: r.value.warnings });
-    }
-    case 'hart-cvr-xml': {
-      const r = await parseHartCvr(f.path, f.name, writer);
-      if (!r.ok) return r;
-      writer.contests(r.value.contests, r.value.options);
-      return ok({ records: r.value.records, warnings: r.value.warnings });
-    }
-    case 'nist-cvr-xml': {
-      const r = await parseCdfXml(f.path, f.name, writer);
-      if (!r.ok) return r;
-      writer.contests(r.value.contests, r.value.options);
-      return ok({ records: r.value.records, warnings: r.value.warnings });
-    }
+    case 'ess-cvr':
+      return withContests(writer, await parseEssCvr(f.path, f.name, detected.table ?? 'csv', writer));
+    case 'nist-cvr':
+      return withContests(writer, await parseNistCvr(f.path, f.name, writer));
+    case 'clear-ballot-cvr':
+      return withContests(writer, await parseClearBallotCsv(f.path, f.name, writer));
+    case 'hart-cvr-xml':
+      return withContests(writer, await parseHartCvr(f.path, f.name, writer));
+    case 'nist-cvr-xml':
+      return withContests(writer, await parseCdfXml(f.path, f.name, writer));
     case 'eif': {
       const r = await parseEif(f.path, f.name, detected.table ?? 'xlsx');
       if (!r.ok) return r;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
-import type { AlertRow } from './alerts.ts';
+import { alertDetails, type AlertRow } from './alerts.ts';
 import type { AuditLog } from './auditLog.ts';
 
 /**
@@ -18,18 +18,11 @@ const detailsSchema = z.object({ group: z.string().optional(), role: z.string().
 
 /** The drive role and cause an alert is about, from its stored details (read through a schema). */
 export function driveAlertSubject(row: Pick<AlertRow, 'details_json'>): { role: string; cause: string | null } | undefined {
-  if (row.details_json === null) return undefined;
-  let data: unknown;
-  try {
-    data = JSON.parse(row.details_json);
-  } catch {
-    return undefined;
-  }
-  const d = detailsSchema.safeParse(data);
-  if (!d.success) return undefined;
-  const m = d.data.group === undefined ? null : /^drive ([AB]): (.+)$/.exec(d.data.group);
+  const d = alertDetails(row, detailsSchema);
+  if (d === undefined) return undefined;
+  const m = d.group === undefined ? null : /^drive ([AB]): (.+)$/.exec(d.group);
   if (m !== null && m[1] !== undefined && m[2] !== undefined) return { role: m[1], cause: m[2] };
-  return d.data.role === undefined ? undefined : { role: d.data.role, cause: d.data.code ?? null };
+  return d.role === undefined ? undefined : { role: d.role, cause: d.code ?? null };
 }
 
 export interface ResolveDriveAlerts {

@@ -48,7 +48,8 @@ export const REPEATED_EXAMPLES_KEPT = 5;
 const repeatedDetailsSchema = z.object({ group: z.string(), count: z.number().int().positive(), examples: z.array(z.string()) }).passthrough();
 export type RepeatedDetails = z.infer<typeof repeatedDetailsSchema>;
 
-export function repeatedDetails(row: Pick<AlertRow, 'details_json'>): RepeatedDetails | undefined {
+/** An alert's stored details read through `schema`; undefined when absent, not JSON or not of that shape. */
+export function alertDetails<T>(row: Pick<AlertRow, 'details_json'>, schema: z.ZodType<T>): T | undefined {
   if (row.details_json === null) return undefined;
   let data: unknown;
   try {
@@ -56,8 +57,12 @@ export function repeatedDetails(row: Pick<AlertRow, 'details_json'>): RepeatedDe
   } catch {
     return undefined;
   }
-  const parsed = repeatedDetailsSchema.safeParse(data);
+  const parsed = schema.safeParse(data);
   return parsed.success ? parsed.data : undefined;
+}
+
+export function repeatedDetails(row: Pick<AlertRow, 'details_json'>): RepeatedDetails | undefined {
+  return alertDetails(row, repeatedDetailsSchema);
 }
 
 /** Stores operator-visible alerts (tamper signals, failures) and logs each one. */
