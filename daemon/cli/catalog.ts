@@ -42,7 +42,7 @@ export const commandCatalog: readonly CatalogEntry[] = [
     load: () => importer('check'),
   },
   { name: 'snapshot', summary: 'Write an incremental (or --full) snapshot onto drives A and B, read it back and sign it', load: async () => (await import('../custody/snapshotCommand.ts')).snapshotCommand },
-  { name: 'verify', summary: 'Check a snapshot drive or folder: every file, the chain, signatures, index (no daemon needed)', load: () => snapshots('verify') },
+  { name: 'verify', summary: 'Check a snapshot drive or folder: every file, the chain, signatures, index (no daemon needed)', load: async () => (await import('../snapshot/verifyCommand.ts')).verifyCommand },
   {
     name: 'export-zips',
     summary: 'Write the captured files (from the vault, or --from a snapshot drive) as ZIP archives (stored, zip64, batch folders never split) plus a SHA-256 manifest',
