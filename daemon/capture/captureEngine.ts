@@ -16,6 +16,7 @@ import { Vault, type TempObject } from './vault.ts';
 import { cannotStart, cannotWrite } from './vaultProblems.ts';
 import { SpecialFiles, SpecialFilesPass, specialTypeOf, type SpecialFileType } from './specialFiles.ts';
 import { folderBecameLinkAlert } from './folderLinks.ts';
+import { CatalogBusyAlerts } from './catalogBusy.ts';
 import { changedAlert, grewAlert, isStillBeingWritten, type CapturedPrefix } from './growingFiles.ts';
 import { ok, err, type OperatorError, type Result } from '../result.ts';
 
@@ -149,6 +150,7 @@ export class CaptureEngine {
     this.vault = new Vault(vaultDir);
     this.writer = new CatalogWriter(db);
     this.specials = new SpecialFiles(db);
+    this.catalogBusy = new CatalogBusyAlerts(db, (a) => this.raiseOnce(a));
     this.concurrency = options.concurrency ?? 8;
     // Two files in flight per copy worker: a worker never waits for its next file.
     this.copyPool = new CopyPool(Math.max(1, Math.ceil(this.concurrency / 2)));
@@ -156,6 +158,7 @@ export class CaptureEngine {
 
   private stopping = false;
   private readonly startFailureAlert: boolean;
+  private readonly catalogBusy: CatalogBusyAlerts;
 
   /**
    * Prepares the vault (and checks it takes writes). A vault that cannot be used is a critical
@@ -788,8 +791,10 @@ export class CaptureEngine {
         this.vaultWriteFailed(committed.error.code, committed.error.message);
       })
       .catch((e: unknown) => {
-        logEvent(this.logger, LogEvent.CaptureError, { error: String(e), files: batch.length }, 'error');
         giveBack();
+        // Another process held the catalog's write lock past the wait: retried, and the clerk told.
+        if (this.catalogBusy.batchFailed(e, batch.length)) logEvent(this.logger, LogEvent.CaptureCatalogBusy, { error: String(e), files: batch.length }, 'warn');
+        else logEvent(this.logger, LogEvent.CaptureError, { error: String(e), files: batch.length }, 'error');
       })
       .finally(() => {
         this.reservedBytes -= bytes;
@@ -851,6 +856,7 @@ export class CaptureEngine {
         }
       });
     })();
+    this.catalogBusy.raisePending();
     for (const b of batch) {
       this.inflight.delete(b.job.key);
       const cur = this.pending.get(b.job.key);

@@ -135,6 +135,9 @@ export const LogEvent = {
   SnapshotCrashed: 'snapshot.crashed',
   SnapshotDriveDroppedOut: 'snapshot.drive.dropped-out',
   AlertResolved: 'alert.resolved',
+  // issue #17, fast-start slice (one writer discipline): a capture batch given back because another
+  // process held the catalog's write lock past the wait
+  CaptureCatalogBusy: 'capture.catalog.busy',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];
