@@ -4,6 +4,7 @@ import { driveCommands } from './drives/commands.ts';
 import { importerCommands } from './importer/commands.ts';
 import { snapshotCommands } from './snapshot/commands.ts';
 import { restoreCommand } from './restore/restoreCommand.ts';
+import { publishCommand } from './publish/publishCommand.ts';
 import { captureCommands } from './capture/commands.ts';
 import { webCommands } from './web/commands.ts';
 import { runtimeCommands } from './runtime/commands.ts';
@@ -14,7 +15,7 @@ import { custodyCommands, withCustodyStatus } from './custody/commands.ts';
 import { snapshotCommand } from './custody/snapshotCommand.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, snapshotCommand, ...snapshotCommands, restoreCommand, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands];
+const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, snapshotCommand, ...snapshotCommands, restoreCommand, publishCommand, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));
