@@ -119,9 +119,12 @@ export function parseSha256sum(text: string): { entries: Map<string, string>; ba
   return { entries, badLines };
 }
 
-export interface FolderFile {
-  /** Path as the browser gives it, `chosen-folder/sub/file`. */
-  readonly path: string;
+/**
+ * The manifest keyed as a browser names files: browsers hand over a backslash in a Linux file name
+ * as a folder separator, so `a\\b` arrives as `a/b`.
+ */
+export function asBrowserSees(manifest: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...manifest].map(([path, hash]) => [path.replace(/\\/g, '/'), hash]));
 }
 
 /**

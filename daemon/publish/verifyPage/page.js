@@ -4,6 +4,7 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import {
+  asBrowserSees,
   compareWithManifest,
   cutPath,
   keyIdText,
@@ -28,6 +29,7 @@ function say(box, kind, lines) {
   const el = $(box);
   el.className = `verdict ${kind}`;
   el.replaceChildren(...lines.map((l, i) => Object.assign(document.createElement(i === 0 ? 'strong' : 'p'), { textContent: l })));
+  el.scrollIntoView?.({ block: 'nearest' });
 }
 
 async function ed25519Verify(signature, message, publicKey) {
@@ -109,7 +111,7 @@ async function checkPublication(files) {
   for (const name of [names.releaseManifest, names.driveManifest]) {
     const bytes = new Uint8Array(await got.get(name).arrayBuffer());
     if ((await sha256Hex(bytes)) !== statement.files.get(name)) return say('bundle-result', 'bad', [`${name} was changed after the statement was signed.`, 'Download the publication again from the county.']);
-    manifests[name] = parseSha256sum(text(bytes)).entries;
+    manifests[name] = asBrowserSees(parseSha256sum(text(bytes)).entries);
   }
   const root = $('root').value.trim().toLowerCase().replace(/\s+/g, '');
   if (root !== '' && root !== statement.rootHash) return say('bundle-result', 'bad', ['The root hash you typed is not this publication’s.', `This publication is for root hash ${statement.rootHash}. Check you have the right snapshot.`]);
