@@ -95,9 +95,10 @@ function tallies(records: Iterable<FileRecord>): Map<string, Tally> {
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function table(rows: ReadonlyArray<readonly string[]>): string {
+/** Columns padded to line up; `numeric` columns are right-aligned. */
+function table(rows: ReadonlyArray<readonly string[]>, numeric: readonly number[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => `  ${r.map((c, i) => (i >= 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd()).join('\n');
+  return rows.map((r) => `  ${r.map((c, i) => (numeric.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd()).join('\n');
 }
 
 function localTime(at: Date, timeZone: string): string {
@@ -144,10 +145,10 @@ export function buildPublication(input: PublicationInput): Publication {
     `Files new in this snapshot: ${last.records.length}`,
     '',
     'The export as it stood at this snapshot, per source and kind (newest version of each file):',
-    table([['source', 'kind', 'files', 'bytes'], ...perKind]),
+    table([['source', 'kind', 'files', 'bytes'], ...perKind], [2, 3]),
     '',
     'The chain of snapshots (each names the root hash of the one before it):',
-    table([['snapshot', 'folder', 'root hash', 'previous root hash'], ...chainRows]),
+    table([['snapshot', 'folder', 'root hash', 'previous root hash'], ...chainRows], [0]),
     '',
     'Files of this publication (check with: grep -E "^[0-9a-f]{64}  " statement.txt | sha256sum -c):',
     `${sha256(release)}  ${statementFileNames.releaseManifest}`,
