@@ -10,7 +10,18 @@ import { build } from 'esbuild';
 
 const here = (name: string) => fileURLToPath(new URL(`./verifyPage/${name}`, import.meta.url));
 
-export async function buildVerifyPage(): Promise<string> {
+let built: Promise<string> | undefined;
+
+/** The same page every time for one program version, so it is built once per process. */
+export function buildVerifyPage(): Promise<string> {
+  built ??= buildOnce();
+  built.catch(() => {
+    built = undefined;
+  });
+  return built;
+}
+
+async function buildOnce(): Promise<string> {
   const [template, bundled] = await Promise.all([
     readFile(here('page.html'), 'utf8'),
     build({ entryPoints: [here('page.js')], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2020', minify: true, legalComments: 'inline', logLevel: 'silent' }),

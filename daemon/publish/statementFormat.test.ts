@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asBrowserSees, compareWithManifest, cutPath, parseSha256sum, parseStatement, pathCut } from './statementFormat.ts';
+import { alignPaths, asBrowserSees, compareWithManifest, parseSha256sum, parseStatement } from './statementFormat.ts';
 
 const h = (c: string) => c.repeat(64);
 
@@ -13,15 +13,23 @@ describe('reading a publication', () => {
     expect(m.badLines).toBe(1);
   });
 
-  it('lines up the folder the user picked with the manifest, whichever folder level they chose', () => {
+  it('lines up the folder the user picked with the manifest, whichever level and folder names they have', () => {
     const manifest = new Map([
       ['central-scan/B1/1.tif', h('a')],
       ['central-scan/B1/2.tif', h('b')],
       ['results/summary.csv', h('c')],
     ]);
-    expect(pathCut(['export/central-scan/B1/1.tif', 'export/results/summary.csv', 'export/notes.txt'], manifest)).toBe(1);
-    expect(pathCut(['usb/ballotsafe/restore/central-scan/B1/1.tif'], manifest)).toBe(3);
-    expect(cutPath('usb/ballotsafe/restore/central-scan/B1/1.tif', 3)).toBe('central-scan/B1/1.tif');
+    // A restored folder (sources under their labels), picked as "export".
+    expect([...alignPaths(['export/central-scan/B1/1.tif', 'export/results/summary.csv', 'export/notes.txt'], manifest).values()]).toEqual(['central-scan/B1/1.tif', 'results/summary.csv', 'notes.txt']);
+    // A copy of the EMS share, where the sources' folders have other names, picked deeper down.
+    const share = alignPaths(['usb/ems/scans/B1/1.tif', 'usb/ems/scans/B1/2.tif', 'usb/ems/tallies/summary.csv', 'usb/ems/tallies/B1/1.tif'], manifest);
+    expect([...share.values()]).toEqual(['central-scan/B1/1.tif', 'central-scan/B1/2.tif', 'results/summary.csv', 'results/B1/1.tif']);
+    // A drive: the election folder's snapshots/ lines up, its own files are named from the election folder.
+    const drive = new Map([['snapshots/000001-20261103T200000Z/data/a.tif', h('a')]]);
+    expect([...alignPaths(['usb/ballotsafe/e/snapshots/000001-20261103T200000Z/data/a.tif', 'usb/ballotsafe/e/cumulative-index.tsv'], drive).values()]).toEqual([
+      'snapshots/000001-20261103T200000Z/data/a.tif',
+      'cumulative-index.tsv',
+    ]);
   });
 
   it('sorts hashed files into matched, changed, missing and extra; on a drive, later snapshots are not covered', () => {

@@ -128,37 +128,64 @@ export function asBrowserSees(manifest: ReadonlyMap<string, string>): Map<string
 }
 
 /**
- * How many leading folders to drop from the browser's paths so they line up with the manifest:
- * the browser starts each path with the chosen folder's name, and people choose the drive, the
- * election folder or the restored folder. Picks the cut that matches the most files.
+ * Lines the picked folder's files up with the manifest. Manifest paths are `<top>/<rest>`: `<top>` is
+ * a source's label (restore and the audit ZIPs name its folder so) or `snapshots` on a drive. The
+ * browser starts each path with the folder the user picked, and a copy of an EMS share may keep a
+ * source under another folder name; so each picked folder is matched to the `<top>` whose files it
+ * holds (most files wins, one folder per top). Returns picked path → manifest-style path.
  */
-export function pathCut(paths: readonly string[], manifest: ReadonlyMap<string, string>): number {
-  const votes = new Map<number, number>();
+export function alignPaths(paths: readonly string[], manifest: ReadonlyMap<string, string>): Map<string, string> {
+  const topsByRest = new Map<string, string[]>();
+  for (const path of manifest.keys()) {
+    const slash = path.indexOf('/');
+    if (slash <= 0) continue;
+    const rest = path.slice(slash + 1);
+    const tops = topsByRest.get(rest) ?? [];
+    tops.push(path.slice(0, slash));
+    topsByRest.set(rest, tops);
+  }
+  const votes = new Map<string, number>();
   for (const p of paths) {
     const parts = p.split('/');
-    for (let cut = 0; cut < parts.length; cut++) {
-      if (manifest.has(parts.slice(cut).join('/'))) {
-        votes.set(cut, (votes.get(cut) ?? 0) + 1);
-        break;
-      }
+    for (let i = 0; i < parts.length - 1; i++) {
+      const tops = topsByRest.get(parts.slice(i + 1).join('/'));
+      if (tops === undefined) continue;
+      const folder = parts.slice(0, i + 1).join('/');
+      for (const top of tops) votes.set(`${folder}\u0000${top}`, (votes.get(`${folder}\u0000${top}`) ?? 0) + 1);
+      break;
     }
   }
-  let best = 1;
-  let bestVotes = -1;
-  for (const [cut, n] of votes) if (n > bestVotes) [best, bestVotes] = [cut, n];
-  return best;
+  const folderTop = new Map<string, string>();
+  const usedTops = new Set<string>();
+  for (const [key] of [...votes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+    const [folder = '', top = ''] = key.split('\u0000');
+    if (folderTop.has(folder) || usedTops.has(top)) continue;
+    folderTop.set(folder, top);
+    usedTops.add(top);
+  }
+  // Files outside every matched folder are named from those folders' common parent.
+  const parents = new Set([...folderTop.keys()].map((f) => f.slice(0, Math.max(0, f.lastIndexOf('/')))));
+  const base = parents.size === 1 ? [...parents][0] ?? '' : '';
+  const out = new Map<string, string>();
+  for (const p of paths) {
+    let mapped: string | undefined;
+    for (let cut = p.lastIndexOf('/'); cut > 0 && mapped === undefined; cut = p.lastIndexOf('/', cut - 1)) {
+      const top = folderTop.get(p.slice(0, cut));
+      if (top !== undefined) mapped = top + p.slice(cut);
+    }
+    out.set(p, mapped ?? (base !== '' && p.startsWith(`${base}/`) ? p.slice(base.length + 1) : p.slice(p.indexOf('/') + 1)));
+  }
+  return out;
 }
 
-export function cutPath(path: string, cut: number): string {
-  return path.split('/').slice(cut).join('/');
-}
-
-/** Files a drive also holds that a publication does not cover (they change with every snapshot). */
+/**
+ * Files a drive also holds that a publication does not cover: everything outside the published
+ * snapshot folders (cumulative files, README, key, drive identity, later snapshots), and each
+ * bag's signature and completion marker, which change nothing the manifests vouch for.
+ */
 export function isDriveBookkeeping(path: string, publishedBags: ReadonlySet<string>): boolean {
-  if (/^(README\.txt|ballotsafe-appliance\.pub|cumulative-(index\.tsv|manifest-sha256\.txt)(\.minisig)?)$/.test(path)) return true;
   const m = /^snapshots\/([^/]+)\/(.*)$/.exec(path);
-  if (m?.[1] === undefined) return false;
-  // A later snapshot's folder, or a bag's signature and completion marker (checked by the signature).
+  if (m?.[1] === undefined) return true;
   return !publishedBags.has(m[1]) || m[2] === 'tagmanifest-sha256.txt.minisig' || m[2] === 'SNAPSHOT-COMPLETE.txt';
 }
 

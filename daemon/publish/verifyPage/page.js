@@ -4,15 +4,14 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import {
+  alignPaths,
   asBrowserSees,
   compareWithManifest,
-  cutPath,
   keyIdText,
   parsePublicKey,
   parseSha256sum,
   parseSignature,
   parseStatement,
-  pathCut,
   statementFileNames as names,
 } from '../statementFormat.ts';
 
@@ -133,17 +132,18 @@ async function checkFolder(files) {
   const release = publication.manifests[names.releaseManifest];
   const drive = publication.manifests[names.driveManifest];
   const score = (m) => {
-    const cut = pathCut(paths, m);
-    return { cut, n: paths.filter((p) => m.has(cutPath(p, cut))).length };
+    const aligned = alignPaths(paths, m);
+    return { aligned, n: [...aligned.values()].filter((p) => m.has(p)).length };
   };
   const [r, d] = [score(release), score(drive)];
   const isDrive = d.n > r.n;
   const manifest = isDrive ? drive : release;
-  const cut = isDrive ? d.cut : r.cut;
-  const todo = files.filter((f) => manifest.has(cutPath(f.path, cut)));
+  const aligned = isDrive ? d.aligned : r.aligned;
+  const at = (f) => aligned.get(f.path) ?? f.path;
+  const todo = files.filter((f) => manifest.has(at(f)));
   const total = todo.reduce((n, f) => n + f.file.size, 0);
   const hashed = new Map();
-  for (const f of files) if (!manifest.has(cutPath(f.path, cut))) hashed.set(cutPath(f.path, cut), '');
+  for (const f of files) if (!manifest.has(at(f))) hashed.set(at(f), '');
   let done = 0;
   let bytes = 0;
   $('progress').hidden = false;
@@ -152,7 +152,7 @@ async function checkFolder(files) {
   const worker = async () => {
     while (next < todo.length) {
       const f = todo[next++];
-      hashed.set(cutPath(f.path, cut), await sha256File(f.file));
+      hashed.set(at(f), await sha256File(f.file));
       done += 1;
       bytes += f.file.size;
       $('progress-text').textContent = `Checked ${plural(done, 'file', 'files')} of ${todo.length.toLocaleString('en-US')}…`;
