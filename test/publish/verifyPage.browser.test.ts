@@ -59,9 +59,11 @@ describe('the offline verification page', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  async function open(withoutBrowserEd25519 = false): Promise<Page> {
+  async function open(withoutBrowserEd25519 = false, withoutWebCrypto = false): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     page.on('request', (r) => requests.push(r.url()));
+    // A browser without WebCrypto (or a page it does not count as secure): everything from the page's own libraries.
+    if (withoutWebCrypto) await page.addInitScript("Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined });");
     if (withoutBrowserEd25519) {
       // An older browser: WebCrypto without Ed25519.
       await page.addInitScript(`{
@@ -129,6 +131,24 @@ describe('the offline verification page', () => {
     expect(f.text).toMatch(/Missing \(1\): .*\n\s+results\/summary.csv/);
     expect(f.text).toMatch(/Extra \(1\): .*\n\s+central-scan\/planted.tif/);
     await page.screenshot({ path: join(work, 'bad.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('without WebCrypto at all, checks the signature and names a changed file with its own SHA-256 and Ed25519', async () => {
+    const bad = join(work, 'bad-tree-2');
+    cpSync(tree, bad, { recursive: true });
+    writeFileSync(join(bad, changed), 'not the published contents either');
+    const page = await open(false, true);
+    await page.fill('#key', publicKeyLine);
+    await page.setInputFiles('#bundle', bundleFiles(bundle));
+    const b = await verdict(page, 'bundle-result');
+    expect(b.kind).toBe('good');
+    expect(b.text).toContain('the Ed25519 library built into this page');
+    await page.setInputFiles('#folder', bad);
+    const f = await verdict(page, 'folder-result');
+    expect(f.kind).toBe('bad');
+    expect(f.text).toMatch(new RegExp(`Changed \\(1\\): .*\\n\\s+${changed}`));
+    expect(f.text).toContain(`${oddNames.length + 3} files match`);
     await page.close();
   });
 
