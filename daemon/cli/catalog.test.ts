@@ -7,6 +7,7 @@ import { driveCommands } from '../drives/commands.ts';
 import { importerCommands } from '../importer/commands.ts';
 import { snapshotCommands } from '../snapshot/commands.ts';
 import { restoreCommand } from '../restore/restoreCommand.ts';
+import { publishCommand } from '../publish/publishCommand.ts';
 import { captureCommands } from '../capture/commands.ts';
 import { webCommands } from '../web/commands.ts';
 import { preauditCommands } from '../preaudit/commands.ts';
@@ -23,6 +24,7 @@ const declared: readonly CliCommand[] = [
   snapshotCommand,
   ...snapshotCommands,
   restoreCommand,
+  publishCommand,
   ...captureCommands,
   ...webCommands,
   ...sampleCommands,

@@ -102,6 +102,8 @@ describe('route inventory', () => {
       'GET /snapshots/:sequence{[0-9]{1,9}}/handoff',
       'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff',
       'GET /custody/:id{[0-9]{1,15}}/sheet',
+      // test/publish/publicationDownload.test.ts
+      'GET /snapshots/:sequence{[0-9]{1,9}}/publication.zip',
       'POST /api/drives/:role/eject',
       'POST /api/alerts/:id/ack',
       'GET /preaudit/styles/:styleId/map',

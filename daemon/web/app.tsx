@@ -412,6 +412,17 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     return done(c, { custodyId: result.value.custodyId, sheet: `/custody/${result.value.custodyId}/sheet` }, `/custody/${result.value.custodyId}/sheet`);
   });
 
+  // The publication bundle (issue #16): hashes and counts only, signed; anyone may download it.
+  app.get('/snapshots/:sequence{[0-9]{1,9}}/publication.zip', requireSession, async (c) => {
+    const snapshot = snapshotBySequence(c);
+    if (snapshot === undefined) return fail(c, 404, unknownSnapshot, '/snapshots');
+    if (deps.publication === undefined) return fail(c, 503, notInstalled('Publishing'), '/snapshots');
+    const made = await deps.publication.zip(snapshot.sequence);
+    if (!made.ok) return fail(c, 409, made.error, '/snapshots');
+    record(sessionOf(c).user.name, 'publication.downloaded', { snapshot: snapshot.sequence, rootHash: snapshot.rootHash });
+    return c.body(new Uint8Array(made.value.content), 200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${made.value.fileName}"` });
+  });
+
   /** The drives team's printable sheet, with a Back/Print bar added for the touchscreen (hidden when printing). */
   app.get('/custody/:id{[0-9]{1,15}}/sheet', requireSession, (c) => {
     const id = idSchema.safeParse(c.req.param('id'));

@@ -1,3 +1,5 @@
+import { publicationFromDatabase } from '../publish/webPublication.ts';
+import { signerForConfig } from '../signer/signer.ts';
 import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { Config } from '../config.ts';
@@ -215,6 +217,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
         }),
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
+    publication: publicationFromDatabase(db, config, () => signerForConfig(config)),
   };
 }
 

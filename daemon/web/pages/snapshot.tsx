@@ -159,6 +159,18 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
             </section>
           )
         ) : null}
+
+        {model.lastSnapshot !== null && model.lastSnapshot.state !== 'pending' && job.state !== 'running' ? (
+          <section class="panel" data-testid="publication">
+            <p>
+              For the county website: the publication of snapshot #{model.lastSnapshot.sequence} lists the fingerprint of every file and no ballot data. Anyone can check the
+              drives or a copy against it.
+            </p>
+            <a class="button secondary" href={`/snapshots/${model.lastSnapshot.sequence}/publication.zip`} download>
+              Download the publication
+            </a>
+          </section>
+        ) : null}
       </div>
     </Layout>
   );
