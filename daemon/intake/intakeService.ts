@@ -11,6 +11,7 @@ import { err, ok, operatorError, type OperatorError, type Result } from '../resu
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { stickManifest } from './manifest.ts';
+import { recordBroughtBy } from './webProvider.ts';
 import type { StickHelper } from './stickHelper.ts';
 import { listStick } from './stickInventory.ts';
 import { compareWithCatalog, describeOutcome } from './intakeOutcome.ts';
@@ -231,12 +232,7 @@ export class IntakeService {
 
   /** The operator names who brought the stick (once; recorded in the audit log). */
   setBroughtBy(id: number, name: string, actor: string): Result<StickIntake> {
-    const clean = name.trim();
-    if (clean === '') return err(operatorError('stick-no-name', 'Enter the name of the person who brought the stick.', 'Fill in the name.'));
-    if (!this.store.setBroughtBy(id, clean)) return err(operatorError('stick-name-set', 'Who brought this stick is already recorded.', 'Ask the election supervisor if it must be corrected.'));
-    this.audit.record(actor, 'stick.brought-by', { intakeId: id, broughtBy: clean });
-    const rec = this.store.byId(id);
-    return rec === undefined ? err(operatorError('stick-intake-unknown', 'There is no such intake.')) : ok(rec);
+    return recordBroughtBy(this.store, this.audit, id, name, actor);
   }
 }
 

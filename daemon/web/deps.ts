@@ -9,6 +9,7 @@ import type { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
 import type { CustodyState, StateOptions } from '../custody/state.ts';
+import type { SticksProvider } from '../intake/webProvider.ts';
 
 export type { HandAssignment };
 
@@ -44,6 +45,8 @@ export interface WebDeps {
   readonly custodyState?: (format: StateOptions) => Promise<CustodyState>;
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
+  /** Export sticks carried over from an air-gapped EMS, and the custody record of each intake. */
+  readonly sticks?: SticksProvider;
   /** Test clock; defaults to the system clock. */
   readonly now?: () => Date;
 }

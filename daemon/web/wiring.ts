@@ -1,3 +1,4 @@
+import { sticksProvider } from '../intake/webProvider.ts';
 import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { Config } from '../config.ts';
@@ -215,6 +216,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
         }),
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
+    sticks: sticksProvider(db, logger),
   };
 }
 
