@@ -12,9 +12,10 @@ import { describeUncaughtFailure } from './runtime/uncaughtFailure.ts';
 import { sampleCommands } from '../scripts/sample-election/command.ts';
 import { custodyCommands, withCustodyStatus } from './custody/commands.ts';
 import { snapshotCommand } from './custody/snapshotCommand.ts';
+import { intakeCommands } from './intake/commands.ts';
 
 // Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, snapshotCommand, ...snapshotCommands, restoreCommand, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands];
+const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, snapshotCommand, ...snapshotCommands, restoreCommand, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands, ...intakeCommands];
 
 function help(): void {
   const width = Math.max(...commands.map((c) => c.name.length));

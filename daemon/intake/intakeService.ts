@@ -73,12 +73,19 @@ export class IntakeService {
     return run;
   }
 
-  async enroll(req: EnrollStickRequest): Promise<Result<ExportStick>> {
-    if (req.ems.trim() === '') return err(operatorError('stick-no-ems', 'Say which EMS this stick carries exports from.', 'Fill in the EMS name.'));
+  /** The USB stick at a device path (the partition or the whole disk), as the drive list sees it. */
+  async findCandidate(device: string): Promise<Result<DriveCandidate>> {
     const found = await this.opts.discover();
     if (!found.ok) return found;
-    const cand = found.value.find((c) => c.device === req.device || c.disk === req.device);
-    if (cand === undefined) return err(operatorError('stick-not-found', `There is no USB stick at ${req.device}.`, 'Plug the stick in, wait a few seconds and try again.'));
+    const cand = found.value.find((c) => c.device === device || c.disk === device);
+    return cand === undefined ? err(operatorError('stick-not-found', `There is no USB stick at ${device}.`, 'Plug the stick in, wait a few seconds and try again.')) : ok(cand);
+  }
+
+  async enroll(req: EnrollStickRequest): Promise<Result<ExportStick>> {
+    if (req.ems.trim() === '') return err(operatorError('stick-no-ems', 'Say which EMS this stick carries exports from.', 'Fill in the EMS name.'));
+    const found = await this.findCandidate(req.device);
+    if (!found.ok) return found;
+    const cand = found.value;
     if (this.drives.findUsb(cand.serial, cand.uuid) !== undefined) {
       return err(operatorError('stick-is-a-drive', 'This is one of the appliance\'s backup drives (A or B), not an export stick.', 'Use a different stick for carrying exports.'));
     }
