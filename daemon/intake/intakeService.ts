@@ -214,6 +214,7 @@ export class IntakeService {
     });
     logEvent(this.opts.logger, LogEvent.StickIntakeFinished, { intakeId: rec.id, status: outcome.status, files: outcome.fileCount, bytes: outcome.totalBytes, manifestSha256: outcome.manifestSha256, removable }, outcome.status === 'captured' ? 'info' : 'warn');
     const subject = `export-stick-intake-${rec.id}`;
+    this.foldCaptureAlerts(rec);
     if (outcome.status !== 'captured') {
       this.alerts.raise({
         severity: outcome.status === 'incomplete' ? 'critical' : 'warning',
@@ -235,6 +236,19 @@ export class IntakeService {
     const done = this.store.byId(rec.id);
     if (done === undefined) throw new Error('intake record vanished');
     return done;
+  }
+
+  /**
+   * The capture engine's own alerts about this stick's root (a file it could not read, the root
+   * gone) speak of an export folder that comes back; a stick does not. They are closed here, with
+   * an audit entry: the intake record and its one alert say what happened instead.
+   */
+  private foldCaptureAlerts(rec: StickIntake): void {
+    for (const a of this.alerts.open()) {
+      if (a.subject !== rec.rootLabel && !(a.subject ?? '').startsWith(`${rec.rootLabel}:`)) continue;
+      if (!this.alerts.acknowledge(a.id, 'system')) continue;
+      this.audit.record('system', 'alert.resolved', { alertId: a.id, code: a.code, subject: a.subject, why: `Folded into the record of export stick intake ${rec.id}.` });
+    }
   }
 
   /** The operator names who brought the stick (once; recorded in the audit log). */
