@@ -12,7 +12,7 @@ import { err, operatorError, type OperatorError } from '../result.ts';
 import type { StickCapturer } from './intakeService.ts';
 import type { StickIntake } from './store.ts';
 import { IntakeStore } from './store.ts';
-import { recordBroughtBy } from './webProvider.ts';
+import { recordBroughtBy } from './broughtBy.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { createIntakeService } from './wiring.ts';
 

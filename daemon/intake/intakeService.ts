@@ -11,7 +11,7 @@ import { err, ok, operatorError, type OperatorError, type Result } from '../resu
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { stickManifest } from './manifest.ts';
-import { recordBroughtBy } from './webProvider.ts';
+import { recordBroughtBy } from './broughtBy.ts';
 import type { StickHelper } from './stickHelper.ts';
 import { listStick } from './stickInventory.ts';
 import { compareWithCatalog, describeOutcome } from './intakeOutcome.ts';
@@ -132,7 +132,7 @@ export class IntakeService {
       code: 'stick-not-enrolled',
       subject: c.serial ?? c.uuid ?? c.device,
       message: `A USB stick that is not enrolled was plugged in (${describe(c)}${c.serial === null ? '' : `, serial ${c.serial}`}${c.label === null ? '' : `, named "${c.label}"`}). Nothing was read from it.`,
-      action: 'If it carries an EMS export, have the election supervisor enroll it as an export stick, then plug it in again. If it is a new drive A or B, have it enrolled as that drive. Otherwise unplug it.',
+      action: 'If it carries an EMS export, enroll it as an export stick on the Export sticks page, then unplug it and plug it in again. If it is a new drive A or B, have the election supervisor enroll it as that drive. Otherwise unplug it.',
     });
   }
 

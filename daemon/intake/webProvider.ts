@@ -2,32 +2,44 @@ import type { Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 import { AuditLog } from '../state/auditLog.ts';
+import { DriveStore } from '../drives/store.ts';
+import type { DriveCandidate } from '../drives/types.ts';
+import { IntakeService, type StickCapturer } from './intakeService.ts';
+import type { StickHelper } from './stickHelper.ts';
 import { IntakeStore, type ExportStick, type StickIntake } from './store.ts';
+import { recordBroughtBy } from './broughtBy.ts';
 
 /** What the web UI reads and asks about export sticks (WebDeps.sticks). */
 export interface SticksProvider {
   intakes(limit?: number): StickIntake[];
   sticks(): ExportStick[];
   setBroughtBy(id: number, name: string, actor: string): Result<StickIntake>;
+  /** USB sticks plugged in now that are neither drive A/B nor an enrolled export stick (USB mode only). */
+  notEnrolled(): Promise<DriveCandidate[]>;
+  enroll(device: string, ems: string, actor: string): Promise<Result<ExportStick>>;
 }
 
-/** Records who brought the stick of an intake: once, in the record and the audit log. */
-export function recordBroughtBy(store: IntakeStore, audit: AuditLog, id: number, name: string, actor: string): Result<StickIntake> {
-  const clean = name.trim().replace(/\s+/g, ' ');
-  if (clean === '' || clean.length > 200) return err(operatorError('stick-no-name', 'Enter the name of the person who brought the stick (up to 200 letters).', 'Fill in the name and press Save.'));
-  if (store.byId(id) === undefined) return err(operatorError('stick-intake-unknown', 'There is no such intake.', 'Reload the Export sticks page.'));
-  if (!store.setBroughtBy(id, clean)) return err(operatorError('stick-name-set', 'Who brought this stick is already recorded.', 'If it is wrong, tell the election supervisor; the audit log keeps both.'));
-  audit.record(actor, 'stick.brought-by', { intakeId: id, broughtBy: clean });
-  const rec = store.byId(id);
-  return rec === undefined ? err(operatorError('stick-intake-unknown', 'There is no such intake.', 'Reload the Export sticks page.')) : ok(rec);
-}
-
-export function sticksProvider(db: Db, logger: Logger): SticksProvider {
+/**
+ * The web's view of export sticks. `discover` (USB mode) lists the plugged-in drives so the
+ * supervisor can enroll a stick from the page; enrolling reads nothing from the stick.
+ */
+export function sticksProvider(db: Db, logger: Logger, discover?: () => Promise<Result<DriveCandidate[]>>): SticksProvider {
   const store = new IntakeStore(db);
   const audit = new AuditLog(db, logger);
+  const drives = new DriveStore(db);
+  const notCapturing: StickCapturer = { captureOnce: async () => err(operatorError('not-capturing', 'The web page does not read sticks.')) };
+  const notMounting: StickHelper = { mountStick: async () => err(operatorError('not-mounting', 'The web page does not mount sticks.')), unmountStick: async () => ok({}) };
+  const enroller = discover === undefined ? undefined : new IntakeService({ db, logger, helper: notMounting, capture: notCapturing, discover });
   return {
     intakes: (limit = 200) => store.intakes(limit),
     sticks: () => store.activeSticks(),
     setBroughtBy: (id, name, actor) => recordBroughtBy(store, audit, id, name, actor),
+    async notEnrolled() {
+      if (discover === undefined) return [];
+      const found = await discover();
+      return found.ok ? found.value.filter((c) => drives.findUsb(c.serial, c.uuid) === undefined && store.findStick(c.serial, c.uuid) === undefined) : [];
+    },
+    enroll: async (device, ems, actor) =>
+      enroller === undefined ? err(operatorError('sticks-need-usb', 'Export sticks work only when the appliance uses USB drives.', 'Ask the ballotsafe support contact to switch the appliance to USB drives.')) : enroller.enroll({ device, ems, operator: actor }),
   };
 }

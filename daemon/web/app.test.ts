@@ -109,6 +109,7 @@ describe('route inventory', () => {
       'GET /preaudit/styles/:styleId/map',
       'POST /api/preaudit/styles/:styleId/mapping',
       'POST /api/sticks/:id{[0-9]{1,15}}/brought-by',
+      'POST /api/sticks/enroll',
     ]);
     expect([...defined].filter((r) => !tested.has(r))).toEqual([]);
     // The state-changing routes are exactly those the refusal tests below walk through.
@@ -124,6 +125,7 @@ describe('route inventory', () => {
         'POST /api/alerts/:id/ack',
         'POST /api/preaudit/styles/:styleId/mapping',
         'POST /api/sticks/:id{[0-9]{1,15}}/brought-by',
+        'POST /api/sticks/enroll',
       ].sort(),
     );
   });
@@ -350,6 +352,7 @@ describe('state-changing routes', () => {
     { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
     { path: '/api/preaudit/styles/accuvote-0111-1011/mapping', body: { 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' } },
     { path: '/api/sticks/1/brought-by', body: { broughtBy: 'Pat Jones' } },
+    { path: '/api/sticks/enroll', body: { device: '/dev/sdc1', ems: 'Dominion EMS' } },
   ];
   const anyRoleRoutes = ['/logout', '/api/logout'];
 

@@ -455,7 +455,18 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   });
 
   // ---- export sticks (issue #16) -----------------------------------------------------------------
-  app.get('/sticks', requireSession, (c) => c.html(<SticksPage page={pageContext(c)} intakes={deps.sticks?.intakes(200) ?? null} sticks={deps.sticks?.sticks() ?? []} now={now()} />));
+  app.get('/sticks', requireSession, async (c) =>
+    c.html(<SticksPage page={pageContext(c)} intakes={deps.sticks?.intakes(200) ?? null} sticks={deps.sticks?.sticks() ?? []} notEnrolled={(await deps.sticks?.notEnrolled()) ?? []} now={now()} />),
+  );
+  app.post('/api/sticks/enroll', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    if (deps.sticks === undefined) return fail(c, 503, notInstalled('Export stick intake'), '/sticks');
+    const body = z.object({ device: z.string().regex(/^\/dev\/[a-z0-9]{1,16}$/), ems: z.string().max(200) }).safeParse(await readBody(c));
+    if (!body.success) return fail(c, 422, operatorError('stick-enroll-incomplete', 'Say which EMS this stick carries exports from.', 'Fill in the EMS name and press "Enroll as export stick".'), '/sticks');
+    const r = await deps.sticks.enroll(body.data.device, body.data.ems, s.user.name);
+    if (!r.ok) return fail(c, 409, r.error, '/sticks');
+    return done(c, { stickId: r.value.id, ems: r.value.ems }, '/sticks');
+  });
   app.get('/api/sticks', requireSession, (c) => {
     if (deps.sticks === undefined) return fail(c, 503, notInstalled('Export stick intake'));
     return c.json({ intakes: deps.sticks.intakes(200), sticks: deps.sticks.sticks() });

@@ -12,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, parseConfig } from '../../daemon/config.ts';
 import { openDatabase, type Db } from '../../daemon/db/database.ts';
 import { IntakeStore, type ExportStick } from '../../daemon/intake/store.ts';
+import { sticksProvider } from '../../daemon/intake/webProvider.ts';
+import type { DriveCandidate } from '../../daemon/drives/types.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { assertOk, ok } from '../../daemon/result.ts';
 import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
@@ -50,7 +52,9 @@ describe('Export sticks page in chromium', () => {
     store.markRemovable(b.id);
     store.begin(stick, { serial: stick.serial, fsUuid: stick.fsUuid }, null, at); // still reading
     const engine = new SnapshotEngine({ db, config, logger });
-    const deps = createWebDeps({ db, config, logger, engine });
+    // One stick plugged in that nobody enrolled yet (the drive list is the test's, not the machine's).
+    const plugged: DriveCandidate = { device: '/dev/sdc1', disk: '/dev/sdc', serial: '0401396DA5E2', uuid: '1A2B-3C4D', fstype: 'exfat', label: 'ESS EXPORT', sizeBytes: 16_000_000_000, vendor: 'Kingston', model: 'DataTraveler 3.0', mountpoint: null };
+    const deps = { ...createWebDeps({ db, config, logger, engine }), sticks: sticksProvider(db, logger, async () => ok([plugged])) };
     assertOk(await new Accounts(db).addUser('olivia', 'operator', 'correct horse battery'));
     server = assertOk(await startWebServer(createWebApp(deps), config, logger));
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -96,5 +100,25 @@ describe('Export sticks page in chromium', () => {
     const audit = db.prepare(`SELECT actor, details_json FROM audit_log WHERE action = 'stick.brought-by'`).get() as { actor: string; details_json: string };
     expect(audit.actor).toBe('olivia');
     await page.screenshot({ path: join(artifacts, 'sticks-02-brought-by.png') });
+  }, 60_000);
+
+  it('enrolls a plugged-in stick from the page as an export stick for a named EMS', async () => {
+    if (server === undefined) throw new Error('server did not start');
+    await page.goto(`${server.url}/sticks`);
+    const candidate = page.locator('[data-testid=sticks-not-enrolled] [data-device="/dev/sdc1"]');
+    expect(await candidate.textContent()).toContain('Kingston DataTraveler 3.0');
+    expect(await page.textContent('[data-testid=sticks-not-enrolled]')).toContain('Nothing has been read from this stick');
+    await page.locator('[data-testid=sticks-not-enrolled]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'sticks-03-not-enrolled.png') });
+    await candidate.locator('input[name=ems]').fill('ES&S EMS, warehouse');
+    await candidate.locator('button[type=submit]').click();
+    await page.waitForURL(/\/sticks/);
+    expect(await page.locator('[data-testid=sticks-not-enrolled]').count()).toBe(0);
+    const enrolled = store.findStick('0401396DA5E2', '1A2B-3C4D');
+    expect(enrolled?.ems).toBe('ES&S EMS, warehouse');
+    expect(enrolled?.enrolledBy).toBe('olivia');
+    expect(await page.textContent('body')).toContain('ES&S EMS, warehouse');
+    const audit = db.prepare(`SELECT actor FROM audit_log WHERE action = 'stick.enrolled'`).get() as { actor: string } | undefined;
+    expect(audit?.actor).toBe('olivia');
   }, 60_000);
 });

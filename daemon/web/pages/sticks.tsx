@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import type { DriveCandidate } from '../../drives/types.ts';
 import type { ExportStick, StickIntake } from '../../intake/store.ts';
 import { formatBytes, formatTime, groupedHash } from '../format.ts';
 import { Csrf, Layout, NotInstalled, type PageContext } from './layout.tsx';
@@ -19,7 +20,7 @@ const StatusPill: FC<{ r: StickIntake }> = ({ r }) =>
 const Removal: FC<{ r: StickIntake }> = ({ r }) =>
   r.removable ? <span class="pill good">Can be removed</span> : r.status === 'reading' ? <span class="pill warn">Do not remove yet</span> : <span class="pill bad">Not safe to remove</span>;
 
-export const SticksPage: FC<{ page: PageContext; intakes: readonly StickIntake[] | null; sticks: readonly ExportStick[]; now: Date }> = ({ page, intakes, sticks, now }) => (
+export const SticksPage: FC<{ page: PageContext; intakes: readonly StickIntake[] | null; sticks: readonly ExportStick[]; notEnrolled: readonly DriveCandidate[]; now: Date }> = ({ page, intakes, sticks, notEnrolled, now }) => (
   <Layout page={page} active="sticks" title="Export sticks">
     {intakes === null ? (
       <NotInstalled what="Export stick intake" />
@@ -34,6 +35,30 @@ export const SticksPage: FC<{ page: PageContext; intakes: readonly StickIntake[]
             A stick is being read. Do not remove it yet.
           </p>
         ) : null}
+        {notEnrolled.length === 0 ? null : (
+          <section class="panel" data-testid="sticks-not-enrolled">
+            <h2>Plugged in, not enrolled</h2>
+            <p>Nothing has been read from {notEnrolled.length === 1 ? 'this stick' : 'these sticks'}. {notEnrolled.length === 1 ? 'If it carries' : 'If one carries'} exports from the EMS, enroll it once as an export stick, then unplug it and plug it in again.</p>
+            {notEnrolled.map((c) => (
+              <div class="stick-candidate" data-device={c.device}>
+                <p>
+                  <strong>{[c.vendor, c.model].filter((x) => x !== null).join(' ') || 'USB stick'}</strong>
+                  <span class="path"> {[c.label, c.serial === null ? null : `serial ${c.serial}`, c.sizeBytes === null ? null : formatBytes(c.sizeBytes)].filter((x) => x !== null).join(' · ')}</span>
+                </p>
+                {page.user.role === 'operator' ? (
+                  <form method="post" action="/api/sticks/enroll" class="inline-form">
+                    <Csrf token={page.csrfToken} />
+                    <input type="hidden" name="device" value={c.device} />
+                    <input type="text" name="ems" required maxlength={200} placeholder="Which EMS, e.g. Dominion EMS, counting room" aria-label="Which EMS this stick carries exports from" size={40} />
+                    <button type="submit" class="button small">
+                      Enroll as export stick
+                    </button>
+                  </form>
+                ) : null}
+              </div>
+            ))}
+          </section>
+        )}
         {intakes.length === 0 ? (
           <p class="panel">No stick has been read yet.</p>
         ) : (
