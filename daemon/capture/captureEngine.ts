@@ -187,6 +187,18 @@ export class CaptureEngine {
     return this.pending.size;
   }
 
+  /** Files of one root still waiting or being copied (an export stick's intake waits on these). */
+  pendingFor(rootLabel: string): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.root.label === rootLabel) n++;
+    return n;
+  }
+
+  /** Drops what is still pending for a root gone for good (an export stick that was removed). */
+  forgetPending(rootLabel: string): void {
+    for (const [key, p] of [...this.pending]) if (p.root.label === rootLabel && !this.inflight.has(key)) this.pending.delete(key);
+  }
+
   /** Earliest time a pending file should be looked at again (undefined: nothing pending). */
   nextPendingAt(): number | undefined {
     let next: number | undefined;

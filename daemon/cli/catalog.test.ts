@@ -8,6 +8,7 @@ import { importerCommands } from '../importer/commands.ts';
 import { snapshotCommands } from '../snapshot/commands.ts';
 import { restoreCommand } from '../restore/restoreCommand.ts';
 import { publishCommand } from '../publish/publishCommand.ts';
+import { intakeCommands } from '../intake/commands.ts';
 import { captureCommands } from '../capture/commands.ts';
 import { webCommands } from '../web/commands.ts';
 import { preauditCommands } from '../preaudit/commands.ts';
@@ -30,6 +31,7 @@ const declared: readonly CliCommand[] = [
   ...sampleCommands,
   ...preauditCommands,
   ...custodyCommands,
+  ...intakeCommands,
 ];
 
 describe('the command catalog', () => {

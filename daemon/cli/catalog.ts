@@ -59,6 +59,11 @@ export const commandCatalog: readonly CatalogEntry[] = [
     summary: "Make a snapshot's publication bundle (signed statement, SHA-256 manifests, offline verification page) from a drive or the appliance",
     load: async () => (await import('../publish/publishCommand.ts')).publishCommand,
   },
+  {
+    name: 'stick',
+    summary: 'Export sticks from an air-gapped EMS: enroll one, list intakes, read one, record who brought it',
+    load: async () => pick((await import('../intake/commands.ts')).intakeCommands, 'stick'),
+  },
   { name: 'status', summary: 'Show the watched folders, what was captured, the last capture and open alerts, the drives and the last snapshot', load: () => capture('status') },
   { name: 'scan', summary: 'Reconcile the export folders with the catalog once, capture what is new, then exit', load: () => capture('scan') },
   { name: 'user', summary: 'Manage web UI accounts: add, passwd (set a new password), list, disable, enable', load: async () => pick((await import('../web/commands.ts')).webCommands, 'user') },

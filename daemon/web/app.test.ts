@@ -67,6 +67,7 @@ const readRoutes: readonly { path: string; expect: string }[] = [
   { path: '/snapshots', expect: 'Snapshot history' },
   { path: '/alerts', expect: 'Alerts' },
   { path: '/custody', expect: 'No hand-offs yet' },
+  { path: '/sticks', expect: 'No stick has been read yet' },
   { path: '/preaudit', expect: 'Ballot counts match' },
   { path: '/preaudit/disagreements/7', expect: 'Josiah Bartlett' },
   { path: '/audit', expect: 'Audit log' },
@@ -78,6 +79,7 @@ const readRoutes: readonly { path: string; expect: string }[] = [
   { path: '/api/drives', expect: 'drives' },
   { path: '/api/alerts', expect: 'open' },
   { path: '/api/custody', expect: 'records' },
+  { path: '/api/sticks', expect: 'intakes' },
   { path: '/api/audit', expect: 'entries' },
   { path: '/api/settings', expect: 'config' },
   { path: '/api/preaudit', expect: 'disagreements' },
@@ -108,6 +110,8 @@ describe('route inventory', () => {
       'POST /api/alerts/:id/ack',
       'GET /preaudit/styles/:styleId/map',
       'POST /api/preaudit/styles/:styleId/mapping',
+      'POST /api/sticks/:id{[0-9]{1,15}}/brought-by',
+      'POST /api/sticks/enroll',
     ]);
     expect([...defined].filter((r) => !tested.has(r))).toEqual([]);
     // The state-changing routes are exactly those the refusal tests below walk through.
@@ -122,6 +126,8 @@ describe('route inventory', () => {
         'POST /api/drives/:role/eject',
         'POST /api/alerts/:id/ack',
         'POST /api/preaudit/styles/:styleId/mapping',
+        'POST /api/sticks/:id{[0-9]{1,15}}/brought-by',
+        'POST /api/sticks/enroll',
       ].sort(),
     );
   });
@@ -347,6 +353,8 @@ describe('state-changing routes', () => {
     { path: '/api/snapshots/1/handoff', body: { destinationA: 'Clerk safe', destinationB: 'Sheriff safe' } },
     { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
     { path: '/api/preaudit/styles/accuvote-0111-1011/mapping', body: { 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' } },
+    { path: '/api/sticks/1/brought-by', body: { broughtBy: 'Pat Jones' } },
+    { path: '/api/sticks/enroll', body: { device: '/dev/sdc1', ems: 'Dominion EMS' } },
   ];
   const anyRoleRoutes = ['/logout', '/api/logout'];
 

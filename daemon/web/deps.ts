@@ -10,6 +10,7 @@ import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
 import type { CustodyState, StateOptions } from '../custody/state.ts';
 import type { PublicationProvider } from '../publish/webPublication.ts';
+import type { SticksProvider } from '../intake/webProvider.ts';
 
 export type { HandAssignment };
 
@@ -47,6 +48,8 @@ export interface WebDeps {
   readonly preaudit?: PreauditProvider;
   /** A snapshot's publication bundle (signed statement, manifests, verification page) as a ZIP. */
   readonly publication?: PublicationProvider;
+  /** Export sticks carried over from an air-gapped EMS, and the custody record of each intake. */
+  readonly sticks?: SticksProvider;
   /** Test clock; defaults to the system clock. */
   readonly now?: () => Date;
 }

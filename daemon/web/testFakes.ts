@@ -3,6 +3,7 @@
  * hand-off, import checks, pre-audit), plus a helper that builds a real database and vault.
  * Nothing in the daemon imports this file.
  */
+import { sticksProvider } from '../intake/webProvider.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -439,6 +440,7 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
     handoff,
     importChecks: { list: () => fakeChecks },
     preaudit: fakePreaudit(imageId),
+    sticks: sticksProvider(db, logger),
   };
   return {
     dir,

@@ -1,5 +1,7 @@
 import { publicationFromDatabase } from '../publish/webPublication.ts';
 import { signerForConfig } from '../signer/signer.ts';
+import { sticksProvider } from '../intake/webProvider.ts';
+import { discoverDrives, systemSources } from '../drives/discovery.ts';
 import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { Config } from '../config.ts';
@@ -218,6 +220,8 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
     publication: publicationFromDatabase(db, config, () => signerForConfig(config)),
+    // USB mode: the page lists plugged-in sticks so the supervisor can enroll one there.
+    sticks: sticksProvider(db, logger, config.drives.mode === 'usb' ? () => discoverDrives(systemSources, { allowLoop: process.env['BALLOTSAFE_HELPER_ALLOW_LOOP'] === '1' }) : undefined),
   };
 }
 
