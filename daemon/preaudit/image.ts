@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
 import { err, ok, operatorError, type Result } from '../result.ts';
+import { decodePbm, looksLikePbm } from './pbm.ts';
+import { extractPdfScans, looksLikePdf } from './pdfPages.ts';
 
 /** One 8-bit grayscale page, row-major, `data.length === width * height`. 0 = black, 255 = white. */
 export interface GrayImage {
@@ -53,7 +55,8 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_PAGES = 8;
 
 /**
- * Decodes every page of a ballot image (JPEG, PNG, TIFF including bitonal CCITT G4 and multipage)
+ * Decodes every page of a ballot image (JPEG, PNG, TIFF including bitonal CCITT G4 and multipage,
+ * the scans inside an ES&S PDF, PBM)
  * to 8-bit grayscale. Corrupt files and decompression bombs come back as errors, never as a crash.
  */
 export async function decodeBallotImage(
@@ -88,6 +91,12 @@ export async function decodeBallotImage(
     bytes = typeof input === 'string' ? await readFile(input) : input;
   } catch (e) {
     return err(classifyDecodeError(label, e, maxPixels));
+  }
+  // ES&S: a PDF per sheet (embedded scans, never rendered), or older PBM sides; sharp reads neither.
+  if (looksLikePdf(bytes)) return extractPdfScans(bytes, label, { maxPixels, maxPages });
+  if (looksLikePbm(bytes)) {
+    const pbm = decodePbm(bytes, label, maxPixels);
+    return pbm.ok ? ok([{ ...pbm.value, page: 0, density: undefined }]) : pbm;
   }
   try {
     const meta = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
