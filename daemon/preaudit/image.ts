@@ -16,8 +16,10 @@ export interface GrayImage {
 export interface DecodedPage extends GrayImage {
   /** 0-based page index inside the file (multipage TIFF: front, back, vendor annotation page). */
   readonly page: number;
-  /** Resolution stored in the file, if any (templates often claim 72). */
+  /** Resolution stored in the file, if any (templates often claim 72); for a PDF, from its page size. */
   readonly density: number | undefined;
+  /** The ES&S containers: a scan taken out of a PDF, or a PBM side (undefined for image files). */
+  readonly container?: 'pdf' | 'pbm';
 }
 
 export interface ImageIntakeOptions {
@@ -96,7 +98,7 @@ export async function decodeBallotImage(
   if (looksLikePdf(bytes)) return extractPdfScans(bytes, label, { maxPixels, maxPages });
   if (looksLikePbm(bytes)) {
     const pbm = decodePbm(bytes, label, maxPixels);
-    return pbm.ok ? ok([{ ...pbm.value, page: 0, density: undefined }]) : pbm;
+    return pbm.ok ? ok([{ ...pbm.value, page: 0, density: undefined, container: 'pbm' }]) : pbm;
   }
   try {
     const meta = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();

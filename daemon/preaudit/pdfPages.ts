@@ -30,10 +30,21 @@ export interface PdfIntakeOptions {
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjs: Promise<PdfJs> | undefined;
 
+/**
+ * pdfjs-dist's minified builds, the parser ("worker") run on this thread: the reader is already a
+ * worker thread. The minified files are half the size, and tsx's loader (which passes every module
+ * through its transform) takes seconds over the 3 MB of the plain builds.
+ */
 function loadPdfJs(): Promise<PdfJs> {
-  pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  pdfjs ??= (async () => {
+    const parser: unknown = await import(PDFJS_PARSER);
+    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = parser;
+    return (await import(PDFJS_API)) as PdfJs;
+  })();
   return pdfjs;
 }
+const PDFJS_PARSER = 'pdfjs-dist/legacy/build/pdf.worker.min.mjs';
+const PDFJS_API = 'pdfjs-dist/legacy/build/pdf.min.mjs';
 
 /** True when the bytes are a PDF (its header may follow up to 1 KB of junk, as readers allow). */
 export function looksLikePdf(bytes: Uint8Array): boolean {
@@ -100,6 +111,13 @@ function isPdfImage(v: unknown): v is PdfImage {
   return typeof o.width === 'number' && typeof o.height === 'number' && typeof o.kind === 'number' && (o.data instanceof Uint8Array || o.data instanceof Uint8ClampedArray);
 }
 
+/** The 8 grey pixels of each 1-bit byte (bit set = white), byte × 8 + pixel. */
+const BIT_TO_GREY = (() => {
+  const t = new Uint8Array(256 * 8);
+  for (let b = 0; b < 256; b++) for (let k = 0; k < 8; k++) t[b * 8 + k] = (b >> (7 - k)) & 1 ? 255 : 0;
+  return t;
+})();
+
 /** 8-bit grey (0 black, 255 white) from a pdfjs image; undefined when its data does not match its size. */
 function toGray(img: PdfImage): Uint8Array | undefined {
   const { width, height, data } = img;
@@ -107,10 +125,24 @@ function toGray(img: PdfImage): Uint8Array | undefined {
   if (img.kind === 1) {
     const rowBytes = (width + 7) >> 3;
     if (data.length < rowBytes * height) return undefined;
+    const whole = width >> 3;
     for (let y = 0; y < height; y++) {
       const row = y * rowBytes;
       const o = y * width;
-      for (let x = 0; x < width; x++) out[o + x] = ((data[row + (x >> 3)] ?? 0) >> (7 - (x & 7))) & 1 ? 255 : 0;
+      // 8 pixels a byte through a table: a third of the time of a shift per pixel.
+      for (let b = 0; b < whole; b++) {
+        const t = (data[row + b] ?? 0) << 3;
+        const at = o + (b << 3);
+        out[at] = BIT_TO_GREY[t] ?? 0;
+        out[at + 1] = BIT_TO_GREY[t + 1] ?? 0;
+        out[at + 2] = BIT_TO_GREY[t + 2] ?? 0;
+        out[at + 3] = BIT_TO_GREY[t + 3] ?? 0;
+        out[at + 4] = BIT_TO_GREY[t + 4] ?? 0;
+        out[at + 5] = BIT_TO_GREY[t + 5] ?? 0;
+        out[at + 6] = BIT_TO_GREY[t + 6] ?? 0;
+        out[at + 7] = BIT_TO_GREY[t + 7] ?? 0;
+      }
+      for (let x = whole << 3; x < width; x++) out[o + x] = ((data[row + (x >> 3)] ?? 0) >> (7 - (x & 7))) & 1 ? 255 : 0;
     }
     return out;
   }
@@ -172,7 +204,7 @@ export async function extractPdfScans(bytes: Buffer, label: string, options: Pdf
       }
       const gray = toGray(image);
       if (gray === undefined) return err(refused('preaudit-pdf-not-a-scan', label, `the picture on page ${n} is damaged`));
-      pages.push({ width: image.width, height: image.height, data: gray, page: n - 1, density: Math.round(dpiX) });
+      pages.push({ width: image.width, height: image.height, data: gray, page: n - 1, density: Math.round(dpiX), container: 'pdf' });
       page.cleanup();
     }
     return ok(pages);

@@ -22,6 +22,7 @@ import { layoutFromTargets, placeholderStyleId, type Side, type StyleLayout, typ
 import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
+import { SET_APART_CODES, setApartSummary } from './setApart.ts';
 
 export interface PreauditLayouts {
   readonly layouts: readonly StyleLayout[];
@@ -33,6 +34,8 @@ export interface PreauditLayouts {
 }
 
 const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
+/** Sheets not read on purpose (waiting for a person, BMD cards, a design not read yet): not "unreadable images". */
+const NOT_UNREADABLE = [NEEDS_MAPPING_CODE, ...SET_APART_CODES].map((c) => `'${c}'`).join(', ');
 
 interface CachedStyle {
   style_id: string;
@@ -252,7 +255,7 @@ export class PreauditService {
     const byKey = new Map(sheets.map((s) => [s.job.key, s]));
     const rows = this.options.db
       .prepare<[string], { sheet_key: string; error_code: string; error_message: string }>(
-        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}' ORDER BY read_at, sheet_key`,
+        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code NOT IN (${NOT_UNREADABLE}) ORDER BY read_at, sheet_key`,
       )
       .all(since);
     const name = this.options.db.prepare<[number], { n: string }>(`SELECT root_label || ':' || rel_path AS n FROM file_versions WHERE id = ?`);
@@ -620,10 +623,18 @@ export class PreauditService {
     // Errors of the whole pass (a sheet read again in the second round counts once, as it ended).
     const errors =
       db
-        .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}'`)
+        .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code NOT IN (${NOT_UNREADABLE})`)
         .get(passStart)?.n ?? 0;
     progress = { ...progress, errors };
     const needsMapping = layouts.value.needsMapping ?? [];
+    const apart = setApartSummary(
+      new Map(
+        db
+          .prepare<[], { code: string; n: number }>(`SELECT error_code AS code, count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND error_code IN (${SET_APART_CODES.map((c) => `'${c}'`).join(', ')}) GROUP BY error_code`)
+          .all()
+          .map((r) => [r.code, r.n]),
+      ),
+    );
     const setAside = needsMapping.length > 0 ? this.setAsideUnmapped(needsMapping) : 0;
     if (progress.errors > 0) this.alertUnreadable(sheets, passStart);
     const sig = `${jobs.length}|${
@@ -659,13 +670,14 @@ export class PreauditService {
       ballotsCompared: summary.ballotsCompared,
       disagreements: summary.disagreements,
       updatedAt: new Date().toISOString(),
-      ...(progress.errors > 0 || needsMapping.length > 0
+      ...(progress.errors > 0 || needsMapping.length > 0 || apart !== ''
         ? {
             message: [
               needsMapping.length > 0
                 ? `${needsMapping.length} ballot style(s) need a person to map them (${needsMapping.map((n) => n.printed).join('; ')}); their ${setAside} sheet(s) were not read. See the alerts.`
                 : '',
               progress.errors > 0 ? `${progress.errors} image(s) could not be read; see the alerts.` : '',
+              apart,
             ]
               .filter((m) => m !== '')
               .join(' '),
