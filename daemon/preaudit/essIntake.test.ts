@@ -59,7 +59,7 @@ describe('ES&S export sheets in the pre-audit', () => {
     expect(imageKeyFromFileName('000123ix.pdf')).toBeNull();
   });
 
-  it('reads a hand-marked sheet inside a PDF, sets a BMD card apart and an unregistered design aside, refuses an encrypted PDF', async () => {
+  it('sets ES&S export sheets apart before any reading: a BMD card counted apart, hand-marked sheets set aside (design not read yet), an encrypted PDF refused', async () => {
     const layouts = layoutsFromVxElection(JSON.parse(readFileSync(path.join(corpus, 'election.json'), 'utf8')));
     if (!layouts.ok) throw new Error(layouts.error.message);
     const file = (name: string, bytes: Buffer) => {
@@ -87,9 +87,10 @@ describe('ES&S export sheets in the pre-audit', () => {
       const rows = new Map(
         (db.prepare('SELECT sheet_key, status, error_code, error_message, reading_json FROM preaudit_sheets').all() as { sheet_key: string; status: string; error_code: string | null; error_message: string | null; reading_json: string | null }[]).map((r) => [r.sheet_key, r]),
       );
-      expect(rows.get('marked')?.status).toBe('read');
-      const contests = JSON.parse(rows.get('marked')?.reading_json ?? '[]') as { contestId: string; selected: string[] }[];
-      expect(contests.find((c) => c.contestId === 'Governor-061a401b')?.selected).toEqual(['Josiah-Bartlett-1bb99985']);
+      // An ES&S export holds ES&S-design ballots only: even a sheet the AccuVote reader could
+      // register is set aside, never read with a design it does not have.
+      expect(rows.get('marked')?.status).toBe('error');
+      expect(rows.get('marked')?.error_code).toBe(DESIGN_NOT_READ_CODE);
       expect(rows.get('bmd')?.error_code).toBe(BMD_CARD_CODE);
       expect(rows.get('bmd')?.error_message).toContain('BMD card: not read from marks');
       expect(rows.get('ess-design')?.error_code).toBe(DESIGN_NOT_READ_CODE);

@@ -1,11 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { afterAll, describe, expect, it } from 'vitest';
 import { g4Strip, scanPdf, textPdf } from '../../scripts/sample-election/pdf.ts';
+import { vaultObjectPath } from '../capture/vaultLayout.ts';
+import { openDatabase } from '../db/database.ts';
 import { decodeBallotImage } from './image.ts';
 import { essMemberRole, openEssZip } from './essZip.ts';
+import { zipMemberPath } from './zipMembers.ts';
+import { zipExportSheets } from './zipSheets.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ess-zip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,5 +85,47 @@ describe('ES&S export zips', () => {
     writeFileSync(path.join(dir, 'junk.zip'), 'not a zip at all');
     const j = await openEssZip(path.join(dir, 'junk.zip'), 'junk.zip');
     expect(!j.ok && j.error.message).toContain('not a readable zip file');
+  });
+});
+
+describe('captured ES&S export zips in the pre-audit', () => {
+  it('turns a captured zip into sheet jobs keyed to their CVR rows, read from the vault copy; a refused zip is reported once', async () => {
+    const vault = path.join(dir, 'vault');
+    const db = openDatabase(path.join(dir, 'catalog.db'));
+    const capture = (relPath: string, bytes: Buffer) => {
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      const to = vaultObjectPath(vault, sha);
+      mkdirSync(path.dirname(to), { recursive: true });
+      writeFileSync(to, bytes);
+      const now = new Date().toISOString();
+      db.prepare(
+        `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
+         VALUES ('ems', ?, ?, ?, '0', '0', ?, ?, 'other', ?, ?)`,
+      ).run(relPath, Buffer.from(relPath), bytes.length, relPath, sha, now, now);
+    };
+    try {
+      const pdf = await sheetPdf();
+      const good = await zipFile('good.zip', { 'Pct 1\\Nonpartisan\\000041i.pdf': pdf, 'Pct 1\\Nonpartisan\\000041c.pdf': textPdf(['CVR 41']), 'Pct 2\\Nonpartisan\\000042i.pdf': pdf });
+      capture('export/Ballot Images.zip', readFileSync(good));
+      capture('export/forged.zip', readFileSync(await zipFile('forged.zip', { 'Pct\\000001i.pdf': Buffer.alloc(12 * 1024 * 1024) }, 'DEFLATE')));
+      const first = await zipExportSheets(db, vault);
+      expect(first.sheets.map((s) => s.imageKey)).toEqual(['c:41', 'c:42']);
+      expect(first.cvrPrintouts).toBe(1);
+      expect(first.refused.map((r) => [r.file, r.error.code])).toEqual([['ems:export/forged.zip', 'preaudit-ess-zip-refused']]);
+      const pages = await decodeBallotImage(first.sheets[0]?.job.files[0] ?? '');
+      expect(pages.ok && pages.value.map((p) => [p.width, p.density, p.container])).toEqual([
+        [1700, 200, 'pdf'],
+        [1700, 200, 'pdf'],
+      ]);
+      // a member that is not a scan is refused naming the member, not the vault path
+      const zipPath = (first.sheets[0]?.job.files[0] ?? '').split('\u0000')[0] ?? '';
+      const printout = await decodeBallotImage(zipMemberPath(zipPath, 'Pct 1/Nonpartisan/000041c.pdf'));
+      expect(!printout.ok && printout.error.message).toContain('Pct 1/Nonpartisan/000041c.pdf (in an ES&S export zip) is a PDF that is not a ballot scan');
+      const again = await zipExportSheets(db, vault);
+      expect(again.refused).toEqual([]);
+      expect(again.sheets.map((s) => s.job.key)).toEqual(first.sheets.map((s) => s.job.key));
+    } finally {
+      db.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { err, ok, operatorError, type Result } from '../result.ts';
 import { decodePbm, looksLikePbm } from './pbm.ts';
 import { extractPdfScans, looksLikePdf } from './pdfPages.ts';
+import { isZipMemberPath, readZipMember } from './zipMembers.ts';
 
 /** One 8-bit grayscale page, row-major, `data.length === width * height`. 0 = black, 255 = white. */
 export interface GrayImage {
@@ -35,6 +36,8 @@ export interface ImageIntakeOptions {
    * sheet). The page returned then lives in these bytes, valid until they are lent out again.
    */
   readonly reusePixels?: ReusedPixels;
+  /** How the image is named in messages when `input` is a buffer. */
+  readonly label?: string;
 }
 
 /**
@@ -67,7 +70,13 @@ export async function decodeBallotImage(
 ): Promise<Result<DecodedPage[]>> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
-  const label = typeof input === 'string' ? input : 'image buffer';
+  if (typeof input === 'string' && isZipMemberPath(input)) {
+    // A sheet of a captured ES&S export zip: its member, read with a cap, then decoded as any file.
+    const member = await readZipMember(input);
+    if (!member.ok) return member;
+    return decodeBallotImage(member.value.bytes, { ...options, label: member.value.label });
+  }
+  const label = typeof input === 'string' ? input : (options.label ?? 'image buffer');
   let pageCount = 1;
   let density: number | undefined;
   let format: string | undefined;

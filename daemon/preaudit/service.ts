@@ -23,6 +23,8 @@ import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
 import { SET_APART_CODES, setApartSummary } from './setApart.ts';
+import { zipExportSheets } from './zipSheets.ts';
+import { essMemberRole } from './essZip.ts';
 
 export interface PreauditLayouts {
   readonly layouts: readonly StyleLayout[];
@@ -53,6 +55,8 @@ export interface CatalogSheet {
   readonly job: SheetJob;
   readonly imageKey: string | null;
   readonly fileVersionIds: readonly number[];
+  /** From an ES&S export (`<id>i.pdf`, `<id>F/R.pbm`, a zip's member): not learned from, set apart by the reader. */
+  readonly essExport?: true;
 }
 
 /** Current ballot images of the catalog, grouped into sheets by the importer's image key. */
@@ -77,6 +81,7 @@ export function catalogSheets(db: Db, vaultDir: string): CatalogSheet[] {
       job: { key: `${group}#${ids.join('+')}`, files: rs.map((r) => vaultObjectPath(vaultDir, r.sha256)) },
       imageKey: rs[0]?.image_key ?? null,
       fileVersionIds: ids,
+      ...(rs.some((r) => essMemberRole(r.rel_path) !== 'other') ? { essExport: true as const } : {}),
     };
   });
 }
@@ -591,15 +596,28 @@ export class PreauditService {
   /** One pass: read new sheets, then compare (again when sheets or CVR imports changed). */
   async runOnce(): Promise<Result<PassResult>> {
     const { db, logger } = this.options;
-    const sheets = catalogSheets(db, this.options.vaultDir);
+    const zipped = await zipExportSheets(db, this.options.vaultDir);
+    const sheets = [...catalogSheets(db, this.options.vaultDir), ...zipped.sheets];
+    for (const z of zipped.refused) {
+      this.alerts.raiseRepeated(
+        { severity: 'warning', code: z.error.code, group: 'pre-audit ballot images', message: () => z.error.message, action: z.error.action ?? 'Export the ballot images again.' },
+        [z.file],
+      );
+    }
     const jobs = sheets.map((s) => s.job);
     const passStart = new Date().toISOString();
     let layouts: Result<PreauditLayouts>;
     let progress: PoolProgress;
     // More rounds when sheets of styles missing from the learning sample turned up: they are
     // learned from and read again in the same pass (each round looks at sheets not seen before).
+    // ES&S export sheets are not learned from (their design has no registration yet): the readers
+    // count them apart. With nothing else captured, the readers run with no layouts at all.
+    const learnable = sheets.filter((s) => s.essExport !== true);
     for (let round = 0; ; round++) {
-      layouts = await this.layouts(sheets);
+      layouts =
+        learnable.length === 0 && sheets.length > 0
+          ? ok({ layouts: [], keys: { contests: new Map(), options: new Map() }, source: 'ES&S export sheets only: their design is not read yet' })
+          : await this.layouts(learnable);
       if (!layouts.ok) {
         // Waiting for election data or images is not a failure.
         const waiting = layouts.error.code === 'preaudit-no-contests' || layouts.error.code === 'preaudit-no-images';

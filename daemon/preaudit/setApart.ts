@@ -39,12 +39,13 @@ export function bmdCardReason(pages: readonly DecodedPage[]): OperatorError | un
 }
 
 /**
- * An ES&S export sheet (PDF or PBM) whose timing marks the reader did not find: the ES&S design (a
- * dashed border of timing marks) is not registered yet, so the sheet is set aside, not alarmed.
+ * An ES&S export sheet (PDF or PBM pages: Electionware exports only ES&S ballots). The ES&S design
+ * (a dashed border of timing marks, ovals left of the names) has no registration yet, and its
+ * border can pass for an AccuVote grid, so the sheet is set aside before any reading, never misread.
  */
-export function designNotReadReason(pages: readonly DecodedPage[], readError: OperatorError): OperatorError | undefined {
+export function designNotReadReason(pages: readonly DecodedPage[]): OperatorError | undefined {
   const ess = pages.length > 0 && pages.every((p) => p.container === 'pdf' || p.container === 'pbm');
-  if (!ess || readError.code !== 'preaudit-no-timing-marks') return undefined;
+  if (!ess) return undefined;
   return operatorError(
     DESIGN_NOT_READ_CODE,
     'Set aside: this ES&S ballot design is not read by the pre-audit yet. The sheet is counted and linked to its CVR, not compared.',

@@ -27,10 +27,10 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
     images.push(...decoded.value);
   }
   // Set apart, counted and said: BMD cards are never read as hand-marked ballots.
-  const bmd = bmdCardReason(images);
-  if (bmd !== undefined) return { key: job.key, ok: false, error: bmd };
+  const apart = bmdCardReason(images) ?? designNotReadReason(images);
+  if (apart !== undefined) return { key: job.key, ok: false, error: apart };
   const reading = interpretSheetAnyStyle(images, layouts);
-  if (!reading.ok) return { key: job.key, ok: false, error: designNotReadReason(images, reading.error) ?? reading.error };
+  if (!reading.ok) return { key: job.key, ok: false, error: reading.error };
   return {
     key: job.key,
     ok: true,

@@ -34,7 +34,7 @@ describe('the generator writes the ES&S Electionware export shape', () => {
   it('precinct/party folders holding <id>i.pdf and <id>c.pdf per sheet, all in a zip with \\ in the member names', async () => {
     expect(files.length).toBe(32);
     for (const f of files) expect(f).toMatch(/^[^/]+\/(Nonpartisan|Democratic|Republican)\/\d{6}[ic]\.pdf$/);
-    const zip = await JSZip.loadAsync(await readFile(join(out, 'ess', 'Export', 'Ballot Images.zip')));
+    const zip = await JSZip.loadAsync(await readFile(join(out, 'ess-zip', 'Ballot Images.zip')));
     const names = Object.keys(zip.files).sort();
     expect(names).toEqual(files.map((f) => f.replace(/\//g, '\\')).sort());
     const first = files[0] ?? '';

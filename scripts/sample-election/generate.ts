@@ -162,7 +162,8 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   if (electionware) {
     // The same export zipped as Electionware hands it over, and the ES&S-design layouts as truth.
     const members = await Promise.all(zipMembers.map(async (p) => ({ path: p.slice('ess/Images/'.length), bytes: await readFile(join(options.out, p)) })));
-    await writeAtomic(join(options.out, 'ess', 'Export', 'Ballot Images.zip'), await essExportZip(members, fixedDate), tEnd);
+    // beside ess/, not in it: a watcher on ess/ would otherwise capture every sheet twice
+    await writeAtomic(join(options.out, 'ess-zip', 'Ballot Images.zip'), await essExportZip(members, fixedDate), tEnd);
     for (const [styleId, layout] of essLayouts) await writeAtomic(join(options.out, 'truth', 'layouts-ess', `${styleId}.json`), stableJson(layoutJson(layout)), tEnd);
   }
   const eif = electionInformationTable(election);
