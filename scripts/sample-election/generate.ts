@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { contestById, makeElection, type Election } from './election.ts';
 import { dominionBatchDir, dominionConfiguration, dominionCvrExport, dominionImageBase, dominionManifests } from './dominion.ts';
 import { cvrTotals, electionInformationTable, essCvrTable, essImageName, essPrecinctDir, summaryTable, tableCsv, type TotalsRow } from './ess.ts';
+import { essStyleLayout, essSideSvg } from './essDesign.ts';
+import { bmdCardPdf, cvrPrintoutPdf, essBallotId, essExportFolder, essExportZip, essMarks, isBmdBallot } from './essExport.ts';
 import { mapLimit, stableJson, writeAtomic } from './files.ts';
 import { layoutJson, layoutStyle, type StyleLayout } from './layout.ts';
 import { voteSheet } from './marks.ts';
@@ -91,6 +93,10 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   // small runs use fewer skew variants: each costs a full-page warp, amortised over many sheets
   const variants = Math.max(1, Math.min(options.skewVariants, Math.ceil(options.ballots / 25)));
   const renderer = new SheetRenderer(election, layouts, options.seed, variants);
+  const electionware = wantEss && options.essShape === 'electionware';
+  const essLayouts = new Map<string, StyleLayout>(electionware ? election.styles.map((s) => [s.id, essStyleLayout(election, s, layouts.get(s.id) ?? layoutStyle(election, s))]) : []);
+  const essRenderer = electionware ? new SheetRenderer(election, essLayouts, options.seed, variants, undefined, essSideSvg) : undefined;
+  const zipMembers: string[] = [];
   const images = new Map<string, ImageTruth[]>();
   let imageFiles = 0;
   for (const [index, batch] of batches.entries()) {
@@ -107,7 +113,23 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
           await writeAtomic(join(options.out, rel), tiff, mtime);
           list.push({ vendor: 'dominion', paths: [rel], pages: ['front', 'back', 'annotation'], dpi: options.dominionDpi, encoding: 'tiff-g4-multipage', scan });
         }
-        if (wantEss) {
+        if (essRenderer !== undefined) {
+          const folder = `ess/Images/${essExportFolder(election, sheet)}`;
+          const id = essBallotId(sheet.cvrNumber);
+          const image = `${folder}/${id}i.pdf`;
+          const printout = `${folder}/${id}c.pdf`;
+          const cards = layouts.get(sheet.styleId)?.cards.length ?? 1;
+          if (isBmdBallot(options.seed, sheet.ballotId, cards)) {
+            await writeAtomic(join(options.out, image), await bmdCardPdf(election, sheet, rec.marks.contests, options.essDpi), mtime);
+            list.push({ vendor: 'ess', paths: [image], pages: ['bmd-card'], dpi: options.essDpi, encoding: 'pdf-bmd-card', scan: { front: NO_SCAN, back: NO_SCAN } });
+          } else {
+            const { pdf, scan } = await essRenderer.essPdf(sheet.styleId, sheet.card, options.essDpi, essMarks(rec.marks.marks), `ess/${sheet.sheetId}`, inkKey);
+            await writeAtomic(join(options.out, image), pdf, mtime);
+            list.push({ vendor: 'ess', paths: [image], pages: ['front', 'back'], dpi: options.essDpi, encoding: 'pdf-g4', scan });
+          }
+          await writeAtomic(join(options.out, printout), cvrPrintoutPdf(election, sheet, rec.reported), mtime);
+          zipMembers.push(image, printout);
+        } else if (wantEss) {
           const dir = `ess/Images/${essPrecinctDir(election, sheet.precinctId)}`;
           const { front, back, scan } = await renderer.essJpegs(sheet.styleId, sheet.card, options.essDpi, rec.marks.marks, `ess/${sheet.sheetId}`, inkKey);
           const f = `${dir}/${essImageName(sheet.cvrNumber, 'front')}`;
@@ -118,7 +140,7 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
         }
         images.set(sheet.sheetId, list);
       });
-      imageFiles += batch.sheets.length * ((wantDominion ? 1 : 0) + (wantEss ? 2 : 0));
+      imageFiles += batch.sheets.length * ((wantDominion ? 1 : 0) + (wantEss ? (electionware ? 1 : 2) : 0));
     }
     if (wantDominion) {
       // the batch's CVR file lands after its images, as an EMS export does
@@ -137,6 +159,13 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
     await writeAtomic(join(options.out, 'ess', 'CVR', 'CVR_Export.csv'), tableCsv(table), tEnd);
     await writeAtomic(join(options.out, 'ess', 'CVR', 'CVR_Export.xlsx'), await deterministicXlsx([table], fixedDate), tEnd);
   }
+  if (electionware) {
+    // The same export zipped as Electionware hands it over, and the ES&S-design layouts as truth.
+    const members = await Promise.all(zipMembers.map(async (p) => ({ path: p.slice('ess/Images/'.length), bytes: await readFile(join(options.out, p)) })));
+    // beside ess/, not in it: a watcher on ess/ would otherwise capture every sheet twice
+    await writeAtomic(join(options.out, 'ess-zip', 'Ballot Images.zip'), await essExportZip(members, fixedDate), tEnd);
+    for (const [styleId, layout] of essLayouts) await writeAtomic(join(options.out, 'truth', 'layouts-ess', `${styleId}.json`), stableJson(layoutJson(layout)), tEnd);
+  }
   const eif = electionInformationTable(election);
   await writeAtomic(join(options.out, 'eif', 'Election_Information_File.xlsx'), await deterministicXlsx([eif], fixedDate), tEnd);
   const cardsCast = all.filter((r) => r.reported !== null).length;
@@ -152,6 +181,8 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
 }
 
 const GENERATOR = 'ballotsafe sample-election';
+/** A BMD card is printed, not scanned with a ballot's skew and shift. */
+const NO_SCAN = { skewDeg: 0, scale: 1, shiftXPx: 0, shiftYPx: 0 } as const;
 const GENERATOR_MARKER = '.generator';
 
 /** The output folder is replaced only when it is missing, empty, or an earlier sample election. */

@@ -26,6 +26,12 @@ export const SampleOptionsSchema = z
     batchSize: z.number().int().min(1).max(5000).default(50),
     dominionDpi: z.union([z.literal(200), z.literal(300)]).default(200),
     essDpi: z.union([z.literal(200), z.literal(300)]).default(300),
+    /**
+     * ES&S images: `jpeg-sides` (one grey JPEG per side, AccuVote design: what the pre-audit reads
+     * today) or `electionware` (the export counties deliver: ES&S design, `<id>i.pdf` CCITT G4
+     * pages, `<id>c.pdf` printouts, precinct/party folders, ExpressVote cards, a zip with `\` names).
+     */
+    essShape: z.enum(['jpeg-sides', 'electionware']).default('jpeg-sides'),
     /** Skew/scale variants per printed side; each ballot also gets its own shift. */
     skewVariants: z.number().int().min(1).max(32).default(4),
     images: z.boolean().default(true),

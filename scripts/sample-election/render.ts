@@ -4,6 +4,7 @@ import { drawMark, type TruthMark } from './marks.ts';
 import { Rng } from './prng.ts';
 import { AnnotationWriter } from './annotation.ts';
 import { BufferPool, encodeG4, encodeJpeg, pageSizePx, Pen, rasterizeSvg, scannerArtifacts, shifted, warpWithNoise, type Gray, type ScanTransform } from './raster.ts';
+import { g4Strip, scanPdf } from './pdf.ts';
 import { sideSvg } from './svg.ts';
 import { joinTiffPages } from './tiff.ts';
 
@@ -26,6 +27,8 @@ export class SheetRenderer {
     private readonly seed: number,
     private readonly variants: number,
     private readonly maxCacheBytes = 512 * 1024 * 1024,
+    /** How a printed side is drawn: the AccuVote design by default, ES&S's for the Electionware export. */
+    private readonly drawSide: (side: StyleLayout['cards'][number]['front'], dpi: number) => string = sideSvg,
   ) {}
 
   /** LRU over full pages; sizes are known up front (width x height at the dpi), so eviction is synchronous. */
@@ -55,7 +58,7 @@ export class SheetRenderer {
   }
 
   blank(styleId: string, card: number, side: Side, dpi: number): Promise<Gray> {
-    return this.remember(`blank|${styleId}|${card}|${side}|${dpi}`, dpi, () => rasterizeSvg(sideSvg(this.sideLayout(styleId, card, side), dpi), dpi));
+    return this.remember(`blank|${styleId}|${card}|${side}|${dpi}`, dpi, () => rasterizeSvg(this.drawSide(this.sideLayout(styleId, card, side), dpi), dpi));
   }
 
   /** The k-th skew/scale variant of a side: skews mostly small, up to +-3 degrees. */
@@ -121,6 +124,18 @@ export class SheetRenderer {
     this.pool.release(front.image.data);
     this.pool.release(back.image.data);
     return { front: f, back: b, scan: { front: front.transform, back: back.transform } };
+  }
+
+  /** ES&S Electionware's `<id>i.pdf`: front and back as bitonal CCITT G4 pages of one PDF. */
+  async essPdf(styleId: string, card: number, dpi: number, marks: readonly TruthMark[], scanKey: string, inkKey: string): Promise<{ pdf: Buffer; scan: { front: ScanTransform; back: ScanTransform } }> {
+    const front = await this.scanSide(styleId, card, 'front', dpi, marks, scanKey, inkKey, true);
+    const back = await this.scanSide(styleId, card, 'back', dpi, marks, scanKey, inkKey, true);
+    const [f, b] = await Promise.all([g4Strip(front.image), g4Strip(back.image)]);
+    const page = (image: Gray, g4: Buffer) => ({ widthPx: image.width, heightPx: image.height, g4, widthIn: image.width / dpi, heightIn: image.height / dpi });
+    const pdf = scanPdf([page(front.image, f), page(back.image, b)]);
+    this.pool.release(front.image.data);
+    this.pool.release(back.image.data);
+    return { pdf, scan: { front: front.transform, back: back.transform } };
   }
 
   get electionTitle(): string {

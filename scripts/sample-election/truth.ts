@@ -56,9 +56,9 @@ export interface ImageTruth {
   /** Paths relative to the output folder; Dominion has one multipage TIFF, ES&S one JPEG per side. */
   readonly paths: readonly string[];
   /** Dominion TIFF pages: front, back, annotation. */
-  readonly pages: readonly ('front' | 'back' | 'annotation')[];
+  readonly pages: readonly ('front' | 'back' | 'annotation' | 'bmd-card')[];
   readonly dpi: number;
-  readonly encoding: 'tiff-g4-multipage' | 'jpeg-gray';
+  readonly encoding: 'tiff-g4-multipage' | 'jpeg-gray' | 'pdf-g4' | 'pdf-bmd-card';
   readonly scan: { readonly front: ScanTransform; readonly back: ScanTransform };
 }
 
