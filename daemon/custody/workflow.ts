@@ -104,15 +104,21 @@ export class CustodyWorkflow {
     this.starting = true;
     let running: Promise<Result<T>>;
     try {
-      const p = (await this.state()).actions.snapshot;
+      const state = await this.state();
+      const p = state.actions.snapshot;
       if (!p.allowed) return this.refuseSnapshot(request, p);
-      const targets = await this.opts.drives.prepareTargets();
+      const targets = await this.opts.drives.prepareEachTarget();
       if (!targets.ok) {
         this.audit.record(request.actor, 'snapshot.refused', { reason: request.reason, code: targets.error.code });
         return targets;
       }
+      // A drive the custody state leaves out drops out in the engine, before writing, with the same words the screens show.
+      const drives = targets.value.map((t) => {
+        const out = state.snapshotLeavesOut.find((d) => d.role === t.role);
+        return out === undefined ? t : { ...t, unavailable: operatorError(out.code, out.reason, out.next) };
+      });
       // The job runner marks itself running before its first await, so the guard has no gap.
-      running = go(jobs, targets.value);
+      running = go(jobs, drives);
     } finally {
       this.starting = false;
     }

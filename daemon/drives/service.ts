@@ -346,24 +346,38 @@ export class DriveService {
 
   /** Matches the drives present to enrollments (no mounting). Refuses unknown or duplicate drives. */
   private async resolveDrives(): Promise<Result<ResolvedDrive[]>> {
+    const each = await this.resolveEach();
+    if (!each.ok) return each;
+    const out: ResolvedDrive[] = [];
+    for (const r of each.value) {
+      if ('error' in r) return err(r.error);
+      out.push(r);
+    }
+    return ok(out);
+  }
+
+  /**
+   * Each role's drive, or why that role has no usable drive now. Fails as a whole only when the
+   * drives cannot be listed or the pair is mixed up (two drives A, drives of different sets).
+   */
+  private async resolveEach(): Promise<Result<(ResolvedDrive | { readonly role: DriveRole; readonly error: OperatorError })[]>> {
     if (this.mode === 'folders') {
-      const out: ResolvedDrive[] = [];
-      for (const role of driveRoles) {
-        const folder = this.folderFor(role);
-        const enrolled = this.store.findFolder(folder);
-        if (enrolled === undefined) {
-          return this.refuse('drive-unknown', `The folder for drive ${role} (${folder}) is not enrolled.`, `Enroll it: ballotsafe enroll ${role} --role ${role}`, { folder });
-        }
-        out.push({ role, enrolled, candidate: null });
-      }
-      return ok(out);
+      return ok(
+        driveRoles.map((role) => {
+          const folder = this.folderFor(role);
+          const enrolled = this.store.findFolder(folder);
+          if (enrolled !== undefined) return { role, enrolled, candidate: null };
+          const r = this.refuse<never>('drive-unknown', `The folder for drive ${role} (${folder}) is not enrolled.`, `Enroll it: ballotsafe enroll ${role} --role ${role}`, { folder });
+          return { role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error };
+        }),
+      );
     }
     const deps = this.usbDeps();
     if (!deps.ok) return deps;
     const found = await deps.value.discover();
     if (!found.ok) return found;
     const matched = found.value.map((c) => ({ c, e: this.store.findUsb(c.serial, c.uuid) }));
-    const out: ResolvedDrive[] = [];
+    const out: (ResolvedDrive | { role: DriveRole; error: OperatorError })[] = [];
     for (const role of driveRoles) {
       const mine = matched.filter((m) => m.e?.role === role);
       const sets = new Set(mine.map((m) => m.e?.rotationSet ?? null));
@@ -374,14 +388,17 @@ export class DriveService {
       if (one?.e === undefined) {
         const unknown = matched.find((m) => m.e === undefined);
         if (unknown !== undefined) {
-          return this.refuse('drive-unknown', `The drive at ${unknown.c.device} (${[unknown.c.vendor, unknown.c.model].filter(Boolean).join(' ') || 'USB drive'}, serial ${unknown.c.serial ?? 'unknown'}) is not enrolled, and drive ${role} is missing.`, `If this is a new drive ${role}, enroll it: ballotsafe enroll ${unknown.c.device} --role ${role}. Otherwise plug in the enrolled drive ${role}.`, { device: unknown.c.device, serial: unknown.c.serial });
+          const r = this.refuse<never>('drive-unknown', `The drive at ${unknown.c.device} (${[unknown.c.vendor, unknown.c.model].filter(Boolean).join(' ') || 'USB drive'}, serial ${unknown.c.serial ?? 'unknown'}) is not enrolled, and drive ${role} is missing.`, `If this is a new drive ${role}, enroll it: ballotsafe enroll ${unknown.c.device} --role ${role}. Otherwise plug in the enrolled drive ${role}.`, { device: unknown.c.device, serial: unknown.c.serial });
+          out.push({ role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error });
+          continue;
         }
-        return err(operatorError('drive-missing', `Drive ${role} is not plugged in.`, `Plug in the enrolled drive ${role}, wait a few seconds and try again.`));
+        out.push({ role, error: operatorError('drive-missing', `Drive ${role} is not plugged in.`, `Plug in the enrolled drive ${role}, wait a few seconds and try again.`) });
+        continue;
       }
       out.push({ role, enrolled: one.e, candidate: one.c });
     }
     const [a, b] = out;
-    if (a !== undefined && b !== undefined && a.enrolled.rotationSet !== b.enrolled.rotationSet) {
+    if (a !== undefined && b !== undefined && 'enrolled' in a && 'enrolled' in b && a.enrolled.rotationSet !== b.enrolled.rotationSet) {
       return this.refuse('drive-set-mismatch', `Drive A is from rotation set ${a.enrolled.rotationSet ?? 'none'} but drive B from set ${b.enrolled.rotationSet ?? 'none'}.`, 'Plug in drives A and B of the same set.', {});
     }
     return ok(out);
@@ -397,28 +414,58 @@ export class DriveService {
       if (!resolved.ok) return resolved;
       const targets: DriveTarget[] = [];
       for (const r of resolved.value) {
-        let root: string;
-        if (r.candidate === null) {
-          root = this.folderFor(r.role);
-        } else {
-          const deps = this.usbDeps();
-          if (!deps.ok) return deps;
-          const m = await this.mountCandidate(deps.value.helper, r.candidate, r.role);
-          if (!m.ok) return m;
-          root = m.value.root;
-        }
-        const where = r.candidate?.device ?? root;
-        const id = await this.checkIdentity(root, r.enrolled, r.role, where);
-        if (!id.ok) return id;
-        const t: DriveTarget = { role: r.role, root };
-        const extra: { serial?: string; uuid?: string; label?: string } = {};
-        if (r.enrolled.serial !== null) extra.serial = r.enrolled.serial;
-        if (r.enrolled.fsUuid !== null) extra.uuid = r.enrolled.fsUuid;
-        if (r.candidate?.label != null) extra.label = r.candidate.label;
-        targets.push({ ...t, ...extra });
+        const t = await this.prepareOne(r);
+        if (!t.ok) return t;
+        targets.push(t.value);
       }
       return ok(targets);
     });
+  }
+
+  /**
+   * Like prepareTargets, but a drive that cannot be used (not there, unknown, wrong identity, will
+   * not mount) comes back marked `unavailable` with why: it drops out and the other drive still
+   * gets the snapshot. Fails as a whole only when the drives cannot be listed at all.
+   */
+  prepareEachTarget(): Promise<Result<DriveTarget[]>> {
+    return this.serial(() => this.prepareEachNow());
+  }
+
+  private async prepareEachNow(): Promise<Result<DriveTarget[]>> {
+    const resolved = await this.resolveEach();
+    if (!resolved.ok) return resolved;
+    const targets: DriveTarget[] = [];
+    for (const r of resolved.value) {
+      const placeholder = this.mode === 'folders' ? this.folderFor(r.role) : this.mountPointFor(r.role);
+      if ('error' in r) {
+        targets.push({ role: r.role, root: placeholder, unavailable: r.error });
+        continue;
+      }
+      const prepared = await this.prepareOne(r);
+      targets.push(prepared.ok ? prepared.value : { role: r.role, root: placeholder, ...(r.enrolled.serial === null ? {} : { serial: r.enrolled.serial }), unavailable: prepared.error });
+    }
+    return ok(targets);
+  }
+
+  private async prepareOne(r: ResolvedDrive): Promise<Result<DriveTarget>> {
+    let root: string;
+    if (r.candidate === null) {
+      root = this.folderFor(r.role);
+    } else {
+      const deps = this.usbDeps();
+      if (!deps.ok) return deps;
+      const m = await this.mountCandidate(deps.value.helper, r.candidate, r.role);
+      if (!m.ok) return m;
+      root = m.value.root;
+    }
+    const where = r.candidate?.device ?? root;
+    const id = await this.checkIdentity(root, r.enrolled, r.role, where);
+    if (!id.ok) return id;
+    const extra: { serial?: string; uuid?: string; label?: string } = {};
+    if (r.enrolled.serial !== null) extra.serial = r.enrolled.serial;
+    if (r.enrolled.fsUuid !== null) extra.uuid = r.enrolled.fsUuid;
+    if (r.candidate?.label != null) extra.label = r.candidate.label;
+    return ok({ role: r.role, root, ...extra });
   }
 
   // ---------------------------------------------------------------- eject and hand-off

@@ -88,10 +88,17 @@ describe('custody verdicts in chromium', () => {
     expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
     expect(await text('[data-testid=not-safe]')).toContain('Drive B is not plugged in');
     expect(await text('[data-field=drive-B]')).toBe('Not connected');
+    rig.capture(2);
     await page.click('[data-testid=start-snapshot]');
+    // Said before confirming: drive A alone gets this snapshot (issue #15: the other drive still gets it).
+    expect(await text('[data-testid=drops-out]')).toContain('Drive B is not plugged in, so it gets nothing from this snapshot.');
+    expect(await text('[data-testid=drops-out]')).toContain('Only drive A gets this snapshot.');
+    await shot('05a-drive-b-unplugged-confirm');
     await page.click('[data-testid=confirm-snapshot]');
-    await page.waitForSelector('text=Drive B is not plugged in.');
+    await page.waitForSelector('text=Drive B is not plugged in, so it gets nothing from this snapshot.');
     expect(await text('main')).not.toMatch(/identity file|enroll it again/);
+    expect(await text('[data-testid=not-safe]')).toContain('drive B lacks 2');
+    expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
     expect(await page.locator('nav.tabs a.tab').count()).toBeGreaterThan(5); // not a dead end
     await shot('05-drive-b-unplugged-end-of-day');
     await open('/drives');
@@ -104,6 +111,10 @@ describe('custody verdicts in chromium', () => {
     expect(await text('[data-testid=verdict]')).toContain('Drive B is not plugged in');
     await shot('07-drive-b-unplugged-overview');
     rig.plugIn('B');
+    // Plugged back in, End-of-day brings drive B level: safe to remove again.
+    expect((await rig.snapshot()).status).toBe(202);
+    await open('/snapshot');
+    expect(await page.locator('[data-testid=safe-to-remove]').count()).toBe(1);
   });
 
   it('already handed off: no second hand-off, the record is shown instead', async () => {
@@ -117,7 +128,7 @@ describe('custody verdicts in chromium', () => {
     expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
     expect(await text('[data-testid=handoff-refused]')).toContain('already handed off');
     await shot('08-handed-off-snapshot');
-    await open('/snapshots/2/handoff');
+    await open('/snapshots/4/handoff');
     expect(await text('main')).toContain('already handed off');
     await shot('09-handed-off-second-try');
     // the drives leave for the safes

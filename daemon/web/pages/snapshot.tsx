@@ -29,6 +29,9 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
   const driveA = drives?.find((d) => d.role === 'A');
   const driveB = drives?.find((d) => d.role === 'B');
   const p = job.progress;
+  // Drives that would drop out of a snapshot started now: said before the clerk confirms, not only after.
+  const leavesOut = model.custody?.snapshotLeavesOut ?? [];
+  const takes = (['A', 'B'] as const).filter((r) => !leavesOut.some((d) => d.role === r));
   const percent = p === null || p.bytesTotal === 0 ? (p !== null && p.filesTotal > 0 ? Math.floor((100 * p.filesDone) / p.filesTotal) : 0) : Math.floor((100 * p.bytesDone) / p.bytesTotal);
   return (
     <Layout page={page} active="snapshot" title="End-of-day snapshot">
@@ -127,10 +130,23 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
           confirm && canAct ? (
             <section class="panel confirm" data-testid="confirm">
               <h2>Start the End-of-day snapshot?</h2>
-              <p>
-                This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B, then reads both back to verify them. Leave both drives
-                connected until it says they are safe to remove.
-              </p>
+              {leavesOut.length === 0 ? (
+                <p>
+                  This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B, then reads both back to verify them. Leave both drives
+                  connected until it says they are safe to remove.
+                </p>
+              ) : (
+                <div data-testid="drops-out">
+                  {leavesOut.map((d) => (
+                    <p class="verdict-problem">
+                      {d.reason} <span class="next">What to do: {d.next}</span>
+                    </p>
+                  ))}
+                  <p>
+                    Only drive {takes.join(' and ')} gets this snapshot. Leave it connected until it says the snapshot is finished.
+                  </p>
+                </div>
+              )}
               <form method="post" action="/api/snapshot" class="actions">
                 <Csrf token={page.csrfToken} />
                 <input type="hidden" name="reason" value="end-of-day" />
