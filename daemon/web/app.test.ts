@@ -325,6 +325,12 @@ describe('mapping a ballot style by hand', () => {
 describe('overview verdict', () => {
   it('is green when all is well and red with what to do when an alert is open', async () => {
     const observer = sessionFor('oscar');
+    // Captured files on no drive yet: not well (the custody state's rule, also over the fakes).
+    const fresh = (await (await get('/api/overview', observer)).json()) as { verdict: { ok: boolean; problems: { message: string }[] } };
+    expect(fresh.verdict.ok).toBe(false);
+    expect(fresh.verdict.problems.map((p) => p.message).join('\n')).toContain('No snapshot has been written yet');
+    expect((await postJson('/api/snapshot', { reason: 'end-of-day' }, sessionFor('olivia'))).status).toBe(202);
+    await waitFor(() => rig.deps.snapshot.current().state === 'finished');
     const green = (await (await get('/api/overview', observer)).json()) as { verdict: { ok: boolean }; catalog: { filesTotal: number; filesToday: number } };
     expect(green.verdict.ok).toBe(true);
     expect(green.catalog.filesTotal).toBe(2);
@@ -460,6 +466,19 @@ describe('state-changing routes', () => {
     expect(JSON.parse(audit?.details_json ?? '{}')).toMatchObject({ reason: 'end-of-day' });
   });
 
+  it('never say "safe to remove" without the custody state (no fallback from the job alone)', async () => {
+    const operator = sessionFor('olivia');
+    expect((await postJson('/api/snapshot', { reason: 'end-of-day' }, operator)).status).toBe(202);
+    await waitFor(() => rig.deps.snapshot.current().state === 'finished');
+    expect(rig.deps.snapshot.current().safeToRemove).toBe(true);
+    expect(await (await get('/snapshot', operator)).text()).toContain('data-testid="safe-to-remove"');
+    const without = createWebApp({ ...rig.deps, custodyState: undefined }, { rateLimiter: new LoginRateLimiter(5, 15 * 60 * 1000) });
+    const html = await (await without.request('/snapshot', { headers: { cookie: operator.cookie } })).text();
+    expect(html).toContain('Snapshot #1');
+    expect(html).not.toContain('data-testid="safe-to-remove"');
+    expect(html).not.toContain('data-testid="handoff"');
+  });
+
   it('show a failed drive as not safe to remove', async () => {
     rig.engine.failDriveB = true;
     const operator = sessionFor('olivia');
@@ -467,7 +486,9 @@ describe('state-changing routes', () => {
     await waitFor(() => rig.deps.snapshot.current().state === 'finished');
     expect(rig.deps.snapshot.current().safeToRemove).toBe(false);
     const html = await (await get('/snapshot', operator)).text();
-    expect(html).not.toContain('safe to remove');
+    expect(html).not.toContain('data-testid="safe-to-remove"');
+    expect(html).not.toContain('Both drives verified');
+    expect(html).toContain('Not safe to remove');
     expect(html).toContain('Replace drive B');
     const refused = await postJson('/api/snapshots/1/handoff', { destinationA: 'x', destinationB: 'y' }, operator);
     expect(refused.status).toBe(409);

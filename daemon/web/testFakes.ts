@@ -36,6 +36,7 @@ import type {
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { hashPassword } from './passwords.ts';
 import { SnapshotJobs } from '../custody/snapshotJobs.ts';
+import { fakeCustodyState } from './testCustody.ts';
 
 /** A snapshot engine stand-in: walks through the phases, emitting progress, and records history. */
 export class FakeSnapshotService implements SnapshotService {
@@ -437,6 +438,8 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
     drives,
     custody: { list: (limit) => handoff.records.slice(0, limit) },
     handoff,
+    // The real custody decision over the fakes' facts: no page falls back to its own "safe to remove".
+    custodyState: fakeCustodyState({ drives, outcomes, catalog, records: () => handoff.records, isSnapshotRunning: () => jobs.isBusy() }),
     importChecks: { list: () => fakeChecks },
     preaudit: fakePreaudit(imageId),
   };

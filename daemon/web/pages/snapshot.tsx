@@ -38,29 +38,12 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
       <div id="snapshot-state" data-state={job.state}>
         {drives === null ? <NotInstalled what="Drive management" /> : null}
 
-        {model.custody !== null ? (
-          job.state === 'running' ? null : <CustodyBox custody={model.custody} operator={page.user.role === 'operator'} now={now} />
-        ) : job.state === 'finished' && job.safeToRemove && job.outcome !== null ? (
-          <section class="verdict good" data-testid="safe-to-remove" role="status">
-            <div class="verdict-mark" aria-hidden="true">✓</div>
-            <div>
-              <p class="verdict-headline">Both drives verified — safe to remove</p>
-              <p>
-                Snapshot #{job.outcome.sequence}: {formatCount(job.outcome.files)} files, {formatBytes(job.outcome.bytes)}, finished {formatTime(job.outcome.finishedAt, now)}.
-              </p>
-              <p class="hash">Root hash: {groupedHash(job.outcome.rootHash)}</p>
-              <p class="actions">
-                {page.user.role === 'operator' ? (
-                  <a class="button primary big" href={`/snapshots/${job.outcome.sequence}/handoff`} data-testid="handoff">
-                    Hand off the drives
-                  </a>
-                ) : null}
-                <a class="button secondary big" href="/drives">
-                  Drives
-                </a>
-              </p>
-            </div>
-          </section>
+        {/* Only the custody state may say "safe to remove"; without drive management nothing is called safe. */}
+        {model.custody !== null && job.state !== 'running' ? <CustodyBox custody={model.custody} operator={page.user.role === 'operator'} now={now} /> : null}
+        {model.custody === null && job.state === 'finished' && job.safeToRemove && job.outcome !== null ? (
+          <p class="panel" role="status">
+            Snapshot #{job.outcome.sequence} finished: {formatCount(job.outcome.files)} files written and read back on drive A and drive B.
+          </p>
         ) : null}
 
         {job.state === 'finished' && !job.safeToRemove && job.outcome !== null ? (
@@ -117,7 +100,7 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
                 <p class="drive-name">Drive {role}</p>
                 <p class="drive-info">{driveLine(status)}</p>
                 <p class="drive-state" data-field={`drive-${role}`}>
-                  {state !== null ? driveStateLabels[state] : card !== undefined ? cardLabels[card.status] : status?.present ? 'Ready' : 'Waiting for drive'}
+                  {state !== null ? driveStateLabels[state] : card !== undefined ? cardLabels[card.status] : status?.present ? 'Connected' : 'Waiting for drive'}
                 </p>
                 {live?.message !== undefined ? <p class="drive-info">{live.message}</p> : null}
                 {final?.error !== undefined ? <p class="drive-info">{final.error.message}</p> : null}
@@ -166,7 +149,7 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
               </p>
               {canAct ? (
                 // Once everything is on the drives the button steps back, so "safe to remove" stays the message.
-                <a class={(model.custody?.safeToRemove ?? (job.safeToRemove && model.pending.files === 0)) ? 'button secondary big' : 'button primary huge'} href="/snapshot?confirm=1" data-testid="start-snapshot">
+                <a class={model.custody?.safeToRemove === true ? 'button secondary big' : 'button primary huge'} href="/snapshot?confirm=1" data-testid="start-snapshot">
                   End-of-day snapshot
                 </a>
               ) : (
