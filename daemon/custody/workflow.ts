@@ -19,6 +19,7 @@ export interface HandOffInput {
   readonly operator: string;
   readonly witness: string | null;
   readonly destinations: Readonly<Record<DriveRole, string>>;
+  readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
 
 export interface CustodyWorkflowOptions {
@@ -158,7 +159,7 @@ export class CustodyWorkflow {
       this.release(input.sequence);
       return outcome;
     }
-    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, ...(input.witness === null ? {} : { witness: input.witness }), destinations: input.destinations });
+    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, ...(input.witness === null ? {} : { witness: input.witness }), destinations: input.destinations, ...(input.seals === undefined ? {} : { seals: input.seals }) });
     if (!r.ok) this.release(input.sequence);
     return r;
   }

@@ -13,6 +13,7 @@ import { defaultMountBase, type DriveHelper } from './helperClient.ts';
 import { readIdentity, writeIdentity, type DriveIdentity } from './identity.ts';
 import { DriveStore, type CustodyDrive, type CustodyRecord, type DriveReturn, type EnrolledDrive } from './store.ts';
 import { appliancePublicKeyText, rootHashesWrittenTo } from '../snapshot/driveRecords.ts';
+import { keyIdHex } from '../snapshot/minisign.ts';
 import { driveRoles, type DriveCandidate, type DriveRole, type DriveVerifyPins, type VerifyDriveFn } from './types.ts';
 
 /** A drive as the operator sees it in `ballotsafe drives` and the web UI. */
@@ -55,6 +56,8 @@ export interface HandOffRequest {
   readonly witness?: string;
   /** Where each drive goes, e.g. { A: "Clerk's office safe", B: "Sheriff's evidence safe" }. */
   readonly destinations: Readonly<Record<DriveRole, string>>;
+  /** Seal or evidence-bag number per drive, when sealed. */
+  readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
 
 export interface DriveServiceOptions {
@@ -72,6 +75,13 @@ export interface DriveServiceOptions {
   /** True while a snapshot writes to the drives (no eject, no return check then). */
   readonly isSnapshotRunning?: () => boolean;
   readonly newId?: () => string;
+}
+
+/** The minisign key id (hex, as minisign prints it) from a public key file's text; null when there is none. */
+function signingKeyIdOf(publicKeyText: string | null): string | null {
+  const line = publicKeyText?.split('\n').find((l) => l.trim() !== '' && !l.startsWith('untrusted comment:'));
+  const raw = line === undefined ? undefined : Buffer.from(line.trim(), 'base64');
+  return raw === undefined || raw.length !== 42 ? null : keyIdHex(raw.subarray(2, 10));
 }
 
 interface ResolvedDrive {
@@ -529,6 +539,7 @@ export class DriveService {
         destination: req.destinations[r.role],
         ejected: true,
         poweredOff: ejected.value.find((e) => e.role === r.role)?.poweredOff ?? false,
+        ...(req.seals?.[r.role] === undefined || req.seals[r.role] === '' ? {} : { seal: req.seals[r.role] }),
       }));
       const record: Omit<CustodyRecord, 'id'> = {
         recordedAt: new Date().toISOString(),
@@ -538,6 +549,7 @@ export class DriveService {
         operator: req.operator,
         witness: req.witness ?? null,
         drives,
+        signingKeyId: signingKeyIdOf(this.opts.appliancePublicKey?.() ?? appliancePublicKeyText(this.opts.config)),
       };
       const id = this.store.addCustody(record);
       this.audit.record(req.operator, 'custody.recorded', { custodyId: id, snapshot: outcome.sequence, rootHash: outcome.rootHash, witness: record.witness, drives });

@@ -441,16 +441,26 @@ describe('state-changing routes', () => {
     const history = (await (await get('/api/snapshots', operator)).json()) as { snapshots: { rootHash: string }[] };
     expect(history.snapshots).toHaveLength(1);
     expect(await (await get('/snapshots', operator)).text()).toContain('/snapshots/1/handoff');
-    expect(await (await get('/snapshots/1/handoff', operator)).text()).toContain('Drive A goes to');
+    const form = await (await get('/snapshots/1/handoff', operator)).text();
+    expect(form).toContain('Witness: full name (required)');
+    expect(form).toMatch(/<input name="witness" required/);
+    expect(form).toContain('name="sealA"');
+    expect(form).toContain('name="sealB"');
     expect((await get('/snapshots/1/handoff', sessionFor('oscar'))).status).toBe(403);
     expect((await get('/snapshots/9/handoff', operator)).status).toBe(404);
     const incomplete = await postJson('/api/snapshots/1/handoff', { destinationA: 'Clerk safe', destinationB: ' ' }, operator);
     expect(incomplete.status).toBe(400);
     expect(((await incomplete.json()) as { error: { action: string } }).error.action).toMatch(/both destinations/);
-    const handoff = await postJson('/api/snapshots/1/handoff', { destinationA: "Clerk's office safe", destinationB: 'Sheriff evidence room', witness: 'Sam Witness' }, operator);
+    // The witness is required: two people see the drives leave.
+    const noWitness = await postJson('/api/snapshots/1/handoff', { destinationA: "Clerk's office safe", destinationB: 'Sheriff evidence room', witness: '  ' }, operator);
+    expect(noWitness.status).toBe(400);
+    expect(((await noWitness.json()) as { error: { message: string } }).error.message).toContain('who witnesses the hand-off');
+    expect(rig.handoff.records).toHaveLength(0);
+    const handoff = await postJson('/api/snapshots/1/handoff', { destinationA: "Clerk's office safe", destinationB: 'Sheriff evidence room', witness: 'Sam Witness', sealA: 'EB-0417', sealB: '' }, operator);
     expect(handoff.status).toBe(200);
     const { custodyId, sheet } = (await handoff.json()) as { custodyId: number; sheet: string };
     expect(rig.handoff.records[0]).toMatchObject({ id: custodyId, operator: 'olivia', witness: 'Sam Witness', snapshotSequence: 1 });
+    expect(rig.handoff.records[0]?.drives.map((d) => d.seal)).toEqual(['EB-0417', undefined]);
     expect(rig.drives.ejected.sort()).toEqual(['A', 'B']);
     expect(rig.audit.recent().find((e) => e.action === 'custody.recorded')?.actor).toBe('olivia');
     const sheetRes = await get(sheet, sessionFor('oscar'));
@@ -490,7 +500,7 @@ describe('state-changing routes', () => {
     expect(html).not.toContain('Both drives verified');
     expect(html).toContain('Not safe to remove');
     expect(html).toContain('Replace drive B');
-    const refused = await postJson('/api/snapshots/1/handoff', { destinationA: 'x', destinationB: 'y' }, operator);
+    const refused = await postJson('/api/snapshots/1/handoff', { destinationA: 'x', destinationB: 'y', witness: 'Sam Witness' }, operator);
     expect(refused.status).toBe(409);
     const overview = (await (await get('/api/overview', operator)).json()) as { verdict: { ok: boolean } };
     expect(overview.verdict.ok).toBe(false);

@@ -109,7 +109,9 @@ function clientAddress(c: Context): string {
 const loginSchema = z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024) });
 const snapshotSchema = z.object({ reason: z.enum(['end-of-day', 'operator']).default('end-of-day') });
 const destination = z.string().trim().min(1).max(120);
-const handoffSchema = z.object({ destinationA: destination, destinationB: destination, witness: z.string().trim().max(120).optional() });
+const seal = z.string().trim().max(60).optional();
+/** The hand-off form: both destinations and the witness are required (two people see the drives leave); seal numbers when sealed. */
+const handoffSchema = z.object({ destinationA: destination, destinationB: destination, witness: z.string().trim().min(1).max(120), sealA: seal, sealB: seal });
 const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -388,7 +390,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.handoff === undefined) return fail(c, 503, notInstalled('Recording hand-offs'), '/snapshots');
     const refusal = await handoffRefusal(snapshot.sequence);
     if (refusal !== undefined) return fail(c, 409, refusal, '/snapshot');
-    return c.html(<HandoffFormPage page={pageContext(c)} snapshot={snapshot} now={now()} />);
+    const drives = deps.custodyState === undefined ? [] : (await deps.custodyState(screenFormat(now()))).drives;
+    return c.html(<HandoffFormPage page={pageContext(c)} snapshot={snapshot} drives={drives} now={now()} />);
   });
 
   app.post('/api/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, async (c) => {
@@ -399,11 +402,12 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const back = `/snapshots/${snapshot.sequence}/handoff`;
     const parsed = handoffSchema.safeParse(await readBody(c));
     if (!parsed.success) {
-      return fail(c, 400, operatorError('handoff-incomplete', 'Say where drive A and drive B go.', 'Fill in both destinations (a witness is optional) and press the button again.'), back);
+      return fail(c, 400, operatorError('handoff-incomplete', 'Say where drive A and drive B go, and who witnesses the hand-off.', 'Fill in both destinations and the witness\'s name, then press the button again.'), back);
     }
     if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it says the drives are safe to remove.'), back);
-    const witness = parsed.data.witness === undefined || parsed.data.witness === '' ? null : parsed.data.witness;
-    const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB } });
+    const witness = parsed.data.witness;
+    const seals = { ...(parsed.data.sealA ? { A: parsed.data.sealA } : {}), ...(parsed.data.sealB ? { B: parsed.data.sealB } : {}) };
+    const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB }, seals });
     // One audit entry per hand-off: the drive service writes `custody.recorded`; a refusal is recorded here.
     if (!result.ok) {
       record(s.user.name, 'handoff.refused', { snapshot: snapshot.sequence, witness, code: result.error.code });

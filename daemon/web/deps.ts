@@ -175,6 +175,8 @@ export interface HandoffRequest {
   readonly operator: string;
   readonly witness: string | null;
   readonly destinations: Readonly<Record<DriveRole, string>>;
+  /** Seal or evidence-bag number per drive, when sealed. */
+  readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
 
 export interface HandoffProvider {

@@ -205,7 +205,8 @@ export class FakeHandoff implements HandoffProvider {
       bagName: outcome.bagName,
       operator: request.operator,
       witness: request.witness,
-      drives: (['A', 'B'] as const).map((role) => ({ role, driveId: null, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false })),
+      drives: (['A', 'B'] as const).map((role) => ({ role, driveId: null, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false, ...(request.seals?.[role] === undefined ? {} : { seal: request.seals[role] }) })),
+      signingKeyId: 'D4E1F0A9B8C7E6F5',
     });
     this.audit?.record(request.operator, 'custody.recorded', { custodyId: id, snapshot: outcome.sequence, rootHash: outcome.rootHash, witness: request.witness });
     return ok({ custodyId: id });

@@ -120,10 +120,34 @@ describe('custody verdicts in chromium', () => {
   it('already handed off: no second hand-off, the record is shown instead', async () => {
     await open('/snapshot');
     await page.click('[data-testid=handoff]');
+    // Touch-size fields; the witness is required by the browser before anything is sent.
+    for (const name of ['destinationA', 'destinationB', 'sealA', 'sealB', 'witness']) {
+      const box = await page.locator(`input[name=${name}]`).boundingBox();
+      expect(box?.height ?? 0, name).toBeGreaterThanOrEqual(44);
+    }
+    expect((await page.locator('[data-testid=record-handoff]').boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
     await page.fill('input[name=destinationA]', "Clerk's office safe");
     await page.fill('input[name=destinationB]', "Sheriff's evidence room");
+    await page.fill('input[name=sealA]', 'EB-2026-0417');
+    await page.fill('input[name=sealB]', 'EB-2026-0418');
+    await page.click('[data-testid=record-handoff]');
+    expect(await page.locator('input[name=witness]:invalid').count()).toBe(1);
+    expect(rig.custodyCount()).toBe(0);
+    await page.fill('input[name=witness]', 'Sam Witness');
+    await shot('08a-handoff-form');
     await page.click('[data-testid=record-handoff]');
     await page.waitForURL(/\/custody\/\d+\/sheet/);
+    expect(await text('#election-title')).toBe('Custody Test County');
+    expect(await text('#snapshot-number')).toContain('#4');
+    expect(await text('#signing-key')).toMatch(/^[0-9A-F]{16}$/);
+    expect(await text('#recorded-at')).toMatch(/^\w+day, \w+ \d{1,2}, \d{4} at \d{1,2}:\d{2} [AP]M$/);
+    expect(await text('tr[data-drive=B]')).toContain('EB-2026-0418');
+    expect(await page.locator('.sig').count()).toBe(4);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('.sheet-tools')).toBe(false);
+    await shot('08b-handoff-sheet-print');
+    await page.pdf({ path: join(artifacts, 'handoff-sheet.pdf'), format: 'Letter' });
+    await page.emulateMedia({ media: 'screen' });
     await open('/snapshot');
     expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
     expect(await text('[data-testid=handoff-refused]')).toContain('already handed off');

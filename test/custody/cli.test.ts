@@ -57,8 +57,9 @@ describe('ballotsafe handoff', () => {
     expect(absent.stderr).toContain('Drive B is not plugged in');
     expect(rig.custodyCount()).toBe(0);
     rig.plugIn('B');
-    const done = run('handoff', '1', '--to-a', "Clerk's office safe", '--to-b', "Sheriff's evidence room", '--witness', 'Sam Witness', '--operator', 'olivia');
+    const done = run('handoff', '1', '--to-a', "Clerk's office safe", '--to-b', "Sheriff's evidence room", '--witness', 'Sam Witness', '--operator', 'olivia', '--seal-a', 'EB-0417');
     expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toContain("Drive A, seal EB-0417 → Clerk's office safe");
     expect(done.stdout).toContain('Snapshot #1 handed off: custody record 1.');
     const again = run('handoff', '1', '--to-a', 'x', '--to-b', 'y', '--operator', 'olivia');
     expect(again.status).toBe(1);
