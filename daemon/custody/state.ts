@@ -76,11 +76,11 @@ export function custodyState(facts: CustodyFacts, opts: StateOptions): CustodySt
   if (listError !== null) items.push({ kind: 'drives-unknown', message: `The appliance cannot see its drives: ${listError}`, action: 'Check the drive cables; if it stays, call technical support.' });
   for (const d of facts.drives) {
     if (!d.enrolled) {
-      items.push({ kind: 'drive-not-enrolled', role: d.role, message: `Drive ${d.role} has never been set up on this appliance.`, action: `Ask the technician to enroll a drive as drive ${d.role}.` });
+      items.push({ kind: 'drive-not-enrolled', role: d.role, message: `Drive ${d.role} has never been set up on this appliance.`, action: `Plug in a new drive and enroll it as drive ${d.role}: Drives page, "Enroll a drive".` });
     } else if (!d.present && !away && listError === null) {
       items.push({ kind: 'drive-missing', role: d.role, message: `Drive ${d.role} is not plugged in.`, action: `Plug in the drive labelled ${d.role} and wait a few seconds.` });
     } else if (d.present && (d.identity === 'missing' || d.identity === 'mismatch')) {
-      items.push({ kind: 'drive-identity', role: d.role, message: `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, action: `Check that the drive was not swapped; plug in the real drive ${d.role}, or ask the technician to enroll this one.` });
+      items.push({ kind: 'drive-identity', role: d.role, message: `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, action: `Check that the drive was not swapped; plug in the real drive ${d.role}, or enroll this one again (Drives page, "Enroll a drive").` });
     }
     if (d.failedReturnCheck !== null) {
       items.push({ kind: 'drive-check-failed', role: d.role, message: `Drive ${d.role} failed its check when it came back from the safe (${opts.time(d.failedReturnCheck.at)}).`, action: `Do not use it. Keep it for the supervisor and use a replacement drive ${d.role}.` });
@@ -138,9 +138,9 @@ function card(d: DriveFacts, facts: CustodyFacts, away: boolean): DriveCard {
 
 /** The first reason a drive cannot take a snapshot now, in the words the clerk needs. */
 function driveProblem(d: DriveFacts): Permission | undefined {
-  if (!d.enrolled) return refuse('drive-not-enrolled', `Drive ${d.role} has never been set up on this appliance.`, `Ask the technician to enroll a drive as drive ${d.role}.`);
+  if (!d.enrolled) return refuse('drive-not-enrolled', `Drive ${d.role} has never been set up on this appliance.`, `Plug in a new drive and enroll it as drive ${d.role}: Drives page, "Enroll a drive".`);
   if (!d.present) return refuse('drive-missing', `Drive ${d.role} is not plugged in.`, `Plug in the drive labelled ${d.role}, wait a few seconds and try again.`);
-  if (d.identity === 'missing' || d.identity === 'mismatch') return refuse('drive-wrong', `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, `Plug in the real drive ${d.role}, or ask the technician to enroll this one.`);
+  if (d.identity === 'missing' || d.identity === 'mismatch') return refuse('drive-wrong', `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, `Plug in the real drive ${d.role}, or enroll this one again (Drives page, "Enroll a drive").`);
   return undefined;
 }
 

@@ -91,7 +91,7 @@ interface ResolvedDrive {
 }
 
 const needsFormatAction = (device: string, role: DriveRole) =>
-  `Enroll it with formatting (this erases the drive): ballotsafe enroll ${device} --role ${role} --format-exfat --yes-erase-everything`;
+  `Enroll it as drive ${role} with erasing (this erases the drive): on the Drives page press "Enroll a drive" and type ERASE (or give ${device} to the enroll command with --format-exfat).`;
 
 /**
  * Everything the appliance does with its two drives: list, enroll, mount for a snapshot,
@@ -228,7 +228,7 @@ export class DriveService {
     if (!found.ok) return found;
     const found0 = found.value.find((c) => c.device === req.target || c.disk === req.target);
     if (found0 === undefined) {
-      return err(operatorError('drive-not-found', `There is no removable USB drive at ${req.target}.`, 'Run "ballotsafe drives" to see the drives the appliance can use.'));
+      return err(operatorError('drive-not-found', `There is no removable USB drive at ${req.target}.`, 'Look at the Drives page to see the drives the appliance can use.'));
     }
     const previous = this.store.findUsb(found0.serial, found0.uuid);
     let cand = found0;
@@ -324,7 +324,7 @@ export class DriveService {
     const mp = this.mountPointFor(role);
     if (cand.mountpoint === mp) return ok({ root: mp, mountedHere: false, uuid: cand.uuid });
     if (cand.mountpoint !== null) {
-      return err(operatorError('already-mounted', `The drive is mounted at ${cand.mountpoint}, not as drive ${role}.`, 'Eject it (ballotsafe eject), unplug it and plug it in again.'));
+      return err(operatorError('already-mounted', `The drive is mounted at ${cand.mountpoint}, not as drive ${role}.`, 'Eject it on the Drives page, unplug it and plug it in again.'));
     }
     const m = await helper.mount(cand.device, role);
     if (!m.ok) return m;
@@ -377,7 +377,7 @@ export class DriveService {
           const folder = this.folderFor(role);
           const enrolled = this.store.findFolder(folder);
           if (enrolled !== undefined) return { role, enrolled, candidate: null };
-          const r = this.refuse<never>('drive-unknown', `The folder for drive ${role} (${folder}) is not enrolled.`, `Enroll it: ballotsafe enroll ${role} --role ${role}`, { folder });
+          const r = this.refuse<never>('drive-unknown', `The folder for drive ${role} (${folder}) is not enrolled.`, `Enroll it as drive ${role}: on the Drives page press "Enroll a drive".`, { folder });
           return { role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error };
         }),
       );
@@ -398,7 +398,7 @@ export class DriveService {
       if (one?.e === undefined) {
         const unknown = matched.find((m) => m.e === undefined);
         if (unknown !== undefined) {
-          const r = this.refuse<never>('drive-unknown', `The drive at ${unknown.c.device} (${[unknown.c.vendor, unknown.c.model].filter(Boolean).join(' ') || 'USB drive'}, serial ${unknown.c.serial ?? 'unknown'}) is not enrolled, and drive ${role} is missing.`, `If this is a new drive ${role}, enroll it: ballotsafe enroll ${unknown.c.device} --role ${role}. Otherwise plug in the enrolled drive ${role}.`, { device: unknown.c.device, serial: unknown.c.serial });
+          const r = this.refuse<never>('drive-unknown', `The drive at ${unknown.c.device} (${[unknown.c.vendor, unknown.c.model].filter(Boolean).join(' ') || 'USB drive'}, serial ${unknown.c.serial ?? 'unknown'}) is not enrolled, and drive ${role} is missing.`, `If this is a new drive ${role} (${unknown.c.device}), enroll it as drive ${role}: on the Drives page press "Enroll a drive". Otherwise plug in the enrolled drive ${role}.`, { device: unknown.c.device, serial: unknown.c.serial });
           out.push({ role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error });
           continue;
         }
@@ -503,7 +503,7 @@ export class DriveService {
           found.value.find((c) => c.mountpoint === this.mountPointFor(role)) ??
           found.value.find((c) => this.store.findUsb(c.serial, c.uuid)?.role === role);
         if (cand === undefined) {
-          return err(operatorError('drive-missing', `Drive ${role} is not plugged in, so there is nothing to eject.`, 'Check which drives are plugged in ("ballotsafe drives").'));
+          return err(operatorError('drive-missing', `Drive ${role} is not plugged in, so there is nothing to eject.`, 'Look at the Drives page to see which drives are plugged in.'));
         }
         const e = await deps.value.helper.eject(cand.device);
         if (!e.ok) return e;

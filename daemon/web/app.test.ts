@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
-import { assertOk } from '../result.ts';
+import { assertOk, ok } from '../result.ts';
+import type { EnrollmentProvider } from './enrollment.ts';
 import { createWebApp } from './app.tsx';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { catalogFile, corpusImage, fakeMapped, makeRig, type TestRig } from './testFakes.ts';
@@ -103,6 +104,8 @@ describe('route inventory', () => {
       'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff',
       'GET /custody/:id{[0-9]{1,15}}/sheet',
       'POST /api/drives/:role/eject',
+      'GET /drives/enroll',
+      'POST /api/drives/enroll',
       'POST /api/alerts/:id/ack',
       'GET /preaudit/styles/:styleId/map',
       'POST /api/preaudit/styles/:styleId/mapping',
@@ -118,6 +121,7 @@ describe('route inventory', () => {
         'POST /api/snapshot',
         'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff',
         'POST /api/drives/:role/eject',
+        'POST /api/drives/enroll',
         'POST /api/alerts/:id/ack',
         'POST /api/preaudit/styles/:styleId/mapping',
       ].sort(),
@@ -348,6 +352,7 @@ describe('state-changing routes', () => {
   const operatorRoutes = () => [
     { path: '/api/snapshot', body: { reason: 'end-of-day' } },
     { path: '/api/drives/A/eject', body: {} },
+    { path: '/api/drives/enroll', body: { target: '/dev/sdb', role: 'A', confirmErase: 'ERASE' } },
     { path: '/api/snapshots/1/handoff', body: { destinationA: 'Clerk safe', destinationB: 'Sheriff safe' } },
     { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
     { path: '/api/preaudit/styles/accuvote-0111-1011/mapping', body: { 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' } },
@@ -630,3 +635,48 @@ describe('live updates', () => {
     await reader.cancel().catch(() => undefined);
   });
 });
+
+describe('enrolling a drive from the Drives page', () => {
+  /** A USB drive stand-in: the route's checks are under test here; the real service in test/custody/enroll.test.ts. */
+  function withFakeEnrollment() {
+    const calls: { target: string; role: string; format: boolean; actor: string }[] = [];
+    const enrollment: EnrollmentProvider = {
+      unenrolled: async () => ok([{ target: '/dev/sdb', kind: 'usb', description: 'SanDisk Ultra', label: 'BSAFE-A', serial: '4C5300012311', sizeBytes: 64e9, canFormat: true }]),
+      enroll: async (req) => {
+        calls.push(req);
+        return ok({ role: req.role });
+      },
+    };
+    return { calls, app: createWebApp({ ...rig.deps, enrollment }, { rateLimiter: new LoginRateLimiter(5, 15 * 60 * 1000) }) };
+  }
+
+  it('lists the drive in plain words, and erases only after its label or ERASE is typed', async () => {
+    const { calls, app: enrollApp } = withFakeEnrollment();
+    const operator = sessionFor('olivia');
+    const post = (body: Record<string, string>) =>
+      enrollApp.request('/api/drives/enroll', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', cookie: operator.cookie, 'x-csrf-token': operator.csrf } });
+    const page = await (await enrollApp.request('/drives/enroll', { headers: { cookie: operator.cookie } })).text();
+    expect(page).toContain('SanDisk Ultra');
+    expect(page).toContain('label BSAFE-A · serial 4C5300012311 · 64');
+    expect(page).not.toMatch(/ballotsafe enroll|\/dev\/sdb</);
+    expect((await enrollApp.request('/drives/enroll', { headers: { cookie: sessionFor('oscar').cookie } })).status).toBe(403);
+    const wrong = await post({ target: '/dev/sdb', role: 'A', confirmErase: 'yes' });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: { code: string; message: string } }).error.message).toBe('The drive was not erased: the word typed is not its label or ERASE.');
+    expect((await post({ target: '/dev/sdb', role: 'A', confirmErase: 'bsafe-a' })).status).toBe(400);
+    expect(calls).toEqual([]);
+    expect((await post({ target: '/dev/sdc', role: 'A' })).status).toBe(409); // not a drive on the list
+    expect((await post({ target: '/dev/sdb', role: 'C' })).status).toBe(400);
+    expect(calls).toEqual([]);
+    expect((await post({ target: '/dev/sdb', role: 'B', confirmErase: 'BSAFE-A' })).status).toBe(200);
+    expect((await post({ target: '/dev/sdb', role: 'A', confirmErase: 'ERASE' })).status).toBe(200);
+    expect((await post({ target: '/dev/sdb', role: 'A' })).status).toBe(200);
+    expect(calls).toEqual([
+      { target: '/dev/sdb', role: 'B', format: true, actor: 'olivia' },
+      { target: '/dev/sdb', role: 'A', format: true, actor: 'olivia' },
+      { target: '/dev/sdb', role: 'A', format: false, actor: 'olivia' },
+    ]);
+    expect(rig.audit.recent().filter((e) => e.action === 'drive.enroll.refused')).toHaveLength(2);
+  });
+});
+

@@ -23,6 +23,8 @@ import { AuditPage } from './pages/audit.tsx';
 import { CustodyPage } from './pages/custody.tsx';
 import { DrivesPage } from './pages/drives.tsx';
 import { HandoffFormPage } from './pages/handoff.tsx';
+import { EnrollPage } from './pages/enroll.tsx';
+import { eraseConfirmed } from './enrollment.ts';
 import { HistoryPage } from './pages/history.tsx';
 import type { PageContext } from './pages/layout.tsx';
 import { ErrorPage, LoginPage } from './pages/login.tsx';
@@ -112,6 +114,7 @@ const destination = z.string().trim().min(1).max(120);
 const seal = z.string().trim().max(60).optional();
 /** The hand-off form: both destinations and the witness are required (two people see the drives leave); seal numbers when sealed. */
 const handoffSchema = z.object({ destinationA: destination, destinationB: destination, witness: z.string().trim().min(1).max(120), sealA: seal, sealB: seal });
+const enrollSchema = z.object({ target: z.string().min(1).max(4096), role: z.enum(['A', 'B']), confirmErase: z.string().max(40).optional() });
 const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -455,6 +458,39 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     record(s.user.name, 'drive.eject', { role, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
     if (!result.ok) return fail(c, 409, result.error, '/drives');
     return done(c, { ejected: role, message: result.value.message }, '/drives');
+  });
+
+  // ---- enrolling a drive (issue #15: a kiosk never needs a terminal) ----------------------------
+  app.get('/drives/enroll', requireOperator, async (c) => {
+    if (deps.enrollment === undefined) return fail(c, 503, notInstalled('Enrolling drives'), '/drives');
+    const list = await deps.enrollment.unenrolled();
+    if (!list.ok) return fail(c, 409, list.error, '/drives');
+    return c.html(<EnrollPage page={pageContext(c)} drives={list.value} />);
+  });
+  app.post('/api/drives/enroll', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    if (deps.enrollment === undefined) return fail(c, 503, notInstalled('Enrolling drives'), '/drives');
+    if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it has finished, then enroll the drive.'), '/drives/enroll');
+    const parsed = enrollSchema.safeParse(await readBody(c));
+    if (!parsed.success) return fail(c, 400, operatorError('enroll-incomplete', 'Choose whether this drive becomes drive A or drive B.', 'Pick A or B and press Enroll again.'), '/drives/enroll');
+    const list = await deps.enrollment.unenrolled();
+    if (!list.ok) return fail(c, 409, list.error, '/drives/enroll');
+    const drive = list.value.find((d) => d.target === parsed.data.target);
+    if (drive === undefined) return fail(c, 409, operatorError('drive-gone', 'That drive is no longer plugged in, or it is already enrolled.', 'Plug it in again, wait a few seconds and reload the page.'), '/drives/enroll');
+    const typed = parsed.data.confirmErase ?? '';
+    const format = typed !== '';
+    // Erasing only after the operator typed the drive's label or ERASE: a slip of the finger erases nothing.
+    if (format && (!drive.canFormat || !eraseConfirmed(typed, drive.label))) {
+      record(s.user.name, 'drive.enroll.refused', { target: drive.target, role: parsed.data.role, code: 'erase-not-confirmed' });
+      return fail(c, 400, operatorError('erase-not-confirmed', drive.canFormat ? 'The drive was not erased: the word typed is not its label or ERASE.' : 'This drive cannot be erased from here.', drive.canFormat ? 'Type the label exactly as shown, or ERASE, to erase it; leave the box empty to keep what is on it.' : 'Leave the box empty.'), '/drives/enroll');
+    }
+    const result = await deps.enrollment.enroll({ target: drive.target, role: parsed.data.role, format, actor: s.user.name });
+    // The drive service writes the one `drive.enrolled` (and `drive.formatted`) entry; a refusal is recorded here.
+    if (!result.ok) {
+      record(s.user.name, 'drive.enroll.refused', { target: drive.target, role: parsed.data.role, code: result.error.code });
+      return fail(c, 409, result.error, '/drives/enroll');
+    }
+    return done(c, { enrolled: result.value.role }, '/drives');
   });
 
   // ---- alerts ----------------------------------------------------------------------------------

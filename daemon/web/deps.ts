@@ -9,6 +9,7 @@ import type { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
 import type { CustodyState, StateOptions } from '../custody/state.ts';
+import type { EnrollmentProvider } from './enrollment.ts';
 
 export type { HandAssignment };
 
@@ -42,6 +43,8 @@ export interface WebDeps {
    * Left out only where drive management is not installed (then nothing is called safe).
    */
   readonly custodyState?: (format: StateOptions) => Promise<CustodyState>;
+  /** Enrolling a drive from the Drives page (the same logic as `ballotsafe enroll`). */
+  readonly enrollment?: EnrollmentProvider;
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
   /** Test clock; defaults to the system clock. */
@@ -140,7 +143,7 @@ export interface DriveStatus {
   readonly lastVerifyOk: boolean | null;
   /** Whether the eject button makes sense now (present, mounted, no snapshot running). */
   readonly ejectable: boolean;
-  /** Operator text, e.g. "Not enrolled: run ballotsafe enroll". */
+  /** Operator text, e.g. "Not enrolled yet: press Enroll a drive". */
   readonly message?: string;
   /** Why eject is refused now, when it is; `confirmable`: allowed after the operator confirms. */
   readonly ejectRefusal?: { readonly reason: string; readonly next: string; readonly confirmable: boolean };

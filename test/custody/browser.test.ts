@@ -64,8 +64,26 @@ describe('custody verdicts in chromium', () => {
     await shot('02-fresh-snapshot');
   });
 
+  it('a fresh box is set up from the Drives page, without a terminal', async () => {
+    await open('/drives');
+    expect(await text('main')).not.toMatch(/ballotsafe enroll|At the appliance run/);
+    await page.click('[data-testid=enroll-drive]');
+    expect(await page.locator('[data-testid=enroll-form]').count()).toBe(2);
+    await shot('02a-enroll-list');
+    for (const role of ['A', 'B']) {
+      const form = page.locator('[data-testid=enroll-form]').first();
+      await form.locator(`input[name=role][value=${role}]`).check();
+      expect((await form.locator('label.choice').first().boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
+      await form.locator('[data-testid=enroll]').click();
+      await page.waitForURL(/\/drives$/);
+      if (role === 'A') await open('/drives/enroll');
+    }
+    expect(await text('[data-drive=A]')).toMatch(/Enrolled\s*Yes/);
+    expect(await text('[data-drive=B]')).toMatch(/Enrolled\s*Yes/);
+    await shot('02b-enrolled-drives');
+  });
+
   it('files not on the drives: red, no "safe to remove", no "Hand off"', async () => {
-    await rig.enroll();
     expect((await rig.snapshot()).status).toBe(202);
     rig.capture(3, 200_000);
     await open('/snapshot');
