@@ -112,13 +112,17 @@ describe('Dominion ImageCast scans: registration', () => {
     const b = g.pointFor(6, 15);
     expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeLessThan(upright.columnPitch * 0.1);
 
-    // 1.5° of skew, as a sheet fed crooked.
-    const { data, info } = await sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 1 } })
-      .rotate(1.5, { background: '#ffffff' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const skewed = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) };
-    const s = gridOf(skewed);
-    expect([s.columns, s.rows, s.codeText]).toEqual([upright.columns, upright.rows, upright.codeText]);
+    // 2° of skew either way, as a sheet fed crooked: the code row too is read at its own columns.
+    for (const degrees of [2, -2]) {
+      const { data, info } = await sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 1 } })
+        .rotate(degrees, { background: '#ffffff' })
+        .toColourspace('b-w')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect(info.channels).toBe(1);
+      const skewed = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) };
+      const s = gridOf(skewed);
+      expect([s.columns, s.rows, s.codeText]).toEqual([upright.columns, upright.rows, upright.codeText]);
+    }
   });
 });

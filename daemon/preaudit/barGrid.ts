@@ -135,17 +135,8 @@ export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
   for (let r = 0; r < rows; r++) if (left.interpolated[r] || right.interpolated[r]) interpolatedRows.push(r);
 
   // Columns: the bar positions, anchored on the corner blocks where they are seen.
-  const barXs = top.marks.map(centreX);
-  const columnPitch = medianGap(barXs);
-  const blocks = topBlobs.filter(isBlock);
-  const leftBlock = blocks.filter((b) => b.maxX < barXs[0]!).sort((a, b) => b.maxX - a.maxX)[0];
-  const rightBlock = blocks.filter((b) => b.minX > barXs[barXs.length - 1]!).sort((a, b) => a.minX - b.minX)[0];
-  const column0Guess = leftBlock !== undefined ? leftBlock.maxX + LEFT_BLOCK_TO_FIRST_BAR * columnPitch : barXs[0]!;
-  // Refine column 0 from every bar: the mean offset of each bar from its slot.
-  const offsets = barXs.map((x) => x - Math.round((x - column0Guess) / columnPitch) * columnPitch);
-  const column0 = median(offsets);
-  const lastX = rightBlock !== undefined ? rightBlock.minX - LAST_BAR_TO_RIGHT_BLOCK * columnPitch : barXs[barXs.length - 1]!;
-  const columns = Math.round((lastX - column0) / columnPitch) + 1;
+  const topColumns = barColumns(top, topBlobs.filter(isBlock));
+  const { column0, columnPitch, columns } = topColumns;
   if (columns < 3) return err(noGrid('too few bars along the top edge'));
 
   // A column's place between the side squares, measured along the top row.
@@ -176,7 +167,9 @@ export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
           return { x: W - 1 - p.x, y: H - 1 - p.y };
         };
 
-  const code = readCodeRow(bottomBlobs.filter(isCodeBar), bottom, bh, column0, columnPitch, columns);
+  // The code row is placed by the bottom bars (same columns): on a skewed page they are shifted from the top ones.
+  const bottomColumns = barColumns(bottom, bottomBlobs.filter(isBlock));
+  const code = readCodeRow(bottomBlobs.filter(isCodeBar), bottom, bh, bottomColumns.column0, bottomColumns.columnPitch, columns);
   return ok({
     design: 'bars-and-squares',
     columns,
@@ -195,6 +188,19 @@ export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
     bottomCode: code.present,
     codeText: code.text,
   });
+}
+
+/** Where column 0 lies along a row of bars, the bar pitch, and how many columns the row holds. */
+function barColumns(bars: EdgeFit, blocks: readonly Blob[]): { column0: number; columnPitch: number; columns: number } {
+  const barXs = bars.marks.map(centreX);
+  const columnPitch = medianGap(barXs);
+  const leftBlock = blocks.filter((b) => b.maxX < barXs[0]!).sort((a, b) => b.maxX - a.maxX)[0];
+  const rightBlock = blocks.filter((b) => b.minX > barXs[barXs.length - 1]!).sort((a, b) => a.minX - b.minX)[0];
+  const column0Guess = leftBlock !== undefined ? leftBlock.maxX + LEFT_BLOCK_TO_FIRST_BAR * columnPitch : barXs[0]!;
+  // Refine column 0 from every bar: the median offset of each bar from its slot.
+  const column0 = median(barXs.map((x) => x - Math.round((x - column0Guess) / columnPitch) * columnPitch));
+  const lastX = rightBlock !== undefined ? rightBlock.minX - LAST_BAR_TO_RIGHT_BLOCK * columnPitch : barXs[barXs.length - 1]!;
+  return { column0, columnPitch, columns: Math.round((lastX - column0) / columnPitch) + 1 };
 }
 
 /**
