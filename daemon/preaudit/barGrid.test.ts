@@ -43,7 +43,7 @@ function rotate180(img: GrayImage): GrayImage {
 }
 
 /** Where the filled oval of a known sheet sits (centre of its ink), measured from the image. */
-const FILLED_OVAL = { file: '00005_00001_000002.tif', page: 0, x: 586, y: 982, column: 6, row: 15 };
+const FILLED_OVAL = { file: '00005_00001_000002.tif', page: 0, x: 586, y: 982, column: 7, row: 15 };
 
 describe('Dominion ImageCast scans: registration', () => {
   it('has the 12 sheets of batches 1 and 2', () => {
@@ -60,7 +60,7 @@ describe('Dominion ImageCast scans: registration', () => {
       for (const g of [front, back]) {
         expect(g.design, file).toBe('bars-and-squares');
         expect(g.orientation, file).toBe('upright');
-        expect([g.columns, g.rows], file).toEqual([22, 59]);
+        expect([g.columns, g.rows], file).toEqual([25, 59]);
         expect(g.interpolatedRows, file).toEqual([]);
       }
       fronts.add(front.codeText ?? '');
@@ -88,7 +88,7 @@ describe('Dominion ImageCast scans: registration', () => {
     const turned = gridOf(rotate180(pages[0]!));
     expect(turned.orientation).toBe('rotated180');
     expect([turned.columns, turned.rows, turned.codeText]).toEqual([upright.columns, upright.rows, upright.codeText]);
-    for (const [c, r] of [[0, 0], [6, 15], [21, 58]] as const) {
+    for (const [c, r] of [[0, 0], [7, 15], [24, 58]] as const) {
       const a = upright.pointFor(c, r);
       const b = turned.pointFor(c, r);
       expect(Math.hypot(a.x - (pages[0]!.width - 1 - b.x), a.y - (pages[0]!.height - 1 - b.y))).toBeLessThan(1.5);
@@ -102,14 +102,14 @@ describe('Dominion ImageCast scans: registration', () => {
     const row10 = upright.pointFor(0, 10);
     // Erase the left square of row 10, the right square of row 0 and a top bar.
     let damaged = erase(img, 0, Math.round(row10.y - 20), 120, Math.round(row10.y + 20));
-    const r0 = upright.pointFor(21, 0);
+    const r0 = upright.pointFor(24, 0);
     damaged = erase(damaged, 1580, Math.round(r0.y - 20), img.width - 1, Math.round(r0.y + 20));
     damaged = erase(damaged, 560, 100, 600, 190);
     const g = gridOf(damaged);
     expect([g.columns, g.rows]).toEqual([upright.columns, upright.rows]);
     expect(g.interpolatedRows).toEqual([0, 10]);
-    const a = upright.pointFor(6, 15);
-    const b = g.pointFor(6, 15);
+    const a = upright.pointFor(7, 15);
+    const b = g.pointFor(7, 15);
     expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeLessThan(upright.columnPitch * 0.1);
 
     // 2° of skew either way, as a sheet fed crooked: the code row too is read at its own columns.

@@ -2,8 +2,8 @@
  * Registration of the Dominion ImageCast design: tall bars along the top and bottom edges, squares
  * down both sides, a solid block in each corner, and the ballot-type code as a row of full and half
  * bars just inside the bottom bars. Rows are the side squares (row 0 the first square below the
- * top bars); columns are the bar positions (column 0 the first bar right of the corner block).
- * Ovals sit on these grid points. Tolerates skew, stretch, cropped side squares, missing or smudged
+ * top bars); columns are the bar positions, with one more on the left and two on the right: ovals
+ * sit on these grid points, the rightmost one column past the last bar (beside the corner block). Tolerates skew, stretch, cropped side squares, missing or smudged
  * marks, and upside-down scans (the code row then lies along the top of the image).
  */
 import { type Blob, blobHeight, blobWidth, findBlobs, measureLevels, otsuThreshold, pageHistogram, streakColumns } from './components.ts';
@@ -36,6 +36,9 @@ const END_BAND_IN = 1.4;
  */
 const LEFT_BLOCK_TO_FIRST_BAR = 1.13;
 const LAST_BAR_TO_RIGHT_BLOCK = 0.85;
+/** Grid columns beyond the bars: targets beside the corner blocks, and a margin column each side. */
+const EXTRA_COLUMNS_LEFT = 1;
+const EXTRA_COLUMNS_RIGHT = 2;
 /** The first row of squares lies one pitch below the bars' inner edge; the last three above the bottom bars. */
 const FIRST_ROW_BELOW_BARS = 1;
 const LAST_ROW_ABOVE_BARS = 3;
@@ -137,7 +140,7 @@ export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
   // Columns: the bar positions, anchored on the corner blocks where they are seen.
   const topColumns = barColumns(top, topBlobs.filter(isBlock));
   const { column0, columnPitch, columns } = topColumns;
-  if (columns < 3) return err(noGrid('too few bars along the top edge'));
+  if (columns < 3 + EXTRA_COLUMNS_LEFT + EXTRA_COLUMNS_RIGHT) return err(noGrid('too few bars along the top edge'));
 
   // A column's place between the side squares, measured along the top row.
   const L = left.points;
@@ -198,9 +201,10 @@ function barColumns(bars: EdgeFit, blocks: readonly Blob[]): { column0: number; 
   const rightBlock = blocks.filter((b) => b.minX > barXs[barXs.length - 1]!).sort((a, b) => a.minX - b.minX)[0];
   const column0Guess = leftBlock !== undefined ? leftBlock.maxX + LEFT_BLOCK_TO_FIRST_BAR * columnPitch : barXs[0]!;
   // Refine column 0 from every bar: the median offset of each bar from its slot.
-  const column0 = median(barXs.map((x) => x - Math.round((x - column0Guess) / columnPitch) * columnPitch));
-  const lastX = rightBlock !== undefined ? rightBlock.minX - LAST_BAR_TO_RIGHT_BLOCK * columnPitch : barXs[barXs.length - 1]!;
-  return { column0, columnPitch, columns: Math.round((lastX - column0) / columnPitch) + 1 };
+  const firstBar = median(barXs.map((x) => x - Math.round((x - column0Guess) / columnPitch) * columnPitch));
+  const lastBar = rightBlock !== undefined ? rightBlock.minX - LAST_BAR_TO_RIGHT_BLOCK * columnPitch : barXs[barXs.length - 1]!;
+  const barCount = Math.round((lastBar - firstBar) / columnPitch) + 1;
+  return { column0: firstBar - EXTRA_COLUMNS_LEFT * columnPitch, columnPitch, columns: barCount + EXTRA_COLUMNS_LEFT + EXTRA_COLUMNS_RIGHT };
 }
 
 /**

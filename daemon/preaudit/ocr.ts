@@ -124,6 +124,11 @@ export function titleSimilarity(text: string, title: string): number {
   return best;
 }
 
+/** Whether `inner`'s words appear together, in order, in `outer`. */
+function containsWords(outer: string, inner: string): boolean {
+  return ` ${normalizeText(outer)} `.includes(` ${normalizeText(inner)} `);
+}
+
 /** Similarity of the text to the first words (at least two) of a contest title. */
 function titlePrefixSimilarity(text: string, title: string): number {
   const words = normalizeText(title).split(' ');
@@ -195,6 +200,8 @@ export async function mapTargetsByText(
      * write-in candidate ids) top to bottom, AccuVote bottom to top.
      */
     readonly writeInOrder?: 'top-down' | 'bottom-up';
+    /** Read from the column of targets to the left instead of `textColumns` pitches (option text far from its oval). */
+    readonly textFromPreviousColumn?: boolean;
   } = {},
 ): Promise<StyleMapping> {
   const textColumns = options.textColumns ?? 6.5;
@@ -215,16 +222,27 @@ export async function mapTargetsByText(
   // Left edge of a target's text column: just right of the nearest column of targets to its left.
   const leftEdge = (loc: GridLocation) =>
     grid.pointFor(sorted.filter((l) => l.column < loc.column).reduce((m, l) => Math.max(m, l.column), 0), loc.row).x + grid.columnPitch * 0.6;
+  // Dominion: an option's text runs from the column of targets to its left (or the page's left
+  // marks) to its oval; a Yes/No answer sits at the far left of a full-width box.
+  const textStart = (loc: GridLocation) => {
+    const previous = sorted.filter((l) => l.column < loc.column).reduce((m, l) => Math.max(m, l.column), -1);
+    return previous < 0 ? grid.pointFor(0, loc.row).x - grid.columnPitch * 0.6 : grid.pointFor(previous, loc.row).x + grid.columnPitch * 0.5;
+  };
   for (const loc of sorted) {
     const p = grid.pointFor(loc.column, loc.row);
     const x1 = p.x - grid.columnPitch * 0.45;
-    const text = await ocr.read(img, x1 - grid.columnPitch * textColumns, p.y - grid.rowPitch * 0.55, grid.columnPitch * textColumns, grid.rowPitch * 1.6);
+    const x0 = options.textFromPreviousColumn === true ? textStart(loc) : x1 - grid.columnPitch * textColumns;
+    const text = await ocr.read(img, x0, p.y - grid.rowPitch * 0.55, x1 - x0, grid.rowPitch * 1.6);
     const scored = names
       .map((n) => ({ ...n, score: nameSimilarity(text, n.option.name) }))
       .filter((n) => !/^(yes|no)$/i.test(n.option.name))
-      .sort((a, b) => b.score - a.score);
+      // Of names read equally well, the longer: "Chocolate Chip" holds "Chocolate" whole.
+      .sort((a, b) => b.score - a.score || normalizeText(b.option.name).length - normalizeText(a.option.name).length);
     const best = scored[0];
-    const rival = scored.find((s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name));
+    // A name that is part of the best one read whole is no rival ("Chocolate" beside "Chocolate Chip").
+    const rival = scored.find(
+      (s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name) && !(best.score >= 0.99 && containsWords(best.option.name, s.option.name)),
+    );
     const words = normalizeText(text).split(' ');
     if (best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN)) {
       const same = scored.filter((n) => n.score >= best.score - 0.02 && normalizeText(n.option.name) === normalizeText(best.option.name));
