@@ -15,6 +15,14 @@ export const DOMINION_OVAL: TargetShape = { width: 0.53, height: 0.43 };
 
 const SECTORS = 12;
 
+/**
+ * Pen ink from which a dropout oval is a vote. The oval is small (its inside about 0.1 in across),
+ * so one pen stroke through it, a check or a slash, already covers a quarter of it (measured 0.25
+ * on a real check, which Dominion itself flagged ambiguous at 25 %); fills measure 0.45 and up.
+ * Between the marginal level and this, the mark is gray and a person decides.
+ */
+export const DROPOUT_MARKED = 0.35;
+
 interface RingStencil {
   readonly ring: Int16Array;
   readonly sector: Uint8Array;
