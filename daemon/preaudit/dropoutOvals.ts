@@ -11,7 +11,7 @@ import type { GrayImage } from './image.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 
 /** Dominion's oval, in column pitches (about 0.16 × 0.13 in on a 0.3 in pitch). */
-export const DOMINION_OVAL: TargetShape = { width: 0.53, height: 0.43 };
+export const DOMINION_OVAL: TargetShape = { width: 0.5, height: 0.41 };
 
 const SECTORS = 12;
 
@@ -127,14 +127,21 @@ function isFilled(o: DropoutProbe): boolean {
 }
 
 /** Grid positions holding a dropout-ink target on one page, empty or filled in. */
-export function findDropoutTargets(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape = DOMINION_OVAL): (GridLocation & { blank: boolean; sectors: number })[] {
+export interface DropoutTarget extends GridLocation {
+  readonly blank: boolean;
+  readonly sectors: number;
+  /** Where the oval was found, off the grid point, in column and row pitches. */
+  readonly offset: { readonly column: number; readonly row: number };
+}
+
+export function findDropoutTargets(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape = DOMINION_OVAL): DropoutTarget[] {
   const w = shape.width * grid.columnPitch;
   const h = shape.height * grid.columnPitch;
   const s = ringStencil(w, h);
   const lut = darknessLut(grid.levels ?? measureLevels(img));
   const search = Math.max(1, Math.round(grid.columnPitch * 0.12));
   const shift = Math.round(w * 0.75);
-  const found: (GridLocation & { blank: boolean; sectors: number })[] = [];
+  const found: DropoutTarget[] = [];
   for (let row = 0; row < grid.rows; row++) {
     for (let column = 1; column < grid.columns - 1; column++) {
       const p = grid.pointFor(column, row);
@@ -159,8 +166,11 @@ export function findDropoutTargets(img: GrayImage, grid: TimingMarkGrid, shape: 
       const [cx, cy] = [bx, by];
       for (let oy = -1; oy <= 1; oy++) for (let ox = -1; ox <= 1; ox++) look(cx + ox, cy + oy);
       const o = probe(img, bx, by, s, lut, shift);
-      if (isFilled(o)) found.push({ column, row, blank: false, sectors: o.sectorMask });
-      else if (isEmptyOutline(o)) found.push({ column, row, blank: true, sectors: o.sectorMask });
+      // In the ballot's frame: on an upside-down scan, right in pixels is left on the ballot.
+      const turn = grid.orientation === 'rotated180' ? -1 : 1;
+      const offset = { column: (turn * (bx - p.x)) / grid.columnPitch, row: (turn * (by - p.y)) / grid.rowPitch };
+      if (isFilled(o)) found.push({ column, row, blank: false, sectors: o.sectorMask, offset });
+      else if (isEmptyOutline(o)) found.push({ column, row, blank: true, sectors: o.sectorMask, offset });
     }
   }
   return found;

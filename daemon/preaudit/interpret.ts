@@ -174,7 +174,7 @@ function interpretRegistered(
     thresholds,
   );
   const classes = classifySheetTargets(
-    scored.map((s) => ({ features: s.score, side: s.target.side, column: s.target.column })),
+    scored.map((s) => ({ features: s.score, side: s.target.side, column: Math.round(s.target.column) })),
     threshold,
     thresholds,
   );
