@@ -26,7 +26,7 @@ export const IMAGECAST = {
   cornerBlock: { leftXIn: 0.225, widthIn: 0.5, rightXIn: 7.715, rightWidthIn: 0.55 },
   /** Side squares: left and right edge x, size, first top, pitch; they stop sideEndIn above the paper's bottom edge. */
   square: { leftXIn: 0.22, rightXIn: 8.135, sizeIn: 0.13, firstTopIn: 1.095, pitchYIn: 0.2504, endIn: 1.35 },
-  crossHair: { xIn: 7.62, yIn: 0.4, sizeIn: 0.22 },
+  crossHair: { xIn: 7.62, yIn: 0.4, sizeIn: 0.22, backXIn: 7.93, backFromBottomIn: 0.78 },
   oval: { widthIn: 0.16, heightIn: 0.11, strokeIn: 0.014 },
   /** Code row: short bars (a 1 bit) on bottom-bar columns 0..codeBits-1, tall start/end bars; top edge codeTopIn above the paper's bottom edge. */
   code: { topFromBottomIn: 1.0, shortHeightIn: 0.18, tallHeightIn: 0.35, startXIn: 0.63, bits: 13 },

@@ -46,10 +46,12 @@ export function imagecastSideSvg(side: ImagecastSide, grid: ImagecastGrid, dpi: 
   }
   // the cross-hair: top right on the front, bottom right on the back (where the front's would be after turning the sheet over)
   const ch = I.crossHair;
-  const chY = side.side === 'front' ? ch.yIn : L - ch.yIn - 0.45;
+  // (on the back it sits right of the closing text, below the last side square)
+  const chX = side.side === 'front' ? ch.xIn : ch.backXIn;
+  const chY = side.side === 'front' ? ch.yIn : L - ch.backFromBottomIn;
   const r = ch.sizeIn / 2;
-  parts.push(`<circle cx="${px(ch.xIn)}" cy="${px(chY)}" r="${px(r * 0.55)}" fill="none" stroke="#000" stroke-width="${px(0.014)}"/>`);
-  parts.push(`<path d="M ${px(ch.xIn - r)} ${px(chY)} H ${px(ch.xIn + r)} M ${px(ch.xIn)} ${px(chY - r)} V ${px(chY + r)}" stroke="#000" stroke-width="${px(0.014)}"/>`);
+  parts.push(`<circle cx="${px(chX)}" cy="${px(chY)}" r="${px(r * 0.55)}" fill="none" stroke="#000" stroke-width="${px(0.014)}"/>`);
+  parts.push(`<path d="M ${px(chX - r)} ${px(chY)} H ${px(chX + r)} M ${px(chX)} ${px(chY - r)} V ${px(chY + r)}" stroke="#000" stroke-width="${px(0.014)}"/>`);
   const plusY = side.side === 'front' ? L - I.code.topFromBottomIn + 0.25 : 0.35;
   parts.push(`<path d="M ${px(0.4)} ${px(plusY)} H ${px(0.46)} M ${px(0.43)} ${px(plusY - 0.03)} V ${px(plusY + 0.03)}" stroke="#000" stroke-width="${px(0.012)}"/>`);
   // ballot code: tall start bar, a short bar per 1 bit on bottom-bar columns, tall end bar, the card id sideways
