@@ -79,19 +79,36 @@ function putRun(w: BitWriter, color: 0 | 1, run: number): void {
   w.put(table.term[run] as Code);
 }
 
-/** MH-encodes a page whose pixels are 0 (black) or 255 (white); anything under 128 counts as black. */
+/**
+ * MH-encodes a bitonal page: a pixel of 0 is black, any other value white (the generator's
+ * bitonal pages hold only 0 and 255). Runs are skipped four pixels at a time where the row allows.
+ */
 export function encodeModifiedHuffman(img: Gray): Buffer {
   const { width: W, height: H, data } = img;
   const w = new BitWriter(Math.max(1024, (W * H) >> 4));
+  // four pixels per word: all white is 0xffffffff, all black 0
+  const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : null;
   for (let y = 0; y < H; y++) {
     const row = y * W;
-    let x = 0;
+    const rowEnd = row + W;
+    let x = row;
     let color: 0 | 1 = 0;
     // a row starts with a white run, of length 0 when it starts black
-    while (x < W) {
+    while (x < rowEnd) {
       let end = x;
-      if (color === 0) while (end < W && (data[row + end] as number) >= 128) end++;
-      else while (end < W && (data[row + end] as number) < 128) end++;
+      if (color === 0) {
+        for (;;) {
+          if (words !== null && (end & 3) === 0 && end + 4 <= rowEnd && words[end >> 2] === 0xffffffff) end += 4;
+          else if (end < rowEnd && data[end] !== 0) end++;
+          else break;
+        }
+      } else {
+        for (;;) {
+          if (words !== null && (end & 3) === 0 && end + 4 <= rowEnd && words[end >> 2] === 0) end += 4;
+          else if (end < rowEnd && data[end] === 0) end++;
+          else break;
+        }
+      }
       putRun(w, color, end - x);
       x = end;
       color = color === 0 ? 1 : 0;
