@@ -46,11 +46,12 @@ export function sampleLayoutKey(styleId: string, card: number): string {
 }
 
 /**
- * The ImageCast design's code row as digits per bottom-bar column (0 none, 1 upper half bar, 3 full
- * bar): the code bits from column 0, then the full end bar, then nothing up to the last column.
+ * The ImageCast design's code row as digits per grid column (0 none, 1 upper half bar, 3 full bar;
+ * column 0 one pitch left of the first bar): the full start bar in column 0, the code bits from
+ * column 1 (the first bar's), the full end bar, then nothing up to the last column.
  */
 export function imagecastCodeText(bits: readonly number[], columns: number): string {
-  return `${bits.map((b) => (b === 1 ? '1' : '0')).join('')}3`.padEnd(columns, '0');
+  return `3${bits.map((b) => (b === 1 ? '1' : '0')).join('')}3`.padEnd(columns, '0');
 }
 
 export function readSampleLayouts(truthDir: string): Result<Map<string, StyleLayout>> {

@@ -22,6 +22,9 @@ export const IMAGECAST = {
   firstBarXIn: 1.015,
   pitchXIn: 0.3043,
   topBars: 22,
+  /** Grid columns left of the first bar and right of the last one (see ImagecastGrid). */
+  extraColumnsLeft: 1,
+  extraColumnsRight: 2,
   bottomBars: 23,
   cornerBlock: { leftXIn: 0.225, widthIn: 0.5, rightXIn: 7.715, rightWidthIn: 0.55 },
   /** Side squares: left and right edge x, size, first top, pitch; they stop sideEndIn above the paper's bottom edge. */
@@ -32,7 +35,12 @@ export const IMAGECAST = {
   code: { topFromBottomIn: 1.0, shortHeightIn: 0.18, tallHeightIn: 0.35, startXIn: 0.63, bits: 13 },
 } as const;
 
-/** Grid of target positions: column c on the c-th top bar, row r on the r-th side square. */
+/**
+ * Grid of target positions: row r on the r-th side square; columns on the bar pitch, column 0 one
+ * pitch left of the first top bar (a margin column), then one per bar, then two more on the right
+ * (ovals of a full-width contest sit one column past the last bar, beside the corner block, as on
+ * real ImageCast ballots). The pre-audit's reader numbers the grid the same way.
+ */
 export interface ImagecastGrid {
   readonly design: 'imagecast';
   readonly columns: number;
@@ -53,16 +61,16 @@ export function imagecastGrid(paperLengthIn: PaperLength): ImagecastGrid {
   const rows = Math.floor((paperLengthIn - sq.endIn - sq.firstTopIn) / sq.pitchYIn) + 1;
   return {
     design: 'imagecast',
-    columns: IMAGECAST.topBars,
+    columns: IMAGECAST.extraColumnsLeft + IMAGECAST.topBars + IMAGECAST.extraColumnsRight,
     rows,
     pageWidthIn: IMAGECAST.pageWidthIn,
     pageHeightIn: paperLengthIn,
-    originXIn: IMAGECAST.firstBarXIn + IMAGECAST.barWidthIn / 2,
+    originXIn: IMAGECAST.firstBarXIn + IMAGECAST.barWidthIn / 2 - IMAGECAST.extraColumnsLeft * IMAGECAST.pitchXIn,
     originYIn: sq.firstTopIn + sq.sizeIn / 2,
     pitchXIn: IMAGECAST.pitchXIn,
     pitchYIn: sq.pitchYIn,
     oval: IMAGECAST.oval,
-    code: { firstColumn: 0, bits: IMAGECAST.code.bits, rowTopIn: paperLengthIn - IMAGECAST.code.topFromBottomIn },
+    code: { firstColumn: IMAGECAST.extraColumnsLeft, bits: IMAGECAST.code.bits, rowTopIn: paperLengthIn - IMAGECAST.code.topFromBottomIn },
   };
 }
 

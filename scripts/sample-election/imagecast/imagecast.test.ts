@@ -176,7 +176,7 @@ describe('sample election in the Dominion ImageCast design', () => {
           expect(share(I.cornerBlock.leftXIn + 0.1, bottom - 0.1, I.cornerBlock.leftXIn + 0.4, bottom + 0.1)).toBeGreaterThan(0.9);
           expect(share(I.cornerBlock.rightXIn + 0.2, bottom - 0.1, I.cornerBlock.rightXIn + 0.45, bottom + 0.1)).toBeLessThan(0.1);
           for (let k = 0; k < I.topBars; k++) {
-            const x = gridX(grid, k);
+            const x = gridX(grid, k + IMAGECAST.extraColumnsLeft);
             expect(share(x - 0.02, top - 0.1, x + 0.02, top + 0.1), `top bar ${k}`).toBeGreaterThan(0.85);
             expect(share(x + 0.1, top - 0.1, x + 0.2, top + 0.1), `gap after bar ${k}`).toBeLessThan(0.15);
           }

@@ -29,9 +29,9 @@ export interface ImagecastStyleLayout extends StyleLayout {
 
 /** Content columns: where the contest box starts (inches) and the grid column of its ovals. */
 const CONTENT = [
-  { boxLeftIn: 0.62, ovalColumn: 6 },
-  { boxLeftIn: 3.12, ovalColumn: 14 },
-  { boxLeftIn: 5.56, ovalColumn: 21 },
+  { boxLeftIn: 0.62, ovalColumn: 7 },
+  { boxLeftIn: 3.12, ovalColumn: 15 },
+  { boxLeftIn: 5.56, ovalColumn: 23 },
 ] as const;
 const FIRST_ROW = { front: 10, back: 0 } as const;
 
