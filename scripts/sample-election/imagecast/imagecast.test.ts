@@ -6,6 +6,7 @@
  * trace, black blobs where the voter filled them).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -92,6 +93,29 @@ describe('ImageCast ballot code', () => {
 });
 
 describe('sample election in the Dominion ImageCast design', () => {
+  it('is byte-identical for the same seed', async () => {
+    const digests = async (dir: string): Promise<Map<string, string>> => {
+      const m = new Map<string, string>();
+      const walk = async (d: string): Promise<void> => {
+        for (const e of await readdir(d, { withFileTypes: true })) {
+          const p = join(d, e.name);
+          if (e.isDirectory()) await walk(p);
+          else m.set(relative(dir, p), createHash('sha256').update(await readFile(p)).digest('hex'));
+        }
+      };
+      await walk(dir);
+      return m;
+    };
+    const runs: Map<string, string>[] = [];
+    for (const name of ['again-1', 'again-2']) {
+      const r = await generateSampleElection({ out: join(out, name), seed: 3, ballots: 3, precincts: 2, format: 'dominion', dominionDesign: 'imagecast', discrepancies: { flip: 1, drop: 0, dup: 0, totals: 0 } });
+      expect(r.ok).toBe(true);
+      runs.push(await digests(join(out, name)));
+    }
+    expect(runs[0]?.size).toBeGreaterThan(10);
+    expect([...(runs[0] ?? [])].sort()).toEqual([...(runs[1] ?? [])].sort());
+  }, 120_000);
+
   it('is asked for with a Dominion export only', async () => {
     const r = await generateSampleElection({ out: join(out, 'never'), seed: 1, ballots: 2, format: 'both', dominionDesign: 'imagecast' });
     expect(!r.ok && r.error.message).toMatch(/ImageCast design is drawn for a Dominion export only/);
