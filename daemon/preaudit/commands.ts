@@ -65,7 +65,7 @@ const preauditCommand: CliCommand = {
     for (const d of rep.disagreements.slice(0, 20)) {
       process.stdout.write(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]\n`);
     }
-    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n`);
+    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n        ${r.value.independentCvr}  (every sheet's reading)\n`);
     return rep.disagreements.length === 0 ? 0 : 1;
   },
 };

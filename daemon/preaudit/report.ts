@@ -22,6 +22,7 @@ import {
   type TotalsLine,
 } from './compare.ts';
 import type { ContestDefinition } from './layout.ts';
+import { writeIndependentCvr } from './independentCvr.ts';
 import { locateContest } from './webProvider.ts';
 
 export interface DisagreementEntry {
@@ -196,9 +197,11 @@ export interface WrittenReport {
   readonly report: PreauditReport;
   readonly json: string;
   readonly xlsx: string;
+  /** The pre-audit's own reading of every sheet read (independent-cvr.csv). */
+  readonly independentCvr: string;
 }
 
-/** Writes preaudit-report.json, preaudit-discrepancies.xlsx and evidence/*.png under `outDir`. */
+/** Writes preaudit-report.json, preaudit-discrepancies.xlsx, independent-cvr.csv and evidence/*.png under `outDir`. */
 export async function writePreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<WrittenReport> {
   await mkdir(outDir, { recursive: true });
   const report = await buildPreauditReport(db, vaultDir, outDir, options);
@@ -251,5 +254,6 @@ export async function writePreauditReport(db: Db, vaultDir: string, outDir: stri
   for (const ws of [sum, totals, dis]) ws.getRow(1).font = { bold: true };
   const xlsx = path.join(outDir, 'preaudit-discrepancies.xlsx');
   await wb.xlsx.writeFile(xlsx);
-  return { report, json, xlsx };
+  const independent = await writeIndependentCvr(db, outDir, options.contests ?? []);
+  return { report, json, xlsx, independentCvr: independent.path };
 }
