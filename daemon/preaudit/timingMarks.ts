@@ -83,12 +83,24 @@ export interface EdgeFit {
  * uneven crop (marks cut by the image border) and missing or smudged marks.
  */
 export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
+  // The design that read the last page is tried first: a reader reads sheet after sheet of one election.
+  if (lastDesign === 'bars-and-squares') {
+    const bars = findBarAndSquareGrid(img);
+    if (bars.ok) return bars;
+  }
   const accuVote = findAccuVoteGrid(img);
-  if (accuVote.ok) return accuVote;
-  // Dominion's design is tried only where AccuVote marks are not: AccuVote reads cost nothing more.
+  if (accuVote.ok) {
+    lastDesign = 'accuvote';
+    return accuVote;
+  }
+  if (lastDesign === 'bars-and-squares') return accuVote;
   const bars = findBarAndSquareGrid(img);
-  return bars.ok ? bars : accuVote;
+  if (!bars.ok) return accuVote;
+  lastDesign = 'bars-and-squares';
+  return bars;
 }
+
+let lastDesign: GridDesign = 'accuvote';
 
 function findAccuVoteGrid(img: GrayImage): Result<TimingMarkGrid> {
   const { width: W, height: H } = img;
