@@ -14,6 +14,7 @@ import { readIdentity, writeIdentity, type DriveIdentity } from './identity.ts';
 import { DriveStore, type CustodyDrive, type CustodyRecord, type DriveReturn, type EnrolledDrive } from './store.ts';
 import { appliancePublicKeyText, rootHashesWrittenTo } from '../snapshot/driveRecords.ts';
 import { driveRoles, type DriveCandidate, type DriveRole, type DriveVerifyPins, type VerifyDriveFn } from './types.ts';
+import { counted } from '../words.ts';
 
 /** A drive as the operator sees it in `ballotsafe drives` and the web UI. */
 export interface DriveView {
@@ -557,7 +558,7 @@ export class DriveService {
         }
         const summary = report.ok
           ? `Drive ${drive.role} verified: ${report.filesChecked} files match their SHA-256.`
-          : `Drive ${drive.role} FAILED verification: ${report.problems.length} problem(s), first: ${report.problems[0] ?? 'unknown'}`;
+          : `Drive ${drive.role} FAILED verification: ${counted(report.problems.length, 'problem')}, first: ${report.problems[0] ?? 'unknown'}`;
         const ret: Omit<DriveReturn, 'id'> = { driveId: drive.id, checkedAt: new Date().toISOString(), ok: report.ok, filesChecked: report.filesChecked, summary, problems: report.problems.slice(0, 1000) };
         const retId = this.store.addReturn(ret);
         this.audit.record(actor, 'drive.returned', { driveId: drive.id, role: drive.role, serial: drive.serial, ok: report.ok, filesChecked: report.filesChecked, problems: report.problems.length });

@@ -273,7 +273,7 @@ export function fakeMappingForm(imageId: number): StyleMappingForm {
   return {
     styleId: 'accuvote-0111-1011',
     printed: 'bottom-row codes 0111 / 1011',
-    reason: '2 target(s) could not be matched to a contest option',
+    reason: '2 targets could not be matched to a contest option',
     sheetsWaiting: 87,
     pages: [{ side: 'front', imageId, imagePage: 0, width: 1700, height: 2200 }],
     targets: [
@@ -321,7 +321,7 @@ export const fakeStyles: LearnedStyleSummary[] = [
     sampleSheets: 12,
     sheetsRead: 0,
     sheetsWaiting: 87,
-    reason: '1 target(s) could not be matched to a contest option (first: front column 19 row 8, read "Hannah  Dustin": best match "John Spencer" only 31%)',
+    reason: '1 target could not be matched to a contest option (first: front column 19 row 8, read "Hannah  Dustin": best match "John Spencer" only 31%)',
     unresolved: [{ side: 'front', column: 19, row: 8, text: 'Hannah  Dustin\n', reason: 'best match "John Spencer" only 31%' }],
     learnedAt: '2026-11-03T21:05:00.000Z',
   },
