@@ -10,6 +10,7 @@ import { createLogger } from '../log/logger.ts';
 import type { Result } from '../result.ts';
 import type { SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
 import { SnapshotEngine, humanBytes } from '../snapshot/engine.ts';
+import { progressLine } from '../snapshot/progressText.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
 import { CustodyWorkflow } from './workflow.ts';
 
@@ -20,11 +21,6 @@ function fail(message: string, action?: string): number {
   return 1;
 }
 
-function progressLine(p: SnapshotProgress): string {
-  const eta = p.secondsLeft === null ? '' : `, about ${Math.ceil(p.secondsLeft)} s left`;
-  const failed = p.perDrive.filter((d) => d.state === 'failed').map((d) => ` [drive ${d.role} FAILED]`).join('');
-  return `${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}, ${humanBytes(p.bytesPerSecond)}/s${eta}${failed}`;
-}
 
 /**
  * `ballotsafe snapshot`: the configured drives go through the custody workflow, with the same

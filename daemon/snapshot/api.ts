@@ -43,6 +43,9 @@ export interface SnapshotProgress {
   readonly filesTotal: number;
   readonly bytesDone: number;
   readonly bytesTotal: number;
+  /** Read back from the drives and checked against the catalog hash (the slower drive still in the run). */
+  readonly filesVerified: number;
+  readonly bytesVerified: number;
   readonly bytesPerSecond: number;
   /** null until a rate is known. */
   readonly secondsLeft: number | null;

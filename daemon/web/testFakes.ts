@@ -82,13 +82,18 @@ export class FakeSnapshotService implements SnapshotService {
       const roles = request.drives.map((d) => d.role);
       for (let i = 0; i <= this.steps; i++) {
         const phase = i === 0 ? 'preflight' : i < this.steps - 2 ? 'writing' : i < this.steps ? 'verifying' : 'done';
-        const share = i / this.steps;
+        // Like the engine: everything is written first, then read back (two counts, two bars).
+        const writeSteps = Math.max(1, this.steps - 2);
+        const share = Math.min(1, i / writeSteps);
+        const readShare = i <= writeSteps ? 0 : Math.min(1, (i - writeSteps) / Math.max(1, this.steps - writeSteps));
         onProgress?.({
           phase,
           filesDone: Math.round(files * share),
           filesTotal: files,
           bytesDone: Math.round(bytes * share),
           bytesTotal: bytes,
+          filesVerified: Math.round(files * readShare),
+          bytesVerified: Math.round(bytes * readShare),
           bytesPerSecond: i === 0 ? 0 : bytes / this.steps / (this.stepMs / 1000),
           secondsLeft: i === 0 ? null : ((this.steps - i) * this.stepMs) / 1000,
           perDrive: roles.map((role) => ({ role, state: i === this.steps ? (role === 'B' && this.failDriveB ? 'failed' : 'verified') : 'writing' })),

@@ -1,19 +1,14 @@
 import type { FC } from 'hono/jsx';
-import type { DriveProgress, SnapshotPhase } from '../../snapshot/api.ts';
+import type { DriveProgress } from '../../snapshot/api.ts';
+import { phaseWords } from '../../snapshot/progressText.ts';
 import type { DriveStatus } from '../deps.ts';
 import { formatBytes, formatCount, formatDuration, formatRate, formatTime, groupedHash } from '../format.ts';
+import { snapshotProgressView } from '../snapshotProgress.ts';
 import type { SnapshotPageModel } from '../views.ts';
 import { Csrf, ErrorBox, Layout, NotInstalled, type PageContext } from './layout.tsx';
 import { CustodyBox, cardClass, cardLabels } from './custodyBox.tsx';
 
-export const phaseLabels: Record<SnapshotPhase, string> = {
-  preflight: 'Checking the drives',
-  writing: 'Writing files to both drives',
-  syncing: 'Flushing to the drives',
-  verifying: 'Reading back and verifying',
-  manifests: 'Writing manifests and signature',
-  done: 'Finished',
-};
+export const phaseLabels = phaseWords;
 
 const driveStateLabels: Record<DriveProgress['state'], string> = { writing: 'Working', verified: 'Verified', failed: 'Failed' };
 
@@ -29,7 +24,7 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
   const driveA = drives?.find((d) => d.role === 'A');
   const driveB = drives?.find((d) => d.role === 'B');
   const p = job.progress;
-  const percent = p === null || p.bytesTotal === 0 ? (p !== null && p.filesTotal > 0 ? Math.floor((100 * p.filesDone) / p.filesTotal) : 0) : Math.floor((100 * p.bytesDone) / p.bytesTotal);
+  const view = p === null ? null : snapshotProgressView(p);
   return (
     <Layout page={page} active="snapshot" title="End-of-day snapshot">
       <div id="snapshot-state" data-state={job.state}>
@@ -77,17 +72,22 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
             <p class="phase" data-field="phase">
               {p === null ? 'Starting…' : phaseLabels[p.phase]}
             </p>
-            <progress id="snapshot-progress" max={100} value={percent} data-field="percent">
-              {percent}%
+            <label class="bar-label" for="snapshot-progress">
+              Written to the drives: <span data-field="files">{view === null ? '–' : view.written}</span>
+            </label>
+            <progress id="snapshot-progress" max={100} value={view?.writtenPercent ?? 0} data-field="percent">
+              {view?.writtenPercent ?? 0}%
+            </progress>
+            <label class="bar-label" for="readback-progress">
+              Read back and checked: <span data-field="readback">{view === null ? '–' : view.readBack}</span>
+            </label>
+            <progress id="readback-progress" max={100} value={view?.readBackPercent ?? 0} data-field="readback-percent">
+              {view?.readBackPercent ?? 0}%
             </progress>
             <div class="progress-figures">
               <div>
-                <span class="label">Files</span>
-                <span data-field="files">{p === null ? '–' : `${formatCount(p.filesDone)} of ${formatCount(p.filesTotal)}`}</span>
-              </div>
-              <div>
-                <span class="label">Data</span>
-                <span data-field="bytes">{p === null ? '–' : `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`}</span>
+                <span class="label">Data written</span>
+                <span data-field="bytes">{view === null ? '–' : view.bytes}</span>
               </div>
               <div>
                 <span class="label">Speed</span>
