@@ -67,3 +67,33 @@ describe('snapshot progress', () => {
     expect(progressLine(p)).not.toContain('read back');
   });
 });
+
+describe('while a snapshot is being written (its row is pending)', () => {
+  it('"Last snapshot" is the last finished one and the new files still count as not on the drives', async () => {
+    rig = await makeCustodyRig();
+    await rig.enroll();
+    rig.capture(3);
+    expect((await rig.snapshot()).status).toBe(202);
+    rig.capture(2, 1000);
+    // What the engine stores before writing the first byte of snapshot #2 (engine.ts, "Plan and persist").
+    const versions = rig.db.prepare('SELECT id, sha256, size FROM file_versions WHERE id NOT IN (SELECT file_version_id FROM snapshot_items)').all() as { id: number; sha256: string; size: number }[];
+    expect(versions).toHaveLength(2);
+    const id = Number(
+      rig.db
+        .prepare(
+          `INSERT INTO snapshots (election, sequence, bag_name, reason, actor, full, state, started_at, files, bytes, root_hash, previous_root_hash, tag_files_json)
+           VALUES ('custody-test', 2, '000002-20261103T220000Z', 'end-of-day', 'olivia', 0, 'pending', ?, 2, 2000, ?, NULL, '{}')`,
+        )
+        .run(new Date().toISOString(), 'ab'.repeat(32)).lastInsertRowid,
+    );
+    for (const v of versions) rig.db.prepare('INSERT INTO snapshot_items (snapshot_id, file_version_id, payload_path, sha256, size) VALUES (?, ?, ?, ?, ?)').run(id, v.id, `data/x/${v.id}`, v.sha256, v.size);
+
+    const o = (await (await rig.get('/api/overview')).json()) as { lastSnapshot: { sequence: number } | null; notOnDrives: { files: number } };
+    expect(o.lastSnapshot?.sequence).toBe(1);
+    expect(o.notOnDrives.files).toBe(2);
+    const page = await (await rig.get('/')).text();
+    expect(page).toMatch(/Last snapshot <strong>#1<\/strong> today \d\d:\d\d/);
+    expect(page).not.toMatch(/Last snapshot <strong>#2<\/strong> never/);
+    expect(page).toMatch(/Not on the drives yet: <strong data-testid="not-on-drives">2<\/strong>/);
+  });
+});
