@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import type { DriveProgress } from '../../snapshot/api.ts';
 import { phaseWords } from '../../snapshot/progressText.ts';
 import type { DriveStatus } from '../deps.ts';
-import { formatBytes, formatCount, formatDuration, formatRate, formatTime, groupedHash } from '../format.ts';
+import { formatBytes, formatCount, formatDuration, formatRate, formatTime, groupedHash, lastPathPart } from '../format.ts';
 import { snapshotProgressView } from '../snapshotProgress.ts';
 import type { SnapshotPageModel } from '../views.ts';
 import { Csrf, ErrorBox, Layout, NotInstalled, type PageContext } from './layout.tsx';
@@ -15,7 +15,8 @@ const driveStateLabels: Record<DriveProgress['state'], string> = { writing: 'Wor
 function driveLine(d: DriveStatus | undefined): string {
   if (d === undefined) return 'not set up';
   if (!d.present) return 'not connected';
-  return [d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || (d.mountPoint === undefined ? 'connected' : `connected: ${d.mountPoint}`);
+  // A folder's last name ("drive-b"), not the appliance's full path.
+  return [d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || (d.mountPoint === undefined ? 'connected' : `connected: ${lastPathPart(d.mountPoint)}`);
 }
 
 export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; confirm: boolean; now: Date }> = ({ page, model, confirm, now }) => {
