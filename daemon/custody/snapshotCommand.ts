@@ -11,6 +11,7 @@ import type { Result } from '../result.ts';
 import type { SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
 import { SnapshotEngine, humanBytes } from '../snapshot/engine.ts';
 import { progressLine } from '../snapshot/progressText.ts';
+import { counted } from '../words.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
 import { CustodyWorkflow } from './workflow.ts';
 
@@ -71,6 +72,7 @@ export const snapshotCommand: CliCommand = {
       if (!result.ok) return fail(`Snapshot not written: ${result.error.message}`, result.error.action);
       const o = result.value;
       process.stdout.write(`Snapshot ${o.bagName} (sequence ${o.sequence}): ${o.files} files, ${humanBytes(o.bytes)}\nRoot hash: ${o.rootHash}\n`);
+      if (o.copied !== undefined && o.copied.snapshots > 1) process.stdout.write(`Copied in all: ${counted(o.copied.files, 'file')}, ${humanBytes(o.copied.bytes)} (this snapshot and ${counted(o.copied.snapshots - 1, 'earlier snapshot')} a drive lacked)\n`);
       for (const d of o.perDrive) process.stdout.write(`Drive ${d.role}: ${d.state === 'complete' ? 'complete, read back and verified' : `FAILED: ${d.error?.message ?? ''}\n  ${d.error?.action ?? ''}`}\n`);
       return o.perDrive.every((d) => d.state === 'complete') ? 0 : 1;
     } finally {

@@ -69,6 +69,8 @@ export interface SnapshotOutcome {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly perDrive: readonly DriveOutcome[];
+  /** Everything this run wrote: the new snapshot and earlier ones a drive lacked (each counted once). */
+  readonly copied?: { readonly files: number; readonly bytes: number; readonly snapshots: number };
 }
 
 export interface SnapshotService {

@@ -431,6 +431,8 @@ export class SnapshotEngine implements SnapshotService {
     const finishedAt = this.now().toISOString();
     const latest = this.snapshotRows().at(-1);
     const focus = newBag !== undefined ? this.snapshotRows().find((r) => r.id === newBag.snapshotId) : latest;
+    const copiedBags = bagsToWrite.filter((b) => written.some((w) => w.endsWith(`:${b.bagName}`)));
+    const copied = { files: copiedBags.reduce((n, b) => n + b.files, 0), bytes: copiedBags.reduce((n, b) => n + b.bytes, 0), snapshots: copiedBags.length };
     let outcome: SnapshotOutcome | undefined;
     if (focus !== undefined) {
       outcome = {
@@ -441,6 +443,7 @@ export class SnapshotEngine implements SnapshotService {
         bytes: focus.bytes,
         startedAt: focus.started_at,
         finishedAt,
+        copied,
         perDrive: drives.map((d) => (d.present.has(focus.bag_name) && d.error === undefined ? { role: d.target.role, state: 'complete' as const } : { role: d.target.role, state: 'failed' as const, error: d.error ?? operatorError('drive-behind', `Drive ${d.target.role} does not hold ${focus.bag_name}.`, 'Start a snapshot with this drive connected.') })),
       };
     }

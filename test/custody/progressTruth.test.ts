@@ -97,3 +97,28 @@ describe('while a snapshot is being written (its row is pending)', () => {
     expect(page).toMatch(/Not on the drives yet: <strong data-testid="not-on-drives">2<\/strong>/);
   });
 });
+
+describe('a catch-up run', () => {
+  it('reports what it copied, not only the new snapshot ("Snapshot #2: 0 files" after writing drive B up)', async () => {
+    rig = await makeCustodyRig();
+    rig.capture(5, 2000);
+    const engine = new SnapshotEngine({ db: rig.db, config: rig.config, logger: silentLogger() });
+    const drives = [
+      { role: 'A' as const, root: join(rig.dir, 'drive-a') },
+      { role: 'B' as const, root: join(rig.dir, 'drive-b') },
+    ];
+    rig.unplug('B');
+    const first = assertOk(await engine.run({ reason: 'end-of-day', actor: 'test', drives }));
+    expect(first.perDrive.map((d) => d.state)).toEqual(['complete', 'failed']);
+    expect(first.copied).toEqual({ files: 5, bytes: 10_000, snapshots: 1 });
+    rig.plugIn('B');
+    const second = assertOk(await engine.run({ reason: 'end-of-day', actor: 'test', drives }));
+    expect(second.files).toBe(0);
+    expect(second.copied).toEqual({ files: 5, bytes: 10_000, snapshots: 2 });
+
+    const job: SnapshotJobView = { state: 'finished', reason: 'end-of-day', actor: 'olivia', startedAt: second.startedAt, progress: null, outcome: second, error: null, safeToRemove: true };
+    const page = { user: { name: 'olivia', role: 'operator' as const }, csrfToken: 'x', electionTitle: 'Test', openAlerts: 0 };
+    const html = String(SnapshotPage({ page: page as never, model: { job, drives: null, pending: { files: 0, bytes: 0 }, lastSnapshot: null, custody: null }, confirm: false, now: new Date() }));
+    expect(html).toContain('This run copied 5 files (10.0 KB) to the drives: snapshot #2 and 1 earlier snapshot a drive was missing.');
+  });
+});

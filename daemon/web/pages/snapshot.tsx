@@ -66,6 +66,13 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
           />
         ) : null}
 
+        {job.state === 'finished' && job.outcome?.copied !== undefined && job.outcome.copied.snapshots > 1 ? (
+          <p class="notice neutral" data-testid="copied">
+            This run copied {formatCount(job.outcome.copied.files)} file{job.outcome.copied.files === 1 ? '' : 's'} ({formatBytes(job.outcome.copied.bytes)}) to the drives: snapshot #{job.outcome.sequence}
+            {' '}and {job.outcome.copied.snapshots - 1} earlier snapshot{job.outcome.copied.snapshots === 2 ? '' : 's'} a drive was missing.
+          </p>
+        ) : null}
+
         {job.state === 'failed' && job.error !== null ? <ErrorBox message={`The snapshot failed: ${job.error.message}`} action={job.error.action ?? 'Press End-of-day snapshot to try again.'} /> : null}
 
         {job.state === 'running' ? (
