@@ -7,7 +7,7 @@ import type { CustodyRecord } from '../drives/store.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import type { DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
+import type { CopyPreview, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
 import { resolveDriveAlerts } from '../state/alertResolution.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { CustodyFactsReader } from './facts.ts';
@@ -76,6 +76,14 @@ export class CustodyWorkflow {
     const p = (await this.state()).actions.snapshot;
     if (!p.allowed) return this.refuse('snapshot', p);
     return this.opts.drives.prepareTargets();
+  }
+
+  /** What End-of-day would write now, after the same checks and drive preparation as the run; null when it would be refused. */
+  async previewSnapshot(full = false): Promise<CopyPreview | null> {
+    if (this.isSnapshotBusy() || !(await this.state()).actions.snapshot.allowed) return null;
+    const targets = await this.opts.drives.prepareTargets();
+    if (!targets.ok) return null;
+    return (await this.opts.snapshots?.preview(targets.value, full)) ?? null;
   }
 
   /** True while a snapshot runs or is being started through this workflow. */

@@ -73,8 +73,18 @@ export interface SnapshotOutcome {
   readonly copied?: { readonly files: number; readonly bytes: number; readonly snapshots: number };
 }
 
+/** What a snapshot would write now, counted by the rule the run plans with (copyPlan.ts). */
+export interface CopyPreview {
+  /** Captured files in no snapshot yet: the new snapshot. */
+  readonly newFiles: { readonly files: number; readonly bytes: number };
+  /** Earlier snapshots a drive lacks, each counted once, and which drives lack them. */
+  readonly catchUp: { readonly files: number; readonly bytes: number; readonly snapshots: number; readonly drives: readonly DriveRole[] };
+}
+
 export interface SnapshotService {
   /** Fails with code "snapshot-busy" when one is already running. */
   run(request: SnapshotRequest, onProgress?: (p: SnapshotProgress) => void): Promise<Result<SnapshotOutcome>>;
   isBusy(): boolean;
+  /** Counts what run() would write to these drives now, without writing (a drive not there gets nothing). */
+  previewCopy?(drives: readonly DriveTarget[], full?: boolean): Promise<CopyPreview>;
 }

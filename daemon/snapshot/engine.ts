@@ -11,7 +11,7 @@ import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
-import type { DriveOutcome, DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from './api.ts';
+import type { CopyPreview, DriveOutcome, DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from './api.ts';
 import {
   bagNameFor,
   bagNamePattern,
@@ -35,6 +35,7 @@ import { alertNoDriveLeft, closeAlertsOfLevelDrives, dropOut, missingDriveError,
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 import { ProgressTracker } from './progress.ts';
+import { bagsToCopy } from './copyPlan.ts';
 
 export interface SnapshotEngineOptions {
   readonly db: Db;
@@ -239,6 +240,27 @@ export class SnapshotEngine implements SnapshotService {
     return this.db.prepare<[], { value: string }>("SELECT value FROM appliance_facts WHERE key = 'appliance_id'").get()?.value ?? 'unknown';
   }
 
+  async previewCopy(targets: readonly DriveTarget[], full = false): Promise<CopyPreview> {
+    const rows = this.snapshotRows();
+    const drives = [];
+    for (const target of targets) {
+      const out = (await missingDriveError(target)) !== undefined;
+      drives.push({ drive: target.role, out, present: out ? new Set<string>() : await this.scanDrive(this.electionDir(target), rows) });
+    }
+    const toWrite = bagsToCopy(rows, drives, full);
+    const bags = rows.filter((r) => toWrite.has(r.bag_name));
+    const versions = full ? this.catalog.allVersions() : this.catalog.versionsNotInSnapshots();
+    return {
+      newFiles: { files: versions.length, bytes: versions.reduce((n, v) => n + v.size, 0) },
+      catchUp: {
+        files: bags.reduce((n, b) => n + b.files, 0),
+        bytes: bags.reduce((n, b) => n + b.bytes, 0),
+        snapshots: bags.length,
+        drives: [...new Set([...toWrite.values()].flat())].sort(),
+      },
+    };
+  }
+
   /** Complete bags on a drive: a marker whose root hash matches the one recorded for that bag. */
   private async scanDrive(electionDir: string, rows: readonly SnapshotRow[]): Promise<Set<string>> {
     const present = new Set<string>();
@@ -301,22 +323,11 @@ export class SnapshotEngine implements SnapshotService {
     this.settlePending(rows, drives);
     rows = this.snapshotRows();
 
-    const seqOf = new Map(rows.map((r) => [r.bag_name, r.sequence]));
-    const baseOf = (d: DriveRun): number | undefined => {
-      const seqs = [...d.present].map((n) => seqOf.get(n) ?? Infinity);
-      return seqs.length === 0 ? undefined : Math.min(...seqs);
-    };
-    const latestFull = [...rows].reverse().find((r) => r.full === 1)?.sequence ?? 1;
-    const bases = drives.map(baseOf).filter((b): b is number => b !== undefined);
-    const pairBase = bases.length > 0 ? Math.min(...bases) : request.full === true ? Infinity : latestFull;
-    const toWrite = new Map<string, DriveRun[]>(); // bag name -> drives that need it
-    for (const d of drives) {
-      if (d.error !== undefined) continue;
-      const base = baseOf(d) ?? pairBase;
-      for (const r of rows) {
-        if (r.sequence >= base && !d.present.has(r.bag_name)) toWrite.set(r.bag_name, [...(toWrite.get(r.bag_name) ?? []), d]);
-      }
-    }
+    const toWrite = bagsToCopy(
+      rows,
+      drives.map((d) => ({ drive: d, present: d.present, out: d.error !== undefined })),
+      request.full === true,
+    ); // bag name -> drives that need it
 
     let newVersions: CatalogVersion[] = [];
     if (newSnapshot) newVersions = request.full === true ? this.catalog.allVersions() : this.catalog.versionsNotInSnapshots();

@@ -347,7 +347,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
 
   // ---- snapshot --------------------------------------------------------------------------------
   app.get('/snapshot', requireSession, async (c) =>
-    c.html(<SnapshotPage page={pageContext(c)} model={await snapshotModel(deps)} confirm={c.req.query('confirm') === '1'} now={now()} />),
+    c.html(<SnapshotPage page={pageContext(c)} model={await snapshotModel(deps, c.req.query('confirm') === '1')} confirm={c.req.query('confirm') === '1'} now={now()} />),
   );
   app.get('/api/snapshot', requireSession, async (c) => c.json(await snapshotModel(deps)));
 

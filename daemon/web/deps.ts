@@ -9,6 +9,7 @@ import type { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
 import type { CustodyState, StateOptions } from '../custody/state.ts';
+import type { CopyPreview } from '../snapshot/api.ts';
 
 export type { HandAssignment };
 
@@ -42,6 +43,8 @@ export interface WebDeps {
    * Left out only where drive management is not installed (then nothing is called safe).
    */
   readonly custodyState?: (format: StateOptions) => Promise<CustodyState>;
+  /** What End-of-day would write now (new files and catch-up), counted by the rule the run plans with; null when it would be refused. */
+  readonly snapshotPreview?: () => Promise<CopyPreview | null>;
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
   /** Test clock; defaults to the system clock. */

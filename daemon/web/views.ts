@@ -4,6 +4,7 @@ import type { CatalogSummary, DriveStatus, RootStatus, SnapshotRecord, WebDeps }
 import { dataDiskProblem } from './diskFull.ts';
 import { formatBytes, formatTime, startOfLocalDay } from './format.ts';
 import type { SnapshotJobView } from '../custody/snapshotJobs.ts';
+import type { CopyPreview } from '../snapshot/api.ts';
 
 export interface Problem {
   readonly message: string;
@@ -139,9 +140,11 @@ export interface SnapshotPageModel {
   readonly pending: { readonly files: number; readonly bytes: number };
   readonly lastSnapshot: SnapshotRecord | null;
   readonly custody: CustodyState | null;
+  /** Only for the confirmation: what the run would write (null: not known or it would be refused). */
+  readonly preview?: CopyPreview | null;
 }
 
-export async function snapshotModel(deps: WebDeps): Promise<SnapshotPageModel> {
+export async function snapshotModel(deps: WebDeps, confirm = false): Promise<SnapshotPageModel> {
   const lastSnapshot = lastFinishedSnapshot(deps);
   const custody = deps.custodyState === undefined ? null : await deps.custodyState(screenFormat(deps.now?.() ?? new Date()));
   return {
@@ -150,5 +153,6 @@ export async function snapshotModel(deps: WebDeps): Promise<SnapshotPageModel> {
     pending: custody?.notOnDrives ?? deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null),
     lastSnapshot,
     custody,
+    ...(confirm && deps.snapshotPreview !== undefined ? { preview: await deps.snapshotPreview() } : {}),
   };
 }

@@ -122,3 +122,27 @@ describe('a catch-up run', () => {
     expect(html).toContain('This run copied 5 files (10.0 KB) to the drives: snapshot #2 and 1 earlier snapshot a drive was missing.');
   });
 });
+
+describe('the catch-up confirmation', () => {
+  it('counts what the run will copy, by the rule the run plans with, and the run then copies exactly that', async () => {
+    rig = await makeCustodyRig();
+    await rig.enroll();
+    rig.capture(5, 2000);
+    // Snapshot #1 reached drive A only (drive B was out).
+    const engine = new SnapshotEngine({ db: rig.db, config: rig.config, logger: silentLogger() });
+    rig.unplug('B');
+    const first = assertOk(await engine.run({ reason: 'end-of-day', actor: 'test', drives: [{ role: 'A', root: join(rig.dir, 'drive-a') }, { role: 'B', root: join(rig.dir, 'drive-b') }] }));
+    expect(first.perDrive.map((d) => d.state)).toEqual(['complete', 'failed']);
+    rig.plugIn('B');
+    rig.capture(1, 500);
+
+    const confirm = await (await rig.get('/snapshot?confirm=1')).text();
+    const said = /data-testid="confirm-count">([^<]*(?:<!-- -->)?[^<]*)</.exec(confirm.replace(/<!-- -->/g, ''))?.[1]?.replace(/\s+/g, ' ');
+    expect(said).toBe('This writes 1 new file (500 bytes) to drive A and drive B, and copies 5 files (10.0 KB) from an earlier snapshot that drive B lacks, then reads them back to verify them. Leave both drives connected until it says they are safe to remove.');
+
+    expect((await rig.snapshot()).status).toBe(202);
+    const outcome = rig.deps.snapshot.current().outcome;
+    expect(outcome?.files).toBe(1);
+    expect(outcome?.copied).toEqual({ files: 6, bytes: 10_500, snapshots: 2 });
+  });
+});

@@ -135,9 +135,18 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
           confirm && canAct ? (
             <section class="panel confirm" data-testid="confirm">
               <h2>Start the End-of-day snapshot?</h2>
-              <p>
-                This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B, then reads both back to verify them. Leave both drives
-                connected until it says they are safe to remove.
+              <p data-testid="confirm-count">
+                {model.preview === undefined || model.preview === null ? (
+                  <>This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B</>
+                ) : (
+                  <>
+                    This writes {formatCount(model.preview.newFiles.files)} new file{model.preview.newFiles.files === 1 ? '' : 's'} ({formatBytes(model.preview.newFiles.bytes)}) to drive A and drive B
+                    {model.preview.catchUp.snapshots === 0
+                      ? ''
+                      : `, and copies ${formatCount(model.preview.catchUp.files)} file${model.preview.catchUp.files === 1 ? '' : 's'} (${formatBytes(model.preview.catchUp.bytes)}) from ${model.preview.catchUp.snapshots === 1 ? 'an earlier snapshot' : `${model.preview.catchUp.snapshots} earlier snapshots`} that drive ${model.preview.catchUp.drives.join(' and drive ')} lacks`}
+                  </>
+                )}
+                , then reads them back to verify them. Leave both drives connected until it says they are safe to remove.
               </p>
               <form method="post" action="/api/snapshot" class="actions">
                 <Csrf token={page.csrfToken} />
