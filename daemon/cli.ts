@@ -1,26 +1,13 @@
-import type { CliCommand } from './cli/command.ts';
-import { coreCommands } from './cli/coreCommands.ts';
-import { driveCommands } from './drives/commands.ts';
-import { importerCommands } from './importer/commands.ts';
-import { snapshotCommands } from './snapshot/commands.ts';
-import { restoreCommand } from './restore/restoreCommand.ts';
-import { captureCommands } from './capture/commands.ts';
-import { webCommands } from './web/commands.ts';
-import { runtimeCommands } from './runtime/commands.ts';
-import { preauditCommands } from './preaudit/commands.ts';
+import { commandCatalog } from './cli/catalog.ts';
 import { describeUncaughtFailure } from './runtime/uncaughtFailure.ts';
-import { sampleCommands } from '../scripts/sample-election/command.ts';
-import { custodyCommands, withCustodyStatus } from './custody/commands.ts';
-import { snapshotCommand } from './custody/snapshotCommand.ts';
 
-// Each area contributes its commands here (one import, one spread).
-const commands: readonly CliCommand[] = [...runtimeCommands, ...coreCommands, ...driveCommands, ...importerCommands, snapshotCommand, ...snapshotCommands, restoreCommand, ...captureCommands.map((c) => withCustodyStatus(c)), ...webCommands, ...sampleCommands, ...preauditCommands, ...custodyCommands];
+// Commands are listed in cli/catalog.ts; only the one asked for is loaded (a start pays for one command).
 
 function help(): void {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const width = Math.max(...commandCatalog.map((c) => c.name.length));
   process.stdout.write('ballotsafe: captures election exports, writes verified dual-drive snapshots, pre-audits ballots\n\n');
   process.stdout.write('Usage: ballotsafe <command> [options]   (every command takes --config <file>)\n\nCommands:\n');
-  for (const c of commands) process.stdout.write(`  ${c.name.padEnd(width)}  ${c.summary}\n`);
+  for (const c of commandCatalog) process.stdout.write(`  ${c.name.padEnd(width)}  ${c.summary}\n`);
   process.stdout.write('\nRun "ballotsafe <command> --help" for the options of one command.\n');
 }
 
@@ -30,11 +17,12 @@ async function main(argv: readonly string[]): Promise<number> {
     help();
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = commandCatalog.find((c) => c.name === name);
+  if (entry === undefined) {
     process.stderr.write(`ballotsafe: unknown command "${name}". Run "ballotsafe help" for the list.\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.summary}\n\nUsage:\n  ${command.usage}\n`);
     return 0;

@@ -26,7 +26,7 @@ NPM_SHA512=cedb312b1b7f92421a02cfb68b4194e88f8346651dacd6acc5364a25ef5309d4a32b1
 REGISTRY=https://registry.npmjs.org
 NODE_MIN=20.19.0
 
-ALL_STEPS="preflight packages node user app npm dirs signer config units nftables automount journald timesync ems kiosk"
+ALL_STEPS="preflight packages node user app npm build dirs signer config units nftables automount journald timesync ems kiosk"
 
 ROOT=/
 DRY_RUN=0
@@ -65,7 +65,7 @@ Options:
   --node-tarball FILE     use this node-linux-<arch>-NODE.tgz instead of downloading it (Debian 12)
   --npm-tarball FILE      use this npm-NPM.tgz instead of downloading it
   --app-source DIR        ballotsafe source to install (default: this repository)
-  --skip STEP[,STEP]      skip steps; steps: preflight packages node user app npm dirs signer config
+  --skip STEP[,STEP]      skip steps; steps: preflight packages node user app npm build dirs signer config
                           units nftables automount journald timesync ems kiosk
   -h, --help              this text
 EOF
@@ -416,6 +416,18 @@ run_npm_ci() {
     npm_config_fund=false npm_config_update_notifier=false \
     /usr/bin/node "$RUNTIME_DIR/npm-$NPM_VERSION/bin/npm-cli.js" ci --omit=dev --no-audit --no-fund
   printf '%s\n' "$1" > "$(r "$APP_DIR/node_modules/.ballotsafe-npm-ci")"
+}
+
+# The sources compiled to JavaScript (dist/), so `ballotsafe` starts without compiling TypeScript
+# first; bin/ballotsafe.js runs dist/ only while it matches the sources, so a missed build is slow, never stale.
+step_build() {
+  if [ ! -d "$(r "$APP_DIR/node_modules/esbuild")" ]; then
+    if [ "$DRY_RUN" = 1 ] || skipped npm; then info "step build: the node modules are not installed yet; skipped"; return 0; fi
+    die "$APP_DIR/node_modules/esbuild is missing: the npm step did not install the node modules"
+  fi
+  if in_target /usr/bin/node "$APP_DIR/scripts/build-cli.mjs" --check; then return 0; fi
+  change "compile ballotsafe to JavaScript in $APP_DIR/dist (starts in a fraction of a second)" \
+    in_target /usr/bin/node "$APP_DIR/scripts/build-cli.mjs"
 }
 
 step_dirs() {

@@ -16,6 +16,7 @@ import { Vault, type TempObject } from './vault.ts';
 import { cannotStart, cannotWrite } from './vaultProblems.ts';
 import { SpecialFiles, SpecialFilesPass, specialTypeOf, type SpecialFileType } from './specialFiles.ts';
 import { folderBecameLinkAlert } from './folderLinks.ts';
+import { CatalogBusyAlerts } from './catalogBusy.ts';
 import { changedAlert, grewAlert, isStillBeingWritten, type CapturedPrefix } from './growingFiles.ts';
 import { ok, err, type OperatorError, type Result } from '../result.ts';
 import { plainReason } from './plainReason.ts';
@@ -150,6 +151,7 @@ export class CaptureEngine {
     this.vault = new Vault(vaultDir);
     this.writer = new CatalogWriter(db);
     this.specials = new SpecialFiles(db);
+    this.catalogBusy = new CatalogBusyAlerts(db, (a) => this.raiseOnce(a));
     this.concurrency = options.concurrency ?? 8;
     // Two files in flight per copy worker: a worker never waits for its next file.
     this.copyPool = new CopyPool(Math.max(1, Math.ceil(this.concurrency / 2)));
@@ -157,6 +159,7 @@ export class CaptureEngine {
 
   private stopping = false;
   private readonly startFailureAlert: boolean;
+  private readonly catalogBusy: CatalogBusyAlerts;
 
   /**
    * Prepares the vault (and checks it takes writes). A vault that cannot be used is a critical
@@ -183,6 +186,18 @@ export class CaptureEngine {
 
   pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** Files of one root still waiting or being copied (an export stick's intake waits on these). */
+  pendingFor(rootLabel: string): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.root.label === rootLabel) n++;
+    return n;
+  }
+
+  /** Drops what is still pending for a root gone for good (an export stick that was removed). */
+  forgetPending(rootLabel: string): void {
+    for (const [key, p] of [...this.pending]) if (p.root.label === rootLabel && !this.inflight.has(key)) this.pending.delete(key);
   }
 
   /** Earliest time a pending file should be looked at again (undefined: nothing pending). */
@@ -789,8 +804,10 @@ export class CaptureEngine {
         this.vaultWriteFailed(committed.error.code, committed.error.message);
       })
       .catch((e: unknown) => {
-        logEvent(this.logger, LogEvent.CaptureError, { error: String(e), files: batch.length }, 'error');
         giveBack();
+        // Another process held the catalog's write lock past the wait: retried, and the clerk told.
+        if (this.catalogBusy.batchFailed(e, batch.length)) logEvent(this.logger, LogEvent.CaptureCatalogBusy, { error: String(e), files: batch.length }, 'warn');
+        else logEvent(this.logger, LogEvent.CaptureError, { error: String(e), files: batch.length }, 'error');
       })
       .finally(() => {
         this.reservedBytes -= bytes;
@@ -852,6 +869,7 @@ export class CaptureEngine {
         }
       });
     })();
+    this.catalogBusy.raisePending();
     for (const b of batch) {
       this.inflight.delete(b.job.key);
       const cur = this.pending.get(b.job.key);

@@ -134,6 +134,39 @@ export class CaptureService {
     return this.engine.pendingCount();
   }
 
+  /**
+   * One pass over a root that is not watched (an export stick): a scan in the work queue, then its
+   * pending files are looked at until captured, `timeoutMs` passes or `stillThere` says the root
+   * went away. Returns how many of its files were left uncaptured (then forgotten: the caller's
+   * record says what is missing).
+   */
+  async captureOnce(root: CaptureRoot, options: { timeoutMs: number; stillThere: () => boolean }): Promise<Result<number, OperatorError>> {
+    if (!this.running) {
+      const ready = await this.engine.init();
+      if (!ready.ok) return ready;
+    }
+    const deadline = Date.now() + options.timeoutMs;
+    const inQueue = (task: () => Promise<void>) => {
+      this.enqueueWork(task);
+      return this.work;
+    };
+    await inQueue(async () => {
+      await this.engine.scanRoot(root);
+      await this.engine.drain();
+    });
+    while (this.engine.pendingFor(root.label) > 0 && Date.now() < deadline && options.stillThere()) {
+      const next = this.engine.nextPendingAt() ?? Date.now();
+      await new Promise((r) => setTimeout(r, Math.min(Math.max(next - Date.now(), 20), 250)));
+      await inQueue(async () => {
+        await this.engine.processPending();
+        await this.engine.drain();
+      });
+    }
+    const left = this.engine.pendingFor(root.label);
+    this.engine.forgetPending(root.label);
+    return ok(left);
+  }
+
   /** Resolves when queued scans and captures are done (tests). */
   async idle(): Promise<void> {
     await this.work;

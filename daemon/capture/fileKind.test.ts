@@ -35,6 +35,11 @@ describe('classifyFile', () => {
     expect(classifyFile('audit.txt', 'log')).toBe('log');
     expect(classifyFile('epollbook-export.zip')).toBe('pollbook');
     expect(classifyFile('notes.docx')).toBe('other');
+    // ES&S: `<id>i.pdf` is the sheet's scan, `<id>c.pdf` a printout of its CVR (kept, never read as a ballot).
+    expect(classifyFile('T Albion Wds 1-2/Nonpartisan/000123i.pdf')).toBe('ballot-image');
+    expect(classifyFile('T Albion Wds 1-2/Nonpartisan/000123c.pdf')).toBe('other');
+    expect(classifyFile('T Albion Wds 1-2/Nonpartisan/000123c.pdf', 'ballot-image')).toBe('other');
+    expect(classifyFile('Pct 4/000123F.pbm')).toBe('ballot-image');
     // A vendor name beats the root's default.
     expect(classifyFile('CvrExport_9.json', 'log')).toBe('cvr');
   });

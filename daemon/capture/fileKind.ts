@@ -1,6 +1,6 @@
 import type { FileKind } from '../config.ts';
 
-const imageExt = new Set(['tif', 'tiff', 'jpg', 'jpeg', 'png', 'pdf']);
+const imageExt = new Set(['tif', 'tiff', 'jpg', 'jpeg', 'png', 'pdf', 'pbm']);
 
 /**
  * What kind of election file a path holds. Vendor names decide first (Dominion's
@@ -15,6 +15,8 @@ export function classifyFile(relPath: string, defaultKind?: FileKind): FileKind 
   if (/^cvrexport.*\.json$/.test(base)) return 'cvr';
   if (/manifest\.json$/.test(base) || /^election.*\.json$/.test(base)) return 'election-definition';
   if (ext === 'eif' || /^eif[^a-z]/.test(base)) return 'election-definition';
+  // ES&S exports `<id>c.pdf` beside each `<id>i.pdf`: a printout of that ballot's CVR, not an image.
+  if (/\dc\.pdf$/.test(base)) return 'other';
   if (defaultKind !== undefined) return defaultKind;
   if (/pollbook/.test(base)) return 'pollbook';
   if (imageExt.has(ext)) return 'ballot-image';

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { allMigrations, type MigrationSet } from './migrations.ts';
+import { oneWriterAtATime } from './writeDiscipline.ts';
 
 export type Db = Database.Database;
 
@@ -15,7 +16,7 @@ export function openDatabase(path: string, migrations: readonly MigrationSet[] =
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  oneWriterAtATime(db); // the daemon and CLI commands write this file from separate processes
   migrate(db, migrations);
   return db;
 }

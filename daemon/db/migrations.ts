@@ -6,6 +6,7 @@ import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';
 import { preauditMigrations } from '../preaudit/schema.ts';
 import { custodyMigrations } from '../custody/schema.ts';
+import { intakeMigrations } from '../intake/schema.ts';
 
 /** One ordered list of steps per area. Never edit a shipped step; append a new one. */
 export interface MigrationSet {
@@ -14,4 +15,4 @@ export interface MigrationSet {
 }
 
 // Each area appends its MigrationSet here (one import, one entry).
-export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, webMigrations, importMigrations, preauditMigrations, custodyMigrations];
+export const allMigrations: readonly MigrationSet[] = [coreMigrations, captureMigrations, snapshotMigrations, drivesMigrations, webMigrations, importMigrations, preauditMigrations, custodyMigrations, intakeMigrations];

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { dataPaths, type Config } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { IntakeStore } from '../intake/store.ts';
 import { silentLogger } from '../log/logger.ts';
 import type { OperatorError } from '../result.ts';
 import { renderHandoffSheet } from './handoffSheet.ts';
@@ -21,12 +22,12 @@ function operatorName(given: string | undefined): string {
   return process.env['SUDO_USER'] ?? process.env['USER'] ?? userInfo().username;
 }
 
-async function withService(configPath: string | undefined, fn: (svc: DriveService, config: Config) => Promise<number>): Promise<number> {
+async function withService(configPath: string | undefined, fn: (svc: DriveService, config: Config, db: Db) => Promise<number>): Promise<number> {
   const config = configFromArgs(configPath);
   if (config === undefined) return 1;
   const db = openDatabase(dataPaths(config).database);
   try {
-    return await fn(createDriveService({ config, db, logger: silentLogger() }), config);
+    return await fn(createDriveService({ config, db, logger: silentLogger() }), config, db);
   } finally {
     db.close();
   }
@@ -40,8 +41,9 @@ const drivesCommand: CliCommand = {
   usage: 'ballotsafe drives [--json] [--config <file>]',
   async run(argv) {
     const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, json: { type: 'boolean' } } });
-    return withService(values.config, async (svc) => {
+    return withService(values.config, async (svc, _config, db) => {
       const list = await svc.listDrives();
+      const sticks = new IntakeStore(db);
       if (!list.ok) return printError(list.error);
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(list.value, null, 2)}\n`);
@@ -52,7 +54,8 @@ const drivesCommand: CliCommand = {
         return 0;
       }
       for (const d of list.value) {
-        const who = d.enrolled === null ? (d.status === 'missing' ? 'folder missing' : 'NOT ENROLLED') : `drive ${d.enrolled.role}${d.enrolled.rotationSet === null ? '' : ` (set ${d.enrolled.rotationSet})`}`;
+        const stick = d.enrolled === null && d.kind === 'usb' ? sticks.findStick(d.serial, d.uuid) : undefined;
+        const who = stick !== undefined ? `export stick (${stick.ems})` : d.enrolled === null ? (d.status === 'missing' ? 'folder missing' : 'NOT ENROLLED') : `drive ${d.enrolled.role}${d.enrolled.rotationSet === null ? '' : ` (set ${d.enrolled.rotationSet})`}`;
         const last = d.lastReturn === null ? '' : `  last check: ${d.lastReturn.ok ? 'OK' : 'FAILED'} ${d.lastReturn.checkedAt}`;
         process.stdout.write(
           `${(d.device ?? d.path ?? '').padEnd(12)} ${who.padEnd(16)} ${d.description}  ${[d.serial && `serial ${d.serial}`, d.fstype, d.label, gib(d.sizeBytes), d.path && d.kind === 'usb' ? `mounted at ${d.path}` : ''].filter(Boolean).join(', ')}${last}\n`,

@@ -44,23 +44,23 @@ export interface DriveHelper {
 }
 
 /** Sends one request line and reads one reply line. */
-type Transport = (line: string) => Promise<Result<string>>;
+export type Transport = (line: string) => Promise<Result<string>>;
 
 const actionFor: Record<string, string> = {
   'no-device': 'Plug the drive in again and wait a few seconds.',
   'not-usb': 'Use one of the county\'s USB drives.',
   'system-disk': 'Choose the USB drive, not the appliance disk.',
   'in-use': 'Close whatever uses the drive, or unplug and re-plug it.',
-  'already-mounted': 'Eject the drive first (ballotsafe eject), then try again.',
-  'role-busy': 'Eject the drive that is in that role first (ballotsafe eject).',
-  'no-filesystem': 'Enroll the drive with formatting: ballotsafe enroll <device> --role A --format-exfat --yes-erase-everything.',
-  'wrong-filesystem': 'Enroll the drive with formatting: ballotsafe enroll <device> --role A --format-exfat --yes-erase-everything.',
+  'already-mounted': 'Eject the drive first on the Drives page, then try again.',
+  'role-busy': 'Eject the drive that is in that role first, on the Drives page.',
+  'no-filesystem': 'Enroll the drive with erasing: on the Drives page press "Enroll a drive" and type ERASE.',
+  'wrong-filesystem': 'Enroll the drive with erasing: on the Drives page press "Enroll a drive" and type ERASE.',
   'mount-failed': 'Try another USB port; if it fails again, replace the drive.',
   busy: 'Wait for the snapshot to finish, then eject again.',
   'helper-unavailable': 'Check that ballotsafe-drive-helper.socket is running (systemctl status ballotsafe-drive-helper.socket).',
 };
 
-function parseReply(text: string): Result<HelperReply> {
+export function parseReply(text: string): Result<HelperReply> {
   const line = text.split('\n')[0] ?? '';
   let data: unknown;
   try {
@@ -85,7 +85,7 @@ function makeHelper(send: Transport): DriveHelper {
     const raw = await send(line);
     return raw.ok ? parseReply(raw.value) : raw;
   };
-  const badDevice = () => err(operatorError('bad-device', 'Not an allowed device name.', 'Pick the drive from "ballotsafe drives".'));
+  const badDevice = () => err(operatorError('bad-device', 'Not an allowed device name.', 'Pick the drive from the Drives page.'));
   return {
     mount: (device, role) => (deviceName.test(device) ? request(`mount ${device} ${role}`) : Promise.resolve(badDevice())),
     unmount: (role) => request(`unmount ${role}`),
@@ -101,7 +101,12 @@ function makeHelper(send: Transport): DriveHelper {
 
 /** The production client: one connection per request to the socket-activated helper. */
 export function socketDriveHelper(socketPath: string = helperSocketPath, timeoutMs = 120_000): DriveHelper {
-  return makeHelper(
+  return makeHelper(socketTransport(socketPath, timeoutMs));
+}
+
+/** One connection per request to the socket-activated helper. */
+export function socketTransport(socketPath: string = helperSocketPath, timeoutMs = 120_000): Transport {
+  return (
     (line) =>
       new Promise((resolve) => {
         let data = '';
@@ -122,7 +127,7 @@ export function socketDriveHelper(socketPath: string = helperSocketPath, timeout
         });
         socket.on('end', () => done(data.length > 0 ? ok(data) : err(operatorError('helper-unavailable', 'The drive helper closed the connection without answering.', actionFor['helper-unavailable']))));
         socket.on('error', (e) => done(err(operatorError('helper-unavailable', `Cannot reach the drive helper: ${e.message}`, actionFor['helper-unavailable']))));
-      }),
+      })
   );
 }
 
@@ -131,8 +136,13 @@ export function socketDriveHelper(socketPath: string = helperSocketPath, timeout
  * systemd unit would set (loop devices allowed, a temporary mount base, the owner user).
  */
 export function spawnDriveHelper(options: { script?: string; env?: Readonly<Record<string, string>> } = {}): DriveHelper {
+  return makeHelper(spawnTransport(options));
+}
+
+/** Runs the script once per request (tests and development, as root). */
+export function spawnTransport(options: { script?: string; env?: Readonly<Record<string, string>> } = {}): Transport {
   const script = options.script ?? helperScriptPath;
-  return makeHelper(
+  return (
     (line) =>
       new Promise((resolve) => {
         const child = spawn('/bin/sh', [script], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -141,6 +151,6 @@ export function spawnDriveHelper(options: { script?: string; env?: Readonly<Reco
         child.on('error', (e) => resolve(err(operatorError('helper-unavailable', `Cannot run the drive helper: ${e.message}`, actionFor['helper-unavailable']))));
         child.on('close', () => resolve(out.length > 0 ? ok(out) : err(operatorError('helper-unavailable', 'The drive helper printed nothing.', actionFor['helper-unavailable']))));
         child.stdin.end(`${line}\n`);
-      }),
+      })
   );
 }

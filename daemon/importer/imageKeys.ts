@@ -5,10 +5,10 @@ import { basename } from 'node:path';
  * - Dominion names images `<tabulator>_<batch>_<record>` (zero-padded, e.g. 92302_00017_000002.tif,
  *   sometimes with a side suffix); the key drops the padding: `d:92302_17_2`.
  * - ES&S and NIST records are found by CVR number: `c:<number>` (images named e.g. 000123.tif,
- *   cvr_123.tif or 123_front.tif).
+ *   cvr_123.tif or 123_front.tif; ES&S Electionware: 000123i.pdf, older 000123F.pbm / 000123R.pbm).
  */
 const dominionPattern = /^(\d+)_(\d+)_(\d+)(?:[^0-9].*)?$/;
-const cvrNumberPattern = /^(?:cvr|ballot|img|image)?[_-]?0*(\d+)(?:[_-][A-Za-z0-9]+)?$/i;
+const cvrNumberPattern = /^(?:cvr|ballot|img|image)?[_-]?0*(\d+)(?:[_-][A-Za-z0-9]+|[icfr])?$/i;
 
 function stripZeros(digits: string): string {
   const s = digits.replace(/^0+/, '');

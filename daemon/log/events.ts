@@ -135,6 +135,18 @@ export const LogEvent = {
   SnapshotCrashed: 'snapshot.crashed',
   SnapshotDriveDroppedOut: 'snapshot.drive.dropped-out',
   AlertResolved: 'alert.resolved',
+  // issue #17, fast-start slice (one writer discipline): a capture batch given back because another
+  // process held the catalog's write lock past the wait
+  CaptureCatalogBusy: 'capture.catalog.busy',
+
+  // intake (issue #16, export-stick slice): sticks carried over from an air-gapped EMS
+  StickEnrolled: 'stick.enrolled',
+  StickUnknown: 'stick.unknown',
+  StickIntakeStarted: 'stick.intake.started',
+  StickIntakeFinished: 'stick.intake.finished',
+  StickIntakeRefused: 'stick.intake.refused',
+  StickUnmounted: 'stick.unmounted',
+  StickUnmountFailed: 'stick.unmount-failed',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];

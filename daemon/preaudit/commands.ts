@@ -13,6 +13,8 @@ import { PreauditService } from './service.ts';
 export interface PreauditRun extends WrittenReport {
   readonly sheets: number;
   readonly unreadable: number;
+  /** The pass's own words on sheets not read (set apart, waiting for a person), if any. */
+  readonly note?: string;
 }
 
 /** One pass over the catalog (pending imports first), then the reports under `outDir`. */
@@ -27,7 +29,8 @@ export async function runPreauditOnce(config: Config, logger: Logger, outDir?: s
     // The layouts' contest and option names match the results summary's rows to the layout ids.
     const contests = pass.value.layouts.layouts.flatMap((l) => l.contests);
     const written = await writePreauditReport(db, paths.vault, outDir ?? path.join(paths.reports, 'preaudit'), { contests });
-    return ok({ ...written, sheets: pass.value.sheets.length, unreadable: pass.value.progress.errors });
+    const note = service.status().message;
+    return ok({ ...written, sheets: pass.value.sheets.length, unreadable: pass.value.progress.errors, ...(note === undefined ? {} : { note }) });
   } catch (e) {
     return err({ code: 'preaudit-failed', message: `The pre-audit failed: ${e instanceof Error ? e.message : String(e)}`, action: 'See the log; run the command again after fixing the cause.' });
   } finally {
@@ -65,7 +68,15 @@ const preauditCommand: CliCommand = {
     for (const d of rep.disagreements.slice(0, 20)) {
       process.stdout.write(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]\n`);
     }
-    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n`);
+    const title = new Map(rep.contests.map((c) => [c.contestId, c.title]));
+    const option = new Map(rep.totals.map((t) => [`${t.contestId}\u0000${t.optionId}`, t.option]));
+    for (const g of rep.gray.slice(0, 20)) {
+      const marks = g.marginal.map((o) => option.get(`${g.contestId}\u0000${o}`) ?? o).join(', ');
+      const image = g.evidence === null ? '' : `  image: ${path.join(path.dirname(r.value.json), g.evidence)}`;
+      process.stdout.write(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: doubtful mark on ${marks || 'a target'}${image}\n`);
+    }
+    if (r.value.note !== undefined) process.stdout.write(`${r.value.note}\n`);
+    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n        ${r.value.independentCvr}  (every sheet's reading)\n`);
     return rep.disagreements.length === 0 ? 0 : 1;
   },
 };

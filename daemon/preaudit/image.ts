@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
 import { err, ok, operatorError, type Result } from '../result.ts';
+import { decodePbm, looksLikePbm } from './pbm.ts';
+import { extractPdfScans, looksLikePdf } from './pdfPages.ts';
+import { isZipMemberPath, readZipMember } from './zipMembers.ts';
 
 /** One 8-bit grayscale page, row-major, `data.length === width * height`. 0 = black, 255 = white. */
 export interface GrayImage {
@@ -14,8 +17,10 @@ export interface GrayImage {
 export interface DecodedPage extends GrayImage {
   /** 0-based page index inside the file (multipage TIFF: front, back, vendor annotation page). */
   readonly page: number;
-  /** Resolution stored in the file, if any (templates often claim 72). */
+  /** Resolution stored in the file, if any (templates often claim 72); for a PDF, from its page size. */
   readonly density: number | undefined;
+  /** The ES&S containers: a scan taken out of a PDF, or a PBM side (undefined for image files). */
+  readonly container?: 'pdf' | 'pbm';
 }
 
 export interface ImageIntakeOptions {
@@ -31,6 +36,8 @@ export interface ImageIntakeOptions {
    * sheet). The page returned then lives in these bytes, valid until they are lent out again.
    */
   readonly reusePixels?: ReusedPixels;
+  /** How the image is named in messages when `input` is a buffer. */
+  readonly label?: string;
 }
 
 /**
@@ -53,7 +60,8 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_MAX_PAGES = 8;
 
 /**
- * Decodes every page of a ballot image (JPEG, PNG, TIFF including bitonal CCITT G4 and multipage)
+ * Decodes every page of a ballot image (JPEG, PNG, TIFF including bitonal CCITT G4 and multipage,
+ * the scans inside an ES&S PDF, PBM)
  * to 8-bit grayscale. Corrupt files and decompression bombs come back as errors, never as a crash.
  */
 export async function decodeBallotImage(
@@ -62,7 +70,13 @@ export async function decodeBallotImage(
 ): Promise<Result<DecodedPage[]>> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
-  const label = typeof input === 'string' ? input : 'image buffer';
+  if (typeof input === 'string' && isZipMemberPath(input)) {
+    // A sheet of a captured ES&S export zip: its member, read with a cap, then decoded as any file.
+    const member = await readZipMember(input);
+    if (!member.ok) return member;
+    return decodeBallotImage(member.value.bytes, { ...options, label: member.value.label });
+  }
+  const label = typeof input === 'string' ? input : (options.label ?? 'image buffer');
   let pageCount = 1;
   let density: number | undefined;
   let format: string | undefined;
@@ -88,6 +102,12 @@ export async function decodeBallotImage(
     bytes = typeof input === 'string' ? await readFile(input) : input;
   } catch (e) {
     return err(classifyDecodeError(label, e, maxPixels));
+  }
+  // ES&S: a PDF per sheet (embedded scans, never rendered), or older PBM sides; sharp reads neither.
+  if (looksLikePdf(bytes)) return extractPdfScans(bytes, label, { maxPixels, maxPages });
+  if (looksLikePbm(bytes)) {
+    const pbm = decodePbm(bytes, label, maxPixels);
+    return pbm.ok ? ok([{ ...pbm.value, page: 0, density: undefined, container: 'pbm' }]) : pbm;
   }
   try {
     const meta = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();

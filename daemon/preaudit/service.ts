@@ -23,6 +23,9 @@ import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
 import { BallotStyleName } from './styleWords.ts';
+import { SET_APART_CODES, setApartSummary } from './setApart.ts';
+import { zipExportSheets } from './zipSheets.ts';
+import { essMemberRole } from './essZip.ts';
 
 export interface PreauditLayouts {
   readonly layouts: readonly StyleLayout[];
@@ -34,6 +37,8 @@ export interface PreauditLayouts {
 }
 
 const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
+/** Sheets not read on purpose (waiting for a person, BMD cards, a design not read yet): not "unreadable images". */
+const NOT_UNREADABLE = [NEEDS_MAPPING_CODE, ...SET_APART_CODES].map((c) => `'${c}'`).join(', ');
 
 interface CachedStyle {
   style_id: string;
@@ -51,6 +56,8 @@ export interface CatalogSheet {
   readonly job: SheetJob;
   readonly imageKey: string | null;
   readonly fileVersionIds: readonly number[];
+  /** From an ES&S export (`<id>i.pdf`, `<id>F/R.pbm`, a zip's member): not learned from, set apart by the reader. */
+  readonly essExport?: true;
 }
 
 /** Current ballot images of the catalog, grouped into sheets by the importer's image key. */
@@ -75,6 +82,7 @@ export function catalogSheets(db: Db, vaultDir: string): CatalogSheet[] {
       job: { key: `${group}#${ids.join('+')}`, files: rs.map((r) => vaultObjectPath(vaultDir, r.sha256)) },
       imageKey: rs[0]?.image_key ?? null,
       fileVersionIds: ids,
+      ...(rs.some((r) => essMemberRole(r.rel_path) !== 'other') ? { essExport: true as const } : {}),
     };
   });
 }
@@ -256,7 +264,7 @@ export class PreauditService {
     const byKey = new Map(sheets.map((s) => [s.job.key, s]));
     const rows = this.options.db
       .prepare<[string], { sheet_key: string; error_code: string; error_message: string }>(
-        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}' ORDER BY read_at, sheet_key`,
+        `SELECT sheet_key, error_code, error_message FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code NOT IN (${NOT_UNREADABLE}) ORDER BY read_at, sheet_key`,
       )
       .all(since);
     const name = this.options.db.prepare<[number], { n: string }>(`SELECT root_label || ':' || rel_path AS n FROM file_versions WHERE id = ?`);
@@ -592,15 +600,28 @@ export class PreauditService {
   /** One pass: read new sheets, then compare (again when sheets or CVR imports changed). */
   async runOnce(): Promise<Result<PassResult>> {
     const { db, logger } = this.options;
-    const sheets = catalogSheets(db, this.options.vaultDir);
+    const zipped = await zipExportSheets(db, this.options.vaultDir);
+    const sheets = [...catalogSheets(db, this.options.vaultDir), ...zipped.sheets];
+    for (const z of zipped.refused) {
+      this.alerts.raiseRepeated(
+        { severity: 'warning', code: z.error.code, group: 'pre-audit ballot images', message: () => z.error.message, action: z.error.action ?? 'Export the ballot images again.' },
+        [z.file],
+      );
+    }
     const jobs = sheets.map((s) => s.job);
     const passStart = new Date().toISOString();
     let layouts: Result<PreauditLayouts>;
     let progress: PoolProgress;
     // More rounds when sheets of styles missing from the learning sample turned up: they are
     // learned from and read again in the same pass (each round looks at sheets not seen before).
+    // ES&S export sheets are not learned from (their design has no registration yet): the readers
+    // count them apart. With nothing else captured, the readers run with no layouts at all.
+    const learnable = sheets.filter((s) => s.essExport !== true);
     for (let round = 0; ; round++) {
-      layouts = await this.layouts(sheets);
+      layouts =
+        learnable.length === 0 && sheets.length > 0
+          ? ok({ layouts: [], keys: { contests: new Map(), options: new Map() }, source: 'ES&S export sheets only: their design is not read yet' })
+          : await this.layouts(learnable);
       if (!layouts.ok) {
         // Waiting for election data or images is not a failure.
         const waiting = layouts.error.code === 'preaudit-no-contests' || layouts.error.code === 'preaudit-no-images';
@@ -624,10 +645,18 @@ export class PreauditService {
     // Errors of the whole pass (a sheet read again in the second round counts once, as it ended).
     const errors =
       db
-        .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code != '${NEEDS_MAPPING_CODE}'`)
+        .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND read_at >= ? AND error_code NOT IN (${NOT_UNREADABLE})`)
         .get(passStart)?.n ?? 0;
     progress = { ...progress, errors };
     const needsMapping = layouts.value.needsMapping ?? [];
+    const apart = setApartSummary(
+      new Map(
+        db
+          .prepare<[], { code: string; n: number }>(`SELECT error_code AS code, count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND error_code IN (${SET_APART_CODES.map((c) => `'${c}'`).join(', ')}) GROUP BY error_code`)
+          .all()
+          .map((r) => [r.code, r.n]),
+      ),
+    );
     const setAside = needsMapping.length > 0 ? this.setAsideUnmapped(needsMapping) : 0;
     if (progress.errors > 0) this.alertUnreadable(sheets, passStart);
     const sig = `${jobs.length}|${
@@ -670,13 +699,14 @@ export class PreauditService {
       ballotsCompared: summary.ballotsCompared,
       disagreements: summary.disagreements,
       updatedAt: new Date().toISOString(),
-      ...(progress.errors > 0 || needsMapping.length > 0
+      ...(progress.errors > 0 || needsMapping.length > 0 || apart !== ''
         ? {
             message: [
               needsMapping.length > 0
                 ? `${needsMapping.length === 1 ? '1 ballot style needs' : `${needsMapping.length} ballot styles need`} a person to map them (${needsMapping.map((n) => n.printed).join('; ')}); ${setAside === 1 ? 'its 1 sheet was' : `their ${setAside} sheets were`} not read. See the alerts.`
                 : '',
               progress.errors > 0 ? `${progress.errors === 1 ? '1 image' : `${progress.errors} images`} could not be read; see the alerts.` : '',
+              apart,
             ]
               .filter((m) => m !== '')
               .join(' '),

@@ -4,10 +4,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
-import { decodeBallotImage, type GrayImage, ReusedPixels } from './image.ts';
+import { decodeBallotImage, type DecodedPage, ReusedPixels } from './image.ts';
 import { interpretSheetAnyStyle } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
 import type { SheetJob, SheetOutcome, SheetPage } from './pool.ts';
+import { bmdCardReason, designNotReadReason } from './setApart.ts';
 
 sharp.concurrency(1);
 sharp.cache(false);
@@ -16,7 +17,7 @@ const layouts = (workerData as { layouts: StyleLayout[] }).layouts;
 const pixels: ReusedPixels[] = [];
 
 async function read(job: SheetJob): Promise<SheetOutcome> {
-  const images: GrayImage[] = [];
+  const images: DecodedPage[] = [];
   // Where each decoded page came from (file index, page in that file), for overlays and crops.
   const origin: { file: number; page: number }[] = [];
   for (const [fi, f] of job.files.entries()) {
@@ -25,6 +26,9 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
     decoded.value.forEach((_p, pi) => origin.push({ file: fi, page: pi }));
     images.push(...decoded.value);
   }
+  // Set apart, counted and said: BMD cards are never read as hand-marked ballots.
+  const apart = bmdCardReason(images) ?? designNotReadReason(images);
+  if (apart !== undefined) return { key: job.key, ok: false, error: apart };
   const reading = interpretSheetAnyStyle(images, layouts);
   if (!reading.ok) return { key: job.key, ok: false, error: reading.error };
   return {

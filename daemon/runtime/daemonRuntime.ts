@@ -6,6 +6,8 @@ import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { createDriveService, startDriveAutomation, type DriveAutomation } from '../drives/wiring.ts';
 import type { DriveService } from '../drives/service.ts';
 import { ImportService } from '../importer/service.ts';
+import { startStickIntake } from '../intake/wiring.ts';
+import type { IntakeService } from '../intake/intakeService.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, type Result } from '../result.ts';
@@ -35,6 +37,8 @@ export interface RunningDaemon {
   readonly custody: CustodyWorkflow;
   readonly automation: DriveAutomation;
   readonly imports: ImportService;
+  /** Export-stick intake (USB mode only; null with folder drives). */
+  readonly sticks: IntakeService | null;
   readonly web: { readonly deps: WebDeps; readonly server: RunningWebServer };
   stop(): Promise<void>;
 }
@@ -117,6 +121,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
   if (options.preaudit === undefined) preaudit.start();
   const growth = new CatalogGrowthWatch(db, pollMs, () => automation.value.triggers.onFileCaptured());
   growth.start();
+  // Export sticks plugged in from now on are read; the watched shares go on being captured.
+  const watcher = automation.value.watcher;
+  const sticks = watcher === null ? null : startStickIntake({ db, logger, capture, watcher });
 
   logEvent(logger, LogEvent.DaemonStarted, { url: web.value.server.url });
   audit.record('system', 'daemon.started', { url: web.value.server.url });
@@ -130,6 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
     custody,
     automation: automation.value,
     imports,
+    sticks: sticks?.service ?? null,
     web: web.value,
     async stop() {
       if (stopped) return;
@@ -151,6 +159,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
         }
       };
       await step('growth', () => growth.stop());
+      await step('sticks', () => sticks?.stop());
       await step('automation', () => automation.value.stop());
       // The web server ends its open connections (the kiosk's event stream) while the rest stop.
       const parts = Promise.all([step('web', () => web.value.server.close()), step('capture', () => capture.stop()), step('imports', () => imports.stop()), step('preaudit', () => preaudit.stop())]);

@@ -10,8 +10,7 @@ import { exportZips, parseByteSize } from './exportZips.ts';
 import { signerForConfig } from '../signer/signer.ts';
 import { SocketSigner } from '../signer/socketSigner.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
-import { formatReport, verifyPath } from './verify.ts';
-import { pinsFromArgs } from './verifyPins.ts';
+import { verifyCommand as verify } from './verifyCommand.ts';
 import { exportFromDrive } from '../restore/zipsFromDriveCommand.ts';
 
 function fail(message: string, action?: string): number {
@@ -20,28 +19,6 @@ function fail(message: string, action?: string): number {
 }
 
 // `ballotsafe snapshot` lives in custody/snapshotCommand.ts: it starts through the custody workflow.
-
-const verify: CliCommand = {
-  name: 'verify',
-  summary: 'Check a snapshot drive or folder: every file, the chain, signatures, index (no daemon needed)',
-  usage: 'ballotsafe verify <drive-or-folder> [--key <public key file, public key or key id>] [--expect <published root hash>]...',
-  async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: [...argv], options: { key: { type: 'string' }, expect: { type: 'string', multiple: true } }, allowPositionals: true });
-    } catch (e) {
-      return fail(`${(e as Error).message}.`, `Usage: ${verify.usage}`);
-    }
-    const { positionals, values } = parsed;
-    const [target] = positionals;
-    if (target === undefined || positionals.length !== 1) return fail(`Usage: ${verify.usage}`);
-    const pins = await pinsFromArgs(values.key, values.expect ?? []);
-    if (!pins.ok) return fail(pins.error.message, pins.error.action);
-    const report = await verifyPath(resolve(target), { pins: pins.value });
-    process.stdout.write(formatReport(report, target));
-    return report.ok ? 0 : 1;
-  },
-};
 
 const exportZipsCommand: CliCommand = {
   name: 'export-zips',

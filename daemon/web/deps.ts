@@ -10,6 +10,9 @@ import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
 import type { CustodyState, StateOptions } from '../custody/state.ts';
 import type { CopyPreview } from '../snapshot/api.ts';
+import type { PublicationProvider } from '../publish/webPublication.ts';
+import type { SticksProvider } from '../intake/webProvider.ts';
+import type { EnrollmentProvider } from './enrollment.ts';
 
 export type { HandAssignment };
 
@@ -45,8 +48,14 @@ export interface WebDeps {
   readonly custodyState?: (format: StateOptions) => Promise<CustodyState>;
   /** What End-of-day would write now (new files and catch-up), counted by the rule the run plans with; null when it would be refused. */
   readonly snapshotPreview?: () => Promise<CopyPreview | null>;
+  /** Enrolling a drive from the Drives page (the same logic as `ballotsafe enroll`). */
+  readonly enrollment?: EnrollmentProvider;
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
+  /** A snapshot's publication bundle (signed statement, manifests, verification page) as a ZIP. */
+  readonly publication?: PublicationProvider;
+  /** Export sticks carried over from an air-gapped EMS, and the custody record of each intake. */
+  readonly sticks?: SticksProvider;
   /** Test clock; defaults to the system clock. */
   readonly now?: () => Date;
 }
@@ -143,7 +152,7 @@ export interface DriveStatus {
   readonly lastVerifyOk: boolean | null;
   /** Whether the eject button makes sense now (present, mounted, no snapshot running). */
   readonly ejectable: boolean;
-  /** Operator text, e.g. "Not enrolled: run ballotsafe enroll". */
+  /** Operator text, e.g. "Not enrolled yet: press Enroll a drive". */
   readonly message?: string;
   /** Why eject is refused now, when it is; `confirmable`: allowed after the operator confirms. */
   readonly ejectRefusal?: { readonly reason: string; readonly next: string; readonly confirmable: boolean };
@@ -178,6 +187,8 @@ export interface HandoffRequest {
   readonly operator: string;
   readonly witness: string | null;
   readonly destinations: Readonly<Record<DriveRole, string>>;
+  /** Seal or evidence-bag number per drive, when sealed. */
+  readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
 
 export interface HandoffProvider {

@@ -1,9 +1,14 @@
+import { publicationFromDatabase } from '../publish/webPublication.ts';
+import { signerForConfig } from '../signer/signer.ts';
+import { sticksProvider } from '../intake/webProvider.ts';
+import { discoverDrives, systemSources } from '../drives/discovery.ts';
 import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { Config } from '../config.ts';
 import { dataPaths } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { renderHandoffSheet } from '../drives/handoffSheet.ts';
+import { enrollmentFromService } from './enrollment.ts';
 import { buildPhase1Report } from '../importer/report.ts';
 import type { DriveService, DriveView } from '../drives/service.ts';
 import type { Logger } from '../log/logger.ts';
@@ -100,7 +105,7 @@ export function drivesFromService(service: DriveService, config: Config, workflo
               : card?.status === 'handed-off'
                 ? `Drive ${role} was handed off and is not here.`
                 : card?.enrolled === false
-                  ? `Drive ${role} is not plugged in and has never been set up on this appliance. Plug in the drive labelled ${role}; if it is new, ask the technician to enroll it as drive ${role}.`
+                  ? `Drive ${role} is not plugged in and has never been set up on this appliance. Plug in the drive labelled ${role}; if it is new, enroll it as drive ${role} (Drives page, "Enroll a drive").`
                   : `Drive ${role} is not plugged in. Plug in the drive labelled ${role}.`,
           };
         }
@@ -117,7 +122,7 @@ export function drivesFromService(service: DriveService, config: Config, workflo
           ...(view.label ?? view.enrolled?.label ? { label: view.label ?? view.enrolled?.label ?? '' } : {}),
           ...(view.serial ?? view.enrolled?.serial ? { serial: view.serial ?? view.enrolled?.serial ?? '' } : {}),
           ...(view.path === null ? {} : { mountPoint: view.path }),
-          ...(view.status === 'unknown' ? { message: `Not enrolled yet. At the appliance run: ballotsafe enroll ${view.device ?? role} --role ${role}` } : card?.status === 'wrong-drive' ? { message: `This is not the enrolled drive ${role}. Plug in the real drive ${role}.` } : {}),
+          ...(view.status === 'unknown' ? { message: `Not enrolled yet: press "Enroll a drive" below to set it up as drive ${role}.` } : card?.status === 'wrong-drive' ? { message: `This is not the enrolled drive ${role}. Plug in the real drive ${role}.` } : {}),
         };
         return status;
       });
@@ -213,9 +218,13 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
           handoff: handoffFromService(drive, workflow, config.election.title),
           custodyState: (format): Promise<CustodyState> => workflow.state(format),
           snapshotPreview: () => workflow.previewSnapshot(),
+          enrollment: enrollmentFromService(drive),
         }),
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
+    publication: publicationFromDatabase(db, config, () => signerForConfig(config)),
+    // USB mode: the page lists plugged-in sticks so the supervisor can enroll one there.
+    sticks: sticksProvider(db, logger, config.drives.mode === 'usb' ? () => discoverDrives(systemSources, { allowLoop: process.env['BALLOTSAFE_HELPER_ALLOW_LOOP'] === '1' }) : undefined),
   };
 }
 

@@ -25,7 +25,19 @@ export const SampleOptionsSchema = z
     /** Sheets per Dominion batch (a voter's sheets stay together). */
     batchSize: z.number().int().min(1).max(5000).default(50),
     dominionDpi: z.union([z.literal(200), z.literal(300)]).default(200),
+    /**
+     * The ballot design the Dominion export's images show: the NH AccuVote family (G4 TIFF), or
+     * Dominion's own ImageCast design (modified-Huffman TIFF with an AuditMark page, CVR zip, as
+     * ImageCast Central exports it). ImageCast is Dominion-only.
+     */
+    dominionDesign: z.enum(['accuvote', 'imagecast']).default('accuvote'),
     essDpi: z.union([z.literal(200), z.literal(300)]).default(300),
+    /**
+     * ES&S images: `jpeg-sides` (one grey JPEG per side, AccuVote design: what the pre-audit reads
+     * today) or `electionware` (the export counties deliver: ES&S design, `<id>i.pdf` CCITT G4
+     * pages, `<id>c.pdf` printouts, precinct/party folders, ExpressVote cards, a zip with `\` names).
+     */
+    essShape: z.enum(['jpeg-sides', 'electionware']).default('jpeg-sides'),
     /** Skew/scale variants per printed side; each ballot also gets its own shift. */
     skewVariants: z.number().int().min(1).max(32).default(4),
     images: z.boolean().default(true),
@@ -34,7 +46,8 @@ export const SampleOptionsSchema = z
     concurrency: z.number().int().min(1).max(64).default(4),
     discrepancies: DiscrepancySpecSchema.default({ flip: 0, drop: 0, dup: 0, totals: 0 }),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.dominionDesign === 'accuvote' || o.format === 'dominion', { message: 'the ImageCast design is drawn for a Dominion export only (--format dominion)', path: ['dominionDesign'] });
 export type SampleOptions = z.infer<typeof SampleOptionsSchema>;
 export type SampleOptionsInput = z.input<typeof SampleOptionsSchema>;
 

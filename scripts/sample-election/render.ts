@@ -4,8 +4,17 @@ import { drawMark, type TruthMark } from './marks.ts';
 import { Rng } from './prng.ts';
 import { AnnotationWriter } from './annotation.ts';
 import { BufferPool, encodeG4, encodeJpeg, pageSizePx, Pen, rasterizeSvg, scannerArtifacts, shifted, warpWithNoise, type Gray, type ScanTransform } from './raster.ts';
+import { g4Strip, scanPdf } from './pdf.ts';
 import { sideSvg } from './svg.ts';
 import { joinTiffPages } from './tiff.ts';
+
+/** What a ballot design prints: the side's SVG, its page size, and the oval marks are drawn on. */
+export interface PrintDesign {
+  readonly sideSvg: (styleId: string, card: number, side: Side, dpi: number) => string;
+  readonly pageSize: (styleId: string, dpi: number) => { readonly width: number; readonly height: number };
+  /** The oval marks are drawn on; the AccuVote oval when left out. */
+  readonly oval?: { readonly widthIn: number; readonly heightIn: number };
+}
 
 /**
  * Renders scanned sheets. Each printed side is rasterised once per dpi; skew/scale variants of it are
@@ -26,17 +35,17 @@ export class SheetRenderer {
     private readonly seed: number,
     private readonly variants: number,
     private readonly maxCacheBytes = 512 * 1024 * 1024,
+    private readonly design?: PrintDesign,
   ) {}
 
   /** LRU over full pages; sizes are known up front (width x height at the dpi), so eviction is synchronous. */
-  private remember(key: string, dpi: number, make: () => Promise<Gray>): Promise<Gray> {
+  private remember(key: string, size: { readonly width: number; readonly height: number }, make: () => Promise<Gray>): Promise<Gray> {
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.cache.delete(key);
       this.cache.set(key, hit);
       return hit.page;
     }
-    const size = pageSizePx(dpi);
     const entry = { page: make(), bytes: size.width * size.height };
     this.cache.set(key, entry);
     this.cachedBytes += entry.bytes;
@@ -54,8 +63,14 @@ export class SheetRenderer {
     return side === 'front' ? c.front : c.back;
   }
 
+  /** Page size in pixels of a style's sides at a dpi. */
+  pageSize(styleId: string, dpi: number): { readonly width: number; readonly height: number } {
+    return this.design?.pageSize(styleId, dpi) ?? pageSizePx(dpi);
+  }
+
   blank(styleId: string, card: number, side: Side, dpi: number): Promise<Gray> {
-    return this.remember(`blank|${styleId}|${card}|${side}|${dpi}`, dpi, () => rasterizeSvg(sideSvg(this.sideLayout(styleId, card, side), dpi), dpi));
+    const svg = (): string => this.design?.sideSvg(styleId, card, side, dpi) ?? sideSvg(this.sideLayout(styleId, card, side), dpi);
+    return this.remember(`blank|${styleId}|${card}|${side}|${dpi}`, this.pageSize(styleId, dpi), () => rasterizeSvg(svg(), dpi));
   }
 
   /** The k-th skew/scale variant of a side: skews mostly small, up to +-3 degrees. */
@@ -66,7 +81,7 @@ export class SheetRenderer {
   }
 
   private variant(styleId: string, card: number, side: Side, dpi: number, k: number, bitonal: boolean): Promise<Gray> {
-    return this.remember(`variant|${styleId}|${card}|${side}|${dpi}|${k}|${bitonal ? 'bw' : 'gray'}`, dpi, async () => {
+    return this.remember(`variant|${styleId}|${card}|${side}|${dpi}|${k}|${bitonal ? 'bw' : 'gray'}`, this.pageSize(styleId, dpi), async () => {
       const base = await this.blank(styleId, card, side, dpi);
       const v = this.variantParams(styleId, card, side, dpi, k);
       return warpWithNoise(base, v.skewDeg, v.scale, v.noiseSeed, bitonal ? 5 : 2, bitonal ? BITONAL_THRESHOLD : null);
@@ -87,7 +102,7 @@ export class SheetRenderer {
     const threshold = bitonal ? BITONAL_THRESHOLD : null;
     const pen = new Pen(image, transform, threshold);
     marks.forEach((m, i) => {
-      if (m.side === side) drawMark(pen, m, Rng.derive(this.seed, 'ink', inkKey, i));
+      if (m.side === side) drawMark(pen, m, Rng.derive(this.seed, 'ink', inkKey, i), this.design?.oval);
     });
     const streak = rng.chance(0.08) ? { x: rng.int(0, image.width - 4), width: rng.int(1, 3), value: rng.int(90, 200) } : null;
     scannerArtifacts(image, rng, rng.int(5, 60), streak, threshold);
@@ -103,7 +118,7 @@ export class SheetRenderer {
       this.annotators.set(dpi, annotator);
     }
     // front and back drawn into one buffer, stacked, so a single G4 encode writes both pages
-    const { width, height } = pageSizePx(dpi);
+    const { width, height } = this.pageSize(styleId, dpi);
     const both = this.pool.acquire(2 * width * height);
     const front = await this.scanSide(styleId, card, 'front', dpi, marks, scanKey, inkKey, true, both.subarray(0, width * height));
     const back = await this.scanSide(styleId, card, 'back', dpi, marks, scanKey, inkKey, true, both.subarray(width * height));
@@ -121,6 +136,23 @@ export class SheetRenderer {
     this.pool.release(front.image.data);
     this.pool.release(back.image.data);
     return { front: f, back: b, scan: { front: front.transform, back: back.transform } };
+  }
+
+  /** ES&S Electionware's `<id>i.pdf`: front and back as bitonal CCITT G4 pages of one PDF. */
+  async essPdf(styleId: string, card: number, dpi: number, marks: readonly TruthMark[], scanKey: string, inkKey: string): Promise<{ pdf: Buffer; scan: { front: ScanTransform; back: ScanTransform } }> {
+    const front = await this.scanSide(styleId, card, 'front', dpi, marks, scanKey, inkKey, true);
+    const back = await this.scanSide(styleId, card, 'back', dpi, marks, scanKey, inkKey, true);
+    const [f, b] = await Promise.all([g4Strip(front.image), g4Strip(back.image)]);
+    const page = (image: Gray, g4: Buffer) => ({ widthPx: image.width, heightPx: image.height, g4, widthIn: image.width / dpi, heightIn: image.height / dpi });
+    const pdf = scanPdf([page(front.image, f), page(back.image, b)]);
+    this.pool.release(front.image.data);
+    this.pool.release(back.image.data);
+    return { pdf, scan: { front: front.transform, back: back.transform } };
+  }
+
+  /** Gives a scanned page's buffer back for reuse. */
+  release(image: Gray): void {
+    this.pool.release(image.data);
   }
 
   get electionTitle(): string {

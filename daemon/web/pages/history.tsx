@@ -57,6 +57,11 @@ export const HistoryPage: FC<{ page: PageContext; snapshots: readonly SnapshotRe
                       Hand off
                     </a>
                   ) : null}
+                  {s.state === 'pending' ? null : (
+                    <a class="button small secondary" href={`/snapshots/${s.sequence}/publication.zip`} download>
+                      Publication
+                    </a>
+                  )}
                 </td>
               </tr>
             );

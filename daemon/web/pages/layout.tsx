@@ -3,12 +3,13 @@ import type { AlertSeverity } from '../../state/alerts.ts';
 import type { User } from '../accounts.ts';
 import { severityWords } from '../alertLinks.ts';
 
-export type NavKey = 'overview' | 'snapshot' | 'drives' | 'snapshots' | 'alerts' | 'custody' | 'preaudit' | 'audit' | 'settings';
+export type NavKey = 'overview' | 'snapshot' | 'drives' | 'sticks' | 'snapshots' | 'alerts' | 'custody' | 'preaudit' | 'audit' | 'settings';
 
 const nav: readonly { key: NavKey; href: string; label: string }[] = [
   { key: 'overview', href: '/', label: 'Overview' },
   { key: 'snapshot', href: '/snapshot', label: 'Snapshot' },
   { key: 'drives', href: '/drives', label: 'Drives' },
+  { key: 'sticks', href: '/sticks', label: 'Export sticks' },
   { key: 'snapshots', href: '/snapshots', label: 'History' },
   { key: 'alerts', href: '/alerts', label: 'Alerts' },
   { key: 'custody', href: '/custody', label: 'Custody' },

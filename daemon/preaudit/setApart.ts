@@ -1,0 +1,64 @@
+/**
+ * Sheets the pre-audit counts and links but does not read from marks, and says so (never silent,
+ * never an "unreadable image" alarm): ExpressVote (BMD) cards, which carry a printed summary and a
+ * barcode instead of ovals, and ES&S-design sheets while that design has no registration.
+ * Pure: decoded pages in, a reason out.
+ */
+import { operatorError, type OperatorError } from '../result.ts';
+import type { DecodedPage } from './image.ts';
+
+export const BMD_CARD_CODE = 'preaudit-bmd-card';
+export const DESIGN_NOT_READ_CODE = 'preaudit-design-not-read';
+/** Codes of sheets set apart on purpose: counted in the summary, not alerted as unreadable images. */
+export const SET_APART_CODES: readonly string[] = [BMD_CARD_CODE, DESIGN_NOT_READ_CODE];
+
+/**
+ * The widest an ExpressVote card is, in inches. The card is a narrow strip (about 4¼ in wide);
+ * every hand-marked ES&S ballot is 8½ in wide.
+ */
+const MAX_BMD_CARD_WIDTH_IN = 6;
+
+/** Width of a page in inches when the container states it (a PDF's page size), else undefined. */
+function pageWidthIn(page: DecodedPage): number | undefined {
+  return page.container === 'pdf' && page.density !== undefined && page.density > 0 ? page.width / page.density : undefined;
+}
+
+/** A BMD card (ExpressVote): its pages are far narrower than any hand-marked ballot. */
+export function bmdCardReason(pages: readonly DecodedPage[]): OperatorError | undefined {
+  if (pages.length === 0) return undefined;
+  const narrow = pages.every((p) => {
+    const w = pageWidthIn(p);
+    return w !== undefined && w < MAX_BMD_CARD_WIDTH_IN;
+  });
+  if (!narrow) return undefined;
+  return operatorError(
+    BMD_CARD_CODE,
+    'BMD card: not read from marks. This is a ballot-marking device card (a printed summary and a barcode, no ovals); it is counted and linked to its CVR, not read.',
+    'Nothing to do: ballot-marking device cards are checked by hand audits of the printed summary.',
+  );
+}
+
+/**
+ * An ES&S export sheet (PDF or PBM pages: Electionware exports only ES&S ballots). The ES&S design
+ * (a dashed border of timing marks, ovals left of the names) has no registration yet, and its
+ * border can pass for an AccuVote grid, so the sheet is set aside before any reading, never misread.
+ */
+export function designNotReadReason(pages: readonly DecodedPage[]): OperatorError | undefined {
+  const ess = pages.length > 0 && pages.every((p) => p.container === 'pdf' || p.container === 'pbm');
+  if (!ess) return undefined;
+  return operatorError(
+    DESIGN_NOT_READ_CODE,
+    'Set aside: this ES&S ballot design is not read by the pre-audit yet. The sheet is counted and linked to its CVR, not compared.',
+    'Nothing to do now; these sheets are listed so that none is missed.',
+  );
+}
+
+/** The status line's words for the sheets set apart, e.g. "12 BMD cards: not read from marks." */
+export function setApartSummary(counts: ReadonlyMap<string, number>): string {
+  const parts: string[] = [];
+  const bmd = counts.get(BMD_CARD_CODE) ?? 0;
+  const design = counts.get(DESIGN_NOT_READ_CODE) ?? 0;
+  if (bmd > 0) parts.push(`${bmd.toLocaleString('en-US')} BMD ${bmd === 1 ? 'card' : 'cards'}: not read from marks (counted apart).`);
+  if (design > 0) parts.push(`${design.toLocaleString('en-US')} ES&S ${design === 1 ? 'sheet' : 'sheets'} set aside: design not read yet.`);
+  return parts.join(' ');
+}
