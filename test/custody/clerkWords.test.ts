@@ -125,7 +125,8 @@ describe('every page a clerk can reach', () => {
       const links = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href') ?? ''));
       for (const l of links) {
         const p = l.split('#')[0] ?? '';
-        if (p.startsWith('/') && !p.startsWith('/api') && !p.startsWith('/assets') && !seen.has(p)) {
+        // downloads (the publication ZIP, reports) are files, not pages
+        if (p.startsWith('/') && !p.startsWith('/api') && !p.startsWith('/assets') && !/\.(zip|xlsx|csv|json|pdf|png|tiff?)$/.test(p) && !seen.has(p)) {
           seen.add(p);
           queue.push(p);
         }
