@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { DriveService } from '../drives/service.ts';
+import { handOffNeedsWitness } from '../drives/handOffWitness.ts';
 import { driveRoles, type DriveRole } from '../drives/types.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import { LogEvent } from '../log/events.ts';
@@ -17,7 +18,8 @@ import { custodyState, type CustodyState, type Permission, type StateOptions } f
 export interface HandOffInput {
   readonly sequence: number;
   readonly operator: string;
-  readonly witness: string | null;
+  /** Required: two people see the drives leave. Empty is refused before anything happens. */
+  readonly witness: string;
   readonly destinations: Readonly<Record<DriveRole, string>>;
   readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
@@ -150,6 +152,10 @@ export class CustodyWorkflow {
 
   /** Hands off the newest snapshot's drives: at most once per snapshot, also under parallel requests. */
   async handOff(input: HandOffInput): Promise<Result<CustodyRecord>> {
+    if (input.witness.trim() === '') {
+      const e = handOffNeedsWitness();
+      return this.refuse('handoff', { allowed: false, code: e.code, reason: e.message, next: e.action ?? '' });
+    }
     const state = await this.state();
     const newest = state.newestSnapshot;
     if (newest === null || input.sequence > newest.sequence) {
@@ -167,7 +173,7 @@ export class CustodyWorkflow {
       this.release(input.sequence);
       return outcome;
     }
-    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, ...(input.witness === null ? {} : { witness: input.witness }), destinations: input.destinations, ...(input.seals === undefined ? {} : { seals: input.seals }) });
+    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, witness: input.witness.trim(), destinations: input.destinations, ...(input.seals === undefined ? {} : { seals: input.seals }) });
     if (!r.ok) this.release(input.sequence);
     return r;
   }

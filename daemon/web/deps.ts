@@ -185,7 +185,8 @@ export interface HandoffRequest {
   readonly sequence: number;
   /** The logged-in operator's name. */
   readonly operator: string;
-  readonly witness: string | null;
+  /** Required (the form refuses an empty one; so does the workflow). */
+  readonly witness: string;
   readonly destinations: Readonly<Record<DriveRole, string>>;
   /** Seal or evidence-bag number per drive, when sealed. */
   readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
