@@ -75,6 +75,18 @@ describe('phase 1 finds the same ballot scanned twice under another id', () => {
     expect(report.summary.sheetsCheckedForRescans).toBe(sheets.length);
     const check = checksFromReport(report).find((c) => c.id === 'duplicates');
     expect(check?.state).toBe('pass');
-    expect(check?.summary).toContain(`${sheets.length} sheets compared mark by mark`);
+    expect(check?.summary).toContain(`${sheets.length} sheets compared by their marks`);
   }, 120_000);
+
+  it('images not read by the pre-audit yet: the check says rescans are not looked for yet', () => {
+    const db = openDatabase(':memory:');
+    db.prepare(
+      `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
+       VALUES ('scans', 'a.tif', 'a.tif', 1, '0', '0', 'a', 'sha-a', 'ballot-image', '2026-11-03T20:00:00Z', '2026-11-03T20:00:00Z')`,
+    ).run();
+    const report = buildPhase1Report(db);
+    db.close();
+    expect(report.summary.sheetsCheckedForRescans).toBe(0);
+    expect(checksFromReport(report).find((c) => c.id === 'duplicates')?.summary).toContain('looked for once the pre-audit has read the marks');
+  });
 });

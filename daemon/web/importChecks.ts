@@ -58,7 +58,7 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   const dups = s.duplicateCvrs + s.duplicateImages + s.rescannedSheets;
   // Rescans (new image bytes, same marks) are found among the sheets the pre-audit has read.
   const rescanNote =
-    s.imageFiles === 0 ? '' : s.sheetsCheckedForRescans === 0 ? ' Ballots scanned twice under another number are looked for once the pre-audit has read the marks.' : ` ${plural(s.sheetsCheckedForRescans, 'sheet')} compared mark by mark for ballots scanned twice.`;
+    s.imageFiles === 0 ? '' : s.sheetsCheckedForRescans === 0 ? ' Ballots scanned twice under another number are looked for once the pre-audit has read the marks.' : ` ${plural(s.sheetsCheckedForRescans, 'sheet')} compared by their marks to find a ballot scanned twice.`;
   checks.push({
     id: 'duplicates',
     name: 'No duplicates',
