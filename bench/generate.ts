@@ -1,7 +1,10 @@
 /**
  * Sample-election generator benchmark (issue 5). Not a test: prints figures measured in one run.
  *
- *   npx tsx bench/generate.ts [--ballots 1500] [--dpi 200] [--out bench/out/sample-election]
+ *   npx tsx bench/generate.ts [--ballots 1500] [--dpi 200] [--design accuvote|imagecast] [--out bench/out/sample-election]
+ *
+ * With --design imagecast the sheets are Dominion's ImageCast design: 3-page modified-Huffman TIFF
+ * (front, back, AuditMark), encoded in JavaScript (libvips cannot write compression 2).
  *
  * Generates a Dominion-style export (multipage G4 TIFF per sheet: front, back, annotation) and
  * prints sheets per second overall and in steady state (after the first batch, once the printed
@@ -19,10 +22,11 @@ import { generateSampleElection } from '../scripts/sample-election/generate.ts';
 import { encodeG4, pageSizePx } from '../scripts/sample-election/raster.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { ballots: { type: 'string', default: '1500' }, dpi: { type: 'string', default: '200' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { ballots: { type: 'string', default: '1500' }, dpi: { type: 'string', default: '200' }, design: { type: 'string', default: 'accuvote' }, out: { type: 'string' } } });
 const ballots = Number(values.ballots);
 const dpi = Number(values.dpi) === 300 ? 300 : 200;
 const out = values.out ?? resolve(here, 'out', 'sample-election');
+const design = values.design === 'imagecast' ? 'imagecast' : 'accuvote';
 
 async function baseline(n: number): Promise<number> {
   sharp.cache(false);
@@ -43,7 +47,7 @@ const t0 = performance.now();
 let firstBatchAt = 0;
 let sheetsAtFirst = 0;
 let sheetsDone = 0;
-const r = await generateSampleElection({ out, seed: 2026, ballots, format: 'dominion', dominionDpi: dpi, batchSize: 100 }, undefined, {
+const r = await generateSampleElection({ out, seed: 2026, ballots, format: 'dominion', dominionDpi: dpi, dominionDesign: design, batchSize: 100 }, undefined, {
   onBatch: () => {
     if (firstBatchAt === 0) firstBatchAt = performance.now();
   },
@@ -61,7 +65,7 @@ const steady = (sheetsDone - sheetsAtFirst) / ((performance.now() - firstBatchAt
 const cpuMsPerSheet = (cpu.user + cpu.system) / 1000 / sheetsDone;
 const rows: [string, string][] = [
   ['machine', `${cpus().length} cores, load average ${load0.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end`],
-  ['ballots / sheets / images', `${ballots} / ${sheetsDone} / ${r.value.imageFiles} (${dpi} dpi, G4 multipage TIFF)`],
+  ['ballots / sheets / images', `${ballots} / ${sheetsDone} / ${r.value.imageFiles} (${dpi} dpi, ${design === 'imagecast' ? 'ImageCast design, MH' : 'AccuVote design, G4'} multipage TIFF)`],
   ['total wall time', `${wall.toFixed(1)} s`],
   ['sheets/s overall', (sheetsDone / wall).toFixed(1)],
   ['sheets/s steady state', `${steady.toFixed(1)}   (goal >= 50)`],

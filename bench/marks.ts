@@ -21,6 +21,7 @@
  *   npx tsx bench/marks.ts [--sheets 200]
  *
  * Goals (issue 7): ratio ≤ 1.5 and ≤ 30 ms per sheet per core.
+ * Then the same for the Dominion ImageCast design (bench/marksDominion.ts, issue 19: ratio ≤ 1.3).
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import { decodeBallotImage, greyJpegDecoder, ReusedPixels } from '../daemon/prea
 import { interpretSheet } from '../daemon/preaudit/interpret.ts';
 import { layoutsFromVxElection } from '../daemon/preaudit/layout.ts';
 import { configureReaderHeap } from '../daemon/preaudit/readerHeap.ts';
+import { measureDominionDesign } from './marksDominion.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = path.resolve(here, '../../shared/corpus/nh-amherst-scans');
@@ -135,5 +137,6 @@ async function measure(sheets: number): Promise<void> {
   process.stdout.write(`ratio to plain libjpeg-turbo decode: cpu ${(full.cpu / turbo.cpu).toFixed(2)}   wall ${(full.wall / turbo.wall).toFixed(2)}\n`);
   process.stdout.write(`pre-audit work beyond a libjpeg-turbo decode (cpu): ${(full.cpu - turbo.cpu).toFixed(2)} ms per sheet\n`);
   process.stdout.write(`for reference, sharp raw() default (3-channel sRGB) (cpu): ${rgb.cpu.toFixed(2)} ms; ratio to it ${(full.cpu / rgb.cpu).toFixed(2)}\n`);
+  await measureDominionDesign(sheets / 2, time);
   process.stdout.write(`load average at the end: ${la}\n`);
 }

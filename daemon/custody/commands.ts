@@ -82,7 +82,7 @@ export function withCustodyStatus(command: CliCommand, io: CustodyIo = processIo
   };
 }
 
-const usage = 'ballotsafe handoff <snapshot-number> --to-a "<where drive A goes>" --to-b "<where drive B goes>" --witness "<name>" [--operator <name>] [--config <file>]';
+const usage = 'ballotsafe handoff <snapshot-number> --to-a "<where drive A goes>" --to-b "<where drive B goes>" --witness "<name>" [--seal-a <seal or bag number>] [--seal-b <number>] [--operator <name>] [--config <file>]';
 
 /** `ballotsafe handoff`: the same guarded hand-off as the web UI's button (CustodyWorkflow.handOff). */
 export function handoffCommand(io: CustodyIo = processIo): CliCommand {
@@ -93,7 +93,7 @@ export function handoffCommand(io: CustodyIo = processIo): CliCommand {
     async run(argv) {
       let parsed;
       try {
-        parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, 'to-a': { type: 'string' }, 'to-b': { type: 'string' }, witness: { type: 'string' }, operator: { type: 'string' } } });
+        parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, 'to-a': { type: 'string' }, 'to-b': { type: 'string' }, witness: { type: 'string' }, operator: { type: 'string' }, 'seal-a': { type: 'string' }, 'seal-b': { type: 'string' } } });
       } catch (e) {
         io.stderr.write(`${(e as Error).message}\nUsage:\n  ${usage}\n`);
         return 2;
@@ -116,13 +116,16 @@ export function handoffCommand(io: CustodyIo = processIo): CliCommand {
           config,
           async (wf) => {
             const operator = values.operator?.trim() || (process.env['SUDO_USER'] ?? process.env['USER'] ?? userInfo().username);
-            const r = await wf.handOff({ sequence: Number(seq), operator, witness: values.witness?.trim() || null, destinations: { A: toA, B: toB } });
+            const sealA = values['seal-a']?.trim() ?? '';
+            const sealB = values['seal-b']?.trim() ?? '';
+            const seals = { ...(sealA === '' ? {} : { A: sealA.slice(0, 60) }), ...(sealB === '' ? {} : { B: sealB.slice(0, 60) }) };
+            const r = await wf.handOff({ sequence: Number(seq), operator, witness: values.witness?.trim() || null, destinations: { A: toA, B: toB }, seals });
             if (!r.ok) {
               io.stderr.write(`${r.error.message}\n${r.error.action === undefined ? '' : `What to do: ${r.error.action}\n`}`);
               return 1;
             }
             io.stdout.write(`Snapshot #${r.value.snapshotSequence} handed off: custody record ${r.value.id}.\n`);
-            for (const d of r.value.drives) io.stdout.write(`  Drive ${d.role}${d.serial === null ? '' : ` (serial ${d.serial})`} → ${d.destination}\n`);
+            for (const d of r.value.drives) io.stdout.write(`  Drive ${d.role}${d.serial === null ? '' : ` (serial ${d.serial})`}${d.seal === undefined ? '' : `, seal ${d.seal}`} → ${d.destination}\n`);
             io.stdout.write(`Print the sheet and sign it: ballotsafe custody --sheet ${r.value.id} > handoff-${r.value.id}.html\n`);
             return 0;
           },

@@ -132,8 +132,11 @@ export class CustodyFactsReader {
     const enrolled = this.drives?.store.activeDrives().filter((d) => d.role === role) ?? [];
     const view = views.find((v) => v.enrolled?.role === role && v.status === 'enrolled');
     let identity: DriveFacts['identity'] = 'not-checked';
+    // A drive whose mount is dead (pulled mid-session: I/O error, not "no such file") is not there, not a wrong drive.
+    let unreadable = false;
     if (view !== undefined && view.kind === 'folder' && view.path !== null && view.enrolled !== null) {
       const id = await readIdentity(view.path);
+      unreadable = !id.ok && id.error.code === 'drive-unreadable';
       identity = !id.ok || id.value === null ? 'missing' : id.value.driveId === view.enrolled.id && id.value.role === role ? 'ok' : 'mismatch';
     } else if (view !== undefined) {
       identity = 'ok';
@@ -172,8 +175,8 @@ export class CustodyFactsReader {
     return {
       role,
       enrolled: enrolled.length > 0,
-      present: view !== undefined,
-      identity,
+      present: view !== undefined && !unreadable,
+      identity: unreadable ? 'not-checked' : identity,
       label: view?.label ?? first?.label ?? null,
       serial: view?.serial ?? first?.serial ?? null,
       mountPoint: view?.path ?? null,

@@ -19,5 +19,9 @@ export const custodyMigrations: MigrationSet = {
       WHEN EXISTS (SELECT 1 FROM custody_records WHERE snapshot_sequence = NEW.snapshot_sequence)
       BEGIN SELECT RAISE(ABORT, 'snapshot already handed off'); END;
     `,
+    // Issue #15 hand-off form: the signing key id goes on the printed sheet; seals live in drives_json (zod-checked).
+    `
+    ALTER TABLE custody_records ADD COLUMN signing_key_id TEXT;
+    `,
   ],
 };

@@ -14,6 +14,14 @@ export type Permission =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly code: string; readonly reason: string; readonly next: string; readonly confirmable?: boolean };
 
+/** A drive that cannot take a snapshot now, in the words of its drop-out alert. */
+export interface DropOut {
+  readonly role: DriveRole;
+  readonly code: string;
+  readonly reason: string;
+  readonly next: string;
+}
+
 export interface DriveCard {
   readonly role: DriveRole;
   readonly enrolled: boolean;
@@ -37,7 +45,10 @@ export interface CustodyState {
   readonly newestSnapshot: SnapshotFacts | null;
   readonly handedOff: CustodyFacts['newestHandOff'];
   readonly snapshotRunning: boolean;
+  /** Drives that would get nothing from a snapshot started now (they drop out; the other drive still gets it). */
+  readonly snapshotLeavesOut: readonly DropOut[];
   readonly actions: {
+    /** Allowed while at least one drive can take the snapshot. */
     readonly snapshot: Permission;
     /** Hand-off of the newest snapshot (the only one that may be handed off). */
     readonly handOff: Permission;
@@ -65,11 +76,11 @@ export function custodyState(facts: CustodyFacts, opts: StateOptions): CustodySt
   if (listError !== null) items.push({ kind: 'drives-unknown', message: `The appliance cannot see its drives: ${listError}`, action: 'Check the drive cables; if it stays, call technical support.' });
   for (const d of facts.drives) {
     if (!d.enrolled) {
-      items.push({ kind: 'drive-not-enrolled', role: d.role, message: `Drive ${d.role} has never been set up on this appliance.`, action: `Ask the technician to enroll a drive as drive ${d.role}.` });
+      items.push({ kind: 'drive-not-enrolled', role: d.role, message: `Drive ${d.role} has never been set up on this appliance.`, action: `Plug in a new drive and enroll it as drive ${d.role}: Drives page, "Enroll a drive".` });
     } else if (!d.present && !away && listError === null) {
       items.push({ kind: 'drive-missing', role: d.role, message: `Drive ${d.role} is not plugged in.`, action: `Plug in the drive labelled ${d.role} and wait a few seconds.` });
     } else if (d.present && (d.identity === 'missing' || d.identity === 'mismatch')) {
-      items.push({ kind: 'drive-identity', role: d.role, message: `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, action: `Check that the drive was not swapped; plug in the real drive ${d.role}, or ask the technician to enroll this one.` });
+      items.push({ kind: 'drive-identity', role: d.role, message: `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, action: `Check that the drive was not swapped; plug in the real drive ${d.role}, or enroll this one again (Drives page, "Enroll a drive").` });
     }
     if (d.failedReturnCheck !== null) {
       items.push({ kind: 'drive-check-failed', role: d.role, message: `Drive ${d.role} failed its check when it came back from the safe (${opts.time(d.failedReturnCheck.at)}).`, action: `Do not use it. Keep it for the supervisor and use a replacement drive ${d.role}.` });
@@ -104,6 +115,7 @@ export function custodyState(facts: CustodyFacts, opts: StateOptions): CustodySt
     newestSnapshot: newest,
     handedOff: facts.newestHandOff,
     snapshotRunning: facts.snapshotRunning,
+    snapshotLeavesOut: snapshotDropOuts(facts),
     actions: { snapshot: snapshotPermission(facts), handOff: handOffPermission(facts, items), eject: { A: ejectPermission(facts, 'A'), B: ejectPermission(facts, 'B') } },
   };
 }
@@ -126,19 +138,42 @@ function card(d: DriveFacts, facts: CustodyFacts, away: boolean): DriveCard {
 
 /** The first reason a drive cannot take a snapshot now, in the words the clerk needs. */
 function driveProblem(d: DriveFacts): Permission | undefined {
-  if (!d.enrolled) return refuse('drive-not-enrolled', `Drive ${d.role} has never been set up on this appliance.`, `Ask the technician to enroll a drive as drive ${d.role}.`);
+  if (!d.enrolled) return refuse('drive-not-enrolled', `Drive ${d.role} has never been set up on this appliance.`, `Plug in a new drive and enroll it as drive ${d.role}: Drives page, "Enroll a drive".`);
   if (!d.present) return refuse('drive-missing', `Drive ${d.role} is not plugged in.`, `Plug in the drive labelled ${d.role}, wait a few seconds and try again.`);
-  if (d.identity === 'missing' || d.identity === 'mismatch') return refuse('drive-wrong', `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, `Plug in the real drive ${d.role}, or ask the technician to enroll this one.`);
+  if (d.identity === 'missing' || d.identity === 'mismatch') return refuse('drive-wrong', `The drive in place ${d.role} is not the enrolled drive ${d.role}.`, `Plug in the real drive ${d.role}, or enroll this one again (Drives page, "Enroll a drive").`);
   return undefined;
 }
 
-function snapshotPermission(facts: CustodyFacts): Permission {
-  if (facts.snapshotRunning) return refuse('snapshot-busy', 'A snapshot is already running.', 'Wait for it to finish; its progress is on the Snapshot page.');
+const catchUp = (role: DriveRole) => `then press End-of-day snapshot again: it brings drive ${role} level.`;
+
+/** Each drive that would drop out of a snapshot started now, and why, with how to bring it level later. */
+function snapshotDropOuts(facts: CustodyFacts): DropOut[] {
+  const out: DropOut[] = [];
   for (const d of facts.drives) {
     const p = driveProblem(d);
-    if (p !== undefined) return p;
+    if (p === undefined || p.allowed) continue;
+    const r = d.role;
+    const words: Record<string, [string, string]> = {
+      'drive-not-enrolled': [`Drive ${r} has never been set up on this appliance, so it gets nothing from this snapshot.`, `Enroll a drive as drive ${r} on the Drives page, ${catchUp(r)}`],
+      'drive-missing': [`Drive ${r} is not plugged in, so it gets nothing from this snapshot.`, `Plug in the drive labelled ${r}, ${catchUp(r)}`],
+      'drive-wrong': [`The drive in place ${r} is not the enrolled drive ${r}, so nothing is written to it.`, `Keep that drive for the supervisor. Plug in the real drive ${r}, ${catchUp(r)}`],
+    };
+    const [reason, next] = words[p.code] ?? [p.reason, p.next];
+    out.push({ role: r, code: p.code, reason, next });
   }
-  return allowed;
+  return out;
+}
+
+/** A snapshot may start while one drive can take it: the other drops out before writing (issue #15). */
+function snapshotPermission(facts: CustodyFacts): Permission {
+  if (facts.snapshotRunning) return refuse('snapshot-busy', 'A snapshot is already running.', 'Wait for it to finish; its progress is on the Snapshot page.');
+  const problems = facts.drives.map(driveProblem);
+  const usable = problems.filter((p) => p === undefined).length;
+  if (usable > 0) return allowed;
+  const [first, second] = problems;
+  if (first === undefined || first.allowed) return refuse('no-drive', 'No drive can take the snapshot.', 'Plug in drives A and B.');
+  if (second === undefined || second.allowed || second.code === first.code && second.reason.replace('drive B', 'drive A').replace('Drive B', 'Drive A') === first.reason) return first;
+  return refuse(first.code, `${first.reason} ${second.reason}`, `${first.next} ${second.next}`);
 }
 
 function handOffPermission(facts: CustodyFacts, items: readonly NotProtected[]): Permission {

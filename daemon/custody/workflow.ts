@@ -19,6 +19,7 @@ export interface HandOffInput {
   readonly operator: string;
   readonly witness: string | null;
   readonly destinations: Readonly<Record<DriveRole, string>>;
+  readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
 
 export interface CustodyWorkflowOptions {
@@ -104,15 +105,21 @@ export class CustodyWorkflow {
     this.starting = true;
     let running: Promise<Result<T>>;
     try {
-      const p = (await this.state()).actions.snapshot;
+      const state = await this.state();
+      const p = state.actions.snapshot;
       if (!p.allowed) return this.refuseSnapshot(request, p);
-      const targets = await this.opts.drives.prepareTargets();
+      const targets = await this.opts.drives.prepareEachTarget();
       if (!targets.ok) {
         this.audit.record(request.actor, 'snapshot.refused', { reason: request.reason, code: targets.error.code });
         return targets;
       }
+      // A drive the custody state leaves out drops out in the engine, before writing, with the same words the screens show.
+      const drives = targets.value.map((t) => {
+        const out = state.snapshotLeavesOut.find((d) => d.role === t.role);
+        return out === undefined ? t : { ...t, unavailable: operatorError(out.code, out.reason, out.next) };
+      });
       // The job runner marks itself running before its first await, so the guard has no gap.
-      running = go(jobs, targets.value);
+      running = go(jobs, drives);
     } finally {
       this.starting = false;
     }
@@ -152,7 +159,7 @@ export class CustodyWorkflow {
       this.release(input.sequence);
       return outcome;
     }
-    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, ...(input.witness === null ? {} : { witness: input.witness }), destinations: input.destinations });
+    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, ...(input.witness === null ? {} : { witness: input.witness }), destinations: input.destinations, ...(input.seals === undefined ? {} : { seals: input.seals }) });
     if (!r.ok) this.release(input.sequence);
     return r;
   }

@@ -13,13 +13,14 @@ const record: CustodyRecord = {
   operator: 'Maria <Lopez> & co',
   witness: 'Joe Smith',
   drives: [
-    { role: 'A', driveId: 'd1', serial: '4C530001231116103383', uuid: '6BEA-F925', destination: "Clerk's office safe", ejected: true, poweredOff: true },
+    { role: 'A', driveId: 'd1', serial: '4C530001231116103383', uuid: '6BEA-F925', destination: "Clerk's office safe", ejected: true, poweredOff: true, seal: 'EB-2026-0417' },
     { role: 'B', driveId: 'd2', serial: '408D5C1EB4D5E3A0B9C2E8F1', uuid: 'A1B2-C3D4', destination: 'Sheriff evidence safe', ejected: true, poweredOff: false },
   ],
+  signingKeyId: 'D4E1F0A9B8C7E6F5',
 };
 
 describe('renderHandoffSheet', () => {
-  const html = renderHandoffSheet(record, { electionTitle: 'Sample County General Election', applianceId: 'app-1' });
+  const html = renderHandoffSheet(record, { electionTitle: 'Sample County General Election', applianceId: 'app-1', timeZone: 'America/Chicago' });
 
   it('shows the root hash as text, grouped for reading aloud, and the drives with serials and destinations', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
@@ -49,5 +50,26 @@ describe('renderHandoffSheet', () => {
     const path = /<path d="([^"]+)"/.exec(svg)?.[1] ?? '';
     expect(path.match(/M\d+ \d+h1v1h-1z/g)).toEqual(expected);
     expect(qrSvg('other text', 't')).not.toBe(qrSvg(rootHash, 't'));
+  });
+
+  it('reads like an official record: county and election, local time, key id, seals, and name + signature + time lines', () => {
+    expect(html).toContain('<p class="county" id="election-title">Sample County General Election</p>');
+    expect(html).toContain('Chain-of-custody record');
+    // 22:14 UTC on 3 November 2026 is 4:14 PM in Chicago; no raw ISO time on the sheet.
+    expect(html).toContain('<dd id="recorded-at">Tuesday, November 3, 2026 at 4:14 PM</dd>');
+    expect(html).not.toContain('2026-11-03T22:14');
+    expect(html).toContain('<code id="signing-key">D4E1F0A9B8C7E6F5</code>');
+    expect(html).toContain('<dd id="snapshot-number">#7');
+    expect(/<tr data-drive="A">[\s\S]*?<\/tr>/.exec(html)?.[0]).toContain('EB-2026-0417');
+    expect(/<tr data-drive="B">[\s\S]*?<\/tr>/.exec(html)?.[0]).toContain('none recorded');
+    const blocks = html.match(/<div class="sig">[\s\S]*?<\/div><\/div>/g) ?? [];
+    expect(blocks.map((b) => /<p class="sig-title">([^<]+)</.exec(b)?.[1])).toEqual(['Handed over by', 'Witness', 'Received drive A', 'Received drive B']);
+    for (const b of blocks) for (const field of ['Name', 'Signature', 'Date and time']) expect(b).toContain(`<span>${field}</span>`);
+    expect(blocks[0]).toContain('Maria &lt;Lopez&gt; &amp; co');
+    expect(blocks[2]).toContain("Takes drive A (seal EB-2026-0417) to: Clerk&#39;s office safe");
+  });
+
+  it('says "not recorded" for a record from before the key id was kept, rather than leaving it blank', () => {
+    expect(renderHandoffSheet({ ...record, signingKeyId: null })).toContain('<code id="signing-key">not recorded</code>');
   });
 });

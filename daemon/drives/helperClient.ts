@@ -51,10 +51,10 @@ const actionFor: Record<string, string> = {
   'not-usb': 'Use one of the county\'s USB drives.',
   'system-disk': 'Choose the USB drive, not the appliance disk.',
   'in-use': 'Close whatever uses the drive, or unplug and re-plug it.',
-  'already-mounted': 'Eject the drive first (ballotsafe eject), then try again.',
-  'role-busy': 'Eject the drive that is in that role first (ballotsafe eject).',
-  'no-filesystem': 'Enroll the drive with formatting: ballotsafe enroll <device> --role A --format-exfat --yes-erase-everything.',
-  'wrong-filesystem': 'Enroll the drive with formatting: ballotsafe enroll <device> --role A --format-exfat --yes-erase-everything.',
+  'already-mounted': 'Eject the drive first on the Drives page, then try again.',
+  'role-busy': 'Eject the drive that is in that role first, on the Drives page.',
+  'no-filesystem': 'Enroll the drive with erasing: on the Drives page press "Enroll a drive" and type ERASE.',
+  'wrong-filesystem': 'Enroll the drive with erasing: on the Drives page press "Enroll a drive" and type ERASE.',
   'mount-failed': 'Try another USB port; if it fails again, replace the drive.',
   busy: 'Wait for the snapshot to finish, then eject again.',
   'helper-unavailable': 'Check that ballotsafe-drive-helper.socket is running (systemctl status ballotsafe-drive-helper.socket).',
@@ -85,7 +85,7 @@ function makeHelper(send: Transport): DriveHelper {
     const raw = await send(line);
     return raw.ok ? parseReply(raw.value) : raw;
   };
-  const badDevice = () => err(operatorError('bad-device', 'Not an allowed device name.', 'Pick the drive from "ballotsafe drives".'));
+  const badDevice = () => err(operatorError('bad-device', 'Not an allowed device name.', 'Pick the drive from the Drives page.'));
   return {
     mount: (device, role) => (deviceName.test(device) ? request(`mount ${device} ${role}`) : Promise.resolve(badDevice())),
     unmount: (role) => request(`unmount ${role}`),

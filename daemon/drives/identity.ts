@@ -35,10 +35,10 @@ export async function readIdentity(root: string): Promise<Result<DriveIdentity |
   try {
     data = JSON.parse(text);
   } catch {
-    return err(operatorError('drive-identity-damaged', 'The identity file on the drive is damaged.', 'Enroll the drive again (ballotsafe enroll), or use another drive.'));
+    return err(operatorError('drive-identity-damaged', 'The identity file on the drive is damaged.', 'Enroll the drive again (Drives page, "Enroll a drive"), or use another drive.'));
   }
   const parsed = driveIdentitySchema.safeParse(data);
-  if (!parsed.success) return err(operatorError('drive-identity-damaged', 'The identity file on the drive is not one ballotsafe wrote.', 'Enroll the drive again (ballotsafe enroll), or use another drive.'));
+  if (!parsed.success) return err(operatorError('drive-identity-damaged', 'The identity file on the drive is not one ballotsafe wrote.', 'Enroll the drive again (Drives page, "Enroll a drive"), or use another drive.'));
   return ok(parsed.data);
 }
 

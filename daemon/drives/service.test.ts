@@ -75,7 +75,7 @@ describe('DriveService with folder drives', () => {
   it('prepares snapshot targets only when both drives are enrolled and carry the right identity', async () => {
     const missing = await svc.prepareTargets();
     expect(!missing.ok && missing.error.code).toBe('drive-unknown');
-    if (!missing.ok) expect(missing.error.action).toBe('Enroll it: ballotsafe enroll A --role A');
+    if (!missing.ok) expect(missing.error.action).toBe('Enroll it as drive A: on the Drives page press "Enroll a drive".');
     assertOk(await svc.enroll({ target: 'A', role: 'A', operator: 'maria' }));
     assertOk(await svc.enroll({ target: join(dir.path, 'drive-b'), role: 'B', operator: 'maria' }));
     const targets = assertOk(await svc.prepareTargets());
@@ -262,7 +262,7 @@ describe('DriveService with USB drives (scripted helper and drive list)', () => 
   it('formats only with explicit confirmation, and refuses a drive without a file system otherwise', async () => {
     const no = await svc.enroll({ target: '/dev/sdd1', role: 'B', operator: 'maria' });
     expect(!no.ok && no.error.code).toBe('drive-needs-format');
-    if (!no.ok) expect(no.error.action).toContain('--format-exfat --yes-erase-everything');
+    if (!no.ok) expect(no.error.action).toContain('press "Enroll a drive" and type ERASE');
     expect(helper.calls).toEqual([]);
     // It happens to be mounted as drive B: unmounted, formatted, mounted again for the identity file.
     drives[2] = { ...(drives[2] as DriveCandidate), mountpoint: join(dir.path, 'B') };
@@ -276,7 +276,7 @@ describe('DriveService with USB drives (scripted helper and drive list)', () => 
     assertOk(await svc.enroll({ target: '/dev/sdb1', role: 'A', operator: 'maria' }));
     const r = await svc.prepareTargets();
     expect(!r.ok && r.error.code).toBe('drive-unknown');
-    if (!r.ok) expect(r.error.action).toContain('ballotsafe enroll /dev/sdc1 --role B');
+    if (!r.ok) expect(r.error.action).toContain('If this is a new drive B (/dev/sdc1), enroll it as drive B: on the Drives page press "Enroll a drive".');
     assertOk(await svc.enroll({ target: '/dev/sdc1', role: 'B', rotationSet: 2, operator: 'maria' }));
     const sets = await svc.prepareTargets();
     expect(!sets.ok && sets.error.code).toBe('drive-set-mismatch');

@@ -13,6 +13,7 @@ import { defaultMountBase, type DriveHelper } from './helperClient.ts';
 import { readIdentity, writeIdentity, type DriveIdentity } from './identity.ts';
 import { DriveStore, type CustodyDrive, type CustodyRecord, type DriveReturn, type EnrolledDrive } from './store.ts';
 import { appliancePublicKeyText, rootHashesWrittenTo } from '../snapshot/driveRecords.ts';
+import { keyIdHex } from '../snapshot/minisign.ts';
 import { driveRoles, type DriveCandidate, type DriveRole, type DriveVerifyPins, type VerifyDriveFn } from './types.ts';
 
 /** A drive as the operator sees it in `ballotsafe drives` and the web UI. */
@@ -55,6 +56,8 @@ export interface HandOffRequest {
   readonly witness?: string;
   /** Where each drive goes, e.g. { A: "Clerk's office safe", B: "Sheriff's evidence safe" }. */
   readonly destinations: Readonly<Record<DriveRole, string>>;
+  /** Seal or evidence-bag number per drive, when sealed. */
+  readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
 
 export interface DriveServiceOptions {
@@ -74,6 +77,13 @@ export interface DriveServiceOptions {
   readonly newId?: () => string;
 }
 
+/** The minisign key id (hex, as minisign prints it) from a public key file's text; null when there is none. */
+function signingKeyIdOf(publicKeyText: string | null): string | null {
+  const line = publicKeyText?.split('\n').find((l) => l.trim() !== '' && !l.startsWith('untrusted comment:'));
+  const raw = line === undefined ? undefined : Buffer.from(line.trim(), 'base64');
+  return raw === undefined || raw.length !== 42 ? null : keyIdHex(raw.subarray(2, 10));
+}
+
 interface ResolvedDrive {
   readonly role: DriveRole;
   readonly enrolled: EnrolledDrive;
@@ -81,7 +91,7 @@ interface ResolvedDrive {
 }
 
 const needsFormatAction = (device: string, role: DriveRole) =>
-  `Enroll it with formatting (this erases the drive): ballotsafe enroll ${device} --role ${role} --format-exfat --yes-erase-everything`;
+  `Enroll it as drive ${role} with erasing (this erases the drive): on the Drives page press "Enroll a drive" and type ERASE (or give ${device} to the enroll command with --format-exfat).`;
 
 /**
  * Everything the appliance does with its two drives: list, enroll, mount for a snapshot,
@@ -218,7 +228,7 @@ export class DriveService {
     if (!found.ok) return found;
     const found0 = found.value.find((c) => c.device === req.target || c.disk === req.target);
     if (found0 === undefined) {
-      return err(operatorError('drive-not-found', `There is no removable USB drive at ${req.target}.`, 'Run "ballotsafe drives" to see the drives the appliance can use.'));
+      return err(operatorError('drive-not-found', `There is no removable USB drive at ${req.target}.`, 'Look at the Drives page to see the drives the appliance can use.'));
     }
     const previous = this.store.findUsb(found0.serial, found0.uuid);
     let cand = found0;
@@ -314,7 +324,7 @@ export class DriveService {
     const mp = this.mountPointFor(role);
     if (cand.mountpoint === mp) return ok({ root: mp, mountedHere: false, uuid: cand.uuid });
     if (cand.mountpoint !== null) {
-      return err(operatorError('already-mounted', `The drive is mounted at ${cand.mountpoint}, not as drive ${role}.`, 'Eject it (ballotsafe eject), unplug it and plug it in again.'));
+      return err(operatorError('already-mounted', `The drive is mounted at ${cand.mountpoint}, not as drive ${role}.`, 'Eject it on the Drives page, unplug it and plug it in again.'));
     }
     const m = await helper.mount(cand.device, role);
     if (!m.ok) return m;
@@ -346,24 +356,38 @@ export class DriveService {
 
   /** Matches the drives present to enrollments (no mounting). Refuses unknown or duplicate drives. */
   private async resolveDrives(): Promise<Result<ResolvedDrive[]>> {
+    const each = await this.resolveEach();
+    if (!each.ok) return each;
+    const out: ResolvedDrive[] = [];
+    for (const r of each.value) {
+      if ('error' in r) return err(r.error);
+      out.push(r);
+    }
+    return ok(out);
+  }
+
+  /**
+   * Each role's drive, or why that role has no usable drive now. Fails as a whole only when the
+   * drives cannot be listed or the pair is mixed up (two drives A, drives of different sets).
+   */
+  private async resolveEach(): Promise<Result<(ResolvedDrive | { readonly role: DriveRole; readonly error: OperatorError })[]>> {
     if (this.mode === 'folders') {
-      const out: ResolvedDrive[] = [];
-      for (const role of driveRoles) {
-        const folder = this.folderFor(role);
-        const enrolled = this.store.findFolder(folder);
-        if (enrolled === undefined) {
-          return this.refuse('drive-unknown', `The folder for drive ${role} (${folder}) is not enrolled.`, `Enroll it: ballotsafe enroll ${role} --role ${role}`, { folder });
-        }
-        out.push({ role, enrolled, candidate: null });
-      }
-      return ok(out);
+      return ok(
+        driveRoles.map((role) => {
+          const folder = this.folderFor(role);
+          const enrolled = this.store.findFolder(folder);
+          if (enrolled !== undefined) return { role, enrolled, candidate: null };
+          const r = this.refuse<never>('drive-unknown', `The folder for drive ${role} (${folder}) is not enrolled.`, `Enroll it as drive ${role}: on the Drives page press "Enroll a drive".`, { folder });
+          return { role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error };
+        }),
+      );
     }
     const deps = this.usbDeps();
     if (!deps.ok) return deps;
     const found = await deps.value.discover();
     if (!found.ok) return found;
     const matched = found.value.map((c) => ({ c, e: this.store.findUsb(c.serial, c.uuid) }));
-    const out: ResolvedDrive[] = [];
+    const out: (ResolvedDrive | { role: DriveRole; error: OperatorError })[] = [];
     for (const role of driveRoles) {
       const mine = matched.filter((m) => m.e?.role === role);
       const sets = new Set(mine.map((m) => m.e?.rotationSet ?? null));
@@ -374,14 +398,17 @@ export class DriveService {
       if (one?.e === undefined) {
         const unknown = matched.find((m) => m.e === undefined);
         if (unknown !== undefined) {
-          return this.refuse('drive-unknown', `The drive at ${unknown.c.device} (${[unknown.c.vendor, unknown.c.model].filter(Boolean).join(' ') || 'USB drive'}, serial ${unknown.c.serial ?? 'unknown'}) is not enrolled, and drive ${role} is missing.`, `If this is a new drive ${role}, enroll it: ballotsafe enroll ${unknown.c.device} --role ${role}. Otherwise plug in the enrolled drive ${role}.`, { device: unknown.c.device, serial: unknown.c.serial });
+          const r = this.refuse<never>('drive-unknown', `The drive at ${unknown.c.device} (${[unknown.c.vendor, unknown.c.model].filter(Boolean).join(' ') || 'USB drive'}, serial ${unknown.c.serial ?? 'unknown'}) is not enrolled, and drive ${role} is missing.`, `If this is a new drive ${role} (${unknown.c.device}), enroll it as drive ${role}: on the Drives page press "Enroll a drive". Otherwise plug in the enrolled drive ${role}.`, { device: unknown.c.device, serial: unknown.c.serial });
+          out.push({ role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error });
+          continue;
         }
-        return err(operatorError('drive-missing', `Drive ${role} is not plugged in.`, `Plug in the enrolled drive ${role}, wait a few seconds and try again.`));
+        out.push({ role, error: operatorError('drive-missing', `Drive ${role} is not plugged in.`, `Plug in the enrolled drive ${role}, wait a few seconds and try again.`) });
+        continue;
       }
       out.push({ role, enrolled: one.e, candidate: one.c });
     }
     const [a, b] = out;
-    if (a !== undefined && b !== undefined && a.enrolled.rotationSet !== b.enrolled.rotationSet) {
+    if (a !== undefined && b !== undefined && 'enrolled' in a && 'enrolled' in b && a.enrolled.rotationSet !== b.enrolled.rotationSet) {
       return this.refuse('drive-set-mismatch', `Drive A is from rotation set ${a.enrolled.rotationSet ?? 'none'} but drive B from set ${b.enrolled.rotationSet ?? 'none'}.`, 'Plug in drives A and B of the same set.', {});
     }
     return ok(out);
@@ -397,28 +424,58 @@ export class DriveService {
       if (!resolved.ok) return resolved;
       const targets: DriveTarget[] = [];
       for (const r of resolved.value) {
-        let root: string;
-        if (r.candidate === null) {
-          root = this.folderFor(r.role);
-        } else {
-          const deps = this.usbDeps();
-          if (!deps.ok) return deps;
-          const m = await this.mountCandidate(deps.value.helper, r.candidate, r.role);
-          if (!m.ok) return m;
-          root = m.value.root;
-        }
-        const where = r.candidate?.device ?? root;
-        const id = await this.checkIdentity(root, r.enrolled, r.role, where);
-        if (!id.ok) return id;
-        const t: DriveTarget = { role: r.role, root };
-        const extra: { serial?: string; uuid?: string; label?: string } = {};
-        if (r.enrolled.serial !== null) extra.serial = r.enrolled.serial;
-        if (r.enrolled.fsUuid !== null) extra.uuid = r.enrolled.fsUuid;
-        if (r.candidate?.label != null) extra.label = r.candidate.label;
-        targets.push({ ...t, ...extra });
+        const t = await this.prepareOne(r);
+        if (!t.ok) return t;
+        targets.push(t.value);
       }
       return ok(targets);
     });
+  }
+
+  /**
+   * Like prepareTargets, but a drive that cannot be used (not there, unknown, wrong identity, will
+   * not mount) comes back marked `unavailable` with why: it drops out and the other drive still
+   * gets the snapshot. Fails as a whole only when the drives cannot be listed at all.
+   */
+  prepareEachTarget(): Promise<Result<DriveTarget[]>> {
+    return this.serial(() => this.prepareEachNow());
+  }
+
+  private async prepareEachNow(): Promise<Result<DriveTarget[]>> {
+    const resolved = await this.resolveEach();
+    if (!resolved.ok) return resolved;
+    const targets: DriveTarget[] = [];
+    for (const r of resolved.value) {
+      const placeholder = this.mode === 'folders' ? this.folderFor(r.role) : this.mountPointFor(r.role);
+      if ('error' in r) {
+        targets.push({ role: r.role, root: placeholder, unavailable: r.error });
+        continue;
+      }
+      const prepared = await this.prepareOne(r);
+      targets.push(prepared.ok ? prepared.value : { role: r.role, root: placeholder, ...(r.enrolled.serial === null ? {} : { serial: r.enrolled.serial }), unavailable: prepared.error });
+    }
+    return ok(targets);
+  }
+
+  private async prepareOne(r: ResolvedDrive): Promise<Result<DriveTarget>> {
+    let root: string;
+    if (r.candidate === null) {
+      root = this.folderFor(r.role);
+    } else {
+      const deps = this.usbDeps();
+      if (!deps.ok) return deps;
+      const m = await this.mountCandidate(deps.value.helper, r.candidate, r.role);
+      if (!m.ok) return m;
+      root = m.value.root;
+    }
+    const where = r.candidate?.device ?? root;
+    const id = await this.checkIdentity(root, r.enrolled, r.role, where);
+    if (!id.ok) return id;
+    const extra: { serial?: string; uuid?: string; label?: string } = {};
+    if (r.enrolled.serial !== null) extra.serial = r.enrolled.serial;
+    if (r.enrolled.fsUuid !== null) extra.uuid = r.enrolled.fsUuid;
+    if (r.candidate?.label != null) extra.label = r.candidate.label;
+    return ok({ role: r.role, root, ...extra });
   }
 
   // ---------------------------------------------------------------- eject and hand-off
@@ -446,7 +503,7 @@ export class DriveService {
           found.value.find((c) => c.mountpoint === this.mountPointFor(role)) ??
           found.value.find((c) => this.store.findUsb(c.serial, c.uuid)?.role === role);
         if (cand === undefined) {
-          return err(operatorError('drive-missing', `Drive ${role} is not plugged in, so there is nothing to eject.`, 'Check which drives are plugged in ("ballotsafe drives").'));
+          return err(operatorError('drive-missing', `Drive ${role} is not plugged in, so there is nothing to eject.`, 'Look at the Drives page to see which drives are plugged in.'));
         }
         const e = await deps.value.helper.eject(cand.device);
         if (!e.ok) return e;
@@ -482,6 +539,7 @@ export class DriveService {
         destination: req.destinations[r.role],
         ejected: true,
         poweredOff: ejected.value.find((e) => e.role === r.role)?.poweredOff ?? false,
+        ...(req.seals?.[r.role] === undefined || req.seals[r.role] === '' ? {} : { seal: req.seals[r.role] }),
       }));
       const record: Omit<CustodyRecord, 'id'> = {
         recordedAt: new Date().toISOString(),
@@ -491,6 +549,7 @@ export class DriveService {
         operator: req.operator,
         witness: req.witness ?? null,
         drives,
+        signingKeyId: signingKeyIdOf(this.opts.appliancePublicKey?.() ?? appliancePublicKeyText(this.opts.config)),
       };
       const id = this.store.addCustody(record);
       this.audit.record(req.operator, 'custody.recorded', { custodyId: id, snapshot: outcome.sequence, rootHash: outcome.rootHash, witness: record.witness, drives });

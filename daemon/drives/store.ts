@@ -50,6 +50,8 @@ export const custodyDriveSchema = z
     destination: z.string(),
     ejected: z.boolean(),
     poweredOff: z.boolean(),
+    /** Seal or evidence-bag number the drive was sealed in (hand-offs recorded since issue #15). */
+    seal: z.string().max(60).optional(),
   })
   .strict();
 export type CustodyDrive = z.infer<typeof custodyDriveSchema>;
@@ -63,6 +65,8 @@ export interface CustodyRecord {
   readonly operator: string;
   readonly witness: string | null;
   readonly drives: readonly CustodyDrive[];
+  /** The appliance key that signed the snapshot (minisign key id, hex); null on records from before it was kept. */
+  readonly signingKeyId: string | null;
 }
 
 export interface DriveReturn {
@@ -121,15 +125,15 @@ export class DriveStore {
   addCustody(record: Omit<CustodyRecord, 'id'>): number {
     const info = this.db
       .prepare(
-        `INSERT INTO custody_records (recorded_at, snapshot_sequence, root_hash, bag_name, operator, witness, drives_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO custody_records (recorded_at, snapshot_sequence, root_hash, bag_name, operator, witness, drives_json, signing_key_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(record.recordedAt, record.snapshotSequence, record.rootHash, record.bagName, record.operator, record.witness, JSON.stringify(record.drives));
+      .run(record.recordedAt, record.snapshotSequence, record.rootHash, record.bagName, record.operator, record.witness, JSON.stringify(record.drives), record.signingKeyId);
     return Number(info.lastInsertRowid);
   }
 
   custody(limit = 200): CustodyRecord[] {
-    type Row = { id: number; recorded_at: string; snapshot_sequence: number; root_hash: string; bag_name: string; operator: string; witness: string | null; drives_json: string };
+    type Row = { id: number; recorded_at: string; snapshot_sequence: number; root_hash: string; bag_name: string; operator: string; witness: string | null; drives_json: string; signing_key_id: string | null };
     return this.db
       .prepare<[number], Row>('SELECT * FROM custody_records ORDER BY id DESC LIMIT ?')
       .all(limit)
@@ -142,6 +146,7 @@ export class DriveStore {
         operator: r.operator,
         witness: r.witness,
         drives: z.array(custodyDriveSchema).parse(JSON.parse(r.drives_json)),
+        signingKeyId: z.string().regex(/^[0-9A-F]{16}$/).nullable().parse(r.signing_key_id),
       }));
   }
 

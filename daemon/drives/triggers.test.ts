@@ -58,7 +58,7 @@ function setup(schedules: string[], settledAfterMinutes: number | null = null) {
       ...runnerOver(snapshots, async () => ok(targets)),
       handOff: async (outcome, req) => {
         handOffs.push(`${outcome.sequence}:${req.operator}`);
-        return ok({ id: 1, recordedAt: '', snapshotSequence: outcome.sequence, rootHash: outcome.rootHash, bagName: outcome.bagName, operator: req.operator, witness: null, drives: [] } satisfies CustodyRecord);
+        return ok({ id: 1, recordedAt: '', snapshotSequence: outcome.sequence, rootHash: outcome.rootHash, bagName: outcome.bagName, operator: req.operator, witness: null, drives: [], signingKeyId: null } satisfies CustodyRecord);
       },
       logger: silentLogger(),
       onBackgroundResult: (reason, r) => background.push(`${reason}:${r.ok ? 'ok' : r.error.code}`),

@@ -9,6 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import JSZip from 'jszip';
 import { z } from 'zod';
 import { openDatabase } from '../db/database.ts';
 import { parseDominionCvrExport } from '../importer/dominion.ts';
@@ -397,6 +398,16 @@ async function loadCvrs(sampleDir: string, vendor: Vendor): Promise<NormalizedCv
     for (const f of readdirSync(dir).filter((n) => /^CvrExport_\d+\.json$/.test(n))) {
       const parsed = await parseDominionCvrExport(path.join(dir, f), f, sink);
       if (!parsed.ok) throw new Error(parsed.error.message);
+    }
+    // the ImageCast design's export: one CVR_Export_<time>.zip in Results/, as ImageCast Central writes it
+    const results = path.join(dir, 'Results');
+    for (const z of existsSync(results) ? readdirSync(results).filter((n) => /^CVR_Export_\d+\.zip$/.test(n)) : []) {
+      const zip = await JSZip.loadAsync(readFileSync(path.join(results, z)));
+      for (const [name, entry] of Object.entries(zip.files)) {
+        if (!/^CvrExport(_\d+)?\.json$/.test(name)) continue;
+        const parsed = await parseDominionCvrExport(await entry.async('uint8array'), `${z} > ${name}`, sink);
+        if (!parsed.ok) throw new Error(parsed.error.message);
+      }
     }
   } else {
     const parsed = await parseEssCvr(path.join(sampleDir, 'ess', 'CVR', 'CVR_Export.csv'), 'CVR_Export.csv', 'csv', sink);

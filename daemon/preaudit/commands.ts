@@ -76,8 +76,15 @@ const preauditCommand: CliCommand = {
     for (const d of rep.disagreements.slice(0, 20)) {
       process.stdout.write(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]\n`);
     }
+    const title = new Map(rep.contests.map((c) => [c.contestId, c.title]));
+    const option = new Map(rep.totals.map((t) => [`${t.contestId}\u0000${t.optionId}`, t.option]));
+    for (const g of rep.gray.slice(0, 20)) {
+      const marks = g.marginal.map((o) => option.get(`${g.contestId}\u0000${o}`) ?? o).join(', ');
+      const image = g.evidence === null ? '' : `  image: ${path.join(path.dirname(r.value.json), g.evidence)}`;
+      process.stdout.write(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: doubtful mark on ${marks || 'a target'}${image}\n`);
+    }
     if (r.value.note !== undefined) process.stdout.write(`${r.value.note}\n`);
-    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n`);
+    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n        ${r.value.independentCvr}  (every sheet's reading)\n`);
     return preauditExitCode(r.value.tally, rep.disagreements.length);
   },
 };

@@ -14,6 +14,7 @@ import {
 import { type ScoredTarget, scoreTargets } from './targets.ts';
 import { type PageCode, readPageCode } from './styles.ts';
 import { findTimingMarkGrid, type Orientation, type TimingMarkGrid } from './timingMarks.ts';
+import { DROPOUT_MARKED } from './dropoutOvals.ts';
 
 export interface ReadTarget extends TargetPosition {
   readonly score: ScoredTarget;
@@ -157,6 +158,8 @@ function interpretRegistered(
     );
   }
 
+  // Dropout-ink ovals are small: one stroke through one is doubtful, not a vote.
+  if (pages.some((p) => p.grid.design === 'bars-and-squares')) thresholds = { ...thresholds, marked: Math.max(thresholds.marked, DROPOUT_MARKED) };
   const scored: { page: number; target: TargetPosition; score: ScoredTarget }[] = [];
   pages.forEach((page, i) => {
     const side = sides.value[i]!;
@@ -171,7 +174,7 @@ function interpretRegistered(
     thresholds,
   );
   const classes = classifySheetTargets(
-    scored.map((s) => ({ features: s.score, side: s.target.side, column: s.target.column })),
+    scored.map((s) => ({ features: s.score, side: s.target.side, column: Math.round(s.target.column) })),
     threshold,
     thresholds,
   );

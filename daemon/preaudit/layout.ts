@@ -131,7 +131,8 @@ export function placeholderStyleId(styleId: string): string {
 
 /** The order layouts list their targets in: front before back, then by column and row. */
 export function byPosition(a: { readonly side: Side; readonly column: number; readonly row: number }, b: { readonly side: Side; readonly column: number; readonly row: number }): number {
-  return (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.column - b.column || a.row - b.row;
+  // Rounded: a learned dropout target sits a fraction of a pitch off its printed column.
+  return (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || Math.round(a.column) - Math.round(b.column) || a.row - b.row || a.column - b.column;
 }
 
 /** A style's layout from its mapped targets (learned or mapped by hand), with the contests they use. */

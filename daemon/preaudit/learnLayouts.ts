@@ -12,6 +12,7 @@ import { type ContestDefinition, layoutFromTargets, placeholderStyleId, type Sid
 import { mapTargetsByText, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
 import { StyleLearner, type PageCode } from './styles.ts';
 import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
+import { DOMINION_OVAL } from './dropoutOvals.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 
 export interface LearnSheet {
@@ -98,6 +99,10 @@ interface StyleAcc {
   readonly printedCode?: { styleNumber: number; card: number };
   readonly bottomRows: Partial<Record<Side, string>>;
   readonly sides: Partial<Record<Side, StyleSide>>;
+  /** The printed target's size: AccuVote's oval, or Dominion's smaller dropout-ink one. */
+  readonly shape: TargetShape;
+  /** Dominion numbers write-in lines top-down, AccuVote bottom-up. */
+  readonly dropout: boolean;
   sheets: number;
 }
 
@@ -151,10 +156,11 @@ export async function learnLayouts(
     const decoded = pages.map((p) => p.code.decoded).find((d) => d !== undefined);
     // The sample-election family prints style, card and side; AccuVote prints a code per side,
     // so a style is the pair of codes of a sheet's pages in scan order (front first).
+    const dropout = pages.some((p) => p.grid.design === 'bars-and-squares');
     const styleId =
       decoded !== undefined
         ? `style-${decoded.styleNumber}/card-${decoded.card}`
-        : `accuvote-${pages.map((p) => p.code.bottomRow).join('-')}`;
+        : `${dropout ? 'dominion' : 'accuvote'}-${pages.map((p) => p.code.bottomRow).join('-')}`;
     let acc = styles.get(styleId);
     if (acc === undefined) {
       acc = {
@@ -163,6 +169,8 @@ export async function learnLayouts(
         ...(decoded !== undefined ? { printedCode: { styleNumber: decoded.styleNumber, card: decoded.card } } : {}),
         bottomRows: {},
         sides: {},
+        shape: dropout ? DOMINION_OVAL : ACCUVOTE_OVAL,
+        dropout,
         sheets: 0,
       };
       styles.set(styleId, acc);
@@ -212,7 +220,9 @@ export async function learnLayouts(
       // A second page only when the first left targets unplaced (a voter's scribble, a speck on the print).
       for (const page of s.best) {
         const m = await mapTargetsByText(ocr, page.image, page.grid, side, locations, contests, {
-          writeInOrder: acc.printedCode !== undefined ? 'top-down' : 'bottom-up',
+          writeInOrder: acc.printedCode !== undefined || acc.dropout ? 'top-down' : 'bottom-up',
+          // Dominion prints option names left of the oval, as far as the column to the left (Yes/No at the far left).
+          ...(acc.dropout ? { textFromPreviousColumn: true } : {}),
         });
         if (mapping === undefined || m.unresolved.length < mapping.unresolved.length) {
           mapping = m;
@@ -221,7 +231,7 @@ export async function learnLayouts(
         if (mapping.unresolved.length === 0) break;
       }
       if (mapping === undefined || read === undefined) continue;
-      samples.push(sampleOf(side, read, locations, ACCUVOTE_OVAL));
+      samples.push(sampleOf(side, read, locations, acc.shape));
       ocrMs[side] = Math.round(performance.now() - t);
       targets.push(...mapping.targets);
       unresolved.push(...mapping.unresolved);
@@ -229,13 +239,13 @@ export async function learnLayouts(
     ocrDone++;
     options.onProgress?.({ phase: 'ocr', done: ocrDone, total: order.length });
     reports.push({ styleId: acc.styleId, pages: acc.sheets, targets: targets.length + unresolved.length, ocrMs });
-    const placeholder: StyleLayout = { styleId: placeholderStyleId(acc.styleId), targets: [], contests: [], targetShape: ACCUVOTE_OVAL, ...codes };
+    const placeholder: StyleLayout = { styleId: placeholderStyleId(acc.styleId), targets: [], contests: [], targetShape: acc.shape, ...codes };
     const problem = checkMapping(targets, unresolved, contests);
     if (problem !== undefined) {
       needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, samples, placeholder });
       continue;
     }
-    layouts.push(layoutFromTargets(acc.styleId, targets, contests, { targetShape: ACCUVOTE_OVAL, ...codes }));
+    layouts.push(layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }));
   }
   return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
 }

@@ -124,6 +124,16 @@ export function titleSimilarity(text: string, title: string): number {
   return best;
 }
 
+/** Targets of one printed column: learned dropout targets sit a fraction of a pitch off their grid column. */
+function sameColumn(a: { readonly column: number }, b: { readonly column: number }): boolean {
+  return Math.round(a.column) === Math.round(b.column);
+}
+
+/** Whether `inner`'s words appear together, in order, in `outer`. */
+function containsWords(outer: string, inner: string): boolean {
+  return ` ${normalizeText(outer)} `.includes(` ${normalizeText(inner)} `);
+}
+
 /** Similarity of the text to the first words (at least two) of a contest title. */
 function titlePrefixSimilarity(text: string, title: string): number {
   const words = normalizeText(title).split(' ');
@@ -195,6 +205,8 @@ export async function mapTargetsByText(
      * write-in candidate ids) top to bottom, AccuVote bottom to top.
      */
     readonly writeInOrder?: 'top-down' | 'bottom-up';
+    /** Read from the column of targets to the left instead of `textColumns` pitches (option text far from its oval). */
+    readonly textFromPreviousColumn?: boolean;
   } = {},
 ): Promise<StyleMapping> {
   const textColumns = options.textColumns ?? 6.5;
@@ -214,17 +226,28 @@ export async function mapTargetsByText(
   const sorted = [...locations].sort((a, b) => a.column - b.column || a.row - b.row);
   // Left edge of a target's text column: just right of the nearest column of targets to its left.
   const leftEdge = (loc: GridLocation) =>
-    grid.pointFor(sorted.filter((l) => l.column < loc.column).reduce((m, l) => Math.max(m, l.column), 0), loc.row).x + grid.columnPitch * 0.6;
+    grid.pointFor(sorted.filter((l) => Math.round(l.column) < Math.round(loc.column)).reduce((m, l) => Math.max(m, l.column), 0), loc.row).x + grid.columnPitch * 0.6;
+  // Dominion: an option's text runs from the column of targets to its left (or the page's left
+  // marks) to its oval; a Yes/No answer sits at the far left of a full-width box.
+  const textStart = (loc: GridLocation) => {
+    const previous = sorted.filter((l) => Math.round(l.column) < Math.round(loc.column)).reduce((m, l) => Math.max(m, l.column), -1);
+    return previous < 0 ? grid.pointFor(0, loc.row).x - grid.columnPitch * 0.6 : grid.pointFor(previous, loc.row).x + grid.columnPitch * 0.5;
+  };
   for (const loc of sorted) {
     const p = grid.pointFor(loc.column, loc.row);
     const x1 = p.x - grid.columnPitch * 0.45;
-    const text = await ocr.read(img, x1 - grid.columnPitch * textColumns, p.y - grid.rowPitch * 0.55, grid.columnPitch * textColumns, grid.rowPitch * 1.6);
+    const x0 = options.textFromPreviousColumn === true ? textStart(loc) : x1 - grid.columnPitch * textColumns;
+    const text = await ocr.read(img, x0, p.y - grid.rowPitch * 0.55, x1 - x0, grid.rowPitch * 1.6);
     const scored = names
       .map((n) => ({ ...n, score: nameSimilarity(text, n.option.name) }))
       .filter((n) => !/^(yes|no)$/i.test(n.option.name))
-      .sort((a, b) => b.score - a.score);
+      // Of names read equally well, the longer: "Chocolate Chip" holds "Chocolate" whole.
+      .sort((a, b) => b.score - a.score || normalizeText(b.option.name).length - normalizeText(a.option.name).length);
     const best = scored[0];
-    const rival = scored.find((s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name));
+    // A name that is part of the best one read whole is no rival ("Chocolate" beside "Chocolate Chip").
+    const rival = scored.find(
+      (s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name) && !(best.score >= 0.99 && containsWords(best.option.name, s.option.name)),
+    );
     const words = normalizeText(text).split(' ');
     if (best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN)) {
       const same = scored.filter((n) => n.score >= best.score - 0.02 && normalizeText(n.option.name) === normalizeText(best.option.name));
@@ -276,7 +299,7 @@ export async function mapTargetsByText(
     // (its small label may be printed under the start of the line, out of reach of a legible crop).
     if (words.some((w) => w.startsWith('write')) || hasWriteInRule(img, grid, loc)) {
       const above = targets
-        .filter((t) => t.column === loc.column && t.row < loc.row)
+        .filter((t) => sameColumn(t, loc) && t.row < loc.row)
         .sort((a, b) => b.row - a.row)[0];
       const contest = above === undefined ? undefined : contests.find((c) => c.id === above.contestId);
       if (contest !== undefined && contest.allowWriteIns) {
@@ -291,10 +314,10 @@ export async function mapTargetsByText(
   let lastQuestion: { column: number; row: number; contest: ContestDefinition } | undefined;
   for (const { loc, answer, text } of pendingYesNo) {
     let question: ContestDefinition | undefined;
-    if (lastQuestion !== undefined && lastQuestion.column === loc.column && loc.row - lastQuestion.row <= 3) {
+    if (lastQuestion !== undefined && sameColumn(lastQuestion, loc) && loc.row - lastQuestion.row <= 3) {
       question = lastQuestion.contest;
     } else {
-      const above = sorted.filter((l) => l.column === loc.column && l.row < loc.row).reduce((m, l) => Math.max(m, l.row), 0);
+      const above = sorted.filter((l) => sameColumn(l, loc) && l.row < loc.row).reduce((m, l) => Math.max(m, l.row), 0);
       const top = grid.pointFor(loc.column, above);
       const p = grid.pointFor(loc.column, loc.row);
       const x0 = leftEdge(loc);
@@ -317,7 +340,7 @@ export async function mapTargetsByText(
   for (const { loc, text, choices } of pendingShared) {
     const contestIds = new Set(choices.map((c) => c.contest.id));
     const neighbours = targets
-      .filter((t) => !t.isWriteIn && t.column === loc.column && Math.abs(t.row - loc.row) <= 4 && contestIds.has(t.contestId))
+      .filter((t) => !t.isWriteIn && sameColumn(t, loc) && Math.abs(t.row - loc.row) <= 4 && contestIds.has(t.contestId))
       .sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row));
     const pick = neighbours[0] === undefined ? undefined : choices.find((c) => c.contest.id === neighbours[0]!.contestId);
     if (pick !== undefined) targets.push({ side, column: loc.column, row: loc.row, contestId: pick.contest.id, optionId: pick.option.id, isWriteIn: false });

@@ -22,6 +22,7 @@ import {
   type TotalsLine,
 } from './compare.ts';
 import type { ContestDefinition } from './layout.ts';
+import { writeIndependentCvr } from './independentCvr.ts';
 import { locateContest } from './webProvider.ts';
 
 export interface DisagreementEntry {
@@ -44,7 +45,8 @@ export interface PreauditReport {
   readonly ballotsWithoutCvr: readonly string[];
   readonly contests: readonly (ContestSummary & { readonly title: string })[];
   readonly disagreements: readonly DisagreementEntry[];
-  readonly gray: readonly { ballotKey: string; contestId: string; marginal: readonly string[] }[];
+  /** Contests a person decides; `evidence` is the cropped contest (relative path), null when it could not be cropped. */
+  readonly gray: readonly { ballotKey: string; contestId: string; marginal: readonly string[]; evidence: string | null }[];
   /**
    * Per contest and option: votes read from the images, in the CVRs of the same ballots, and in
    * the imported results summary (null when none is imported or it lacks the contest).
@@ -162,6 +164,18 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     });
   }
   // Without contest definitions the results summary is matched on the stored titles and option ids.
+  // A gray contest shows its image too: the person deciding needs to see the mark.
+  const gray: PreauditReport['gray'][number][] = [];
+  for (const r of rows.filter((x) => x.verdict === 'gray')) {
+    const rel = path.join('evidence', `gray__${safeName(r.ballot_key)}__${safeName(r.contest_id)}.png`);
+    let located: { id: number; page: number } | null = null;
+    try {
+      located = await cropContest(db, vaultDir, r.sheet_key, r.contest_id, path.join(outDir, rel));
+    } catch {
+      located = null;
+    }
+    gray.push({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[], evidence: located === null ? null : rel });
+  }
   const contests: readonly ContestDefinition[] =
     options.contests ??
     [...titles.entries()].map(([id, title]) => {
@@ -184,7 +198,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     ballotsWithoutCvr: [...noCvr].sort(),
     contests: summarize(comparisons).map((s) => ({ ...s, title: titles.get(s.contestId) ?? s.contestId })),
     disagreements,
-    gray: rows.filter((r) => r.verdict === 'gray').map((r) => ({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[] })),
+    gray,
     totals,
     totalsDiffering: totals.filter((t) => t.resultsMinusCvr !== null && t.resultsMinusCvr !== 0).length,
     cvrRecords,
@@ -196,9 +210,11 @@ export interface WrittenReport {
   readonly report: PreauditReport;
   readonly json: string;
   readonly xlsx: string;
+  /** The pre-audit's own reading of every sheet read (independent-cvr.csv). */
+  readonly independentCvr: string;
 }
 
-/** Writes preaudit-report.json, preaudit-discrepancies.xlsx and evidence/*.png under `outDir`. */
+/** Writes preaudit-report.json, preaudit-discrepancies.xlsx, independent-cvr.csv and evidence/*.png under `outDir`. */
 export async function writePreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<WrittenReport> {
   await mkdir(outDir, { recursive: true });
   const report = await buildPreauditReport(db, vaultDir, outDir, options);
@@ -251,5 +267,6 @@ export async function writePreauditReport(db: Db, vaultDir: string, outDir: stri
   for (const ws of [sum, totals, dis]) ws.getRow(1).font = { bold: true };
   const xlsx = path.join(outDir, 'preaudit-discrepancies.xlsx');
   await wb.xlsx.writeFile(xlsx);
-  return { report, json, xlsx };
+  const independent = await writeIndependentCvr(db, outDir, options.contests ?? []);
+  return { report, json, xlsx, independentCvr: independent.path };
 }

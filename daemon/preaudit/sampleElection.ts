@@ -34,13 +34,24 @@ const sampleSide = z.object({ side: z.enum(['front', 'back']), codeBits: z.array
 const sampleLayout = z.object({
   styleId: z.string(),
   styleNumber: z.number().int(),
-  grid: z.object({ pitchXIn: z.number(), oval: z.object({ widthIn: z.number(), heightIn: z.number() }) }),
+  /** Absent: the AccuVote family; 'imagecast': Dominion's design (bars and squares, code digits per bottom-bar column). */
+  design: z.literal('imagecast').optional(),
+  grid: z.object({ pitchXIn: z.number(), columns: z.number().int().positive(), oval: z.object({ widthIn: z.number(), heightIn: z.number() }) }),
   cards: z.array(z.object({ card: z.number().int(), front: sampleSide, back: sampleSide })),
 });
 
 /** Layout key for a style's card, as used in sheet readings: `<styleId>/card-<n>`. */
 export function sampleLayoutKey(styleId: string, card: number): string {
   return `${styleId}/card-${card}`;
+}
+
+/**
+ * The ImageCast design's code row as digits per grid column (0 none, 1 upper half bar, 3 full bar;
+ * column 0 one pitch left of the first bar): the full start bar in column 0, the code bits from
+ * column 1 (the first bar's), the full end bar, then nothing up to the last column.
+ */
+export function imagecastCodeText(bits: readonly number[], columns: number): string {
+  return `3${bits.map((b) => (b === 1 ? '1' : '0')).join('')}3`.padEnd(columns, '0');
 }
 
 export function readSampleLayouts(truthDir: string): Result<Map<string, StyleLayout>> {
@@ -76,6 +87,9 @@ export function readSampleLayouts(truthDir: string): Result<Map<string, StyleLay
           contests: used.map((id) => contests.get(id)).filter((c): c is ContestDefinition => c !== undefined),
           targetShape: Number.isFinite(shape.width) ? shape : ACCUVOTE_OVAL,
           printedCode: { styleNumber: layout.styleNumber, card: card.card },
+          ...(layout.design === 'imagecast'
+            ? { sideCodes: { front: imagecastCodeText(card.front.codeBits, layout.grid.columns), back: imagecastCodeText(card.back.codeBits, layout.grid.columns) } }
+            : {}),
         });
       }
     }

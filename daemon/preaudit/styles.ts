@@ -9,6 +9,7 @@ import { measureLevels } from './components.ts';
 import type { Side } from './layout.ts';
 import { ACCUVOTE_OVAL, darknessLut, meanDark, type GridLocation, type TargetShape } from './targets.ts';
 import { inkFraction, type TimingMarkGrid } from './timingMarks.ts';
+import { findDropoutTargets, sectorCount, TEMPLATE_MIN_SECTORS, targetsInColumns } from './dropoutOvals.ts';
 
 /** The sample-election code: 24 bits at columns 2..25 of the row above the bottom marks. */
 export interface DecodedStyleCode {
@@ -31,6 +32,8 @@ const CODE_BITS = 24;
 
 /** Reads the codes printed along the bottom of a page. */
 export function readPageCode(img: GrayImage, grid: TimingMarkGrid): PageCode {
+  // Dominion's type code (full and half bars) is read with the grid; it has no sample-election code row.
+  if (grid.codeText !== undefined) return { bottomRow: grid.codeText, codeRow: '', decoded: undefined };
   const bottomRow = grid.bottomCode
     .slice(1, -1)
     .map((b) => (b ? '1' : '0'))
@@ -253,7 +256,7 @@ export interface LearnedStyle {
  * an empty oval is seen there on enough pages (voters mark only some targets of each ballot).
  */
 export class StyleLearner {
-  private readonly styles = new Map<string, { code: PageCode; pages: number; columns: number; rows: number; seen: Map<string, number> }>();
+  private readonly styles = new Map<string, { code: PageCode; pages: number; columns: number; rows: number; dropout: boolean; seen: Map<string, number>; seenEmpty: Set<string>; sectors: Map<string, number>; offsets: Map<string, { column: number; row: number; n: number }> }>();
 
   constructor(
     private readonly shape: TargetShape = ACCUVOTE_OVAL,
@@ -276,14 +279,25 @@ export class StyleLearner {
   addPageAs(key: string, code: PageCode, img: GrayImage, grid: TimingMarkGrid): GridLocation[] {
     let s = this.styles.get(key);
     if (s === undefined) {
-      s = { code, pages: 0, columns: grid.columns, rows: grid.rows, seen: new Map() };
+      s = { code, pages: 0, columns: grid.columns, rows: grid.rows, dropout: grid.design === 'bars-and-squares', seen: new Map(), seenEmpty: new Set(), sectors: new Map(), offsets: new Map() };
       this.styles.set(key, s);
     }
     s.pages++;
-    const found = findTargets(img, grid, this.shape);
+    // Dominion prints its ovals in dropout ink: an empty one is a faint broken outline.
+    const found: (GridLocation & { blank: boolean; sectors?: number; offset?: { column: number; row: number } })[] = s.dropout
+      ? findDropoutTargets(img, grid)
+      : findTargets(img, grid, this.shape);
     for (const t of found) {
       const k = `${t.column},${t.row}`;
       s.seen.set(k, (s.seen.get(k) ?? 0) + 1);
+      if (t.blank) s.seenEmpty.add(k);
+      // The template: which parts of the ring any page showed (a dropout outline shows a few a page).
+      if (t.sectors !== undefined) s.sectors.set(k, (s.sectors.get(k) ?? 0) | t.sectors);
+      // Where the printed ovals sit off the grid point, from the empty ones (a voter's fill is not centred).
+      if (t.offset !== undefined && t.blank) {
+        const o = s.offsets.get(k) ?? { column: 0, row: 0, n: 0 };
+        s.offsets.set(k, { column: o.column + t.offset.column, row: o.row + t.offset.row, n: o.n + 1 });
+      }
     }
     return found.filter((t) => t.blank);
   }
@@ -299,16 +313,35 @@ export class StyleLearner {
       pages: s.pages,
       columns: s.columns,
       rows: s.rows,
-      targets: [...s.seen.entries()]
+      targets: this.keepInColumns(s.dropout, s.seenEmpty, [...s.seen.entries()]
         // Filled ones count: a popular option can be marked on every page of a sample. (A printed
         // example of a filled oval would be taken for a target too; its text then matches no
         // option and the style goes to a person, which is safe.)
         .filter(([, n]) => n >= Math.max(1, Math.ceil(s.pages * this.minShare)))
+        .filter(([k]) => !s.dropout || sectorCount(s.sectors.get(k) ?? 0) >= TEMPLATE_MIN_SECTORS)
         .map(([k]) => {
           const [column, row] = k.split(',').map(Number) as [number, number];
           return { column, row };
         })
-        .sort((a, b) => a.column - b.column || a.row - b.row),
+        .sort((a, b) => a.column - b.column || a.row - b.row), s.offsets),
     }));
+  }
+
+  /**
+   * Dropout-ink designs: only targets standing in a column of targets (filled artwork and scribbles
+   * stand alone), each at the mean place its empty outline was seen (a fraction of a pitch off the grid point).
+   */
+  private keepInColumns(
+    dropout: boolean,
+    seenEmpty: ReadonlySet<string>,
+    targets: GridLocation[],
+    offsets: ReadonlyMap<string, { column: number; row: number; n: number }>,
+  ): GridLocation[] {
+    if (!dropout) return targets;
+    const round = (v: number) => Math.round(v * 100) / 100;
+    return targetsInColumns(targets, (t) => seenEmpty.has(`${t.column},${t.row}`)).map((t) => {
+      const o = offsets.get(`${t.column},${t.row}`);
+      return o === undefined || o.n === 0 ? t : { column: round(t.column + o.column / o.n), row: round(t.row + o.row / o.n) };
+    });
   }
 }

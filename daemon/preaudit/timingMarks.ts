@@ -11,6 +11,7 @@ import {
   streakColumns,
   streakRows,
 } from './components.ts';
+import { findBarAndSquareGrid } from './barGrid.ts';
 import type { GrayImage } from './image.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 
@@ -35,6 +36,8 @@ export type Edge = 'top' | 'bottom' | 'left' | 'right';
  * position straight to image pixels, upside-down scans included.
  */
 export interface TimingMarkGrid {
+  /** Which family of edge marks: AccuVote bars all round, or Dominion's bars and squares (barGrid.ts). */
+  readonly design?: GridDesign;
   readonly columns: number;
   readonly rows: number;
   readonly orientation: Orientation;
@@ -61,9 +64,13 @@ export interface TimingMarkGrid {
    * print their card/style code there; the corners are always set.
    */
   readonly bottomCode: readonly boolean[];
+  /** The printed type code as text, where the design prints more than one bit a column (barGrid.ts). */
+  readonly codeText?: string;
 }
 
-interface EdgeFit {
+export type GridDesign = 'accuvote' | 'bars-and-squares';
+
+export interface EdgeFit {
   /** Inlier blobs, sorted along the edge. */
   readonly marks: Blob[];
   /** Line v = a*u + b, where u runs along the edge and v is the inner-edge coordinate. */
@@ -76,6 +83,26 @@ interface EdgeFit {
  * uneven crop (marks cut by the image border) and missing or smudged marks.
  */
 export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
+  // The design that read the last page is tried first: a reader reads sheet after sheet of one election.
+  if (lastDesign === 'bars-and-squares') {
+    const bars = findBarAndSquareGrid(img);
+    if (bars.ok) return bars;
+  }
+  const accuVote = findAccuVoteGrid(img);
+  if (accuVote.ok) {
+    lastDesign = 'accuvote';
+    return accuVote;
+  }
+  if (lastDesign === 'bars-and-squares') return accuVote;
+  const bars = findBarAndSquareGrid(img);
+  if (!bars.ok) return accuVote;
+  lastDesign = 'bars-and-squares';
+  return bars;
+}
+
+let lastDesign: GridDesign = 'accuvote';
+
+function findAccuVoteGrid(img: GrayImage): Result<TimingMarkGrid> {
   const { width: W, height: H } = img;
   const hist = pageHistogram(img);
   const threshold = otsuThreshold(img, hist);
@@ -210,6 +237,7 @@ export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
 
   const bottomCode = readBottomCode(img, threshold, pointFor, columns, rows, markWidth, markHeight);
   return ok({
+    design: 'accuvote',
     columns,
     rows,
     orientation,
@@ -266,7 +294,7 @@ function joinAcrossStreaks(blobs: readonly Blob[], streaks: Uint8Array, step: nu
   return out.filter((_, i) => !gone.has(i));
 }
 
-function noGrid(why: string) {
+export function noGrid(why: string) {
   return operatorError(
     'preaudit-no-timing-marks',
     `The timing marks of this ballot image could not be read: ${why}.`,
@@ -301,7 +329,7 @@ function flipFit(fit: EdgeFit, W: number, H: number): EdgeFit {
 }
 
 /** Deterministic RANSAC for the straight line of marks along one edge. */
-function fitEdge(
+export function fitEdge(
   blobs: readonly Blob[],
   u: (b: Blob) => number,
   v: (b: Blob) => number,
@@ -402,7 +430,7 @@ function firstIndex(p: Point, topCentreY: (x: number) => number | undefined, pit
  * missing mark. Blobs closer than half a pitch are fragments of one mark; the later is dropped
  * (index repeated, filtered by the caller).
  */
-function indexAlong(positions: readonly number[], pitch: number, first: number): number[] | undefined {
+export function indexAlong(positions: readonly number[], pitch: number, first: number): number[] | undefined {
   const gaps: number[] = [];
   for (let i = 1; i < positions.length; i++) gaps.push(positions[i]! - positions[i - 1]!);
   const idx: number[] = [first];
@@ -423,7 +451,7 @@ function indexAlong(positions: readonly number[], pitch: number, first: number):
   return idx;
 }
 
-function completeColumn(
+export function completeColumn(
   centres: readonly Point[],
   index: readonly number[],
   rows: number,
@@ -504,17 +532,17 @@ export function inkFraction(img: GrayImage, threshold: number, cx: number, cy: n
   return total === 0 ? 0 : ink / total;
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   return percentile(values, 0.5);
 }
 
-function percentile(values: readonly number[], p: number): number {
+export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))]!;
 }
 
-function medianGap(sorted: readonly number[]): number {
+export function medianGap(sorted: readonly number[]): number {
   const gaps: number[] = [];
   for (let i = 1; i < sorted.length; i++) gaps.push(sorted[i]! - sorted[i - 1]!);
   // Most gaps are one pitch; the lower half excludes the double gaps left by missing marks.

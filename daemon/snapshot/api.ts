@@ -16,6 +16,8 @@ export interface DriveTarget {
   readonly serial?: string;
   readonly uuid?: string;
   readonly label?: string;
+  /** Known before the run that this drive cannot take it (not plugged in, wrong drive): it drops out, nothing is written to it. */
+  readonly unavailable?: OperatorError;
 }
 
 export type SnapshotReason = 'operator' | 'end-of-day' | 'poll-close' | 'schedule' | 'export-settled' | 'catch-up' | 'recovery';

@@ -272,7 +272,7 @@ export class SnapshotEngine implements SnapshotService {
     // A drive that is not there drops out (driveDropOut.ts); the other still gets the snapshot.
     const missing = new Map<DriveRole, OperatorError>();
     for (const d of request.drives) {
-      const gone = await missingDriveError(d);
+      const gone = d.unavailable ?? (await missingDriveError(d));
       if (gone !== undefined) missing.set(d.role, gone);
     }
 

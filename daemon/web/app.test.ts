@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
-import { assertOk } from '../result.ts';
+import { assertOk, ok } from '../result.ts';
+import type { EnrollmentProvider } from './enrollment.ts';
 import { createWebApp } from './app.tsx';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { catalogFile, corpusImage, fakeMapped, makeRig, type TestRig } from './testFakes.ts';
@@ -107,6 +108,8 @@ describe('route inventory', () => {
       // test/publish/publicationDownload.test.ts
       'GET /snapshots/:sequence{[0-9]{1,9}}/publication.zip',
       'POST /api/drives/:role/eject',
+      'GET /drives/enroll',
+      'POST /api/drives/enroll',
       'POST /api/alerts/:id/ack',
       'GET /preaudit/styles/:styleId/map',
       'POST /api/preaudit/styles/:styleId/mapping',
@@ -124,6 +127,7 @@ describe('route inventory', () => {
         'POST /api/snapshot',
         'POST /api/snapshots/:sequence{[0-9]{1,9}}/handoff',
         'POST /api/drives/:role/eject',
+        'POST /api/drives/enroll',
         'POST /api/alerts/:id/ack',
         'POST /api/preaudit/styles/:styleId/mapping',
         'POST /api/sticks/:id{[0-9]{1,15}}/brought-by',
@@ -333,6 +337,12 @@ describe('mapping a ballot style by hand', () => {
 describe('overview verdict', () => {
   it('is green when all is well and red with what to do when an alert is open', async () => {
     const observer = sessionFor('oscar');
+    // Captured files on no drive yet: not well (the custody state's rule, also over the fakes).
+    const fresh = (await (await get('/api/overview', observer)).json()) as { verdict: { ok: boolean; problems: { message: string }[] } };
+    expect(fresh.verdict.ok).toBe(false);
+    expect(fresh.verdict.problems.map((p) => p.message).join('\n')).toContain('No snapshot has been written yet');
+    expect((await postJson('/api/snapshot', { reason: 'end-of-day' }, sessionFor('olivia'))).status).toBe(202);
+    await waitFor(() => rig.deps.snapshot.current().state === 'finished');
     const green = (await (await get('/api/overview', observer)).json()) as { verdict: { ok: boolean }; catalog: { filesTotal: number; filesToday: number } };
     expect(green.verdict.ok).toBe(true);
     expect(green.catalog.filesTotal).toBe(2);
@@ -350,6 +360,7 @@ describe('state-changing routes', () => {
   const operatorRoutes = () => [
     { path: '/api/snapshot', body: { reason: 'end-of-day' } },
     { path: '/api/drives/A/eject', body: {} },
+    { path: '/api/drives/enroll', body: { target: '/dev/sdb', role: 'A', confirmErase: 'ERASE' } },
     { path: '/api/snapshots/1/handoff', body: { destinationA: 'Clerk safe', destinationB: 'Sheriff safe' } },
     { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
     { path: '/api/preaudit/styles/accuvote-0111-1011/mapping', body: { 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' } },
@@ -445,16 +456,26 @@ describe('state-changing routes', () => {
     const history = (await (await get('/api/snapshots', operator)).json()) as { snapshots: { rootHash: string }[] };
     expect(history.snapshots).toHaveLength(1);
     expect(await (await get('/snapshots', operator)).text()).toContain('/snapshots/1/handoff');
-    expect(await (await get('/snapshots/1/handoff', operator)).text()).toContain('Drive A goes to');
+    const form = await (await get('/snapshots/1/handoff', operator)).text();
+    expect(form).toContain('Witness: full name (required)');
+    expect(form).toMatch(/<input name="witness" required/);
+    expect(form).toContain('name="sealA"');
+    expect(form).toContain('name="sealB"');
     expect((await get('/snapshots/1/handoff', sessionFor('oscar'))).status).toBe(403);
     expect((await get('/snapshots/9/handoff', operator)).status).toBe(404);
     const incomplete = await postJson('/api/snapshots/1/handoff', { destinationA: 'Clerk safe', destinationB: ' ' }, operator);
     expect(incomplete.status).toBe(400);
     expect(((await incomplete.json()) as { error: { action: string } }).error.action).toMatch(/both destinations/);
-    const handoff = await postJson('/api/snapshots/1/handoff', { destinationA: "Clerk's office safe", destinationB: 'Sheriff evidence room', witness: 'Sam Witness' }, operator);
+    // The witness is required: two people see the drives leave.
+    const noWitness = await postJson('/api/snapshots/1/handoff', { destinationA: "Clerk's office safe", destinationB: 'Sheriff evidence room', witness: '  ' }, operator);
+    expect(noWitness.status).toBe(400);
+    expect(((await noWitness.json()) as { error: { message: string } }).error.message).toContain('who witnesses the hand-off');
+    expect(rig.handoff.records).toHaveLength(0);
+    const handoff = await postJson('/api/snapshots/1/handoff', { destinationA: "Clerk's office safe", destinationB: 'Sheriff evidence room', witness: 'Sam Witness', sealA: 'EB-0417', sealB: '' }, operator);
     expect(handoff.status).toBe(200);
     const { custodyId, sheet } = (await handoff.json()) as { custodyId: number; sheet: string };
     expect(rig.handoff.records[0]).toMatchObject({ id: custodyId, operator: 'olivia', witness: 'Sam Witness', snapshotSequence: 1 });
+    expect(rig.handoff.records[0]?.drives.map((d) => d.seal)).toEqual(['EB-0417', undefined]);
     expect(rig.drives.ejected.sort()).toEqual(['A', 'B']);
     expect(rig.audit.recent().find((e) => e.action === 'custody.recorded')?.actor).toBe('olivia');
     const sheetRes = await get(sheet, sessionFor('oscar'));
@@ -470,6 +491,19 @@ describe('state-changing routes', () => {
     expect(JSON.parse(audit?.details_json ?? '{}')).toMatchObject({ reason: 'end-of-day' });
   });
 
+  it('never say "safe to remove" without the custody state (no fallback from the job alone)', async () => {
+    const operator = sessionFor('olivia');
+    expect((await postJson('/api/snapshot', { reason: 'end-of-day' }, operator)).status).toBe(202);
+    await waitFor(() => rig.deps.snapshot.current().state === 'finished');
+    expect(rig.deps.snapshot.current().safeToRemove).toBe(true);
+    expect(await (await get('/snapshot', operator)).text()).toContain('data-testid="safe-to-remove"');
+    const without = createWebApp({ ...rig.deps, custodyState: undefined }, { rateLimiter: new LoginRateLimiter(5, 15 * 60 * 1000) });
+    const html = await (await without.request('/snapshot', { headers: { cookie: operator.cookie } })).text();
+    expect(html).toContain('Snapshot #1');
+    expect(html).not.toContain('data-testid="safe-to-remove"');
+    expect(html).not.toContain('data-testid="handoff"');
+  });
+
   it('show a failed drive as not safe to remove', async () => {
     rig.engine.failDriveB = true;
     const operator = sessionFor('olivia');
@@ -477,9 +511,11 @@ describe('state-changing routes', () => {
     await waitFor(() => rig.deps.snapshot.current().state === 'finished');
     expect(rig.deps.snapshot.current().safeToRemove).toBe(false);
     const html = await (await get('/snapshot', operator)).text();
-    expect(html).not.toContain('safe to remove');
+    expect(html).not.toContain('data-testid="safe-to-remove"');
+    expect(html).not.toContain('Both drives verified');
+    expect(html).toContain('Not safe to remove');
     expect(html).toContain('Replace drive B');
-    const refused = await postJson('/api/snapshots/1/handoff', { destinationA: 'x', destinationB: 'y' }, operator);
+    const refused = await postJson('/api/snapshots/1/handoff', { destinationA: 'x', destinationB: 'y', witness: 'Sam Witness' }, operator);
     expect(refused.status).toBe(409);
     const overview = (await (await get('/api/overview', operator)).json()) as { verdict: { ok: boolean } };
     expect(overview.verdict.ok).toBe(false);
@@ -609,3 +645,48 @@ describe('live updates', () => {
     await reader.cancel().catch(() => undefined);
   });
 });
+
+describe('enrolling a drive from the Drives page', () => {
+  /** A USB drive stand-in: the route's checks are under test here; the real service in test/custody/enroll.test.ts. */
+  function withFakeEnrollment() {
+    const calls: { target: string; role: string; format: boolean; actor: string }[] = [];
+    const enrollment: EnrollmentProvider = {
+      unenrolled: async () => ok([{ target: '/dev/sdb', kind: 'usb', description: 'SanDisk Ultra', label: 'BSAFE-A', serial: '4C5300012311', sizeBytes: 64e9, canFormat: true }]),
+      enroll: async (req) => {
+        calls.push(req);
+        return ok({ role: req.role });
+      },
+    };
+    return { calls, app: createWebApp({ ...rig.deps, enrollment }, { rateLimiter: new LoginRateLimiter(5, 15 * 60 * 1000) }) };
+  }
+
+  it('lists the drive in plain words, and erases only after its label or ERASE is typed', async () => {
+    const { calls, app: enrollApp } = withFakeEnrollment();
+    const operator = sessionFor('olivia');
+    const post = (body: Record<string, string>) =>
+      enrollApp.request('/api/drives/enroll', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', cookie: operator.cookie, 'x-csrf-token': operator.csrf } });
+    const page = await (await enrollApp.request('/drives/enroll', { headers: { cookie: operator.cookie } })).text();
+    expect(page).toContain('SanDisk Ultra');
+    expect(page).toContain('label BSAFE-A · serial 4C5300012311 · 64');
+    expect(page).not.toMatch(/ballotsafe enroll|\/dev\/sdb</);
+    expect((await enrollApp.request('/drives/enroll', { headers: { cookie: sessionFor('oscar').cookie } })).status).toBe(403);
+    const wrong = await post({ target: '/dev/sdb', role: 'A', confirmErase: 'yes' });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: { code: string; message: string } }).error.message).toBe('The drive was not erased: the word typed is not its label or ERASE.');
+    expect((await post({ target: '/dev/sdb', role: 'A', confirmErase: 'bsafe-a' })).status).toBe(400);
+    expect(calls).toEqual([]);
+    expect((await post({ target: '/dev/sdc', role: 'A' })).status).toBe(409); // not a drive on the list
+    expect((await post({ target: '/dev/sdb', role: 'C' })).status).toBe(400);
+    expect(calls).toEqual([]);
+    expect((await post({ target: '/dev/sdb', role: 'B', confirmErase: 'BSAFE-A' })).status).toBe(200);
+    expect((await post({ target: '/dev/sdb', role: 'A', confirmErase: 'ERASE' })).status).toBe(200);
+    expect((await post({ target: '/dev/sdb', role: 'A' })).status).toBe(200);
+    expect(calls).toEqual([
+      { target: '/dev/sdb', role: 'B', format: true, actor: 'olivia' },
+      { target: '/dev/sdb', role: 'A', format: true, actor: 'olivia' },
+      { target: '/dev/sdb', role: 'A', format: false, actor: 'olivia' },
+    ]);
+    expect(rig.audit.recent().filter((e) => e.action === 'drive.enroll.refused')).toHaveLength(2);
+  });
+});
+

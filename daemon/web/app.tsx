@@ -23,6 +23,8 @@ import { AuditPage } from './pages/audit.tsx';
 import { CustodyPage } from './pages/custody.tsx';
 import { DrivesPage } from './pages/drives.tsx';
 import { HandoffFormPage } from './pages/handoff.tsx';
+import { EnrollPage } from './pages/enroll.tsx';
+import { eraseConfirmed } from './enrollment.ts';
 import { HistoryPage } from './pages/history.tsx';
 import type { PageContext } from './pages/layout.tsx';
 import { ErrorPage, LoginPage } from './pages/login.tsx';
@@ -110,7 +112,10 @@ function clientAddress(c: Context): string {
 const loginSchema = z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024) });
 const snapshotSchema = z.object({ reason: z.enum(['end-of-day', 'operator']).default('end-of-day') });
 const destination = z.string().trim().min(1).max(120);
-const handoffSchema = z.object({ destinationA: destination, destinationB: destination, witness: z.string().trim().max(120).optional() });
+const seal = z.string().trim().max(60).optional();
+/** The hand-off form: both destinations and the witness are required (two people see the drives leave); seal numbers when sealed. */
+const handoffSchema = z.object({ destinationA: destination, destinationB: destination, witness: z.string().trim().min(1).max(120), sealA: seal, sealB: seal });
+const enrollSchema = z.object({ target: z.string().min(1).max(4096), role: z.enum(['A', 'B']), confirmErase: z.string().max(40).optional() });
 const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -389,7 +394,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     if (deps.handoff === undefined) return fail(c, 503, notInstalled('Recording hand-offs'), '/snapshots');
     const refusal = await handoffRefusal(snapshot.sequence);
     if (refusal !== undefined) return fail(c, 409, refusal, '/snapshot');
-    return c.html(<HandoffFormPage page={pageContext(c)} snapshot={snapshot} now={now()} />);
+    const drives = deps.custodyState === undefined ? [] : (await deps.custodyState(screenFormat(now()))).drives;
+    return c.html(<HandoffFormPage page={pageContext(c)} snapshot={snapshot} drives={drives} now={now()} />);
   });
 
   app.post('/api/snapshots/:sequence{[0-9]{1,9}}/handoff', requireOperator, async (c) => {
@@ -400,11 +406,12 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const back = `/snapshots/${snapshot.sequence}/handoff`;
     const parsed = handoffSchema.safeParse(await readBody(c));
     if (!parsed.success) {
-      return fail(c, 400, operatorError('handoff-incomplete', 'Say where drive A and drive B go.', 'Fill in both destinations (a witness is optional) and press the button again.'), back);
+      return fail(c, 400, operatorError('handoff-incomplete', 'Say where drive A and drive B go, and who witnesses the hand-off.', 'Fill in both destinations and the witness\'s name, then press the button again.'), back);
     }
     if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it says the drives are safe to remove.'), back);
-    const witness = parsed.data.witness === undefined || parsed.data.witness === '' ? null : parsed.data.witness;
-    const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB } });
+    const witness = parsed.data.witness;
+    const seals = { ...(parsed.data.sealA ? { A: parsed.data.sealA } : {}), ...(parsed.data.sealB ? { B: parsed.data.sealB } : {}) };
+    const result = await deps.handoff.handOff({ sequence: snapshot.sequence, operator: s.user.name, witness, destinations: { A: parsed.data.destinationA, B: parsed.data.destinationB }, seals });
     // One audit entry per hand-off: the drive service writes `custody.recorded`; a refusal is recorded here.
     if (!result.ok) {
       record(s.user.name, 'handoff.refused', { snapshot: snapshot.sequence, witness, code: result.error.code });
@@ -492,6 +499,39 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
     const r = deps.sticks.setBroughtBy(id.data, body.data.broughtBy, s.user.name);
     if (!r.ok) return fail(c, 409, r.error, '/sticks');
     return done(c, { intakeId: r.value.id, broughtBy: r.value.broughtBy }, '/sticks');
+  });
+
+  // ---- enrolling a drive (issue #15: a kiosk never needs a terminal) ----------------------------
+  app.get('/drives/enroll', requireOperator, async (c) => {
+    if (deps.enrollment === undefined) return fail(c, 503, notInstalled('Enrolling drives'), '/drives');
+    const list = await deps.enrollment.unenrolled();
+    if (!list.ok) return fail(c, 409, list.error, '/drives');
+    return c.html(<EnrollPage page={pageContext(c)} drives={list.value} />);
+  });
+  app.post('/api/drives/enroll', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    if (deps.enrollment === undefined) return fail(c, 503, notInstalled('Enrolling drives'), '/drives');
+    if (deps.snapshot.isBusy()) return fail(c, 409, operatorError('drive-busy', 'A snapshot is writing to the drives.', 'Wait until it has finished, then enroll the drive.'), '/drives/enroll');
+    const parsed = enrollSchema.safeParse(await readBody(c));
+    if (!parsed.success) return fail(c, 400, operatorError('enroll-incomplete', 'Choose whether this drive becomes drive A or drive B.', 'Pick A or B and press Enroll again.'), '/drives/enroll');
+    const list = await deps.enrollment.unenrolled();
+    if (!list.ok) return fail(c, 409, list.error, '/drives/enroll');
+    const drive = list.value.find((d) => d.target === parsed.data.target);
+    if (drive === undefined) return fail(c, 409, operatorError('drive-gone', 'That drive is no longer plugged in, or it is already enrolled.', 'Plug it in again, wait a few seconds and reload the page.'), '/drives/enroll');
+    const typed = parsed.data.confirmErase ?? '';
+    const format = typed !== '';
+    // Erasing only after the operator typed the drive's label or ERASE: a slip of the finger erases nothing.
+    if (format && (!drive.canFormat || !eraseConfirmed(typed, drive.label))) {
+      record(s.user.name, 'drive.enroll.refused', { target: drive.target, role: parsed.data.role, code: 'erase-not-confirmed' });
+      return fail(c, 400, operatorError('erase-not-confirmed', drive.canFormat ? 'The drive was not erased: the word typed is not its label or ERASE.' : 'This drive cannot be erased from here.', drive.canFormat ? 'Type the label exactly as shown, or ERASE, to erase it; leave the box empty to keep what is on it.' : 'Leave the box empty.'), '/drives/enroll');
+    }
+    const result = await deps.enrollment.enroll({ target: drive.target, role: parsed.data.role, format, actor: s.user.name });
+    // The drive service writes the one `drive.enrolled` (and `drive.formatted`) entry; a refusal is recorded here.
+    if (!result.ok) {
+      record(s.user.name, 'drive.enroll.refused', { target: drive.target, role: parsed.data.role, code: result.error.code });
+      return fail(c, 409, result.error, '/drives/enroll');
+    }
+    return done(c, { enrolled: result.value.role }, '/drives');
   });
 
   // ---- alerts ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.
 import type { CustodyState, StateOptions } from '../custody/state.ts';
 import type { PublicationProvider } from '../publish/webPublication.ts';
 import type { SticksProvider } from '../intake/webProvider.ts';
+import type { EnrollmentProvider } from './enrollment.ts';
 
 export type { HandAssignment };
 
@@ -44,6 +45,8 @@ export interface WebDeps {
    * Left out only where drive management is not installed (then nothing is called safe).
    */
   readonly custodyState?: (format: StateOptions) => Promise<CustodyState>;
+  /** Enrolling a drive from the Drives page (the same logic as `ballotsafe enroll`). */
+  readonly enrollment?: EnrollmentProvider;
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
   /** A snapshot's publication bundle (signed statement, manifests, verification page) as a ZIP. */
@@ -146,7 +149,7 @@ export interface DriveStatus {
   readonly lastVerifyOk: boolean | null;
   /** Whether the eject button makes sense now (present, mounted, no snapshot running). */
   readonly ejectable: boolean;
-  /** Operator text, e.g. "Not enrolled: run ballotsafe enroll". */
+  /** Operator text, e.g. "Not enrolled yet: press Enroll a drive". */
   readonly message?: string;
   /** Why eject is refused now, when it is; `confirmable`: allowed after the operator confirms. */
   readonly ejectRefusal?: { readonly reason: string; readonly next: string; readonly confirmable: boolean };
@@ -181,6 +184,8 @@ export interface HandoffRequest {
   readonly operator: string;
   readonly witness: string | null;
   readonly destinations: Readonly<Record<DriveRole, string>>;
+  /** Seal or evidence-bag number per drive, when sealed. */
+  readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
 
 export interface HandoffProvider {

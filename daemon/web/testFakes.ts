@@ -37,6 +37,7 @@ import type {
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { hashPassword } from './passwords.ts';
 import { SnapshotJobs } from '../custody/snapshotJobs.ts';
+import { fakeCustodyState } from './testCustody.ts';
 
 /** A snapshot engine stand-in: walks through the phases, emitting progress, and records history. */
 export class FakeSnapshotService implements SnapshotService {
@@ -205,7 +206,8 @@ export class FakeHandoff implements HandoffProvider {
       bagName: outcome.bagName,
       operator: request.operator,
       witness: request.witness,
-      drives: (['A', 'B'] as const).map((role) => ({ role, driveId: null, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false })),
+      drives: (['A', 'B'] as const).map((role) => ({ role, driveId: null, serial: `SN-${role}-0001`, uuid: null, destination: request.destinations[role], ejected: true, poweredOff: false, ...(request.seals?.[role] === undefined ? {} : { seal: request.seals[role] }) })),
+      signingKeyId: 'D4E1F0A9B8C7E6F5',
     });
     this.audit?.record(request.operator, 'custody.recorded', { custodyId: id, snapshot: outcome.sequence, rootHash: outcome.rootHash, witness: request.witness });
     return ok({ custodyId: id });
@@ -438,6 +440,8 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
     drives,
     custody: { list: (limit) => handoff.records.slice(0, limit) },
     handoff,
+    // The real custody decision over the fakes' facts: no page falls back to its own "safe to remove".
+    custodyState: fakeCustodyState({ drives, outcomes, catalog, records: () => handoff.records, isSnapshotRunning: () => jobs.isBusy() }),
     importChecks: { list: () => fakeChecks },
     preaudit: fakePreaudit(imageId),
     sticks: sticksProvider(db, logger),

@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { dataPaths } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { renderHandoffSheet } from '../drives/handoffSheet.ts';
+import { enrollmentFromService } from './enrollment.ts';
 import { buildPhase1Report } from '../importer/report.ts';
 import type { DriveService, DriveView } from '../drives/service.ts';
 import type { Logger } from '../log/logger.ts';
@@ -104,7 +105,7 @@ export function drivesFromService(service: DriveService, config: Config, workflo
               : card?.status === 'handed-off'
                 ? `Drive ${role} was handed off and is not here.`
                 : card?.enrolled === false
-                  ? `Drive ${role} is not plugged in and has never been set up on this appliance. Plug in the drive labelled ${role}; if it is new, ask the technician to enroll it as drive ${role}.`
+                  ? `Drive ${role} is not plugged in and has never been set up on this appliance. Plug in the drive labelled ${role}; if it is new, enroll it as drive ${role} (Drives page, "Enroll a drive").`
                   : `Drive ${role} is not plugged in. Plug in the drive labelled ${role}.`,
           };
         }
@@ -121,7 +122,7 @@ export function drivesFromService(service: DriveService, config: Config, workflo
           ...(view.label ?? view.enrolled?.label ? { label: view.label ?? view.enrolled?.label ?? '' } : {}),
           ...(view.serial ?? view.enrolled?.serial ? { serial: view.serial ?? view.enrolled?.serial ?? '' } : {}),
           ...(view.path === null ? {} : { mountPoint: view.path }),
-          ...(view.status === 'unknown' ? { message: `Not enrolled yet. At the appliance run: ballotsafe enroll ${view.device ?? role} --role ${role}` } : card?.status === 'wrong-drive' ? { message: `This is not the enrolled drive ${role}. Plug in the real drive ${role}.` } : {}),
+          ...(view.status === 'unknown' ? { message: `Not enrolled yet: press "Enroll a drive" below to set it up as drive ${role}.` } : card?.status === 'wrong-drive' ? { message: `This is not the enrolled drive ${role}. Plug in the real drive ${role}.` } : {}),
         };
         return status;
       });
@@ -216,6 +217,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
           custody: custodyFromService(drive),
           handoff: handoffFromService(drive, workflow, config.election.title),
           custodyState: (format): Promise<CustodyState> => workflow.state(format),
+          enrollment: enrollmentFromService(drive),
         }),
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),

@@ -7,7 +7,7 @@ import type { DiscrepancySpec, SampleOptionsInput } from './plan.ts';
 
 export const SAMPLE_USAGE =
   'ballotsafe sample --out <dir> --seed <n> --ballots <n> [--format dominion|ess|both] [--primary] [--precincts <n>] [--batch-size <n>]\n' +
-  '    [--dominion-dpi 200|300] [--ess-dpi 200|300] [--ess-shape jpeg-sides|electionware] [--variants <n>] [--no-images] [--concurrency <n>]\n' +
+  '    [--dominion-design accuvote|imagecast] [--dominion-dpi 200|300] [--ess-dpi 200|300] [--ess-shape jpeg-sides|electionware] [--variants <n>] [--no-images] [--concurrency <n>]\n' +
   '    [--incremental --batch-interval-ms <n>] [--discrepancies flip=3,drop=1,dup=1,totals=1]';
 
 /** "flip=3,drop=1" -> counts; unknown names are an operator error. */
@@ -41,6 +41,7 @@ export function sampleOptionsFromArgs(argv: readonly string[]): Result<SampleOpt
         precincts: { type: 'string' },
         'batch-size': { type: 'string' },
         'dominion-dpi': { type: 'string' },
+        'dominion-design': { type: 'string' },
         'ess-dpi': { type: 'string' },
         'ess-shape': { type: 'string' },
         variants: { type: 'string' },
@@ -81,6 +82,7 @@ export function sampleOptionsFromArgs(argv: readonly string[]): Result<SampleOpt
     precincts: numbers['precincts'],
     batchSize: numbers['batch-size'],
     dominionDpi: numbers['dominion-dpi'],
+    dominionDesign: str('dominion-design'),
     essDpi: numbers['ess-dpi'],
     essShape: str('ess-shape'),
     skewVariants: numbers['variants'],

@@ -7,6 +7,8 @@
  * differ. Pure: election + layout in, layout and SVG out.
  */
 import { contestById, type BallotStyle, type Election } from './election.ts';
+import { pageSizePx } from './raster.ts';
+import type { PrintDesign } from './render.ts';
 import { GRID, columnX, rowY, type CardLayout, type SideLayout, type StyleLayout, type Target, type TextItem, type RuleItem } from './layout.ts';
 
 /** Content columns of the ES&S print: oval at the left, names from just right of it to the column's end. */
@@ -166,4 +168,16 @@ export function essSideSvg(side: SideLayout, dpi: number): string {
   }
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** The ES&S design as the renderer draws it: each side from its ES&S layout, letter-size pages, the AccuVote-size oval. */
+export function essPrintDesign(layouts: ReadonlyMap<string, StyleLayout>): PrintDesign {
+  return {
+    sideSvg: (styleId, card, side, dpi) => {
+      const c = layouts.get(styleId)?.cards.find((x) => x.card === card);
+      if (c === undefined) throw new Error(`no ES&S layout for ${styleId} card ${card}`);
+      return essSideSvg(side === 'front' ? c.front : c.back, dpi);
+    },
+    pageSize: (_styleId, dpi) => pageSizePx(dpi),
+  };
 }

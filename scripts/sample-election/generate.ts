@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { contestById, makeElection, type Election } from './election.ts';
 import { dominionBatchDir, dominionConfiguration, dominionCvrExport, dominionImageBase, dominionManifests } from './dominion.ts';
 import { cvrTotals, electionInformationTable, essCvrTable, essImageName, essPrecinctDir, summaryTable, tableCsv, type TotalsRow } from './ess.ts';
-import { essStyleLayout, essSideSvg } from './essDesign.ts';
+import { essPrintDesign, essStyleLayout } from './essDesign.ts';
 import { bmdCardPdf, cvrPrintoutPdf, essBallotId, essExportFolder, essExportZip, essMarks, isBmdBallot } from './essExport.ts';
 import { mapLimit, stableJson, writeAtomic } from './files.ts';
 import { layoutJson, layoutStyle, type StyleLayout } from './layout.ts';
@@ -15,6 +15,11 @@ import { Rng } from './prng.ts';
 import { SheetRenderer } from './render.ts';
 import { vendorRef, type BallotTruth, type Discrepancy, type ImageTruth, type ReportedContest, type SheetRecord, type SheetTruth } from './truth.ts';
 import { deterministicXlsx } from './xlsx.ts';
+import { AnnotationWriter } from './annotation.ts';
+import { auditMarkLines, imagecastMarkGeometry, imagecastPrintDesign, imagecastTiff } from './imagecast/design.ts';
+import { cvrZipName, IMAGECAST_RESULTS_DIR, imagecastCvrZip } from './imagecast/export.ts';
+import { imagecastLayoutJson, layoutImagecastStyle, type ImagecastStyleLayout } from './imagecast/layout.ts';
+import { imagecastCardId } from './imagecast/geometry.ts';
 import { err, ok, operatorError, type Result } from '../../daemon/result.ts';
 import { logEvent, silentLogger, type Logger } from '../../daemon/log/logger.ts';
 import { LogEvent } from '../../daemon/log/events.ts';
@@ -55,7 +60,9 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   sharp.cache(false);
   const started = performance.now();
   const election = makeElection({ seed: options.seed, precincts: options.precincts, primary: options.primary });
-  const layouts = new Map<string, StyleLayout>(election.styles.map((s) => [s.id, layoutStyle(election, s)]));
+  const imagecast = options.dominionDesign === 'imagecast';
+  const imagecastLayouts = new Map<string, ImagecastStyleLayout>(imagecast ? election.styles.map((s) => [s.id, layoutImagecastStyle(election, s)]) : []);
+  const layouts = new Map<string, StyleLayout>(imagecast ? imagecastLayouts : election.styles.map((s) => [s.id, layoutStyle(election, s)]));
   const batches = planSheets(election, layouts, options);
 
   // The voter's marks, then the CVR as the EMS reports it (intent, before discrepancies).
@@ -64,7 +71,8 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
     for (const sheet of b.sheets) {
       const card = layouts.get(sheet.styleId)?.cards.find((c) => c.card === sheet.card);
       if (card === undefined) throw new Error(`missing card layout ${sheet.styleId}/${sheet.card}`);
-      const marks = voteSheet(election, card, Rng.derive(options.seed, 'vote', sheet.sheetId));
+      const icLayout = imagecastLayouts.get(sheet.styleId);
+      const marks = voteSheet(election, card, Rng.derive(options.seed, 'vote', sheet.sheetId), icLayout === undefined ? undefined : imagecastMarkGeometry(icLayout));
       const reported: ReportedContest[] = marks.contests.map((c) => ({ contestId: c.contestId, votes: c.votes, selections: c.selections, outcome: c.outcome }));
       records.set(sheet.sheetId, { plan: sheet, marks, reported });
     }
@@ -85,17 +93,20 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   const wantDominion = options.format !== 'ess';
   const wantEss = options.format !== 'dominion';
 
-  if (wantDominion) {
+  if (wantDominion && !imagecast) {
     for (const [name, value] of dominionManifests(election, batches)) await writeAtomic(join(options.out, 'dominion', name), JSON.stringify(value), t0);
     await writeAtomic(join(options.out, 'dominion', 'Configuration.json'), JSON.stringify(dominionConfiguration()), t0);
   }
 
   // small runs use fewer skew variants: each costs a full-page warp, amortised over many sheets
   const variants = Math.max(1, Math.min(options.skewVariants, Math.ceil(options.ballots / 25)));
-  const renderer = new SheetRenderer(election, layouts, options.seed, variants);
+  const renderer = new SheetRenderer(election, layouts, options.seed, variants, undefined, imagecast ? imagecastPrintDesign(imagecastLayouts) : undefined);
+  // ImageCast's AuditMark page is printed at the scan's resolution
+  const auditWriter = imagecast ? await AnnotationWriter.create(options.dominionDpi) : null;
+  const batchExports: unknown[] = [];
   const electionware = wantEss && options.essShape === 'electionware';
   const essLayouts = new Map<string, StyleLayout>(electionware ? election.styles.map((s) => [s.id, essStyleLayout(election, s, layouts.get(s.id) ?? layoutStyle(election, s))]) : []);
-  const essRenderer = electionware ? new SheetRenderer(election, essLayouts, options.seed, variants, undefined, essSideSvg) : undefined;
+  const essRenderer = electionware ? new SheetRenderer(election, essLayouts, options.seed, variants, undefined, essPrintDesign(essLayouts)) : undefined;
   const zipMembers: string[] = [];
   const images = new Map<string, ImageTruth[]>();
   let imageFiles = 0;
@@ -107,7 +118,15 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
         if (rec === undefined) throw new Error(`no record for ${sheet.sheetId}`);
         const inkKey = sheet.duplicateOf ?? sheet.sheetId;
         const list: ImageTruth[] = [];
-        if (wantDominion) {
+        if (auditWriter !== null) {
+          const base = dominionImageBase(sheet.tabulatorId, sheet.batchId, sheet.recordId);
+          const rel = `${IMAGECAST_RESULTS_DIR}/${dominionBatchDir(sheet.tabulatorId, sheet.batchId)}/${base}.tif`;
+          const styleNumber = election.styles.find((s) => s.id === sheet.styleId)?.number ?? 0;
+          const audit = auditMarkLines(election, sheet, `${base}.tif`, imagecastCardId(styleNumber, sheet.card), rec.reported ?? rec.marks.contests);
+          const { tiff, scan } = await imagecastTiff(renderer, auditWriter, options.seed, sheet, options.dominionDpi, rec.marks.marks, `dominion/${sheet.sheetId}`, inkKey, audit);
+          await writeAtomic(join(options.out, rel), tiff, mtime);
+          list.push({ vendor: 'dominion', paths: [rel], pages: ['front', 'back', 'annotation'], dpi: options.dominionDpi, encoding: 'tiff-mh-multipage', scan });
+        } else if (wantDominion) {
           const rel = `dominion/${dominionBatchDir(sheet.tabulatorId, sheet.batchId)}/${dominionImageBase(sheet.tabulatorId, sheet.batchId, sheet.recordId)}.tif`;
           const { tiff, scan } = await renderer.dominionTiff(sheet.styleId, sheet.card, options.dominionDpi, rec.marks.marks, `dominion/${sheet.sheetId}`, inkKey, annotationLines(election, sheet, rec));
           await writeAtomic(join(options.out, rel), tiff, mtime);
@@ -142,7 +161,10 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
       });
       imageFiles += batch.sheets.length * ((wantDominion ? 1 : 0) + (wantEss ? (electionware ? 1 : 2) : 0));
     }
-    if (wantDominion) {
+    if (imagecast) {
+      // ImageCast Central exports one zip once scanning is done
+      batchExports.push(dominionCvrExport(election, layouts, batch, records));
+    } else if (wantDominion) {
       // the batch's CVR file lands after its images, as an EMS export does
       await writeAtomic(join(options.out, 'dominion', `CvrExport_${batch.exportNumber}.json`), JSON.stringify(dominionCvrExport(election, layouts, batch, records)), mtime);
     }
@@ -154,6 +176,10 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   const tEnd = mtimeFor(election, batches.length + 1, options);
   const fixedDate = new Date(`${election.date}T20:00:00Z`);
   const all = [...records.values()];
+  if (imagecast) {
+    const zip = await imagecastCvrZip(batchExports, dominionManifests(election, batches), dominionConfiguration(), fixedDate);
+    await writeAtomic(join(options.out, IMAGECAST_RESULTS_DIR, cvrZipName(new Date(Date.parse(`${election.date}T23:30:00Z`)))), zip, tEnd);
+  }
   if (wantEss) {
     const table = essCvrTable(election, all);
     await writeAtomic(join(options.out, 'ess', 'CVR', 'CVR_Export.csv'), tableCsv(table), tEnd);
@@ -310,7 +336,10 @@ async function writeTruth(
 ): Promise<void> {
   const dir = join(options.out, 'truth');
   await writeAtomic(join(dir, 'election.json'), stableJson(election), mtime);
-  for (const [styleId, layout] of layouts) await writeAtomic(join(dir, 'layouts', `${styleId}.json`), stableJson(layoutJson(layout)), mtime);
+  for (const [styleId, layout] of layouts) {
+    const json = 'design' in layout && layout.design === 'imagecast' ? imagecastLayoutJson(layout as ImagecastStyleLayout) : layoutJson(layout);
+    await writeAtomic(join(dir, 'layouts', `${styleId}.json`), stableJson(json), mtime);
+  }
   await writeAtomic(join(dir, 'discrepancies.json'), stableJson({ discrepancies }), mtime);
   const byBallot = new Map<string, SheetPlan[]>();
   for (const b of batches) for (const s of b.sheets) byBallot.set(s.ballotId, [...(byBallot.get(s.ballotId) ?? []), s]);

@@ -55,8 +55,24 @@ export function targetKey(t: Target): string {
   return t.type === 'write-in' ? `write-in-${t.writeInIndex ?? 0}` : (t.optionId ?? '');
 }
 
+/** Where a design puts targets and stray marks (page inches); the AccuVote grid unless a design says otherwise. */
+export interface MarkGeometry {
+  readonly targetXY: (t: Target) => readonly [number, number];
+  /** A point in the text area of a content column, never on a target. */
+  readonly strayPoint: (rng: Rng) => readonly [number, number];
+}
+
+export const ACCUVOTE_MARK_GEOMETRY: MarkGeometry = {
+  targetXY: (t) => [columnX(t.column), rowY(t.row)],
+  strayPoint: (rng) => {
+    const col = rng.pick([3, 14, 25]);
+    const row = rng.int(10, 46);
+    return [columnX(col) + rng.range(0, 0.5), rowY(row) + 0.1];
+  },
+};
+
 /** Decides what the voter does on one sheet (card) of a ballot. */
-export function voteSheet(election: Election, card: CardLayout, rng: Rng): SheetMarks {
+export function voteSheet(election: Election, card: CardLayout, rng: Rng, geometry: MarkGeometry = ACCUVOTE_MARK_GEOMETRY): SheetMarks {
   const marks: TruthMark[] = [];
   const contests: ContestTruth[] = [];
   const targets = [...card.front.targets, ...card.back.targets];
@@ -102,20 +118,20 @@ export function voteSheet(election: Election, card: CardLayout, rng: Rng): Sheet
       const amb = (kind === 'light' || kind === 'partial' || kind === 'check') && rng.chance(0.25);
       ambiguous ||= amb;
       const fill = kind === 'full' ? 0.95 : kind === 'light' ? (amb ? 0.9 : 0.9) : kind === 'partial' ? (amb ? 0.2 : 0.5) : kind === 'check' ? (amb ? 0.1 : 0.25) : 0.3;
-      marks.push(targetMark(t, kind, true, amb, fill, null));
+      marks.push(targetMark(t, kind, true, amb, fill, null, geometry));
       if (t.type === 'write-in') {
         const name = rng.pick(WRITE_IN_NAMES);
         names[targetKey(t)] = name;
-        marks.push(targetMark(t, 'write-in-scribble', true, false, 0, name));
+        marks.push(targetMark(t, 'write-in-scribble', true, false, 0, name, geometry));
       }
     }
     // Unintended marks on targets the voter did not choose.
     const unchosen = ts.filter((t) => !chosen.includes(t));
-    if (unchosen.length > 0 && rng.chance(0.03)) marks.push(targetMark(rng.pick(unchosen), 'hesitation-dot', false, false, 0.05, null));
+    if (unchosen.length > 0 && rng.chance(0.03)) marks.push(targetMark(rng.pick(unchosen), 'hesitation-dot', false, false, 0.05, null, geometry));
     if (unchosen.length > 0 && behaviour !== 'blank' && rng.chance(0.03)) {
       const amb = rng.chance(0.3);
       ambiguous ||= amb;
-      marks.push(targetMark(rng.pick(unchosen), 'erasure', false, amb, amb ? 0.5 : 0.3, null));
+      marks.push(targetMark(rng.pick(unchosen), 'erasure', false, amb, amb ? 0.5 : 0.3, null, geometry));
     }
     const selections = chosen.map(targetKey);
     const outcome: ContestOutcome = selections.length === 0 ? 'blank' : selections.length > contest.voteFor ? 'overvote' : selections.length < contest.voteFor ? 'undervote' : 'voted';
@@ -132,15 +148,15 @@ export function voteSheet(election: Election, card: CardLayout, rng: Rng): Sheet
   for (const side of ['front', 'back'] as const) {
     if (rng.chance(0.04)) {
       // stray pen mark in the text area of a content column, never on a target
-      const col = rng.pick([3, 14, 25]);
-      const row = rng.int(10, 46);
-      marks.push({ kind: 'stray', side, column: null, row: null, contestId: null, optionId: null, writeInIndex: null, intended: false, ambiguous: false, fill: 0, writeInName: null, xIn: columnX(col) + rng.range(0, 0.5), yIn: rowY(row) + 0.1 });
+      const [xIn, yIn] = geometry.strayPoint(rng);
+      marks.push({ kind: 'stray', side, column: null, row: null, contestId: null, optionId: null, writeInIndex: null, intended: false, ambiguous: false, fill: 0, writeInName: null, xIn, yIn });
     }
   }
   return { marks, contests };
 }
 
-function targetMark(t: Target, kind: MarkKind, intended: boolean, ambiguous: boolean, fill: number, writeInName: string | null): TruthMark {
+function targetMark(t: Target, kind: MarkKind, intended: boolean, ambiguous: boolean, fill: number, writeInName: string | null, geometry: MarkGeometry): TruthMark {
+  const [xIn, yIn] = geometry.targetXY(t);
   return {
     kind,
     side: t.side,
@@ -153,15 +169,15 @@ function targetMark(t: Target, kind: MarkKind, intended: boolean, ambiguous: boo
     ambiguous,
     fill,
     writeInName,
-    xIn: columnX(t.column),
-    yIn: rowY(t.row),
+    xIn,
+    yIn,
   };
 }
 
-/** Draws one mark with its own small jitter (seeded per mark). */
-export function drawMark(pen: Pen, m: TruthMark, rng: Rng): void {
-  const rx = GRID.oval.widthIn / 2;
-  const ry = GRID.oval.heightIn / 2;
+/** Draws one mark with its own small jitter (seeded per mark), on an oval of the design's size. */
+export function drawMark(pen: Pen, m: TruthMark, rng: Rng, oval: { readonly widthIn: number; readonly heightIn: number } = GRID.oval): void {
+  const rx = oval.widthIn / 2;
+  const ry = oval.heightIn / 2;
   const cx = m.xIn + rng.range(-0.01, 0.01);
   const cy = m.yIn + rng.range(-0.008, 0.008);
   const ink = rng.int(10, 45);

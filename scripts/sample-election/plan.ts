@@ -25,6 +25,12 @@ export const SampleOptionsSchema = z
     /** Sheets per Dominion batch (a voter's sheets stay together). */
     batchSize: z.number().int().min(1).max(5000).default(50),
     dominionDpi: z.union([z.literal(200), z.literal(300)]).default(200),
+    /**
+     * The ballot design the Dominion export's images show: the NH AccuVote family (G4 TIFF), or
+     * Dominion's own ImageCast design (modified-Huffman TIFF with an AuditMark page, CVR zip, as
+     * ImageCast Central exports it). ImageCast is Dominion-only.
+     */
+    dominionDesign: z.enum(['accuvote', 'imagecast']).default('accuvote'),
     essDpi: z.union([z.literal(200), z.literal(300)]).default(300),
     /**
      * ES&S images: `jpeg-sides` (one grey JPEG per side, AccuVote design: what the pre-audit reads
@@ -40,7 +46,8 @@ export const SampleOptionsSchema = z
     concurrency: z.number().int().min(1).max(64).default(4),
     discrepancies: DiscrepancySpecSchema.default({ flip: 0, drop: 0, dup: 0, totals: 0 }),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.dominionDesign === 'accuvote' || o.format === 'dominion', { message: 'the ImageCast design is drawn for a Dominion export only (--format dominion)', path: ['dominionDesign'] });
 export type SampleOptions = z.infer<typeof SampleOptionsSchema>;
 export type SampleOptionsInput = z.input<typeof SampleOptionsSchema>;
 

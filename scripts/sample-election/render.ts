@@ -8,6 +8,14 @@ import { g4Strip, scanPdf } from './pdf.ts';
 import { sideSvg } from './svg.ts';
 import { joinTiffPages } from './tiff.ts';
 
+/** What a ballot design prints: the side's SVG, its page size, and the oval marks are drawn on. */
+export interface PrintDesign {
+  readonly sideSvg: (styleId: string, card: number, side: Side, dpi: number) => string;
+  readonly pageSize: (styleId: string, dpi: number) => { readonly width: number; readonly height: number };
+  /** The oval marks are drawn on; the AccuVote oval when left out. */
+  readonly oval?: { readonly widthIn: number; readonly heightIn: number };
+}
+
 /**
  * Renders scanned sheets. Each printed side is rasterised once per dpi; skew/scale variants of it are
  * warped once and cached; a ballot then costs a shifted copy, its ink, some dust and the encoder.
@@ -27,19 +35,17 @@ export class SheetRenderer {
     private readonly seed: number,
     private readonly variants: number,
     private readonly maxCacheBytes = 512 * 1024 * 1024,
-    /** How a printed side is drawn: the AccuVote design by default, ES&S's for the Electionware export. */
-    private readonly drawSide: (side: StyleLayout['cards'][number]['front'], dpi: number) => string = sideSvg,
+    private readonly design?: PrintDesign,
   ) {}
 
   /** LRU over full pages; sizes are known up front (width x height at the dpi), so eviction is synchronous. */
-  private remember(key: string, dpi: number, make: () => Promise<Gray>): Promise<Gray> {
+  private remember(key: string, size: { readonly width: number; readonly height: number }, make: () => Promise<Gray>): Promise<Gray> {
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.cache.delete(key);
       this.cache.set(key, hit);
       return hit.page;
     }
-    const size = pageSizePx(dpi);
     const entry = { page: make(), bytes: size.width * size.height };
     this.cache.set(key, entry);
     this.cachedBytes += entry.bytes;
@@ -57,8 +63,14 @@ export class SheetRenderer {
     return side === 'front' ? c.front : c.back;
   }
 
+  /** Page size in pixels of a style's sides at a dpi. */
+  pageSize(styleId: string, dpi: number): { readonly width: number; readonly height: number } {
+    return this.design?.pageSize(styleId, dpi) ?? pageSizePx(dpi);
+  }
+
   blank(styleId: string, card: number, side: Side, dpi: number): Promise<Gray> {
-    return this.remember(`blank|${styleId}|${card}|${side}|${dpi}`, dpi, () => rasterizeSvg(this.drawSide(this.sideLayout(styleId, card, side), dpi), dpi));
+    const svg = (): string => this.design?.sideSvg(styleId, card, side, dpi) ?? sideSvg(this.sideLayout(styleId, card, side), dpi);
+    return this.remember(`blank|${styleId}|${card}|${side}|${dpi}`, this.pageSize(styleId, dpi), () => rasterizeSvg(svg(), dpi));
   }
 
   /** The k-th skew/scale variant of a side: skews mostly small, up to +-3 degrees. */
@@ -69,7 +81,7 @@ export class SheetRenderer {
   }
 
   private variant(styleId: string, card: number, side: Side, dpi: number, k: number, bitonal: boolean): Promise<Gray> {
-    return this.remember(`variant|${styleId}|${card}|${side}|${dpi}|${k}|${bitonal ? 'bw' : 'gray'}`, dpi, async () => {
+    return this.remember(`variant|${styleId}|${card}|${side}|${dpi}|${k}|${bitonal ? 'bw' : 'gray'}`, this.pageSize(styleId, dpi), async () => {
       const base = await this.blank(styleId, card, side, dpi);
       const v = this.variantParams(styleId, card, side, dpi, k);
       return warpWithNoise(base, v.skewDeg, v.scale, v.noiseSeed, bitonal ? 5 : 2, bitonal ? BITONAL_THRESHOLD : null);
@@ -90,7 +102,7 @@ export class SheetRenderer {
     const threshold = bitonal ? BITONAL_THRESHOLD : null;
     const pen = new Pen(image, transform, threshold);
     marks.forEach((m, i) => {
-      if (m.side === side) drawMark(pen, m, Rng.derive(this.seed, 'ink', inkKey, i));
+      if (m.side === side) drawMark(pen, m, Rng.derive(this.seed, 'ink', inkKey, i), this.design?.oval);
     });
     const streak = rng.chance(0.08) ? { x: rng.int(0, image.width - 4), width: rng.int(1, 3), value: rng.int(90, 200) } : null;
     scannerArtifacts(image, rng, rng.int(5, 60), streak, threshold);
@@ -106,7 +118,7 @@ export class SheetRenderer {
       this.annotators.set(dpi, annotator);
     }
     // front and back drawn into one buffer, stacked, so a single G4 encode writes both pages
-    const { width, height } = pageSizePx(dpi);
+    const { width, height } = this.pageSize(styleId, dpi);
     const both = this.pool.acquire(2 * width * height);
     const front = await this.scanSide(styleId, card, 'front', dpi, marks, scanKey, inkKey, true, both.subarray(0, width * height));
     const back = await this.scanSide(styleId, card, 'back', dpi, marks, scanKey, inkKey, true, both.subarray(width * height));
@@ -136,6 +148,11 @@ export class SheetRenderer {
     this.pool.release(front.image.data);
     this.pool.release(back.image.data);
     return { pdf, scan: { front: front.transform, back: back.transform } };
+  }
+
+  /** Gives a scanned page's buffer back for reuse. */
+  release(image: Gray): void {
+    this.pool.release(image.data);
   }
 
   get electionTitle(): string {

@@ -58,8 +58,9 @@ export interface ImageTruth {
   /** Dominion TIFF pages: front, back, annotation. */
   readonly pages: readonly ('front' | 'back' | 'annotation' | 'bmd-card')[];
   readonly dpi: number;
-  readonly encoding: 'tiff-g4-multipage' | 'jpeg-gray' | 'pdf-g4' | 'pdf-bmd-card';
-  readonly scan: { readonly front: ScanTransform; readonly back: ScanTransform };
+  readonly encoding: 'tiff-g4-multipage' | 'tiff-mh-multipage' | 'jpeg-gray' | 'pdf-g4' | 'pdf-bmd-card';
+  /** upsideDown: the sheet went through the scanner turned round, both pages 180 degrees (ImageCast design). */
+  readonly scan: { readonly front: ScanTransform; readonly back: ScanTransform; readonly upsideDown?: boolean };
 }
 
 export interface SheetTruth {

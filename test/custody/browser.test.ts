@@ -64,8 +64,26 @@ describe('custody verdicts in chromium', () => {
     await shot('02-fresh-snapshot');
   });
 
+  it('a fresh box is set up from the Drives page, without a terminal', async () => {
+    await open('/drives');
+    expect(await text('main')).not.toMatch(/ballotsafe enroll|At the appliance run/);
+    await page.click('[data-testid=enroll-drive]');
+    expect(await page.locator('[data-testid=enroll-form]').count()).toBe(2);
+    await shot('02a-enroll-list');
+    for (const role of ['A', 'B']) {
+      const form = page.locator('[data-testid=enroll-form]').first();
+      await form.locator(`input[name=role][value=${role}]`).check();
+      expect((await form.locator('label.choice').first().boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
+      await form.locator('[data-testid=enroll]').click();
+      await page.waitForURL(/\/drives$/);
+      if (role === 'A') await open('/drives/enroll');
+    }
+    expect(await text('[data-drive=A]')).toMatch(/Enrolled\s*Yes/);
+    expect(await text('[data-drive=B]')).toMatch(/Enrolled\s*Yes/);
+    await shot('02b-enrolled-drives');
+  });
+
   it('files not on the drives: red, no "safe to remove", no "Hand off"', async () => {
-    await rig.enroll();
     expect((await rig.snapshot()).status).toBe(202);
     rig.capture(3, 200_000);
     await open('/snapshot');
@@ -88,10 +106,17 @@ describe('custody verdicts in chromium', () => {
     expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
     expect(await text('[data-testid=not-safe]')).toContain('Drive B is not plugged in');
     expect(await text('[data-field=drive-B]')).toBe('Not connected');
+    rig.capture(2);
     await page.click('[data-testid=start-snapshot]');
+    // Said before confirming: drive A alone gets this snapshot (issue #15: the other drive still gets it).
+    expect(await text('[data-testid=drops-out]')).toContain('Drive B is not plugged in, so it gets nothing from this snapshot.');
+    expect(await text('[data-testid=drops-out]')).toContain('Only drive A gets this snapshot.');
+    await shot('05a-drive-b-unplugged-confirm');
     await page.click('[data-testid=confirm-snapshot]');
-    await page.waitForSelector('text=Drive B is not plugged in.');
+    await page.waitForSelector('text=Drive B is not plugged in, so it gets nothing from this snapshot.');
     expect(await text('main')).not.toMatch(/identity file|enroll it again/);
+    expect(await text('[data-testid=not-safe]')).toContain('drive B lacks 2');
+    expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
     expect(await page.locator('nav.tabs a.tab').count()).toBeGreaterThan(5); // not a dead end
     await shot('05-drive-b-unplugged-end-of-day');
     await open('/drives');
@@ -104,20 +129,48 @@ describe('custody verdicts in chromium', () => {
     expect(await text('[data-testid=verdict]')).toContain('Drive B is not plugged in');
     await shot('07-drive-b-unplugged-overview');
     rig.plugIn('B');
+    // Plugged back in, End-of-day brings drive B level: safe to remove again.
+    expect((await rig.snapshot()).status).toBe(202);
+    await open('/snapshot');
+    expect(await page.locator('[data-testid=safe-to-remove]').count()).toBe(1);
   });
 
   it('already handed off: no second hand-off, the record is shown instead', async () => {
     await open('/snapshot');
     await page.click('[data-testid=handoff]');
+    // Touch-size fields; the witness is required by the browser before anything is sent.
+    for (const name of ['destinationA', 'destinationB', 'sealA', 'sealB', 'witness']) {
+      const box = await page.locator(`input[name=${name}]`).boundingBox();
+      expect(box?.height ?? 0, name).toBeGreaterThanOrEqual(44);
+    }
+    expect((await page.locator('[data-testid=record-handoff]').boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
     await page.fill('input[name=destinationA]', "Clerk's office safe");
     await page.fill('input[name=destinationB]', "Sheriff's evidence room");
+    await page.fill('input[name=sealA]', 'EB-2026-0417');
+    await page.fill('input[name=sealB]', 'EB-2026-0418');
+    await page.click('[data-testid=record-handoff]');
+    expect(await page.locator('input[name=witness]:invalid').count()).toBe(1);
+    expect(rig.custodyCount()).toBe(0);
+    await page.fill('input[name=witness]', 'Sam Witness');
+    await shot('08a-handoff-form');
     await page.click('[data-testid=record-handoff]');
     await page.waitForURL(/\/custody\/\d+\/sheet/);
+    expect(await text('#election-title')).toBe('Custody Test County');
+    expect(await text('#snapshot-number')).toContain('#4');
+    expect(await text('#signing-key')).toMatch(/^[0-9A-F]{16}$/);
+    expect(await text('#recorded-at')).toMatch(/^\w+day, \w+ \d{1,2}, \d{4} at \d{1,2}:\d{2} [AP]M$/);
+    expect(await text('tr[data-drive=B]')).toContain('EB-2026-0418');
+    expect(await page.locator('.sig').count()).toBe(4);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('.sheet-tools')).toBe(false);
+    await shot('08b-handoff-sheet-print');
+    await page.pdf({ path: join(artifacts, 'handoff-sheet.pdf'), format: 'Letter' });
+    await page.emulateMedia({ media: 'screen' });
     await open('/snapshot');
     expect(await page.locator('[data-testid=handoff]').count()).toBe(0);
     expect(await text('[data-testid=handoff-refused]')).toContain('already handed off');
     await shot('08-handed-off-snapshot');
-    await open('/snapshots/2/handoff');
+    await open('/snapshots/4/handoff');
     expect(await text('main')).toContain('already handed off');
     await shot('09-handed-off-second-try');
     // the drives leave for the safes

@@ -3,7 +3,7 @@
  * goes through the same guards as the web button. Real CLI processes over the rig's database.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,8 +57,9 @@ describe('ballotsafe handoff', () => {
     expect(absent.stderr).toContain('Drive B is not plugged in');
     expect(rig.custodyCount()).toBe(0);
     rig.plugIn('B');
-    const done = run('handoff', '1', '--to-a', "Clerk's office safe", '--to-b', "Sheriff's evidence room", '--witness', 'Sam Witness', '--operator', 'olivia');
+    const done = run('handoff', '1', '--to-a', "Clerk's office safe", '--to-b', "Sheriff's evidence room", '--witness', 'Sam Witness', '--operator', 'olivia', '--seal-a', 'EB-0417');
     expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toContain("Drive A, seal EB-0417 → Clerk's office safe");
     expect(done.stdout).toContain('Snapshot #1 handed off: custody record 1.');
     const again = run('handoff', '1', '--to-a', 'x', '--to-b', 'y', '--operator', 'olivia');
     expect(again.status).toBe(1);
@@ -91,16 +92,18 @@ describe('ballotsafe snapshot', () => {
     const original = readFileSync(idB, 'utf8');
     // Drive A's identity file on drive B: a drive swapped in from another pair or forged.
     writeFileSync(idB, readFileSync(join(rig.dir, 'drive-a', 'ballotsafe', 'drive-identity.json')));
+    // The wrong drive gets nothing (it drops out before writing); drive A still gets the snapshot.
     const cli = run('snapshot');
     expect(cli.status).toBe(1);
-    expect(cli.stderr).toContain('The drive in place B is not the enrolled drive B.');
-    const ui = (await (await rig.snapshot()).json()) as { error: { message: string } };
-    expect(ui.error.message).toBe('The drive in place B is not the enrolled drive B.');
-    expect(snapshots()).toBe(0);
+    expect(cli.stdout).toContain('Drive B: FAILED: The drive in place B is not the enrolled drive B, so nothing is written to it.');
+    expect((await rig.snapshot()).status).toBe(202);
+    expect(rig.deps.snapshot.current().outcome?.perDrive[1]?.error?.message).toBe('The drive in place B is not the enrolled drive B, so nothing is written to it.');
+    expect(snapshots()).toBe(2);
+    expect(readdirSync(join(rig.dir, 'drive-b', 'ballotsafe')).filter((n) => n !== 'drive-identity.json')).toEqual([]);
     writeFileSync(idB, original);
     const good = run('snapshot');
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toContain('Drive B: complete, read back and verified');
-    expect(snapshots()).toBe(1);
+    expect(snapshots()).toBe(3);
   });
 });

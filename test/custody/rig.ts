@@ -44,16 +44,18 @@ export interface CustodyRig {
 
 let counter = 0;
 
-export async function makeCustodyRig(): Promise<CustodyRig> {
+/** `driveFolders`: drives A and B on given folders (e.g. real exFAT mounts) instead of plain folders in the rig's directory. */
+export async function makeCustodyRig(opts: { driveFolders?: { readonly a: string; readonly b: string } } = {}): Promise<CustodyRig> {
   const dir = mkdtempSync(join(tmpdir(), 'ballotsafe-custody-'));
   for (const sub of ['drive-a', 'drive-b', 'export']) mkdirSync(join(dir, sub), { recursive: true });
+  const driveFolder = (role: 'A' | 'B') => (role === 'A' ? (opts.driveFolders?.a ?? join(dir, 'drive-a')) : (opts.driveFolders?.b ?? join(dir, 'drive-b')));
   const parsed = assertOk(
     parseConfig(
       {
         election: { name: 'custody-test', title: 'Custody Test County' },
         dataDir: join(dir, 'var'),
         roots: [{ label: 'central-scan', path: join(dir, 'export') }],
-        drives: { mode: 'folders', a: join(dir, 'drive-a'), b: join(dir, 'drive-b') },
+        drives: { mode: 'folders', a: driveFolder('A'), b: driveFolder('B') },
       },
       dir,
     ),
@@ -71,7 +73,7 @@ export async function makeCustodyRig(): Promise<CustodyRig> {
   if (user === undefined) throw new Error('no user');
   const { token, session } = accounts.createSession(user);
   const headers = { cookie: `bs_session=${token}`, 'x-csrf-token': session.csrfToken, accept: 'application/json' };
-  const folder = (role: 'A' | 'B') => join(dir, role === 'A' ? 'drive-a' : 'drive-b');
+  const folder = driveFolder;
   const rig: CustodyRig = {
     dir,
     db,

@@ -46,5 +46,13 @@ export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] 
         ))}
       </section>
     )}
+    {drives !== null && page.user.role === 'operator' ? (
+      <section class="panel">
+        <p>A new or replacement drive must be enrolled once before it takes snapshots.</p>
+        <a class="button secondary big" href="/drives/enroll" data-testid="enroll-drive">
+          Enroll a drive
+        </a>
+      </section>
+    ) : null}
   </Layout>
 );

@@ -29,35 +29,21 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
   const driveA = drives?.find((d) => d.role === 'A');
   const driveB = drives?.find((d) => d.role === 'B');
   const p = job.progress;
+  // Drives that would drop out of a snapshot started now: said before the clerk confirms, not only after.
+  const leavesOut = model.custody?.snapshotLeavesOut ?? [];
+  const takes = (['A', 'B'] as const).filter((r) => !leavesOut.some((d) => d.role === r));
   const percent = p === null || p.bytesTotal === 0 ? (p !== null && p.filesTotal > 0 ? Math.floor((100 * p.filesDone) / p.filesTotal) : 0) : Math.floor((100 * p.bytesDone) / p.bytesTotal);
   return (
     <Layout page={page} active="snapshot" title="End-of-day snapshot">
       <div id="snapshot-state" data-state={job.state}>
         {drives === null ? <NotInstalled what="Drive management" /> : null}
 
-        {model.custody !== null ? (
-          job.state === 'running' ? null : <CustodyBox custody={model.custody} operator={page.user.role === 'operator'} now={now} />
-        ) : job.state === 'finished' && job.safeToRemove && job.outcome !== null ? (
-          <section class="verdict good" data-testid="safe-to-remove" role="status">
-            <div class="verdict-mark" aria-hidden="true">✓</div>
-            <div>
-              <p class="verdict-headline">Both drives verified — safe to remove</p>
-              <p>
-                Snapshot #{job.outcome.sequence}: {formatCount(job.outcome.files)} files, {formatBytes(job.outcome.bytes)}, finished {formatTime(job.outcome.finishedAt, now)}.
-              </p>
-              <p class="hash">Root hash: {groupedHash(job.outcome.rootHash)}</p>
-              <p class="actions">
-                {page.user.role === 'operator' ? (
-                  <a class="button primary big" href={`/snapshots/${job.outcome.sequence}/handoff`} data-testid="handoff">
-                    Hand off the drives
-                  </a>
-                ) : null}
-                <a class="button secondary big" href="/drives">
-                  Drives
-                </a>
-              </p>
-            </div>
-          </section>
+        {/* Only the custody state may say "safe to remove"; without drive management nothing is called safe. */}
+        {model.custody !== null && job.state !== 'running' ? <CustodyBox custody={model.custody} operator={page.user.role === 'operator'} now={now} /> : null}
+        {model.custody === null && job.state === 'finished' && job.safeToRemove && job.outcome !== null ? (
+          <p class="panel" role="status">
+            Snapshot #{job.outcome.sequence} finished: {formatCount(job.outcome.files)} files written and read back on drive A and drive B.
+          </p>
         ) : null}
 
         {job.state === 'finished' && !job.safeToRemove && job.outcome !== null ? (
@@ -114,7 +100,7 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
                 <p class="drive-name">Drive {role}</p>
                 <p class="drive-info">{driveLine(status)}</p>
                 <p class="drive-state" data-field={`drive-${role}`}>
-                  {state !== null ? driveStateLabels[state] : card !== undefined ? cardLabels[card.status] : status?.present ? 'Ready' : 'Waiting for drive'}
+                  {state !== null ? driveStateLabels[state] : card !== undefined ? cardLabels[card.status] : status?.present ? 'Connected' : 'Waiting for drive'}
                 </p>
                 {live?.message !== undefined ? <p class="drive-info">{live.message}</p> : null}
                 {final?.error !== undefined ? <p class="drive-info">{final.error.message}</p> : null}
@@ -127,10 +113,23 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
           confirm && canAct ? (
             <section class="panel confirm" data-testid="confirm">
               <h2>Start the End-of-day snapshot?</h2>
-              <p>
-                This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B, then reads both back to verify them. Leave both drives
-                connected until it says they are safe to remove.
-              </p>
+              {leavesOut.length === 0 ? (
+                <p>
+                  This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B, then reads both back to verify them. Leave both drives
+                  connected until it says they are safe to remove.
+                </p>
+              ) : (
+                <div data-testid="drops-out">
+                  {leavesOut.map((d) => (
+                    <p class="verdict-problem">
+                      {d.reason} <span class="next">What to do: {d.next}</span>
+                    </p>
+                  ))}
+                  <p>
+                    Only drive {takes.join(' and ')} gets this snapshot. Leave it connected until it says the snapshot is finished.
+                  </p>
+                </div>
+              )}
               <form method="post" action="/api/snapshot" class="actions">
                 <Csrf token={page.csrfToken} />
                 <input type="hidden" name="reason" value="end-of-day" />
@@ -150,7 +149,7 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
               </p>
               {canAct ? (
                 // Once everything is on the drives the button steps back, so "safe to remove" stays the message.
-                <a class={(model.custody?.safeToRemove ?? (job.safeToRemove && model.pending.files === 0)) ? 'button secondary big' : 'button primary huge'} href="/snapshot?confirm=1" data-testid="start-snapshot">
+                <a class={model.custody?.safeToRemove === true ? 'button secondary big' : 'button primary huge'} href="/snapshot?confirm=1" data-testid="start-snapshot">
                   End-of-day snapshot
                 </a>
               ) : (

@@ -1,0 +1,99 @@
+/**
+ * The pre-audit's own reading of every sheet, as a CSV an auditor can tally independently of the
+ * EMS: one row per sheet, contest and option (`independent-cvr.csv` in the report folder), for
+ * every ballot design, sheets without a CVR included. Sheets that could not be read are not in it
+ * (the report lists them); their targets were never measured.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Db } from '../db/database.ts';
+import type { ContestDefinition } from './layout.ts';
+
+export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';
+
+const HEADER = ['ballot', 'files', 'style', 'contest', 'option', 'mark', 'score'] as const;
+
+// Stored JSON is an edge too: only what this file needs, checked.
+const storedPages = z.array(
+  z.object({
+    targets: z.array(z.object({ contestId: z.string(), optionId: z.string(), fill: z.number(), mark: z.enum(['marked', 'marginal', 'unmarked']) })),
+  }),
+);
+const storedIds = z.array(z.number().int());
+
+export interface IndependentCvrRow {
+  readonly ballot: string;
+  readonly files: string;
+  readonly style: string;
+  readonly contest: string;
+  readonly option: string;
+  readonly mark: 'marked' | 'marginal' | 'unmarked';
+  readonly score: number;
+}
+
+/** The rows, ballot by ballot, in the order the sheet's targets were read. */
+export function independentCvrRows(db: Db, contests: readonly ContestDefinition[] = []): IndependentCvrRow[] {
+  const sheets = db
+    .prepare<[], { sheet_key: string; style_id: string | null; pages_json: string | null; image_key: string | null; file_version_ids_json: string | null }>(
+      `SELECT s.sheet_key, s.style_id, s.pages_json, f.image_key, f.file_version_ids_json
+         FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key
+        WHERE s.status = 'read' AND s.pages_json IS NOT NULL`,
+    )
+    .all();
+  const fileName = db.prepare<[number], { rel_path: string }>(`SELECT rel_path FROM file_versions WHERE id = ?`);
+  const titles = new Map(contests.map((c) => [c.id, c.title]));
+  const names = new Map(contests.flatMap((c) => c.options.map((o) => [`${c.id}\u0000${o.id}`, o.name] as const)));
+  const rows: IndependentCvrRow[] = [];
+  for (const s of sheets) {
+    const pages = storedPages.safeParse(JSON.parse(s.pages_json ?? '[]'));
+    if (!pages.success) continue;
+    const ids = storedIds.safeParse(JSON.parse(s.file_version_ids_json ?? '[]'));
+    const files = (ids.success ? ids.data : [])
+      .map((id) => fileName.get(id)?.rel_path)
+      .filter((p): p is string => p !== undefined)
+      .map((p) => path.posix.basename(p))
+      .join(';');
+    for (const page of pages.data) {
+      for (const t of page.targets) {
+        rows.push({
+          ballot: s.image_key ?? s.sheet_key,
+          files,
+          style: s.style_id ?? '',
+          contest: titles.get(t.contestId) ?? t.contestId,
+          option: names.get(`${t.contestId}\u0000${t.optionId}`) ?? writeInName(t.optionId),
+          mark: t.mark,
+          score: Math.round(t.fill * 1000) / 1000,
+        });
+      }
+    }
+  }
+  return rows.sort((a, b) => a.ballot.localeCompare(b.ballot, 'en', { numeric: true }));
+}
+
+/** "write-in-0" → "Write-in 1", numbered as the EMS numbers its lines. */
+function writeInName(optionId: string): string {
+  const m = /^write-in-(\d+)$/.exec(optionId);
+  return m === null ? optionId : `Write-in ${Number(m[1]) + 1}`;
+}
+
+/** One CSV field: quoted when needed; a leading = + - @ is defused so a spreadsheet shows it as text. */
+function field(value: string | number): string {
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function independentCvrCsv(rows: readonly IndependentCvrRow[]): string {
+  const lines = [HEADER.join(',')];
+  for (const r of rows) lines.push(HEADER.map((k) => field(r[k])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Writes independent-cvr.csv under `outDir`; returns its path and the number of rows. */
+export async function writeIndependentCvr(db: Db, outDir: string, contests: readonly ContestDefinition[] = []): Promise<{ path: string; rows: number }> {
+  const rows = independentCvrRows(db, contests);
+  const file = path.join(outDir, INDEPENDENT_CVR_FILE);
+  await writeFile(file, independentCvrCsv(rows));
+  return { path: file, rows: rows.length };
+}
