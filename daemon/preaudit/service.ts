@@ -36,7 +36,7 @@ export interface PreauditLayouts {
   readonly needsMapping?: readonly StyleNeedsMapping[];
 }
 
-const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
+export const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
 /** Sheets not read on purpose (waiting for a person, BMD cards, a design not read yet): not "unreadable images". */
 const NOT_UNREADABLE = [NEEDS_MAPPING_CODE, ...SET_APART_CODES].map((c) => `'${c}'`).join(', ');
 
