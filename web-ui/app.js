@@ -64,11 +64,20 @@
     if (box.getAttribute('data-state') !== view.state) { refreshMain(); return; }
     var p = view.progress;
     if (view.state !== 'running' || !p) return;
-    var pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : p.filesTotal > 0 ? Math.floor((100 * p.filesDone) / p.filesTotal) : 0;
-    var bar = document.getElementById('snapshot-progress');
-    if (bar) { bar.value = pct; bar.textContent = pct + '%'; }
+    // Two passes, two bars (as daemon/web/snapshotProgress.ts): written, then read back and checked.
+    function pct(done, total, filesDone) {
+      var v = total > 0 ? Math.floor((100 * done) / total) : p.filesTotal > 0 ? Math.floor((100 * filesDone) / p.filesTotal) : 0;
+      return Math.min(100, v);
+    }
+    function bar(id, value) {
+      var el = document.getElementById(id);
+      if (el) { el.value = value; el.textContent = value + '%'; }
+    }
+    bar('snapshot-progress', pct(p.bytesDone, p.bytesTotal, p.filesDone));
+    bar('readback-progress', pct(p.bytesVerified || 0, p.bytesTotal, p.filesVerified || 0));
     text(box.querySelector('[data-field="phase"]'), phases[p.phase] || p.phase);
-    text(box.querySelector('[data-field="files"]'), formatCount(p.filesDone) + ' of ' + formatCount(p.filesTotal));
+    text(box.querySelector('[data-field="files"]'), formatCount(p.filesDone) + ' of ' + formatCount(p.filesTotal) + ' files');
+    text(box.querySelector('[data-field="readback"]'), p.phase === 'preflight' || p.phase === 'writing' ? 'starts when writing ends' : formatCount(p.filesVerified || 0) + ' of ' + formatCount(p.filesTotal) + ' files');
     text(box.querySelector('[data-field="bytes"]'), formatBytes(p.bytesDone) + ' of ' + formatBytes(p.bytesTotal));
     text(box.querySelector('[data-field="rate"]'), p.bytesPerSecond > 0 ? formatBytes(p.bytesPerSecond) + '/s' : '–');
     text(box.querySelector('[data-field="left"]'), formatDuration(p.secondsLeft));

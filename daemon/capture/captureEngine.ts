@@ -19,6 +19,7 @@ import { folderBecameLinkAlert } from './folderLinks.ts';
 import { CatalogBusyAlerts } from './catalogBusy.ts';
 import { changedAlert, grewAlert, isStillBeingWritten, type CapturedPrefix } from './growingFiles.ts';
 import { ok, err, type OperatorError, type Result } from '../result.ts';
+import { plainReason } from './plainReason.ts';
 
 export interface CaptureRoot {
   readonly label: string;
@@ -232,12 +233,12 @@ export class CaptureEngine {
       becameLink = opened.error.code === 'ELOOP';
       problem = becameLink
         ? `was replaced by a link${opened.error.linkTarget === undefined ? '' : ` to "${encodePathBytes(opened.error.linkTarget)}"`}, which ballotsafe does not follow (a possible attack)`
-        : `cannot be reached (${opened.error.code})`;
+        : `cannot be reached: ${plainReason(opened.error.code)}`;
     } else {
       try {
         if (readdirSync(opened.value.access).length === 0 && this.writer.hasCurrentRows(root.label)) problem = 'is empty although files were captured from it (a disconnected share?)';
       } catch (e) {
-        problem = `cannot be reached (${errCode(e)})`;
+        problem = `cannot be reached: ${plainReason(errCode(e))}`;
       } finally {
         opened.value.release();
       }
@@ -251,7 +252,7 @@ export class CaptureEngine {
           severity: becameLink ? 'critical' : 'warning',
           code: 'root-missing',
           subject: root.label,
-          message: `The export folder "${root.label}" (${root.path}) ${problem}. Capturing from it is paused; nothing captured is lost.`,
+          message: `The export folder "${root.label}" ${problem}. Capturing from it is paused; nothing captured is lost.`,
           action: 'Reconnect the share or drive. Capture resumes by itself when the folder is back.',
         });
       }

@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import type { NewAlert } from '../state/alerts.ts';
+import { counted } from '../words.ts';
 
 /**
  * FIFOs, sockets and devices found in an export. They are not election data and are never opened
@@ -95,7 +96,7 @@ export class SpecialFilesPass {
       severity: 'warning',
       code: 'not-captured-special-files',
       subject: rootLabel,
-      message: `The export folder "${rootLabel}" holds ${found.length} item(s) that are not files (pipes, sockets or devices), e.g. ${names}. They are not election data and were not captured.`,
+      message: `The export folder "${rootLabel}" holds ${counted(found.length, 'item')} that ${found.length === 1 ? 'is not a file' : 'are not files'} (pipes, sockets or devices), e.g. ${names}. They are not election data and were not captured.`,
       action: 'Ask the EMS administrator why they are in the export folder; they are listed in the status until they are removed.',
       details: { items: found.slice(0, 200), total: found.length },
     };

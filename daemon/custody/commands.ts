@@ -119,7 +119,7 @@ export function handoffCommand(io: CustodyIo = processIo): CliCommand {
             const sealA = values['seal-a']?.trim() ?? '';
             const sealB = values['seal-b']?.trim() ?? '';
             const seals = { ...(sealA === '' ? {} : { A: sealA.slice(0, 60) }), ...(sealB === '' ? {} : { B: sealB.slice(0, 60) }) };
-            const r = await wf.handOff({ sequence: Number(seq), operator, witness: values.witness?.trim() || null, destinations: { A: toA, B: toB }, seals });
+            const r = await wf.handOff({ sequence: Number(seq), operator, witness: values.witness?.trim() ?? '', destinations: { A: toA, B: toB }, seals });
             if (!r.ok) {
               io.stderr.write(`${r.error.message}\n${r.error.action === undefined ? '' : `What to do: ${r.error.action}\n`}`);
               return 1;

@@ -10,6 +10,8 @@ import { createLogger } from '../log/logger.ts';
 import type { Result } from '../result.ts';
 import type { SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
 import { SnapshotEngine, humanBytes } from '../snapshot/engine.ts';
+import { progressLine } from '../snapshot/progressText.ts';
+import { counted } from '../words.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
 import { CustodyWorkflow } from './workflow.ts';
 
@@ -20,11 +22,6 @@ function fail(message: string, action?: string): number {
   return 1;
 }
 
-function progressLine(p: SnapshotProgress): string {
-  const eta = p.secondsLeft === null ? '' : `, about ${Math.ceil(p.secondsLeft)} s left`;
-  const failed = p.perDrive.filter((d) => d.state === 'failed').map((d) => ` [drive ${d.role} FAILED]`).join('');
-  return `${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}, ${humanBytes(p.bytesPerSecond)}/s${eta}${failed}`;
-}
 
 /**
  * `ballotsafe snapshot`: the configured drives go through the custody workflow, with the same
@@ -75,6 +72,7 @@ export const snapshotCommand: CliCommand = {
       if (!result.ok) return fail(`Snapshot not written: ${result.error.message}`, result.error.action);
       const o = result.value;
       process.stdout.write(`Snapshot ${o.bagName} (sequence ${o.sequence}): ${o.files} files, ${humanBytes(o.bytes)}\nRoot hash: ${o.rootHash}\n`);
+      if (o.copied !== undefined && o.copied.snapshots > 1) process.stdout.write(`Copied in all: ${counted(o.copied.files, 'file')}, ${humanBytes(o.copied.bytes)} (this snapshot and ${counted(o.copied.snapshots - 1, 'earlier snapshot')} a drive lacked)\n`);
       for (const d of o.perDrive) process.stdout.write(`Drive ${d.role}: ${d.state === 'complete' ? 'complete, read back and verified' : `FAILED: ${d.error?.message ?? ''}\n  ${d.error?.action ?? ''}`}\n`);
       return o.perDrive.every((d) => d.state === 'complete') ? 0 : 1;
     } finally {

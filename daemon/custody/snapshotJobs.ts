@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
-import type { SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
+import type { CopyPreview, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
 
 export interface SnapshotJobView {
   readonly state: 'idle' | 'running' | 'finished' | 'failed';
@@ -36,6 +36,11 @@ export class SnapshotJobs implements SnapshotService {
 
   isBusy(): boolean {
     return this.view.state === 'running' || this.inner.isBusy();
+  }
+
+  /** The engine's count of what a run would write now; undefined when the engine cannot tell. */
+  preview(drives: readonly DriveTarget[], full?: boolean): Promise<CopyPreview> | undefined {
+    return this.inner.previewCopy?.(drives, full);
   }
 
   current(): SnapshotJobView {

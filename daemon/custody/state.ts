@@ -1,5 +1,6 @@
 import type { DriveRole } from '../drives/types.ts';
 import type { CustodyFacts, DriveFacts, SnapshotFacts } from './facts.ts';
+import { filesNextStep } from './filesNextStep.ts';
 
 /** Something that keeps the captured files from being protected now, with what to do about it. */
 export interface NotProtected {
@@ -100,7 +101,7 @@ export function custodyState(facts: CustodyFacts, opts: StateOptions): CustodySt
   if (facts.notOnDrives.files > 0 && newest !== null) {
     const [a, b] = facts.drives;
     const which = a !== undefined && b !== undefined && a.notOnDrive.files !== b.notOnDrive.files ? ` (drive A lacks ${a.notOnDrive.files}, drive B lacks ${b.notOnDrive.files})` : '';
-    items.push({ kind: 'files-not-on-drives', message: `${files(facts.notOnDrives.files)} (${opts.bytes(facts.notOnDrives.bytes)}) ${facts.notOnDrives.files === 1 ? 'is' : 'are'} not on both drives yet${which}.`, action: 'Press End-of-day snapshot when the exports are done.' });
+    items.push({ kind: 'files-not-on-drives', message: `${files(facts.notOnDrives.files)} (${opts.bytes(facts.notOnDrives.bytes)}) ${facts.notOnDrives.files === 1 ? 'is' : 'are'} not on both drives yet${which}.`, action: filesNextStep(facts.drives, away) });
   }
   if (away && facts.newestHandOff !== null && newest !== null) {
     items.push({ kind: 'handed-off', message: `The drives of snapshot #${newest.sequence} were handed off (${opts.time(facts.newestHandOff.at)}) and are not here.`, action: 'Bring both drives back and plug them in before the next snapshot.' });

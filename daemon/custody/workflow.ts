@@ -2,12 +2,13 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { DriveService } from '../drives/service.ts';
+import { handOffNeedsWitness } from '../drives/handOffWitness.ts';
 import { driveRoles, type DriveRole } from '../drives/types.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
-import type { DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
+import type { CopyPreview, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
 import { resolveDriveAlerts } from '../state/alertResolution.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { CustodyFactsReader } from './facts.ts';
@@ -17,7 +18,8 @@ import { custodyState, type CustodyState, type Permission, type StateOptions } f
 export interface HandOffInput {
   readonly sequence: number;
   readonly operator: string;
-  readonly witness: string | null;
+  /** Required: two people see the drives leave. Empty is refused before anything happens. */
+  readonly witness: string;
   readonly destinations: Readonly<Record<DriveRole, string>>;
   readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;
 }
@@ -77,6 +79,14 @@ export class CustodyWorkflow {
     const p = (await this.state()).actions.snapshot;
     if (!p.allowed) return this.refuse('snapshot', p);
     return this.opts.drives.prepareTargets();
+  }
+
+  /** What End-of-day would write now, after the same checks and drive preparation as the run; null when it would be refused. */
+  async previewSnapshot(full = false): Promise<CopyPreview | null> {
+    if (this.isSnapshotBusy() || !(await this.state()).actions.snapshot.allowed) return null;
+    const targets = await this.opts.drives.prepareTargets();
+    if (!targets.ok) return null;
+    return (await this.opts.snapshots?.preview(targets.value, full)) ?? null;
   }
 
   /** True while a snapshot runs or is being started through this workflow. */
@@ -142,6 +152,10 @@ export class CustodyWorkflow {
 
   /** Hands off the newest snapshot's drives: at most once per snapshot, also under parallel requests. */
   async handOff(input: HandOffInput): Promise<Result<CustodyRecord>> {
+    if (input.witness.trim() === '') {
+      const e = handOffNeedsWitness();
+      return this.refuse('handoff', { allowed: false, code: e.code, reason: e.message, next: e.action ?? '' });
+    }
     const state = await this.state();
     const newest = state.newestSnapshot;
     if (newest === null || input.sequence > newest.sequence) {
@@ -159,7 +173,7 @@ export class CustodyWorkflow {
       this.release(input.sequence);
       return outcome;
     }
-    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, ...(input.witness === null ? {} : { witness: input.witness }), destinations: input.destinations, ...(input.seals === undefined ? {} : { seals: input.seals }) });
+    const r = await this.opts.drives.handOff(outcome.value, { operator: input.operator, witness: input.witness.trim(), destinations: input.destinations, ...(input.seals === undefined ? {} : { seals: input.seals }) });
     if (!r.ok) this.release(input.sequence);
     return r;
   }

@@ -132,11 +132,15 @@ describe('DriveService with folder drives', () => {
     assertOk(await svc.enroll({ target: 'A', role: 'A', operator: 'maria' }));
     assertOk(await svc.enroll({ target: 'B', role: 'B', operator: 'maria' }));
     const failed = outcome({ perDrive: [{ role: 'A', state: 'complete' }, { role: 'B', state: 'failed', error: operatorError('drive-full', 'full') }] });
-    const r = await svc.handOff(failed, { operator: 'maria', destinations: { A: 'x', B: 'y' } });
+    const r = await svc.handOff(failed, { operator: 'maria', witness: 'joe', destinations: { A: 'x', B: 'y' } });
     expect(!r.ok && r.error.code).toBe('snapshot-not-verified');
     if (!r.ok) expect(r.error.message).toContain('drive B');
-    const r2 = await svc.handOff(outcome(), { operator: ' ', destinations: { A: 'x', B: 'y' } });
+    const r2 = await svc.handOff(outcome(), { operator: ' ', witness: 'joe', destinations: { A: 'x', B: 'y' } });
     expect(!r2.ok && r2.error.code).toBe('handoff-incomplete');
+    // No witness, whoever asks (a schedule or a script can leave it out): refused in plain words.
+    const r3 = await svc.handOff(outcome(), { operator: 'maria', witness: '  ', destinations: { A: 'x', B: 'y' } });
+    expect(!r3.ok && r3.error.code).toBe('handoff-no-witness');
+    if (!r3.ok) expect(`${r3.error.message} ${r3.error.action ?? ''}`).toMatch(/witness.*sees the drives leave.*Write the name/);
     expect(svc.custodyRecords()).toEqual([]);
   });
 
@@ -318,7 +322,7 @@ describe('DriveService with USB drives (scripted helper and drive list)', () => 
     expect(!busy.ok && busy.error.code).toBe('snapshot-busy');
     snapshotRunning = false;
     helper.calls.length = 0;
-    const rec = assertOk(await svc.handOff(outcome(), { operator: 'maria', destinations: { A: 'Clerk safe', B: 'Sheriff safe' } }));
+    const rec = assertOk(await svc.handOff(outcome(), { operator: 'maria', witness: 'joe', destinations: { A: 'Clerk safe', B: 'Sheriff safe' } }));
     expect(helper.calls).toEqual(['eject /dev/sdb1', 'eject /dev/sdc1']);
     expect(rec.drives).toEqual([
       { role: 'A', driveId: expect.any(String), serial: 'SERIAL0', uuid: 'AAAA-0000', destination: 'Clerk safe', ejected: true, poweredOff: true },

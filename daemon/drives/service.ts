@@ -15,6 +15,8 @@ import { DriveStore, type CustodyDrive, type CustodyRecord, type DriveReturn, ty
 import { appliancePublicKeyText, rootHashesWrittenTo } from '../snapshot/driveRecords.ts';
 import { keyIdHex } from '../snapshot/minisign.ts';
 import { driveRoles, type DriveCandidate, type DriveRole, type DriveVerifyPins, type VerifyDriveFn } from './types.ts';
+import { handOffNeedsWitness } from './handOffWitness.ts';
+import { counted } from '../words.ts';
 
 /** A drive as the operator sees it in `ballotsafe drives` and the web UI. */
 export interface DriveView {
@@ -53,7 +55,8 @@ export interface EjectOutcome {
 
 export interface HandOffRequest {
   readonly operator: string;
-  readonly witness?: string;
+  /** Who watches the drives leave: required on every path (web form, CLI, schedules). */
+  readonly witness: string;
   /** Where each drive goes, e.g. { A: "Clerk's office safe", B: "Sheriff's evidence safe" }. */
   readonly destinations: Readonly<Record<DriveRole, string>>;
   /** Seal or evidence-bag number per drive, when sealed. */
@@ -527,6 +530,8 @@ export class DriveService {
       if (req.operator.trim() === '' || driveRoles.some((r) => req.destinations[r].trim() === '')) {
         return err(operatorError('handoff-incomplete', 'The hand-off needs the operator\'s name and where each drive goes.', 'Fill in the name and both destinations.'));
       }
+      // Two people see the drives leave: no custody record without a witness, whoever asks.
+      if (req.witness.trim() === '') return err(handOffNeedsWitness());
       const resolved = await this.resolveDrives();
       if (!resolved.ok) return resolved;
       const ejected = await this.ejectNow(driveRoles, req.operator);
@@ -547,7 +552,7 @@ export class DriveService {
         rootHash: outcome.rootHash,
         bagName: outcome.bagName,
         operator: req.operator,
-        witness: req.witness ?? null,
+        witness: req.witness.trim(),
         drives,
         signingKeyId: signingKeyIdOf(this.opts.appliancePublicKey?.() ?? appliancePublicKeyText(this.opts.config)),
       };
@@ -616,7 +621,7 @@ export class DriveService {
         }
         const summary = report.ok
           ? `Drive ${drive.role} verified: ${report.filesChecked} files match their SHA-256.`
-          : `Drive ${drive.role} FAILED verification: ${report.problems.length} problem(s), first: ${report.problems[0] ?? 'unknown'}`;
+          : `Drive ${drive.role} FAILED verification: ${counted(report.problems.length, 'problem')}, first: ${report.problems[0] ?? 'unknown'}`;
         const ret: Omit<DriveReturn, 'id'> = { driveId: drive.id, checkedAt: new Date().toISOString(), ok: report.ok, filesChecked: report.filesChecked, summary, problems: report.problems.slice(0, 1000) };
         const retId = this.store.addReturn(ret);
         this.audit.record(actor, 'drive.returned', { driveId: drive.id, role: drive.role, serial: drive.serial, ok: report.ok, filesChecked: report.filesChecked, problems: report.problems.length });

@@ -123,7 +123,7 @@ describe('SnapshotTriggers', () => {
       expect(second.error.code).toBe('snapshot-busy');
       expect(second.error.action).toContain('Wait for it to finish');
     }
-    const waiting = triggers.requestSnapshot({ reason: 'end-of-day', actor: 'joe', wait: true, handOff: { operator: 'joe', destinations: { A: 'x', B: 'y' } } });
+    const waiting = triggers.requestSnapshot({ reason: 'end-of-day', actor: 'joe', wait: true, handOff: { operator: 'joe', witness: 'sam', destinations: { A: 'x', B: 'y' } } });
     await flush();
     expect(snapshots.requests).toHaveLength(1);
     snapshots.finish();

@@ -8,6 +8,7 @@ import { ballotImageReason, importLocalPath, type ImportOutcome } from './import
 import { importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
 import { recoverInterruptedImports } from './store.ts';
 import { LogEvent } from '../log/events.ts';
+import { counted } from '../words.ts';
 
 const importCommand: CliCommand = {
   name: 'import',
@@ -34,7 +35,7 @@ const importCommand: CliCommand = {
       }
       // Every file ends in exactly one line: imported, unchanged, not election data or NOT IMPORTED.
       const images = r.value.outcomes.filter((o) => o.reason === ballotImageReason).length;
-      if (images > 0) process.stdout.write(`not election data  ${images} ballot image file(s)\n  why: ${ballotImageReason}\n`);
+      if (images > 0) process.stdout.write(`not election data  ${counted(images, 'ballot image file')}\n  why: ${ballotImageReason}\n`);
       for (const o of r.value.outcomes) {
         if (o.reason === ballotImageReason) continue;
         if (o.status === 'not-election-data') {
@@ -94,6 +95,7 @@ const checkCommand: CliCommand = {
         ['CVRs without an image', s.cvrsWithoutImage],
         ['duplicate CVR records', s.duplicateCvrs],
         ['duplicate image files', s.duplicateImages],
+        ['ballots scanned twice under another id', s.rescannedSheets],
         ['EIF contests missing from CVRs', s.eifContestsMissingFromCvr],
         ['CVR contests missing from EIF', s.cvrContestsMissingFromEif],
         ['EIF options missing from CVRs', s.eifOptionsMissingFromCvr],
@@ -104,8 +106,10 @@ const checkCommand: CliCommand = {
         ['files that are not election data', s.notElectionData],
       ];
       for (const [label, n] of lines) process.stdout.write(`${String(n).padStart(9)}  ${label}\n`);
+      for (const d of r.value.report.rescannedSheets.items) process.stdout.write(`  Same ballot scanned twice: ${d.first.join(' + ')} and ${d.second.join(' + ')}\n`);
+      if (s.imageFiles > 0 && s.sheetsCheckedForRescans === 0) process.stdout.write('\nBallots scanned twice under another number are looked for once the pre-audit has read the marks.\n');
       if (s.cvrRecords === 0) process.stdout.write('\nNo cast vote records have been imported, so nothing could be checked. Capture or import the CVR export first.\n');
-      if (s.failedSources > 0) process.stdout.write(`\n${s.failedSources} file(s) could not be imported; the report says why and what to do.\n`);
+      if (s.failedSources > 0) process.stdout.write(`\n${counted(s.failedSources, 'file')} could not be imported; the report says why and what to do.\n`);
       process.stdout.write(`\n${s.clean ? 'All phase-1 checks passed.' : 'Some checks need attention; see the report.'}\n`);
       process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n`);
       if (r.value.arloManifest !== null) process.stdout.write(`Arlo ballot manifest: ${r.value.arloManifest}\n`);

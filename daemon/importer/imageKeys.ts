@@ -42,3 +42,12 @@ export function imageKeyFromFileName(path: string): string | null {
   if (c !== null) return `c:${stripZeros(c[1] as string)}`;
   return null;
 }
+
+/** A key in words for a screen: `d:10104_1_49` → "tabulator 10104, batch 1, ballot 49"; `c:123` → "CVR record 123". */
+export function imageKeyInWords(key: string): string {
+  const d = /^d:(\d+)_(\d+)_(\d+)$/.exec(key);
+  if (d !== null) return `tabulator ${d[1] ?? ''}, batch ${d[2] ?? ''}, ballot ${d[3] ?? ''}`;
+  const c = /^c:(.+)$/.exec(key);
+  if (c !== null) return `CVR record ${c[1] ?? ''}`;
+  return key;
+}

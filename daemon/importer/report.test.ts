@@ -184,10 +184,11 @@ describe('ImportService (watcher integration through the catalog)', () => {
       db.prepare(`UPDATE file_versions SET status = 'changed', superseded_at = ? WHERE rel_path = 'e/CvrExport_1731.json'`).run(new Date().toISOString());
       catalog(db, 'cvr-exports', 'e/CvrExport_1731.json', 'cvr', '{"Version":"5.17.18.1","Sessions":[{"TabulatorId":', vault);
       expect(await service.tick()).toEqual({ imported: 0, newFailures: 1, reportRefreshed: true });
-      const alerts = db.prepare(`SELECT code, subject, message FROM alerts`).all() as { code: string; subject: string; message: string }[];
+      const alerts = db.prepare(`SELECT code, subject, message, details_json FROM alerts`).all() as { code: string; subject: string; message: string; details_json: string }[];
       expect(alerts).toHaveLength(1);
       expect(alerts[0]).toMatchObject({ code: 'import-failed', subject: 'cvr-exports:e/CvrExport_1731.json' });
-      expect(alerts[0]?.message).toMatch(/expected the rest of the JSON/);
+      // The parser's exact words go to the technician part of the alert; the message is plain (importAlertWords.test.ts).
+      expect(alerts[0]?.details_json).toMatch(/expected the rest of the JSON/);
       const report = JSON.parse(readFileSync(join(reports, 'phase1-report.json'), 'utf8')) as { summary: { cvrRecords: number; failedSources: number } };
       expect(report.summary).toMatchObject({ cvrRecords: 3, failedSources: 1 }); // the earlier import is kept
       expect(await service.tick()).toEqual({ imported: 0, newFailures: 0, reportRefreshed: false });

@@ -2,12 +2,14 @@ import type { Db } from '../db/database.ts';
 import { overvoteKey } from './ess.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
 import { syncImageKeys } from './imageLinks.ts';
+import { findRescannedSheets, type RescannedSheet } from './rescans.ts';
 
 /**
  * Phase-1 checks, before any mark is read: is every image there and matched to a CVR, are there
  * duplicates, do the EIF's contests and options match the CVR export, do the CVR totals match the
  * published results (allowing for ballots suppressed from the export for privacy), and how many
- * records and images each batch has. Computed from active import sources and the capture catalog.
+ * records and images each batch has. Computed from active import sources and the capture catalog;
+ * ballots rescanned under another id are found among the sheets the pre-audit has read (rescans.ts).
  */
 export interface ReportList<T> {
   readonly count: number;
@@ -52,6 +54,10 @@ export interface Phase1Report {
     readonly cvrsWithoutImage: number;
     readonly duplicateCvrs: number;
     readonly duplicateImages: number;
+    /** The same sheet scanned twice under another id (new image bytes, same marks). */
+    readonly rescannedSheets: number;
+    /** Sheets whose marks the pre-audit has read, hence checked for rescans. */
+    readonly sheetsCheckedForRescans: number;
     readonly eifContestsMissingFromCvr: number;
     readonly cvrContestsMissingFromEif: number;
     readonly eifOptionsMissingFromCvr: number;
@@ -68,6 +74,7 @@ export interface Phase1Report {
   readonly cvrsWithoutImage: ReportList<CvrRef>;
   readonly duplicateCvrs: ReportList<{ identity: string; count: number; sources: readonly string[] }>;
   readonly duplicateImages: ReportList<{ sha256: string; files: readonly string[] }>;
+  readonly rescannedSheets: ReportList<RescannedSheet>;
   readonly eif: {
     readonly present: boolean;
     readonly contestsMissingFromCvr: readonly string[];
@@ -163,6 +170,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     bySha.set(i.sha256, files);
   }
   const duplicateImages = [...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files }));
+  const rescans = findRescannedSheets(db);
 
   // --- CVR contest and option names (per scope, from manifests or the CVR's own header) ---
   const contestNames = new Map<string, string>(); // scope|key -> name
@@ -322,6 +330,8 @@ export function buildPhase1Report(db: Db): Phase1Report {
     cvrsWithoutImage: cvrsWithoutImage.length,
     duplicateCvrs: duplicateCvrs.length,
     duplicateImages: duplicateImages.length,
+    rescannedSheets: rescans.pairs.length,
+    sheetsCheckedForRescans: rescans.sheetsCompared,
     eifContestsMissingFromCvr: contestsMissingFromCvr.length,
     cvrContestsMissingFromEif: cvrContestsMissingFromEif.length,
     eifOptionsMissingFromCvr: optionsMissingFromCvr.length,
@@ -337,6 +347,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
       summary.cvrsWithoutImage +
       summary.duplicateCvrs +
       summary.duplicateImages +
+      summary.rescannedSheets +
       summary.eifContestsMissingFromCvr +
       summary.cvrContestsMissingFromEif +
       summary.eifOptionsMissingFromCvr +
@@ -361,6 +372,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     cvrsWithoutImage: list(cvrsWithoutImage),
     duplicateCvrs: list(duplicateCvrs),
     duplicateImages: list(duplicateImages),
+    rescannedSheets: list(rescans.pairs),
     eif: { present: eifPresent, contestsMissingFromCvr, cvrContestsMissingFromEif, optionsMissingFromCvr, optionsWithoutVotes, cvrOptionsMissingFromEif },
     totals: { present: resultRows.length > 0, rows: totals },
     batches,

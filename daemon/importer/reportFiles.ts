@@ -26,6 +26,8 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
     ['CVRs without an image', s.cvrsWithoutImage],
     ['Duplicate CVR records', s.duplicateCvrs],
     ['Duplicate image files', s.duplicateImages],
+    ['Ballots scanned twice under another id', s.rescannedSheets],
+    ['Sheets compared for rescans (read by the pre-audit)', s.sheetsCheckedForRescans],
     ['EIF contests missing from the CVRs', s.eifContestsMissingFromCvr],
     ['CVR contests missing from the EIF', s.cvrContestsMissingFromEif],
     ['EIF options missing from the CVRs', s.eifOptionsMissingFromCvr],
@@ -43,6 +45,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
   sheet('Duplicates', ['Kind', 'Identity', 'Count', 'Where'], [
     ...report.duplicateCvrs.items.map((d) => ['CVR record', d.identity, d.count, d.sources.join('\n')]),
     ...report.duplicateImages.items.map((d) => ['Image file', d.sha256, d.files.length, d.files.join('\n')]),
+    ...report.rescannedSheets.items.map((d) => ['Same ballot scanned twice (same marks)', d.first.join(' + '), 2, [...d.first, ...d.second].join('\n')]),
   ]);
   sheet('EIF vs CVR', ['Problem', 'Contest', 'Option'], [
     ...report.eif.contestsMissingFromCvr.map((c) => ['EIF contest not in CVRs', c, null]),

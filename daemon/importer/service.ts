@@ -6,6 +6,7 @@ import { logEvent, type Logger } from '../log/logger.ts';
 import { ok, type OperatorError, type Result } from '../result.ts';
 import { exportArloManifest } from './arlo.ts';
 import { importCatalogFile, type CatalogVersionRow, type ImportOutcome } from './importFile.ts';
+import { plainImportProblem } from './plainImportProblem.ts';
 import { buildPhase1Report, type Phase1Report } from './report.ts';
 import { writePhase1Report } from './reportFiles.ts';
 import { recoverInterruptedImports } from './store.ts';
@@ -137,12 +138,15 @@ export class ImportService {
       .all(this.lastSourceId);
     for (const f of failed) {
       const e = f.error_json === null ? undefined : (JSON.parse(f.error_json) as OperatorError);
+      // Plain words for the clerk; the parser's exact words stay in the log line and the collapsed details.
+      const plain = plainImportProblem(f.name, e);
       this.alerts.raise({
         severity: 'warning',
         code: 'import-failed',
-        message: e?.message ?? `${f.name} could not be imported.`,
-        action: e?.action ?? 'Re-export the file from the election management system.',
+        message: plain.message,
+        action: plain.action,
         subject: f.name,
+        details: { technician: plain.technician },
       });
     }
     this.lastSourceId = db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM import_sources').get()?.m ?? this.lastSourceId;

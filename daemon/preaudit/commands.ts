@@ -9,10 +9,13 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { err, ok, type Result } from '../result.ts';
 import { writePreauditReport, type WrittenReport } from './report.ts';
 import { PreauditService } from './service.ts';
+import { PREAUDIT_EXIT, preauditExitCode, type SheetTally, tallyLines, tallySheets } from './sheetTally.ts';
 
 export interface PreauditRun extends WrittenReport {
   readonly sheets: number;
   readonly unreadable: number;
+  /** Every sheet of the pass: read, set aside, waiting for a person, unreadable, not read yet. */
+  readonly tally: SheetTally;
   /** The pass's own words on sheets not read (set apart, waiting for a person), if any. */
   readonly note?: string;
 }
@@ -30,7 +33,8 @@ export async function runPreauditOnce(config: Config, logger: Logger, outDir?: s
     const contests = pass.value.layouts.layouts.flatMap((l) => l.contests);
     const written = await writePreauditReport(db, paths.vault, outDir ?? path.join(paths.reports, 'preaudit'), { contests });
     const note = service.status().message;
-    return ok({ ...written, sheets: pass.value.sheets.length, unreadable: pass.value.progress.errors, ...(note === undefined ? {} : { note }) });
+    const tally = tallySheets(db, pass.value.sheets.map((s) => s.job.key));
+    return ok({ ...written, sheets: pass.value.sheets.length, unreadable: pass.value.progress.errors, tally, ...(note === undefined ? {} : { note }) });
   } catch (e) {
     return err({ code: 'preaudit-failed', message: `The pre-audit failed: ${e instanceof Error ? e.message : String(e)}`, action: 'See the log; run the command again after fixing the cause.' });
   } finally {
@@ -41,26 +45,30 @@ export async function runPreauditOnce(config: Config, logger: Logger, outDir?: s
 const preauditCommand: CliCommand = {
   name: 'preaudit',
   summary: 'Read every captured ballot image, compare with the CVRs, write the JSON/XLSX discrepancy report with evidence crops',
-  usage: 'ballotsafe preaudit [--config <file>] [--out <folder>]   (exit 0: no disagreement, 1: disagreements, 2: error)',
+  usage:
+    'ballotsafe preaudit [--config <file>] [--out <folder>]\n' +
+    `  exit ${PREAUDIT_EXIT.allReadNoDisagreement}: every sheet read, no disagreement with the CVRs\n` +
+    `  exit ${PREAUDIT_EXIT.disagreements}: disagreements with the CVRs\n` +
+    `  exit ${PREAUDIT_EXIT.error}: the pre-audit could not run\n` +
+    `  exit ${PREAUDIT_EXIT.sheetsNotRead}: no disagreement among the sheets read, but some sheets were not read (waiting for a person, set aside, unreadable)`,
   async run(argv) {
     let values: { config?: string | undefined; out?: string | undefined };
     try {
       values = parseArgs({ args: [...argv], options: { config: { type: 'string' }, out: { type: 'string' } } }).values;
     } catch (e) {
       process.stderr.write(`ballotsafe preaudit: ${e instanceof Error ? e.message : String(e)}\n`);
-      return 2;
+      return PREAUDIT_EXIT.error;
     }
     const config = configFromArgs(values.config);
-    if (config === undefined) return 2;
+    if (config === undefined) return PREAUDIT_EXIT.error;
     const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? config.log.level, destination: `${dataPaths(config).logs}/preaudit.log` });
     const r = await runPreauditOnce(config, logger, values.out === undefined ? undefined : path.resolve(values.out));
     if (!r.ok) {
       process.stderr.write(`${r.error.message}\n${r.error.action ?? ''}\n`);
-      return 2;
+      return PREAUDIT_EXIT.error;
     }
     const rep = r.value.report;
-    process.stdout.write(`${String(r.value.sheets).padStart(9)}  sheets in the catalog\n`);
-    process.stdout.write(`${String(r.value.unreadable).padStart(9)}  sheets that could not be read\n`);
+    for (const l of tallyLines(r.value.tally)) process.stdout.write(`${l}\n`);
     process.stdout.write(`${String(rep.ballotsCompared).padStart(9)}  ballots compared with their CVR\n`);
     process.stdout.write(`${String(rep.ballotsWithoutCvr.length).padStart(9)}  ballots without a CVR\n`);
     process.stdout.write(`${String(rep.gray.length).padStart(9)}  contests gray (a person decides)\n`);
@@ -77,7 +85,7 @@ const preauditCommand: CliCommand = {
     }
     if (r.value.note !== undefined) process.stdout.write(`${r.value.note}\n`);
     process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n        ${r.value.independentCvr}  (every sheet's reading)\n`);
-    return rep.disagreements.length === 0 ? 0 : 1;
+    return preauditExitCode(r.value.tally, rep.disagreements.length);
   },
 };
 

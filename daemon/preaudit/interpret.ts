@@ -14,6 +14,7 @@ import {
 import { type ScoredTarget, scoreTargets } from './targets.ts';
 import { type PageCode, readPageCode } from './styles.ts';
 import { findTimingMarkGrid, type Orientation, type TimingMarkGrid } from './timingMarks.ts';
+import { counted } from '../words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
 
 export interface ReadTarget extends TargetPosition {
@@ -109,7 +110,7 @@ function assignSides(pages: readonly RegisteredPage[], layout: StyleLayout): Res
     return err(
       operatorError(
         'preaudit-side-missing',
-        `Only ${pages.length} page(s) with timing marks were found; this style has targets on ${needed.size} side(s).`,
+        `Only ${counted(pages.length, 'page')} with timing marks ${pages.length === 1 ? 'was' : 'were'} found; this style has targets on ${counted(needed.size, 'side')}.`,
         'Check that both sides of the sheet were scanned and exported.',
       ),
     );

@@ -14,6 +14,7 @@ import { StyleLearner, type PageCode } from './styles.ts';
 import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
 import { DOMINION_OVAL } from './dropoutOvals.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
+import { counted } from '../words.ts';
 
 export interface LearnSheet {
   readonly key: string;
@@ -276,7 +277,7 @@ export function checkMapping(targets: readonly TargetPosition[], unresolved: rea
   if (targets.length === 0 && unresolved.length === 0) return 'no voting targets were found on its pages';
   if (unresolved.length > 0) {
     const first = unresolved[0]!;
-    return `${unresolved.length} target(s) could not be matched to a contest option (first: ${first.side} column ${first.column} row ${first.row}, read "${first.text.replace(/\s+/g, ' ').slice(0, 60)}": ${first.reason})`;
+    return `${counted(unresolved.length, 'target')} could not be matched to a contest option (first: ${first.side} column ${first.column} row ${first.row}, read "${first.text.replace(/\s+/g, ' ').slice(0, 60)}": ${first.reason})`;
   }
   const seen = new Map<string, TargetPosition>();
   for (const t of targets) {

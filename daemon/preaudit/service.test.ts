@@ -103,7 +103,7 @@ describe('PreauditService', () => {
     expect(pass.disagreements).toBe(2);
     const alerts = db!.prepare(`SELECT code, message FROM alerts WHERE code = 'preaudit-disagreement'`).all() as { message: string }[];
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.message).toContain('2 contest reading(s)');
+    expect(alerts[0]!.message).toContain('2 contest readings');
   });
 
   it('is resumable: a second pass reads nothing again, repeats no OCR (cached styles) and keeps the comparison ids', async () => {

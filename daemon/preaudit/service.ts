@@ -22,6 +22,7 @@ import { layoutFromTargets, placeholderStyleId, type Side, type StyleLayout, typ
 import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
+import { BallotStyleName } from './styleWords.ts';
 import { SET_APART_CODES, setApartSummary } from './setApart.ts';
 import { zipExportSheets } from './zipSheets.ts';
 import { essMemberRole } from './essZip.ts';
@@ -35,7 +36,7 @@ export interface PreauditLayouts {
   readonly needsMapping?: readonly StyleNeedsMapping[];
 }
 
-const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
+export const NEEDS_MAPPING_CODE = 'preaudit-style-needs-mapping';
 /** Sheets not read on purpose (waiting for a person, BMD cards, a design not read yet): not "unreadable images". */
 const NOT_UNREADABLE = [NEEDS_MAPPING_CODE, ...SET_APART_CODES].map((c) => `'${c}'`).join(', ');
 
@@ -203,6 +204,9 @@ export interface PreauditServiceStatus {
   readonly disagreements: number;
   readonly updatedAt: string | null;
   readonly message?: string;
+  /** Of imagesDone: sheets set aside until a person maps their style, and images that could not be read (neither was read). */
+  readonly imagesSetAside?: number;
+  readonly imagesUnreadable?: number;
 }
 
 export interface PreauditServiceOptions {
@@ -370,7 +374,7 @@ export class PreauditService {
         // Placeholders go last: a sheet of a style waiting for a person is recognised, not misread.
         layouts: [...layouts, ...needsMapping.map((n) => n.placeholder)],
         keys: defs.value.keys,
-        source: `learned from the ballot images (${layouts.length} style(s) mapped, ${needsMapping.length} waiting for a person)`,
+        source: `learned from the ballot images (${layouts.length} ${layouts.length === 1 ? 'style' : 'styles'} mapped, ${needsMapping.length} waiting for a person)`,
         needsMapping,
       }),
     );
@@ -439,7 +443,7 @@ export class PreauditService {
       return err(
         operatorError(
           'preaudit-no-styles',
-          `No ballot style could be learned: none of the ${result.sheetsSampled} sheet(s) looked at had readable timing marks.`,
+          `No ballot style could be learned: none of the ${result.sheetsSampled} ${result.sheetsSampled === 1 ? 'sheet' : 'sheets'} looked at had readable timing marks.`,
           'Check that the ballot images are in a watched folder and are scans of the ballots (both sides).',
         ),
       );
@@ -493,7 +497,7 @@ export class PreauditService {
     const count = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE style_id = ?`);
     const alerted = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM alerts WHERE code = '${NEEDS_MAPPING_CODE}' AND subject = ?`);
     for (const n of needsMapping) {
-      const message = `Ballot style ${n.printed} was not read: the names printed beside its targets could not all be matched to the election's contests (${n.reason}).`;
+      const message = `${BallotStyleName(n.printed)} was not read: the names printed beside its targets could not all be matched to the election's contests (${n.reason}).`;
       mark.run(NEEDS_MAPPING_CODE, message, n.placeholder.styleId);
       const sheets = count.get(n.placeholder.styleId)?.n ?? 0;
       total += sheets;
@@ -531,7 +535,7 @@ export class PreauditService {
       return err(
         operatorError(
           'preaudit-style-not-waiting',
-          `Ballot style ${row?.printed ?? styleId} is not waiting to be mapped.`,
+          `${row === undefined ? `Ballot style ${styleId}` : BallotStyleName(row.printed)} is not waiting to be mapped.`,
           'Reload the Pre-audit page: the style may have been mapped already, or learned again after an import.',
         ),
       );
@@ -672,8 +676,8 @@ export class PreauditService {
         this.alerts.raise({
           severity: 'warning',
           code: 'preaudit-disagreement',
-          message: `The pre-audit found ${summary.disagreements} contest reading(s) on the ballot images that disagree with the CVRs (${summary.disagreements - this.alerted} new).`,
-          action: 'Open the pre-audit page, look at each ballot image, and tell the election official; run `ballotsafe preaudit` for the report with image crops.',
+          message: `The pre-audit found ${summary.disagreements === 1 ? '1 contest reading' : `${summary.disagreements} contest readings`} on the ballot images that disagree with the CVRs (${summary.disagreements - this.alerted} new).`,
+          action: 'Open the Pre-audit page, look at each disagreeing ballot image there, and tell the election official.',
           details: { disagreements: summary.disagreements, ballotsCompared: summary.ballotsCompared },
         });
       }
@@ -681,8 +685,15 @@ export class PreauditService {
     } else {
       summary = { ballotsCompared: this.current.ballotsCompared, ballotsWithoutCvr: 0, disagreements: this.current.disagreements, gray: 0 };
     }
+    // Every sheet of the catalog as it stands (earlier passes' too): set-aside and unreadable ones were not read.
+    const notRead = (setAsideToo: boolean) =>
+      db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE status = 'error' AND error_code ${setAsideToo ? '=' : '!='} '${NEEDS_MAPPING_CODE}'`).get()?.n ?? 0;
+    const imagesSetAside = notRead(true);
+    const imagesUnreadable = notRead(false);
     this.current = {
       state: this.abort.signal.aborted ? 'running' : 'done',
+      imagesSetAside,
+      imagesUnreadable,
       imagesDone: progress.done,
       imagesTotal: progress.total,
       ballotsCompared: summary.ballotsCompared,
@@ -692,9 +703,9 @@ export class PreauditService {
         ? {
             message: [
               needsMapping.length > 0
-                ? `${needsMapping.length} ballot style(s) need a person to map them (${needsMapping.map((n) => n.printed).join('; ')}); their ${setAside} sheet(s) were not read. See the alerts.`
+                ? `${needsMapping.length === 1 ? '1 ballot style needs' : `${needsMapping.length} ballot styles need`} a person to map them (${needsMapping.map((n) => n.printed).join('; ')}); ${setAside === 1 ? 'its 1 sheet was' : `their ${setAside} sheets were`} not read. See the alerts.`
                 : '',
-              progress.errors > 0 ? `${progress.errors} image(s) could not be read; see the alerts.` : '',
+              progress.errors > 0 ? `${progress.errors === 1 ? '1 image' : `${progress.errors} images`} could not be read; see the alerts.` : '',
               apart,
             ]
               .filter((m) => m !== '')

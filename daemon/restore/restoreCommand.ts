@@ -10,6 +10,7 @@ import type { VerifyPins } from '../snapshot/verify.ts';
 import { checkRestoreDrive, type RestoreDrive } from './restoreDrive.ts';
 import { planRestore } from './restorePlan.ts';
 import { restoreFiles, type RestoreProgress } from './restoreFiles.ts';
+import { counted } from '../words.ts';
 
 /**
  * `ballotsafe restore <drive> <dest>`: the export tree as it stood at a snapshot, from one or two
@@ -36,7 +37,7 @@ function keyLine(pins: VerifyPins, drive: RestoreDrive): string {
 async function prepareDest(dest: string): Promise<string | undefined> {
   try {
     const entries = await readdir(dest);
-    if (entries.length > 0) return `${dest} is not empty (${entries.length} item(s) in it). Restore never overwrites: nothing was written.`;
+    if (entries.length > 0) return `${dest} is not empty (${counted(entries.length, 'item')} in it). Restore never overwrites: nothing was written.`;
     return undefined;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -100,13 +101,13 @@ export async function runRestore(argv: readonly string[], io: Output): Promise<n
     }
     const d = c.drive;
     usable.push(d);
-    io.out(`Drive ${d.label} (${d.root}): election "${d.election}", ${d.snapshots.length} signed snapshot(s), chain correct; ${keyLine(pins.value, d)}.\n`);
+    io.out(`Drive ${d.label} (${d.root}): election "${d.election}", ${counted(d.snapshots.length, 'signed snapshot')}, chain correct; ${keyLine(pins.value, d)}.\n`);
     for (const n of d.notices) io.out(`  note: ${n}\n`);
     for (const [path, why] of d.badPayload) io.out(`  damaged: ${path}: ${why}\n`);
   }
   const [first, second] = usable;
   if (first === undefined) {
-    io.out('Nothing restored: no drive passed verification. Keep the drive(s) as they are and call the election office.\n');
+    io.out('Nothing restored: no drive passed verification. Keep the drives as they are and call the election office.\n');
     return 1;
   }
   if (second !== undefined && second.election !== first.election) {

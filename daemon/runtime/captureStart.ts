@@ -5,6 +5,7 @@
  * open alert counts the tries, across restarts too), and when every try failed the caller exits
  * non-zero so systemd restarts the service (RestartSec keeps that from being a tight loop).
  */
+import { plainReason } from '../capture/plainReason.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
@@ -28,28 +29,7 @@ export const defaultCaptureStartPolicy: CaptureStartPolicy = { attempts: 4, firs
 
 export const CAPTURE_CANNOT_START = 'capture-cannot-start';
 
-/** The reason in plain words (system error codes stay in the log and the alert's details). */
-export function plainReason(code: string | undefined): string {
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'the appliance is not allowed to read or write it';
-    case 'ENOTDIR':
-    case 'EEXIST':
-      return 'something that is not a folder is where a folder must be';
-    case 'ENOENT':
-      return 'a folder in its path does not exist';
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return 'the disk is full';
-    case 'EROFS':
-      return 'the disk is read-only';
-    case 'EIO':
-      return 'the disk reports read or write errors';
-    default:
-      return 'the system refused to use it';
-  }
-}
+export { plainReason };
 
 interface StartFailure {
   readonly code: string | undefined;

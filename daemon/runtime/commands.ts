@@ -11,6 +11,7 @@ import { LogEvent } from '../log/events.ts';
 import { logEvent } from '../log/logger.ts';
 import { startDaemon, type RunningDaemon } from './daemonRuntime.ts';
 import { listenForStop } from './shutdown.ts';
+import { progressLine } from '../snapshot/progressText.ts';
 
 const daemon: CliCommand = {
   name: 'daemon',
@@ -92,10 +93,11 @@ async function runDemoSnapshot(running: RunningDaemon, say: (s: string) => void)
   let lastShown = -1;
   // The same path as the End-of-day button: custody checks, drive preparation, the one job runner.
   const outcome = await running.custody.runSnapshot({ reason: 'end-of-day', actor: 'demo' }, (p) => {
-    const pct = p.bytesTotal === 0 ? 100 : Math.floor((100 * p.bytesDone) / p.bytesTotal);
+    // Both passes count: writing is the first half, the read-back the second.
+    const pct = p.bytesTotal === 0 ? 100 : Math.floor((50 * (p.bytesDone + p.bytesVerified)) / p.bytesTotal);
     if (pct >= lastShown + 20 || p.phase === 'done') {
       lastShown = pct;
-      say(`  ${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${pct}%`);
+      say(`  ${progressLine(p)}`);
     }
   });
   if (!outcome.ok) {

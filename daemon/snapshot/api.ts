@@ -45,6 +45,9 @@ export interface SnapshotProgress {
   readonly filesTotal: number;
   readonly bytesDone: number;
   readonly bytesTotal: number;
+  /** Read back from the drives and checked against the catalog hash (the slower drive still in the run). */
+  readonly filesVerified: number;
+  readonly bytesVerified: number;
   readonly bytesPerSecond: number;
   /** null until a rate is known. */
   readonly secondsLeft: number | null;
@@ -68,10 +71,22 @@ export interface SnapshotOutcome {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly perDrive: readonly DriveOutcome[];
+  /** Everything this run wrote: the new snapshot and earlier ones a drive lacked (each counted once). */
+  readonly copied?: { readonly files: number; readonly bytes: number; readonly snapshots: number };
+}
+
+/** What a snapshot would write now, counted by the rule the run plans with (copyPlan.ts). */
+export interface CopyPreview {
+  /** Captured files in no snapshot yet: the new snapshot. */
+  readonly newFiles: { readonly files: number; readonly bytes: number };
+  /** Earlier snapshots a drive lacks, each counted once, and which drives lack them. */
+  readonly catchUp: { readonly files: number; readonly bytes: number; readonly snapshots: number; readonly drives: readonly DriveRole[] };
 }
 
 export interface SnapshotService {
   /** Fails with code "snapshot-busy" when one is already running. */
   run(request: SnapshotRequest, onProgress?: (p: SnapshotProgress) => void): Promise<Result<SnapshotOutcome>>;
   isBusy(): boolean;
+  /** Counts what run() would write to these drives now, without writing (a drive not there gets nothing). */
+  previewCopy?(drives: readonly DriveTarget[], full?: boolean): Promise<CopyPreview>;
 }

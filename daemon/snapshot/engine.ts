@@ -11,7 +11,7 @@ import { logEvent, type Logger } from '../log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
 import { AlertLog } from '../state/alerts.ts';
 import { AuditLog } from '../state/auditLog.ts';
-import type { DriveOutcome, DriveProgress, DriveRole, DriveTarget, SnapshotOutcome, SnapshotPhase, SnapshotProgress, SnapshotRequest, SnapshotService } from './api.ts';
+import type { CopyPreview, DriveOutcome, DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from './api.ts';
 import {
   bagNameFor,
   bagNamePattern,
@@ -34,6 +34,8 @@ import { refuseAlteredDrives } from './evidencePreflight.ts';
 import { alertNoDriveLeft, closeAlertsOfLevelDrives, dropOut, missingDriveError, raiseDriveFailed, readOnlyDriveError, tooSmallError } from './driveDropOut.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
 import { buildBag, markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
+import { ProgressTracker } from './progress.ts';
+import { bagsToCopy } from './copyPlan.ts';
 
 export interface SnapshotEngineOptions {
   readonly db: Db;
@@ -238,6 +240,27 @@ export class SnapshotEngine implements SnapshotService {
     return this.db.prepare<[], { value: string }>("SELECT value FROM appliance_facts WHERE key = 'appliance_id'").get()?.value ?? 'unknown';
   }
 
+  async previewCopy(targets: readonly DriveTarget[], full = false): Promise<CopyPreview> {
+    const rows = this.snapshotRows();
+    const drives = [];
+    for (const target of targets) {
+      const out = (await missingDriveError(target)) !== undefined;
+      drives.push({ drive: target.role, out, present: out ? new Set<string>() : await this.scanDrive(this.electionDir(target), rows) });
+    }
+    const toWrite = bagsToCopy(rows, drives, full);
+    const bags = rows.filter((r) => toWrite.has(r.bag_name));
+    const versions = full ? this.catalog.allVersions() : this.catalog.versionsNotInSnapshots();
+    return {
+      newFiles: { files: versions.length, bytes: versions.reduce((n, v) => n + v.size, 0) },
+      catchUp: {
+        files: bags.reduce((n, b) => n + b.files, 0),
+        bytes: bags.reduce((n, b) => n + b.bytes, 0),
+        snapshots: bags.length,
+        drives: [...new Set([...toWrite.values()].flat())].sort(),
+      },
+    };
+  }
+
   /** Complete bags on a drive: a marker whose root hash matches the one recorded for that bag. */
   private async scanDrive(electionDir: string, rows: readonly SnapshotRow[]): Promise<Set<string>> {
     const present = new Set<string>();
@@ -300,22 +323,11 @@ export class SnapshotEngine implements SnapshotService {
     this.settlePending(rows, drives);
     rows = this.snapshotRows();
 
-    const seqOf = new Map(rows.map((r) => [r.bag_name, r.sequence]));
-    const baseOf = (d: DriveRun): number | undefined => {
-      const seqs = [...d.present].map((n) => seqOf.get(n) ?? Infinity);
-      return seqs.length === 0 ? undefined : Math.min(...seqs);
-    };
-    const latestFull = [...rows].reverse().find((r) => r.full === 1)?.sequence ?? 1;
-    const bases = drives.map(baseOf).filter((b): b is number => b !== undefined);
-    const pairBase = bases.length > 0 ? Math.min(...bases) : request.full === true ? Infinity : latestFull;
-    const toWrite = new Map<string, DriveRun[]>(); // bag name -> drives that need it
-    for (const d of drives) {
-      if (d.error !== undefined) continue;
-      const base = baseOf(d) ?? pairBase;
-      for (const r of rows) {
-        if (r.sequence >= base && !d.present.has(r.bag_name)) toWrite.set(r.bag_name, [...(toWrite.get(r.bag_name) ?? []), d]);
-      }
-    }
+    const toWrite = bagsToCopy(
+      rows,
+      drives.map((d) => ({ drive: d, present: d.present, out: d.error !== undefined })),
+      request.full === true,
+    ); // bag name -> drives that need it
 
     let newVersions: CatalogVersion[] = [];
     if (newSnapshot) newVersions = request.full === true ? this.catalog.allVersions() : this.catalog.versionsNotInSnapshots();
@@ -430,6 +442,8 @@ export class SnapshotEngine implements SnapshotService {
     const finishedAt = this.now().toISOString();
     const latest = this.snapshotRows().at(-1);
     const focus = newBag !== undefined ? this.snapshotRows().find((r) => r.id === newBag.snapshotId) : latest;
+    const copiedBags = bagsToWrite.filter((b) => written.some((w) => w.endsWith(`:${b.bagName}`)));
+    const copied = { files: copiedBags.reduce((n, b) => n + b.files, 0), bytes: copiedBags.reduce((n, b) => n + b.bytes, 0), snapshots: copiedBags.length };
     let outcome: SnapshotOutcome | undefined;
     if (focus !== undefined) {
       outcome = {
@@ -440,6 +454,7 @@ export class SnapshotEngine implements SnapshotService {
         bytes: focus.bytes,
         startedAt: focus.started_at,
         finishedAt,
+        copied,
         perDrive: drives.map((d) => (d.present.has(focus.bag_name) && d.error === undefined ? { role: d.target.role, state: 'complete' as const } : { role: d.target.role, state: 'failed' as const, error: d.error ?? operatorError('drive-behind', `Drive ${d.target.role} does not hold ${focus.bag_name}.`, 'Start a snapshot with this drive connected.') })),
       };
     }
@@ -608,7 +623,7 @@ export class SnapshotEngine implements SnapshotService {
     crashPoint('dirs');
 
     // Data: each vault object read once, each chunk written to every live drive before the next read.
-    progress.phase('writing', live());
+    progress.phase('writing');
     let next = 0;
     const worker = async () => {
       const buffer = Buffer.allocUnsafe(1 << 20);
@@ -624,7 +639,7 @@ export class SnapshotEngine implements SnapshotService {
 
     // Per drive, without waiting for the other: fsync everything, then read every copy back from
     // the drive (page cache dropped first) and compare with the catalog hash.
-    progress.phase('syncing', live());
+    progress.phase('syncing');
     await forEachLive(async (d) => {
       await syncFilesystem(bagDir(d));
       // Every file, then directories deepest first (FUSE drives get each fsync; syncfs may not reach them).
@@ -640,7 +655,7 @@ export class SnapshotEngine implements SnapshotService {
       for (const rel of ordered) await fsyncPath(join(bagDir(d), rel));
       await syncFilesystem(bagDir(d));
       crashPoint('synced');
-      if (progress.currentPhase() === 'syncing') progress.phase('verifying', live());
+      if (progress.currentPhase() === 'syncing') progress.phase('verifying');
       if (this.readBackFromMedia) await evictFromCache(bagDir(d));
       let idx = 0;
       const buffer = Array.from({ length: this.concurrency }, () => Buffer.allocUnsafe(1 << 20));
@@ -653,13 +668,13 @@ export class SnapshotEngine implements SnapshotService {
             if (got.sha256 !== item.sha256 || got.size !== item.size) {
               throw new DriveFailure(operatorError('drive-readback-mismatch', `Drive ${d.target.role}: ${item.payloadPath} in ${bag.bagName} read back different from what was written (${got.size} bytes, sha256 ${got.sha256}; expected ${item.size} bytes, ${item.sha256}).`, `Replace drive ${d.target.role}; it does not keep what is written to it.`));
             }
-            progress.verified(d, item.size);
+            progress.verified(d, 1, item.size);
           }
         }),
       );
       crashPoint('readback');
       // Tag files (manifests, signature) after the data, then the completion marker last.
-      if (progress.currentPhase() === 'verifying') progress.phase('manifests', live());
+      if (progress.currentPhase() === 'verifying') progress.phase('manifests');
       for (const name of tagWriteOrder) {
         await writeFileDurable(join(bagDir(d), name), bag.tagFiles[name] ?? '');
         crashPoint('tag');
@@ -749,81 +764,6 @@ export class SnapshotEngine implements SnapshotService {
 class DriveFailure extends Error {
   constructor(readonly error: OperatorError) {
     super(error.message);
-  }
-}
-
-/** Progress for callbacks (throttled) and the log (every few seconds). */
-class ProgressTracker {
-  private current: SnapshotPhase = 'preflight';
-  private filesDone = 0;
-  private bytesDone = 0;
-  private readonly verifiedBytes = new Map<DriveRun, number>();
-  private readonly started = Date.now();
-  private lastCallback = 0;
-  private lastLog = 0;
-
-  constructor(
-    private readonly filesTotal: number,
-    private readonly bytesTotal: number,
-    private readonly drives: readonly DriveRun[],
-    private readonly logger: Logger,
-    private readonly onProgress: ((p: SnapshotProgress) => void) | undefined,
-    private readonly intervalMs: number,
-  ) {}
-
-  currentPhase(): SnapshotPhase {
-    return this.current;
-  }
-
-  phase(p: SnapshotPhase, _live?: readonly DriveRun[]): void {
-    this.current = p;
-    this.emit(true);
-  }
-
-  wrote(files: number, bytes: number): void {
-    this.filesDone += files;
-    this.bytesDone += bytes;
-    this.emit(false);
-  }
-
-  verified(d: DriveRun, bytes: number): void {
-    this.verifiedBytes.set(d, (this.verifiedBytes.get(d) ?? 0) + bytes);
-    this.emit(false);
-  }
-
-  private snapshot(): SnapshotProgress {
-    const elapsed = (Date.now() - this.started) / 1000;
-    // Writing is one pass, the read-back a second: progress counts both.
-    const verified = this.drives.length === 0 ? 0 : Math.min(...this.drives.map((d) => this.verifiedBytes.get(d) ?? 0));
-    const work = this.bytesDone + verified;
-    const rate = elapsed > 0 ? work / elapsed : 0;
-    const left = this.bytesTotal * 2 - work;
-    const perDrive: DriveProgress[] = this.drives.map((d) =>
-      d.error !== undefined ? { role: d.target.role, state: 'failed', message: d.error.message } : { role: d.target.role, state: this.current === 'done' ? 'verified' : 'writing' },
-    );
-    return {
-      phase: this.current,
-      filesDone: this.filesDone,
-      filesTotal: this.filesTotal,
-      bytesDone: this.bytesDone,
-      bytesTotal: this.bytesTotal,
-      bytesPerSecond: Math.round(this.bytesDone / Math.max(elapsed, 0.001)),
-      secondsLeft: rate > 0 && work > 0 ? Math.max(0, Math.round(left / rate)) : null,
-      perDrive,
-    };
-  }
-
-  private emit(force: boolean): void {
-    const now = Date.now();
-    if (this.onProgress !== undefined && (force || now - this.lastCallback >= this.intervalMs)) {
-      this.lastCallback = now;
-      this.onProgress(this.snapshot());
-    }
-    if (force || now - this.lastLog >= 5000) {
-      this.lastLog = now;
-      const s = this.snapshot();
-      logEvent(this.logger, LogEvent.SnapshotProgress, { phase: s.phase, filesDone: s.filesDone, filesTotal: s.filesTotal, bytesDone: s.bytesDone, bytesTotal: s.bytesTotal, bytesPerSecond: s.bytesPerSecond, secondsLeft: s.secondsLeft, perDrive: s.perDrive.map((p) => `${p.role}:${p.state}`) });
-    }
   }
 }
 

@@ -6,6 +6,7 @@ import { describeType, forEachConcurrently, hashRegular, readBounded, walkTree }
 import { evictFromCache } from './driveIo.ts';
 import type { DriveRole } from './api.ts';
 import { markerText, tagWriteOrder, type PlannedItem } from './plan.ts';
+import { counted } from '../words.ts';
 
 /**
  * Before a snapshot writes anything to a drive: does the drive still hold exactly what this
@@ -119,7 +120,7 @@ export async function checkDriveEvidence(driveRoot: string, electionDir: string,
 export function evidenceRefusal(role: DriveRole, report: EvidenceReport): OperatorError | undefined {
   const [first] = report.problems;
   if (first === undefined) return undefined;
-  const more = report.problems.length > 1 ? ` (and ${report.problems.length - 1} more difference(s))` : '';
+  const more = report.problems.length > 1 ? ` (and ${counted(report.problems.length - 1, 'more difference', 'more differences')})` : '';
   return operatorError(
     'drive-evidence-mismatch',
     `Drive ${role} does not match what was written to it: keep it as evidence and enroll a replacement. Nothing was written to it. First difference: ${first}${more}.`,

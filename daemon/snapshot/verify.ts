@@ -26,6 +26,7 @@ import {
 } from './bagFormat.ts';
 import { forEachConcurrently, hashRegular, isRealDirectory, isSafeRelativePath, readBounded, walkTree, type Unsafe } from './bagReader.ts';
 import { keyIdHex, parsePublicKeyFile, publicKeyFileName, verifyMinisign, type PublicKey } from './minisign.ts';
+import { counted } from '../words.ts';
 
 /**
  * Checks drives without the daemon or the database: every bag complete, every hash, nothing extra,
@@ -297,7 +298,7 @@ class Verifier {
       if (prev === undefined) {
         if (r.sequence !== 1 && !r.full) this.problem('CHAIN', at, `the first snapshot on this drive is number ${r.sequence}, not 1 and not a full snapshot: earlier snapshots are missing`);
       } else if (r.sequence !== prev.sequence + 1) {
-        this.problem('CHAIN', at, `snapshot(s) ${prev.sequence + 1}..${r.sequence - 1} missing before this one`);
+        this.problem('CHAIN', at, r.sequence - prev.sequence === 2 ? `snapshot ${prev.sequence + 1} missing before this one` : `snapshots ${prev.sequence + 1} to ${r.sequence - 1} missing before this one`);
       } else if (r.previous !== prev.rootHash) {
         this.problem('CHAIN', at, `names previous root hash ${r.previous}, but ${prev.name} has ${prev.rootHash}`);
       }

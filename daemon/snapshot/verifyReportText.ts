@@ -1,4 +1,5 @@
 import type { VerifyReport } from './verify.ts';
+import { counted } from '../words.ts';
 
 /** The report for people: the drive's key id first, then what was pinned, root hashes, problems, verdict. */
 export function formatReport(report: VerifyReport, shown: string): string {
@@ -19,8 +20,8 @@ export function formatReport(report: VerifyReport, shown: string): string {
   const against = report.pins.keyId !== null ? ` against key ${report.pins.keyId}` : ' (key not pinned: compare the key id above with the published one)';
   lines.push(
     report.ok
-      ? `PASS ${shown}: ${report.bags} snapshot(s), ${report.files} files, ${mib} MiB checked; chain, signatures and index correct${against}.`
-      : `FAIL ${shown}: ${report.problems.length} problem(s) above (${report.bags} snapshot(s), ${report.files} files, ${mib} MiB checked).`,
+      ? `PASS ${shown}: ${counted(report.bags, 'snapshot')}, ${counted(report.files, 'file')}, ${mib} MiB checked; chain, signatures and index correct${against}.`
+      : `FAIL ${shown}: ${counted(report.problems.length, 'problem')} above (${counted(report.bags, 'snapshot')}, ${counted(report.files, 'file')}, ${mib} MiB checked).`,
   );
   return `${lines.join('\n')}\n`;
 }

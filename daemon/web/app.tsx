@@ -15,6 +15,7 @@ import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { ballotImageForBrowser } from './ballotImage.ts';
+import { worstSeverity } from './alertLinks.ts';
 import { diskFullError, isDiskFull } from './diskFull.ts';
 import { eventStream } from './liveUpdates.ts';
 import { allowedHostNames, crossSite, hostAllowed, hostRefused, hstsHeader } from './requestGuards.ts';
@@ -158,7 +159,8 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
 
   function pageContext(c: Context<Env>): PageContext {
     const s = sessionOf(c);
-    return { user: s.user, csrfToken: s.csrfToken, electionTitle: deps.config.election.title, openAlerts: deps.alerts.open().length };
+    const open = deps.alerts.open();
+    return { user: s.user, csrfToken: s.csrfToken, electionTitle: deps.config.election.title, openAlerts: open.length, worstAlert: worstSeverity(open) };
   }
 
   const requireSession: MiddlewareHandler<Env> = async (c, next) => {
@@ -351,7 +353,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
 
   // ---- snapshot --------------------------------------------------------------------------------
   app.get('/snapshot', requireSession, async (c) =>
-    c.html(<SnapshotPage page={pageContext(c)} model={await snapshotModel(deps)} confirm={c.req.query('confirm') === '1'} now={now()} />),
+    c.html(<SnapshotPage page={pageContext(c)} model={await snapshotModel(deps, c.req.query('confirm') === '1')} confirm={c.req.query('confirm') === '1'} now={now()} />),
   );
   app.get('/api/snapshot', requireSession, async (c) => c.json(await snapshotModel(deps)));
 

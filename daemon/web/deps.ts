@@ -9,6 +9,7 @@ import type { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';
 import type { HandAssignment, PreauditServiceStatus } from '../preaudit/service.ts';
 import type { CustodyState, StateOptions } from '../custody/state.ts';
+import type { CopyPreview } from '../snapshot/api.ts';
 import type { PublicationProvider } from '../publish/webPublication.ts';
 import type { SticksProvider } from '../intake/webProvider.ts';
 import type { EnrollmentProvider } from './enrollment.ts';
@@ -45,6 +46,8 @@ export interface WebDeps {
    * Left out only where drive management is not installed (then nothing is called safe).
    */
   readonly custodyState?: (format: StateOptions) => Promise<CustodyState>;
+  /** What End-of-day would write now (new files and catch-up), counted by the rule the run plans with; null when it would be refused. */
+  readonly snapshotPreview?: () => Promise<CopyPreview | null>;
   /** Enrolling a drive from the Drives page (the same logic as `ballotsafe enroll`). */
   readonly enrollment?: EnrollmentProvider;
   readonly importChecks?: ImportChecksProvider;
@@ -182,7 +185,8 @@ export interface HandoffRequest {
   readonly sequence: number;
   /** The logged-in operator's name. */
   readonly operator: string;
-  readonly witness: string | null;
+  /** Required (the form refuses an empty one; so does the workflow). */
+  readonly witness: string;
   readonly destinations: Readonly<Record<DriveRole, string>>;
   /** Seal or evidence-bag number per drive, when sealed. */
   readonly seals?: Readonly<Partial<Record<DriveRole, string>>>;

@@ -54,3 +54,8 @@ export function shortHash(hex: string): string {
 export function groupedHash(hex: string): string {
   return hex.replace(/(.{4})/g, '$1 ').trim();
 }
+
+/** "/mnt/ballotsafe/drive-b" → "drive-b": a screen names a folder, not the appliance's paths. */
+export function lastPathPart(path: string): string {
+  return path.split('/').filter((x) => x !== '').pop() ?? path;
+}

@@ -55,13 +55,29 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
           details: r.cvrsWithoutImage.items.slice(0, few).map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
         },
   );
-  const dups = s.duplicateCvrs + s.duplicateImages;
+  const dups = s.duplicateCvrs + s.duplicateImages + s.rescannedSheets;
+  // Rescans (new image bytes, same marks) are found among the sheets the pre-audit has read.
+  const rescanNote =
+    s.imageFiles === 0 ? '' : s.sheetsCheckedForRescans === 0 ? ' Ballots scanned twice under another number are looked for once the pre-audit has read the marks.' : ` ${plural(s.sheetsCheckedForRescans, 'sheet')} compared by their marks to find a ballot scanned twice.`;
   checks.push({
     id: 'duplicates',
     name: 'No duplicates',
     state: s.cvrRecords === 0 && s.imageFiles === 0 ? 'not-run' : dups > 0 ? 'fail' : 'pass',
-    summary: dups === 0 ? 'No duplicated CVR or image.' : `${plural(s.duplicateCvrs, 'duplicated CVR')}, ${plural(s.duplicateImages, 'duplicated image')}.`,
-    details: [...r.duplicateCvrs.items.map((d) => `CVR ${d.identity} ×${d.count}`), ...r.duplicateImages.items.map((d) => d.files.join(' = '))].slice(0, few),
+    summary:
+      (dups === 0
+        ? 'No duplicated CVR or image.'
+        : [
+            s.duplicateCvrs > 0 ? plural(s.duplicateCvrs, 'duplicated CVR') : '',
+            s.duplicateImages > 0 ? plural(s.duplicateImages, 'duplicated image') : '',
+            s.rescannedSheets > 0 ? plural(s.rescannedSheets, 'ballot scanned twice', 'ballots scanned twice') : '',
+          ]
+            .filter((x) => x !== '')
+            .join(', ') + '.') + rescanNote,
+    details: [
+      ...r.rescannedSheets.items.map((d) => `Same ballot scanned twice: ${d.first.join(' + ')} and ${d.second.join(' + ')} carry the same marks`),
+      ...r.duplicateCvrs.items.map((d) => `CVR ${d.identity} ×${d.count}`),
+      ...r.duplicateImages.items.map((d) => d.files.join(' = ')),
+    ].slice(0, few),
   });
   const eifProblems = s.eifContestsMissingFromCvr + s.cvrContestsMissingFromEif + s.eifOptionsMissingFromCvr + s.cvrOptionsMissingFromEif;
   checks.push({

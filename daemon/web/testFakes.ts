@@ -84,13 +84,18 @@ export class FakeSnapshotService implements SnapshotService {
       const roles = request.drives.map((d) => d.role);
       for (let i = 0; i <= this.steps; i++) {
         const phase = i === 0 ? 'preflight' : i < this.steps - 2 ? 'writing' : i < this.steps ? 'verifying' : 'done';
-        const share = i / this.steps;
+        // Like the engine: everything is written first, then read back (two counts, two bars).
+        const writeSteps = Math.max(1, this.steps - 2);
+        const share = Math.min(1, i / writeSteps);
+        const readShare = i <= writeSteps ? 0 : Math.min(1, (i - writeSteps) / Math.max(1, this.steps - writeSteps));
         onProgress?.({
           phase,
           filesDone: Math.round(files * share),
           filesTotal: files,
           bytesDone: Math.round(bytes * share),
           bytesTotal: bytes,
+          filesVerified: Math.round(files * readShare),
+          bytesVerified: Math.round(bytes * readShare),
           bytesPerSecond: i === 0 ? 0 : bytes / this.steps / (this.stepMs / 1000),
           secondsLeft: i === 0 ? null : ((this.steps - i) * this.stepMs) / 1000,
           perDrive: roles.map((role) => ({ role, state: i === this.steps ? (role === 'B' && this.failDriveB ? 'failed' : 'verified') : 'writing' })),
@@ -276,7 +281,7 @@ export function fakeMappingForm(imageId: number): StyleMappingForm {
   return {
     styleId: 'accuvote-0111-1011',
     printed: 'bottom-row codes 0111 / 1011',
-    reason: '2 target(s) could not be matched to a contest option',
+    reason: '2 targets could not be matched to a contest option',
     sheetsWaiting: 87,
     pages: [{ side: 'front', imageId, imagePage: 0, width: 1700, height: 2200 }],
     targets: [
@@ -324,7 +329,7 @@ export const fakeStyles: LearnedStyleSummary[] = [
     sampleSheets: 12,
     sheetsRead: 0,
     sheetsWaiting: 87,
-    reason: '1 target(s) could not be matched to a contest option (first: front column 19 row 8, read "Hannah  Dustin": best match "John Spencer" only 31%)',
+    reason: '1 target could not be matched to a contest option (first: front column 19 row 8, read "Hannah  Dustin": best match "John Spencer" only 31%)',
     unresolved: [{ side: 'front', column: 19, row: 8, text: 'Hannah  Dustin\n', reason: 'best match "John Spencer" only 31%' }],
     learnedAt: '2026-11-03T21:05:00.000Z',
   },

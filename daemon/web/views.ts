@@ -4,6 +4,7 @@ import type { CatalogSummary, DriveStatus, RootStatus, SnapshotRecord, WebDeps }
 import { dataDiskProblem } from './diskFull.ts';
 import { formatBytes, formatTime, startOfLocalDay } from './format.ts';
 import type { SnapshotJobView } from '../custody/snapshotJobs.ts';
+import type { CopyPreview } from '../snapshot/api.ts';
 
 export interface Problem {
   readonly message: string;
@@ -41,6 +42,15 @@ export function alertCounts(open: readonly AlertRow[]): OverviewModel['openAlert
   };
 }
 
+/**
+ * "Last snapshot" is the newest one that finished: the one being written (or left half-written by a
+ * crash) is 'pending', has no finish time, and would read "Last snapshot #5 never" during a run.
+ * A pending one is listed by the custody state as not protected.
+ */
+export function lastFinishedSnapshot(deps: Pick<WebDeps, 'snapshotHistory'>): SnapshotRecord | null {
+  return deps.snapshotHistory.list(50).find((s) => s.state !== 'pending' && s.finishedAt !== null) ?? null;
+}
+
 /** Times and sizes in the custody state's messages, as the screens write them. */
 export function screenFormat(now: Date): StateOptions {
   return { time: (iso) => formatTime(iso, now), bytes: formatBytes };
@@ -55,7 +65,7 @@ export async function overviewModel(deps: WebDeps): Promise<OverviewModel> {
     return { ...r, filesToday: counts?.filesToday ?? 0, filesTotal: counts?.filesTotal ?? 0, lastCaptureAt: counts?.lastCaptureAt ?? null };
   });
   const openAlerts = alertCounts(deps.alerts.open());
-  const lastSnapshot = deps.snapshotHistory.list(1)[0] ?? null;
+  const lastSnapshot = lastFinishedSnapshot(deps);
   const snapshotJob = deps.snapshot.current();
   const custody = deps.custodyState === undefined ? null : await deps.custodyState(screenFormat(now));
   // One way to count what is not on the drives: the custody state's (in no verified snapshot on both drives).
@@ -130,10 +140,12 @@ export interface SnapshotPageModel {
   readonly pending: { readonly files: number; readonly bytes: number };
   readonly lastSnapshot: SnapshotRecord | null;
   readonly custody: CustodyState | null;
+  /** Only for the confirmation: what the run would write (null: not known or it would be refused). */
+  readonly preview?: CopyPreview | null;
 }
 
-export async function snapshotModel(deps: WebDeps): Promise<SnapshotPageModel> {
-  const lastSnapshot = deps.snapshotHistory.list(1)[0] ?? null;
+export async function snapshotModel(deps: WebDeps, confirm = false): Promise<SnapshotPageModel> {
+  const lastSnapshot = lastFinishedSnapshot(deps);
   const custody = deps.custodyState === undefined ? null : await deps.custodyState(screenFormat(deps.now?.() ?? new Date()));
   return {
     job: deps.snapshot.current(),
@@ -141,5 +153,6 @@ export async function snapshotModel(deps: WebDeps): Promise<SnapshotPageModel> {
     pending: custody?.notOnDrives ?? deps.catalog.capturedSince(lastSnapshot?.startedAt ?? null),
     lastSnapshot,
     custody,
+    ...(confirm && deps.snapshotPreview !== undefined ? { preview: await deps.snapshotPreview() } : {}),
   };
 }

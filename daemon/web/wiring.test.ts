@@ -48,7 +48,7 @@ describe('web wiring over the real drive service and snapshot engine', () => {
     const targets = await d.drives?.targets();
     expect(targets?.ok).toBe(false);
     expect(d.snapshotHistory.list(10)).toEqual([]);
-    const handoff = await d.handoff?.handOff({ sequence: 1, operator: 'pat', witness: null, destinations: { A: 'x', B: 'y' } });
+    const handoff = await d.handoff?.handOff({ sequence: 1, operator: 'pat', witness: 'sam', destinations: { A: 'x', B: 'y' } });
     expect(handoff?.ok ? '' : handoff?.error.code).toBe('snapshot-unknown');
     expect(d.importChecks?.list().length).toBeGreaterThan(0);
   });

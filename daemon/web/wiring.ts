@@ -217,6 +217,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
           custody: custodyFromService(drive),
           handoff: handoffFromService(drive, workflow, config.election.title),
           custodyState: (format): Promise<CustodyState> => workflow.state(format),
+          snapshotPreview: () => workflow.previewSnapshot(),
           enrollment: enrollmentFromService(drive),
         }),
     importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),

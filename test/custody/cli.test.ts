@@ -57,11 +57,19 @@ describe('ballotsafe handoff', () => {
     expect(absent.stderr).toContain('Drive B is not plugged in');
     expect(rig.custodyCount()).toBe(0);
     rig.plugIn('B');
+    // The witness is required here as on the web form: left out or blank, nothing is ejected or recorded.
+    for (const witness of [[], ['--witness', '  ']]) {
+      const unwitnessed = run('handoff', '1', '--to-a', "Clerk's office safe", '--to-b', "Sheriff's evidence room", ...witness, '--operator', 'olivia');
+      expect(unwitnessed.status).toBe(1);
+      expect(unwitnessed.stderr).toContain('A hand-off needs a witness');
+      expect(unwitnessed.stderr).not.toMatch(/Usage|undefined|null/);
+      expect(rig.custodyCount()).toBe(0);
+    }
     const done = run('handoff', '1', '--to-a', "Clerk's office safe", '--to-b', "Sheriff's evidence room", '--witness', 'Sam Witness', '--operator', 'olivia', '--seal-a', 'EB-0417');
     expect(done.status, done.stderr).toBe(0);
     expect(done.stdout).toContain("Drive A, seal EB-0417 → Clerk's office safe");
     expect(done.stdout).toContain('Snapshot #1 handed off: custody record 1.');
-    const again = run('handoff', '1', '--to-a', 'x', '--to-b', 'y', '--operator', 'olivia');
+    const again = run('handoff', '1', '--to-a', 'x', '--to-b', 'y', '--witness', 'Sam Witness', '--operator', 'olivia');
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('already handed off');
     expect(rig.custodyCount()).toBe(1);

@@ -1,7 +1,15 @@
 import type { FC } from 'hono/jsx';
-import type { AlertRow } from '../../state/alerts.ts';
+import { z } from 'zod';
+import { alertDetails, type AlertRow } from '../../state/alerts.ts';
+import { alertPage, severityWords } from '../alertLinks.ts';
 import { formatTime } from '../format.ts';
 import { Csrf, Layout, type PageContext } from './layout.tsx';
+
+/** The same colour for a severity on the card, its pill and the tab badge (style.css). */
+const pillClass: Record<AlertRow['severity'], string> = { critical: 'bad', warning: 'warn', info: 'neutral' };
+
+/** The exact technical words behind an alert (a parser's message), for the technician only. */
+const technicianDetails = (a: AlertRow): string | undefined => alertDetails(a, z.object({ technician: z.string() }))?.technician;
 
 export const AlertsPage: FC<{ page: PageContext; open: readonly AlertRow[]; acknowledged: readonly AlertRow[]; now: Date }> = ({ page, open, acknowledged, now }) => (
   <Layout page={page} active="alerts" title="Alerts">
@@ -11,11 +19,26 @@ export const AlertsPage: FC<{ page: PageContext; open: readonly AlertRow[]; ackn
         <li class={`alert ${a.severity}`} data-alert={a.id}>
           <div class="alert-body">
             <p class="alert-head">
-              <span class={`pill ${a.severity === 'info' ? 'neutral' : 'bad'}`}>{a.severity}</span> {formatTime(a.raised_at, now)}
+              <span class={`pill ${pillClass[a.severity]}`}>
+                <span aria-hidden="true">{severityWords[a.severity].mark} </span>
+                {severityWords[a.severity].word}
+              </span>{' '}
+              {formatTime(a.raised_at, now)}
               {a.subject === null ? null : <span class="path"> · {a.subject}</span>}
             </p>
             <p class="what">{a.message}</p>
             {a.action === null ? null : <p class="next">What to do: {a.action}</p>}
+            {technicianDetails(a) === undefined ? null : (
+              <details class="technician" data-testid="technician-details">
+                <summary>Details for the technician</summary>
+                <p class="path">{technicianDetails(a)}</p>
+              </details>
+            )}
+            <p>
+              <a href={alertPage(a.code).href} data-testid="alert-page">
+                {alertPage(a.code).label}
+              </a>
+            </p>
           </div>
           {page.user.role === 'operator' ? (
             <form method="post" action={`/api/alerts/${a.id}/ack`}>

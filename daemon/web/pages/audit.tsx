@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { AuditEntry } from '../../state/auditLog.ts';
+import { auditWords } from '../auditSentences.ts';
 import { formatTime } from '../format.ts';
 import { Layout, type PageContext } from './layout.tsx';
 
@@ -16,14 +17,17 @@ export const AuditPage: FC<{ page: PageContext; entries: readonly AuditEntry[]; 
         </tr>
       </thead>
       <tbody>
-        {entries.map((e) => (
-          <tr>
-            <td>{formatTime(e.at, now)}</td>
-            <td>{e.actor}</td>
-            <td>{e.action}</td>
-            <td class="path">{e.details_json ?? ''}</td>
-          </tr>
-        ))}
+        {entries.map((e) => {
+          const words = auditWords(e.action, e.details_json, { time: (iso) => formatTime(iso, now) });
+          return (
+            <tr>
+              <td>{formatTime(e.at, now)}</td>
+              <td>{e.actor}</td>
+              <td>{words.title}</td>
+              <td>{words.sentence}</td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   </Layout>

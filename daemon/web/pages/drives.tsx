@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { DriveStatus } from '../deps.ts';
-import { formatBytes, formatTime } from '../format.ts';
+import { formatBytes, formatTime, lastPathPart } from '../format.ts';
 import { Csrf, Layout, NotInstalled, type PageContext } from './layout.tsx';
 
 export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] | null; busy: boolean; now: Date }> = ({ page, drives, busy, now }) => (
@@ -16,7 +16,7 @@ export const DrivesPage: FC<{ page: PageContext; drives: readonly DriveStatus[] 
               <dt>Present</dt>
               <dd>{d.present ? 'Yes' : 'No'}</dd>
               <dt>Drive</dt>
-              <dd class={d.label === undefined && d.serial === undefined ? 'path' : undefined}>{[d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || d.mountPoint || '–'}</dd>
+              <dd class={d.label === undefined && d.serial === undefined ? 'path' : undefined}>{[d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || (d.mountPoint === undefined ? '–' : lastPathPart(d.mountPoint))}</dd>
               <dt>Enrolled</dt>
               <dd>{d.enrolled ? 'Yes' : 'No'}</dd>
               <dt>Free space</dt>

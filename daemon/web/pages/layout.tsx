@@ -1,5 +1,7 @@
 import type { Child, FC } from 'hono/jsx';
+import type { AlertSeverity } from '../../state/alerts.ts';
 import type { User } from '../accounts.ts';
+import { severityWords } from '../alertLinks.ts';
 
 export type NavKey = 'overview' | 'snapshot' | 'drives' | 'sticks' | 'snapshots' | 'alerts' | 'custody' | 'preaudit' | 'audit' | 'settings';
 
@@ -21,6 +23,8 @@ export interface PageContext {
   readonly csrfToken: string;
   readonly electionTitle: string;
   readonly openAlerts: number;
+  /** The most serious open alert: the tab badge takes its colour and mark (null or absent: none open). */
+  readonly worstAlert?: AlertSeverity | null;
 }
 
 /** A hidden CSRF field: every state-changing form carries the session's token. */
@@ -42,6 +46,9 @@ export const Document: FC<{ title: string; bodyClass?: string; csrfToken?: strin
 
 export const Layout: FC<{ page: PageContext; active: NavKey; title: string; live?: boolean; children?: Child }> = ({ page, active, title, live, children }) => (
   <Document title={title} csrfToken={page.csrfToken} bodyClass={live === false ? undefined : 'live'}>
+    <a class="skip-link" href="#main">
+      Skip to the page content
+    </a>
     <header class="top">
       <div class="brand">
         <strong>ballotsafe</strong>
@@ -61,11 +68,14 @@ export const Layout: FC<{ page: PageContext; active: NavKey; title: string; live
       {nav.map((n) => (
         <a href={n.href} class={n.key === active ? 'tab active' : 'tab'} aria-current={n.key === active ? 'page' : undefined}>
           {n.label}
-          {n.key === 'alerts' && page.openAlerts > 0 ? <span class="badge">{page.openAlerts}</span> : null}
+          {n.key === 'alerts' && page.openAlerts > 0 ? <AlertBadge count={page.openAlerts} worst={page.worstAlert ?? 'critical'} /> : null}
         </a>
       ))}
     </nav>
-    <main id="main">
+    <div id="connection" class="connection" role="status" hidden>
+      Lost contact with the appliance. Retrying… If this stays, check that the appliance is on.
+    </div>
+    <main id="main" tabindex={-1}>
       <h1>{title}</h1>
       <div class="notice bad offline-notice" data-testid="offline" role="alert">
         <p class="what">No contact with the appliance: this page may be out of date, and nothing on it can be called safe now.</p>
@@ -73,10 +83,16 @@ export const Layout: FC<{ page: PageContext; active: NavKey; title: string; live
       </div>
       {children}
     </main>
-    <div id="connection" class="connection" hidden>
-      Lost contact with the appliance. Retrying… If this stays, check that the appliance is on.
-    </div>
   </Document>
+);
+
+/** The open-alert count on the Alerts tab: the worst severity's colour, with its mark and word for those who cannot tell colours apart. */
+const AlertBadge: FC<{ count: number; worst: AlertSeverity }> = ({ count, worst }) => (
+  <span class={`badge badge-${worst}`} title={`${count} open, the most serious: ${severityWords[worst].word.toLowerCase()}`}>
+    <span aria-hidden="true">{severityWords[worst].mark} </span>
+    {count}
+    <span class="visually-hidden"> open, the most serious: {severityWords[worst].word.toLowerCase()}</span>
+  </span>
 );
 
 /** An error box that says what happened and what to do next. */

@@ -58,7 +58,6 @@ export const OverviewPage: FC<{ page: PageContext; model: OverviewModel; now: Da
                 <tr>
                   <td>
                     <strong>{r.label}</strong>
-                    <div class="path">{r.path}</div>
                   </td>
                   <td>
                     {r.state === 'ok' ? <span class="pill good">OK</span> : r.state === 'missing' ? <span class="pill bad">Missing</span> : <span class="pill neutral">Unknown</span>}

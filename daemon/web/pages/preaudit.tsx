@@ -1,4 +1,7 @@
 import type { FC } from 'hono/jsx';
+import { imageKeyInWords } from '../../importer/imageKeys.ts';
+import { ballotStyleName } from '../../preaudit/styleWords.ts';
+import { preauditProgress } from '../preauditProgress.ts';
 import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, Phase1Check, PreauditStatus, StyleMappingForm } from '../deps.ts';
 import { formatCount, formatTime } from '../format.ts';
 import { Csrf, Layout, NotInstalled, type PageContext } from './layout.tsx';
@@ -44,12 +47,8 @@ export const PreauditPage: FC<{
         <NotInstalled what="The pre-audit" />
       ) : (
         <>
-          <p data-testid="preaudit-status">
-            {status.state === 'not-started'
-              ? 'Not started: it begins when ballot images arrive.'
-              : `${status.state === 'running' ? 'Running' : status.state === 'done' ? 'Done' : 'Stopped'}: ${formatCount(status.imagesDone)} of ${formatCount(status.imagesTotal)} images read, ${formatCount(status.ballotsCompared)} ballot${status.ballotsCompared === 1 ? '' : 's'} compared, ${formatCount(status.disagreements)} disagreement${status.disagreements === 1 ? '' : 's'}. Updated ${formatTime(status.updatedAt, now)}.`}
-          </p>
-          <progress max={Math.max(1, status.imagesTotal)} value={status.imagesDone}></progress>
+          <p data-testid="preaudit-status">{preauditProgress(status, now).line}</p>
+          <progress max={Math.max(1, status.imagesTotal)} value={preauditProgress(status, now).read} aria-label="Ballot images read"></progress>
           {status.message === undefined ? null : <p class="next">{status.message}</p>}
         </>
       )}
@@ -71,7 +70,7 @@ export const PreauditPage: FC<{
           <tbody>
             {disagreements.map((d) => (
               <tr>
-                <td>{d.ballotId}</td>
+                <td>{imageKeyInWords(d.ballotId)}</td>
                 <td>{d.contest}</td>
                 <td>{d.cvrChoices.join(', ') || '(no vote)'}</td>
                 <td>{d.imageChoices.join(', ') || '(no mark)'}</td>
@@ -186,7 +185,7 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
  * per target (the matcher's placement preselected). Saved, the style is read like a learned one.
  */
 export const MapStylePage: FC<{ page: PageContext; form: StyleMappingForm }> = ({ page, form }) => (
-  <Layout page={page} active="preaudit" title={`Map ballot style ${form.printed}`} live={false}>
+  <Layout page={page} active="preaudit" title={`Map ${ballotStyleName(form.printed)}`} live={false}>
     <p>
       <a href="/preaudit">← Back to pre-audit</a>
     </p>
@@ -277,13 +276,13 @@ export const MapStylePage: FC<{ page: PageContext; form: StyleMappingForm }> = (
 
 /** The ballot image with each target box drawn over it: what was read, what the CVR says. */
 export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> = ({ page, d }) => (
-  <Layout page={page} active="preaudit" title={`Ballot ${d.ballotId}: ${d.contest}`} live={false}>
+  <Layout page={page} active="preaudit" title={`Ballot: ${imageKeyInWords(d.ballotId)} — ${d.contest}`} live={false}>
     <p>
       <a href="/preaudit">← Back to pre-audit</a>
     </p>
     <div class="ballot-layout">
       <figure class="ballot">
-        <svg viewBox={`0 0 ${d.imageWidth} ${d.imageHeight}`} role="img" aria-label={`Ballot ${d.ballotId} with targets marked`} data-testid="ballot-overlay">
+        <svg viewBox={`0 0 ${d.imageWidth} ${d.imageHeight}`} role="img" aria-label={`Ballot ${imageKeyInWords(d.ballotId)} with targets marked`} data-testid="ballot-overlay">
           <image href={d.imagePage === 0 ? `/api/images/${d.imageId}` : `/api/images/${d.imageId}?page=${d.imagePage}`} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
           {d.targets.map((t) => {
             const disagree = t.marked !== t.cvrMarked;

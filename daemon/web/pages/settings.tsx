@@ -6,7 +6,7 @@ import { Layout, type PageContext } from './layout.tsx';
 
 export const SettingsPage: FC<{ page: PageContext; config: Config; users: readonly (User & { disabled?: boolean })[] }> = ({ page, config, users }) => (
   <Layout page={page} active="settings" title="Settings" live={false}>
-    <p class="next">Read-only. To change a setting, edit the configuration file at the appliance and restart ballotsafe.</p>
+    <p class="next">Read-only: these settings are changed by the appliance's technician. The folder names below are for the technician.</p>
     <div class="columns">
       <section class="panel">
         <h2>Election</h2>
@@ -80,7 +80,7 @@ export const SettingsPage: FC<{ page: PageContext; config: Config; users: readon
             </>
           ))}
         </dl>
-        <p class="next">Add a user at the appliance with: ballotsafe user add &lt;name&gt; --role operator|observer. Switch one off with: ballotsafe user disable &lt;name&gt;</p>
+        <p class="next">To add a user or switch one off, ask the appliance's technician.</p>
       </section>
     </div>
   </Layout>

@@ -1,26 +1,22 @@
 import type { FC } from 'hono/jsx';
-import type { DriveProgress, SnapshotPhase } from '../../snapshot/api.ts';
+import type { DriveProgress } from '../../snapshot/api.ts';
+import { phaseWords } from '../../snapshot/progressText.ts';
 import type { DriveStatus } from '../deps.ts';
-import { formatBytes, formatCount, formatDuration, formatRate, formatTime, groupedHash } from '../format.ts';
+import { formatBytes, formatCount, formatDuration, formatRate, formatTime, groupedHash, lastPathPart } from '../format.ts';
+import { snapshotProgressView } from '../snapshotProgress.ts';
 import type { SnapshotPageModel } from '../views.ts';
 import { Csrf, ErrorBox, Layout, NotInstalled, type PageContext } from './layout.tsx';
 import { CustodyBox, cardClass, cardLabels } from './custodyBox.tsx';
 
-export const phaseLabels: Record<SnapshotPhase, string> = {
-  preflight: 'Checking the drives',
-  writing: 'Writing files to both drives',
-  syncing: 'Flushing to the drives',
-  verifying: 'Reading back and verifying',
-  manifests: 'Writing manifests and signature',
-  done: 'Finished',
-};
+export const phaseLabels = phaseWords;
 
 const driveStateLabels: Record<DriveProgress['state'], string> = { writing: 'Working', verified: 'Verified', failed: 'Failed' };
 
 function driveLine(d: DriveStatus | undefined): string {
   if (d === undefined) return 'not set up';
   if (!d.present) return 'not connected';
-  return [d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || (d.mountPoint === undefined ? 'connected' : `connected: ${d.mountPoint}`);
+  // A folder's last name ("drive-b"), not the appliance's full path.
+  return [d.label, d.serial].filter((x) => x !== undefined && x !== '').join(' · ') || (d.mountPoint === undefined ? 'connected' : `connected: ${lastPathPart(d.mountPoint)}`);
 }
 
 export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; confirm: boolean; now: Date }> = ({ page, model, confirm, now }) => {
@@ -29,10 +25,10 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
   const driveA = drives?.find((d) => d.role === 'A');
   const driveB = drives?.find((d) => d.role === 'B');
   const p = job.progress;
+  const view = p === null ? null : snapshotProgressView(p);
   // Drives that would drop out of a snapshot started now: said before the clerk confirms, not only after.
   const leavesOut = model.custody?.snapshotLeavesOut ?? [];
   const takes = (['A', 'B'] as const).filter((r) => !leavesOut.some((d) => d.role === r));
-  const percent = p === null || p.bytesTotal === 0 ? (p !== null && p.filesTotal > 0 ? Math.floor((100 * p.filesDone) / p.filesTotal) : 0) : Math.floor((100 * p.bytesDone) / p.bytesTotal);
   return (
     <Layout page={page} active="snapshot" title="End-of-day snapshot">
       <div id="snapshot-state" data-state={job.state}>
@@ -56,6 +52,13 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
           />
         ) : null}
 
+        {job.state === 'finished' && job.outcome?.copied !== undefined && job.outcome.copied.snapshots > 1 ? (
+          <p class="notice neutral" data-testid="copied">
+            This run copied {formatCount(job.outcome.copied.files)} file{job.outcome.copied.files === 1 ? '' : 's'} ({formatBytes(job.outcome.copied.bytes)}) to the drives: snapshot #{job.outcome.sequence}
+            {' '}and {job.outcome.copied.snapshots - 1} earlier snapshot{job.outcome.copied.snapshots === 2 ? '' : 's'} a drive was missing.
+          </p>
+        ) : null}
+
         {job.state === 'failed' && job.error !== null ? <ErrorBox message={`The snapshot failed: ${job.error.message}`} action={job.error.action ?? 'Press End-of-day snapshot to try again.'} /> : null}
 
         {job.state === 'running' ? (
@@ -63,17 +66,22 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
             <p class="phase" data-field="phase">
               {p === null ? 'Starting…' : phaseLabels[p.phase]}
             </p>
-            <progress id="snapshot-progress" max={100} value={percent} data-field="percent">
-              {percent}%
+            <label class="bar-label" for="snapshot-progress">
+              Written to the drives: <span data-field="files">{view === null ? '–' : view.written}</span>
+            </label>
+            <progress id="snapshot-progress" max={100} value={view?.writtenPercent ?? 0} data-field="percent">
+              {view?.writtenPercent ?? 0}%
+            </progress>
+            <label class="bar-label" for="readback-progress">
+              Read back and checked: <span data-field="readback">{view === null ? '–' : view.readBack}</span>
+            </label>
+            <progress id="readback-progress" max={100} value={view?.readBackPercent ?? 0} data-field="readback-percent">
+              {view?.readBackPercent ?? 0}%
             </progress>
             <div class="progress-figures">
               <div>
-                <span class="label">Files</span>
-                <span data-field="files">{p === null ? '–' : `${formatCount(p.filesDone)} of ${formatCount(p.filesTotal)}`}</span>
-              </div>
-              <div>
-                <span class="label">Data</span>
-                <span data-field="bytes">{p === null ? '–' : `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`}</span>
+                <span class="label">Data written</span>
+                <span data-field="bytes">{view === null ? '–' : view.bytes}</span>
               </div>
               <div>
                 <span class="label">Speed</span>
@@ -114,9 +122,18 @@ export const SnapshotPage: FC<{ page: PageContext; model: SnapshotPageModel; con
             <section class="panel confirm" data-testid="confirm">
               <h2>Start the End-of-day snapshot?</h2>
               {leavesOut.length === 0 ? (
-                <p>
-                  This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B, then reads both back to verify them. Leave both drives
-                  connected until it says they are safe to remove.
+                <p data-testid="confirm-count">
+                  {model.preview === undefined || model.preview === null ? (
+                    <>This writes {formatCount(model.pending.files)} new files ({formatBytes(model.pending.bytes)}) to drive A and drive B</>
+                  ) : (
+                    <>
+                      This writes {formatCount(model.preview.newFiles.files)} new file{model.preview.newFiles.files === 1 ? '' : 's'} ({formatBytes(model.preview.newFiles.bytes)}) to drive A and drive B
+                      {model.preview.catchUp.snapshots === 0
+                        ? ''
+                        : `, and copies ${formatCount(model.preview.catchUp.files)} file${model.preview.catchUp.files === 1 ? '' : 's'} (${formatBytes(model.preview.catchUp.bytes)}) from ${model.preview.catchUp.snapshots === 1 ? 'an earlier snapshot' : `${model.preview.catchUp.snapshots} earlier snapshots`} that drive ${model.preview.catchUp.drives.join(' and drive ')} lacks`}
+                    </>
+                  )}
+                  , then reads them back to verify them. Leave both drives connected until it says they are safe to remove.
                 </p>
               ) : (
                 <div data-testid="drops-out">

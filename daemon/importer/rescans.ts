@@ -1,0 +1,61 @@
+/**
+ * Phase 1's "same ballot scanned twice under another id": a rescan has new image bytes (so the
+ * image-hash check misses it) and a new CVR record id, but the same paper carries the same marks,
+ * and no two voters fill every oval alike. The pre-audit's stored readings (the fill of every
+ * target) are compared with findLikelyDuplicates; sheets not read yet cannot be compared, and the
+ * report says how many were.
+ */
+import { z } from 'zod';
+import type { Db } from '../db/database.ts';
+import { findLikelyDuplicates, type SheetFingerprint } from '../preaudit/compare.ts';
+
+export interface RescannedSheet {
+  /** The image files of each of the two sheets. */
+  readonly first: readonly string[];
+  readonly second: readonly string[];
+}
+
+export interface RescanCheck {
+  /** Sheets whose marks were read by the pre-audit, hence compared. */
+  readonly sheetsCompared: number;
+  readonly pairs: readonly RescannedSheet[];
+}
+
+/** The catalog's names of a sheet's files: its key ends in `#<file version ids>` (catalogSheets). */
+function catalogNames(db: Db, sheetKey: string): string[] | undefined {
+  const m = /#(\d+(?:\+\d+)*)$/.exec(sheetKey);
+  if (m === null) return undefined;
+  const byId = db.prepare<[number], { root_label: string; rel_path: string; status: string }>('SELECT root_label, rel_path, status FROM file_versions WHERE id = ?');
+  const names: string[] = [];
+  for (const id of (m[1] ?? '').split('+')) {
+    const f = byId.get(Number(id));
+    // A reading of files since replaced is not a sheet of the catalog any more.
+    if (f === undefined || f.status !== 'current') return undefined;
+    names.push(`${f.root_label}:${f.rel_path}`);
+  }
+  return names;
+}
+
+const pagesSchema = z.array(z.object({ targets: z.array(z.object({ fill: z.number() })) }));
+
+export function findRescannedSheets(db: Db): RescanCheck {
+  const hasTable = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'preaudit_sheets'`).get();
+  if ((hasTable?.n ?? 0) === 0) return { sheetsCompared: 0, pairs: [] };
+  const rows = db
+    .prepare<[], { sheet_key: string; style_id: string | null; pages_json: string | null }>(
+      `SELECT sheet_key, style_id, pages_json FROM preaudit_sheets WHERE status = 'read' AND pages_json IS NOT NULL ORDER BY sheet_key`,
+    )
+    .all();
+  const files = new Map<string, readonly string[]>();
+  const fingerprints: SheetFingerprint[] = [];
+  for (const r of rows) {
+    const pages = pagesSchema.safeParse(JSON.parse(r.pages_json ?? '[]'));
+    if (!pages.success || r.style_id === null) continue;
+    const names = catalogNames(db, r.sheet_key);
+    if (names === undefined) continue;
+    files.set(r.sheet_key, names);
+    fingerprints.push({ ballotKey: r.sheet_key, styleId: r.style_id, fills: pages.data.flatMap((p) => p.targets.map((t) => t.fill)) });
+  }
+  const pairs = findLikelyDuplicates(fingerprints).map(([a, b]) => ({ first: files.get(a) ?? [a], second: files.get(b) ?? [b] }));
+  return { sheetsCompared: fingerprints.length, pairs };
+}
