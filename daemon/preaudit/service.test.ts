@@ -240,7 +240,9 @@ describe('a ballot style whose printed names match no imported contest', () => {
     const alerts = db!.prepare(`SELECT subject, message FROM alerts WHERE code = 'preaudit-style-needs-mapping' ORDER BY subject`).all() as { subject: string; message: string }[];
     expect(alerts.map((a) => a.subject)).toEqual(waiting.map((w) => w.styleId).sort());
     expect(alerts[0]!.message).toMatch(/was not read: the names printed beside its targets could not all be matched/);
-    expect(svc.status().message).toMatch(/ballot style\(s\) need a person to map them/);
+    // the count of waiting styles and of their sheets, in words (no "(s)")
+    expect(svc.status().message).toContain(`${waiting.length === 1 ? '1 ballot style needs' : `${waiting.length} ballot styles need`} a person to map them`);
+    expect(svc.status().message).toMatch(new RegExp(`their ${setAside.n} sheets were not read|its 1 sheet was not read`));
     const web = new PreauditWebProvider(db!, () => svc.status());
     expect(web.status().message).toMatch(/need a person to map/);
     // The Pre-audit page's styles: the waiting ones last, with their sheets not read and why.
