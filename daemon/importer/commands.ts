@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { dataPaths } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { createLogger, logEvent } from '../log/logger.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
@@ -23,7 +23,7 @@ const importCommand: CliCommand = {
     }
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
-    const db = openDatabase(dataPaths(config).database);
+    const db = openStateDatabase(dataPaths(config).database);
     try {
       const logger = createLogger({ level: config.log.level, destination: `${dataPaths(config).logs}/import.log` });
       const cleaned = recoverInterruptedImports(db);
@@ -77,7 +77,7 @@ const checkCommand: CliCommand = {
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
     const paths = dataPaths(config);
-    const db = openDatabase(paths.database);
+    const db = openStateDatabase(paths.database);
     try {
       const logger = createLogger({ level: config.log.level, destination: `${paths.logs}/check.log` });
       const pending = await importPendingCatalogFiles(db, paths.vault, logger);
