@@ -22,6 +22,7 @@ import { layoutFromTargets, placeholderStyleId, type Side, type StyleLayout, typ
 import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
+import type { CatalogSheet } from './catalogSheet.ts';
 import { BallotStyleName } from './styleWords.ts';
 import { SET_APART_CODES, setApartSummary } from './setApart.ts';
 import { zipExportSheets } from './zipSheets.ts';
@@ -52,13 +53,7 @@ interface CachedStyle {
   mapped_by: string | null;
 }
 
-export interface CatalogSheet {
-  readonly job: SheetJob;
-  readonly imageKey: string | null;
-  readonly fileVersionIds: readonly number[];
-  /** From an ES&S export (`<id>i.pdf`, `<id>F/R.pbm`, a zip's member): not learned from, set apart by the reader. */
-  readonly essExport?: true;
-}
+export type { CatalogSheet } from './catalogSheet.ts';
 
 /** Current ballot images of the catalog, grouped into sheets by the importer's image key. */
 export function catalogSheets(db: Db, vaultDir: string): CatalogSheet[] {
