@@ -45,6 +45,7 @@ const importCommand: CliCommand = {
         // A second file of an export already read (e.g. Dominion's CSV beside its zip) is kept, not counted.
         if (o.format === 'ignored') process.stdout.write(`not counted  ${o.name}  (the same ballots as a file already imported)\n`);
         else process.stdout.write(`${o.status === 'imported' ? 'imported ' : 'unchanged'}  ${o.format ?? ''}  ${o.records} records  ${o.name}\n`);
+        if (o.detail !== undefined) process.stdout.write(`  ${o.detail}\n`);
         for (const w of o.warnings.slice(0, 5)) process.stdout.write(`  warning: ${w}\n`);
       }
       for (const f of r.value.failures) process.stderr.write(`NOT IMPORTED: ${f.message}\n  ${f.action ?? ''}\n`);
