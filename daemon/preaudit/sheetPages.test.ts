@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { corpusDir, tempDir } from '../importer/testSupport.ts';
 import { interpretSheetFiles } from './interpret.ts';
 import { layoutsFromVxElection } from './layout.ts';
@@ -41,7 +41,7 @@ describe('catalog sheets from real NH scans named by each convention', () => {
     };
     const front = put('scan-marked-front.jpeg');
     const back = put('scan-marked-back.jpeg');
-    const db = openDatabase(':memory:');
+    const db = openStateDatabase(':memory:');
     const insert = db.prepare(
       `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
        VALUES (?, ?, ?, 1, '0', '0', ?, ?, 'ballot-image', '2026-11-03T20:00:00Z', '2026-11-03T20:00:00Z')`,
