@@ -41,13 +41,13 @@ interface ChildResult {
 async function child(mode: string, configFile: string): Promise<void> {
   // UV_THREADPOOL_SIZE=64 is set by the parent, as bin/ballotsafe.js does for every command.
   const { loadConfig } = await import('../daemon/config.ts');
-  const { openDatabase } = await import('../daemon/db/database.ts');
+  const { openStateDatabase } = await import('../daemon/runtime/stateDatabase.ts');
   const { dataPaths } = await import('../daemon/config.ts');
   const { silentLogger } = await import('../daemon/log/logger.ts');
   const { CaptureService } = await import('../daemon/capture/captureService.ts');
   const loaded = loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.error.message);
-  const db = openDatabase(dataPaths(loaded.value).database);
+  const db = openStateDatabase(dataPaths(loaded.value).database);
   if (mode === 'rescan-smallcache') db.pragma('cache_size = -2000');
   const service = new CaptureService({ config: loaded.value, db, logger: silentLogger(), watch: false });
   const t0 = performance.now();

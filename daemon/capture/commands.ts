@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { LogEvent } from '../log/events.ts';
 import { createLogger, logEvent, type Logger } from '../log/logger.ts';
 import { AlertLog } from '../state/alerts.ts';
@@ -16,7 +16,7 @@ import { diskHolding, mountedDisks } from '../state/diskOverview.ts';
 
 
 function openState(config: Config, logger?: Logger): Db {
-  const db = openDatabase(dataPaths(config).database);
+  const db = openStateDatabase(dataPaths(config).database);
   if (logger !== undefined) logEvent(logger, LogEvent.DbMigrated, { path: dataPaths(config).database });
   return db;
 }

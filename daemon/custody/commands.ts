@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { createDriveService } from '../drives/wiring.ts';
 import { silentLogger } from '../log/logger.ts';
 import { SnapshotLock } from '../snapshot/lock.ts';
@@ -44,7 +44,7 @@ export function custodyStatusText(state: CustodyState): string {
 }
 
 async function withWorkflow(config: Config, fn: (wf: CustodyWorkflow, db: Db) => Promise<number>, isSnapshotRunning: () => boolean): Promise<number> {
-  const db = openDatabase(dataPaths(config).database);
+  const db = openStateDatabase(dataPaths(config).database);
   try {
     const logger = silentLogger();
     const drives = createDriveService({ config, db, logger, isSnapshotRunning });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { createDriveService } from '../drives/wiring.ts';
 import { createLogger } from '../log/logger.ts';
 import type { Result } from '../result.ts';
@@ -45,7 +45,7 @@ export const snapshotCommand: CliCommand = {
     const explicit = values['drive-a'] !== undefined || values['drive-b'] !== undefined;
     if (explicit && (values['drive-a'] === undefined || values['drive-b'] === undefined)) return fail('Give both --drive-a and --drive-b (the mounted drives or folders).');
     const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? 'warn' });
-    const db = openDatabase(dataPaths(config).database);
+    const db = openStateDatabase(dataPaths(config).database);
     try {
       const engine = new SnapshotEngine({ db, config, logger });
       const jobs = new SnapshotJobs(engine, logger);

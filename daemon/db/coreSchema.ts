@@ -1,4 +1,4 @@
-import type { MigrationSet } from './migrations.ts';
+import type { MigrationSet } from './database.ts';
 
 export const coreMigrations: MigrationSet = {
   area: 'core',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase, migrate } from './database.ts';
+import { coreMigrations } from './coreSchema.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { silentLogger } from '../log/logger.ts';
 
@@ -15,7 +16,7 @@ describe('database', () => {
   });
 
   it('keeps the audit log append-only', () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(':memory:', [coreMigrations]);
     const audit = new AuditLog(db, silentLogger());
     audit.record('alice', 'snapshot.requested', { reason: 'end-of-day' });
     expect(() => db.prepare("UPDATE audit_log SET actor = 'mallory'").run()).toThrow(/append-only/);

@@ -1,16 +1,21 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { allMigrations, type MigrationSet } from './migrations.ts';
 import { oneWriterAtATime } from './writeDiscipline.ts';
 
 export type Db = Database.Database;
 
+/** One ordered list of steps per area. Never edit a shipped step; append a new one. */
+export interface MigrationSet {
+  readonly area: string;
+  readonly steps: readonly string[];
+}
+
 /**
- * Opens the appliance's state database: WAL so readers (web UI) never block the writer,
+ * Opens a SQLite database with the given areas' migrations (the full list is runtime/migrations.ts): WAL so readers (web UI) never block the writer,
  * FULL sync because a catalog row is a promise that the vault holds the object.
  */
-export function openDatabase(path: string, migrations: readonly MigrationSet[] = allMigrations): Db {
+export function openDatabase(path: string, migrations: readonly MigrationSet[]): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

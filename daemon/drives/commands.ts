@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { dataPaths, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { IntakeStore } from '../intake/store.ts';
 import { silentLogger } from '../log/logger.ts';
 import type { OperatorError } from '../result.ts';
@@ -25,7 +25,7 @@ function operatorName(given: string | undefined): string {
 async function withService(configPath: string | undefined, fn: (svc: DriveService, config: Config, db: Db) => Promise<number>): Promise<number> {
   const config = configFromArgs(configPath);
   if (config === undefined) return 1;
-  const db = openDatabase(dataPaths(config).database);
+  const db = openStateDatabase(dataPaths(config).database);
   try {
     return await fn(createDriveService({ config, db, logger: silentLogger() }), config, db);
   } finally {

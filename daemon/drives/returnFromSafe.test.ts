@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { dataPaths, parseConfig } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk, ok, type Result } from '../result.ts';
 import { SnapshotEngine } from '../snapshot/engine.ts';
@@ -75,7 +75,7 @@ describe.skipIf(!canUseLoopDevices)('drives to the safe and back, on real exFAT 
   beforeAll(async () => {
     images.push(makeLoopImage(dir.path, 'drive-a', { label: 'NEW-A' }), makeLoopImage(dir.path, 'drive-b', { label: 'NEW-B' }));
     const config = assertOk(parseConfig({ dataDir: 'var', election: { name: 'gen-2026', title: 'General 2026' }, drives: { mode: 'usb' } }, dir.path));
-    db = openDatabase(dataPaths(config).database);
+    db = openStateDatabase(dataPaths(config).database);
     const vault = dataPaths(config).vault;
     catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/ballot-0001.tif', 'ballot-image', Buffer.from('II*\u0000 image one'));
     catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/ballot-0002.tif', 'ballot-image', Buffer.from('II*\u0000 image two'));

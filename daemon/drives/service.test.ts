@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk, err, ok, operatorError } from '../result.ts';
 import type { SnapshotOutcome } from '../snapshot/api.ts';
@@ -37,7 +37,7 @@ describe('DriveService with folder drives', () => {
   beforeEach(() => {
     dir = tempDir('bs-drives-');
     config = assertOk(parseConfig({ drives: { mode: 'folders', a: 'drive-a', b: 'drive-b' } }, dir.path));
-    db = openDatabase(':memory:');
+    db = openStateDatabase(':memory:');
     svc = new DriveService({ config, db, logger: silentLogger() });
   });
   afterEach(() => {
@@ -235,7 +235,7 @@ describe('DriveService with USB drives (scripted helper and drive list)', () => 
   let snapshotRunning = false;
   beforeEach(() => {
     dir = tempDir('bs-usb-');
-    db = openDatabase(':memory:');
+    db = openStateDatabase(':memory:');
     drives = [stick(0), stick(1), stick(2, { fstype: null, uuid: null })];
     helper = new FakeHelper(dir.path, drives);
     svc = new DriveService({

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk, err, ok, operatorError, type Result } from '../result.ts';
 import type { SnapshotService } from '../snapshot/api.ts';
@@ -32,7 +32,7 @@ describe('startDriveAutomation', () => {
   let db: Db;
   beforeEach(() => {
     dir = tempDir('bs-auto-');
-    db = openDatabase(':memory:');
+    db = openStateDatabase(':memory:');
   });
   afterEach(() => {
     db.close();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { dataPaths } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { createLogger, logEvent } from '../log/logger.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
@@ -23,7 +23,7 @@ const importCommand: CliCommand = {
     }
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
-    const db = openDatabase(dataPaths(config).database);
+    const db = openStateDatabase(dataPaths(config).database);
     try {
       const logger = createLogger({ level: config.log.level, destination: `${dataPaths(config).logs}/import.log` });
       const cleaned = recoverInterruptedImports(db);
@@ -45,6 +45,7 @@ const importCommand: CliCommand = {
         // A second file of an export already read (e.g. Dominion's CSV beside its zip) is kept, not counted.
         if (o.format === 'ignored') process.stdout.write(`not counted  ${o.name}  (the same ballots as a file already imported)\n`);
         else process.stdout.write(`${o.status === 'imported' ? 'imported ' : 'unchanged'}  ${o.format ?? ''}  ${o.records} records  ${o.name}\n`);
+        if (o.detail !== undefined) process.stdout.write(`  ${o.detail}\n`);
         for (const w of o.warnings.slice(0, 5)) process.stdout.write(`  warning: ${w}\n`);
       }
       for (const f of r.value.failures) process.stderr.write(`NOT IMPORTED: ${f.message}\n  ${f.action ?? ''}\n`);
@@ -77,7 +78,7 @@ const checkCommand: CliCommand = {
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
     const paths = dataPaths(config);
-    const db = openDatabase(paths.database);
+    const db = openStateDatabase(paths.database);
     try {
       const logger = createLogger({ level: config.log.level, destination: `${paths.logs}/check.log` });
       const pending = await importPendingCatalogFiles(db, paths.vault, logger);

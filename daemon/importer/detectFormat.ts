@@ -6,6 +6,7 @@ import { isDominionCsvHeader } from './dominionCsv.ts';
 import { decodeBuffer } from './encoding.ts';
 import { essHeader } from './essHeader.ts';
 import { isHartCvrHead } from './hartXml.ts';
+import { isVxElectionHead } from './vxElection.ts';
 import type { SourceFormat } from './store.ts';
 import { normalizeHeader, readHead, tableKindOf, type TableKind } from './tabular.ts';
 import { readXlsxStreamRows } from './xlsxStream.ts';
@@ -25,7 +26,8 @@ export async function detectFormat(path: string, fileName: string): Promise<Dete
   if (lower.endsWith('.json')) {
     if (/^cvrexport(_\d+)?\.json$/i.test(fileName)) return { format: 'dominion-cvr' };
     if (dominionManifestName(fileName) !== undefined) return { format: 'dominion-manifest' };
-    const head = decodeBuffer(await readHead(path, 8192)).text;
+    const head = decodeBuffer(await readHead(path, 65536)).text;
+    if (isVxElectionHead(head)) return { format: 'vx-election' };
     if (/"CVR\.CastVoteRecordReport"|"CVR"\s*:\s*\[/.test(head)) return { format: 'nist-cvr' };
     if (/"Sessions"\s*:/.test(head)) return { format: 'dominion-cvr' };
     return undefined;

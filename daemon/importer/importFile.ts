@@ -22,6 +22,7 @@ import { dominionFormats, dominionOverlap } from './sameExport.ts';
 import { classifyUnread } from './unreadFormats.ts';
 import { parseNistCvr } from './nist.ts';
 import { parseResults } from './results.ts';
+import { parseVxElection } from './vxElection.ts';
 import { SourceWriter, type SourceFormat } from './store.ts';
 
 /** The catalog row fields the importer needs (daemon/capture/schema.ts file_versions). */
@@ -44,7 +45,11 @@ export interface ImportOutcome {
   readonly sourceId: number | null;
   /** For 'not-election-data': why the file holds nothing to import. */
   readonly reason?: string;
+  /** What was read, in words, where a record count says little (an election definition's contests). */
+  readonly detail?: string;
 }
+
+type Parsed = { records: number; warnings: readonly string[]; detail?: string };
 
 interface FileToImport {
   readonly path: string;
@@ -106,7 +111,7 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
   const writer = new SourceWriter(db, { fileVersionId: f.fileVersionId, name: f.name, scope: f.scope, sha256: f.sha256, format: detected.format });
   if (logger !== undefined) logEvent(logger, LogEvent.ImportStarted, { file: f.name, format: detected.format });
   const started = Date.now();
-  let result: Result<{ records: number; warnings: readonly string[] }>;
+  let result: Result<Parsed>;
   try {
     result = await runParser(writer, f, detected);
   } catch (e) {
@@ -136,7 +141,7 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
   if (logger !== undefined) {
     logEvent(logger, LogEvent.ImportFinished, { file: f.name, format: detected.format, records: result.value.records, ms: Date.now() - started, warnings: result.value.warnings.length });
   }
-  return ok({ status: 'imported', name: f.name, format: detected.format, records: result.value.records, warnings, sourceId: writer.sourceId });
+  return ok({ status: 'imported', name: f.name, format: detected.format, records: result.value.records, warnings, sourceId: writer.sourceId, ...(result.value.detail !== undefined ? { detail: result.value.detail } : {}) });
 }
 
 /** CVR tables found in a zip without a Dominion CvrExport: each read into the zip's one source. */
@@ -217,7 +222,7 @@ function withContests(
   return ok({ records: r.value.records, warnings: r.value.warnings });
 }
 
-async function runParser(writer: SourceWriter, f: FileToImport, detected: Detected): Promise<Result<{ records: number; warnings: readonly string[] }>> {
+async function runParser(writer: SourceWriter, f: FileToImport, detected: Detected): Promise<Result<Parsed>> {
   switch (detected.format) {
     case 'dominion-cvr': {
       const r = await parseDominionCvrExport(f.path, f.name, writer);
@@ -251,6 +256,15 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
       if (!r.ok) return r;
       writer.eifRows(r.value.rows);
       return ok({ records: r.value.rows.length, warnings: r.value.warnings });
+    }
+    case 'vx-election': {
+      const r = await parseVxElection(f.path, f.name);
+      if (!r.ok) return r;
+      writer.contests(r.value.contests, r.value.options);
+      const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+      const choices = r.value.options.length - r.value.writeInLines;
+      const detail = `election definition: ${n(r.value.contests.length, 'contest', 'contests')}, ${n(choices, 'candidate or answer', 'candidates or answers')}, ${n(r.value.writeInLines, 'write-in line', 'write-in lines')}`;
+      return ok({ records: r.value.contests.length + r.value.options.length, warnings: [], detail });
     }
     case 'results': {
       const r = await parseResults(f.path, f.name, detected.table ?? 'csv');

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../log/logger.ts';
 import { runPreaudit, type SheetJob } from '../preaudit/pool.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
@@ -26,7 +26,7 @@ async function phase1(name: string, dup: number) {
   const g = await generateSampleElection({ out, seed: 11, ballots: 10, precincts: 2, format: 'dominion', batchSize: 20, skewVariants: 2, discrepancies: { flip: 0, drop: 0, dup, totals: 0 } });
   if (!g.ok) throw new Error(g.error.message);
   const sheets: TruthSheet[] = readdirSync(join(out, 'truth', 'ballots')).flatMap((f) => (JSON.parse(readFileSync(join(out, 'truth', 'ballots', f), 'utf8')) as { sheets: TruthSheet[] }).sheets);
-  const db = openDatabase(':memory:');
+  const db = openStateDatabase(':memory:');
   const imported = await importLocalPath(db, join(out, 'dominion'));
   expect(imported.ok && imported.value.failures).toEqual([]);
   // The capture catalog's rows for the images, and the sheets the pre-audit reads (keyed as catalogSheets keys them).
@@ -79,7 +79,7 @@ describe('phase 1 finds the same ballot scanned twice under another id', () => {
   }, 120_000);
 
   it('images not read by the pre-audit yet: the check says rescans are not looked for yet', () => {
-    const db = openDatabase(':memory:');
+    const db = openStateDatabase(':memory:');
     db.prepare(
       `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
        VALUES ('scans', 'a.tif', 'a.tif', 1, '0', '0', 'a', 'sha-a', 'ballot-image', '2026-11-03T20:00:00Z', '2026-11-03T20:00:00Z')`,

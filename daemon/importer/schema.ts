@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/migrations.ts';
+import type { MigrationSet } from '../db/database.ts';
 
 /**
  * The normalized election data. Every row belongs to one import source (one captured file

@@ -16,6 +16,8 @@ export type SourceFormat =
   | 'clear-ballot-cvr'
   | 'hart-cvr-xml'
   | 'eif'
+  /** A VotingWorks election definition (election.json): contests and options, no votes. */
+  | 'vx-election'
   | 'results'
   | 'ignored'
   /** A recognised election format ballotsafe does not read (always 'failed', with the refusal). */

@@ -38,7 +38,7 @@ export async function classifyUnread(path: string, fileName: string, file: strin
       );
     }
   }
-  if (ext === 'json') return { kind: 'not-election-data', why: 'a JSON file with neither Dominion "Sessions" nor a NIST "CVR" list (for example Dominion Configuration.json), so it is not imported' };
+  if (ext === 'json') return { kind: 'not-election-data', why: 'a JSON file with neither Dominion "Sessions", a NIST "CVR" list nor a VotingWorks election definition ("contests" and "ballotStyles"), for example Dominion Configuration.json, so it is not imported' };
   if (ext === 'xlsx') return refuse(file, 'spreadsheet ballotsafe does not recognise', 'ballotsafe reads ES&S CVR workbooks, EIF workbooks and results summaries. Check it is one of those (the header row must be there), or set this file aside.');
   return { kind: 'not-election-data', why: ext === '' ? 'a file with no extension, not a format that holds election data' : `a .${ext} file, not a format that holds cast vote records, an EIF or results` };
 }

@@ -6,7 +6,7 @@ import { CaptureService } from '../capture/captureService.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { createLogger, silentLogger, type Logger } from '../log/logger.ts';
 import { err, operatorError, type OperatorError } from '../result.ts';
 import type { StickCapturer } from './intakeService.ts';
@@ -50,7 +50,7 @@ export function describeIntake(r: StickIntake): string {
 async function withDb(configPath: string | undefined, fn: (db: Db, config: Config) => Promise<number>): Promise<number> {
   const config = configFromArgs(configPath);
   if (config === undefined) return 1;
-  const db = openDatabase(dataPaths(config).database);
+  const db = openStateDatabase(dataPaths(config).database);
   try {
     return await fn(db, config);
   } finally {

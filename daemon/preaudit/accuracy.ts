@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { z } from 'zod';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { parseDominionCvrExport } from '../importer/dominion.ts';
 import { parseEssCvr } from '../importer/ess.ts';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
@@ -231,7 +231,7 @@ async function readOnPool(
   workers: number,
   onSheet?: (done: number) => void,
 ): Promise<Map<string, SheetRead | { code: string; message: string }>> {
-  const db = openDatabase(':memory:');
+  const db = openStateDatabase(':memory:');
   try {
     await runPreaudit(
       db,

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeBallotImage, type DecodedPage, type GrayImage } from './image.ts';
-import { findTimingMarkGrid, type TimingMarkGrid } from './timingMarks.ts';
+import { findTimingMarkGrid } from './findGrid.ts';
+import type { TimingMarkGrid } from './timingMarks.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const results = path.resolve(here, '../../../shared/corpus/dominion-imagecast-demo/Results/Tabulator00005');

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { g4Strip, scanPdf } from '../../scripts/sample-election/pdf.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { tempDir } from '../importer/testSupport.ts';
 import { preauditCommands } from './commands.ts';
 
@@ -30,7 +30,7 @@ describe('ballotsafe preaudit: the summary and exit code say when sheets were no
     const config = join(dir, 'config.yaml');
     writeFileSync(config, `dataDir: ${dataDir}\nlog: { level: silent }\nroots: []\n`);
     // Two captured ES&S sheets in the vault and the catalog, as the capture layer records them.
-    const db = openDatabase(join(dataDir, 'ballotsafe.db'));
+    const db = openStateDatabase(join(dataDir, 'ballotsafe.db'));
     const pdf = await essSheetPdf();
     for (const [n, name] of ['Pct 1/000001i.pdf', 'Pct 1/000002i.pdf'].entries()) {
       const bytes = Buffer.concat([pdf, Buffer.from(`\n%${n}\n`)]); // two different files

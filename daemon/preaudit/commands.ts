@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths, type Config } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { importPendingCatalogFiles } from '../importer/service.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { err, ok, type Result } from '../result.ts';
@@ -23,7 +23,7 @@ export interface PreauditRun extends WrittenReport {
 /** One pass over the catalog (pending imports first), then the reports under `outDir`. */
 export async function runPreauditOnce(config: Config, logger: Logger, outDir?: string, workers?: number): Promise<Result<PreauditRun>> {
   const paths = dataPaths(config);
-  const db = openDatabase(paths.database);
+  const db = openStateDatabase(paths.database);
   try {
     await importPendingCatalogFiles(db, paths.vault, logger);
     const service = new PreauditService({ db, vaultDir: paths.vault, logger, rootPaths: config.roots.map((r) => r.path), ...(workers === undefined ? {} : { workers }) });

@@ -1,6 +1,7 @@
 /**
  * The election's contests and options as the importer stored them (Dominion Contest/Candidate
- * manifests, ES&S CVR columns and choices, the Election Information File), for the OCR matcher.
+ * manifests, ES&S CVR columns and choices, the Election Information File, a VotingWorks
+ * election.json), for the OCR matcher.
  * Contest and option ids are the vendor's own CVR keys, so learned layouts compare with the CVRs
  * without translation; only write-ins are renamed to the layout's `write-in-<n>` slots.
  */
@@ -40,7 +41,7 @@ export function contestsFromImports(db: Db): Result<ElectionContests> {
   const contests = new Map<string, Contest>();
   const sources = db
     .prepare<[], { name: string; format: string }>(
-      `SELECT name, format FROM import_sources WHERE state = 'active' AND format IN ('dominion-manifest', 'ess-cvr', 'nist-cvr', 'eif') ORDER BY id`,
+      `SELECT name, format FROM import_sources WHERE state = 'active' AND format IN ('dominion-manifest', 'ess-cvr', 'nist-cvr', 'eif', 'vx-election') ORDER BY id`,
     )
     .all();
   const contestRows = db
@@ -99,7 +100,7 @@ export function contestsFromImports(db: Db): Result<ElectionContests> {
     return err(
       operatorError(
         'preaudit-no-contests',
-        'The pre-audit cannot map ballot styles yet: no contest names have been imported (Dominion manifests, an ES&S CVR export or an Election Information File).',
+        'The pre-audit cannot map ballot styles yet: no contest names have been imported (Dominion manifests, an ES&S CVR export, an Election Information File or a VotingWorks election definition).',
         'Put the EMS export with its manifests, or the Election Information File, in a watched folder; the pre-audit starts once it is imported.',
       ),
     );

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { g4Strip, scanPdf } from '../../scripts/sample-election/pdf.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
 import { silentLogger } from '../log/logger.ts';
 import { layoutsFromVxElection } from './layout.ts';
@@ -80,7 +80,7 @@ describe('ES&S export sheets in the pre-audit', () => {
       { key: 'encrypted', files: [encrypted] },
       { key: 'wide', files: [wideCard] },
     ];
-    const db = openDatabase(path.join(dir, 'state.db'));
+    const db = openStateDatabase(path.join(dir, 'state.db'));
     try {
       // one reader: pdfjs loads once (seconds through tsx's loader)
       await runPreaudit(db, jobs, layouts.value, silentLogger(), { workers: 1 });

@@ -6,7 +6,7 @@ import JSZip from 'jszip';
 import { afterAll, describe, expect, it } from 'vitest';
 import { g4Strip, scanPdf, textPdf } from '../../scripts/sample-election/pdf.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { decodeBallotImage } from './image.ts';
 import { essMemberRole, openEssZip } from './essZip.ts';
 import { zipMemberPath } from './zipMembers.ts';
@@ -91,7 +91,7 @@ describe('ES&S export zips', () => {
 describe('captured ES&S export zips in the pre-audit', () => {
   it('turns a captured zip into sheet jobs keyed to their CVR rows, read from the vault copy; a refused zip is reported once', async () => {
     const vault = path.join(dir, 'vault');
-    const db = openDatabase(path.join(dir, 'catalog.db'));
+    const db = openStateDatabase(path.join(dir, 'catalog.db'));
     const capture = (relPath: string, bytes: Buffer) => {
       const sha = createHash('sha256').update(bytes).digest('hex');
       const to = vaultObjectPath(vault, sha);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { independentCvrCsv, writeIndependentCvr } from './independentCvr.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'independent-cvr-'));
@@ -14,7 +14,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('independent-cvr.csv', () => {
   it('lists every target of every read sheet, unread sheets left out', async () => {
-    const db = openDatabase(path.join(root, 'state.db'));
+    const db = openStateDatabase(path.join(root, 'state.db'));
     try {
       const file = db.prepare(
         `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)

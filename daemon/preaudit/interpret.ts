@@ -13,7 +13,8 @@ import {
 } from './marks.ts';
 import { type ScoredTarget, scoreTargets } from './targets.ts';
 import { type PageCode, readPageCode } from './styles.ts';
-import { findTimingMarkGrid, type Orientation, type TimingMarkGrid } from './timingMarks.ts';
+import { findTimingMarkGrid } from './findGrid.ts';
+import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
 

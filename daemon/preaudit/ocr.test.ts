@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBallotImage } from './image.ts';
 import { layoutsFromVxElection } from './layout.ts';
 import { createOcrEngine, mapTargetsByText, nameSimilarity, type OcrEngine } from './ocr.ts';
-import { findTimingMarkGrid } from './timingMarks.ts';
+import { findTimingMarkGrid } from './findGrid.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = path.resolve(here, '../../../shared/corpus/nh-amherst-scans');

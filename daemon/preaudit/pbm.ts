@@ -4,7 +4,7 @@
  * so it is read here. Pure: bytes in, grey page out.
  */
 import { err, ok, operatorError, type Result } from '../result.ts';
-import type { GrayImage } from './image.ts';
+import type { GrayImage } from './grayImage.ts';
 
 /** True when the bytes start like a PBM (binary P4 or plain P1). */
 export function looksLikePbm(bytes: Uint8Array): boolean {

@@ -11,7 +11,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
-import type { DecodedPage } from './image.ts';
+import type { DecodedPage } from './grayImage.ts';
 
 /** A scanned-ballot PDF is ~35–140 KB; a few MB is already far more than one. */
 export const MAX_PDF_BYTES = 16 * 1024 * 1024;

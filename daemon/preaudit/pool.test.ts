@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../log/logger.ts';
 import { layoutsFromVxElection } from './layout.ts';
 import { runPreaudit, type SheetJob } from './pool.ts';
@@ -24,7 +24,7 @@ describe('worker pool', () => {
     const broken = path.join(dir, 'broken.jpeg');
     writeFileSync(broken, 'not a jpeg');
     const jobs = [sheet('scan-marked'), sheet('scan-unmarked'), sheet('scan-marked-overvote'), { key: 'broken', files: [broken] }];
-    const db = openDatabase(path.join(dir, 'state.db'));
+    const db = openStateDatabase(path.join(dir, 'state.db'));
     try {
       const stopped = new AbortController();
       stopped.abort();

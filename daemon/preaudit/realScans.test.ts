@@ -11,7 +11,8 @@ import { decodeBallotImage, type GrayImage } from './image.ts';
 import { interpretSheet, interpretSheetFiles, bottomRowCode } from './interpret.ts';
 import { layoutsFromVxElection, type StyleLayout } from './layout.ts';
 import { scoreTargets } from './targets.ts';
-import { findTimingMarkGrid, type TimingMarkGrid } from './timingMarks.ts';
+import { findTimingMarkGrid } from './findGrid.ts';
+import type { TimingMarkGrid } from './timingMarks.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = path.resolve(here, '../../../shared/corpus/nh-amherst-scans');

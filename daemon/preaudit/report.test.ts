@@ -10,7 +10,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
 import { importLocalPath } from '../importer/importFile.ts';
 import { silentLogger } from '../log/logger.ts';
@@ -43,7 +43,7 @@ describe('pre-audit discrepancy report', () => {
     if (!layouts.ok) throw new Error(layouts.error.message);
     const layoutList = [...layouts.value.values()];
 
-    const db = openDatabase(path.join(root, 'state.db'));
+    const db = openStateDatabase(path.join(root, 'state.db'));
     try {
       const imported = await importLocalPath(db, path.join(sample, 'dominion'));
       if (!imported.ok) throw new Error(imported.error.message);

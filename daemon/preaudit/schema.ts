@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/migrations.ts';
+import type { MigrationSet } from '../db/database.ts';
 
 export const preauditMigrations: MigrationSet = {
   area: 'preaudit',

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
 import { CaptureService } from '../capture/captureService.ts';
 import { dataPaths, parseConfig, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { importPendingCatalogFiles } from '../importer/service.ts';
 import { silentLogger } from '../log/logger.ts';
 import { AlertLog } from '../state/alerts.ts';
@@ -59,7 +59,7 @@ beforeAll(async () => {
   const parsed = parseConfig(raw, root);
   if (!parsed.ok) throw new Error(parsed.error.message);
   config = parsed.value;
-  db = openDatabase(dataPaths(config).database);
+  db = openStateDatabase(dataPaths(config).database);
   const capture = new CaptureService({ config, db, logger: silentLogger() });
   await capture.scanAll();
   await capture.settle(10_000);

@@ -22,10 +22,12 @@ import { layoutFromTargets, placeholderStyleId, type Side, type StyleLayout, typ
 import type { ContestReading } from './marks.ts';
 import { createOcrEngine, type OcrEngine, type UnresolvedTarget } from './ocr.ts';
 import { runPreaudit, type PoolProgress, type SheetJob } from './pool.ts';
+import type { CatalogSheet } from './catalogSheet.ts';
 import { BallotStyleName } from './styleWords.ts';
 import { SET_APART_CODES, setApartSummary } from './setApart.ts';
 import { zipExportSheets } from './zipSheets.ts';
 import { essMemberRole } from './essZip.ts';
+import { frontFirst, pageNameOf } from './sheetPages.ts';
 
 export interface PreauditLayouts {
   readonly layouts: readonly StyleLayout[];
@@ -52,30 +54,26 @@ interface CachedStyle {
   mapped_by: string | null;
 }
 
-export interface CatalogSheet {
-  readonly job: SheetJob;
-  readonly imageKey: string | null;
-  readonly fileVersionIds: readonly number[];
-  /** From an ES&S export (`<id>i.pdf`, `<id>F/R.pbm`, a zip's member): not learned from, set apart by the reader. */
-  readonly essExport?: true;
-}
+export type { CatalogSheet } from './catalogSheet.ts';
 
-/** Current ballot images of the catalog, grouped into sheets by the importer's image key. */
+/** Current ballot images of the catalog, paired into sheets by the rule in `sheetPages.ts`, front first. */
 export function catalogSheets(db: Db, vaultDir: string): CatalogSheet[] {
   syncImageKeys(db);
   const rows = db
-    .prepare<[], { id: number; rel_path: string; sha256: string; image_key: string | null }>(
-      `SELECT f.id, f.rel_path, f.sha256, k.image_key FROM file_versions f
+    .prepare<[], { id: number; root_label: string; rel_path: string; sha256: string; image_key: string | null }>(
+      `SELECT f.id, f.root_label, f.rel_path, f.sha256, k.image_key FROM file_versions f
        LEFT JOIN image_keys k ON k.file_version_id = f.id
        WHERE f.kind = 'ballot-image' AND f.status = 'current' ORDER BY f.root_label, f.rel_path`,
     )
     .all();
   const groups = new Map<string, typeof rows>();
   for (const r of rows) {
-    const g = r.image_key ?? `f:${r.id}`;
+    const page = r.image_key === null ? pageNameOf(r.rel_path) : null;
+    const g = r.image_key ?? (page !== null ? `p:${r.root_label}:${page.sheetStem}` : `f:${r.id}`);
     groups.set(g, [...(groups.get(g) ?? []), r]);
   }
-  return [...groups.entries()].map(([group, rs]) => {
+  return [...groups.entries()].map(([group, unordered]) => {
+    const rs = frontFirst(unordered, (r) => r.rel_path);
     const ids = rs.map((r) => r.id);
     // The versions are part of the key: a re-exported image is read again.
     return {

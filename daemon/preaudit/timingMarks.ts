@@ -11,7 +11,6 @@ import {
   streakColumns,
   streakRows,
 } from './components.ts';
-import { findBarAndSquareGrid } from './barGrid.ts';
 import type { GrayImage } from './image.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
 
@@ -78,31 +77,8 @@ export interface EdgeFit {
   readonly b: number;
 }
 
-/**
- * Finds the timing marks on all four edges and builds the grid. Tolerates skew, stretch,
- * uneven crop (marks cut by the image border) and missing or smudged marks.
- */
-export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
-  // The design that read the last page is tried first: a reader reads sheet after sheet of one election.
-  if (lastDesign === 'bars-and-squares') {
-    const bars = findBarAndSquareGrid(img);
-    if (bars.ok) return bars;
-  }
-  const accuVote = findAccuVoteGrid(img);
-  if (accuVote.ok) {
-    lastDesign = 'accuvote';
-    return accuVote;
-  }
-  if (lastDesign === 'bars-and-squares') return accuVote;
-  const bars = findBarAndSquareGrid(img);
-  if (!bars.ok) return accuVote;
-  lastDesign = 'bars-and-squares';
-  return bars;
-}
-
-let lastDesign: GridDesign = 'accuvote';
-
-function findAccuVoteGrid(img: GrayImage): Result<TimingMarkGrid> {
+/** The AccuVote design: timing marks on all four edges (findGrid.ts chooses between the designs). */
+export function findAccuVoteGrid(img: GrayImage): Result<TimingMarkGrid> {
   const { width: W, height: H } = img;
   const hist = pageHistogram(img);
   const threshold = otsuThreshold(img, hist);

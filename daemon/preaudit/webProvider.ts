@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/database.ts';
 import type { Result } from '../result.ts';
-import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from '../web/deps.ts';
+import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';
 import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';

@@ -8,7 +8,7 @@ import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../db/database.ts';
 import type { OperatorError } from '../result.ts';
 import { openEssZip, type EssZipListing } from './essZip.ts';
-import type { CatalogSheet } from './service.ts';
+import type { CatalogSheet } from './catalogSheet.ts';
 import { zipMemberPath } from './zipMembers.ts';
 
 const listings = new Map<string, { readonly listing: EssZipListing } | { readonly refused: OperatorError }>();

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths, type Config } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import type { Result } from '../result.ts';
 import { signerForConfig, type Signer } from '../signer/signer.ts';
 import { parsePublicKeyFile, publicKeyFile } from '../snapshot/minisign.ts';
@@ -82,7 +82,7 @@ export async function runPublish(argv: readonly string[], io: Output, given?: { 
   let source: Result<PublishSource>;
   if (from === 'vault') {
     if (config === undefined) return 1;
-    const db = openDatabase(dataPaths(config).database);
+    const db = openStateDatabase(dataPaths(config).database);
     try {
       source = snapshotsFromDatabase(db, values.election ?? config.election.name, key);
     } finally {

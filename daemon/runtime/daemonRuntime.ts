@@ -1,6 +1,6 @@
 import { dataPaths, type Config } from '../config.ts';
 import { CaptureService } from '../capture/captureService.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from './stateDatabase.ts';
 import { CustodyWorkflow } from '../custody/workflow.ts';
 import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { createDriveService, startDriveAutomation, type DriveAutomation } from '../drives/wiring.ts';
@@ -63,7 +63,7 @@ export interface DaemonOptions {
 export async function startDaemon(options: DaemonOptions): Promise<Result<RunningDaemon>> {
   const { config, logger } = options;
   logEvent(logger, LogEvent.DaemonStarting, { roots: config.roots.map((r) => r.label), dataDir: config.dataDir, drives: config.drives.mode });
-  const db = openDatabase(dataPaths(config).database);
+  const db = openStateDatabase(dataPaths(config).database);
   logEvent(logger, LogEvent.DbMigrated, { path: dataPaths(config).database });
   const alerts = new AlertLog(db, logger);
   const audit = new AuditLog(db, logger);

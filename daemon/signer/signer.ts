@@ -1,22 +1,10 @@
 import { dataPaths, type Config } from '../config.ts';
 import { ok, type Result } from '../result.ts';
 import { keyIdHex, loadOrCreateApplianceKey, parsePublicKeyFile, signMinisign, type ApplianceKey } from '../snapshot/minisign.ts';
+import type { Signer } from './signerApi.ts';
 import { SocketSigner } from './socketSigner.ts';
 
-/**
- * Who signs snapshots. The engine only sees this: the appliance's key id, its public key, and a
- * way to get a minisign signature file. Two backends:
- *  - SocketSigner: the separate ballotsafe-signer service (its own unix user owns the key); the
- *    daemon never holds the secret key, so no path bug in capture can copy it anywhere.
- *  - the in-process key under dataDir/keys (demo, development, tests).
- */
-export interface Signer {
-  /** 8 bytes; minisign prints it as 16 uppercase hex digits, little-endian. */
-  readonly keyId: Buffer;
-  readonly publicKeyRaw: Buffer;
-  /** A minisign signature file ("ED", prehashed) over `content` with this trusted comment. */
-  sign(content: Buffer | string, trustedComment: string): Promise<Result<string>>;
-}
+export type { Signer } from './signerApi.ts';
 
 /** The untrusted comment both backends write, so bags look the same whoever signed them. */
 export function signatureUntrustedComment(keyId: Buffer): string {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { createLogger } from '../log/logger.ts';
 import { humanBytes } from './engine.ts';
 import { exportZips, parseByteSize } from './exportZips.ts';
@@ -45,7 +45,7 @@ const exportZipsCommand: CliCommand = {
     if (values.from !== undefined) return exportFromDrive(values.from, resolve(dest), maxBytes, { snapshot: values.snapshot, key: values.key, election: values.election });
     const config = configFromArgs(values.config);
     if (config === undefined) return 1;
-    const db = openDatabase(dataPaths(config).database);
+    const db = openStateDatabase(dataPaths(config).database);
     try {
       const result = await exportZips({ db, vaultDir: dataPaths(config).vault, electionName: config.election.name, dest: resolve(dest), maxBytes, logger });
       if (!result.ok) return fail(result.error.message, result.error.action);

@@ -398,4 +398,3 @@ export async function verifyPath(path: string, options: { concurrency?: number; 
   return done(elections.length);
 }
 
-export { formatReport } from './verifyReportText.ts';

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/command.ts';
-import { formatReport, verifyPath } from './verify.ts';
+import { verifyPath } from './verify.ts';
+import { formatReport } from './verifyReportText.ts';
 import { pinsFromArgs } from './verifyPins.ts';
 
 // `ballotsafe verify` in a module of its own: it runs on a stranger's laptop, so it loads only

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { assertOk } from '../result.ts';
 import { Accounts, sessionLifetimeMs } from './accounts.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
@@ -20,7 +20,7 @@ describe('passwords', () => {
 
 describe('accounts', () => {
   it('adds users, refuses duplicates, weak passwords and odd names with what to do', async () => {
-    const accounts = new Accounts(openDatabase(':memory:'));
+    const accounts = new Accounts(openStateDatabase(':memory:'));
     assertOk(await accounts.addUser('pat', 'operator', 'long enough'));
     const dup = await accounts.addUser('pat', 'observer', 'long enough');
     expect(dup.ok ? '' : dup.error.action).toContain('ballotsafe user passwd pat');
@@ -35,7 +35,7 @@ describe('accounts', () => {
 
   it('stores only a hash of the session token and expires sessions', async () => {
     let now = new Date('2026-11-03T08:00:00Z');
-    const db = openDatabase(':memory:');
+    const db = openStateDatabase(':memory:');
     const accounts = new Accounts(db, () => now);
     const user = assertOk(await accounts.addUser('pat', 'operator', 'long enough'));
     const { token, session } = accounts.createSession(user);
@@ -48,7 +48,7 @@ describe('accounts', () => {
   });
 
   it('ends open sessions when the password is changed', async () => {
-    const accounts = new Accounts(openDatabase(':memory:'));
+    const accounts = new Accounts(openStateDatabase(':memory:'));
     const user = assertOk(await accounts.addUser('pat', 'operator', 'long enough'));
     const { token } = accounts.createSession(user);
     assertOk(await accounts.setPassword('pat', 'another long one'));

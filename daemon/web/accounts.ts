@@ -1,23 +1,11 @@
 import type { Db } from '../db/database.ts';
 import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Role, Session, User } from './users.ts';
 import { defaultSessionIdleMs, SessionStore, type SessionState } from './sessions.ts';
 import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';
 
-export const roles = ['operator', 'observer'] as const;
-/** operator: may act (snapshot, acknowledge, eject); observer: read-only (auditors, watchers). */
-export type Role = (typeof roles)[number];
-
-export interface User {
-  readonly id: number;
-  readonly name: string;
-  readonly role: Role;
-}
-
-export interface Session {
-  readonly user: User;
-  readonly csrfToken: string;
-  readonly expiresAt: string;
-}
+// Who a user is and what a session carries live in users.ts, which sessions.ts also needs.
+export { roles, type Role, type Session, type User } from './users.ts';
 
 interface UserRow {
   id: number;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, parseConfig, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { DriveService } from '../drives/service.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk } from '../result.ts';
@@ -58,7 +58,7 @@ beforeAll(async () => {
     ),
   );
   config = { ...parsed, web: { ...parsed.web, port: 0 } }; // any free port
-  db = openDatabase(dataPaths(config).database);
+  db = openStateDatabase(dataPaths(config).database);
   const logger = silentLogger();
   const vault = dataPaths(config).vault;
   const imageId = catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/00017-front.jpeg', 'ballot-image', readFileSync(corpusImage));

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { rootStatusFromCapture } from './catalogReader.ts';
 
 describe('export folder status for the overview', () => {
   it('says since when a folder is unreachable in local words, not as a raw ISO time', () => {
     const parsed = parseConfig({ dataDir: '/nonexistent-data', roots: [{ label: 'ess-export', path: '/nonexistent-share/ess' }] }, '/');
     if (!parsed.ok) throw new Error(parsed.error.message);
-    const db = openDatabase(':memory:');
+    const db = openStateDatabase(':memory:');
     const since = new Date();
     db.prepare('INSERT INTO appliance_facts (key, value) VALUES (?, ?)').run('capture.root-missing:ess-export', since.toISOString());
     const [status] = rootStatusFromCapture(parsed.value, db).roots();

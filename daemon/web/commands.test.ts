@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/database.ts';
+import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { Accounts } from './accounts.ts';
 import { userCommand } from './commands.ts';
 
@@ -45,7 +45,7 @@ describe('ballotsafe user', () => {
     expect((await user(['add', 'sam', '--role', 'observer'], '')).err).toContain('No password given');
     expect((await user(['add', 'sam', '--role', 'observer'], 'short\n')).err).toContain('at least 8');
     expect((await user(['passwd', 'pat'], 'another long password\n')).code).toBe(0);
-    const db = openDatabase(join(dir, 'var', 'ballotsafe.db'));
+    const db = openStateDatabase(join(dir, 'var', 'ballotsafe.db'));
     try {
       const accounts = new Accounts(db);
       expect(await accounts.checkPassword('pat', 'another long password')).toMatchObject({ role: 'operator' });

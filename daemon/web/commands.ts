@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { dataPaths } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../log/logger.ts';
 import { AuditLog } from '../state/auditLog.ts';
 import { Accounts, roles, type Role } from './accounts.ts';
@@ -102,7 +102,7 @@ export function userCommand(io: CommandIo = processIo): CliCommand {
       };
       let db: Db;
       try {
-        db = openDatabase(dataPaths(config).database);
+        db = openStateDatabase(dataPaths(config).database);
       } catch (e) {
         if (isDiskFull(e)) return diskFull(e);
         throw e;

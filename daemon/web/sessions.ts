@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
-import type { Role, Session, User } from './accounts.ts';
+import type { Role, Session, User } from './users.ts';
 import { isDiskFull } from './diskFull.ts';
 
 /** Session lifetime: one long election-night shift; after that, log in again. */

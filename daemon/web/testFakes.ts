@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../config.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk, err, ok, operatorError, type Result } from '../result.ts';
 import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
@@ -403,7 +403,7 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
       dir,
     ),
   );
-  const db = openDatabase(':memory:');
+  const db = openStateDatabase(':memory:');
   const logger = silentLogger();
   const vault = join(dir, 'var', 'vault');
   const imageId = catalogFile(db, vault, 'central-scan', 'Tabulator00001/Batch001/00017-front.jpeg', 'ballot-image', readFileSync(corpusImage));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataPaths, parseConfig, type Config } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { DriveService } from '../drives/service.ts';
 import { silentLogger } from '../log/logger.ts';
 import { assertOk } from '../result.ts';
@@ -19,7 +19,7 @@ beforeEach(() => {
   mkdirSync(join(dir, 'drive-a'));
   config = assertOk(parseConfig({ dataDir: join(dir, 'var'), roots: [{ label: 'central-scan', path: join(dir, 'export') }], drives: { mode: 'folders', a: join(dir, 'drive-a'), b: join(dir, 'drive-b') } }, dir));
   config = { ...config, web: { ...config.web, port: 0 } };
-  db = openDatabase(dataPaths(config).database);
+  db = openStateDatabase(dataPaths(config).database);
 });
 
 afterEach(() => {

@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, closeSync, constants, existsSync, mkdirSync,
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/config.ts';
-import { openDatabase } from '../../daemon/db/database.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { alerts, assertVaultMatchesCatalog, makeConfig, openHarness, removeDir, repoRoot, rows, sha256, tempDir, type Harness } from './helpers.ts';
 import type { ConfigInput } from '../../daemon/config.ts';
 import type { CaptureHooks } from '../../daemon/capture/captureEngine.ts';
@@ -61,7 +61,7 @@ describe('capture of bad input', () => {
     expect(first.stdout).toMatch(/file-unreadable: Cannot read "locked.tif" in "central-scan" \(EACCES\)/);
     expect(first.stdout).toMatch(/folder-unreadable/);
     expect(first.status).toBe(1); // files left uncaptured
-    const db1 = openDatabase(join(env.config.dataDir, 'ballotsafe.db'));
+    const db1 = openStateDatabase(join(env.config.dataDir, 'ballotsafe.db'));
     expect(rows(db1).map((r) => r.rel_path)).toEqual(['ok.tif']);
     expect(alerts(db1).map((a) => [a.code, a.subject]).sort()).toEqual([
       ['file-unreadable', 'central-scan:locked.tif'],
@@ -73,7 +73,7 @@ describe('capture of bad input', () => {
     chmodSync(join(env.root, 'locked-folder'), 0o755);
     const second = runScan();
     expect(second.status, second.stderr).toBe(0);
-    const db2 = openDatabase(join(env.config.dataDir, 'ballotsafe.db'));
+    const db2 = openStateDatabase(join(env.config.dataDir, 'ballotsafe.db'));
     expect(rows(db2).map((r) => r.rel_path).sort()).toEqual(['locked-folder/inside.tif', 'locked.tif', 'ok.tif']);
     expect(rows(db2).find((r) => r.rel_path === 'locked.tif')!.sha256).toBe(sha256(Buffer.from('secret ballot')));
     // No catalog row was ever written for an unreadable file, so nothing is reported deleted.

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../daemon/db/database.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { removeDir, repoRoot, rows, sleep, tempDir } from './helpers.ts';
 
 const base = tempDir('cli');
@@ -32,7 +32,7 @@ describe('daemon and status commands', () => {
       let captured: string[] = [];
       while (Date.now() < deadline) {
         try {
-          const db = openDatabase(dbPath);
+          const db = openStateDatabase(dbPath);
           captured = rows(db).map((r) => r.rel_path);
           db.close();
         } catch {
@@ -62,7 +62,7 @@ describe('daemon and status commands', () => {
       daemon.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    const db = openDatabase(join(base, 'data/ballotsafe.db'));
+    const db = openStateDatabase(join(base, 'data/ballotsafe.db'));
     const actions = db.prepare<[], { action: string }>('SELECT action FROM audit_log ORDER BY id').all().map((a) => a.action);
     db.close();
     // The daemon records its own start and stop around capture's (other services may add entries between).

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, type Config, type ConfigInput } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
 import type { CaptureHooks } from '../../daemon/capture/captureEngine.ts';
@@ -41,7 +41,7 @@ export interface Harness {
 
 /** A capture service on its own database (a "process run"); close() is a clean shutdown. */
 export function openHarness(config: Config, options: { watch?: boolean; hooks?: CaptureHooks } = {}): Harness {
-  const db = openDatabase(join(config.dataDir, 'ballotsafe.db'));
+  const db = openStateDatabase(join(config.dataDir, 'ballotsafe.db'));
   const service = new CaptureService({ config, db, logger: silentLogger(), watch: options.watch ?? false, ...(options.hooks ? { hooks: options.hooks } : {}) });
   return {
     config,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/config.ts';
-import { openDatabase } from '../../daemon/db/database.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { assertVaultMatchesCatalog, makeConfig, removeDir, repoRoot, rows, seeded, sha256, sleep, tempDir } from './helpers.ts';
 
 const base = tempDir('kill');
@@ -71,7 +71,7 @@ describe('kill -9 while capturing', () => {
       const after = countRows(dbPath);
       killedAt.push(after);
       // The promise a row makes holds after every kill: its object exists and re-hashes to its name.
-      const db = openDatabase(dbPath);
+      const db = openStateDatabase(dbPath);
       try {
         expect(assertVaultMatchesCatalog(db, vault)).toBe(after);
         const paths = rows(db).map((r) => r.rel_path);
@@ -87,7 +87,7 @@ describe('kill -9 while capturing', () => {
     const final = run();
     const code = await new Promise<number | null>((resolve) => final.on('exit', (c) => resolve(c)));
     expect(code).toBe(0);
-    const db = openDatabase(dbPath);
+    const db = openStateDatabase(dbPath);
     try {
       const all = rows(db);
       expect(all).toHaveLength(FILES);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { DriveService } from '../../daemon/drives/service.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { assertOk } from '../../daemon/result.ts';
@@ -61,7 +61,7 @@ export async function makeCustodyRig(opts: { driveFolders?: { readonly a: string
     ),
   );
   const config: Config = { ...parsed, web: { ...parsed.web, port: 0 } };
-  const db = openDatabase(dataPaths(config).database);
+  const db = openStateDatabase(dataPaths(config).database);
   const logger = silentLogger();
   const engine = new SnapshotEngine({ db, config, logger });
   const drives = new DriveService({ config, db, logger, isSnapshotRunning: () => engine.isBusy() });

@@ -3,7 +3,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase } from '../../daemon/db/database.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { importerCommands } from '../../daemon/importer/commands.ts';
 import { repoRoot, tempDir } from '../../daemon/importer/testSupport.ts';
 
@@ -49,7 +49,7 @@ describe('an import killed mid-way', () => {
     for (let i = 0; i < 600 && !killed; i++) {
       await new Promise((r) => setTimeout(r, 50));
       try {
-        const db = openDatabase(dbPath);
+        const db = openStateDatabase(dbPath);
         try {
           const n = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id WHERE s.state = 'loading'`).get()?.n ?? 0;
           if (n > 0) {
@@ -66,7 +66,7 @@ describe('an import killed mid-way', () => {
     expect(killed).toBe(true);
     await once(child, 'exit');
 
-    const before = openDatabase(dbPath);
+    const before = openStateDatabase(dbPath);
     expect(before.prepare<[], { n: number }>(`SELECT count(*) AS n FROM import_sources WHERE state = 'loading'`).get()?.n).toBe(1);
     before.close();
 
@@ -77,7 +77,7 @@ describe('an import killed mid-way', () => {
     const command = importerCommands.find((c) => c.name === 'import');
     await command?.run([other, '--config', config]);
 
-    const after = openDatabase(dbPath);
+    const after = openStateDatabase(dbPath);
     try {
       expect(after.prepare<[], { n: number }>(`SELECT count(*) AS n FROM import_sources WHERE state = 'loading'`).get()?.n).toBe(0);
       expect(after.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records`).get()?.n).toBe(0);
@@ -87,7 +87,7 @@ describe('an import killed mid-way', () => {
       after.close();
     }
     expect(await command?.run([exportFile, '--config', config])).toBe(0);
-    const done = openDatabase(dbPath);
+    const done = openStateDatabase(dbPath);
     try {
       expect(done.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'`).get()?.n).toBe(sessions);
     } finally {

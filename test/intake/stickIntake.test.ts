@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
 import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { discoverDrives, systemSources } from '../../daemon/drives/discovery.ts';
 import { spawnTransport } from '../../daemon/drives/helperClient.ts';
 import { DriveWatcher } from '../../daemon/drives/hotplug.ts';
@@ -119,7 +119,7 @@ describe.skipIf(!canUseLoopDevices)('export stick intake on plug-in (real file s
       ),
     );
     mkdirSync(join(dir.path, 'share'), { recursive: true });
-    db = openDatabase(dataPaths(config).database);
+    db = openStateDatabase(dataPaths(config).database);
     capture = new CaptureService({ config, db, logger: silentLogger(), watch: false, hooks: { afterFirstChunk: (root, rel) => onFirstChunk?.(root, rel) } });
     assertOk(await capture.start());
     const capturer: StickCapturer = {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, parseConfig } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { IntakeStore, type ExportStick } from '../../daemon/intake/store.ts';
 import { sticksProvider } from '../../daemon/intake/webProvider.ts';
 import type { DriveCandidate } from '../../daemon/drives/types.ts';
@@ -38,7 +38,7 @@ describe('Export sticks page in chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'bs-sticks-page-'));
     const parsed = assertOk(parseConfig({ dataDir: join(dir, 'var'), roots: [{ label: 'ems', path: join(dir, 'ems') }], drives: { mode: 'usb' } }, dir));
     const config = { ...parsed, web: { ...parsed.web, port: 0 } };
-    db = openDatabase(dataPaths(config).database);
+    db = openStateDatabase(dataPaths(config).database);
     const logger = silentLogger();
     store = new IntakeStore(db);
     const stick: ExportStick = { id: '6f1c2a52-0000-4000-8000-000000000001', serial: '4C530001230512117463', fsUuid: 'EFD6-ECD4', label: 'EMSSTICK', description: 'SanDisk Cruzer Blade', ems: 'Dominion EMS, counting room', enrolledAt: '2026-11-03T07:00:00.000Z', enrolledBy: 'supervisor' };

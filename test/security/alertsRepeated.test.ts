@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
 import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
 import { AlertLog, repeatedDetails } from '../../daemon/state/alerts.ts';
@@ -43,7 +43,7 @@ beforeAll(() => {
   const parsed = parseConfig({ election: { name: 't', title: 'T' }, dataDir: 'var', roots: [{ label: 'dominion-export', path: 'export' }], capture: { settleMs: 0 }, log: { level: 'silent' } }, root);
   if (!parsed.ok) throw new Error(parsed.error.message);
   config = parsed.value;
-  db = openDatabase(dataPaths(config).database);
+  db = openStateDatabase(dataPaths(config).database);
 });
 afterAll(() => {
   db.close();

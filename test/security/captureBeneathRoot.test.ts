@@ -12,7 +12,7 @@ import { CatalogStore } from '../../daemon/capture/catalogStore.ts';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
 import type { CaptureHooks } from '../../daemon/capture/captureEngine.ts';
 import { dataPaths, type Config } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { alerts, makeConfig, removeDir, rows, sha256, sleep, tempDir, waitFor } from '../capture/helpers.ts';
 
@@ -48,7 +48,7 @@ function setup(settleMs: number): Env {
     config,
     keysDir,
     open(options = {}) {
-      const db = openDatabase(join(config.dataDir, 'ballotsafe.db'));
+      const db = openStateDatabase(join(config.dataDir, 'ballotsafe.db'));
       const service = new CaptureService({
         config,
         db,
@@ -198,7 +198,7 @@ describe('capture never opens anything outside a root through a symlinked folder
     const other = makeConfig(join(env.root, '..', '..'), { dataDir: join(env.config.dataDir, '..', 'data2'), roots: [{ label: 'via-link', path: viaLink }], capture: { settleMs: 0 } });
     rmSync(env.root);
     renameSync(`${env.root}.away`, env.root);
-    const db2 = openDatabase(join(other.dataDir, 'ballotsafe.db'));
+    const db2 = openStateDatabase(join(other.dataDir, 'ballotsafe.db'));
     const service2 = new CaptureService({ config: other, db: db2, logger: silentLogger(), watch: false });
     cleanup.push(async () => {
       await service2.engine.close();

@@ -10,7 +10,7 @@ import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/config.ts';
-import { openDatabase } from '../../daemon/db/database.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { alerts, assertVaultMatchesCatalog, makeConfig, openHarness, removeDir, repoRoot, rows, sleep, tempDir } from '../capture/helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -53,7 +53,7 @@ describe('capture fails loudly', () => {
     // What to do, in plain words: who to call and that nothing waiting is lost.
     expect(outcome.error?.action).toMatch(/vault folder .* ballotsafe restarts by itself and captures everything waiting/);
     expect(outcome.error?.action).not.toMatch(/EACCES|ENOENT|Error:/);
-    const db = openDatabase(join(dataDir, 'ballotsafe.db'));
+    const db = openStateDatabase(join(dataDir, 'ballotsafe.db'));
     const raised = alerts(db).filter((a) => a.code === 'capture-cannot-start');
     expect(raised).toHaveLength(1);
     expect(raised[0]!.severity).toBe('critical');

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
-import { openDatabase } from '../../daemon/db/database.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { err, operatorError } from '../../daemon/result.ts';
 import { startCaptureWithRetry } from '../../daemon/runtime/captureStart.ts';
@@ -104,7 +104,7 @@ describe('capture that cannot start', () => {
       d.child.kill('SIGKILL');
     }
     // The alert outlives the process: after systemd's restart the operator still sees it, once.
-    const db = openDatabase(join(dir, 'data', 'ballotsafe.db'));
+    const db = openStateDatabase(join(dir, 'data', 'ballotsafe.db'));
     try {
       const open = new AlertLog(db, silentLogger()).open().filter((a) => a.code === 'capture-cannot-start');
       expect(open).toHaveLength(1);
@@ -141,7 +141,7 @@ describe('capture that cannot start', () => {
     if (started.ok) return;
     expect(started.error.code).toBe('capture-cannot-start');
     expect(started.error.message).not.toMatch(/ENOTDIR|internal error/);
-    const db = openDatabase(dataPaths(config).database);
+    const db = openStateDatabase(dataPaths(config).database);
     try {
       const logger = silentLogger();
       const engine = new SnapshotEngine({ db, config, logger, alerts: new AlertLog(db, logger), audit: new AuditLog(db, logger) });
@@ -163,7 +163,7 @@ describe('capture that cannot start', () => {
   }, 60_000);
 
   it("capture's typed start failure (an error Result) counts the same, with capture's own words", async () => {
-    const db = openDatabase(':memory:');
+    const db = openStateDatabase(':memory:');
     try {
       const alerts = new AlertLog(db, silentLogger());
       let starts = 0;

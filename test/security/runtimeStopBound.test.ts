@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../daemon/config.ts';
-import { openDatabase } from '../../daemon/db/database.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { startDaemon } from '../../daemon/runtime/daemonRuntime.ts';
 
@@ -38,7 +38,7 @@ describe('stop() with a part that never finishes stopping', () => {
     expect(outcome).toBe('stopped');
     expect(Date.now() - t0).toBeLessThan(9_000);
     expect(running.db.open).toBe(false);
-    const db = openDatabase(join(base, 'data', 'ballotsafe.db'));
+    const db = openStateDatabase(join(base, 'data', 'ballotsafe.db'));
     try {
       const last = db.prepare(`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`).get() as { action: string } | undefined;
       expect(last?.action).toBe('daemon.stopped');

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths, parseConfig } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { DriveService } from '../../daemon/drives/service.ts';
 import { verifyDriveWithEngine } from '../../daemon/drives/wiring.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { AlertLog } from '../../daemon/state/alerts.ts';
 import { AuditLog } from '../../daemon/state/auditLog.ts';
@@ -62,7 +62,7 @@ describe('a full data disk', () => {
     mkdirSync(dataDir);
     const config: Config = { ...rig.config, dataDir };
     // The daemon was running (database open) when the disk filled up.
-    db = openDatabase(join(dataDir, 'ballotsafe.db'));
+    db = openStateDatabase(join(dataDir, 'ballotsafe.db'));
     const accounts = new Accounts(db);
     expect((await accounts.addUser('pat', 'operator', 'a good long password')).ok).toBe(true);
     const server = await listen({ ...rig.deps, config, accounts, audit: new AuditLog(db, silentLogger()), alerts: new AlertLog(db, silentLogger()) });
@@ -89,7 +89,7 @@ describe('a full data disk', () => {
   it('`ballotsafe user add` says the disk is full, with no stack trace, and exits non-zero', async () => {
     const dataDir = join(mnt, 'var');
     writeFileSync(join(mnt, 'config.yaml'), `dataDir: ${dataDir}\n`);
-    db = openDatabase(join(dataDir, 'ballotsafe.db')); // the daemon has it open
+    db = openStateDatabase(join(dataDir, 'ballotsafe.db')); // the daemon has it open
     fillDisk(mnt);
     let out = '';
     let err = '';

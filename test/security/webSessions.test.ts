@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { AuditLog } from '../../daemon/state/auditLog.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
@@ -86,7 +86,7 @@ describe('ballotsafe user disable / enable', () => {
 
   it('a disabled user cannot log in and their open sessions end; enable lets them back; both audit-logged', async () => {
     expect((await cli(['add', 'pat', '--role', 'operator'], 'a good long password\n')).code).toBe(0);
-    db = openDatabase(join(dir, 'var', 'ballotsafe.db'));
+    db = openStateDatabase(join(dir, 'var', 'ballotsafe.db'));
     const server = await listen({ ...rig.deps, accounts: new Accounts(db), audit: new AuditLog(db, silentLogger()) });
     try {
       const pat = await loginClient(server.url);

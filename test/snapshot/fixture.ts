@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
 import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
-import { openDatabase, type Db } from '../../daemon/db/database.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { silentLogger } from '../../daemon/log/logger.ts';
 import { assertOk } from '../../daemon/result.ts';
 import type { DriveTarget } from '../../daemon/snapshot/api.ts';
@@ -30,7 +30,7 @@ export function folderDrives(a: string, b: string): DriveTarget[] {
 export function makeAppliance(base?: string, dataDir?: string): Appliance {
   const dir = base ?? mkdtempSync(join(tmpdir(), 'bs-snap-'));
   const config = assertOk(parseConfig({ dataDir: dataDir ?? join(dir, 'data'), election: { name: 'test-election', title: 'Test County' } }, dir));
-  const db = openDatabase(dataPaths(config).database);
+  const db = openStateDatabase(dataPaths(config).database);
   const vault = dataPaths(config).vault;
   let clock = 0;
   return {

@@ -1,0 +1,31 @@
+import { findBarAndSquareGrid } from './barGrid.ts';
+import type { GrayImage } from './image.ts';
+import type { Result } from '../result.ts';
+import { findAccuVoteGrid, type GridDesign, type TimingMarkGrid } from './timingMarks.ts';
+
+// Apart from timingMarks.ts because barGrid.ts builds on its edge fitting: the chooser needs both designs.
+
+/**
+ * Finds the registration grid of either design (AccuVote timing marks, ImageCast bars and squares). Tolerates skew, stretch,
+ * uneven crop (marks cut by the image border) and missing or smudged marks.
+ */
+export function findTimingMarkGrid(img: GrayImage): Result<TimingMarkGrid> {
+  // The design that read the last page is tried first: a reader reads sheet after sheet of one election.
+  if (lastDesign === 'bars-and-squares') {
+    const bars = findBarAndSquareGrid(img);
+    if (bars.ok) return bars;
+  }
+  const accuVote = findAccuVoteGrid(img);
+  if (accuVote.ok) {
+    lastDesign = 'accuvote';
+    return accuVote;
+  }
+  if (lastDesign === 'bars-and-squares') return accuVote;
+  const bars = findBarAndSquareGrid(img);
+  if (!bars.ok) return accuVote;
+  lastDesign = 'bars-and-squares';
+  return bars;
+}
+
+let lastDesign: GridDesign = 'accuvote';
+
