@@ -18,6 +18,7 @@ import {
   medianGap,
   noGrid,
   type Orientation,
+  pointBetweenSideMarks,
   type Point,
   type TimingMarkGrid,
 } from './timingMarks.ts';
@@ -147,21 +148,7 @@ export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
   const R = right.points;
   const span = R[0]!.x - L[0]!.x;
   const tOf = (column: number) => (column0 + column * columnPitch - L[0]!.x) / span;
-  const pointInBallotFrame = (column: number, row: number): Point => {
-    const r0 = Math.max(0, Math.min(rows - 1, Math.floor(row)));
-    const r1 = Math.min(rows - 1, r0 + 1);
-    const f = row - r0;
-    const l0 = L[r0]!;
-    const l1 = L[r1]!;
-    const q0 = R[r0]!;
-    const q1 = R[r1]!;
-    const lx = l0.x + (l1.x - l0.x) * f;
-    const ly = l0.y + (l1.y - l0.y) * f;
-    const rx = q0.x + (q1.x - q0.x) * f;
-    const ry = q0.y + (q1.y - q0.y) * f;
-    const t = tOf(column);
-    return { x: lx + (rx - lx) * t, y: ly + (ry - ly) * t };
-  };
+  const pointInBallotFrame = (column: number, row: number): Point => pointBetweenSideMarks(L, R, rows, row, tOf(column));
   const pointFor =
     orientation === 'upright'
       ? pointInBallotFrame

@@ -5,15 +5,16 @@
  * and clearly more there than half a target to each side; a filled oval when the ring and the
  * inside are dark and the paper around is light. Pure: pixels in, grid positions out.
  */
-import { darknessLut, type GridLocation, type TargetShape } from './targets.ts';
+import { darknessLut, meanDark, type GridLocation, type TargetShape } from './targets.ts';
 import { measureLevels } from './components.ts';
+import { ellipseRing, RING_SECTORS, type EllipseRing } from './ringStencil.ts';
 import type { GrayImage } from './image.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 
 /** Dominion's oval, in column pitches (about 0.16 × 0.13 in on a 0.3 in pitch). */
 export const DOMINION_OVAL: TargetShape = { width: 0.5, height: 0.41 };
 
-const SECTORS = 12;
+const SECTORS = RING_SECTORS;
 
 /**
  * Pen ink from which a dropout oval is a vote. The oval is small (its inside about 0.1 in across),
@@ -23,37 +24,11 @@ const SECTORS = 12;
  */
 export const DROPOUT_MARKED = 0.35;
 
-interface RingStencil {
-  readonly ring: Int16Array;
-  readonly sector: Uint8Array;
-  readonly inner: Int16Array;
-  readonly halo: Int16Array;
-  readonly reach: number;
-}
-
-function ringStencil(w: number, h: number): RingStencil {
-  const rx = w / 2;
-  const ry = h / 2;
+/** Dropout ovals: a thinner band than printed ovals, the halo further out (the dots of a broken outline spread). */
+function ringStencil(w: number, h: number): EllipseRing {
   const stroke = Math.max(1, h * 0.09);
   const haloFrom = 2.5 * stroke;
-  const haloTo = haloFrom + Math.max(2, h * 0.15);
-  const reach = Math.ceil(Math.max(rx, ry) + haloTo) + 1;
-  const ring: number[] = [];
-  const sector: number[] = [];
-  const inner: number[] = [];
-  const halo: number[] = [];
-  for (let dy = -reach; dy <= reach; dy++) {
-    for (let dx = -reach; dx <= reach; dx++) {
-      const r = Math.hypot(dx / rx, dy / ry);
-      const dist = ((r - 1) * Math.hypot(dx, dy)) / Math.max(r, 1e-6);
-      if (Math.abs(dist) <= stroke) {
-        ring.push(dx, dy);
-        sector.push(Math.floor(((Math.atan2(dy / ry, dx / rx) + Math.PI) / (2 * Math.PI)) * SECTORS) % SECTORS);
-      } else if (r <= 0.6) inner.push(dx, dy);
-      else if (dist >= haloFrom && dist <= haloTo) halo.push(dx, dy);
-    }
-  }
-  return { ring: Int16Array.from(ring), sector: Uint8Array.from(sector), inner: Int16Array.from(inner), halo: Int16Array.from(halo), reach };
+  return ellipseRing(w, h, { stroke, haloFrom, haloTo: haloFrom + Math.max(2, h * 0.15), innerRadius: 0.6 });
 }
 
 export interface DropoutProbe {
@@ -67,21 +42,7 @@ export interface DropoutProbe {
   readonly beside: number;
 }
 
-function mean(img: GrayImage, cx: number, cy: number, offsets: Int16Array, lut: Float32Array): number {
-  const { width, height, data } = img;
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < offsets.length; i += 2) {
-    const x = cx + offsets[i]!;
-    const y = cy + offsets[i + 1]!;
-    if (x < 0 || y < 0 || x >= width || y >= height) continue;
-    sum += lut[data[y * width + x]!]!;
-    n++;
-  }
-  return n === 0 ? 0 : sum / n;
-}
-
-function probe(img: GrayImage, cx: number, cy: number, s: RingStencil, lut: Float32Array, shift: number): DropoutProbe {
+function probe(img: GrayImage, cx: number, cy: number, s: EllipseRing, lut: Float32Array, shift: number): DropoutProbe {
   const { width, height, data } = img;
   const inked = new Uint8Array(SECTORS);
   let sum = 0;
@@ -99,9 +60,9 @@ function probe(img: GrayImage, cx: number, cy: number, s: RingStencil, lut: Floa
     ring: n === 0 ? 0 : sum / n,
     sectorsInked: inked.reduce((a, b) => a + b, 0),
     sectorMask: inked.reduce((m, b, k) => m | (b << k), 0),
-    inner: mean(img, cx, cy, s.inner, lut),
-    halo: mean(img, cx, cy, s.halo, lut),
-    beside: (mean(img, cx - shift, cy, s.ring, lut) + mean(img, cx + shift, cy, s.ring, lut)) / 2,
+    inner: meanDark(img, cx, cy, s.inner, lut),
+    halo: meanDark(img, cx, cy, s.halo, lut),
+    beside: (meanDark(img, cx - shift, cy, s.ring, lut) + meanDark(img, cx + shift, cy, s.ring, lut)) / 2,
   };
 }
 
@@ -154,7 +115,7 @@ export function findDropoutTargets(img: GrayImage, grid: TimingMarkGrid, shape: 
       let bx = px;
       let by = py;
       const look = (x: number, y: number) => {
-        const m = mean(img, x, y, s.ring, lut);
+        const m = meanDark(img, x, y, s.ring, lut);
         if (m > best) {
           best = m;
           bx = x;

@@ -9,6 +9,7 @@ import { measureLevels } from './components.ts';
 import type { Side } from './layout.ts';
 import { ACCUVOTE_OVAL, darknessLut, meanDark, type GridLocation, type TargetShape } from './targets.ts';
 import { inkFraction, type TimingMarkGrid } from './timingMarks.ts';
+import { ellipseRing, RING_SECTORS } from './ringStencil.ts';
 import { findDropoutTargets, sectorCount, TEMPLATE_MIN_SECTORS, targetsInColumns } from './dropoutOvals.ts';
 
 /** The sample-election code: 24 bits at columns 2..25 of the row above the bottom marks. */
@@ -81,41 +82,17 @@ interface OvalStencil {
   readonly halo: Int16Array;
 }
 
-const SECTORS = 12;
+const SECTORS = RING_SECTORS;
 
 function ovalStencil(w: number, h: number): OvalStencil {
-  const rx = w / 2;
-  const ry = h / 2;
   // A wide band: printed targets are ellipses, stadiums or rounded boxes; a band this wide
   // holds the outline of any of them all the way round.
   const stroke = Math.max(0.75, h * 0.1);
   const haloFrom = 2 * stroke;
-  const haloTo = haloFrom + Math.max(1.5, h * 0.1);
-  const reach = Math.ceil(Math.max(rx, ry) + haloTo) + 1;
-  const ring: number[] = [];
-  const sector: number[] = [];
-  const inner: number[] = [];
-  const halo: number[] = [];
-  for (let dy = -reach; dy <= reach; dy++) {
-    for (let dx = -reach; dx <= reach; dx++) {
-      const r = Math.hypot(dx / rx, dy / ry);
-      const dist = ((r - 1) * Math.hypot(dx, dy)) / Math.max(r, 1e-6);
-      if (Math.abs(dist) <= stroke) {
-        ring.push(dx, dy);
-        sector.push(Math.floor(((Math.atan2(dy / ry, dx / rx) + Math.PI) / (2 * Math.PI)) * SECTORS) % SECTORS);
-      } else if (r <= 0.7) inner.push(dx, dy);
-      else if (dist >= haloFrom && dist <= haloTo) halo.push(dx, dy);
-    }
-  }
+  const { ring, sector, inner, halo } = ellipseRing(w, h, { stroke, haloFrom, haloTo: haloFrom + Math.max(1.5, h * 0.1), innerRadius: 0.7 });
   const sparse: number[] = [];
   for (let i = 0; i < ring.length; i += 8) sparse.push(ring[i]!, ring[i + 1]!);
-  return {
-    ring: Int16Array.from(ring),
-    ringSparse: Int16Array.from(sparse),
-    sector: Uint8Array.from(sector),
-    inner: Int16Array.from(inner),
-    halo: Int16Array.from(halo),
-  };
+  return { ring, ringSparse: Int16Array.from(sparse), sector, inner, halo };
 }
 
 /**

@@ -188,21 +188,7 @@ export function findAccuVoteGrid(img: GrayImage): Result<TimingMarkGrid> {
 
   const L = left.points;
   const R = right.points;
-  const pointInBallotFrame = (column: number, row: number): Point => {
-    const r0 = Math.max(0, Math.min(rows - 1, Math.floor(row)));
-    const r1 = Math.min(rows - 1, r0 + 1);
-    const f = row - r0;
-    const l0 = L[r0]!;
-    const l1 = L[r1]!;
-    const q0 = R[r0]!;
-    const q1 = R[r1]!;
-    const lx = l0.x + (l1.x - l0.x) * f;
-    const ly = l0.y + (l1.y - l0.y) * f;
-    const rx = q0.x + (q1.x - q0.x) * f;
-    const ry = q0.y + (q1.y - q0.y) * f;
-    const t = column / (columns - 1);
-    return { x: lx + (rx - lx) * t, y: ly + (ry - ly) * t };
-  };
+  const pointInBallotFrame = (column: number, row: number): Point => pointBetweenSideMarks(L, R, rows, row, column / (columns - 1));
   const pointFor =
     orientation === 'upright'
       ? pointInBallotFrame
@@ -523,4 +509,23 @@ export function medianGap(sorted: readonly number[]): number {
   for (let i = 1; i < sorted.length; i++) gaps.push(sorted[i]! - sorted[i - 1]!);
   // Most gaps are one pitch; the lower half excludes the double gaps left by missing marks.
   return percentile(gaps, 0.35);
+}
+
+/**
+ * The point a fraction t of the way from the left side's marks to the right side's at a (fractional)
+ * row: each side interpolated between its two nearest marks, so a bowed or skewed page is followed.
+ */
+export function pointBetweenSideMarks(L: readonly Point[], R: readonly Point[], rows: number, row: number, t: number): Point {
+  const r0 = Math.max(0, Math.min(rows - 1, Math.floor(row)));
+  const r1 = Math.min(rows - 1, r0 + 1);
+  const f = row - r0;
+  const l0 = L[r0]!;
+  const l1 = L[r1]!;
+  const q0 = R[r0]!;
+  const q1 = R[r1]!;
+  const lx = l0.x + (l1.x - l0.x) * f;
+  const ly = l0.y + (l1.y - l0.y) * f;
+  const rx = q0.x + (q1.x - q0.x) * f;
+  const ry = q0.y + (q1.y - q0.y) * f;
+  return { x: lx + (rx - lx) * t, y: ly + (ry - ly) * t };
 }
