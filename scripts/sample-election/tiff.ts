@@ -82,27 +82,53 @@ function longs(values: readonly number[]): Buffer {
   return b;
 }
 
+/**
+ * The byte layout of a classic little-endian TIFF being written: data at even offsets, each page's IFD
+ * linked from the header or from the IFD before it. The writers here and in imagecast/mhTiff.ts share it.
+ */
+export class MultipageTiffLayout {
+  private readonly parts: Buffer[] = [];
+  private pos = 8;
+  private prevNext: { buf: Buffer; at: number };
+
+  constructor() {
+    const header = Buffer.alloc(8);
+    header.write('II', 0, 'latin1');
+    header.writeUInt16LE(42, 2);
+    this.parts.push(header);
+    this.prevNext = { buf: header, at: 4 };
+  }
+
+  /** Appends bytes (padded to an even length) and returns their offset. */
+  push(b: Buffer): number {
+    const at = this.pos;
+    this.parts.push(b);
+    this.pos += b.length;
+    if (this.pos % 2 === 1) {
+      this.parts.push(Buffer.alloc(1));
+      this.pos++;
+    }
+    return at;
+  }
+
+  /** Appends a page's IFD of `entries` 12-byte entries and links it from the one before. */
+  pushIfd(ifd: Buffer, entries: number): void {
+    const at = this.push(ifd);
+    this.prevNext.buf.writeUInt32LE(at, this.prevNext.at);
+    this.prevNext = { buf: ifd, at: 2 + entries * 12 };
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
 /** One multipage TIFF from the pages of the given TIFFs, in order; pages get NewSubfileType=page and PageNumber. */
 export function joinTiffPages(files: readonly Buffer[]): Buffer {
   const parsed = files.flatMap(parsePages);
   if (parsed.length === 0) throw new Error('no pages');
-  const parts: Buffer[] = [];
-  let pos = 8;
-  const push = (b: Buffer): number => {
-    const at = pos;
-    parts.push(b);
-    pos += b.length;
-    if (pos % 2 === 1) {
-      parts.push(Buffer.alloc(1));
-      pos++;
-    }
-    return at;
-  };
-  const header = Buffer.alloc(8);
-  header.write('II', 0, 'latin1');
-  header.writeUInt16LE(42, 2);
-  parts.push(header);
-  let patchPrevNext: { buf: Buffer; at: number } = { buf: header, at: 4 };
+  const file = new MultipageTiffLayout();
+  const push = (b: Buffer): number => file.push(b);
   parsed.forEach((page, index) => {
     const newOffsets = page.chunks.map((chunk) => push(chunk));
     const entries = page.entries
@@ -127,9 +153,7 @@ export function joinTiffPages(files: readonly Buffer[]): Buffer {
       if (far !== undefined) ifd.writeUInt32LE(far, at + 8);
       else e.value.copy(ifd, at + 8);
     });
-    const ifdAt = push(ifd);
-    patchPrevNext.buf.writeUInt32LE(ifdAt, patchPrevNext.at);
-    patchPrevNext = { buf: ifd, at: 2 + entries.length * 12 };
+    file.pushIfd(ifd, entries.length);
   });
-  return Buffer.concat(parts);
+  return file.bytes();
 }

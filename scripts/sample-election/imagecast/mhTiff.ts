@@ -5,6 +5,7 @@
  * this is the encoder (ITU-T T.4 one-dimensional codes) and the container writer.
  */
 import type { Gray } from '../raster.ts';
+import { MultipageTiffLayout } from '../tiff.ts';
 
 // T.4 code words as bit strings: terminating codes for runs 0..63, then make-up codes for 64..1728
 // per colour, and the extended make-up codes 1792..2560 both colours share.
@@ -131,23 +132,8 @@ interface Tag {
  */
 export function writeMhTiff(pages: readonly Gray[]): Buffer {
   if (pages.length === 0) throw new Error('no pages');
-  const parts: Buffer[] = [];
-  let pos = 8;
-  const push = (b: Buffer): number => {
-    const at = pos;
-    parts.push(b);
-    pos += b.length;
-    if (pos % 2 === 1) {
-      parts.push(Buffer.alloc(1));
-      pos++;
-    }
-    return at;
-  };
-  const header = Buffer.alloc(8);
-  header.write('II', 0, 'latin1');
-  header.writeUInt16LE(42, 2);
-  parts.push(header);
-  let prevNext: { buf: Buffer; at: number } = { buf: header, at: 4 };
+  const file = new MultipageTiffLayout();
+  const push = (b: Buffer): number => file.push(b);
   pages.forEach((page, index) => {
     const strip = encodeModifiedHuffman(page);
     const stripAt = push(strip);
@@ -183,9 +169,7 @@ export function writeMhTiff(pages: readonly Gray[]): Buffer {
       if (t.type === 3) t.values.forEach((v, k) => ifd.writeUInt16LE(v, at + 8 + k * 2));
       else ifd.writeUInt32LE(t.values[0] ?? 0, at + 8);
     });
-    const ifdAt = push(ifd);
-    prevNext.buf.writeUInt32LE(ifdAt, prevNext.at);
-    prevNext = { buf: ifd, at: 2 + tags.length * 12 };
+    file.pushIfd(ifd, tags.length);
   });
-  return Buffer.concat(parts);
+  return file.bytes();
 }
