@@ -40,10 +40,10 @@ interface ChildResult {
 
 async function child(mode: string, configFile: string): Promise<void> {
   // UV_THREADPOOL_SIZE=64 is set by the parent, as bin/ballotsafe.js does for every command.
-  const { loadConfig } = await import('../daemon/config.ts');
+  const { loadConfig } = await import('../daemon/core/config.ts');
   const { openStateDatabase } = await import('../daemon/runtime/stateDatabase.ts');
-  const { dataPaths } = await import('../daemon/config.ts');
-  const { silentLogger } = await import('../daemon/log/logger.ts');
+  const { dataPaths } = await import('../daemon/core/config.ts');
+  const { silentLogger } = await import('../daemon/core/log/logger.ts');
   const { CaptureService } = await import('../daemon/capture/captureService.ts');
   const loaded = loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.error.message);

@@ -82,7 +82,7 @@ async function measure(mode: string, file: string): Promise<void> {
   } else {
     // Baseline: the whole-workbook loader, walking every row and refusing when no header appears.
     const { readXlsxRows, normalizeHeader } = await import('../daemon/importer/tabular.ts');
-    const { operatorError } = await import('../daemon/result.ts');
+    const { operatorError } = await import('../daemon/core/result.ts');
     let header = false;
     const r = await readXlsxRows(file, file, (cells, n) => {
       rows++;

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runRestore } from '../daemon/restore/restoreCommand.ts';
-import { assertOk } from '../daemon/result.ts';
+import { assertOk } from '../daemon/core/result.ts';
 import { folderDrives, makeAppliance } from '../test/snapshot/fixture.ts';
 
 const files = Number(process.env['BENCH_FILES'] ?? 1000);

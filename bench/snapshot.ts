@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const { makeAppliance } = await import('../test/snapshot/fixture.ts');
-  const { dataPaths } = await import('../daemon/config.ts');
+  const { dataPaths } = await import('../daemon/core/config.ts');
 
   // Catalog + vault: ballot-image-sized files in tabulator/batch folders (50 per batch).
   process.stdout.write(`generating ${files} files of ${kib} KiB in the vault...\n`);

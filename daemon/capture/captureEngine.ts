@@ -1,10 +1,10 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { FileKind } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import type { AlertLog, NewAlert } from '../state/alerts.ts';
+import type { FileKind } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import type { AlertLog, NewAlert } from '../core/state/alerts.ts';
 import { CatalogWriter, type CatalogRowBrief } from './catalogWriter.ts';
 import { childPath, PinnedRoots, type DirOpenFailure } from './dirAccess.ts';
 import { DirHandleCache } from './dirHandleCache.ts';
@@ -18,7 +18,7 @@ import { SpecialFiles, SpecialFilesPass, specialTypeOf, type SpecialFileType } f
 import { folderBecameLinkAlert } from './folderLinks.ts';
 import { CatalogBusyAlerts } from './catalogBusy.ts';
 import { changedAlert, grewAlert, isStillBeingWritten, type CapturedPrefix } from './growingFiles.ts';
-import { ok, err, type OperatorError, type Result } from '../result.ts';
+import { ok, err, type OperatorError, type Result } from '../core/result.ts';
 import { plainReason } from './plainReason.ts';
 
 export interface CaptureRoot {

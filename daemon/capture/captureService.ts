@@ -1,14 +1,14 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { relative, sep } from 'node:path';
-import { dataPaths, type Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { AlertLog } from '../state/alerts.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { dataPaths, type Config } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { AlertLog } from '../core/state/alerts.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import { CaptureEngine, type CaptureCounters, type CaptureHooks, type CaptureRoot } from './captureEngine.ts';
 import { CatalogStore } from './catalogStore.ts';
-import { ok, type OperatorError, type Result } from '../result.ts';
+import { ok, type OperatorError, type Result } from '../core/result.ts';
 
 export interface CaptureServiceOptions {
   readonly config: Config;

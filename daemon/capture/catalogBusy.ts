@@ -1,6 +1,6 @@
-import type { Db } from '../db/database.ts';
-import { isDatabaseBusy } from '../db/writeDiscipline.ts';
-import type { NewAlert } from '../state/alerts.ts';
+import type { Db } from '../core/db/database.ts';
+import { isDatabaseBusy } from '../core/db/writeDiscipline.ts';
+import type { NewAlert } from '../core/state/alerts.ts';
 
 type OpenOnce = NewAlert & { subject: string };
 

@@ -1,5 +1,5 @@
-import type { FileKind } from '../config.ts';
-import type { Db } from '../db/database.ts';
+import type { FileKind } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
 import { SpecialFiles, type SpecialFileRecord } from './specialFiles.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { FileKind } from '../config.ts';
-import type { Db } from '../db/database.ts';
+import type { FileKind } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
 import type { Statement } from 'better-sqlite3';
 
 /** The catalog's write side; only the capture engine uses it. */

@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths, type Config } from '../config.ts';
+import { dataPaths, type Config } from '../core/config.ts';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { LogEvent } from '../log/events.ts';
-import { createLogger, logEvent, type Logger } from '../log/logger.ts';
-import { AlertLog } from '../state/alerts.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { createLogger, logEvent, type Logger } from '../core/log/logger.ts';
+import { AlertLog } from '../core/state/alerts.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import { formatBytes } from './captureEngine.ts';
 import { CaptureService } from './captureService.ts';
 import { CatalogStore } from './catalogStore.ts';
-import { diskHolding, mountedDisks } from '../state/diskOverview.ts';
+import { diskHolding, mountedDisks } from '../core/state/diskOverview.ts';
 
 
 function openState(config: Config, logger?: Logger): Db {

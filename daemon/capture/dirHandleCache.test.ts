@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDirBeneath, type DirHandle } from './dirAccess.ts';
 import { DirHandleCache } from './dirHandleCache.ts';
-import type { Result } from '../result.ts';
+import type { Result } from '../core/result.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,4 +1,4 @@
-import { ok, type Result } from '../result.ts';
+import { ok, type Result } from '../core/result.ts';
 import type { DirHandle, DirOpenFailure } from './dirAccess.ts';
 
 interface Entry {

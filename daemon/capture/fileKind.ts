@@ -1,4 +1,4 @@
-import type { FileKind } from '../config.ts';
+import type { FileKind } from '../core/config.ts';
 
 const imageExt = new Set(['tif', 'tiff', 'jpg', 'jpeg', 'png', 'pdf', 'pbm']);
 

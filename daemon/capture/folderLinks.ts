@@ -1,4 +1,4 @@
-import type { NewAlert } from '../state/alerts.ts';
+import type { NewAlert } from '../core/state/alerts.ts';
 
 /**
  * A folder that held captured files and is now a symlink: an attack from the export share (a link

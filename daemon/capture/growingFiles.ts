@@ -1,4 +1,4 @@
-import type { NewAlert } from '../state/alerts.ts';
+import type { NewAlert } from '../core/state/alerts.ts';
 import type { CatalogRowBrief } from './catalogWriter.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/database.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 
 /**
  * The catalog: one row per captured version of a file. This is the contract the snapshot,

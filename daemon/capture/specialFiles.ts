@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
-import type { NewAlert } from '../state/alerts.ts';
-import { counted } from '../words.ts';
+import type { Db } from '../core/db/database.ts';
+import type { NewAlert } from '../core/state/alerts.ts';
+import { counted } from '../core/words.ts';
 
 /**
  * FIFOs, sockets and devices found in an export. They are not election data and are never opened

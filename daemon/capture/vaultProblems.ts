@@ -1,5 +1,5 @@
-import type { NewAlert } from '../state/alerts.ts';
-import { operatorError, type OperatorError } from '../result.ts';
+import type { NewAlert } from '../core/state/alerts.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 
 /**
  * What capture says when its own vault (on the appliance's disk) fails it: at start, or while

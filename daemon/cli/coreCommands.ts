@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, type Config } from '../core/config.ts';
 import type { CliCommand } from './command.ts';
 
 /** Loads and validates the config named by --config; prints the operator message on failure. */

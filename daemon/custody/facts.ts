@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
 import { readIdentity } from '../drives/identity.ts';
 import type { DriveService, DriveView } from '../drives/service.ts';
 import { driveRoles, type DriveRole } from '../drives/types.ts';

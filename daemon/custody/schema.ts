@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/database.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 
 /**
  * Custody guards in the database, so they hold across web requests, the CLI and a crash:

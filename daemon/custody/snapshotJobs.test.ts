@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../log/logger.ts';
-import { err, operatorError } from '../result.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { err, operatorError } from '../core/result.ts';
 import type { SnapshotService } from '../snapshot/api.ts';
 import { SnapshotJobs } from './snapshotJobs.ts';
 import { verdict } from '../web/views.ts';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import type { CopyPreview, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
 
 export interface SnapshotJobView {

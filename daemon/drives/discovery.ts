@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { parseLsblkJson, usbCandidates, type CandidateOptions } from './lsblk.ts';
 import type { DriveCandidate } from './types.ts';
 

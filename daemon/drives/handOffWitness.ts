@@ -1,4 +1,4 @@
-import { operatorError, type OperatorError } from '../result.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 
 /** The one refusal for a hand-off without a witness: the same words from the web form, the CLI and the service. */
 export const handOffNeedsWitness = (): OperatorError =>

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { DriveRole } from './types.ts';
 
 /** Where the socket-activated root helper listens (ballotsafe-drive-helper.socket). */

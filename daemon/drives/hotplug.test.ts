@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../log/logger.ts';
-import { ok, type Result } from '../result.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { ok, type Result } from '../core/result.ts';
 import { discoverDrives, systemSources } from './discovery.ts';
 import { diffCandidates, DriveWatcher } from './hotplug.ts';
 import { canUseLoopDevices, makeLoopImage, tempDir, type LoopImage } from './testSupport.ts';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import type { Result } from '../result.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import type { Result } from '../core/result.ts';
 import type { DriveCandidate } from './types.ts';
 import { isBlockEvent, UdevMonitorParser } from './udevMonitor.ts';
 

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 
 /** The file that makes a drive a ballotsafe drive, relative to its root. */
 export const identityRelPath = 'ballotsafe/drive-identity.json';

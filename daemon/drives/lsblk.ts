@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { DriveCandidate } from './types.ts';
 
 /**

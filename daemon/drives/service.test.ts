@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../config.ts';
+import { parseConfig, type Config } from '../core/config.ts';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { silentLogger } from '../log/logger.ts';
-import { assertOk, err, ok, operatorError } from '../result.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { assertOk, err, ok, operatorError } from '../core/result.ts';
 import type { SnapshotOutcome } from '../snapshot/api.ts';
-import { AlertLog } from '../state/alerts.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { AlertLog } from '../core/state/alerts.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import type { DriveHelper, HelperReply } from './helperClient.ts';
 import { identityRelPath } from './identity.ts';
 import { DriveService } from './service.ts';

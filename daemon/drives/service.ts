@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import type { DriveTarget, SnapshotOutcome } from '../snapshot/api.ts';
-import { AlertLog } from '../state/alerts.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { AlertLog } from '../core/state/alerts.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import { defaultMountBase, type DriveHelper } from './helperClient.ts';
 import { readIdentity, writeIdentity, type DriveIdentity } from './identity.ts';
 import { DriveStore, type CustodyDrive, type CustodyRecord, type DriveReturn, type EnrolledDrive } from './store.ts';
@@ -16,7 +16,7 @@ import { appliancePublicKeyText, rootHashesWrittenTo } from '../snapshot/driveRe
 import { keyIdHex } from '../snapshot/minisign.ts';
 import { driveRoles, type DriveCandidate, type DriveRole, type DriveVerifyPins, type VerifyDriveFn } from './types.ts';
 import { handOffNeedsWitness } from './handOffWitness.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 
 /** A drive as the operator sees it in `ballotsafe drives` and the web UI. */
 export interface DriveView {

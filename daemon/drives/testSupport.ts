@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Result } from '../result.ts';
+import type { Result } from '../core/result.ts';
 import type { DriveTarget, SnapshotService } from '../snapshot/api.ts';
 import type { TriggerDeps } from './triggers.ts';
 

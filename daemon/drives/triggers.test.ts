@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../config.ts';
-import { silentLogger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { parseConfig } from '../core/config.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { DriveTarget, SnapshotOutcome, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
 import type { CustodyRecord } from './store.ts';
 import { runnerOver } from './testSupport.ts';

@@ -1,8 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Config } from '../config.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Config } from '../core/config.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest } from '../snapshot/api.ts';
 import type { CustodyRecord, HandOffRequest } from './service.ts';
 

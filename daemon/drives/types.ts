@@ -1,5 +1,5 @@
 import type { DriveRole } from '../snapshot/api.ts';
-import type { OperatorError, Result } from '../result.ts';
+import type { OperatorError, Result } from '../core/result.ts';
 
 export type { DriveRole };
 export const driveRoles: readonly DriveRole[] = ['A', 'B'];

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../config.ts';
+import { parseConfig, type Config } from '../core/config.ts';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { silentLogger } from '../log/logger.ts';
-import { assertOk, err, ok, operatorError, type Result } from '../result.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { assertOk, err, ok, operatorError, type Result } from '../core/result.ts';
 import type { SnapshotService } from '../snapshot/api.ts';
 import type { DriveHelper, HelperReply } from './helperClient.ts';
 import { DriveService } from './service.ts';

@@ -1,8 +1,8 @@
-import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { parsePublicKeyFile } from '../snapshot/minisign.ts';
 import { verifyPath } from '../snapshot/verify.ts';
 import { discoverDrives, systemSources } from './discovery.ts';

@@ -1,8 +1,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import type { Db } from '../db/database.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 
 /**
  * Ballot manifest for a risk-limiting audit in VotingWorks Arlo: one row per batch with Container,

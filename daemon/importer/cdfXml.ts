@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../core/result.ts';
 import { decodeChunks, detectEncoding, EncodingError } from './encoding.ts';
 import { internalParseError, parseError } from './errors.ts';
 import type { CvrSink } from './model.ts';

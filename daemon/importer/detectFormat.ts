@@ -1,4 +1,4 @@
-import { operatorError } from '../result.ts';
+import { operatorError } from '../core/result.ts';
 import { isCdfXmlHead } from './cdfXml.ts';
 import { isClearBallotHeader } from './clearBallot.ts';
 import { dominionManifestName } from './dominion.ts';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../core/result.ts';
 import { decodeBuffer, looksBinary } from './encoding.ts';
 import { describeValue, internalParseError, parseError } from './errors.ts';
 import { dominionImageKey, imageKeyFromMask } from './imageKeys.ts';

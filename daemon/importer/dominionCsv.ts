@@ -1,4 +1,4 @@
-import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../core/result.ts';
 import { parseError } from './errors.ts';
 import { dominionImageKey } from './imageKeys.ts';
 import type { ByteInput } from './jsonStream.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import yauzl from 'yauzl';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { dominionManifestName, parseDominionCvrExport, parseDominionManifest, type DominionManifestName } from './dominion.ts';
 import { internalParseError, parseError } from './errors.ts';
 import type { SourceWriter } from './store.ts';

@@ -1,4 +1,4 @@
-import { operatorError, type OperatorError } from '../result.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 
 /**
  * Every parse failure names the file, the place in it (row, key or byte offset) and what was

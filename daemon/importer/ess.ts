@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type Result } from '../core/result.ts';
 import { parseError } from './errors.ts';
 import { cvrNumberImageKey } from './imageKeys.ts';
 import type { CvrSink, NormalizedContest, NormalizedOption, NormalizedVote } from './model.ts';

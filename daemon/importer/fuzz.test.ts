@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OperatorError, Result } from '../result.ts';
+import type { OperatorError, Result } from '../core/result.ts';
 import { validateArloManifest } from './arlo.ts';
 import { parseDominionCvrExport, parseDominionManifestBuffer } from './dominion.ts';
 import { parseEif, parseEifRows } from './eif.ts';

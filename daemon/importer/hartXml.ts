@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type Result } from '../core/result.ts';
 import { decodeBuffer } from './encoding.ts';
 import { internalParseError, parseError } from './errors.ts';
 import type { CvrSink, NormalizedContest, NormalizedContestStatus, NormalizedOption, NormalizedVote } from './model.ts';

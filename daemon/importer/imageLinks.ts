@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
 
 /** Computes the join key of every captured image version not keyed yet; returns how many were added. */

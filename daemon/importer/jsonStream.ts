@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { TextDecoder } from 'node:util';
-import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../core/result.ts';
 import { detectEncoding, isValidUtf8Prefix, looksBinary } from './encoding.ts';
 import { parseError, internalParseError } from './errors.ts';
 

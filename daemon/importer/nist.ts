@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../core/result.ts';
 import { zodIssueError } from './dominion.ts';
 import { parseError } from './errors.ts';
 import { cvrNumberImageKey, imageKeyFromFileName } from './imageKeys.ts';

@@ -1,4 +1,4 @@
-import type { OperatorError } from '../result.ts';
+import type { OperatorError } from '../core/result.ts';
 
 /**
  * An import failure in a clerk's words. The parser's message (byte offsets, "Unexpected token",

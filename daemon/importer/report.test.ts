@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import { arloManifestCsv, arloManifestRows, exportArloManifest, validateArloManifest } from './arlo.ts';
 import { importLocalFile } from './importFile.ts';
 import { cvrsForImage, imagesForCvr } from './imageLinks.ts';
 import { buildPhase1Report } from './report.ts';
 import { ImportService, importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
-import { silentLogger } from '../log/logger.ts';
+import { silentLogger } from '../core/log/logger.ts';
 import { csvText, dominionCorpus, importTestDb, tempDir, writeXlsx } from './testSupport.ts';
 
 let inode = 1;

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import { overvoteKey } from './ess.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
 import { syncImageKeys } from './imageLinks.ts';

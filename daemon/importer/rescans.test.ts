@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { silentLogger } from '../log/logger.ts';
+import { silentLogger } from '../core/log/logger.ts';
 import { runPreaudit, type SheetJob } from '../preaudit/pool.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
 import { checksFromReport } from '../web/importChecks.ts';

@@ -6,7 +6,7 @@
  * report says how many were.
  */
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import { findLikelyDuplicates, type SheetFingerprint } from '../preaudit/compare.ts';
 
 export interface RescannedSheet {

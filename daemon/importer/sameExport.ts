@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 
 /**
  * Dominion writes one tabulation as several files a county may hand over together: the

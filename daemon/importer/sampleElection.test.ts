@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import { arloManifestCsv, arloManifestRows, validateArloManifest } from './arlo.ts';
 import { importLocalFile, importLocalPath } from './importFile.ts';
 import { buildPhase1Report } from './report.ts';

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/database.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 
 /**
  * The normalized election data. Every row belongs to one import source (one captured file

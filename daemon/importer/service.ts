@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { Db } from '../db/database.ts';
-import { AlertLog } from '../state/alerts.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { ok, type OperatorError, type Result } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import { AlertLog } from '../core/state/alerts.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { ok, type OperatorError, type Result } from '../core/result.ts';
 import { exportArloManifest } from './arlo.ts';
 import { importCatalogFile, type CatalogVersionRow, type ImportOutcome } from './importFile.ts';
 import { plainImportProblem } from './plainImportProblem.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Db } from '../db/database.ts';
-import type { OperatorError } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import type { OperatorError } from '../core/result.ts';
 import type { CvrSink, NormalizedContest, NormalizedCvr, NormalizedLookup, NormalizedOption } from './model.ts';
 
 export type SourceFormat =

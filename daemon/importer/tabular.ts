@@ -5,7 +5,7 @@ import { parse as csvParse } from 'csv-parse';
 import { parse as csvParseSync } from 'csv-parse/sync';
 import { TextDecoder } from 'node:util';
 import ExcelJS from 'exceljs';
-import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../core/result.ts';
 import { decodeChunks, firstInvalidUtf8, detectEncoding, EncodingError, looksBinary, type DetectedEncoding } from './encoding.ts';
 import { internalParseError, parseError } from './errors.ts';
 import { checkZipBuffer } from './zipGuard.ts';

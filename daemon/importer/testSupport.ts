@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { captureMigrations } from '../capture/schema.ts';
-import { coreMigrations } from '../db/coreSchema.ts';
-import { openDatabase, type Db } from '../db/database.ts';
+import { coreMigrations } from '../core/db/coreSchema.ts';
+import { openDatabase, type Db } from '../core/db/database.ts';
 import { importMigrations } from './schema.ts';
 
 /** Test helpers (imported only by *.test.ts and bench). */

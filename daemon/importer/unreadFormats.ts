@@ -1,4 +1,4 @@
-import { operatorError, type OperatorError } from '../result.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 import { decodeBuffer, looksBinary } from './encoding.ts';
 import { readHead } from './tabular.ts';
 

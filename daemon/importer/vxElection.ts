@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { decodeBuffer, looksBinary } from './encoding.ts';
 import { internalParseError } from './errors.ts';
 import type { NormalizedContest, NormalizedOption } from './model.ts';

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { err, ok, type OperatorError, type Result } from '../result.ts';
+import { err, ok, type OperatorError, type Result } from '../core/result.ts';
 import { parseError } from './errors.ts';
 import type { RowHandler, TableSummary } from './tabular.ts';
 import { checkZipFile } from './zipGuard.ts';

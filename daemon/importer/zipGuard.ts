@@ -1,5 +1,5 @@
 import yauzl from 'yauzl';
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type Result } from '../core/result.ts';
 import { parseError } from './errors.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { err, ok, operatorError, type Result } from '../result.ts';
-import type { AuditLog } from '../state/auditLog.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
+import type { AuditLog } from '../core/state/auditLog.ts';
 import type { IntakeStore, StickIntake } from './store.ts';
 
 /** Records who brought the stick of an intake: once, in the record and the audit log. */

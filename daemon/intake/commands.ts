@@ -5,15 +5,15 @@ import { formatBytes } from '../capture/captureEngine.ts';
 import { CaptureService } from '../capture/captureService.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths, type Config } from '../config.ts';
+import { dataPaths, type Config } from '../core/config.ts';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { createLogger, silentLogger, type Logger } from '../log/logger.ts';
-import { err, operatorError, type OperatorError } from '../result.ts';
+import { createLogger, silentLogger, type Logger } from '../core/log/logger.ts';
+import { err, operatorError, type OperatorError } from '../core/result.ts';
 import type { StickCapturer } from './intakeService.ts';
 import type { StickIntake } from './store.ts';
 import { IntakeStore } from './store.ts';
 import { recordBroughtBy } from './broughtBy.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import { createIntakeService } from './wiring.ts';
 
 const usage = [

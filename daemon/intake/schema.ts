@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/database.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 
 /** Export sticks (issue #16): the USB sticks that carry EMS exports across an air gap. */
 export const intakeMigrations: MigrationSet = {

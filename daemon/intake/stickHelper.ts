@@ -1,4 +1,4 @@
-import { err, operatorError, type Result } from '../result.ts';
+import { err, operatorError, type Result } from '../core/result.ts';
 import { parseReply, socketTransport, spawnTransport, type HelperReply, type Transport } from '../drives/helperClient.ts';
 
 /** The two things the intake asks the root helper (ballotsafe-drive-helper) to do. */

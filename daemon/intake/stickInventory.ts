@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, realpathSync, type Dirent } from 'node:fs';
 import { childPath, openDirBeneath } from '../capture/dirAccess.ts';
 import { joinRel } from '../capture/pathCodec.ts';
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type Result } from '../core/result.ts';
 
 /** What is on a mounted stick, listed without opening a file or following a link. */
 export interface StickInventory {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 
 export interface ExportStick {
   readonly id: string;

@@ -1,7 +1,7 @@
-import type { Db } from '../db/database.ts';
-import type { Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import type { Db } from '../core/db/database.ts';
+import type { Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import { DriveStore } from '../drives/store.ts';
 import type { DriveCandidate } from '../drives/types.ts';
 import { IntakeService, type StickCapturer } from './intakeService.ts';

@@ -1,8 +1,8 @@
 import type { CaptureService } from '../capture/captureService.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import { discoverDrives, systemSources } from '../drives/discovery.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
 import { IntakeService, type AttachEvents, type StickCapturer } from './intakeService.ts';
 import { defaultStickHelper } from './stickHelper.ts';
 

@@ -17,7 +17,7 @@ import { parseEssCvr } from '../importer/ess.ts';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
 import type { NormalizedCvr } from '../importer/model.ts';
 import { parseResults } from '../importer/results.ts';
-import { silentLogger } from '../log/logger.ts';
+import { silentLogger } from '../core/log/logger.ts';
 import {
   type BallotComparison,
   compareBallot,

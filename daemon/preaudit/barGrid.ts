@@ -8,7 +8,7 @@
  */
 import { type Blob, blobHeight, blobWidth, findBlobs, measureLevels, otsuThreshold, pageHistogram, streakColumns } from './components.ts';
 import type { GrayImage } from './image.ts';
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type Result } from '../core/result.ts';
 import {
   completeColumn,
   type EdgeFit,

@@ -6,8 +6,8 @@
  * without translation; only write-ins are renamed to the layout's `write-in-<n>` slots.
  */
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/database.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { slotlessWriteIn } from './compare.ts';
 import { optionKey, type VendorKeyMap } from './cvrSource.ts';
 import { type ContestDefinition, writeInOptionId } from './layout.ts';

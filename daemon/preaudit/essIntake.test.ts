@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { g4Strip, scanPdf } from '../../scripts/sample-election/pdf.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
-import { silentLogger } from '../log/logger.ts';
+import { silentLogger } from '../core/log/logger.ts';
 import { layoutsFromVxElection } from './layout.ts';
 import { runPreaudit, type SheetJob } from './pool.ts';
 import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE, setApartSummary } from './setApart.ts';

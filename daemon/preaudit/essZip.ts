@@ -6,7 +6,7 @@
  */
 import yauzl from 'yauzl';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { MAX_PDF_BYTES } from './pdfPages.ts';
 
 export type EssMemberRole = 'sheet-pdf' | 'cvr-printout' | 'side-front' | 'side-back' | 'other';

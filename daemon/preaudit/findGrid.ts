@@ -1,6 +1,6 @@
 import { findBarAndSquareGrid } from './barGrid.ts';
 import type { GrayImage } from './image.ts';
-import type { Result } from '../result.ts';
+import type { Result } from '../core/result.ts';
 import { findAccuVoteGrid, type GridDesign, type TimingMarkGrid } from './timingMarks.ts';
 
 // Apart from timingMarks.ts because barGrid.ts builds on its edge fitting: the chooser needs both designs.

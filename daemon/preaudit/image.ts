@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { DecodedPage, GrayImage } from './grayImage.ts';
 import { decodePbm, looksLikePbm } from './pbm.ts';
 import { extractPdfScans, looksLikePdf } from './pdfPages.ts';

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import type { ContestDefinition } from './layout.ts';
 
 export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';

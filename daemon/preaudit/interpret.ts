@@ -1,4 +1,4 @@
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { decodeBallotImage, type GrayImage, type ImageIntakeOptions } from './image.ts';
 import type { Side, StyleLayout, TargetPosition } from './layout.ts';
 import {
@@ -15,7 +15,7 @@ import { type ScoredTarget, scoreTargets } from './targets.ts';
 import { type PageCode, readPageCode } from './styles.ts';
 import { findTimingMarkGrid } from './findGrid.ts';
 import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
 
 export interface ReadTarget extends TargetPosition {

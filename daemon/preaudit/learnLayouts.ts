@@ -14,7 +14,7 @@ import { StyleLearner, type PageCode } from './styles.ts';
 import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
 import { DOMINION_OVAL } from './dropoutOvals.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 
 export interface LearnSheet {
   readonly key: string;

@@ -3,7 +3,7 @@
  * sharp's libvips build has no PBM reader, and the format is a short text header and packed bits,
  * so it is read here. Pure: bytes in, grey page out.
  */
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { GrayImage } from './grayImage.ts';
 
 /** True when the bytes start like a PBM (binary P4 or plain P1). */

@@ -10,7 +10,7 @@
  * refused with an operator error naming the file, never read half-way.
  */
 import { inflateSync } from 'node:zlib';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import type { DecodedPage } from './grayImage.ts';
 
 /** A scanned-ballot PDF is ~35–140 KB; a few MB is already far more than one. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { silentLogger } from '../log/logger.ts';
+import { silentLogger } from '../core/log/logger.ts';
 import { layoutsFromVxElection } from './layout.ts';
 import { runPreaudit, type SheetJob } from './pool.ts';
 

@@ -4,10 +4,10 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Db } from '../db/database.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import type { OperatorError } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import type { OperatorError } from '../core/result.ts';
 import type { StyleLayout } from './layout.ts';
 import { greyJpegDecoder } from './image.ts';
 import { configureReaderHeap } from './readerHeap.ts';

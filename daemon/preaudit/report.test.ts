@@ -13,7 +13,7 @@ import { generateSampleElection } from '../../scripts/sample-election/generate.t
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
 import { importLocalPath } from '../importer/importFile.ts';
-import { silentLogger } from '../log/logger.ts';
+import { silentLogger } from '../core/log/logger.ts';
 import { sampleKeys } from './accuracy.ts';
 import { cvrSourceFromRecords } from './cvrSource.ts';
 import { runPreaudit, type SheetJob } from './pool.ts';

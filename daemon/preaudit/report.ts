@@ -8,7 +8,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import {
   compareTotals,
   resultsTotalsByLayout,

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { type ContestDefinition, type StyleLayout, type TargetPosition, writeInOptionId } from './layout.ts';
 import { ACCUVOTE_OVAL } from './targets.ts';
 

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/database.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 
 export const preauditMigrations: MigrationSet = {
   area: 'preaudit',

@@ -7,13 +7,13 @@
  * matcher cannot map is set aside for a person, its sheets reported as not read.
  */
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import type { NormalizedCvr, NormalizedVote } from '../importer/model.ts';
 import { syncImageKeys } from '../importer/imageLinks.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
-import { AlertLog } from '../state/alerts.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
+import { AlertLog } from '../core/state/alerts.ts';
 import { compareBallot, type CvrSource } from './compare.ts';
 import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
 import { cvrSourceFromRecords, type VendorKeyMap } from './cvrSource.ts';

@@ -4,7 +4,7 @@
  * barcode instead of ovals, and ES&S-design sheets while that design has no registration.
  * Pure: decoded pages in, a reason out.
  */
-import { operatorError, type OperatorError } from '../result.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 import type { DecodedPage } from './image.ts';
 
 export const BMD_CARD_CODE = 'preaudit-bmd-card';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coreMigrations } from '../db/coreSchema.ts';
-import { openDatabase } from '../db/database.ts';
+import { coreMigrations } from '../core/db/coreSchema.ts';
+import { openDatabase } from '../core/db/database.ts';
 import { preauditMigrations } from './schema.ts';
 import { NEEDS_MAPPING_CODE } from './service.ts';
 import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE } from './setApart.ts';

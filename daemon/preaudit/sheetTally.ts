@@ -3,7 +3,7 @@
  * map its ballot style, could not be read, or not read yet. The CLI prints it and derives its exit
  * code from it, so "no disagreements" is never said of sheets that were not read.
  */
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import { NEEDS_MAPPING_CODE } from './service.ts';
 import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE, SET_APART_CODES } from './setApart.ts';
 

@@ -12,7 +12,7 @@ import {
   streakRows,
 } from './components.ts';
 import type { GrayImage } from './image.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 
 export interface Point {
   readonly x: number;

@@ -1,5 +1,5 @@
 /** What the web UI reads and asks of the pre-audit; web/deps.ts re-exports these for the web layer. */
-import type { Result } from '../result.ts';
+import type { Result } from '../core/result.ts';
 import type { HandAssignment, PreauditServiceStatus } from './service.ts';
 
 /** The pre-audit service's own status, shown as it is. */

@@ -3,8 +3,8 @@
  * preaudit_sheet_files, preaudit_comparisons, preaudit_learned_styles). Reads only; the
  * PreauditService writes.
  */
-import type { Db } from '../db/database.ts';
-import type { Result } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import type { Result } from '../core/result.ts';
 import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';

@@ -3,7 +3,7 @@
  * (a NUL never occurs in a real path). Readers keep the last zips they opened: listing a 100,000-
  * file directory once per sheet would cost more than reading the sheet.
  */
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type Result } from '../core/result.ts';
 import { openEssZip, type EssZip } from './essZip.ts';
 
 const SEPARATOR = '\u0000';

@@ -5,8 +5,8 @@
  * captured version is listed once.
  */
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import type { Db } from '../db/database.ts';
-import type { OperatorError } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import type { OperatorError } from '../core/result.ts';
 import { openEssZip, type EssZipListing } from './essZip.ts';
 import type { CatalogSheet } from './catalogSheet.ts';
 import { zipMemberPath } from './zipMembers.ts';

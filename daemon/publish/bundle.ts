@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { planRestore } from '../restore/restorePlan.ts';
 import type { Signer } from '../signer/signer.ts';
 import { keyIdHex, publicKeyFile } from '../snapshot/minisign.ts';

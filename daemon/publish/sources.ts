@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import type { Db } from '../db/database.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { readBounded } from '../snapshot/bagReader.ts';
 import { filesTsvName, parseFilesTsv, parseManifest, signatureName, tagManifestName } from '../snapshot/bagFormat.ts';
 import { verifyMinisign, type PublicKey } from '../snapshot/minisign.ts';

@@ -1,7 +1,7 @@
 import JSZip from 'jszip';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { ok, type Result } from '../result.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
+import { ok, type Result } from '../core/result.ts';
 import type { Signer } from '../signer/signer.ts';
 import { parsePublicKeyFile, publicKeyFile } from '../snapshot/minisign.ts';
 import { makeBundle } from './bundle.ts';

@@ -10,7 +10,7 @@ import type { VerifyPins } from '../snapshot/verify.ts';
 import { checkRestoreDrive, type RestoreDrive } from './restoreDrive.ts';
 import { planRestore } from './restorePlan.ts';
 import { restoreFiles, type RestoreProgress } from './restoreFiles.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 
 /**
  * `ballotsafe restore <drive> <dest>`: the export tree as it stood at a snapshot, from one or two

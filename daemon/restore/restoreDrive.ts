@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { verifyPath, type Problem, type VerifiedSnapshot, type VerifyPins } from '../snapshot/verify.ts';
 
 /**

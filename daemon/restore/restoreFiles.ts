@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, lstat, mkdir, open, rename, rmdir, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { forEachConcurrently, openRegular } from '../snapshot/bagReader.ts';
 import type { RestoreDrive } from './restoreDrive.ts';
 import type { PlannedFile } from './restorePlan.ts';

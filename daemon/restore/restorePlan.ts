@@ -1,5 +1,5 @@
 import { decodePathText } from '../capture/pathCodec.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { FileRecord } from '../snapshot/bagFormat.ts';
 import { isSafeRelativePath } from '../snapshot/bagReader.ts';
 import type { VerifiedSnapshot } from '../snapshot/verify.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { openRegular } from '../snapshot/bagReader.ts';
 import { ExportSourceError, writeExportZips, type ExportedZip, type ExportFile } from '../snapshot/exportZips.ts';
 import type { VerifyPins } from '../snapshot/verify.ts';

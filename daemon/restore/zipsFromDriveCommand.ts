@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createLogger } from '../log/logger.ts';
+import { createLogger } from '../core/log/logger.ts';
 import { humanBytes } from '../snapshot/engine.ts';
 import { pinsFromArgs } from '../snapshot/verifyPins.ts';
 import { exportZipsFromDrive } from './zipsFromDrive.ts';

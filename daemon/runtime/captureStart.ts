@@ -6,10 +6,10 @@
  * non-zero so systemd restarts the service (RestartSec keeps that from being a tight loop).
  */
 import { plainReason } from '../capture/plainReason.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
-import type { AlertLog } from '../state/alerts.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
+import type { AlertLog } from '../core/state/alerts.ts';
 
 /** What can be started and stopped again; a failed start is thrown or returned as an error Result. */
 export interface StartableCapture {

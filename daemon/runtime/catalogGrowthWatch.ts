@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 
 /**
  * Calls `onGrowth` when the catalog gained rows since the last look. The catalog is the contract

@@ -1,7 +1,7 @@
 import { captureMigrations } from '../capture/schema.ts';
 import { snapshotMigrations } from '../snapshot/schema.ts';
-import { coreMigrations } from '../db/coreSchema.ts';
-import type { MigrationSet } from '../db/database.ts';
+import { coreMigrations } from '../core/db/coreSchema.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 import { importMigrations } from '../importer/schema.ts';
 import { drivesMigrations } from '../drives/schema.ts';
 import { webMigrations } from '../web/schema.ts';

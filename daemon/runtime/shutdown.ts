@@ -6,8 +6,8 @@
  * store is crash-safe by design (SQLite WAL; the vault and snapshots write data, index, record
  * last), so exiting mid-work loses nothing that is not redone at the next start.
  */
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
 
 /** systemd's default would be 90 s; ours must be well inside the unit's TimeoutStopSec. */
 export const STOP_BOUND_MS = 10_000;

@@ -1,4 +1,4 @@
-import { openDatabase, type Db } from '../db/database.ts';
+import { openDatabase, type Db } from '../core/db/database.ts';
 import { allMigrations } from './migrations.ts';
 
 export type { Db };

@@ -39,7 +39,7 @@ const idleMs = 5000;
 const requestPattern = /^sign ([0-9a-f]{128}) (ballotsafe [\x20-\x7e]{1,501})$/;
 
 /**
- * One JSON log line (pino's shape; event names are in daemon/log/events.ts).
+ * One JSON log line (pino's shape; event names are in daemon/core/log/events.ts).
  * @param {string} event @param {Record<string, unknown>} fields @param {number} level
  */
 function log(event, fields = {}, level = 30) {

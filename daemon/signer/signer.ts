@@ -1,5 +1,5 @@
-import { dataPaths, type Config } from '../config.ts';
-import { ok, type Result } from '../result.ts';
+import { dataPaths, type Config } from '../core/config.ts';
+import { ok, type Result } from '../core/result.ts';
 import { keyIdHex, loadOrCreateApplianceKey, parsePublicKeyFile, signMinisign, type ApplianceKey } from '../snapshot/minisign.ts';
 import type { Signer } from './signerApi.ts';
 import { SocketSigner } from './socketSigner.ts';

@@ -1,4 +1,4 @@
-import type { Result } from '../result.ts';
+import type { Result } from '../core/result.ts';
 
 // Apart from signer.ts, which builds a SocketSigner, so socketSigner.ts can implement this without an import cycle.
 /**

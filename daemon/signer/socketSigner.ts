@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { z } from 'zod';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { blake2b512, keyIdHex, verifyMinisign, type PublicKey } from '../snapshot/minisign.ts';
 import type { Signer } from './signerApi.ts';
 

@@ -1,4 +1,4 @@
-import type { OperatorError, Result } from '../result.ts';
+import type { OperatorError, Result } from '../core/result.ts';
 
 /**
  * The contract between the snapshot engine and its callers (CLI, triggers, drives, web UI).

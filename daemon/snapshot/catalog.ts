@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 
 /** A captured file version as the snapshot engine needs it (a row of capture's file_versions). */
 export interface CatalogVersion {

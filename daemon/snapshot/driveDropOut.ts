@@ -1,12 +1,12 @@
 import { stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { operatorError, type OperatorError } from '../result.ts';
-import type { Db } from '../db/database.ts';
-import { driveAlertGroup, resolveDriveAlerts } from '../state/alertResolution.ts';
-import type { AuditLog } from '../state/auditLog.ts';
-import type { AlertLog } from '../state/alerts.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
+import type { Db } from '../core/db/database.ts';
+import { driveAlertGroup, resolveDriveAlerts } from '../core/state/alertResolution.ts';
+import type { AuditLog } from '../core/state/auditLog.ts';
+import type { AlertLog } from '../core/state/alerts.ts';
 import type { DriveRole, DriveTarget } from './api.ts';
 
 /**

@@ -5,7 +5,7 @@ import { open, rename, statfs, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { DriveRole } from './api.ts';
-import { operatorError, type OperatorError } from '../result.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 
 const run = promisify(execFile);
 

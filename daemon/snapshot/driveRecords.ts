@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dataPaths, type Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
+import { dataPaths, type Config } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
 import { publicKeyFileName } from './minisign.ts';
 
 /** Which drive a write record belongs to: USB by serial and file-system UUID, folders by path. */

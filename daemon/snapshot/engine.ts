@@ -4,13 +4,13 @@ import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { dataPaths, type Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type OperatorError, type Result } from '../result.ts';
-import { AlertLog } from '../state/alerts.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { dataPaths, type Config } from '../core/config.ts';
+import type { Db } from '../core/db/database.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
+import { AlertLog } from '../core/state/alerts.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import type { CopyPreview, DriveOutcome, DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from './api.ts';
 import {
   bagNameFor,

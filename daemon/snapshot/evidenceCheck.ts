@@ -1,12 +1,12 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { operatorError, type OperatorError } from '../result.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 import { bagNamePattern, completeMarkerName } from './bagFormat.ts';
 import { describeType, forEachConcurrently, hashRegular, readBounded, walkTree } from './bagReader.ts';
 import { evictFromCache } from './driveIo.ts';
 import type { DriveRole } from './api.ts';
 import { markerText, tagWriteOrder, type PlannedItem } from './plan.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 
 /**
  * Before a snapshot writes anything to a drive: does the drive still hold exactly what this

@@ -1,10 +1,10 @@
-import type { Db } from '../db/database.ts';
-import { LogEvent } from '../log/events.ts';
-import { driveAlertGroup } from '../state/alertResolution.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import type { OperatorError } from '../result.ts';
-import type { AlertLog } from '../state/alerts.ts';
-import type { AuditLog } from '../state/auditLog.ts';
+import type { Db } from '../core/db/database.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { driveAlertGroup } from '../core/state/alertResolution.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import type { OperatorError } from '../core/result.ts';
+import type { AlertLog } from '../core/state/alerts.ts';
+import type { AuditLog } from '../core/state/auditLog.ts';
 import type { DriveTarget } from './api.ts';
 import { rootHashesWrittenTo } from './driveRecords.ts';
 import { checkDriveEvidence, evidenceRefusal } from './evidenceCheck.ts';

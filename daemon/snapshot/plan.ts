@@ -15,7 +15,7 @@ import {
 } from './bagFormat.ts';
 import type { CatalogVersion } from './catalog.ts';
 import type { Signer } from '../signer/signer.ts';
-import { ok, type Result } from '../result.ts';
+import { ok, type Result } from '../core/result.ts';
 import { keyIdHex } from './minisign.ts';
 import { StoredPathAllocator } from './names.ts';
 

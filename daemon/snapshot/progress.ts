@@ -1,6 +1,6 @@
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import type { OperatorError } from '../result.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import type { OperatorError } from '../core/result.ts';
 import type { DriveProgress, DriveRole, SnapshotPhase, SnapshotProgress } from './api.ts';
 
 /** A drive of the run as progress sees it: its role, and its failure once it dropped out. */

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/database.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 
 /**
  * Snapshot state. A snapshot's whole bag (every tag file, signature included) is decided and stored

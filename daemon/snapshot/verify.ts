@@ -26,7 +26,7 @@ import {
 } from './bagFormat.ts';
 import { forEachConcurrently, hashRegular, isRealDirectory, isSafeRelativePath, readBounded, walkTree, type Unsafe } from './bagReader.ts';
 import { keyIdHex, parsePublicKeyFile, publicKeyFileName, verifyMinisign, type PublicKey } from './minisign.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 
 /**
  * Checks drives without the daemon or the database: every bag complete, every hash, nothing extra,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { readBounded } from './bagReader.ts';
 import { parsePublicKeyFile } from './minisign.ts';
 import type { VerifyPins } from './verify.ts';

@@ -1,5 +1,5 @@
 import type { VerifyReport } from './verify.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 
 /** The report for people: the drive's key id first, then what was pinned, root hashes, problems, verdict. */
 export function formatReport(report: VerifyReport, shown: string): string {

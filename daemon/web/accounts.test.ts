@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { assertOk } from '../result.ts';
+import { assertOk } from '../core/result.ts';
 import { Accounts, sessionLifetimeMs } from './accounts.ts';
 import { LoginRateLimiter } from './loginRateLimit.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';

@@ -1,5 +1,5 @@
-import type { Db } from '../db/database.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Db } from '../core/db/database.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { Role, Session, User } from './users.ts';
 import { defaultSessionIdleMs, SessionStore, type SessionState } from './sessions.ts';
 import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';

@@ -1,4 +1,4 @@
-import type { AlertRow, AlertSeverity } from '../state/alerts.ts';
+import type { AlertRow, AlertSeverity } from '../core/state/alerts.ts';
 
 /** The page where the clerk fixes what an alert is about, by the alert's code. */
 export interface AlertPage {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
-import { assertOk, ok } from '../result.ts';
+import { assertOk, ok } from '../core/result.ts';
 import type { EnrollmentProvider } from './enrollment.ts';
 import { createWebApp } from './app.tsx';
 import { LoginRateLimiter } from './loginRateLimit.ts';

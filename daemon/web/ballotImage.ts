@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { DEFAULT_MAX_PIXELS } from '../preaudit/image.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { CatalogObject } from './deps.ts';
 
 /**

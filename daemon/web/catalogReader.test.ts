@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.ts';
+import { parseConfig } from '../core/config.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { rootStatusFromCapture } from './catalogReader.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import type { Config } from '../config.ts';
+import type { Config } from '../core/config.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import type { CatalogObject, CatalogProvider, CatalogSummary, RootCounts, RootStatus, RootStatusProvider } from './deps.ts';
 import { formatTime } from './format.ts';
 

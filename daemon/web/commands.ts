@@ -3,10 +3,10 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { configFromArgs } from '../cli/coreCommands.ts';
 import type { CliCommand } from '../cli/command.ts';
-import { dataPaths } from '../config.ts';
+import { dataPaths } from '../core/config.ts';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { silentLogger } from '../log/logger.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import { Accounts, roles, type Role } from './accounts.ts';
 import { diskFullError, isDiskFull } from './diskFull.ts';
 

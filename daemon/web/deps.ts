@@ -1,9 +1,9 @@
-import type { Config } from '../config.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Result } from '../result.ts';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Result } from '../core/result.ts';
 import type { DriveRole, DriveTarget, SnapshotReason } from '../snapshot/api.ts';
-import type { AlertLog } from '../state/alerts.ts';
-import type { AuditLog } from '../state/auditLog.ts';
+import type { AlertLog } from '../core/state/alerts.ts';
+import type { AuditLog } from '../core/state/auditLog.ts';
 import type { Accounts } from './accounts.ts';
 import type { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import type { CustodyRecord } from '../drives/store.ts';

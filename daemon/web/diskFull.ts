@@ -1,5 +1,5 @@
 import { statfsSync } from 'node:fs';
-import { operatorError } from '../result.ts';
+import { operatorError } from '../core/result.ts';
 import { formatBytes } from './format.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { DriveService } from '../drives/service.ts';
 import { driveRoles, type DriveRole } from '../drives/types.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 
 /** A drive plugged in that is not enrolled, in the words the Drives page shows. */
 export interface UnenrolledDrive {

@@ -2,7 +2,7 @@ import type { ScryptOptions } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 
 /**
  * A few worker threads that run scrypt, with a bounded queue. node:crypto's async scrypt runs on

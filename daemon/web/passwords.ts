@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { ok, type Result } from '../result.ts';
+import { ok, type Result } from '../core/result.ts';
 import { scryptPool } from './passwordPool.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import type { Config } from '../config.ts';
-import { operatorError, type OperatorError } from '../result.ts';
+import type { Config } from '../core/config.ts';
+import { operatorError, type OperatorError } from '../core/result.ts';
 
 /**
  * Checks on every request that do not depend on the route: which host names the appliance

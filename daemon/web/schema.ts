@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../db/database.ts';
+import type { MigrationSet } from '../core/db/database.ts';
 
 /**
  * Local web accounts and their sessions. Sessions store only a SHA-256 of the cookie token,

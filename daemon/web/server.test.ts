@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from './app.tsx';
 import { startWebServer } from './server.ts';
 import { makeRig, type TestRig } from './testFakes.ts';
-import { silentLogger } from '../log/logger.ts';
+import { silentLogger } from '../core/log/logger.ts';
 
 let rig: TestRig;
 let certDir: string;

@@ -2,10 +2,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Hono } from 'hono';
-import type { Config } from '../config.ts';
-import { LogEvent } from '../log/events.ts';
-import { logEvent, type Logger } from '../log/logger.ts';
-import { err, ok, operatorError, type Result } from '../result.ts';
+import type { Config } from '../core/config.ts';
+import { LogEvent } from '../core/log/events.ts';
+import { logEvent, type Logger } from '../core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../core/result.ts';
 
 export interface RunningWebServer {
   readonly url: string;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.ts';
+import type { Db } from '../core/db/database.ts';
 import type { Role, Session, User } from './users.ts';
 import { isDiskFull } from './diskFull.ts';
 

@@ -8,14 +8,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type Config } from '../config.ts';
+import { parseConfig, type Config } from '../core/config.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { silentLogger } from '../log/logger.ts';
-import { assertOk, err, ok, operatorError, type Result } from '../result.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { assertOk, err, ok, operatorError, type Result } from '../core/result.ts';
 import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
-import { AlertLog } from '../state/alerts.ts';
-import { AuditLog } from '../state/auditLog.ts';
+import { AlertLog } from '../core/state/alerts.ts';
+import { AuditLog } from '../core/state/auditLog.ts';
 import { Accounts } from './accounts.ts';
 import { CatalogReader } from './catalogReader.ts';
 import type {

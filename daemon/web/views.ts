@@ -1,5 +1,5 @@
 import type { CustodyState, StateOptions } from '../custody/state.ts';
-import type { AlertRow } from '../state/alerts.ts';
+import type { AlertRow } from '../core/state/alerts.ts';
 import type { CatalogSummary, DriveStatus, RootStatus, SnapshotRecord, WebDeps } from './deps.ts';
 import { dataDiskProblem } from './diskFull.ts';
 import { formatBytes, formatTime, startOfLocalDay } from './format.ts';

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataPaths, parseConfig, type Config } from '../config.ts';
+import { dataPaths, parseConfig, type Config } from '../core/config.ts';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { DriveService } from '../drives/service.ts';
-import { silentLogger } from '../log/logger.ts';
-import { assertOk } from '../result.ts';
+import { silentLogger } from '../core/log/logger.ts';
+import { assertOk } from '../core/result.ts';
 import { SnapshotEngine } from '../snapshot/engine.ts';
 import { createWebDeps, demoLogin, startWebUi } from './wiring.ts';
 

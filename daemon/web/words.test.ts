@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { imageKeyInWords } from '../importer/imageKeys.ts';
 import { BallotStyleName, ballotStyleName } from '../preaudit/styleWords.ts';
-import { counted } from '../words.ts';
+import { counted } from '../core/words.ts';
 import { alertPage, worstSeverity } from './alertLinks.ts';
 import { auditWords } from './auditSentences.ts';
 import { preauditProgress } from './preauditProgress.ts';

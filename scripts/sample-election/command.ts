@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../../daemon/cli/command.ts';
-import { createLogger } from '../../daemon/log/logger.ts';
-import { err, ok, operatorError, type Result } from '../../daemon/result.ts';
+import { createLogger } from '../../daemon/core/log/logger.ts';
+import { err, ok, operatorError, type Result } from '../../daemon/core/result.ts';
 import { generateSampleElection } from './generate.ts';
 import type { DiscrepancySpec, SampleOptionsInput } from './plan.ts';
 

@@ -20,9 +20,9 @@ import { auditMarkLines, imagecastMarkGeometry, imagecastPrintDesign, imagecastT
 import { cvrZipName, IMAGECAST_RESULTS_DIR, imagecastCvrZip } from './imagecast/export.ts';
 import { imagecastLayoutJson, layoutImagecastStyle, type ImagecastStyleLayout } from './imagecast/layout.ts';
 import { imagecastCardId } from './imagecast/geometry.ts';
-import { err, ok, operatorError, type Result } from '../../daemon/result.ts';
-import { logEvent, silentLogger, type Logger } from '../../daemon/log/logger.ts';
-import { LogEvent } from '../../daemon/log/events.ts';
+import { err, ok, operatorError, type Result } from '../../daemon/core/result.ts';
+import { logEvent, silentLogger, type Logger } from '../../daemon/core/log/logger.ts';
+import { LogEvent } from '../../daemon/core/log/events.ts';
 
 export interface GenerateSummary {
   readonly out: string;

@@ -14,7 +14,7 @@ const daemonDir = resolve(import.meta.dirname, '../../daemon');
 
 /** Layers from the bottom; a folder may import its own layer and those below. */
 const layerOf: Record<string, number> = {
-  result: 0, config: 0, db: 0, log: 0, state: 0, words: 0,
+  core: 0,
   capture: 1,
   importer: 2, snapshot: 2,
   drives: 3, preaudit: 3, restore: 3, publish: 3, intake: 3, signer: 3,
@@ -157,7 +157,7 @@ describe('daemon import graph', () => {
     expect(graph.get(join(daemonDir, 'cli.ts'))?.length).toBeGreaterThan(0);
     // Both kinds of import are read (a type-only one is an edge too).
     const runtimeDb = edges.get(join(daemonDir, 'runtime/migrations.ts')) ?? [];
-    expect(runtimeDb).toContainEqual({ target: join(daemonDir, 'db/database.ts'), typeOnly: true });
+    expect(runtimeDb).toContainEqual({ target: join(daemonDir, 'core/db/database.ts'), typeOnly: true });
     expect(runtimeDb).toContainEqual({ target: join(daemonDir, 'capture/schema.ts'), typeOnly: false });
   });
 

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { alerts, assertVaultMatchesCatalog, makeConfig, openHarness, removeDir, repoRoot, rows, sha256, tempDir, type Harness } from './helpers.ts';
-import type { ConfigInput } from '../../daemon/config.ts';
+import type { ConfigInput } from '../../daemon/core/config.ts';
 import type { CaptureHooks } from '../../daemon/capture/captureEngine.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSyn
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CatalogStore } from '../../daemon/capture/catalogStore.ts';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { alerts, assertVaultMatchesCatalog, corpusDir, makeConfig, openHarness, removeDir, rows, sha256, tempDir, type Harness } from './helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { alerts, makeConfig, openHarness, removeDir, rows, tempDir, type Harness } from './helpers.ts';
 
 // Another process (a CLI snapshot, import or scan) holding the catalog's write lock while capture

@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, type Config, type ConfigInput } from '../../daemon/config.ts';
+import { parseConfig, type Config, type ConfigInput } from '../../daemon/core/config.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
 import type { CaptureHooks } from '../../daemon/capture/captureEngine.ts';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
-import type { AlertRow } from '../../daemon/state/alerts.ts';
+import type { AlertRow } from '../../daemon/core/state/alerts.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const corpusDir = resolve(repoRoot, '../shared/corpus');

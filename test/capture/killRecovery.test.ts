@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { assertVaultMatchesCatalog, makeConfig, removeDir, repoRoot, rows, seeded, sha256, sleep, tempDir } from './helpers.ts';
 

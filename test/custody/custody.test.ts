@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { publicKeyFileName } from '../../daemon/snapshot/minisign.ts';
 import { makeCustodyRig, type CustodyRig } from './rig.ts';
 

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SnapshotTriggers } from '../../daemon/drives/triggers.ts';
 import { runnerOver } from '../../daemon/drives/testSupport.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk, err, ok, operatorError } from '../../daemon/result.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk, err, ok, operatorError } from '../../daemon/core/result.ts';
 import { verifyPath } from '../../daemon/snapshot/verify.ts';
-import { AlertLog } from '../../daemon/state/alerts.ts';
+import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { folderDrives, makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { TestMounts } from '../snapshot/mounts.ts';
 

@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { AlertLog } from '../../daemon/state/alerts.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { TestMounts } from '../snapshot/mounts.ts';
 import { makeCustodyRig, type CustodyRig } from './rig.ts';
 

@@ -3,8 +3,8 @@
  * never shows "40 of 40" full while the drives are still being read back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import type { SnapshotProgress } from '../../daemon/snapshot/api.ts';
 import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { progressLine } from '../../daemon/snapshot/progressText.ts';

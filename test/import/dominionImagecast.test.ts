@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../daemon/db/database.ts';
+import type { Db } from '../../daemon/core/db/database.ts';
 import { importLocalFile, importLocalPath } from '../../daemon/importer/importFile.ts';
 import { buildPhase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, importTestDb, tempDir } from '../../daemon/importer/testSupport.ts';

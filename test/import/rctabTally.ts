@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Db } from '../../daemon/db/database.ts';
+import type { Db } from '../../daemon/core/db/database.ts';
 
 /** RCTab's expected round-1 tally (candidate name -> votes) from an *_expected_detailed_report.json. */
 export function rctabRound1(reportPath: string): Map<string, number> {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyFile } from '../../daemon/capture/fileKind.ts';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
-import type { Db } from '../../daemon/db/database.ts';
+import type { Db } from '../../daemon/core/db/database.ts';
 import { ImportService } from '../../daemon/importer/service.ts';
 import type { Phase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, importTestDb, tempDir } from '../../daemon/importer/testSupport.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
-import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
+import { dataPaths, parseConfig, type Config } from '../../daemon/core/config.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { discoverDrives, systemSources } from '../../daemon/drives/discovery.ts';
 import { spawnTransport } from '../../daemon/drives/helperClient.ts';
@@ -14,8 +14,8 @@ import type { DriveCandidate } from '../../daemon/drives/types.ts';
 import { IntakeService, type StickCapturer } from '../../daemon/intake/intakeService.ts';
 import { stickHelperOver } from '../../daemon/intake/stickHelper.ts';
 import type { StickIntake } from '../../daemon/intake/store.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk, ok, type Result } from '../../daemon/result.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk, ok, type Result } from '../../daemon/core/result.ts';
 
 /**
  * Export sticks on real file systems: exFAT images (mount.exfat-fuse) and an ext4 image (the one

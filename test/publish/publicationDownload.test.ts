@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { publicationFromDatabase } from '../../daemon/publish/webPublication.ts';
 import { inProcessSigner, type Signer } from '../../daemon/signer/signer.ts';
 import { loadOrCreateApplianceKey, parsePublicKeyFile, publicKeyFile, verifyMinisign } from '../../daemon/snapshot/minisign.ts';

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { runPublish } from '../../daemon/publish/publishCommand.ts';
 import { inProcessSigner, type Signer } from '../../daemon/signer/signer.ts';
 import { loadOrCreateApplianceKey } from '../../daemon/snapshot/minisign.ts';

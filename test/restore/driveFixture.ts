@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePathBytes } from '../../daemon/capture/pathCodec.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import { folderDrives, type Appliance } from '../snapshot/fixture.ts';
 
 /**

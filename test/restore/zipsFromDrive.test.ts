@@ -3,10 +3,10 @@ import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { exportZipsFromDrive } from '../../daemon/restore/zipsFromDrive.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import { exportZips } from '../../daemon/snapshot/exportZips.ts';
 import { makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { changedName, payloadOnDrive, twoSnapshots } from './driveFixture.ts';

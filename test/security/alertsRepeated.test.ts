@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
-import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
+import { dataPaths, parseConfig, type Config } from '../../daemon/core/config.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
-import { AlertLog, repeatedDetails } from '../../daemon/state/alerts.ts';
+import { AlertLog, repeatedDetails } from '../../daemon/core/state/alerts.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'alerts-repeated-'));
 const exportDir = path.join(root, 'export');

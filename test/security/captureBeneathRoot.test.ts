@@ -11,9 +11,9 @@ import { CaptureService } from '../../daemon/capture/captureService.ts';
 import { CatalogStore } from '../../daemon/capture/catalogStore.ts';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
 import type { CaptureHooks } from '../../daemon/capture/captureEngine.ts';
-import { dataPaths, type Config } from '../../daemon/config.ts';
+import { dataPaths, type Config } from '../../daemon/core/config.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { alerts, makeConfig, removeDir, rows, sha256, sleep, tempDir, waitFor } from '../capture/helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
 import { alerts, assertVaultMatchesCatalog, makeConfig, openHarness, removeDir, repoRoot, rows, sleep, tempDir } from '../capture/helpers.ts';
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { assertOk } from '../../daemon/result.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import { folderDrives, makeAppliance } from '../snapshot/fixture.ts';
 import { TestMounts } from '../snapshot/mounts.ts';
 

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dataPaths } from '../../daemon/config.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import { completeMarkerName } from '../../daemon/snapshot/bagFormat.ts';
 import { loadOrCreateApplianceKey } from '../../daemon/snapshot/minisign.ts';
 import { verifyPath } from '../../daemon/snapshot/verify.ts';
-import { AlertLog } from '../../daemon/state/alerts.ts';
+import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { folderDrives, makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { bagDirs, electionDirOf, forgeElection, treeDigest } from './verifyForge.ts';
 

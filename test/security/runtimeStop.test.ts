@@ -130,7 +130,7 @@ describe('the stop watchdog', () => {
     writeFileSync(
       script,
       `import { listenForStop } from ${JSON.stringify(join(repoRoot, 'daemon', 'runtime', 'shutdown.ts'))};
-import { createLogger } from ${JSON.stringify(join(repoRoot, 'daemon', 'log', 'logger.ts'))};
+import { createLogger } from ${JSON.stringify(join(repoRoot, 'daemon', 'core', 'log', 'logger.ts'))};
 const stop = listenForStop(createLogger({ level: 'info' }), { boundMs: 1500 });
 setInterval(() => undefined, 1000);
 process.stdout.write('ready\\n');

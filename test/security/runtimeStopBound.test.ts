@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../daemon/config.ts';
+import { parseConfig } from '../../daemon/core/config.ts';
 import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { startDaemon } from '../../daemon/runtime/daemonRuntime.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'runtime-stop-bound-'));

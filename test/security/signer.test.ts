@@ -8,14 +8,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type Config } from '../../daemon/config.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { parseConfig, type Config } from '../../daemon/core/config.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import { signerForConfig } from '../../daemon/signer/signer.ts';
 import { SocketSigner } from '../../daemon/signer/socketSigner.ts';
 import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { keyIdHex } from '../../daemon/snapshot/minisign.ts';
-import { AlertLog } from '../../daemon/state/alerts.ts';
+import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { folderDrives, makeAppliance } from '../snapshot/fixture.ts';
 import { keyLine, rawRequest, repo, signerScript, startSigner, type RunningSigner } from './signerSupport.ts';
 

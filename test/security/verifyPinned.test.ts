@@ -1,17 +1,17 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPaths, parseConfig } from '../../daemon/config.ts';
+import { dataPaths, parseConfig } from '../../daemon/core/config.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 import { DriveService } from '../../daemon/drives/service.ts';
 import { verifyDriveWithEngine } from '../../daemon/drives/wiring.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import { cumulativeIndexName, cumulativeManifestName } from '../../daemon/snapshot/bagFormat.ts';
 import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { keyIdHex, parsePublicKeyFile, publicKeyFileName } from '../../daemon/snapshot/minisign.ts';
 import { verifyPath } from '../../daemon/snapshot/verify.ts';
-import { AlertLog } from '../../daemon/state/alerts.ts';
+import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { bagDirs, copyDrive, electionDirOf, forgeElection, newForgerKey, runVerifyCli } from './verifyForge.ts';
 

@@ -4,8 +4,8 @@
  * the server sees different client addresses the way it would on a LAN.
  */
 import { request } from 'node:http';
-import type { Config } from '../../daemon/config.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
+import type { Config } from '../../daemon/core/config.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { createWebApp, type WebAppOptions } from '../../daemon/web/app.tsx';
 import type { WebDeps } from '../../daemon/web/deps.ts';
 import { startWebServer, type RunningWebServer } from '../../daemon/web/server.ts';

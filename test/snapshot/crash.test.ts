@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilesTsv } from '../../daemon/snapshot/bagFormat.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import { verifyPath, type Problem } from '../../daemon/snapshot/verify.ts';
 import { folderDrives, makeAppliance, type Appliance } from './fixture.ts';
 import { TestMounts, type TestDrive } from './mounts.ts';

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
-import { dataPaths, parseConfig, type Config } from '../../daemon/config.ts';
+import { dataPaths, parseConfig, type Config } from '../../daemon/core/config.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk } from '../../daemon/result.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk } from '../../daemon/core/result.ts';
 import type { DriveTarget } from '../../daemon/snapshot/api.ts';
 import { SnapshotEngine, type SnapshotEngineOptions } from '../../daemon/snapshot/engine.ts';
 

@@ -3,10 +3,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeF
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
-import { dataPaths } from '../../daemon/config.ts';
-import { silentLogger } from '../../daemon/log/logger.ts';
-import { assertOk } from '../../daemon/result.ts';
-import { AlertLog } from '../../daemon/state/alerts.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk } from '../../daemon/core/result.ts';
+import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { verifyPath } from '../../daemon/snapshot/verify.ts';
 import { folderDrives, makeAppliance, type Appliance } from './fixture.ts';
 import { TestMounts } from './mounts.ts';

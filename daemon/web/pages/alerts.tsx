@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { z } from 'zod';
-import { alertDetails, type AlertRow } from '../../state/alerts.ts';
+import { alertDetails, type AlertRow } from '../../core/state/alerts.ts';
 import { alertPage, severityWords } from '../alertLinks.ts';
 import { formatTime } from '../format.ts';
 import { Csrf, Layout, type PageContext } from './layout.tsx';

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import type { AuditEntry } from '../../state/auditLog.ts';
+import type { AuditEntry } from '../../core/state/auditLog.ts';
 import { auditWords } from '../auditSentences.ts';
 import { formatTime } from '../format.ts';
 import { Layout, type PageContext } from './layout.tsx';

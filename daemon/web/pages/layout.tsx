@@ -1,5 +1,5 @@
 import type { Child, FC } from 'hono/jsx';
-import type { AlertSeverity } from '../../state/alerts.ts';
+import type { AlertSeverity } from '../../core/state/alerts.ts';
 import type { User } from '../accounts.ts';
 import { severityWords } from '../alertLinks.ts';
 

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import type { Config } from '../../config.ts';
+import type { Config } from '../../core/config.ts';
 import type { User } from '../accounts.ts';
 import { formatBytes } from '../format.ts';
 import { Layout, type PageContext } from './layout.tsx';
