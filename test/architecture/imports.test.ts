@@ -24,7 +24,7 @@ const layerOf: Record<string, number> = {
 };
 
 /** The number of upward imports left at the end of the no-cycles slice; lower it when you remove one. */
-const upwardImportsAllowed = 41;
+const upwardImportsAllowed = 4;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

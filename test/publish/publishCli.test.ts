@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/core/config.ts';
-import { runPublish } from '../../daemon/publish/publishCommand.ts';
+import { runPublish } from '../../daemon/cli/commands/publish.ts';
 import { inProcessSigner, type Signer } from '../../daemon/signer/signer.ts';
 import { loadOrCreateApplianceKey } from '../../daemon/snapshot/minisign.ts';
 import { makeAppliance, type Appliance } from '../snapshot/fixture.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/core/config.ts';
-import { runPublish } from '../../daemon/publish/publishCommand.ts';
+import { runPublish } from '../../daemon/cli/commands/publish.ts';
 import { assertOk } from '../../daemon/core/result.ts';
 import { inProcessSigner } from '../../daemon/signer/signer.ts';
 import { loadOrCreateApplianceKey } from '../../daemon/snapshot/minisign.ts';
