@@ -23,14 +23,13 @@ import {
   compareBallot,
   compareTotals,
   type ContestVerdict,
-  findLikelyDuplicates,
   resultsTotalsByLayout,
-  type SheetFingerprint,
   slotlessWriteIn,
   type TotalsLine,
   grayOf,
   totalsOf,
 } from '../../daemon/preaudit/compare.ts';
+import { findLikelyDuplicates, type SheetFingerprint } from '../../daemon/importer/likelyDuplicates.ts';
 import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from '../../daemon/preaudit/cvrSource.ts';
 import { decodeBallotImage, type GrayImage } from '../../daemon/preaudit/image.ts';
 import { interpretSheetAnyStyle } from '../../daemon/preaudit/interpret.ts';

@@ -4,7 +4,7 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/core/config.ts';
 import { publicationFromDatabase } from '../../daemon/publish/webPublication.ts';
-import { inProcessSigner, type Signer } from '../../daemon/signer/signer.ts';
+import { inProcessSigner, type Signer } from '../../daemon/snapshot/signerChoice.ts';
 import { loadOrCreateApplianceKey, parsePublicKeyFile, publicKeyFile, verifyMinisign } from '../../daemon/snapshot/minisign.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
 import { LoginRateLimiter } from '../../daemon/web/loginRateLimit.ts';

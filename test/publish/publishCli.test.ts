@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/core/config.ts';
 import { runPublish } from '../../daemon/cli/commands/publish.ts';
-import { inProcessSigner, type Signer } from '../../daemon/signer/signer.ts';
+import { inProcessSigner, type Signer } from '../../daemon/snapshot/signerChoice.ts';
 import { loadOrCreateApplianceKey } from '../../daemon/snapshot/minisign.ts';
 import { makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { changedName, payloadOnDrive, twoSnapshots } from '../restore/driveFixture.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../daemon/core/config.ts';
 import { runPublish } from '../../daemon/cli/commands/publish.ts';
 import { assertOk } from '../../daemon/core/result.ts';
-import { inProcessSigner } from '../../daemon/signer/signer.ts';
+import { inProcessSigner } from '../../daemon/snapshot/signerChoice.ts';
 import { loadOrCreateApplianceKey } from '../../daemon/snapshot/minisign.ts';
 import { folderDrives, makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { ExportTree, image, oddNames } from '../restore/driveFixture.ts';

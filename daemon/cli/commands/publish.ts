@@ -7,7 +7,7 @@ import { configFromArgs } from '../coreCommands.ts';
 import { dataPaths, type Config } from '../../core/config.ts';
 import { openStateDatabase } from '../../runtime/stateDatabase.ts';
 import type { Result } from '../../core/result.ts';
-import { signerForConfig, type Signer } from '../../signer/signer.ts';
+import { signerForConfig, type Signer } from '../../snapshot/signerChoice.ts';
 import { parsePublicKeyFile, publicKeyFile } from '../../snapshot/minisign.ts';
 import { makeBundle } from '../../publish/bundle.ts';
 import { snapshotsFromDatabase, snapshotsFromDrive, type PublishSource } from '../../publish/sources.ts';
