@@ -1,6 +1,6 @@
-import type { Result } from '../core/result.ts';
+import type { Result } from './result.ts';
 
-// Apart from signer.ts, which builds a SocketSigner, so socketSigner.ts can implement this without an import cycle.
+// Low in core so the snapshot plan, publish and both backends (snapshot/signerChoice.ts, socketSigner.ts) share it without reaching up.
 /**
  * Who signs snapshots. The engine only sees this: the appliance's key id, its public key, and a
  * way to get a minisign signature file. Two backends:

@@ -1,24 +1,24 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths } from '../core/config.ts';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { createLogger } from '../core/log/logger.ts';
-import { humanBytes } from './engine.ts';
-import { exportZips, parseByteSize } from './exportZips.ts';
-import { signerForConfig } from '../signer/signer.ts';
-import { SocketSigner } from '../signer/socketSigner.ts';
-import { keyIdHex, publicKeyFile, publicKeyFileName } from './minisign.ts';
-import { verifyCommand as verify } from './verifyCommand.ts';
-import { exportFromDrive } from '../restore/zipsFromDriveCommand.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { dataPaths } from '../../core/config.ts';
+import { openStateDatabase } from '../../runtime/stateDatabase.ts';
+import { createLogger } from '../../core/log/logger.ts';
+import { humanBytes } from '../../snapshot/engine.ts';
+import { exportZips, parseByteSize } from '../../snapshot/exportZips.ts';
+import { signerForConfig } from '../../snapshot/signerChoice.ts';
+import { SocketSigner } from '../../snapshot/socketSigner.ts';
+import { keyIdHex, publicKeyFile, publicKeyFileName } from '../../snapshot/minisign.ts';
+import { verifyCommand as verify } from './verify.ts';
+import { exportFromDrive } from './zipsFromDrive.ts';
 
 function fail(message: string, action?: string): number {
   process.stderr.write(`${message}\n${action === undefined ? '' : `${action}\n`}`);
   return 1;
 }
 
-// `ballotsafe snapshot` lives in custody/snapshotCommand.ts: it starts through the custody workflow.
+// `ballotsafe snapshot` lives in cli/commands/snapshot.ts: it starts through the custody workflow.
 
 const exportZipsCommand: CliCommand = {
   name: 'export-zips',

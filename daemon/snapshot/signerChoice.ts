@@ -1,10 +1,10 @@
 import { dataPaths, type Config } from '../core/config.ts';
 import { ok, type Result } from '../core/result.ts';
-import { keyIdHex, loadOrCreateApplianceKey, parsePublicKeyFile, signMinisign, type ApplianceKey } from '../snapshot/minisign.ts';
-import type { Signer } from './signerApi.ts';
+import { keyIdHex, loadOrCreateApplianceKey, parsePublicKeyFile, signMinisign, type ApplianceKey } from './minisign.ts';
+import type { Signer } from '../core/signing.ts';
 import { SocketSigner } from './socketSigner.ts';
 
-export type { Signer } from './signerApi.ts';
+export type { Signer } from '../core/signing.ts';
 
 /** The untrusted comment both backends write, so bags look the same whoever signed them. */
 export function signatureUntrustedComment(keyId: Buffer): string {

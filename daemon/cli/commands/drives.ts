@@ -1,16 +1,16 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import type { CliCommand } from '../cli/command.ts';
-import { dataPaths, type Config } from '../core/config.ts';
-import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { IntakeStore } from '../intake/store.ts';
-import { silentLogger } from '../core/log/logger.ts';
-import type { OperatorError } from '../core/result.ts';
-import { renderHandoffSheet } from './handoffSheet.ts';
-import type { DriveService } from './service.ts';
-import { driveRoles, type DriveRole } from './types.ts';
-import { createDriveService } from './wiring.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import type { CliCommand } from '../command.ts';
+import { dataPaths, type Config } from '../../core/config.ts';
+import { openStateDatabase, type Db } from '../../runtime/stateDatabase.ts';
+import { IntakeStore } from '../../intake/store.ts';
+import { silentLogger } from '../../core/log/logger.ts';
+import type { OperatorError } from '../../core/result.ts';
+import { renderHandoffSheet } from '../../drives/handoffSheet.ts';
+import type { DriveService } from '../../drives/service.ts';
+import { driveRoles, type DriveRole } from '../../drives/types.ts';
+import { createDriveService } from '../../drives/wiring.ts';
 
 function printError(e: OperatorError): number {
   process.stderr.write(`${e.message}\n${e.action === undefined ? '' : `What to do: ${e.action}\n`}`);

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { z } from 'zod';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
-import { blake2b512, keyIdHex, verifyMinisign, type PublicKey } from '../snapshot/minisign.ts';
-import type { Signer } from './signerApi.ts';
+import { blake2b512, keyIdHex, verifyMinisign, type PublicKey } from './minisign.ts';
+import type { Signer } from '../core/signing.ts';
 
 /** Where ballotsafe-signer.socket listens on the appliance. */
 export const signerSocketPath = '/run/ballotsafe/signer.sock';

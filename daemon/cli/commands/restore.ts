@@ -2,15 +2,15 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { CliCommand } from '../cli/command.ts';
-import { humanBytes } from '../snapshot/engine.ts';
-import { keyIdHex } from '../snapshot/minisign.ts';
-import { pinsFromArgs } from '../snapshot/verifyPins.ts';
-import type { VerifyPins } from '../snapshot/verify.ts';
-import { checkRestoreDrive, type RestoreDrive } from './restoreDrive.ts';
-import { planRestore } from './restorePlan.ts';
-import { restoreFiles, type RestoreProgress } from './restoreFiles.ts';
-import { counted } from '../core/words.ts';
+import type { CliCommand } from '../command.ts';
+import { humanBytes } from '../../snapshot/engine.ts';
+import { keyIdHex } from '../../snapshot/minisign.ts';
+import { pinsFromArgs } from '../../snapshot/verifyPins.ts';
+import type { VerifyPins } from '../../snapshot/verify.ts';
+import { checkRestoreDrive, type RestoreDrive } from '../../restore/restoreDrive.ts';
+import { planRestore } from '../../restore/restorePlan.ts';
+import { restoreFiles, type RestoreProgress } from '../../restore/restoreFiles.ts';
+import { counted } from '../../core/words.ts';
 
 /**
  * `ballotsafe restore <drive> <dest>`: the export tree as it stood at a snapshot, from one or two

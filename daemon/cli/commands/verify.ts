@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/command.ts';
-import { verifyPath } from './verify.ts';
-import { formatReport } from './verifyReportText.ts';
-import { pinsFromArgs } from './verifyPins.ts';
+import type { CliCommand } from '../command.ts';
+import { verifyPath } from '../../snapshot/verify.ts';
+import { formatReport } from '../../snapshot/verifyReportText.ts';
+import { pinsFromArgs } from '../../snapshot/verifyPins.ts';
 
 // `ballotsafe verify` in a module of its own: it runs on a stranger's laptop, so it loads only
 // the bag reader (not the database, the logger or the ZIP writer the other snapshot commands need).

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { validateArloManifest } from './arlo.ts';
-import { importerCommands } from './commands.ts';
-import type { Phase1Report } from './report.ts';
-import { dominionCorpus, tempDir } from './testSupport.ts';
+import { validateArloManifest } from '../../importer/arlo.ts';
+import { importerCommands } from './importer.ts';
+import type { Phase1Report } from '../../importer/report.ts';
+import { dominionCorpus, tempDir } from '../../importer/testSupport.ts';
 
 function command(name: string) {
   const c = importerCommands.find((x) => x.name === name);

@@ -1,18 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths, type Config } from '../core/config.ts';
-import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { LogEvent } from '../core/log/events.ts';
-import { createLogger, logEvent, type Logger } from '../core/log/logger.ts';
-import { AlertLog } from '../core/state/alerts.ts';
-import { AuditLog } from '../core/state/auditLog.ts';
-import { formatBytes } from './captureEngine.ts';
-import { CaptureService } from './captureService.ts';
-import { CatalogStore } from './catalogStore.ts';
-import { diskHolding, mountedDisks } from '../core/state/diskOverview.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { dataPaths, type Config } from '../../core/config.ts';
+import { openStateDatabase, type Db } from '../../runtime/stateDatabase.ts';
+import { LogEvent } from '../../core/log/events.ts';
+import { createLogger, logEvent, type Logger } from '../../core/log/logger.ts';
+import { AlertLog } from '../../core/state/alerts.ts';
+import { AuditLog } from '../../core/state/auditLog.ts';
+import { formatBytes } from '../../capture/captureEngine.ts';
+import { CaptureService } from '../../capture/captureService.ts';
+import { CatalogStore } from '../../capture/catalogStore.ts';
+import { diskHolding, mountedDisks } from '../../core/state/diskOverview.ts';
 
 
 function openState(config: Config, logger?: Logger): Db {

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import type { CliCommand } from '../cli/command.ts';
-import { dataPaths } from '../core/config.ts';
-import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { silentLogger } from '../core/log/logger.ts';
-import { AuditLog } from '../core/state/auditLog.ts';
-import { Accounts, roles, type Role } from './accounts.ts';
-import { diskFullError, isDiskFull } from './diskFull.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import type { CliCommand } from '../command.ts';
+import { dataPaths } from '../../core/config.ts';
+import { openStateDatabase, type Db } from '../../runtime/stateDatabase.ts';
+import { silentLogger } from '../../core/log/logger.ts';
+import { AuditLog } from '../../core/state/auditLog.ts';
+import { Accounts, roles, type Role } from '../../web/accounts.ts';
+import { diskFullError, isDiskFull } from '../../web/diskFull.ts';
 
 /** Where the command reads and writes; tests pass their own streams. */
 export interface CommandIo {

@@ -1,20 +1,20 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../capture/captureEngine.ts';
-import { CaptureService } from '../capture/captureService.ts';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths, type Config } from '../core/config.ts';
-import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { createLogger, silentLogger, type Logger } from '../core/log/logger.ts';
-import { err, operatorError, type OperatorError } from '../core/result.ts';
-import type { StickCapturer } from './intakeService.ts';
-import type { StickIntake } from './store.ts';
-import { IntakeStore } from './store.ts';
-import { recordBroughtBy } from './broughtBy.ts';
-import { AuditLog } from '../core/state/auditLog.ts';
-import { createIntakeService } from './wiring.ts';
+import { formatBytes } from '../../capture/captureEngine.ts';
+import { CaptureService } from '../../capture/captureService.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { dataPaths, type Config } from '../../core/config.ts';
+import { openStateDatabase, type Db } from '../../runtime/stateDatabase.ts';
+import { createLogger, silentLogger, type Logger } from '../../core/log/logger.ts';
+import { err, operatorError, type OperatorError } from '../../core/result.ts';
+import type { StickCapturer } from '../../intake/intakeService.ts';
+import type { StickIntake } from '../../intake/store.ts';
+import { IntakeStore } from '../../intake/store.ts';
+import { recordBroughtBy } from '../../intake/broughtBy.ts';
+import { AuditLog } from '../../core/state/auditLog.ts';
+import { createIntakeService } from '../../intake/wiring.ts';
 
 const usage = [
   'ballotsafe stick list [--config <file>]',

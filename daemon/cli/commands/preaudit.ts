@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths, type Config } from '../core/config.ts';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { importPendingCatalogFiles } from '../importer/service.ts';
-import { createLogger, type Logger } from '../core/log/logger.ts';
-import { err, ok, type Result } from '../core/result.ts';
-import { writePreauditReport, type WrittenReport } from './report.ts';
-import { PreauditService } from './service.ts';
-import { PREAUDIT_EXIT, preauditExitCode, type SheetTally, tallyLines, tallySheets } from './sheetTally.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { dataPaths, type Config } from '../../core/config.ts';
+import { openStateDatabase } from '../../runtime/stateDatabase.ts';
+import { importPendingCatalogFiles } from '../../importer/service.ts';
+import { createLogger, type Logger } from '../../core/log/logger.ts';
+import { err, ok, type Result } from '../../core/result.ts';
+import { writePreauditReport, type WrittenReport } from '../../preaudit/report.ts';
+import { PreauditService } from '../../preaudit/service.ts';
+import { PREAUDIT_EXIT, preauditExitCode, type SheetTally, tallyLines, tallySheets } from '../../preaudit/sheetTally.ts';
 
 export interface PreauditRun extends WrittenReport {
   readonly sheets: number;

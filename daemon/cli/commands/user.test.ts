@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { Accounts } from './accounts.ts';
-import { userCommand } from './commands.ts';
+import { openStateDatabase } from '../../runtime/stateDatabase.ts';
+import { Accounts } from '../../web/accounts.ts';
+import { userCommand } from './user.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ballotsafe-user-cli-'));
 const configFile = join(dir, 'config.yaml');
 writeFileSync(configFile, `dataDir: ${join(dir, 'var')}\n`);

@@ -2,15 +2,15 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths, type Config } from '../core/config.ts';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import type { Result } from '../core/result.ts';
-import { signerForConfig, type Signer } from '../signer/signer.ts';
-import { parsePublicKeyFile, publicKeyFile } from '../snapshot/minisign.ts';
-import { makeBundle } from './bundle.ts';
-import { snapshotsFromDatabase, snapshotsFromDrive, type PublishSource } from './sources.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { dataPaths, type Config } from '../../core/config.ts';
+import { openStateDatabase } from '../../runtime/stateDatabase.ts';
+import type { Result } from '../../core/result.ts';
+import { signerForConfig, type Signer } from '../../snapshot/signerChoice.ts';
+import { parsePublicKeyFile, publicKeyFile } from '../../snapshot/minisign.ts';
+import { makeBundle } from '../../publish/bundle.ts';
+import { snapshotsFromDatabase, snapshotsFromDrive, type PublishSource } from '../../publish/sources.ts';
 
 /**
  * `ballotsafe publish <drive | vault> <out-dir>`: a snapshot's publication bundle (signed statement,

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
-import { dataPaths } from '../core/config.ts';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { createLogger, logEvent } from '../core/log/logger.ts';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { ballotImageReason, importLocalPath, type ImportOutcome } from './importFile.ts';
-import { importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
-import { recoverInterruptedImports } from './store.ts';
-import { LogEvent } from '../core/log/events.ts';
-import { counted } from '../core/words.ts';
+import { dataPaths } from '../../core/config.ts';
+import { openStateDatabase } from '../../runtime/stateDatabase.ts';
+import { createLogger, logEvent } from '../../core/log/logger.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { ballotImageReason, importLocalPath, type ImportOutcome } from '../../importer/importFile.ts';
+import { importPendingCatalogFiles, refreshPhase1Report } from '../../importer/service.ts';
+import { recoverInterruptedImports } from '../../importer/store.ts';
+import { LogEvent } from '../../core/log/events.ts';
+import { counted } from '../../core/words.ts';
 
 const importCommand: CliCommand = {
   name: 'import',

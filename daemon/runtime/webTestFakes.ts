@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../core/config.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
+import { openStateDatabase, type Db } from './stateDatabase.ts';
 import { silentLogger } from '../core/log/logger.ts';
 import { assertOk, err, ok, operatorError, type Result } from '../core/result.ts';
 import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
 import { AlertLog } from '../core/state/alerts.ts';
 import { AuditLog } from '../core/state/auditLog.ts';
-import { Accounts } from './accounts.ts';
-import { CatalogReader } from './catalogReader.ts';
+import { Accounts } from '../web/accounts.ts';
+import { CatalogReader } from '../web/catalogReader.ts';
 import type {
   CustodyRecord,
   DisagreementDetail,
@@ -33,11 +33,11 @@ import type {
   SnapshotRecord,
   StyleMappingForm,
   WebDeps,
-} from './deps.ts';
-import { LoginRateLimiter } from './loginRateLimit.ts';
-import { hashPassword } from './passwords.ts';
+} from '../web/deps.ts';
+import { LoginRateLimiter } from '../web/loginRateLimit.ts';
+import { hashPassword } from '../web/passwords.ts';
 import { SnapshotJobs } from '../custody/snapshotJobs.ts';
-import { fakeCustodyState } from './testCustody.ts';
+import { fakeCustodyState } from '../web/testCustody.ts';
 
 /** A snapshot engine stand-in: walks through the phases, emitting progress, and records history. */
 export class FakeSnapshotService implements SnapshotService {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { createLogger } from '../core/log/logger.ts';
-import { humanBytes } from '../snapshot/engine.ts';
-import { pinsFromArgs } from '../snapshot/verifyPins.ts';
-import { exportZipsFromDrive } from './zipsFromDrive.ts';
+import { createLogger } from '../../core/log/logger.ts';
+import { humanBytes } from '../../snapshot/engine.ts';
+import { pinsFromArgs } from '../../snapshot/verifyPins.ts';
+import { exportZipsFromDrive } from '../../restore/zipsFromDrive.ts';
 
 /** The `--from <drive>` half of `ballotsafe export-zips`: no config or database needed. */
 export async function exportFromDrive(drive: string, dest: string, maxBytes: number, args: { snapshot?: string | undefined; key?: string | undefined; election?: string | undefined }): Promise<number> {

@@ -1,19 +1,19 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths } from '../core/config.ts';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { createDriveService } from '../drives/wiring.ts';
-import { createLogger } from '../core/log/logger.ts';
-import type { Result } from '../core/result.ts';
-import type { SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
-import { SnapshotEngine, humanBytes } from '../snapshot/engine.ts';
-import { progressLine } from '../snapshot/progressText.ts';
-import { counted } from '../core/words.ts';
-import { SnapshotJobs } from './snapshotJobs.ts';
-import { CustodyWorkflow } from './workflow.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { dataPaths } from '../../core/config.ts';
+import { openStateDatabase } from '../../runtime/stateDatabase.ts';
+import { createDriveService } from '../../drives/wiring.ts';
+import { createLogger } from '../../core/log/logger.ts';
+import type { Result } from '../../core/result.ts';
+import type { SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../../snapshot/api.ts';
+import { SnapshotEngine, humanBytes } from '../../snapshot/engine.ts';
+import { progressLine } from '../../snapshot/progressText.ts';
+import { counted } from '../../core/words.ts';
+import { SnapshotJobs } from '../../custody/snapshotJobs.ts';
+import { CustodyWorkflow } from '../../custody/workflow.ts';
 
 const reasons = ['operator', 'end-of-day', 'poll-close', 'schedule', 'export-settled', 'catch-up', 'recovery'] as const satisfies readonly SnapshotReason[];
 

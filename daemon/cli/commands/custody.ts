@@ -1,14 +1,14 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/command.ts';
-import { configFromArgs } from '../cli/coreCommands.ts';
-import { dataPaths, type Config } from '../core/config.ts';
-import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
-import { createDriveService } from '../drives/wiring.ts';
-import { silentLogger } from '../core/log/logger.ts';
-import { SnapshotLock } from '../snapshot/lock.ts';
-import type { CustodyState } from './state.ts';
-import { CustodyWorkflow } from './workflow.ts';
+import type { CliCommand } from '../command.ts';
+import { configFromArgs } from '../coreCommands.ts';
+import { dataPaths, type Config } from '../../core/config.ts';
+import { openStateDatabase, type Db } from '../../runtime/stateDatabase.ts';
+import { createDriveService } from '../../drives/wiring.ts';
+import { silentLogger } from '../../core/log/logger.ts';
+import { SnapshotLock } from '../../snapshot/lock.ts';
+import type { CustodyState } from '../../custody/state.ts';
+import { CustodyWorkflow } from '../../custody/workflow.ts';
 
 /** Where the commands write; tests pass their own. */
 export interface CustodyIo {

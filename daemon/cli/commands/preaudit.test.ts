@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { g4Strip, scanPdf } from '../../scripts/sample-election/pdf.ts';
-import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { tempDir } from '../importer/testSupport.ts';
-import { preauditCommands } from './commands.ts';
+import { g4Strip, scanPdf } from '../../../scripts/sample-election/pdf.ts';
+import { vaultObjectPath } from '../../capture/vaultLayout.ts';
+import { openStateDatabase } from '../../runtime/stateDatabase.ts';
+import { tempDir } from '../../importer/testSupport.ts';
+import { preauditCommands } from './preaudit.ts';
 
 /** A letter-size ES&S export page (blank: the ES&S design is set aside before any reading). */
 async function essSheetPdf(): Promise<Buffer> {
