@@ -67,7 +67,6 @@ const notYetMoved: readonly string[] = [
   'importer/service.ts: import_sources',
   'intake/intakeOutcome.ts: file_versions',
   'intake/store.ts: special_files',
-  'preaudit/accuracy.ts: preaudit_sheets',
   'preaudit/contestDefinitions.ts: eif_rows',
   'preaudit/contestDefinitions.ts: import_contests',
   'preaudit/contestDefinitions.ts: import_options',
@@ -114,8 +113,8 @@ const notYetMoved: readonly string[] = [
   'web/catalogReader.ts: file_versions',
   'web/sessions.ts: sessions',
   'web/sessions.ts: users',
-  'web/testFakes.ts: file_versions',
-  'web/testFakes.ts: users',
+  'runtime/webTestFakes.ts: file_versions',
+  'runtime/webTestFakes.ts: users',
 ];
 
 describe('table ownership', () => {
