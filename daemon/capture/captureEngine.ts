@@ -247,7 +247,7 @@ export class CaptureEngine {
     if (problem !== undefined) {
       if (!wasMissing) {
         this.writer.setFact(this.missingKey(root), new Date().toISOString());
-        logEvent(this.logger, LogEvent.CaptureRootMissing, { root: root.label, path: root.path, problem }, 'warn');
+        logEvent(this.logger, LogEvent.CaptureRootMissing, { root: root.label, path: root.path, error: problem }, 'warn');
         this.raise({
           severity: becameLink ? 'critical' : 'warning',
           code: 'root-missing',

@@ -57,7 +57,7 @@ export function tooSmallError(role: DriveRole, freeBytes: number, needBytes: num
 /** Marks the drive as dropped out (it takes no part in this run) and logs it. */
 export function dropOut(d: DroppableDrive, error: OperatorError, logger: Logger): void {
   d.error = error;
-  logEvent(logger, LogEvent.SnapshotDriveDroppedOut, { role: d.target.role, code: error.code, msg: error.message }, 'warn');
+  logEvent(logger, LogEvent.SnapshotDriveDroppedOut, { role: d.target.role, code: error.code, error: error.message }, 'warn');
 }
 
 /** The critical alert for a drive that got nothing: one open alert per drive and cause, counting repeats. */

@@ -337,12 +337,12 @@ export class SnapshotEngine implements SnapshotService {
     const newItemsSizes = newVersions.map((v) => v.size);
     const pre = await this.preflight(drives.filter((d) => d.error === undefined), bagsToWrite, toWrite, newItemsSizes, newVersions);
     if (!pre.ok) {
-      logEvent(this.logger, LogEvent.SnapshotFailed, { code: pre.error.code, msg: pre.error.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: pre.error.code, error: pre.error.message }, 'warn');
       return pre;
     }
     if (newSnapshot && drives.every((d) => d.error !== undefined)) {
       const none = alertNoDriveLeft(drives, this.alerts);
-      logEvent(this.logger, LogEvent.SnapshotFailed, { code: none.code, msg: none.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: none.code, error: none.message }, 'warn');
       return err(none);
     }
 
@@ -368,7 +368,7 @@ export class SnapshotEngine implements SnapshotService {
       if (!planned.ok) {
         // Nothing was written yet; scheduled snapshots would otherwise fail unseen.
         this.alerts.raise({ severity: 'critical', code: planned.error.code, message: `No snapshot could be signed, so nothing was written to the drives. ${planned.error.message}`, action: planned.error.action });
-        logEvent(this.logger, LogEvent.SnapshotFailed, { code: planned.error.code, msg: planned.error.message }, 'error');
+        logEvent(this.logger, LogEvent.SnapshotFailed, { code: planned.error.code, error: planned.error.message }, 'error');
         return planned;
       }
       const built = planned.value;
@@ -421,7 +421,7 @@ export class SnapshotEngine implements SnapshotService {
     } catch (e) {
       if (!(e instanceof VaultError)) throw e;
       this.alerts.raise({ severity: 'critical', code: e.operatorError.code, message: e.operatorError.message, action: e.operatorError.action });
-      logEvent(this.logger, LogEvent.SnapshotFailed, { code: e.operatorError.code, msg: e.operatorError.message }, 'error');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: e.operatorError.code, error: e.operatorError.message }, 'error');
       return err(e.operatorError);
     }
     for (const d of drives) if (d.error === undefined) await this.writeDriveFiles(d, true);
@@ -435,7 +435,7 @@ export class SnapshotEngine implements SnapshotService {
       // no snapshot for it to get, and the custody state already says the drive is missing.
       if (!newSnapshot && d.error.code === 'drive-missing') continue;
       const other = drives.find((o) => o !== d && o.error === undefined);
-      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, msg: d.error.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, error: d.error.message }, 'warn');
       raiseDriveFailed(this.alerts, d.target, d.error, `${d.error.message}${other ? ` Drive ${other.target.role} holds a complete, verified copy.` : ''}`);
     }
     closeAlertsOfLevelDrives(this.db, this.logger, this.audit, drives, this.snapshotRows().at(-1));
@@ -460,7 +460,7 @@ export class SnapshotEngine implements SnapshotService {
     }
     if (newBag !== undefined && drives.every((d) => d.error !== undefined)) {
       const messages = drives.map((d) => d.error?.message ?? '').join(' ');
-      logEvent(this.logger, LogEvent.SnapshotFailed, { bagName: newBag.bagName, msg: messages }, 'error');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { bagName: newBag.bagName, error: messages }, 'error');
       return err(operatorError('snapshot-failed', `Snapshot ${newBag.bagName} could not be written to either drive. ${messages}`, 'Fix or replace the drives and start again; the snapshot is finished then, nothing is lost.'));
     }
     if (outcome !== undefined && newBag !== undefined) {
@@ -542,7 +542,7 @@ export class SnapshotEngine implements SnapshotService {
       }
       need += round(newVersions.length * 200) * 3; // manifest, files list, index growth
       if (space.freeBytes === null) {
-        logEvent(this.logger, LogEvent.SnapshotProgress, { phase: 'preflight', role: d.target.role, msg: `drive ${d.target.role} does not report its free space; writing without the space check (a full drive is then handled as a failed drive)` }, 'warn');
+        logEvent(this.logger, LogEvent.SnapshotProgress, { phase: 'preflight', role: d.target.role, error: `drive ${d.target.role} does not report its free space; writing without the space check (a full drive is then handled as a failed drive)` }, 'warn');
       } else if (need > space.freeBytes) {
         dropOut(d, tooSmallError(d.target.role, space.freeBytes, need), this.logger);
         continue;
@@ -606,7 +606,7 @@ export class SnapshotEngine implements SnapshotService {
     const fail = (d: DriveRun, e: unknown) => {
       if (d.error !== undefined) return;
       d.error = e instanceof DriveFailure ? e.error : driveError(d.target.role, d.target.root, e);
-      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, bagName: bag.bagName, code: d.error.code, msg: d.error.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, bagName: bag.bagName, code: d.error.code, error: d.error.message }, 'warn');
     };
     const live = () => targets.filter((d) => d.error === undefined);
     const forEachLive = async (fn: (d: DriveRun) => Promise<void>) => {

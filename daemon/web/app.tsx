@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LogEvent } from '../core/log/events.ts';
-import { logEvent } from '../core/log/logger.ts';
+import { logEvent, thrownFields } from '../core/log/logger.ts';
 import { operatorError, type OperatorError } from '../core/result.ts';
 import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
@@ -186,7 +186,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   }
 
   app.onError((e, c) => {
-    logEvent(deps.logger, LogEvent.WebRequestError, { err: e, path: c.req.path, method: c.req.method }, 'error');
+    logEvent(deps.logger, LogEvent.WebRequestError, { path: c.req.path, method: c.req.method, ...thrownFields(e) }, 'error');
     if (isDiskFull(e)) return fail(c, 507, diskFullError('this change could not be saved'));
     return fail(c, 500, operatorError('internal-error', 'Something went wrong inside the appliance.', 'Try again. If it keeps happening, note the time and call technical support.'));
   });

@@ -22,7 +22,7 @@ export class AuditLog {
     const info = this.db
       .prepare('INSERT INTO audit_log (at, actor, action, details_json) VALUES (?, ?, ?, ?)')
       .run(at, actor, action, details === undefined ? null : JSON.stringify(details));
-    logEvent(this.logger, LogEvent.AuditAction, { actor, action, ...details });
+    logEvent(this.logger, LogEvent.AuditAction, details === undefined ? { actor, action } : { actor, action, details });
     return Number(info.lastInsertRowid);
   }
 
