@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Dirent } f
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FileKind } from '../core/config.ts';
 import type { Db } from '../core/db/database.ts';
+import { formatBytes } from '../core/format.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import type { AlertLog, NewAlert } from '../core/state/alerts.ts';
@@ -929,15 +930,4 @@ export class CaptureEngine {
     if (this.writer.hasOpenAlert(alert.code, alert.subject)) return;
     this.alerts.raise(alert);
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }

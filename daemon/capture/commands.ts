@@ -9,7 +9,7 @@ import { LogEvent } from '../core/log/events.ts';
 import { createLogger, logEvent, type Logger } from '../core/log/logger.ts';
 import { AlertLog } from '../core/state/alerts.ts';
 import { AuditLog } from '../core/state/auditLog.ts';
-import { formatBytes } from './captureEngine.ts';
+import { formatBytes } from '../core/format.ts';
 import { CaptureService } from './captureService.ts';
 import { CatalogStore } from './catalogStore.ts';
 import { diskHolding, mountedDisks } from '../core/state/diskOverview.ts';

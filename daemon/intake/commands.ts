@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../capture/captureEngine.ts';
+import { formatBytes } from '../core/format.ts';
 import { CaptureService } from '../capture/captureService.ts';
 import type { CliCommand } from '../cli/command.ts';
 import { configFromArgs } from '../cli/coreCommands.ts';

@@ -5,7 +5,7 @@ import { configFromArgs } from '../cli/coreCommands.ts';
 import { dataPaths } from '../core/config.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { createLogger } from '../core/log/logger.ts';
-import { humanBytes } from './engine.ts';
+import { formatBytes } from '../core/format.ts';
 import { exportZips, parseByteSize } from './exportZips.ts';
 import { signerForConfig } from '../signer/signer.ts';
 import { SocketSigner } from '../signer/socketSigner.ts';
@@ -49,7 +49,7 @@ const exportZipsCommand: CliCommand = {
     try {
       const result = await exportZips({ db, vaultDir: dataPaths(config).vault, electionName: config.election.name, dest: resolve(dest), maxBytes, logger });
       if (!result.ok) return fail(result.error.message, result.error.action);
-      for (const z of result.value.zips) process.stdout.write(`${z.name}  ${z.files} files  ${humanBytes(z.bytes)}\n`);
+      for (const z of result.value.zips) process.stdout.write(`${z.name}  ${z.files} files  ${formatBytes(z.bytes)}\n`);
       process.stdout.write(`Manifest: ${result.value.manifestPath}\n`);
       return 0;
     } finally {

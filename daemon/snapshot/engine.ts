@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { dataPaths, type Config } from '../core/config.ts';
+import { formatBytes } from '../core/format.ts';
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
@@ -96,14 +97,6 @@ interface DriveRun {
   /** Complete bags on the drive (by bag name) with a marker naming the expected root hash. */
   readonly present: Set<string>;
   readonly written: string[];
-}
-
-const gib = 1024 ** 3;
-export function humanBytes(n: number): string {
-  if (n >= gib) return `${(n / gib).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
 }
 
 /**
@@ -498,7 +491,7 @@ export class SnapshotEngine implements SnapshotService {
       const largest = Math.max(0, ...sizes);
       if (largest > fat32MaxFileSize) {
         const big = newVersions.find((v) => v.size > fat32MaxFileSize);
-        return err(operatorError('drive-fat32-file-too-large', `Drive ${d.target.role} is FAT32, which cannot hold files of 4 GiB or more; ${big ? `${big.rootLabel}/${big.relPath} is ${humanBytes(big.size)}` : `a file is ${humanBytes(largest)}`}.`, 'Use drives formatted as exFAT for this election.'));
+        return err(operatorError('drive-fat32-file-too-large', `Drive ${d.target.role} is FAT32, which cannot hold files of 4 GiB or more; ${big ? `${big.rootLabel}/${big.relPath} is ${formatBytes(big.size)}` : `a file is ${formatBytes(largest)}`}.`, 'Use drives formatted as exFAT for this election.'));
       }
     }
     for (const d of drives) {
