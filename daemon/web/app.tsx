@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, thrownFields } from '../core/log/logger.ts';
+import type { AuditAction } from '../core/state/auditActions.ts';
 import { operatorError, type OperatorError } from '../core/result.ts';
 import { sessionLifetimeMs, type Session } from './accounts.ts';
 import type { HandAssignment, WebDeps } from './deps.ts';
@@ -176,7 +177,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   };
 
   /** Audit entries are evidence, but a full disk must not turn a login into a 500: then they go to the system log. */
-  function record(actor: string, action: string, details?: Record<string, unknown>): void {
+  function record(actor: string, action: AuditAction, details?: Record<string, unknown>): void {
     try {
       deps.audit.record(actor, action, details);
     } catch (e) {

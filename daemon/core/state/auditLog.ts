@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import type { AuditAction } from './auditActions.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 
@@ -17,7 +18,8 @@ export class AuditLog {
     private readonly logger: Logger,
   ) {}
 
-  record(actor: string, action: string, details?: Record<string, unknown>): number {
+  /** `action` is one of the catalogue (auditActions.ts); stored rows keep plain strings (older rows may hold others). */
+  record(actor: string, action: AuditAction, details?: Record<string, unknown>): number {
     const at = new Date().toISOString();
     const info = this.db
       .prepare('INSERT INTO audit_log (at, actor, action, details_json) VALUES (?, ?, ?, ?)')
