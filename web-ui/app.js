@@ -9,11 +9,15 @@
   function formatCount(n) {
     return Number(n).toLocaleString('en-US');
   }
+  // The browser's copy of daemon/core/format.ts formatBytes (decimal units); format.test.ts keeps them equal.
   function formatBytes(b) {
+    if (!isFinite(b) || b < 0) return '–';
+    if (b === 1) return '1 byte';
     var units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
     var v = b, u = 0;
     while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
-    return v.toFixed(u === 0 || v >= 100 ? 0 : 1) + ' ' + units[u];
+    if (v >= 999.5 && u < units.length - 1) { v /= 1000; u++; }
+    return v.toFixed(u === 0 || v >= 99.95 ? 0 : 1) + ' ' + units[u];
   }
   function formatDuration(s) {
     if (s === null || s === undefined || !isFinite(s) || s < 0) return 'working it out…';

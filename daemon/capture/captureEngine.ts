@@ -21,7 +21,6 @@ import { VaultSpace } from './vaultSpace.ts';
 import { errCode, newCounters, type CaptureAlerts, type CaptureCounters, type CaptureHooks, type CaptureRoot, type CaptureSettings } from './captureTypes.ts';
 
 export type { CaptureCounters, CaptureHooks, CaptureRoot, CaptureSettings } from './captureTypes.ts';
-export { formatBytes } from './vaultSpace.ts';
 
 /**
  * The capture core: walks roots, reconciles disk with the catalog, decides when a file is

@@ -51,7 +51,7 @@ export class RootPresence {
     if (problem !== undefined) {
       if (!wasMissing) {
         this.writer.setFact(this.missingKey(root), new Date().toISOString());
-        logEvent(this.logger, LogEvent.CaptureRootMissing, { root: root.label, path: root.path, problem }, 'warn');
+        logEvent(this.logger, LogEvent.CaptureRootMissing, { root: root.label, path: root.path, error: problem }, 'warn');
         this.alerts.raise({
           severity: becameLink ? 'critical' : 'warning',
           code: 'root-missing',

@@ -8,6 +8,7 @@ import { logEvent, type Logger } from '../core/log/logger.ts';
 import type { Vault } from './vault.ts';
 import { cannotWrite } from './vaultProblems.ts';
 import type { CaptureAlerts, CaptureSettings } from './captureTypes.ts';
+import { formatBytes } from '../core/format.ts';
 
 export class VaultSpace {
   private reservedBytes = 0;
@@ -67,15 +68,4 @@ export class VaultSpace {
     if (code === 'ENOSPC' || code === 'EDQUOT') return void this.reserve(Number.MAX_SAFE_INTEGER / 4, 'vault'); // raises vault-full
     this.alerts.raiseOnce(cannotWrite(this.vault.dir, code, message));
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }

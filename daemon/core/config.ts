@@ -51,9 +51,9 @@ export const configSchema = z
         /** A file is complete once its size and mtime have not changed for this long. */
         settleMs: z.number().int().min(0).max(600_000).default(2000),
         /** Warn when the vault disk has less free space than this. */
-        lowSpaceWarnBytes: byteSize.default(5 * 1024 ** 3),
+        lowSpaceWarnBytes: byteSize.default(5_000_000_000),
         /** Stop capturing (and alert) before the vault disk has less than this. */
-        minFreeBytes: byteSize.default(1 * 1024 ** 3),
+        minFreeBytes: byteSize.default(1_000_000_000),
         /** Poll the file system instead of inotify (network shares). */
         usePolling: z.boolean().default(false),
         pollIntervalMs: z.number().int().min(100).max(60_000).default(2000),
@@ -63,7 +63,7 @@ export const configSchema = z
         reconcileIntervalMs: z.number().int().min(1000).max(86_400_000).default(300_000),
       })
       .strict()
-      .default({ settleMs: 2000, lowSpaceWarnBytes: 5 * 1024 ** 3, minFreeBytes: 1024 ** 3, usePolling: false, pollIntervalMs: 2000, rootRetryMs: 10_000, reconcileIntervalMs: 300_000 }),
+      .default({ settleMs: 2000, lowSpaceWarnBytes: 5_000_000_000, minFreeBytes: 1_000_000_000, usePolling: false, pollIntervalMs: 2000, rootRetryMs: 10_000, reconcileIntervalMs: 300_000 }),
     drives: z
       .discriminatedUnion('mode', [
         z.object({ mode: z.literal('usb') }).strict(),

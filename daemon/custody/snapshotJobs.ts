@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { LogEvent } from '../core/log/events.ts';
-import { logEvent, type Logger } from '../core/log/logger.ts';
+import { logEvent, thrownFields, type Logger } from '../core/log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import type { CopyPreview, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
 
@@ -63,7 +63,7 @@ export class SnapshotJobs implements SnapshotService {
       });
     } catch (e) {
       // A bug in the engine must not leave the UI saying "running" forever.
-      logEvent(this.logger, LogEvent.SnapshotCrashed, { err: e, msg: 'snapshot engine threw' }, 'error');
+      logEvent(this.logger, LogEvent.SnapshotCrashed, thrownFields(e), 'error');
       result = err(operatorError('snapshot-crashed', 'The snapshot stopped because of an internal error.', 'Press End-of-day snapshot again. If it fails again, call technical support and keep both drives.'));
     }
     if (result.ok) {

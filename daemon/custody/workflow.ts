@@ -214,7 +214,7 @@ export class CustodyWorkflow {
 
   private refuse<T>(action: string, p: Permission): Result<T> {
     const e = refused(p);
-    logEvent(this.opts.logger, LogEvent.CustodyRefused, { action, code: e.code, msg: e.message }, 'warn');
+    logEvent(this.opts.logger, LogEvent.CustodyRefused, { action, code: e.code, error: e.message }, 'warn');
     return err(e);
   }
 }

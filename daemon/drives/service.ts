@@ -318,7 +318,7 @@ export class DriveService {
   }
 
   private refuse<T>(code: string, message: string, action: string, fields: Record<string, unknown>): Result<T> {
-    logEvent(this.opts.logger, LogEvent.DriveRefused, { code, ...fields, msg: message }, 'warn');
+    logEvent(this.opts.logger, LogEvent.DriveRefused, { code, ...fields, error: message }, 'warn');
     return err(operatorError(code, message, action));
   }
 

@@ -94,7 +94,7 @@ export async function startDriveAutomation(options: {
       handOff: (outcome, req) => service.handOff(outcome, req),
       logger,
       onBackgroundResult: (reason, result) => {
-        if (!result.ok) logEvent(logger, LogEvent.SnapshotFailed, { reason, code: result.error.code, msg: result.error.message }, 'warn');
+        if (!result.ok) logEvent(logger, LogEvent.SnapshotFailed, { reason, code: result.error.code, error: result.error.message }, 'warn');
         options.onBackgroundResult?.(reason, result);
       },
     },
@@ -110,7 +110,7 @@ export async function startDriveAutomation(options: {
     await watcher.start({ udevadm: true, usb: true });
     // After the first scan: drives already in at start are the working pair, not returns.
     service.watchReturns(watcher, (r, c) => {
-      if (!r.ok && r.error.code !== 'drive-unknown') logEvent(logger, LogEvent.DriveRefused, { device: c.device, code: r.error.code, msg: r.error.message }, 'warn');
+      if (!r.ok && r.error.code !== 'drive-unknown') logEvent(logger, LogEvent.DriveRefused, { device: c.device, code: r.error.code, error: r.error.message }, 'warn');
     });
   }
   return ok({

@@ -153,7 +153,7 @@ export class IntakeService {
     const mounted = await this.opts.helper.mountStick(c.device);
     if (!mounted.ok || mounted.value.mountpoint === undefined) {
       const why = mounted.ok ? operatorError('mount-failed', 'The stick could not be mounted.') : mounted.error;
-      logEvent(this.opts.logger, LogEvent.StickIntakeRefused, { intakeId: rec.id, code: why.code, msg: why.message }, 'warn');
+      logEvent(this.opts.logger, LogEvent.StickIntakeRefused, { intakeId: rec.id, code: why.code, error: why.message }, 'warn');
       return ok(this.close(rec, who.actor, { status: 'refused', fileCount: 0, totalBytes: 0, filesOnStick: null, manifestSha256: null, linksNotFollowed: 0, specialFiles: 0, message: `Not read: ${why.message}${why.action === undefined ? '' : ` ${why.action}`}` }, true));
     }
     const mp = mounted.value.mountpoint;
@@ -161,7 +161,7 @@ export class IntakeService {
     const unmounted = await this.opts.helper.unmountStick();
     const removable = unmounted.ok && !isMountPoint(mp);
     if (removable) logEvent(this.opts.logger, LogEvent.StickUnmounted, { intakeId: rec.id });
-    else logEvent(this.opts.logger, LogEvent.StickUnmountFailed, { intakeId: rec.id, msg: unmounted.ok ? 'still mounted' : unmounted.error.message }, 'warn');
+    else logEvent(this.opts.logger, LogEvent.StickUnmountFailed, { intakeId: rec.id, error: unmounted.ok ? 'still mounted' : unmounted.error.message }, 'warn');
     return ok(this.close(rec, who.actor, outcome, removable));
   }
 

@@ -19,7 +19,7 @@ export function createIntakeService(options: { db: Db; logger: Logger; capture: 
 export function startStickIntake(options: { db: Db; logger: Logger; capture: CaptureService; watcher: AttachEvents }, env: NodeJS.ProcessEnv = process.env): { service: IntakeService; stop(): void } {
   const service = createIntakeService(options, env);
   const stop = service.watch(options.watcher, (r, c) => {
-    if (!r.ok) logEvent(options.logger, LogEvent.StickIntakeRefused, { device: c.device, code: r.error.code, msg: r.error.message }, 'warn');
+    if (!r.ok) logEvent(options.logger, LogEvent.StickIntakeRefused, { device: c.device, code: r.error.code, error: r.error.message }, 'warn');
   });
   return { service, stop };
 }

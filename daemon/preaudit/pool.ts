@@ -98,7 +98,7 @@ export async function runPreaudit(
     } else {
       errors++;
       insert.run(o.key, files, 'error', null, o.error.code, o.error.message, null, null, null, at, null);
-      logEvent(logger, LogEvent.PreauditImageRejected, { sheet: o.key, code: o.error.code, message: o.error.message }, 'warn');
+      logEvent(logger, LogEvent.PreauditImageRejected, { sheet: o.key, code: o.error.code, error: o.error.message }, 'warn');
     }
     finished++;
     if (finished % 50 === 0 || finished === todo.length) {

@@ -92,7 +92,7 @@ export async function startCaptureWithRetry<C extends StartableCapture>(make: ()
     } catch {
       // A half-started capture may not stop cleanly; the process exits soon anyway.
     }
-    logEvent(options.logger, LogEvent.CaptureStartFailed, { attempt, attempts, code: failure.code, detail: failure.detail }, 'error');
+    logEvent(options.logger, LogEvent.CaptureStartFailed, { attempt, attempts, code: failure.code, error: failure.detail }, 'error');
     options.alerts.raiseRepeated(
       {
         severity: 'critical',

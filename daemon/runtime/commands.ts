@@ -31,7 +31,7 @@ const daemon: CliCommand = {
         return 0;
       }
       // Non-zero, so systemd restarts the service (Restart=on-failure); the alert is already stored.
-      logEvent(logger, LogEvent.DaemonFatal, { code: started.error.code, msg: started.error.message }, 'error');
+      logEvent(logger, LogEvent.DaemonFatal, { code: started.error.code, error: started.error.message }, 'error');
       process.stderr.write(`${started.error.message}\n${started.error.action ?? ''}\n`);
       stop.finished(1);
       return 1;

@@ -80,7 +80,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
       { role: 'B', root: config.drives.b },
     ];
     const recovered = await engine.recover(targets);
-    if (!recovered.ok) logEvent(logger, LogEvent.SnapshotFailed, { phase: 'recovery', code: recovered.error.code, msg: recovered.error.message }, 'warn');
+    if (!recovered.ok) logEvent(logger, LogEvent.SnapshotFailed, { phase: 'recovery', code: recovered.error.code, error: recovered.error.message }, 'warn');
     else if (recovered.value.written.length > 0) logEvent(logger, LogEvent.SnapshotRecovered, { written: recovered.value.written });
   }
 

@@ -192,7 +192,7 @@ function serve(key, listenPath) {
   // More callers at once than this is never the daemon: refuse them instead of queueing work.
   server.maxConnections = maxConnections;
   server.on('error', (e) => {
-    log('signer.failed', { msg: e.message }, 50);
+    log('signer.failed', { error: e.message }, 50);
     process.exit(1);
   });
   const fromSystemd = process.env['LISTEN_PID'] === String(process.pid) && process.env['LISTEN_FDS'] === '1';
@@ -239,7 +239,7 @@ if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathS
     main(process.argv.slice(2));
   } catch (e) {
     if (!(e instanceof Fatal)) throw e;
-    log('signer.failed', { msg: e.message }, 50);
+    log('signer.failed', { error: e.message }, 50);
     process.stderr.write(`ballotsafe-signer: ${e.message}\n`);
     process.exit(1);
   }

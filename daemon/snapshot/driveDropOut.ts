@@ -1,5 +1,6 @@
 import { stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatBytes } from '../core/format.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { operatorError, type OperatorError } from '../core/result.ts';
@@ -20,7 +21,6 @@ interface DroppableDrive {
   error: OperatorError | undefined;
 }
 
-const humanMiB = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
 
 /** Undefined when the drive's folder is there; otherwise why it drops out. */
 export async function missingDriveError(target: DriveTarget): Promise<OperatorError | undefined> {
@@ -49,15 +49,15 @@ export async function readOnlyDriveError(role: DriveRole, electionDir: string): 
 export function tooSmallError(role: DriveRole, freeBytes: number, needBytes: number): OperatorError {
   return operatorError(
     'drive-too-small',
-    `Drive ${role} has ${humanMiB(freeBytes)} free; this snapshot needs about ${humanMiB(needBytes)}, so drive ${role} gets nothing from it.`,
-    `Replace drive ${role} with an enrolled drive that has at least ${humanMiB(needBytes)} free, then press End-of-day snapshot: catch-up brings it level.`,
+    `Drive ${role} has ${formatBytes(freeBytes)} free; this snapshot needs about ${formatBytes(needBytes)}, so drive ${role} gets nothing from it.`,
+    `Replace drive ${role} with an enrolled drive that has at least ${formatBytes(needBytes)} free, then press End-of-day snapshot: catch-up brings it level.`,
   );
 }
 
 /** Marks the drive as dropped out (it takes no part in this run) and logs it. */
 export function dropOut(d: DroppableDrive, error: OperatorError, logger: Logger): void {
   d.error = error;
-  logEvent(logger, LogEvent.SnapshotDriveDroppedOut, { role: d.target.role, code: error.code, msg: error.message }, 'warn');
+  logEvent(logger, LogEvent.SnapshotDriveDroppedOut, { role: d.target.role, code: error.code, error: error.message }, 'warn');
 }
 
 /** The critical alert for a drive that got nothing: one open alert per drive and cause, counting repeats. */

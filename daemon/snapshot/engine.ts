@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { dataPaths, type Config } from '../core/config.ts';
+import { formatBytes } from '../core/format.ts';
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
@@ -96,14 +97,6 @@ interface DriveRun {
   /** Complete bags on the drive (by bag name) with a marker naming the expected root hash. */
   readonly present: Set<string>;
   readonly written: string[];
-}
-
-const gib = 1024 ** 3;
-export function humanBytes(n: number): string {
-  if (n >= gib) return `${(n / gib).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
 }
 
 /**
@@ -337,12 +330,12 @@ export class SnapshotEngine implements SnapshotService {
     const newItemsSizes = newVersions.map((v) => v.size);
     const pre = await this.preflight(drives.filter((d) => d.error === undefined), bagsToWrite, toWrite, newItemsSizes, newVersions);
     if (!pre.ok) {
-      logEvent(this.logger, LogEvent.SnapshotFailed, { code: pre.error.code, msg: pre.error.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: pre.error.code, error: pre.error.message }, 'warn');
       return pre;
     }
     if (newSnapshot && drives.every((d) => d.error !== undefined)) {
       const none = alertNoDriveLeft(drives, this.alerts);
-      logEvent(this.logger, LogEvent.SnapshotFailed, { code: none.code, msg: none.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: none.code, error: none.message }, 'warn');
       return err(none);
     }
 
@@ -368,7 +361,7 @@ export class SnapshotEngine implements SnapshotService {
       if (!planned.ok) {
         // Nothing was written yet; scheduled snapshots would otherwise fail unseen.
         this.alerts.raise({ severity: 'critical', code: planned.error.code, message: `No snapshot could be signed, so nothing was written to the drives. ${planned.error.message}`, action: planned.error.action });
-        logEvent(this.logger, LogEvent.SnapshotFailed, { code: planned.error.code, msg: planned.error.message }, 'error');
+        logEvent(this.logger, LogEvent.SnapshotFailed, { code: planned.error.code, error: planned.error.message }, 'error');
         return planned;
       }
       const built = planned.value;
@@ -421,7 +414,7 @@ export class SnapshotEngine implements SnapshotService {
     } catch (e) {
       if (!(e instanceof VaultError)) throw e;
       this.alerts.raise({ severity: 'critical', code: e.operatorError.code, message: e.operatorError.message, action: e.operatorError.action });
-      logEvent(this.logger, LogEvent.SnapshotFailed, { code: e.operatorError.code, msg: e.operatorError.message }, 'error');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: e.operatorError.code, error: e.operatorError.message }, 'error');
       return err(e.operatorError);
     }
     for (const d of drives) if (d.error === undefined) await this.writeDriveFiles(d, true);
@@ -435,7 +428,7 @@ export class SnapshotEngine implements SnapshotService {
       // no snapshot for it to get, and the custody state already says the drive is missing.
       if (!newSnapshot && d.error.code === 'drive-missing') continue;
       const other = drives.find((o) => o !== d && o.error === undefined);
-      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, msg: d.error.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, code: d.error.code, error: d.error.message }, 'warn');
       raiseDriveFailed(this.alerts, d.target, d.error, `${d.error.message}${other ? ` Drive ${other.target.role} holds a complete, verified copy.` : ''}`);
     }
     closeAlertsOfLevelDrives(this.db, this.logger, this.audit, drives, this.snapshotRows().at(-1));
@@ -460,7 +453,7 @@ export class SnapshotEngine implements SnapshotService {
     }
     if (newBag !== undefined && drives.every((d) => d.error !== undefined)) {
       const messages = drives.map((d) => d.error?.message ?? '').join(' ');
-      logEvent(this.logger, LogEvent.SnapshotFailed, { bagName: newBag.bagName, msg: messages }, 'error');
+      logEvent(this.logger, LogEvent.SnapshotFailed, { bagName: newBag.bagName, error: messages }, 'error');
       return err(operatorError('snapshot-failed', `Snapshot ${newBag.bagName} could not be written to either drive. ${messages}`, 'Fix or replace the drives and start again; the snapshot is finished then, nothing is lost.'));
     }
     if (outcome !== undefined && newBag !== undefined) {
@@ -498,7 +491,7 @@ export class SnapshotEngine implements SnapshotService {
       const largest = Math.max(0, ...sizes);
       if (largest > fat32MaxFileSize) {
         const big = newVersions.find((v) => v.size > fat32MaxFileSize);
-        return err(operatorError('drive-fat32-file-too-large', `Drive ${d.target.role} is FAT32, which cannot hold files of 4 GiB or more; ${big ? `${big.rootLabel}/${big.relPath} is ${humanBytes(big.size)}` : `a file is ${humanBytes(largest)}`}.`, 'Use drives formatted as exFAT for this election.'));
+        return err(operatorError('drive-fat32-file-too-large', `Drive ${d.target.role} is FAT32, which cannot hold files of 4 GiB or more; ${big ? `${big.rootLabel}/${big.relPath} is ${formatBytes(big.size)}` : `a file is ${formatBytes(largest)}`}.`, 'Use drives formatted as exFAT for this election.'));
       }
     }
     for (const d of drives) {
@@ -542,7 +535,7 @@ export class SnapshotEngine implements SnapshotService {
       }
       need += round(newVersions.length * 200) * 3; // manifest, files list, index growth
       if (space.freeBytes === null) {
-        logEvent(this.logger, LogEvent.SnapshotProgress, { phase: 'preflight', role: d.target.role, msg: `drive ${d.target.role} does not report its free space; writing without the space check (a full drive is then handled as a failed drive)` }, 'warn');
+        logEvent(this.logger, LogEvent.SnapshotProgress, { phase: 'preflight', role: d.target.role, error: `drive ${d.target.role} does not report its free space; writing without the space check (a full drive is then handled as a failed drive)` }, 'warn');
       } else if (need > space.freeBytes) {
         dropOut(d, tooSmallError(d.target.role, space.freeBytes, need), this.logger);
         continue;
@@ -606,7 +599,7 @@ export class SnapshotEngine implements SnapshotService {
     const fail = (d: DriveRun, e: unknown) => {
       if (d.error !== undefined) return;
       d.error = e instanceof DriveFailure ? e.error : driveError(d.target.role, d.target.root, e);
-      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, bagName: bag.bagName, code: d.error.code, msg: d.error.message }, 'warn');
+      logEvent(this.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, bagName: bag.bagName, code: d.error.code, error: d.error.message }, 'warn');
     };
     const live = () => targets.filter((d) => d.error === undefined);
     const forEachLive = async (fn: (d: DriveRun) => Promise<void>) => {

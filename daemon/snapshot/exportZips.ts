@@ -12,7 +12,7 @@ import { logEvent, type Logger } from '../core/log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { manifestLine } from './bagFormat.ts';
 import { fsyncPath, writeFileAtomic } from './driveIo.ts';
-import { humanBytes } from './engine.ts';
+import { formatBytes } from '../core/format.ts';
 
 /**
  * Export for third-party audit services: the latest captured version of every file, in ZIP archives
@@ -20,10 +20,12 @@ import { humanBytes } from './engine.ts';
  * and `<election>-manifest-sha256.txt` over the ZIPs.
  */
 
+/** A size typed by a person: "5G" and "5GB" are decimal like every size shown (core/format.ts); "5GiB" is binary. */
 export function parseByteSize(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?$/i.exec(text.trim());
   if (m?.[1] === undefined) return undefined;
-  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[(m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  const power = ['', 'K', 'M', 'G', 'T'].indexOf((m[2] ?? '').toUpperCase());
+  const mult = (m[3]?.toLowerCase() === 'ib' ? 1024 : 1000) ** power;
   const n = Math.floor(Number(m[1]) * mult);
   return n > 0 ? n : undefined;
 }
@@ -95,7 +97,7 @@ export async function writeExportZips<F extends ExportFile>(
   for (const [folder, members] of groups) {
     const size = members.reduce((n, f) => n + f.size + entryOverhead(`${f.rootLabel}/${f.relPath}`), 0);
     if (size + endOverhead > o.maxBytes) {
-      return err(operatorError('export-batch-too-large', `The folder ${folder} holds ${humanBytes(size)}, more than --max-size ${humanBytes(o.maxBytes)}; a batch folder is never split across ZIPs.`, `Give a larger --max-size (at least ${humanBytes(size + endOverhead)}).`));
+      return err(operatorError('export-batch-too-large', `The folder ${folder} holds ${formatBytes(size)}, more than --max-size ${formatBytes(o.maxBytes)}; a batch folder is never split across ZIPs.`, `Give a larger --max-size (at least ${formatBytes(size + endOverhead)}).`));
     }
     if (currentSize + size > o.maxBytes && current.length > 0) {
       zips.push(current);
@@ -145,7 +147,7 @@ export async function writeExportZips<F extends ExportFile>(
     }
     await fsyncPath(path);
     const size = (await stat(path)).size;
-    if (size > o.maxBytes) return err(operatorError('export-zip-too-large', `${name} came out at ${humanBytes(size)}, above --max-size.`, 'Report this; use a slightly smaller --max-size meanwhile.'));
+    if (size > o.maxBytes) return err(operatorError('export-zip-too-large', `${name} came out at ${formatBytes(size)}, above --max-size.`, 'Report this; use a slightly smaller --max-size meanwhile.'));
     done.push({ name, files: members.length, bytes: size, sha256: hash.digest('hex') });
   }
   await writeFileAtomic(manifestPath, done.map((z) => manifestLine(z.sha256, z.name)).join(''));

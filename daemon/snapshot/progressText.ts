@@ -1,5 +1,5 @@
 import type { SnapshotPhase, SnapshotProgress } from './api.ts';
-import { humanBytes } from './engine.ts';
+import { formatBytes } from '../core/format.ts';
 
 export const phaseWords: Record<SnapshotPhase, string> = {
   preflight: 'Checking the drives',
@@ -15,5 +15,5 @@ export function progressLine(p: SnapshotProgress): string {
   const eta = p.secondsLeft === null || p.phase === 'done' ? '' : `, about ${Math.max(1, Math.ceil(p.secondsLeft))} s left`;
   const failed = p.perDrive.filter((d) => d.state === 'failed').map((d) => `; drive ${d.role} FAILED`).join('');
   const readBack = p.phase === 'preflight' || p.phase === 'writing' ? '' : `, ${p.filesVerified} of ${p.filesTotal} read back and checked`;
-  return `${phaseWords[p.phase]}: ${p.filesDone} of ${p.filesTotal} files written (${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)})${readBack}${eta}${failed}`;
+  return `${phaseWords[p.phase]}: ${p.filesDone} of ${p.filesTotal} files written (${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)})${readBack}${eta}${failed}`;
 }

@@ -1,4 +1,5 @@
 import type { VerifyReport } from './verify.ts';
+import { formatBytes } from '../core/format.ts';
 import { counted } from '../core/words.ts';
 
 /** The report for people: the drive's key id first, then what was pinned, root hashes, problems, verdict. */
@@ -16,12 +17,11 @@ export function formatReport(report: VerifyReport, shown: string): string {
   for (const h of report.pins.expectRootHashes) lines.push(`expected   root hash ${h}`);
   for (const r of report.rootHashes) lines.push(`root hash  ${r.path}  ${r.rootHash}`);
   for (const p of report.problems) lines.push(`${p.kind.padEnd(10)} ${p.path}: ${p.detail}`);
-  const mib = (report.bytes / 1024 ** 2).toFixed(1);
   const against = report.pins.keyId !== null ? ` against key ${report.pins.keyId}` : ' (key not pinned: compare the key id above with the published one)';
   lines.push(
     report.ok
-      ? `PASS ${shown}: ${counted(report.bags, 'snapshot')}, ${counted(report.files, 'file')}, ${mib} MiB checked; chain, signatures and index correct${against}.`
-      : `FAIL ${shown}: ${counted(report.problems.length, 'problem')} above (${counted(report.bags, 'snapshot')}, ${counted(report.files, 'file')}, ${mib} MiB checked).`,
+      ? `PASS ${shown}: ${counted(report.bags, 'snapshot')}, ${counted(report.files, 'file')}, ${formatBytes(report.bytes)} checked; chain, signatures and index correct${against}.`
+      : `FAIL ${shown}: ${counted(report.problems.length, 'problem')} above (${counted(report.bags, 'snapshot')}, ${counted(report.files, 'file')}, ${formatBytes(report.bytes)} checked).`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { fileURLToPath } from 'node:url';
 import { LogEvent } from '../core/log/events.ts';
-import { logEvent } from '../core/log/logger.ts';
+import { logEvent, thrownFields } from '../core/log/logger.ts';
 import { operatorError } from '../core/result.ts';
 import type { WebDeps } from './deps.ts';
 import { diskFullError, isDiskFull } from './diskFull.ts';
@@ -39,7 +39,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   const kit = routeKit(deps);
 
   app.onError((e, c) => {
-    logEvent(deps.logger, LogEvent.WebRequestError, { err: e, path: c.req.path, method: c.req.method }, 'error');
+    logEvent(deps.logger, LogEvent.WebRequestError, { path: c.req.path, method: c.req.method, ...thrownFields(e) }, 'error');
     if (isDiskFull(e)) return kit.fail(c, 507, diskFullError('this change could not be saved'));
     return kit.fail(c, 500, operatorError('internal-error', 'Something went wrong inside the appliance.', 'Try again. If it keeps happening, note the time and call technical support.'));
   });

@@ -4,6 +4,7 @@
  * plain one from their fields, so no raw JSON or dotted name ever reaches the screen.
  */
 import { z } from 'zod';
+import { AuditActions, isAuditAction } from '../core/state/auditActions.ts';
 
 export interface AuditWords {
   readonly title: string;
@@ -50,31 +51,6 @@ const reasons: Record<string, string> = {
   recovery: 'to recover an interrupted snapshot',
 };
 
-const titles: Record<string, string> = {
-  'web.login': 'Logged in',
-  'web.logout': 'Logged out',
-  'web.session.idle-ended': 'Logged out (idle)',
-  'daemon.started': 'Appliance started',
-  'daemon.stopped': 'Appliance stopped',
-  'capture.started': 'Capture started',
-  'capture.stopped': 'Capture stopped',
-  'capture.scan': 'Export folders scanned',
-  'snapshot.requested': 'Snapshot started',
-  'snapshot.finished': 'Snapshot finished',
-  'snapshot.refused': 'Snapshot refused',
-  'snapshot.drive-refused': 'Drive refused',
-  'drive.enrolled': 'Drive enrolled',
-  'drive.formatted': 'Drive formatted',
-  'drive.returned': 'Returned drive checked',
-  'custody.recorded': 'Drives handed off',
-  'alert.acknowledged': 'Alert acknowledged',
-  'alert.resolved': 'Alert closed',
-  'user.added': 'User added',
-  'user.disabled': 'User switched off',
-  'user.enabled': 'User switched on',
-  'user.password-set': 'Password changed',
-};
-
 type Sentence = (d: Details, f: AuditFormat) => string | undefined;
 
 const sentences: Record<string, Sentence> = {
@@ -111,7 +87,7 @@ const sentences: Record<string, Sentence> = {
   'user.password-set': (d) => `${str(d, 'name') ?? 'A user'} has a new password.`,
 };
 
-/** "snapshot.drive-refused" → "Snapshot drive refused": a title for an action this file does not know yet. */
+/** "some.old-action" → "Some old action": a title for a stored action the catalogue (auditActions.ts) does not list. */
 function titleFromName(action: string): string {
   const words = action.replace(/[._-]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
@@ -142,7 +118,7 @@ export function auditWords(action: string, detailsJson: string | null, f: AuditF
       // A stored entry that is not JSON: show its title only.
     }
   }
-  const title = titles[action] ?? titleFromName(action);
+  const title = isAuditAction(action) ? AuditActions[action].title : titleFromName(action);
   const own = sentences[action]?.(details, f);
   return { title, sentence: own ?? plainFields(details, f) };
 }

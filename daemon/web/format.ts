@@ -1,4 +1,8 @@
 /** Formatting for people reading at arm's length: round numbers, local times, plain words. */
+import { formatBytes } from '../core/format.ts';
+
+/** Sizes follow the one rule of daemon/core/format.ts. */
+export { formatBytes };
 
 const count = new Intl.NumberFormat('en-US');
 
@@ -6,18 +10,6 @@ export function formatCount(n: number): string {
   return count.format(n);
 }
 
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '–';
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
-}
 
 export function formatRate(bytesPerSecond: number): string {
   return bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '–';

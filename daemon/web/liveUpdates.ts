@@ -1,3 +1,4 @@
+import type { AuditAction } from '../core/state/auditActions.ts';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { WebDeps } from './deps.ts';
@@ -13,7 +14,7 @@ export interface EventStreamOptions {
   readonly checkMs: number;
   /** The drives' part of the state, cached by the app (listing drives runs lsblk). */
   readonly drivesStamp: () => Promise<unknown>;
-  readonly record: (actor: string, action: string, details?: Record<string, unknown>) => void;
+  readonly record: (actor: string, action: AuditAction, details?: Record<string, unknown>) => void;
 }
 
 async function stateStamp(deps: WebDeps, drivesStamp: () => Promise<unknown>): Promise<string> {

@@ -58,7 +58,7 @@ describe.skipIf(!isRoot)('a drive that cannot take the snapshot drops out before
     expect((await verifyPath(a.mountPoint)).ok).toBe(true);
     const alerts = openAlerts();
     expect(alerts).toEqual([expect.objectContaining({ severity: 'critical', code: 'snapshot-drive-failed' })]);
-    expect(alerts[0]?.message).toMatch(/Drive B has [\d.]+ MiB free; this snapshot needs about [\d.]+ MiB.*Drive A holds a complete, verified copy/s);
+    expect(alerts[0]?.message).toMatch(/Drive B has [\d.]+ [KMG]B free; this snapshot needs about [\d.]+ [KMG]B.*Drive A holds a complete, verified copy/s);
     expect(alerts[0]?.action).toMatch(/Replace drive B .*End-of-day snapshot/);
     expect(alerts[0]?.message).not.toContain(b.mountPoint);
   });

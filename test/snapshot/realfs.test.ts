@@ -101,7 +101,7 @@ describe.skipIf(!isRoot)('snapshots on real removable-media file systems', () =>
     const res = assertOk(await app.engine().run({ reason: 'operator', actor: 't', drives: folderDrives(a.mountPoint, b.mountPoint) }));
     expect(res.perDrive[0]).toEqual({ role: 'A', state: 'complete' });
     expect(res.perDrive[1]?.error?.code).toBe('drive-too-small');
-    expect(res.perDrive[1]?.error?.message).toMatch(/Drive B has [\d.]+ MiB free; this snapshot needs about [\d.]+ MiB/);
+    expect(res.perDrive[1]?.error?.message).toMatch(/Drive B has [\d.]+ [KMG]B free; this snapshot needs about [\d.]+ [KMG]B/);
     expect(readdirSync(join(b.mountPoint, 'ballotsafe', 'test-election', 'snapshots'))).toEqual([]);
     expect((await verifyPath(a.mountPoint)).ok).toBe(true);
     expect(app.engine().listSnapshots()[0]?.state).toBe('degraded');

@@ -9,10 +9,10 @@ import { LogEvent } from '../../core/log/events.ts';
 import { createLogger, logEvent, type Logger } from '../../core/log/logger.ts';
 import { AlertLog } from '../../core/state/alerts.ts';
 import { AuditLog } from '../../core/state/auditLog.ts';
-import { formatBytes } from '../../capture/captureEngine.ts';
 import { CaptureService } from '../../capture/captureService.ts';
 import { CatalogStore } from '../../capture/catalogStore.ts';
 import { diskHolding, mountedDisks } from '../../core/state/diskOverview.ts';
+import { formatBytes } from '../../core/format.ts';
 
 
 function openState(config: Config, logger?: Logger): Db {

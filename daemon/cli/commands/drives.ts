@@ -11,6 +11,7 @@ import { renderHandoffSheet } from '../../drives/handoffSheet.ts';
 import type { DriveService } from '../../drives/service.ts';
 import { driveRoles, type DriveRole } from '../../drives/types.ts';
 import { createDriveService } from '../../drives/wiring.ts';
+import { formatBytes } from '../../core/format.ts';
 
 function printError(e: OperatorError): number {
   process.stderr.write(`${e.message}\n${e.action === undefined ? '' : `What to do: ${e.action}\n`}`);
@@ -33,7 +34,7 @@ async function withService(configPath: string | undefined, fn: (svc: DriveServic
   }
 }
 
-const gib = (n: number | null) => (n === null ? '' : `${(n / 1024 ** 3).toFixed(1)} GiB`);
+const size = (n: number | null) => (n === null ? '' : formatBytes(n));
 
 const drivesCommand: CliCommand = {
   name: 'drives',
@@ -58,7 +59,7 @@ const drivesCommand: CliCommand = {
         const who = stick !== undefined ? `export stick (${stick.ems})` : d.enrolled === null ? (d.status === 'missing' ? 'folder missing' : 'NOT ENROLLED') : `drive ${d.enrolled.role}${d.enrolled.rotationSet === null ? '' : ` (set ${d.enrolled.rotationSet})`}`;
         const last = d.lastReturn === null ? '' : `  last check: ${d.lastReturn.ok ? 'OK' : 'FAILED'} ${d.lastReturn.checkedAt}`;
         process.stdout.write(
-          `${(d.device ?? d.path ?? '').padEnd(12)} ${who.padEnd(16)} ${d.description}  ${[d.serial && `serial ${d.serial}`, d.fstype, d.label, gib(d.sizeBytes), d.path && d.kind === 'usb' ? `mounted at ${d.path}` : ''].filter(Boolean).join(', ')}${last}\n`,
+          `${(d.device ?? d.path ?? '').padEnd(12)} ${who.padEnd(16)} ${d.description}  ${[d.serial && `serial ${d.serial}`, d.fstype, d.label, size(d.sizeBytes), d.path && d.kind === 'usb' ? `mounted at ${d.path}` : ''].filter(Boolean).join(', ')}${last}\n`,
         );
       }
       return 0;

@@ -5,13 +5,13 @@ import { configFromArgs } from '../coreCommands.ts';
 import { dataPaths } from '../../core/config.ts';
 import { openStateDatabase } from '../../runtime/stateDatabase.ts';
 import { createLogger } from '../../core/log/logger.ts';
-import { humanBytes } from '../../snapshot/engine.ts';
 import { exportZips, parseByteSize } from '../../snapshot/exportZips.ts';
 import { signerForConfig } from '../../snapshot/signerChoice.ts';
 import { SocketSigner } from '../../snapshot/socketSigner.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName } from '../../snapshot/minisign.ts';
 import { verifyCommand as verify } from './verify.ts';
 import { exportFromDrive } from './zipsFromDrive.ts';
+import { formatBytes } from '../../core/format.ts';
 
 function fail(message: string, action?: string): number {
   process.stderr.write(`${message}\n${action === undefined ? '' : `${action}\n`}`);
@@ -49,7 +49,7 @@ const exportZipsCommand: CliCommand = {
     try {
       const result = await exportZips({ db, vaultDir: dataPaths(config).vault, electionName: config.election.name, dest: resolve(dest), maxBytes, logger });
       if (!result.ok) return fail(result.error.message, result.error.action);
-      for (const z of result.value.zips) process.stdout.write(`${z.name}  ${z.files} files  ${humanBytes(z.bytes)}\n`);
+      for (const z of result.value.zips) process.stdout.write(`${z.name}  ${z.files} files  ${formatBytes(z.bytes)}\n`);
       process.stdout.write(`Manifest: ${result.value.manifestPath}\n`);
       return 0;
     } finally {

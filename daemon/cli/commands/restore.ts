@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CliCommand } from '../command.ts';
-import { humanBytes } from '../../snapshot/engine.ts';
 import { keyIdHex } from '../../snapshot/minisign.ts';
 import { pinsFromArgs } from '../../snapshot/verifyPins.ts';
 import type { VerifyPins } from '../../snapshot/verify.ts';
@@ -11,6 +10,7 @@ import { checkRestoreDrive, type RestoreDrive } from '../../restore/restoreDrive
 import { planRestore } from '../../restore/restorePlan.ts';
 import { restoreFiles, type RestoreProgress } from '../../restore/restoreFiles.ts';
 import { counted } from '../../core/words.ts';
+import { formatBytes } from '../../core/format.ts';
 
 /**
  * `ballotsafe restore <drive> <dest>`: the export tree as it stood at a snapshot, from one or two
@@ -130,13 +130,13 @@ export async function runRestore(argv: readonly string[], io: Output): Promise<n
     io.out(`Nothing restored: the two drives hold different snapshots numbered ${snap.sequence} (root hashes ${snap.rootHash} and ${twin.rootHash}). Keep both drives and call the election office.\n`);
     return 1;
   }
-  io.out(`Restoring snapshot ${snap.sequence} (${snap.bagName}, root hash ${snap.rootHash}): ${plan.value.files.length} files, ${humanBytes(plan.value.bytes)} into ${dest}\n`);
+  io.out(`Restoring snapshot ${snap.sequence} (${snap.bagName}, root hash ${snap.rootHash}): ${plan.value.files.length} files, ${formatBytes(plan.value.bytes)} into ${dest}\n`);
 
   let last = 0;
   const progress = (p: RestoreProgress): void => {
     if (Date.now() - last < 1000 && p.filesDone !== p.filesTotal) return;
     last = Date.now();
-    io.err(`restoring: ${p.filesDone}/${p.filesTotal} files, ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}\n`);
+    io.err(`restoring: ${p.filesDone}/${p.filesTotal} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}\n`);
   };
   const order = [holder, ...usable.filter((d) => d !== holder)];
   const result = await restoreFiles(plan.value.files, order, dest, progress);
@@ -154,7 +154,7 @@ export async function runRestore(argv: readonly string[], io: Output): Promise<n
   }
   const sources = [...perDrive].sort(([a], [b]) => a.localeCompare(b)).map(([label, n]) => `${n} from drive ${label}`).join(', ');
   if (bad.length === 0) {
-    io.out(`RESTORED all ${outcomes.length} files (${humanBytes(plan.value.bytes)}) of snapshot ${snap.sequence} into ${dest}${sources === '' ? '' : ` (${sources})`}; every file matched the signed manifest.\n`);
+    io.out(`RESTORED all ${outcomes.length} files (${formatBytes(plan.value.bytes)}) of snapshot ${snap.sequence} into ${dest}${sources === '' ? '' : ` (${sources})`}; every file matched the signed manifest.\n`);
     return 0;
   }
   io.out(

@@ -9,11 +9,12 @@ import { createDriveService } from '../../drives/wiring.ts';
 import { createLogger } from '../../core/log/logger.ts';
 import type { Result } from '../../core/result.ts';
 import type { SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../../snapshot/api.ts';
-import { SnapshotEngine, humanBytes } from '../../snapshot/engine.ts';
+import { SnapshotEngine } from '../../snapshot/engine.ts';
 import { progressLine } from '../../snapshot/progressText.ts';
 import { counted } from '../../core/words.ts';
 import { SnapshotJobs } from '../../custody/snapshotJobs.ts';
 import { CustodyWorkflow } from '../../custody/workflow.ts';
+import { formatBytes } from '../../core/format.ts';
 
 const reasons = ['operator', 'end-of-day', 'poll-close', 'schedule', 'export-settled', 'catch-up', 'recovery'] as const satisfies readonly SnapshotReason[];
 
@@ -71,8 +72,8 @@ export const snapshotCommand: CliCommand = {
       }
       if (!result.ok) return fail(`Snapshot not written: ${result.error.message}`, result.error.action);
       const o = result.value;
-      process.stdout.write(`Snapshot ${o.bagName} (sequence ${o.sequence}): ${o.files} files, ${humanBytes(o.bytes)}\nRoot hash: ${o.rootHash}\n`);
-      if (o.copied !== undefined && o.copied.snapshots > 1) process.stdout.write(`Copied in all: ${counted(o.copied.files, 'file')}, ${humanBytes(o.copied.bytes)} (this snapshot and ${counted(o.copied.snapshots - 1, 'earlier snapshot')} a drive lacked)\n`);
+      process.stdout.write(`Snapshot ${o.bagName} (sequence ${o.sequence}): ${o.files} files, ${formatBytes(o.bytes)}\nRoot hash: ${o.rootHash}\n`);
+      if (o.copied !== undefined && o.copied.snapshots > 1) process.stdout.write(`Copied in all: ${counted(o.copied.files, 'file')}, ${formatBytes(o.copied.bytes)} (this snapshot and ${counted(o.copied.snapshots - 1, 'earlier snapshot')} a drive lacked)\n`);
       for (const d of o.perDrive) process.stdout.write(`Drive ${d.role}: ${d.state === 'complete' ? 'complete, read back and verified' : `FAILED: ${d.error?.message ?? ''}\n  ${d.error?.action ?? ''}`}\n`);
       return o.perDrive.every((d) => d.state === 'complete') ? 0 : 1;
     } finally {

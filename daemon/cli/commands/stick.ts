@@ -1,7 +1,6 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../../capture/captureEngine.ts';
 import { CaptureService } from '../../capture/captureService.ts';
 import type { CliCommand } from '../command.ts';
 import { configFromArgs } from '../coreCommands.ts';
@@ -15,6 +14,7 @@ import { IntakeStore } from '../../intake/store.ts';
 import { recordBroughtBy } from '../../intake/broughtBy.ts';
 import { AuditLog } from '../../core/state/auditLog.ts';
 import { createIntakeService } from '../../intake/wiring.ts';
+import { formatBytes } from '../../core/format.ts';
 
 const usage = [
   'ballotsafe stick list [--config <file>]',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { createLogger } from '../../core/log/logger.ts';
-import { humanBytes } from '../../snapshot/engine.ts';
 import { pinsFromArgs } from '../../snapshot/verifyPins.ts';
 import { exportZipsFromDrive } from '../../restore/zipsFromDrive.ts';
+import { formatBytes } from '../../core/format.ts';
 
 /** The `--from <drive>` half of `ballotsafe export-zips`: no config or database needed. */
 export async function exportFromDrive(drive: string, dest: string, maxBytes: number, args: { snapshot?: string | undefined; key?: string | undefined; election?: string | undefined }): Promise<number> {
@@ -32,7 +32,7 @@ export async function exportFromDrive(drive: string, dest: string, maxBytes: num
     return 1;
   }
   const v = result.value;
-  for (const zip of v.zips) process.stdout.write(`${zip.name}  ${zip.files} files  ${humanBytes(zip.bytes)}\n`);
+  for (const zip of v.zips) process.stdout.write(`${zip.name}  ${zip.files} files  ${formatBytes(zip.bytes)}\n`);
   process.stdout.write(`Manifest: ${v.manifestPath}\n`);
   const against = pins.value.key !== undefined ? 'the key you gave' : `key ${v.keyId ?? 'none'} found on the drive — compare with the published key id`;
   process.stdout.write(`Made from snapshot ${v.snapshot} on ${drive}; every file matched the signed manifest, checked against ${against}.\n`);

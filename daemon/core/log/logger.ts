@@ -1,5 +1,6 @@
 import pino from 'pino';
-import type { LogEventName } from './events.ts';
+import type { FieldsOf, LogLevel } from './eventSpec.ts';
+import { eventEntry, type EventEntry, type LogEventName } from './events.ts';
 
 export type Logger = pino.Logger;
 
@@ -18,11 +19,20 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-export function logEvent(
-  logger: Logger,
-  event: LogEventName,
-  fields: Record<string, unknown> = {},
-  level: 'debug' | 'info' | 'warn' | 'error' = 'info',
-): void {
-  logger[level]({ event, ...fields });
+/** The fields a call must give for an event, from its catalogue entry. */
+export type LogFields<E extends LogEventName> = FieldsOf<EventEntry<E>['fields']>;
+
+/**
+ * Writes one line for a catalogued event. The fields are checked against the event's entry; the
+ * level is the catalogued one unless the call names the level of its case (e.g. warn for a drive
+ * that failed verification where the same event is info when it passed).
+ */
+export function logEvent<E extends LogEventName>(logger: Logger, event: E, fields: LogFields<E>, level?: LogLevel): void {
+  logger[level ?? eventEntry(event)?.level ?? 'info']({ event, ...fields });
+}
+
+/** An exception as log fields: its text in `error` (the one name for an error's text) and its stack. */
+export function thrownFields(e: unknown): { error: string; stack?: string } {
+  if (e instanceof Error) return e.stack === undefined ? { error: e.message } : { error: e.message, stack: e.stack };
+  return { error: String(e) };
 }

@@ -48,7 +48,7 @@ export function resolveDriveAlerts(db: Db, logger: Logger, audit: AuditLog, r: R
   for (const row of closing) {
     if (close.run('ballotsafe (cause gone)', now, row.id).changes !== 1) continue;
     closed++;
-    logEvent(logger, LogEvent.AlertResolved, { alertId: row.id, code: row.code, role: r.role, msg: r.why });
+    logEvent(logger, LogEvent.AlertResolved, { alertId: row.id, code: row.code, role: r.role, message: r.why });
     audit.record('system', 'alert.resolved', { alertId: row.id, alert: row.message, why: r.why });
   }
   return closed;

@@ -88,7 +88,7 @@ export class AlertLog {
         alert.details === undefined ? null : JSON.stringify(alert.details),
       );
     const id = Number(info.lastInsertRowid);
-    logEvent(this.logger, LogEvent.AlertRaised, { alertId: id, code: alert.code, severity: alert.severity, subject: alert.subject, msg: alert.message }, alert.severity === 'info' ? 'info' : 'warn');
+    logEvent(this.logger, LogEvent.AlertRaised, { alertId: id, code: alert.code, severity: alert.severity, subject: alert.subject, message: alert.message }, alert.severity === 'info' ? 'info' : 'warn');
     return id;
   }
 

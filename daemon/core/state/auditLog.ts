@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import type { AuditAction } from './auditActions.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 
@@ -17,12 +18,13 @@ export class AuditLog {
     private readonly logger: Logger,
   ) {}
 
-  record(actor: string, action: string, details?: Record<string, unknown>): number {
+  /** `action` is one of the catalogue (auditActions.ts); stored rows keep plain strings (older rows may hold others). */
+  record(actor: string, action: AuditAction, details?: Record<string, unknown>): number {
     const at = new Date().toISOString();
     const info = this.db
       .prepare('INSERT INTO audit_log (at, actor, action, details_json) VALUES (?, ?, ?, ?)')
       .run(at, actor, action, details === undefined ? null : JSON.stringify(details));
-    logEvent(this.logger, LogEvent.AuditAction, { actor, action, ...details });
+    logEvent(this.logger, LogEvent.AuditAction, details === undefined ? { actor, action } : { actor, action, details });
     return Number(info.lastInsertRowid);
   }
 

@@ -14,6 +14,7 @@ import { ErrorInLayout } from '../pages/errorInLayout.tsx';
 import type { PageContext } from '../pages/layout.tsx';
 import { ErrorPage } from '../pages/login.tsx';
 import { idSchema, isForm, localPath, wantsHtml } from './request.ts';
+import type { AuditAction } from '../../core/state/auditActions.ts';
 
 export type Env = { Variables: { session: Session | null; sessionToken: string | null } };
 
@@ -98,7 +99,7 @@ export function routeKit(deps: WebDeps): RouteKit {
     await next();
   };
 
-  function record(actor: string, action: string, details?: Record<string, unknown>): void {
+  function record(actor: string, action: AuditAction, details?: Record<string, unknown>): void {
     try {
       deps.audit.record(actor, action, details);
     } catch (e) {
