@@ -1,5 +1,7 @@
 import type { FileKind } from '../core/config.ts';
 import type { Db } from '../core/db/database.ts';
+import { readFact, writeFact } from '../core/applianceFacts.ts';
+import { hasOpenAlert } from '../core/state/alerts.ts';
 import type { Statement } from 'better-sqlite3';
 
 /** The catalog's write side; only the capture engine uses it. */
@@ -172,16 +174,15 @@ export class CatalogWriter {
   }
 
   getFact(key: string): string | undefined {
-    return this.db.prepare<[string], { value: string }>('SELECT value FROM appliance_facts WHERE key = ?').get(key)?.value;
+    return readFact(this.db, key);
   }
 
   setFact(key: string, value: string | undefined): void {
-    if (value === undefined) this.db.prepare('DELETE FROM appliance_facts WHERE key = ?').run(key);
-    else this.db.prepare('INSERT OR REPLACE INTO appliance_facts (key, value) VALUES (?, ?)').run(key, value);
+    writeFact(this.db, key, value);
   }
 
   /** True when an unacknowledged alert with this code and subject exists (no repeats per scan). */
   hasOpenAlert(code: string, subject: string): boolean {
-    return this.db.prepare('SELECT 1 FROM alerts WHERE code = ? AND subject = ? AND acknowledged_at IS NULL LIMIT 1').get(code, subject) !== undefined;
+    return hasOpenAlert(this.db, code, subject);
   }
 }

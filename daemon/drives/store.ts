@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
+import { applianceId } from '../core/applianceFacts.ts';
 import type { DriveRole } from './types.ts';
 
 export interface EnrolledDrive {
@@ -180,9 +181,6 @@ export class DriveStore {
 
   /** The appliance's id (written once; goes into every identity file). */
   applianceId(newId: () => string): string {
-    this.db.prepare(`INSERT OR IGNORE INTO appliance_facts (key, value) VALUES ('appliance_id', ?)`).run(newId());
-    const row = this.db.prepare<[], { value: string }>(`SELECT value FROM appliance_facts WHERE key = 'appliance_id'`).get();
-    if (row === undefined) throw new Error('appliance_id missing after insert');
-    return row.value;
+    return applianceId(this.db, newId);
   }
 }

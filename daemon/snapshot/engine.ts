@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { applianceId } from '../core/applianceFacts.ts';
 import { constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -227,10 +227,7 @@ export class SnapshotEngine implements SnapshotService {
   }
 
   private applianceId(): string {
-    const row = this.db.prepare<[], { value: string }>("SELECT value FROM appliance_facts WHERE key = 'appliance_id'").get();
-    if (row !== undefined) return row.value;
-    this.db.prepare("INSERT OR IGNORE INTO appliance_facts (key, value) VALUES ('appliance_id', ?)").run(randomUUID());
-    return this.db.prepare<[], { value: string }>("SELECT value FROM appliance_facts WHERE key = 'appliance_id'").get()?.value ?? 'unknown';
+    return applianceId(this.db);
   }
 
   async previewCopy(targets: readonly DriveTarget[], full = false): Promise<CopyPreview> {

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../core/config.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
+import { readFact } from '../core/applianceFacts.ts';
 import type { CatalogObject, CatalogProvider, CatalogSummary, RootCounts, RootStatus, RootStatusProvider } from './deps.ts';
 import { formatTime } from './format.ts';
 
@@ -68,11 +69,10 @@ export class CatalogReader implements CatalogProvider {
  * folder does not exist now; otherwise ok.
  */
 export function rootStatusFromCapture(config: Config, db: Db): RootStatusProvider {
-  const fact = db.prepare<[string], { value: string }>('SELECT value FROM appliance_facts WHERE key = ?');
   return {
     roots(): RootStatus[] {
       return config.roots.map((r) => {
-        const since = fact.get(`capture.root-missing:${r.label}`)?.value;
+        const since = readFact(db, `capture.root-missing:${r.label}`);
         let isDir = false;
         try {
           isDir = existsSync(r.path) && statSync(r.path).isDirectory();

@@ -139,3 +139,8 @@ export class AlertLog {
     return info.changes === 1;
   }
 }
+
+/** True when an unacknowledged alert with this code and subject exists (callers raise no repeats). */
+export function hasOpenAlert(db: Db, code: string, subject: string): boolean {
+  return db.prepare('SELECT 1 FROM alerts WHERE code = ? AND subject = ? AND acknowledged_at IS NULL LIMIT 1').get(code, subject) !== undefined;
+}
