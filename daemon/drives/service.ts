@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
@@ -10,7 +9,11 @@ import type { DriveTarget, SnapshotOutcome } from '../snapshot/api.ts';
 import { AlertLog } from '../core/state/alerts.ts';
 import { AuditLog } from '../core/state/auditLog.ts';
 import { defaultMountBase, type DriveHelper } from './helperClient.ts';
-import { readIdentity, writeIdentity, type DriveIdentity } from './identity.ts';
+import { writeIdentity, type DriveIdentity } from './identity.ts';
+import { checkIdentity } from './identityCheck.ts';
+import type { DriveBackend, DriveView, EjectOutcome, EnrollRequest, ResolvedDrive, RoleDrive } from './backend.ts';
+import { FolderDrives } from './folderDrives.ts';
+import { UsbDrives } from './usbDrives.ts';
 import { DriveStore, type CustodyDrive, type CustodyRecord, type DriveReturn, type EnrolledDrive } from './store.ts';
 import { appliancePublicKeyText, rootHashesWrittenTo } from '../snapshot/driveRecords.ts';
 import { keyIdHex } from '../snapshot/minisign.ts';
@@ -18,40 +21,7 @@ import { driveRoles, type DriveCandidate, type DriveRole, type DriveVerifyPins, 
 import { handOffNeedsWitness } from './handOffWitness.ts';
 import { counted } from '../core/words.ts';
 
-/** A drive as the operator sees it in `ballotsafe drives` and the web UI. */
-export interface DriveView {
-  readonly kind: 'usb' | 'folder';
-  /** Block device (USB) or null. */
-  readonly device: string | null;
-  /** Folder (folder drives) or current mount point (USB), when any. */
-  readonly path: string | null;
-  readonly serial: string | null;
-  readonly uuid: string | null;
-  readonly label: string | null;
-  readonly fstype: string | null;
-  readonly sizeBytes: number | null;
-  readonly description: string;
-  /** 'enrolled': ready; 'unknown': needs enrolling; 'missing': folder does not exist. */
-  readonly status: 'enrolled' | 'unknown' | 'missing';
-  readonly enrolled: EnrolledDrive | null;
-  readonly lastReturn: DriveReturn | null;
-}
-
-export interface EnrollRequest {
-  /** USB: the device (/dev/sdb1 or /dev/sdb). Folders: "A", "B" or the configured folder path. */
-  readonly target: string;
-  readonly role: DriveRole;
-  readonly rotationSet?: number | null;
-  readonly operator: string;
-  /** Erase the drive and make an exFAT file system; only with the operator's explicit confirmation. */
-  readonly formatExfat?: { readonly confirmEraseEverything: true };
-}
-
-export interface EjectOutcome {
-  readonly role: DriveRole;
-  readonly device: string | null;
-  readonly poweredOff: boolean;
-}
+export type { DriveView, EjectOutcome, EnrollRequest } from './backend.ts';
 
 export interface HandOffRequest {
   readonly operator: string;
@@ -78,6 +48,8 @@ export interface DriveServiceOptions {
   /** True while a snapshot writes to the drives (no eject, no return check then). */
   readonly isSnapshotRunning?: () => boolean;
   readonly newId?: () => string;
+  /** Where the drives are; by default the config's: folders, or USB through `helper` and `discover`. */
+  readonly backend?: DriveBackend;
 }
 
 /** The minisign key id (hex, as minisign prints it) from a public key file's text; null when there is none. */
@@ -87,19 +59,11 @@ function signingKeyIdOf(publicKeyText: string | null): string | null {
   return raw === undefined || raw.length !== 42 ? null : keyIdHex(raw.subarray(2, 10));
 }
 
-interface ResolvedDrive {
-  readonly role: DriveRole;
-  readonly enrolled: EnrolledDrive;
-  readonly candidate: DriveCandidate | null;
-}
-
-const needsFormatAction = (device: string, role: DriveRole) =>
-  `Enroll it as drive ${role} with erasing (this erases the drive): on the Drives page press "Enroll a drive" and type ERASE (or give ${device} to the enroll command with --format-exfat).`;
-
 /**
  * Everything the appliance does with its two drives: list, enroll, mount for a snapshot,
  * eject, hand-off with a custody record, and the check when a drive comes back from the safe.
- * USB drives and folder drives go through the same code; only discovery and mounting differ.
+ * USB drives and folder drives go through the same code; where they are and how they are reached
+ * (list, mount, eject, format) is the backend's (folderDrives.ts, usbDrives.ts).
  */
 export class DriveService {
   readonly store: DriveStore;
@@ -107,6 +71,7 @@ export class DriveService {
   private readonly alerts: AlertLog;
   private readonly mountBase: string;
   private readonly newId: () => string;
+  private readonly backend: DriveBackend;
   /** Drive operations run one at a time (mount points are shared). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -116,10 +81,17 @@ export class DriveService {
     this.alerts = new AlertLog(opts.db, opts.logger);
     this.mountBase = opts.mountBase ?? defaultMountBase;
     this.newId = opts.newId ?? randomUUID;
+    const context = { store: this.store, audit: this.audit, logger: opts.logger, applianceId: () => this.applianceId(), refuse: this.refuse.bind(this) };
+    const drives = opts.config.drives;
+    this.backend =
+      opts.backend ??
+      (drives.mode === 'folders'
+        ? new FolderDrives(context, { A: drives.a, B: drives.b })
+        : new UsbDrives(context, { helper: opts.helper, discover: opts.discover, mountBase: this.mountBase }));
   }
 
   get mode(): 'usb' | 'folders' {
-    return this.opts.config.drives.mode;
+    return this.backend.kind;
   }
 
   applianceId(): string {
@@ -132,149 +104,29 @@ export class DriveService {
     return run;
   }
 
-  private folderFor(role: DriveRole): string {
-    const d = this.opts.config.drives;
-    if (d.mode !== 'folders') throw new Error('folderFor in usb mode');
-    return role === 'A' ? d.a : d.b;
-  }
-
   mountPointFor(role: DriveRole): string {
     return join(this.mountBase, role);
   }
 
-  private usbDeps(): Result<{ helper: DriveHelper; discover: () => Promise<Result<DriveCandidate[]>> }> {
-    if (this.opts.helper === undefined || this.opts.discover === undefined) {
-      return err(operatorError('drives-not-configured', 'USB drive support is not set up in this daemon.', 'Set drives.mode to "folders" or start the daemon with the drive helper.'));
-    }
-    return ok({ helper: this.opts.helper, discover: this.opts.discover });
-  }
-
   // ---------------------------------------------------------------- listing
 
-  async listDrives(): Promise<Result<DriveView[]>> {
-    if (this.mode === 'folders') {
-      const views: DriveView[] = [];
-      for (const role of driveRoles) {
-        const folder = this.folderFor(role);
-        const exists = await stat(folder).then((s) => s.isDirectory(), () => false);
-        const enrolled = this.store.findFolder(folder) ?? null;
-        views.push({
-          kind: 'folder',
-          device: null,
-          path: folder,
-          serial: null,
-          uuid: null,
-          label: null,
-          fstype: null,
-          sizeBytes: null,
-          description: `Folder standing in for drive ${role}`,
-          status: !exists ? 'missing' : enrolled === null ? 'unknown' : 'enrolled',
-          enrolled,
-          lastReturn: enrolled === null ? null : (this.store.returns(enrolled.id, 1)[0] ?? null),
-        });
-      }
-      return ok(views);
-    }
-    const deps = this.usbDeps();
-    if (!deps.ok) return deps;
-    const found = await deps.value.discover();
-    if (!found.ok) return found;
-    return ok(
-      found.value.map((c) => {
-        const enrolled = this.store.findUsb(c.serial, c.uuid) ?? null;
-        return {
-          kind: 'usb' as const,
-          device: c.device,
-          path: c.mountpoint,
-          serial: c.serial,
-          uuid: c.uuid,
-          label: c.label,
-          fstype: c.fstype,
-          sizeBytes: c.sizeBytes,
-          description: [c.vendor, c.model].filter((s) => s !== null).join(' ') || 'USB drive',
-          status: enrolled === null ? ('unknown' as const) : ('enrolled' as const),
-          enrolled,
-          lastReturn: enrolled === null ? null : (this.store.returns(enrolled.id, 1)[0] ?? null),
-        };
-      }),
-    );
+  listDrives(): Promise<Result<DriveView[]>> {
+    return this.backend.list();
   }
 
   // ---------------------------------------------------------------- enrollment
 
   enroll(req: EnrollRequest): Promise<Result<EnrolledDrive>> {
-    return this.serial(() => (this.mode === 'folders' ? this.enrollFolder(req) : this.enrollUsb(req)));
-  }
-
-  private async enrollFolder(req: EnrollRequest): Promise<Result<EnrolledDrive>> {
-    if (req.formatExfat !== undefined) {
-      return err(operatorError('format-not-possible', 'Folder drives cannot be formatted.', 'Enroll without --format-exfat.'));
-    }
-    const slot = driveRoles.find((r) => req.target === r || resolve(req.target) === this.folderFor(r));
-    if (slot === undefined) {
-      return err(operatorError('drive-not-found', `"${req.target}" is not one of the configured drive folders.`, `Use A, B, ${this.folderFor('A')} or ${this.folderFor('B')}.`));
-    }
-    if (slot !== req.role) {
-      return this.refuse('drive-wrong-role', `The folder ${this.folderFor(slot)} is configured as drive ${slot}, not ${req.role}.`, `Enroll it as drive ${slot}, or swap the folders under drives.a and drives.b in the config.`, { target: req.target });
-    }
-    const folder = this.folderFor(slot);
-    await mkdir(folder, { recursive: true });
-    const replaces = [this.store.findFolder(folder)?.id].filter((x): x is string => x !== undefined);
-    return this.finishEnroll(req, folder, { kind: 'folder', serial: null, fsUuid: null, label: null, folderPath: folder }, replaces);
-  }
-
-  private async enrollUsb(req: EnrollRequest): Promise<Result<EnrolledDrive>> {
-    const deps = this.usbDeps();
-    if (!deps.ok) return deps;
-    const { helper, discover } = deps.value;
-    const found = await discover();
-    if (!found.ok) return found;
-    const found0 = found.value.find((c) => c.device === req.target || c.disk === req.target);
-    if (found0 === undefined) {
-      return err(operatorError('drive-not-found', `There is no removable USB drive at ${req.target}.`, 'Look at the Drives page to see the drives the appliance can use.'));
-    }
-    const previous = this.store.findUsb(found0.serial, found0.uuid);
-    let cand = found0;
-    let uuid = cand.uuid;
-    let label = cand.label;
-    if (req.formatExfat !== undefined) {
-      if (req.formatExfat.confirmEraseEverything !== true) {
-        return err(operatorError('format-not-confirmed', 'Formatting erases everything on the drive and needs confirmation.', 'Add --yes-erase-everything if the drive may be erased.'));
+    return this.serial(async () => {
+      const site = await this.backend.openForEnroll(req);
+      if (!site.ok) return site;
+      try {
+        return await this.finishEnroll(req, site.value.root, site.value.what, site.value.replaces);
+      } finally {
+        // A USB drive is left safe to pull; a snapshot mounts it again.
+        await site.value.release();
       }
-      if (cand.mountpoint !== null) {
-        const mp = cand.mountpoint;
-        const role = driveRoles.find((r) => mp === this.mountPointFor(r));
-        if (role === undefined) return err(operatorError('in-use', 'The drive is mounted by something else on the appliance.', 'Unplug it, plug it in again and retry.'));
-        const un = await helper.unmount(role);
-        if (!un.ok) return un;
-        cand = { ...cand, mountpoint: null };
-      }
-      label = `BSAFE-${req.role}${req.rotationSet == null ? '' : String(req.rotationSet)}`.slice(0, 11);
-      const formatted = await helper.formatExfat(cand.device, label);
-      if (!formatted.ok) return formatted;
-      uuid = formatted.value.uuid !== undefined && formatted.value.uuid !== '' ? formatted.value.uuid : null;
-      this.audit.record(req.operator, 'drive.formatted', { device: cand.device, serial: cand.serial, label, uuid });
-    } else if (cand.fstype !== 'exfat' && cand.fstype !== 'vfat') {
-      return this.refuse('drive-needs-format', `The drive at ${cand.device} has ${cand.fstype === null ? 'no file system' : `a ${cand.fstype} file system`}; ballotsafe drives use exFAT.`, needsFormatAction(cand.device, req.role), { device: cand.device });
-    }
-    const mounted = await this.mountCandidate(helper, cand, req.role);
-    if (!mounted.ok) return mounted;
-    uuid = uuid ?? mounted.value.uuid;
-    const root = mounted.value.root;
-    try {
-      if (uuid === null) {
-        return err(operatorError('drive-no-uuid', 'The drive has no file-system id, so it cannot be recognised later.', needsFormatAction(cand.device, req.role)));
-      }
-      const existing = await readIdentity(root);
-      if (existing.ok && existing.value !== null && existing.value.applianceId !== this.applianceId() && req.formatExfat === undefined) {
-        return this.refuse('drive-foreign', 'This drive was enrolled on another ballotsafe appliance.', `If it may be erased: ${needsFormatAction(cand.device, req.role)}`, { device: cand.device, serial: cand.serial });
-      }
-      const replaces = [previous?.id].filter((x): x is string => x !== undefined);
-      return await this.finishEnroll(req, root, { kind: 'usb', serial: cand.serial, fsUuid: uuid, label, folderPath: null }, replaces);
-    } finally {
-      // Leave the drive safe to pull; a snapshot mounts it again.
-      if (mounted.value.mountedHere) await helper.unmount(req.role);
-    }
+    });
   }
 
   private async finishEnroll(
@@ -322,39 +174,10 @@ export class DriveService {
     return err(operatorError(code, message, action));
   }
 
-  /** Mounts a USB drive at its role's mount point unless it is already there. */
-  private async mountCandidate(helper: DriveHelper, cand: DriveCandidate, role: DriveRole): Promise<Result<{ root: string; mountedHere: boolean; uuid: string | null }>> {
-    const mp = this.mountPointFor(role);
-    if (cand.mountpoint === mp) return ok({ root: mp, mountedHere: false, uuid: cand.uuid });
-    if (cand.mountpoint !== null) {
-      return err(operatorError('already-mounted', `The drive is mounted at ${cand.mountpoint}, not as drive ${role}.`, 'Eject it on the Drives page, unplug it and plug it in again.'));
-    }
-    const m = await helper.mount(cand.device, role);
-    if (!m.ok) return m;
-    logEvent(this.opts.logger, LogEvent.DriveMounted, { device: cand.device, role, mountpoint: m.value.mountpoint, nosymfollow: m.value.nosymfollow });
-    return ok({ root: m.value.mountpoint ?? mp, mountedHere: true, uuid: m.value.uuid !== undefined && m.value.uuid !== '' ? m.value.uuid : null });
-  }
-
   // ---------------------------------------------------------------- checks
 
-  /** Checks the identity file at a drive root against the enrollment record. */
-  private async checkIdentity(root: string, enrolled: EnrolledDrive, slot: DriveRole, where: string): Promise<Result<DriveIdentity>> {
-    const id = await readIdentity(root);
-    if (!id.ok) return id;
-    const fields = { driveId: enrolled.id, role: slot, serial: enrolled.serial, where };
-    if (id.value === null) {
-      return this.refuse('drive-identity-missing', `Drive ${slot} (${where}) has no ballotsafe identity file, although it was enrolled.`, `Check the drive has not been swapped or wiped; then enroll it again as drive ${slot}.`, fields);
-    }
-    if (id.value.applianceId !== this.applianceId()) {
-      return this.refuse('drive-foreign', `The drive in slot ${slot} (${where}) was enrolled on another ballotsafe appliance.`, 'Use this appliance\'s drives, or enroll this drive here (with formatting).', fields);
-    }
-    if (id.value.role !== slot) {
-      return this.refuse('drive-wrong-role', `The drive in slot ${slot} (${where}) is drive ${id.value.role}.`, `Put drive ${id.value.role} in its own place, or enroll this drive as drive ${slot}.`, fields);
-    }
-    if (id.value.driveId !== enrolled.id) {
-      return this.refuse('drive-identity-mismatch', `The identity file on drive ${slot} (${where}) does not match the enrollment record (copied or replaced drive?).`, `Check where this drive came from; then enroll it again as drive ${slot}.`, fields);
-    }
-    return ok(id.value);
+  private checkIdentity(root: string, enrolled: EnrolledDrive, slot: DriveRole, where: string): Promise<Result<DriveIdentity>> {
+    return checkIdentity({ applianceId: () => this.applianceId(), refuse: this.refuse.bind(this) }, root, enrolled, slot, where);
   }
 
   /** Matches the drives present to enrollments (no mounting). Refuses unknown or duplicate drives. */
@@ -373,48 +196,8 @@ export class DriveService {
    * Each role's drive, or why that role has no usable drive now. Fails as a whole only when the
    * drives cannot be listed or the pair is mixed up (two drives A, drives of different sets).
    */
-  private async resolveEach(): Promise<Result<(ResolvedDrive | { readonly role: DriveRole; readonly error: OperatorError })[]>> {
-    if (this.mode === 'folders') {
-      return ok(
-        driveRoles.map((role) => {
-          const folder = this.folderFor(role);
-          const enrolled = this.store.findFolder(folder);
-          if (enrolled !== undefined) return { role, enrolled, candidate: null };
-          const r = this.refuse<never>('drive-unknown', `The folder for drive ${role} (${folder}) is not enrolled.`, `Enroll it as drive ${role}: on the Drives page press "Enroll a drive".`, { folder });
-          return { role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error };
-        }),
-      );
-    }
-    const deps = this.usbDeps();
-    if (!deps.ok) return deps;
-    const found = await deps.value.discover();
-    if (!found.ok) return found;
-    const matched = found.value.map((c) => ({ c, e: this.store.findUsb(c.serial, c.uuid) }));
-    const out: (ResolvedDrive | { role: DriveRole; error: OperatorError })[] = [];
-    for (const role of driveRoles) {
-      const mine = matched.filter((m) => m.e?.role === role);
-      const sets = new Set(mine.map((m) => m.e?.rotationSet ?? null));
-      if (mine.length > 1) {
-        return this.refuse('drive-duplicate-role', `${mine.length} drives enrolled as drive ${role} are plugged in${sets.size > 1 ? ' (from different rotation sets)' : ''}.`, `Leave one drive ${role} plugged in and unplug the other.`, { role });
-      }
-      const one = mine[0];
-      if (one?.e === undefined) {
-        const unknown = matched.find((m) => m.e === undefined);
-        if (unknown !== undefined) {
-          const r = this.refuse<never>('drive-unknown', `The drive at ${unknown.c.device} (${[unknown.c.vendor, unknown.c.model].filter(Boolean).join(' ') || 'USB drive'}, serial ${unknown.c.serial ?? 'unknown'}) is not enrolled, and drive ${role} is missing.`, `If this is a new drive ${role} (${unknown.c.device}), enroll it as drive ${role}: on the Drives page press "Enroll a drive". Otherwise plug in the enrolled drive ${role}.`, { device: unknown.c.device, serial: unknown.c.serial });
-          out.push({ role, error: r.ok ? operatorError('drive-unknown', 'Not enrolled.') : r.error });
-          continue;
-        }
-        out.push({ role, error: operatorError('drive-missing', `Drive ${role} is not plugged in.`, `Plug in the enrolled drive ${role}, wait a few seconds and try again.`) });
-        continue;
-      }
-      out.push({ role, enrolled: one.e, candidate: one.c });
-    }
-    const [a, b] = out;
-    if (a !== undefined && b !== undefined && 'enrolled' in a && 'enrolled' in b && a.enrolled.rotationSet !== b.enrolled.rotationSet) {
-      return this.refuse('drive-set-mismatch', `Drive A is from rotation set ${a.enrolled.rotationSet ?? 'none'} but drive B from set ${b.enrolled.rotationSet ?? 'none'}.`, 'Plug in drives A and B of the same set.', {});
-    }
-    return ok(out);
+  private resolveEach(): Promise<Result<RoleDrive[]>> {
+    return this.backend.resolveEach();
   }
 
   /**
@@ -449,7 +232,7 @@ export class DriveService {
     if (!resolved.ok) return resolved;
     const targets: DriveTarget[] = [];
     for (const r of resolved.value) {
-      const placeholder = this.mode === 'folders' ? this.folderFor(r.role) : this.mountPointFor(r.role);
+      const placeholder = this.backend.placeholderRoot(r.role);
       if ('error' in r) {
         targets.push({ role: r.role, root: placeholder, unavailable: r.error });
         continue;
@@ -461,17 +244,10 @@ export class DriveService {
   }
 
   private async prepareOne(r: ResolvedDrive): Promise<Result<DriveTarget>> {
-    let root: string;
-    if (r.candidate === null) {
-      root = this.folderFor(r.role);
-    } else {
-      const deps = this.usbDeps();
-      if (!deps.ok) return deps;
-      const m = await this.mountCandidate(deps.value.helper, r.candidate, r.role);
-      if (!m.ok) return m;
-      root = m.value.root;
-    }
-    const where = r.candidate?.device ?? root;
+    // Opened for the snapshot, which writes there next: not released here.
+    const opened = await this.backend.open(r);
+    if (!opened.ok) return opened;
+    const { root, where } = opened.value;
     const id = await this.checkIdentity(root, r.enrolled, r.role, where);
     if (!id.ok) return id;
     const extra: { serial?: string; uuid?: string; label?: string } = {};
@@ -492,27 +268,9 @@ export class DriveService {
     if (this.opts.isSnapshotRunning?.() === true) {
       return err(operatorError('snapshot-busy', 'A snapshot is writing to the drives.', 'Wait until the snapshot has finished, then eject.'));
     }
-    const out: EjectOutcome[] = [];
-    if (this.mode === 'folders') {
-      for (const role of roles) out.push({ role, device: null, poweredOff: false });
-    } else {
-      const deps = this.usbDeps();
-      if (!deps.ok) return deps;
-      const found = await deps.value.discover();
-      if (!found.ok) return found;
-      for (const role of roles) {
-        // The drive mounted in that role, else the enrolled drive of that role that is plugged in.
-        const cand =
-          found.value.find((c) => c.mountpoint === this.mountPointFor(role)) ??
-          found.value.find((c) => this.store.findUsb(c.serial, c.uuid)?.role === role);
-        if (cand === undefined) {
-          return err(operatorError('drive-missing', `Drive ${role} is not plugged in, so there is nothing to eject.`, 'Look at the Drives page to see which drives are plugged in.'));
-        }
-        const e = await deps.value.helper.eject(cand.device);
-        if (!e.ok) return e;
-        out.push({ role, device: cand.device, poweredOff: e.value.poweredOff === true });
-      }
-    }
+    const ejected = await this.backend.eject(roles);
+    if (!ejected.ok) return ejected;
+    const out = ejected.value;
     for (const o of out) logEvent(this.opts.logger, LogEvent.DriveEjected, { role: o.role, device: o.device, poweredOff: o.poweredOff, actor });
     return ok(out);
   }
@@ -584,31 +342,9 @@ export class DriveService {
       if (this.opts.isSnapshotRunning?.() === true) {
         return err(operatorError('snapshot-busy', 'A snapshot is running; the returned drive will be checked afterwards.', 'Unplug and re-plug the drive after the snapshot, or verify it from the Drives page.'));
       }
-      let enrolled: EnrolledDrive | undefined;
-      let root: string;
-      let unmountRole: DriveRole | null = null;
-      let where: string;
-      if (typeof which === 'string') {
-        if (this.mode !== 'folders') return err(operatorError('bad-request', 'Name the USB drive, not a role.', 'Plug the drive in; it is checked automatically.'));
-        root = this.folderFor(which);
-        where = root;
-        enrolled = this.store.findFolder(root);
-      } else {
-        where = which.device;
-        enrolled = this.store.findUsb(which.serial, which.uuid);
-        if (enrolled === undefined) {
-          return err(operatorError('drive-unknown', `The drive at ${which.device} is not enrolled, so there is nothing to verify.`, 'Enroll it if it is a new drive.'));
-        }
-        const deps = this.usbDeps();
-        if (!deps.ok) return deps;
-        const m = await this.mountCandidate(deps.value.helper, which, enrolled.role);
-        if (!m.ok) return m;
-        root = m.value.root;
-        if (m.value.mountedHere) unmountRole = enrolled.role;
-      }
-      if (enrolled === undefined) {
-        return err(operatorError('drive-unknown', `The folder ${root} is not an enrolled drive.`, 'Enroll it first.'));
-      }
+      const opened = await this.backend.openReturned(which);
+      if (!opened.ok) return opened;
+      const { root, where, enrolled } = opened.value;
       try {
         const drive = enrolled;
         const id = await this.checkIdentity(root, drive, drive.role, where);
@@ -638,7 +374,7 @@ export class DriveService {
         }
         return ok({ id: retId, ...ret });
       } finally {
-        if (unmountRole !== null) await this.opts.helper?.unmount(unmountRole);
+        await opened.value.release();
       }
     });
   }
