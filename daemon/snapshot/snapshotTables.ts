@@ -1,0 +1,113 @@
+/**
+ * The snapshot engine's rows: snapshots, their items, and each drive write, read and written
+ * here only (plus the appliance id a bag names).
+ */
+import { z } from 'zod';
+import type { Db } from '../core/db/database.ts';
+import type { OperatorError } from '../core/result.ts';
+import type { DriveTarget, SnapshotReason } from './api.ts';
+import { crashPoint } from './crashPoints.ts';
+import type { PlannedBag, PlannedItem } from './plan.ts';
+
+const tagFilesSchema = z.record(z.string(), z.string());
+
+export interface SnapshotRow {
+  id: number;
+  sequence: number;
+  bag_name: string;
+  full: number;
+  state: 'pending' | 'complete' | 'degraded';
+  started_at: string;
+  finished_at: string | null;
+  files: number;
+  bytes: number;
+  root_hash: string;
+  tag_files_json: string;
+}
+
+export function snapshotRows(db: Db, election: string): SnapshotRow[] {
+  return db.prepare<[string], SnapshotRow>('SELECT * FROM snapshots WHERE election = ? ORDER BY sequence').all(election);
+}
+
+export function loadBag(db: Db, row: SnapshotRow): PlannedBag {
+  const items = db
+    .prepare<[number], PlannedItem>('SELECT file_version_id AS fileVersionId, payload_path AS payloadPath, sha256, size FROM snapshot_items WHERE snapshot_id = ? ORDER BY payload_path')
+    .all(row.id);
+  return {
+    snapshotId: row.id,
+    sequence: row.sequence,
+    bagName: row.bag_name,
+    full: row.full === 1,
+    items,
+    tagFiles: tagFilesSchema.parse(JSON.parse(row.tag_files_json)),
+    rootHash: row.root_hash,
+    files: row.files,
+    bytes: row.bytes,
+    startedAt: row.started_at,
+  };
+}
+
+
+/** Snapshot rows for status pages and tests, newest first. */
+export function listSnapshots(db: Db, election: string): Array<{ sequence: number; bagName: string; state: string; rootHash: string; files: number; bytes: number; startedAt: string; finishedAt: string | null }> {
+  return db
+    .prepare<[string], { sequence: number; bagName: string; state: string; rootHash: string; files: number; bytes: number; startedAt: string; finishedAt: string | null }>(
+      `SELECT sequence, bag_name AS bagName, state, root_hash AS rootHash, files, bytes, started_at AS startedAt, finished_at AS finishedAt
+       FROM snapshots WHERE election = ? ORDER BY sequence DESC`,
+    )
+    .all(election);
+}
+
+/** Drive writes left 'writing' by a crash or power loss (the caller holds the lock: none is running). */
+export function failInterruptedWrites(db: Db, at: string): void {
+  db
+    .prepare(`UPDATE snapshot_drive_writes SET state = 'failed', error_code = 'interrupted', error_message = 'The appliance stopped while writing (crash or power loss); finished by recovery.', finished_at = ? WHERE state = 'writing'`)
+    .run(at);
+}
+
+/** Records the planned bag and its items before anything is written; returns its snapshot id. */
+export function recordPlannedBag(
+  db: Db,
+  bag: { readonly election: string; readonly reason: SnapshotReason; readonly actor: string; readonly previousRootHash: string | null },
+  built: Omit<PlannedBag, 'snapshotId'>,
+): number {
+  return db.transaction(() => {
+    const info = db
+      .prepare(
+        `INSERT INTO snapshots (election, sequence, bag_name, reason, actor, full, state, started_at, files, bytes, root_hash, previous_root_hash, tag_files_json)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(bag.election, built.sequence, built.bagName, bag.reason, bag.actor, built.full ? 1 : 0, built.startedAt, built.files, built.bytes, built.rootHash, bag.previousRootHash, JSON.stringify(built.tagFiles));
+    const id = Number(info.lastInsertRowid);
+    const ins = db.prepare('INSERT INTO snapshot_items (snapshot_id, file_version_id, payload_path, sha256, size) VALUES (?, ?, ?, ?, ?)');
+    for (const it of built.items) ins.run(id, it.fileVersionId, it.payloadPath, it.sha256, it.size);
+    return id;
+  })();
+}
+
+/** Pending snapshots become complete/degraded once their marker is on one or more drives. */
+export function settlePending(db: Db, rows: readonly SnapshotRow[], drives: readonly { readonly present: ReadonlySet<string> }[], now: () => Date): void {
+  for (const r of rows) {
+    if (r.state === 'complete') continue;
+    const holders = drives.filter((d) => d.present.has(r.bag_name)).length;
+    if (holders === 0) continue;
+    const state = holders >= 2 ? 'complete' : 'degraded';
+    if (state === r.state) continue;
+    db.prepare('UPDATE snapshots SET state = ?, finished_at = coalesce(finished_at, ?) WHERE id = ?').run(state, now().toISOString(), r.id);
+    crashPoint('settled');
+  }
+}
+
+/** One drive's write of one bag, begun ('writing'); returns its row id. */
+export function startDriveWrite(db: Db, snapshotId: number, target: DriveTarget, purpose: 'snapshot' | 'catch-up' | 'recovery', startedAt: string): number {
+  const info = db
+    .prepare(`INSERT INTO snapshot_drive_writes (snapshot_id, role, drive_root, serial, uuid, label, purpose, state, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'writing', ?)`)
+    .run(snapshotId, target.role, target.root, target.serial ?? null, target.uuid ?? null, target.label ?? null, purpose, startedAt);
+  return Number(info.lastInsertRowid);
+}
+
+export function finishDriveWrite(db: Db, id: number, error: OperatorError | undefined, finishedAt: string): void {
+  db
+    .prepare('UPDATE snapshot_drive_writes SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?')
+    .run(error === undefined ? 'complete' : 'failed', error?.code ?? null, error?.message ?? null, finishedAt, id);
+}
