@@ -2,9 +2,9 @@
  * Expected failures (drive full, drive pulled, bad file) are values, not exceptions.
  * Every failure carries a message an election worker can act on.
  */
-export interface OperatorError {
-  /** Stable machine-readable code, e.g. `drive-full`, `cvr-bad-json`. */
-  readonly code: string;
+export interface OperatorError<C extends string = string> {
+  /** Stable machine-readable code, e.g. `drive-full`, `cvr-bad-json`; a module names its codes as a union (e.g. `LoginErrorCode`). */
+  readonly code: C;
   /** What happened, in plain words. */
   readonly message: string;
   /** What the operator should do next. */
@@ -23,8 +23,14 @@ export function err<E>(error: E): { readonly ok: false; readonly error: E } {
   return { ok: false, error };
 }
 
-export function operatorError(code: string, message: string, action?: string): OperatorError {
+/** The code stays literal, so a function can promise `Result<T, OperatorError<'a' | 'b'>>` and callers compare codes it can return. */
+export function operatorError<const C extends string>(code: C, message: string, action?: string): OperatorError<C> {
   return action === undefined ? { code, message } : { code, message, action };
+}
+
+/** Narrows an error to one code, so the code compared is one the error type can hold. */
+export function hasCode<const C extends string>(e: OperatorError, code: C): e is OperatorError<C> {
+  return e.code === code;
 }
 
 /** Unwraps a Result whose failure would be a programming error. */

@@ -11,6 +11,7 @@ import type { Db } from '../core/db/database.ts';
 import type { NormalizedCvr, NormalizedVote } from '../importer/model.ts';
 import { syncImageKeys } from '../importer/imageLinks.ts';
 import { LogEvent } from '../core/log/events.ts';
+import { forwardedCode } from '../core/state/alertCodes.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { AlertLog } from '../core/state/alerts.ts';
@@ -279,7 +280,7 @@ export class PreauditService {
       this.alerts.raiseRepeated(
         {
           severity: 'warning',
-          code,
+          code: forwardedCode({ code }),
           group: 'pre-audit ballot images',
           message: (n) =>
             n === 1
@@ -602,7 +603,7 @@ export class PreauditService {
     const sheets = [...catalogSheets(db, this.options.vaultDir), ...zipped.sheets];
     for (const z of zipped.refused) {
       this.alerts.raiseRepeated(
-        { severity: 'warning', code: z.error.code, group: 'pre-audit ballot images', message: () => z.error.message, action: z.error.action ?? 'Export the ballot images again.' },
+        { severity: 'warning', code: forwardedCode(z.error), group: 'pre-audit ballot images', message: () => z.error.message, action: z.error.action ?? 'Export the ballot images again.' },
         [z.file],
       );
     }

@@ -5,6 +5,7 @@ import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { AlertLog } from '../core/state/alerts.ts';
+import { forwardedCode } from '../core/state/alertCodes.ts';
 import { AuditLog } from '../core/state/auditLog.ts';
 import type { CopyPreview, DriveOutcome, DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotRequest, SnapshotService } from './api.ts';
 import { bagNameFor } from './bagFormat.ts';
@@ -268,7 +269,7 @@ export class SnapshotEngine implements SnapshotService {
       });
       if (!planned.ok) {
         // Nothing was written yet; scheduled snapshots would otherwise fail unseen.
-        this.alerts.raise({ severity: 'critical', code: planned.error.code, message: `No snapshot could be signed, so nothing was written to the drives. ${planned.error.message}`, action: planned.error.action });
+        this.alerts.raise({ severity: 'critical', code: forwardedCode(planned.error), message: `No snapshot could be signed, so nothing was written to the drives. ${planned.error.message}`, action: planned.error.action });
         logEvent(this.logger, LogEvent.SnapshotFailed, { code: planned.error.code, error: planned.error.message }, 'error');
         return planned;
       }
@@ -310,7 +311,7 @@ export class SnapshotEngine implements SnapshotService {
       }
     } catch (e) {
       if (!(e instanceof VaultError)) throw e;
-      this.alerts.raise({ severity: 'critical', code: e.operatorError.code, message: e.operatorError.message, action: e.operatorError.action });
+      this.alerts.raise({ severity: 'critical', code: forwardedCode(e.operatorError), message: e.operatorError.message, action: e.operatorError.action });
       logEvent(this.logger, LogEvent.SnapshotFailed, { code: e.operatorError.code, error: e.operatorError.message }, 'error');
       return err(e.operatorError);
     }

@@ -1,5 +1,6 @@
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
+import { forwardedCode } from '../core/state/alertCodes.ts';
 import { driveAlertGroup } from '../core/state/alertResolution.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import type { OperatorError } from '../core/result.ts';
@@ -48,7 +49,7 @@ export async function refuseAlteredDrives(ctx: EvidencePreflightContext, drives:
       const subject = d.target.serial ?? d.target.root;
       // One open alert per refused drive: a drive left plugged in is refused again at every snapshot.
       ctx.alerts.raiseRepeated(
-        { severity: 'critical', code: refusal.code, group: driveAlertGroup(d.target.role, subject), message: (n) => (n === 1 ? refusal.message : `${refusal.message} (Refused at ${n} snapshots so far while it stays plugged in.)`), ...(refusal.action === undefined ? {} : { action: refusal.action }) },
+        { severity: 'critical', code: forwardedCode(refusal), group: driveAlertGroup(d.target.role, subject), message: (n) => (n === 1 ? refusal.message : `${refusal.message} (Refused at ${n} snapshots so far while it stays plugged in.)`), ...(refusal.action === undefined ? {} : { action: refusal.action }) },
         [subject],
       );
       ctx.audit.record('system', 'snapshot.drive-refused', { role: d.target.role, drive: subject, problems: report.problems.length, first: report.problems[0] ?? '' });

@@ -1,5 +1,8 @@
 import type { Db } from '../core/db/database.ts';
-import { err, ok, operatorError, type Result } from '../core/result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
+
+/** Why a login fails; the web answers each with its own status. */
+export type LoginErrorCode = 'login-wrong' | 'login-busy' | 'user-disabled';
 import type { Role, Session, User } from './users.ts';
 import { defaultSessionIdleMs, SessionStore, type SessionState } from './sessions.ts';
 import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';
@@ -105,7 +108,7 @@ export class Accounts {
   }
 
   /** The user for a right name and password; `login-wrong`, or `login-busy` when too many checks are queued. */
-  async login(name: string, password: string): Promise<Result<User>> {
+  async login(name: string, password: string): Promise<Result<User, OperatorError<LoginErrorCode>>> {
     const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash, disabled_at FROM users WHERE name = ?').get(name);
     const matches = await checkPasswordHash(password, row?.password_hash ?? (await dummyPasswordHash()));
     if (!matches.ok) return matches;

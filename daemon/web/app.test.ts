@@ -347,7 +347,7 @@ describe('overview verdict', () => {
     expect(green.verdict.ok).toBe(true);
     expect(green.catalog.filesTotal).toBe(2);
     expect(green.catalog.filesToday).toBe(2);
-    rig.alerts.raise({ severity: 'critical', code: 'file-changed', message: 'A captured file changed in the export.', action: 'Call the EMS vendor.' });
+    rig.alerts.raise({ severity: 'critical', code: 'captured-file-changed', message: 'A captured file changed in the export.', action: 'Call the EMS vendor.' });
     const red = (await (await get('/api/overview', observer)).json()) as { verdict: { ok: boolean; problems: { action: string }[] } };
     expect(red.verdict.ok).toBe(false);
     expect(red.verdict.problems[0]?.action).toMatch(/Alerts/);
@@ -362,7 +362,7 @@ describe('state-changing routes', () => {
     { path: '/api/drives/A/eject', body: {} },
     { path: '/api/drives/enroll', body: { target: '/dev/sdb', role: 'A', confirmErase: 'ERASE' } },
     { path: '/api/snapshots/1/handoff', body: { destinationA: 'Clerk safe', destinationB: 'Sheriff safe' } },
-    { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' })}/ack`, body: {} },
+    { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'vault-low-space', message: 'Low space' })}/ack`, body: {} },
     { path: '/api/preaudit/styles/accuvote-0111-1011/mapping', body: { 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' } },
     { path: '/api/sticks/1/brought-by', body: { broughtBy: 'Pat Jones' } },
     { path: '/api/sticks/enroll', body: { device: '/dev/sdc1', ems: 'Dominion EMS' } },
@@ -414,7 +414,7 @@ describe('state-changing routes', () => {
 
   it('let an operator acknowledge an alert (who, when, audit-logged); a second ack says it is done', async () => {
     const operator = sessionFor('olivia');
-    const id = rig.alerts.raise({ severity: 'critical', code: 'file-deleted', message: 'A captured file disappeared.' });
+    const id = rig.alerts.raise({ severity: 'critical', code: 'captured-file-deleted', message: 'A captured file disappeared.' });
     const res = await postJson(`/api/alerts/${id}/ack`, {}, operator);
     expect(res.status).toBe(200);
     const row = rig.alerts.all().find((a) => a.id === id);
@@ -430,7 +430,7 @@ describe('state-changing routes', () => {
 
   it('accept a plain form post with the token field and redirect back to the page', async () => {
     const operator = sessionFor('olivia');
-    const id = rig.alerts.raise({ severity: 'warning', code: 'low-space', message: 'Low space' });
+    const id = rig.alerts.raise({ severity: 'warning', code: 'vault-low-space', message: 'Low space' });
     const res = await app.request(`/api/alerts/${id}/ack`, {
       method: 'POST',
       body: new URLSearchParams({ _csrf: operator.csrf }),
@@ -639,7 +639,7 @@ describe('live updates', () => {
     expect((await postJson('/api/snapshot', {}, operator)).status).toBe(202);
     await readUntil('event: snapshot');
     await readUntil('"safeToRemove":true');
-    rig.alerts.raise({ severity: 'warning', code: 'x', message: 'y' });
+    rig.alerts.raise({ severity: 'warning', code: 'import-failed', message: 'y' });
     await readUntil('event: changed');
     controller.abort();
     await reader.cancel().catch(() => undefined);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { DEFAULT_MAX_PIXELS } from '../preaudit/image.ts';
-import { err, ok, operatorError, type Result } from '../core/result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import type { CatalogObject } from './deps.ts';
 
 /**
@@ -15,7 +15,10 @@ export interface BrowserImage {
   readonly contentType: 'image/jpeg' | 'image/png';
 }
 
-export async function ballotImageForBrowser(object: CatalogObject, page: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<Result<BrowserImage>> {
+/** Why an image is not shown; the web answers 404, 422 or 500 by code. */
+export type BrowserImageErrorCode = 'image-unreadable' | 'image-too-large' | 'image-page-unknown';
+
+export async function ballotImageForBrowser(object: CatalogObject, page: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<Result<BrowserImage, OperatorError<BrowserImageErrorCode>>> {
   const sharp = (await import('sharp')).default;
   const name = `${object.rootLabel}:${object.relPath}`;
   const unreadable = operatorError('image-unreadable', `The stored file ${name} cannot be shown as a picture.`, 'Look at the original on the EMS. The file is kept as it was captured.');

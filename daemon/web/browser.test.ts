@@ -108,7 +108,7 @@ describe('kiosk in chromium', () => {
   });
 
   it('shows a new alert live, and acknowledges it', async () => {
-    new AlertLog(db, silentLogger()).raise({ severity: 'critical', code: 'file-changed', message: 'Tabulator00001/Batch001/00017-front.jpeg changed after it was captured.', action: 'Do not delete anything. Call the election supervisor.', subject: 'central-scan:Tabulator00001/Batch001/00017-front.jpeg' });
+    new AlertLog(db, silentLogger()).raise({ severity: 'critical', code: 'captured-file-changed', message: 'Tabulator00001/Batch001/00017-front.jpeg changed after it was captured.', action: 'Do not delete anything. Call the election supervisor.', subject: 'central-scan:Tabulator00001/Batch001/00017-front.jpeg' });
     // No reload: the server-sent event makes the page refresh itself.
     // (the verdict is already red before the first snapshot, so wait for the live count itself)
     await page.locator('[data-testid=open-alerts]', { hasText: /^1$/ }).waitFor({ timeout: 15_000 });

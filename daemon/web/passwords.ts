@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { ok, type Result } from '../core/result.ts';
+import { err, hasCode, ok, type OperatorError, type Result } from '../core/result.ts';
 import { scryptPool } from './passwordPool.ts';
 
 /**
@@ -34,7 +34,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Like verifyPassword, but says `login-busy` instead of waiting when too many checks are queued. */
-export async function checkPasswordHash(password: string, stored: string): Promise<Result<boolean>> {
+export async function checkPasswordHash(password: string, stored: string): Promise<Result<boolean, OperatorError<'login-busy'>>> {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return ok(false);
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
@@ -43,7 +43,7 @@ export async function checkPasswordHash(password: string, stored: string): Promi
   const expected = Buffer.from(parts[5] ?? '', 'base64');
   if (salt.length === 0 || expected.length === 0) return ok(false);
   const key = await scryptPool().run({ password, salt, keyLength: expected.length, options: { N, r, p, maxmem: maxmemFor(N, r) } });
-  if (!key.ok) return key.error.code === 'login-busy' ? key : ok(false);
+  if (!key.ok) return hasCode(key.error, 'login-busy') ? err(key.error) : ok(false);
   return ok(timingSafeEqual(key.value, expected));
 }
 

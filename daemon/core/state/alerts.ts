@@ -3,11 +3,14 @@ import type { Db } from '../db/database.ts';
 import { LogEvent } from '../log/events.ts';
 import { logEvent, type Logger } from '../log/logger.ts';
 
-export type AlertSeverity = 'info' | 'warning' | 'critical';
+import type { AlertCode, AlertSeverity } from './alertCodes.ts';
+
+export type { AlertSeverity };
 
 export interface NewAlert {
   readonly severity: AlertSeverity;
-  readonly code: string;
+  /** A code of the catalogue (alertCodes.ts), or an operator error's code forwarded as it stands. */
+  readonly code: AlertCode;
   readonly message: string;
   readonly action?: string;
   readonly subject?: string;
@@ -33,7 +36,7 @@ export interface AlertRow {
  */
 export interface RepeatedAlert {
   readonly severity: AlertSeverity;
-  readonly code: string;
+  readonly code: AlertCode;
   /** What makes occurrences "the same cause" within a code, e.g. "pre-audit images". */
   readonly group: string;
   /** The operator's sentence for `count` occurrences so far. */
