@@ -15,7 +15,7 @@ import { changedAlert, grewAlert, isStillBeingWritten } from './growingFiles.ts'
 import type { PendingFiles } from './pendingFiles.ts';
 import type { Vault } from './vault.ts';
 import type { VaultSpace } from './vaultSpace.ts';
-import { sameStat, type CaptureAlerts, type CaptureCounters, type CaptureSettings, type ReadyToCommit } from './captureTypes.ts';
+import { sameStat, type CaptureAlerts, type CaptureCounters, type CaptureTimings, type CaptureSettings, type ReadyToCommit } from './captureTypes.ts';
 
 const BATCH_FILES = 512;
 const BATCH_BYTES = 64 * 1024 * 1024;
@@ -25,6 +25,7 @@ export interface BatchCommitterParts {
   readonly writer: CatalogWriter;
   readonly settings: CaptureSettings;
   readonly counters: CaptureCounters;
+  readonly timings: CaptureTimings;
   readonly logger: Logger;
   readonly alerts: CaptureAlerts;
   readonly catalogBusy: CatalogBusyAlerts;
@@ -109,8 +110,13 @@ export class BatchCommitter {
       this.syncMode = committed.syncMode;
       logEvent(logger, LogEvent.CaptureVaultSyncMode, { mode: committed.syncMode }, committed.syncMode === 'syncfs' ? 'info' : 'warn');
     }
+    const timings = this.c.timings;
+    timings.batches++;
+    timings.commitSyncMs += committed.timing.syncMs;
+    timings.commitRenameMs += committed.timing.renameMs;
     const objects = committed.deduplicated.map((deduplicated) => ({ deduplicated }));
     const capturedAt = new Date().toISOString();
+    const t0 = performance.now();
     db.transaction(() => {
       batch.forEach((b, i) => {
         const p = b.job.pending;
@@ -151,6 +157,7 @@ export class BatchCommitter {
         }
       });
     })();
+    timings.catalogMs += performance.now() - t0;
     this.c.catalogBusy.raisePending();
     for (const b of batch) {
       this.c.pending.inflight.delete(b.job.key);

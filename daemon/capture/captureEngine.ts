@@ -18,9 +18,9 @@ import { VanishedFiles } from './vanishedFiles.ts';
 import { Vault } from './vault.ts';
 import { cannotStart } from './vaultProblems.ts';
 import { VaultSpace } from './vaultSpace.ts';
-import { errCode, newCounters, type CaptureAlerts, type CaptureCounters, type CaptureHooks, type CaptureRoot, type CaptureSettings } from './captureTypes.ts';
+import { errCode, newCounters, newTimings, type CaptureTimings, type CaptureAlerts, type CaptureCounters, type CaptureHooks, type CaptureRoot, type CaptureSettings } from './captureTypes.ts';
 
-export type { CaptureCounters, CaptureHooks, CaptureRoot, CaptureSettings } from './captureTypes.ts';
+export type { CaptureCounters, CaptureTimings, CaptureHooks, CaptureRoot, CaptureSettings } from './captureTypes.ts';
 
 /**
  * The capture core: walks roots, reconciles disk with the catalog, decides when a file is
@@ -34,6 +34,8 @@ export type { CaptureCounters, CaptureHooks, CaptureRoot, CaptureSettings } from
 export class CaptureEngine {
   readonly vault: Vault;
   readonly counters: CaptureCounters = newCounters();
+  /** Where the time went (the capture benchmark prints it). */
+  readonly timings: CaptureTimings = newTimings();
   private readonly writer: CatalogWriter;
   private readonly presence: RootPresence;
   private readonly scan: FolderScan;
@@ -43,6 +45,8 @@ export class CaptureEngine {
   /** Copies and settle checks share one walk per folder; scans always walk afresh. */
   private readonly dirs: DirHandleCache;
   private readonly copyPool: CopyPool;
+  /** How many copy workers the pool runs at most (the capture benchmark's breakdown divides by it). */
+  readonly copyWorkers: number;
   private readonly startFailureAlert: boolean;
   private idleWaiters: (() => void)[] = [];
 
@@ -61,20 +65,22 @@ export class CaptureEngine {
     const alerts: CaptureAlerts = { raise: (a) => this.raise(a), raiseOnce: (a) => this.raiseOnce(a) };
     const concurrency = options.concurrency ?? 8;
     // Two files in flight per copy worker: a worker never waits for its next file.
-    this.copyPool = new CopyPool(Math.max(1, Math.ceil(concurrency / 2)));
+    this.copyWorkers = Math.max(1, Math.ceil(concurrency / 2));
+    this.copyPool = new CopyPool(this.copyWorkers);
     /** Every folder under a root is opened through this: no symlink is followed at any level. */
     const rootDirs = new PinnedRoots();
     this.dirs = new DirHandleCache((rootPath, relDir) => rootDirs.openDir(rootPath, relDir));
     const counters = this.counters;
+    const timings = this.timings;
     const space = new VaultSpace(this.vault, settings, logger, alerts);
     const queue = { enqueue: (...a: Parameters<CopyQueue['enqueue']>) => this.copies.enqueue(...a), waitForRoom: () => this.copies.waitForRoom() };
     this.pending = new PendingFiles(settings, writer, this.dirs, queue);
     const catalogBusy = new CatalogBusyAlerts(db, (a) => this.raiseOnce(a));
-    this.commits = new BatchCommitter({ db, writer, settings, counters, logger, alerts, catalogBusy, vault: this.vault, space, copyPool: this.copyPool, pending: this.pending, onMaybeIdle: () => this.notifyIdleIfIdle() });
-    this.copies = new CopyQueue({ concurrency, settings, hooks, counters, logger, alerts, vault: this.vault, space, dirs: this.dirs, copyPool: this.copyPool, pending: this.pending, commits: this.commits });
+    this.commits = new BatchCommitter({ db, writer, settings, counters, timings, logger, alerts, catalogBusy, vault: this.vault, space, copyPool: this.copyPool, pending: this.pending, onMaybeIdle: () => this.notifyIdleIfIdle() });
+    this.copies = new CopyQueue({ concurrency, settings, hooks, counters, timings, logger, alerts, vault: this.vault, space, dirs: this.dirs, copyPool: this.copyPool, pending: this.pending, commits: this.commits });
     this.presence = new RootPresence(rootDirs, writer, logger, alerts);
     const vanished = new VanishedFiles(db, writer, counters, logger, alerts);
-    this.scan = new FolderScan({ writer, counters, logger, alerts, presence: this.presence, rootDirs, dirs: this.dirs, specials: new SpecialFiles(db), specialsPass: new SpecialFilesPass(), pending: this.pending, vanished, queue });
+    this.scan = new FolderScan({ writer, counters, timings, logger, alerts, presence: this.presence, rootDirs, dirs: this.dirs, specials: new SpecialFiles(db), specialsPass: new SpecialFilesPass(), pending: this.pending, vanished, queue });
   }
 
   /**

@@ -48,6 +48,30 @@ export function newCounters(): CaptureCounters {
   return { dirs: 0, files: 0, unchanged: 0, captured: 0, deduplicated: 0, sameContent: 0, changed: 0, deleted: 0, bytesRead: 0, unstable: 0, failed: 0, symlinks: 0 };
 }
 
+/**
+ * Where capture's time went (milliseconds, summed over files; worker figures summed over all
+ * copy workers). Read by the capture benchmark's breakdown; not persisted.
+ */
+export interface CaptureTimings {
+  /** Main thread: readdir, lstat and catalog lookups of folder scans. */
+  scanMs: number;
+  workerOpenMs: number;
+  workerReadMs: number;
+  workerHashMs: number;
+  workerWriteMs: number;
+  workerCloseMs: number;
+  /** Commit worker: syncfs (or fsyncs) and renames into the objects folder. */
+  commitSyncMs: number;
+  commitRenameMs: number;
+  /** Main thread: the catalog transaction of each batch. */
+  catalogMs: number;
+  batches: number;
+}
+
+export function newTimings(): CaptureTimings {
+  return { scanMs: 0, workerOpenMs: 0, workerReadMs: 0, workerHashMs: 0, workerWriteMs: 0, workerCloseMs: 0, commitSyncMs: 0, commitRenameMs: 0, catalogMs: 0, batches: 0 };
+}
+
 /** How the engine's parts raise alerts: `raiseOnce` keeps one open alert per code and subject. */
 export interface CaptureAlerts {
   raise(alert: NewAlert): void;

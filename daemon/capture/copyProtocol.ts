@@ -19,6 +19,22 @@ export interface CopyRequest {
   readonly pauseAfterFirstChunk?: SharedArrayBuffer;
 }
 
+/** Where a copy worker's time went on one file (milliseconds), for the capture benchmark's breakdown. */
+export interface CopyTiming {
+  readonly openMs: number;
+  readonly readMs: number;
+  readonly hashMs: number;
+  readonly writeMs: number;
+  /** Closing the temp copy and the re-check of the source after reading. */
+  readonly closeMs: number;
+}
+
+/** Where a commit's time went (milliseconds). */
+export interface CommitTiming {
+  readonly syncMs: number;
+  readonly renameMs: number;
+}
+
 export interface CommitItem {
   readonly tempPath: string;
   readonly objectPath: string;
@@ -44,6 +60,7 @@ export type CopyOutcome =
       readonly after: FileStat | undefined;
       /** SHA-256 of the first prefixBytes bytes, when asked for and the file is that long. */
       readonly prefixSha256?: string;
+      readonly timing: CopyTiming;
     }
   /** Not a regular file when opened (a folder or device swapped in). */
   | { readonly kind: 'not-a-file' }
@@ -52,7 +69,7 @@ export type CopyOutcome =
   | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string; readonly side: 'source' | 'vault' };
 
 export type CommitOutcome =
-  | { readonly kind: 'committed'; readonly deduplicated: readonly boolean[]; readonly syncMode: 'syncfs' | 'fsync' }
+  | { readonly kind: 'committed'; readonly deduplicated: readonly boolean[]; readonly syncMode: 'syncfs' | 'fsync'; readonly timing: CommitTiming }
   | { readonly kind: 'commit-failed'; readonly code: string; readonly message: string };
 
 export type WorkerReply =

@@ -12,7 +12,7 @@ import type { CopyPool } from './copyPool.ts';
 import type { PendingFiles } from './pendingFiles.ts';
 import type { Vault, TempObject } from './vault.ts';
 import type { VaultSpace } from './vaultSpace.ts';
-import { splitRel, type CaptureAlerts, type CaptureCounters, type CaptureHooks, type CaptureJob, type CaptureSettings, type Pending } from './captureTypes.ts';
+import { splitRel, type CaptureAlerts, type CaptureCounters, type CaptureTimings, type CaptureHooks, type CaptureJob, type CaptureSettings, type Pending } from './captureTypes.ts';
 
 const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'EIO', 'ENXIO', 'EAGAIN', 'EWOULDBLOCK']);
 const QUEUE_HIGH_WATER = 2000;
@@ -22,6 +22,7 @@ export interface CopyQueueParts {
   readonly settings: CaptureSettings;
   readonly hooks: CaptureHooks;
   readonly counters: CaptureCounters;
+  readonly timings: CaptureTimings;
   readonly logger: Logger;
   readonly alerts: CaptureAlerts;
   readonly vault: Vault;
@@ -137,6 +138,12 @@ export class CopyQueue {
         this.dropOrRetry(job, copied.code, copied.message, subject);
         return;
       }
+      const t = this.c.timings;
+      t.workerOpenMs += copied.timing.openMs;
+      t.workerReadMs += copied.timing.readMs;
+      t.workerHashMs += copied.timing.hashMs;
+      t.workerWriteMs += copied.timing.writeMs;
+      t.workerCloseMs += copied.timing.closeMs;
       const temp: TempObject = { tempPath, sha256: copied.sha256, bytes: copied.bytes };
       const before = copied.before;
       this.c.counters.bytesRead += temp.bytes;

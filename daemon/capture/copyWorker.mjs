@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 /** @typedef {import('./copyProtocol.ts').CommitOutcome} CommitOutcome */
 /** @typedef {import('./copyProtocol.ts').CommitRequest} CommitRequest */
@@ -57,6 +58,10 @@ function closeQuietly(fd) {
  * @returns {CopyOutcome}
  */
 function copy(req) {
+  const t0 = performance.now();
+  let readMs = 0;
+  let hashMs = 0;
+  let writeMs = 0;
   const path = Buffer.from(req.path.buffer, req.path.byteOffset, req.path.byteLength);
   /** @type {number} */
   let src;
@@ -78,6 +83,7 @@ function copy(req) {
     side = 'vault';
     out = openSync(req.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o444);
     side = 'source';
+    const openMs = performance.now() - t0;
     const hash = createHash('sha256');
     const prefix = req.prefixBytes;
     /** @type {string | undefined} */
@@ -89,13 +95,19 @@ function copy(req) {
       let want = Math.max(1, Math.min(CHUNK, before.size + 1 - bytes));
       // A read ends exactly at the prefix, so its hash can be taken there.
       if (prefix !== undefined && bytes < prefix) want = Math.min(want, prefix - bytes);
+      let t = performance.now();
       const n = readSync(src, buffer, 0, want, bytes);
+      readMs += performance.now() - t;
       if (n === 0) break;
       const chunk = buffer.subarray(0, n);
+      t = performance.now();
       hash.update(chunk);
       if (prefix !== undefined && bytes < prefix && bytes + n === prefix) prefixSha256 = hash.copy().digest('hex');
+      hashMs += performance.now() - t;
       side = 'vault';
+      t = performance.now();
       for (let w = 0; w < n; ) w += writeSync(out, chunk, w, n - w);
+      writeMs += performance.now() - t;
       side = 'source';
       bytes += n;
       if (first && req.pauseAfterFirstChunk !== undefined) {
@@ -111,6 +123,7 @@ function copy(req) {
       if (n < want && bytes === before.size) break;
     }
     side = 'vault';
+    const tClose = performance.now();
     closeSync(out);
     out = undefined;
     side = 'source';
@@ -121,7 +134,9 @@ function copy(req) {
     } catch {
       after = undefined;
     }
-    return { kind: 'copied', sha256: hash.digest('hex'), bytes, before, after, ...(prefixSha256 === undefined ? {} : { prefixSha256 }) };
+    const sha256 = hash.digest('hex');
+    const timing = { openMs, readMs, hashMs, writeMs, closeMs: performance.now() - tClose };
+    return { kind: 'copied', sha256, bytes, before, after, ...(prefixSha256 === undefined ? {} : { prefixSha256 }), timing };
   } catch (e) {
     if (out !== undefined) {
       closeQuietly(out);
@@ -177,8 +192,11 @@ function fsyncPath(path) {
  */
 function commit(req) {
   try {
+    let t = performance.now();
     const viaSyncfs = syncFileSystem(req.tempDir);
     if (!viaSyncfs) for (const item of req.items) fsyncPath(item.tempPath);
+    let syncMs = performance.now() - t;
+    t = performance.now();
     /** @type {boolean[]} */
     const deduplicated = [];
     /** @type {Set<string>} */
@@ -205,8 +223,11 @@ function commit(req) {
       renameSync(item.tempPath, item.objectPath);
       deduplicated.push(false);
     }
+    const renameMs = performance.now() - t;
+    t = performance.now();
     if (!viaSyncfs || !syncFileSystem(req.objectsDir)) for (const d of touchedDirs) fsyncPath(d);
-    return { kind: 'committed', deduplicated, syncMode: viaSyncfs ? 'syncfs' : 'fsync' };
+    syncMs += performance.now() - t;
+    return { kind: 'committed', deduplicated, syncMode: viaSyncfs ? 'syncfs' : 'fsync', timing: { syncMs, renameMs } };
   } catch (e) {
     return { kind: 'commit-failed', code: errCode(e), message: String(e) };
   }

@@ -18,11 +18,12 @@ import type { PendingFiles, SettledSink } from './pendingFiles.ts';
 import type { RootPresence } from './rootPresence.ts';
 import { specialTypeOf, type SpecialFiles, type SpecialFilesPass, type SpecialFileType } from './specialFiles.ts';
 import type { VanishedFiles } from './vanishedFiles.ts';
-import { errCode, pendingKey, rowMatches, toStat, type CaptureAlerts, type CaptureCounters, type CaptureRoot } from './captureTypes.ts';
+import { errCode, pendingKey, rowMatches, toStat, type CaptureAlerts, type CaptureCounters, type CaptureTimings, type CaptureRoot } from './captureTypes.ts';
 
 export interface FolderScanParts {
   readonly writer: CatalogWriter;
   readonly counters: CaptureCounters;
+  readonly timings: CaptureTimings;
   readonly logger: Logger;
   readonly alerts: CaptureAlerts;
   readonly presence: RootPresence;
@@ -67,7 +68,9 @@ export class FolderScan {
     while (stack.length > 0) {
       if (this.stopping) return; // shutting down: the next start reconciles again
       const relDir = stack.pop()!;
-      const subdirs = await this.scanDirectory(root, relDir, !full);
+      const t0 = performance.now();
+      const subdirs = this.scanDirectory(root, relDir, !full);
+      this.c.timings.scanMs += performance.now() - t0;
       if (subdirs === 'root-gone') return;
       visited.add(dirKeyForDir(encodePathBytes(relDir)));
       if (subdirs === 'unreadable' || subdirs === 'vanished') continue;
@@ -98,7 +101,7 @@ export class FolderScan {
   }
 
   /** One folder: returns its subfolders, or why it could not be read. */
-  private async scanDirectory(root: CaptureRoot, relDir: Buffer, checkChildDirs: boolean): Promise<Buffer[] | 'vanished' | 'unreadable' | 'root-gone'> {
+  private scanDirectory(root: CaptureRoot, relDir: Buffer, checkChildDirs: boolean): Buffer[] | 'vanished' | 'unreadable' | 'root-gone' {
     const { writer, counters, pending } = this.c;
     const relDirText = encodePathBytes(relDir);
     const dirKey = dirKeyForDir(relDirText);

@@ -1,0 +1,230 @@
+/**
+ * Memory soak of the daemon (issue #17). Not a test: prints the daemon's RSS over a run.
+ *
+ *   npx tsx bench/soak.ts [--minutes 6] [--ballots 400] [--snapshot-every 60] [--dir /var/tmp]
+ *
+ * A sample election (Dominion layout) is generated aside, then copied into the watched export
+ * folder a little at a time (over 70% of the run; a longer run feeds it again as a new round),
+ * while the real daemon (startDaemon, in a child process) captures it, the pre-audit reads the
+ * images as they arrive, and a snapshot to two folder drives runs every --snapshot-every seconds.
+ * The parent samples the daemon's RSS (and that of any process it starts) once a second.
+ * Goal: steady RSS < 500 MB (median and 95th percentile after the first minute).
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+
+// ------------------------------------------------------------------ child: the daemon
+
+async function child(configFile: string, snapshotEverySec: number): Promise<void> {
+  const { loadConfig } = await import('../daemon/core/config.ts');
+  const { createLogger } = await import('../daemon/core/log/logger.ts');
+  const { startDaemon } = await import('../daemon/runtime/daemonRuntime.ts');
+  const loaded = loadConfig(configFile);
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  const config = loaded.value;
+  const logger = createLogger({ level: 'warn', destination: join(dirname(configFile), 'daemon.log') });
+  const started = await startDaemon({ config, logger, catalogPollMs: 2000 });
+  if (!started.ok) throw new Error(started.error.message);
+  const running = started.value;
+  const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  for (const role of ['A', 'B'] as const) {
+    const enrolled = await running.drives.enroll({ target: role, role, operator: 'soak' });
+    if (!enrolled.ok) throw new Error(enrolled.error.message);
+  }
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    stopping = true;
+  });
+  let snapshots = 0;
+  let failed = 0;
+  let snapshotting: Promise<void> | undefined;
+  let next = Date.now() + snapshotEverySec * 1000;
+  while (!stopping) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const p = running.web.deps.preaudit?.status();
+    say({ kind: 'status', captured: running.capture.counters.captured, snapshots, failed, preauditDone: p?.imagesDone ?? 0, preauditState: p?.state ?? 'none' });
+    if (Date.now() < next || stopping || snapshotting !== undefined) continue;
+    // In the background, like the End-of-day button: status lines keep coming while it runs.
+    snapshotting = running.custody.runSnapshot({ reason: 'end-of-day', actor: 'soak' }).then((outcome) => {
+      if (outcome.ok && outcome.value.perDrive.every((d) => d.state === 'complete')) snapshots++;
+      else failed++;
+      next = Date.now() + snapshotEverySec * 1000;
+      snapshotting = undefined;
+    });
+  }
+  await snapshotting;
+  await running.stop();
+  process.exit(0);
+}
+
+// ------------------------------------------------------------------ parent: feed and sample
+
+function filesUnder(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) filesUnder(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** RSS in MB of a process and of every process below it (pre-audit helpers, sync, ...). */
+function rssOf(pid: number): { own: number; tree: number } {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const rss = (p: number) => {
+    try {
+      return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    } catch {
+      return 0;
+    }
+  };
+  const own = rss(pid);
+  let tree = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    tree += rss(p);
+    stack.push(...(children.get(p) ?? []));
+  }
+  return { own, tree };
+}
+
+function percentile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      minutes: { type: 'string', default: '6' },
+      ballots: { type: 'string', default: '400' },
+      'snapshot-every': { type: 'string', default: '60' },
+      dir: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const snapshotEvery = Math.max(10, Number(values['snapshot-every']));
+  if (values.child !== undefined) return child(values.child, snapshotEvery);
+  const minutes = Number(values.minutes);
+  const ballots = Number(values.ballots);
+  const work = mkdtempSync(join(values.dir ?? tmpdir(), 'bs-soak-'));
+  try {
+    const staging = join(work, 'staging');
+    process.stderr.write(`generating a sample election (${ballots} ballots) in ${staging} ...\n`);
+    const { generateSampleElection } = await import('../scripts/sample-election/generate.ts');
+    const generated = await generateSampleElection({ out: staging, seed: 11, ballots, format: 'dominion', discrepancies: { flip: 2, drop: 1, dup: 1, totals: 1 } });
+    if (!generated.ok) throw new Error(generated.error.message);
+    const sources = filesUnder(staging).sort();
+    const root = join(work, 'export');
+    mkdirSync(root, { recursive: true });
+    const configFile = join(work, 'config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        election: { name: 'soak-election' },
+        dataDir: join(work, 'var'),
+        roots: [{ label: 'dominion-export', path: root }],
+        capture: { settleMs: 500, lowSpaceWarnBytes: 0, minFreeBytes: 0 },
+        drives: { mode: 'folders', a: join(work, 'drive-a'), b: join(work, 'drive-b') },
+        web: { host: '127.0.0.1', port: 0 },
+        log: { level: 'warn' },
+      }),
+    );
+
+    const daemon = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', configFile, '--snapshot-every', String(snapshotEvery)], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, UV_THREADPOOL_SIZE: '64' },
+    });
+    let last: { captured: number; snapshots: number; failed: number; preauditDone: number; preauditState: string } | undefined;
+    let buffered = '';
+    daemon.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const l of lines) if (l.startsWith('{')) last = JSON.parse(l) as typeof last;
+    });
+    const exited = new Promise<number | null>((r) => daemon.on('exit', (code) => r(code)));
+
+    const t0 = Date.now();
+    const endAt = t0 + minutes * 60_000;
+    const feedMs = Math.max(60_000, minutes * 60_000 * 0.7);
+    const samples: { t: number; own: number; tree: number }[] = [];
+    let fed = 0;
+    let round = 1;
+    let nextPrint = t0 + 30_000;
+    process.stderr.write(`soak: ${minutes} min, a snapshot every ${snapshotEvery} s, ${sources.length} files fed over ${(feedMs / 60_000).toFixed(1)} min per round\n`);
+    while (Date.now() < endAt && daemon.exitCode === null) {
+      // Feed: the share of this round's files due by now, each written under a temp name and renamed.
+      const inRound = (Date.now() - t0 - (round - 1) * feedMs) / feedMs;
+      const due = Math.min(sources.length, Math.floor(inRound * sources.length));
+      const done = fed - (round - 1) * sources.length;
+      for (let i = done; i < due; i++) {
+        const src = sources[i]!;
+        const dest = join(root, `round-${round}`, relative(staging, src));
+        mkdirSync(dirname(dest), { recursive: true });
+        copyFileSync(src, `${dest}.part`);
+        renameSync(`${dest}.part`, dest);
+        fed++;
+      }
+      if (due === sources.length && inRound >= 1) round++;
+      const pid = daemon.pid;
+      if (pid !== undefined) samples.push({ t: Date.now() - t0, ...rssOf(pid) });
+      if (Date.now() >= nextPrint) {
+        const s = samples[samples.length - 1];
+        process.stderr.write(
+          `  ${((Date.now() - t0) / 60_000).toFixed(1)} min: RSS ${s?.own.toFixed(0)} MB (with its processes ${s?.tree.toFixed(0)} MB); fed ${fed}, captured ${last?.captured ?? 0}, pre-audit ${last?.preauditDone ?? 0} images (${last?.preauditState ?? '?'}), snapshots ${last?.snapshots ?? 0} (failed ${last?.failed ?? 0}); load ${loadavg()[0]?.toFixed(1)}\n`,
+        );
+        nextPrint += 30_000;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    daemon.kill('SIGTERM');
+    const code = await exited;
+
+    const steady = samples.filter((s) => s.t >= 60_000);
+    const own = steady.map((s) => s.own);
+    const tree = steady.map((s) => s.tree);
+    const peak = Math.max(0, ...samples.map((s) => s.own));
+    const rows: [string, string][] = [
+      ['run', `${minutes} min, ${samples.length} samples, daemon exit code ${code}, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} cores`],
+      ['fed / captured', `${fed} / ${last?.captured ?? 0} files (${round - 1} full rounds of ${sources.length})`],
+      ['pre-audit', `${last?.preauditDone ?? 0} images read (${last?.preauditState ?? '?'})`],
+      ['snapshots to folder drives', `${last?.snapshots ?? 0} complete, ${last?.failed ?? 0} failed`],
+      ['daemon RSS after the first minute: median / 95th percentile / max', `${percentile(own, 0.5).toFixed(0)} / ${percentile(own, 0.95).toFixed(0)} / ${Math.max(0, ...own).toFixed(0)} MB (goal < 500 MB)`],
+      ['daemon and its processes: median / 95th percentile / max', `${percentile(tree, 0.5).toFixed(0)} / ${percentile(tree, 0.95).toFixed(0)} / ${Math.max(0, ...tree).toFixed(0)} MB`],
+      ['daemon RSS peak (whole run) / at the end', `${peak.toFixed(0)} / ${(samples[samples.length - 1]?.own ?? 0).toFixed(0)} MB`],
+    ];
+    const w = Math.max(...rows.map((r) => r[0].length));
+    process.stdout.write(`\nballotsafe memory soak (${new Date().toISOString()}, node ${process.version})\n\n`);
+    for (const [a, b] of rows) process.stdout.write(`  ${a.padEnd(w)}  ${b}\n`);
+    process.stdout.write('\n');
+  } finally {
+    if (values.keep) process.stderr.write(`kept ${work}\n`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
