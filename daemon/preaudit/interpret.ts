@@ -17,6 +17,7 @@ import { findTimingMarkGrid } from './findGrid.ts';
 import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../core/words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
+import { refineDropoutMarks } from './dropoutMarks.ts';
 
 export interface ReadTarget extends TargetPosition {
   readonly score: ScoredTarget;
@@ -181,6 +182,13 @@ function interpretRegistered(
     thresholds,
   );
   const read = scored.map((s, i) => ({ ...s, mark: classes[i]! }));
+  // Dropout-ink ovals: the stroke's shape decides what the small oval's ink share cannot.
+  pages.forEach((page, i) => {
+    if (page.grid.design !== 'bars-and-squares') return;
+    const at = read.flatMap((r, k) => (r.page === i ? [k] : []));
+    const refined = refineDropoutMarks(page.image, page.grid, layout.targetShape, at.map((k) => read[k]!));
+    at.forEach((k, n) => (read[k] = refined[n]!));
+  });
   const contests = readContests(
     layout.contests,
     read.map((r) => ({ meaning: r.target, mark: r.mark })),
