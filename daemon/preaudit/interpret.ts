@@ -1,5 +1,5 @@
 import { err, ok, operatorError, type Result } from '../core/result.ts';
-import { decodeBallotImage, type GrayImage, type ImageIntakeOptions } from './image.ts';
+import { decodeBallotImage, type GrayImage, type ImageIntakeOptions, SIDE_HEIGHT_SHARE } from './image.ts';
 import type { Side, StyleLayout, TargetPosition } from './layout.ts';
 import {
   adaptiveThreshold,
@@ -67,7 +67,11 @@ export function registerPages(images: readonly GrayImage[]): Result<{ pages: Reg
   const pages: RegisteredPage[] = [];
   const index: number[] = [];
   let firstError: Result<never> | undefined;
+  const tallest = Math.max(...images.map((image) => image.height));
   images.forEach((image, i) => {
+    // A ballot's sides are scanned to one size; a page much shorter is the vendor's annotation
+    // page (Dominion's AuditMark text): no timing marks to look for.
+    if (images.length > 1 && image.height < SIDE_HEIGHT_SHARE * tallest) return;
     const grid = findTimingMarkGrid(image);
     if (!grid.ok) {
       firstError ??= grid;
