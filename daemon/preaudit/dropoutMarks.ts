@@ -179,12 +179,53 @@ export function refineDropoutMarks<T extends { readonly score: ScoredTarget; rea
   const ry = (shape.height * grid.columnPitch) / 2;
   const lut = darknessLut(grid.levels ?? measureLevels(img));
   const isInk = (v: number) => lut[v]! >= 0.5;
+  const band = aroundBand(rx, ry);
   return targets.map((t) => {
     if (t.mark === 'marked') return t;
-    const m = measureOvalStroke(img, Math.round(t.score.center.x - t.score.shift.x), Math.round(t.score.center.y - t.score.shift.y), rx, ry, isInk, grid.streaks);
+    const cx = Math.round(t.score.center.x - t.score.shift.x);
+    const cy = Math.round(t.score.center.y - t.score.shift.y);
+    // Most ovals are blank with clean paper around: nothing for the stroke measure to find.
+    if (t.mark === 'unmarked' && inkShare(img, cx, cy, band, isInk, grid.streaks) < BESIDE_MARGINAL) return t;
+    const m = measureOvalStroke(img, cx, cy, rx, ry, isInk, grid.streaks);
     if (t.mark === 'marginal' && isStrokeThroughOval(m)) return { ...t, mark: 'marked' };
     if (t.mark === 'unmarked' && isMarkBesideOval(m)) return { ...t, mark: 'marginal' };
     return t;
   });
 }
 
+
+/** Pixel offsets (dx, dy interleaved) of the band just around an oval, by size. */
+const bands = new Map<string, Int16Array>();
+
+function aroundBand(rx: number, ry: number): Int16Array {
+  const key = `${rx.toFixed(3)}x${ry.toFixed(3)}`;
+  let band = bands.get(key);
+  if (band === undefined) {
+    const out: number[] = [];
+    const reach = Math.ceil(Math.max(rx, ry) * AROUND_TO);
+    for (let dy = -reach; dy <= reach; dy++) {
+      for (let dx = -reach; dx <= reach; dx++) {
+        const r = Math.hypot(dx / rx, dy / ry);
+        if (r >= AROUND_FROM && r <= AROUND_TO) out.push(dx, dy);
+      }
+    }
+    if (bands.size > 32) bands.clear();
+    band = Int16Array.from(out);
+    bands.set(key, band);
+  }
+  return band;
+}
+
+/** Share of the offsets around (cx, cy) that are ink: an upper bound of `aroundLoose`. */
+function inkShare(img: GrayImage, cx: number, cy: number, offsets: Int16Array, isInk: (v: number) => boolean, paperColumns?: Uint8Array): number {
+  let ink = 0;
+  let n = 0;
+  for (let i = 0; i < offsets.length; i += 2) {
+    const x = cx + offsets[i]!;
+    const y = cy + offsets[i + 1]!;
+    if (x < 0 || y < 0 || x >= img.width || y >= img.height) continue;
+    n++;
+    if (paperColumns?.[x] !== 1 && isInk(img.data[y * img.width + x]!)) ink++;
+  }
+  return n === 0 ? 0 : ink / n;
+}
