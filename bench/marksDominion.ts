@@ -40,7 +40,7 @@ export async function measureDominionDesign(sheets: number, time: TimeFn): Promi
     };
     const pixels = new ReusedPixels();
     const read = async (): Promise<number> => {
-      const decoded = await decodeBallotImage(next(), { reusePixels: pixels });
+      const decoded = await decodeBallotImage(next(), { reusePixels: pixels, ballotSidesOnly: true });
       if (!decoded.ok) throw new Error(decoded.error.message);
       const reading = interpretSheetAnyStyle(decoded.value, styleLayouts);
       if (!reading.ok) throw new Error(reading.error.message);

@@ -20,7 +20,8 @@ const SECTORS = RING_SECTORS;
  * Pen ink from which a dropout oval is a vote. The oval is small (its inside about 0.1 in across),
  * so one pen stroke through it, a check or a slash, already covers a quarter of it (measured 0.25
  * on a real check, which Dominion itself flagged ambiguous at 25 %); fills measure 0.45 and up.
- * Between the marginal level and this, the mark is gray and a person decides.
+ * Between the marginal level and this, the mark is gray and a person decides, unless its shape
+ * shows a clear stroke through the oval (dropoutMarks.ts).
  */
 export const DROPOUT_MARKED = 0.35;
 

@@ -25,7 +25,16 @@ export interface ImageIntakeOptions {
   readonly reusePixels?: ReusedPixels;
   /** How the image is named in messages when `input` is a buffer. */
   readonly label?: string;
+  /**
+   * Leave out the pages that cannot be ballot sides: in a file of three or more pages, a page much
+   * shorter than the tallest is the vendor's annotation page (Dominion's AuditMark text), kept in
+   * the file as evidence and not decoded for reading marks.
+   */
+  readonly ballotSidesOnly?: boolean;
 }
+
+/** Pages shorter than this share of the file's tallest page are not ballot sides (see interpret.ts). */
+export const SIDE_HEIGHT_SHARE = 0.9;
 
 /**
  * One pixel buffer lent to the decoder again and again: a fresh 4 MB buffer per page costs its page
@@ -122,12 +131,26 @@ export async function decodeBallotImage(
     if (grey !== undefined) return ok([{ ...grey, page: 0, density }]);
   }
   const pages: DecodedPage[] = [];
+  const annotation = options.ballotSidesOnly === true && pageCount >= 3 ? await annotationPages(bytes, pageCount, maxPixels) : new Set<number>();
   for (let page = 0; page < pageCount; page++) {
+    if (annotation.has(page)) continue;
     const decoded = await decodePage(bytes, page, pageCount, maxPixels, label);
     if (!decoded.ok) return decoded;
     pages.push({ ...decoded.value, page, density });
   }
   return ok(pages);
+}
+
+/** Pages much shorter than the tallest, from the page headers alone; none when a header cannot be read. */
+async function annotationPages(bytes: Buffer, pageCount: number, maxPixels: number): Promise<Set<number>> {
+  try {
+    const heights: number[] = [];
+    for (let page = 0; page < pageCount; page++) heights.push((await sharp(bytes, { page, limitInputPixels: maxPixels }).metadata()).height ?? 0);
+    const tallest = Math.max(...heights);
+    return new Set(heights.flatMap((h, page) => (h < SIDE_HEIGHT_SHARE * tallest ? [page] : [])));
+  } catch {
+    return new Set();
+  }
 }
 
 type JpegTurbo = typeof import('@julusian/jpeg-turbo');

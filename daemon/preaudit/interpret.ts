@@ -1,5 +1,5 @@
 import { err, ok, operatorError, type Result } from '../core/result.ts';
-import { decodeBallotImage, type GrayImage, type ImageIntakeOptions } from './image.ts';
+import { decodeBallotImage, type GrayImage, type ImageIntakeOptions, SIDE_HEIGHT_SHARE } from './image.ts';
 import type { Side, StyleLayout, TargetPosition } from './layout.ts';
 import {
   adaptiveThreshold,
@@ -17,6 +17,7 @@ import { findTimingMarkGrid } from './findGrid.ts';
 import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../core/words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
+import { refineDropoutMarks } from './dropoutMarks.ts';
 
 export interface ReadTarget extends TargetPosition {
   readonly score: ScoredTarget;
@@ -66,7 +67,11 @@ export function registerPages(images: readonly GrayImage[]): Result<{ pages: Reg
   const pages: RegisteredPage[] = [];
   const index: number[] = [];
   let firstError: Result<never> | undefined;
+  const tallest = Math.max(...images.map((image) => image.height));
   images.forEach((image, i) => {
+    // A ballot's sides are scanned to one size; a page much shorter is the vendor's annotation
+    // page (Dominion's AuditMark text): no timing marks to look for.
+    if (images.length > 1 && image.height < SIDE_HEIGHT_SHARE * tallest) return;
     const grid = findTimingMarkGrid(image);
     if (!grid.ok) {
       firstError ??= grid;
@@ -181,6 +186,13 @@ function interpretRegistered(
     thresholds,
   );
   const read = scored.map((s, i) => ({ ...s, mark: classes[i]! }));
+  // Dropout-ink ovals: the stroke's shape decides what the small oval's ink share cannot.
+  pages.forEach((page, i) => {
+    if (page.grid.design !== 'bars-and-squares') return;
+    const at = read.flatMap((r, k) => (r.page === i ? [k] : []));
+    const refined = refineDropoutMarks(page.image, page.grid, layout.targetShape, at.map((k) => read[k]!));
+    at.forEach((k, n) => (read[k] = refined[n]!));
+  });
   const contests = readContests(
     layout.contests,
     read.map((r) => ({ meaning: r.target, mark: r.mark })),

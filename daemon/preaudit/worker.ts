@@ -21,9 +21,9 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
   // Where each decoded page came from (file index, page in that file), for overlays and crops.
   const origin: { file: number; page: number }[] = [];
   for (const [fi, f] of job.files.entries()) {
-    const decoded = await decodeBallotImage(f, { reusePixels: (pixels[fi] ??= new ReusedPixels()) });
+    const decoded = await decodeBallotImage(f, { reusePixels: (pixels[fi] ??= new ReusedPixels()), ballotSidesOnly: true });
     if (!decoded.ok) return { key: job.key, ok: false, error: decoded.error };
-    decoded.value.forEach((_p, pi) => origin.push({ file: fi, page: pi }));
+    decoded.value.forEach((p) => origin.push({ file: fi, page: p.page }));
     images.push(...decoded.value);
   }
   // Set apart, counted and said: BMD cards are never read as hand-marked ballots.
