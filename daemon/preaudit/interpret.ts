@@ -175,10 +175,11 @@ function interpretRegistered(
     scores.forEach((score, k) => scored.push({ page: i, target: targets[k]!, score }));
   });
 
-  // One threshold per sheet: both sides were marked by the same voter with the same pen.
+  // One threshold per sheet (both sides were marked by the same voter with the same pen), held to the style's blank level.
   const threshold = adaptiveThreshold(
     scored.map((s) => s.score),
     thresholds,
+    layout.blankReference,
   );
   const classes = classifySheetTargets(
     scored.map((s) => ({ features: s.score, side: s.target.side, column: Math.round(s.target.column) })),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { ContestRules, TargetMeaning } from './marks.ts';
 import { ACCUVOTE_OVAL, type TargetShape } from './targets.ts';
+import type { BlankReference } from './styleBlank.ts';
 
 export type Side = 'front' | 'back';
 
@@ -31,6 +32,8 @@ export interface StyleLayout {
   readonly sideCodes?: Partial<Record<Side, string>>;
   /** Sample-election family: the style number and card printed in the code row. */
   readonly printedCode?: { readonly styleNumber: number; readonly card: number };
+  /** The style's empty-oval level, measured on several of its sheets (styleBlank.ts); unset: the printed oval's. */
+  readonly blankReference?: BlankReference;
 }
 
 // The subset of the VotingWorks election definition (vxsuite `Election`, gridLayouts) we read.

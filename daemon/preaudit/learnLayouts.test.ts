@@ -78,6 +78,11 @@ function expectEqualToTruth(result: LearnResult, toTruth: (contestId: string, op
   expect(result.layouts.map((l) => `${l.printedCode?.styleNumber}/${l.printedCode?.card}`).sort()).toEqual(
     [...truthLayouts.values()].map((l) => `${l.printedCode?.styleNumber}/${l.printedCode?.card}`).sort(),
   );
+  // each learned style carries its empty-oval level, measured on its own pages (near no ink)
+  for (const l of result.layouts) {
+    expect(l.blankReference?.sheets, l.styleId).toBeGreaterThan(0);
+    expect(l.blankReference!.level.solid, l.styleId).toBeLessThan(0.02);
+  }
   for (const learned of result.layouts) {
     const truth = [...truthLayouts.values()].find((t) => t.printedCode?.styleNumber === learned.printedCode?.styleNumber && t.printedCode?.card === learned.printedCode?.card)!;
     const translated: StyleLayout = {

@@ -11,6 +11,7 @@ import { registerPages } from './interpret.ts';
 import { type ContestDefinition, layoutFromTargets, placeholderStyleId, type Side, type StyleLayout, type TargetPosition } from './layout.ts';
 import { mapTargetsByText, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
 import { StyleLearner, type PageCode } from './styles.ts';
+import { blankReferenceFromPages } from './styleBlankPages.ts';
 import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
 import { DOMINION_OVAL } from './dropoutOvals.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
@@ -246,7 +247,10 @@ export async function learnLayouts(
       needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, samples, placeholder });
       continue;
     }
-    layouts.push(layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }));
+    // The style's empty-oval level, from the pages kept for OCR (those with the most blank targets).
+    const pages = (['front', 'back'] as const).flatMap((side) => (acc.sides[side]?.best ?? []).map((b) => ({ ...b, side })));
+    const blankReference = blankReferenceFromPages(pages, targets, acc.shape);
+    layouts.push({ ...layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }), ...(blankReference === undefined ? {} : { blankReference }) });
   }
   return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
 }

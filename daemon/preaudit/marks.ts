@@ -1,8 +1,9 @@
 /**
  * Mark decisions with thresholds adapted to each ballot (AuditEngine style): the scores of all
  * targets on the sheet are sorted and the largest gap separates the ballot's blank targets from
- * its marks; the thresholds are then offsets above that ballot's own blank level, so a dark scan
- * or toned paper does not turn blanks into votes. Scores near the thresholds are "marginal":
+ * its marks; the thresholds are then offsets above that ballot's blank level, so a dark scan
+ * or toned paper does not turn blanks into votes. That level is held to the style's (styleBlank.ts):
+ * a sheet with no empty oval must not take its dots and strokes for blank. Scores near the thresholds are "marginal":
  * they decide nothing on their own and the comparison reports them gray.
  *
  * Two kinds of ink are told apart: pen strokes (dark pixels: fills, checks, crosses, partial
@@ -10,6 +11,8 @@
  * pencil fill is a vote while an erased mark of the same tone is not; erasures leave grey
  * streaks outside the oval, pencil fills stay inside.
  */
+
+import { blankAgainstStyle, type BlankReference, PRINTED_OVAL_BLANK } from './styleBlank.ts';
 
 export type MarkClass = 'marked' | 'marginal' | 'unmarked';
 
@@ -73,18 +76,24 @@ export interface SheetThreshold {
   readonly blankTargets: number;
   /** Black-and-white scan (no grey level anywhere in the targets): the outline's edge is ragged. */
   readonly bitonal: boolean;
+  /** The sheet's own blank cluster was above the style's level and the style's was used. */
+  readonly heldToStyle: boolean;
 }
 
 /**
  * The sheet's blank level: pen-ink scores are sorted and cut at the largest gap below the
- * marked threshold; the cluster under the gap holds the blank targets.
+ * marked threshold; the cluster under the gap holds the blank targets. With the style's measured
+ * level (`style`), that cluster's level counts only up to the style's plus a tolerance. Without one,
+ * the printed oval's level (no ink) bounds it the same way unless the cluster holds most of the
+ * sheet's ovals (then it is the paper: a dark scan or toned stock); a minority cluster above it
+ * is dots and strokes on a sheet with no empty oval.
  */
-export function adaptiveThreshold(features: readonly TargetFeatures[], t: MarkThresholds = DEFAULT_THRESHOLDS): SheetThreshold {
+export function adaptiveThreshold(features: readonly TargetFeatures[], t: MarkThresholds = DEFAULT_THRESHOLDS, style?: BlankReference): SheetThreshold {
   // In a bitonal image every inked pixel is pen ink: fill, solid and coverage coincide.
   const bitonal = features.every((f) => Math.abs(f.fill - f.solid) < 1e-9 && Math.abs(f.coverage - f.solid) < 1e-9);
   const low = features.filter((f) => f.solid < t.marked);
   if (low.length === 0) {
-    return { blank: { fill: 0, solid: 0, coverage: 0, halo: 0, centre: 0 }, gap: 0, blankTargets: 0, bitonal };
+    return { blank: { fill: 0, solid: 0, coverage: 0, halo: 0, centre: 0 }, gap: 0, blankTargets: 0, bitonal, heldToStyle: false };
   }
   // A gap narrower than the marginal step is noise inside the blank cluster, not a split.
   const byPen = lowCluster(low, (f) => f.solid, t.marginal / 2);
@@ -92,11 +101,15 @@ export function adaptiveThreshold(features: readonly TargetFeatures[], t: MarkTh
   // them apart (a card with a few light fills must not raise its own blank level).
   const blanks = lowCluster(byPen.cluster, (f) => f.fill, t.greyMarginal / 2).cluster;
   const med = (k: keyof TargetFeatures) => Math.min(t.maxBlank, median(blanks.map((f) => f[k])) ?? 0);
+  const own: TargetFeatures = { fill: med('fill'), solid: med('solid'), coverage: med('coverage'), halo: med('halo'), centre: med('centre') };
+  const reference = style ?? (blanks.length * 2 > features.length ? undefined : PRINTED_OVAL_BLANK);
+  const blank = reference === undefined ? own : blankAgainstStyle(own, reference);
   return {
-    blank: { fill: med('fill'), solid: med('solid'), coverage: med('coverage'), halo: med('halo'), centre: med('centre') },
+    blank,
     gap: byPen.gap,
     blankTargets: blanks.length,
     bitonal,
+    heldToStyle: (Object.keys(own) as (keyof TargetFeatures)[]).some((k) => blank[k] < own[k]),
   };
 }
 

@@ -6,7 +6,7 @@ import { generateSampleElection } from './generate.ts';
 import type { DiscrepancySpec, SampleOptionsInput } from './plan.ts';
 
 export const SAMPLE_USAGE =
-  'ballotsafe sample --out <dir> --seed <n> --ballots <n> [--format dominion|ess|both] [--primary] [--precincts <n>] [--batch-size <n>]\n' +
+  'ballotsafe sample --out <dir> --seed <n> --ballots <n> [--format dominion|ess|both] [--primary] [--test-deck] [--precincts <n>] [--batch-size <n>]\n' +
   '    [--dominion-design accuvote|imagecast] [--dominion-dpi 200|300] [--ess-dpi 200|300] [--ess-shape jpeg-sides|electionware] [--variants <n>] [--no-images] [--concurrency <n>]\n' +
   '    [--incremental --batch-interval-ms <n>] [--discrepancies flip=3,drop=1,dup=1,totals=1]';
 
@@ -48,6 +48,7 @@ export function sampleOptionsFromArgs(argv: readonly string[]): Result<SampleOpt
         concurrency: { type: 'string' },
         'no-images': { type: 'boolean' },
         primary: { type: 'boolean' },
+        'test-deck': { type: 'boolean' },
         incremental: { type: 'boolean' },
         'batch-interval-ms': { type: 'string' },
         discrepancies: { type: 'string' },
@@ -89,6 +90,7 @@ export function sampleOptionsFromArgs(argv: readonly string[]): Result<SampleOpt
     concurrency: numbers['concurrency'],
     images: values['no-images'] === true ? false : undefined,
     primary: values['primary'] === true ? true : undefined,
+    testDeck: values['test-deck'] === true ? true : undefined,
     incremental: values['incremental'] === true,
     batchIntervalMs: numbers['batch-interval-ms'],
     discrepancies,

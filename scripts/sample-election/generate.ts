@@ -10,6 +10,7 @@ import { bmdCardPdf, cvrPrintoutPdf, essBallotId, essExportFolder, essExportZip,
 import { mapLimit, stableJson, writeAtomic } from './files.ts';
 import { layoutJson, layoutStyle, type StyleLayout } from './layout.ts';
 import { voteSheet } from './marks.ts';
+import { testDeckSheet } from './testDeck.ts';
 import { planSheets, SampleOptionsSchema, type BatchPlan, type SampleOptions, type SampleOptionsInput, type SheetPlan } from './plan.ts';
 import { Rng } from './prng.ts';
 import { SheetRenderer } from './render.ts';
@@ -72,7 +73,9 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
       const card = layouts.get(sheet.styleId)?.cards.find((c) => c.card === sheet.card);
       if (card === undefined) throw new Error(`missing card layout ${sheet.styleId}/${sheet.card}`);
       const icLayout = imagecastLayouts.get(sheet.styleId);
-      const marks = voteSheet(election, card, Rng.derive(options.seed, 'vote', sheet.sheetId), icLayout === undefined ? undefined : imagecastMarkGeometry(icLayout));
+      const geometry = icLayout === undefined ? undefined : imagecastMarkGeometry(icLayout);
+      const vote = options.testDeck ? testDeckSheet : voteSheet;
+      const marks = vote(election, card, Rng.derive(options.seed, 'vote', sheet.sheetId), geometry);
       const reported: ReportedContest[] = marks.contests.map((c) => ({ contestId: c.contestId, votes: c.votes, selections: c.selections, outcome: c.outcome }));
       records.set(sheet.sheetId, { plan: sheet, marks, reported });
     }

@@ -3,7 +3,7 @@ import { GRID, columnX, rowY, type CardLayout, type Side, type Target } from './
 import type { Pen } from './raster.ts';
 import { Rng } from './prng.ts';
 
-export const MARK_KINDS = ['full', 'partial', 'check', 'x', 'light', 'hesitation-dot', 'erasure', 'stray', 'write-in-scribble'] as const;
+export const MARK_KINDS = ['full', 'partial', 'check', 'x', 'light', 'hesitation-dot', 'erasure', 'stray', 'write-in-scribble', 'circle', 'line-through'] as const;
 export type MarkKind = (typeof MARK_KINDS)[number];
 
 /**
@@ -155,7 +155,7 @@ export function voteSheet(election: Election, card: CardLayout, rng: Rng, geomet
   return { marks, contests };
 }
 
-function targetMark(t: Target, kind: MarkKind, intended: boolean, ambiguous: boolean, fill: number, writeInName: string | null, geometry: MarkGeometry): TruthMark {
+export function targetMark(t: Target, kind: MarkKind, intended: boolean, ambiguous: boolean, fill: number, writeInName: string | null, geometry: MarkGeometry): TruthMark {
   const [xIn, yIn] = geometry.targetXY(t);
   return {
     kind,
@@ -225,6 +225,30 @@ export function drawMark(pen: Pen, m: TruthMark, rng: Rng, oval: { readonly widt
         ink,
       );
       break;
+    case 'circle': {
+      // a loop drawn around the oval that cuts through its ends (test decks: a voter circles the choice)
+      const pts: [number, number][] = [];
+      const tilt = rng.range(-0.3, 0.3);
+      for (let k = 0; k <= 40; k++) {
+        const a = (k / 40) * 2 * Math.PI * 1.08 + tilt;
+        pts.push([cx + Math.cos(a) * rx * 0.8, cy + Math.sin(a) * ry * 1.6]);
+      }
+      pen.stroke(pts, 0.02, ink);
+      break;
+    }
+    case 'line-through': {
+      // one stroke across the oval, past both ends
+      const dy = rng.range(-0.25, 0.25) * ry;
+      pen.stroke(
+        [
+          [cx - rx * 1.4, cy + dy],
+          [cx + rx * 1.4, cy + dy + rng.range(-0.15, 0.15) * ry],
+        ],
+        0.02,
+        ink,
+      );
+      break;
+    }
     case 'hesitation-dot':
       pen.fillEllipse(cx + rng.range(-0.03, 0.03), cy, 0.012, 0.012, ink);
       break;

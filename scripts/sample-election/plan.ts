@@ -22,6 +22,8 @@ export const SampleOptionsSchema = z
     precincts: z.number().int().min(2).max(12).default(4),
     /** A partisan primary: each voter gets the Democratic or the Republican ballot of the precinct. */
     primary: z.boolean().default(false),
+    /** A logic-and-accuracy test deck: every oval of every sheet carries a mark of some kind (testDeck.ts). */
+    testDeck: z.boolean().default(false),
     /** Sheets per Dominion batch (a voter's sheets stay together). */
     batchSize: z.number().int().min(1).max(5000).default(50),
     dominionDpi: z.union([z.literal(200), z.literal(300)]).default(200),
