@@ -147,6 +147,9 @@ export const LogEvent = {
   StickIntakeRefused: 'stick.intake.refused',
   StickUnmounted: 'stick.unmounted',
   StickUnmountFailed: 'stick.unmount-failed',
+
+  // pre-audit (issue #20, preaudit-ux slice): `ballotsafe preaudit <folder>…` and its mapping file
+  PreauditFolderRunStarted: 'preaudit.folder-run.started',
 } as const;
 
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];
