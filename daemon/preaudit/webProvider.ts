@@ -119,7 +119,7 @@ export class PreauditWebProvider implements PreauditProvider {
       imageWidth: at.page.width,
       imageHeight: at.page.height,
       targets,
-      note: marginal > 0 ? `${marginal} marginal mark(s) in this contest.` : null,
+      note: marginal > 0 ? `${marginal === 1 ? '1 doubtful mark' : `${marginal} doubtful marks`} in this contest: a person decides.` : null,
     };
   }
 

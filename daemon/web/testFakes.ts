@@ -256,6 +256,8 @@ export function fakePreaudit(imageId: number): PreauditProvider {
       { contest: 'Governor', option: 'John Spencer', ...box(26, 8), marked: false, score: 0.01, cvrMarked: false },
       { contest: 'United States Senator', option: 'John Langdon', ...box(12, 11), marked: false, score: 0.01, cvrMarked: false },
       { contest: 'United States Senator', option: 'William Preston', ...box(19, 11), marked: true, score: 0.55, cvrMarked: true },
+      // Another contest where image and CVR differ (an overvote, a gray mark): not this disagreement.
+      { contest: 'Representative in Congress', option: 'Jeremiah Smith', ...box(12, 14), marked: true, score: 0.3, cvrMarked: false },
     ],
   };
   return {
