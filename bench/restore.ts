@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runRestore } from '../daemon/restore/restoreCommand.ts';
+import { runRestore } from '../daemon/cli/commands/restore.ts';
 import { assertOk } from '../daemon/core/result.ts';
 import { folderDrives, makeAppliance } from '../test/snapshot/fixture.ts';
 

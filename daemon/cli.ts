@@ -30,6 +30,12 @@ async function main(argv: readonly string[]): Promise<number> {
   return command.run(rest);
 }
 
+// Output piped into `head` or a closed pager: the reader left, which is not a failure of the command.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

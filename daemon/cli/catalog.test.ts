@@ -3,18 +3,18 @@ import type { CliCommand } from './command.ts';
 import { commandCatalog } from './catalog.ts';
 import { runtimeCommands } from '../runtime/commands.ts';
 import { coreCommands } from './coreCommands.ts';
-import { driveCommands } from '../drives/commands.ts';
-import { importerCommands } from '../importer/commands.ts';
-import { snapshotCommands } from '../snapshot/commands.ts';
-import { restoreCommand } from '../restore/restoreCommand.ts';
-import { publishCommand } from '../publish/publishCommand.ts';
-import { intakeCommands } from '../intake/commands.ts';
-import { captureCommands } from '../capture/commands.ts';
-import { webCommands } from '../web/commands.ts';
-import { preauditCommands } from '../preaudit/commands.ts';
+import { driveCommands } from './commands/drives.ts';
+import { importerCommands } from './commands/importer.ts';
+import { snapshotCommands } from './commands/exportZipsAndKeys.ts';
+import { restoreCommand } from './commands/restore.ts';
+import { publishCommand } from './commands/publish.ts';
+import { intakeCommands } from './commands/stick.ts';
+import { captureCommands } from './commands/capture.ts';
+import { webCommands } from './commands/user.ts';
+import { preauditCommands } from './commands/preaudit.ts';
 import { sampleCommands } from '../../scripts/sample-election/command.ts';
-import { custodyCommands } from '../custody/commands.ts';
-import { snapshotCommand } from '../custody/snapshotCommand.ts';
+import { custodyCommands } from './commands/custody.ts';
+import { snapshotCommand } from './commands/snapshot.ts';
 
 // Every command any module declares (a module that adds one must be listed in the catalog too).
 const declared: readonly CliCommand[] = [

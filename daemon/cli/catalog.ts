@@ -19,11 +19,11 @@ function pick(list: readonly CliCommand[], name: string): CliCommand {
 }
 
 const runtime = async (name: string) => pick((await import('../runtime/commands.ts')).runtimeCommands, name);
-const drives = async (name: string) => pick((await import('../drives/commands.ts')).driveCommands, name);
-const importer = async (name: string) => pick((await import('../importer/commands.ts')).importerCommands, name);
-const snapshots = async (name: string) => pick((await import('../snapshot/commands.ts')).snapshotCommands, name);
+const drives = async (name: string) => pick((await import('./commands/drives.ts')).driveCommands, name);
+const importer = async (name: string) => pick((await import('./commands/importer.ts')).importerCommands, name);
+const snapshots = async (name: string) => pick((await import('./commands/exportZipsAndKeys.ts')).snapshotCommands, name);
 const capture = async (name: string) => {
-  const [{ captureCommands }, { withCustodyStatus }] = await Promise.all([import('../capture/commands.ts'), import('../custody/commands.ts')]);
+  const [{ captureCommands }, { withCustodyStatus }] = await Promise.all([import('./commands/capture.ts'), import('./commands/custody.ts')]);
   return withCustodyStatus(pick(captureCommands, name));
 };
 
@@ -41,8 +41,8 @@ export const commandCatalog: readonly CatalogEntry[] = [
     summary: 'Phase-1 checks: images vs CVRs, duplicates, EIF vs CVR, totals vs results; writes JSON, XLSX and the Arlo manifest',
     load: () => importer('check'),
   },
-  { name: 'snapshot', summary: 'Write an incremental (or --full) snapshot onto drives A and B, read it back and sign it', load: async () => (await import('../custody/snapshotCommand.ts')).snapshotCommand },
-  { name: 'verify', summary: 'Check a snapshot drive or folder: every file, the chain, signatures, index (no daemon needed)', load: async () => (await import('../snapshot/verifyCommand.ts')).verifyCommand },
+  { name: 'snapshot', summary: 'Write an incremental (or --full) snapshot onto drives A and B, read it back and sign it', load: async () => (await import('./commands/snapshot.ts')).snapshotCommand },
+  { name: 'verify', summary: 'Check a snapshot drive or folder: every file, the chain, signatures, index (no daemon needed)', load: async () => (await import('./commands/verify.ts')).verifyCommand },
   {
     name: 'export-zips',
     summary: 'Write the captured files (from the vault, or --from a snapshot drive) as ZIP archives (stored, zip64, batch folders never split) plus a SHA-256 manifest',
@@ -52,21 +52,21 @@ export const commandCatalog: readonly CatalogEntry[] = [
   {
     name: 'restore',
     summary: 'Rebuild the export folders as they stood at a snapshot from one or two drives, checking every file (no appliance needed)',
-    load: async () => (await import('../restore/restoreCommand.ts')).restoreCommand,
+    load: async () => (await import('./commands/restore.ts')).restoreCommand,
   },
   {
     name: 'publish',
     summary: "Make a snapshot's publication bundle (signed statement, SHA-256 manifests, offline verification page) from a drive or the appliance",
-    load: async () => (await import('../publish/publishCommand.ts')).publishCommand,
+    load: async () => (await import('./commands/publish.ts')).publishCommand,
   },
   {
     name: 'stick',
     summary: 'Export sticks from an air-gapped EMS: enroll one, list intakes, read one, record who brought it',
-    load: async () => pick((await import('../intake/commands.ts')).intakeCommands, 'stick'),
+    load: async () => pick((await import('./commands/stick.ts')).intakeCommands, 'stick'),
   },
   { name: 'status', summary: 'Show the watched folders, what was captured, the last capture and open alerts, the drives and the last snapshot', load: () => capture('status') },
   { name: 'scan', summary: 'Reconcile the export folders with the catalog once, capture what is new, then exit', load: () => capture('scan') },
-  { name: 'user', summary: 'Manage web UI accounts: add, passwd (set a new password), list, disable, enable', load: async () => pick((await import('../web/commands.ts')).webCommands, 'user') },
+  { name: 'user', summary: 'Manage web UI accounts: add, passwd (set a new password), list, disable, enable', load: async () => pick((await import('./commands/user.ts')).webCommands, 'user') },
   {
     name: 'sample',
     summary: 'Generate a deterministic sample election: ballot scans, Dominion/ES&S exports and ground truth',
@@ -77,5 +77,5 @@ export const commandCatalog: readonly CatalogEntry[] = [
     summary: 'Read the ballot images (captured, or in the folders named: no config needed), compare with the CVRs, write the JSON/XLSX report with evidence crops',
     load: async () => (await import('./preauditCommand.ts')).preauditCommand,
   },
-  { name: 'handoff', summary: 'Eject both drives of the newest verified snapshot and record who takes them where', load: async () => pick((await import('../custody/commands.ts')).custodyCommands, 'handoff') },
+  { name: 'handoff', summary: 'Eject both drives of the newest verified snapshot and record who takes them where', load: async () => pick((await import('./commands/custody.ts')).custodyCommands, 'handoff') },
 ];

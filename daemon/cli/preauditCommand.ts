@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { preauditCommands } from '../preaudit/commands.ts';
+import { preauditCommands } from './commands/preaudit.ts';
 import { passExitCode, passSummaryLines } from '../preaudit/runSummary.ts';
 import { PREAUDIT_EXIT } from '../preaudit/sheetTally.ts';
 import type { CliCommand } from './command.ts';

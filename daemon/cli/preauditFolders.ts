@@ -14,7 +14,7 @@ import { createLogger, logEvent, type Logger } from '../core/log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { CaptureService } from '../capture/captureService.ts';
 import { importPendingCatalogFiles, refreshPhase1Report } from '../importer/service.ts';
-import { runPreauditOnce, type PreauditRun } from '../preaudit/commands.ts';
+import { runPreauditOnce, type PreauditRun } from './commands/preaudit.ts';
 import { mappingTemplateCsv, namesStyle, parseMappingFile, resolveMapping, type MappingLine } from '../preaudit/mappingFile.ts';
 import { PreauditService } from '../preaudit/service.ts';
 import { PreauditWebProvider } from '../preaudit/webProvider.ts';

@@ -3,7 +3,7 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import { driveFoldersProblem } from '../drives/folderOverlap.ts';
+import { driveFoldersProblem } from './folderOverlap.ts';
 import { err, ok, operatorError, type Result } from './result.ts';
 
 const label = z

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
-import { findLikelyDuplicates, type SheetFingerprint } from '../preaudit/compare.ts';
+import { findLikelyDuplicates, type SheetFingerprint } from './likelyDuplicates.ts';
 
 export interface RescannedSheet {
   /** The image files of each of the two sheets. */

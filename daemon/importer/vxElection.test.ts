@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contestsFromImports } from '../preaudit/contestDefinitions.ts';
 import { layoutsFromVxElection } from '../preaudit/layout.ts';
-import { importerCommands } from './commands.ts';
+import { importerCommands } from '../cli/commands/importer.ts';
 import { importLocalPath } from './importFile.ts';
 import { corpusDir, importTestDb, tempDir } from './testSupport.ts';
 

@@ -9,19 +9,9 @@
 import { type Blob, blobHeight, blobWidth, findBlobs, measureLevels, otsuThreshold, pageHistogram, streakColumns } from './components.ts';
 import type { GrayImage } from './image.ts';
 import { err, ok, type Result } from '../core/result.ts';
-import {
-  completeColumn,
-  type EdgeFit,
-  fitEdge,
-  indexAlong,
-  median,
-  medianGap,
-  noGrid,
-  type Orientation,
-  pointBetweenSideMarks,
-  type Point,
-  type TimingMarkGrid,
-} from './timingMarks.ts';
+import { completeColumn, type EdgeFit, fitEdge, indexAlong } from './edgeFit.ts';
+import { median, medianGap, pointBetweenSideMarks } from './gridMath.ts';
+import { noGrid, type Orientation, type Point, type TimingMarkGrid } from './timingMarks.ts';
 
 /** Nominal sizes in inches (measured on ImageCast ballots; every paper length shares them). */
 const PAPER_WIDTH_IN = 8.5;

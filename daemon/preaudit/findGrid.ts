@@ -1,9 +1,10 @@
 import { findBarAndSquareGrid } from './barGrid.ts';
 import type { GrayImage } from './image.ts';
 import type { Result } from '../core/result.ts';
-import { findAccuVoteGrid, type GridDesign, type TimingMarkGrid } from './timingMarks.ts';
+import { findAccuVoteGrid } from './accuVoteGrid.ts';
+import type { GridDesign, TimingMarkGrid } from './timingMarks.ts';
 
-// Apart from timingMarks.ts because barGrid.ts builds on its edge fitting: the chooser needs both designs.
+// Apart from accuVoteGrid.ts: the chooser needs both designs (barGrid.ts shares only edgeFit.ts with it).
 
 /**
  * Finds the registration grid of either design (AccuVote timing marks, ImageCast bars and squares). Tolerates skew, stretch,

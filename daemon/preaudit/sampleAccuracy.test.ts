@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
-import { type AccuracyReport, evaluateSample, formatReport } from './accuracy.ts';
+import { type AccuracyReport, evaluateSample, formatReport } from '../../test/preaudit/accuracy.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'preaudit-accuracy-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -8,7 +8,8 @@ import type { GrayImage } from './image.ts';
 import { measureLevels } from './components.ts';
 import type { Side } from './layout.ts';
 import { ACCUVOTE_OVAL, darknessLut, meanDark, type GridLocation, type TargetShape } from './targets.ts';
-import { inkFraction, type TimingMarkGrid } from './timingMarks.ts';
+import { inkFraction } from './gridMath.ts';
+import type { TimingMarkGrid } from './timingMarks.ts';
 import { ellipseRing, RING_SECTORS } from './ringStencil.ts';
 import { findDropoutTargets, sectorCount, TEMPLATE_MIN_SECTORS, targetsInColumns } from './dropoutOvals.ts';
 

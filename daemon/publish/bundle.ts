@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { planRestore } from '../restore/restorePlan.ts';
-import type { Signer } from '../signer/signer.ts';
+import type { Signer } from '../core/signing.ts';
 import { keyIdHex, publicKeyFile } from '../snapshot/minisign.ts';
 import { buildVerifyPage } from './buildPage.ts';
 import { buildPublication } from './publication.ts';

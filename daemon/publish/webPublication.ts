@@ -2,7 +2,7 @@ import JSZip from 'jszip';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db/database.ts';
 import { ok, type Result } from '../core/result.ts';
-import type { Signer } from '../signer/signer.ts';
+import type { Signer } from '../core/signing.ts';
 import { parsePublicKeyFile, publicKeyFile } from '../snapshot/minisign.ts';
 import { makeBundle } from './bundle.ts';
 import { snapshotsFromDatabase } from './sources.ts';

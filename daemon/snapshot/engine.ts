@@ -27,7 +27,7 @@ import { SqlCatalogSource, type CatalogSource, type CatalogVersion } from './cat
 import { crashPoint } from './crashPoints.ts';
 import { driveError, evictFromCache, fat32MaxFileSize, fileSystemOf, freeSpace, fsyncPath, hashFile, isFatFileSystem, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
 import { SnapshotLock } from './lock.ts';
-import { signerForConfig, type Signer } from '../signer/signer.ts';
+import { signerForConfig, type Signer } from './signerChoice.ts';
 import { cumulativeFiles } from './cumulativeFiles.ts';
 import { readBounded } from './bagReader.ts';
 import { refuseAlteredDrives } from './evidencePreflight.ts';

@@ -14,7 +14,7 @@ import {
   type FileRecord,
 } from './bagFormat.ts';
 import type { CatalogVersion } from './catalog.ts';
-import type { Signer } from '../signer/signer.ts';
+import type { Signer } from '../core/signing.ts';
 import { ok, type Result } from '../core/result.ts';
 import { keyIdHex } from './minisign.ts';
 import { StoredPathAllocator } from './names.ts';

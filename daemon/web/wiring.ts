@@ -1,5 +1,5 @@
 import { publicationFromDatabase } from '../publish/webPublication.ts';
-import { signerForConfig } from '../signer/signer.ts';
+import { signerForConfig } from '../snapshot/signerChoice.ts';
 import { sticksProvider } from '../intake/webProvider.ts';
 import { discoverDrives, systemSources } from '../drives/discovery.ts';
 import { randomBytes } from 'node:crypto';

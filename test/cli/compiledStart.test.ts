@@ -73,7 +73,7 @@ describe('the compiled command', () => {
   });
 
   it('a source file touched but unchanged still runs the build', () => {
-    const result = join(copy, 'daemon', 'result.ts');
+    const result = join(copy, 'daemon', 'core', 'result.ts');
     writeFileSync(result, readFileSync(result));
     expect(compiled(ballotsafe(['help']).ran)).toBe(true);
   });

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
-import { importerCommands } from '../../daemon/importer/commands.ts';
+import { importerCommands } from '../../daemon/cli/commands/importer.ts';
 import { repoRoot, tempDir } from '../../daemon/importer/testSupport.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { importerCommands } from '../../daemon/importer/commands.ts';
+import { importerCommands } from '../../daemon/cli/commands/importer.ts';
 import type { Phase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, tempDir } from '../../daemon/importer/testSupport.ts';
 

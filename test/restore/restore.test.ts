@@ -3,7 +3,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRestore } from '../../daemon/restore/restoreCommand.ts';
+import { runRestore } from '../../daemon/cli/commands/restore.ts';
 import { makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { TestMounts } from '../snapshot/mounts.ts';
 import { changedName, payloadOnDrive, twoSnapshots } from './driveFixture.ts';

@@ -15,8 +15,8 @@ import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { AuditLog } from '../../daemon/core/state/auditLog.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
-import { userCommand } from '../../daemon/web/commands.ts';
-import { makeRig, type TestRig } from '../../daemon/web/testFakes.ts';
+import { userCommand } from '../../daemon/cli/commands/user.ts';
+import { makeRig, type TestRig } from '../../daemon/runtime/webTestFakes.ts';
 import { http, listen, loginClient } from './webServer.ts';
 
 let rig: TestRig;

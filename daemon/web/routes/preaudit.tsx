@@ -1,0 +1,109 @@
+/** The Pre-audit page: checks, disagreements, styles mapped by a person, and the ballot images they show. */
+import { Hono, type Context } from 'hono';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { LogEvent } from '../../core/log/events.ts';
+import { logEvent } from '../../core/log/logger.ts';
+import { operatorError } from '../../core/result.ts';
+import { ballotImageForBrowser } from '../ballotImage.ts';
+import type { HandAssignment } from '../deps.ts';
+import { DisagreementPage, MapStylePage, PreauditPage } from '../pages/preaudit.tsx';
+import type { Env, RouteKit } from './kit.tsx';
+import { idSchema, readBody } from './request.ts';
+
+// A style the OCR matcher could not map, mapped by a person: its id, and the form's fields.
+const styleIdSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9:/_.-]+$/);
+const mappingField = /^t\.(front|back)\.(\d{1,4})\.(\d{1,4})$/;
+const mappingValue = z.union([z.literal(''), z.literal('none'), z.string().max(400).regex(/^[^|]+\|[^|]+$/)]);
+
+export function preauditRoutes(kit: RouteKit): Hono<Env> {
+  const app = new Hono<Env>();
+  const { deps, fail, done, sessionOf, pageContext, requireSession, requireOperator, record, now } = kit;
+
+  app.get('/preaudit', requireSession, (c) =>
+    c.html(
+      <PreauditPage
+        page={pageContext(c)}
+        checks={deps.importChecks?.list() ?? null}
+        status={deps.preaudit?.status() ?? null}
+        disagreements={deps.preaudit?.disagreements(500) ?? null}
+        styles={deps.preaudit?.styles() ?? null}
+        now={now()}
+      />,
+    ),
+  );
+  app.get('/api/preaudit', requireSession, (c) =>
+    c.json({
+      checks: deps.importChecks?.list() ?? null,
+      status: deps.preaudit?.status() ?? null,
+      disagreements: deps.preaudit?.disagreements(500) ?? null,
+      styles: deps.preaudit?.styles() ?? null,
+    }),
+  );
+  // A style the OCR matcher could not map, mapped by a person: the form, and saving it.
+  app.get('/preaudit/styles/:styleId/map', requireOperator, (c) => {
+    const id = styleIdSchema.safeParse(c.req.param('styleId'));
+    const form = id.success ? deps.preaudit?.styleMapping(id.data) : undefined;
+    if (form === undefined) return fail(c, 404, operatorError('style-not-waiting', 'That ballot style is not waiting to be mapped.', 'Go back to the Pre-audit page: it may have been mapped already.'), '/preaudit');
+    return c.html(<MapStylePage page={pageContext(c)} form={form} />);
+  });
+  app.post('/api/preaudit/styles/:styleId/mapping', requireOperator, async (c) => {
+    const s = sessionOf(c);
+    const id = styleIdSchema.safeParse(c.req.param('styleId'));
+    if (!id.success || deps.preaudit === undefined) return fail(c, 404, operatorError('style-not-waiting', 'That ballot style is not waiting to be mapped.', 'Go back to the Pre-audit page.'), '/preaudit');
+    const back = `/preaudit/styles/${encodeURIComponent(id.data)}/map`;
+    const assignments: HandAssignment[] = [];
+    for (const [field, raw] of Object.entries(await readBody(c))) {
+      const at = mappingField.exec(field);
+      if (at === null) continue; // _csrf and anything else
+      const value = mappingValue.safeParse(raw);
+      if (!value.success) return fail(c, 400, operatorError('mapping-invalid', 'One of the choices was not understood.', 'Reload the mapping page and choose again.'), back);
+      if (value.data === '') continue; // left unchosen: the service names how many
+      const [contestId = '', optionId = ''] = value.data === 'none' ? [] : value.data.split('|');
+      assignments.push({ side: at[1] as 'front' | 'back', column: Number(at[2]), row: Number(at[3]), choice: value.data === 'none' ? null : { contestId, optionId } });
+    }
+    const result = deps.preaudit.mapStyle(id.data, assignments, s.user.name);
+    record(s.user.name, 'preaudit.style.mapped', { style: id.data, ok: result.ok, ...(result.ok ? { targets: result.value.targets } : { code: result.error.code }) });
+    if (!result.ok) return fail(c, 409, result.error, back);
+    return done(c, { style: id.data, targets: result.value.targets, sheetsToRead: result.value.sheetsToRead }, '/preaudit');
+  });
+
+  function disagreement(c: Context<Env>) {
+    const id = idSchema.safeParse(c.req.param('id'));
+    return id.success ? deps.preaudit?.disagreement(id.data) : undefined;
+  }
+  app.get('/preaudit/disagreements/:id{[0-9]{1,15}}', requireSession, (c) => {
+    const d = disagreement(c);
+    if (d === undefined) return fail(c, 404, operatorError('disagreement-unknown', 'There is no such disagreement.', 'Go back to the Pre-audit page.'), '/preaudit');
+    return c.html(<DisagreementPage page={pageContext(c)} d={d} />);
+  });
+  app.get('/api/preaudit/disagreements/:id{[0-9]{1,15}}', requireSession, (c) => {
+    const d = disagreement(c);
+    if (d === undefined) return fail(c, 404, operatorError('disagreement-unknown', 'There is no such disagreement.', 'Go back to the Pre-audit page.'));
+    return c.json({ disagreement: d });
+  });
+
+  // ---- ballot images: catalog objects by numeric id only -----------------------------------------
+  app.get('/api/images/:id{[0-9]{1,15}}', requireSession, async (c) => {
+    const id = idSchema.safeParse(c.req.param('id'));
+    const object = id.success ? deps.catalog.object(id.data) : undefined;
+    if (object === undefined || object.kind !== 'ballot-image') {
+      return fail(c, 404, operatorError('image-unknown', 'There is no ballot image with that number.', 'Open the ballot from the Pre-audit page.'));
+    }
+    if (!existsSync(object.vaultPath)) {
+      return fail(c, 404, operatorError('image-missing-from-vault', `The stored copy of ${object.rootLabel}:${object.relPath} is missing from the vault.`, 'Tell the supervisor now: the vault may be damaged. The drives still hold their copies.'));
+    }
+    const pageParam = c.req.query('page') ?? '0';
+    if (!/^[0-9]{1,2}$/.test(pageParam)) return fail(c, 404, operatorError('image-page-unknown', 'There is no such page in this image.', 'Open the ballot from the Pre-audit page.'));
+    const image = await ballotImageForBrowser(object, Number(pageParam));
+    if (!image.ok) {
+      const status = image.error.code === 'image-page-unknown' ? 404 : image.error.code === 'image-too-large' ? 422 : 500;
+      if (status !== 404) logEvent(deps.logger, LogEvent.WebImageRefused, { imageId: object.id, code: image.error.code }, 'warn');
+      return fail(c, status, image.error);
+    }
+    c.header('Cache-Control', 'private, max-age=3600'); // vault objects never change
+    return c.body(image.value.bytes, 200, { 'Content-Type': image.value.contentType });
+  });
+
+  return app;
+}

@@ -1,0 +1,152 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ownerOfTables, productFiles, readSource, violations } from './sqlTables.ts';
+
+/**
+ * Issue #17: each table is read and written only by its owning folder's store. The owning folder of a table is
+ * the folder whose migrations create it (derived from the `CREATE TABLE` statements, not typed here); the
+ * store files of each folder are listed below. SQL naming a table anywhere else in daemon/ fails this test.
+ * Tests may still use SQL (they are not scanned).
+ */
+
+const daemonDir = resolve(import.meta.dirname, '../../daemon');
+
+/** The files of each folder that may hold SQL on that folder's tables. */
+const storeFiles: Record<string, readonly string[]> = {
+  core: ['core/db/database.ts', 'core/state/alerts.ts', 'core/state/alertResolution.ts', 'core/state/auditLog.ts', 'core/applianceFacts.ts'],
+  // The catalog's writer is capture's hot write path; everyone else reads through catalogStore.ts.
+  capture: ['capture/catalogStore.ts', 'capture/catalogWriter.ts', 'capture/specialFiles.ts'],
+  importer: ['importer/store.ts'],
+  preaudit: ['preaudit/store.ts'],
+  snapshot: ['snapshot/store.ts'],
+  drives: ['drives/store.ts'],
+  custody: ['custody/store.ts'],
+  intake: ['intake/store.ts'],
+  web: ['web/store.ts'],
+};
+
+/**
+ * SQL still outside its owner, as `file: table`. This list only shrinks: an entry that is no longer needed fails
+ * the test too, so remove it when you move the SQL.
+ */
+const notYetMoved: readonly string[] = [
+  'capture/catalogWriter.ts: alerts',
+  'capture/catalogWriter.ts: appliance_facts',
+  'custody/facts.ts: custody_records',
+  'custody/facts.ts: file_versions',
+  'custody/facts.ts: snapshot_drive_writes',
+  'custody/facts.ts: snapshot_items',
+  'custody/facts.ts: snapshots',
+  'custody/workflow.ts: custody_records',
+  'custody/workflow.ts: handoff_claims',
+  'custody/workflow.ts: snapshot_drive_writes',
+  'custody/workflow.ts: snapshots',
+  'drives/store.ts: appliance_facts',
+  'importer/arlo.ts: cvr_records',
+  'importer/arlo.ts: import_lookups',
+  'importer/arlo.ts: import_sources',
+  'importer/imageLinks.ts: cvr_records',
+  'importer/imageLinks.ts: file_versions',
+  'importer/imageLinks.ts: image_keys',
+  'importer/imageLinks.ts: import_sources',
+  'importer/importFile.ts: import_sources',
+  'importer/report.ts: cvr_records',
+  'importer/report.ts: cvr_votes',
+  'importer/report.ts: eif_rows',
+  'importer/report.ts: file_versions',
+  'importer/report.ts: image_keys',
+  'importer/report.ts: import_contests',
+  'importer/report.ts: import_options',
+  'importer/report.ts: import_sources',
+  'importer/report.ts: results_rows',
+  'importer/rescans.ts: file_versions',
+  'importer/rescans.ts: preaudit_sheets',
+  'importer/sameExport.ts: cvr_records',
+  'importer/sameExport.ts: import_sources',
+  'importer/service.ts: file_versions',
+  'importer/service.ts: import_sources',
+  'intake/intakeOutcome.ts: file_versions',
+  'intake/store.ts: special_files',
+  'preaudit/contestDefinitions.ts: eif_rows',
+  'preaudit/contestDefinitions.ts: import_contests',
+  'preaudit/contestDefinitions.ts: import_options',
+  'preaudit/contestDefinitions.ts: import_sources',
+  'preaudit/independentCvr.ts: file_versions',
+  'preaudit/independentCvr.ts: preaudit_sheet_files',
+  'preaudit/independentCvr.ts: preaudit_sheets',
+  'preaudit/pool.ts: preaudit_sheets',
+  'preaudit/report.ts: cvr_records',
+  'preaudit/report.ts: file_versions',
+  'preaudit/report.ts: import_sources',
+  'preaudit/report.ts: preaudit_comparisons',
+  'preaudit/report.ts: results_rows',
+  'preaudit/service.ts: alerts',
+  'preaudit/service.ts: cvr_records',
+  'preaudit/service.ts: cvr_votes',
+  'preaudit/service.ts: file_versions',
+  'preaudit/service.ts: image_keys',
+  'preaudit/service.ts: import_sources',
+  'preaudit/service.ts: preaudit_comparisons',
+  'preaudit/service.ts: preaudit_learned_styles',
+  'preaudit/service.ts: preaudit_sheet_files',
+  'preaudit/service.ts: preaudit_sheets',
+  'preaudit/sheetTally.ts: preaudit_sheets',
+  'preaudit/webProvider.ts: preaudit_comparisons',
+  'preaudit/webProvider.ts: preaudit_learned_styles',
+  'preaudit/webProvider.ts: preaudit_sheet_files',
+  'preaudit/webProvider.ts: preaudit_sheets',
+  'preaudit/zipSheets.ts: file_versions',
+  'publish/sources.ts: snapshots',
+  'runtime/catalogGrowthWatch.ts: file_versions',
+  'snapshot/catalog.ts: file_versions',
+  'snapshot/catalog.ts: snapshot_items',
+  'snapshot/driveRecords.ts: snapshot_drive_writes',
+  'snapshot/driveRecords.ts: snapshots',
+  'snapshot/engine.ts: appliance_facts',
+  'snapshot/engine.ts: snapshot_drive_writes',
+  'snapshot/engine.ts: snapshot_items',
+  'snapshot/engine.ts: snapshots',
+  'snapshot/exportZips.ts: file_versions',
+  'web/accounts.ts: sessions',
+  'web/accounts.ts: users',
+  'web/catalogReader.ts: appliance_facts',
+  'web/catalogReader.ts: file_versions',
+  'web/sessions.ts: sessions',
+  'web/sessions.ts: users',
+  'runtime/webTestFakes.ts: file_versions',
+  'runtime/webTestFakes.ts: users',
+];
+
+describe('table ownership', () => {
+  const files = productFiles(daemonDir, daemonDir);
+  const read = (file: string): string => readSource(daemonDir, file);
+
+  it('derives an owner for every table from the migrations, and each owner has store files', () => {
+    const owner = ownerOfTables(files, read);
+    expect(owner.get('file_versions')).toBe('capture');
+    expect(owner.get('cvr_records')).toBe('importer');
+    expect(owner.get('preaudit_sheets')).toBe('preaudit');
+    expect(owner.get('appliance_facts')).toBe('core');
+    for (const folder of new Set(owner.values())) expect(storeFiles[folder], `store files of ${folder}/`).toBeDefined();
+  });
+
+  it('finds SQL naming a table only in its owner’s store files', () => {
+    const found = violations(files, read, storeFiles);
+    expect(found.filter((v) => !notYetMoved.includes(v))).toEqual([]);
+    expect(notYetMoved.filter((v) => !found.includes(v)), 'moved already: remove from notYetMoved').toEqual([]);
+  });
+
+  it('catches a planted violation, and ignores prose and comments that name a table', () => {
+    const planted: Record<string, string> = {
+      'capture/schema.ts': "export const s = `CREATE TABLE file_versions (id INTEGER PRIMARY KEY);`;",
+      'capture/catalogStore.ts': "export const q = 'SELECT * FROM file_versions';",
+      'web/page.ts': [
+        '// SELECT * FROM file_versions in a comment is not SQL',
+        "export const words = 'The file_versions table holds every capture';",
+        'export const sql = `SELECT count(*) FROM file_versions WHERE id > ${0}`;',
+      ].join('\n'),
+    };
+    const plantedRead = (file: string): string => planted[file] ?? '';
+    expect(violations(Object.keys(planted), plantedRead, storeFiles)).toEqual(['web/page.ts: file_versions']);
+  });
+});
