@@ -5,7 +5,9 @@
  */
 import type { Db } from '../core/db/database.ts';
 import type { Result } from '../core/result.ts';
-import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
+import type { ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
+import { contestSummaryRows, evidenceFile } from './evidenceFiles.ts';
+import { err, operatorError } from '../core/result.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';
 import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
@@ -49,7 +51,18 @@ export class PreauditWebProvider implements PreauditProvider {
     private readonly optionNames: ReadonlyMap<string, string> = new Map(),
     /** The one action: the service's mapping of a style by hand. */
     private readonly mapper?: { mapStyleByHand(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ targets: number; sheetsToRead: number }> },
+    /** The vault, for the evidence crops of the downloads. */
+    private readonly vaultDir?: string,
   ) {}
+
+  contestSummary(): readonly ContestSummaryRow[] {
+    return contestSummaryRows(this.db);
+  }
+
+  async evidenceFile(kind: EvidenceDownloadKind): Promise<Result<EvidenceFile>> {
+    if (this.vaultDir === undefined) return err(operatorError('evidence-not-available', 'The report files cannot be made here.', 'Make them with the pre-audit on the appliance.'));
+    return evidenceFile(this.db, this.vaultDir, kind);
+  }
 
   status(): PreauditStatus {
     const s = this.serviceStatus();

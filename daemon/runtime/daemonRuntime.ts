@@ -86,7 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
 
   // Pre-audit: constructed here so the UI gets its provider; it starts after capture and imports.
   const preaudit = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger, rootPaths: config.roots.map((r) => r.path), intervalMs: options.catalogPollMs ?? 5000 });
-  const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames, preaudit);
+  const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames, preaudit, dataPaths(config).vault);
   const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider, custody: { jobs, workflow: custody } });
   if (!web.ok) {
     db.close();

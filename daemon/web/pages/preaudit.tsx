@@ -43,6 +43,11 @@ export const PreauditPage: FC<{
     </section>
     <section class="panel">
       <h2>Ballot images compared with CVRs</h2>
+      <p>
+        <a class="button small" href="/preaudit/evidence" data-testid="evidence-link">
+          Per-contest summary, duplicates and report files
+        </a>
+      </p>
       {status === null ? (
         <NotInstalled what="The pre-audit" />
       ) : (
