@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateDatabase, type Db } from '../runtime/stateDatabase.ts';
 import { tempDir } from '../importer/testSupport.ts';
-import { contestSummaryRows, evidenceFile } from './evidenceFiles.ts';
+import { evidenceFile } from './evidenceFiles.ts';
+import { contestSummaryRows } from './webProvider.ts';
 
 function compare(db: Db, sheet: string, contest: string, title: string, verdict: string): void {
   db.prepare(

@@ -1,6 +1,5 @@
 /**
- * The evidence view's data: the per-contest summary (agree / disagree / gray / no CVR, contests
- * with disagreements first) and the files an auditor downloads (the discrepancy XLSX, the evidence
+ * The files an auditor downloads from the evidence view (the discrepancy XLSX, the evidence
  * crops as one ZIP, Arlo's ballot manifest, the independent CVR), built from the stored results
  * when asked, so they are never older than the page.
  */
@@ -13,25 +12,7 @@ import { arloManifestCsv, arloManifestRows } from '../importer/arlo.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { independentCvrCsv, independentCvrRows } from './independentCvr.ts';
 import { writePreauditReport } from './report.ts';
-import type { ContestSummaryRow, EvidenceDownloadKind, EvidenceFile } from './webApi.ts';
-
-export function contestSummaryRows(db: Db): ContestSummaryRow[] {
-  const rows = db
-    .prepare<[], { contest_id: string; contest_title: string; verdict: string; n: number }>(
-      `SELECT contest_id, max(contest_title) AS contest_title, verdict, count(*) AS n FROM preaudit_comparisons GROUP BY contest_id, verdict`,
-    )
-    .all();
-  const byContest = new Map<string, { contestId: string; contest: string; agree: number; disagree: number; gray: number; noCvr: number }>();
-  for (const r of rows) {
-    const c = byContest.get(r.contest_id) ?? { contestId: r.contest_id, contest: r.contest_title, agree: 0, disagree: 0, gray: 0, noCvr: 0 };
-    if (r.verdict === 'agree') c.agree += r.n;
-    else if (r.verdict === 'disagree') c.disagree += r.n;
-    else if (r.verdict === 'gray') c.gray += r.n;
-    else c.noCvr += r.n;
-    byContest.set(r.contest_id, c);
-  }
-  return [...byContest.values()].sort((a, b) => b.disagree - a.disagree || b.gray - a.gray || a.contest.localeCompare(b.contest));
-}
+import type { EvidenceDownloadKind, EvidenceFile } from './webApi.ts';
 
 const csvType = 'text/csv; charset=utf-8';
 

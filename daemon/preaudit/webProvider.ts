@@ -6,7 +6,6 @@
 import type { Db } from '../core/db/database.ts';
 import type { Result } from '../core/result.ts';
 import type { ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
-import { contestSummaryRows, evidenceFile } from './evidenceFiles.ts';
 import { err, operatorError } from '../core/result.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';
@@ -51,8 +50,8 @@ export class PreauditWebProvider implements PreauditProvider {
     private readonly optionNames: ReadonlyMap<string, string> = new Map(),
     /** The one action: the service's mapping of a style by hand. */
     private readonly mapper?: { mapStyleByHand(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ targets: number; sheetsToRead: number }> },
-    /** The vault, for the evidence crops of the downloads. */
-    private readonly vaultDir?: string,
+    /** Makes the report files to download (evidenceFiles.ts, given by the runtime). */
+    private readonly files?: (kind: EvidenceDownloadKind) => Promise<Result<EvidenceFile>>,
   ) {}
 
   contestSummary(): readonly ContestSummaryRow[] {
@@ -60,8 +59,8 @@ export class PreauditWebProvider implements PreauditProvider {
   }
 
   async evidenceFile(kind: EvidenceDownloadKind): Promise<Result<EvidenceFile>> {
-    if (this.vaultDir === undefined) return err(operatorError('evidence-not-available', 'The report files cannot be made here.', 'Make them with the pre-audit on the appliance.'));
-    return evidenceFile(this.db, this.vaultDir, kind);
+    if (this.files === undefined) return err(operatorError('evidence-not-available', 'The report files cannot be made here.', 'Make them with the pre-audit on the appliance.'));
+    return this.files(kind);
   }
 
   status(): PreauditStatus {
@@ -218,4 +217,23 @@ export class PreauditWebProvider implements PreauditProvider {
     if (this.mapper === undefined) throw new Error('mapStyle called on a pre-audit provider without the service'); // wiring bug
     return this.mapper.mapStyleByHand(styleId, assignments, actor);
   }
+}
+
+/** Per contest over every ballot compared: agree / disagree / gray / no CVR; disagreements first, then gray. */
+export function contestSummaryRows(db: Db): ContestSummaryRow[] {
+  const rows = db
+    .prepare<[], { contest_id: string; contest_title: string; verdict: string; n: number }>(
+      `SELECT contest_id, max(contest_title) AS contest_title, verdict, count(*) AS n FROM preaudit_comparisons GROUP BY contest_id, verdict`,
+    )
+    .all();
+  const byContest = new Map<string, { contestId: string; contest: string; agree: number; disagree: number; gray: number; noCvr: number }>();
+  for (const r of rows) {
+    const c = byContest.get(r.contest_id) ?? { contestId: r.contest_id, contest: r.contest_title, agree: 0, disagree: 0, gray: 0, noCvr: 0 };
+    if (r.verdict === 'agree') c.agree += r.n;
+    else if (r.verdict === 'disagree') c.disagree += r.n;
+    else if (r.verdict === 'gray') c.gray += r.n;
+    else c.noCvr += r.n;
+    byContest.set(r.contest_id, c);
+  }
+  return [...byContest.values()].sort((a, b) => b.disagree - a.disagree || b.gray - a.gray || a.contest.localeCompare(b.contest));
 }
