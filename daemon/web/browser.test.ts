@@ -208,6 +208,13 @@ describe('kiosk in chromium', () => {
     const [view, zoomed] = widths as [number, number];
     expect(zoomed).toBeGreaterThan(2.5 * view);
     await shot('16b-disagreement-zoom');
+    // The evidence view: contests with a disagreement first, counts in words and patterns.
+    await page.goto(`${server?.url}/preaudit/evidence`);
+    await page.waitForSelector('[data-testid=contest-summary]');
+    expect(await page.textContent('[data-testid=contest-summary] tbody tr:first-child td:first-child')).toBe('Governor');
+    expect(await page.locator('[data-testid=contest-chart] .seg.disagree rect').getAttribute('fill')).toBe('url(#ev-hatch)');
+    expect(await page.locator('[data-testid=download-independent-cvr]').count()).toBe(1);
+    await shot('16c-evidence');
   });
 
   it('maps a ballot style by hand: numbered targets on the sample page, one choice each, saved from the form', async () => {
