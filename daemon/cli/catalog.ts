@@ -74,8 +74,8 @@ export const commandCatalog: readonly CatalogEntry[] = [
   },
   {
     name: 'preaudit',
-    summary: 'Read every captured ballot image, compare with the CVRs, write the JSON/XLSX discrepancy report with evidence crops',
-    load: async () => pick((await import('./commands/preaudit.ts')).preauditCommands, 'preaudit'),
+    summary: 'Read the ballot images (captured, or in the folders named: no config needed), compare with the CVRs, write the JSON/XLSX report with evidence crops',
+    load: async () => (await import('./preauditCommand.ts')).preauditCommand,
   },
   { name: 'handoff', summary: 'Eject both drives of the newest verified snapshot and record who takes them where', load: async () => pick((await import('./commands/custody.ts')).custodyCommands, 'handoff') },
 ];

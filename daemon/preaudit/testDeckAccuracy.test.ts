@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
-import { type AccuracyReport, evaluateSample, formatReport } from './accuracy.ts';
+import { type AccuracyReport, evaluateSample, formatReport } from '../../test/preaudit/accuracy.ts';
 
 const ballots = Number(process.env['BALLOTSAFE_TEST_DECK_BALLOTS'] ?? 4);
 const root = mkdtempSync(path.join(os.tmpdir(), 'preaudit-test-deck-'));

@@ -91,6 +91,26 @@ export interface StyleMappingForm {
   readonly contests: readonly { id: string; title: string; options: readonly { id: string; name: string }[] }[];
 }
 
+/** One contest's comparisons over every ballot read (issue #20, the evidence view). */
+export interface ContestSummaryRow {
+  readonly contestId: string;
+  readonly contest: string;
+  readonly agree: number;
+  readonly disagree: number;
+  readonly gray: number;
+  /** Ballots read that have no CVR to compare with. */
+  readonly noCvr: number;
+}
+
+export const evidenceDownloadKinds = ['xlsx', 'evidence', 'arlo', 'independent-cvr'] as const;
+export type EvidenceDownloadKind = (typeof evidenceDownloadKinds)[number];
+
+export interface EvidenceFile {
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly bytes: Uint8Array;
+}
+
 export interface PreauditProvider {
   status(): PreauditStatus;
   /** Newest first. */
@@ -102,4 +122,8 @@ export interface PreauditProvider {
   styleMapping(styleId: string): StyleMappingForm | undefined;
   /** A person's mapping of that style (the pre-audit service checks and stores it). */
   mapStyle(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ readonly targets: number; readonly sheetsToRead: number }>;
+  /** Per contest: agree / disagree / gray / no CVR, contests with disagreements first. */
+  contestSummary?(): readonly ContestSummaryRow[];
+  /** A report file built now from the stored results. */
+  evidenceFile?(kind: EvidenceDownloadKind): Promise<Result<EvidenceFile>>;
 }

@@ -5,7 +5,8 @@
  */
 import type { Db } from '../core/db/database.ts';
 import type { Result } from '../core/result.ts';
-import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
+import type { ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
+import { err, operatorError } from '../core/result.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';
 import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
@@ -49,7 +50,18 @@ export class PreauditWebProvider implements PreauditProvider {
     private readonly optionNames: ReadonlyMap<string, string> = new Map(),
     /** The one action: the service's mapping of a style by hand. */
     private readonly mapper?: { mapStyleByHand(styleId: string, assignments: readonly HandAssignment[], actor: string): Result<{ targets: number; sheetsToRead: number }> },
+    /** Makes the report files to download (evidenceFiles.ts, given by the runtime). */
+    private readonly files?: (kind: EvidenceDownloadKind) => Promise<Result<EvidenceFile>>,
   ) {}
+
+  contestSummary(): readonly ContestSummaryRow[] {
+    return contestSummaryRows(this.db);
+  }
+
+  async evidenceFile(kind: EvidenceDownloadKind): Promise<Result<EvidenceFile>> {
+    if (this.files === undefined) return err(operatorError('evidence-not-available', 'The report files cannot be made here.', 'Make them with the pre-audit on the appliance.'));
+    return this.files(kind);
+  }
 
   status(): PreauditStatus {
     const s = this.serviceStatus();
@@ -119,7 +131,7 @@ export class PreauditWebProvider implements PreauditProvider {
       imageWidth: at.page.width,
       imageHeight: at.page.height,
       targets,
-      note: marginal > 0 ? `${marginal} marginal mark(s) in this contest.` : null,
+      note: marginal > 0 ? `${marginal === 1 ? '1 doubtful mark' : `${marginal} doubtful marks`} in this contest: a person decides.` : null,
     };
   }
 
@@ -205,4 +217,23 @@ export class PreauditWebProvider implements PreauditProvider {
     if (this.mapper === undefined) throw new Error('mapStyle called on a pre-audit provider without the service'); // wiring bug
     return this.mapper.mapStyleByHand(styleId, assignments, actor);
   }
+}
+
+/** Per contest over every ballot compared: agree / disagree / gray / no CVR; disagreements first, then gray. */
+export function contestSummaryRows(db: Db): ContestSummaryRow[] {
+  const rows = db
+    .prepare<[], { contest_id: string; contest_title: string; verdict: string; n: number }>(
+      `SELECT contest_id, max(contest_title) AS contest_title, verdict, count(*) AS n FROM preaudit_comparisons GROUP BY contest_id, verdict`,
+    )
+    .all();
+  const byContest = new Map<string, { contestId: string; contest: string; agree: number; disagree: number; gray: number; noCvr: number }>();
+  for (const r of rows) {
+    const c = byContest.get(r.contest_id) ?? { contestId: r.contest_id, contest: r.contest_title, agree: 0, disagree: 0, gray: 0, noCvr: 0 };
+    if (r.verdict === 'agree') c.agree += r.n;
+    else if (r.verdict === 'disagree') c.disagree += r.n;
+    else if (r.verdict === 'gray') c.gray += r.n;
+    else c.noCvr += r.n;
+    byContest.set(r.contest_id, c);
+  }
+  return [...byContest.values()].sort((a, b) => b.disagree - a.disagree || b.gray - a.gray || a.contest.localeCompare(b.contest));
 }

@@ -1,4 +1,5 @@
 import { dataPaths, type Config } from '../core/config.ts';
+import { evidenceFile } from '../preaudit/evidenceFiles.ts';
 import { CaptureService } from '../capture/captureService.ts';
 import { openStateDatabase, type Db } from './stateDatabase.ts';
 import { CustodyWorkflow } from '../custody/workflow.ts';
@@ -86,7 +87,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
 
   // Pre-audit: constructed here so the UI gets its provider; it starts after capture and imports.
   const preaudit = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger, rootPaths: config.roots.map((r) => r.path), intervalMs: options.catalogPollMs ?? 5000 });
-  const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames, preaudit);
+  const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames, preaudit, (kind) => evidenceFile(db, dataPaths(config).vault, kind));
   const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider, custody: { jobs, workflow: custody } });
   if (!web.ok) {
     db.close();

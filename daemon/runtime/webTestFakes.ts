@@ -256,6 +256,8 @@ export function fakePreaudit(imageId: number): PreauditProvider {
       { contest: 'Governor', option: 'John Spencer', ...box(26, 8), marked: false, score: 0.01, cvrMarked: false },
       { contest: 'United States Senator', option: 'John Langdon', ...box(12, 11), marked: false, score: 0.01, cvrMarked: false },
       { contest: 'United States Senator', option: 'William Preston', ...box(19, 11), marked: true, score: 0.55, cvrMarked: true },
+      // Another contest where image and CVR differ (an overvote, a gray mark): not this disagreement.
+      { contest: 'Representative in Congress', option: 'Jeremiah Smith', ...box(12, 14), marked: true, score: 0.3, cvrMarked: false },
     ],
   };
   return {
@@ -269,6 +271,16 @@ export function fakePreaudit(imageId: number): PreauditProvider {
       if (assignments.length < 3) return err(operatorError('preaudit-mapping-incomplete', `${3 - assignments.length} of the 3 targets of this style have no choice.`, 'Choose for every numbered target.'));
       return ok({ targets: assignments.filter((a) => a.choice !== null).length, sheetsToRead: 87 });
     },
+    contestSummary: () => [
+      { contestId: 'governor', contest: 'Governor', agree: 18, disagree: 1, gray: 1, noCvr: 2 },
+      { contestId: 'senator', contest: 'United States Senator', agree: 20, disagree: 0, gray: 0, noCvr: 2 },
+    ],
+    evidenceFile: (kind) =>
+      Promise.resolve(
+        kind === 'independent-cvr'
+          ? ok({ fileName: 'independent-cvr.csv', contentType: 'text/csv; charset=utf-8', bytes: new TextEncoder().encode('ballot,files,style,contest,option,mark,score\n') })
+          : err(operatorError('evidence-no-crops', 'There is no disagreement or gray contest, so there are no evidence pictures.', 'Nothing to do.')),
+      ),
   };
 }
 

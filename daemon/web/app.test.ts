@@ -85,13 +85,16 @@ const readRoutes: readonly { path: string; expect: string }[] = [
   { path: '/api/settings', expect: 'config' },
   { path: '/api/preaudit', expect: 'disagreements' },
   { path: '/api/preaudit/disagreements/7', expect: 'disagreement' },
+  { path: '/preaudit/evidence', expect: 'United States Senator' },
+  { path: '/api/preaudit/contests', expect: 'contests' },
+  { path: '/preaudit/evidence/download/independent-cvr', expect: 'ballot,files,style,contest,option,mark,score' },
 ];
 
 describe('route inventory', () => {
   it('has a test for every route the app defines', () => {
     const defined = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
     const tested = new Set([
-      ...readRoutes.map((r) => `GET ${r.path.replace('/7', '/:id{[0-9]{1,15}}')}`),
+      ...readRoutes.map((r) => `GET ${r.path.replace('/7', '/:id{[0-9]{1,15}}').replace('/download/independent-cvr', '/download/:kind')}`),
       'GET /login',
       'GET /api/login',
       'POST /login',

@@ -14,6 +14,7 @@ import { eventRoutes } from './routes/events.ts';
 import { type Env, errors, routeKit } from './routes/kit.tsx';
 import { overviewRoutes } from './routes/overview.tsx';
 import { preauditRoutes } from './routes/preaudit.tsx';
+import { evidenceRoutes } from './routes/evidence.tsx';
 import { publicationRoutes } from './routes/publication.ts';
 import { securityMiddleware } from './routes/security.ts';
 import { snapshotRoutes } from './routes/snapshot.tsx';
@@ -57,6 +58,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   app.route('/', stickRoutes(kit));
   app.route('/', alertRoutes(kit));
   app.route('/', preauditRoutes(kit));
+  app.route('/', evidenceRoutes(kit));
   app.route('/', eventRoutes(kit, options.sseCheckMs ?? 2000));
   return app;
 }

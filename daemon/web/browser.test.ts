@@ -191,8 +191,30 @@ describe('kiosk in chromium', () => {
       return { status: res.status, type: res.headers.get('content-type') };
     })()`);
     expect(loaded).toEqual({ status: 200, type: 'image/jpeg' });
-    expect(await page.locator('.target.disagree').count()).toBe(2);
+    // Only the contest in question is outlined; another contest's difference is not drawn.
+    expect(await page.locator('[data-testid=ballot-overlay] .contest-outline').count()).toBe(1);
+    expect(await page.getAttribute('[data-testid=ballot-overlay] .contest-outline', 'data-contest')).toBe('Governor');
+    expect(await page.locator('[data-testid=ballot-overlay] .target.disagree').count()).toBe(2);
+    expect(await page.locator('[data-testid=ballot-overlay] .target[data-option="Jeremiah Smith"]').count()).toBe(0);
+    // Outlines, not fills: the voter's marks show through.
+    const fills = await page.evaluate(`[...document.querySelectorAll('[data-testid=ballot-overlay] rect')].map((r) => getComputedStyle(r).fill)`);
+    expect(new Set(fills as string[])).toEqual(new Set(['none']));
+    // Words besides colour, in the close-up and the table.
+    expect(await page.locator('[data-testid=contest-closeup] .target-label.differs').count()).toBe(2);
+    expect(await page.textContent('[data-testid=contest-targets]')).toContain('≠ Hannah Dustin');
     await shot('16-disagreement');
+    await page.click('a[href="#zoom-3"]');
+    const widths = await page.evaluate(`[document.querySelector('.ballot-scroll').clientWidth, document.querySelector('.ballot.whole').getBoundingClientRect().width]`);
+    const [view, zoomed] = widths as [number, number];
+    expect(zoomed).toBeGreaterThan(2.5 * view);
+    await shot('16b-disagreement-zoom');
+    // The evidence view: contests with a disagreement first, counts in words and patterns.
+    await page.goto(`${server?.url}/preaudit/evidence`);
+    await page.waitForSelector('[data-testid=contest-summary]');
+    expect(await page.textContent('[data-testid=contest-summary] tbody tr:first-child td:first-child')).toBe('Governor');
+    expect(await page.locator('[data-testid=contest-chart] .seg.disagree rect').getAttribute('fill')).toBe('url(#ev-hatch)');
+    expect(await page.locator('[data-testid=download-independent-cvr]').count()).toBe(1);
+    await shot('16c-evidence');
   });
 
   it('maps a ballot style by hand: numbered targets on the sample page, one choice each, saved from the form', async () => {

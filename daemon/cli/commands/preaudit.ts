@@ -9,7 +9,8 @@ import { createLogger, type Logger } from '../../core/log/logger.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 import { writePreauditReport, type WrittenReport } from '../../preaudit/report.ts';
 import { PreauditService } from '../../preaudit/service.ts';
-import { PREAUDIT_EXIT, preauditExitCode, type SheetTally, tallyLines, tallySheets } from '../../preaudit/sheetTally.ts';
+import { passExitCode, passSummaryLines } from '../../preaudit/runSummary.ts';
+import { PREAUDIT_EXIT, type SheetTally, tallySheets } from '../../preaudit/sheetTally.ts';
 
 export interface PreauditRun extends WrittenReport {
   readonly sheets: number;
@@ -50,7 +51,7 @@ const preauditCommand: CliCommand = {
     `  exit ${PREAUDIT_EXIT.allReadNoDisagreement}: every sheet read, no disagreement with the CVRs\n` +
     `  exit ${PREAUDIT_EXIT.disagreements}: disagreements with the CVRs\n` +
     `  exit ${PREAUDIT_EXIT.error}: the pre-audit could not run\n` +
-    `  exit ${PREAUDIT_EXIT.sheetsNotRead}: no disagreement among the sheets read, but some sheets were not read (waiting for a person, set aside, unreadable)`,
+    `  exit ${PREAUDIT_EXIT.sheetsNotRead}: no disagreement among the sheets read, but some sheets were not read (waiting for a person, set aside, unreadable), or ballots read have no CVR to compare with`,
   async run(argv) {
     let values: { config?: string | undefined; out?: string | undefined };
     try {
@@ -67,25 +68,8 @@ const preauditCommand: CliCommand = {
       process.stderr.write(`${r.error.message}\n${r.error.action ?? ''}\n`);
       return PREAUDIT_EXIT.error;
     }
-    const rep = r.value.report;
-    for (const l of tallyLines(r.value.tally)) process.stdout.write(`${l}\n`);
-    process.stdout.write(`${String(rep.ballotsCompared).padStart(9)}  ballots compared with their CVR\n`);
-    process.stdout.write(`${String(rep.ballotsWithoutCvr.length).padStart(9)}  ballots without a CVR\n`);
-    process.stdout.write(`${String(rep.gray.length).padStart(9)}  contests gray (a person decides)\n`);
-    process.stdout.write(`${String(rep.disagreements.length).padStart(9)}  contests disagreeing with the CVR\n`);
-    for (const d of rep.disagreements.slice(0, 20)) {
-      process.stdout.write(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]\n`);
-    }
-    const title = new Map(rep.contests.map((c) => [c.contestId, c.title]));
-    const option = new Map(rep.totals.map((t) => [`${t.contestId}\u0000${t.optionId}`, t.option]));
-    for (const g of rep.gray.slice(0, 20)) {
-      const marks = g.marginal.map((o) => option.get(`${g.contestId}\u0000${o}`) ?? o).join(', ');
-      const image = g.evidence === null ? '' : `  image: ${path.join(path.dirname(r.value.json), g.evidence)}`;
-      process.stdout.write(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: doubtful mark on ${marks || 'a target'}${image}\n`);
-    }
-    if (r.value.note !== undefined) process.stdout.write(`${r.value.note}\n`);
-    process.stdout.write(`Report: ${r.value.json}\n        ${r.value.xlsx}\n        ${r.value.independentCvr}  (every sheet's reading)\n`);
-    return preauditExitCode(r.value.tally, rep.disagreements.length);
+    for (const l of passSummaryLines(r.value)) process.stdout.write(`${l}\n`);
+    return passExitCode(r.value);
   },
 };
 

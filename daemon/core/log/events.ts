@@ -142,6 +142,8 @@ export const LogEvents = {
   StickIntakeRefused: ev('stick.intake.refused', 'warn', 'An export stick was not read.', { intakeId: 'number?', device: 'string?', code: 'string', error: 'string' }),
   StickUnmounted: ev('stick.unmounted', 'info', 'An export stick was unmounted and can be removed.', { intakeId: 'number' }),
   StickUnmountFailed: ev('stick.unmount-failed', 'warn', 'An export stick could not be unmounted.', { intakeId: 'number', error: 'string' }),
+  // pre-audit (issue #20, preaudit-ux slice): `ballotsafe preaudit <folder>…` and its mapping file
+  PreauditFolderRunStarted: ev('preaudit.folder-run.started', 'info', 'A pre-audit on folders given on the command line begins (no appliance configuration).', { folders: 'string[]', dataDir: 'string', temporary: 'boolean', mappingLines: 'number' }),
 } as const satisfies Record<string, EventSpec>;
 
 type Catalogue = typeof LogEvents;

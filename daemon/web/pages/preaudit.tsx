@@ -43,6 +43,11 @@ export const PreauditPage: FC<{
     </section>
     <section class="panel">
       <h2>Ballot images compared with CVRs</h2>
+      <p>
+        <a class="button small" href="/preaudit/evidence" data-testid="evidence-link">
+          Per-contest summary, duplicates and report files
+        </a>
+      </p>
       {status === null ? (
         <NotInstalled what="The pre-audit" />
       ) : (
@@ -275,61 +280,6 @@ export const MapStylePage: FC<{ page: PageContext; form: StyleMappingForm }> = (
 );
 
 /** The ballot image with each target box drawn over it: what was read, what the CVR says. */
-export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> = ({ page, d }) => (
-  <Layout page={page} active="preaudit" title={`Ballot: ${imageKeyInWords(d.ballotId)} — ${d.contest}`} live={false}>
-    <p>
-      <a href="/preaudit">← Back to pre-audit</a>
-    </p>
-    <div class="ballot-layout">
-      <figure class="ballot">
-        <svg viewBox={`0 0 ${d.imageWidth} ${d.imageHeight}`} role="img" aria-label={`Ballot ${imageKeyInWords(d.ballotId)} with targets marked`} data-testid="ballot-overlay">
-          <image href={d.imagePage === 0 ? `/api/images/${d.imageId}` : `/api/images/${d.imageId}?page=${d.imagePage}`} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
-          {d.targets.map((t) => {
-            const disagree = t.marked !== t.cvrMarked;
-            return (
-              <g class={`target ${t.marked ? 'marked' : 'empty'} ${disagree ? 'disagree' : 'agree'}`} data-option={t.option}>
-                <rect x={t.x} y={t.y} width={t.width} height={t.height} />
-                <title>{`${t.contest}: ${t.option} — image ${t.marked ? 'marked' : 'not marked'}${t.score === null ? '' : ` (fill ${Math.round(t.score * 100)}%)`}, CVR ${t.cvrMarked ? 'vote' : 'no vote'}`}</title>
-              </g>
-            );
-          })}
-        </svg>
-      </figure>
-      <aside class="panel legend">
-        <h2>This contest</h2>
-        <p>
-          CVR says: <strong>{d.cvrChoices.join(', ') || '(no vote)'}</strong>
-        </p>
-        <p>
-          Image shows: <strong>{d.imageChoices.join(', ') || '(no mark)'}</strong>
-        </p>
-        {d.note === null ? null : <p>{d.note}</p>}
-        <h2>Key</h2>
-        <ul class="key">
-          <li>
-            <span class="swatch marked"></span> mark read on the image
-          </li>
-          <li>
-            <span class="swatch empty"></span> target, no mark
-          </li>
-          <li>
-            <span class="swatch disagree"></span> image and CVR disagree
-          </li>
-        </ul>
-        <table class="table small">
-          <tbody>
-            {d.targets
-              .filter((t) => t.contest === d.contest)
-              .map((t) => (
-                <tr class={t.marked !== t.cvrMarked ? 'row-bad' : ''}>
-                  <td>{t.option}</td>
-                  <td>image: {t.marked ? 'marked' : '–'}</td>
-                  <td>CVR: {t.cvrMarked ? 'vote' : '–'}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </aside>
-    </div>
-  </Layout>
-);
+
+// The disagreement's evidence page lives in its own file.
+export { DisagreementPage } from './disagreement.tsx';

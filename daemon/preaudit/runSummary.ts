@@ -1,0 +1,45 @@
+/**
+ * What `ballotsafe preaudit` prints after a pass, and its exit code: shared by the appliance's run
+ * (captured files) and the run on folders named on the command line.
+ */
+import path from 'node:path';
+import type { WrittenReport } from './report.ts';
+import { PREAUDIT_EXIT, preauditExitCode, type SheetTally, tallyLines } from './sheetTally.ts';
+
+export interface PassOutcome extends WrittenReport {
+  readonly tally: SheetTally;
+  /** The pass's own words on sheets not read (set apart, waiting for a person), if any. */
+  readonly note?: string;
+}
+
+/** The summary lines, then the first disagreements and gray contests, then where the report is. */
+export function passSummaryLines(run: PassOutcome): string[] {
+  const rep = run.report;
+  const out = [...tallyLines(run.tally)];
+  const count = (n: number, what: string) => out.push(`${String(n).padStart(9)}  ${what}`);
+  count(rep.ballotsCompared, 'ballots compared with their CVR');
+  count(rep.ballotsWithoutCvr.length, 'ballots without a CVR');
+  count(rep.gray.length, 'contests gray (a person decides)');
+  count(rep.disagreements.length, 'contests disagreeing with the CVR');
+  for (const d of rep.disagreements.slice(0, 20)) out.push(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]`);
+  const title = new Map(rep.contests.map((c) => [c.contestId, c.title]));
+  const option = new Map(rep.totals.map((t) => [`${t.contestId}\u0000${t.optionId}`, t.option]));
+  for (const g of rep.gray.slice(0, 20)) {
+    const marks = g.marginal.map((o) => option.get(`${g.contestId}\u0000${o}`) ?? o).join(', ');
+    const image = g.evidence === null ? '' : `  image: ${path.join(path.dirname(run.json), g.evidence)}`;
+    out.push(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: doubtful mark on ${marks || 'a target'}${image}`);
+  }
+  if (run.note !== undefined) out.push(run.note);
+  out.push(`Report: ${run.json}`, `        ${run.xlsx}`, `        ${run.independentCvr}  (every sheet's reading)`);
+  return out;
+}
+
+/**
+ * 0 only when every sheet was read and every ballot read was compared with its CVR and agreed:
+ * a ballot with no CVR to compare with agrees with nothing, so it counts as not checked (3).
+ */
+export function passExitCode(run: PassOutcome): number {
+  const code = preauditExitCode(run.tally, run.report.disagreements.length);
+  if (code === PREAUDIT_EXIT.allReadNoDisagreement && run.report.ballotsWithoutCvr.length > 0) return PREAUDIT_EXIT.sheetsNotRead;
+  return code;
+}

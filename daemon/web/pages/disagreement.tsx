@@ -1,0 +1,153 @@
+import type { FC } from 'hono/jsx';
+import { imageKeyInWords } from '../../importer/imageKeys.ts';
+import type { DisagreementDetail, TargetOverlay } from '../deps.ts';
+import { Layout, type PageContext } from './layout.tsx';
+
+/**
+ * One disagreement as evidence: the contest in question alone is outlined (never filled, so the
+ * voter's marks stay visible), its targets labelled in words and line styles as well as colour
+ * (solid = mark read on the image, dashed = the CVR's vote, ≠ where they differ); a close-up of
+ * the contest, and the whole page at three zoom levels (CSS :target, no script).
+ */
+
+interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The contest's area: its targets, widened to take in the option names printed beside them. */
+export function contestArea(targets: readonly Box[], imageWidth: number, imageHeight: number): Box | null {
+  if (targets.length === 0) return null;
+  const left = Math.min(...targets.map((t) => t.x));
+  const top = Math.min(...targets.map((t) => t.y));
+  const right = Math.max(...targets.map((t) => t.x + t.width));
+  const bottom = Math.max(...targets.map((t) => t.y + t.height));
+  const h = Math.max(...targets.map((t) => t.height));
+  const padX = Math.max(imageWidth * 0.12, h * 6);
+  const padY = h * 2.5;
+  const x = Math.max(0, left - padX);
+  const y = Math.max(0, top - padY);
+  return { x, y, width: Math.min(imageWidth, right + padX) - x, height: Math.min(imageHeight, bottom + padY) - y };
+}
+
+const imageHref = (d: DisagreementDetail) => (d.imagePage === 0 ? `/api/images/${d.imageId}` : `/api/images/${d.imageId}?page=${d.imagePage}`);
+
+function targetWords(t: TargetOverlay): string {
+  return `${t.option}: image ${t.marked ? 'marked' : 'not marked'}${t.score === null ? '' : ` (fill ${Math.round(t.score * 100)}%)`}, CVR ${t.cvrMarked ? 'vote' : 'no vote'}`;
+}
+
+/** A target of the contest: solid outline for a mark read, dashed for the CVR's vote, both when both. */
+const ContestTarget: FC<{ t: TargetOverlay; labels: boolean }> = ({ t, labels }) => {
+  const disagree = t.marked !== t.cvrMarked;
+  const pad = t.height * 0.25;
+  return (
+    <g class={`target ${t.marked ? 'marked' : 'empty'} ${disagree ? 'disagree' : 'agree'}`} data-option={t.option}>
+      {t.marked ? <rect class="mark-read" x={t.x - pad} y={t.y - pad} width={t.width + 2 * pad} height={t.height + 2 * pad} /> : null}
+      {t.cvrMarked ? <rect class="cvr-vote" x={t.x - 2 * pad} y={t.y - 2 * pad} width={t.width + 4 * pad} height={t.height + 4 * pad} /> : null}
+      {!t.marked && !t.cvrMarked ? <rect class="no-vote" x={t.x} y={t.y} width={t.width} height={t.height} /> : null}
+      {labels && disagree ? (
+        <text class="target-label differs" x={t.x + t.width / 2} y={t.y - 3 * pad} font-size={t.height * 1.1} text-anchor="middle">
+          ≠
+        </text>
+      ) : null}
+      <title>{targetWords(t)}</title>
+    </g>
+  );
+};
+
+export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> = ({ page, d }) => {
+  const mine = d.targets.filter((t) => t.contest === d.contest);
+  const area = contestArea(mine, d.imageWidth, d.imageHeight);
+  const ballot = imageKeyInWords(d.ballotId);
+  return (
+    <Layout page={page} active="preaudit" title={`Ballot: ${ballot} — ${d.contest}`} live={false}>
+      <p>
+        <a href="/preaudit">← Back to pre-audit</a>
+      </p>
+      <div class="ballot-layout">
+        <div>
+          {area === null ? null : (
+            <figure class="ballot closeup">
+              <figcaption>Close-up: {d.contest}</figcaption>
+              <svg viewBox={`${area.x} ${area.y} ${area.width} ${area.height}`} role="img" aria-label={`Close-up of ${d.contest} on ballot ${ballot}`} data-testid="contest-closeup">
+                <image href={imageHref(d)} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
+                {mine.map((t) => (
+                  <ContestTarget t={t} labels={true} />
+                ))}
+              </svg>
+            </figure>
+          )}
+          <p class="zoom-links">
+            Whole page: <a href="#zoom-1">fit</a> · <a href="#zoom-2">2×</a> · <a href="#zoom-3">3×</a>
+          </p>
+          <span id="zoom-1" class="zoom-anchor"></span>
+          <span id="zoom-2" class="zoom-anchor"></span>
+          <span id="zoom-3" class="zoom-anchor"></span>
+          <div class="ballot-scroll">
+            <figure class="ballot whole">
+              <svg viewBox={`0 0 ${d.imageWidth} ${d.imageHeight}`} role="img" aria-label={`Ballot ${ballot}, ${d.contest} outlined`} data-testid="ballot-overlay">
+                <image href={imageHref(d)} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
+                {area === null ? null : (
+                  <g class="contest-outline" data-contest={d.contest}>
+                    <rect x={area.x} y={area.y} width={area.width} height={area.height} />
+                    <text x={area.x + 8} y={Math.max(40, area.y - 10)} class="contest-label">
+                      {d.contest}
+                    </text>
+                  </g>
+                )}
+                {mine.map((t) => (
+                  <ContestTarget t={t} labels={false} />
+                ))}
+              </svg>
+            </figure>
+          </div>
+        </div>
+        <aside class="panel legend">
+          <h2>This contest</h2>
+          <p>
+            CVR says: <strong>{d.cvrChoices.join(', ') || '(no vote)'}</strong>
+          </p>
+          <p>
+            Image shows: <strong>{d.imageChoices.join(', ') || '(no mark)'}</strong>
+          </p>
+          {d.note === null ? null : <p>{d.note}</p>}
+          <table class="table small" data-testid="contest-targets">
+            <thead>
+              <tr>
+                <th>Option</th>
+                <th>Image</th>
+                <th>CVR</th>
+              </tr>
+            </thead>
+            <tbody>
+              {mine.map((t) => (
+                <tr class={t.marked !== t.cvrMarked ? 'row-bad' : ''}>
+                  <td>
+                    {t.marked !== t.cvrMarked ? '≠ ' : ''}
+                    {t.option}
+                  </td>
+                  <td>{t.marked ? `marked${t.score === null ? '' : ` (${Math.round(t.score * 100)}%)`}` : '–'}</td>
+                  <td>{t.cvrMarked ? 'vote' : '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>Key</h2>
+          <ul class="key">
+            <li>
+              <span class="swatch mark-read"></span> solid box: mark read on the image
+            </li>
+            <li>
+              <span class="swatch cvr-vote"></span> dashed box: the CVR's vote
+            </li>
+            <li>
+              <span class="swatch contest"></span> the contest that disagrees; ≠ where image and CVR differ
+            </li>
+          </ul>
+        </aside>
+      </div>
+    </Layout>
+  );
+};
