@@ -4,6 +4,8 @@
  * Nothing in the daemon imports this file.
  */
 import { sticksProvider } from '../intake/webProvider.ts';
+import { publicationFromDatabase } from '../publish/webPublication.ts';
+import { signerForConfig } from '../signer/signer.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -462,6 +464,7 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
     importChecks: { list: () => fakeChecks },
     preaudit: fakePreaudit(imageId),
     sticks: sticksProvider(db, logger),
+    publication: publicationFromDatabase(db, config, () => signerForConfig(config)),
   };
   return {
     dir,

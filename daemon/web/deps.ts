@@ -31,6 +31,7 @@ export type {
  * Everything the web layer reads or asks for, as narrow functions. The web layer never does the
  * work itself: capture, snapshot, drives, import and pre-audit each provide one of these.
  * Providers marked optional may be left out while that part is not installed; its page then says so.
+ * (Publishing and export sticks are always installed: createWebDeps builds them from the database.)
  */
 export interface WebDeps {
   readonly config: Config;
@@ -64,9 +65,9 @@ export interface WebDeps {
   readonly importChecks?: ImportChecksProvider;
   readonly preaudit?: PreauditProvider;
   /** A snapshot's publication bundle (signed statement, manifests, verification page) as a ZIP. */
-  readonly publication?: PublicationProvider;
+  readonly publication: PublicationProvider;
   /** Export sticks carried over from an air-gapped EMS, and the custody record of each intake. */
-  readonly sticks?: SticksProvider;
+  readonly sticks: SticksProvider;
   /** Test clock; defaults to the system clock. */
   readonly now?: () => Date;
 }
