@@ -24,7 +24,7 @@ export const coreTests = [
 ];
 
 // dropoutOvals.ts and ringStencil.ts (Dominion's dropout ovals) are read by dominionScans.test.ts, which is not quick enough for this run.
-const preauditCore = ['image', 'findGrid', 'barGrid', 'timingMarks', 'targets', 'marks', 'compare'].map((f) => `daemon/preaudit/${f}.ts`);
+const preauditCore = ['image', 'findGrid', 'barGrid', 'timingMarks', 'accuVoteGrid', 'edgeFit', 'gridMath', 'targets', 'marks', 'compare'].map((f) => `daemon/preaudit/${f}.ts`);
 const snapshotCore = ['plan', 'bagFormat', 'names'].map((f) => `daemon/snapshot/${f}.ts`);
 const importerParsers = [
   'dominion', 'dominionCsv', 'dominionZip', 'ess', 'essHeader', 'eif', 'nist', 'cdfXml', 'hartXml', 'clearBallot',
@@ -41,12 +41,12 @@ export default defineConfig({
       provider: 'v8',
       include: [...preauditCore, ...snapshotCore, ...importerParsers],
       reporter: ['text-summary', 'text'],
-      // Measured 2026-12-05 (#17): all 83.4 / 75.6 / 88.1 / 86.7 (statements / branches / functions / lines);
-      // preaudit 82.2 / 77.2 / 88.4 / 85.6, importer 84.4 / 76.3 / 87.5 / 88.2, snapshot 81.5 / 58.3 / 89.7 / 81.6.
+      // Measured 2026-12-05 (#17), statements / branches / functions / lines: all 86.7 / 77.4 / 91.3 / 90.0;
+      // preaudit 91.2 / 83.2 / 95.6 / 94.4, importer 84.4 / 76.3 / 87.5 / 88.2, snapshot 81.5 / 58.3 / 89.7 / 81.6.
       // Rounded down a little; raise them when tests are added, never lower them to let a change through.
       thresholds: {
-        statements: 81, branches: 73, functions: 86, lines: 84,
-        'daemon/preaudit/**': { statements: 80, branches: 75, functions: 86, lines: 83 },
+        statements: 84, branches: 75, functions: 89, lines: 88,
+        'daemon/preaudit/**': { statements: 89, branches: 81, functions: 93, lines: 92 },
         'daemon/importer/**': { statements: 82, branches: 74, functions: 85, lines: 86 },
         'daemon/snapshot/**': { statements: 79, branches: 56, functions: 87, lines: 79 },
       },
