@@ -14,11 +14,11 @@ import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { imageKeyFromFileName } from '../importer/imageKeys.ts';
 import { importLocalPath } from '../importer/importFile.ts';
 import { silentLogger } from '../core/log/logger.ts';
-import { sampleKeys } from './accuracy.ts';
+import { sampleKeys } from '../../test/preaudit/accuracy.ts';
 import { cvrSourceFromRecords } from './cvrSource.ts';
 import { runPreaudit, type SheetJob } from './pool.ts';
 import { writePreauditReport } from './report.ts';
-import { readSampleLayouts } from './sampleElection.ts';
+import { readSampleLayouts } from '../../test/preaudit/sampleElection.ts';
 import { compareSheets, loadCvrRecords } from './service.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'preaudit-report-'));

@@ -63,7 +63,6 @@ const notYetMoved: readonly string[] = [
   'importer/service.ts: import_sources',
   'intake/intakeOutcome.ts: file_versions',
   'intake/store.ts: special_files',
-  'preaudit/accuracy.ts: preaudit_sheets',
   'preaudit/contestDefinitions.ts: eif_rows',
   'preaudit/contestDefinitions.ts: import_contests',
   'preaudit/contestDefinitions.ts: import_options',

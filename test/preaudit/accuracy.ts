@@ -1,7 +1,7 @@
 /**
  * Accuracy of the pre-audit on a sample election from scripts/sample-election (its `truth/`
  * says what every voter meant, mark by mark, and which discrepancies were injected). Used by the
- * accuracy test and by `npx tsx daemon/preaudit/accuracy.ts <sample-dir>` for large runs.
+ * accuracy test and by `npx tsx test/preaudit/accuracy.ts <sample-dir>` for large runs.
  *
  * Sheets are read either inline (every target score kept, for tuning) or on the worker pool
  * (pool.ts, as the daemon reads them). With `compare`, every sheet is compared with its vendor's
@@ -11,13 +11,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { z } from 'zod';
-import { openStateDatabase } from '../runtime/stateDatabase.ts';
-import { parseDominionCvrExport } from '../importer/dominion.ts';
-import { parseEssCvr } from '../importer/ess.ts';
-import { imageKeyFromFileName } from '../importer/imageKeys.ts';
-import type { NormalizedCvr } from '../importer/model.ts';
-import { parseResults } from '../importer/results.ts';
-import { silentLogger } from '../core/log/logger.ts';
+import { openStateDatabase } from '../../daemon/runtime/stateDatabase.ts';
+import { parseDominionCvrExport } from '../../daemon/importer/dominion.ts';
+import { parseEssCvr } from '../../daemon/importer/ess.ts';
+import { imageKeyFromFileName } from '../../daemon/importer/imageKeys.ts';
+import type { NormalizedCvr } from '../../daemon/importer/model.ts';
+import { parseResults } from '../../daemon/importer/results.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
 import {
   type BallotComparison,
   compareBallot,
@@ -30,13 +30,13 @@ import {
   type TotalsLine,
   grayOf,
   totalsOf,
-} from './compare.ts';
-import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from './cvrSource.ts';
-import { decodeBallotImage, type GrayImage } from './image.ts';
-import { interpretSheetAnyStyle } from './interpret.ts';
-import type { ContestDefinition, StyleLayout } from './layout.ts';
-import type { ContestReading, MarkClass } from './marks.ts';
-import { runPreaudit, type SheetPage } from './pool.ts';
+} from '../../daemon/preaudit/compare.ts';
+import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from '../../daemon/preaudit/cvrSource.ts';
+import { decodeBallotImage, type GrayImage } from '../../daemon/preaudit/image.ts';
+import { interpretSheetAnyStyle } from '../../daemon/preaudit/interpret.ts';
+import type { ContestDefinition, StyleLayout } from '../../daemon/preaudit/layout.ts';
+import type { ContestReading, MarkClass } from '../../daemon/preaudit/marks.ts';
+import { runPreaudit, type SheetPage } from '../../daemon/preaudit/pool.ts';
 import { readSampleLayouts } from './sampleElection.ts';
 
 const truthMark = z.object({
@@ -639,11 +639,11 @@ export function formatReport(r: AccuracyReport): string {
   return lines.join('\n');
 }
 
-// Script entry: npx tsx daemon/preaudit/accuracy.ts <sample-dir> [--vendor dominion|ess] [--limit n] [--workers n] [--no-compare]
+// Script entry: npx tsx test/preaudit/accuracy.ts <sample-dir> [--vendor dominion|ess] [--limit n] [--workers n] [--no-compare]
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   const [dir, ...rest] = process.argv.slice(2);
   if (dir === undefined) {
-    process.stderr.write('usage: npx tsx daemon/preaudit/accuracy.ts <sample-dir> [--vendor dominion|ess] [--limit n] [--workers n] [--no-compare]\n');
+    process.stderr.write('usage: npx tsx test/preaudit/accuracy.ts <sample-dir> [--vendor dominion|ess] [--limit n] [--workers n] [--no-compare]\n');
     process.exit(2);
   }
   const arg = (name: string) => {
