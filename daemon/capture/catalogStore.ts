@@ -230,6 +230,31 @@ export class CatalogStore {
     return JSON.stringify(r ?? null);
   }
 
+  /** Per root: versions captured at or after `sinceIso`, all versions, their bytes, and the latest capture time. */
+  capturesPerRoot(sinceIso: string): { rootLabel: string; since: number; total: number; bytes: number; last: string | null }[] {
+    return this.db
+      .prepare<[string], { rootLabel: string; since: number; total: number; bytes: number; last: string | null }>(
+        `SELECT root_label AS rootLabel,
+                sum(CASE WHEN captured_at >= ? THEN 1 ELSE 0 END) AS since,
+                count(*) AS total, coalesce(sum(size), 0) AS bytes, max(captured_at) AS last
+           FROM file_versions GROUP BY root_label`,
+      )
+      .all(sinceIso);
+  }
+
+  /** The version captured last (by capture time, then id). */
+  newestCapture(): LastCapture | undefined {
+    return this.db
+      .prepare<[], LastCapture>('SELECT id, root_label AS rootLabel, rel_path AS relPath, captured_at AS capturedAt FROM file_versions ORDER BY captured_at DESC, id DESC LIMIT 1')
+      .get();
+  }
+
+  /** How many versions, and their bytes, were captured after `afterIso` ('' for all). */
+  capturedAfter(afterIso: string): { files: number; bytes: number } {
+    const row = this.db.prepare<[string], { files: number; bytes: number }>('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file_versions WHERE captured_at > ?').get(afterIso);
+    return { files: row?.files ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
   /** FIFOs, sockets and devices seen in the exports: listed, never captured. */
   listNotCaptured(rootLabel?: string): SpecialFileRecord[] {
     return new SpecialFiles(this.db).list(rootLabel);

@@ -90,7 +90,6 @@ const notYetMoved: readonly string[] = [
   'snapshot/exportZips.ts: file_versions',
   'web/accounts.ts: sessions',
   'web/accounts.ts: users',
-  'web/catalogReader.ts: file_versions',
   'web/sessions.ts: sessions',
   'web/sessions.ts: users',
   'web/testFakes.ts: file_versions',
