@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { generateSampleElection } from '../scripts/sample-election/generate.ts';
 import { decodeBallotImage, ReusedPixels } from '../daemon/preaudit/image.ts';
 import { interpretSheetAnyStyle } from '../daemon/preaudit/interpret.ts';
-import { readSampleLayouts } from '../daemon/preaudit/sampleElection.ts';
+import { readSampleLayouts } from '../test/preaudit/sampleElection.ts';
 
 interface Timing {
   wall: number;

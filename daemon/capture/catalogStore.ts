@@ -90,6 +90,14 @@ export interface LastCapture {
   readonly capturedAt: string;
 }
 
+/** Where a captured file is and its content, without the rest of its row. */
+export interface CatalogObjectBrief {
+  readonly id: number;
+  readonly rootLabel: string;
+  readonly relPath: string;
+  readonly sha256: string;
+}
+
 export interface SymlinkRecord {
   readonly id: number;
   readonly rootLabel: string;
@@ -174,6 +182,77 @@ export class CatalogStore {
         ? this.db.prepare<[], FileVersionRow>('SELECT * FROM file_versions ORDER BY id DESC LIMIT 1').get()
         : this.db.prepare<[string], FileVersionRow>('SELECT * FROM file_versions WHERE root_label = ? ORDER BY id DESC LIMIT 1').get(rootLabel);
     return row === undefined ? undefined : { id: row.id, rootLabel: row.root_label, relPath: row.rel_path, capturedAt: row.captured_at };
+  }
+
+  /** Current ballot images, by root and path (SQLite's byte order), for the pre-audit's sheets. */
+  currentBallotImages(): CatalogObjectBrief[] {
+    return this.db
+      .prepare<[], CatalogObjectBrief>(
+        `SELECT id, root_label AS rootLabel, rel_path AS relPath, sha256 FROM file_versions
+         WHERE kind = 'ballot-image' AND status = 'current' ORDER BY root_label, rel_path`,
+      )
+      .all();
+  }
+
+  /** Current versions of these kinds, in capture order. */
+  currentOfKinds(kinds: readonly FileKind[]): (CatalogObjectBrief & { readonly kind: FileKind })[] {
+    const marks = kinds.map(() => '?').join(', ');
+    return this.db
+      .prepare<string[], CatalogObjectBrief & { kind: FileKind }>(
+        `SELECT id, root_label AS rootLabel, rel_path AS relPath, sha256, kind FROM file_versions WHERE status = 'current' AND kind IN (${marks}) ORDER BY id`,
+      )
+      .all(...kinds);
+  }
+
+  /** Current zip files that may hold ballot images (an ES&S export), by root and path. */
+  currentZips(): CatalogObjectBrief[] {
+    return this.db
+      .prepare<[], CatalogObjectBrief>(
+        `SELECT id, root_label AS rootLabel, rel_path AS relPath, sha256 FROM file_versions
+         WHERE status = 'current' AND kind IN ('other', 'ballot-image') AND lower(rel_path) LIKE '%.zip' ORDER BY root_label, rel_path`,
+      )
+      .all();
+  }
+
+  /** The newest version's id (0 when empty): it grows with every capture, the catalog's "something new" mark. */
+  maxVersionId(): number {
+    return this.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM file_versions').get()?.m ?? 0;
+  }
+
+  /**
+   * Changes whenever the catalog's current files change: a capture (new id), and also a file that changed or
+   * disappeared (superseded, which adds no id). Compare two marks for equality only.
+   */
+  changeMark(): string {
+    const r = this.db
+      .prepare<[], { n: number; m: number | null; s: string | null }>(`SELECT count(*) AS n, max(id) AS m, max(superseded_at) AS s FROM file_versions WHERE status = 'current'`)
+      .get();
+    return JSON.stringify(r ?? null);
+  }
+
+  /** Per root: versions captured at or after `sinceIso`, all versions, their bytes, and the latest capture time. */
+  capturesPerRoot(sinceIso: string): { rootLabel: string; since: number; total: number; bytes: number; last: string | null }[] {
+    return this.db
+      .prepare<[string], { rootLabel: string; since: number; total: number; bytes: number; last: string | null }>(
+        `SELECT root_label AS rootLabel,
+                sum(CASE WHEN captured_at >= ? THEN 1 ELSE 0 END) AS since,
+                count(*) AS total, coalesce(sum(size), 0) AS bytes, max(captured_at) AS last
+           FROM file_versions GROUP BY root_label`,
+      )
+      .all(sinceIso);
+  }
+
+  /** The version captured last (by capture time, then id). */
+  newestCapture(): LastCapture | undefined {
+    return this.db
+      .prepare<[], LastCapture>('SELECT id, root_label AS rootLabel, rel_path AS relPath, captured_at AS capturedAt FROM file_versions ORDER BY captured_at DESC, id DESC LIMIT 1')
+      .get();
+  }
+
+  /** How many versions, and their bytes, were captured after `afterIso` ('' for all). */
+  capturedAfter(afterIso: string): { files: number; bytes: number } {
+    const row = this.db.prepare<[string], { files: number; bytes: number }>('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file_versions WHERE captured_at > ?').get(afterIso);
+    return { files: row?.files ?? 0, bytes: row?.bytes ?? 0 };
   }
 
   /** FIFOs, sockets and devices seen in the exports: listed, never captured. */

@@ -5,7 +5,7 @@ import { generateSampleElection } from '../../scripts/sample-election/generate.t
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { silentLogger } from '../core/log/logger.ts';
 import { runPreaudit, type SheetJob } from '../preaudit/pool.ts';
-import { readSampleLayouts } from '../preaudit/sampleElection.ts';
+import { readSampleLayouts } from '../../test/preaudit/sampleElection.ts';
 import { checksFromReport } from '../web/importChecks.ts';
 import { importLocalPath } from './importFile.ts';
 import { buildPhase1Report } from './report.ts';

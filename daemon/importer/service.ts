@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Db } from '../core/db/database.ts';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import { AlertLog } from '../core/state/alerts.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
@@ -25,13 +26,12 @@ export interface CatalogImport {
  */
 export async function importPendingCatalogFiles(db: Db, vaultPath: string, logger?: Logger): Promise<CatalogImport> {
   recoverInterruptedImports(db);
-  const rows = db
-    .prepare<[], CatalogVersionRow>(
-      `SELECT f.id, f.root_label, f.rel_path, f.sha256, f.kind FROM file_versions f
-       WHERE f.status = 'current' AND f.kind IN (${importableKinds.map((k) => `'${k}'`).join(', ')})
-       ORDER BY CASE WHEN f.rel_path LIKE '%Manifest.json' THEN 0 WHEN f.rel_path LIKE '%CvrExport%' THEN 2 ELSE 1 END, f.id`,
-    )
-    .all();
+  // Manifests first (they name what the CVR exports mean), Dominion CVR exports last; by capture order within.
+  const rank = (relPath: string): number => (/manifest\.json$/i.test(relPath) ? 0 : /cvrexport/i.test(relPath) ? 2 : 1);
+  const rows: CatalogVersionRow[] = new CatalogStore(db)
+    .currentOfKinds(importableKinds)
+    .map((f) => ({ id: f.id, root_label: f.rootLabel, rel_path: f.relPath, sha256: f.sha256, kind: f.kind }))
+    .sort((a, b) => rank(a.rel_path) - rank(b.rel_path) || a.id - b.id);
   const imported: ImportOutcome[] = [];
   const failures: OperatorError[] = [];
   for (const row of rows) {
@@ -122,12 +122,7 @@ export class ImportService {
   }
 
   private catalogSignature(): string {
-    const r = this.options.db
-      .prepare<[], { n: number; m: number | null; s: string | null }>(
-        `SELECT count(*) AS n, max(id) AS m, max(superseded_at) AS s FROM file_versions WHERE status = 'current'`,
-      )
-      .get();
-    return JSON.stringify(r ?? null);
+    return new CatalogStore(this.options.db).changeMark();
   }
 
   private async pass(): Promise<ImportTick> {

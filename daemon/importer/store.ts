@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Db } from '../core/db/database.ts';
 import type { OperatorError } from '../core/result.ts';
-import type { CvrSink, NormalizedContest, NormalizedCvr, NormalizedLookup, NormalizedOption } from './model.ts';
+import type { CvrSink, NormalizedContest, NormalizedCvr, NormalizedLookup, NormalizedOption, NormalizedVote } from './model.ts';
 
 export type SourceFormat =
   | 'dominion-cvr'
@@ -287,4 +287,51 @@ export function recoverInterruptedImports(db: Db): number {
     })();
   }
   return loading.length;
+}
+
+// ---- Reads for the pre-audit: only active sources count ----
+
+/** The active CVR records with an image key, as the importer's normalized model. */
+export function activeCvrsWithImageKey(db: Db): NormalizedCvr[] {
+  const records = db
+    .prepare<[], { id: number; tabulator: string | null; batch: string | null; record_id: string | null; cvr_number: string | null; image_key: string; ballot_style: string | null; precinct: string | null; counting_group: string | null; session_type: string | null }>(
+      `SELECT r.id, r.tabulator, r.batch, r.record_id, r.cvr_number, r.image_key, r.ballot_style, r.precinct, r.counting_group, r.session_type
+       FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+       WHERE r.image_key IS NOT NULL ORDER BY r.id`,
+    )
+    .all();
+  const votes = new Map<number, NormalizedVote[]>();
+  const vrows = db
+    .prepare<[], { cvr_id: number; contest_key: string; option_key: string; rank: number; is_vote: number; is_ambiguous: number; mark_density: number | null }>(
+      `SELECT v.cvr_id, v.contest_key, v.option_key, v.rank, v.is_vote, v.is_ambiguous, v.mark_density
+       FROM cvr_votes v JOIN cvr_records r ON r.id = v.cvr_id JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'`,
+    )
+    .all();
+  for (const v of vrows) {
+    const list = votes.get(v.cvr_id) ?? [];
+    list.push({ contestKey: v.contest_key, optionKey: v.option_key, rank: v.rank, isVote: v.is_vote === 1, isAmbiguous: v.is_ambiguous === 1, markDensity: v.mark_density });
+    votes.set(v.cvr_id, list);
+  }
+  return records.map((r) => ({
+    tabulator: r.tabulator,
+    batch: r.batch,
+    recordId: r.record_id,
+    cvrNumber: r.cvr_number,
+    imageKey: r.image_key,
+    ballotStyle: r.ballot_style,
+    precinct: r.precinct,
+    countingGroup: r.counting_group,
+    sessionType: r.session_type,
+    votes: votes.get(r.id) ?? [],
+  }));
+}
+
+/** The image key (CVR join key) of each catalog image file linked so far (imageLinks.ts links them). */
+export function imageKeysByFileVersion(db: Db): Map<number, string | null> {
+  return new Map(db.prepare<[], { id: number; key: string | null }>('SELECT file_version_id AS id, image_key AS key FROM image_keys').all().map((r) => [r.id, r.key]));
+}
+
+/** Changes whenever a source becomes active or stops being so. */
+export function activeImportsSignature(db: Db): string {
+  return db.prepare<[], { s: string }>(`SELECT count(*) || ':' || coalesce(max(id), 0) AS s FROM import_sources WHERE state = 'active'`).get()?.s ?? '';
 }

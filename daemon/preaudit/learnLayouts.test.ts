@@ -19,7 +19,7 @@ import { chooseLayout, registerPages } from './interpret.ts';
 import { learnLayouts, type LearnResult, type LearnSheet } from './learnLayouts.ts';
 import { layoutsFromVxElection, type StyleLayout } from './layout.ts';
 import { createOcrEngine, type OcrEngine } from './ocr.ts';
-import { readSampleLayouts } from './sampleElection.ts';
+import { readSampleLayouts } from '../../test/preaudit/sampleElection.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const nhCorpus = path.resolve(here, '../../../shared/corpus/nh-amherst-scans');

@@ -12,6 +12,7 @@ import type { StyleLayout } from './layout.ts';
 import { greyJpegDecoder } from './image.ts';
 import { configureReaderHeap } from './readerHeap.ts';
 import type { ContestReading } from './marks.ts';
+import { sheetWriter, storedSheetKeys } from './store.ts';
 
 export interface SheetJob {
   /** Stable key of the sheet (the importer's image key when known). */
@@ -73,14 +74,10 @@ export async function runPreaudit(
   logger: Logger,
   options: RunOptions = {},
 ): Promise<PoolProgress> {
-  const done = new Set(db.prepare<[], { sheet_key: string }>('SELECT sheet_key FROM preaudit_sheets').all().map((r) => r.sheet_key));
+  const done = storedSheetKeys(db);
   const todo = jobs.filter((j) => !done.has(j.key));
   const skipped = jobs.length - todo.length;
-  const insert = db.prepare(
-    `INSERT OR REPLACE INTO preaudit_sheets
-       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at, pages_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insert = sheetWriter(db);
   const filesOf = new Map(todo.map((j) => [j.key, j.files]));
   let finished = 0;
   let errors = 0;
@@ -90,14 +87,15 @@ export async function runPreaudit(
   const progress = (): PoolProgress => ({ done: finished + skipped, total: jobs.length, skipped, errors });
   let next = 0;
   const store = (o: SheetOutcome) => {
-    const files = JSON.stringify(filesOf.get(o.key) ?? []);
+    const files = filesOf.get(o.key) ?? [];
     const at = new Date().toISOString();
     if (o.ok) {
       const gray = o.contests.filter((c) => c.marginal.length > 0).length;
-      insert.run(o.key, files, 'read', o.styleId, null, null, o.targetsNotFound, gray, JSON.stringify(o.contests), at, o.pages === undefined ? null : JSON.stringify(o.pages));
+      const pagesJson = o.pages === undefined ? null : JSON.stringify(o.pages);
+      insert({ key: o.key, files, status: 'read', styleId: o.styleId, errorCode: null, errorMessage: null, targetsNotFound: o.targetsNotFound, grayContests: gray, readingJson: JSON.stringify(o.contests), pagesJson, at });
     } else {
       errors++;
-      insert.run(o.key, files, 'error', null, o.error.code, o.error.message, null, null, null, at, null);
+      insert({ key: o.key, files, status: 'error', styleId: null, errorCode: o.error.code, errorMessage: o.error.message, targetsNotFound: null, grayContests: null, readingJson: null, pagesJson: null, at });
       logEvent(logger, LogEvent.PreauditImageRejected, { sheet: o.key, code: o.error.code, error: o.error.message }, 'warn');
     }
     finished++;

@@ -18,7 +18,7 @@ import { sampleKeys } from '../../test/preaudit/accuracy.ts';
 import { cvrSourceFromRecords } from './cvrSource.ts';
 import { runPreaudit, type SheetJob } from './pool.ts';
 import { writePreauditReport } from './report.ts';
-import { readSampleLayouts } from './sampleElection.ts';
+import { readSampleLayouts } from '../../test/preaudit/sampleElection.ts';
 import { compareSheets, loadCvrRecords } from './service.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'preaudit-report-'));

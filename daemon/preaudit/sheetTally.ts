@@ -4,7 +4,8 @@
  * code from it, so "no disagreements" is never said of sheets that were not read.
  */
 import type { Db } from '../core/db/database.ts';
-import { NEEDS_MAPPING_CODE } from './service.ts';
+import { NEEDS_MAPPING_CODE } from './handMapping.ts';
+import { sheetStates } from './store.ts';
 import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE, SET_APART_CODES } from './setApart.ts';
 
 export interface SheetTally {
@@ -27,10 +28,7 @@ const SET_ASIDE_REASON: Readonly<Record<string, string>> = {
 /** Counts the sheets `keys` by their row in preaudit_sheets. */
 export function tallySheets(db: Db, keys: readonly string[]): SheetTally {
   const rows = new Map(
-    db
-      .prepare<[], { sheet_key: string; status: string; error_code: string | null }>('SELECT sheet_key, status, error_code FROM preaudit_sheets')
-      .all()
-      .map((r) => [r.sheet_key, r] as const),
+    sheetStates(db).map((r) => [r.sheet_key, r] as const),
   );
   let read = 0;
   let waitingForPerson = 0;

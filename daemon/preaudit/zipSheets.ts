@@ -10,6 +10,7 @@ import type { OperatorError } from '../core/result.ts';
 import { openEssZip, type EssZipListing } from './essZip.ts';
 import type { CatalogSheet } from './catalogSheet.ts';
 import { zipMemberPath } from './zipMembers.ts';
+import { CatalogStore } from '../capture/catalogStore.ts';
 
 const listings = new Map<string, { readonly listing: EssZipListing } | { readonly refused: OperatorError }>();
 
@@ -21,12 +22,7 @@ export interface ZipExportSheets {
 }
 
 export async function zipExportSheets(db: Db, vaultDir: string): Promise<ZipExportSheets> {
-  const zips = db
-    .prepare<[], { id: number; name: string; sha256: string }>(
-      `SELECT id, root_label || ':' || rel_path AS name, sha256 FROM file_versions
-       WHERE status = 'current' AND kind IN ('other', 'ballot-image') AND lower(rel_path) LIKE '%.zip' ORDER BY root_label, rel_path`,
-    )
-    .all();
+  const zips = new CatalogStore(db).currentZips().map((f) => ({ id: f.id, name: `${f.rootLabel}:${f.relPath}`, sha256: f.sha256 }));
   const sheets: CatalogSheet[] = [];
   const refused: { file: string; error: OperatorError }[] = [];
   let cvrPrintouts = 0;

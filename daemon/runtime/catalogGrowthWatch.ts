@@ -1,3 +1,4 @@
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 
 /**
@@ -35,6 +36,6 @@ export class CatalogGrowthWatch {
   }
 
   private maxId(): number {
-    return this.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM file_versions').get()?.m ?? 0;
+    return new CatalogStore(this.db).maxVersionId();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { sticksProvider } from '../intake/webProvider.ts';
 import { publicationFromDatabase } from '../publish/webPublication.ts';
-import { signerForConfig } from '../signer/signer.ts';
+import { signerForConfig } from '../snapshot/signerChoice.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';

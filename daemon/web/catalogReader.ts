@@ -3,27 +3,25 @@ import type { Config } from '../core/config.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
 import { readFact } from '../core/applianceFacts.ts';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { CatalogObject, CatalogProvider, CatalogSummary, RootCounts, RootStatus, RootStatusProvider } from './deps.ts';
 import { formatTime } from './format.ts';
 
-/** Read-only queries over the capture catalog (`file_versions`, daemon/capture/schema.ts). */
+/** The web UI's view of the capture catalog, read through capture's CatalogStore. */
 export class CatalogReader implements CatalogProvider {
+  private readonly catalog: CatalogStore;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly vaultDir: string,
     private readonly rootLabels: readonly string[],
-  ) {}
+  ) {
+    this.catalog = new CatalogStore(db);
+  }
 
   summary(since: Date): CatalogSummary {
     const sinceIso = since.toISOString();
-    const rows = this.db
-      .prepare<[string], { root_label: string; today: number; total: number; bytes: number; last: string | null }>(
-        `SELECT root_label,
-                sum(CASE WHEN captured_at >= ? THEN 1 ELSE 0 END) AS today,
-                count(*) AS total, coalesce(sum(size), 0) AS bytes, max(captured_at) AS last
-           FROM file_versions GROUP BY root_label`,
-      )
-      .all(sinceIso);
+    const rows = this.catalog.capturesPerRoot(sinceIso).map((r) => ({ root_label: r.rootLabel, today: r.since, total: r.total, bytes: r.bytes, last: r.last }));
     const byLabel = new Map(rows.map((r) => [r.root_label, r]));
     // Configured roots first (even when empty), then any label only the catalog knows.
     const labels = [...this.rootLabels, ...rows.map((r) => r.root_label).filter((l) => !this.rootLabels.includes(l))];
@@ -31,35 +29,26 @@ export class CatalogReader implements CatalogProvider {
       const r = byLabel.get(label);
       return { label, filesToday: r?.today ?? 0, filesTotal: r?.total ?? 0, bytesTotal: r?.bytes ?? 0, lastCaptureAt: r?.last ?? null };
     });
-    const newest = this.db
-      .prepare<[], { root_label: string; rel_path: string; captured_at: string }>('SELECT root_label, rel_path, captured_at FROM file_versions ORDER BY captured_at DESC, id DESC LIMIT 1')
-      .get();
+    const newest = this.catalog.newestCapture();
     return {
       filesToday: perRoot.reduce((n, r) => n + r.filesToday, 0),
       filesTotal: perRoot.reduce((n, r) => n + r.filesTotal, 0),
       bytesTotal: perRoot.reduce((n, r) => n + r.bytesTotal, 0),
-      lastCaptureAt: newest?.captured_at ?? null,
-      lastCapturedFile: newest === undefined ? null : `${newest.root_label}:${newest.rel_path}`,
+      lastCaptureAt: newest?.capturedAt ?? null,
+      lastCapturedFile: newest === undefined ? null : `${newest.rootLabel}:${newest.relPath}`,
       perRoot,
     };
   }
 
   capturedSince(afterIso: string | null): { files: number; bytes: number } {
-    const row = this.db
-      .prepare<[string], { files: number; bytes: number }>('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file_versions WHERE captured_at > ?')
-      .get(afterIso ?? '');
-    return { files: row?.files ?? 0, bytes: row?.bytes ?? 0 };
+    return this.catalog.capturedAfter(afterIso ?? '');
   }
 
   object(id: number): CatalogObject | undefined {
     if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-    const row = this.db
-      .prepare<[number], { id: number; root_label: string; rel_path: string; kind: string; size: number; sha256: string }>(
-        'SELECT id, root_label, rel_path, kind, size, sha256 FROM file_versions WHERE id = ?',
-      )
-      .get(id);
+    const row = this.catalog.getVersion(id);
     if (row === undefined || !/^[0-9a-f]{64}$/.test(row.sha256)) return undefined;
-    return { id: row.id, rootLabel: row.root_label, relPath: row.rel_path, kind: row.kind, size: row.size, vaultPath: vaultObjectPath(this.vaultDir, row.sha256) };
+    return { id: row.id, rootLabel: row.rootLabel, relPath: row.relPath, kind: row.kind, size: row.size, vaultPath: vaultObjectPath(this.vaultDir, row.sha256) };
   }
 }
 

@@ -36,7 +36,7 @@ import { interpretSheetAnyStyle } from '../../daemon/preaudit/interpret.ts';
 import type { ContestDefinition, StyleLayout } from '../../daemon/preaudit/layout.ts';
 import type { ContestReading, MarkClass } from '../../daemon/preaudit/marks.ts';
 import { runPreaudit, type SheetPage } from '../../daemon/preaudit/pool.ts';
-import { readSampleLayouts } from '../../daemon/preaudit/sampleElection.ts';
+import { readSampleLayouts } from './sampleElection.ts';
 
 const truthMark = z.object({
   kind: z.string(),

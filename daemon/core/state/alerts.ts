@@ -147,3 +147,8 @@ export class AlertLog {
 export function hasOpenAlert(db: Db, code: string, subject: string): boolean {
   return db.prepare('SELECT 1 FROM alerts WHERE code = ? AND subject = ? AND acknowledged_at IS NULL LIMIT 1').get(code, subject) !== undefined;
 }
+
+/** True when an alert with this code and subject was ever raised, acknowledged or not (callers alert once ever). */
+export function alertEverRaised(db: Db, code: string, subject: string): boolean {
+  return db.prepare('SELECT 1 FROM alerts WHERE code = ? AND subject = ? LIMIT 1').get(code, subject) !== undefined;
+}

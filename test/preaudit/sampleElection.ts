@@ -7,9 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { err, ok, operatorError, type Result } from '../core/result.ts';
-import { type ContestDefinition, type StyleLayout, type TargetPosition, writeInOptionId } from './layout.ts';
-import { ACCUVOTE_OVAL } from './targets.ts';
+import { err, ok, operatorError, type Result } from '../../daemon/core/result.ts';
+import { type ContestDefinition, type StyleLayout, type TargetPosition, writeInOptionId } from '../../daemon/preaudit/layout.ts';
+import { ACCUVOTE_OVAL } from '../../daemon/preaudit/targets.ts';
 
 const sampleContest = z.object({
   id: z.string(),
