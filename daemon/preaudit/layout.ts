@@ -34,6 +34,8 @@ export interface StyleLayout {
   readonly printedCode?: { readonly styleNumber: number; readonly card: number };
   /** The style's empty-oval level, measured on several of its sheets (styleBlank.ts); unset: the printed oval's. */
   readonly blankReference?: BlankReference;
+  /** Learned by OCR: the weakest name match that placed a target (ocr.ts StyleMapping.confidence); unset when given or mapped by a person. */
+  readonly mappingConfidence?: number;
 }
 
 // The subset of the VotingWorks election definition (vxsuite `Election`, gridLayouts) we read.

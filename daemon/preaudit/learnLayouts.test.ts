@@ -82,6 +82,8 @@ function expectEqualToTruth(result: LearnResult, toTruth: (contestId: string, op
   for (const l of result.layouts) {
     expect(l.blankReference?.sheets, l.styleId).toBeGreaterThan(0);
     expect(l.blankReference!.level.solid, l.styleId).toBeLessThan(0.02);
+    // and how sure OCR was: every target placed, so at least the matcher's acceptance level
+    expect(l.mappingConfidence, l.styleId).toBeGreaterThanOrEqual(0.75);
   }
   for (const learned of result.layouts) {
     const truth = [...truthLayouts.values()].find((t) => t.printedCode?.styleNumber === learned.printedCode?.styleNumber && t.printedCode?.card === learned.printedCode?.card)!;

@@ -211,6 +211,7 @@ export async function learnLayouts(
     const targets: TargetPosition[] = [];
     const unresolved: UnresolvedTarget[] = [];
     const samples: StyleSample[] = [];
+    let mappingConfidence = 1;
     const ocrMs: Partial<Record<Side, number>> = {};
     for (const side of ['front', 'back'] as const) {
       const s = acc.sides[side];
@@ -237,11 +238,12 @@ export async function learnLayouts(
       ocrMs[side] = Math.round(performance.now() - t);
       targets.push(...mapping.targets);
       unresolved.push(...mapping.unresolved);
+      mappingConfidence = Math.min(mappingConfidence, mapping.confidence);
     }
     ocrDone++;
     options.onProgress?.({ phase: 'ocr', done: ocrDone, total: order.length });
     reports.push({ styleId: acc.styleId, pages: acc.sheets, targets: targets.length + unresolved.length, ocrMs });
-    const placeholder: StyleLayout = { styleId: placeholderStyleId(acc.styleId), targets: [], contests: [], targetShape: acc.shape, ...codes };
+    const placeholder: StyleLayout = { styleId: placeholderStyleId(acc.styleId), targets: [], contests: [], targetShape: acc.shape, ...codes, mappingConfidence };
     const problem = checkMapping(targets, unresolved, contests);
     if (problem !== undefined) {
       needsMapping.push({ styleId: acc.styleId, printed: acc.printed, pages: acc.sheets, reason: problem, unresolved, placed: targets, samples, placeholder });
@@ -250,7 +252,7 @@ export async function learnLayouts(
     // The style's empty-oval level, from the pages kept for OCR (those with the most blank targets).
     const pages = (['front', 'back'] as const).flatMap((side) => (acc.sides[side]?.best ?? []).map((b) => ({ ...b, side })));
     const blankReference = blankReferenceFromPages(pages, targets, acc.shape);
-    layouts.push({ ...layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }), ...(blankReference === undefined ? {} : { blankReference }) });
+    layouts.push({ ...layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }), mappingConfidence, ...(blankReference === undefined ? {} : { blankReference }) });
   }
   return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
 }

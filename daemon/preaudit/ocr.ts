@@ -11,6 +11,7 @@ import type { GrayImage } from './image.ts';
 import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId } from './layout.ts';
 import type { GridLocation } from './targets.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
+import { nameVariants, nameWords, textTowardName } from './nameMatch.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -78,9 +79,22 @@ function levenshtein(a: string, b: string): number {
 
 /**
  * How well OCR text contains a printed name, 0..1: the best edit-distance similarity of the name
- * against any same-length window of the text's words (OCR adds party lines and stray marks).
+ * against any same-length window of the text's words (OCR adds party lines and stray marks), the
+ * text first brought toward the name (abbreviations, party labels: nameMatch.ts).
  */
 export function nameSimilarity(text: string, name: string): number {
+  return windowSimilarity(textTowardName(text, name), nameWords(name).join(' '));
+}
+
+/**
+ * The same for a contest heading, which may be printed in two languages ("Governor / Gobernador"):
+ * either part matches. Not for option names, where a slash joins a ticket's two candidates.
+ */
+export function headingSimilarity(text: string, title: string): number {
+  return Math.max(...nameVariants(title).map((n) => nameSimilarity(text, n)));
+}
+
+function windowSimilarity(text: string, name: string): number {
   const t = normalizeText(text).split(' ').filter((w) => w.length > 0);
   const n = normalizeText(name);
   if (n.length === 0 || t.length === 0) return 0;
@@ -100,6 +114,10 @@ export function nameSimilarity(text: string, name: string): number {
  * "Article 4" and "Article 5" differ by one letter but are different questions.
  */
 export function titleSimilarity(text: string, title: string): number {
+  return Math.max(...nameVariants(title).map((n) => titleWindowSimilarity(textTowardName(text, n), n)));
+}
+
+function titleWindowSimilarity(text: string, title: string): number {
   const t = normalizeText(text).split(' ').filter((w) => w.length > 0);
   const n = normalizeText(title);
   if (n.length === 0 || t.length === 0) return 0;
@@ -151,6 +169,8 @@ export interface UnresolvedTarget extends GridLocation {
 export interface StyleMapping {
   readonly targets: TargetPosition[];
   readonly unresolved: UnresolvedTarget[];
+  /** The weakest match that placed a target, 0..1 (1: every name read exactly; 0 while a target is unplaced). */
+  readonly confidence: number;
 }
 
 const ACCEPT = 0.75;
@@ -224,6 +244,7 @@ export async function mapTargetsByText(
   // Names printed in more than one contest: placed by the contest of their neighbours.
   const pendingShared: { loc: GridLocation; text: string; choices: { contest: ContestDefinition; option: { id: string; name: string } }[] }[] = [];
   const sorted = [...locations].sort((a, b) => a.column - b.column || a.row - b.row);
+  let weakest = 1;
   // Left edge of a target's text column: just right of the nearest column of targets to its left.
   const leftEdge = (loc: GridLocation) =>
     grid.pointFor(sorted.filter((l) => Math.round(l.column) < Math.round(loc.column)).reduce((m, l) => Math.max(m, l.column), 0), loc.row).x + grid.columnPitch * 0.6;
@@ -250,6 +271,7 @@ export async function mapTargetsByText(
     );
     const words = normalizeText(text).split(' ');
     if (best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN)) {
+      weakest = Math.min(weakest, best.score);
       const same = scored.filter((n) => n.score >= best.score - 0.02 && normalizeText(n.option.name) === normalizeText(best.option.name));
       if (new Set(same.map((n) => n.contest.id)).size > 1) {
         pendingShared.push({ loc, text, choices: same.map((n) => ({ contest: n.contest, option: n.option })) });
@@ -262,7 +284,7 @@ export async function mapTargetsByText(
     // the one whose options sit just above it in the same column).
     const titles = contests
       .filter((c) => c.allowWriteIns)
-      .map((c) => ({ c, score: nameSimilarity(text, c.title), prefix: titlePrefixSimilarity(text, c.title) }))
+      .map((c) => ({ c, score: headingSimilarity(text, c.title), prefix: titlePrefixSimilarity(text, c.title) }))
       .sort((a, b) => b.score - a.score);
     const titled = titles[0];
     const titledContest =
@@ -288,6 +310,7 @@ export async function mapTargetsByText(
       continue;
     }
     if (titledContest !== undefined) {
+      weakest = Math.min(weakest, titled?.score ?? 1);
       writeInLines.push({ loc, contest: titledContest });
       continue;
     }
@@ -325,7 +348,10 @@ export async function mapTargetsByText(
       const block = await ocr.read(img, x0, top.y + grid.rowPitch * 0.5, p.x - grid.columnPitch * 0.45 - x0, p.y - top.y - grid.rowPitch * 0.5, grid.rowPitch < 45 ? 2 : 1);
       const scoredQ = questions.map((q) => ({ q, score: titleSimilarity(block, q.title) })).sort((a, b) => b.score - a.score);
       const bestQ = scoredQ[0];
-      if (bestQ !== undefined && bestQ.score >= ACCEPT && (scoredQ[1] === undefined || bestQ.score - scoredQ[1].score >= MARGIN)) question = bestQ.q;
+      if (bestQ !== undefined && bestQ.score >= ACCEPT && (scoredQ[1] === undefined || bestQ.score - scoredQ[1].score >= MARGIN)) {
+        question = bestQ.q;
+        weakest = Math.min(weakest, bestQ.score);
+      }
       else {
         unresolved.push({ side, column: loc.column, row: loc.row, text: `${block.trim()}\n${text.trim()}`, reason: `"${answer}" of a question whose title was not recognised` });
         lastQuestion = undefined;
@@ -361,5 +387,5 @@ export async function mapTargetsByText(
     locs.sort((a, b) => (writeInOrder === 'top-down' ? a.row - b.row : b.row - a.row));
     locs.forEach((loc, i) => targets.push({ side, column: loc.column, row: loc.row, contestId, optionId: writeInOptionId(i), isWriteIn: true }));
   }
-  return { targets, unresolved };
+  return { targets, unresolved, confidence: unresolved.length > 0 ? 0 : weakest };
 }

@@ -55,6 +55,8 @@ export interface LearnedStyleSummary {
   /** Voting targets and contests of the learned layout (0 while it waits for a person). */
   readonly targets: number;
   readonly contests: number;
+  /** How sure OCR was of its mapping, 0..1: the weakest name match that placed a target (0 while a target is unplaced); null when a person mapped it. */
+  readonly mappingConfidence?: number | null;
   /** Sample sheets of this style it was learned from. */
   readonly sampleSheets: number;
   readonly sheetsRead: number;

@@ -164,6 +164,7 @@ export class PreauditWebProvider implements PreauditProvider {
         mappedBy: r.mapped_by,
         targets: layout.targets.length,
         contests: layout.contests.length,
+        mappingConfidence: r.mapped_by === null ? (layout.mappingConfidence ?? null) : null,
         sampleSheets: r.pages,
         sheetsRead: counts.read,
         sheetsWaiting: counts.waiting,
