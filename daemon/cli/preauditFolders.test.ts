@@ -43,6 +43,13 @@ describe('ballotsafe preaudit <folder>: a folder of scans and an election defini
     expect(existsSync(join(dir, 'out', 'preaudit-report.json'))).toBe(false);
     const both = await run([dir, '--config', join(dir, 'c.yaml')]);
     expect(both.code).toBe(2);
+    // Election data but no scans: said in the words of a folder run, not the appliance's.
+    mkdirSync(join(dir, 'defs'));
+    copyFileSync(join(nh, 'election.json'), join(dir, 'defs', 'election.json'));
+    const noImages = await run([join(dir, 'defs'), '--out', join(dir, 'out')]);
+    expect(noImages.code).toBe(2);
+    expect(noImages.text).toContain(`There are no ballot images in ${join(dir, 'defs')}`);
+    expect(noImages.text).not.toMatch(/watched folder/);
   });
 
   // Slow-ish (~60 s: OCR of one real style, then two sheets read): the whole path a user takes.

@@ -194,6 +194,10 @@ export async function runPreauditOnFolders(options: FolderRunOptions): Promise<R
     if (!captured.ok) return captured;
     const workers = options.workers;
     let run = await runPreauditOnce(config.value, logger, options.outDir, workers);
+    // The appliance's words ("a watched folder") do not fit folders named on the command line.
+    if (!run.ok && run.error.code === 'preaudit-no-images') {
+      return err(operatorError('preaudit-no-images', `There are no ballot images in ${options.folders.join(', ')} (JPEG, PNG, TIFF, PDF or PBM scans).`, 'Name the folder that holds the scanned ballots, with the CVR and election definition files.'));
+    }
     if (!run.ok) return run;
     if (lines.length > 0 && run.value.tally.waitingForPerson > 0) {
       const mapped = applyMapping(config.value, logger, lines, `mapping file ${path.basename(options.mappingFile ?? '')}`, options.say);
