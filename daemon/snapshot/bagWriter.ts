@@ -17,7 +17,7 @@ import { driveError, evictFromCache, fsyncPath, hashFile, syncFilesystem, writeF
 import type { DriveRun } from './driveRun.ts';
 import { markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 import type { ProgressTracker } from './progress.ts';
-import { finishDriveWrite, startDriveWrite } from './snapshotTables.ts';
+import { finishDriveWrite, startDriveWrite } from './store.ts';
 
 export interface BagWriterContext {
   readonly db: Db;

@@ -8,7 +8,7 @@ import { cumulativeFiles, type CumulativeSigner } from './cumulativeFiles.ts';
 import { driveError, syncFilesystem, writeFileAtomic } from './driveIo.ts';
 import type { DriveRun } from './driveRun.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName, type ApplianceKey } from './minisign.ts';
-import { loadBag, snapshotRows } from './snapshotTables.ts';
+import { loadBag, snapshotRows } from './store.ts';
 
 /** Public key and README (before bags) or the cumulative index (after): atomic replace. */
 export interface DriveFilesContext {

@@ -6,7 +6,7 @@ import type { DriveTarget } from './api.ts';
 import { completeMarkerName, bagNamePattern } from './bagFormat.ts';
 import { readBounded } from './bagReader.ts';
 import { markerText } from './plan.ts';
-import type { SnapshotRow } from './snapshotTables.ts';
+import type { SnapshotRow } from './store.ts';
 
 export interface DriveRun {
   readonly target: DriveTarget;

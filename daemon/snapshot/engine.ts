@@ -24,7 +24,7 @@ import { preflight } from './preflight.ts';
 import { ProgressTracker } from './progress.ts';
 import { bagsToCopy } from './copyPlan.ts';
 import { applianceId } from '../core/applianceFacts.ts';
-import { failInterruptedWrites, listSnapshots, loadBag, recordPlannedBag, settlePending, snapshotRows, type SnapshotRow } from './snapshotTables.ts';
+import { failInterruptedWrites, listSnapshots, loadBag, recordPlannedBag, settlePending, snapshotRows, type SnapshotRow } from './store.ts';
 
 
 export interface SnapshotEngineOptions {
