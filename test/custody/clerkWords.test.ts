@@ -122,7 +122,8 @@ describe('every page a clerk can reach', () => {
       }
       // Folder paths are for the technician: only the Settings page shows them.
       if (path !== '/settings' && text.includes(base)) found.push(`${path}: a full path`);
-      const links = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href') ?? ''));
+      // a link marked `download` fetches a file (the evidence view's reports), not a page
+      const links = await page.evaluate(() => [...document.querySelectorAll('a[href]:not([download])')].map((a) => a.getAttribute('href') ?? ''));
       for (const l of links) {
         const p = l.split('#')[0] ?? '';
         // downloads (the publication ZIP, reports) are files, not pages
