@@ -143,8 +143,8 @@ describe('real Dominion ImageCast export through scan and preaudit (slow)', () =
       // The tabulator's own record of the sheet is named beside the crop.
       expect(g.auditMark, g.ballotKey).toMatch(/^\d{5}_\d{5}_\d{6}\.tif page 3$/);
     }
-    // The closing note names them and shows where the image is.
-    expect(String(preaudit.stdout)).toMatch(/gray {2}d:5_2_4 {2}Best Ice Cream Flavor: doubtful mark on Vanilla {2}image: .*\.png/);
+    // The closing note names them and shows where the image is, and the scanner's own record of the sheet.
+    expect(String(preaudit.stdout)).toMatch(/gray {2}d:5_2_4 {2}Best Ice Cream Flavor: doubtful mark on Vanilla {2}image: .*\.png {2}scanner's record: 00005_00002_000004\.tif page 3$/m);
 
     const { votes, ambiguous } = await cvrVotes();
     const rows = readCsv(path.join(out, 'independent-cvr.csv'));
