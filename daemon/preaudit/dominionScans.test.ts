@@ -37,15 +37,16 @@ interface CsvRow {
   option: string;
   mark: string;
   score: number;
+  auditmark: string;
 }
 
 function readCsv(file: string): CsvRow[] {
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\r\n');
-  expect(header).toBe('ballot,files,style,contest,option,mark,score');
+  expect(header).toBe('ballot,files,style,contest,option,mark,score,auditmark');
   // No field here holds a quote or comma inside quotes except `files` (one name a sheet here).
   return lines.map((l) => {
-    const [ballot, files, style, contest, option, mark, score] = l.split(',') as [string, string, string, string, string, string, string];
-    return { ballot, files: files.replace(/^"|"$/g, ''), style, contest, option, mark, score: Number(score) };
+    const [ballot, files, style, contest, option, mark, score, auditmark] = l.split(',') as [string, string, string, string, string, string, string, string];
+    return { ballot, files: files.replace(/^"|"$/g, ''), style, contest, option, mark, score: Number(score), auditmark };
   });
 }
 
@@ -128,7 +129,9 @@ describe('real Dominion ImageCast export through scan and preaudit (slow)', () =
       .object({
         ballotsCompared: z.number(),
         disagreements: z.array(z.unknown()),
-        gray: z.array(z.object({ ballotKey: z.string(), contestId: z.string(), marginal: z.array(z.string()), evidence: z.string().nullable() })),
+        gray: z.array(
+          z.object({ ballotKey: z.string(), contestId: z.string(), marginal: z.array(z.string()), evidence: z.string().nullable(), auditMark: z.string().nullable() }),
+        ),
       })
       .parse(JSON.parse(readFileSync(path.join(out, 'preaudit-report.json'), 'utf8')));
     expect(report.ballotsCompared).toBe(12);
@@ -137,9 +140,11 @@ describe('real Dominion ImageCast export through scan and preaudit (slow)', () =
     for (const g of report.gray) {
       expect(g.evidence, g.ballotKey).not.toBeNull();
       expect(existsSync(path.join(out, g.evidence!))).toBe(true);
+      // The tabulator's own record of the sheet is named beside the crop.
+      expect(g.auditMark, g.ballotKey).toMatch(/^\d{5}_\d{5}_\d{6}\.tif page 3$/);
     }
-    // The closing note names them and shows where the image is.
-    expect(String(preaudit.stdout)).toMatch(/gray {2}d:5_2_4 {2}Best Ice Cream Flavor: doubtful mark on Vanilla {2}image: .*\.png/);
+    // The closing note names them and shows where the image is, and the scanner's own record of the sheet.
+    expect(String(preaudit.stdout)).toMatch(/gray {2}d:5_2_4 {2}Best Ice Cream Flavor: doubtful mark on Vanilla {2}image: .*\.png {2}scanner's record: 00005_00002_000004\.tif page 3$/m);
 
     const { votes, ambiguous } = await cvrVotes();
     const rows = readCsv(path.join(out, 'independent-cvr.csv'));
@@ -149,6 +154,8 @@ describe('real Dominion ImageCast export through scan and preaudit (slow)', () =
     for (const b of ballots) expect(rows.filter((r) => r.ballot === b).length, b).toBe(25);
     expect(new Set(rows.map((r) => r.style)).size).toBe(1);
     for (const r of rows) expect(r.files, r.ballot).toBe(`${r.ballot.slice(2).split('_').map((n, i) => n.padStart(i === 2 ? 6 : 5, '0')).join('_')}.tif`);
+    // Every sheet's third page is its AuditMark page, set aside by the reader and named as evidence.
+    for (const r of rows) expect(r.auditmark, r.ballot).toBe(`${r.files} page 3`);
 
     let marked = 0;
     for (const [key, cvr] of votes) {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Db } from '../core/db/database.ts';
 import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { arloManifestCsv, arloManifestRows } from '../importer/arlo.ts';
+import { auditMarkPages } from './auditMarkPages.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { independentCvrCsv, independentCvrRows } from './independentCvr.ts';
 import { writePreauditReport } from './report.ts';
@@ -24,7 +25,7 @@ function contestsOf(db: Db) {
 /** One download, built now from the stored results. */
 export async function evidenceFile(db: Db, vaultDir: string, kind: EvidenceDownloadKind): Promise<Result<EvidenceFile>> {
   if (kind === 'independent-cvr') {
-    const rows = independentCvrRows(db, contestsOf(db));
+    const rows = independentCvrRows(db, contestsOf(db), await auditMarkPages(db, vaultDir));
     if (rows.length === 0) return err(operatorError('evidence-nothing-read', 'No ballot has been read yet, so there is no independent CVR.', 'Wait until the pre-audit has read ballots.'));
     return ok({ fileName: 'independent-cvr.csv', contentType: csvType, bytes: new TextEncoder().encode(independentCvrCsv(rows)) });
   }

@@ -141,8 +141,11 @@ export async function decodeBallotImage(
   return ok(pages);
 }
 
-/** Pages much shorter than the tallest, from the page headers alone; none when a header cannot be read. */
-async function annotationPages(bytes: Buffer, pageCount: number, maxPixels: number): Promise<Set<number>> {
+/**
+ * Pages much shorter than the tallest (0-based), from the page headers alone; none when a header
+ * cannot be read. Also used by the report to name a sheet's AuditMark page as evidence.
+ */
+export async function annotationPages(bytes: Buffer | string, pageCount: number, maxPixels: number = DEFAULT_MAX_PIXELS): Promise<Set<number>> {
   try {
     const heights: number[] = [];
     for (let page = 0; page < pageCount; page++) heights.push((await sharp(bytes, { page, limitInputPixels: maxPixels }).metadata()).height ?? 0);

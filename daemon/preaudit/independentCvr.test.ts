@@ -36,10 +36,10 @@ describe('independent-cvr.csv', () => {
       expect(written.rows).toBe(3);
       expect(readFileSync(written.path, 'utf8')).toBe(
         [
-          'ballot,files,style,contest,option,mark,score',
-          `d:5_1_1,"00005_00001_000001.tif;other side.jpg",style-1,Best Ice Cream Flavor,"'=HYPERLINK(""x"")",marked,0.912`,
-          'd:5_1_1,"00005_00001_000001.tif;other side.jpg",style-1,Best Ice Cream Flavor,Write-in 1,marginal,0.26',
-          'sheet-without-cvr,,style-1,Measure,YES \\ SI,unmarked,0',
+          'ballot,files,style,contest,option,mark,score,auditmark',
+          `d:5_1_1,"00005_00001_000001.tif;other side.jpg",style-1,Best Ice Cream Flavor,"'=HYPERLINK(""x"")",marked,0.912,`,
+          'd:5_1_1,"00005_00001_000001.tif;other side.jpg",style-1,Best Ice Cream Flavor,Write-in 1,marginal,0.26,',
+          'sheet-without-cvr,,style-1,Measure,YES \\ SI,unmarked,0,',
           '',
         ].join('\r\n'),
       );
@@ -49,6 +49,6 @@ describe('independent-cvr.csv', () => {
   });
 
   it('writes a header alone when nothing was read', () => {
-    expect(independentCvrCsv([])).toBe('ballot,files,style,contest,option,mark,score\r\n');
+    expect(independentCvrCsv([])).toBe('ballot,files,style,contest,option,mark,score,auditmark\r\n');
   });
 });

@@ -8,11 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
+import type { AuditMarkPages } from './auditMarkPages.ts';
 import type { ContestDefinition } from './layout.ts';
 
 export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';
 
-const HEADER = ['ballot', 'files', 'style', 'contest', 'option', 'mark', 'score'] as const;
+// `auditmark`: where the tabulator's own record of the sheet is (Dominion's AuditMark page), as evidence.
+const HEADER = ['ballot', 'files', 'style', 'contest', 'option', 'mark', 'score', 'auditmark'] as const;
 
 // Stored JSON is an edge too: only what this file needs, checked.
 const storedPages = z.array(
@@ -30,10 +32,12 @@ export interface IndependentCvrRow {
   readonly option: string;
   readonly mark: 'marked' | 'marginal' | 'unmarked';
   readonly score: number;
+  /** "<file> page 3" for a sheet whose TIFF carries an AuditMark page; empty otherwise. */
+  readonly auditmark: string;
 }
 
-/** The rows, ballot by ballot, in the order the sheet's targets were read. */
-export function independentCvrRows(db: Db, contests: readonly ContestDefinition[] = []): IndependentCvrRow[] {
+/** The rows, ballot by ballot, in the order the sheet's targets were read; `auditMarks` from auditMarkPages(). */
+export function independentCvrRows(db: Db, contests: readonly ContestDefinition[] = [], auditMarks: AuditMarkPages = new Map()): IndependentCvrRow[] {
   const sheets = db
     .prepare<[], { sheet_key: string; style_id: string | null; pages_json: string | null; image_key: string | null; file_version_ids_json: string | null }>(
       `SELECT s.sheet_key, s.style_id, s.pages_json, f.image_key, f.file_version_ids_json
@@ -64,6 +68,7 @@ export function independentCvrRows(db: Db, contests: readonly ContestDefinition[
           option: names.get(`${t.contestId}\u0000${t.optionId}`) ?? writeInName(t.optionId),
           mark: t.mark,
           score: Math.round(t.fill * 1000) / 1000,
+          auditmark: auditMarks.get(s.sheet_key) ?? '',
         });
       }
     }
@@ -91,8 +96,13 @@ export function independentCvrCsv(rows: readonly IndependentCvrRow[]): string {
 }
 
 /** Writes independent-cvr.csv under `outDir`; returns its path and the number of rows. */
-export async function writeIndependentCvr(db: Db, outDir: string, contests: readonly ContestDefinition[] = []): Promise<{ path: string; rows: number }> {
-  const rows = independentCvrRows(db, contests);
+export async function writeIndependentCvr(
+  db: Db,
+  outDir: string,
+  contests: readonly ContestDefinition[] = [],
+  auditMarks: AuditMarkPages = new Map(),
+): Promise<{ path: string; rows: number }> {
+  const rows = independentCvrRows(db, contests, auditMarks);
   const file = path.join(outDir, INDEPENDENT_CVR_FILE);
   await writeFile(file, independentCvrCsv(rows));
   return { path: file, rows: rows.length };

@@ -21,6 +21,7 @@ import {
   type ContestSummary,
   type TotalsLine,
 } from './compare.ts';
+import { auditMarkPages, type AuditMarkPages } from './auditMarkPages.ts';
 import type { ContestDefinition } from './layout.ts';
 import { writeIndependentCvr } from './independentCvr.ts';
 import { locateContest } from './webProvider.ts';
@@ -37,6 +38,8 @@ export interface DisagreementEntry {
   readonly page: number | null;
   /** Relative to the report folder; null when the image could not be cropped. */
   readonly evidence: string | null;
+  /** The sheet's AuditMark page (the tabulator's record), e.g. "00005_00001_000004.tif page 3"; null when it has none. */
+  readonly auditMark: string | null;
 }
 
 export interface PreauditReport {
@@ -46,7 +49,7 @@ export interface PreauditReport {
   readonly contests: readonly (ContestSummary & { readonly title: string })[];
   readonly disagreements: readonly DisagreementEntry[];
   /** Contests a person decides; `evidence` is the cropped contest (relative path), null when it could not be cropped. */
-  readonly gray: readonly { ballotKey: string; contestId: string; marginal: readonly string[]; evidence: string | null }[];
+  readonly gray: readonly { ballotKey: string; contestId: string; marginal: readonly string[]; evidence: string | null; auditMark: string | null }[];
   /**
    * Per contest and option: votes read from the images, in the CVRs of the same ballots, and in
    * the imported results summary (null when none is imported or it lacks the contest).
@@ -64,6 +67,8 @@ export interface PreauditReport {
 export interface ReportOptions {
   /** Contest definitions (titles, option names) of the layouts read, to match the results summary by name. */
   readonly contests?: readonly ContestDefinition[];
+  /** The sheets' AuditMark pages, when already looked up (auditMarkPages()). */
+  readonly auditMarks?: AuditMarkPages;
 }
 
 interface Row {
@@ -139,6 +144,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     ballots.set(r.sheet_key, [...(ballots.get(r.sheet_key) ?? []), c]);
   }
   const comparisons: BallotComparison[] = [...ballots.entries()].map(([k, contests]) => ({ ballotKey: k, cvrFound: true, contests }));
+  const auditMarks = options.auditMarks ?? (await auditMarkPages(db, vaultDir));
   const evidenceDir = path.join(outDir, 'evidence');
   await mkdir(evidenceDir, { recursive: true });
   const disagreements: DisagreementEntry[] = [];
@@ -161,6 +167,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
       catalogFileId: located?.id ?? null,
       page: located?.page ?? null,
       evidence: located === null ? null : rel,
+      auditMark: auditMarks.get(r.sheet_key) ?? null,
     });
   }
   // Without contest definitions the results summary is matched on the stored titles and option ids.
@@ -174,7 +181,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     } catch {
       located = null;
     }
-    gray.push({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[], evidence: located === null ? null : rel });
+    gray.push({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[], evidence: located === null ? null : rel, auditMark: auditMarks.get(r.sheet_key) ?? null });
   }
   const contests: readonly ContestDefinition[] =
     options.contests ??
@@ -217,7 +224,8 @@ export interface WrittenReport {
 /** Writes preaudit-report.json, preaudit-discrepancies.xlsx, independent-cvr.csv and evidence/*.png under `outDir`. */
 export async function writePreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<WrittenReport> {
   await mkdir(outDir, { recursive: true });
-  const report = await buildPreauditReport(db, vaultDir, outDir, options);
+  const auditMarks = options.auditMarks ?? (await auditMarkPages(db, vaultDir));
+  const report = await buildPreauditReport(db, vaultDir, outDir, { ...options, auditMarks });
   const json = path.join(outDir, 'preaudit-report.json');
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
   const wb = new ExcelJS.Workbook();
@@ -262,11 +270,12 @@ export async function writePreauditReport(db: Db, vaultDir: string, outDir: stri
     { header: 'Catalog file id', key: 'catalogFileId', width: 14 },
     { header: 'Page', key: 'page', width: 6 },
     { header: 'Evidence', key: 'evidence', width: 48 },
+    { header: 'AuditMark', key: 'auditMark', width: 34 },
   ];
   for (const d of report.disagreements) dis.addRow({ ...d, image: d.imageVotes.join(', '), cvr: d.cvrVotes.join(', ') });
   for (const ws of [sum, totals, dis]) ws.getRow(1).font = { bold: true };
   const xlsx = path.join(outDir, 'preaudit-discrepancies.xlsx');
   await wb.xlsx.writeFile(xlsx);
-  const independent = await writeIndependentCvr(db, outDir, options.contests ?? []);
+  const independent = await writeIndependentCvr(db, outDir, options.contests ?? [], auditMarks);
   return { report, json, xlsx, independentCvr: independent.path };
 }

@@ -21,13 +21,17 @@ export function passSummaryLines(run: PassOutcome): string[] {
   count(rep.ballotsWithoutCvr.length, 'ballots without a CVR');
   count(rep.gray.length, 'contests gray (a person decides)');
   count(rep.disagreements.length, 'contests disagreeing with the CVR');
-  for (const d of rep.disagreements.slice(0, 20)) out.push(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]`);
+  // The scanner's own record of the sheet (Dominion's AuditMark page), where the file has one.
+  const record = (auditMark: string | null) => (auditMark === null ? '' : `  scanner's record: ${auditMark}`);
+  for (const d of rep.disagreements.slice(0, 20)) {
+    out.push(`  ${d.ballotKey}  ${d.contest}: image [${d.imageVotes.join(', ')}] CVR [${d.cvrVotes.join(', ')}]${record(d.auditMark)}`);
+  }
   const title = new Map(rep.contests.map((c) => [c.contestId, c.title]));
   const option = new Map(rep.totals.map((t) => [`${t.contestId}\u0000${t.optionId}`, t.option]));
   for (const g of rep.gray.slice(0, 20)) {
     const marks = g.marginal.map((o) => option.get(`${g.contestId}\u0000${o}`) ?? o).join(', ');
     const image = g.evidence === null ? '' : `  image: ${path.join(path.dirname(run.json), g.evidence)}`;
-    out.push(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: doubtful mark on ${marks || 'a target'}${image}`);
+    out.push(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: doubtful mark on ${marks || 'a target'}${image}${record(g.auditMark)}`);
   }
   if (run.note !== undefined) out.push(run.note);
   out.push(`Report: ${run.json}`, `        ${run.xlsx}`, `        ${run.independentCvr}  (every sheet's reading)`);

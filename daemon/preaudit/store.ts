@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
 import type { StyleLayout } from './layout.ts';
 import type { ContestReading } from './marks.ts';
@@ -167,6 +168,17 @@ export interface SheetFiles {
   readonly sheetKey: string;
   readonly imageKey: string | null;
   readonly fileVersionIds: readonly number[];
+}
+
+const storedFileIds = z.array(z.number().int());
+
+/** The catalogued files of every compared sheet; a row whose stored ids do not parse is left out. */
+export function storedSheetFiles(db: Db): SheetFiles[] {
+  const rows = db.prepare<[], { sheet_key: string; image_key: string | null; ids: string }>(`SELECT sheet_key, image_key, file_version_ids_json AS ids FROM preaudit_sheet_files`).all();
+  return rows.flatMap((r) => {
+    const ids = storedFileIds.safeParse(JSON.parse(r.ids));
+    return ids.success ? [{ sheetKey: r.sheet_key, imageKey: r.image_key, fileVersionIds: ids.data }] : [];
+  });
 }
 
 /**
