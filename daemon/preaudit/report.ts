@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
 import {
@@ -23,6 +24,7 @@ import {
 } from './compare.ts';
 import type { ContestDefinition } from './layout.ts';
 import { writeIndependentCvr } from './independentCvr.ts';
+import { allComparisons } from './viewStore.ts';
 import { locateContest } from './webProvider.ts';
 
 export interface DisagreementEntry {
@@ -91,7 +93,7 @@ async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId
   const at = locateContest(db, sheetKey, contestId);
   if (at === undefined) return null;
   const ts = at.page.targets.filter((t) => t.contestId === contestId);
-  const obj = db.prepare<[number], { sha256: string }>(`SELECT sha256 FROM file_versions WHERE id = ?`).get(at.fileVersionId);
+  const obj = new CatalogStore(db).getVersion(at.fileVersionId);
   if (ts.length === 0 || obj === undefined) return null;
   const p = at.page.pitch;
   // Option names print beside the ovals (either side, by family) and the contest text above them.
@@ -116,7 +118,7 @@ function importedResults(db: Db): ResultsRow[] {
 }
 
 export async function buildPreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<PreauditReport> {
-  const rows = db.prepare<[], Row>(`SELECT * FROM preaudit_comparisons ORDER BY ballot_key, contest_id`).all();
+  const rows = allComparisons<Row>(db);
   const titles = new Map(rows.map((r) => [r.contest_id, r.contest_title]));
   const ballots = new Map<string, ContestComparison[]>();
   const noCvr = new Set<string>();
