@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
+import { activeCvrCount, activeResultsRows } from '../importer/activeRows.ts';
 import {
   compareTotals,
   resultsTotalsByLayout,
@@ -110,11 +111,8 @@ async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId
 }
 
 function importedResults(db: Db): ResultsRow[] {
-  return db
-    .prepare<[], ResultsRow>(
-      `SELECT r.contest, r.option, r.votes FROM results_rows r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' ORDER BY r.source_id, r.row_number`,
-    )
-    .all();
+  // Only the columns the comparison uses: the rows go into the report as they are.
+  return activeResultsRows(db).map((r) => ({ contest: r.contest, option: r.option, votes: r.votes }));
 }
 
 export async function buildPreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<PreauditReport> {
@@ -192,8 +190,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     contest: titles.get(t.contestId) ?? contests.find((c) => c.id === t.contestId)?.title ?? t.contestId,
     option: t.optionId === 'write-in' ? 'Write-in' : (optionName.get(`${t.contestId}\u0000${t.optionId}`) ?? t.optionId),
   }));
-  const cvrRecords =
-    db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'`).get()?.n ?? 0;
+  const cvrRecords = activeCvrCount(db) ?? 0;
   return {
     generatedAt: new Date().toISOString(),
     ballotsCompared: comparisons.length,
