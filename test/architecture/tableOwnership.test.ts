@@ -52,8 +52,6 @@ const notYetMoved: readonly string[] = [
   'publish/sources.ts: snapshots',
   'snapshot/catalog.ts: file_versions',
   'snapshot/catalog.ts: snapshot_items',
-  'snapshot/driveRecords.ts: snapshot_drive_writes',
-  'snapshot/driveRecords.ts: snapshots',
   'snapshot/exportZips.ts: file_versions',
   'web/accounts.ts: sessions',
   'web/accounts.ts: users',
