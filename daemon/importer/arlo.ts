@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { Db } from '../core/db/database.ts';
 import { err, ok, operatorError, type Result } from '../core/result.ts';
+import { arloBatches, countingGroupNames } from './activeRows.ts';
 
 /**
  * Ballot manifest for a risk-limiting audit in VotingWorks Arlo: one row per batch with Container,
@@ -20,21 +21,12 @@ export interface ArloManifestRow {
 export const arloHeaders = ['Container', 'Tabulator', 'Batch Name', 'Number of Ballots', 'CVR'] as const;
 
 export function arloManifestRows(db: Db): ArloManifestRow[] {
-  const rows = db
-    .prepare<[], { scope: string; tabulator: string | null; batch: string | null; precinct: string | null; groups: string | null; n: number }>(
-      `SELECT r.scope, r.tabulator, coalesce(r.batch, r.precinct) AS batch, r.precinct, group_concat(DISTINCT r.counting_group) AS groups, count(*) AS n
-       FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
-       GROUP BY r.tabulator, coalesce(r.batch, r.precinct) ORDER BY r.tabulator, coalesce(r.batch, r.precinct)`,
-    )
-    .all();
-  const groupName = db.prepare<[string, string], { name: string }>(
-    `SELECT l.name FROM import_lookups l JOIN import_sources s ON s.id = l.source_id AND s.state = 'active'
-     WHERE l.kind = 'counting-group' AND l.scope = ? AND l.lookup_key = ? LIMIT 1`,
-  );
+  const rows = arloBatches(db);
+  const groupName = countingGroupNames(db);
   return rows.map((r) => {
     const tabulator = r.tabulator ?? 'no tabulator in CVR';
     const groups = (r.groups ?? '').split(',').filter((g) => g !== '');
-    const names = groups.map((g) => groupName.get(r.scope, g)?.name ?? g);
+    const names = groups.map((g) => groupName(r.scope, g) ?? g);
     return {
       container: names.length > 0 ? names.join(' / ') : tabulator,
       tabulator,

@@ -1,4 +1,5 @@
 import type { Db } from '../core/db/database.ts';
+import { cvrsOfImageKey, type CvrOfImage } from './activeRows.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
 
 /** Computes the join key of every captured image version not keyed yet; returns how many were added. */
@@ -36,24 +37,10 @@ export function imagesForCvr(db: Db, cvrRecordId: number): LinkedImage[] {
     .all(cvrRecordId);
 }
 
-export interface LinkedCvr {
-  readonly cvrRecordId: number;
-  readonly source: string;
-  readonly tabulator: string | null;
-  readonly batch: string | null;
-  readonly recordId: string | null;
-  readonly cvrNumber: string | null;
-}
+export type LinkedCvr = CvrOfImage;
 
 /** The active CVR record(s) of one captured image file (more than one means a duplicate). */
 export function cvrsForImage(db: Db, fileVersionId: number): LinkedCvr[] {
   syncImageKeys(db);
-  return db
-    .prepare<[number], LinkedCvr>(
-      `SELECT r.id AS cvrRecordId, s.name AS source, r.tabulator, r.batch, r.record_id AS recordId, r.cvr_number AS cvrNumber
-       FROM image_keys k JOIN cvr_records r ON r.image_key = k.image_key
-       JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
-       WHERE k.file_version_id = ? ORDER BY r.id`,
-    )
-    .all(fileVersionId);
+  return cvrsOfImageKey(db, fileVersionId);
 }

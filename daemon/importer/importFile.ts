@@ -24,6 +24,7 @@ import { parseNistCvr } from './nist.ts';
 import { parseResults } from './results.ts';
 import { parseVxElection } from './vxElection.ts';
 import { SourceWriter, type SourceFormat } from './store.ts';
+import { activeManifestNames, markSourceCvrZip, otherActiveNames, previousImport, sourceWarningsJson } from './sourceRows.ts';
 
 /** The catalog row fields the importer needs (daemon/capture/schema.ts file_versions). */
 export interface CatalogVersionRow {
@@ -67,12 +68,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 function previous(db: Db, f: FileToImport): { id: number; state: string; error_json: string | null; records: number; format: string } | undefined {
-  return db
-    .prepare<[string, string], { id: number; state: string; error_json: string | null; records: number; format: string }>(
-      `SELECT id, state, error_json, records, format FROM import_sources
-       WHERE name = ? AND sha256 = ? AND state IN ('active', 'failed') ORDER BY id DESC LIMIT 1`,
-    )
-    .get(f.name, f.sha256);
+  return previousImport(db, f.name, f.sha256);
 }
 
 /**
@@ -84,7 +80,7 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
   if (before !== undefined) {
     const error = before.error_json === null ? null : (JSON.parse(before.error_json) as OperatorError);
     if (before.state === 'active' && before.format === 'not-election-data') {
-      const why = db.prepare<[number], { w: string | null }>(`SELECT warnings_json AS w FROM import_sources WHERE id = ?`).get(before.id)?.w;
+      const why = sourceWarningsJson(db, before.id);
       return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: before.id, reason: why == null ? undefined : ((JSON.parse(why) as string[])[0] ?? undefined) });
     }
     if (before.state === 'active') {
@@ -146,7 +142,7 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
 
 /** CVR tables found in a zip without a Dominion CvrExport: each read into the zip's one source. */
 async function readZippedTables(writer: SourceWriter, f: FileToImport, tables: readonly ZippedTable[]): Promise<Result<{ records: number; warnings: readonly string[] }>> {
-  writer.db.prepare(`UPDATE import_sources SET format = 'cvr-zip' WHERE id = ?`).run(writer.sourceId);
+  markSourceCvrZip(writer.db, writer.sourceId);
   let records = 0;
   const warnings: string[] = [];
   const cvrFormats: readonly SourceFormat[] = ['ess-cvr', 'clear-ballot-cvr', 'dominion-cvr-csv'];
@@ -189,10 +185,7 @@ async function recordUnread(db: Db, f: FileToImport, logger?: Logger): Promise<R
 
 /** Said when a loose Dominion CvrExport arrives with no manifests that name its contests. */
 function manifestWarnings(db: Db, f: FileToImport): string[] {
-  const have = db
-    .prepare<[string], { name: string }>(`SELECT name FROM import_sources WHERE scope = ? AND state = 'active' AND format = 'dominion-manifest'`)
-    .all(f.scope)
-    .map((r) => (r.name.split(/[/\\:]/).pop() ?? '').toLowerCase());
+  const have = activeManifestNames(db, f.scope).map((name) => (name.split(/[/\\:]/).pop() ?? '').toLowerCase());
   const missing = ['ContestManifest', 'CandidateManifest'].filter((m) => !have.includes(`${m.toLowerCase()}.json`));
   return missing.length > 0 ? [missingManifestsWarning(f.name, missing)] : [];
 }
@@ -205,11 +198,9 @@ function stem(fileName: string): string {
 /** An active source in the same folder with the same name but another extension and the same format. */
 function sameExportOtherFormat(db: Db, f: FileToImport, format: SourceFormat): string | undefined {
   if (format !== 'ess-cvr' && format !== 'results' && format !== 'eif') return undefined;
-  const rows = db
-    .prepare<[string, string, string], { name: string }>(`SELECT name FROM import_sources WHERE scope = ? AND format = ? AND state = 'active' AND name <> ?`)
-    .all(f.scope, format, f.name);
+  const names = otherActiveNames(db, f.scope, format, f.name);
   const mine = stem(f.fileName);
-  return rows.find((r) => stem(r.name.split(/[/\\:]/).pop() ?? '') === mine)?.name;
+  return names.find((name) => stem(name.split(/[/\\:]/).pop() ?? '') === mine);
 }
 
 /** A CVR parser's result: its contest list stored, its record count and warnings passed on. */

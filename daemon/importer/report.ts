@@ -3,6 +3,18 @@ import { overvoteKey } from './ess.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
 import { syncImageKeys } from './imageLinks.ts';
 import { findRescannedSheets, type RescannedSheet } from './rescans.ts';
+import {
+  activeContestNames,
+  activeCvrCount,
+  activeCvrImageKeys,
+  activeEifNamePairs,
+  activeOptionNames,
+  activeResultsRows,
+  duplicateCvrIdentities,
+  firstChoiceTotals,
+  recordsPerBatch,
+  reportSources,
+} from './activeRows.ts';
 
 /**
  * Phase-1 checks, before any mark is read: is every image there and matched to a CVR, are there
@@ -98,14 +110,7 @@ const ws = (s: string): string => s.trim().replace(/\s+/g, ' ');
 const pseudoOption = /^(overvotes?|undervotes?|blank\s+votes?|over\s*votes?|under\s*votes?)$/i;
 
 export function buildPhase1Report(db: Db): Phase1Report {
-  const sources = db
-    .prepare<[], { id: number; name: string; format: string; state: string; records: number; warnings_json: string | null; error_json: string | null }>(
-      `SELECT s.id, s.name, s.format, s.state, s.records, s.warnings_json, s.error_json FROM import_sources s
-       WHERE s.state = 'active' OR (s.state = 'failed' AND NOT EXISTS (
-         SELECT 1 FROM import_sources t WHERE t.name = s.name AND t.id > s.id AND t.state IN ('active', 'failed')))
-       ORDER BY s.name`,
-    )
-    .all();
+  const sources = reportSources(db);
   const sourceName = new Map(sources.map((s) => [s.id, s.name]));
 
   // --- images vs CVR records ---
@@ -123,14 +128,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     else imageKeyCount.set(key, (imageKeyCount.get(key) ?? 0) + 1);
     return { file: `${i.root_label}:${i.rel_path}`, key };
   });
-  const cvrKeys = new Set(
-    db
-      .prepare<[], { image_key: string }>(
-        `SELECT DISTINCT r.image_key FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' WHERE r.image_key IS NOT NULL`,
-      )
-      .all()
-      .map((r) => r.image_key),
-  );
+  const cvrKeys = new Set(activeCvrImageKeys(db));
   const imagesWithoutCvr = [...keyless, ...imageKeys.filter((i) => i.key !== null && !cvrKeys.has(i.key))];
   const cvrsWithoutImage = db
     .prepare<[], { source_id: number; tabulator: string | null; batch: string | null; record_id: string | null; cvr_number: string | null; image_key: string | null }>(
@@ -143,26 +141,10 @@ export function buildPhase1Report(db: Db): Phase1Report {
     .all()
     .map((r) => ({ source: sourceName.get(r.source_id) ?? '', tabulator: r.tabulator, batch: r.batch, recordId: r.record_id, cvrNumber: r.cvr_number, imageKey: r.image_key }));
 
-  const cvrRecords = (
-    db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'`).get() ?? { n: 0 }
-  ).n;
+  const cvrRecords = activeCvrCount(db) ?? 0;
 
   // --- duplicates ---
-  const duplicateCvrs = db
-    .prepare<[], { identity: string; n: number; sources: string }>(
-      `SELECT CASE WHEN r.record_id IS NOT NULL AND r.tabulator IS NULL AND r.batch IS NULL AND r.cvr_number IS NULL
-                   -- a row number (ES&S without CVR numbers) identifies a ballot only within its file
-                   THEN 'file ' || r.source_id || ', ' || r.record_id
-                   WHEN r.record_id IS NOT NULL THEN 'tabulator ' || coalesce(r.tabulator, '?') || ', batch ' || coalesce(r.batch, '?') || ', record ' || r.record_id
-                   ELSE 'CVR number ' || coalesce(r.cvr_number, '?') END AS identity,
-              count(*) AS n, group_concat(DISTINCT r.source_id) AS sources
-       FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
-       -- A record with neither a record id nor a CVR number has no identity to compare.
-       WHERE r.record_id IS NOT NULL OR r.cvr_number IS NOT NULL
-       GROUP BY identity HAVING count(*) > 1 ORDER BY identity`,
-    )
-    .all()
-    .map((d) => ({ identity: d.identity, count: d.n, sources: d.sources.split(',').map((id) => sourceName.get(Number(id)) ?? id) }));
+  const duplicateCvrs = duplicateCvrIdentities(db).map((d) => ({ identity: d.identity, count: d.n, sources: d.sources.split(',').map((id) => sourceName.get(Number(id)) ?? id) }));
   const bySha = new Map<string, string[]>();
   for (const i of images) {
     const files = bySha.get(i.sha256) ?? [];
@@ -174,11 +156,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
 
   // --- CVR contest and option names (per scope, from manifests or the CVR's own header) ---
   const contestNames = new Map<string, string>(); // scope|key -> name
-  for (const c of db
-    .prepare<[], { scope: string; contest_key: string; name: string }>(
-      `SELECT c.scope, c.contest_key, c.name FROM import_contests c JOIN import_sources s ON s.id = c.source_id AND s.state = 'active'`,
-    )
-    .all()) {
+  for (const c of activeContestNames(db)) {
     contestNames.set(`${c.scope}|${c.contest_key}`, ws(c.name));
   }
   const optionNames = new Map<string, string>(); // scope|contest|option -> name
@@ -187,11 +165,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
   // Contests whose full option list the export declares (Dominion CandidateManifest, NIST Election);
   // an ES&S export only shows options someone voted for.
   const declaredOptions = new Set<string>();
-  for (const o of db
-    .prepare<[], { scope: string; contest_key: string; option_key: string; name: string; format: string }>(
-      `SELECT o.scope, o.contest_key, o.option_key, o.name, s.format FROM import_options o JOIN import_sources s ON s.id = o.source_id AND s.state = 'active'`,
-    )
-    .all()) {
+  for (const o of activeOptionNames(db)) {
     optionNames.set(`${o.scope}|${o.contest_key}|${o.option_key}`, ws(o.name));
     const contest = contestNames.get(`${o.scope}|${o.contest_key}`) ?? o.contest_key;
     if (o.format !== 'ess-cvr') declaredOptions.add(contest);
@@ -202,13 +176,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
   }
   for (const name of contestNames.values()) cvrContests.add(name);
   const cvrTotals = new Map<string, Map<string, number>>(); // contest -> option -> first-choice votes
-  for (const t of db
-    .prepare<[], { scope: string; contest_key: string; option_key: string; votes: number }>(
-      `SELECT r.scope, v.contest_key, v.option_key, sum(CASE WHEN v.is_vote = 1 AND v.rank = 1 THEN 1 ELSE 0 END) AS votes
-       FROM cvr_votes v JOIN cvr_records r ON r.id = v.cvr_id JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
-       GROUP BY r.scope, v.contest_key, v.option_key`,
-    )
-    .all()) {
+  for (const t of firstChoiceTotals(db)) {
     if (t.option_key === overvoteKey) continue;
     const contest = contestNames.get(`${t.scope}|${t.contest_key}`) ?? ws(t.contest_key);
     const option = optionNames.get(`${t.scope}|${t.contest_key}|${t.option_key}`) ?? ws(t.option_key);
@@ -222,11 +190,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
   }
 
   // --- EIF vs CVR ---
-  const eifRows = db
-    .prepare<[], { official_contest: string; official_option: string | null; cvr_contest: string | null; cvr_option: string | null }>(
-      `SELECT e.official_contest, e.official_option, e.cvr_contest, e.cvr_option FROM eif_rows e JOIN import_sources s ON s.id = e.source_id AND s.state = 'active' ORDER BY e.source_id, e.row_number`,
-    )
-    .all();
+  const eifRows = activeEifNamePairs(db);
   const eifContests = new Map<string, Set<string>>(); // CVR contest name -> CVR option names
   const officialToCvrContest = new Map<string, string>();
   const officialToCvrOption = new Map<string, string>(); // official contest|official option -> cvr option
@@ -261,11 +225,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
   }
 
   // --- totals vs results summary ---
-  const resultRows = db
-    .prepare<[], { contest: string; option: string | null; votes: number | null; ballots_cast: number | null; suppressed: number | null }>(
-      `SELECT r.contest, r.option, r.votes, r.ballots_cast, r.suppressed FROM results_rows r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' ORDER BY r.source_id, r.row_number`,
-    )
-    .all();
+  const resultRows = activeResultsRows(db);
   const suppressedBy = new Map<string, number>();
   let suppressedAll = 0;
   const resultVotes = new Map<string, Map<string, number>>();
@@ -308,13 +268,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     const m = /^d:(\d+)_(\d+)_\d+$/.exec(key);
     if (m !== null) imagesPerBatch.set(`${m[1]}|${m[2]}`, (imagesPerBatch.get(`${m[1]}|${m[2]}`) ?? 0) + n);
   }
-  const batches: BatchRow[] = db
-    .prepare<[], { tabulator: string | null; batch: string | null; n: number }>(
-      `SELECT r.tabulator, r.batch, count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
-       GROUP BY r.tabulator, r.batch ORDER BY r.tabulator, r.batch`,
-    )
-    .all()
-    .map((b) => {
+  const batches: BatchRow[] = recordsPerBatch(db).map((b) => {
       const tabulator = b.tabulator ?? '';
       const batch = b.batch ?? '';
       const k = `${tabulator.replace(/^0+(?=\d)/, '')}|${batch.replace(/^0+(?=\d)/, '')}`;

@@ -6,6 +6,7 @@
  * report says how many were.
  */
 import { z } from 'zod';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import { findLikelyDuplicates, type SheetFingerprint } from './likelyDuplicates.ts';
 
@@ -22,16 +23,15 @@ export interface RescanCheck {
 }
 
 /** The catalog's names of a sheet's files: its key ends in `#<file version ids>` (catalogSheets). */
-function catalogNames(db: Db, sheetKey: string): string[] | undefined {
+function catalogNames(catalog: CatalogStore, sheetKey: string): string[] | undefined {
   const m = /#(\d+(?:\+\d+)*)$/.exec(sheetKey);
   if (m === null) return undefined;
-  const byId = db.prepare<[number], { root_label: string; rel_path: string; status: string }>('SELECT root_label, rel_path, status FROM file_versions WHERE id = ?');
   const names: string[] = [];
   for (const id of (m[1] ?? '').split('+')) {
-    const f = byId.get(Number(id));
+    const f = catalog.getVersion(Number(id));
     // A reading of files since replaced is not a sheet of the catalog any more.
     if (f === undefined || f.status !== 'current') return undefined;
-    names.push(`${f.root_label}:${f.rel_path}`);
+    names.push(`${f.rootLabel}:${f.relPath}`);
   }
   return names;
 }
@@ -46,12 +46,13 @@ export function findRescannedSheets(db: Db): RescanCheck {
       `SELECT sheet_key, style_id, pages_json FROM preaudit_sheets WHERE status = 'read' AND pages_json IS NOT NULL ORDER BY sheet_key`,
     )
     .all();
+  const catalog = new CatalogStore(db);
   const files = new Map<string, readonly string[]>();
   const fingerprints: SheetFingerprint[] = [];
   for (const r of rows) {
     const pages = pagesSchema.safeParse(JSON.parse(r.pages_json ?? '[]'));
     if (!pages.success || r.style_id === null) continue;
-    const names = catalogNames(db, r.sheet_key);
+    const names = catalogNames(catalog, r.sheet_key);
     if (names === undefined) continue;
     files.set(r.sheet_key, names);
     fingerprints.push({ ballotKey: r.sheet_key, styleId: r.style_id, fills: pages.data.flatMap((p) => p.targets.map((t) => t.fill)) });

@@ -1,4 +1,5 @@
 import type { Db } from '../core/db/database.ts';
+import { dominionSharedBallots } from './sourceRows.ts';
 
 /**
  * Dominion writes one tabulation as several files a county may hand over together: the
@@ -16,17 +17,7 @@ export type Overlap =
 
 export function dominionOverlap(db: Db, sourceId: number, scope: string, name: string, records: number): Overlap {
   if (records === 0) return { kind: 'none' };
-  const formats = dominionFormats.map((f) => `'${f}'`).join(', ');
-  const rows = db
-    .prepare<[string, string, number], { id: number; name: string; records: number; shared: number }>(
-      `SELECT s.id, s.name, s.records, count(*) AS shared
-       FROM cvr_records m
-       JOIN cvr_records o ON o.record_id = m.record_id AND o.batch IS m.batch AND o.tabulator IS m.tabulator
-       JOIN import_sources s ON s.id = o.source_id AND s.state = 'active' AND s.format IN (${formats}) AND s.scope = ? AND s.name <> ?
-       WHERE m.source_id = ? AND m.record_id IS NOT NULL AND m.tabulator IS NOT NULL
-       GROUP BY s.id`,
-    )
-    .all(scope, name, sourceId);
+  const rows = dominionSharedBallots(db, sourceId, scope, name, dominionFormats);
   const copyOf = rows.find((r) => r.shared === records);
   if (copyOf !== undefined) return { kind: 'copy-of', name: copyOf.name };
   const contained = rows.filter((r) => r.records > 0 && r.shared === r.records);

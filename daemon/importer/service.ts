@@ -11,6 +11,7 @@ import { plainImportProblem } from './plainImportProblem.ts';
 import { buildPhase1Report, type Phase1Report } from './report.ts';
 import { writePhase1Report } from './reportFiles.ts';
 import { recoverInterruptedImports } from './store.ts';
+import { failedSourcesAfter, lastSourceId } from './sourceRows.ts';
 
 /** Catalog kinds that may hold election data (CVR exports, EIF, results, manifests). */
 const importableKinds = ['cvr', 'election-definition', 'other'] as const;
@@ -93,7 +94,7 @@ export class ImportService {
 
   constructor(private readonly options: ImportServiceOptions) {
     this.alerts = new AlertLog(options.db, options.logger);
-    this.lastSourceId = (options.db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM import_sources').get()?.m ?? 0);
+    this.lastSourceId = lastSourceId(options.db) ?? 0;
   }
 
   start(): void {
@@ -128,9 +129,7 @@ export class ImportService {
   private async pass(): Promise<ImportTick> {
     const { db, vaultDir, reportsDir, logger } = this.options;
     const done = await importPendingCatalogFiles(db, vaultDir, logger);
-    const failed = db
-      .prepare<[number], { id: number; name: string; error_json: string | null }>(`SELECT id, name, error_json FROM import_sources WHERE state = 'failed' AND id > ? ORDER BY id`)
-      .all(this.lastSourceId);
+    const failed = failedSourcesAfter(db, this.lastSourceId);
     for (const f of failed) {
       const e = f.error_json === null ? undefined : (JSON.parse(f.error_json) as OperatorError);
       // Plain words for the clerk; the parser's exact words stay in the log line and the collapsed details.
@@ -144,7 +143,7 @@ export class ImportService {
         details: { technician: plain.technician },
       });
     }
-    this.lastSourceId = db.prepare<[], { m: number | null }>('SELECT max(id) AS m FROM import_sources').get()?.m ?? this.lastSourceId;
+    this.lastSourceId = lastSourceId(db) ?? this.lastSourceId;
     const signature = this.catalogSignature();
     let reportRefreshed = false;
     if (done.imported.length > 0 || failed.length > 0 || signature !== this.lastCatalog) {

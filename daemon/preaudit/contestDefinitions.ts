@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../core/db/database.ts';
 import { err, ok, operatorError, type Result } from '../core/result.ts';
+import { activeContestsInOrder, activeEifRows, activeOptionsInOrder, definingSources } from '../importer/activeRows.ts';
 import { slotlessWriteIn } from './compare.ts';
 import { optionKey, type VendorKeyMap } from './cvrSource.ts';
 import { type ContestDefinition, writeInOptionId } from './layout.ts';
@@ -39,25 +40,13 @@ const isWriteIn = (name: string, type: string | null) => /write[- ]?in/i.test(ty
 /** Builds the contest definitions from the active imports; an error when nothing was imported yet. */
 export function contestsFromImports(db: Db): Result<ElectionContests> {
   const contests = new Map<string, Contest>();
-  const sources = db
-    .prepare<[], { name: string; format: string }>(
-      `SELECT name, format FROM import_sources WHERE state = 'active' AND format IN ('dominion-manifest', 'ess-cvr', 'nist-cvr', 'eif', 'vx-election') ORDER BY id`,
-    )
-    .all();
-  const contestRows = db
-    .prepare<[], { contest_key: string; name: string; vote_for: number | null; format: string }>(
-      `SELECT c.contest_key, c.name, c.vote_for, s.format FROM import_contests c JOIN import_sources s ON s.id = c.source_id AND s.state = 'active' ORDER BY s.id, c.rowid`,
-    )
-    .all();
+  const sources = definingSources(db);
+  const contestRows = activeContestsInOrder(db);
   for (const r of contestRows) {
     if (contests.has(r.contest_key)) continue;
     contests.set(r.contest_key, { key: r.contest_key, title: r.name, seats: r.vote_for, options: [], writeIns: [], slotless: r.format === 'ess-cvr' });
   }
-  const optionRows = db
-    .prepare<[], { contest_key: string; option_key: string; name: string; option_type: string | null }>(
-      `SELECT o.contest_key, o.option_key, o.name, o.option_type FROM import_options o JOIN import_sources s ON s.id = o.source_id AND s.state = 'active' ORDER BY s.id, o.rowid`,
-    )
-    .all();
+  const optionRows = activeOptionsInOrder(db);
   for (const r of optionRows) {
     const c = contests.get(r.contest_key);
     if (c === undefined) continue;
@@ -66,12 +55,7 @@ export function contestsFromImports(db: Db): Result<ElectionContests> {
     } else if (!c.options.some((o) => o.key === r.option_key)) c.options.push({ key: r.option_key, name: r.name });
   }
   // The EIF names what the ballot prints (and options no CVR row happened to choose).
-  const eifRows = db
-    .prepare<[], { official_contest: string; vote_for: number | null; official_option: string | null; cvr_contest: string | null; cvr_option: string | null; ballot_contest: string | null; ballot_option: string | null }>(
-      `SELECT e.official_contest, e.vote_for, e.official_option, e.cvr_contest, e.cvr_option, e.ballot_contest, e.ballot_option
-       FROM eif_rows e JOIN import_sources s ON s.id = e.source_id AND s.state = 'active' ORDER BY e.source_id, e.row_number`,
-    )
-    .all();
+  const eifRows = activeEifRows(db);
   const byName = (name: string) => [...contests.values()].find((c) => normalizeText(c.title) === normalizeText(name));
   for (const r of eifRows) {
     const cvrContest = r.cvr_contest ?? r.official_contest;

@@ -7,9 +7,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import type { AuditMarkPages } from './auditMarkPages.ts';
 import type { ContestDefinition } from './layout.ts';
+import { readSheetsWithFiles } from './viewStore.ts';
 
 export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';
 
@@ -38,14 +40,8 @@ export interface IndependentCvrRow {
 
 /** The rows, ballot by ballot, in the order the sheet's targets were read; `auditMarks` from auditMarkPages(). */
 export function independentCvrRows(db: Db, contests: readonly ContestDefinition[] = [], auditMarks: AuditMarkPages = new Map()): IndependentCvrRow[] {
-  const sheets = db
-    .prepare<[], { sheet_key: string; style_id: string | null; pages_json: string | null; image_key: string | null; file_version_ids_json: string | null }>(
-      `SELECT s.sheet_key, s.style_id, s.pages_json, f.image_key, f.file_version_ids_json
-         FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key
-        WHERE s.status = 'read' AND s.pages_json IS NOT NULL`,
-    )
-    .all();
-  const fileName = db.prepare<[number], { rel_path: string }>(`SELECT rel_path FROM file_versions WHERE id = ?`);
+  const sheets = readSheetsWithFiles(db);
+  const catalog = new CatalogStore(db);
   const titles = new Map(contests.map((c) => [c.id, c.title]));
   const names = new Map(contests.flatMap((c) => c.options.map((o) => [`${c.id}\u0000${o.id}`, o.name] as const)));
   const rows: IndependentCvrRow[] = [];
@@ -54,7 +50,7 @@ export function independentCvrRows(db: Db, contests: readonly ContestDefinition[
     if (!pages.success) continue;
     const ids = storedIds.safeParse(JSON.parse(s.file_version_ids_json ?? '[]'));
     const files = (ids.success ? ids.data : [])
-      .map((id) => fileName.get(id)?.rel_path)
+      .map((id) => catalog.getVersion(id)?.relPath)
       .filter((p): p is string => p !== undefined)
       .map((p) => path.posix.basename(p))
       .join(';');

@@ -7,8 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
+import { activeCvrCount, activeResultsRows } from '../importer/activeRows.ts';
 import {
   compareTotals,
   resultsTotalsByLayout,
@@ -24,6 +26,7 @@ import {
 import { auditMarkPages, type AuditMarkPages } from './auditMarkPages.ts';
 import type { ContestDefinition } from './layout.ts';
 import { writeIndependentCvr } from './independentCvr.ts';
+import { allComparisons } from './viewStore.ts';
 import { locateContest } from './webProvider.ts';
 
 export interface DisagreementEntry {
@@ -96,7 +99,7 @@ async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId
   const at = locateContest(db, sheetKey, contestId);
   if (at === undefined) return null;
   const ts = at.page.targets.filter((t) => t.contestId === contestId);
-  const obj = db.prepare<[number], { sha256: string }>(`SELECT sha256 FROM file_versions WHERE id = ?`).get(at.fileVersionId);
+  const obj = new CatalogStore(db).getVersion(at.fileVersionId);
   if (ts.length === 0 || obj === undefined) return null;
   const p = at.page.pitch;
   // Option names print beside the ovals (either side, by family) and the contest text above them.
@@ -113,15 +116,12 @@ async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId
 }
 
 function importedResults(db: Db): ResultsRow[] {
-  return db
-    .prepare<[], ResultsRow>(
-      `SELECT r.contest, r.option, r.votes FROM results_rows r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' ORDER BY r.source_id, r.row_number`,
-    )
-    .all();
+  // Only the columns the comparison uses: the rows go into the report as they are.
+  return activeResultsRows(db).map((r) => ({ contest: r.contest, option: r.option, votes: r.votes }));
 }
 
 export async function buildPreauditReport(db: Db, vaultDir: string, outDir: string, options: ReportOptions = {}): Promise<PreauditReport> {
-  const rows = db.prepare<[], Row>(`SELECT * FROM preaudit_comparisons ORDER BY ballot_key, contest_id`).all();
+  const rows = allComparisons<Row>(db);
   const titles = new Map(rows.map((r) => [r.contest_id, r.contest_title]));
   const ballots = new Map<string, ContestComparison[]>();
   const noCvr = new Set<string>();
@@ -197,8 +197,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     contest: titles.get(t.contestId) ?? contests.find((c) => c.id === t.contestId)?.title ?? t.contestId,
     option: t.optionId === 'write-in' ? 'Write-in' : (optionName.get(`${t.contestId}\u0000${t.optionId}`) ?? t.optionId),
   }));
-  const cvrRecords =
-    db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'`).get()?.n ?? 0;
+  const cvrRecords = activeCvrCount(db) ?? 0;
   return {
     generatedAt: new Date().toISOString(),
     ballotsCompared: comparisons.length,

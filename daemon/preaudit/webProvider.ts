@@ -11,16 +11,21 @@ import { contestsFromImports } from './contestDefinitions.ts';
 import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';
 import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { SheetPage } from './pool.ts';
+import { countSheetsOfStyle } from './store.ts';
+import {
+  comparisonCounts,
+  contestsOfSheet,
+  disagreementById,
+  latestDisagreements,
+  latestLearnedStyles,
+  sheetCountsOfStyle,
+  sheetPagesAndFiles,
+  styleNeedingPerson,
+  type StoredComparison,
+  verdictCounts,
+} from './viewStore.ts';
 
-interface ComparisonRow {
-  id: number;
-  sheet_key: string;
-  ballot_key: string;
-  contest_id: string;
-  contest_title: string;
-  image_votes_json: string;
-  cvr_votes_json: string;
-}
+type ComparisonRow = StoredComparison;
 
 export interface LocatedContest {
   readonly fileVersionId: number;
@@ -29,11 +34,7 @@ export interface LocatedContest {
 
 /** The page (and catalog file) of a sheet that holds a contest's targets. */
 export function locateContest(db: Db, sheetKey: string, contestId: string): LocatedContest | undefined {
-  const row = db
-    .prepare<[string], { pages_json: string | null; file_version_ids_json: string | null }>(
-      `SELECT s.pages_json, f.file_version_ids_json FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key WHERE s.sheet_key = ?`,
-    )
-    .get(sheetKey);
+  const row = sheetPagesAndFiles(db, sheetKey);
   if (row?.pages_json == null || row.file_version_ids_json == null) return undefined;
   const pages = JSON.parse(row.pages_json) as SheetPage[];
   const ids = JSON.parse(row.file_version_ids_json) as number[];
@@ -66,12 +67,7 @@ export class PreauditWebProvider implements PreauditProvider {
   status(): PreauditStatus {
     const s = this.serviceStatus();
     // Counts come from the stored results so they survive a restart before the first pass ends.
-    const counts = this.db
-      .prepare<[], { ballots: number; disagreements: number }>(
-        `SELECT (SELECT count(DISTINCT sheet_key) FROM preaudit_comparisons WHERE verdict != 'no-cvr') AS ballots,
-                (SELECT count(*) FROM preaudit_comparisons WHERE verdict = 'disagree') AS disagreements`,
-      )
-      .get() ?? { ballots: 0, disagreements: 0 };
+    const counts = comparisonCounts(this.db) ?? { ballots: 0, disagreements: 0 };
     return { ...s, ballotsCompared: counts.ballots, disagreements: counts.disagreements };
   }
 
@@ -93,26 +89,19 @@ export class PreauditWebProvider implements PreauditProvider {
   }
 
   disagreements(limit: number): readonly DisagreementSummary[] {
-    return this.db
-      .prepare<[number], ComparisonRow>(`SELECT * FROM preaudit_comparisons WHERE verdict = 'disagree' ORDER BY id DESC LIMIT ?`)
-      .all(Math.max(0, Math.floor(limit)))
+    return latestDisagreements(this.db, Math.max(0, Math.floor(limit)))
       .map((r) => this.summary(r))
       .filter((s): s is DisagreementSummary => s !== undefined);
   }
 
   disagreement(id: number): DisagreementDetail | undefined {
-    const r = this.db.prepare<[number], ComparisonRow>(`SELECT * FROM preaudit_comparisons WHERE id = ? AND verdict = 'disagree'`).get(id);
+    const r = disagreementById(this.db, id);
     if (r === undefined) return undefined;
     const summary = this.summary(r);
     const at = locateContest(this.db, r.sheet_key, r.contest_id);
     if (summary === undefined || at === undefined) return undefined;
     const contests = new Map(
-      this.db
-        .prepare<[string], { contest_id: string; contest_title: string; cvr_votes_json: string }>(
-          `SELECT contest_id, contest_title, cvr_votes_json FROM preaudit_comparisons WHERE sheet_key = ?`,
-        )
-        .all(r.sheet_key)
-        .map((c) => [c.contest_id, { title: c.contest_title, cvr: new Set(JSON.parse(c.cvr_votes_json) as string[]) }]),
+      contestsOfSheet(this.db, r.sheet_key).map((c) => [c.contest_id, { title: c.contest_title, cvr: new Set(JSON.parse(c.cvr_votes_json) as string[]) }]),
     );
     const targets: TargetOverlay[] = at.page.targets.map((t) => ({
       contest: contests.get(t.contestId)?.title ?? t.contestId,
@@ -136,26 +125,13 @@ export class PreauditWebProvider implements PreauditProvider {
   }
 
   styles(): readonly LearnedStyleSummary[] {
-    // The styles of the contest definitions learned last (older definitions' rows stay as history).
-    const latest = this.db
-      .prepare<[], { definitions_sha256: string }>(`SELECT definitions_sha256 FROM preaudit_learned_styles ORDER BY learned_at DESC LIMIT 1`)
-      .get();
-    if (latest === undefined) return [];
-    const rows = this.db
-      .prepare<[string], { style_id: string; status: 'mapped' | 'needs-person'; layout_json: string; printed: string; reason: string | null; unresolved_json: string | null; pages: number; learned_at: string; mapped_by: string | null }>(
-        `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at, mapped_by FROM preaudit_learned_styles
-         WHERE definitions_sha256 = ? ORDER BY status = 'needs-person', style_id`,
-      )
-      .all(latest.definitions_sha256);
-    const sheets = this.db.prepare<[{ mapped: string; placeholder: string }], { read: number; waiting: number }>(
-      `SELECT count(*) FILTER (WHERE status = 'read' AND style_id = @mapped) AS read,
-              count(*) FILTER (WHERE status = 'error' AND style_id = @placeholder) AS waiting
-       FROM preaudit_sheets WHERE style_id IN (@mapped, @placeholder)`,
-    );
+    const rows = latestLearnedStyles(this.db);
+    if (rows.length === 0) return [];
+    const sheets = sheetCountsOfStyle(this.db);
     return rows.map((r) => {
       const layout = JSON.parse(r.layout_json) as StyleLayout;
       // Sheets of a style waiting for a person were recognised by its placeholder layout.
-      const counts = sheets.get({ mapped: r.style_id, placeholder: placeholderStyleId(r.style_id) }) ?? { read: 0, waiting: 0 };
+      const counts = sheets(r.style_id, placeholderStyleId(r.style_id)) ?? { read: 0, waiting: 0 };
       const unresolved = unresolvedFrom(r.unresolved_json);
       return {
         styleId: r.style_id,
@@ -178,11 +154,7 @@ export class PreauditWebProvider implements PreauditProvider {
   styleMapping(styleId: string): StyleMappingForm | undefined {
     const defs = contestsFromImports(this.db);
     if (!defs.ok) return undefined;
-    const row = this.db
-      .prepare<[string, string], { printed: string; reason: string | null; unresolved_json: string | null; mapping_json: string | null }>(
-        `SELECT printed, reason, unresolved_json, mapping_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ? AND status = 'needs-person'`,
-      )
-      .get(defs.value.signature, styleId);
+    const row = styleNeedingPerson(this.db, defs.value.signature, styleId);
     if (row === undefined) return undefined;
     const hand = handMappingFrom(row.mapping_json);
     const unresolved = unresolvedFrom(row.unresolved_json);
@@ -194,7 +166,7 @@ export class PreauditWebProvider implements PreauditProvider {
       const b = hand.samples.find((p) => p.side === side)?.boxes.find((x) => x.column === column && x.row === r);
       return b === undefined ? null : { x: b.x, y: b.y, width: b.width, height: b.height };
     };
-    const waiting = this.db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM preaudit_sheets WHERE style_id = ?`).get(placeholderStyleId(styleId))?.n ?? 0;
+    const waiting = countSheetsOfStyle(this.db, placeholderStyleId(styleId));
     return {
       styleId,
       printed: row.printed,
@@ -222,11 +194,7 @@ export class PreauditWebProvider implements PreauditProvider {
 
 /** Per contest over every ballot compared: agree / disagree / gray / no CVR; disagreements first, then gray. */
 export function contestSummaryRows(db: Db): ContestSummaryRow[] {
-  const rows = db
-    .prepare<[], { contest_id: string; contest_title: string; verdict: string; n: number }>(
-      `SELECT contest_id, max(contest_title) AS contest_title, verdict, count(*) AS n FROM preaudit_comparisons GROUP BY contest_id, verdict`,
-    )
-    .all();
+  const rows = verdictCounts(db);
   const byContest = new Map<string, { contestId: string; contest: string; agree: number; disagree: number; gray: number; noCvr: number }>();
   for (const r of rows) {
     const c = byContest.get(r.contest_id) ?? { contestId: r.contest_id, contest: r.contest_title, agree: 0, disagree: 0, gray: 0, noCvr: 0 };
