@@ -6,7 +6,7 @@ import { assertOk, ok } from '../core/result.ts';
 import type { EnrollmentProvider } from './enrollment.ts';
 import { createWebApp } from './app.tsx';
 import { LoginRateLimiter } from './loginRateLimit.ts';
-import { catalogFile, corpusImage, fakeMapped, makeRig, type TestRig } from '../runtime/webTestFakes.ts';
+import { catalogFile, corpusImage, fakeMapped, makeRig, type TestRig } from '../../test/web/webTestFakes.ts';
 import { join } from 'node:path';
 import { joinTiffPages } from '../../scripts/sample-election/tiff.ts';
 

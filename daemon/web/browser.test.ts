@@ -21,7 +21,7 @@ import { AlertLog } from '../core/state/alerts.ts';
 import { Accounts } from './accounts.ts';
 import { createWebApp } from './app.tsx';
 import { startWebServer, type RunningWebServer } from './server.ts';
-import { catalogFile, corpusImage, fakeMapped, fakePreaudit } from '../runtime/webTestFakes.ts';
+import { catalogFile, corpusImage, fakeMapped, fakePreaudit } from '../../test/web/webTestFakes.ts';
 import { createWebDeps } from './wiring.ts';
 
 const chromiumPath = '/usr/bin/chromium';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { buildPhase1Report, type Phase1Report } from '../importer/report.ts';
 import { checksFromReport, importChecksFromReport } from './importChecks.ts';
-import { catalogFile } from '../runtime/webTestFakes.ts';
+import { catalogFile } from '../../test/web/webTestFakes.ts';
 
 describe('phase-1 checks from the importer report', () => {
   it('says "not run" for everything on an empty appliance', () => {

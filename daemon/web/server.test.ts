@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from './app.tsx';
 import { startWebServer } from './server.ts';
-import { makeRig, type TestRig } from '../runtime/webTestFakes.ts';
+import { makeRig, type TestRig } from '../../test/web/webTestFakes.ts';
 import { silentLogger } from '../core/log/logger.ts';
 
 let rig: TestRig;

@@ -57,8 +57,6 @@ const notYetMoved: readonly string[] = [
   'web/accounts.ts: users',
   'web/sessions.ts: sessions',
   'web/sessions.ts: users',
-  'runtime/webTestFakes.ts: file_versions',
-  'runtime/webTestFakes.ts: users',
 ];
 
 describe('table ownership', () => {

@@ -16,7 +16,7 @@ import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
 import type { WebDeps } from '../../daemon/web/deps.ts';
-import { catalogFile } from '../../daemon/runtime/webTestFakes.ts';
+import { catalogFile } from '../web/webTestFakes.ts';
 import { createWebDeps } from '../../daemon/web/wiring.ts';
 
 type App = Hono<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test-local

@@ -8,7 +8,7 @@ import { inProcessSigner, type Signer } from '../../daemon/snapshot/signerChoice
 import { loadOrCreateApplianceKey, parsePublicKeyFile, publicKeyFile, verifyMinisign } from '../../daemon/snapshot/minisign.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
 import { LoginRateLimiter } from '../../daemon/web/loginRateLimit.ts';
-import { makeRig, type TestRig } from '../../daemon/runtime/webTestFakes.ts';
+import { makeRig, type TestRig } from '../web/webTestFakes.ts';
 import { historyFromEngine } from '../../daemon/web/wiring.ts';
 import { makeAppliance, type Appliance } from '../snapshot/fixture.ts';
 import { twoSnapshots } from '../restore/driveFixture.ts';

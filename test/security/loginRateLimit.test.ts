@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LoginRateLimiter } from '../../daemon/web/loginRateLimit.ts';
-import { makeRig, type TestRig } from '../../daemon/runtime/webTestFakes.ts';
+import { makeRig, type TestRig } from '../web/webTestFakes.ts';
 import { http, listen, loginClient } from './webServer.ts';
 
 let rig: TestRig;

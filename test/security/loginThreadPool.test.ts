@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LoginRateLimiter } from '../../daemon/web/loginRateLimit.ts';
-import { makeRig, type TestRig } from '../../daemon/runtime/webTestFakes.ts';
+import { makeRig, type TestRig } from '../web/webTestFakes.ts';
 import { http, listen, loginClient } from './webServer.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

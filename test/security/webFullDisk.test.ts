@@ -16,7 +16,7 @@ import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { AuditLog } from '../../daemon/core/state/auditLog.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
 import { userCommand } from '../../daemon/cli/commands/user.ts';
-import { makeRig, type TestRig } from '../../daemon/runtime/webTestFakes.ts';
+import { makeRig, type TestRig } from '../web/webTestFakes.ts';
 import { http, listen, loginClient } from './webServer.ts';
 
 let rig: TestRig;

@@ -12,7 +12,7 @@ import type { Config } from '../../daemon/core/config.ts';
 import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
 import { startWebServer } from '../../daemon/web/server.ts';
-import { makeRig, type TestRig } from '../../daemon/runtime/webTestFakes.ts';
+import { makeRig, type TestRig } from '../web/webTestFakes.ts';
 import { http, listen } from './webServer.ts';
 
 let rig: TestRig;

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_PIXELS } from '../../daemon/preaudit/image.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
-import { catalogFile, corpusImage, makeRig, type TestRig } from '../../daemon/runtime/webTestFakes.ts';
+import { catalogFile, corpusImage, makeRig, type TestRig } from '../web/webTestFakes.ts';
 
 let rig: TestRig;
 beforeEach(async () => {

@@ -3,23 +3,23 @@
  * hand-off, import checks, pre-audit), plus a helper that builds a real database and vault.
  * Nothing in the daemon imports this file.
  */
-import { sticksProvider } from '../intake/webProvider.ts';
-import { publicationFromDatabase } from '../publish/webPublication.ts';
-import { signerForConfig } from '../snapshot/signerChoice.ts';
+import { sticksProvider } from '../../daemon/intake/webProvider.ts';
+import { publicationFromDatabase } from '../../daemon/publish/webPublication.ts';
+import { signerForConfig } from '../../daemon/snapshot/signerChoice.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type Config } from '../core/config.ts';
-import { vaultObjectPath } from '../capture/vaultLayout.ts';
-import { openStateDatabase, type Db } from './stateDatabase.ts';
-import { silentLogger } from '../core/log/logger.ts';
-import { assertOk, err, ok, operatorError, type Result } from '../core/result.ts';
-import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest, SnapshotService } from '../snapshot/api.ts';
-import { AlertLog } from '../core/state/alerts.ts';
-import { AuditLog } from '../core/state/auditLog.ts';
-import { Accounts } from '../web/accounts.ts';
-import { CatalogReader } from '../web/catalogReader.ts';
+import { parseConfig, type Config } from '../../daemon/core/config.ts';
+import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
+import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
+import { silentLogger } from '../../daemon/core/log/logger.ts';
+import { assertOk, err, ok, operatorError, type Result } from '../../daemon/core/result.ts';
+import type { DriveRole, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason, SnapshotRequest, SnapshotService } from '../../daemon/snapshot/api.ts';
+import { AlertLog } from '../../daemon/core/state/alerts.ts';
+import { AuditLog } from '../../daemon/core/state/auditLog.ts';
+import { Accounts } from '../../daemon/web/accounts.ts';
+import { CatalogReader } from '../../daemon/web/catalogReader.ts';
 import type {
   CustodyRecord,
   DisagreementDetail,
@@ -35,11 +35,11 @@ import type {
   SnapshotRecord,
   StyleMappingForm,
   WebDeps,
-} from '../web/deps.ts';
-import { LoginRateLimiter } from '../web/loginRateLimit.ts';
-import { hashPassword } from '../web/passwords.ts';
-import { SnapshotJobs } from '../custody/snapshotJobs.ts';
-import { fakeCustodyState } from '../web/testCustody.ts';
+} from '../../daemon/web/deps.ts';
+import { LoginRateLimiter } from '../../daemon/web/loginRateLimit.ts';
+import { hashPassword } from '../../daemon/web/passwords.ts';
+import { SnapshotJobs } from '../../daemon/custody/snapshotJobs.ts';
+import { fakeCustodyState } from '../../daemon/web/testCustody.ts';
 
 /** A snapshot engine stand-in: walks through the phases, emitting progress, and records history. */
 export class FakeSnapshotService implements SnapshotService {
