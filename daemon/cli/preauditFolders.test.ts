@@ -99,16 +99,20 @@ describe('ballotsafe preaudit <folder>: a folder of scans and an election defini
     const byEye = Object.values(expected)
       .flatMap((side) => Object.entries(side).flatMap(([c, os]) => os.map((o) => `${title.get(c) ?? c} / ${o.startsWith('write-in') ? 'write-in' : (name.get(`${c}/${o}`) ?? o)}`)))
       .sort();
-    const csv = readFileSync(join(out, 'independent-cvr.csv'), 'utf8').trim().split(/\r?\n/).slice(1);
+    // Columns by the header's names (the CSV grows columns, e.g. `auditmark`); no cell here holds a comma.
+    const [header = '', ...csv] = readFileSync(join(out, 'independent-cvr.csv'), 'utf8').trim().split(/\r?\n/);
+    const col = (name: string): number => header.split(',').indexOf(name);
+    expect(['files', 'contest', 'option', 'mark'].map(col).every((i) => i >= 0), header).toBe(true);
+    const cellsOf = (l: string) => l.split(',');
     const read = csv
-      .filter((l) => l.includes('scan-marked-front.jpeg') && /,marked,[0-9.]+$/.test(l))
-      .map((l) => {
-        const cells = l.split(',');
-        const option = cells[cells.length - 3] ?? '';
-        return `${cells[cells.length - 4] ?? ''} / ${/write-in/i.test(option) ? 'write-in' : option}`;
+      .map(cellsOf)
+      .filter((c) => (c[col('files')] ?? '').includes('scan-marked-front.jpeg') && c[col('mark')] === 'marked')
+      .map((c) => {
+        const option = c[col('option')] ?? '';
+        return `${c[col('contest')] ?? ''} / ${/write-in/i.test(option) ? 'write-in' : option}`;
       })
       .sort();
     expect(read.map((r) => r.toLowerCase())).toEqual(byEye.map((r) => r.toLowerCase()));
-    expect(csv.filter((l) => l.includes('template-front.jpeg') && /,marked,/.test(l))).toEqual([]);
+    expect(csv.map(cellsOf).filter((c) => (c[col('files')] ?? '').includes('template-front.jpeg') && c[col('mark')] === 'marked')).toEqual([]);
   }, 240_000);
 });
