@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
+import type { ContestComparison, ContestVerdict } from './compare.ts';
 import type { StyleLayout } from './layout.ts';
 import type { ContestReading } from './marks.ts';
 import type { UnresolvedTarget } from './ocr.ts';
@@ -149,19 +150,12 @@ export function sheetsSignature(db: Db): string {
 
 // ---- preaudit_sheet_files and preaudit_comparisons ----
 
-export interface ComparisonRow {
+/** One stored contest comparison: compare.ts's, with its sheet, ballot and title (and 'no-cvr' for a ballot without one). */
+export interface ComparisonRow extends Omit<ContestComparison, 'verdict'> {
   readonly sheetKey: string;
   readonly ballotKey: string;
-  readonly contestId: string;
   readonly contestTitle: string;
-  readonly verdict: 'agree' | 'disagree' | 'gray' | 'no-cvr';
-  readonly imageVotes: readonly string[];
-  readonly cvrVotes: readonly string[];
-  readonly marginal: readonly string[];
-  readonly imageOvervote: boolean;
-  readonly cvrOvervote: boolean;
-  readonly undervotes: number;
-  readonly writeIns: number;
+  readonly verdict: ContestVerdict | 'no-cvr';
 }
 
 export interface SheetFiles {
