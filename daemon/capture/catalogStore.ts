@@ -1,5 +1,6 @@
 import type { FileKind } from '../core/config.ts';
 import type { Db } from '../core/db/database.ts';
+import type { Statement } from 'better-sqlite3';
 import { SpecialFiles, type SpecialFileRecord } from './specialFiles.ts';
 
 /**
@@ -123,6 +124,8 @@ function filterSql(f: VersionFilter): { where: string; params: (string | number)
 }
 
 export class CatalogStore {
+  private versionById: Statement<[number], FileVersionRow> | undefined;
+
   constructor(private readonly db: Db) {}
 
   /** Versions matching the filter, oldest first (by id, which follows capture order). */
@@ -139,7 +142,9 @@ export class CatalogStore {
   }
 
   getVersion(id: number): FileVersion | undefined {
-    const row = this.db.prepare<[number], FileVersionRow>('SELECT * FROM file_versions WHERE id = ?').get(id);
+    // Called once per file by the reports (every sheet of an election): the statement is compiled once.
+    this.versionById ??= this.db.prepare<[number], FileVersionRow>('SELECT * FROM file_versions WHERE id = ?');
+    const row = this.versionById.get(id);
     return row === undefined ? undefined : toFileVersion(row);
   }
 
