@@ -9,6 +9,8 @@ export interface OperatorError<C extends string = string> {
   readonly message: string;
   /** What the operator should do next. */
   readonly action?: string;
+  /** The exact technical words (a path, the system's error), for the technician and the log; never in `message`, which a clerk reads. */
+  readonly technician?: string;
 }
 
 export type Result<T, E = OperatorError> =
@@ -24,8 +26,13 @@ export function err<E>(error: E): { readonly ok: false; readonly error: E } {
 }
 
 /** The code stays literal, so a function can promise `Result<T, OperatorError<'a' | 'b'>>` and callers compare codes it can return. */
-export function operatorError<const C extends string>(code: C, message: string, action?: string): OperatorError<C> {
-  return action === undefined ? { code, message } : { code, message, action };
+export function operatorError<const C extends string>(code: C, message: string, action?: string, technician?: string): OperatorError<C> {
+  return { code, message, ...(action === undefined ? {} : { action }), ...(technician === undefined ? {} : { technician }) };
+}
+
+/** The message with its technical words appended: for the log and the command line, not for a clerk's screen. */
+export function technicalText(e: OperatorError): string {
+  return e.technician === undefined ? e.message : `${e.message} (${e.technician})`;
 }
 
 /** Narrows an error to one code, so the code compared is one the error type can hold. */

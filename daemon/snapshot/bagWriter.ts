@@ -10,7 +10,7 @@ import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
-import { operatorError, type OperatorError } from '../core/result.ts';
+import { operatorError, technicalText, type OperatorError } from '../core/result.ts';
 import { completeMarkerName } from './bagFormat.ts';
 import { crashPoint } from './crashPoints.ts';
 import { driveError, evictFromCache, fsyncPath, hashFile, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
@@ -52,7 +52,7 @@ export async function writeBag(ctx: BagWriterContext, bag: PlannedBag, targets: 
   const fail = (d: DriveRun, e: unknown) => {
     if (d.error !== undefined) return;
     d.error = e instanceof DriveFailure ? e.error : driveError(d.target.role, d.target.root, e);
-    logEvent(ctx.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, bagName: bag.bagName, code: d.error.code, error: d.error.message }, 'warn');
+    logEvent(ctx.logger, LogEvent.SnapshotDriveDegraded, { role: d.target.role, bagName: bag.bagName, code: d.error.code, error: technicalText(d.error) }, 'warn');
   };
   const live = () => targets.filter((d) => d.error === undefined);
   const forEachLive = async (fn: (d: DriveRun) => Promise<void>) => {
@@ -172,7 +172,7 @@ async function copyItem(
       try {
         ({ bytesRead } = await src.read(buffer, 0, buffer.length, pos));
       } catch (e) {
-        throw new VaultError(operatorError('vault-read-error', `Reading the vault object for ${item.payloadPath} failed: ${(e as Error).message}`, 'Call technical support: the appliance disk may be failing.'));
+        throw new VaultError(operatorError('vault-read-error', 'A captured file could not be read back from the appliance\'s own disk, so the snapshot stopped.', 'Call technical support: the appliance disk may be failing.', `${item.payloadPath}: ${(e as Error).message}`));
       }
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);

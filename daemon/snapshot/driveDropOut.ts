@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { formatBytes } from '../core/format.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
-import { operatorError, type OperatorError } from '../core/result.ts';
+import { operatorError, technicalText, type OperatorError } from '../core/result.ts';
 import type { Db } from '../core/db/database.ts';
 import { driveAlertGroup, resolveDriveAlerts } from '../core/state/alertResolution.ts';
 import type { AuditLog } from '../core/state/auditLog.ts';
@@ -57,7 +57,7 @@ export function tooSmallError(role: DriveRole, freeBytes: number, needBytes: num
 /** Marks the drive as dropped out (it takes no part in this run) and logs it. */
 export function dropOut(d: DroppableDrive, error: OperatorError, logger: Logger): void {
   d.error = error;
-  logEvent(logger, LogEvent.SnapshotDriveDroppedOut, { role: d.target.role, code: error.code, error: error.message }, 'warn');
+  logEvent(logger, LogEvent.SnapshotDriveDroppedOut, { role: d.target.role, code: error.code, error: technicalText(error) }, 'warn');
 }
 
 /** The critical alert for a drive that got nothing: one open alert per drive and cause, counting repeats. */
@@ -70,7 +70,7 @@ export function raiseDriveFailed(alerts: AlertLog, target: DriveTarget, error: O
       message: (n) => (n === 1 ? message : `${message} (This happened at ${n} snapshots in a row.)`),
       action: error.action ?? `Reconnect drive ${target.role} or a replacement and start a snapshot; catch-up brings it level.`,
     },
-    [target.serial ?? target.root],
+    [target.serial ?? `drive ${target.role}`], // a folder drive's path is for the technician (Settings), not the alert's line
   );
 }
 

@@ -120,18 +120,18 @@ export async function hashFile(path: string, buffer: Buffer = Buffer.allocUnsafe
   }
 }
 
-/** Turns a drive-side failure into the operator's words. */
+/** Turns a drive-side failure into the operator's words; the folder and the system's own error go to `technician`. */
 export function driveError(role: DriveRole, root: string, e: unknown): OperatorError {
   const code = (e as NodeJS.ErrnoException).code ?? '';
-  const detail = e instanceof Error ? e.message : String(e);
+  const technician = `${root}: ${e instanceof Error ? e.message : String(e)}`;
   if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
-    return operatorError('drive-full', `Drive ${role} (${root}) is full or cannot hold a file: ${detail}`, `Use a larger drive for ${role}, or an empty one, and start the snapshot again; the missing copy is then written by catch-up.`);
+    return operatorError('drive-full', `Drive ${role} is full or cannot hold a file this big.`, `Use a larger drive for ${role}, or an empty one, and start the snapshot again; the missing copy is then written by catch-up.`, technician);
   }
   if (code === 'ENOTCONN' || code === 'ECONNABORTED' || code === 'ENXIO' || code === 'ENODEV' || code === 'ESHUTDOWN' || code === 'ENOENT') {
-    return operatorError('drive-removed', `Drive ${role} (${root}) disappeared while writing: ${detail}`, `Plug drive ${role} back in (or a replacement) and start a snapshot; catch-up brings it level.`);
+    return operatorError('drive-removed', `Drive ${role} disappeared while it was being written.`, `Plug drive ${role} back in (or a replacement) and start a snapshot; catch-up brings it level.`, technician);
   }
   if (code === 'EIO' || code === 'EROFS') {
-    return operatorError('drive-io-error', `Drive ${role} (${root}) reported an I/O error: ${detail}`, `Replace drive ${role}; catch-up writes the full set onto the replacement.`);
+    return operatorError('drive-io-error', `Drive ${role} reported an error while it was being written: it may be failing.`, `Replace drive ${role}; catch-up writes the full set onto the replacement.`, technician);
   }
-  return operatorError('drive-write-failed', `Writing to drive ${role} (${root}) failed: ${detail}`, `Check drive ${role} and start the snapshot again.`);
+  return operatorError('drive-write-failed', `Writing to drive ${role} failed.`, `Check drive ${role} and start the snapshot again.`, technician);
 }

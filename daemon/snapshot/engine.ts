@@ -3,7 +3,7 @@ import { dataPaths, type Config } from '../core/config.ts';
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
-import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
+import { err, ok, operatorError, technicalText, type OperatorError, type Result } from '../core/result.ts';
 import { AlertLog } from '../core/state/alerts.ts';
 import { forwardedCode } from '../core/state/alertCodes.ts';
 import { AuditLog } from '../core/state/auditLog.ts';
@@ -311,8 +311,8 @@ export class SnapshotEngine implements SnapshotService {
       }
     } catch (e) {
       if (!(e instanceof VaultError)) throw e;
-      this.alerts.raise({ severity: 'critical', code: forwardedCode(e.operatorError), message: e.operatorError.message, action: e.operatorError.action });
-      logEvent(this.logger, LogEvent.SnapshotFailed, { code: e.operatorError.code, error: e.operatorError.message }, 'error');
+      this.alerts.raise({ severity: 'critical', code: forwardedCode(e.operatorError), message: e.operatorError.message, action: e.operatorError.action, ...(e.operatorError.technician === undefined ? {} : { details: { technician: e.operatorError.technician } }) });
+      logEvent(this.logger, LogEvent.SnapshotFailed, { code: e.operatorError.code, error: technicalText(e.operatorError) }, 'error');
       return err(e.operatorError);
     }
     for (const d of drives) if (d.error === undefined) await this.writeDriveFiles(d, true);

@@ -121,7 +121,8 @@ describe('every page a clerk can reach', () => {
         if (m !== null) found.push(`${path}: ${what}: "${text.slice(Math.max(0, m.index - 40), m.index + 40).replace(/\s+/g, ' ')}"`);
       }
       // Folder paths are for the technician: only the Settings page shows them.
-      if (path !== '/settings' && text.includes(base)) found.push(`${path}: a full path`);
+      const at = text.indexOf(base);
+      if (path !== '/settings' && at >= 0) found.push(`${path}: a full path: "${text.slice(Math.max(0, at - 80), at + 120).replace(/\s+/g, ' ')}"`);
       // a link marked `download` fetches a file (the evidence view's reports), not a page
       const links = await page.evaluate(() => [...document.querySelectorAll('a[href]:not([download])')].map((a) => a.getAttribute('href') ?? ''));
       for (const l of links) {

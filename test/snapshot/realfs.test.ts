@@ -162,7 +162,14 @@ describe.skipIf(!isRoot)('snapshots on real removable-media file systems', () =>
     expect(res.perDrive[1]?.state).toBe('failed');
     expect(res.perDrive[1]?.error?.message).toMatch(/Drive B/);
     expect(res.perDrive[1]?.error?.code).toBe('drive-removed');
-    expect(new AlertLog(app.db, silentLogger()).open().map((x) => x.code)).toEqual(['snapshot-drive-failed']);
+    // The clerk's alert says which drive in words; the mount point and the system's error are for the technician.
+    expect(res.perDrive[1]?.error?.technician).toContain(b.mountPoint);
+    const open = new AlertLog(app.db, silentLogger()).open();
+    expect(open.map((x) => x.code)).toEqual(['snapshot-drive-failed']);
+    const seen = `${open[0]?.message ?? ''} ${open[0]?.subject ?? ''} ${open[0]?.action ?? ''}`;
+    expect(seen).toContain('Drive B');
+    expect(seen).not.toContain(mounts.base);
+    expect(seen).not.toMatch(/\bE[A-Z]{3,}\b/);
     checkWithStandardTools(a.mountPoint);
     expect((await verifyPath(a.mountPoint)).problems).toEqual([]);
 

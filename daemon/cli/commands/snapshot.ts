@@ -7,7 +7,7 @@ import { dataPaths } from '../../core/config.ts';
 import { openStateDatabase } from '../../runtime/stateDatabase.ts';
 import { createDriveService } from '../../drives/wiring.ts';
 import { createLogger } from '../../core/log/logger.ts';
-import type { Result } from '../../core/result.ts';
+import { technicalText, type Result } from '../../core/result.ts';
 import type { SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../../snapshot/api.ts';
 import { SnapshotEngine } from '../../snapshot/engine.ts';
 import { progressLine } from '../../snapshot/progressText.ts';
@@ -70,11 +70,11 @@ export const snapshotCommand: CliCommand = {
         const workflow = new CustodyWorkflow({ db, config, logger, drives, snapshots: jobs, isSnapshotRunning: () => jobs.isBusy() });
         result = await workflow.runSnapshot(request, onProgress);
       }
-      if (!result.ok) return fail(`Snapshot not written: ${result.error.message}`, result.error.action);
+      if (!result.ok) return fail(`Snapshot not written: ${technicalText(result.error)}`, result.error.action);
       const o = result.value;
       process.stdout.write(`Snapshot ${o.bagName} (sequence ${o.sequence}): ${o.files} files, ${formatBytes(o.bytes)}\nRoot hash: ${o.rootHash}\n`);
       if (o.copied !== undefined && o.copied.snapshots > 1) process.stdout.write(`Copied in all: ${counted(o.copied.files, 'file')}, ${formatBytes(o.copied.bytes)} (this snapshot and ${counted(o.copied.snapshots - 1, 'earlier snapshot')} a drive lacked)\n`);
-      for (const d of o.perDrive) process.stdout.write(`Drive ${d.role}: ${d.state === 'complete' ? 'complete, read back and verified' : `FAILED: ${d.error?.message ?? ''}\n  ${d.error?.action ?? ''}`}\n`);
+      for (const d of o.perDrive) process.stdout.write(`Drive ${d.role}: ${d.state === 'complete' ? 'complete, read back and verified' : `FAILED: ${d.error === undefined ? '' : technicalText(d.error)}\n  ${d.error?.action ?? ''}`}\n`);
       return o.perDrive.every((d) => d.state === 'complete') ? 0 : 1;
     } finally {
       db.close();
