@@ -29,7 +29,7 @@ export async function readIdentity(root: string): Promise<Result<DriveIdentity |
     text = await readFile(join(root, identityRelPath), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(null);
-    return err(operatorError('drive-unreadable', `Cannot read the drive's identity file: ${(e as Error).message}`, 'Unplug the drive, plug it in again; if this repeats, replace the drive.'));
+    return err(operatorError('drive-unreadable', "The drive's ballotsafe identity file cannot be read.", 'Unplug the drive, plug it in again; if this repeats, replace the drive.', (e as Error).message));
   }
   let data: unknown;
   try {
@@ -65,6 +65,6 @@ export async function writeIdentity(root: string, identity: DriveIdentity): Prom
     }
     return ok(undefined);
   } catch (e) {
-    return err(operatorError('drive-write-failed', `Cannot write to the drive: ${(e as Error).message}`, 'Check the drive is not write-protected and has space; try another drive.'));
+    return err(operatorError('drive-write-failed', 'The drive cannot be written to.', 'Check the drive is not write-protected and has space; try another drive.', (e as Error).message));
   }
 }

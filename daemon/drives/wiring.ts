@@ -22,7 +22,7 @@ export const verifyDriveWithEngine: VerifyDriveFn = async (root, pins) => {
     const r = await verifyPath(root, key === undefined ? {} : { pins: { key, expectRootHashes: pins?.rootHashes ?? [] } });
     return ok({ ok: r.ok, filesChecked: r.files, problems: r.problems.map((p) => `${p.kind} ${p.path}: ${p.detail}`) });
   } catch (e) {
-    return err(operatorError('verify-failed', `The drive could not be read for verification: ${(e as Error).message}`, 'Unplug the drive and plug it in again; if this repeats, treat the drive as failed.'));
+    return err(operatorError('verify-failed', 'The drive could not be read for verification.', 'Unplug the drive and plug it in again; if this repeats, treat the drive as failed.', (e as Error).message));
   }
 };
 

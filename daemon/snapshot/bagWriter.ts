@@ -152,7 +152,7 @@ async function copyItem(
   try {
     src = await open(vaultObjectPath(vaultDir, item.sha256), 'r');
   } catch (e) {
-    throw new VaultError(operatorError('vault-object-missing', `The appliance's vault has lost the captured file for ${item.payloadPath} (sha256 ${item.sha256}): ${(e as Error).message}`, 'Call technical support: the appliance disk may be failing. The drives already written stay valid.'));
+    throw new VaultError(operatorError('vault-object-missing', `The appliance's vault has lost the captured file ${item.payloadPath}, so the snapshot stopped.`, 'Call technical support: the appliance disk may be failing. The drives already written stay valid.', `sha256 ${item.sha256}: ${(e as Error).message}`));
   }
   const dests = new Map<DriveRun, FileHandle>();
   try {

@@ -6,7 +6,7 @@ import { dataPaths, type Config } from '../../core/config.ts';
 import { openStateDatabase, type Db } from '../../runtime/stateDatabase.ts';
 import { IntakeStore } from '../../intake/store.ts';
 import { silentLogger } from '../../core/log/logger.ts';
-import type { OperatorError } from '../../core/result.ts';
+import { technicalText, type OperatorError } from '../../core/result.ts';
 import { renderHandoffSheet } from '../../drives/handoffSheet.ts';
 import type { DriveService } from '../../drives/service.ts';
 import { driveRoles, type DriveRole } from '../../drives/types.ts';
@@ -14,7 +14,7 @@ import { createDriveService } from '../../drives/wiring.ts';
 import { formatBytes } from '../../core/format.ts';
 
 function printError(e: OperatorError): number {
-  process.stderr.write(`${e.message}\n${e.action === undefined ? '' : `What to do: ${e.action}\n`}`);
+  process.stderr.write(`${technicalText(e)}\n${e.action === undefined ? '' : `What to do: ${e.action}\n`}`);
   return 1;
 }
 

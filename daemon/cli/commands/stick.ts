@@ -7,7 +7,7 @@ import { configFromArgs } from '../coreCommands.ts';
 import { dataPaths, type Config } from '../../core/config.ts';
 import { openStateDatabase, type Db } from '../../runtime/stateDatabase.ts';
 import { createLogger, silentLogger, type Logger } from '../../core/log/logger.ts';
-import { err, operatorError, type OperatorError } from '../../core/result.ts';
+import { err, operatorError, technicalText, type OperatorError } from '../../core/result.ts';
 import type { StickCapturer } from '../../intake/intakeService.ts';
 import type { StickIntake } from '../../intake/store.ts';
 import { IntakeStore } from '../../intake/store.ts';
@@ -24,7 +24,7 @@ const usage = [
 ].join('\n  ');
 
 function printError(e: OperatorError): number {
-  process.stderr.write(`${e.message}\n${e.action === undefined ? '' : `What to do: ${e.action}\n`}`);
+  process.stderr.write(`${technicalText(e)}\n${e.action === undefined ? '' : `What to do: ${e.action}\n`}`);
   return 1;
 }
 
