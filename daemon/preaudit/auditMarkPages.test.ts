@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { auditMarkPages } from './auditMarkPages.ts';
+import { decodeBallotImage } from './image.ts';
 import { writePreauditReport } from './report.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -104,6 +105,56 @@ describe('the AuditMark page in the pre-audit report', () => {
       });
       expect(cells.get('d:5_1_4')).toBe('00005_00001_000004.tif page 3');
       expect(cells.get('d:5_1_9')).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('the AuditMark page kept with the reading', () => {
+  it('is told by the decoder when it sets the short third page aside, and not for a file without one', async () => {
+    const told: number[][] = [];
+    const pages = await decodeBallotImage(tiff, { ballotSidesOnly: true, onPagesSetAside: (p) => told.push([...p]) });
+    expect(pages.ok && pages.value.map((p) => p.page)).toEqual([0, 1]);
+    expect(told).toEqual([[2]]);
+    const equalPages = path.join(root, 'equal-for-decoder.tif');
+    execFileSync('tiffcp', [`${tiff},0`, `${tiff},1`, `${tiff},0`, equalPages], { stdio: 'ignore' });
+    const none: number[][] = [];
+    await decodeBallotImage(equalPages, { ballotSidesOnly: true, onPagesSetAside: (p) => none.push([...p]) });
+    expect(none).toEqual([]);
+  });
+
+  it('is named from what the reader stored, without opening the file again', async () => {
+    const db = openStateDatabase(path.join(root, 'stored.db'));
+    try {
+      const file = db.prepare(
+        `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
+         VALUES ('scan', ?, x'00', 1, '0', '0', '1', ?, 'ballot-image', 't', 't')`,
+      );
+      // Not in the vault: only the stored value can name its page.
+      const gone = Number(file.run('Images/00005_00001_000021.tif', 'e'.repeat(64)).lastInsertRowid);
+      // The real TIFF, whose reader stored no AuditMark page: the headers are not read again to find one.
+      const real = Number(file.run('Images/00005_00001_000022.tif', intoVault(tiff)).lastInsertRowid);
+      // Read before the pages were kept (null): found from the headers as before.
+      const older = Number(file.run('Images/00005_00001_000023.tif', intoVault(tiff)).lastInsertRowid);
+      const sheet = db.prepare(`INSERT INTO preaudit_sheets (sheet_key, files_json, status, style_id, reading_json, pages_json, audit_mark_json, read_at) VALUES (?, '[]', 'read', 's1', '[]', '[]', ?, 't')`);
+      const files = db.prepare(`INSERT INTO preaudit_sheet_files (sheet_key, image_key, file_version_ids_json) VALUES (?, ?, ?)`);
+      const rows: [string, number[], string | null][] = [
+        ['d:5_1_21', [gone], JSON.stringify([{ file: 0, page: 2 }])],
+        ['d:5_1_22', [real], '[]'],
+        ['d:5_1_23', [older], null],
+        // A stored page of a file the sheet does not have names nothing.
+        ['d:5_1_24', [gone], JSON.stringify([{ file: 3, page: 2 }])],
+      ];
+      for (const [key, ids, kept] of rows) {
+        sheet.run(key, kept);
+        files.run(key, key, JSON.stringify(ids));
+      }
+      const found = await auditMarkPages(db, vault);
+      expect([...found.entries()].sort()).toEqual([
+        ['d:5_1_21', '00005_00001_000021.tif page 3'],
+        ['d:5_1_23', '00005_00001_000023.tif page 3'],
+      ]);
     } finally {
       db.close();
     }

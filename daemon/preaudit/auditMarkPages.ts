@@ -2,7 +2,8 @@
  * Where each read sheet's AuditMark page is: the short text page a Dominion ImageCast TIFF carries
  * after front and back (the tabulator's own record of the sheet). The reader sets it aside
  * (image.ts `ballotSidesOnly`); the report names it as evidence, e.g. "00005_00001_000004.tif page 3",
- * so an auditor can open it beside the reading. Found from the vault copy's page headers alone.
+ * so an auditor can open it beside the reading. The reader stores the pages it set aside with the
+ * sheet; only a sheet read before they were kept has its vault copy's page headers read again.
  */
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,6 +12,8 @@ import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
 import { annotationPages } from './image.ts';
 import { storedSheetFiles } from './store.ts';
+import { storedAuditMarkPages } from './storedJson.ts';
+import { storedAuditMarkJson } from './viewStore.ts';
 
 /** "<file> page N" (pages counted from 1), `;`-separated when a sheet has several; keyed by sheet key. */
 export type AuditMarkPages = ReadonlyMap<string, string>;
@@ -21,7 +24,18 @@ export async function auditMarkPages(db: Db, vaultDir: string): Promise<AuditMar
   // A file is looked at once even when several sheet keys name it.
   const pagesOfFile = new Map<number, string[]>();
   const out = new Map<string, string>();
+  const stored = storedAuditMarkJson(db);
   for (const s of storedSheetFiles(db)) {
+    const kept = keptPages(stored.get(s.sheetKey));
+    if (kept !== undefined) {
+      const named = kept.flatMap(({ file, page }) => {
+        const id = s.fileVersionIds[file];
+        const version = id === undefined ? undefined : catalog.getVersion(id);
+        return version === undefined ? [] : [`${path.posix.basename(version.relPath)} page ${page + 1}`];
+      });
+      if (named.length > 0) out.set(s.sheetKey, named.join(';'));
+      continue;
+    }
     const named: string[] = [];
     for (const id of s.fileVersionIds) {
       let pages = pagesOfFile.get(id);
@@ -34,6 +48,13 @@ export async function auditMarkPages(db: Db, vaultDir: string): Promise<AuditMar
     if (named.length > 0) out.set(s.sheetKey, named.join(';'));
   }
   return out;
+}
+
+/** The pages the reader stored; undefined when it stored none (read before they were kept) or they do not parse. */
+function keptPages(json: string | null | undefined): readonly { file: number; page: number }[] | undefined {
+  if (json == null) return undefined;
+  const parsed = storedAuditMarkPages.safeParse(JSON.parse(json));
+  return parsed.success ? [...parsed.data].sort((a, b) => a.file - b.file || a.page - b.page) : undefined;
 }
 
 async function auditMarkPagesOfFile(file: FileVersion | undefined, vaultDir: string): Promise<string[]> {

@@ -31,6 +31,8 @@ export interface ImageIntakeOptions {
    * the file as evidence and not decoded for reading marks.
    */
   readonly ballotSidesOnly?: boolean;
+  /** Told which pages `ballotSidesOnly` left out (0-based), when it left any: the reader stores them as evidence. */
+  readonly onPagesSetAside?: (pages: readonly number[]) => void;
 }
 
 /** Pages shorter than this share of the file's tallest page are not ballot sides (see interpret.ts). */
@@ -132,6 +134,7 @@ export async function decodeBallotImage(
   }
   const pages: DecodedPage[] = [];
   const annotation = options.ballotSidesOnly === true && pageCount >= 3 ? await annotationPages(bytes, pageCount, maxPixels) : new Set<number>();
+  if (annotation.size > 0) options.onPagesSetAside?.([...annotation].sort((a, b) => a - b));
   for (let page = 0; page < pageCount; page++) {
     if (annotation.has(page)) continue;
     const decoded = await decodePage(bytes, page, pageCount, maxPixels, label);

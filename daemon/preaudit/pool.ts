@@ -50,6 +50,8 @@ export type SheetOutcome =
       readonly targetsNotFound: number;
       readonly contests: readonly ContestReading[];
       readonly pages?: readonly SheetPage[];
+      /** Pages the reader set aside as the scanner's own record of the sheet (file index, page from 0). */
+      readonly auditMarkPages?: readonly { readonly file: number; readonly page: number }[];
     }
   | { readonly key: string; readonly ok: false; readonly error: OperatorError };
 
@@ -92,10 +94,10 @@ export async function runPreaudit(
     if (o.ok) {
       const gray = o.contests.filter((c) => c.marginal.length > 0).length;
       const pagesJson = o.pages === undefined ? null : JSON.stringify(o.pages);
-      insert({ key: o.key, files, status: 'read', styleId: o.styleId, errorCode: null, errorMessage: null, targetsNotFound: o.targetsNotFound, grayContests: gray, readingJson: JSON.stringify(o.contests), pagesJson, at });
+      insert({ key: o.key, files, status: 'read', styleId: o.styleId, errorCode: null, errorMessage: null, targetsNotFound: o.targetsNotFound, grayContests: gray, readingJson: JSON.stringify(o.contests), pagesJson, auditMarkJson: o.auditMarkPages === undefined ? null : JSON.stringify(o.auditMarkPages), at });
     } else {
       errors++;
-      insert({ key: o.key, files, status: 'error', styleId: null, errorCode: o.error.code, errorMessage: o.error.message, targetsNotFound: null, grayContests: null, readingJson: null, pagesJson: null, at });
+      insert({ key: o.key, files, status: 'error', styleId: null, errorCode: o.error.code, errorMessage: o.error.message, targetsNotFound: null, grayContests: null, readingJson: null, pagesJson: null, auditMarkJson: null, at });
       logEvent(logger, LogEvent.PreauditImageRejected, { sheet: o.key, code: o.error.code, error: o.error.message }, 'warn');
     }
     finished++;

@@ -73,5 +73,12 @@ export const preauditMigrations: MigrationSet = {
     ALTER TABLE preaudit_learned_styles ADD COLUMN mapping_json TEXT;  -- { placed, samples } (StyleSample with fileVersionId)
     ALTER TABLE preaudit_learned_styles ADD COLUMN mapped_by TEXT;
     `,
+    `
+    -- Step 5 (#19, style from the CVR; AuditMark page kept): how a read sheet's style was known, and
+    -- the pages the reader set aside as the scanner's own record (Dominion's AuditMark page), so the
+    -- reports need not read the TIFF headers again. Null: read before these were kept.
+    ALTER TABLE preaudit_sheets ADD COLUMN style_from TEXT;        -- 'printed-code' | 'only-style' | 'cvr-ballot-type'
+    ALTER TABLE preaudit_sheets ADD COLUMN audit_mark_json TEXT;   -- [{ file, page }]: file index in the sheet's files, page from 0
+    `,
   ],
 };

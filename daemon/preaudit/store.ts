@@ -31,6 +31,8 @@ export interface NewSheetRow {
   readonly grayContests: number | null;
   readonly readingJson: string | null;
   readonly pagesJson: string | null;
+  /** The pages set aside as the scanner's record of the sheet, [{file, page}]; null when not known. */
+  readonly auditMarkJson: string | null;
   readonly at: string;
 }
 
@@ -38,11 +40,11 @@ export interface NewSheetRow {
 export function sheetWriter(db: Db): (row: NewSheetRow) => void {
   const insert = db.prepare(
     `INSERT OR REPLACE INTO preaudit_sheets
-       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at, pages_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at, pages_json, audit_mark_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return (r) => {
-    insert.run(r.key, JSON.stringify(r.files), r.status, r.styleId, r.errorCode, r.errorMessage, r.targetsNotFound, r.grayContests, r.readingJson, r.at, r.pagesJson);
+    insert.run(r.key, JSON.stringify(r.files), r.status, r.styleId, r.errorCode, r.errorMessage, r.targetsNotFound, r.grayContests, r.readingJson, r.at, r.pagesJson, r.auditMarkJson);
   };
 }
 

@@ -30,6 +30,9 @@ export const storedPages = z.array(
   }),
 );  // SheetPage[] (pool.ts; not imported here: pool.ts writes through store.ts)
 
+/** Pages a reader set aside as the scanner's own record of the sheet (pool.ts `auditMarkPages`). */
+export const storedAuditMarkPages = z.array(z.looseObject({ file: z.number().int().min(0), page: z.number().int().min(0) }));
+
 export const storedFileVersionIds = z.array(z.number().int());
 export const storedFiles = z.array(z.string());
 /** Option ids of a comparison row (image votes, CVR votes, marginal marks). */

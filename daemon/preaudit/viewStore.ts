@@ -125,3 +125,9 @@ export function readSheetsWithFiles(db: Db): { sheet_key: string; style_id: stri
     )
     .all();
 }
+
+/** The AuditMark pages each read sheet's reader set aside (JSON as stored; null when read before they were kept). */
+export function storedAuditMarkJson(db: Db): Map<string, string | null> {
+  const rows = db.prepare<[], { sheet_key: string; audit_mark_json: string | null }>(`SELECT sheet_key, audit_mark_json FROM preaudit_sheets WHERE status = 'read'`).all();
+  return new Map(rows.map((r) => [r.sheet_key, r.audit_mark_json]));
+}

@@ -20,8 +20,14 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
   const images: DecodedPage[] = [];
   // Where each decoded page came from (file index, page in that file), for overlays and crops.
   const origin: { file: number; page: number }[] = [];
+  // The pages set aside (Dominion's AuditMark page): kept with the reading, evidence for the reports.
+  const auditMarkPages: { file: number; page: number }[] = [];
   for (const [fi, f] of job.files.entries()) {
-    const decoded = await decodeBallotImage(f, { reusePixels: (pixels[fi] ??= new ReusedPixels()), ballotSidesOnly: true });
+    const decoded = await decodeBallotImage(f, {
+      reusePixels: (pixels[fi] ??= new ReusedPixels()),
+      ballotSidesOnly: true,
+      onPagesSetAside: (pages) => auditMarkPages.push(...pages.map((page) => ({ file: fi, page }))),
+    });
     if (!decoded.ok) return { key: job.key, ok: false, error: decoded.error };
     decoded.value.forEach((p) => origin.push({ file: fi, page: p.page }));
     images.push(...decoded.value);
@@ -37,6 +43,7 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
     styleId: reading.value.styleId,
     targetsNotFound: reading.value.targetsNotFound,
     contests: reading.value.contests,
+    auditMarkPages,
     pages: reading.value.pages.map((p): SheetPage => {
       const img = images[p.image]!;
       // Oval box from the layout's shape in grid units; pitch from the timing-mark columns.
