@@ -58,7 +58,8 @@ export interface TimingMarkGrid {
   readonly codeText?: string;
 }
 
-export type GridDesign = 'accuvote' | 'bars-and-squares';
+/** 'ess-dashed': ES&S's dashed border (essGrid.ts). */
+export type GridDesign = 'accuvote' | 'bars-and-squares' | 'ess-dashed';
 
 export function noGrid(why: string) {
   return operatorError(
