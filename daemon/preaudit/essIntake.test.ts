@@ -59,7 +59,7 @@ describe('ES&S export sheets in the pre-audit', () => {
     expect(imageKeyFromFileName('000123ix.pdf')).toBeNull();
   });
 
-  it('sets ES&S export sheets apart before any reading: a BMD card counted apart, hand-marked sheets set aside (design not read yet), an encrypted PDF refused', async () => {
+  it('sets ES&S export sheets apart: a BMD card counted apart, sheets without the ES&S dashed border set aside (never read with another design), an encrypted PDF refused', async () => {
     const layouts = layoutsFromVxElection(JSON.parse(readFileSync(path.join(corpus, 'election.json'), 'utf8')));
     if (!layouts.ok) throw new Error(layouts.error.message);
     const file = (name: string, bytes: Buffer) => {
@@ -88,7 +88,8 @@ describe('ES&S export sheets in the pre-audit', () => {
         (db.prepare('SELECT sheet_key, status, error_code, error_message, reading_json FROM preaudit_sheets').all() as { sheet_key: string; status: string; error_code: string | null; error_message: string | null; reading_json: string | null }[]).map((r) => [r.sheet_key, r]),
       );
       // An ES&S export holds ES&S-design ballots only: even a sheet the AccuVote reader could
-      // register is set aside, never read with a design it does not have.
+      // register is set aside, never read with a design it does not have; so is a page whose
+      // dashes are far longer than ES&S's (essGrid.test.ts reads the real design).
       expect(rows.get('marked')?.status).toBe('error');
       expect(rows.get('marked')?.error_code).toBe(DESIGN_NOT_READ_CODE);
       expect(rows.get('bmd')?.error_code).toBe(BMD_CARD_CODE);
@@ -103,7 +104,7 @@ describe('ES&S export sheets in the pre-audit', () => {
 
   it('says how many sheets were set apart, in plain words', () => {
     expect(setApartSummary(new Map([[BMD_CARD_CODE, 1]]))).toBe('1 BMD card: not read from marks (counted apart).');
-    expect(setApartSummary(new Map([[BMD_CARD_CODE, 1200], [DESIGN_NOT_READ_CODE, 3]]))).toBe('1,200 BMD cards: not read from marks (counted apart). 3 ES&S sheets set aside: design not read yet.');
+    expect(setApartSummary(new Map([[BMD_CARD_CODE, 1200], [DESIGN_NOT_READ_CODE, 3]]))).toBe('1,200 BMD cards: not read from marks (counted apart). 3 ES&S sheets set aside: border of timing marks not found.');
     expect(setApartSummary(new Map())).toBe('');
   });
 });

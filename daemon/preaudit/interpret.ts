@@ -18,6 +18,8 @@ import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../core/words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
 import { refineDropoutMarks } from './dropoutMarks.ts';
+import { chooseEssLayout } from './essStyle.ts';
+import { designNotReadReason } from './setApart.ts';
 
 export interface ReadTarget extends TargetPosition {
   readonly score: ScoredTarget;
@@ -150,8 +152,9 @@ function interpretRegistered(
   imageCount: number,
   layout: StyleLayout,
   thresholds: MarkThresholds,
+  knownSides?: readonly Side[],
 ): Result<SheetReading> {
-  const sides = assignSides(pages, layout);
+  const sides = knownSides !== undefined ? ok([...knownSides]) : assignSides(pages, layout);
   if (!sides.ok) return sides;
   // A side whose page could not be registered must not be read as a blank side.
   const missing = [...new Set(layout.targets.map((t) => t.side))].filter((side) => !sides.value.includes(side));
@@ -241,14 +244,33 @@ export function chooseLayout(pages: readonly RegisteredPage[], layouts: readonly
   return bestDistance <= 2 ? best : layouts.length === 1 ? layouts[0] : undefined;
 }
 
-/** Reads a sheet whose style is not known in advance: identified from its printed code. */
+/**
+ * Reads a sheet whose style is not known in advance: identified from its printed code. A sheet of
+ * an ES&S export (`essExport`) is read with the ES&S design only, or set aside.
+ */
 export function interpretSheetAnyStyle(
   images: readonly GrayImage[],
   layouts: readonly StyleLayout[],
   thresholds: MarkThresholds = DEFAULT_THRESHOLDS,
+  options: { essExport?: boolean } = {},
 ): Result<SheetReading> {
   const registered = registerPages(images);
+  if (options.essExport === true && (!registered.ok || registered.value.pages.some((p) => p.grid.design !== 'ess-dashed'))) return err(designNotReadReason());
   if (!registered.ok) return registered;
+  // The ES&S design prints no style code: the sheet's printed ovals say which layout it is, and which page is which side.
+  if (registered.value.pages.every((p) => p.grid.design === 'ess-dashed')) {
+    const ess = chooseEssLayout(registered.value.pages, layouts);
+    if (ess === undefined) {
+      return err(
+        operatorError(
+          'preaudit-style-unresolved',
+          'The ovals printed on this ES&S sheet match no known ballot style (or more than one).',
+          'Map this style by hand in the pre-audit page, or add its layout; the sheet is kept for review.',
+        ),
+      );
+    }
+    return interpretRegistered(registered.value.pages, registered.value.index, images.length, ess.layout, thresholds, ess.sides);
+  }
   const layout = chooseLayout(registered.value.pages, layouts);
   if (layout === undefined) {
     const code = registered.value.pages[0]?.code;

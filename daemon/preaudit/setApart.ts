@@ -1,7 +1,8 @@
 /**
  * Sheets the pre-audit counts and links but does not read from marks, and says so (never silent,
  * never an "unreadable image" alarm): ExpressVote (BMD) cards, which carry a printed summary and a
- * barcode instead of ovals, and ES&S-design sheets while that design has no registration.
+ * barcode instead of ovals, and ES&S export sheets whose dashed border of timing marks is not
+ * found (every sheet of an ES&S export is read with the ES&S design, or not at all).
  * Pure: decoded pages in, a reason out.
  */
 import { operatorError, type OperatorError } from '../core/result.ts';
@@ -38,18 +39,20 @@ export function bmdCardReason(pages: readonly DecodedPage[]): OperatorError | un
   );
 }
 
+/** An ES&S export sheet: PDF or PBM pages (Electionware exports only ES&S ballots). */
+export function isEssExport(pages: readonly DecodedPage[]): boolean {
+  return pages.length > 0 && pages.every((p) => p.container === 'pdf' || p.container === 'pbm');
+}
+
 /**
- * An ES&S export sheet (PDF or PBM pages: Electionware exports only ES&S ballots). The ES&S design
- * (a dashed border of timing marks, ovals left of the names) has no registration yet, and its
- * border can pass for an AccuVote grid, so the sheet is set aside before any reading, never misread.
+ * An ES&S export sheet on which the ES&S design's dashed border was not found on every page: set
+ * aside, never read with another design's grid (an AccuVote reader would take the dashes for its marks).
  */
-export function designNotReadReason(pages: readonly DecodedPage[]): OperatorError | undefined {
-  const ess = pages.length > 0 && pages.every((p) => p.container === 'pdf' || p.container === 'pbm');
-  if (!ess) return undefined;
+export function designNotReadReason(): OperatorError {
   return operatorError(
     DESIGN_NOT_READ_CODE,
-    'Set aside: this ES&S ballot design is not read by the pre-audit yet. The sheet is counted and linked to its CVR, not compared.',
-    'Nothing to do now; these sheets are listed so that none is missed.',
+    'Set aside: the dashed border of timing marks of this ES&S ballot was not found, so it was not read. The sheet is counted and linked to its CVR, not compared.',
+    'Look at the image: the page may be folded, torn, badly scanned or not a ballot. Review this sheet by hand.',
   );
 }
 
@@ -59,6 +62,6 @@ export function setApartSummary(counts: ReadonlyMap<string, number>): string {
   const bmd = counts.get(BMD_CARD_CODE) ?? 0;
   const design = counts.get(DESIGN_NOT_READ_CODE) ?? 0;
   if (bmd > 0) parts.push(`${bmd.toLocaleString('en-US')} BMD ${bmd === 1 ? 'card' : 'cards'}: not read from marks (counted apart).`);
-  if (design > 0) parts.push(`${design.toLocaleString('en-US')} ES&S ${design === 1 ? 'sheet' : 'sheets'} set aside: design not read yet.`);
+  if (design > 0) parts.push(`${design.toLocaleString('en-US')} ES&S ${design === 1 ? 'sheet' : 'sheets'} set aside: border of timing marks not found.`);
   return parts.join(' ');
 }

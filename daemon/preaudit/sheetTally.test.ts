@@ -42,10 +42,10 @@ describe('every sheet of a pre-audit pass counted, and an exit code that says so
     expect(t).toMatchObject({ read: 1, unreadable: 1, notReadYet: 1, waitingForPerson: 0 });
     expect([...t.setAside.entries()]).toEqual([
       ['ballot-marking device cards, checked by hand', 1],
-      ['ES&S ballot design not read yet', 1],
+      ['ES&S border of timing marks not found', 1],
     ]);
     const text = tallyLines(t).join('\n');
-    expect(text).toContain('1  sheets set aside: ES&S ballot design not read yet');
+    expect(text).toContain('1  sheets set aside: ES&S border of timing marks not found');
     expect(text).toContain('1  sheets that could not be read');
     expect(text).toContain('1  sheets not read yet');
     expect(preauditExitCode(t, 0)).toBe(PREAUDIT_EXIT.sheetsNotRead);

@@ -22,7 +22,7 @@ export interface SheetTally {
 
 const SET_ASIDE_REASON: Readonly<Record<string, string>> = {
   [BMD_CARD_CODE]: 'ballot-marking device cards, checked by hand',
-  [DESIGN_NOT_READ_CODE]: 'ES&S ballot design not read yet',
+  [DESIGN_NOT_READ_CODE]: 'ES&S border of timing marks not found',
 };
 
 /** Counts the sheets `keys` by their row in preaudit_sheets. */

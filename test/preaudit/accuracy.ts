@@ -31,7 +31,8 @@ import {
 } from '../../daemon/preaudit/compare.ts';
 import { findLikelyDuplicates, type SheetFingerprint } from '../../daemon/importer/likelyDuplicates.ts';
 import { cvrSourceFromRecords, optionKey, type VendorKeyMap } from '../../daemon/preaudit/cvrSource.ts';
-import { decodeBallotImage, type GrayImage } from '../../daemon/preaudit/image.ts';
+import { decodeBallotImage, type DecodedPage } from '../../daemon/preaudit/image.ts';
+import { BMD_CARD_CODE, bmdCardReason } from '../../daemon/preaudit/setApart.ts';
 import { interpretSheetAnyStyle } from '../../daemon/preaudit/interpret.ts';
 import type { ContestDefinition, StyleLayout } from '../../daemon/preaudit/layout.ts';
 import type { ContestReading, MarkClass } from '../../daemon/preaudit/marks.ts';
@@ -61,6 +62,8 @@ const imageTruth = z.object({
   vendor: z.enum(['dominion', 'ess']),
   paths: z.array(z.string()),
   dpi: z.number(),
+  /** 'bmd-card': an ExpressVote card (ES&S export), to be set apart, never read from marks. */
+  pages: z.array(z.string()).optional(),
 });
 const sheetTruth = z.object({
   sheetId: z.string(),
@@ -135,6 +138,10 @@ export interface AccuracyReport {
   blankTargetsRead: { sheetId: string; vendor: string; target: string; read: string; fill: number }[];
   blankTargets: number;
   targetsNotFound: number;
+  /** ExpressVote cards in the export, those set apart as BMD cards, and any read or refused otherwise. */
+  bmdCards: number;
+  bmdCardsApart: number;
+  bmdCardsNotApart: { sheetId: string; code: string }[];
   byKind: Record<string, KindStats>;
   /** Sheets with at least one contest gray or wrong. */
   sheetsFlagged: number;
@@ -168,6 +175,8 @@ export interface EvaluateOptions {
   readonly compare?: boolean;
   /** Read on this many worker threads (pool.ts). Unset: inline, keeping every score for tuning. */
   readonly workers?: number;
+  /** 'ess-dashed': the ES&S sheets are the Electionware export's PDFs, read with the ES&S-design layouts. */
+  readonly essDesign?: 'ess-dashed';
 }
 
 /** One target as read: where (layout ids), the class, and the scores known. */
@@ -193,15 +202,19 @@ interface Job {
   readonly sheet: SheetTruth;
   readonly vendor: Vendor;
   readonly paths: readonly string[];
+  readonly bmdCard: boolean;
 }
 
 async function readInline(sampleDir: string, job: Job, layouts: readonly StyleLayout[]): Promise<SheetRead | { code: string; message: string }> {
-  const images: GrayImage[] = [];
+  const images: DecodedPage[] = [];
   for (const p of job.paths) {
     const r = await decodeBallotImage(path.join(sampleDir, p));
     if (!r.ok) return { code: r.error.code, message: r.error.message };
     images.push(...r.value);
   }
+  // as the worker does (worker.ts): a BMD card is set apart before any reading
+  const apart = bmdCardReason(images);
+  if (apart !== undefined) return { code: apart.code, message: apart.message };
   const reading = interpretSheetAnyStyle(images, layouts);
   if (!reading.ok) return { code: reading.error.code, message: reading.error.message };
   return {
@@ -269,7 +282,7 @@ async function readOnPool(
 export async function evaluateSample(sampleDir: string, options: EvaluateOptions = {}): Promise<AccuracyReport> {
   const started = performance.now();
   const truthDir = path.join(sampleDir, 'truth');
-  const layoutMap = readSampleLayouts(truthDir);
+  const layoutMap = readSampleLayouts(truthDir, options.essDesign === undefined ? {} : { design: options.essDesign });
   if (!layoutMap.ok) throw new Error(layoutMap.error.message);
   const layouts: StyleLayout[] = [...layoutMap.value.values()];
   const index = truthIndex.parse(JSON.parse(readFileSync(path.join(truthDir, 'index.json'), 'utf8')));
@@ -282,7 +295,7 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
         if (!vendors.has(image.vendor)) continue;
         if (options.limit !== undefined && jobs.length >= options.limit) break outer;
         const first = image.paths[0] ?? '';
-        jobs.push({ key: imageKeyFromFileName(first) ?? `${image.vendor}:${first}`, sheet, vendor: image.vendor, paths: image.paths });
+        jobs.push({ key: imageKeyFromFileName(first) ?? `${image.vendor}:${first}`, sheet, vendor: image.vendor, paths: image.paths, bmdCard: image.pages?.includes('bmd-card') === true });
       }
     }
   }
@@ -310,6 +323,9 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
     blankTargetsRead: [],
     blankTargets: 0,
     targetsNotFound: 0,
+    bmdCards: 0,
+    bmdCardsApart: 0,
+    bmdCardsNotApart: [],
     byKind: {},
     sheetsFlagged: 0,
     seconds: 0,
@@ -329,6 +345,12 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
   const read: { job: Job; reading: SheetRead }[] = [];
   for (const job of jobs) {
     const r = reads.get(job.key);
+    if (job.bmdCard) {
+      report.bmdCards++;
+      if (r !== undefined && 'code' in r && r.code === BMD_CARD_CODE) report.bmdCardsApart++;
+      else report.bmdCardsNotApart.push({ sheetId: job.sheet.sheetId, code: r === undefined ? 'missing' : 'code' in r ? r.code : 'read as a ballot' });
+      continue;
+    }
     if (r === undefined || 'code' in r) {
       report.unreadable.push({ sheetId: job.sheet.sheetId, vendor: job.vendor, code: r?.code ?? 'missing', message: r?.message ?? 'not read' });
       continue;

@@ -54,7 +54,16 @@ export function imagecastCodeText(bits: readonly number[], columns: number): str
   return `3${bits.map((b) => (b === 1 ? '1' : '0')).join('')}3`.padEnd(columns, '0');
 }
 
-export function readSampleLayouts(truthDir: string): Result<Map<string, StyleLayout>> {
+export interface SampleLayoutOptions {
+  /**
+   * 'ess-dashed': the Electionware export's ES&S-design layouts (`truth/layouts-ess/`), put on the
+   * ES&S reader's grid, whose positions are the border dashes: two per generator grid pitch.
+   */
+  readonly design?: 'ess-dashed';
+}
+
+export function readSampleLayouts(truthDir: string, options: SampleLayoutOptions = {}): Result<Map<string, StyleLayout>> {
+  const perPitch = options.design === 'ess-dashed' ? 2 : 1;
   try {
     const election = sampleElection.parse(JSON.parse(readFileSync(path.join(truthDir, 'election.json'), 'utf8')));
     const contests = new Map<string, ContestDefinition>(
@@ -64,18 +73,18 @@ export function readSampleLayouts(truthDir: string): Result<Map<string, StyleLay
       ]),
     );
     const out = new Map<string, StyleLayout>();
-    const dir = path.join(truthDir, 'layouts');
+    const dir = path.join(truthDir, options.design === 'ess-dashed' ? 'layouts-ess' : 'layouts');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       const layout = sampleLayout.parse(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
       const shape = {
-        width: layout.grid.oval.widthIn / layout.grid.pitchXIn,
-        height: layout.grid.oval.heightIn / layout.grid.pitchXIn,
+        width: (perPitch * layout.grid.oval.widthIn) / layout.grid.pitchXIn,
+        height: (perPitch * layout.grid.oval.heightIn) / layout.grid.pitchXIn,
       };
       for (const card of layout.cards) {
         const targets: TargetPosition[] = [...card.front.targets, ...card.back.targets].map((t) => ({
           side: t.side,
-          column: t.column,
-          row: t.row,
+          column: perPitch * t.column,
+          row: perPitch * t.row,
           contestId: t.contestId,
           optionId: t.type === 'write-in' ? writeInOptionId(t.writeInIndex ?? 0) : (t.optionId ?? ''),
           isWriteIn: t.type === 'write-in',

@@ -58,7 +58,7 @@ describe('ballotsafe preaudit: the summary and exit code say when sheets were no
     const text = out.join('');
     expect(text).toMatch(/2 {2}sheets in the catalog/);
     expect(text).toMatch(/0 {2}sheets read/);
-    expect(text).toMatch(/2 {2}sheets set aside: ES&S ballot design not read yet/);
+    expect(text).toMatch(/2 {2}sheets set aside: ES&S border of timing marks not found/);
     expect(text).toMatch(/0 {2}contests disagreeing with the CVR/);
     expect(code).toBe(3);
     expect(command?.usage).toMatch(/exit 3: no disagreement among the sheets read, but some sheets were not read/);
