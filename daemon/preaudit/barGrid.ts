@@ -6,7 +6,8 @@
  * sit on these grid points, the rightmost one column past the last bar (beside the corner block). Tolerates skew, stretch, cropped side squares, missing or smudged
  * marks, and upside-down scans (the code row then lies along the top of the image).
  */
-import { type Blob, blobHeight, blobWidth, findBlobs, measureLevels, otsuThreshold, pageHistogram, streakColumns } from './components.ts';
+import { type Blob, blobHeight, blobWidth, measureLevels, otsuThreshold, pageHistogram, streakColumns } from './components.ts';
+import { findBlobsCoarseToFine } from './coarseBlobs.ts';
 import type { GrayImage } from './image.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { completeColumn, type EdgeFit, fitEdge, indexAlong } from './edgeFit.ts';
@@ -33,9 +34,19 @@ const EXTRA_COLUMNS_RIGHT = 2;
 /** The first row of squares lies one pitch below the bars' inner edge; the last three above the bottom bars. */
 const FIRST_ROW_BELOW_BARS = 1;
 const LAST_ROW_ABOVE_BARS = 3;
+/**
+ * The marks are first looked for on every step-th pixel of this size (4 at 200 dpi; the smallest
+ * mark, a half code bar, is 20 × 35 px there), then measured at full resolution where one may be.
+ */
+const COARSE_STEP_IN = 0.02;
+
+export interface BarGridOptions {
+  /** Sampling step of the first search in pixels; 1 searches every pixel (the reference). Default from COARSE_STEP_IN. */
+  readonly coarseStep?: number;
+}
 
 /** Finds the four-edge marks of a bars-and-squares page and builds its grid (ballot frame). */
-export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
+export function findBarAndSquareGrid(img: GrayImage, options: BarGridOptions = {}): Result<TimingMarkGrid> {
   const { width: W, height: H } = img;
   const hist = pageHistogram(img);
   const threshold = otsuThreshold(img, hist);
@@ -69,10 +80,18 @@ export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
   };
   const isBlock = (b: Blob) => blobWidth(b) >= bw * 3 && blobWidth(b) <= bw * 8 && blobHeight(b) >= bh * 0.75 && blobHeight(b) <= bh * 1.3 && solid(b, 0.85);
 
-  const leftRaw = findBlobs(img, threshold, 0, 0, sideBand, H, 1, streaks).filter(isSquare);
-  const rightRaw = findBlobs(img, threshold, W - sideBand, 0, W, H, 1, streaks).filter(isSquare);
-  const topRaw = findBlobs(img, threshold, 0, 0, W, endBand, 1);
-  const bottomRaw = findBlobs(img, threshold, 0, H - endBand, W, H, 1);
+  // Only coarse blobs that could hold the smallest mark of their band are measured (a coarse box
+  // may be up to a step short on each side of its blob's).
+  const step = Math.max(1, Math.round(options.coarseStep ?? COARSE_STEP_IN * dpi));
+  const atLeast = (w: number, h: number) => (b: Blob) => blobWidth(b) + 2 * step >= w && blobHeight(b) + 2 * step >= h;
+  const maySquare = atLeast(sq * 0.3, sq * 0.6);
+  const mayBar = atLeast(bw * 0.55, bh * 0.4);
+  const largestSquare = { width: sq * 1.5, height: sq * 1.5 };
+  const largestBar = { width: bw * 8, height: bh * 1.3 }; // the corner block
+  const leftRaw = findBlobsCoarseToFine(img, threshold, { x0: 0, y0: 0, x1: sideBand, y1: H }, step, maySquare, largestSquare, streaks).filter(isSquare);
+  const rightRaw = findBlobsCoarseToFine(img, threshold, { x0: W - sideBand, y0: 0, x1: W, y1: H }, step, maySquare, largestSquare, streaks).filter(isSquare);
+  const topRaw = findBlobsCoarseToFine(img, threshold, { x0: 0, y0: 0, x1: W, y1: endBand }, step, mayBar, largestBar);
+  const bottomRaw = findBlobsCoarseToFine(img, threshold, { x0: 0, y0: H - endBand, x1: W, y1: H }, step, mayBar, largestBar);
 
   // The code row lies inside the bottom bars: an upside-down scan shows it inside the top ones.
   const tol = Math.max(2, bh * 0.12);
@@ -92,8 +111,9 @@ export function findBarAndSquareGrid(img: GrayImage): Result<TimingMarkGrid> {
   const rightSquares = (orientation === 'upright' ? rightRaw : leftRaw).map(flip);
   const topBlobs = (orientation === 'upright' ? topRaw : bottomRaw).map(flip);
   const bottomBlobs = (orientation === 'upright' ? bottomRaw : topRaw).map(flip);
-  const top = fitEdge(topBlobs.filter(isBar), centreX, (b) => b.maxY, tol, W);
-  const bottom = fitEdge(bottomBlobs.filter(isBar), centreX, (b) => b.minY, tol, W);
+  // Upright, the ballot frame is the image's: the lines already fitted are these.
+  const top = orientation === 'upright' ? rawTop : fitEdge(topBlobs.filter(isBar), centreX, (b) => b.maxY, tol, W);
+  const bottom = orientation === 'upright' ? rawBottom : fitEdge(bottomBlobs.filter(isBar), centreX, (b) => b.minY, tol, W);
   if (top === undefined || bottom === undefined) return err(noGrid('the rows of bars along the top and bottom edges were not found'));
 
   const sideTol = Math.max(2, sq * 0.3);
