@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
 import type { OperatorError } from '../core/result.ts';
 import type { CvrSink, NormalizedContest, NormalizedCvr, NormalizedLookup, NormalizedOption, NormalizedVote } from './model.ts';
@@ -335,3 +336,18 @@ export function imageKeysByFileVersion(db: Db): Map<number, string | null> {
 export function activeImportsSignature(db: Db): string {
   return db.prepare<[], { s: string }>(`SELECT count(*) || ':' || coalesce(max(id), 0) AS s FROM import_sources WHERE state = 'active'`).get()?.s ?? '';
 }
+
+/** Image key → the CVR's ballot type (Dominion BallotTypeId) and the contests it has marks in, for the active records that name a type. */
+export function activeBallotTypesByImageKey(db: Db): Map<string, { ballotType: string; contestKeys: string[] }> {
+  const rows = db
+    .prepare<[], { image_key: string; ballot_style: string; contests: string }>(
+      `SELECT r.image_key, r.ballot_style,
+              (SELECT json_group_array(contest_key) FROM (SELECT DISTINCT contest_key FROM cvr_votes WHERE cvr_id = r.id)) AS contests
+         FROM cvr_records r JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
+        WHERE r.image_key IS NOT NULL AND r.ballot_style IS NOT NULL ORDER BY r.id`,
+    )
+    .all();
+  return new Map(rows.map((r) => [r.image_key, { ballotType: r.ballot_style, contestKeys: contestKeyList.parse(JSON.parse(r.contests)) }]));
+}
+
+const contestKeyList = z.array(z.string());

@@ -81,11 +81,11 @@ describe('the AuditMark page in the pre-audit report', () => {
       const written = await writePreauditReport(db, vault, out, { contests });
 
       const csv = readFileSync(written.independentCvr, 'utf8').split('\r\n');
-      expect(csv[0]).toBe('ballot,files,style,contest,option,mark,score,auditmark');
-      expect(csv).toContain('d:5_1_4,00005_00001_000004.tif,s1,Mayor,Ann,marked,0.8,00005_00001_000004.tif page 3');
-      expect(csv).toContain('d:5_1_9,00005_00001_000009.tif,s1,Mayor,Ann,marked,0.8,');
-      expect(csv).toContain('d:5_1_10,00005_00001_000010.tif,s1,Mayor,Ann,marked,0.8,');
-      expect(csv).toContain('d:5_1_12,"front.jpg;00005_00001_000011.tif",s1,Mayor,Ann,marked,0.8,');
+      expect(csv[0]).toBe('ballot,files,style,contest,option,mark,score,auditmark,style_from');
+      expect(csv).toContain('d:5_1_4,00005_00001_000004.tif,s1,Mayor,Ann,marked,0.8,00005_00001_000004.tif page 3,');
+      expect(csv).toContain('d:5_1_9,00005_00001_000009.tif,s1,Mayor,Ann,marked,0.8,,');
+      expect(csv).toContain('d:5_1_10,00005_00001_000010.tif,s1,Mayor,Ann,marked,0.8,,');
+      expect(csv).toContain('d:5_1_12,"front.jpg;00005_00001_000011.tif",s1,Mayor,Ann,marked,0.8,,');
 
       const byBallot = new Map(written.report.disagreements.map((d) => [d.ballotKey, d.auditMark]));
       expect(Object.fromEntries(byBallot)).toEqual({ 'd:5_1_4': '00005_00001_000004.tif page 3', 'd:5_1_9': null, 'd:5_1_12': null });

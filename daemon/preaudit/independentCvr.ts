@@ -16,7 +16,16 @@ import { readSheetsWithFiles } from './viewStore.ts';
 export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';
 
 // `auditmark`: where the tabulator's own record of the sheet is (Dominion's AuditMark page), as evidence.
-const HEADER = ['ballot', 'files', 'style', 'contest', 'option', 'mark', 'score', 'auditmark'] as const;
+// `style_from`: how the sheet's style was known (its printed code, or its CVR's ballot type when the code was not readable).
+const HEADER = ['ballot', 'files', 'style', 'contest', 'option', 'mark', 'score', 'auditmark', 'style_from'] as const;
+
+/** interpret.ts StyleSource in an auditor's words; empty for a sheet read before it was kept. */
+const STYLE_FROM_WORDS: Readonly<Record<string, string>> = {
+  'printed-code': 'printed code',
+  'printed-ovals': 'printed ovals (ES&S)',
+  'cvr-ballot-type': 'CVR ballot type',
+  'only-style': 'only style learned',
+};
 
 // Stored JSON is an edge too: only what this file needs, checked.
 const storedPages = z.array(
@@ -36,6 +45,8 @@ export interface IndependentCvrRow {
   readonly score: number;
   /** "<file> page 3" for a sheet whose TIFF carries an AuditMark page; empty otherwise. */
   readonly auditmark: string;
+  /** How the style was known: "printed code", "CVR ballot type", "only style learned"; empty when not kept. */
+  readonly style_from: string;
 }
 
 /** The rows, ballot by ballot, in the order the sheet's targets were read; `auditMarks` from auditMarkPages(). */
@@ -65,6 +76,7 @@ export function independentCvrRows(db: Db, contests: readonly ContestDefinition[
           mark: t.mark,
           score: Math.round(t.fill * 1000) / 1000,
           auditmark: auditMarks.get(s.sheet_key) ?? '',
+          style_from: s.style_from === null ? '' : (STYLE_FROM_WORDS[s.style_from] ?? ''),
         });
       }
     }

@@ -39,8 +39,16 @@ export interface PageReading {
   readonly targets: readonly ReadTarget[];
 }
 
+/**
+ * How a sheet's style was known: its printed code; the only style learned (the code unreadable and
+ * nothing else to go by); or its CVR's ballot type, learned from the sheets whose code was read.
+ */
+export type StyleSource = 'printed-code' | 'printed-ovals' | 'only-style' | 'cvr-ballot-type';
+
 export interface SheetReading {
   readonly styleId: string;
+  /** Undefined when the caller named the layout (interpretSheet). */
+  readonly styleFrom?: StyleSource;
   /** Image pages that had no timing marks (vendor annotation pages), by index. */
   readonly skippedImages: readonly number[];
   readonly pages: readonly PageReading[];
@@ -152,9 +160,9 @@ function interpretRegistered(
   imageCount: number,
   layout: StyleLayout,
   thresholds: MarkThresholds,
-  knownSides?: readonly Side[],
+  known: { readonly sides?: readonly Side[]; readonly styleFrom?: StyleSource } = {},
 ): Result<SheetReading> {
-  const sides = knownSides !== undefined ? ok([...knownSides]) : assignSides(pages, layout);
+  const sides = known.sides !== undefined ? ok([...known.sides]) : assignSides(pages, layout);
   if (!sides.ok) return sides;
   // A side whose page could not be registered must not be read as a blank side.
   const missing = [...new Set(layout.targets.map((t) => t.side))].filter((side) => !sides.value.includes(side));
@@ -213,6 +221,7 @@ function interpretRegistered(
   }));
   return ok({
     styleId: layout.styleId,
+    ...(known.styleFrom === undefined ? {} : { styleFrom: known.styleFrom }),
     skippedImages: Array.from({ length: imageCount }, (_, i) => i).filter((i) => !index.includes(i)),
     pages: pageReadings,
     threshold,
@@ -226,6 +235,30 @@ function interpretRegistered(
  * family prints one, else the closest AccuVote bottom-row code. Undefined: a person must map it.
  */
 export function chooseLayout(pages: readonly RegisteredPage[], layouts: readonly StyleLayout[]): StyleLayout | undefined {
+  return identifyStyle(pages, layouts)?.layout;
+}
+
+/**
+ * The layout a sheet is printed as and how that was known. The printed code decides when it can be
+ * read; only then the style its CVR's ballot type is printed as on other sheets (`styleFromCvr`, a
+ * style id; styleFromCvr.ts learns it), and last the only style learned.
+ */
+export function identifyStyle(
+  pages: readonly RegisteredPage[],
+  layouts: readonly StyleLayout[],
+  styleFromCvr?: string,
+): { layout: StyleLayout; from: StyleSource } | undefined {
+  const printed = printedLayout(pages, layouts);
+  if (printed !== undefined) return { layout: printed, from: 'printed-code' };
+  const fromCvr = styleFromCvr === undefined ? undefined : layouts.find((l) => l.styleId === styleFromCvr);
+  if (fromCvr !== undefined) return { layout: fromCvr, from: 'cvr-ballot-type' };
+  // A printed code that decodes names its style: no other style is guessed for it.
+  if (layouts.length === 1 && !pages.some((p) => p.code.decoded !== undefined)) return { layout: layouts[0]!, from: 'only-style' };
+  return undefined;
+}
+
+/** The layout whose printed code the pages carry: the decoded style code, or an AccuVote bottom-row code within 2 marks. */
+function printedLayout(pages: readonly RegisteredPage[], layouts: readonly StyleLayout[]): StyleLayout | undefined {
   const decoded = pages.map((p) => p.code.decoded).find((d) => d !== undefined);
   if (decoded !== undefined) {
     return layouts.find((l) => l.printedCode?.styleNumber === decoded.styleNumber && l.printedCode.card === decoded.card);
@@ -241,18 +274,20 @@ export function chooseLayout(pages: readonly RegisteredPage[], layouts: readonly
       best = l;
     }
   }
-  return bestDistance <= 2 ? best : layouts.length === 1 ? layouts[0] : undefined;
+  return bestDistance <= 2 ? best : undefined;
 }
 
 /**
- * Reads a sheet whose style is not known in advance: identified from its printed code. A sheet of
- * an ES&S export (`essExport`) is read with the ES&S design only, or set aside.
+ * Reads a sheet whose style is not known in advance: identified from its printed code, or when that
+ * cannot be read, from `styleFromCvr` (the style its CVR's ballot type is printed as; identifyStyle).
+ * A sheet of an ES&S export (`essExport`) is read with the ES&S design only (its printed ovals say
+ * the style), or set aside.
  */
 export function interpretSheetAnyStyle(
   images: readonly GrayImage[],
   layouts: readonly StyleLayout[],
   thresholds: MarkThresholds = DEFAULT_THRESHOLDS,
-  options: { essExport?: boolean } = {},
+  options: { readonly essExport?: boolean; readonly styleFromCvr?: string } = {},
 ): Result<SheetReading> {
   const registered = registerPages(images);
   if (options.essExport === true && (!registered.ok || registered.value.pages.some((p) => p.grid.design !== 'ess-dashed'))) return err(designNotReadReason());
@@ -269,10 +304,10 @@ export function interpretSheetAnyStyle(
         ),
       );
     }
-    return interpretRegistered(registered.value.pages, registered.value.index, images.length, ess.layout, thresholds, ess.sides);
+    return interpretRegistered(registered.value.pages, registered.value.index, images.length, ess.layout, thresholds, { sides: ess.sides, styleFrom: 'printed-ovals' });
   }
-  const layout = chooseLayout(registered.value.pages, layouts);
-  if (layout === undefined) {
+  const identified = identifyStyle(registered.value.pages, layouts, options.styleFromCvr);
+  if (identified === undefined) {
     const code = registered.value.pages[0]?.code;
     return err(
       operatorError(
@@ -282,7 +317,7 @@ export function interpretSheetAnyStyle(
       ),
     );
   }
-  return interpretRegistered(registered.value.pages, registered.value.index, images.length, layout, thresholds);
+  return interpretRegistered(registered.value.pages, registered.value.index, images.length, identified.layout, thresholds, { styleFrom: identified.from });
 }
 
 /** Decodes the image files of one sheet (one file per side, or one multipage TIFF) and reads it. */

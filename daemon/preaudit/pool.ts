@@ -8,6 +8,7 @@ import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import type { OperatorError } from '../core/result.ts';
+import type { StyleSource } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
 import { greyJpegDecoder } from './image.ts';
 import { configureReaderHeap } from './readerHeap.ts';
@@ -19,6 +20,8 @@ export interface SheetJob {
   readonly key: string;
   /** Image files of the sheet: one multipage TIFF, or one file per side. */
   readonly files: readonly string[];
+  /** The style the sheet's CVR's ballot type is printed as (styleFromCvr.ts): used only when its printed code cannot be read. */
+  readonly styleFromCvr?: string;
 }
 
 /** One registered page of a read sheet: where it is among the files, and its targets in image pixels. */
@@ -47,6 +50,7 @@ export type SheetOutcome =
       readonly key: string;
       readonly ok: true;
       readonly styleId: string;
+      readonly styleFrom?: StyleSource;
       readonly targetsNotFound: number;
       readonly contests: readonly ContestReading[];
       readonly pages?: readonly SheetPage[];
@@ -94,10 +98,10 @@ export async function runPreaudit(
     if (o.ok) {
       const gray = o.contests.filter((c) => c.marginal.length > 0).length;
       const pagesJson = o.pages === undefined ? null : JSON.stringify(o.pages);
-      insert({ key: o.key, files, status: 'read', styleId: o.styleId, errorCode: null, errorMessage: null, targetsNotFound: o.targetsNotFound, grayContests: gray, readingJson: JSON.stringify(o.contests), pagesJson, auditMarkJson: o.auditMarkPages === undefined ? null : JSON.stringify(o.auditMarkPages), at });
+      insert({ key: o.key, files, status: 'read', styleId: o.styleId, styleFrom: o.styleFrom ?? null, errorCode: null, errorMessage: null, targetsNotFound: o.targetsNotFound, grayContests: gray, readingJson: JSON.stringify(o.contests), pagesJson, auditMarkJson: o.auditMarkPages === undefined ? null : JSON.stringify(o.auditMarkPages), at });
     } else {
       errors++;
-      insert({ key: o.key, files, status: 'error', styleId: null, errorCode: o.error.code, errorMessage: o.error.message, targetsNotFound: null, grayContests: null, readingJson: null, pagesJson: null, auditMarkJson: null, at });
+      insert({ key: o.key, files, status: 'error', styleId: null, styleFrom: null, errorCode: o.error.code, errorMessage: o.error.message, targetsNotFound: null, grayContests: null, readingJson: null, pagesJson: null, auditMarkJson: null, at });
       logEvent(logger, LogEvent.PreauditImageRejected, { sheet: o.key, code: o.error.code, error: o.error.message }, 'warn');
     }
     finished++;

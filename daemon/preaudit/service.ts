@@ -34,6 +34,7 @@ import {
   storedSheetKeys,
 } from './store.ts';
 import { type PreauditLayouts, StyleLearner } from './styleLearner.ts';
+import { settleStylesWithCvr } from './styleFromCvr.ts';
 import { BallotStyleName } from './styleWords.ts';
 import { zipExportSheets } from './zipSheets.ts';
 
@@ -229,6 +230,16 @@ export class PreauditService {
           onProgress: (p) => {
             this.current = { ...this.current, imagesDone: p.done, imagesTotal: p.total, updatedAt: new Date().toISOString() };
           },
+        });
+      }
+      // A sheet whose printed code was not read takes the style its CVR's ballot type is printed as,
+      // before new styles are learned from it; a sheet printed as another style than its type is set aside.
+      const keys = layouts.value.keys;
+      const fromCvr = settleStylesWithCvr(db, sheets, layouts.value.layouts, logger, (k) => keys.contests.get(k) ?? k);
+      if (fromCvr.readAgain.length > 0) {
+        await runPreaudit(db, fromCvr.readAgain, layouts.value.layouts, logger, {
+          ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
+          signal: this.abort.signal,
         });
       }
       if (round >= 3 || this.options.layouts !== undefined || this.abort.signal.aborted || this.styles.unknownStyleSheets().length === 0) break;

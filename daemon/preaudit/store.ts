@@ -25,6 +25,8 @@ export interface NewSheetRow {
   readonly files: readonly string[];
   readonly status: 'read' | 'error';
   readonly styleId: string | null;
+  /** How the style was known (interpret.ts StyleSource). */
+  readonly styleFrom: string | null;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
   readonly targetsNotFound: number | null;
@@ -40,11 +42,11 @@ export interface NewSheetRow {
 export function sheetWriter(db: Db): (row: NewSheetRow) => void {
   const insert = db.prepare(
     `INSERT OR REPLACE INTO preaudit_sheets
-       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at, pages_json, audit_mark_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (sheet_key, files_json, status, style_id, error_code, error_message, targets_not_found, gray_contests, reading_json, read_at, pages_json, audit_mark_json, style_from)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return (r) => {
-    insert.run(r.key, JSON.stringify(r.files), r.status, r.styleId, r.errorCode, r.errorMessage, r.targetsNotFound, r.grayContests, r.readingJson, r.at, r.pagesJson, r.auditMarkJson);
+    insert.run(r.key, JSON.stringify(r.files), r.status, r.styleId, r.errorCode, r.errorMessage, r.targetsNotFound, r.grayContests, r.readingJson, r.at, r.pagesJson, r.auditMarkJson, r.styleFrom);
   };
 }
 
@@ -57,10 +59,27 @@ export interface SheetState {
   readonly sheet_key: string;
   readonly status: string;
   readonly error_code: string | null;
+  readonly style_id: string | null;
+  /** How its style was known (interpret.ts StyleSource); null when read before this was kept. */
+  readonly style_from: string | null;
 }
 
 export function sheetStates(db: Db): SheetState[] {
-  return db.prepare<[], SheetState>('SELECT sheet_key, status, error_code FROM preaudit_sheets').all();
+  return db.prepare<[], SheetState>('SELECT sheet_key, status, error_code, style_id, style_from FROM preaudit_sheets').all();
+}
+
+/** A read sheet's style is now known another way (its CVR's ballot type confirmed the only style). */
+export function setStyleFrom(db: Db, sheetKey: string, styleFrom: string): void {
+  db.prepare(`UPDATE preaudit_sheets SET style_from = ? WHERE sheet_key = ? AND status = 'read'`).run(styleFrom, sheetKey);
+}
+
+/** One read sheet becomes 'not read' with this code and message (e.g. printed as another style than its CVR says). */
+export function setSheetAside(db: Db, sheetKey: string, code: string, message: string): void {
+  db.prepare(`UPDATE preaudit_sheets SET status = 'error', error_code = ?, error_message = ?, reading_json = NULL, pages_json = NULL WHERE sheet_key = ? AND status = 'read'`).run(
+    code,
+    message,
+    sheetKey,
+  );
 }
 
 /** The contest readings of a read sheet; undefined when the sheet is not read (an error, or set aside). */

@@ -35,12 +35,13 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
   // Set apart, counted and said: BMD cards are never read as hand-marked ballots.
   const apart = bmdCardReason(images);
   if (apart !== undefined) return { key: job.key, ok: false, error: apart };
-  const reading = interpretSheetAnyStyle(images, layouts, undefined, { essExport: isEssExport(images) });
+  const reading = interpretSheetAnyStyle(images, layouts, undefined, { essExport: isEssExport(images), ...(job.styleFromCvr === undefined ? {} : { styleFromCvr: job.styleFromCvr }) });
   if (!reading.ok) return { key: job.key, ok: false, error: reading.error };
   return {
     key: job.key,
     ok: true,
     styleId: reading.value.styleId,
+    ...(reading.value.styleFrom === undefined ? {} : { styleFrom: reading.value.styleFrom }),
     targetsNotFound: reading.value.targetsNotFound,
     contests: reading.value.contests,
     auditMarkPages,

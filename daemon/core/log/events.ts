@@ -144,6 +144,9 @@ export const LogEvents = {
   StickUnmountFailed: ev('stick.unmount-failed', 'warn', 'An export stick could not be unmounted.', { intakeId: 'number', error: 'string' }),
   // pre-audit (issue #20, preaudit-ux slice): `ballotsafe preaudit <folder>…` and its mapping file
   PreauditFolderRunStarted: ev('preaudit.folder-run.started', 'info', 'A pre-audit on folders given on the command line begins (no appliance configuration).', { folders: 'string[]', dataDir: 'string', temporary: 'boolean', mappingLines: 'number' }),
+  // pre-audit (issue #19, domstyle slice): a sheet's style from its CVR's ballot type when its printed code is not read
+  PreauditStylesFromCvr: ev('preaudit.styles.from-cvr', 'info', "Sheets whose printed style code was not read get the style their CVR's ballot type is printed as; sheets printed as another style than their CVR's type are set aside.", { ballotTypes: 'number', readAgain: 'number', confirmed: 'number', disagreeing: 'number' }),
+  PreauditStyleNotCvrType: ev('preaudit.style.not-cvr-type', 'warn', "A sheet's CVR names another ballot type than the other sheets printed like it (styleType, of styleSheets); it is not compared.", { sheet: 'string', ballotType: 'string', style: 'string', styleType: 'string?', styleSheets: 'number' }),
 } as const satisfies Record<string, EventSpec>;
 
 type Catalogue = typeof LogEvents;
