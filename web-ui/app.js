@@ -120,6 +120,38 @@
     if (button) setTimeout(function () { button.disabled = true; }, 0);
   });
 
+  // Hand mapping: the search narrows the choice lists as it is typed (without JavaScript its
+  // "Narrow the lists" button asks the appliance), and the target whose list has the focus is
+  // outlined more strongly on the picture. Words are matched as daemon/web/mapSteps.ts does.
+  function plain(s) {
+    return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  }
+  document.addEventListener('input', function (e) {
+    var box = e.target;
+    if (!box || !box.hasAttribute || !box.hasAttribute('data-filter-choices') || !box.form) return;
+    var words = plain(box.value).split(' ').filter(function (w) { return w !== ''; });
+    function holds(text) {
+      var have = plain(text).split(' ');
+      return words.every(function (w) { return have.some(function (h) { return h.indexOf(w) === 0; }); });
+    }
+    box.form.querySelectorAll('select[data-target] optgroup').forEach(function (group) {
+      var contestHit = holds(group.label);
+      var shown = false;
+      group.querySelectorAll('option').forEach(function (o) {
+        o.hidden = !(contestHit || holds(o.textContent) || o.selected);
+        if (!o.hidden) shown = true;
+      });
+      group.hidden = !shown;
+    });
+  });
+  document.addEventListener('focusin', function (e) {
+    var t = e.target;
+    if (!t || t.tagName !== 'SELECT' || !t.getAttribute('data-target')) return;
+    document.querySelectorAll('.map-target.focused').forEach(function (g) { g.classList.remove('focused'); });
+    var g = document.querySelector('.map-target[data-target="' + t.getAttribute('data-target') + '"]');
+    if (g) g.classList.add('focused');
+  });
+
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', connect);
   else connect();
 })();

@@ -107,10 +107,10 @@ export function styleNeedingPerson(
   db: Db,
   definitionsSha256: string,
   styleId: string,
-): { printed: string; reason: string | null; unresolved_json: string | null; mapping_json: string | null } | undefined {
+): { printed: string; reason: string | null; unresolved_json: string | null; mapping_json: string | null; layout_json: string } | undefined {
   return db
-    .prepare<[string, string], { printed: string; reason: string | null; unresolved_json: string | null; mapping_json: string | null }>(
-      `SELECT printed, reason, unresolved_json, mapping_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ? AND status = 'needs-person'`,
+    .prepare<[string, string], { printed: string; reason: string | null; unresolved_json: string | null; mapping_json: string | null; layout_json: string }>(
+      `SELECT printed, reason, unresolved_json, mapping_json, layout_json FROM preaudit_learned_styles WHERE definitions_sha256 = ? AND style_id = ? AND status = 'needs-person'`,
     )
     .get(definitionsSha256, styleId);
 }

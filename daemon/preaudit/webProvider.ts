@@ -3,6 +3,7 @@
  * preaudit_sheet_files, preaudit_comparisons, preaudit_learned_styles). Reads only; the
  * PreauditService writes.
  */
+import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
 import type { Result } from '../core/result.ts';
 import type { ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
@@ -26,6 +27,13 @@ import {
 } from './viewStore.ts';
 
 type ComparisonRow = StoredComparison;
+
+/** Front first, then top to bottom, then left to right. */
+const byRow = (a: { side: string; column: number; row: number }, b: { side: string; column: number; row: number }) =>
+  (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.row - b.row || a.column - b.column;
+
+/** Of a stored layout, what tells the ballot family. */
+const familyOfLayout = z.object({ sideCodes: z.record(z.string(), z.string()).optional() });
 
 export interface LocatedContest {
   readonly fileVersionId: number;
@@ -158,10 +166,14 @@ export class PreauditWebProvider implements PreauditProvider {
     if (row === undefined) return undefined;
     const hand = handMappingFrom(row.mapping_json);
     const unresolved = unresolvedFrom(row.unresolved_json);
+    // The placeholder layout keeps the side codes only the AccuVote family prints: its contests
+    // run across the page, so its targets are numbered row by row, as a person reads them.
+    const placeholder = familyOfLayout.safeParse(JSON.parse(row.layout_json));
+    const across = placeholder.success && placeholder.data.sideCodes !== undefined;
     const all = [
       ...hand.placed.map((t) => ({ side: t.side, column: t.column, row: t.row, text: null, current: { contestId: t.contestId, optionId: t.isWriteIn ? WRITE_IN_CHOICE : t.optionId } })),
       ...unresolved.map((u) => ({ side: u.side, column: u.column, row: u.row, text: u.text.replace(/\s+/g, ' ').trim(), current: null })),
-    ].sort(byPosition);
+    ].sort(across ? byRow : byPosition);
     const boxOf = (side: string, column: number, r: number) => {
       const b = hand.samples.find((p) => p.side === side)?.boxes.find((x) => x.column === column && x.row === r);
       return b === undefined ? null : { x: b.x, y: b.y, width: b.width, height: b.height };
@@ -172,6 +184,7 @@ export class PreauditWebProvider implements PreauditProvider {
       printed: row.printed,
       reason: row.reason,
       sheetsWaiting: waiting,
+      contestsAcross: across,
       pages: hand.samples.flatMap((p) => (p.fileVersionId === null ? [] : [{ side: p.side, imageId: p.fileVersionId, imagePage: p.page, width: p.width, height: p.height }])),
       targets: all.map((t, i) => ({ number: i + 1, ...t, box: boxOf(t.side, t.column, t.row) })),
       contests: defs.value.contests.map((c) => ({

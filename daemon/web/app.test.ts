@@ -115,6 +115,7 @@ describe('route inventory', () => {
       'POST /api/drives/enroll',
       'POST /api/alerts/:id/ack',
       'GET /preaudit/styles/:styleId/map',
+      'POST /preaudit/styles/:styleId/map',
       'POST /api/preaudit/styles/:styleId/mapping',
       'POST /api/sticks/:id{[0-9]{1,15}}/brought-by',
       'POST /api/sticks/enroll',
@@ -132,6 +133,7 @@ describe('route inventory', () => {
         'POST /api/drives/:role/eject',
         'POST /api/drives/enroll',
         'POST /api/alerts/:id/ack',
+        'POST /preaudit/styles/:styleId/map',
         'POST /api/preaudit/styles/:styleId/mapping',
         'POST /api/sticks/:id{[0-9]{1,15}}/brought-by',
         'POST /api/sticks/enroll',
@@ -296,11 +298,13 @@ describe('mapping a ballot style by hand', () => {
     const html = await (await get('/preaudit/styles/accuvote-0111-1011/map', operator)).text();
     expect(html).toContain('Map ballot style bottom-row codes 0111 / 1011');
     expect(html).toMatch(/<image href="\/api\/images\/\d+"/);
-    expect(html.match(/class="target-number"/g)).toHaveLength(3);
-    expect(html).toContain('<select name="t.front.12.8" required="" aria-label="Target 1">');
+    // one office across the page: its three targets are one part, numbered on the picture
+    expect(html.match(/class="map-number-label"/g)).toHaveLength(3);
+    expect(html).toContain('<label for="choice-1"><span class="map-number">Target 1</span>');
+    expect(html).toContain('<select id="choice-1" name="t.front.12.8" data-target="1">');
     expect(html).toContain('<option value="governor|bartlett" selected="">Governor: Josiah Bartlett</option>');
-    expect(html).toMatch(/<td>Hannah Dustin<\/td><td><select name="t.front.19.8"[^>]*><option value="" selected="">— choose —<\/option>/);
-    expect(html).toContain('<td>(nothing legible)</td>');
+    expect(html).toMatch(/read beside it: Hannah Dustin<\/span><\/label><select id="choice-2" name="t.front.19.8"[^>]*><option value="" selected="">— choose —<\/option>/);
+    expect(html).toContain('read beside it: nothing legible');
     // an observer may not map, and a style not waiting has no form
     expect((await get('/preaudit/styles/accuvote-0111-1011/map', sessionFor('oscar'))).status).toBe(403);
     expect((await get('/preaudit/styles/accuvote-9999/map', operator)).status).toBe(404);
@@ -319,7 +323,7 @@ describe('mapping a ballot style by hand', () => {
     expect(await incomplete.text()).toContain('1 of the 3 targets of this style have no choice.');
     const saved = await form({ 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' });
     expect(saved.status).toBe(303);
-    expect(saved.headers.get('location')).toBe('/preaudit');
+    expect(saved.headers.get('location')).toBe('/preaudit?mapped=accuvote-0111-1011');
     expect(fakeMapped.at(-1)).toEqual({
       styleId: 'accuvote-0111-1011',
       actor: 'olivia',
@@ -366,6 +370,7 @@ describe('state-changing routes', () => {
     { path: '/api/drives/enroll', body: { target: '/dev/sdb', role: 'A', confirmErase: 'ERASE' } },
     { path: '/api/snapshots/1/handoff', body: { destinationA: 'Clerk safe', destinationB: 'Sheriff safe' } },
     { path: `/api/alerts/${rig.alerts.raise({ severity: 'warning', code: 'vault-low-space', message: 'Low space' })}/ack`, body: {} },
+    { path: '/preaudit/styles/accuvote-0111-1011/map', body: { go: 'review', 't.front.12.8': 'governor|bartlett' } },
     { path: '/api/preaudit/styles/accuvote-0111-1011/mapping', body: { 't.front.12.8': 'governor|bartlett', 't.front.19.8': 'governor|dustin', 't.front.32.8': 'none' } },
     { path: '/api/sticks/1/brought-by', body: { broughtBy: 'Pat Jones' } },
     { path: '/api/sticks/enroll', body: { device: '/dev/sdc1', ems: 'Dominion EMS' } },

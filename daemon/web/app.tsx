@@ -15,6 +15,7 @@ import { type Env, errors, routeKit } from './routes/kit.tsx';
 import { overviewRoutes } from './routes/overview.tsx';
 import { preauditRoutes } from './routes/preaudit.tsx';
 import { evidenceRoutes } from './routes/evidence.tsx';
+import { mapStyleRoutes } from './routes/mapStyle.tsx';
 import { publicationRoutes } from './routes/publication.ts';
 import { securityMiddleware } from './routes/security.ts';
 import { snapshotRoutes } from './routes/snapshot.tsx';
@@ -59,6 +60,7 @@ export function createWebApp(deps: WebDeps, options: WebAppOptions = {}): Hono<E
   app.route('/', alertRoutes(kit));
   app.route('/', preauditRoutes(kit));
   app.route('/', evidenceRoutes(kit));
+  app.route('/', mapStyleRoutes(kit));
   app.route('/', eventRoutes(kit, options.sseCheckMs ?? 2000));
   return app;
 }

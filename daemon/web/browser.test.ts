@@ -217,19 +217,22 @@ describe('kiosk in chromium', () => {
     await shot('16c-evidence');
   });
 
-  it('maps a ballot style by hand: numbered targets on the sample page, one choice each, saved from the form', async () => {
+  it('maps a ballot style by hand: numbered targets on the sample page, one choice each, checked, then saved from the form', async () => {
     await page.goto(`${server?.url}/preaudit`);
     await page.click('[data-testid=map-style]');
-    await page.waitForSelector('[data-testid=map-front]');
-    expect(await page.locator('[data-testid=map-front] .target-number').count()).toBe(3);
+    await page.waitForSelector('[data-testid=map-picture]');
+    expect(await page.locator('[data-testid=map-picture] .map-number-label').count()).toBe(3);
     // the matcher's placement is preselected; the person chooses the other two
     expect(await page.inputValue('select[name="t.front.12.8"]')).toBe('governor|bartlett');
     await page.selectOption('select[name="t.front.19.8"]', 'governor|dustin');
     await page.selectOption('select[name="t.front.32.8"]', 'none');
     await shot('17-map-style');
     fakeMapped.length = 0;
+    await page.click('[data-testid=map-review]');
+    await page.waitForSelector('[data-testid=map-review]');
+    expect(fakeMapped).toEqual([]); // nothing saved before the list is checked
     await page.click('[data-testid=save-mapping]');
-    await page.waitForURL(`${server?.url}/preaudit`);
+    await page.waitForURL(`${server?.url}/preaudit?mapped=accuvote-0111-1011`);
     expect(fakeMapped.map((m) => [m.styleId, m.assignments.map((a) => (a.choice === null ? 'none' : a.choice.optionId))])).toEqual([['accuvote-0111-1011', ['bartlett', 'dustin', 'none']]]);
     fakeMapped.length = 0;
   });

@@ -297,6 +297,7 @@ export function fakeMappingForm(imageId: number): StyleMappingForm {
     printed: 'bottom-row codes 0111 / 1011',
     reason: '2 targets could not be matched to a contest option',
     sheetsWaiting: 87,
+    contestsAcross: true,
     pages: [{ side: 'front', imageId, imagePage: 0, width: 1700, height: 2200 }],
     targets: [
       { number: 1, side: 'front', column: 12, row: 8, box: box(12, 8), text: null, current: { contestId: 'governor', optionId: 'bartlett' } },

@@ -2,9 +2,9 @@ import type { FC } from 'hono/jsx';
 import { imageKeyInWords } from '../../importer/imageKeys.ts';
 import { ballotStyleName } from '../../preaudit/styleWords.ts';
 import { preauditProgress } from '../preauditProgress.ts';
-import type { DisagreementDetail, DisagreementSummary, LearnedStyleSummary, Phase1Check, PreauditStatus, StyleMappingForm } from '../deps.ts';
+import type { DisagreementSummary, LearnedStyleSummary, Phase1Check, PreauditStatus } from '../deps.ts';
 import { formatCount, formatTime } from '../format.ts';
-import { Csrf, Layout, NotInstalled, type PageContext } from './layout.tsx';
+import { Layout, NotInstalled, type PageContext } from './layout.tsx';
 
 const checkPill: Record<Phase1Check['state'], string> = { pass: 'good', warn: 'warn', fail: 'bad', running: 'neutral', 'not-run': 'neutral' };
 const checkLabel: Record<Phase1Check['state'], string> = { pass: 'Pass', warn: 'Warning', fail: 'Fail', running: 'Running', 'not-run': 'Not run' };
@@ -16,8 +16,19 @@ export const PreauditPage: FC<{
   disagreements: readonly DisagreementSummary[] | null;
   styles: readonly LearnedStyleSummary[] | null;
   now: Date;
-}> = ({ page, checks, status, disagreements, styles, now }) => (
+  /** A style whose hand mapping was just saved: said at the top. */
+  justMapped?: LearnedStyleSummary | undefined;
+}> = ({ page, checks, status, disagreements, styles, now, justMapped }) => (
   <Layout page={page} active="preaudit" title="Pre-audit">
+    {justMapped === undefined ? null : (
+      <div class="notice good-note" role="status" data-testid="mapping-saved">
+        <p class="what">
+          Saved: {ballotStyleName(justMapped.printed)} is mapped by hand ({justMapped.mappedBy}), {formatCount(justMapped.targets)} target{justMapped.targets === 1 ? '' : 's'} in{' '}
+          {formatCount(justMapped.contests)} contest{justMapped.contests === 1 ? '' : 's'}.
+        </p>
+        <p class="next">Its sheets are read and compared in the next pass of the pre-audit; the table below shows how many have been read.</p>
+      </div>
+    )}
     <section class="panel">
       <h2>Phase-1 checks (exports and CVRs)</h2>
       {checks === null ? (
@@ -184,100 +195,6 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
     </section>
   );
 };
-
-/**
- * Mapping a style by hand: the sample page of each side with every target numbered, and one choice
- * per target (the matcher's placement preselected). Saved, the style is read like a learned one.
- */
-export const MapStylePage: FC<{ page: PageContext; form: StyleMappingForm }> = ({ page, form }) => (
-  <Layout page={page} active="preaudit" title={`Map ${ballotStyleName(form.printed)}`} live={false}>
-    <p>
-      <a href="/preaudit">← Back to pre-audit</a>
-    </p>
-    <section class="panel">
-      <p>{form.reason}</p>
-      <p class="next">
-        For each numbered target on the ballot below, choose the contest option printed beside it (or "not a voting target"). Targets the
-        matcher placed are filled in; check them too. Saving records the mapping under your name ({page.user.name}); the{' '}
-        {formatCount(form.sheetsWaiting)} sheet{form.sheetsWaiting === 1 ? ' of this style is' : 's of this style are'} then read and compared.
-      </p>
-    </section>
-    <div class="ballot-layout">
-      {form.pages.map((p) => (
-        <figure class="ballot">
-          <figcaption>{p.side}</figcaption>
-          <svg viewBox={`0 0 ${p.width} ${p.height}`} role="img" aria-label={`Sample ${p.side} of this style with its targets numbered`} data-testid={`map-${p.side}`}>
-            <image href={p.imagePage === 0 ? `/api/images/${p.imageId}` : `/api/images/${p.imageId}?page=${p.imagePage}`} x="0" y="0" width={p.width} height={p.height} />
-            {form.targets.flatMap((t) =>
-              t.side !== p.side || t.box === null
-                ? []
-                : [
-                    <g class={`target ${t.current === null ? 'disagree' : 'empty'}`}>
-                      <rect x={t.box.x} y={t.box.y} width={t.box.width} height={t.box.height} />
-                      <text x={t.box.x + t.box.width + 2} y={t.box.y + t.box.height} class="target-number">
-                        {t.number}
-                      </text>
-                    </g>,
-                  ],
-            )}
-          </svg>
-        </figure>
-      ))}
-    </div>
-    <form method="post" action={`/api/preaudit/styles/${encodeURIComponent(form.styleId)}/mapping`} class="panel form">
-      <Csrf token={page.csrfToken} />
-      <table class="table">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Target</th>
-            <th>Read beside it</th>
-            <th>It is</th>
-          </tr>
-        </thead>
-        <tbody>
-          {form.targets.map((t) => {
-            const selected = t.current === null ? '' : `${t.current.contestId}|${t.current.optionId}`;
-            return (
-              <tr class={t.current === null ? 'row-bad' : ''}>
-                <td>{t.number}</td>
-                <td>
-                  {t.side}, column {t.column}, row {t.row}
-                </td>
-                <td>{t.text === null ? '(placed by the matcher)' : t.text || '(nothing legible)'}</td>
-                <td>
-                  <select name={`t.${t.side}.${t.column}.${t.row}`} required aria-label={`Target ${t.number}`}>
-                    <option value="" selected={selected === ''}>
-                      — choose —
-                    </option>
-                    <option value="none">not a voting target</option>
-                    {form.contests.map((c) => (
-                      <optgroup label={c.title}>
-                        {c.options.map((o) => (
-                          <option value={`${c.id}|${o.id}`} selected={selected === `${c.id}|${o.id}`}>
-                            {c.title}: {o.name}
-                          </option>
-                        ))}
-                      </optgroup>
-                    ))}
-                  </select>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <div class="actions">
-        <button type="submit" class="button primary big" data-testid="save-mapping">
-          Save this mapping
-        </button>
-        <a class="button secondary big" href="/preaudit">
-          Cancel
-        </a>
-      </div>
-    </form>
-  </Layout>
-);
 
 /** The ballot image with each target box drawn over it: what was read, what the CVR says. */
 

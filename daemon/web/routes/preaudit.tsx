@@ -7,12 +7,12 @@ import { logEvent } from '../../core/log/logger.ts';
 import { operatorError } from '../../core/result.ts';
 import { ballotImageForBrowser } from '../ballotImage.ts';
 import type { HandAssignment } from '../deps.ts';
-import { DisagreementPage, MapStylePage, PreauditPage } from '../pages/preaudit.tsx';
+import { DisagreementPage, PreauditPage } from '../pages/preaudit.tsx';
+import { styleIdSchema } from './mapStyle.tsx';
 import type { Env, RouteKit } from './kit.tsx';
 import { idSchema, readBody } from './request.ts';
 
-// A style the OCR matcher could not map, mapped by a person: its id, and the form's fields.
-const styleIdSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9:/_.-]+$/);
+// A style the OCR matcher could not map, mapped by a person: the form's fields.
 const mappingField = /^t\.(front|back)\.(\d{1,4})\.(\d{1,4})$/;
 const mappingValue = z.union([z.literal(''), z.literal('none'), z.string().max(400).regex(/^[^|]+\|[^|]+$/)]);
 
@@ -20,18 +20,23 @@ export function preauditRoutes(kit: RouteKit): Hono<Env> {
   const app = new Hono<Env>();
   const { deps, fail, done, sessionOf, pageContext, requireSession, requireOperator, record, now } = kit;
 
-  app.get('/preaudit', requireSession, (c) =>
-    c.html(
+  app.get('/preaudit', requireSession, (c) => {
+    const styles = deps.preaudit?.styles() ?? null;
+    // After a hand mapping is saved: that style, to say so.
+    const mapped = c.req.query('mapped');
+    const justMapped = mapped === undefined ? undefined : styles?.find((st) => st.styleId === mapped && st.mappedBy !== null);
+    return c.html(
       <PreauditPage
         page={pageContext(c)}
         checks={deps.importChecks?.list() ?? null}
         status={deps.preaudit?.status() ?? null}
         disagreements={deps.preaudit?.disagreements(500) ?? null}
-        styles={deps.preaudit?.styles() ?? null}
+        styles={styles}
         now={now()}
+        justMapped={justMapped}
       />,
-    ),
-  );
+    );
+  });
   app.get('/api/preaudit', requireSession, (c) =>
     c.json({
       checks: deps.importChecks?.list() ?? null,
@@ -40,13 +45,7 @@ export function preauditRoutes(kit: RouteKit): Hono<Env> {
       styles: deps.preaudit?.styles() ?? null,
     }),
   );
-  // A style the OCR matcher could not map, mapped by a person: the form, and saving it.
-  app.get('/preaudit/styles/:styleId/map', requireOperator, (c) => {
-    const id = styleIdSchema.safeParse(c.req.param('styleId'));
-    const form = id.success ? deps.preaudit?.styleMapping(id.data) : undefined;
-    if (form === undefined) return fail(c, 404, operatorError('style-not-waiting', 'That ballot style is not waiting to be mapped.', 'Go back to the Pre-audit page: it may have been mapped already.'), '/preaudit');
-    return c.html(<MapStylePage page={pageContext(c)} form={form} />);
-  });
+  // A style the OCR matcher could not map, mapped by a person: saving it (the form's pages: mapStyle.tsx).
   app.post('/api/preaudit/styles/:styleId/mapping', requireOperator, async (c) => {
     const s = sessionOf(c);
     const id = styleIdSchema.safeParse(c.req.param('styleId'));
@@ -62,10 +61,17 @@ export function preauditRoutes(kit: RouteKit): Hono<Env> {
       const [contestId = '', optionId = ''] = value.data === 'none' ? [] : value.data.split('|');
       assignments.push({ side: at[1] as 'front' | 'back', column: Number(at[2]), row: Number(at[3]), choice: value.data === 'none' ? null : { contestId, optionId } });
     }
+    const printed = deps.preaudit.styleMapping(id.data)?.printed;
     const result = deps.preaudit.mapStyle(id.data, assignments, s.user.name);
-    record(s.user.name, 'preaudit.style.mapped', { style: id.data, ok: result.ok, ...(result.ok ? { targets: result.value.targets } : { code: result.error.code }) });
+    record(s.user.name, 'preaudit.style.mapped', {
+      style: id.data,
+      ...(printed === undefined ? {} : { printed }),
+      ok: result.ok,
+      ...(result.ok ? { targets: result.value.targets, sheetsToRead: result.value.sheetsToRead } : { code: result.error.code }),
+    });
     if (!result.ok) return fail(c, 409, result.error, back);
-    return done(c, { style: id.data, targets: result.value.targets, sheetsToRead: result.value.sheetsToRead }, '/preaudit');
+    // The Pre-audit page then says what was saved (PreauditPage's justMapped).
+    return done(c, { style: id.data, targets: result.value.targets, sheetsToRead: result.value.sheetsToRead }, `/preaudit?mapped=${encodeURIComponent(id.data)}`);
   });
 
   function disagreement(c: Context<Env>) {
