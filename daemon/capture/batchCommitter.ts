@@ -1,6 +1,7 @@
 /**
- * Commits copied files in batches, restic's order: the vault first (rename into place, one
- * sync), then the catalog rows and their alerts in one transaction. A batch the vault or the
+ * Commits copied files in batches, restic's order: the vault first (data synced, renamed into
+ * place, folders synced), then the catalog rows and their alerts in one transaction. Each copy's
+ * data sync starts as soon as it is ready, so by the time its batch commits most of it is done. A batch the vault or the
  * catalog refused goes back to pending, with an alert. Batches commit one after another.
  */
 import type { Db } from '../core/db/database.ts';
@@ -41,7 +42,6 @@ export class BatchCommitter {
   private readonly ready: ReadyToCommit[] = [];
   private readyBytes = 0;
   private flushChain: Promise<void> = Promise.resolve();
-  private syncMode: 'syncfs' | 'fsync' | undefined;
 
   constructor(private readonly c: BatchCommitterParts) {}
 
@@ -57,6 +57,7 @@ export class BatchCommitter {
 
   add(r: ReadyToCommit): void {
     this.ready.push(r);
+    this.c.copyPool.syncSoon(r.temp.tempPath);
     this.readyBytes += r.temp.bytes;
     if (this.ready.length >= BATCH_FILES || this.readyBytes >= BATCH_BYTES) this.flush();
   }
@@ -97,19 +98,14 @@ export class BatchCommitter {
       });
   }
 
-  /** Vault first (data, rename, sync), then the catalog rows and alerts in one transaction. */
+  /** Vault first (data sync, rename, folder sync), then the catalog rows and alerts in one transaction. */
   private async commitBatch(batch: readonly ReadyToCommit[]): Promise<Result<void, { code: string; message: string }>> {
     const { db, writer, counters, logger, alerts, vault } = this.c;
     const committed = await this.c.copyPool.commit(
       batch.map((b) => ({ tempPath: b.temp.tempPath, objectPath: vault.objectPath(b.temp.sha256) })),
-      vault.tempDir,
       vault.objectsDir,
     );
     if (committed.kind === 'commit-failed') return err({ code: committed.code, message: committed.message });
-    if (committed.syncMode !== this.syncMode) {
-      this.syncMode = committed.syncMode;
-      logEvent(logger, LogEvent.CaptureVaultSyncMode, { mode: committed.syncMode }, committed.syncMode === 'syncfs' ? 'info' : 'warn');
-    }
     const timings = this.c.timings;
     timings.batches++;
     timings.commitSyncMs += committed.timing.syncMs;

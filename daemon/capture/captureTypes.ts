@@ -60,7 +60,7 @@ export interface CaptureTimings {
   workerHashMs: number;
   workerWriteMs: number;
   workerCloseMs: number;
-  /** Commit worker: syncfs (or fsyncs) and renames into the objects folder. */
+  /** Commit worker: waiting for the copies' data syncs (started as each copy was ready), folder syncs; renames. */
   commitSyncMs: number;
   commitRenameMs: number;
   /** Main thread: the catalog transaction of each batch. */

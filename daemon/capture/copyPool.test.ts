@@ -18,7 +18,7 @@ function vaultDirs(name: string): { tempDir: string; objectsDir: string } {
   return { tempDir, objectsDir };
 }
 
-async function copyAndCommit(pool: CopyPool, name: string): Promise<{ syncMode: string; objects: string[] }> {
+async function copyAndCommit(pool: CopyPool, name: string, early: boolean): Promise<string[]> {
   const { tempDir, objectsDir } = vaultDirs(name);
   const src = join(base, name, 'src');
   mkdirSync(src);
@@ -32,39 +32,49 @@ async function copyAndCommit(pool: CopyPool, name: string): Promise<{ syncMode: 
     expect(out.bytes).toBe(c.length);
     expect(out.after?.size).toBe(c.length);
     items.push({ tempPath: join(tempDir, `t${i}`), objectPath: join(objectsDir, out.sha256.slice(0, 2), out.sha256) });
+    if (early) pool.syncSoon(join(tempDir, `t${i}`));
   }
-  const committed = await pool.commit(items, tempDir, objectsDir);
+  const committed = await pool.commit(items, objectsDir);
   if (committed.kind !== 'committed') throw new Error(committed.message);
   // The second "one" finds the first one's object already in place.
   expect(committed.deduplicated).toEqual([false, false, false, true]);
   expect(readdirSync(tempDir)).toEqual([]);
   const objects = readdirSync(objectsDir).flatMap((d) => readdirSync(join(objectsDir, d)));
   for (const o of objects) expect(sha(readFileSync(join(objectsDir, o.slice(0, 2), o)))).toBe(o);
-  return { syncMode: committed.syncMode, objects };
+  return objects;
 }
 
 describe('copy pool', () => {
-  it('copies with one read, hashes, and commits with syncfs', async () => {
+  it('copies with one read, hashes, and commits (data syncs started early, or by the commit itself)', async () => {
     const pool = new CopyPool(2);
     try {
-      const r = await copyAndCommit(pool, 'syncfs');
-      expect(r.syncMode).toBe('syncfs');
-      expect(r.objects).toHaveLength(3);
+      expect(await copyAndCommit(pool, 'early', true)).toHaveLength(3);
+      expect(await copyAndCommit(pool, 'late', false)).toHaveLength(3);
     } finally {
       await pool.close();
     }
   });
 
-  it('falls back to an fsync per file and folder when `sync -f` cannot run', async () => {
-    const path = process.env.PATH;
-    process.env.PATH = join(base, 'no-such-bin'); // a worker gets a copy of the environment when it starts
+  it('renames nothing when a copy cannot be synced (its temp file is gone)', async () => {
     const pool = new CopyPool(1);
     try {
-      const r = await copyAndCommit(pool, 'fsync');
-      expect(r.syncMode).toBe('fsync');
-      expect(r.objects).toHaveLength(3);
+      const { tempDir, objectsDir } = vaultDirs('gone');
+      writeFileSync(join(base, 'gone', 'a'), 'a');
+      const out = await pool.copy(Buffer.from(join(base, 'gone', 'a')), join(tempDir, 'a'));
+      if (out.kind !== 'copied') throw new Error(out.kind);
+      writeFileSync(join(tempDir, 'b'), 'b');
+      pool.syncSoon(join(tempDir, 'missing'));
+      const committed = await pool.commit(
+        [
+          { tempPath: join(tempDir, 'a'), objectPath: join(objectsDir, 'aa', 'a') },
+          { tempPath: join(tempDir, 'missing'), objectPath: join(objectsDir, 'bb', 'missing') },
+        ],
+        objectsDir,
+      );
+      expect(committed).toMatchObject({ kind: 'commit-failed', code: 'ENOENT' });
+      expect(readdirSync(objectsDir)).toEqual([]);
+      expect(readdirSync(tempDir).sort()).toEqual(['a', 'b']);
     } finally {
-      process.env.PATH = path;
       await pool.close();
     }
   });

@@ -56,9 +56,17 @@ export class CopyPool {
     });
   }
 
-  commit(items: readonly CommitItem[], tempDir: string, objectsDir: string): Promise<CommitOutcome> {
+  /** Starts making a ready temp copy durable in the commit worker, so the flush overlaps the copying. */
+  syncSoon(tempPath: string): void {
     this.committer ??= this.start();
-    return this.send(this.committer, { type: 'commit', id: ++this.nextId, items, tempDir, objectsDir }).then((r) => {
+    const request: WorkerRequest = { type: 'sync-data', tempPaths: [tempPath] };
+    this.committer.worker.postMessage(request);
+  }
+
+  /** Makes the temp copies durable (those not yet asked for by syncSoon too), renames them into place and syncs their folders. */
+  commit(items: readonly CommitItem[], objectsDir: string): Promise<CommitOutcome> {
+    this.committer ??= this.start();
+    return this.send(this.committer, { type: 'commit', id: ++this.nextId, items, objectsDir }).then((r) => {
       if (r.type !== 'commit') throw new Error(`copy worker answered ${r.type} to a commit request`);
       return r.outcome;
     });
@@ -112,7 +120,7 @@ export class CopyPool {
     return pw;
   }
 
-  private send(pw: PoolWorker, request: WorkerRequest, onFirstChunk?: () => void): Promise<WorkerReply> {
+  private send(pw: PoolWorker, request: WorkerRequest & { readonly id: number }, onFirstChunk?: () => void): Promise<WorkerReply> {
     return new Promise<WorkerReply>((resolve, reject) => {
       pw.waiting.set(request.id, { resolve, reject, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) });
       // Referenced only while it owes an answer: an idle pool never keeps the process alive.

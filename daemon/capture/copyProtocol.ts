@@ -44,12 +44,17 @@ export interface CommitRequest {
   readonly type: 'commit';
   readonly id: number;
   readonly items: readonly CommitItem[];
-  /** The vault's temp folder and objects folder: what must be durable before and after the renames. */
-  readonly tempDir: string;
+  /** The vault's objects folder (synced too when a new fan-out folder is made in it). */
   readonly objectsDir: string;
 }
 
-export type WorkerRequest = CopyRequest | CommitRequest;
+/** Start making these temp copies' data durable now (no answer; the commit that names them waits for it). */
+export interface SyncDataRequest {
+  readonly type: 'sync-data';
+  readonly tempPaths: readonly string[];
+}
+
+export type WorkerRequest = CopyRequest | CommitRequest | SyncDataRequest;
 
 export type CopyOutcome =
   | {
@@ -69,7 +74,7 @@ export type CopyOutcome =
   | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string; readonly side: 'source' | 'vault' };
 
 export type CommitOutcome =
-  | { readonly kind: 'committed'; readonly deduplicated: readonly boolean[]; readonly syncMode: 'syncfs' | 'fsync'; readonly timing: CommitTiming }
+  | { readonly kind: 'committed'; readonly deduplicated: readonly boolean[]; readonly timing: CommitTiming }
   | { readonly kind: 'commit-failed'; readonly code: string; readonly message: string };
 
 export type WorkerReply =

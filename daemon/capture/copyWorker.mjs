@@ -6,9 +6,9 @@
  * one file costs a dozen syscalls here instead of a dozen hops through libuv's thread pool and
  * the main thread, which was the bottleneck for ballot-image-sized files.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
@@ -152,49 +152,84 @@ function copy(req) {
   }
 }
 
-/** @type {boolean | undefined} */
-let syncfsWorks;
+/** How many fsyncs are in flight at once (libuv's pool runs them; UV_THREADPOOL_SIZE is 64 in the product). */
+const SYNC_PARALLEL = 32;
+/** @type {(() => void)[]} */
+const syncWaiting = [];
+let syncRunning = 0;
 
-/** syncfs(2) through coreutils `sync -f`: one flush of the vault's file system instead of one fsync per file. */
 /**
- * @param {string} dir
- * @returns {boolean}
+ * Runs `task` when one of SYNC_PARALLEL lanes is free. Many fsyncs at once let a journaling file
+ * system fold them into a few journal commits and cache flushes instead of one each.
+ *
+ * @param {() => Promise<void>} task
+ * @returns {Promise<void>}
  */
-function syncFileSystem(dir) {
-  if (syncfsWorks === false) return false;
-  const r = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
-  if (r.error !== undefined || r.status !== 0) {
-    // No `sync` binary (ENOENT) or it failed: per-file fsync from now on, which is always correct.
-    syncfsWorks = false;
-    return false;
-  }
-  syncfsWorks = true;
-  return true;
+function inLane(task) {
+  return new Promise((resolve, reject) => {
+    syncWaiting.push(() => {
+      syncRunning++;
+      task()
+        .then(resolve, reject)
+        .finally(() => {
+          syncRunning--;
+          syncWaiting.shift()?.();
+        });
+    });
+    if (syncRunning < SYNC_PARALLEL) syncWaiting.shift()?.();
+  });
 }
 
-/** @param {string} path */
-function fsyncPath(path) {
-  const fd = openSync(path, 'r');
+/**
+ * @param {string} path
+ * @param {boolean} dataOnly fdatasync (a file's data) or fsync (a folder's names)
+ */
+async function syncPath(path, dataOnly) {
+  const handle = await open(path, 'r');
   try {
-    fsyncSync(fd);
+    await (dataOnly ? handle.datasync() : handle.sync());
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
 /**
- * restic's order: temp data durable, renamed to its object name, names durable; only after this
- * returns may catalog rows point at the objects. An existing object is complete (it was only
- * renamed into place after its data was synced), so a duplicate temp copy is dropped.
+ * Temp copies whose data sync has started (the engine asks as soon as a copy is ready, so the
+ * flushes overlap the copying), each resolving to the sync's error or undefined.
+ * @type {Map<string, Promise<unknown>>}
+ */
+const dataSyncs = new Map();
+
+/** @param {string} tempPath */
+function startDataSync(tempPath) {
+  let started = dataSyncs.get(tempPath);
+  if (started === undefined) {
+    started = inLane(() => syncPath(tempPath, true)).then(
+      () => undefined,
+      (/** @type {unknown} */ e) => e,
+    );
+    dataSyncs.set(tempPath, started);
+  }
+  return started;
+}
+
+/**
+ * restic's order: temp data durable (fdatasync of each copy), renamed to its object name, names
+ * durable (fsync of each folder renamed into); only after this returns may catalog rows point at
+ * the objects. An existing object is complete (it was only renamed into place after its data was
+ * synced), so a duplicate temp copy is dropped. No process is spawned: `sync -f` cost a process
+ * start twice a batch, and syncfs also flushed whatever else was waiting on the disk.
  *
  * @param {CommitRequest} req
- * @returns {CommitOutcome}
+ * @returns {Promise<CommitOutcome>}
  */
-function commit(req) {
+async function commit(req) {
   try {
     let t = performance.now();
-    const viaSyncfs = syncFileSystem(req.tempDir);
-    if (!viaSyncfs) for (const item of req.items) fsyncPath(item.tempPath);
+    const synced = await Promise.all(req.items.map((item) => startDataSync(item.tempPath)));
+    for (const item of req.items) dataSyncs.delete(item.tempPath);
+    const failed = synced.find((e) => e !== undefined);
+    if (failed !== undefined) throw failed;
     let syncMs = performance.now() - t;
     t = performance.now();
     /** @type {boolean[]} */
@@ -225,16 +260,28 @@ function commit(req) {
     }
     const renameMs = performance.now() - t;
     t = performance.now();
-    if (!viaSyncfs || !syncFileSystem(req.objectsDir)) for (const d of touchedDirs) fsyncPath(d);
+    await Promise.all([...touchedDirs].map((d) => syncPath(d, false)));
     syncMs += performance.now() - t;
-    return { kind: 'committed', deduplicated, syncMode: viaSyncfs ? 'syncfs' : 'fsync', timing: { syncMs, renameMs } };
+    return { kind: 'committed', deduplicated, timing: { syncMs, renameMs } };
   } catch (e) {
     return { kind: 'commit-failed', code: errCode(e), message: String(e) };
   }
 }
 
 port.on('message', (/** @type {WorkerRequest} */ req) => {
-  /** @type {WorkerReply} */
-  const reply = req.type === 'copy' ? { type: 'copy', id: req.id, outcome: copy(req) } : { type: 'commit', id: req.id, outcome: commit(req) };
-  port.postMessage(reply);
+  if (req.type === 'sync-data') {
+    for (const path of req.tempPaths) void startDataSync(path);
+    return;
+  }
+  if (req.type === 'copy') {
+    /** @type {WorkerReply} */
+    const reply = { type: 'copy', id: req.id, outcome: copy(req) };
+    port.postMessage(reply);
+    return;
+  }
+  void commit(req).then((outcome) => {
+    /** @type {WorkerReply} */
+    const reply = { type: 'commit', id: req.id, outcome };
+    port.postMessage(reply);
+  });
 });

@@ -33,7 +33,6 @@ export const LogEvents = {
   CaptureScanFinished: ev('capture.scan.finished', 'info', 'A full scan of a watched folder ended, with its counts.', { root: 'string', dirs: 'number', files: 'number', unchanged: 'number', captured: 'number', deduplicated: 'number', sameContent: 'number', changed: 'number', deleted: 'number', bytesRead: 'number', unstable: 'number', failed: 'number', symlinks: 'number' }),
   CaptureVaultLowSpace: ev('capture.vault.low-space', 'warn', 'The vault disk is running low on free space.', { free: 'number' }),
   CaptureVaultFull: ev('capture.vault.full', 'error', 'A file could not be captured because the vault disk is full.', { free: 'number', needed: 'number', file: 'string' }),
-  CaptureVaultSyncMode: ev('capture.vault.sync-mode', 'info', 'How the vault makes a batch durable: syncfs, or an fsync per file when `sync -f` cannot run.', { mode: 'string' }),
   CaptureError: ev('capture.error', 'error', 'Capturing a file or a batch failed unexpectedly; it is retried.', { root: 'string?', relPath: 'string?', files: 'number?', watcher: 'boolean?', error: 'string' }),
   // capture path safety (issue #14, capture slice)
   CaptureFolderBecameLink: ev('capture.folder.became-link', 'error', 'A captured folder was replaced by a symlink; it is recorded, never followed.', { root: 'string', relPath: 'string', target: 'string?' }),
