@@ -53,10 +53,6 @@ const notYetMoved: readonly string[] = [
   'snapshot/catalog.ts: file_versions',
   'snapshot/catalog.ts: snapshot_items',
   'snapshot/exportZips.ts: file_versions',
-  'web/accounts.ts: sessions',
-  'web/accounts.ts: users',
-  'web/sessions.ts: sessions',
-  'web/sessions.ts: users',
 ];
 
 describe('table ownership', () => {
