@@ -48,6 +48,18 @@ export function loadBag(db: Db, row: SnapshotRow): PlannedBag {
 }
 
 
+/** The file versions held by any snapshot (pending or sealed): what an incremental snapshot leaves out. */
+export function fileVersionIdsInSnapshots(db: Db): Set<number> {
+  const ids = new Set<number>();
+  for (const r of db.prepare<[], { id: number }>('SELECT DISTINCT file_version_id AS id FROM snapshot_items').iterate()) ids.add(r.id);
+  return ids;
+}
+
+/** Snapshots that reached at least one drive, oldest first, as recorded (the caller checks the rows against their signature). */
+export function snapshotsOnADrive(db: Db, election: string): unknown[] {
+  return db.prepare("SELECT sequence, bag_name, root_hash, previous_root_hash, tag_files_json FROM snapshots WHERE election = ? AND state IN ('complete', 'degraded') ORDER BY sequence").all(election);
+}
+
 /** Snapshot rows for status pages and tests, newest first. */
 export function listSnapshots(db: Db, election: string): Array<{ sequence: number; bagName: string; state: string; rootHash: string; files: number; bytes: number; startedAt: string; finishedAt: string | null }> {
   return db

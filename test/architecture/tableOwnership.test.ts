@@ -49,10 +49,6 @@ const notYetMoved: readonly string[] = [
   'importer/rescans.ts: preaudit_sheets',
   'intake/intakeOutcome.ts: file_versions',
   'intake/store.ts: special_files',
-  'publish/sources.ts: snapshots',
-  'snapshot/catalog.ts: file_versions',
-  'snapshot/catalog.ts: snapshot_items',
-  'snapshot/exportZips.ts: file_versions',
 ];
 
 describe('table ownership', () => {
