@@ -47,8 +47,6 @@ const notYetMoved: readonly string[] = [
   'importer/report.ts: image_keys',
   'importer/report.ts: import_sources',
   'importer/rescans.ts: preaudit_sheets',
-  'intake/intakeOutcome.ts: file_versions',
-  'intake/store.ts: special_files',
 ];
 
 describe('table ownership', () => {
@@ -79,8 +77,11 @@ describe('table ownership', () => {
         "export const words = 'The file_versions table holds every capture';",
         'export const sql = `SELECT count(*) FROM file_versions WHERE id > ${0}`;',
       ].join('\n'),
+      // A column that shares a table's name is not the table; the table itself still counts wherever it is named.
+      'intake/store.ts': "export const u = 'UPDATE stick_intakes SET file_versions = ?, file_versions=? WHERE id = ?';",
+      'intake/other.ts': "export const q = 'SELECT n FROM stick_intakes WHERE file_versions >= 1 UNION SELECT id FROM file_versions';",
     };
     const plantedRead = (file: string): string => planted[file] ?? '';
-    expect(violations(Object.keys(planted), plantedRead, storeFiles)).toEqual(['web/page.ts: file_versions']);
+    expect(violations(Object.keys(planted), plantedRead, storeFiles)).toEqual(['intake/other.ts: file_versions', 'web/page.ts: file_versions']);
   });
 });
