@@ -30,15 +30,6 @@ const storeFiles: Record<string, readonly string[]> = {
  * the test too, so remove it when you move the SQL.
  */
 const notYetMoved: readonly string[] = [
-  'custody/facts.ts: custody_records',
-  'custody/facts.ts: file_versions',
-  'custody/facts.ts: snapshot_drive_writes',
-  'custody/facts.ts: snapshot_items',
-  'custody/facts.ts: snapshots',
-  'custody/workflow.ts: custody_records',
-  'custody/workflow.ts: handoff_claims',
-  'custody/workflow.ts: snapshot_drive_writes',
-  'custody/workflow.ts: snapshots',
   'importer/imageLinks.ts: cvr_records',
   'importer/imageLinks.ts: file_versions',
   'importer/imageLinks.ts: image_keys',
