@@ -30,13 +30,6 @@ const storeFiles: Record<string, readonly string[]> = {
  * the test too, so remove it when you move the SQL.
  */
 const notYetMoved: readonly string[] = [
-  'importer/imageLinks.ts: cvr_records',
-  'importer/imageLinks.ts: file_versions',
-  'importer/imageLinks.ts: image_keys',
-  'importer/report.ts: cvr_records',
-  'importer/report.ts: file_versions',
-  'importer/report.ts: image_keys',
-  'importer/report.ts: import_sources',
   'importer/rescans.ts: preaudit_sheets',
 ];
 
