@@ -272,6 +272,68 @@ export class CatalogStore {
         : this.db.prepare<[string], SymlinkRow>('SELECT * FROM symlinks WHERE root_label = ? ORDER BY id').all(rootLabel);
     return rows.map((r) => ({ id: r.id, rootLabel: r.root_label, relPath: r.rel_path, target: r.target, firstSeenAt: r.first_seen_at, status: r.status }));
   }
+
+  // --- Reads for the layers above (issue #17, one owner per table): each asks here instead of naming file_versions.
+
+  /** Captured versions as a snapshot plans them, oldest first; `skip` leaves out ids (e.g. already in a snapshot) without building their rows. */
+  versionsForSnapshot(skip: (id: number) => boolean = () => false): SnapshotVersion[] {
+    const out: SnapshotVersion[] = [];
+    const stmt = this.db.prepare<[], SnapshotVersion>(
+      `SELECT id, root_label AS rootLabel, rel_path AS relPath, size, mtime_ns AS mtimeNs, sha256, kind, captured_at AS capturedAt FROM file_versions ORDER BY id`,
+    );
+    for (const row of stmt.iterate()) if (!skip(row.id)) out.push(row);
+    return out;
+  }
+
+  /** Every version still meant (current or deleted, not replaced by a change), by root and path: what an export zips. */
+  versionsForExport(): ExportVersion[] {
+    return this.db
+      .prepare<[], ExportVersion>(
+        `SELECT root_label AS rootLabel, rel_path AS relPath, sha256, size, captured_at AS capturedAt FROM file_versions
+         WHERE status <> 'changed' ORDER BY root_label, rel_path, id`,
+      )
+      .all();
+  }
+
+  /** How many versions were ever captured, and their bytes. */
+  totals(): { files: number; bytes: number } {
+    const row = this.db.prepare<[], { files: number; bytes: number }>('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file_versions').get();
+    return { files: row?.files ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
+  /** The current files of one root with their exact path bytes (an intake compares them with the stick). */
+  currentRawOfRoot(rootLabel: string): { relPathRaw: Buffer; size: number; sha256: string }[] {
+    return this.db
+      .prepare<[string], { relPathRaw: Buffer; size: number; sha256: string }>(`SELECT rel_path_raw AS relPathRaw, size, sha256 FROM file_versions WHERE root_label = ? AND status = 'current'`)
+      .all(rootLabel);
+  }
+
+  /** Ballot images captured after the version `afterId` (any status), for keying images to CVRs. */
+  ballotImagesAfter(afterId: number): { id: number; relPath: string }[] {
+    return this.db
+      .prepare<[number], { id: number; relPath: string }>(`SELECT id, rel_path AS relPath FROM file_versions WHERE kind = 'ballot-image' AND id > ? ORDER BY id`)
+      .all(afterId);
+  }
+}
+
+/** A captured version as the snapshot engine plans it (snapshot/catalog.ts names it CatalogVersion). */
+export interface SnapshotVersion {
+  readonly id: number;
+  readonly rootLabel: string;
+  readonly relPath: string;
+  readonly size: number;
+  readonly mtimeNs: string;
+  readonly sha256: string;
+  readonly kind: string;
+  readonly capturedAt: string;
+}
+
+export interface ExportVersion {
+  readonly rootLabel: string;
+  readonly relPath: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly capturedAt: string;
 }
 
 interface SymlinkRow {

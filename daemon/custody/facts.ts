@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db/database.ts';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import { readIdentity } from '../drives/identity.ts';
+import { DriveStore } from '../drives/store.ts';
 import type { DriveService, DriveView } from '../drives/service.ts';
 import { driveRoles, type DriveRole } from '../drives/types.ts';
+import { filesOnDrives, lastCompleteWriteOn, newestAndPendingSnapshots, writeOutcomeOn } from '../snapshot/store.ts';
 
 /** What is true about one drive role now: read from the drive service and the database. */
 export interface DriveFacts {
@@ -67,19 +70,6 @@ const snapshotRow = z.object({
 const totalsRow = z.object({ files: z.number().int(), bytes: z.number().int() });
 const onDrivesRow = z.object({ filesA: z.number().int(), bytesA: z.number().int(), filesB: z.number().int(), bytesB: z.number().int(), filesBoth: z.number().int(), bytesBoth: z.number().int() });
 
-/** Snapshots of this election whose write to that role completed (read back): what is "on" that drive. */
-const doneOn = (role: DriveRole) => `SELECT w.snapshot_id FROM snapshot_drive_writes w JOIN snapshots s ON s.id = w.snapshot_id
-   WHERE s.election = @election AND w.role = '${role}' AND w.state = 'complete'`;
-
-/** One pass over the snapshot items of completed writes (not one lookup per captured file). */
-const onDrivesSql = `SELECT coalesce(sum(inA), 0) AS filesA, coalesce(sum(inA * size), 0) AS bytesA,
-        coalesce(sum(inB), 0) AS filesB, coalesce(sum(inB * size), 0) AS bytesB,
-        coalesce(sum(inA * inB), 0) AS filesBoth, coalesce(sum(inA * inB * size), 0) AS bytesBoth
-   FROM (SELECT si.file_version_id, max(si.snapshot_id IN (${doneOn('A')})) AS inA, max(si.snapshot_id IN (${doneOn('B')})) AS inB, max(si.size) AS size
-           FROM snapshot_items si
-          WHERE si.snapshot_id IN (${doneOn('A')} UNION ${doneOn('B')})
-          GROUP BY si.file_version_id)`;
-
 /** Reads the facts the custody state is computed from. Nothing here decides anything. */
 export class CustodyFactsReader {
   constructor(
@@ -91,18 +81,10 @@ export class CustodyFactsReader {
 
   async read(): Promise<CustodyFacts> {
     const election = this.config.election.name;
-    const total = totalsRow.parse(this.db.prepare('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file_versions').get());
-    const on = onDrivesRow.parse(this.db.prepare(onDrivesSql).get({ election }));
+    const total = totalsRow.parse(new CatalogStore(this.db).totals());
+    const on = onDrivesRow.parse(filesOnDrives(this.db, election));
     const notOn = (files: number, bytes: number) => ({ files: Math.max(0, total.files - files), bytes: Math.max(0, total.bytes - bytes) });
-    const snapshots = z.array(snapshotRow).parse(
-      this.db
-        .prepare(
-          `SELECT sequence, state, root_hash AS rootHash, bag_name AS bagName, files, bytes, started_at AS startedAt, finished_at AS finishedAt
-             FROM snapshots WHERE election = ? AND (state = 'pending' OR sequence = (SELECT max(sequence) FROM snapshots WHERE election = ?))
-            ORDER BY sequence DESC`,
-        )
-        .all(election, election),
-    );
+    const snapshots = z.array(snapshotRow).parse(newestAndPendingSnapshots(this.db, election));
     const newest = snapshots[0] ?? null;
     const handOff =
       newest === null
@@ -110,7 +92,7 @@ export class CustodyFactsReader {
         : z
             .object({ id: z.number().int(), recorded_at: z.string() })
             .optional()
-            .parse(this.db.prepare('SELECT id, recorded_at FROM custody_records WHERE snapshot_sequence = ? ORDER BY id LIMIT 1').get(newest.sequence));
+            .parse(new DriveStore(this.db).firstHandOffOf(newest.sequence));
     const listed = this.drives === undefined ? undefined : await this.drives.listDrives();
     const drives: DriveFacts[] = [];
     for (const role of driveRoles) {
@@ -144,14 +126,7 @@ export class CustodyFactsReader {
     const verified = z
       .object({ sequence: z.number().int(), at: z.string().nullable() })
       .optional()
-      .parse(
-        this.db
-          .prepare(
-            `SELECT s.sequence AS sequence, max(w.finished_at) AS at FROM snapshot_drive_writes w JOIN snapshots s ON s.id = w.snapshot_id
-              WHERE s.election = ? AND w.role = ? AND w.state = 'complete' GROUP BY s.sequence ORDER BY s.sequence DESC LIMIT 1`,
-          )
-          .get(this.config.election.name, role),
-      );
+      .parse(lastCompleteWriteOn(this.db, this.config.election.name, role));
     const lastVerified = verified === undefined ? null : { sequence: verified.sequence, at: verified.at ?? '' };
     const write =
       newest === null
@@ -159,15 +134,7 @@ export class CustodyFactsReader {
         : z
             .object({ state: z.enum(['writing', 'complete', 'failed']), message: z.string().nullable() })
             .optional()
-            .parse(
-              this.db
-                .prepare(
-                  // a completed write (e.g. a catch-up) outranks earlier failures of the same snapshot
-                  `SELECT w.state AS state, w.error_message AS message FROM snapshot_drive_writes w JOIN snapshots s ON s.id = w.snapshot_id
-                    WHERE s.election = ? AND s.sequence = ? AND w.role = ? ORDER BY (w.state = 'complete') DESC, w.id DESC LIMIT 1`,
-                )
-                .get(this.config.election.name, newest.sequence, role),
-            );
+            .parse(writeOutcomeOn(this.db, this.config.election.name, newest.sequence, role));
     const enrolledIds = enrolled.map((d) => d.id);
     const lastReturn = enrolledIds.map((id) => this.drives?.store.returns(id, 1)[0]).find((r) => r !== undefined);
     const failedReturnCheck = lastReturn !== undefined && !lastReturn.ok && (lastVerified === null || lastReturn.checkedAt > lastVerified.at) ? { at: lastReturn.checkedAt, summary: lastReturn.summary } : null;

@@ -11,7 +11,9 @@ import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { CopyPreview, DriveTarget, SnapshotOutcome, SnapshotProgress, SnapshotReason } from '../snapshot/api.ts';
 import { resolveDriveAlerts } from '../core/state/alertResolution.ts';
 import { AuditLog } from '../core/state/auditLog.ts';
+import { driveWritesOf, snapshotBySequence } from '../snapshot/store.ts';
 import { CustodyFactsReader } from './facts.ts';
+import { CustodyStore } from './store.ts';
 import type { SnapshotJobs } from './snapshotJobs.ts';
 import { custodyState, type CustodyState, type Permission, type StateOptions } from './state.ts';
 
@@ -55,12 +57,14 @@ const refused = (p: Permission) => (p.allowed ? operatorError('refused', 'Refuse
 export class CustodyWorkflow {
   private readonly facts: CustodyFactsReader;
   private readonly audit: AuditLog;
+  private readonly store: CustodyStore;
   /** Set between the custody checks and the job runner taking the run: the one busy guard covers that gap too. */
   private starting = false;
 
   constructor(private readonly opts: CustodyWorkflowOptions) {
     this.facts = new CustodyFactsReader(opts.db, opts.config, opts.drives, opts.isSnapshotRunning);
     this.audit = new AuditLog(opts.db, opts.logger);
+    this.store = new CustodyStore(opts.db);
   }
 
   async state(format: StateOptions = plain): Promise<CustodyState> {
@@ -181,15 +185,11 @@ export class CustodyWorkflow {
   /** Takes the database claim on a snapshot's hand-off; false when another hand-off holds it or finished it. */
   private claim(sequence: number, actor: string): boolean {
     const now = new Date();
-    return this.opts.db.transaction(() => {
-      if (this.opts.db.prepare('SELECT 1 FROM custody_records WHERE snapshot_sequence = ?').get(sequence) !== undefined) return false;
-      this.opts.db.prepare('DELETE FROM handoff_claims WHERE snapshot_sequence = ? AND claimed_at < ?').run(sequence, new Date(now.getTime() - staleClaimMs).toISOString());
-      return this.opts.db.prepare('INSERT OR IGNORE INTO handoff_claims (snapshot_sequence, claimed_at, claimed_by) VALUES (?, ?, ?)').run(sequence, now.toISOString(), actor).changes === 1;
-    }).immediate();
+    return this.store.claimHandOff(sequence, actor, now.toISOString(), new Date(now.getTime() - staleClaimMs).toISOString());
   }
 
   private release(sequence: number): void {
-    this.opts.db.prepare('DELETE FROM handoff_claims WHERE snapshot_sequence = ?').run(sequence);
+    this.store.releaseHandOff(sequence);
   }
 
   /** Each drive's real outcome for the snapshot, from snapshot_drive_writes (a completed catch-up counts). */
@@ -198,11 +198,9 @@ export class CustodyWorkflow {
     const s = z
       .object({ id: z.number().int(), rootHash: z.string(), bagName: z.string(), files: z.number().int(), bytes: z.number().int(), startedAt: z.string(), finishedAt: z.string().nullable() })
       .optional()
-      .parse(this.opts.db.prepare('SELECT id, root_hash AS rootHash, bag_name AS bagName, files, bytes, started_at AS startedAt, finished_at AS finishedAt FROM snapshots WHERE election = ? AND sequence = ?').get(election, sequence));
+      .parse(snapshotBySequence(this.opts.db, election, sequence));
     if (s === undefined) return err(operatorError('snapshot-unknown', `There is no snapshot #${sequence}.`, 'Pick a snapshot on the History page.'));
-    const writes = z.array(z.object({ role: z.enum(['A', 'B']), state: z.string(), message: z.string().nullable() })).parse(
-      this.opts.db.prepare('SELECT role, state, error_message AS message FROM snapshot_drive_writes WHERE snapshot_id = ? ORDER BY id').all(s.id),
-    );
+    const writes = z.array(z.object({ role: z.enum(['A', 'B']), state: z.string(), message: z.string().nullable() })).parse(driveWritesOf(this.opts.db, s.id));
     const perDrive = driveRoles.map((role) => {
       const mine = writes.filter((w) => w.role === role);
       if (mine.some((w) => w.state === 'complete')) return { role, state: 'complete' as const };

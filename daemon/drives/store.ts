@@ -133,6 +133,11 @@ export class DriveStore {
     return Number(info.lastInsertRowid);
   }
 
+  /** The first custody record of a snapshot (its hand-off), as id and time; undefined when never handed off. */
+  firstHandOffOf(sequence: number): { id: number; recorded_at: string } | undefined {
+    return this.db.prepare<[number], { id: number; recorded_at: string }>('SELECT id, recorded_at FROM custody_records WHERE snapshot_sequence = ? ORDER BY id LIMIT 1').get(sequence);
+  }
+
   custody(limit = 200): CustodyRecord[] {
     type Row = { id: number; recorded_at: string; snapshot_sequence: number; root_hash: string; bag_name: string; operator: string; witness: string | null; drives_json: string; signing_key_id: string | null };
     return this.db

@@ -206,3 +206,44 @@ export function cvrsOfImageKey(db: Db, fileVersionId: number): CvrOfImage[] {
     )
     .all(fileVersionId);
 }
+
+// ---- Image keys (the CVR join key of each captured image; imageLinks.ts computes them) ----
+
+/** The newest catalog version keyed so far (0: none). Keys are added for every unkeyed image at once, so all older images are keyed. */
+export function newestKeyedImageVersion(db: Db): number {
+  return db.prepare<[], { m: number | null }>('SELECT max(file_version_id) AS m FROM image_keys').get()?.m ?? 0;
+}
+
+export function insertImageKeys(db: Db, keys: readonly { readonly fileVersionId: number; readonly imageKey: string | null }[]): void {
+  const insert = db.prepare(`INSERT INTO image_keys (file_version_id, image_key) VALUES (?, ?)`);
+  db.transaction(() => {
+    for (const k of keys) insert.run(k.fileVersionId, k.imageKey);
+  })();
+}
+
+/** The catalog versions whose image key is that of one CVR record (any status: the caller keeps the current ones). */
+export function imageVersionsOfCvr(db: Db, cvrRecordId: number): number[] {
+  return db
+    .prepare<[number], { id: number }>(`SELECT k.file_version_id AS id FROM cvr_records r JOIN image_keys k ON k.image_key = r.image_key WHERE r.id = ?`)
+    .all(cvrRecordId)
+    .map((r) => r.id);
+}
+
+export interface ActiveCvrIdentity {
+  source_id: number;
+  tabulator: string | null;
+  batch: string | null;
+  record_id: string | null;
+  cvr_number: string | null;
+  image_key: string | null;
+}
+
+/** Every active CVR record's identity and image key, in import order. */
+export function activeCvrIdentities(db: Db): ActiveCvrIdentity[] {
+  return db
+    .prepare<[], ActiveCvrIdentity>(
+      `SELECT r.source_id, r.tabulator, r.batch, r.record_id, r.cvr_number, r.image_key FROM cvr_records r
+       JOIN import_sources s ON s.id = r.source_id AND s.state = 'active' ORDER BY r.id`,
+    )
+    .all();
+}

@@ -1,19 +1,13 @@
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
-import { cvrsOfImageKey, type CvrOfImage } from './activeRows.ts';
+import { cvrsOfImageKey, imageVersionsOfCvr, insertImageKeys, newestKeyedImageVersion, type CvrOfImage } from './activeRows.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
 
 /** Computes the join key of every captured image version not keyed yet; returns how many were added. */
 export function syncImageKeys(db: Db): number {
-  const rows = db
-    .prepare<[], { id: number; rel_path: string }>(
-      `SELECT f.id, f.rel_path FROM file_versions f LEFT JOIN image_keys k ON k.file_version_id = f.id
-       WHERE f.kind = 'ballot-image' AND k.file_version_id IS NULL`,
-    )
-    .all();
-  const insert = db.prepare(`INSERT INTO image_keys (file_version_id, image_key) VALUES (?, ?)`);
-  db.transaction(() => {
-    for (const r of rows) insert.run(r.id, imageKeyFromFileName(r.rel_path));
-  })();
+  // Catalog ids only grow and every sync keys all new images at once: the images after the newest keyed one are the unkeyed ones.
+  const rows = new CatalogStore(db).ballotImagesAfter(newestKeyedImageVersion(db));
+  insertImageKeys(db, rows.map((r) => ({ fileVersionId: r.id, imageKey: imageKeyFromFileName(r.relPath) })));
   return rows.length;
 }
 
@@ -24,17 +18,19 @@ export interface LinkedImage {
   readonly sha256: string;
 }
 
+/** SQLite's order of TEXT (its bytes in UTF-8), which the catalog's own listings use. */
+const byPathBytes = (a: LinkedImage, b: LinkedImage): number => Buffer.compare(Buffer.from(a.relPath), Buffer.from(b.relPath));
+
 /** The current image files of one CVR record (front, back, ...), for the pre-audit and the UI. */
 export function imagesForCvr(db: Db, cvrRecordId: number): LinkedImage[] {
   syncImageKeys(db);
-  return db
-    .prepare<[number], LinkedImage>(
-      `SELECT f.id AS fileVersionId, f.root_label AS rootLabel, f.rel_path AS relPath, f.sha256 AS sha256
-       FROM cvr_records r JOIN image_keys k ON k.image_key = r.image_key
-       JOIN file_versions f ON f.id = k.file_version_id AND f.status = 'current'
-       WHERE r.id = ? ORDER BY f.rel_path`,
-    )
-    .all(cvrRecordId);
+  const catalog = new CatalogStore(db);
+  const images: LinkedImage[] = [];
+  for (const id of imageVersionsOfCvr(db, cvrRecordId)) {
+    const f = catalog.getVersion(id);
+    if (f?.status === 'current') images.push({ fileVersionId: f.id, rootLabel: f.rootLabel, relPath: f.relPath, sha256: f.sha256 });
+  }
+  return images.sort(byPathBytes);
 }
 
 export type LinkedCvr = CvrOfImage;

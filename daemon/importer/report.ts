@@ -1,3 +1,4 @@
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import { overvoteKey } from './ess.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
@@ -6,6 +7,7 @@ import { findRescannedSheets, type RescannedSheet } from './rescans.ts';
 import {
   activeContestNames,
   activeCvrCount,
+  activeCvrIdentities,
   activeCvrImageKeys,
   activeEifNamePairs,
   activeOptionNames,
@@ -15,6 +17,7 @@ import {
   recordsPerBatch,
   reportSources,
 } from './activeRows.ts';
+import { imageKeysByFileVersion } from './store.ts';
 
 /**
  * Phase-1 checks, before any mark is read: is every image there and matched to a CVR, are there
@@ -114,31 +117,23 @@ export function buildPhase1Report(db: Db): Phase1Report {
   const sourceName = new Map(sources.map((s) => [s.id, s.name]));
 
   // --- images vs CVR records ---
-  const images = db
-    .prepare<[], { root_label: string; rel_path: string; sha256: string }>(
-      `SELECT root_label, rel_path, sha256 FROM file_versions WHERE kind = 'ballot-image' AND status = 'current' ORDER BY root_label, rel_path`,
-    )
-    .all();
+  const images = new CatalogStore(db).currentBallotImages();
   syncImageKeys(db);
   const imageKeyCount = new Map<string, number>();
   const keyless: { file: string; key: string | null }[] = [];
   const imageKeys: { file: string; key: string | null }[] = images.map((i) => {
-    const key = imageKeyFromFileName(i.rel_path);
-    if (key === null) keyless.push({ file: `${i.root_label}:${i.rel_path}`, key });
+    const key = imageKeyFromFileName(i.relPath);
+    if (key === null) keyless.push({ file: `${i.rootLabel}:${i.relPath}`, key });
     else imageKeyCount.set(key, (imageKeyCount.get(key) ?? 0) + 1);
-    return { file: `${i.root_label}:${i.rel_path}`, key };
+    return { file: `${i.rootLabel}:${i.relPath}`, key };
   });
   const cvrKeys = new Set(activeCvrImageKeys(db));
   const imagesWithoutCvr = [...keyless, ...imageKeys.filter((i) => i.key !== null && !cvrKeys.has(i.key))];
-  const cvrsWithoutImage = db
-    .prepare<[], { source_id: number; tabulator: string | null; batch: string | null; record_id: string | null; cvr_number: string | null; image_key: string | null }>(
-      `SELECT r.source_id, r.tabulator, r.batch, r.record_id, r.cvr_number, r.image_key FROM cvr_records r
-       JOIN import_sources s ON s.id = r.source_id AND s.state = 'active'
-       WHERE r.image_key IS NULL OR NOT EXISTS (
-         SELECT 1 FROM image_keys k JOIN file_versions f ON f.id = k.file_version_id AND f.status = 'current' WHERE k.image_key = r.image_key)
-       ORDER BY r.id`,
-    )
-    .all()
+  // The keys stored for the current images (syncImageKeys above keyed them all).
+  const storedKeys = imageKeysByFileVersion(db);
+  const currentKeys = new Set(images.map((i) => storedKeys.get(i.id)).filter((k): k is string => k !== undefined && k !== null));
+  const cvrsWithoutImage = activeCvrIdentities(db)
+    .filter((r) => r.image_key === null || !currentKeys.has(r.image_key))
     .map((r) => ({ source: sourceName.get(r.source_id) ?? '', tabulator: r.tabulator, batch: r.batch, recordId: r.record_id, cvrNumber: r.cvr_number, imageKey: r.image_key }));
 
   const cvrRecords = activeCvrCount(db) ?? 0;
@@ -148,7 +143,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
   const bySha = new Map<string, string[]>();
   for (const i of images) {
     const files = bySha.get(i.sha256) ?? [];
-    files.push(`${i.root_label}:${i.rel_path}`);
+    files.push(`${i.rootLabel}:${i.relPath}`);
     bySha.set(i.sha256, files);
   }
   const duplicateImages = [...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files }));

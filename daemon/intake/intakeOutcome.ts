@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import type { ManifestEntry } from './manifest.ts';
 import type { StickInventory } from './stickInventory.ts';
 
-const rowSchema = z.object({ rel_path_raw: z.instanceof(Buffer), size: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const rowSchema = z.object({ relPathRaw: z.instanceof(Buffer), size: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
 export interface CatalogComparison {
   /** Files on the stick with a catalog row of the same path and size under the intake's root. */
@@ -18,9 +19,9 @@ export interface CatalogComparison {
 /** What the catalog holds for an intake's root, against what the stick held before the capture. */
 export function compareWithCatalog(db: Db, rootLabel: string, inventory: StickInventory): CatalogComparison {
   const rows = new Map<string, z.infer<typeof rowSchema>>();
-  for (const r of db.prepare(`SELECT rel_path_raw, size, sha256 FROM file_versions WHERE root_label = ? AND status = 'current'`).all(rootLabel)) {
+  for (const r of new CatalogStore(db).currentRawOfRoot(rootLabel)) {
     const row = rowSchema.parse(r);
-    rows.set(row.rel_path_raw.toString('hex'), row);
+    rows.set(row.relPathRaw.toString('hex'), row);
   }
   let captured = 0;
   let capturedBytes = 0;

@@ -6,6 +6,7 @@ import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { readBounded } from '../snapshot/bagReader.ts';
 import { filesTsvName, parseFilesTsv, parseManifest, signatureName, tagManifestName } from '../snapshot/bagFormat.ts';
 import { verifyMinisign, type PublicKey } from '../snapshot/minisign.ts';
+import { snapshotsOnADrive } from '../snapshot/store.ts';
 import { verifyPath } from '../snapshot/verify.ts';
 import type { PublishedSnapshot } from './publication.ts';
 
@@ -49,7 +50,7 @@ const tagFilesSchema = z.record(z.string(), z.string());
 
 /** The snapshots that reached at least one drive, as the appliance recorded them. */
 export function snapshotsFromDatabase(db: Db, election: string, key: PublicKey): Result<PublishSource> {
-  const rows = z.array(rowSchema).parse(db.prepare("SELECT sequence, bag_name, root_hash, previous_root_hash, tag_files_json FROM snapshots WHERE election = ? AND state IN ('complete', 'degraded') ORDER BY sequence").all(election));
+  const rows = z.array(rowSchema).parse(snapshotsOnADrive(db, election));
   const chain: PublishedSnapshot[] = [];
   for (const row of rows) {
     const damaged = operatorError('publish-record-damaged', `The appliance's record of snapshot ${row.sequence} does not check out (its signature or file list does not match).`, 'Publish from a drive instead (ballotsafe publish <drive> ...) and report this to technical support.');

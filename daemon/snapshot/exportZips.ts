@@ -5,6 +5,7 @@ import { posix, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
@@ -60,12 +61,7 @@ export interface ExportOptions {
 }
 
 export async function exportZips(o: ExportOptions): Promise<Result<{ zips: ExportedZip[]; manifestPath: string }>> {
-  const files = o.db
-    .prepare<[], ExportFile>(
-      `SELECT root_label AS rootLabel, rel_path AS relPath, sha256, size, captured_at AS capturedAt FROM file_versions
-       WHERE status <> 'changed' ORDER BY root_label, rel_path, id`,
-    )
-    .all();
+  const files: ExportFile[] = new CatalogStore(o.db).versionsForExport();
   return writeExportZips(files, (f) => createReadStream(vaultObjectPath(o.vaultDir, f.sha256)), o);
 }
 

@@ -48,6 +48,18 @@ export function loadBag(db: Db, row: SnapshotRow): PlannedBag {
 }
 
 
+/** The file versions held by any snapshot (pending or sealed): what an incremental snapshot leaves out. */
+export function fileVersionIdsInSnapshots(db: Db): Set<number> {
+  const ids = new Set<number>();
+  for (const r of db.prepare<[], { id: number }>('SELECT DISTINCT file_version_id AS id FROM snapshot_items').iterate()) ids.add(r.id);
+  return ids;
+}
+
+/** Snapshots that reached at least one drive, oldest first, as recorded (the caller checks the rows against their signature). */
+export function snapshotsOnADrive(db: Db, election: string): unknown[] {
+  return db.prepare("SELECT sequence, bag_name, root_hash, previous_root_hash, tag_files_json FROM snapshots WHERE election = ? AND state IN ('complete', 'degraded') ORDER BY sequence").all(election);
+}
+
 /** Snapshot rows for status pages and tests, newest first. */
 export function listSnapshots(db: Db, election: string): Array<{ sequence: number; bagName: string; state: string; rootHash: string; files: number; bytes: number; startedAt: string; finishedAt: string | null }> {
   return db
@@ -138,4 +150,68 @@ export function rootHashesWrittenTo(db: Db, election: string, drive: DriveRecord
     )
     .all(election, drive.role, drive.since, usb ? 1 : 0, drive.serial ?? '', drive.uuid ?? '', drive.folderPath ?? '')
     .map((r) => ({ bagName: r.bagName, rootHash: r.rootHash }));
+}
+
+// --- Read models for custody (issue #17: custody asks here rather than naming the snapshot tables). Rows are
+// returned as SQLite gives them; the caller checks them with its schema.
+
+/** Snapshots of this election whose write to that role completed (read back): what is "on" that drive. */
+const doneOn = (role: 'A' | 'B') => `SELECT w.snapshot_id FROM snapshot_drive_writes w JOIN snapshots s ON s.id = w.snapshot_id
+   WHERE s.election = @election AND w.role = '${role}' AND w.state = 'complete'`;
+
+/** One pass over the snapshot items of completed writes (not one lookup per captured file). */
+const onDrivesSql = `SELECT coalesce(sum(inA), 0) AS filesA, coalesce(sum(inA * size), 0) AS bytesA,
+        coalesce(sum(inB), 0) AS filesB, coalesce(sum(inB * size), 0) AS bytesB,
+        coalesce(sum(inA * inB), 0) AS filesBoth, coalesce(sum(inA * inB * size), 0) AS bytesBoth
+   FROM (SELECT si.file_version_id, max(si.snapshot_id IN (${doneOn('A')})) AS inA, max(si.snapshot_id IN (${doneOn('B')})) AS inB, max(si.size) AS size
+           FROM snapshot_items si
+          WHERE si.snapshot_id IN (${doneOn('A')} UNION ${doneOn('B')})
+          GROUP BY si.file_version_id)`;
+
+/** Files and bytes on drive A, on B, and on both (in a completed, read-back write): filesA, bytesA, filesB, bytesB, filesBoth, bytesBoth. */
+export function filesOnDrives(db: Db, election: string): unknown {
+  return db.prepare(onDrivesSql).get({ election });
+}
+
+/** The newest snapshot and every unfinished one, newest first. */
+export function newestAndPendingSnapshots(db: Db, election: string): unknown[] {
+  return db
+    .prepare(
+      `SELECT sequence, state, root_hash AS rootHash, bag_name AS bagName, files, bytes, started_at AS startedAt, finished_at AS finishedAt
+         FROM snapshots WHERE election = ? AND (state = 'pending' OR sequence = (SELECT max(sequence) FROM snapshots WHERE election = ?))
+        ORDER BY sequence DESC`,
+    )
+    .all(election, election);
+}
+
+/** The newest snapshot written completely to this role, and when (sequence, at). */
+export function lastCompleteWriteOn(db: Db, election: string, role: 'A' | 'B'): unknown {
+  return db
+    .prepare(
+      `SELECT s.sequence AS sequence, max(w.finished_at) AS at FROM snapshot_drive_writes w JOIN snapshots s ON s.id = w.snapshot_id
+        WHERE s.election = ? AND w.role = ? AND w.state = 'complete' GROUP BY s.sequence ORDER BY s.sequence DESC LIMIT 1`,
+    )
+    .get(election, role);
+}
+
+/** This role's outcome for one snapshot (state, message): a completed write (e.g. a catch-up) outranks earlier failures. */
+export function writeOutcomeOn(db: Db, election: string, sequence: number, role: 'A' | 'B'): unknown {
+  return db
+    .prepare(
+      `SELECT w.state AS state, w.error_message AS message FROM snapshot_drive_writes w JOIN snapshots s ON s.id = w.snapshot_id
+        WHERE s.election = ? AND s.sequence = ? AND w.role = ? ORDER BY (w.state = 'complete') DESC, w.id DESC LIMIT 1`,
+    )
+    .get(election, sequence, role);
+}
+
+/** One snapshot by sequence: id, rootHash, bagName, files, bytes, startedAt, finishedAt. */
+export function snapshotBySequence(db: Db, election: string, sequence: number): unknown {
+  return db
+    .prepare('SELECT id, root_hash AS rootHash, bag_name AS bagName, files, bytes, started_at AS startedAt, finished_at AS finishedAt FROM snapshots WHERE election = ? AND sequence = ?')
+    .get(election, sequence);
+}
+
+/** Every drive write of one snapshot, oldest first: role, state, message. */
+export function driveWritesOf(db: Db, snapshotId: number): unknown[] {
+  return db.prepare('SELECT role, state, error_message AS message FROM snapshot_drive_writes WHERE snapshot_id = ? ORDER BY id').all(snapshotId);
 }

@@ -6,17 +6,10 @@ export type LoginErrorCode = 'login-wrong' | 'login-busy' | 'user-disabled';
 import type { Role, Session, User } from './users.ts';
 import { defaultSessionIdleMs, SessionStore, type SessionState } from './sessions.ts';
 import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';
+import { WebStore } from './store.ts';
 
 // Who a user is and what a session carries live in users.ts, which sessions.ts also needs.
 export { roles, type Role, type Session, type User } from './users.ts';
-
-interface UserRow {
-  id: number;
-  name: string;
-  role: Role;
-  password_hash: string;
-  disabled_at: string | null;
-}
 
 export interface UserListing extends User {
   readonly disabled: boolean;
@@ -38,12 +31,14 @@ export type { SessionState };
 /** Local accounts (users table) and login sessions (sessions table, daemon/web/sessions.ts). */
 export class Accounts {
   private readonly sessions: SessionStore;
+  private readonly store: WebStore;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => Date = () => new Date(),
     options: { idleMs?: number } = {},
   ) {
+    this.store = new WebStore(db);
     this.sessions = new SessionStore(db, now, options.idleMs ?? defaultSessionIdleMs);
   }
 
@@ -57,11 +52,8 @@ export class Accounts {
       return err(operatorError('user-exists', `A user named "${name}" already exists.`, `To set a new password run: ballotsafe user passwd ${name}`));
     }
     const hash = await hashPassword(password);
-    const at = this.now().toISOString();
-    const info = this.db
-      .prepare('INSERT INTO users (name, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?)')
-      .run(name, role, hash, at, at);
-    return ok({ id: Number(info.lastInsertRowid), name, role });
+    const id = this.store.insertUser(name, role, hash, this.now().toISOString());
+    return ok({ id, name, role });
   }
 
   /** Sets a new password and ends the user's open sessions. */
@@ -71,22 +63,18 @@ export class Accounts {
     const problem = passwordProblem(password);
     if (problem !== undefined) return err(operatorError('password-weak', problem, 'Choose a longer password and run the command again.'));
     const hash = await hashPassword(password);
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?').run(hash, this.now().toISOString(), user.id);
-      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(user.id);
-    })();
+    this.store.setPasswordHash(user.id, hash, this.now().toISOString());
     return ok(user);
   }
 
   findUser(name: string): User | undefined {
-    const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash FROM users WHERE name = ?').get(name);
+    const row = this.store.userByName(name);
     return row === undefined ? undefined : { id: row.id, name: row.name, role: row.role };
   }
 
   listUsers(): UserListing[] {
-    return this.db
-      .prepare<[], { id: number; name: string; role: Role; disabled_at: string | null }>('SELECT id, name, role, disabled_at FROM users ORDER BY name')
-      .all()
+    return this.store
+      .usersByName()
       .map((u) => ({ id: u.id, name: u.name, role: u.role, disabled: u.disabled_at !== null }));
   }
 
@@ -94,10 +82,7 @@ export class Accounts {
   setDisabled(name: string, disabled: boolean): Result<User> {
     const user = this.findUser(name);
     if (user === undefined) return err(operatorError('user-unknown', `There is no user named "${name}".`, 'Check the name with: ballotsafe user list'));
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(disabled ? this.now().toISOString() : null, user.id);
-      if (disabled) this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(user.id);
-    })();
+    this.store.setDisabledAt(user.id, disabled ? this.now().toISOString() : null);
     return ok(user);
   }
 
@@ -109,7 +94,7 @@ export class Accounts {
 
   /** The user for a right name and password; `login-wrong`, or `login-busy` when too many checks are queued. */
   async login(name: string, password: string): Promise<Result<User, OperatorError<LoginErrorCode>>> {
-    const row = this.db.prepare<[string], UserRow>('SELECT id, name, role, password_hash, disabled_at FROM users WHERE name = ?').get(name);
+    const row = this.store.userByName(name);
     const matches = await checkPasswordHash(password, row?.password_hash ?? (await dummyPasswordHash()));
     if (!matches.ok) return matches;
     if (row === undefined || !matches.value) return err(loginWrong);

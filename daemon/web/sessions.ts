@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../core/db/database.ts';
-import type { Role, Session, User } from './users.ts';
+import type { Session, User } from './users.ts';
 import { isDiskFull } from './diskFull.ts';
+import { WebStore, type SessionRow } from './store.ts';
 
 /** Session lifetime: one long election-night shift; after that, log in again. */
 export const sessionLifetimeMs = 14 * 60 * 60 * 1000;
@@ -12,13 +13,6 @@ const touchEveryMs = 30 * 1000;
 
 /** What a session cookie stands for now: a live session, one that just ended for lack of use, or nothing. */
 export type SessionState = { readonly kind: 'active'; readonly session: Session } | { readonly kind: 'idle-ended'; readonly user: User } | { readonly kind: 'none' };
-
-interface SessionRow {
-  user_id: number;
-  csrf_token: string;
-  expires_at: string;
-  last_seen_at: string;
-}
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -33,24 +27,22 @@ export class SessionStore {
   private readonly inMemory = new Map<string, SessionRow>();
   /** Sessions logged out or idled out while the disk was too full to delete their rows. */
   private readonly ended = new Set<string>();
+  private readonly store: WebStore;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => Date,
     private readonly idleMs: number,
-  ) {}
+  ) {
+    this.store = new WebStore(db);
+  }
 
   create(user: User): { token: string; session: Session } {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const now = this.now();
     const row: SessionRow = { user_id: user.id, csrf_token: csrfToken, expires_at: new Date(now.getTime() + sessionLifetimeMs).toISOString(), last_seen_at: now.toISOString() };
-    this.bestEffort(() => {
-      this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(now.toISOString());
-      this.db
-        .prepare('INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(sha256(token), user.id, csrfToken, now.toISOString(), row.expires_at, row.last_seen_at);
-    }, () => this.inMemory.set(sha256(token), row));
+    this.bestEffort(() => this.store.insertSession(sha256(token), row, now.toISOString()), () => this.inMemory.set(sha256(token), row));
     return { token, session: { user, csrfToken, expiresAt: row.expires_at } };
   }
 
@@ -64,9 +56,9 @@ export class SessionStore {
     const hash = sha256(token);
     if (this.ended.has(hash)) return { kind: 'none' };
     // In memory first: it holds sessions and last-use times the full disk would not take.
-    const row = this.inMemory.get(hash) ?? this.db.prepare<[string], SessionRow>('SELECT user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_sha256 = ?').get(hash);
+    const row = this.inMemory.get(hash) ?? this.store.session(hash);
     if (row === undefined) return { kind: 'none' };
-    const owner = this.db.prepare<[number], { id: number; name: string; role: Role; disabled_at: string | null }>('SELECT id, name, role, disabled_at FROM users WHERE id = ?').get(row.user_id);
+    const owner = this.store.userById(row.user_id);
     const now = this.now();
     if (owner === undefined || owner.disabled_at !== null || row.expires_at <= now.toISOString()) return { kind: 'none' };
     const user: User = { id: owner.id, name: owner.name, role: owner.role };
@@ -77,7 +69,7 @@ export class SessionStore {
     }
     if (options.touch !== false && idleFor >= touchEveryMs) {
       row.last_seen_at = now.toISOString(); // the in-memory row, or a copy of the stored one
-      this.bestEffort(() => this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE token_sha256 = ?').run(row.last_seen_at, hash), () => this.inMemory.set(hash, row));
+      this.bestEffort(() => this.store.touchSession(hash, row.last_seen_at), () => this.inMemory.set(hash, row));
     }
     return { kind: 'active', session: { user, csrfToken: row.csrf_token, expiresAt: row.expires_at } };
   }
@@ -85,7 +77,7 @@ export class SessionStore {
   end(token: string): void {
     const hash = sha256(token);
     this.inMemory.delete(hash);
-    this.bestEffort(() => this.db.prepare('DELETE FROM sessions WHERE token_sha256 = ?').run(hash), () => this.ended.add(hash));
+    this.bestEffort(() => this.store.deleteSession(hash), () => this.ended.add(hash));
   }
 
   /** Runs a write; on a full disk runs `instead` (keeps the change in memory); other errors are bugs. */

@@ -38,15 +38,16 @@ export function isSql(literal: string): boolean {
 }
 
 /**
- * The tables (of `known`) named by the SQL of a source: anywhere in a literal that starts a statement, or right
- * after FROM/JOIN/INTO/UPDATE/TABLE in any literal (SQL glued from pieces).
+ * The tables (of `known`) named by the SQL of a source: anywhere in a literal that starts a statement (except as a
+ * column: followed by `=`), or right after FROM/JOIN/INTO/UPDATE/TABLE in any literal (SQL glued from pieces).
  */
 export function tablesNamedIn(fileName: string, source: string, known: readonly string[]): Set<string> {
   const named = new Set<string>();
   for (const literal of literalsOf(fileName, source)) {
     const sql = isSql(literal);
     for (const table of known) {
-      const pattern = sql ? `\\b${table}\\b` : `\\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\\s+${table}\\b`;
+      // A name followed by `=` is a column being set or compared (stick_intakes.special_files), never a table.
+      const pattern = sql ? `\\b${table}\\b(?!\\s*=)` : `\\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\\s+${table}\\b`;
       if (new RegExp(pattern).test(literal)) named.add(table);
     }
   }

@@ -30,33 +30,7 @@ const storeFiles: Record<string, readonly string[]> = {
  * the test too, so remove it when you move the SQL.
  */
 const notYetMoved: readonly string[] = [
-  'custody/facts.ts: custody_records',
-  'custody/facts.ts: file_versions',
-  'custody/facts.ts: snapshot_drive_writes',
-  'custody/facts.ts: snapshot_items',
-  'custody/facts.ts: snapshots',
-  'custody/workflow.ts: custody_records',
-  'custody/workflow.ts: handoff_claims',
-  'custody/workflow.ts: snapshot_drive_writes',
-  'custody/workflow.ts: snapshots',
-  'importer/imageLinks.ts: cvr_records',
-  'importer/imageLinks.ts: file_versions',
-  'importer/imageLinks.ts: image_keys',
-  'importer/report.ts: cvr_records',
-  'importer/report.ts: file_versions',
-  'importer/report.ts: image_keys',
-  'importer/report.ts: import_sources',
   'importer/rescans.ts: preaudit_sheets',
-  'intake/intakeOutcome.ts: file_versions',
-  'intake/store.ts: special_files',
-  'publish/sources.ts: snapshots',
-  'snapshot/catalog.ts: file_versions',
-  'snapshot/catalog.ts: snapshot_items',
-  'snapshot/exportZips.ts: file_versions',
-  'web/accounts.ts: sessions',
-  'web/accounts.ts: users',
-  'web/sessions.ts: sessions',
-  'web/sessions.ts: users',
 ];
 
 describe('table ownership', () => {
@@ -87,8 +61,11 @@ describe('table ownership', () => {
         "export const words = 'The file_versions table holds every capture';",
         'export const sql = `SELECT count(*) FROM file_versions WHERE id > ${0}`;',
       ].join('\n'),
+      // A column that shares a table's name is not the table; the table itself still counts wherever it is named.
+      'intake/store.ts': "export const u = 'UPDATE stick_intakes SET file_versions = ?, file_versions=? WHERE id = ?';",
+      'intake/other.ts': "export const q = 'SELECT n FROM stick_intakes WHERE file_versions >= 1 UNION SELECT id FROM file_versions';",
     };
     const plantedRead = (file: string): string => planted[file] ?? '';
-    expect(violations(Object.keys(planted), plantedRead, storeFiles)).toEqual(['web/page.ts: file_versions']);
+    expect(violations(Object.keys(planted), plantedRead, storeFiles)).toEqual(['intake/other.ts: file_versions', 'web/page.ts: file_versions']);
   });
 });
