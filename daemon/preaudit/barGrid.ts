@@ -153,11 +153,19 @@ export function findBarAndSquareGrid(img: GrayImage, options: BarGridOptions = {
   const { column0, columnPitch, columns } = topColumns;
   if (columns < 3 + EXTRA_COLUMNS_LEFT + EXTRA_COLUMNS_RIGHT) return err(noGrid('too few bars along the top edge'));
 
-  // A column's place between the side squares, measured along the top row.
+  // A column's place between the side squares, measured where its bar is: the lines of side
+  // squares are followed up to the bars (on a skewed page they lean, and row 0 lies a bar and a
+  // pitch lower, a few pixels to the side at 2°).
   const L = left.points;
   const R = right.points;
-  const span = R[0]!.x - L[0]!.x;
-  const tOf = (column: number) => (column0 + column * columnPitch - L[0]!.x) / span;
+  const barHalf = (median(top.marks.map(blobHeight)) - 1) / 2;
+  const leftX = (y: number) => lineAt(fitLeft, y) + 0.5 - markWidth / 2;
+  const rightX = (y: number) => lineAt(fitRight, y) - 0.5 + markWidth / 2;
+  const tOf = (column: number) => {
+    const x = column0 + column * columnPitch;
+    const y = lineAt(top, x) - barHalf;
+    return (x - leftX(y)) / (rightX(y) - leftX(y));
+  };
   const pointInBallotFrame = (column: number, row: number): Point => pointBetweenSideMarks(L, R, rows, row, tOf(column));
   const pointFor =
     orientation === 'upright'
@@ -193,15 +201,37 @@ export function findBarAndSquareGrid(img: GrayImage, options: BarGridOptions = {
 /** Where column 0 lies along a row of bars, the bar pitch, and how many columns the row holds. */
 function barColumns(bars: EdgeFit, blocks: readonly Blob[]): { column0: number; columnPitch: number; columns: number } {
   const barXs = bars.marks.map(centreX);
-  const columnPitch = medianGap(barXs);
+  // The gaps give each bar its slot; the pitch itself comes from bars far apart (a gap is measured
+  // to the half pixel, and a quarter pixel off per column is 5 px across a ballot).
+  const gapPitch = medianGap(barXs);
   const leftBlock = blocks.filter((b) => b.maxX < barXs[0]!).sort((a, b) => b.maxX - a.maxX)[0];
   const rightBlock = blocks.filter((b) => b.minX > barXs[barXs.length - 1]!).sort((a, b) => a.minX - b.minX)[0];
-  const column0Guess = leftBlock !== undefined ? leftBlock.maxX + LEFT_BLOCK_TO_FIRST_BAR * columnPitch : barXs[0]!;
+  const column0Guess = leftBlock !== undefined ? leftBlock.maxX + LEFT_BLOCK_TO_FIRST_BAR * gapPitch : barXs[0]!;
+  const slots = barXs.map((x) => Math.round((x - column0Guess) / gapPitch));
+  const columnPitch = pitchAcross(barXs, slots) ?? gapPitch;
   // Refine column 0 from every bar: the median offset of each bar from its slot.
-  const firstBar = median(barXs.map((x) => x - Math.round((x - column0Guess) / columnPitch) * columnPitch));
+  const firstBar = median(barXs.map((x, i) => x - slots[i]! * columnPitch));
   const lastBar = rightBlock !== undefined ? rightBlock.minX - LAST_BAR_TO_RIGHT_BLOCK * columnPitch : barXs[barXs.length - 1]!;
   const barCount = Math.round((lastBar - firstBar) / columnPitch) + 1;
   return { column0: firstBar - EXTRA_COLUMNS_LEFT * columnPitch, columnPitch, columns: barCount + EXTRA_COLUMNS_LEFT + EXTRA_COLUMNS_RIGHT };
+}
+
+/**
+ * Pitch of marks at known slots: the median of the pitches between pairs at least half the row
+ * apart (robust to a smudged mark; undefined with fewer than two slots).
+ */
+function pitchAcross(positions: readonly number[], slots: readonly number[]): number | undefined {
+  const span = Math.max(...slots) - Math.min(...slots);
+  if (!(span >= 1)) return undefined;
+  const apart = Math.max(1, Math.floor(span / 2));
+  const pitches: number[] = [];
+  for (let i = 0; i < positions.length; i++) {
+    for (let j = i + 1; j < positions.length; j++) {
+      const k = slots[j]! - slots[i]!;
+      if (Math.abs(k) >= apart) pitches.push((positions[j]! - positions[i]!) / k);
+    }
+  }
+  return pitches.length === 0 ? undefined : median(pitches);
 }
 
 /**
