@@ -42,7 +42,7 @@ async function alertsFor(relPath: string, bytes: Buffer): Promise<AlertRow[]> {
   const db = importTestDb();
   const vault = join(dir, 'vault');
   catalog(db, vault, relPath, 'cvr', bytes);
-  const service = new ImportService({ db, vaultDir: vault, reportsDir: join(dir, 'reports'), logger: silentLogger(), intervalMs: 60_000 });
+  const service = new ImportService({ db, vaultDir: vault, reportsDir: join(dir, 'reports'), logger: silentLogger() });
   expect((await service.tick()).newFailures).toBe(1);
   await service.stop();
   return db.prepare('SELECT * FROM alerts').all() as AlertRow[];

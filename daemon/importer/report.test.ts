@@ -175,7 +175,7 @@ describe('ImportService (watcher integration through the catalog)', () => {
       for (const f of ['ContestManifest.json', 'CandidateManifest.json', 'CvrExport_1731.json']) {
         catalog(db, 'cvr-exports', `e/${f}`, f.startsWith('Cvr') ? 'cvr' : 'other', readFileSync(join(dominionCorpus, f)), vault);
       }
-      const service = new ImportService({ db, vaultDir: vault, reportsDir: reports, logger: silentLogger(), intervalMs: 60_000 });
+      const service = new ImportService({ db, vaultDir: vault, reportsDir: reports, logger: silentLogger() });
       expect(await service.tick()).toEqual({ imported: 3, newFailures: 0, reportRefreshed: true });
       expect((JSON.parse(readFileSync(join(reports, 'phase1-report.json'), 'utf8')) as { summary: { cvrRecords: number } }).summary.cvrRecords).toBe(3);
       expect(await service.tick()).toEqual({ imported: 0, newFailures: 0, reportRefreshed: false });

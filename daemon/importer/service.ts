@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Db } from '../core/db/database.ts';
 import { CatalogStore } from '../capture/catalogStore.ts';
+import { coalescingRun, type ChangeFeed } from '../capture/changeFeed.ts';
 import { AlertLog } from '../core/state/alerts.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
@@ -68,8 +69,6 @@ export interface ImportServiceOptions {
   readonly vaultDir: string;
   readonly reportsDir: string;
   readonly logger: Logger;
-  /** How often to look at the catalog for new captured versions. */
-  readonly intervalMs?: number;
 }
 
 export interface ImportTick {
@@ -80,13 +79,14 @@ export interface ImportTick {
 
 /**
  * Watcher integration without coupling to the capture code: the catalog (file_versions) is the
- * contract, so this service polls it, imports new or changed CVR/EIF/results versions, raises an
+ * contract, so this service follows it (the one change feed), imports new or changed CVR/EIF/results versions, raises an
  * alert for a file that cannot be imported (once), and rewrites the phase-1 report and Arlo
  * manifest whenever the catalog or the imported data changed. Nothing already imported is lost
  * when a new version is bad (see SourceWriter).
  */
 export class ImportService {
-  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private runner: { wake: () => void; idle: () => Promise<void> } | undefined;
   private running: Promise<ImportTick> | undefined;
   private lastSourceId: number;
   private lastCatalog = '';
@@ -97,18 +97,24 @@ export class ImportService {
     this.lastSourceId = lastSourceId(options.db) ?? 0;
   }
 
-  start(): void {
-    if (this.timer !== undefined) return;
+  /** One pass now, then one each time the catalog's files change (the daemon's one change feed). */
+  start(changes: ChangeFeed): void {
+    if (this.unsubscribe !== undefined) return;
     // At start, before the first pass: rows left 'loading' by a crash or kill are cleaned up now.
     const cleaned = recoverInterruptedImports(this.options.db);
     if (cleaned > 0) logEvent(this.options.logger, LogEvent.ImportInterruptedCleaned, { sources: cleaned });
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 5000);
-    void this.tick();
+    const runner = coalescingRun(() => this.tick());
+    this.runner = runner;
+    this.unsubscribe = changes.subscribe((now, before) => {
+      if (now.catalog !== before.catalog) runner.wake();
+    });
+    runner.wake();
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await this.runner?.idle();
     if (this.running !== undefined) await this.running;
   }
 

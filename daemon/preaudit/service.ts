@@ -7,6 +7,7 @@
  * matcher cannot map is set aside for a person (handMapping.ts), its sheets reported as not read.
  */
 import { CatalogStore } from '../capture/catalogStore.ts';
+import { coalescingRun, type ChangeFeed } from '../capture/changeFeed.ts';
 import type { Db } from '../core/db/database.ts';
 import { activeImportsSignature } from '../importer/store.ts';
 import { LogEvent } from '../core/log/events.ts';
@@ -75,7 +76,6 @@ export interface PreauditServiceOptions {
   /** An OCR engine to share (tests); otherwise one is started for learning and closed after. */
   readonly ocr?: OcrEngine;
   readonly learn?: Pick<LearnOptions, 'pagesPerStyle' | 'maxSheets'>;
-  readonly intervalMs?: number;
   readonly workers?: number;
 }
 
@@ -86,7 +86,9 @@ export interface PassResult extends CompareSummary {
 }
 
 export class PreauditService {
-  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** Asks for one more pass (after a mapping by hand); set by start. */
+  private wake: (() => void) | undefined;
   private running: Promise<unknown> | undefined;
   private readonly abort = new AbortController();
   private lastSignature = '';
@@ -184,6 +186,7 @@ export class PreauditService {
     if (!mapped.ok) return mapped;
     // The next pass loads the layouts again (a pass running now sets its sheets aside; the next one reads them).
     this.styles.forget();
+    this.wake?.();
     for (const a of this.alerts.open()) if (a.code === NEEDS_MAPPING_CODE && a.subject === styleId) this.alerts.acknowledge(a.id, actor);
     logEvent(this.options.logger, LogEvent.PreauditStyleMappedByHand, { style: styleId, by: actor, targets: mapped.value.targets, sheetsToRead: mapped.value.sheetsToRead });
     return mapped;
@@ -299,25 +302,32 @@ export class PreauditService {
     return ok({ ...summary, progress, sheets, layouts: layouts.value });
   }
 
-  start(): void {
-    const tick = () => {
-      if (this.running !== undefined || this.abort.signal.aborted) return;
-      this.running = this.runOnce()
-        .catch((e: unknown) => {
-          this.current = { ...this.current, state: 'failed', message: e instanceof Error ? e.message : String(e) };
-          logEvent(this.options.logger, LogEvent.PreauditFinished, { error: e instanceof Error ? e.message : String(e) }, 'warn');
-        })
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.options.intervalMs ?? 5000);
+  /**
+   * One pass now, then one each time the catalog's files or the active CVR imports change (the daemon's one
+   * change feed, whose `imports` mark the composition root adds), and after a style is mapped by hand.
+   */
+  start(changes: ChangeFeed): void {
+    if (this.unsubscribe !== undefined) return;
+    const runner = coalescingRun(async () => {
+      if (this.abort.signal.aborted) return;
+      this.running = this.runOnce().catch((e: unknown) => {
+        this.current = { ...this.current, state: 'failed', message: e instanceof Error ? e.message : String(e) };
+        logEvent(this.options.logger, LogEvent.PreauditFinished, { error: e instanceof Error ? e.message : String(e) }, 'warn');
+      });
+      await this.running;
+      this.running = undefined;
+    });
+    this.wake = runner.wake;
+    this.unsubscribe = changes.subscribe((now, before) => {
+      if (now.catalog !== before.catalog || now.others['imports'] !== before.others['imports']) runner.wake();
+    });
+    runner.wake();
   }
 
   /** Stops handing out sheets; those in flight finish and are stored. */
   async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.abort.abort();
     await this.running;
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
-import { err, ok, operatorError, type Result } from '../core/result.ts';
+import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { readBounded } from '../snapshot/bagReader.ts';
 import { filesTsvName, parseFilesTsv, parseManifest, signatureName, tagManifestName } from '../snapshot/bagFormat.ts';
 import { verifyMinisign, type PublicKey } from '../snapshot/minisign.ts';
@@ -16,6 +16,9 @@ import type { PublishedSnapshot } from './publication.ts';
  * before they were written). Either way only snapshots signed by the key that signs the statement.
  */
 
+/** Why a publication's snapshots could not be taken from a drive or from the appliance's records. */
+export type PublishSourceErrorCode = 'publish-which-election' | 'publish-drive-failed' | 'publish-no-snapshot' | 'publish-drive-changed' | 'publish-record-damaged';
+
 export interface PublishSource {
   readonly election: string;
   /** Every snapshot, oldest first. */
@@ -24,7 +27,7 @@ export interface PublishSource {
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
-export async function snapshotsFromDrive(root: string, key: PublicKey, election: string | undefined): Promise<Result<PublishSource>> {
+export async function snapshotsFromDrive(root: string, key: PublicKey, election: string | undefined): Promise<Result<PublishSource, OperatorError<PublishSourceErrorCode>>> {
   const report = await verifyPath(root, { pins: { key } });
   const elections = [...new Set(report.snapshots.map((s) => s.electionDir))].filter((d) => election === undefined || basename(d) === election);
   if (elections.length > 1) return err(operatorError('publish-which-election', `${root} holds several elections: ${elections.map((d) => basename(d)).join(', ')}.`, 'Say which one with --election <name>.'));
@@ -49,7 +52,7 @@ const rowSchema = z.object({ sequence: z.number().int().positive(), bag_name: z.
 const tagFilesSchema = z.record(z.string(), z.string());
 
 /** The snapshots that reached at least one drive, as the appliance recorded them. */
-export function snapshotsFromDatabase(db: Db, election: string, key: PublicKey): Result<PublishSource> {
+export function snapshotsFromDatabase(db: Db, election: string, key: PublicKey): Result<PublishSource, OperatorError<PublishSourceErrorCode>> {
   const rows = z.array(rowSchema).parse(snapshotsOnADrive(db, election));
   const chain: PublishedSnapshot[] = [];
   for (const row of rows) {

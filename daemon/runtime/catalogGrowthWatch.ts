@@ -1,41 +1,25 @@
-import { CatalogStore } from '../capture/catalogStore.ts';
-import type { Db } from '../core/db/database.ts';
+import type { ChangeFeed } from '../capture/changeFeed.ts';
 
 /**
- * Calls `onGrowth` when the catalog gained rows since the last look. The catalog is the contract
- * between capture and what follows it, so the export-settled trigger needs no hook inside capture.
+ * Calls `onGrowth` when the catalog gained rows (the one change feed saw its newest id grow). The catalog is
+ * the contract between capture and what follows it, so the export-settled trigger needs no hook inside capture.
  */
 export class CatalogGrowthWatch {
-  private timer: NodeJS.Timeout | undefined;
-  private lastId: number;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly db: Db,
-    private readonly intervalMs: number,
+    private readonly feed: ChangeFeed,
     private readonly onGrowth: () => void,
-  ) {
-    this.lastId = this.maxId();
-  }
+  ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => this.check(), this.intervalMs);
+    this.unsubscribe ??= this.feed.subscribe((now, before) => {
+      if (now.maxId > before.maxId) this.onGrowth();
+    });
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** One look (the timer calls this; tests may too). Returns whether the catalog grew. */
-  check(): boolean {
-    const id = this.maxId();
-    if (id <= this.lastId) return false;
-    this.lastId = id;
-    this.onGrowth();
-    return true;
-  }
-
-  private maxId(): number {
-    return new CatalogStore(this.db).maxVersionId();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 }

@@ -7,6 +7,8 @@ import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { createDriveService, startDriveAutomation, type DriveAutomation } from '../drives/wiring.ts';
 import type { DriveService } from '../drives/service.ts';
 import { ImportService } from '../importer/service.ts';
+import { activeImportsSignature } from '../importer/store.ts';
+import { ChangeFeed } from '../capture/changeFeed.ts';
 import { startStickIntake } from '../intake/wiring.ts';
 import type { IntakeService } from '../intake/intakeService.ts';
 import { LogEvent } from '../core/log/events.ts';
@@ -86,7 +88,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
   }
 
   // Pre-audit: constructed here so the UI gets its provider; it starts after capture and imports.
-  const preaudit = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger, rootPaths: config.roots.map((r) => r.path), intervalMs: options.catalogPollMs ?? 5000 });
+  const preaudit = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger, rootPaths: config.roots.map((r) => r.path) });
   const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames, preaudit, (kind) => evidenceFile(db, dataPaths(config).vault, kind));
   const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider, custody: { jobs, workflow: custody } });
   if (!web.ok) {
@@ -116,12 +118,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
     return err(started.error);
   }
   const capture = started.value;
-  const pollMs = options.catalogPollMs ?? 5000;
-  const imports = new ImportService({ db, vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger, intervalMs: pollMs });
-  imports.start();
-  if (options.preaudit === undefined) preaudit.start();
-  const growth = new CatalogGrowthWatch(db, pollMs, () => automation.value.triggers.onFileCaptured());
+  // The one change feed: one timer looks at the catalog (and the active imports); the importer, the
+  // pre-audit and the export-settled trigger each wake once per change, and none runs when nothing changed.
+  const changes = new ChangeFeed(db, options.catalogPollMs ?? 5000);
+  changes.watch('imports', () => activeImportsSignature(db));
+  const imports = new ImportService({ db, vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger });
+  imports.start(changes);
+  if (options.preaudit === undefined) preaudit.start(changes);
+  const growth = new CatalogGrowthWatch(changes, () => automation.value.triggers.onFileCaptured());
   growth.start();
+  changes.start();
   // Export sticks plugged in from now on are read; the watched shares go on being captured.
   const watcher = automation.value.watcher;
   const sticks = watcher === null ? null : startStickIntake({ db, logger, capture, watcher });
@@ -159,7 +165,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
           pending.delete(name);
         }
       };
-      await step('growth', () => growth.stop());
+      await step('growth', () => {
+        changes.stop();
+        growth.stop();
+      });
       await step('sticks', () => sticks?.stop());
       await step('automation', () => automation.value.stop());
       // The web server ends its open connections (the kiosk's event stream) while the rest stop.

@@ -3,6 +3,8 @@ import { err, ok, operatorError, type OperatorError, type Result } from '../core
 
 /** Why a login fails; the web answers each with its own status. */
 export type LoginErrorCode = 'login-wrong' | 'login-busy' | 'user-disabled';
+/** Why adding a user, setting a password or switching a user off or on is refused. */
+export type AccountErrorCode = 'user-name-invalid' | 'password-weak' | 'user-exists' | 'user-unknown';
 import type { Role, Session, User } from './users.ts';
 import { defaultSessionIdleMs, SessionStore, type SessionState } from './sessions.ts';
 import { checkPasswordHash, dummyPasswordHash, hashPassword, passwordProblem } from './passwords.ts';
@@ -42,7 +44,7 @@ export class Accounts {
     this.sessions = new SessionStore(db, now, options.idleMs ?? defaultSessionIdleMs);
   }
 
-  async addUser(name: string, role: Role, password: string): Promise<Result<User>> {
+  async addUser(name: string, role: Role, password: string): Promise<Result<User, OperatorError<AccountErrorCode>>> {
     if (!userNamePattern.test(name)) {
       return err(operatorError('user-name-invalid', `"${name}" is not a valid user name.`, 'Use letters, digits, dot, dash or underscore (up to 64), starting with a letter or digit.'));
     }
@@ -57,7 +59,7 @@ export class Accounts {
   }
 
   /** Sets a new password and ends the user's open sessions. */
-  async setPassword(name: string, password: string): Promise<Result<User>> {
+  async setPassword(name: string, password: string): Promise<Result<User, OperatorError<AccountErrorCode>>> {
     const user = this.findUser(name);
     if (user === undefined) return err(operatorError('user-unknown', `There is no user named "${name}".`, `Create it with: ballotsafe user add ${name} --role operator|observer`));
     const problem = passwordProblem(password);
@@ -79,7 +81,7 @@ export class Accounts {
   }
 
   /** Switches a user off (no login, open sessions end) or back on. */
-  setDisabled(name: string, disabled: boolean): Result<User> {
+  setDisabled(name: string, disabled: boolean): Result<User, OperatorError<'user-unknown'>> {
     const user = this.findUser(name);
     if (user === undefined) return err(operatorError('user-unknown', `There is no user named "${name}".`, 'Check the name with: ballotsafe user list'));
     this.store.setDisabledAt(user.id, disabled ? this.now().toISOString() : null);
