@@ -45,8 +45,10 @@ export interface DirOpenFailure {
   readonly linkTarget?: Buffer;
 }
 
+const SLASH_BYTES = Buffer.from('/');
+
 export function childPath(dirAccess: Buffer, name: Buffer): Buffer {
-  return Buffer.concat([dirAccess, Buffer.from('/'), name]);
+  return Buffer.concat([dirAccess, SLASH_BYTES, name]);
 }
 
 function fdPath(fd: number): Buffer {
