@@ -45,10 +45,8 @@ export interface DirOpenFailure {
   readonly linkTarget?: Buffer;
 }
 
-const SLASH_BYTES = Buffer.from('/');
-
 export function childPath(dirAccess: Buffer, name: Buffer): Buffer {
-  return Buffer.concat([dirAccess, SLASH_BYTES, name]);
+  return Buffer.concat([dirAccess, Buffer.from('/'), name]);
 }
 
 function fdPath(fd: number): Buffer {

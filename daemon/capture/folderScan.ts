@@ -112,10 +112,6 @@ export class FolderScan {
     try {
       try {
         entries = readdirSync(handle.access, { withFileTypes: true, encoding: 'buffer' }) as unknown as Dirent[];
-        // In name order, as rsync does: files are mostly written in name order, so their inodes lie
-        // in that order on disk and a cold rescan reads the inode table forwards instead of in
-        // the directory's hash order.
-        entries.sort((x, y) => Buffer.compare(x.name as unknown as Buffer, y.name as unknown as Buffer));
       } catch (e) {
         return this.dirProblem(root, relDirText, { code: errCode(e), at: relDir });
       }
