@@ -1,13 +1,15 @@
 /**
  * Memory soak of the daemon (issue #17). Not a test: prints the daemon's RSS over a run.
  *
- *   npx tsx bench/soak.ts [--minutes 6] [--ballots 400] [--snapshot-every 60] [--dir /var/tmp]
+ *   npx tsx bench/soak.ts [--minutes 6] [--ballots 400] [--snapshot-every 60] [--dir /var/tmp] [--malloc-arena-max 2]
  *
  * A sample election (Dominion layout) is generated aside, then copied into the watched export
  * folder a little at a time (over 70% of the run; a longer run feeds it again as a new round),
  * while the real daemon (startDaemon, in a child process) captures it, the pre-audit reads the
  * images as they arrive, and a snapshot to two folder drives runs every --snapshot-every seconds.
  * The parent samples the daemon's RSS (and that of any process it starts) once a second.
+ * The daemon runs with MALLOC_ARENA_MAX=2, as systemd/ballotsafe.service starts it
+ * (`--malloc-arena-max glibc` leaves glibc's default, up to 8 arenas per core, for comparison).
  * Goal: steady RSS < 500 MB (median and 95th percentile after the first minute).
  */
 import { spawn } from 'node:child_process';
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
       'snapshot-every': { type: 'string', default: '60' },
       dir: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'malloc-arena-max': { type: 'string', default: '2' },
     },
   });
   const snapshotEvery = Math.max(10, Number(values['snapshot-every']));
@@ -153,10 +156,14 @@ async function main(): Promise<void> {
       }),
     );
 
+    // As systemd/ballotsafe.service starts the daemon; 'glibc' leaves the variable unset.
+    const arenas = values['malloc-arena-max'];
+    const arenaEnv: { MALLOC_ARENA_MAX?: string } = arenas === 'glibc' ? {} : { MALLOC_ARENA_MAX: arenas };
+    if (arenas === 'glibc') delete process.env.MALLOC_ARENA_MAX;
     const daemon = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', configFile, '--snapshot-every', String(snapshotEvery)], {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, UV_THREADPOOL_SIZE: '64' },
+      env: { ...process.env, UV_THREADPOOL_SIZE: '64', ...arenaEnv },
     });
     let last: { captured: number; snapshots: number; failed: number; preauditDone: number; preauditState: string } | undefined;
     let buffered = '';
@@ -210,6 +217,7 @@ async function main(): Promise<void> {
     const peak = Math.max(0, ...samples.map((s) => s.own));
     const rows: [string, string][] = [
       ['run', `${minutes} min, ${samples.length} samples, daemon exit code ${code}, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} cores`],
+      ['MALLOC_ARENA_MAX', arenaEnv.MALLOC_ARENA_MAX ?? "glibc's default (unset)"],
       ['fed / captured', `${fed} / ${last?.captured ?? 0} files (${round - 1} full rounds of ${sources.length})`],
       ['pre-audit', `${last?.preauditDone ?? 0} images read (${last?.preauditState ?? '?'})`],
       ['snapshots to folder drives', `${last?.snapshots ?? 0} complete, ${last?.failed ?? 0} failed`],
