@@ -37,6 +37,16 @@ export interface EssStyleChoice {
   readonly sides: readonly Side[];
 }
 
+/** Layouts that print the same targets for the same contests and options read a sheet alike (one card shared by several styles). */
+function sameMeaning(a: StyleLayout, b: StyleLayout): boolean {
+  const key = (l: StyleLayout) =>
+    l.targets
+      .map((t) => `${placeKey(t.side, t)}=${t.contestId}/${t.optionId}`)
+      .sort()
+      .join(' ');
+  return key(a) === key(b);
+}
+
 const placeKey = (side: Side, l: GridLocation) => `${side}:${Math.round(l.column * 10)},${Math.round(l.row * 10)}`;
 
 /** The layout the sheet's printed ovals fit, or undefined: none, or more than one. */
@@ -73,9 +83,10 @@ export function chooseEssLayout(pages: readonly RegisteredPage[], layouts: reado
       if (share < MIN_FOUND || extra > MAX_EXTRA) return;
       const signature = [...own].sort().join(' ');
       if (best === undefined || share > best.found || (share === best.found && extra < best.extra)) {
-        tied = best !== undefined && share === best.found && extra === best.extra && signature === best.places && best.layout !== layout;
+        tied = false;
         best = { layout, sides, found: share, extra, places: signature };
-      } else if (share === best.found && extra === best.extra && signature === best.places && best.layout !== layout) {
+      } else if (share === best.found && extra === best.extra && best.layout !== layout && !sameMeaning(best.layout, layout)) {
+        // Same places, other contests or options (or the other page order of a one-sided layout): a person decides.
         tied = true;
       }
     });
