@@ -46,6 +46,8 @@ export { compareSheets, loadCvrRecords, type CompareSummary } from './compareShe
 export { handMappingFrom, type HandAssignment, type HandMappingData, NEEDS_MAPPING_CODE, unresolvedFrom, WRITE_IN_CHOICE } from './handMapping.ts';
 export type { PreauditLayouts } from './styleLearner.ts';
 
+
+const FAILED_PASS_RETRY_MS = 60_000;
 /** Sheets not read on purpose (waiting for a person, BMD cards, a design not read yet): not "unreadable images". */
 const NOT_UNREADABLE: readonly string[] = [NEEDS_MAPPING_CODE, ...SET_APART_CODES];
 
@@ -90,6 +92,8 @@ export class PreauditService {
   /** Asks for one more pass (after a mapping by hand); set by start. */
   private wake: (() => void) | undefined;
   private running: Promise<unknown> | undefined;
+  /** A failed pass (not a wait for data) is tried again after a while even if nothing changes: no clerk can restart it. */
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private lastSignature = '';
   private readonly styles: StyleLearner;
@@ -310,12 +314,18 @@ export class PreauditService {
     if (this.unsubscribe !== undefined) return;
     const runner = coalescingRun(async () => {
       if (this.abort.signal.aborted) return;
-      this.running = this.runOnce().catch((e: unknown) => {
+      let failed = false;
+      this.running = this.runOnce().then((r) => {
+        failed = !r.ok && this.current.state === 'failed'; // waiting for data is not a failure
+      }, (e: unknown) => {
+        failed = true;
         this.current = { ...this.current, state: 'failed', message: e instanceof Error ? e.message : String(e) };
         logEvent(this.options.logger, LogEvent.PreauditFinished, { error: e instanceof Error ? e.message : String(e) }, 'warn');
       });
       await this.running;
       this.running = undefined;
+      clearTimeout(this.retryTimer);
+      if (failed && !this.abort.signal.aborted) this.retryTimer = setTimeout(runner.wake, FAILED_PASS_RETRY_MS).unref();
     });
     this.wake = runner.wake;
     this.unsubscribe = changes.subscribe((now, before) => {
@@ -328,6 +338,7 @@ export class PreauditService {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    clearTimeout(this.retryTimer);
     this.abort.abort();
     await this.running;
   }

@@ -91,6 +91,32 @@ describe('the one change feed', () => {
     expect(counts()).toEqual({ imports: before.imports + 1, preaudit: before.preaudit + 2, growth: before.growth });
   });
 
+  it('a pre-audit pass that failed is tried again after a minute with nothing changed (no clerk can restart it); a pass that ends well is not', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const db = openStateDatabase(':memory:');
+      const dir = mkdtempSync(join(tmpdir(), 'ballotsafe-feed-'));
+      const feed = new ChangeFeed(db, 60_000);
+      const preaudit = new PreauditService({ db, vaultDir: join(dir, 'vault'), logger: silentLogger() });
+      let fail = true;
+      const passes = vi.spyOn(preaudit, 'runOnce').mockImplementation(() => (fail ? Promise.reject(new Error('worker died')) : Promise.resolve({ ok: true, value: {} as never })));
+      stops.push(() => preaudit.stop(), () => db.close(), () => rmSync(dir, { recursive: true, force: true }));
+      preaudit.start(feed);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(passes).toHaveBeenCalledTimes(1);
+      expect(preaudit.status().state).toBe('failed');
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(passes).toHaveBeenCalledTimes(1);
+      fail = false;
+      await vi.advanceTimersByTimeAsync(31_000);
+      expect(passes).toHaveBeenCalledTimes(2);
+      await vi.advanceTimersByTimeAsync(600_000);
+      expect(passes).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a change seen while a pass runs runs it once more afterwards (not lost, not once per wake)', async () => {
     let release: () => void = () => undefined;
     let runs = 0;
