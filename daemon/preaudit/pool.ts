@@ -71,6 +71,8 @@ export interface RunOptions {
   readonly onProgress?: (p: PoolProgress) => void;
   /** Stop handing out new sheets (those in flight finish and are stored). */
   readonly signal?: AbortSignal;
+  /** False when `layouts` cannot hold ES&S styles (the learner does not learn them yet): ES&S sheets are then set aside, said so. */
+  readonly essStylesKnown?: boolean;
 }
 
 export async function runPreaudit(
@@ -113,7 +115,7 @@ export async function runPreaudit(
   await Promise.all(
     Array.from({ length: workerCount }, async () => {
       // The daemon runs TypeScript through tsx; the entry registers it in the worker thread.
-      const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url), { workerData: { layouts } });
+      const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url), { workerData: { layouts, essStylesKnown: options.essStylesKnown ?? true } });
       try {
         for (;;) {
           if (options.signal?.aborted === true || next >= todo.length) break;

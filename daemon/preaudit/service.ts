@@ -213,8 +213,8 @@ export class PreauditService {
     let progress: PoolProgress;
     // More rounds when sheets of styles missing from the learning sample turned up: they are
     // learned from and read again in the same pass (each round looks at sheets not seen before).
-    // ES&S export sheets are not learned from (their design has no registration yet): the readers
-    // count them apart. With nothing else captured, the readers run with no layouts at all.
+    // ES&S export sheets are not learned from (their styles' titles sit on a shaded band OCR does not
+    // read yet): unless layouts are given, the readers set them apart and say so. With nothing else captured, the readers run with no layouts at all.
     const learnable = sheets.filter((s) => s.essExport !== true);
     for (let round = 0; ; round++) {
       layouts =
@@ -234,6 +234,7 @@ export class PreauditService {
         progress = await runPreaudit(db, jobs, layouts.value.layouts, logger, {
           ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
           signal: this.abort.signal,
+          essStylesKnown: this.options.layouts !== undefined,
           onProgress: (p) => {
             this.current = { ...this.current, imagesDone: p.done, imagesTotal: p.total, updatedAt: new Date().toISOString() };
           },
@@ -247,6 +248,7 @@ export class PreauditService {
         await runPreaudit(db, fromCvr.readAgain, layouts.value.layouts, logger, {
           ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
           signal: this.abort.signal,
+          essStylesKnown: this.options.layouts !== undefined,
         });
       }
       if (round >= 3 || this.options.layouts !== undefined || this.abort.signal.aborted || this.styles.unknownStyleSheets().length === 0) break;

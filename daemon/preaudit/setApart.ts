@@ -10,8 +10,9 @@ import type { DecodedPage } from './image.ts';
 
 export const BMD_CARD_CODE = 'preaudit-bmd-card';
 export const DESIGN_NOT_READ_CODE = 'preaudit-design-not-read';
+export const ESS_STYLES_NOT_LEARNED_CODE = 'preaudit-ess-styles-not-learned';
 /** Codes of sheets set apart on purpose: counted in the summary, not alerted as unreadable images. */
-export const SET_APART_CODES: readonly string[] = [BMD_CARD_CODE, DESIGN_NOT_READ_CODE];
+export const SET_APART_CODES: readonly string[] = [BMD_CARD_CODE, DESIGN_NOT_READ_CODE, ESS_STYLES_NOT_LEARNED_CODE];
 
 /**
  * The widest an ExpressVote card is, in inches. The card is a narrow strip (about 4¼ in wide);
@@ -56,12 +57,27 @@ export function designNotReadReason(): OperatorError {
   );
 }
 
+/**
+ * An ES&S export sheet when no ES&S style is known: the reader can read the design, but the
+ * pre-audit does not yet learn ES&S styles from the images by itself (their titles are printed over
+ * a shaded band OCR does not read), so the sheet is counted and linked, not read, and said so.
+ */
+export function essStylesNotLearnedReason(): OperatorError {
+  return operatorError(
+    ESS_STYLES_NOT_LEARNED_CODE,
+    'Set aside: the pre-audit does not yet learn the styles of ES&S ballots by itself, so this sheet was not read. It is counted and linked to its CVR, not compared.',
+    'Nothing to do now; these sheets are listed so that none is missed. Compare them with a hand count if needed.',
+  );
+}
+
 /** The status line's words for the sheets set apart, e.g. "12 BMD cards: not read from marks." */
 export function setApartSummary(counts: ReadonlyMap<string, number>): string {
   const parts: string[] = [];
   const bmd = counts.get(BMD_CARD_CODE) ?? 0;
   const design = counts.get(DESIGN_NOT_READ_CODE) ?? 0;
   if (bmd > 0) parts.push(`${bmd.toLocaleString('en-US')} BMD ${bmd === 1 ? 'card' : 'cards'}: not read from marks (counted apart).`);
+  const notLearned = counts.get(ESS_STYLES_NOT_LEARNED_CODE) ?? 0;
+  if (notLearned > 0) parts.push(`${notLearned.toLocaleString('en-US')} ES&S ${notLearned === 1 ? 'sheet' : 'sheets'} set aside: ES&S ballot styles are not learned yet.`);
   if (design > 0) parts.push(`${design.toLocaleString('en-US')} ES&S ${design === 1 ? 'sheet' : 'sheets'} set aside: border of timing marks not found.`);
   return parts.join(' ');
 }

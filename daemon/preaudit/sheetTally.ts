@@ -6,7 +6,7 @@
 import type { Db } from '../core/db/database.ts';
 import { NEEDS_MAPPING_CODE } from './handMapping.ts';
 import { sheetStates } from './store.ts';
-import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE, SET_APART_CODES } from './setApart.ts';
+import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE, ESS_STYLES_NOT_LEARNED_CODE, SET_APART_CODES } from './setApart.ts';
 import { STYLE_NOT_CVR_TYPE_CODE } from './styleFromCvr.ts';
 
 export interface SheetTally {
@@ -28,6 +28,7 @@ export interface SheetTally {
 const SET_ASIDE_REASON: Readonly<Record<string, string>> = {
   [BMD_CARD_CODE]: 'ballot-marking device cards, checked by hand',
   [DESIGN_NOT_READ_CODE]: 'ES&S border of timing marks not found',
+  [ESS_STYLES_NOT_LEARNED_CODE]: 'ES&S ballot styles not learned yet',
 };
 
 /** Counts the sheets `keys` by their row in preaudit_sheets. */

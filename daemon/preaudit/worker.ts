@@ -8,11 +8,11 @@ import { decodeBallotImage, type DecodedPage, ReusedPixels } from './image.ts';
 import { interpretSheetAnyStyle } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
 import type { SheetJob, SheetOutcome, SheetPage } from './pool.ts';
-import { bmdCardReason, isEssExport } from './setApart.ts';
+import { bmdCardReason, essStylesNotLearnedReason, isEssExport } from './setApart.ts';
 
 sharp.concurrency(1);
 sharp.cache(false);
-const layouts = (workerData as { layouts: StyleLayout[] }).layouts;
+const { layouts, essStylesKnown } = workerData as { layouts: StyleLayout[]; essStylesKnown: boolean };
 /** One pixel buffer per file of a sheet, reused sheet after sheet: nothing keeps a page past its read. */
 const pixels: ReusedPixels[] = [];
 
@@ -33,7 +33,7 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
     images.push(...decoded.value);
   }
   // Set apart, counted and said: BMD cards are never read as hand-marked ballots.
-  const apart = bmdCardReason(images);
+  const apart = bmdCardReason(images) ?? (essStylesKnown || !isEssExport(images) ? undefined : essStylesNotLearnedReason());
   if (apart !== undefined) return { key: job.key, ok: false, error: apart };
   const reading = interpretSheetAnyStyle(images, layouts, undefined, { essExport: isEssExport(images), ...(job.styleFromCvr === undefined ? {} : { styleFromCvr: job.styleFromCvr }) });
   if (!reading.ok) return { key: job.key, ok: false, error: reading.error };
