@@ -4,7 +4,8 @@
  * 3-page bitonal TIFFs, the CVR zip) through `ballotsafe scan` and `ballotsafe preaudit` as a
  * clerk runs them, in real processes: every sheet read, no style left for a person, every reading
  * equal to the CVR (the adjudicated record where there is one) except the marks the EMS itself
- * found ambiguous, which are gray with their image; independent-cvr.csv holds every target.
+ * found ambiguous, which are gray with their image; independent-cvr.csv holds every target, and
+ * how each sheet's style was known (its printed code).
  * (The NH AccuVote scans are checked exact in realScans.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
@@ -38,15 +39,16 @@ interface CsvRow {
   mark: string;
   score: number;
   auditmark: string;
+  styleFrom: string;
 }
 
 function readCsv(file: string): CsvRow[] {
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\r\n');
-  expect(header).toBe('ballot,files,style,contest,option,mark,score,auditmark');
+  expect(header).toBe('ballot,files,style,contest,option,mark,score,auditmark,style_from');
   // No field here holds a quote or comma inside quotes except `files` (one name a sheet here).
   return lines.map((l) => {
-    const [ballot, files, style, contest, option, mark, score, auditmark] = l.split(',') as [string, string, string, string, string, string, string, string];
-    return { ballot, files: files.replace(/^"|"$/g, ''), style, contest, option, mark, score: Number(score), auditmark };
+    const [ballot, files, style, contest, option, mark, score, auditmark, styleFrom] = l.split(',') as [string, string, string, string, string, string, string, string, string];
+    return { ballot, files: files.replace(/^"|"$/g, ''), style, contest, option, mark, score: Number(score), auditmark, styleFrom };
   });
 }
 
@@ -156,6 +158,8 @@ describe('real Dominion ImageCast export through scan and preaudit (slow)', () =
     for (const r of rows) expect(r.files, r.ballot).toBe(`${r.ballot.slice(2).split('_').map((n, i) => n.padStart(i === 2 ? 6 : 5, '0')).join('_')}.tif`);
     // Every sheet's third page is its AuditMark page, set aside by the reader and named as evidence.
     for (const r of rows) expect(r.auditmark, r.ballot).toBe(`${r.files} page 3`);
+    // Every sheet's style was known from its printed code.
+    for (const r of rows) expect(r.styleFrom, r.ballot).toBe('printed code');
 
     let marked = 0;
     for (const [key, cvr] of votes) {

@@ -9,17 +9,17 @@
  *   and reads as it does unblotted; a blotted card of a multi-card type stays refused; a sheet whose
  *   CVR was edited to name another type is set aside, never compared as if it agreed.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import JSZip from 'jszip';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/log/logger.ts';
 import { importLocalFile } from '../importer/importFile.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
+import { blotCodeRow } from '../../test/preaudit/blotCodeRow.ts';
 import { readSampleLayouts } from '../../test/preaudit/sampleElection.ts';
 import { ballotTypeStyles } from './ballotTypeStyles.ts';
 import type { CatalogSheet } from './catalogSheet.ts';
@@ -35,37 +35,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const corpusTiff = path.resolve(here, '../../../shared/corpus/dominion-imagecast-demo/Results/Tabulator00005/Batch002/Images/00005_00002_000001.tif');
 const root = mkdtempSync(path.join(os.tmpdir(), 'style-from-cvr-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/**
- * The sheet's two ballot pages as PNGs with the type code row (between the last row of squares and
- * the bottom bars) painted white, as a smudge or a torn strip would leave it; the marks stay.
- */
-async function blotCodeRow(tiff: string, outDir: string): Promise<string[]> {
-  const decoded = await decodeBallotImage(tiff, { ballotSidesOnly: true });
-  if (!decoded.ok) throw new Error(decoded.error.message);
-  const registered = registerPages(decoded.value);
-  if (!registered.ok) throw new Error(registered.error.message);
-  mkdirSync(outDir, { recursive: true });
-  const out: string[] = [];
-  for (const [i, page] of registered.value.pages.entries()) {
-    const g = page.grid;
-    // One pitch and more beyond the last row, whichever way up the page was fed.
-    const corners = [1, g.columns - 2].flatMap((c) => {
-      const last = g.pointFor(c, g.rows - 1);
-      const before = g.pointFor(c, g.rows - 2);
-      return [0.9, 2.4].map((k) => ({ x: last.x + k * (last.x - before.x), y: last.y + k * (last.y - before.y) }));
-    });
-    const x0 = Math.max(0, Math.round(Math.min(...corners.map((p) => p.x)) - 0.4 * g.columnPitch));
-    const x1 = Math.min(page.image.width, Math.round(Math.max(...corners.map((p) => p.x)) + 0.4 * g.columnPitch));
-    const y0 = Math.max(0, Math.round(Math.min(...corners.map((p) => p.y))));
-    const y1 = Math.min(page.image.height, Math.round(Math.max(...corners.map((p) => p.y))));
-    const white = await sharp({ create: { width: x1 - x0, height: y1 - y0, channels: 3, background: '#ffffff' } }).png().toBuffer();
-    const file = path.join(outDir, `${i === 0 ? 'front' : 'back'}.png`);
-    await sharp(tiff, { page: decoded.value[registered.value.index[i]!]!.page }).composite([{ input: white, left: x0, top: y0 }]).png().toFile(file);
-    out.push(file);
-  }
-  return out;
-}
 
 async function pagesOf(files: readonly string[]): Promise<GrayImage[]> {
   const images: GrayImage[] = [];
