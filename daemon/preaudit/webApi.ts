@@ -41,6 +41,18 @@ export interface DisagreementDetail extends DisagreementSummary {
   readonly imageHeight: number;
   readonly targets: readonly TargetOverlay[];
   readonly note: string | null;
+  /** The scanner's own record of this ballot (Dominion's AuditMark page), when the reader kept it aside. */
+  readonly auditMark?: AuditMarkPage | null;
+  /** How the sheet's ballot style was known, in words; null when not kept (read before it was). */
+  readonly styleKnownBy?: string | null;
+}
+
+/** A page of a sheet's image file that is the scanner's own record of the ballot (served by /api/images/:id?page=). */
+export interface AuditMarkPage {
+  readonly imageId: number;
+  /** 0 = first page of the file. */
+  readonly page: number;
+  readonly fileName: string;
 }
 
 /** A ballot style the pre-audit learned from the images, as last learned. */

@@ -4,9 +4,12 @@
  * PreauditService writes.
  */
 import { z } from 'zod';
+import path from 'node:path';
+import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
+import { storedAuditMarkPages, storedFileVersionIds } from './storedJson.ts';
 import type { Result } from '../core/result.ts';
-import type { ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
+import type { AuditMarkPage, ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
 import { err, operatorError } from '../core/result.ts';
 import { contestsFromImports } from './contestDefinitions.ts';
 import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE } from './service.ts';
@@ -49,6 +52,24 @@ export function locateContest(db: Db, sheetKey: string, contestId: string): Loca
   const page = pages.find((p) => p.targets.some((t) => t.contestId === contestId)) ?? pages[0];
   const id = page === undefined ? undefined : ids[page.file];
   return page === undefined || id === undefined ? undefined : { fileVersionId: id, page };
+}
+
+/** How a sheet's style was known (interpret.ts StyleSource), for the disagreement page. */
+const STYLE_KNOWN_BY: Readonly<Record<string, string>> = {
+  'printed-code': 'from the ballot style code printed on the sheet',
+  'cvr-ballot-type': "from the CVR's ballot type: the style code printed on the sheet could not be read",
+  'only-style': 'as the only ballot style learned: the style code printed on the sheet could not be read',
+};
+
+/** The first page the reader kept aside as the scanner's record of the sheet, with its catalog file. */
+function auditMarkPageOf(db: Db, auditMarkJson: string | null, fileIdsJson: string | null): AuditMarkPage | null {
+  if (auditMarkJson === null || fileIdsJson === null) return null;
+  const kept = storedAuditMarkPages.safeParse(JSON.parse(auditMarkJson));
+  const ids = storedFileVersionIds.safeParse(JSON.parse(fileIdsJson));
+  const first = kept.success ? kept.data[0] : undefined;
+  const imageId = first === undefined || !ids.success ? undefined : ids.data[first.file];
+  const version = imageId === undefined ? undefined : new CatalogStore(db).getVersion(imageId);
+  return first === undefined || imageId === undefined || version === undefined ? null : { imageId, page: first.page, fileName: path.posix.basename(version.relPath) };
 }
 
 export class PreauditWebProvider implements PreauditProvider {
@@ -123,8 +144,11 @@ export class PreauditWebProvider implements PreauditProvider {
       cvrMarked: contests.get(t.contestId)?.cvr.has(t.optionId) ?? false,
     }));
     const marginal = at.page.targets.filter((t) => t.contestId === r.contest_id && t.mark === 'marginal').length;
+    const sheet = sheetPagesAndFiles(this.db, r.sheet_key);
     return {
       ...summary,
+      auditMark: sheet === undefined ? null : auditMarkPageOf(this.db, sheet.audit_mark_json, sheet.file_version_ids_json),
+      styleKnownBy: sheet?.style_from == null ? null : (STYLE_KNOWN_BY[sheet.style_from] ?? null),
       imageWidth: at.page.width,
       imageHeight: at.page.height,
       targets,

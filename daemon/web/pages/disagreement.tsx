@@ -32,6 +32,29 @@ export function contestArea(targets: readonly Box[], imageWidth: number, imageHe
   return { x, y, width: Math.min(imageWidth, right + padX) - x, height: Math.min(imageHeight, bottom + padY) - y };
 }
 
+/** The scanner's own record of the ballot (Dominion's AuditMark page): what it read and any adjudication, as a picture. */
+const ScannerRecord: FC<{ d: DisagreementDetail }> = ({ d }) => {
+  const a = d.auditMark;
+  if (a === undefined || a === null) return null;
+  const href = `/api/images/${a.imageId}?page=${a.page}`;
+  return (
+    <figure class="scanner-record" data-testid="scanner-record">
+      <figcaption>
+        <strong>The scanner's own record of this ballot</strong>: the page the scanner added to the image file ({a.fileName}, page {a.page + 1}) with what it read and
+        any change made when it was reviewed. Compare it with the CVR and with the ballot.
+      </figcaption>
+      <a class="crop" href={href} target="_blank" rel="noopener">
+        <img src={href} alt={`The scanner's own record of ballot ${imageKeyInWords(d.ballotId)}`} />
+      </a>
+      <p class="small">
+        <a href={href} target="_blank" rel="noopener">
+          Open the scanner's record full size
+        </a>
+      </p>
+    </figure>
+  );
+};
+
 const imageHref = (d: DisagreementDetail) => (d.imagePage === 0 ? `/api/images/${d.imageId}` : `/api/images/${d.imageId}?page=${d.imagePage}`);
 
 function targetWords(t: TargetOverlay): string {
@@ -79,6 +102,7 @@ export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> 
               </svg>
             </figure>
           )}
+          <ScannerRecord d={d} />
           <p class="zoom-links">
             Whole page: <a href="#zoom-1">fit</a> · <a href="#zoom-2">2×</a> · <a href="#zoom-3">3×</a>
           </p>
@@ -113,6 +137,7 @@ export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> 
             Image shows: <strong>{d.imageChoices.join(', ') || '(no mark)'}</strong>
           </p>
           {d.note === null ? null : <p>{d.note}</p>}
+          {d.styleKnownBy === undefined || d.styleKnownBy === null ? null : <p data-testid="style-known-by">Ballot style known {d.styleKnownBy}.</p>}
           <table class="table small" data-testid="contest-targets">
             <thead>
               <tr>
