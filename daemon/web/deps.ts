@@ -224,7 +224,7 @@ export interface Phase1Check {
   readonly sameBallot?: readonly { readonly first: BallotScan; readonly second: BallotScan }[];
 }
 
-/** One scan of a ballot: what it is in words, and its picture (catalog file version, page of a multi-page TIFF). */
+/** One scan of a ballot: what it is in words ("tabulator 1, batch 2, ballot 9"), and its picture (catalog file version, page of a multi-page TIFF). */
 export interface BallotScan {
   readonly words: string;
   readonly imageId: number;

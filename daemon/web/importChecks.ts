@@ -17,7 +17,7 @@ function ballotScan(name: string | undefined, imageId: number | undefined): Ball
   const relPath = name.slice(name.indexOf(':') + 1);
   const key = imageKeyFromFileName(relPath);
   const words = key === null ? `the scan ${relPath.split('/').pop() ?? relPath}` : imageKeyInWords(key);
-  return { words: words.charAt(0).toUpperCase() + words.slice(1), imageId, page: 0 };
+  return { words, imageId, page: 0 };
 }
 
 /** The importer's phase-1 report as the checks the Pre-audit page lists (pass / warn / fail / not run). */

@@ -68,6 +68,8 @@ const Chart: FC<{ rows: readonly ContestSummaryRow[] }> = ({ rows }) => {
   );
 };
 
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 const downloads = [
   { kind: 'xlsx', label: 'Discrepancy report (XLSX)' },
   { kind: 'evidence', label: 'Evidence pictures of every disagreement and gray contest (ZIP)' },
@@ -128,13 +130,13 @@ export const EvidencePage: FC<{ page: PageContext; rows: readonly ContestSummary
           {(duplicates.sameBallot ?? []).map((pair, i) => (
             <div class="same-ballot" data-testid="same-ballot">
               <p class="what">
-                {i + 1}. {pair.first.words} and {pair.second.words} carry the same marks: very probably one paper ballot scanned twice, so it may be counted twice.
+                {i + 1}. {capital(pair.first.words)} and {pair.second.words} carry the same marks: very probably one paper ballot scanned twice, so it may be counted twice.
               </p>
               <div class="same-ballot-scans">
                 {[pair.first, pair.second].map((scan) => (
                   <figure class="ballot">
-                    <figcaption>{scan.words}</figcaption>
-                    <img src={scan.page === 0 ? `/api/images/${scan.imageId}` : `/api/images/${scan.imageId}?page=${scan.page}`} alt={`Scan of ${scan.words.toLowerCase()}`} loading="lazy" />
+                    <figcaption>{capital(scan.words)}</figcaption>
+                    <img src={scan.page === 0 ? `/api/images/${scan.imageId}` : `/api/images/${scan.imageId}?page=${scan.page}`} alt={`Scan of ${scan.words}`} loading="lazy" />
                   </figure>
                 ))}
               </div>
