@@ -14,6 +14,9 @@ export interface RescannedSheet {
   /** The image files of each of the two sheets. */
   readonly first: readonly string[];
   readonly second: readonly string[];
+  /** Their catalog file versions, in the same order (to show the pictures). */
+  readonly firstIds: readonly number[];
+  readonly secondIds: readonly number[];
 }
 
 export interface RescanCheck {
@@ -22,18 +25,20 @@ export interface RescanCheck {
   readonly pairs: readonly RescannedSheet[];
 }
 
-/** The catalog's names of a sheet's files: its key ends in `#<file version ids>` (catalogSheets). */
-function catalogNames(catalog: CatalogStore, sheetKey: string): string[] | undefined {
+/** The catalog's names and ids of a sheet's files: its key ends in `#<file version ids>` (catalogSheets). */
+function catalogFiles(catalog: CatalogStore, sheetKey: string): { names: string[]; ids: number[] } | undefined {
   const m = /#(\d+(?:\+\d+)*)$/.exec(sheetKey);
   if (m === null) return undefined;
   const names: string[] = [];
+  const ids: number[] = [];
   for (const id of (m[1] ?? '').split('+')) {
     const f = catalog.getVersion(Number(id));
     // A reading of files since replaced is not a sheet of the catalog any more.
     if (f === undefined || f.status !== 'current') return undefined;
     names.push(`${f.rootLabel}:${f.relPath}`);
+    ids.push(f.id);
   }
-  return names;
+  return { names, ids };
 }
 
 const pagesSchema = z.array(z.object({ targets: z.array(z.object({ fill: z.number() })) }));
@@ -47,16 +52,21 @@ export function findRescannedSheets(db: Db): RescanCheck {
     )
     .all();
   const catalog = new CatalogStore(db);
-  const files = new Map<string, readonly string[]>();
+  const files = new Map<string, { names: string[]; ids: number[] }>();
   const fingerprints: SheetFingerprint[] = [];
   for (const r of rows) {
     const pages = pagesSchema.safeParse(JSON.parse(r.pages_json ?? '[]'));
     if (!pages.success || r.style_id === null) continue;
-    const names = catalogNames(catalog, r.sheet_key);
-    if (names === undefined) continue;
-    files.set(r.sheet_key, names);
+    const found = catalogFiles(catalog, r.sheet_key);
+    if (found === undefined) continue;
+    files.set(r.sheet_key, found);
     fingerprints.push({ ballotKey: r.sheet_key, styleId: r.style_id, fills: pages.data.flatMap((p) => p.targets.map((t) => t.fill)) });
   }
-  const pairs = findLikelyDuplicates(fingerprints).map(([a, b]) => ({ first: files.get(a) ?? [a], second: files.get(b) ?? [b] }));
+  const pairs = findLikelyDuplicates(fingerprints).map(([a, b]) => ({
+    first: files.get(a)?.names ?? [a],
+    second: files.get(b)?.names ?? [b],
+    firstIds: files.get(a)?.ids ?? [],
+    secondIds: files.get(b)?.ids ?? [],
+  }));
   return { sheetsCompared: fingerprints.length, pairs };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AuditActions, isAuditAction } from '../core/state/auditActions.ts';
+import { ballotStyleName } from '../preaudit/styleWords.ts';
 
 export interface AuditWords {
   readonly title: string;
@@ -51,6 +52,15 @@ const reasons: Record<string, string> = {
   recovery: 'to recover an interrupted snapshot',
 };
 
+/** Why a hand mapping was not saved (handMapping.ts's codes). */
+const mappingRefusals: Record<string, string> = {
+  'preaudit-mapping-incomplete': 'some targets had no choice',
+  'preaudit-mapping-inconsistent': 'the choices did not fit the contests',
+  'preaudit-mapping-option-unknown': 'a choice was not in the election definition',
+  'preaudit-mapping-target-unknown': 'a target was not one of the style',
+  'preaudit-style-not-waiting': 'the style was not waiting any more',
+};
+
 type Sentence = (d: Details, f: AuditFormat) => string | undefined;
 
 const sentences: Record<string, Sentence> = {
@@ -81,6 +91,13 @@ const sentences: Record<string, Sentence> = {
   'custody.recorded': (d) => `Snapshot #${str(d, 'snapshot') ?? '?'} handed off${str(d, 'witness') === undefined ? '' : `, witnessed by ${str(d, 'witness')}`}.`,
   'alert.acknowledged': (d) => `Alert${str(d, 'subject') === undefined ? '' : ` about ${str(d, 'subject')}`} acknowledged.`,
   'alert.resolved': (d) => `${str(d, 'alert') ?? 'An alert'} — closed: ${str(d, 'why') ?? 'its cause is gone'}`,
+  // Issue #20: who mapped which ballot style by hand, and what it did.
+  'preaudit.style.mapped': (d) => {
+    const style = str(d, 'printed') === undefined ? 'a ballot style' : ballotStyleName(str(d, 'printed') ?? '');
+    return d['ok'] === true
+      ? `Mapped ${style} by hand: ${plural(num(d, 'targets') ?? 0, 'voting target')}; ${plural(num(d, 'sheetsToRead') ?? 0, 'sheet')} of it to read and compare.`
+      : `Tried to map ${style} by hand; it was not saved: ${mappingRefusals[str(d, 'code') ?? ''] ?? codeWords(str(d, 'code') ?? 'refused')}.`;
+  },
   'user.added': (d) => `${str(d, 'name') ?? 'A user'} can now log in as ${str(d, 'role') ?? 'user'}.`,
   'user.disabled': (d) => `${str(d, 'name') ?? 'A user'} can no longer log in.`,
   'user.enabled': (d) => `${str(d, 'name') ?? 'A user'} can log in again.`,

@@ -220,6 +220,15 @@ export interface Phase1Check {
   readonly summary: string;
   /** A few lines of detail (first problems found). */
   readonly details: readonly string[];
+  /** The duplicates check: each ballot found scanned twice, the two scans to show side by side. */
+  readonly sameBallot?: readonly { readonly first: BallotScan; readonly second: BallotScan }[];
+}
+
+/** One scan of a ballot: what it is in words ("tabulator 1, batch 2, ballot 9"), and its picture (catalog file version, page of a multi-page TIFF). */
+export interface BallotScan {
+  readonly words: string;
+  readonly imageId: number;
+  readonly page: number;
 }
 
 export interface ImportChecksProvider {

@@ -1,10 +1,23 @@
 import type { Phase1Report } from '../importer/report.ts';
-import type { ImportChecksProvider, Phase1Check } from './deps.ts';
+import { imageKeyFromFileName, imageKeyInWords } from '../importer/imageKeys.ts';
+import type { BallotScan, ImportChecksProvider, Phase1Check } from './deps.ts';
 
 const few = 5;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/**
+ * A sheet's first scan (its front; Dominion keeps both sides in one file) in words: the ballot
+ * its file name stands for ("tabulator 1, batch 2, ballot 9"), else the file's own name.
+ */
+function ballotScan(name: string | undefined, imageId: number | undefined): BallotScan | undefined {
+  if (name === undefined || imageId === undefined) return undefined;
+  const relPath = name.slice(name.indexOf(':') + 1);
+  const key = imageKeyFromFileName(relPath);
+  const words = key === null ? `the scan ${relPath.split('/').pop() ?? relPath}` : imageKeyInWords(key);
+  return { words, imageId, page: 0 };
 }
 
 /** The importer's phase-1 report as the checks the Pre-audit page lists (pass / warn / fail / not run). */
@@ -73,6 +86,12 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
           ]
             .filter((x) => x !== '')
             .join(', ') + '.') + rescanNote,
+    // The two scans of each, to be seen side by side (the evidence view).
+    sameBallot: r.rescannedSheets.items.flatMap((d) => {
+      const first = ballotScan(d.first[0], d.firstIds[0]);
+      const second = ballotScan(d.second[0], d.secondIds[0]);
+      return first === undefined || second === undefined ? [] : [{ first, second }];
+    }),
     details: [
       ...r.rescannedSheets.items.map((d) => `Same ballot scanned twice: ${d.first.join(' + ')} and ${d.second.join(' + ')} carry the same marks`),
       ...r.duplicateCvrs.items.map((d) => `CVR ${d.identity} ×${d.count}`),

@@ -68,6 +68,8 @@ const Chart: FC<{ rows: readonly ContestSummaryRow[] }> = ({ rows }) => {
   );
 };
 
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 const downloads = [
   { kind: 'xlsx', label: 'Discrepancy report (XLSX)' },
   { kind: 'evidence', label: 'Evidence pictures of every disagreement and gray contest (ZIP)' },
@@ -125,6 +127,22 @@ export const EvidencePage: FC<{ page: PageContext; rows: readonly ContestSummary
       ) : (
         <>
           <p>{duplicates.summary}</p>
+          {(duplicates.sameBallot ?? []).map((pair, i) => (
+            <div class="same-ballot" data-testid="same-ballot">
+              <p class="what">
+                {i + 1}. {capital(pair.first.words)} and {pair.second.words} carry the same marks: very probably one paper ballot scanned twice, so it may be counted twice.
+              </p>
+              <div class="same-ballot-scans">
+                {[pair.first, pair.second].map((scan) => (
+                  <figure class="ballot">
+                    <figcaption>{capital(scan.words)}</figcaption>
+                    <img src={scan.page === 0 ? `/api/images/${scan.imageId}` : `/api/images/${scan.imageId}?page=${scan.page}`} alt={`Scan of ${scan.words}`} loading="lazy" />
+                  </figure>
+                ))}
+              </div>
+              <p class="next">What to do: compare the two pictures. If they show the same ballot, tell the election supervisor: one of the two records must not be counted.</p>
+            </div>
+          ))}
           {duplicates.details.length === 0 ? null : (
             <ul class="details">
               {duplicates.details.map((d) => (
