@@ -75,7 +75,8 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   checks.push({
     id: 'duplicates',
     name: 'No duplicates',
-    state: s.cvrRecords === 0 && s.imageFiles === 0 ? 'not-run' : dups > 0 ? 'fail' : 'pass',
+    // Images none of whose marks were read yet cannot be checked for rescans: not a pass (issue #20).
+    state: s.cvrRecords === 0 && s.imageFiles === 0 ? 'not-run' : dups > 0 ? 'fail' : s.imageFiles > 0 && s.sheetsCheckedForRescans === 0 ? 'warn' : 'pass',
     summary:
       (dups === 0
         ? 'No duplicated CVR or image.'
