@@ -10,7 +10,7 @@ import { imageKeyFromFileName } from '../importer/imageKeys.ts';
 import { silentLogger } from '../core/log/logger.ts';
 import { layoutsFromVxElection } from './layout.ts';
 import { runPreaudit, type SheetJob } from './pool.ts';
-import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE, setApartSummary } from './setApart.ts';
+import { BMD_CARD_CODE, DESIGN_NOT_READ_CODE, ESS_STYLES_NOT_LEARNED_CODE, setApartSummary } from './setApart.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = path.resolve(here, '../../../shared/corpus/nh-amherst-scans');
@@ -105,6 +105,7 @@ describe('ES&S export sheets in the pre-audit', () => {
   it('says how many sheets were set apart, in plain words', () => {
     expect(setApartSummary(new Map([[BMD_CARD_CODE, 1]]))).toBe('1 BMD card: not read from marks (counted apart).');
     expect(setApartSummary(new Map([[BMD_CARD_CODE, 1200], [DESIGN_NOT_READ_CODE, 3]]))).toBe('1,200 BMD cards: not read from marks (counted apart). 3 ES&S sheets set aside: border of timing marks not found.');
+    expect(setApartSummary(new Map([[ESS_STYLES_NOT_LEARNED_CODE, 40]]))).toBe('40 ES&S sheets set aside: ES&S ballot styles are not learned yet.');
     expect(setApartSummary(new Map())).toBe('');
   });
 });

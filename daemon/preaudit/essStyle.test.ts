@@ -5,6 +5,8 @@ import { layoutStyle, type StyleLayout as SampleLayout } from '../../scripts/sam
 import { binarize, rasterizeSvg } from '../../scripts/sample-election/raster.ts';
 import { findEssDashedGrid } from './essGrid.ts';
 import { chooseEssLayout } from './essStyle.ts';
+import { interpretSheetAnyStyle } from './interpret.ts';
+import { DESIGN_NOT_READ_CODE, ESS_STYLES_NOT_LEARNED_CODE } from './setApart.ts';
 import type { StyleLayout } from './layout.ts';
 import type { GrayImage } from './image.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
@@ -63,5 +65,16 @@ describe('ES&S style from the printed ovals', () => {
     const differs = others.filter((o) => o.targets.some((t) => !mineAsStrings.has(`${t.side}${t.column},${t.row}`)));
     expect(differs.length).toBeGreaterThan(0);
     expect(chooseEssLayout(pages, differs)).toBeUndefined();
+  });
+
+  it('sets a sheet aside in words while ES&S styles are not learned (its border found), and says "border not found" first when it is not', () => {
+    const layouts = [readerLayout('style-1', samples[0]!)];
+    const images = pages.map((p) => p.image);
+    const codeOf = (r: ReturnType<typeof interpretSheetAnyStyle>) => (r.ok ? 'read' : r.error.code);
+    expect(codeOf(interpretSheetAnyStyle(images, layouts, undefined, { essExport: true, essStylesKnown: false }))).toBe(ESS_STYLES_NOT_LEARNED_CODE);
+    expect(codeOf(interpretSheetAnyStyle(images, layouts, undefined, { essExport: true }))).not.toBe(ESS_STYLES_NOT_LEARNED_CODE);
+    const first = images[0]!;
+    const blank: GrayImage = { ...first, data: new Uint8Array(first.data.length).fill(255) };
+    expect(codeOf(interpretSheetAnyStyle([blank, blank], layouts, undefined, { essExport: true, essStylesKnown: false }))).toBe(DESIGN_NOT_READ_CODE);
   });
 });

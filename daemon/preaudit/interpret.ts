@@ -19,7 +19,7 @@ import { counted } from '../core/words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
 import { refineDropoutMarks } from './dropoutMarks.ts';
 import { chooseEssLayout } from './essStyle.ts';
-import { designNotReadReason } from './setApart.ts';
+import { designNotReadReason, essStylesNotLearnedReason } from './setApart.ts';
 
 export interface ReadTarget extends TargetPosition {
   readonly score: ScoredTarget;
@@ -287,11 +287,13 @@ export function interpretSheetAnyStyle(
   images: readonly GrayImage[],
   layouts: readonly StyleLayout[],
   thresholds: MarkThresholds = DEFAULT_THRESHOLDS,
-  options: { readonly essExport?: boolean; readonly styleFromCvr?: string } = {},
+  options: { readonly essExport?: boolean; readonly essStylesKnown?: boolean; readonly styleFromCvr?: string } = {},
 ): Result<SheetReading> {
   const registered = registerPages(images);
   if (options.essExport === true && (!registered.ok || registered.value.pages.some((p) => p.grid.design !== 'ess-dashed'))) return err(designNotReadReason());
   if (!registered.ok) return registered;
+  // Its border found, an ES&S sheet still needs its style's layout; none is known until ES&S styles are learned.
+  if (options.essExport === true && options.essStylesKnown === false) return err(essStylesNotLearnedReason());
   // The ES&S design prints no style code: the sheet's printed ovals say which layout it is, and which page is which side.
   if (registered.value.pages.every((p) => p.grid.design === 'ess-dashed')) {
     const ess = chooseEssLayout(registered.value.pages, layouts);

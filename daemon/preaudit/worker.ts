@@ -8,7 +8,7 @@ import { decodeBallotImage, type DecodedPage, ReusedPixels } from './image.ts';
 import { interpretSheetAnyStyle } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
 import type { SheetJob, SheetOutcome, SheetPage } from './pool.ts';
-import { bmdCardReason, essStylesNotLearnedReason, isEssExport } from './setApart.ts';
+import { bmdCardReason, isEssExport } from './setApart.ts';
 
 sharp.concurrency(1);
 sharp.cache(false);
@@ -33,9 +33,9 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
     images.push(...decoded.value);
   }
   // Set apart, counted and said: BMD cards are never read as hand-marked ballots.
-  const apart = bmdCardReason(images) ?? (essStylesKnown || !isEssExport(images) ? undefined : essStylesNotLearnedReason());
+  const apart = bmdCardReason(images);
   if (apart !== undefined) return { key: job.key, ok: false, error: apart };
-  const reading = interpretSheetAnyStyle(images, layouts, undefined, { essExport: isEssExport(images), ...(job.styleFromCvr === undefined ? {} : { styleFromCvr: job.styleFromCvr }) });
+  const reading = interpretSheetAnyStyle(images, layouts, undefined, { essExport: isEssExport(images), essStylesKnown, ...(job.styleFromCvr === undefined ? {} : { styleFromCvr: job.styleFromCvr }) });
   if (!reading.ok) return { key: job.key, ok: false, error: reading.error };
   return {
     key: job.key,
