@@ -16,6 +16,7 @@ import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts
 import { DOMINION_OVAL } from './dropoutOvals.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../core/words.ts';
+import { damagedCodeGroups, type DamagedCodeGroup } from './damagedCodes.ts';
 
 export interface LearnSheet {
   readonly key: string;
@@ -70,6 +71,8 @@ export interface LearnResult {
   readonly sampledKeys: readonly string[];
   /** Sheets with no registrable page (not sampled). */
   readonly sheetsUnusable: number;
+  /** One-sheet groups taken for a damaged code of a learned style (damagedCodes.ts): no style learned from them. */
+  readonly notLearned: readonly DamagedCodeGroup[];
   readonly registerMs: number;
   readonly ocrMs: number;
 }
@@ -87,6 +90,8 @@ export interface LearnOptions {
   readonly maxSheets?: number;
   readonly onProgress?: (p: LearnProgress) => void;
   readonly signal?: AbortSignal;
+  /** The ballot type the sheet's CVR names, if any: a one-sheet code of a type already learned is taken for damage. */
+  readonly ballotTypeOf?: (sheetKey: string) => string | undefined;
 }
 
 interface StyleSide {
@@ -106,6 +111,7 @@ interface StyleAcc {
   /** Dominion numbers write-in lines top-down, AccuVote bottom-up. */
   readonly dropout: boolean;
   sheets: number;
+  readonly sheetKeys: string[];
 }
 
 /** Every k-th sheet, so a sample covers all precincts and batches. */
@@ -174,10 +180,12 @@ export async function learnLayouts(
         shape: dropout ? DOMINION_OVAL : ACCUVOTE_OVAL,
         dropout,
         sheets: 0,
+        sheetKeys: [],
       };
       styles.set(styleId, acc);
     }
     acc.sheets++;
+    acc.sheetKeys.push(sheet.key);
     pages.forEach((page, i) => {
       const side: Side | undefined = decoded !== undefined ? page.code.decoded?.side : i === 0 ? 'front' : i === 1 ? 'back' : undefined;
       if (side === undefined) return;
@@ -195,6 +203,18 @@ export async function learnLayouts(
   if ([...styles.values()].some((s) => s.printedCode !== undefined)) {
     for (const [id, s] of styles) if (s.printedCode === undefined) styles.delete(id);
   }
+  // In a family that prints an unchecked code, a one-sheet code far from every other, on a sheet
+  // whose CVR's type is already printed as a learned style, is damage: left to the CVR step.
+  const typeOf = options.ballotTypeOf;
+  const notLearned =
+    typeOf === undefined
+      ? []
+      : damagedCodeGroups(
+          [...styles.values()]
+            .filter((s) => s.printedCode === undefined)
+            .map((s) => ({ styleId: s.styleId, codes: (['front', 'back'] as const).map((side) => s.bottomRows[side] ?? ''), sheets: s.sheetKeys.map((k) => ({ sheetKey: k, ballotType: typeOf(k) })) })),
+        );
+  for (const d of notLearned) styles.delete(d.styleId);
 
   const learned = new Map(learner.learned().map((l) => [l.key, l]));
   const layouts: StyleLayout[] = [];
@@ -254,7 +274,7 @@ export async function learnLayouts(
     const blankReference = blankReferenceFromPages(pages, targets, acc.shape);
     layouts.push({ ...layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }), mappingConfidence, ...(blankReference === undefined ? {} : { blankReference }) });
   }
-  return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
+  return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, notLearned, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
 }
 
 /** The page OCR read for a side, with each target's box in its pixels (as the reader scores them). */

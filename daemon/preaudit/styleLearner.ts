@@ -6,6 +6,7 @@ import type { CatalogSheet } from './catalogSheet.ts';
 import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
 import type { Db } from '../core/db/database.ts';
 import type { VendorKeyMap } from './cvrSource.ts';
+import { activeBallotTypesByImageKey } from '../importer/store.ts';
 import { learnLayouts, type LearnOptions, type StyleNeedsMapping } from './learnLayouts.ts';
 import { placeholderStyleId, type StyleLayout } from './layout.ts';
 import { createOcrEngine, type OcrEngine } from './ocr.ts';
@@ -144,6 +145,12 @@ export class StyleLearner {
     logEvent(logger, LogEvent.PreauditStylesLearning, { sheets: sheets.length, contests: defs.contests.length, sources: defs.sources });
     this.report('Learning the ballot styles from the images…');
     const ocr = this.options.ocr ?? (await createOcrEngine());
+    // The CVRs' ballot types: a one-sheet code far from the others on a type already learned is damage, not a style.
+    const types = activeBallotTypesByImageKey(db);
+    const typeOfSheet = new Map(sheets.flatMap((s) => {
+      const t = s.imageKey === null ? undefined : types.get(s.imageKey);
+      return t === undefined ? [] : [[s.job.key, t.ballotType] as const];
+    }));
     let result;
     try {
       result = await learnLayouts(
@@ -153,6 +160,7 @@ export class StyleLearner {
         {
           ...this.options.learn,
           signal: this.signal,
+          ballotTypeOf: (key) => typeOfSheet.get(key),
           onProgress: (p) => {
             this.report(p.phase === 'sample' ? `Learning the ballot styles: looked at ${p.done} of ${p.total} sample sheets…` : `Reading the printed names of ballot style ${p.done} of ${p.total}…`);
             if (p.done === p.total || p.done % 25 === 0) logEvent(logger, LogEvent.PreauditProgress, { phase: `learn-${p.phase}`, done: p.done, total: p.total });
@@ -200,6 +208,9 @@ export class StyleLearner {
       ocrMs: result.ocrMs,
       ocrMsPerStyle: Object.fromEntries(result.styles.map((s) => [s.styleId, s.ocrMs])),
     });
+    for (const d of result.notLearned) {
+      logEvent(logger, LogEvent.PreauditStyleCodeDamaged, { sheet: d.sheetKey, code: d.styleId, ballotType: d.ballotType, typeStyle: d.typeStyle, nearestMarks: d.nearestMarks }, 'warn');
+    }
     for (const n of result.needsMapping) {
       if (known?.has(n.styleId) === true) continue;
       logEvent(logger, LogEvent.PreauditStyleUnresolved, { style: n.styleId, printed: n.printed, reason: n.reason, unresolved: n.unresolved.length }, 'warn');
