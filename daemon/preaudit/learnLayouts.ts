@@ -16,7 +16,7 @@ import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts
 import { DOMINION_OVAL } from './dropoutOvals.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../core/words.ts';
-import { damagedCodeGroups, type DamagedCodeGroup } from './damagedCodes.ts';
+import { damagedCodeGroups, type CodeGroup, type DamagedCodeGroup } from './damagedCodes.ts';
 
 export interface LearnSheet {
   readonly key: string;
@@ -92,6 +92,8 @@ export interface LearnOptions {
   readonly signal?: AbortSignal;
   /** The ballot type the sheet's CVR names, if any: a one-sheet code of a type already learned is taken for damage. */
   readonly ballotTypeOf?: (sheetKey: string) => string | undefined;
+  /** Styles learned before (their codes and the sheets read as them): compared with, never learned again. */
+  readonly knownCodes?: readonly CodeGroup[];
 }
 
 interface StyleSide {
@@ -212,8 +214,9 @@ export async function learnLayouts(
       : damagedCodeGroups(
           [...styles.values()]
             .filter((s) => s.printedCode === undefined)
-            .map((s) => ({ styleId: s.styleId, codes: (['front', 'back'] as const).map((side) => s.bottomRows[side] ?? ''), sheets: s.sheetKeys.map((k) => ({ sheetKey: k, ballotType: typeOf(k) })) })),
-        );
+            .map((s): CodeGroup => ({ styleId: s.styleId, codes: (['front', 'back'] as const).map((side) => s.bottomRows[side] ?? ''), sheets: s.sheetKeys.map((k) => ({ sheetKey: k, ballotType: typeOf(k) })) }))
+            .concat((options.knownCodes ?? []).filter((k) => !styles.has(k.styleId))),
+        ).filter((d) => styles.has(d.styleId));
   for (const d of notLearned) styles.delete(d.styleId);
 
   const learned = new Map(learner.learned().map((l) => [l.key, l]));

@@ -10,7 +10,8 @@ import { activeBallotTypesByImageKey } from '../importer/store.ts';
 import { learnLayouts, type LearnOptions, type StyleNeedsMapping } from './learnLayouts.ts';
 import { placeholderStyleId, type StyleLayout } from './layout.ts';
 import { createOcrEngine, type OcrEngine } from './ocr.ts';
-import { cachedStyles, forgetSheets, forgetSheetsOfStyle, saveLearnedStyles, sheetKeysWithError } from './store.ts';
+import { cachedStyles, forgetSheets, forgetSheetsOfStyle, saveLearnedStyles, sheetKeysWithError, sheetStates } from './store.ts';
+import type { CodeGroup } from './damagedCodes.ts';
 import type { HandMappingData } from './storedJson.ts';
 
 export interface PreauditLayouts {
@@ -94,7 +95,7 @@ export class StyleLearner {
     } else if (unknown.length > 0) {
       const byKey = new Map(sheets.map((s) => [s.job.key, s]));
       const todo = unknown.map((k) => byKey.get(k)).filter((s): s is CatalogSheet => s !== undefined);
-      const learned = await this.learn(todo, defs.value, new Set(cached.map((c) => c.styleId)));
+      const learned = await this.learn(todo, defs.value, new Set(cached.map((c) => c.styleId)), knownCodeGroups(db, cached, sheets));
       if (!learned.ok) return learned;
       // Sheets looked at are not learned from again; the others stay candidates for the next round.
       for (const k of learned.value) this.learnedFrom.add(k);
@@ -140,17 +141,18 @@ export class StyleLearner {
   }
 
   /** Learns the styles of `sheets` not in `known` and caches them; readings made with a changed layout are dropped. */
-  private async learn(sheets: readonly CatalogSheet[], defs: ElectionContests, known: ReadonlySet<string> | undefined): Promise<Result<readonly string[]>> {
+  private async learn(
+    sheets: readonly CatalogSheet[],
+    defs: ElectionContests,
+    known: ReadonlySet<string> | undefined,
+    knownCodes: readonly CodeGroup[] = [],
+  ): Promise<Result<readonly string[]>> {
     const { db, logger } = this.options;
     logEvent(logger, LogEvent.PreauditStylesLearning, { sheets: sheets.length, contests: defs.contests.length, sources: defs.sources });
     this.report('Learning the ballot styles from the images…');
     const ocr = this.options.ocr ?? (await createOcrEngine());
     // The CVRs' ballot types: a one-sheet code far from the others on a type already learned is damage, not a style.
-    const types = activeBallotTypesByImageKey(db);
-    const typeOfSheet = new Map(sheets.flatMap((s) => {
-      const t = s.imageKey === null ? undefined : types.get(s.imageKey);
-      return t === undefined ? [] : [[s.job.key, t.ballotType] as const];
-    }));
+    const typeOfSheet = ballotTypesOfSheets(db, sheets);
     let result;
     try {
       result = await learnLayouts(
@@ -161,6 +163,7 @@ export class StyleLearner {
           ...this.options.learn,
           signal: this.signal,
           ballotTypeOf: (key) => typeOfSheet.get(key),
+          knownCodes,
           onProgress: (p) => {
             this.report(p.phase === 'sample' ? `Learning the ballot styles: looked at ${p.done} of ${p.total} sample sheets…` : `Reading the printed names of ballot style ${p.done} of ${p.total}…`);
             if (p.done === p.total || p.done % 25 === 0) logEvent(logger, LogEvent.PreauditProgress, { phase: `learn-${p.phase}`, done: p.done, total: p.total });
@@ -217,6 +220,32 @@ export class StyleLearner {
     }
     return ok(result.sampledKeys);
   }
+}
+
+/** Sheet key → the ballot type its CVR names. */
+function ballotTypesOfSheets(db: Db, sheets: readonly CatalogSheet[]): Map<string, string> {
+  const types = activeBallotTypesByImageKey(db);
+  return new Map(
+    sheets.flatMap((s) => {
+      const t = s.imageKey === null ? undefined : types.get(s.imageKey);
+      return t === undefined ? [] : [[s.job.key, t.ballotType] as const];
+    }),
+  );
+}
+
+/** The bottom-row codes of the styles learned before, with the sheets read as them from their printed code. */
+function knownCodeGroups(db: Db, cached: readonly { styleId: string; status: string; layout: StyleLayout }[], sheets: readonly CatalogSheet[]): CodeGroup[] {
+  const types = ballotTypesOfSheets(db, sheets);
+  const read = new Map<string, { sheetKey: string; ballotType: string | undefined }[]>();
+  for (const r of sheetStates(db)) {
+    if (r.status !== 'read' || r.style_from !== 'printed-code' || r.style_id === null) continue;
+    read.set(r.style_id, [...(read.get(r.style_id) ?? []), { sheetKey: r.sheet_key, ballotType: types.get(r.sheet_key) }]);
+  }
+  return cached.flatMap((c) => {
+    const codes = c.layout.sideCodes;
+    if (c.status !== 'mapped' || codes === undefined) return [];
+    return [{ styleId: c.styleId, codes: [codes.front ?? '', codes.back ?? ''], sheets: read.get(c.styleId) ?? [] }];
+  });
 }
 
 function handMappingOf(n: StyleNeedsMapping, sheets: readonly CatalogSheet[]): HandMappingData {
