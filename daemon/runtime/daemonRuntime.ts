@@ -26,6 +26,7 @@ import { PreauditService } from '../preaudit/service.ts';
 import { PreauditWebProvider } from '../preaudit/webProvider.ts';
 import { CatalogGrowthWatch } from './catalogGrowthWatch.ts';
 import { startCaptureWithRetry, type CaptureStartPolicy } from './captureStart.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 /** Within shutdown.ts's 10 s bound, leaving time to record the stop and close the database. */
 const PARTS_STOP_BOUND_MS = 7000;
@@ -122,7 +123,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
   // pre-audit and the export-settled trigger each wake once per change, and none runs when nothing changed.
   const changes = new ChangeFeed(db, options.catalogPollMs ?? 5000);
   changes.watch('imports', () => activeImportsSignature(db));
-  const imports = new ImportService({ db, vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger });
+  const imports = new ImportService({ db, readSheets: () => readSheetFills(db), vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger });
   imports.start(changes);
   if (options.preaudit === undefined) preaudit.start(changes);
   const growth = new CatalogGrowthWatch(changes, () => automation.value.triggers.onFileCaptured());

@@ -26,6 +26,7 @@ import { importChecksFromReport } from './importChecks.ts';
 import { startWebServer, type RunningWebServer } from './server.ts';
 import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { screenFormat } from './views.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 /**
  * Adapters from the other areas' real services to the web's providers, and one function that
@@ -220,7 +221,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
           snapshotPreview: () => workflow.previewSnapshot(),
           enrollment: enrollmentFromService(drive),
         }),
-    importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
+    importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db))),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
     publication: publicationFromDatabase(db, config, () => signerForConfig(config)),
     // USB mode: the page lists plugged-in sticks so the supervisor can enroll one there.
