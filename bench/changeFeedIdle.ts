@@ -13,6 +13,7 @@ import { ImportService } from '../daemon/importer/service.ts';
 import { activeImportsSignature } from '../daemon/importer/store.ts';
 import { PreauditService } from '../daemon/preaudit/service.ts';
 import { openStateDatabase } from '../daemon/runtime/stateDatabase.ts';
+import { readSheetFills } from '../daemon/preaudit/viewStore.ts';
 
 const n = Number(process.argv[2] ?? 20000);
 const dir = mkdtempSync(join(tmpdir(), 'feedidle-'));
@@ -33,7 +34,7 @@ feed.watch('imports', () => activeImportsSignature(db));
 await time(`now: one feed look (idle, ${n} images)`, 50, () => feed.check());
 const cat = new CatalogStore(db);
 await time('before: growth watch look (maxVersionId)', 50, () => cat.maxVersionId());
-const imports = new ImportService({ db, vaultDir: join(dir, 'vault'), reportsDir: join(dir, 'reports'), logger: silentLogger() });
+const imports = new ImportService({ db, readSheets: () => readSheetFills(db), vaultDir: join(dir, 'vault'), reportsDir: join(dir, 'reports'), logger: silentLogger() });
 await time('before: importer timer pass (idle)', 5, () => imports.tick());
 const pre = new PreauditService({ db, vaultDir: join(dir, 'vault'), logger: silentLogger() });
 await time('before: pre-audit timer pass (idle, no contests)', 5, () => pre.runOnce());

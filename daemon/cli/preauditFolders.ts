@@ -20,6 +20,7 @@ import { PreauditService } from '../preaudit/service.ts';
 import { PreauditWebProvider } from '../preaudit/webProvider.ts';
 import type { StyleMappingForm } from '../preaudit/webApi.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 export interface FolderRunOptions {
   readonly folders: readonly string[];
@@ -154,7 +155,7 @@ async function afterPass(config: Config, logger: Logger, outDir: string): Promis
       mappingTemplate = path.join(outDir, 'mapping-template.csv');
       writeFileSync(mappingTemplate, mappingTemplateCsv(forms));
     }
-    const phase1 = await refreshPhase1Report(db, path.join(outDir, 'phase1'), logger);
+    const phase1 = await refreshPhase1Report(db, path.join(outDir, 'phase1'), () => readSheetFills(db), logger);
     if (!phase1.ok) return phase1;
     const r = phase1.value.report;
     const duplicates = [

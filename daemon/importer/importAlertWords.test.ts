@@ -14,6 +14,7 @@ import type { AlertRow } from '../core/state/alerts.ts';
 import { AlertsPage } from '../web/pages/alerts.tsx';
 import { ImportService } from './service.ts';
 import { dominionCorpus, importTestDb, tempDir } from './testSupport.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 let inode = 1;
 function catalog(db: Db, vault: string, relPath: string, kind: string, bytes: Buffer): void {
@@ -42,7 +43,7 @@ async function alertsFor(relPath: string, bytes: Buffer): Promise<AlertRow[]> {
   const db = importTestDb();
   const vault = join(dir, 'vault');
   catalog(db, vault, relPath, 'cvr', bytes);
-  const service = new ImportService({ db, vaultDir: vault, reportsDir: join(dir, 'reports'), logger: silentLogger() });
+  const service = new ImportService({ db, readSheets: () => readSheetFills(db), vaultDir: vault, reportsDir: join(dir, 'reports'), logger: silentLogger() });
   expect((await service.tick()).newFailures).toBe(1);
   await service.stop();
   return db.prepare('SELECT * FROM alerts').all() as AlertRow[];

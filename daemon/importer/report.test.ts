@@ -12,6 +12,7 @@ import { buildPhase1Report } from './report.ts';
 import { ImportService, importPendingCatalogFiles, refreshPhase1Report } from './service.ts';
 import { silentLogger } from '../core/log/logger.ts';
 import { csvText, dominionCorpus, importTestDb, tempDir, writeXlsx } from './testSupport.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 let inode = 1;
 /** Adds a catalog row the way the capture layer would (tests own the vault folder). */
@@ -79,7 +80,7 @@ describe('phase-1 report', () => {
     catalog(db, 'central-scan', 'copy/000001_F.jpg', 'ballot-image', 'image 1 front'); // same bytes twice
     catalog(db, 'central-scan', 'P1/notes.jpg', 'ballot-image', 'unrelated');
 
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     expect(report.summary.cvrRecords).toBe(7);
     expect(report.imagesWithoutCvr.items.map((i) => i.file).sort()).toEqual(['central-scan:P1/000007_F.jpg', 'central-scan:P1/notes.jpg']);
     expect(report.cvrsWithoutImage.items.map((c) => c.cvrNumber)).toEqual(['6']);
@@ -107,7 +108,7 @@ describe('phase-1 report', () => {
     expect(cvrsForImage(db, img5.id).map((c) => c.cvrNumber)).toEqual(['5', '5']); // the duplicate shows up
 
     const out = join(dir, 'reports');
-    const written = await refreshPhase1Report(db, out);
+    const written = await refreshPhase1Report(db, out, () => readSheetFills(db));
     expect(written.ok).toBe(true);
     const json = JSON.parse(readFileSync(join(out, 'phase1-report.json'), 'utf8')) as typeof report;
     expect(json.summary).toEqual(report.summary);
@@ -139,7 +140,7 @@ describe('phase-1 report', () => {
     const second = await importPendingCatalogFiles(db, vault);
     expect(second.imported).toEqual([]); // idempotent
 
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     expect(report.summary.cvrRecords).toBe(sessions.length);
     const missing = sessions[0];
     expect(report.cvrsWithoutImage.items.map((c) => `${c.tabulator}/${c.batch}/${c.recordId}`)).toEqual([`${missing?.TabulatorId}/${missing?.BatchId}/${missing?.RecordId}`]);
@@ -175,7 +176,7 @@ describe('ImportService (watcher integration through the catalog)', () => {
       for (const f of ['ContestManifest.json', 'CandidateManifest.json', 'CvrExport_1731.json']) {
         catalog(db, 'cvr-exports', `e/${f}`, f.startsWith('Cvr') ? 'cvr' : 'other', readFileSync(join(dominionCorpus, f)), vault);
       }
-      const service = new ImportService({ db, vaultDir: vault, reportsDir: reports, logger: silentLogger() });
+      const service = new ImportService({ db, readSheets: () => readSheetFills(db), vaultDir: vault, reportsDir: reports, logger: silentLogger() });
       expect(await service.tick()).toEqual({ imported: 3, newFailures: 0, reportRefreshed: true });
       expect((JSON.parse(readFileSync(join(reports, 'phase1-report.json'), 'utf8')) as { summary: { cvrRecords: number } }).summary.cvrRecords).toBe(3);
       expect(await service.tick()).toEqual({ imported: 0, newFailures: 0, reportRefreshed: false });

@@ -3,7 +3,7 @@ import type { Db } from '../core/db/database.ts';
 import { overvoteKey } from './ess.ts';
 import { imageKeyFromFileName } from './imageKeys.ts';
 import { syncImageKeys } from './imageLinks.ts';
-import { findRescannedSheets, type RescannedSheet } from './rescans.ts';
+import { findRescannedSheets, type ReadSheets, type RescannedSheet } from './rescans.ts';
 import {
   activeContestNames,
   activeCvrCount,
@@ -112,7 +112,8 @@ function list<T>(all: readonly T[]): ReportList<T> {
 const ws = (s: string): string => s.trim().replace(/\s+/g, ' ');
 const pseudoOption = /^(overvotes?|undervotes?|blank\s+votes?|over\s*votes?|under\s*votes?)$/i;
 
-export function buildPhase1Report(db: Db): Phase1Report {
+/** `readSheets`: the sheets the pre-audit has read (preaudit/viewStore.ts readSheetFills), for the rescan check. */
+export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report {
   const sources = reportSources(db);
   const sourceName = new Map(sources.map((s) => [s.id, s.name]));
 
@@ -147,7 +148,7 @@ export function buildPhase1Report(db: Db): Phase1Report {
     bySha.set(i.sha256, files);
   }
   const duplicateImages = [...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files }));
-  const rescans = findRescannedSheets(db);
+  const rescans = findRescannedSheets(db, readSheets);
 
   // --- CVR contest and option names (per scope, from manifests or the CVR's own header) ---
   const contestNames = new Map<string, string>(); // scope|key -> name

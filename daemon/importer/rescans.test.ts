@@ -10,6 +10,7 @@ import { checksFromReport } from '../web/importChecks.ts';
 import { importLocalPath } from './importFile.ts';
 import { buildPhase1Report } from './report.ts';
 import { tempDir } from './testSupport.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 /**
  * Phase 1 on a generated election with images: its injected "dup" is a rescan (new image bytes, a
@@ -47,7 +48,7 @@ async function phase1(name: string, dup: number) {
   if (!layouts.ok) throw new Error(layouts.error.message);
   const read = await runPreaudit(db, jobs, [...layouts.value.values()], silentLogger(), { workers: 1 });
   expect(read.errors).toBe(0);
-  const report = buildPhase1Report(db);
+  const report = buildPhase1Report(db, () => readSheetFills(db));
   db.close();
   return { report, sheets, fileOf };
 }
@@ -84,7 +85,7 @@ describe('phase 1 finds the same ballot scanned twice under another id', () => {
       `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
        VALUES ('scans', 'a.tif', 'a.tif', 1, '0', '0', 'a', 'sha-a', 'ballot-image', '2026-11-03T20:00:00Z', '2026-11-03T20:00:00Z')`,
     ).run();
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     db.close();
     expect(report.summary.sheetsCheckedForRescans).toBe(0);
     expect(checksFromReport(report).find((c) => c.id === 'duplicates')?.summary).toContain('looked for once the pre-audit has read the marks');

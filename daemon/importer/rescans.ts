@@ -3,9 +3,9 @@
  * image-hash check misses it) and a new CVR record id, but the same paper carries the same marks,
  * and no two voters fill every oval alike. The pre-audit's stored readings (the fill of every
  * target) are compared with findLikelyDuplicates; sheets not read yet cannot be compared, and the
- * report says how many were.
+ * report says how many were. The pre-audit sits above the importer in the layers, so its readings
+ * come in through `ReadSheets`, implemented by its store (preaudit/viewStore.ts) and wired by the caller.
  */
-import { z } from 'zod';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import { findLikelyDuplicates, type SheetFingerprint } from './likelyDuplicates.ts';
@@ -18,6 +18,16 @@ export interface RescannedSheet {
   readonly firstIds: readonly number[];
   readonly secondIds: readonly number[];
 }
+
+/** A sheet the pre-audit has read: its key (as catalogSheets keys it), its style, and the fill of every target in page order. */
+export interface ReadSheet {
+  readonly sheetKey: string;
+  readonly styleId: string;
+  readonly fills: readonly number[];
+}
+
+/** The sheets the pre-audit has read so far (none when it has read nothing). */
+export type ReadSheets = () => readonly ReadSheet[];
 
 export interface RescanCheck {
   /** Sheets whose marks were read by the pre-audit, hence compared. */
@@ -41,26 +51,15 @@ function catalogFiles(catalog: CatalogStore, sheetKey: string): { names: string[
   return { names, ids };
 }
 
-const pagesSchema = z.array(z.object({ targets: z.array(z.object({ fill: z.number() })) }));
-
-export function findRescannedSheets(db: Db): RescanCheck {
-  const hasTable = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'preaudit_sheets'`).get();
-  if ((hasTable?.n ?? 0) === 0) return { sheetsCompared: 0, pairs: [] };
-  const rows = db
-    .prepare<[], { sheet_key: string; style_id: string | null; pages_json: string | null }>(
-      `SELECT sheet_key, style_id, pages_json FROM preaudit_sheets WHERE status = 'read' AND pages_json IS NOT NULL ORDER BY sheet_key`,
-    )
-    .all();
+export function findRescannedSheets(db: Db, readSheets: ReadSheets): RescanCheck {
   const catalog = new CatalogStore(db);
   const files = new Map<string, { names: string[]; ids: number[] }>();
   const fingerprints: SheetFingerprint[] = [];
-  for (const r of rows) {
-    const pages = pagesSchema.safeParse(JSON.parse(r.pages_json ?? '[]'));
-    if (!pages.success || r.style_id === null) continue;
-    const found = catalogFiles(catalog, r.sheet_key);
+  for (const sheet of readSheets()) {
+    const found = catalogFiles(catalog, sheet.sheetKey);
     if (found === undefined) continue;
-    files.set(r.sheet_key, found);
-    fingerprints.push({ ballotKey: r.sheet_key, styleId: r.style_id, fills: pages.data.flatMap((p) => p.targets.map((t) => t.fill)) });
+    files.set(sheet.sheetKey, found);
+    fingerprints.push({ ballotKey: sheet.sheetKey, styleId: sheet.styleId, fills: sheet.fills });
   }
   const pairs = findLikelyDuplicates(fingerprints).map(([a, b]) => ({
     first: files.get(a)?.names ?? [a],

@@ -8,6 +8,7 @@ import { arloManifestCsv, arloManifestRows, validateArloManifest } from './arlo.
 import { importLocalFile, importLocalPath } from './importFile.ts';
 import { buildPhase1Report } from './report.ts';
 import { importTestDb, tempDir } from './testSupport.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 /**
  * Every format the sample-election generator writes (scripts/sample-election/README.md): Dominion
@@ -85,7 +86,7 @@ describe('sample-election generator output, every format', () => {
     const raw = readdirSync(join(out, 'dominion'))
       .filter((f) => f.startsWith('CvrExport'))
       .flatMap((f) => (JSON.parse(readFileSync(join(out, 'dominion', f), 'utf8')) as { Sessions: { TabulatorId: number; BatchId: number }[] }).Sessions);
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     expect(report.summary.cvrRecords).toBe(raw.length);
     expect(report.summary.cvrRecords).toBe(sheets.filter((s) => s.inCvr).length);
     const dropped = sheets.filter((s) => !s.inCvr);
@@ -113,7 +114,7 @@ describe('sample-election generator output, every format', () => {
       expect(r.ok && r.value.failures, p).toEqual([]);
       if (r.ok && p !== 'eif') expect(r.value.outcomes.map((o) => o.format).sort(), p).toEqual([p === 'ess/CVR' ? 'ess-cvr' : 'results', 'ignored'].sort());
     }
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     expect(report.summary.cvrRecords).toBe(sheets.filter((s) => s.inCvr).length);
     expect(report.summary.duplicateCvrs).toBe(0);
     expectedTotalsMismatch(report);
@@ -135,7 +136,7 @@ describe('sample-election generator output, every format', () => {
         const folder = `${p?.externalId}_${(p?.name ?? '').replace(/[^A-Za-z0-9]+/g, '_')}`;
         for (const side of ['F', 'B']) catalogImage(db, `ess/Images/${folder}/${pad(s.ess.cvrNumber, 6)}_${side}.jpg`);
       }
-      const report = buildPhase1Report(db);
+      const report = buildPhase1Report(db, () => readSheetFills(db));
       expect(report.summary.cvrRecords).toBe(sheets.filter((s) => s.inCvr).length);
       const dropped = sheets.filter((s) => !s.inCvr).map((s) => s.ess.cvrNumber);
       expect(report.imagesWithoutCvr.items.map((i) => i.file.replace(/^.*\//, ''))).toEqual(dropped.flatMap((n) => [`${pad(n, 6)}_B.jpg`, `${pad(n, 6)}_F.jpg`]));

@@ -10,6 +10,7 @@ import { exportArloManifest } from './arlo.ts';
 import { importCatalogFile, type CatalogVersionRow, type ImportOutcome } from './importFile.ts';
 import { plainImportProblem } from './plainImportProblem.ts';
 import { buildPhase1Report, type Phase1Report } from './report.ts';
+import type { ReadSheets } from './rescans.ts';
 import { writePhase1Report } from './reportFiles.ts';
 import { recoverInterruptedImports } from './store.ts';
 import { failedSourcesAfter, lastSourceId } from './sourceRows.ts';
@@ -53,8 +54,8 @@ export interface RefreshedReport {
 }
 
 /** Rebuilds the phase-1 report files and the Arlo manifest (the watcher calls this after imports). */
-export async function refreshPhase1Report(db: Db, reportsDir: string, logger?: Logger): Promise<Result<RefreshedReport>> {
-  const report = buildPhase1Report(db);
+export async function refreshPhase1Report(db: Db, reportsDir: string, readSheets: ReadSheets, logger?: Logger): Promise<Result<RefreshedReport>> {
+  const report = buildPhase1Report(db, readSheets);
   const written = await writePhase1Report(report, reportsDir);
   if (!written.ok) return written;
   const arlo = await exportArloManifest(db, join(reportsDir, 'arlo-ballot-manifest.csv'));
@@ -69,6 +70,8 @@ export interface ImportServiceOptions {
   readonly vaultDir: string;
   readonly reportsDir: string;
   readonly logger: Logger;
+  /** The sheets the pre-audit has read, for the report's rescan check (preaudit/viewStore.ts readSheetFills). */
+  readonly readSheets: ReadSheets;
 }
 
 export interface ImportTick {
@@ -133,7 +136,7 @@ export class ImportService {
   }
 
   private async pass(): Promise<ImportTick> {
-    const { db, vaultDir, reportsDir, logger } = this.options;
+    const { db, vaultDir, reportsDir, logger, readSheets } = this.options;
     const done = await importPendingCatalogFiles(db, vaultDir, logger);
     const failed = failedSourcesAfter(db, this.lastSourceId);
     for (const f of failed) {
@@ -153,7 +156,7 @@ export class ImportService {
     const signature = this.catalogSignature();
     let reportRefreshed = false;
     if (done.imported.length > 0 || failed.length > 0 || signature !== this.lastCatalog) {
-      const r = await refreshPhase1Report(db, reportsDir, logger);
+      const r = await refreshPhase1Report(db, reportsDir, readSheets, logger);
       reportRefreshed = r.ok;
       if (r.ok) this.lastCatalog = signature;
       else logEvent(logger, LogEvent.ImportFailed, { report: reportsDir, error: r.error.message }, 'warn');

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
+import type { ReadSheet } from '../importer/rescans.ts';
 
 /**
  * The pre-audit's read queries for the web pages and reports (issue #17: its tables are read only in its
@@ -133,4 +135,27 @@ export function readSheetsWithFiles(db: Db): { sheet_key: string; style_id: stri
 export function storedAuditMarkJson(db: Db): Map<string, string | null> {
   const rows = db.prepare<[], { sheet_key: string; audit_mark_json: string | null }>(`SELECT sheet_key, audit_mark_json FROM preaudit_sheets WHERE status = 'read'`).all();
   return new Map(rows.map((r) => [r.sheet_key, r.audit_mark_json]));
+}
+
+const fillsSchema = z.array(z.object({ targets: z.array(z.object({ fill: z.number() })) }));
+
+/**
+ * The importer's phase-1 rescan check's input (importer/rescans.ts ReadSheets): every sheet read, with the
+ * fill of each target, in key order. A sheet whose stored pages do not parse, or without a style, is left out.
+ */
+export function readSheetFills(db: Db): ReadSheet[] {
+  const hasTable = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'preaudit_sheets'`).get();
+  if ((hasTable?.n ?? 0) === 0) return [];
+  const rows = db
+    .prepare<[], { sheet_key: string; style_id: string | null; pages_json: string | null }>(
+      `SELECT sheet_key, style_id, pages_json FROM preaudit_sheets WHERE status = 'read' AND pages_json IS NOT NULL ORDER BY sheet_key`,
+    )
+    .all();
+  const sheets: ReadSheet[] = [];
+  for (const r of rows) {
+    const pages = fillsSchema.safeParse(JSON.parse(r.pages_json ?? '[]'));
+    if (!pages.success || r.style_id === null) continue;
+    sheets.push({ sheetKey: r.sheet_key, styleId: r.style_id, fills: pages.data.flatMap((p) => p.targets.map((t) => t.fill)) });
+  }
+  return sheets;
 }

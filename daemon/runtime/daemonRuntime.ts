@@ -26,6 +26,7 @@ import { PreauditService } from '../preaudit/service.ts';
 import { PreauditWebProvider } from '../preaudit/webProvider.ts';
 import { CatalogGrowthWatch } from './catalogGrowthWatch.ts';
 import { startCaptureWithRetry, type CaptureStartPolicy } from './captureStart.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 /** Within shutdown.ts's 10 s bound, leaving time to record the stop and close the database. */
 const PARTS_STOP_BOUND_MS = 7000;
@@ -90,7 +91,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
   // Pre-audit: constructed here so the UI gets its provider; it starts after capture and imports.
   const preaudit = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger, rootPaths: config.roots.map((r) => r.path) });
   const preauditProvider = options.preaudit ?? new PreauditWebProvider(db, () => preaudit.status(), preaudit.optionNames, preaudit, (kind) => evidenceFile(db, dataPaths(config).vault, kind));
-  const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider, custody: { jobs, workflow: custody } });
+  // The one change feed: one timer looks at the catalog (and the active imports); the web's live updates, the
+  // importer, the pre-audit and the export-settled trigger each follow it, and none runs when nothing changed.
+  const changes = new ChangeFeed(db, options.catalogPollMs ?? 5000);
+  changes.watch('imports', () => activeImportsSignature(db));
+  const web = await startWebUi({ db, config, logger, engine, driveService: drives, preaudit: preauditProvider, custody: { jobs, workflow: custody }, changes });
   if (!web.ok) {
     db.close();
     return err(web.error);
@@ -118,11 +123,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Runnin
     return err(started.error);
   }
   const capture = started.value;
-  // The one change feed: one timer looks at the catalog (and the active imports); the importer, the
-  // pre-audit and the export-settled trigger each wake once per change, and none runs when nothing changed.
-  const changes = new ChangeFeed(db, options.catalogPollMs ?? 5000);
-  changes.watch('imports', () => activeImportsSignature(db));
-  const imports = new ImportService({ db, vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger });
+  // One look before anyone subscribes: what capture found while starting is the feed's starting point, as
+  // before the web needed the feed this early (the subscribers below do their first pass on start anyway).
+  changes.check();
+  const imports = new ImportService({ db, readSheets: () => readSheetFills(db), vaultDir: dataPaths(config).vault, reportsDir: dataPaths(config).reports, logger });
   imports.start(changes);
   if (options.preaudit === undefined) preaudit.start(changes);
   const growth = new CatalogGrowthWatch(changes, () => automation.value.triggers.onFileCaptured());

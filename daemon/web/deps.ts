@@ -1,3 +1,4 @@
+import type { ChangeFeed } from '../capture/changeFeed.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log/logger.ts';
 import type { Result } from '../core/result.ts';
@@ -40,6 +41,11 @@ export interface WebDeps {
   readonly accounts: Accounts;
   /** Catalog counts and image objects (daemon/web/catalogReader.ts over `file_versions`). */
   readonly catalog: CatalogProvider;
+  /**
+   * The daemon's one change feed (capture/changeFeed.ts): the live updates take "has the catalog changed?"
+   * from its last look instead of asking the catalog themselves.
+   */
+  readonly changes: CatalogChanges;
   /** Whether each watched root is reachable (the watcher's view when capture provides it). */
   readonly roots: RootStatusProvider;
   readonly alerts: Pick<AlertLog, 'open' | 'all' | 'acknowledge'>;
@@ -73,6 +79,9 @@ export interface WebDeps {
 }
 
 // ---- capture / catalog -------------------------------------------------------------------
+
+/** What the pages need of the change feed: its marks as of its last look. */
+export type CatalogChanges = Pick<ChangeFeed, 'current'>;
 
 export interface RootCounts {
   readonly label: string;

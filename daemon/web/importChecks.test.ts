@@ -3,17 +3,18 @@ import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { buildPhase1Report, type Phase1Report } from '../importer/report.ts';
 import { checksFromReport, importChecksFromReport } from './importChecks.ts';
 import { catalogFile } from '../../test/web/webTestFakes.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
 
 describe('phase-1 checks from the importer report', () => {
   it('says "not run" for everything on an empty appliance', () => {
-    const checks = checksFromReport(buildPhase1Report(openStateDatabase(':memory:')));
+    const checks = checksFromReport(buildPhase1Report(openStateDatabase(':memory:'), () => []));
     expect(checks.map((c) => c.state)).toEqual(checks.map(() => 'not-run'));
   });
 
   it('reads the real report over the catalog: images but no CVR import yet means "not run"', () => {
     const db = openStateDatabase(':memory:');
     catalogFile(db, '/nonexistent-vault', 'central-scan', 'Tabulator00001/Batch001/00001.tif', 'ballot-image', Buffer.from('x'));
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     const byId = new Map(checksFromReport(report).map((c) => [c.id, c]));
     expect(report.summary.imageFiles).toBe(1);
     expect(byId.get('sources')?.state).toBe('not-run');
@@ -21,7 +22,7 @@ describe('phase-1 checks from the importer report', () => {
   });
 
   it('files that are not election data alone are not a pass: no CVR was imported', () => {
-    const base = buildPhase1Report(openStateDatabase(':memory:'));
+    const base = buildPhase1Report(openStateDatabase(':memory:'), () => []);
     const report: Phase1Report = {
       ...base,
       sources: [{ name: 'Batches Loaded Report.xml', format: 'not-election-data', state: 'active', records: 0, warnings: ['an XML file (<BatchesLoadedReport>) that is not a cast vote record format'], error: null }],
@@ -37,7 +38,7 @@ describe('phase-1 checks from the importer report', () => {
 
   it('turns counts into pass, warn and fail with the first problems as details', () => {
     // Start from a real (empty) report so new report fields keep this test compiling.
-    const base = buildPhase1Report(openStateDatabase(':memory:'));
+    const base = buildPhase1Report(openStateDatabase(':memory:'), () => []);
     const report: Phase1Report = {
       ...base,
       sources: [{ name: 'CvrExport', format: 'dominion-json', state: 'active', records: 300, warnings: [], error: null }],
@@ -61,7 +62,7 @@ describe('phase-1 checks from the importer report', () => {
     let t = 0;
     const provider = importChecksFromReport(() => {
       builds += 1;
-      return buildPhase1Report(openStateDatabase(':memory:'));
+      return buildPhase1Report(openStateDatabase(':memory:'), () => []);
     }, 1000, () => t);
     provider.list();
     provider.list();

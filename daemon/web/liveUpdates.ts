@@ -18,7 +18,8 @@ export interface EventStreamOptions {
 }
 
 async function stateStamp(deps: WebDeps, drivesStamp: () => Promise<unknown>): Promise<string> {
-  const summary = deps.catalog.summary(new Date(0));
+  // The catalog's part comes from the one change feed (it moves with every capture, change or disappearance).
+  const catalog = deps.changes.current().catalog;
   const open = deps.alerts.open();
   const roots = deps.roots.roots().map((r) => r.state);
   const lastSnapshot = deps.snapshotHistory.list(1)[0];
@@ -26,7 +27,7 @@ async function stateStamp(deps: WebDeps, drivesStamp: () => Promise<unknown>): P
   const drives = await drivesStamp();
   const preaudit = deps.preaudit?.status() ?? null;
   const diskFull = dataDiskProblem(deps.config.dataDir, deps.config.capture.minFreeBytes) !== undefined;
-  return JSON.stringify([diskFull, deps.snapshot.current().state, summary.filesTotal, summary.lastCaptureAt, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
+  return JSON.stringify([diskFull, deps.snapshot.current().state, catalog, open.length, open[0]?.id ?? null, roots, last, drives, preaudit?.imagesDone, preaudit?.disagreements]);
 }
 
 export function eventStream(c: Context, deps: WebDeps, token: string, options: EventStreamOptions): Response | Promise<Response> {

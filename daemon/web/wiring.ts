@@ -20,12 +20,14 @@ import { AlertLog } from '../core/state/alerts.ts';
 import { AuditLog } from '../core/state/auditLog.ts';
 import { Accounts } from './accounts.ts';
 import { CatalogReader, rootStatusFromCapture } from './catalogReader.ts';
-import type { CustodyProvider, DrivesProvider, DriveStatus, HandoffProvider, ImportChecksProvider, PreauditProvider, RootStatusProvider, SnapshotHistoryProvider, WebDeps } from './deps.ts';
+import type { CatalogChanges, CustodyProvider, DrivesProvider, DriveStatus, HandoffProvider, ImportChecksProvider, PreauditProvider, RootStatusProvider, SnapshotHistoryProvider, WebDeps } from './deps.ts';
 import { createWebApp } from './app.tsx';
 import { importChecksFromReport } from './importChecks.ts';
 import { startWebServer, type RunningWebServer } from './server.ts';
 import { SnapshotJobs } from '../custody/snapshotJobs.ts';
 import { screenFormat } from './views.ts';
+import { readSheetFills } from '../preaudit/viewStore.ts';
+import { ChangeFeed } from '../capture/changeFeed.ts';
 
 /**
  * Adapters from the other areas' real services to the web's providers, and one function that
@@ -188,6 +190,19 @@ export interface WebWiringOptions {
   readonly preaudit?: PreauditProvider;
   /** The daemon's one job runner and custody workflow (runtime/ composes them); made here when left out. */
   readonly custody?: { readonly jobs: SnapshotJobs; readonly workflow: CustodyWorkflow };
+  /** The daemon's one change feed (runtime/ composes it); left out, the pages look at the catalog each time they ask. */
+  readonly changes?: CatalogChanges;
+}
+
+/** Without the daemon's running feed (the web on its own, tests): a feed that takes a look each time it is read. */
+export function catalogChangesLookingEachTime(db: Db): CatalogChanges {
+  const feed = new ChangeFeed(db, 60_000);
+  return {
+    current: () => {
+      feed.check();
+      return feed.current();
+    },
+  };
 }
 
 /**
@@ -205,6 +220,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
     logger,
     accounts: new Accounts(db, undefined, config.web.sessionIdleMinutes === undefined ? {} : { idleMs: config.web.sessionIdleMinutes * 60_000 }),
     catalog: new CatalogReader(db, dataPaths(config).vault, config.roots.map((r) => r.label)),
+    changes: options.changes ?? catalogChangesLookingEachTime(db),
     roots: options.roots ?? rootStatusFromCapture(config, db),
     alerts: new AlertLog(db, logger),
     audit: new AuditLog(db, logger),
@@ -220,7 +236,7 @@ export function createWebDeps(options: WebWiringOptions): WebDeps {
           snapshotPreview: () => workflow.previewSnapshot(),
           enrollment: enrollmentFromService(drive),
         }),
-    importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db)),
+    importChecks: options.importChecks ?? importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db))),
     ...(options.preaudit === undefined ? {} : { preaudit: options.preaudit }),
     publication: publicationFromDatabase(db, config, () => signerForConfig(config)),
     // USB mode: the page lists plugged-in sticks so the supervisor can enroll one there.

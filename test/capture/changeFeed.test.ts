@@ -8,6 +8,7 @@ import { ImportService } from '../../daemon/importer/service.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
 import { CatalogGrowthWatch } from '../../daemon/runtime/catalogGrowthWatch.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
+import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 
 /**
  * Issue #17: one change feed on the catalog wakes the importer, the pre-audit and the export-settled
@@ -41,7 +42,7 @@ describe('the one change feed', () => {
     let importsMark = 'a';
     const feed = new ChangeFeed(db, 60_000); // looked at by hand below, never by its timer
     feed.watch('imports', () => importsMark);
-    const imports = new ImportService({ db, vaultDir: join(dir, 'vault'), reportsDir: join(dir, 'reports'), logger: silentLogger() });
+    const imports = new ImportService({ db, readSheets: () => readSheetFills(db), vaultDir: join(dir, 'vault'), reportsDir: join(dir, 'reports'), logger: silentLogger() });
     const importPasses = vi.spyOn(imports, 'tick').mockResolvedValue({ imported: 0, newFailures: 0, reportRefreshed: false });
     const preaudit = new PreauditService({ db, vaultDir: join(dir, 'vault'), logger: silentLogger() });
     const preauditPasses = vi.spyOn(preaudit, 'runOnce').mockResolvedValue({ ok: true, value: {} as never });

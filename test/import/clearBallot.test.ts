@@ -5,6 +5,7 @@ import { importLocalFile } from '../../daemon/importer/importFile.ts';
 import { buildPhase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, importTestDb } from '../../daemon/importer/testSupport.ts';
 import { importedRound1, rctabRound1 } from './rctabTally.ts';
+import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 
 /** Clear Ballot ClearCount CVR CSV from RCTab's test data (issue #18). */
 const dir = join(corpusDir, 'rctab-samples', 'clear-ballot');
@@ -20,6 +21,6 @@ describe('Clear Ballot CSV', () => {
     expect(r.ok ? r.value : r.error.message).toMatchObject({ status: 'imported', format: 'clear-ballot-cvr', records: lines.length - 1 });
     expect(db.prepare<[], { name: string; num_ranks: number | null }>(`SELECT name, num_ranks FROM import_contests`).all()).toEqual([{ name: 'Democratic Primary', num_ranks: ranks.size }]);
     expect(importedRound1(db, 'Democratic Primary')).toEqual(rctabRound1(join(dir, 'clear_ballot_kansas_primary_expected_detailed_report.json')));
-    expect(buildPhase1Report(db).summary.duplicateCvrs).toBe(0);
+    expect(buildPhase1Report(db, () => readSheetFills(db)).summary.duplicateCvrs).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import type { Db } from '../../daemon/core/db/database.ts';
 import { importLocalFile, importLocalPath } from '../../daemon/importer/importFile.ts';
 import { buildPhase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, importTestDb, tempDir } from '../../daemon/importer/testSupport.ts';
+import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 
 /**
  * The real Dominion ImageCast Central export (issue #18): CVR_Export_<time>.zip (CvrExport.json
@@ -152,7 +153,7 @@ describe('the real Dominion ImageCast export (zip and CSV)', () => {
     expect(r.ok && r.value.failures).toEqual([]);
     const active = db.prepare<[], { name: string; records: number }>(`SELECT name, records FROM import_sources WHERE state = 'active' AND records > 0`).all();
     expect(active).toHaveLength(1);
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     expect(report.summary.cvrRecords).toBe(12);
     expect(report.summary.duplicateCvrs).toBe(0);
     expect(report.sources.some((s) => s.format === 'ignored' && s.warnings.some((w) => /not counted twice/.test(w)))).toBe(true);

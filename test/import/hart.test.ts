@@ -5,6 +5,7 @@ import { importLocalPath } from '../../daemon/importer/importFile.ts';
 import { buildPhase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, importTestDb } from '../../daemon/importer/testSupport.ts';
 import { importedRound1, rctabRound1 } from './rctabTally.ts';
+import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 
 /** Hart Verity CVR XML (one file per ballot) from RCTab's test data (issue #18). */
 const dir = join(corpusDir, 'rctab-samples', 'hart');
@@ -21,7 +22,7 @@ describe('Hart CVR XML', () => {
     expect(importedRound1(db, 'CEDAR PARK SCHOOL BOARD')).toEqual(rctabRound1(join(dir, 'hart_cedar_park_school_board_expected_detailed_report.json')));
     const ranks = db.prepare<[], { n: number | null }>(`SELECT max(num_ranks) AS n FROM import_contests WHERE name = 'CEDAR PARK SCHOOL BOARD'`).get();
     expect(ranks?.n).toBe(6);
-    const report = buildPhase1Report(db);
+    const report = buildPhase1Report(db, () => readSheetFills(db));
     expect(report.summary.duplicateCvrs).toBe(0);
     expect(report.summary.cvrRecords).toBe(xmlFiles.length);
   });

@@ -9,6 +9,7 @@ import type { Db } from '../../daemon/core/db/database.ts';
 import { ImportService } from '../../daemon/importer/service.ts';
 import type { Phase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, importTestDb, tempDir } from '../../daemon/importer/testSupport.ts';
+import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 
 /**
  * Issue #18: in a watched folder the Dominion CVR_Export zip and CSV were ignored without a word.
@@ -44,7 +45,7 @@ describe('watched folder', () => {
     capture(db, vault, 'Results/CVR_Export_20240412114626.zip', readFileSync(join(demo, 'Results', 'CVR_Export_20240412114626.zip')));
     capture(db, vault, 'Results/CVR_Export_20240412114633.csv', readFileSync(join(demo, 'Results', 'CVR_Export_20240412114633.csv')));
     capture(db, vault, 'Reports/Batches Loaded Report.xml', readFileSync(join(demo, 'Reports', 'Batches Loaded Report.xml')));
-    const service = new ImportService({ db, vaultDir: vault, reportsDir: reports, logger: pino({ level: 'silent' }) });
+    const service = new ImportService({ db, readSheets: () => readSheetFills(db), vaultDir: vault, reportsDir: reports, logger: pino({ level: 'silent' }) });
     await service.tick();
     const report = JSON.parse(readFileSync(join(reports, 'phase1-report.json'), 'utf8')) as Phase1Report;
     expect(report.summary.cvrRecords).toBe(12);

@@ -31,6 +31,7 @@ import { importChecksFromReport } from '../../daemon/web/importChecks.ts';
 import { startWebServer, type RunningWebServer } from '../../daemon/web/server.ts';
 import { createWebDeps } from '../../daemon/web/wiring.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
+import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ballotsafe-duplicates-'));
@@ -77,7 +78,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     engine: new SnapshotEngine({ db, config: web, logger: silentLogger() }),
     preaudit: new PreauditWebProvider(db, () => status),
-    importChecks: importChecksFromReport(() => buildPhase1Report(db), 0),
+    importChecks: importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db)), 0),
   });
   assertOk(await new Accounts(db).addUser('oscar', 'observer', 'correct horse battery'));
   server = assertOk(await startWebServer(createWebApp(deps), web, silentLogger()));

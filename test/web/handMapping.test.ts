@@ -30,6 +30,7 @@ import { createWebApp } from '../../daemon/web/app.tsx';
 import { importChecksFromReport } from '../../daemon/web/importChecks.ts';
 import { startWebServer, type RunningWebServer } from '../../daemon/web/server.ts';
 import { createWebDeps } from '../../daemon/web/wiring.ts';
+import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ballotsafe-mapping-'));
@@ -87,7 +88,7 @@ beforeAll(async () => {
   service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), workers: 1, ocr: { read: async () => '', close: async () => undefined } });
   assertOk(await service.runOnce());
   const provider = new PreauditWebProvider(db, () => service.status(), service.optionNames, service);
-  const deps = createWebDeps({ db, config: web, logger: silentLogger(), engine: new SnapshotEngine({ db, config: web, logger: silentLogger() }), preaudit: provider, importChecks: importChecksFromReport(() => buildPhase1Report(db), 0) });
+  const deps = createWebDeps({ db, config: web, logger: silentLogger(), engine: new SnapshotEngine({ db, config: web, logger: silentLogger() }), preaudit: provider, importChecks: importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db)), 0) });
   assertOk(await new Accounts(db).addUser('olivia', 'operator', 'correct horse battery'));
   server = assertOk(await startWebServer(createWebApp(deps), web, silentLogger()));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });

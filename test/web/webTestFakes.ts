@@ -20,6 +20,7 @@ import { AlertLog } from '../../daemon/core/state/alerts.ts';
 import { AuditLog } from '../../daemon/core/state/auditLog.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
 import { CatalogReader } from '../../daemon/web/catalogReader.ts';
+import { catalogChangesLookingEachTime } from '../../daemon/web/wiring.ts';
 import type {
   CustodyRecord,
   DisagreementDetail,
@@ -452,6 +453,7 @@ async function buildRig(dir: string, options: { stepMs?: number; steps?: number;
     logger,
     accounts,
     catalog,
+    changes: catalogChangesLookingEachTime(db),
     roots,
     alerts,
     audit,

@@ -9,6 +9,7 @@ import { importPendingCatalogFiles, refreshPhase1Report } from '../../importer/s
 import { recoverInterruptedImports } from '../../importer/store.ts';
 import { LogEvent } from '../../core/log/events.ts';
 import { counted } from '../../core/words.ts';
+import { readSheetFills } from '../../preaudit/viewStore.ts';
 
 const importCommand: CliCommand = {
   name: 'import',
@@ -83,7 +84,7 @@ const checkCommand: CliCommand = {
       const logger = createLogger({ level: config.log.level, destination: `${paths.logs}/check.log` });
       const pending = await importPendingCatalogFiles(db, paths.vault, logger);
       for (const f of pending.failures) process.stderr.write(`NOT IMPORTED: ${f.message}\n`);
-      const r = await refreshPhase1Report(db, values.out ?? paths.reports, logger);
+      const r = await refreshPhase1Report(db, values.out ?? paths.reports, () => readSheetFills(db), logger);
       if (!r.ok) {
         process.stderr.write(`${r.error.message}\n${r.error.action ?? ''}\n`);
         return 1;
