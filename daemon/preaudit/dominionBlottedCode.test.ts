@@ -7,29 +7,22 @@
  * its CVR's ballot type is printed as (style_from "CVR ballot type") and its write-in vote is read.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { blottedTiff } from '../../test/preaudit/blottedTiff.ts';
+import { ballotsafeWith, dominionDemoResults, writeFolderApplianceConfig } from '../../test/preaudit/dominionDemoRun.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const project = path.resolve(here, '../..');
-const corpus = path.resolve(project, '../shared/corpus/dominion-imagecast-demo/Results');
+const corpus = dominionDemoResults;
 /** The sheet whose CVR has a write-in vote (an image-read mark, not a name the EMS knows). */
 const blottedName = '00005_00002_000001.tif';
 const blottedRel = path.join('Tabulator00005', 'Batch002', 'Images', blottedName);
 const root = mkdtempSync(path.join(os.tmpdir(), 'dominion-blotted-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function ballotsafe(...args: string[]) {
-  return spawnSync(process.execPath, [path.join(project, 'bin/ballotsafe.js'), ...args, '--config', path.join(root, 'config.yaml')], {
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-}
+const ballotsafe = (...args: string[]) => ballotsafeWith(root, ...args);
 
 const row = z.object({ ballot: z.string(), files: z.string(), style: z.string(), contest: z.string(), option: z.string(), mark: z.string(), styleFrom: z.string() });
 
@@ -54,24 +47,7 @@ beforeAll(async () => {
   // The sheet as a smudged code row would be exported: same name, same AuditMark page.
   await blottedTiff(path.join(corpus, blottedRel), path.join(root, 'blot', blottedName), path.join(root, 'blot'));
   cpSync(path.join(root, 'blot', blottedName), path.join(exportDir, blottedRel));
-  writeFileSync(
-    path.join(root, 'config.yaml'),
-    [
-      'election:',
-      '  name: dominion-demo-blotted',
-      `dataDir: ${path.join(root, 'var')}`,
-      'roots:',
-      '  - label: dominion-export',
-      `    path: ${path.join(root, 'export')}`,
-      'capture:',
-      '  settleMs: 0',
-      'drives:',
-      '  mode: folders',
-      `  a: ${path.join(root, 'drive-a')}`,
-      `  b: ${path.join(root, 'drive-b')}`,
-      '',
-    ].join('\n'),
-  );
+  writeFolderApplianceConfig(root, 'dominion-demo-blotted');
   scan = ballotsafe('scan');
   preaudit = ballotsafe('preaudit', '--out', out);
 }, 300_000);

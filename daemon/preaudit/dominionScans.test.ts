@@ -9,26 +9,19 @@
  * (The NH AccuVote scans are checked exact in realScans.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ballotsafeWith, dominionDemoResults, writeFolderApplianceConfig } from '../../test/preaudit/dominionDemoRun.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const project = path.resolve(here, '../..');
-const corpus = path.resolve(project, '../shared/corpus/dominion-imagecast-demo/Results');
+const corpus = dominionDemoResults;
 const root = mkdtempSync(path.join(os.tmpdir(), 'dominion-scans-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function ballotsafe(...args: string[]) {
-  return spawnSync(process.execPath, [path.join(project, 'bin/ballotsafe.js'), ...args, '--config', path.join(root, 'config.yaml')], {
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-}
+const ballotsafe = (...args: string[]) => ballotsafeWith(root, ...args);
 
 interface CsvRow {
   ballot: string;
@@ -93,24 +86,7 @@ const out = path.join(root, 'report');
 beforeAll(() => {
   // The export folder as the EMS writes it: batch folders of TIFFs and the CVR export zip.
   cpSync(corpus, path.join(root, 'export', 'Results'), { recursive: true });
-  writeFileSync(
-    path.join(root, 'config.yaml'),
-    [
-      'election:',
-      '  name: dominion-demo',
-      `dataDir: ${path.join(root, 'var')}`,
-      'roots:',
-      '  - label: dominion-export',
-      `    path: ${path.join(root, 'export')}`,
-      'capture:',
-      '  settleMs: 0',
-      'drives:',
-      '  mode: folders',
-      `  a: ${path.join(root, 'drive-a')}`,
-      `  b: ${path.join(root, 'drive-b')}`,
-      '',
-    ].join('\n'),
-  );
+  writeFolderApplianceConfig(root, 'dominion-demo');
   scan = ballotsafe('scan');
   preaudit = ballotsafe('preaudit', '--out', out);
 }, 300_000);
