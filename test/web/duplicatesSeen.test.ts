@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
@@ -32,6 +32,7 @@ import { startWebServer, type RunningWebServer } from '../../daemon/web/server.t
 import { createWebDeps } from '../../daemon/web/wiring.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
+import { loggedInKiosk } from './browserLogin.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ballotsafe-duplicates-'));
@@ -82,14 +83,7 @@ beforeAll(async () => {
   });
   assertOk(await new Accounts(db).addUser('oscar', 'observer', 'correct horse battery'));
   server = assertOk(await startWebServer(createWebApp(deps), web, silentLogger()));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  page = await (await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true })).newPage();
-  page.setDefaultTimeout(20_000);
-  await page.goto(`${server.url}/login`);
-  await page.fill('input[name=name]', 'oscar');
-  await page.fill('input[name=password]', 'correct horse battery');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('[data-testid=verdict]');
+  ({ browser, page } = await loggedInKiosk(server.url, 'oscar', 'correct horse battery'));
 }, 240_000);
 
 afterAll(async () => {
