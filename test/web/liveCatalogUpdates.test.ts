@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChangeFeed } from '../../daemon/capture/changeFeed.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
 import { catalogFile, makeRig, testRateLimiter, type TestRig } from './webTestFakes.ts';
@@ -67,4 +67,46 @@ describe('live updates follow the one change feed', () => {
     await reader.cancel().catch(() => undefined);
     await reading;
   });
+
+  it('free space on a drive that moves less than the Drives page shows sends nothing; a change the page shows is sent once', async () => {
+    const drives = rig.deps.drives;
+    if (drives === undefined) throw new Error('no drives in the rig');
+    const real = await drives.list();
+    let free = 10_000_000_000;
+    const list = vi.spyOn(drives, 'list').mockImplementation(() => Promise.resolve(real.map((d) => ({ ...d, freeBytes: free }))));
+    try {
+      const feed = new ChangeFeed(rig.db, 60_000); // never looks: the catalog's part stays still
+      const app = createWebApp({ ...rig.deps, changes: feed }, { rateLimiter: testRateLimiter(), sseCheckMs: 30 });
+      const user = rig.deps.accounts.findUser('olivia');
+      if (user === undefined) throw new Error('no test user');
+      const { token } = rig.deps.accounts.createSession(user);
+      const controller = new AbortController();
+      const res = await app.request('/api/events', { headers: { cookie: `bs_session=${token}` }, signal: controller.signal });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const reading = (async () => {
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          text += decoder.decode(value);
+        }
+      })();
+      const changedCount = () => text.split('event: changed').length - 1;
+      const until = Date.now() + 5000;
+      while (!text.includes('event: hello') && Date.now() < until) await sleep(20);
+      // A write elsewhere on the drive's disk: 40 kB less free, still "10.0 GB" on the page. The drives are listed at most every 5 s.
+      free -= 40_000;
+      await sleep(5600);
+      expect(changedCount()).toBe(0);
+      free = 7_500_000_000;
+      await sleep(5600);
+      expect(changedCount()).toBe(1);
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+      await reading;
+    } finally {
+      list.mockRestore();
+    }
+  }, 30_000);
 });

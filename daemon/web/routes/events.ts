@@ -1,5 +1,6 @@
 /** Live updates for open pages (daemon/web/liveUpdates.ts). */
 import { Hono } from 'hono';
+import { formatBytes } from '../format.ts';
 import { eventStream } from '../liveUpdates.ts';
 import type { Env, RouteKit } from './kit.tsx';
 
@@ -13,7 +14,9 @@ export function eventRoutes(kit: RouteKit, sseCheckMs: number): Hono<Env> {
     if (deps.drives === undefined) return null;
     if (drivesCache === undefined || Date.now() - drivesCache.at > 5000) {
       const list = await deps.drives.list();
-      drivesCache = { at: Date.now(), stamp: list.map((d) => [d.present, d.enrolled, d.freeBytes, d.lastVerifiedAt, d.ejectable]) };
+      // Free space as the Drives page shows it: on a folder drive it moves with any write to its disk,
+      // and a page refreshed for a change nobody can see is noise.
+      drivesCache = { at: Date.now(), stamp: list.map((d) => [d.present, d.enrolled, d.freeBytes === null ? null : formatBytes(d.freeBytes), d.lastVerifiedAt, d.ejectable]) };
     }
     return drivesCache.stamp;
   }
