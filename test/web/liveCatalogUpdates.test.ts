@@ -16,31 +16,44 @@ afterAll(() => rig.cleanup());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** An open page's event stream on the test app with `feed` as its change feed, logged in as the rig's operator; waits for its hello. */
+async function openEventStream(feed: ChangeFeed) {
+  const app = createWebApp({ ...rig.deps, changes: feed }, { rateLimiter: testRateLimiter(), sseCheckMs: 30 });
+  const user = rig.deps.accounts.findUser('olivia');
+  if (user === undefined) throw new Error('no test user');
+  const { token } = rig.deps.accounts.createSession(user);
+  const controller = new AbortController();
+  const res = await app.request('/api/events', { headers: { cookie: `bs_session=${token}` }, signal: controller.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      text += decoder.decode(value);
+    }
+  })();
+  const until = Date.now() + 5000;
+  while (!text.includes('event: hello') && Date.now() < until) await sleep(20);
+  return {
+    text: () => text,
+    changedCount: () => text.split('event: changed').length - 1,
+    close: async () => {
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+      await reading;
+    },
+  };
+}
+
 describe('live updates follow the one change feed', () => {
   it('a new catalog row reaches an open page once, after the feed looked; nothing is sent while nothing changes', async () => {
     // The feed's timer is not started: the test takes each look itself.
     const feed = new ChangeFeed(rig.db, 60_000);
-    const app = createWebApp({ ...rig.deps, changes: feed }, { rateLimiter: testRateLimiter(), sseCheckMs: 30 });
-    const user = rig.deps.accounts.findUser('olivia');
-    if (user === undefined) throw new Error('no test user');
-    const { token } = rig.deps.accounts.createSession(user);
-    const controller = new AbortController();
-    const res = await app.request('/api/events', { headers: { cookie: `bs_session=${token}` }, signal: controller.signal });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        text += decoder.decode(value);
-      }
-    })();
-    const changedCount = () => text.split('event: changed').length - 1;
-
-    const until = Date.now() + 5000;
-    while (!text.includes('event: hello') && Date.now() < until) await sleep(20);
-    expect(text).toContain('event: hello');
+    const stream = await openEventStream(feed);
+    const changedCount = stream.changedCount;
+    expect(stream.text()).toContain('event: hello');
 
     // Idle: several checks of the stream, no notice.
     await sleep(300);
@@ -63,9 +76,7 @@ describe('live updates follow the one change feed', () => {
     await sleep(300);
     expect(changedCount()).toBe(1);
 
-    controller.abort();
-    await reader.cancel().catch(() => undefined);
-    await reading;
+    await stream.close();
   });
 
   it('free space on a drive that moves less than the Drives page shows sends nothing; a change the page shows is sent once', async () => {
@@ -76,25 +87,8 @@ describe('live updates follow the one change feed', () => {
     const list = vi.spyOn(drives, 'list').mockImplementation(() => Promise.resolve(real.map((d) => ({ ...d, freeBytes: free }))));
     try {
       const feed = new ChangeFeed(rig.db, 60_000); // never looks: the catalog's part stays still
-      const app = createWebApp({ ...rig.deps, changes: feed }, { rateLimiter: testRateLimiter(), sseCheckMs: 30 });
-      const user = rig.deps.accounts.findUser('olivia');
-      if (user === undefined) throw new Error('no test user');
-      const { token } = rig.deps.accounts.createSession(user);
-      const controller = new AbortController();
-      const res = await app.request('/api/events', { headers: { cookie: `bs_session=${token}` }, signal: controller.signal });
-      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let text = '';
-      const reading = (async () => {
-        for (;;) {
-          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-          if (done) return;
-          text += decoder.decode(value);
-        }
-      })();
-      const changedCount = () => text.split('event: changed').length - 1;
-      const until = Date.now() + 5000;
-      while (!text.includes('event: hello') && Date.now() < until) await sleep(20);
+      const stream = await openEventStream(feed);
+      const changedCount = stream.changedCount;
       // A write elsewhere on the drive's disk: 40 kB less free, still "10.0 GB" on the page. The drives are listed at most every 5 s.
       free -= 40_000;
       await sleep(5600);
@@ -102,9 +96,7 @@ describe('live updates follow the one change feed', () => {
       free = 7_500_000_000;
       await sleep(5600);
       expect(changedCount()).toBe(1);
-      controller.abort();
-      await reader.cancel().catch(() => undefined);
-      await reading;
+      await stream.close();
     } finally {
       list.mockRestore();
     }
