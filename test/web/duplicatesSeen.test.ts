@@ -13,17 +13,15 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
-import { CaptureService } from '../../daemon/capture/captureService.ts';
 import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
-import { dataPaths, parseConfig, type Config } from '../../daemon/core/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { assertOk } from '../../daemon/core/result.ts';
 import { buildPhase1Report } from '../../daemon/importer/report.ts';
-import { importPendingCatalogFiles } from '../../daemon/importer/service.ts';
 import { runPreaudit, type SheetJob } from '../../daemon/preaudit/pool.ts';
 import { PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
 import type { PreauditStatus } from '../../daemon/preaudit/webApi.ts';
-import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
+import type { Db } from '../../daemon/runtime/stateDatabase.ts';
 import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
@@ -33,6 +31,7 @@ import { createWebDeps } from '../../daemon/web/wiring.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 import { loggedInKiosk } from './browserLogin.ts';
+import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ballotsafe-duplicates-'));
@@ -57,15 +56,9 @@ beforeAll(async () => {
   const recordOf = (s: Sheet) => String(Number(/_(\d+)\.tif$/.exec(s.images.find((i) => i.vendor === 'dominion')?.paths[0] ?? '')?.[1] ?? NaN));
   records = [recordOf(dup), recordOf(original)].sort();
 
-  const config: Config = assertOk(
-    parseConfig({ election: { name: 't', title: 'Sample County General Election' }, dataDir: 'var', roots: [{ label: 'dominion-export', path: 'export/dominion' }], drives: { mode: 'folders', a: 'drive-a', b: 'drive-b' }, log: { level: 'silent' } }, root),
-  );
-  const web = { ...config, web: { ...config.web, port: 0 } };
-  db = openStateDatabase(dataPaths(config).database);
-  const capture = new CaptureService({ config, db, logger: silentLogger() });
-  await capture.scanAll();
-  await capture.settle(10_000);
-  expect((await importPendingCatalogFiles(db, dataPaths(config).vault, silentLogger())).failures).toEqual([]);
+  const captured = await capturedElection(root);
+  const { config, web } = captured;
+  db = captured.db;
   // Each captured image is one sheet (Dominion: both sides in one file), keyed as catalogSheets keys it.
   const images = db.prepare(`SELECT id, rel_path, sha256 FROM file_versions WHERE kind = 'ballot-image'`).all() as { id: number; rel_path: string; sha256: string }[];
   const jobs: SheetJob[] = images.map((i) => ({ key: `${i.rel_path}#${i.id}`, files: [vaultObjectPath(dataPaths(config).vault, i.sha256)] }));

@@ -14,16 +14,14 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
-import { CaptureService } from '../../daemon/capture/captureService.ts';
-import { dataPaths, parseConfig, type Config } from '../../daemon/core/config.ts';
+import { dataPaths } from '../../daemon/core/config.ts';
 import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { assertOk } from '../../daemon/core/result.ts';
 import { AuditLog } from '../../daemon/core/state/auditLog.ts';
-import { importPendingCatalogFiles } from '../../daemon/importer/service.ts';
 import { buildPhase1Report } from '../../daemon/importer/report.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
 import { PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
-import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
+import type { Db } from '../../daemon/runtime/stateDatabase.ts';
 import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
 import { Accounts } from '../../daemon/web/accounts.ts';
 import { createWebApp } from '../../daemon/web/app.tsx';
@@ -32,6 +30,7 @@ import { startWebServer, type RunningWebServer } from '../../daemon/web/server.t
 import { createWebDeps } from '../../daemon/web/wiring.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
 import { loggedInKiosk } from './browserLogin.ts';
+import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ballotsafe-mapping-'));
@@ -73,18 +72,9 @@ beforeAll(async () => {
   layouts = readdirSync(join(out, 'truth', 'layouts')).map((f) => JSON.parse(readFileSync(join(out, 'truth', 'layouts', f), 'utf8')) as TruthLayout);
   contests = (JSON.parse(readFileSync(join(out, 'truth', 'election.json'), 'utf8')) as { contests: TruthContest[] }).contests;
 
-  const config: Config = assertOk(
-    parseConfig(
-      { election: { name: 't', title: 'Sample County General Election' }, dataDir: 'var', roots: [{ label: 'dominion-export', path: 'export/dominion' }], drives: { mode: 'folders', a: 'drive-a', b: 'drive-b' }, log: { level: 'silent' } },
-      root,
-    ),
-  );
-  const web = { ...config, web: { ...config.web, port: 0 } };
-  db = openStateDatabase(dataPaths(config).database);
-  const capture = new CaptureService({ config, db, logger: silentLogger() });
-  await capture.scanAll();
-  await capture.settle(10_000);
-  expect((await importPendingCatalogFiles(db, dataPaths(config).vault, silentLogger())).failures).toEqual([]);
+  const captured = await capturedElection(root);
+  const { config, web } = captured;
+  db = captured.db;
   // An OCR that reads nothing legible: no printed name can be matched, every style waits for a person.
   service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), workers: 1, ocr: { read: async () => '', close: async () => undefined } });
   assertOk(await service.runOnce());
