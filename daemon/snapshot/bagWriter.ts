@@ -4,7 +4,7 @@
  * vault that cannot supply an object stops the run (VaultError).
  */
 import { constants } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
@@ -13,7 +13,7 @@ import { logEvent, type Logger } from '../core/log/logger.ts';
 import { operatorError, technicalText, type OperatorError } from '../core/result.ts';
 import { completeMarkerName } from './bagFormat.ts';
 import { crashPoint } from './crashPoints.ts';
-import { driveError, evictFromCache, fsyncPath, hashFile, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
+import { driveError, evictFromCache, fsyncPath, hashFile, mkdirOnDrive, syncFilesystem, writeFileAtomic, writeFileDurable } from './driveIo.ts';
 import type { DriveRun } from './driveRun.ts';
 import { markerText, tagWriteOrder, type PlannedBag, type PlannedItem } from './plan.ts';
 import type { ProgressTracker } from './progress.ts';
@@ -63,8 +63,8 @@ export async function writeBag(ctx: BagWriterContext, bag: PlannedBag, targets: 
   // is only written once everything matches), so existing files are simply overwritten.
   const dirs = [...new Set(bag.items.map((it) => dirname(it.payloadPath)))].sort();
   await forEachLive(async (d) => {
-    await mkdir(join(bagDir(d), 'data'), { recursive: true });
-    for (const rel of dirs) await mkdir(join(bagDir(d), rel), { recursive: true });
+    await mkdirOnDrive(d.target.root, join(bagDir(d), 'data'));
+    for (const rel of dirs) await mkdirOnDrive(d.target.root, join(bagDir(d), rel));
   });
   crashPoint('dirs');
 

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../core/db/database.ts';
 import { cumulativeIndexName, driveReadme, driveReadmeName, filesTsvName, parseFilesTsv, type FileRecord } from './bagFormat.ts';
 import { crashPoint } from './crashPoints.ts';
 import { cumulativeFiles, type CumulativeSigner } from './cumulativeFiles.ts';
-import { driveError, syncFilesystem, writeFileAtomic } from './driveIo.ts';
+import { driveError, mkdirOnDrive, syncFilesystem, writeFileAtomic } from './driveIo.ts';
 import type { DriveRun } from './driveRun.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName, type ApplianceKey } from './minisign.ts';
 import { loadBag, snapshotRows } from './store.ts';
@@ -21,7 +20,7 @@ export interface DriveFilesContext {
 export async function writeDriveFiles(ctx: DriveFilesContext, d: DriveRun, index: boolean): Promise<void> {
   if (d.error !== undefined) return;
   try {
-    await mkdir(join(d.electionDir, 'snapshots'), { recursive: true });
+    await mkdirOnDrive(d.target.root, join(d.electionDir, 'snapshots'));
     if (!index) {
       const pub = publicKeyFile(ctx.key);
       const readme = driveReadme(ctx.electionName, keyIdHex(ctx.key.keyId));

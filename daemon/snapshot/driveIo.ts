@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, rename, statfs, unlink } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, open, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { DriveRole } from './api.ts';
 import { operatorError, type OperatorError } from '../core/result.ts';
@@ -27,6 +27,27 @@ export async function writeFileDurable(path: string, content: string | Buffer): 
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Makes `dir` (inside the drive at `root`) one folder at a time below the root, never the root
+ * itself: `mkdir -p` would quietly recreate a drive folder that vanished, or a mount point's path
+ * after the drive went away, and the snapshot would land on the appliance's own disk.
+ */
+export async function mkdirOnDrive(root: string, dir: string): Promise<void> {
+  const rel = relative(root, dir);
+  if (rel.startsWith('..') || resolve(root, rel) !== resolve(dir)) throw new Error(`${dir} is not inside the drive at ${root}`);
+  const top = await stat(root);
+  if (!top.isDirectory()) throw Object.assign(new Error(`${root} is not a folder`), { code: 'ENOENT' });
+  let at = root;
+  for (const part of rel.split(sep).filter((p) => p !== '')) {
+    at = resolve(at, part);
+    try {
+      await mkdir(at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
 }
 

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { err, ok, operatorError, type Result } from '../core/result.ts';
 import { formatBytes } from '../core/format.ts';
 import type { CatalogVersion } from './catalog.ts';
-import { driveError, fat32MaxFileSize, fileSystemOf, freeSpace, isFatFileSystem } from './driveIo.ts';
+import { driveError, fat32MaxFileSize, fileSystemOf, freeSpace, isFatFileSystem, mkdirOnDrive } from './driveIo.ts';
 import { dropOut, readOnlyDriveError, tooSmallError } from './driveDropOut.ts';
 import type { DriveRun } from './driveRun.ts';
 import { keyIdHex, publicKeyFile, publicKeyFileName, type ApplianceKey } from './minisign.ts';
@@ -50,7 +49,7 @@ export async function preflight(
     }
     let space: { freeBytes: number | null; blockSize: number };
     try {
-      await mkdir(join(d.electionDir, 'snapshots'), { recursive: true });
+      await mkdirOnDrive(d.target.root, join(d.electionDir, 'snapshots'));
       const readOnly = await readOnlyDriveError(d.target.role, d.electionDir);
       if (readOnly !== undefined) {
         dropOut(d, readOnly, ctx.logger);
