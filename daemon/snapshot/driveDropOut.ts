@@ -69,6 +69,7 @@ export function raiseDriveFailed(alerts: AlertLog, target: DriveTarget, error: O
       group: driveAlertGroup(target.role, error.code),
       message: (n) => (n === 1 ? message : `${message} (This happened at ${n} snapshots in a row.)`),
       action: error.action ?? `Reconnect drive ${target.role} or a replacement and start a snapshot; catch-up brings it level.`,
+      ...(error.technician === undefined ? {} : { technician: error.technician }),
     },
     [target.serial ?? `drive ${target.role}`], // a folder drive's path is for the technician (Settings), not the alert's line
   );

@@ -6,7 +6,8 @@ import { vaultObjectPath } from '../../daemon/capture/vaultLayout.ts';
 import { dataPaths } from '../../daemon/core/config.ts';
 import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { assertOk } from '../../daemon/core/result.ts';
-import { AlertLog } from '../../daemon/core/state/alerts.ts';
+import { z } from 'zod';
+import { AlertLog, alertDetails } from '../../daemon/core/state/alerts.ts';
 import { verifyPath } from '../../daemon/snapshot/verify.ts';
 import { folderDrives, makeAppliance, type Appliance } from './fixture.ts';
 import { TestMounts } from './mounts.ts';
@@ -170,6 +171,8 @@ describe.skipIf(!isRoot)('snapshots on real removable-media file systems', () =>
     expect(seen).toContain('Drive B');
     expect(seen).not.toContain(mounts.base);
     expect(seen).not.toMatch(/\bE[A-Z]{3,}\b/);
+    // ...and reach the alert's collapsed "Details for the technician".
+    expect(alertDetails(open[0]!, z.object({ technician: z.string() }))?.technician).toContain(b.mountPoint);
     checkWithStandardTools(a.mountPoint);
     expect((await verifyPath(a.mountPoint)).problems).toEqual([]);
 

@@ -42,6 +42,8 @@ export interface RepeatedAlert {
   /** The operator's sentence for `count` occurrences so far. */
   readonly message: (count: number) => string;
   readonly action?: string;
+  /** The newest occurrence's technical words (a path, the system's error): shown collapsed, for the technician. */
+  readonly technician?: string;
 }
 
 /** How many of the latest examples an aggregated alert keeps (the log has every one). */
@@ -111,7 +113,7 @@ export class AlertLog {
       const before = open === undefined ? undefined : repeatedDetails(open);
       const count = (before?.count ?? 0) + examples.length;
       const latest = [...(before?.examples ?? []), ...examples].slice(-REPEATED_EXAMPLES_KEPT);
-      const details: RepeatedDetails = { group: alert.group, count, examples: latest };
+      const details: RepeatedDetails = { group: alert.group, count, examples: latest, ...(alert.technician === undefined ? {} : { technician: alert.technician }) };
       const subject = latest[latest.length - 1] ?? null;
       if (open === undefined || before === undefined) {
         const id = this.raise({ severity: alert.severity, code: alert.code, message: alert.message(count), ...(alert.action === undefined ? {} : { action: alert.action }), ...(subject === null ? {} : { subject }), details });
