@@ -29,7 +29,9 @@ export async function createOcrEngine(): Promise<OcrEngine> {
     gzip: eng.gzip,
     cacheMethod: 'none',
   });
-  await worker.setParameters({ tessedit_pageseg_mode: PSM.SINGLE_BLOCK, user_defined_dpi: '300' });
+  // debug_file: tesseract's own complaints ("Image too small to scale!!") would otherwise go to the
+  // terminal of whoever runs `ballotsafe preaudit`; an unreadable crop already comes back as no text.
+  await worker.setParameters({ tessedit_pageseg_mode: PSM.SINGLE_BLOCK, user_defined_dpi: '300', debug_file: '/dev/null' });
   return {
     async read(img, x, y, width, height, enlarge) {
       const left = Math.max(0, Math.round(x));
