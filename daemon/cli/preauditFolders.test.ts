@@ -63,6 +63,7 @@ describe('ballotsafe preaudit <folder>: a folder of scans and an election defini
     const data = join(dir, 'data');
     const first = await run([folder, '--out', out, '--data', data]);
     expect(first.text).toMatch(/Imported 1 file of election data: scans:election\.json/);
+    expect(first.text).toContain('Read 3 files in 1 folder.'); // not "1 folders"
     // -front / -back are one sheet; a style waiting for a person is not "no disagreements".
     expect(first.text).toMatch(/ {8}1 {2}sheets in the catalog\n {8}0 {2}sheets read\n {8}1 {2}sheets waiting for a person to map their ballot style/);
     expect(first.code).toBe(3);

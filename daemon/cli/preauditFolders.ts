@@ -20,6 +20,7 @@ import { PreauditService } from '../preaudit/service.ts';
 import { PreauditWebProvider } from '../preaudit/webProvider.ts';
 import type { StyleMappingForm } from '../preaudit/webApi.ts';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
+import { counted } from '../core/words.ts';
 import { readSheetFills } from '../preaudit/viewStore.ts';
 
 export interface FolderRunOptions {
@@ -92,7 +93,7 @@ async function captureAndImport(config: Config, logger: Logger, say: (l: string)
     if (!ready.ok) return ready;
     const left = await capture.settle(60_000);
     const c = capture.counters;
-    say(`Read ${c.files} files in ${c.dirs} folders${left > 0 ? ` (${left} could not be read)` : ''}.`);
+    say(`Read ${counted(c.files, 'file')} in ${counted(c.dirs, 'folder')}${left > 0 ? ` (${left} could not be read)` : ''}.`);
     const imported = await importPendingCatalogFiles(db, paths.vault, logger);
     const names = imported.imported.map((i) => i.name);
     if (names.length > 0) say(`Imported ${names.length === 1 ? '1 file' : `${names.length} files`} of election data: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`);

@@ -9,6 +9,7 @@ import { LogEvent } from '../../core/log/events.ts';
 import { createLogger, logEvent, type Logger } from '../../core/log/logger.ts';
 import { AlertLog } from '../../core/state/alerts.ts';
 import { AuditLog } from '../../core/state/auditLog.ts';
+import { counted } from '../../core/words.ts';
 import { CaptureService } from '../../capture/captureService.ts';
 import { CatalogStore } from '../../capture/catalogStore.ts';
 import { diskHolding, mountedDisks } from '../../core/state/diskOverview.ts';
@@ -51,10 +52,10 @@ const scan: CliCommand = {
     const left = await capture.settle(waitSeconds * 1000);
     const c = capture.counters;
     process.stdout.write(
-      `Scanned ${c.files} files in ${c.dirs} folders: ${c.captured} captured (${c.changed} changed), ${c.unchanged} unchanged, ` +
-        `${c.deleted} gone, ${c.symlinks} new symlinks recorded.\n`,
+      `Scanned ${counted(c.files, 'file')} in ${counted(c.dirs, 'folder')}: ${c.captured} captured (${c.changed} changed), ${c.unchanged} unchanged, ` +
+        `${c.deleted} gone, ${counted(c.symlinks, 'new symlink')} recorded.\n`,
     );
-    if (left > 0) process.stdout.write(`${left} files are still being written or could not be read yet; run scan again later.\n`);
+    if (left > 0) process.stdout.write(`${left === 1 ? '1 file is' : `${left} files are`} still being written or could not be read yet; run scan again later.\n`);
     const raised = alerts.all(500).filter((a) => a.id > before);
     for (const a of raised.reverse()) process.stdout.write(`  [${a.severity}] ${a.code}: ${a.message}\n`);
     db.close();
