@@ -58,12 +58,14 @@ describe('ballotsafe preaudit <folder>: a folder of scans and an election defini
     cleanups.push(cleanup);
     const folder = join(dir, 'scans');
     mkdirSync(folder);
-    for (const f of ['election.json', 'template-front.jpeg', 'template-back.jpeg']) copyFileSync(join(nh, f), join(folder, f));
+    // expected-scan-marked.json is a JSON file that is not election data: named in the output, with why.
+    for (const f of ['election.json', 'template-front.jpeg', 'template-back.jpeg', 'expected-scan-marked.json']) copyFileSync(join(nh, f), join(folder, f));
     const out = join(dir, 'report');
     const data = join(dir, 'data');
     const first = await run([folder, '--out', out, '--data', data]);
     expect(first.text).toMatch(/Imported 1 file of election data: scans:election\.json/);
-    expect(first.text).toContain('Read 3 files in 1 folder.'); // not "1 folders"
+    expect(first.text).toContain('Read 4 files in 1 folder.'); // not "1 folders"
+    expect(first.text).toMatch(/Not election data \(kept, not imported\): 1 file:\n {2}scans:expected-scan-marked\.json: a JSON file with neither/);
     // -front / -back are one sheet; a style waiting for a person is not "no disagreements".
     expect(first.text).toMatch(/ {8}1 {2}sheets in the catalog\n {8}0 {2}sheets read\n {8}1 {2}sheets waiting for a person to map their ballot style/);
     expect(first.code).toBe(3);

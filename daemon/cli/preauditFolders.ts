@@ -97,6 +97,13 @@ async function captureAndImport(config: Config, logger: Logger, say: (l: string)
     const imported = await importPendingCatalogFiles(db, paths.vault, logger);
     const names = imported.imported.map((i) => i.name);
     if (names.length > 0) say(`Imported ${names.length === 1 ? '1 file' : `${names.length} files`} of election data: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`);
+    const records = imported.imported.reduce((n, i) => n + i.records, 0);
+    if (records > 0) say(`  ${counted(records, 'record')} read from them.`);
+    // Nothing silent: a file that is not election data is named, with why, not just left out of the count.
+    const other = imported.notElectionData;
+    if (other.length > 0) say(`Not election data (kept, not imported): ${counted(other.length, 'file')}:`);
+    for (const f of other.slice(0, 8)) say(`  ${f.name}${f.reason === undefined ? '' : `: ${f.reason}`}`);
+    if (other.length > 8) say(`  and ${counted(other.length - 8, 'more file')}; preaudit.log lists every one.`);
     for (const f of imported.failures) say(`Not imported: ${f.message}`);
     return ok(undefined);
   } finally {

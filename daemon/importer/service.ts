@@ -7,7 +7,7 @@ import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { ok, type OperatorError, type Result } from '../core/result.ts';
 import { exportArloManifest } from './arlo.ts';
-import { importCatalogFile, type CatalogVersionRow, type ImportOutcome } from './importFile.ts';
+import { ballotImageReason, importCatalogFile, type CatalogVersionRow, type ImportOutcome } from './importFile.ts';
 import { plainImportProblem } from './plainImportProblem.ts';
 import { buildPhase1Report, type Phase1Report } from './report.ts';
 import type { ReadSheets } from './rescans.ts';
@@ -20,6 +20,8 @@ const importableKinds = ['cvr', 'election-definition', 'other'] as const;
 
 export interface CatalogImport {
   readonly imported: readonly ImportOutcome[];
+  /** Files looked at and found to hold no election data (with why), so a caller can list them. */
+  readonly notElectionData: readonly ImportOutcome[];
   readonly failures: readonly OperatorError[];
 }
 
@@ -36,14 +38,16 @@ export async function importPendingCatalogFiles(db: Db, vaultPath: string, logge
     .map((f) => ({ id: f.id, root_label: f.rootLabel, rel_path: f.relPath, sha256: f.sha256, kind: f.kind }))
     .sort((a, b) => rank(a.rel_path) - rank(b.rel_path) || a.id - b.id);
   const imported: ImportOutcome[] = [];
+  const notElectionData: ImportOutcome[] = [];
   const failures: OperatorError[] = [];
   for (const row of rows) {
     const r = await importCatalogFile(db, row, vaultPath, logger);
     if (r.ok) {
       if (r.value.status === 'imported') imported.push(r.value);
+      else if (r.value.status === 'not-election-data' && r.value.reason !== ballotImageReason) notElectionData.push(r.value);
     } else failures.push(r.error);
   }
-  return { imported, failures };
+  return { imported, notElectionData, failures };
 }
 
 export interface RefreshedReport {
