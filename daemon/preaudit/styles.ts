@@ -187,6 +187,16 @@ function isFilledOval(o: OvalProbe | undefined): boolean {
   return o !== undefined && o.ring >= 0.6 && o.minSector >= 0.45 && o.inner >= 0.6 && o.halo <= 0.3;
 }
 
+/**
+ * A printed target carrying some other mark (a check, an X, a partial fill): the outline dark all
+ * the way round and the paper just outside clean, whatever is inside. Counted like the others,
+ * so a target that voters marked on every sampled page (a popular choice) is still learned. The
+ * clean surround is what keeps letters out: a glyph at a grid point has ink of its word beside it.
+ */
+function isMarkedOval(o: OvalProbe | undefined): boolean {
+  return o !== undefined && o.ring >= 0.1 && o.minSector >= o.ring * 0.5 && o.halo <= o.ring * 0.25;
+}
+
 export function probeOvalAt(img: GrayImage, grid: TimingMarkGrid, column: number, row: number, shape: TargetShape = ACCUVOTE_OVAL): OvalProbe | undefined {
   const { stencil, lut } = probeSetup(img, grid, shape);
   return probeOval(img, grid, stencil, lut, column, row);
@@ -204,7 +214,7 @@ export function findBlankTargets(img: GrayImage, grid: TimingMarkGrid, shape: Ta
   return findTargets(img, grid, shape).filter((t) => t.blank);
 }
 
-/** Grid positions holding a printed target on one page, empty or filled in. */
+/** Grid positions holding a printed target on one page, empty, filled in or otherwise marked. */
 export function findTargets(img: GrayImage, grid: TimingMarkGrid, shape: TargetShape = ACCUVOTE_OVAL): (GridLocation & { blank: boolean })[] {
   const { stencil, lut } = probeSetup(img, grid, shape);
   const found: (GridLocation & { blank: boolean })[] = [];
@@ -212,7 +222,7 @@ export function findTargets(img: GrayImage, grid: TimingMarkGrid, shape: TargetS
     for (let column = 1; column < grid.columns - 1; column++) {
       const o = probeOval(img, grid, stencil, lut, column, row);
       if (isBlankOval(o)) found.push({ column, row, blank: true });
-      else if (isFilledOval(o)) found.push({ column, row, blank: false });
+      else if (isFilledOval(o) || isMarkedOval(o)) found.push({ column, row, blank: false });
     }
   }
   return found;
@@ -225,7 +235,7 @@ export interface LearnedStyle {
   readonly pages: number;
   readonly columns: number;
   readonly rows: number;
-  /** Targets seen (blank or filled in) on at least `minShare` of the pages. */
+  /** Targets seen (blank, filled in or otherwise marked) on at least `minShare` of the pages. */
   readonly targets: readonly GridLocation[];
 }
 
