@@ -49,6 +49,8 @@ export interface ContestComparison {
   readonly cvrVotes: readonly string[];
   /** Options with marginal marks on the image. */
   readonly marginal: readonly string[];
+  /** Options the EMS itself flagged as an ambiguous mark (Dominion's IsAmbiguous): a person decides them too. */
+  readonly emsAmbiguous: readonly string[];
   readonly imageOvervote: boolean;
   readonly cvrOvervote: boolean;
   readonly undervotes: number;
@@ -93,7 +95,7 @@ export function compareContest(
   const cvrOvervote = cvr?.overvote ?? false;
   const marginal = reading.marginal.map(mapOpt);
   const marked = reading.selected.map(mapOpt);
-  const emsAmbiguous = cvr?.ambiguous ?? [];
+  const emsAmbiguous = (cvr?.ambiguous ?? []).map(mapOpt);
   let verdict: ContestVerdict;
   const agree = reading.overvote ? cvrVotes.length === 0 : sameSet(imageVotes, cvrVotes) && !cvrOvervote;
   // A mark the EMS flagged ambiguous where the image shows no clear mark (a very light fill is
@@ -117,6 +119,7 @@ export function compareContest(
     imageVotes,
     cvrVotes,
     marginal,
+    emsAmbiguous,
     imageOvervote: reading.overvote,
     cvrOvervote,
     undervotes: reading.undervotes,

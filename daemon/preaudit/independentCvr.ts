@@ -85,7 +85,7 @@ export function independentCvrRows(db: Db, contests: readonly ContestDefinition[
 }
 
 /** "write-in-0" → "Write-in 1", numbered as the EMS numbers its lines. */
-function writeInName(optionId: string): string {
+export function writeInName(optionId: string): string {
   const m = /^write-in-(\d+)$/.exec(optionId);
   return m === null ? optionId : `Write-in ${Number(m[1]) + 1}`;
 }

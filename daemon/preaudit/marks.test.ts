@@ -164,6 +164,8 @@ describe('comparison with the CVR', () => {
     expect(compareContest(reading(['a']), 1, { selected: [], ambiguous: ['b'], marked: ['a', 'b'] }).verdict).toBe('gray');
     // the EMS flagged a mark the image does not show (a light fill lost on a bitonal scan): it decides the contest
     expect(compareContest(reading([]), 1, { selected: [], ambiguous: ['a'], marked: ['a'] }).verdict).toBe('gray');
+    // ...and says which mark the EMS flagged, so the gray contest can name it
+    expect(compareContest(reading([]), 1, { selected: [], ambiguous: ['a'], marked: ['a'] }).emsAmbiguous).toEqual(['a']);
     // ...but a flagged mark the image shows clearly, counted alike, agrees
     expect(compareContest(reading(['a']), 1, { selected: ['a'], ambiguous: ['a'], marked: ['a'] }).verdict).toBe('agree');
     // ...but an ambiguous flag elsewhere does not excuse a flipped vote

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
+import { z } from 'zod';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
@@ -45,6 +46,17 @@ export interface DisagreementEntry {
   readonly auditMark: string | null;
 }
 
+/** A contest a person decides, and why: doubtful marks on the image, or marks the EMS itself flagged ambiguous. */
+export interface GrayEntry {
+  readonly ballotKey: string;
+  readonly contestId: string;
+  readonly marginal: readonly string[];
+  /** Options the EMS flagged as ambiguous marks (e.g. a faint mark gone from the 1-bit image). */
+  readonly emsAmbiguous: readonly string[];
+  readonly evidence: string | null;
+  readonly auditMark: string | null;
+}
+
 export interface PreauditReport {
   readonly generatedAt: string;
   readonly ballotsCompared: number;
@@ -52,7 +64,7 @@ export interface PreauditReport {
   readonly contests: readonly (ContestSummary & { readonly title: string })[];
   readonly disagreements: readonly DisagreementEntry[];
   /** Contests a person decides; `evidence` is the cropped contest (relative path), null when it could not be cropped. */
-  readonly gray: readonly { ballotKey: string; contestId: string; marginal: readonly string[]; evidence: string | null; auditMark: string | null }[];
+  readonly gray: readonly GrayEntry[];
   /**
    * Per contest and option: votes read from the images, in the CVRs of the same ballots, and in
    * the imported results summary (null when none is imported or it lacks the contest).
@@ -84,10 +96,24 @@ interface Row {
   image_votes_json: string;
   cvr_votes_json: string;
   marginal_json: string;
+  ems_ambiguous_json: string | null;
   image_overvote: number;
   cvr_overvote: number;
   undervotes: number;
   write_ins: number;
+}
+
+const storedOptionIds = z.array(z.string());
+
+/** The stored EMS ambiguity flags; none for rows compared before they were kept, or a damaged value. */
+function emsAmbiguousOf(r: Pick<Row, 'ems_ambiguous_json'>): string[] {
+  if (r.ems_ambiguous_json === null) return [];
+  try {
+    const parsed = storedOptionIds.safeParse(JSON.parse(r.ems_ambiguous_json));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
 }
 
 function safeName(s: string): string {
@@ -136,6 +162,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
       imageVotes: JSON.parse(r.image_votes_json) as string[],
       cvrVotes: JSON.parse(r.cvr_votes_json) as string[],
       marginal: JSON.parse(r.marginal_json) as string[],
+      emsAmbiguous: emsAmbiguousOf(r),
       imageOvervote: r.image_overvote === 1,
       cvrOvervote: r.cvr_overvote === 1,
       undervotes: r.undervotes,
@@ -181,7 +208,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
     } catch {
       located = null;
     }
-    gray.push({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[], evidence: located === null ? null : rel, auditMark: auditMarks.get(r.sheet_key) ?? null });
+    gray.push({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[], emsAmbiguous: emsAmbiguousOf(r), evidence: located === null ? null : rel, auditMark: auditMarks.get(r.sheet_key) ?? null });
   }
   const contests: readonly ContestDefinition[] =
     options.contests ??

@@ -3,7 +3,8 @@
  * (captured files) and the run on folders named on the command line.
  */
 import path from 'node:path';
-import type { WrittenReport } from './report.ts';
+import type { GrayEntry, WrittenReport } from './report.ts';
+import { writeInName } from './independentCvr.ts';
 import { PREAUDIT_EXIT, preauditExitCode, type SheetTally, tallyLines } from './sheetTally.ts';
 
 export interface PassOutcome extends WrittenReport {
@@ -28,14 +29,25 @@ export function passSummaryLines(run: PassOutcome): string[] {
   }
   const title = new Map(rep.contests.map((c) => [c.contestId, c.title]));
   const option = new Map(rep.totals.map((t) => [`${t.contestId}\u0000${t.optionId}`, t.option]));
+  const name = (contestId: string, o: string) => option.get(`${contestId}\u0000${o}`) ?? writeInName(o);
   for (const g of rep.gray.slice(0, 20)) {
-    const marks = g.marginal.map((o) => option.get(`${g.contestId}\u0000${o}`) ?? o).join(', ');
     const image = g.evidence === null ? '' : `  image: ${path.join(path.dirname(run.json), g.evidence)}`;
-    out.push(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: doubtful mark on ${marks || 'a target'}${image}${record(g.auditMark)}`);
+    out.push(`  gray  ${g.ballotKey}  ${title.get(g.contestId) ?? g.contestId}: ${grayReason(g, (o) => name(g.contestId, o))}${image}${record(g.auditMark)}`);
   }
   if (run.note !== undefined) out.push(run.note);
   out.push(`Report: ${run.json}`, `        ${run.xlsx}`, `        ${run.independentCvr}  (every sheet's reading)`);
   return out;
+}
+
+/** Why a contest is gray, in words: the image's doubtful marks, and those only the EMS flagged. */
+export function grayReason(g: Pick<GrayEntry, 'marginal' | 'emsAmbiguous'>, name: (optionId: string) => string): string {
+  const onImage = g.marginal.map(name);
+  const emsOnly = g.emsAmbiguous.filter((o) => !g.marginal.includes(o)).map(name);
+  const parts = [
+    ...(onImage.length > 0 ? [`doubtful mark on ${onImage.join(', ')}`] : []),
+    ...(emsOnly.length > 0 ? [`the EMS flagged a doubtful mark on ${emsOnly.join(', ')}`] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : 'a doubtful mark: a person decides';
 }
 
 /**

@@ -80,5 +80,10 @@ export const preauditMigrations: MigrationSet = {
     ALTER TABLE preaudit_sheets ADD COLUMN style_from TEXT;        -- 'printed-code' | 'only-style' | 'cvr-ballot-type'
     ALTER TABLE preaudit_sheets ADD COLUMN audit_mark_json TEXT;   -- [{ file, page }]: file index in the sheet's files, page from 0
     `,
+    `
+    -- Step 6: the options the EMS flagged as ambiguous marks in a compared contest, so a gray contest
+    -- can say why it is gray when the image shows no doubtful mark (a faint mark gone from a 1-bit image).
+    ALTER TABLE preaudit_comparisons ADD COLUMN ems_ambiguous_json TEXT;  -- option ids; null: compared before this was kept
+    `,
   ],
 };

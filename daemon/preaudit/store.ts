@@ -203,11 +203,11 @@ export function storedSheetFiles(db: Db): SheetFiles[] {
 export function saveComparisons(db: Db, files: readonly SheetFiles[], rows: readonly ComparisonRow[], keep: ReadonlySet<string>, at: string): void {
   const upsert = db.prepare(
     `INSERT INTO preaudit_comparisons (sheet_key, ballot_key, contest_id, contest_title, verdict, image_votes_json, cvr_votes_json, marginal_json,
-       image_overvote, cvr_overvote, undervotes, write_ins, compared_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ems_ambiguous_json, image_overvote, cvr_overvote, undervotes, write_ins, compared_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (sheet_key, contest_id) DO UPDATE SET ballot_key = excluded.ballot_key, contest_title = excluded.contest_title,
        verdict = excluded.verdict, image_votes_json = excluded.image_votes_json, cvr_votes_json = excluded.cvr_votes_json,
-       marginal_json = excluded.marginal_json, image_overvote = excluded.image_overvote, cvr_overvote = excluded.cvr_overvote,
+       marginal_json = excluded.marginal_json, ems_ambiguous_json = excluded.ems_ambiguous_json, image_overvote = excluded.image_overvote, cvr_overvote = excluded.cvr_overvote,
        undervotes = excluded.undervotes, write_ins = excluded.write_ins, compared_at = excluded.compared_at`,
   );
   const fileRow = db.prepare(`INSERT OR REPLACE INTO preaudit_sheet_files (sheet_key, image_key, file_version_ids_json) VALUES (?, ?, ?)`);
@@ -223,6 +223,7 @@ export function saveComparisons(db: Db, files: readonly SheetFiles[], rows: read
         JSON.stringify(r.imageVotes),
         JSON.stringify(r.cvrVotes),
         JSON.stringify(r.marginal),
+        JSON.stringify(r.emsAmbiguous),
         r.imageOvervote ? 1 : 0,
         r.cvrOvervote ? 1 : 0,
         r.undervotes,
