@@ -102,8 +102,14 @@ async function captureAndImport(config: Config, logger: Logger, say: (l: string)
     // Nothing silent: a file that is not election data is named, with why, not just left out of the count.
     const other = imported.notElectionData;
     if (other.length > 0) say(`Not election data (kept, not imported): ${counted(other.length, 'file')}:`);
-    for (const f of other.slice(0, 8)) say(`  ${f.name}${f.reason === undefined ? '' : `: ${f.reason}`}`);
-    if (other.length > 8) say(`  and ${counted(other.length - 8, 'more file')}; preaudit.log lists every one.`);
+    // Grouped by why, so a folder of 60 look-alike files reads as one line with examples.
+    const byReason = new Map<string, string[]>();
+    for (const f of other) byReason.set(f.reason ?? 'not election data', [...(byReason.get(f.reason ?? 'not election data') ?? []), f.name]);
+    for (const [reason, files] of byReason) {
+      const shown = files.slice(0, 3).join(', ');
+      say(files.length === 1 ? `  ${shown}: ${reason}` : `  ${counted(files.length, 'file')} (${shown}${files.length > 3 ? ', …' : ''}): ${reason}`);
+    }
+    if (other.length > 3) say('  preaudit.log lists every one.');
     for (const f of imported.failures) say(`Not imported: ${f.message}`);
     return ok(undefined);
   } finally {
