@@ -3,9 +3,9 @@ import { Worker } from 'node:worker_threads';
 import type { Safe, UnsafeKind } from './bagReader.ts';
 
 /**
- * Hashes many files of a drive that may be forged on worker threads (hashWorker.mjs): each
- * worker reads and hashes whole files with synchronous calls, so the hashing uses every core and
- * the reads overlap it, and a file costs no promise or thread-pool hop on the main thread.
+ * Hashes many files of a drive that may be forged on worker threads (hashWorker.mjs): the hashing
+ * uses every core, each worker keeps several files' reads queued at the drive while it hashes, and
+ * the main thread only hands out batches of paths and compares the answers.
  * Every job gets exactly one answer, or the whole call throws (a worker that died is a bug).
  */
 
@@ -54,9 +54,9 @@ export function hashAnswer(fact: HashFact, maxBytes: number): HashAnswer {
   return fail('unreadable', `cannot be read (${fact.read})`);
 }
 
-/** Workers for a 2-core appliance: 4, so two hash while two wait for the drive; at most 8. */
+/** One worker per core (each keeps several files' reads in flight while it hashes): 2 to 8. */
 export function defaultHashWorkers(): number {
-  return Math.min(8, Math.max(4, 2 * availableParallelism()));
+  return Math.min(8, Math.max(2, availableParallelism()));
 }
 
 /** A batch ends after this many files or bytes: big enough to amortise a message, small enough to share the tail. */
