@@ -5,7 +5,7 @@
 import type { BigIntStats } from 'node:fs';
 import type { FileKind } from '../core/config.ts';
 import type { NewAlert } from '../core/state/alerts.ts';
-import type { CatalogRowBrief } from './catalogWriter.ts';
+import type { CatalogRowStat } from './catalogWriter.ts';
 import type { FileStat } from './copyProtocol.ts';
 import type { CapturedPrefix } from './growingFiles.ts';
 import type { TempObject } from './vault.ts';
@@ -118,7 +118,7 @@ export function sameStat(a: FileStat, b: FileStat): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 }
 
-export function rowMatches(row: CatalogRowBrief, s: FileStat): boolean {
+export function rowMatches(row: CatalogRowStat, s: FileStat): boolean {
   return row.size === s.size && row.mtime_ns === s.mtimeNs.toString() && row.ctime_ns === s.ctimeNs.toString() && row.inode === s.ino.toString();
 }
 

@@ -8,13 +8,17 @@ import type { Statement } from 'better-sqlite3';
 
 const DIR_EXPR = "rtrim(rel_path, replace(rel_path, '/', ''))";
 
-export interface CatalogRowBrief {
+/** What a rescan compares a file's stat with: read from the covering index alone (schema step 4). */
+export interface CatalogRowStat {
   id: number;
   rel_path: string;
   size: number;
   mtime_ns: string;
   ctime_ns: string;
   inode: string;
+}
+
+export interface CatalogRowBrief extends CatalogRowStat {
   sha256: string;
 }
 
@@ -44,6 +48,7 @@ export type RecordOutcome =
 
 export class CatalogWriter {
   private readonly rowsInDirStmt: Statement<[string, string], CatalogRowBrief>;
+  private readonly statsInDirStmt: Statement<[string, string], CatalogRowStat>;
   private readonly currentStmt: Statement<[string, string], CatalogRowBrief>;
   private readonly insertStmt: Statement<unknown[]>;
   private readonly updateStatStmt: Statement<unknown[]>;
@@ -52,6 +57,7 @@ export class CatalogWriter {
   constructor(private readonly db: Db) {
     const brief = 'id, rel_path, size, mtime_ns, ctime_ns, inode, sha256';
     this.rowsInDirStmt = db.prepare(`SELECT ${brief} FROM file_versions WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`);
+    this.statsInDirStmt = db.prepare(`SELECT id, rel_path, size, mtime_ns, ctime_ns, inode FROM file_versions WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`);
     this.currentStmt = db.prepare(`SELECT ${brief} FROM file_versions WHERE root_label = ? AND rel_path = ? AND status = 'current'`);
     this.insertStmt = db.prepare(
       `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
@@ -66,6 +72,18 @@ export class CatalogWriter {
     const map = new Map<string, CatalogRowBrief>();
     for (const r of this.rowsInDirStmt.all(rootLabel, dirKey)) map.set(r.rel_path, r);
     return map;
+  }
+
+  /** rowsInDir without the hash: what a rescan needs for every file, answered from the index alone. */
+  statsInDir(rootLabel: string, dirKey: string): Map<string, CatalogRowStat> {
+    const map = new Map<string, CatalogRowStat>();
+    for (const r of this.statsInDirStmt.all(rootLabel, dirKey)) map.set(r.rel_path, r);
+    return map;
+  }
+
+  /** The catalog's database file (empty for an in-memory database). */
+  databaseFile(): string {
+    return this.db.memory ? '' : this.db.name;
   }
 
   current(rootLabel: string, relPath: string): CatalogRowBrief | undefined {

@@ -8,6 +8,7 @@ import { lstatSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
+import { warmFileCache } from './cacheWarmer.ts';
 import type { CatalogWriter } from './catalogWriter.ts';
 import { childPath, type DirOpenFailure, type PinnedRoots } from './dirAccess.ts';
 import type { DirHandleCache } from './dirHandleCache.ts';
@@ -52,9 +53,13 @@ export class FolderScan {
     if (!this.c.presence.checkRoot(root)) return;
     const full = recursive && start.length === 0;
     if (full) logEvent(this.c.logger, LogEvent.CaptureScanStarted, { root: root.label });
+    // A full scan asks the catalog about every folder: read it ahead once, in order (cacheWarmer.ts).
+    const database = full ? this.c.writer.databaseFile() : '';
+    const stopWarming = database === '' ? undefined : warmFileCache(database);
     try {
       await this.walk(root, start, recursive, full);
     } finally {
+      stopWarming?.();
       const specials = this.c.specialsPass.takeAlert(root.label);
       if (specials !== undefined) this.c.alerts.raiseOnce(specials);
       this.c.dirs.clear(); // no idle descriptor keeps the share busy after a pass
@@ -116,7 +121,7 @@ export class FolderScan {
         return this.dirProblem(root, relDirText, { code: errCode(e), at: relDir });
       }
       counters.dirs++;
-      const rows = writer.rowsInDir(root.label, dirKey);
+      const rows = writer.statsInDir(root.label, dirKey);
       const links = writer.symlinksInDir(root.label, dirKey);
       const seen = new Set<string>();
       const seenLinks = new Set<string>();
@@ -179,7 +184,9 @@ export class FolderScan {
       if (vanished.length + vanishedLinks.length + goneDirs.length > 0) {
         // Never report deletions for a root that is itself gone (dropped share).
         if (!this.c.presence.checkRoot(root)) return 'root-gone';
-        this.c.vanished.report(root, vanished, dirKey, inodes);
+        // The hashes, for the alerts, only now: the scan itself reads the index alone.
+        const full = vanished.length === 0 ? undefined : writer.rowsInDir(root.label, dirKey);
+        this.c.vanished.report(root, vanished.flatMap((r) => full?.get(r.rel_path) ?? []), dirKey, inodes);
         for (const l of vanishedLinks) writer.markSymlinkDeleted(l.id);
         for (const k of goneDirs) {
           if (this.dirExists(root, k)) continue;

@@ -24,7 +24,8 @@ import {
   tagManifestName,
   type FileRecord,
 } from './bagFormat.ts';
-import { forEachConcurrently, hashRegular, isRealDirectory, isSafeRelativePath, readBounded, walkTree, type Unsafe } from './bagReader.ts';
+import { isRealDirectory, isSafeRelativePath, readBounded, walkTree, type Unsafe } from './bagReader.ts';
+import { defaultHashWorkers, hashFiles } from './hashPool.ts';
 import { keyIdHex, parsePublicKeyFile, publicKeyFileName, verifyMinisign, type PublicKey } from './minisign.ts';
 import { counted } from '../core/words.ts';
 
@@ -106,7 +107,7 @@ class Verifier {
   readonly rootHashes: Array<{ path: string; rootHash: string }> = [];
   readonly driveKeys: Array<{ path: string; keyId: string | null }> = [];
   readonly snapshots: VerifiedSnapshot[] = [];
-  private readonly pendingJobs: Array<{ path: string; expected: string; size: number }> = [];
+  private readonly pendingJobs: Array<{ path: string; expected: string; maxBytes: number }> = [];
 
   constructor(
     private readonly top: string,
@@ -228,7 +229,7 @@ class Verifier {
         if (!inManifest.has(e.path) || strange.has(e.path)) continue;
         const found = tree.files.get(e.path);
         if (found === undefined) this.problem('MISSING', join(dir, e.path), 'listed in the manifest but not on the drive');
-        else this.pendingJobs.push({ path: join(dir, e.path), expected: e.sha256, size: found.size });
+        else this.pendingJobs.push({ path: join(dir, e.path), expected: e.sha256, maxBytes: found.size });
       }
       const oxum = info.get('Payload-Oxum');
       const expectedOxum = `${payloadBytes}.${manifest.entries.length}`;
@@ -332,11 +333,10 @@ class Verifier {
     }
   }
 
-  /** Hashes the payload files found, several at a time, each read no further than its size. */
+  /** Hashes the payload files found on worker threads (hashPool.ts), each read no further than its size. */
   async flush(): Promise<void> {
     const jobs = this.pendingJobs.splice(0);
-    await forEachConcurrently(jobs, this.concurrency, async (job, buffer) => {
-      const got = await hashRegular(job.path, buffer, job.size);
+    await hashFiles(jobs, this.concurrency, (job, got) => {
       if (!got.ok) return this.unsafe(job.path, got.unsafe);
       this.files++;
       this.bytes += got.value.size;
@@ -361,7 +361,7 @@ async function findElections(path: string): Promise<string[]> {
 /** Finds the election folders (or a single bag) under `path` and checks them. */
 export async function verifyPath(path: string, options: { concurrency?: number; pins?: VerifyPins; hashPayload?: boolean } = {}): Promise<VerifyReport> {
   const pins = options.pins ?? {};
-  const v = new Verifier(path, options.concurrency ?? 4, pins);
+  const v = new Verifier(path, options.concurrency ?? defaultHashWorkers(), pins);
   const expect = (pins.expectRootHashes ?? []).map((h) => h.toLowerCase());
   const done = (elections: number): VerifyReport => {
     for (const h of expect) {

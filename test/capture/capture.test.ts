@@ -133,6 +133,8 @@ describe('capture', () => {
       ]),
     );
     expect(raised).toHaveLength(2);
+    // The rescan reads no hashes; the alert's is looked up for the vanished file alone.
+    expect(raised.find((x) => x.code === 'captured-file-deleted')?.message).toContain(`(SHA-256 ${sha256(Buffer.from('{"Sessions":[]}'))})`);
     expect(assertVaultMatchesCatalog(h.db, env.vault)).toBe(4);
 
     // A whole folder removed: its files are reported, the root is not.
