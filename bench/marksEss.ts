@@ -3,7 +3,8 @@
  * Electionware `<id>i.pdf` sheets (two bitonal CCITT G4 pages, 200 dpi, letter) — extraction,
  * dashed-border grid, style by the printed ovals, marks — against the extraction + decode of the
  * same pages alone (decodeBallotImage; bench/essPdf.ts compares that with a plain regex + libtiff
- * decode), in the same run, one sheet after another on this thread. BMD cards are left out.
+ * decode), in the same run, one sheet after another on this thread, the two timed in turn on each
+ * sheet (a shared machine's load then weighs on both alike). BMD cards are left out.
  *
  *   npx tsx bench/marksEss.ts [--sheets 60]
  */
@@ -44,6 +45,21 @@ try {
     for (let i = 0; i < sheets; i++) await fn(files[i % files.length]!);
     return (performance.now() - t) / sheets;
   };
+  /** Both, in turn on each sheet: ms per sheet of each. */
+  const inTurn = async (a: (b: Buffer) => Promise<void>, b: (b: Buffer) => Promise<void>): Promise<[number, number]> => {
+    let ta = 0;
+    let tb = 0;
+    for (let i = 0; i < sheets; i++) {
+      const f = files[i % files.length]!;
+      const t0 = performance.now();
+      await a(f);
+      const t1 = performance.now();
+      await b(f);
+      ta += t1 - t0;
+      tb += performance.now() - t1;
+    }
+    return [ta / sheets, tb / sheets];
+  };
   const extract = async (b: Buffer) => {
     const d = await decodeBallotImage(b);
     if (!d.ok) throw new Error(d.error.message);
@@ -55,8 +71,8 @@ try {
     if (!r.ok) throw new Error(r.error.message);
   };
   await run(extract); // pdfjs's one-time load and JIT warm-up
-  const base = await run(extract);
-  const full = await run(read);
+  await run(read);
+  const [base, full] = await inTurn(extract, read);
   process.stdout.write(`ES&S design: ${files.length} generated sheets (2-page G4 PDF, 8.5×11 in, 200 dpi), cycled ${sheets} times\n`);
   process.stdout.write(`extraction + decode: ${base.toFixed(1)} ms/sheet; pre-audit read (extraction, grid, style, marks): ${full.toFixed(1)} ms/sheet; ratio ${(full / base).toFixed(2)}\n`);
 } finally {

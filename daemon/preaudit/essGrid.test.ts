@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeElection } from '../../scripts/sample-election/election.ts';
 import { essSideSvg, essStyleLayout } from '../../scripts/sample-election/essDesign.ts';
 import { columnX, layoutStyle, rowY, type SideLayout } from '../../scripts/sample-election/layout.ts';
-import { binarize, type Gray, project, rasterizeSvg, scannerArtifacts, warpWithNoise } from '../../scripts/sample-election/raster.ts';
+import { binarize, type Gray, project, rasterizeSvg, scannerArtifacts, shifted, warpWithNoise } from '../../scripts/sample-election/raster.ts';
 import { Rng } from '../../scripts/sample-election/prng.ts';
 import { findEssDashedGrid } from './essGrid.ts';
 import { findTimingMarkGrid } from './findGrid.ts';
@@ -69,6 +69,15 @@ describe('ES&S dashed-border grid', () => {
     const warped = warpWithNoise(page, t.skewDeg, t.scale, 7, 10, 128);
     scannerArtifacts(warped, new Rng(5), 400, null, 128);
     expect(targetError(warped, front, project(t, DPI, page.width, page.height))).toBeLessThan(3);
+  });
+
+  it('finds a border lying farther in than it is looked for first (a scan shifted down by 0.35 in)', () => {
+    const dy = Math.round(0.35 * DPI);
+    const low = shifted(page, 0, dy);
+    const g = findEssDashedGrid(low);
+    if (!g.ok) throw new Error(g.error.message);
+    expect([g.value.columns, g.value.rows]).toEqual([67, 105]);
+    expect(targetError(low, front, (x, y) => [x * DPI, y * DPI + dy])).toBeLessThan(2);
   });
 
   it('reads a page fed upside down in the ballot frame, by where the style number is printed', async () => {

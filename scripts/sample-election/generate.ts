@@ -7,6 +7,7 @@ import { dominionBatchDir, dominionConfiguration, dominionCvrExport, dominionIma
 import { cvrTotals, electionInformationTable, essCvrTable, essImageName, essPrecinctDir, summaryTable, tableCsv, type TotalsRow } from './ess.ts';
 import { essPrintDesign, essStyleLayout } from './essDesign.ts';
 import { bmdCardPdf, cvrPrintoutPdf, essBallotId, essExportFolder, essExportZip, essMarks, isBmdBallot } from './essExport.ts';
+import { essScannerContests } from './essScanner.ts';
 import { mapLimit, stableJson, writeAtomic } from './files.ts';
 import { layoutJson, layoutStyle, type StyleLayout } from './layout.ts';
 import { voteSheet } from './marks.ts';
@@ -66,7 +67,9 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
   const layouts = new Map<string, StyleLayout>(imagecast ? imagecastLayouts : election.styles.map((s) => [s.id, layoutStyle(election, s)]));
   const batches = planSheets(election, layouts, options);
 
-  // The voter's marks, then the CVR as the EMS reports it (intent, before discrepancies).
+  // The voter's marks, then the CVR as the EMS reports it (before discrepancies): intent, or for
+  // an ES&S-only Electionware export what its scanner counts.
+  const essScans = options.format === 'ess' && options.essShape === 'electionware';
   const records = new Map<string, SheetRecord>();
   for (const b of batches) {
     for (const sheet of b.sheets) {
@@ -76,8 +79,11 @@ export async function generateSampleElection(input: SampleOptionsInput, logger: 
       const geometry = icLayout === undefined ? undefined : imagecastMarkGeometry(icLayout);
       const vote = options.testDeck ? testDeckSheet : voteSheet;
       const marks = vote(election, card, Rng.derive(options.seed, 'vote', sheet.sheetId), geometry);
-      const reported: ReportedContest[] = marks.contests.map((c) => ({ contestId: c.contestId, votes: c.votes, selections: c.selections, outcome: c.outcome }));
-      records.set(sheet.sheetId, { plan: sheet, marks, reported });
+      const intent: ReportedContest[] = marks.contests.map((c) => ({ contestId: c.contestId, votes: c.votes, selections: c.selections, outcome: c.outcome }));
+      // An ES&S-only export's CVR is what ES&S's scanner counts on the marks (essScanner.ts);
+      // an ExpressVote card's is the voter's choices, printed and read from its barcode.
+      const scanned = essScans && !isBmdBallot(options.seed, sheet.ballotId, layouts.get(sheet.styleId)?.cards.length ?? 1) ? essScannerContests(election, marks, essMarks(marks.marks), options.seed, sheet.duplicateOf ?? sheet.sheetId, options.essDpi) : undefined;
+      records.set(sheet.sheetId, { plan: sheet, marks, reported: scanned ?? intent, ...(scanned === undefined ? {} : { scanned }) });
     }
   }
   const injected = injectDiscrepancies(election, batches, records, options);
@@ -354,7 +360,7 @@ async function writeTruth(
       const rec = records.get(s.sheetId);
       if (rec === undefined) throw new Error(`missing record ${s.sheetId}`);
       const ref = vendorRef(s);
-      return { sheetId: s.sheetId, card: s.card, duplicateOf: s.duplicateOf, dominion: ref.dominion, ess: ref.ess, inCvr: rec.reported !== null, marks: rec.marks.marks, contests: rec.marks.contests, images: images.get(s.sheetId) ?? [] };
+      return { sheetId: s.sheetId, card: s.card, duplicateOf: s.duplicateOf, dominion: ref.dominion, ess: ref.ess, inCvr: rec.reported !== null, marks: rec.marks.marks, contests: rec.marks.contests, ...(rec.scanned === undefined ? {} : { scannerContests: rec.scanned }), images: images.get(s.sheetId) ?? [] };
     });
     const truth: BallotTruth = { ballotId, styleId: first.styleId, styleNumber: style(first.styleId), precinctId: first.precinctId, countingGroupId: first.countingGroupId, sheets: sheetTruths };
     await writeAtomic(join(dir, 'ballots', `${ballotId}.json`), stableJson(truth), mtime);

@@ -15,6 +15,8 @@ export interface SheetRecord {
   readonly marks: SheetMarks;
   /** null when the sheet was dropped from the CVR. */
   readonly reported: readonly ReportedContest[] | null;
+  /** What the vendor's scanner counted on the marks, before any discrepancy (ES&S exports; see essScanner.ts). */
+  readonly scanned?: readonly ReportedContest[];
 }
 
 export type Discrepancy =
@@ -72,6 +74,8 @@ export interface SheetTruth {
   readonly inCvr: boolean;
   readonly marks: readonly TruthMark[];
   readonly contests: readonly ContestTruth[];
+  /** The contests as the ES&S scanner counted them (ES&S exports): what an honest CVR says. */
+  readonly scannerContests?: readonly ReportedContest[];
   readonly images: readonly ImageTruth[];
 }
 

@@ -65,11 +65,14 @@ const imageTruth = z.object({
   /** 'bmd-card': an ExpressVote card (ES&S export), to be set apart, never read from marks. */
   pages: z.array(z.string()).optional(),
 });
+const scannedContest = z.object({ contestId: z.string(), votes: z.array(z.string()), outcome: z.enum(['voted', 'undervote', 'blank', 'overvote']) });
 const sheetTruth = z.object({
   sheetId: z.string(),
   card: z.number(),
   marks: z.array(truthMark),
   contests: z.array(contestTruth),
+  /** What the vendor's scanner counted (ES&S exports): the honest CVR, which may differ from intent on a faint or half-erased mark. */
+  scannerContests: z.array(scannedContest).optional(),
   images: z.array(imageTruth),
 });
 const ballotTruth = z.object({ ballotId: z.string(), styleId: z.string(), sheets: z.array(sheetTruth) });
@@ -115,6 +118,8 @@ export interface AccuracyReport {
   contestsGrayByCvr: number;
   /** Contests read with a different result, reported neither gray nor flagged: silently wrong. */
   contestsWrong: { sheetId: string; vendor: string; contestId: string; truth: string[]; read: string[]; ambiguous: boolean }[];
+  /** Contests read against intent but as the vendor's scanner counted them (truth's scannerContests): image and honest CVR agree, the voter's faint or half-erased mark misled both. */
+  contestsAsScanned: { sheetId: string; vendor: string; contestId: string; truth: string[]; read: string[]; ambiguous: boolean }[];
   /** Marks drawn clear (not designed ambiguous) not read as meant: intended not 'marked', or unintended not 'unmarked'. */
   clearMarks: number;
   clearMarksWrong: MarkMiss[];
@@ -129,6 +134,8 @@ export interface AccuracyReport {
   ambiguousNoEffect: MarkMiss[];
   /** ...read against intent on a sheet that has no CVR: the whole sheet is reported (image without CVR), not compared. */
   ambiguousWithoutCvr: MarkMiss[];
+  /** ...read against intent in a contest read as the vendor's scanner counted it (see contestsAsScanned). */
+  ambiguousAsScanned: MarkMiss[];
   /** ...read against intent and not reported gray, changing what the contest counts: silently wrong. */
   ambiguousWrong: MarkMiss[];
   /** Targets with no mark at all read as marked or marginal. */
@@ -309,6 +316,7 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
     contestsGray: 0,
     contestsGrayByCvr: 0,
     contestsWrong: [],
+    contestsAsScanned: [],
     clearMarks: 0,
     clearMarksWrong: [],
     ambiguousMarks: 0,
@@ -317,6 +325,7 @@ export async function evaluateSample(sampleDir: string, options: EvaluateOptions
     ambiguousGrayByCvr: [],
     ambiguousNoEffect: [],
     ambiguousWithoutCvr: [],
+    ambiguousAsScanned: [],
     ambiguousWrong: [],
     blankTargetsNotUnmarked: 0,
     blankTargetsMarked: 0,
@@ -550,6 +559,8 @@ function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdic
   // A contest is read right when it counts the same: the same votes, or an overvote on both sides
   // (which marks make up an overvote changes nothing that is counted).
   const countedRight = new Set<string>();
+  const scannedBy = new Map((sheet.scannerContests ?? []).map((c) => [c.contestId, c]));
+  const asScanned = new Set<string>();
   for (const c of reading.contests) {
     const t = truthByContest.get(c.contestId);
     if (t === undefined) continue;
@@ -559,6 +570,8 @@ function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdic
     const counted = (over: boolean, votes: readonly string[]) => (over ? 'overvote' : [...votes].sort().join('|'));
     const same = counted(t.outcome === 'overvote', t.votes) === counted(c.overvote, c.selected);
     if (same) countedRight.add(c.contestId);
+    const scanned = scannedBy.get(c.contestId);
+    if (!same && scanned !== undefined && counted(scanned.outcome === 'overvote', scanned.votes) === counted(c.overvote, c.selected)) asScanned.add(c.contestId);
     if (c.marginal.length > 0) {
       report.contestsGray++;
       flagged = true;
@@ -567,6 +580,8 @@ function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdic
     } else if (verdicts?.get(c.contestId) === 'gray') {
       report.contestsGrayByCvr++;
       flagged = true;
+    } else if (asScanned.has(c.contestId)) {
+      report.contestsAsScanned.push({ sheetId: sheet.sheetId, vendor, contestId: c.contestId, truth: truthSel, read: readSel, ambiguous: t.ambiguous });
     } else {
       report.contestsWrong.push({ sheetId: sheet.sheetId, vendor, contestId: c.contestId, truth: truthSel, read: readSel, ambiguous: t.ambiguous });
       flagged = true;
@@ -617,6 +632,7 @@ function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdic
     else if (verdicts?.get(t.contestId) === 'gray') report.ambiguousGrayByCvr.push(entry);
     else if (countedRight.has(t.contestId)) report.ambiguousNoEffect.push(entry);
     else if (noCvr) report.ambiguousWithoutCvr.push(entry);
+    else if (asScanned.has(t.contestId)) report.ambiguousAsScanned.push(entry);
     else report.ambiguousWrong.push(entry);
   }
 }
@@ -624,9 +640,9 @@ function scoreSheet(report: AccuracyReport, job: Job, reading: SheetRead, verdic
 export function formatReport(r: AccuracyReport): string {
   const lines = [
     `sheets read: ${r.sheets - r.unreadable.length} of ${r.sheets} (${Object.entries(r.sheetsByVendor).map(([v, n]) => `${v} ${n}`).join(', ')}; ${r.seconds.toFixed(1)} s)`,
-    `contests: ${r.contests}; right ${r.contestsRight}, gray ${r.contestsGray}, gray by the CVR's ambiguity flags ${r.contestsGrayByCvr}, silently wrong ${r.contestsWrong.length}`,
+    `contests: ${r.contests}; right ${r.contestsRight}, gray ${r.contestsGray}, gray by the CVR's ambiguity flags ${r.contestsGrayByCvr}, read against intent as the scanner counted ${r.contestsAsScanned.length}, silently wrong ${r.contestsWrong.length}`,
     `clear marks: ${r.clearMarks}, read wrong ${r.clearMarksWrong.length}`,
-    `ambiguous marks: ${r.ambiguousMarks}; right ${r.ambiguousRight}, marginal ${r.ambiguousMarginal}, against intent but gray by the CVR ${r.ambiguousGrayByCvr.length}, against intent in an overvote either way ${r.ambiguousNoEffect.length}, against intent on a sheet without CVR ${r.ambiguousWithoutCvr.length}, silently wrong ${r.ambiguousWrong.length}`,
+    `ambiguous marks: ${r.ambiguousMarks}; right ${r.ambiguousRight}, marginal ${r.ambiguousMarginal}, against intent but gray by the CVR ${r.ambiguousGrayByCvr.length}, against intent in an overvote either way ${r.ambiguousNoEffect.length}, against intent on a sheet without CVR ${r.ambiguousWithoutCvr.length}, against intent as the scanner counted ${r.ambiguousAsScanned.length}, silently wrong ${r.ambiguousWrong.length}`,
     `blank targets read as votes: ${r.blankTargetsMarked}, as marginal: ${r.blankTargetsNotUnmarked - r.blankTargetsMarked} (of ${r.blankTargets}); targets not found: ${r.targetsNotFound}`,
     `sheets flagged (gray or wrong): ${r.sheetsFlagged}`,
     'by mark kind (marked / marginal / unmarked):',

@@ -9,11 +9,12 @@
  * A small election runs in `npm test` (about 40 s on 2 cores, most of it drawing the ballots). The issue's run is opt-in:
  *   BALLOTSAFE_ESS_ACCURACY=full    SLOW: more than 2,000 sheets, about half an hour on 2 cores
  *
- * Bitonal scans drop the faintest marks (light marks drawn ambiguous, lighter than the scanner's
- * cut) and turn a half-erased mark black: the EMS counted from its own sensor, the exported image
- * shows otherwise. Such a contest is a disagreement the pre-audit reports (image and CVR differ),
- * never a silent error; the test checks that every contest read against the voter's intent is
- * one of those, with a mark designed ambiguous, and reported.
+ * The CVR is what ES&S's scanner counts on the grey marks (scripts/sample-election/essScanner.ts),
+ * not the voter's intent: a faint mark it skips and the bitonal image drops, or a half-erased mark
+ * it counts and the image shows black, is read as the scanner counted it; image and CVR agree there,
+ * and the test checks that only marks designed ambiguous are read so. Where the scanner's count
+ * and the image part (a small check or a started fill near its cut) the pre-audit must say gray,
+ * never disagree: false disagreements are counted with no exception.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -40,7 +41,7 @@ describe(`ES&S design (Electionware PDFs), ${full ? 'more than 2,000 sheets (slo
     // the figures for the report
     console.info(
       `${formatReport(report).split('\n').filter((l) => /^(sheets|contests|clear|ambiguous|blank|comparison|  false|  totals)/.test(l)).join('\n')}\n` +
-        `BMD cards: ${report.bmdCards}, set apart ${report.bmdCardsApart}; false disagreements not on a faded ambiguous mark: ${c.falseDisagreementBallots.length - c.falseDisagreementsOnAmbiguous}`,
+        `BMD cards: ${report.bmdCards}, set apart ${report.bmdCardsApart}; contests read against intent as the scanner counted: ${report.contestsAsScanned.length}; gray sheets ${c.grayBallots} of ${c.ballotsCompared}`,
     );
   }, full ? 7_200_000 : 300_000);
 
@@ -62,8 +63,10 @@ describe(`ES&S design (Electionware PDFs), ${full ? 'more than 2,000 sheets (slo
     expect(report.blankTargetsMarked).toBe(0);
   });
 
-  it('leaves nothing silently wrong: a contest read against intent is a faded ambiguous mark, reported as a disagreement', () => {
+  it('leaves nothing silently wrong: a contest read against intent is an ambiguous mark, read as the scanner counted it or reported', () => {
     const details = report.comparison!.details;
+    // image and honest CVR agree there; only a mark designed ambiguous may mislead the scanner
+    for (const w of report.contestsAsScanned) expect(w.ambiguous, JSON.stringify(w)).toBe(true);
     // a sheet whose CVR row was dropped is reported whole (an image without a CVR record)
     const withoutCvr = new Set(report.comparison!.injected.filter((d) => d.kind === 'drop').map((d) => d.sheetId));
     for (const w of report.contestsWrong) {
@@ -75,10 +78,10 @@ describe(`ES&S design (Electionware PDFs), ${full ? 'more than 2,000 sheets (slo
     for (const m of report.ambiguousWrong.filter((x) => !withoutCvr.has(x.sheetId))) expect(details[`ess:${m.sheetId}`]?.some((d) => m.target.startsWith(`${d.contestId}/`)), JSON.stringify(m)).toBe(true);
   });
 
-  it('finds every injected discrepancy, with false disagreements (faded ambiguous marks aside) on under 0.1 % of sheets', () => {
+  it('finds every injected discrepancy, with false disagreements on under 0.1 % of sheets', () => {
     const c = report.comparison!;
     expect(c.injected.length).toBe(injected.flip + injected.drop + injected.dup + injected.totals);
     expect(c.injected.filter((d) => !d.found), formatReport(report)).toEqual([]);
-    expect(c.falseDisagreementBallots.length - c.falseDisagreementsOnAmbiguous, formatReport(report)).toBeLessThan(Math.max(1, c.ballotsCompared * 0.001));
+    expect(c.falseDisagreementBallots.length, formatReport(report)).toBeLessThan(Math.max(1, c.ballotsCompared * 0.001));
   });
 });
