@@ -28,6 +28,7 @@ async function child(configFile: string, snapshotEverySec: number): Promise<void
   const { loadConfig } = await import('../daemon/core/config.ts');
   const { createLogger } = await import('../daemon/core/log/logger.ts');
   const { startDaemon } = await import('../daemon/runtime/daemonRuntime.ts');
+  memoryBreakdown = await memoryBreakdownReader();
   const loaded = loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.error.message);
   const config = loaded.value;
@@ -51,7 +52,7 @@ async function child(configFile: string, snapshotEverySec: number): Promise<void
   while (!stopping) {
     await new Promise((r) => setTimeout(r, 1000));
     const p = running.web.deps.preaudit?.status();
-    say({ kind: 'status', captured: running.capture.counters.captured, snapshots, failed, preauditDone: p?.imagesDone ?? 0, preauditState: p?.state ?? 'none' });
+    say({ kind: 'status', captured: running.capture.counters.captured, snapshots, failed, preauditDone: p?.imagesDone ?? 0, preauditState: p?.state ?? 'none', memory: memoryBreakdown() });
     if (Date.now() < next || stopping || snapshotting !== undefined) continue;
     // In the background, like the End-of-day button: status lines keep coming while it runs.
     snapshotting = running.custody.runSnapshot({ reason: 'end-of-day', actor: 'soak' }).then((outcome) => {
@@ -65,6 +66,19 @@ async function child(configFile: string, snapshotEverySec: number): Promise<void
   await running.stop();
   process.exit(0);
 }
+
+const MB = 1024 * 1024;
+
+/** Where the daemon's memory is (MB): V8's heap, memory outside it held by JS objects (Buffers, ArrayBuffers), sharp's cache. */
+async function memoryBreakdownReader(): Promise<() => Record<string, number>> {
+  const { default: sharp } = await import('sharp');
+  return () => {
+    const m = process.memoryUsage();
+    const c = sharp.cache();
+    return { rss: m.rss / MB, heapUsed: m.heapUsed / MB, heapTotal: m.heapTotal / MB, external: m.external / MB, arrayBuffers: m.arrayBuffers / MB, sharpCache: c.memory.current, sharpFiles: c.files.current, sharpItems: c.items.current };
+  };
+}
+let memoryBreakdown: () => Record<string, number> = () => ({});
 
 // ------------------------------------------------------------------ parent: feed and sample
 
@@ -108,6 +122,14 @@ function rssOf(pid: number): { own: number; tree: number } {
     stack.push(...(children.get(p) ?? []));
   }
   return { own, tree };
+}
+
+/** process.memoryUsage() of the daemon as one line: what is V8's, what is Buffers/ArrayBuffers, what is neither (worker threads, libvips, glibc, SQLite, wasm). memoryUsage counts the main thread only.. */
+function describeBreakdown(m: Record<string, number> | undefined): string {
+  if (m === undefined || m.rss === undefined) return 'no breakdown yet';
+  const f = (k: string) => (m[k] ?? 0).toFixed(0);
+  const native = (m.rss ?? 0) - (m.heapTotal ?? 0) - (m.external ?? 0);
+  return `rss ${f('rss')} = main V8 heap ${f('heapTotal')} (used ${f('heapUsed')}) + external ${f('external')} (ArrayBuffers ${f('arrayBuffers')}) + the rest (workers, native) ${native.toFixed(0)} MB; sharp cache ${f('sharpCache')} MB, ${f('sharpFiles')} files, ${f('sharpItems')} operations`;
 }
 
 function percentile(xs: readonly number[], q: number): number {
@@ -160,22 +182,27 @@ async function main(): Promise<void> {
     const arenas = values['malloc-arena-max'];
     const arenaEnv: { MALLOC_ARENA_MAX?: string } = arenas === 'glibc' ? {} : { MALLOC_ARENA_MAX: arenas };
     if (arenas === 'glibc') delete process.env.MALLOC_ARENA_MAX;
+    const t0 = Date.now();
     const daemon = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', configFile, '--snapshot-every', String(snapshotEvery)], {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, UV_THREADPOOL_SIZE: '64', ...arenaEnv },
     });
-    let last: { captured: number; snapshots: number; failed: number; preauditDone: number; preauditState: string } | undefined;
+    let last: { captured: number; snapshots: number; failed: number; preauditDone: number; preauditState: string; memory?: Record<string, number> } | undefined;
+    const breakdowns: { t: number; memory: Record<string, number> }[] = [];
     let buffered = '';
     daemon.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      for (const l of lines) if (l.startsWith('{')) last = JSON.parse(l) as typeof last;
+      for (const l of lines) {
+        if (!l.startsWith('{')) continue;
+        last = JSON.parse(l) as typeof last;
+        if (last?.memory !== undefined) breakdowns.push({ t: Date.now() - t0, memory: last.memory });
+      }
     });
     const exited = new Promise<number | null>((r) => daemon.on('exit', (code) => r(code)));
 
-    const t0 = Date.now();
     const endAt = t0 + minutes * 60_000;
     const feedMs = Math.max(60_000, minutes * 60_000 * 0.7);
     const samples: { t: number; own: number; tree: number }[] = [];
@@ -202,7 +229,7 @@ async function main(): Promise<void> {
       if (Date.now() >= nextPrint) {
         const s = samples[samples.length - 1];
         process.stderr.write(
-          `  ${((Date.now() - t0) / 60_000).toFixed(1)} min: RSS ${s?.own.toFixed(0)} MB (with its processes ${s?.tree.toFixed(0)} MB); fed ${fed}, captured ${last?.captured ?? 0}, pre-audit ${last?.preauditDone ?? 0} images (${last?.preauditState ?? '?'}), snapshots ${last?.snapshots ?? 0} (failed ${last?.failed ?? 0}); load ${loadavg()[0]?.toFixed(1)}\n`,
+          `  ${((Date.now() - t0) / 60_000).toFixed(1)} min: RSS ${s?.own.toFixed(0)} MB (with its processes ${s?.tree.toFixed(0)} MB); fed ${fed}, captured ${last?.captured ?? 0}, pre-audit ${last?.preauditDone ?? 0} images (${last?.preauditState ?? '?'}), snapshots ${last?.snapshots ?? 0} (failed ${last?.failed ?? 0}); load ${loadavg()[0]?.toFixed(1)}\n    ${describeBreakdown(last?.memory)}\n`,
         );
         nextPrint += 30_000;
       }
@@ -225,6 +252,13 @@ async function main(): Promise<void> {
       ['daemon and its processes: median / 95th percentile / max', `${percentile(tree, 0.5).toFixed(0)} / ${percentile(tree, 0.95).toFixed(0)} / ${Math.max(0, ...tree).toFixed(0)} MB`],
       ['daemon RSS peak (whole run) / at the end', `${peak.toFixed(0)} / ${(samples[samples.length - 1]?.own ?? 0).toFixed(0)} MB`],
     ];
+    const steadyBreakdowns = breakdowns.filter((b) => b.t >= 60_000);
+    const atPeak = steadyBreakdowns.reduce<(typeof breakdowns)[number] | undefined>((a, b) => (a === undefined || (b.memory.rss ?? 0) > (a.memory.rss ?? 0) ? b : a), undefined);
+    const medianOf = (k: string) => percentile(steadyBreakdowns.map((b) => b.memory[k] ?? 0), 0.5);
+    rows.push(
+      ['breakdown after the first minute (medians)', describeBreakdown(Object.fromEntries(['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'sharpCache', 'sharpFiles', 'sharpItems'].map((k) => [k, medianOf(k)])))],
+      ['breakdown at the highest RSS the daemon reported', `${describeBreakdown(atPeak?.memory)} at ${((atPeak?.t ?? 0) / 60_000).toFixed(1)} min`],
+    );
     const w = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(`\nballotsafe memory soak (${new Date().toISOString()}, node ${process.version})\n\n`);
     for (const [a, b] of rows) process.stdout.write(`  ${a.padEnd(w)}  ${b}\n`);
