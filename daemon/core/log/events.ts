@@ -146,6 +146,9 @@ export const LogEvents = {
   // pre-audit (issue #19, domstyle slice): a sheet's style from its CVR's ballot type when its printed code is not read
   PreauditStylesFromCvr: ev('preaudit.styles.from-cvr', 'info', "Sheets whose printed style code was not read get the style their CVR's ballot type is printed as; sheets printed as another style than their CVR's type are set aside.", { ballotTypes: 'number', readAgain: 'number', confirmed: 'number', disagreeing: 'number' }),
   PreauditStyleNotCvrType: ev('preaudit.style.not-cvr-type', 'warn', "A sheet's CVR names another ballot type than the other sheets printed like it (styleType, of styleSheets); it is not compared.", { sheet: 'string', ballotType: 'string', style: 'string', styleType: 'string?', styleSheets: 'number' }),
+  // pre-audit (issue #17, memory slice): style learning in a child process that gives its memory back when it exits
+  PreauditLearnProcessEnded: ev('preaudit.learn-process.ended', 'info', 'The style-learning process ended, its memory back to the system; peakRssMb is the most it held.', { pid: 'number', ms: 'number', peakRssMb: 'number' }),
+  PreauditLearnProcessFailed: ev('preaudit.learn-process.failed', 'error', 'The style-learning process failed or was killed (out of memory, a bug); the pass fails and is tried again later.', { pid: 'number|null', code: 'number|null', signal: 'string|null', error: 'string' }),
   // pre-audit (issue #19, learner slice): a sheet with a smudged printed style code is not learned as a style of its own
   PreauditStyleCodeDamaged: ev('preaudit.style.code-damaged', 'warn', "No style was learned from a single sheet whose printed code is far from every other while its CVR's ballot type is printed as a learned style; the CVR step or a person gives it its style.", { sheet: 'string', code: 'string', ballotType: 'string', typeStyle: 'string', nearestMarks: 'number|null' }),
 } as const satisfies Record<string, EventSpec>;
