@@ -15,6 +15,7 @@ import type { CodeGroup } from './damagedCodes.ts';
 import type { ContestDefinition } from './layout.ts';
 import type { LearnOptions, LearnResult, LearnSheet } from './learnLayouts.ts';
 import { learnReply, type LearnRequest } from './learnMessages.ts';
+import { compiledSibling } from './compiledSibling.ts';
 
 export interface LearnInChildOptions extends Pick<LearnOptions, 'pagesPerStyle' | 'maxSheets' | 'onProgress' | 'signal'> {
   readonly logger: Logger;
@@ -51,7 +52,8 @@ export function learnLayoutsInChild(sheets: readonly LearnSheet[], contests: rea
   const started = Date.now();
   return new Promise((resolve) => {
     // No flags of the daemon's own (tsx's loader, inspector): the entry registers what it needs.
-    const child = fork(entry, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const compiled = compiledSibling(import.meta.url, 'learnChild');
+    const child = fork(entry, compiled === undefined ? [] : [compiled], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
     const finish = (outcome: Result<LearnResult, LearnInChildError>) => {
       if (settled) return;
