@@ -1,18 +1,20 @@
 /**
  * Memory soak of the daemon (issue #17). Not a test: prints the daemon's RSS over a run.
  *
- *   npx tsx bench/soak.ts [--minutes 6] [--ballots 400] [--snapshot-every 60] [--dir /var/tmp] [--malloc-arena-max 2]
+ *   npx tsx bench/soak.ts [--minutes 6] [--ballots 400] [--snapshot-every 60] [--dir /var/tmp] [--malloc-arena-max 2] [--from-sources]
  *
  * A sample election (Dominion layout) is generated aside, then copied into the watched export
  * folder a little at a time (over 70% of the run; a longer run feeds it again as a new round),
- * while the real daemon (startDaemon, in a child process) captures it, the pre-audit reads the
+ * while the real daemon (startDaemon, in a child process: bench/soakDaemon.mjs, from the compiled dist/ as the
+ * installed command runs it unless --from-sources) captures it, the pre-audit reads the
  * images as they arrive, and a snapshot to two folder drives runs every --snapshot-every seconds.
  * The parent samples the daemon's RSS (and that of any process it starts) once a second.
+ * Style learning runs in its own short-lived process (preaudit/learnInChild.ts): "daemon and its processes" counts it.
  * The daemon runs with MALLOC_ARENA_MAX=2, as systemd/ballotsafe.service starts it
  * (`--malloc-arena-max glibc` leaves glibc's default, up to 8 arenas per core, for comparison).
  * Goal: steady RSS < 500 MB (median and 95th percentile after the first minute).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -21,50 +23,6 @@ import { parseArgs } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
-
-// ------------------------------------------------------------------ child: the daemon
-
-async function child(configFile: string, snapshotEverySec: number): Promise<void> {
-  const { loadConfig } = await import('../daemon/core/config.ts');
-  const { createLogger } = await import('../daemon/core/log/logger.ts');
-  const { startDaemon } = await import('../daemon/runtime/daemonRuntime.ts');
-  const loaded = loadConfig(configFile);
-  if (!loaded.ok) throw new Error(loaded.error.message);
-  const config = loaded.value;
-  const logger = createLogger({ level: 'warn', destination: join(dirname(configFile), 'daemon.log') });
-  const started = await startDaemon({ config, logger, catalogPollMs: 2000 });
-  if (!started.ok) throw new Error(started.error.message);
-  const running = started.value;
-  const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  for (const role of ['A', 'B'] as const) {
-    const enrolled = await running.drives.enroll({ target: role, role, operator: 'soak' });
-    if (!enrolled.ok) throw new Error(enrolled.error.message);
-  }
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    stopping = true;
-  });
-  let snapshots = 0;
-  let failed = 0;
-  let snapshotting: Promise<void> | undefined;
-  let next = Date.now() + snapshotEverySec * 1000;
-  while (!stopping) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const p = running.web.deps.preaudit?.status();
-    say({ kind: 'status', captured: running.capture.counters.captured, snapshots, failed, preauditDone: p?.imagesDone ?? 0, preauditState: p?.state ?? 'none' });
-    if (Date.now() < next || stopping || snapshotting !== undefined) continue;
-    // In the background, like the End-of-day button: status lines keep coming while it runs.
-    snapshotting = running.custody.runSnapshot({ reason: 'end-of-day', actor: 'soak' }).then((outcome) => {
-      if (outcome.ok && outcome.value.perDrive.every((d) => d.state === 'complete')) snapshots++;
-      else failed++;
-      next = Date.now() + snapshotEverySec * 1000;
-      snapshotting = undefined;
-    });
-  }
-  await snapshotting;
-  await running.stop();
-  process.exit(0);
-}
 
 // ------------------------------------------------------------------ parent: feed and sample
 
@@ -110,6 +68,14 @@ function rssOf(pid: number): { own: number; tree: number } {
   return { own, tree };
 }
 
+/** process.memoryUsage() of the daemon as one line: what is V8's, what is Buffers/ArrayBuffers, what is neither (worker threads, libvips, glibc, SQLite, wasm). memoryUsage counts the main thread only.. */
+function describeBreakdown(m: Record<string, number> | undefined): string {
+  if (m === undefined || m.rss === undefined) return 'no breakdown yet';
+  const f = (k: string) => (m[k] ?? 0).toFixed(0);
+  const native = (m.rss ?? 0) - (m.heapTotal ?? 0) - (m.external ?? 0);
+  return `rss ${f('rss')} = main V8 heap ${f('heapTotal')} (used ${f('heapUsed')}) + external ${f('external')} (ArrayBuffers ${f('arrayBuffers')}) + the rest (workers, native) ${native.toFixed(0)} MB; sharp cache ${f('sharpCache')} MB, ${f('sharpFiles')} files, ${f('sharpItems')} operations`;
+}
+
 function percentile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
@@ -119,17 +85,22 @@ function percentile(xs: readonly number[], q: number): number {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      child: { type: 'string' },
       minutes: { type: 'string', default: '6' },
       ballots: { type: 'string', default: '400' },
       'snapshot-every': { type: 'string', default: '60' },
       dir: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'malloc-arena-max': { type: 'string', default: '2' },
+      'from-sources': { type: 'boolean', default: false },
     },
   });
   const snapshotEvery = Math.max(10, Number(values['snapshot-every']));
-  if (values.child !== undefined) return child(values.child, snapshotEvery);
+  // The installed command runs the compiled dist/ (no TypeScript loader in the daemon): built here if stale.
+  const fromSources = values['from-sources'];
+  if (!fromSources && spawnSync(process.execPath, [join(repo, 'scripts/build-cli.mjs'), '--check']).status !== 0) {
+    process.stderr.write('compiling dist/ (scripts/build-cli.mjs), as the installed command runs it ...\n');
+    if (spawnSync(process.execPath, [join(repo, 'scripts/build-cli.mjs')], { stdio: 'inherit' }).status !== 0) throw new Error('the build failed');
+  }
   const minutes = Number(values.minutes);
   const ballots = Number(values.ballots);
   const work = mkdtempSync(join(values.dir ?? tmpdir(), 'bs-soak-'));
@@ -160,22 +131,27 @@ async function main(): Promise<void> {
     const arenas = values['malloc-arena-max'];
     const arenaEnv: { MALLOC_ARENA_MAX?: string } = arenas === 'glibc' ? {} : { MALLOC_ARENA_MAX: arenas };
     if (arenas === 'glibc') delete process.env.MALLOC_ARENA_MAX;
-    const daemon = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', configFile, '--snapshot-every', String(snapshotEvery)], {
+    const t0 = Date.now();
+    const daemon = spawn(process.execPath, [join(here, 'soakDaemon.mjs'), configFile, String(snapshotEvery), ...(fromSources ? ['--from-sources'] : [])], {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, UV_THREADPOOL_SIZE: '64', ...arenaEnv },
     });
-    let last: { captured: number; snapshots: number; failed: number; preauditDone: number; preauditState: string } | undefined;
+    let last: { captured: number; snapshots: number; failed: number; preauditDone: number; preauditState: string; memory?: Record<string, number> } | undefined;
+    const breakdowns: { t: number; memory: Record<string, number> }[] = [];
     let buffered = '';
     daemon.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      for (const l of lines) if (l.startsWith('{')) last = JSON.parse(l) as typeof last;
+      for (const l of lines) {
+        if (!l.startsWith('{')) continue;
+        last = JSON.parse(l) as typeof last;
+        if (last?.memory !== undefined) breakdowns.push({ t: Date.now() - t0, memory: last.memory });
+      }
     });
     const exited = new Promise<number | null>((r) => daemon.on('exit', (code) => r(code)));
 
-    const t0 = Date.now();
     const endAt = t0 + minutes * 60_000;
     const feedMs = Math.max(60_000, minutes * 60_000 * 0.7);
     const samples: { t: number; own: number; tree: number }[] = [];
@@ -202,7 +178,7 @@ async function main(): Promise<void> {
       if (Date.now() >= nextPrint) {
         const s = samples[samples.length - 1];
         process.stderr.write(
-          `  ${((Date.now() - t0) / 60_000).toFixed(1)} min: RSS ${s?.own.toFixed(0)} MB (with its processes ${s?.tree.toFixed(0)} MB); fed ${fed}, captured ${last?.captured ?? 0}, pre-audit ${last?.preauditDone ?? 0} images (${last?.preauditState ?? '?'}), snapshots ${last?.snapshots ?? 0} (failed ${last?.failed ?? 0}); load ${loadavg()[0]?.toFixed(1)}\n`,
+          `  ${((Date.now() - t0) / 60_000).toFixed(1)} min: RSS ${s?.own.toFixed(0)} MB (with its processes ${s?.tree.toFixed(0)} MB); fed ${fed}, captured ${last?.captured ?? 0}, pre-audit ${last?.preauditDone ?? 0} images (${last?.preauditState ?? '?'}), snapshots ${last?.snapshots ?? 0} (failed ${last?.failed ?? 0}); load ${loadavg()[0]?.toFixed(1)}\n    ${describeBreakdown(last?.memory)}\n`,
         );
         nextPrint += 30_000;
       }
@@ -217,7 +193,8 @@ async function main(): Promise<void> {
     const peak = Math.max(0, ...samples.map((s) => s.own));
     const rows: [string, string][] = [
       ['run', `${minutes} min, ${samples.length} samples, daemon exit code ${code}, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} cores`],
-      ['MALLOC_ARENA_MAX', arenaEnv.MALLOC_ARENA_MAX ?? "glibc's default (unset)"],
+      ['MALLOC_ARENA_MAX', `${arenaEnv.MALLOC_ARENA_MAX ?? "glibc's default (unset)"}${arenas === '2' ? ', as systemd/ballotsafe.service sets it' : ''}`],
+      ['daemon ran from', fromSources ? 'the TypeScript sources through tsx (--from-sources)' : 'the compiled dist/, as the installed command runs it'],
       ['fed / captured', `${fed} / ${last?.captured ?? 0} files (${round - 1} full rounds of ${sources.length})`],
       ['pre-audit', `${last?.preauditDone ?? 0} images read (${last?.preauditState ?? '?'})`],
       ['snapshots to folder drives', `${last?.snapshots ?? 0} complete, ${last?.failed ?? 0} failed`],
@@ -225,6 +202,13 @@ async function main(): Promise<void> {
       ['daemon and its processes: median / 95th percentile / max', `${percentile(tree, 0.5).toFixed(0)} / ${percentile(tree, 0.95).toFixed(0)} / ${Math.max(0, ...tree).toFixed(0)} MB`],
       ['daemon RSS peak (whole run) / at the end', `${peak.toFixed(0)} / ${(samples[samples.length - 1]?.own ?? 0).toFixed(0)} MB`],
     ];
+    const steadyBreakdowns = breakdowns.filter((b) => b.t >= 60_000);
+    const atPeak = steadyBreakdowns.reduce<(typeof breakdowns)[number] | undefined>((a, b) => (a === undefined || (b.memory.rss ?? 0) > (a.memory.rss ?? 0) ? b : a), undefined);
+    const medianOf = (k: string) => percentile(steadyBreakdowns.map((b) => b.memory[k] ?? 0), 0.5);
+    rows.push(
+      ['breakdown after the first minute (medians)', describeBreakdown(Object.fromEntries(['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'sharpCache', 'sharpFiles', 'sharpItems'].map((k) => [k, medianOf(k)])))],
+      ['breakdown at the highest RSS the daemon reported', `${describeBreakdown(atPeak?.memory)} at ${((atPeak?.t ?? 0) / 60_000).toFixed(1)} min`],
+    );
     const w = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(`\nballotsafe memory soak (${new Date().toISOString()}, node ${process.version})\n\n`);
     for (const [a, b] of rows) process.stdout.write(`  ${a.padEnd(w)}  ${b}\n`);

@@ -12,6 +12,7 @@ import type { StyleSource } from './interpret.ts';
 import type { StyleLayout } from './layout.ts';
 import { greyJpegDecoder } from './image.ts';
 import { configureReaderHeap } from './readerHeap.ts';
+import { compiledSibling } from './compiledSibling.ts';
 import type { ContestReading } from './marks.ts';
 import { sheetWriter, storedSheetKeys } from './store.ts';
 
@@ -114,8 +115,9 @@ export async function runPreaudit(
   };
   await Promise.all(
     Array.from({ length: workerCount }, async () => {
-      // The daemon runs TypeScript through tsx; the entry registers it in the worker thread.
-      const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url), { workerData: { layouts, essStylesKnown: options.essStylesKnown ?? true } });
+      // From the sources the entry registers tsx in the worker thread; compiled, it loads the compiled worker.
+      const compiledWorker = compiledSibling(import.meta.url, 'worker');
+      const worker = new Worker(new URL('./workerEntry.mjs', import.meta.url), { workerData: { layouts, essStylesKnown: options.essStylesKnown ?? true, ...(compiledWorker === undefined ? {} : { compiledWorker }) } });
       try {
         for (;;) {
           if (options.signal?.aborted === true || next >= todo.length) break;

@@ -10,7 +10,7 @@ import type { StyleSample } from './learnLayouts.ts';
  */
 
 const side = z.enum(['front', 'back']);
-const targetPosition = z.looseObject({ side, column: z.number(), row: z.number(), contestId: z.string(), optionId: z.string(), isWriteIn: z.boolean() });
+export const storedTargetPosition = z.looseObject({ side, column: z.number(), row: z.number(), contestId: z.string(), optionId: z.string(), isWriteIn: z.boolean() });
 
 export const storedReadings = z.array(
   z.looseObject({ contestId: z.string(), selected: z.array(z.string()), marginal: z.array(z.string()), overvote: z.boolean(), undervotes: z.number(), writeIns: z.number() }),
@@ -40,7 +40,7 @@ export const storedOptionIds = z.array(z.string());
 
 export const storedLayout = z.looseObject({
   styleId: z.string(),
-  targets: z.array(targetPosition),
+  targets: z.array(storedTargetPosition),
   contests: z.array(
     z.looseObject({ id: z.string(), seats: z.number(), title: z.string(), options: z.array(z.looseObject({ id: z.string(), name: z.string() })), allowWriteIns: z.boolean() }),
   ),
@@ -51,7 +51,8 @@ export const storedLayout = z.looseObject({
 
 export const storedUnresolved = z.array(z.looseObject({ column: z.number(), row: z.number(), side, text: z.string(), reason: z.string() })) satisfies z.ZodType<UnresolvedTarget[]>;
 
-const sample = z.looseObject({
+/** A style's sample page as learning returns it (learnLayouts.ts StyleSample). */
+export const storedStyleSample = z.looseObject({
   side,
   sheetKey: z.string(),
   file: z.number().int(),
@@ -59,15 +60,15 @@ const sample = z.looseObject({
   width: z.number(),
   height: z.number(),
   boxes: z.array(z.looseObject({ column: z.number(), row: z.number(), x: z.number(), y: z.number(), width: z.number(), height: z.number() })),
-  fileVersionId: z.number().int().nullable(),
-}) satisfies z.ZodType<StyleSample & { fileVersionId: number | null }>;
+}) satisfies z.ZodType<StyleSample>;
+const sample = storedStyleSample.extend({ fileVersionId: z.number().int().nullable() }) satisfies z.ZodType<StyleSample & { fileVersionId: number | null }>;
 
 /** What a person needs to map a style by hand, stored with it: the matcher's placements and the sample pages (by catalog file). */
 export interface HandMappingData {
   readonly placed: readonly TargetPosition[];
   readonly samples: readonly (StyleSample & { readonly fileVersionId: number | null })[];
 }
-export const storedHandMapping = z.looseObject({ placed: z.array(targetPosition), samples: z.array(sample) }) satisfies z.ZodType<HandMappingData>;
+export const storedHandMapping = z.looseObject({ placed: z.array(storedTargetPosition), samples: z.array(sample) }) satisfies z.ZodType<HandMappingData>;
 
 /**
  * Parses a stored JSON column. The pre-audit wrote it; one that does not parse means the state database was

@@ -7,9 +7,10 @@ import { contestsFromImports, type ElectionContests } from './contestDefinitions
 import type { Db } from '../core/db/database.ts';
 import type { VendorKeyMap } from './cvrSource.ts';
 import { activeBallotTypesByImageKey } from '../importer/store.ts';
-import { learnLayouts, type LearnOptions, type StyleNeedsMapping } from './learnLayouts.ts';
+import { learnLayouts, type LearnOptions, type LearnProgress, type StyleNeedsMapping } from './learnLayouts.ts';
+import { learnLayoutsInChild } from './learnInChild.ts';
 import { placeholderStyleId, type StyleLayout } from './layout.ts';
-import { createOcrEngine, type OcrEngine } from './ocr.ts';
+import type { OcrEngine } from './ocr.ts';
 import { cachedStyles, forgetSheets, forgetSheetsOfStyle, saveLearnedStyles, sheetKeysWithError, sheetStates } from './store.ts';
 import type { CodeGroup } from './damagedCodes.ts';
 import type { HandMappingData } from './storedJson.ts';
@@ -28,7 +29,7 @@ export interface StyleLearnerOptions {
   readonly logger: Logger;
   /** Layouts to read with instead of learning them (e.g. from a VotingWorks election.json). */
   readonly layouts?: PreauditLayouts;
-  /** An OCR engine to share (tests); otherwise one is started for learning and closed after. */
+  /** An OCR engine to share (tests): learning then runs in this process; otherwise in a child process (learnInChild.ts). */
   readonly ocr?: OcrEngine;
   readonly learn?: Pick<LearnOptions, 'pagesPerStyle' | 'maxSheets'>;
 }
@@ -150,30 +151,27 @@ export class StyleLearner {
     const { db, logger } = this.options;
     logEvent(logger, LogEvent.PreauditStylesLearning, { sheets: sheets.length, contests: defs.contests.length, sources: defs.sources });
     this.report('Learning the ballot styles from the images…');
-    const ocr = this.options.ocr ?? (await createOcrEngine());
     // The CVRs' ballot types: a one-sheet code far from the others on a type already learned is damage, not a style.
     const typeOfSheet = ballotTypesOfSheets(db, sheets);
-    let result;
-    try {
-      result = await learnLayouts(
-        sheets.map((s) => s.job),
-        defs.contests,
-        ocr,
-        {
-          ...this.options.learn,
-          signal: this.signal,
-          ballotTypeOf: (key) => typeOfSheet.get(key),
-          knownCodes,
-          onProgress: (p) => {
-            this.report(p.phase === 'sample' ? `Learning the ballot styles: looked at ${p.done} of ${p.total} sample sheets…` : `Reading the printed names of ballot style ${p.done} of ${p.total}…`);
-            if (p.done === p.total || p.done % 25 === 0) logEvent(logger, LogEvent.PreauditProgress, { phase: `learn-${p.phase}`, done: p.done, total: p.total });
-          },
-        },
-      );
-    } finally {
-      if (this.options.ocr === undefined) await ocr.close();
-    }
+    const jobs = sheets.map((s) => s.job);
+    const learnOptions = {
+      ...this.options.learn,
+      signal: this.signal,
+      knownCodes,
+      onProgress: (p: LearnProgress) => {
+        this.report(p.phase === 'sample' ? `Learning the ballot styles: looked at ${p.done} of ${p.total} sample sheets…` : `Reading the printed names of ballot style ${p.done} of ${p.total}…`);
+        if (p.done === p.total || p.done % 25 === 0) logEvent(logger, LogEvent.PreauditProgress, { phase: `learn-${p.phase}`, done: p.done, total: p.total });
+      },
+    };
+    // With a shared OCR engine (tests) learning runs here; otherwise in a child process that gives its memory back when it ends.
+    const shared = this.options.ocr;
+    const learned =
+      shared !== undefined
+        ? ok(await learnLayouts(jobs, defs.contests, shared, { ...learnOptions, ballotTypeOf: (key) => typeOfSheet.get(key) }))
+        : await learnLayoutsInChild(jobs, defs.contests, { ...learnOptions, logger, ballotTypes: typeOfSheet });
     if (this.signal.aborted) return err(operatorError('preaudit-stopped', 'The pre-audit was stopped while learning the ballot styles.'));
+    if (!learned.ok) return learned;
+    const result = learned.value;
     const fresh = [
       ...result.layouts.map((l) => ({ styleId: l.styleId, status: 'mapped' as const, layout: l, printed: describeLayout(l), reason: null, unresolved: null, pages: result.styles.find((s) => s.styleId === l.styleId)?.pages ?? 0 })),
       ...result.needsMapping.map((n) => ({
