@@ -6,7 +6,7 @@
  * 1. snapshot to two drive folders (one read of each vault object, two writers, fsync, syncfs,
  *    read-back of both copies from the drive after dropping their cached pages, manifests, signature)
  *    vs. the baseline `cp -r` to A, `cp -r` to B, `sha256sum` of every source file. Goal <= 0.7.
- * 2. `verify` of drive A vs. `sha256sum -c manifest-sha256.txt` of the same bag. Goal <= 0.5.
+ * 2. `verify` of drive A vs. `sha256sum -c manifest-sha256.txt` of the same bag. Goal <= 0.4 (bench/verify.ts repeats it).
  * 3. peak RSS of the snapshot and verify processes.
  * Page cache is dropped before every timed step (root only) so each starts cold, like a real drive.
  * Not part of `npm test`.
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     `  snapshot phases: ${(snap.detail as { phases?: string }).phases ?? ''}`,
     `  for comparison, read-back through the page cache (readBackFromMedia: false, --full onto a new pair): ${s(snapCached.ms)} s, ratio ${(snapCached.ms / baseline).toFixed(2)}`,
     `sha256sum -c manifest-sha256.txt on drive A: ${s(shaC)} s`,
-    `ballotsafe verify drive A (every bag, chain, signature, index): ${s(ver.ms)} s   ratio ${(ver.ms / shaC).toFixed(2)} (goal <= 0.5)`,
+    `ballotsafe verify drive A (every bag, chain, signature, index): ${s(ver.ms)} s   ratio ${(ver.ms / shaC).toFixed(2)} (goal <= 0.4)`,
     `peak RSS: snapshot ${(snap.maxRssKiB / 1024).toFixed(0)} MiB, verify ${(ver.maxRssKiB / 1024).toFixed(0)} MiB`,
     `load average at the end: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()} (${execFileSync('nproc', { encoding: 'utf8' }).trim()} CPUs)`,
   ];
