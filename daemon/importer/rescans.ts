@@ -9,7 +9,7 @@
 import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import { findLikelyDuplicates, type SheetFingerprint } from './likelyDuplicates.ts';
-import { findSameInk, type InkedSheet } from './sameInk.ts';
+import { findSameInk, type InkedSheet, inksDiffer } from './sameInk.ts';
 
 export interface RescannedSheet {
   /** The image files of each of the two sheets. */
@@ -66,7 +66,10 @@ export function findRescannedSheets(db: Db, readSheets: ReadSheets): RescanCheck
     fingerprints.push({ ballotKey: sheet.sheetKey, styleId: sheet.styleId, fills: sheet.fills });
     if (sheet.inks !== undefined) inked.push({ ballotKey: sheet.sheetKey, styleId: sheet.styleId, inks: sheet.inks });
   }
-  const pairs = mergePairs(findLikelyDuplicates(fingerprints), findSameInk(inked)).map(([a, b]) => ({
+  const inksOf = new Map(inked.map((s) => [s.ballotKey, s.inks]));
+  // Two voters' full fills read alike; their strokes do not: a pairing by fills the ink refutes is dropped.
+  const byFills = findLikelyDuplicates(fingerprints).filter(([a, b]) => !inksDiffer(inksOf.get(a) ?? [], inksOf.get(b) ?? []));
+  const pairs = mergePairs(byFills, findSameInk(inked)).map(([a, b]) => ({
     first: files.get(a)?.names ?? [a],
     second: files.get(b)?.names ?? [b],
     firstIds: files.get(a)?.ids ?? [],
