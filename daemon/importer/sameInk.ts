@@ -13,10 +13,10 @@ export interface InkedSheet {
  * Largest inkDifference of one target's marks on two scans of the same paper. Measured: the real
  * Dominion demo's rescanned marks 0.000–0.024, two of its voters' neat fills of the same oval
  * 0.25–0.30, a check against a fill 0.47 and more; the generator's rescans (another skew and
- * scale) up to 0.042 on 23 marks, its distinct voters' same choices 0.12 and more. A rescan of the
+ * scale) up to 0.042 on 23 marks, its distinct voters' same single fill 0.087 and more. A rescan of the
  * same paper repeats every stroke to a pixel; another hand does not.
  */
-export const SAME_INK = 0.08;
+export const SAME_INK = 0.06;
 
 /** Rescans hold about as much ink: sheets further apart than this ratio are not compared. */
 const INK_RATIO = 1.3;
