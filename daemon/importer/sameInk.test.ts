@@ -33,6 +33,8 @@ const files = ['Batch001', 'Batch002'].flatMap((b) => readdirSync(path.join(demo
 const ballot = (f: string) => path.basename(f, '.tif').split('_').map(Number).join('_');
 
 const read: { key: string; inks: (string | undefined)[]; fills: number[] }[] = [];
+/** 5_1_5's pages turned 180° (as a sheet fed upside down), read like the others. */
+let upsideDown: (string | undefined)[] = [];
 
 beforeAll(async () => {
   // The demo's one style, its targets placed by their printed shape (the stub OCR names none).
@@ -48,6 +50,11 @@ beforeAll(async () => {
     if (!reading.ok) throw new Error(reading.error.message);
     const ts = reading.value.pages.flatMap((p) => p.targets);
     read.push({ key: ballot(f), inks: ts.map((t) => t.ink), fills: ts.map((t) => t.score.fill) });
+    if (ballot(f) === '5_1_5') {
+      const turned = interpretSheet(pages.value.map((p) => ({ ...p, data: p.data.slice().reverse() })), layout);
+      if (!turned.ok) throw new Error(turned.error.message);
+      upsideDown = turned.value.pages.flatMap((p) => p.targets.map((t) => t.ink));
+    }
   }
 }, 120_000);
 
@@ -70,6 +77,19 @@ describe('the real demo: the same ballots scanned twice', () => {
     expect(of('5_1_5').map((i) => i !== undefined)).toEqual(of('5_1_6').map((i) => i !== undefined));
     expect(inksDiffer(of('5_1_5'), of('5_1_6'))).toBe(true);
     expect(inksDiffer(of('5_1_5'), of('5_2_5'))).toBe(false);
+  });
+});
+
+describe('a rescan fed upside down', () => {
+  it('has the same ink as the paper fed the right way up', () => {
+    const of = (k: string) => read.find((s) => s.key === k)!.inks;
+    expect(upsideDown.filter((i) => i !== undefined).length).toBe(1);
+    const pairs = findSameInk([
+      { ballotKey: 'turned', styleId: 'demo', inks: upsideDown },
+      { ballotKey: '5_2_5', styleId: 'demo', inks: of('5_2_5') },
+      { ballotKey: '5_1_6', styleId: 'demo', inks: of('5_1_6') },
+    ]);
+    expect(pairs).toEqual([['turned', '5_2_5']]);
   });
 });
 

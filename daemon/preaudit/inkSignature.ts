@@ -8,9 +8,9 @@ import type { Point } from './timingMarks.ts';
 /**
  * The ink in a box twice the printed target's size (tw × th pixels) around its centre, as
  * ink/paper at the scan's resolution (half-way between the page's paper and ink levels), encoded
- * (importer/inkPatch.ts). Pixels off the page are paper.
+ * (importer/inkPatch.ts), turned upright when the page was scanned upside down. Pixels off the page are paper.
  */
-export function inkSignature(img: GrayImage, center: Point, tw: number, th: number, levels: Levels): string {
+export function inkSignature(img: GrayImage, center: Point, tw: number, th: number, levels: Levels, upsideDown = false): string {
   const width = Math.max(1, Math.round(2 * tw));
   const height = Math.max(1, Math.round(2 * th));
   const x0 = Math.round(center.x - (width - 1) / 2);
@@ -25,5 +25,7 @@ export function inkSignature(img: GrayImage, center: Point, tw: number, th: numb
       if (ix >= 0 && ix < img.width && img.data[iy * img.width + ix]! < cut) ink[y * width + x] = 1;
     }
   }
+  // A sheet fed upside down: its patch turned back upright, as the same paper fed the right way up.
+  if (upsideDown) ink.reverse();
   return encodeInkPatch({ width, height, ink });
 }

@@ -239,7 +239,7 @@ function withInk(page: RegisteredPage, layout: StyleLayout, targets: ReadTarget[
   const levels = page.grid.levels ?? measureLevels(page.image);
   const tw = layout.targetShape.width * page.grid.columnPitch;
   const th = layout.targetShape.height * page.grid.columnPitch;
-  return targets.map((t) => (t.mark === 'unmarked' ? t : { ...t, ink: inkSignature(page.image, t.score.center, tw, th, levels) }));
+  return targets.map((t) => (t.mark === 'unmarked' ? t : { ...t, ink: inkSignature(page.image, t.score.center, tw, th, levels, page.grid.orientation === 'rotated180') }));
 }
 
 /**
