@@ -2,8 +2,9 @@
  * Phase 1's "same ballot scanned twice under another id": a rescan has new image bytes (so the
  * image-hash check misses it) and a new CVR record id, but the same paper carries the same marks,
  * and no two voters fill every oval alike. The pre-audit's stored readings (the fill of every
- * target) are compared with findLikelyDuplicates; sheets not read yet cannot be compared, and the
- * report says how many were. The pre-audit sits above the importer in the layers, so its readings
+ * target) are compared with findLikelyDuplicates, and the ink of each mark with findSameInk (one
+ * mark is enough: no two hands draw it alike to a pixel); sheets not read yet cannot be compared,
+ * and the report says how many were. The pre-audit sits above the importer in the layers, so its readings
  * come in through `ReadSheets`, implemented by its store (preaudit/viewStore.ts) and wired by the caller.
  */
 import { CatalogStore } from '../capture/catalogStore.ts';
