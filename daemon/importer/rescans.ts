@@ -2,13 +2,15 @@
  * Phase 1's "same ballot scanned twice under another id": a rescan has new image bytes (so the
  * image-hash check misses it) and a new CVR record id, but the same paper carries the same marks,
  * and no two voters fill every oval alike. The pre-audit's stored readings (the fill of every
- * target) are compared with findLikelyDuplicates; sheets not read yet cannot be compared, and the
- * report says how many were. The pre-audit sits above the importer in the layers, so its readings
+ * target) are compared with findLikelyDuplicates, and the ink of each mark with findSameInk (one
+ * mark is enough: no two hands draw it alike to a pixel); sheets not read yet cannot be compared,
+ * and the report says how many were. The pre-audit sits above the importer in the layers, so its readings
  * come in through `ReadSheets`, implemented by its store (preaudit/viewStore.ts) and wired by the caller.
  */
 import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import { findLikelyDuplicates, type SheetFingerprint } from './likelyDuplicates.ts';
+import { findSameInk, type InkedSheet, inksDiffer } from './sameInk.ts';
 
 export interface RescannedSheet {
   /** The image files of each of the two sheets. */
@@ -24,6 +26,8 @@ export interface ReadSheet {
   readonly sheetKey: string;
   readonly styleId: string;
   readonly fills: readonly number[];
+  /** Per target, as `fills`: its ink when it carries a mark (sameInk.ts); absent on readings stored before it was kept. */
+  readonly inks?: readonly (string | undefined)[];
 }
 
 /** The sheets the pre-audit has read so far (none when it has read nothing). */
@@ -55,17 +59,33 @@ export function findRescannedSheets(db: Db, readSheets: ReadSheets): RescanCheck
   const catalog = new CatalogStore(db);
   const files = new Map<string, { names: string[]; ids: number[] }>();
   const fingerprints: SheetFingerprint[] = [];
+  const inked: InkedSheet[] = [];
   for (const sheet of readSheets()) {
     const found = catalogFiles(catalog, sheet.sheetKey);
     if (found === undefined) continue;
     files.set(sheet.sheetKey, found);
     fingerprints.push({ ballotKey: sheet.sheetKey, styleId: sheet.styleId, fills: sheet.fills });
+    if (sheet.inks !== undefined) inked.push({ ballotKey: sheet.sheetKey, styleId: sheet.styleId, inks: sheet.inks });
   }
-  const pairs = findLikelyDuplicates(fingerprints).map(([a, b]) => ({
+  const inksOf = new Map(inked.map((s) => [s.ballotKey, s.inks]));
+  // Two voters' full fills read alike; their strokes do not: a pairing by fills the ink refutes is dropped.
+  const byFills = findLikelyDuplicates(fingerprints).filter(([a, b]) => !inksDiffer(inksOf.get(a) ?? [], inksOf.get(b) ?? []));
+  const pairs = mergePairs(byFills, findSameInk(inked)).map(([a, b]) => ({
     first: files.get(a)?.names ?? [a],
     second: files.get(b)?.names ?? [b],
     firstIds: files.get(a)?.ids ?? [],
     secondIds: files.get(b)?.ids ?? [],
   }));
   return { sheetsCompared: fingerprints.length, pairs };
+}
+
+/** Pairs found by either check, each once. */
+function mergePairs(...found: [string, string][][]): [string, string][] {
+  const seen = new Set<string>();
+  return found.flat().filter(([a, b]) => {
+    const key = a < b ? `${a}\n${b}` : `${b}\n${a}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -11,7 +11,8 @@ import {
   readContests,
   type SheetThreshold,
 } from './marks.ts';
-import { type ScoredTarget, scoreTargets } from './targets.ts';
+import { measureLevels, type ScoredTarget, scoreTargets } from './targets.ts';
+import { inkSignature } from './inkSignature.ts';
 import { type PageCode, readPageCode } from './styles.ts';
 import { findTimingMarkGrid } from './findGrid.ts';
 import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
@@ -24,6 +25,8 @@ import { designNotReadReason, essStylesNotLearnedReason } from './setApart.ts';
 export interface ReadTarget extends TargetPosition {
   readonly score: ScoredTarget;
   readonly mark: MarkClass;
+  /** A target with a mark: its ink (inkSignature.ts), for phase 1's same-paper check. */
+  readonly ink?: string;
 }
 
 export interface PageReading {
@@ -217,7 +220,7 @@ function interpretRegistered(
     rows: p.grid.rows,
     code: p.code,
     interpolatedRows: p.grid.interpolatedRows,
-    targets: read.filter((r) => r.page === i).map((r) => ({ ...r.target, score: r.score, mark: r.mark })),
+    targets: withInk(p, layout, read.filter((r) => r.page === i).map((r) => ({ ...r.target, score: r.score, mark: r.mark }))),
   }));
   return ok({
     styleId: layout.styleId,
@@ -228,6 +231,15 @@ function interpretRegistered(
     contests,
     targetsNotFound: scored.filter((s) => !s.score.found).length,
   });
+}
+
+/** The ink of every target with a mark (marked or doubtful): what a rescan of the same paper repeats. */
+function withInk(page: RegisteredPage, layout: StyleLayout, targets: ReadTarget[]): ReadTarget[] {
+  if (targets.every((t) => t.mark === 'unmarked')) return targets;
+  const levels = page.grid.levels ?? measureLevels(page.image);
+  const tw = layout.targetShape.width * page.grid.columnPitch;
+  const th = layout.targetShape.height * page.grid.columnPitch;
+  return targets.map((t) => (t.mark === 'unmarked' ? t : { ...t, ink: inkSignature(page.image, t.score.center, tw, th, levels, page.grid.orientation === 'rotated180') }));
 }
 
 /**

@@ -43,6 +43,8 @@ export interface SheetPage {
     readonly height: number;
     readonly fill: number;
     readonly mark: string;
+    /** A target with a mark: its ink (inkSignature.ts); absent on readings stored before it was kept. */
+    readonly ink?: string;
   }[];
 }
 

@@ -25,7 +25,7 @@ export const storedPages = z.array(
     height: z.number(),
     pitch: z.number(),
     targets: z.array(
-      z.looseObject({ contestId: z.string(), optionId: z.string(), x: z.number(), y: z.number(), width: z.number(), height: z.number(), fill: z.number(), mark: z.string() }),
+      z.looseObject({ contestId: z.string(), optionId: z.string(), x: z.number(), y: z.number(), width: z.number(), height: z.number(), fill: z.number(), mark: z.string(), ink: z.string().optional() }),
     ),
   }),
 );  // SheetPage[] (pool.ts; not imported here: pool.ts writes through store.ts)

@@ -137,7 +137,7 @@ export function storedAuditMarkJson(db: Db): Map<string, string | null> {
   return new Map(rows.map((r) => [r.sheet_key, r.audit_mark_json]));
 }
 
-const fillsSchema = z.array(z.object({ targets: z.array(z.object({ fill: z.number() })) }));
+const fillsSchema = z.array(z.object({ targets: z.array(z.object({ fill: z.number(), ink: z.string().optional() })) }));
 
 /**
  * The importer's phase-1 rescan check's input (importer/rescans.ts ReadSheets): every sheet read, with the
@@ -155,7 +155,10 @@ export function readSheetFills(db: Db): ReadSheet[] {
   for (const r of rows) {
     const pages = fillsSchema.safeParse(JSON.parse(r.pages_json ?? '[]'));
     if (!pages.success || r.style_id === null) continue;
-    sheets.push({ sheetKey: r.sheet_key, styleId: r.style_id, fills: pages.data.flatMap((p) => p.targets.map((t) => t.fill)) });
+    const targets = pages.data.flatMap((p) => p.targets);
+    // Readings stored before marks' ink was kept have none: the fills alone are compared for them.
+    const inks = targets.some((t) => t.ink !== undefined) ? targets.map((t) => t.ink) : undefined;
+    sheets.push({ sheetKey: r.sheet_key, styleId: r.style_id, fills: targets.map((t) => t.fill), ...(inks === undefined ? {} : { inks }) });
   }
   return sheets;
 }

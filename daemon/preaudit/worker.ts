@@ -68,6 +68,7 @@ async function read(job: SheetJob): Promise<SheetOutcome> {
           height: Math.round(h),
           fill: Math.round(t.score.fill * 1000) / 1000,
           mark: t.mark,
+          ...(t.ink === undefined ? {} : { ink: t.ink }),
         })),
       };
     }),

@@ -1,6 +1,6 @@
 import { contestById, type Election } from './election.ts';
 import { GRID, columnX, rowY, type CardLayout, type Side, type Target } from './layout.ts';
-import type { Pen } from './raster.ts';
+import type { HandEdge, Pen } from './raster.ts';
 import { Rng } from './prng.ts';
 
 export const MARK_KINDS = ['full', 'partial', 'check', 'x', 'light', 'hesitation-dot', 'erasure', 'stray', 'write-in-scribble', 'circle', 'line-through'] as const;
@@ -174,6 +174,18 @@ export function targetMark(t: Target, kind: MarkKind, intended: boolean, ambiguo
   };
 }
 
+/**
+ * The wobbly outline of a fill drawn by hand: a few slow waves around the oval, up to a few pixels
+ * at 200 dpi, never dented far inside it. Two voters' fills differ in shape as real ones do (the
+ * real Dominion demo's neat fills differ in 8 % of their ink to a pixel), so a rescan of one paper
+ * can be told from another voter's identical choice (importer/sameInk.ts).
+ */
+function handEdge(rng: Rng): HandEdge {
+  const waves = [1, 2, 3, 4, 5].map((k) => ({ k, a: rng.range(0.04, 0.14), phase: rng.range(0, 2 * Math.PI) }));
+  const reach = waves.reduce((s, w) => s + w.a, 0);
+  return { at: (angle) => Math.max(0.8, 1 + waves.reduce((s, w) => s + w.a * Math.cos(w.k * angle + w.phase), 0)), min: 0.8, max: 1 + reach };
+}
+
 /** Draws one mark with its own small jitter (seeded per mark), on an oval of the design's size. */
 export function drawMark(pen: Pen, m: TruthMark, rng: Rng, oval: { readonly widthIn: number; readonly heightIn: number } = GRID.oval): void {
   const rx = oval.widthIn / 2;
@@ -183,7 +195,7 @@ export function drawMark(pen: Pen, m: TruthMark, rng: Rng, oval: { readonly widt
   const ink = rng.int(10, 45);
   switch (m.kind) {
     case 'full':
-      pen.fillEllipse(cx, cy, rx * rng.range(0.95, 1.12), ry * rng.range(0.95, 1.15), ink);
+      pen.fillEllipse(cx, cy, rx * rng.range(0.95, 1.12), ry * rng.range(0.95, 1.15), ink, undefined, handEdge(rng));
       break;
     case 'light':
       pen.fillEllipse(cx, cy, rx * 1.02, ry * 1.02, m.ambiguous ? rng.int(205, 220) : rng.int(150, 180));
@@ -196,35 +208,40 @@ export function drawMark(pen: Pen, m: TruthMark, rng: Rng, oval: { readonly widt
     }
     case 'check': {
       const s = m.ambiguous ? 0.45 : 1;
+      // each hand puts a check's corners a little elsewhere
+      const j = () => rng.range(-0.12, 0.12) * s;
       pen.stroke(
         [
-          [cx - rx * 0.7 * s, cy],
-          [cx - rx * 0.15 * s, cy + ry * 0.8 * s],
-          [cx + rx * 1.1 * s, cy - ry * 1.4 * s],
+          [cx - rx * (0.7 + j()) * s, cy + ry * j()],
+          [cx - rx * (0.15 + j()) * s, cy + ry * (0.8 + j()) * s],
+          [cx + rx * (1.1 + j()) * s, cy - ry * (1.4 + j()) * s],
         ],
         0.02,
         ink,
       );
       break;
     }
-    case 'x':
+    case 'x': {
+      // each hand's strokes start and end a little elsewhere
+      const j = () => 1 + rng.range(-0.12, 0.12);
       pen.stroke(
         [
-          [cx - rx, cy - ry],
-          [cx + rx, cy + ry],
+          [cx - rx * j(), cy - ry * j()],
+          [cx + rx * j(), cy + ry * j()],
         ],
         0.02,
         ink,
       );
       pen.stroke(
         [
-          [cx - rx, cy + ry],
-          [cx + rx, cy - ry],
+          [cx - rx * j(), cy + ry * j()],
+          [cx + rx * j(), cy - ry * j()],
         ],
         0.02,
         ink,
       );
       break;
+    }
     case 'circle': {
       // a loop drawn around the oval that cuts through its ends (test decks: a voter circles the choice)
       const pts: [number, number][] = [];

@@ -188,8 +188,8 @@ export class Pen {
   }
 
   /** Fills the part of an ellipse (page inches) where `keep(x, y)` holds. */
-  fillEllipse(cx: number, cy: number, rx: number, ry: number, value: number, keep?: (x: number, y: number) => boolean): void {
-    const r = Math.max(rx, ry);
+  fillEllipse(cx: number, cy: number, rx: number, ry: number, value: number, keep?: (x: number, y: number) => boolean, edge?: HandEdge): void {
+    const r = Math.max(rx, ry) * (edge?.max ?? 1);
     const [u0, v0] = this.toPx(cx, cy);
     const rp = Math.ceil(r * this.pxPerIn) + 2;
     // inverse transform, inlined: page offset from the ellipse centre per image pixel step
@@ -207,7 +207,8 @@ export class Pen {
         const dv = v + 0.5 - v0;
         const ex = du * dxu + dv * dxv;
         const ey = du * dyu + dv * dyv;
-        if (ex * ex + ey * ey > 1) continue;
+        const e2 = ex * ex + ey * ey;
+        if (edge === undefined ? e2 > 1 : e2 > edge.max * edge.max || (e2 > edge.min * edge.min && Math.sqrt(e2) > edge.at(Math.atan2(ey, ex)))) continue;
         if (keep !== undefined && !keep(cx + ex * rx, cy + ey * ry)) continue;
         this.darken(u, v, value);
       }
@@ -302,4 +303,11 @@ export async function encodeG4(img: Gray, pages = 1): Promise<Buffer> {
     .toColourspace('b-w')
     .tiff({ compression: 'ccittfax4', bitdepth: 1, xres: img.dpi / 25.4, yres: img.dpi / 25.4, resolutionUnit: 'inch' })
     .toBuffer();
+}
+
+/** A hand-drawn outline: the radius (a share of the ellipse's) at each angle, between `min` and `max`. */
+export interface HandEdge {
+  readonly at: (angle: number) => number;
+  readonly min: number;
+  readonly max: number;
 }
