@@ -209,7 +209,7 @@ export function drawMark(pen: Pen, m: TruthMark, rng: Rng, oval: { readonly widt
     case 'check': {
       const s = m.ambiguous ? 0.45 : 1;
       // each hand puts a check's corners a little elsewhere
-      const j = () => rng.range(-0.12, 0.12) * s;
+      const j = () => rng.range(-0.08, 0.08) * s;
       pen.stroke(
         [
           [cx - rx * (0.7 + j()) * s, cy + ry * j()],
