@@ -13,6 +13,7 @@ import { createOcrEngine, type OcrEngine } from './ocr.ts';
 import { cachedStyles, forgetSheets, forgetSheetsOfStyle, saveLearnedStyles, sheetKeysWithError, sheetStates } from './store.ts';
 import type { CodeGroup } from './damagedCodes.ts';
 import type { HandMappingData } from './storedJson.ts';
+import { isEssLayout } from './essLearn.ts';
 
 export interface PreauditLayouts {
   readonly layouts: readonly StyleLayout[];
@@ -257,6 +258,7 @@ function handMappingOf(n: StyleNeedsMapping, sheets: readonly CatalogSheet[]): H
 }
 
 function describeLayout(l: StyleLayout): string {
+  if (isEssLayout(l)) return `ES&S ballot printing ${l.targets.length} ovals`;
   if (l.printedCode !== undefined) return `style ${l.printedCode.styleNumber} card ${l.printedCode.card}`;
   return `bottom-row codes ${l.sideCodes?.front ?? '?'} / ${l.sideCodes?.back ?? '?'}`;
 }
