@@ -131,6 +131,8 @@ async function printedStyleNumber(ocr: OcrEngine, img: GrayImage, grid: TimingMa
 
 export interface EssLearnOptions {
   readonly signal?: AbortSignal;
+  /** Styles learned before: found again, they are not read (OCR) again. */
+  readonly known?: ReadonlySet<string>;
   readonly onStyle?: (done: number, total: number) => void;
 }
 
@@ -144,7 +146,7 @@ export async function learnEssStyles(sheets: readonly EssSheet[], contests: read
     if (options.signal?.aborted === true) break;
     const places = groupPlaces(g);
     const styleId = styleIdOf(places);
-    if (places.front.size + places.back.size === 0) continue;
+    if (places.front.size + places.back.size === 0 || options.known?.has(styleId) === true) continue;
     const targets: TargetPosition[] = [];
     const unresolved: UnresolvedTarget[] = [];
     const samples: StyleSample[] = [];
@@ -173,6 +175,13 @@ export async function learnEssStyles(sheets: readonly EssSheet[], contests: read
       targets.push(...mapping.targets);
       unresolved.push(...mapping.unresolved);
       confidence = Math.min(confidence, mapping.confidence);
+    }
+    // A question's answer placed twice (on both sides) is a misread title: both go to a person.
+    const isQuestion = (id: string) => contests.find((c) => c.id === id)?.options.every((o) => /^(yes|no)$/i.test(o.name)) === true;
+    const twice = targets.filter((t) => isQuestion(t.contestId) && targets.filter((o) => o.contestId === t.contestId && o.optionId === t.optionId).length > 1);
+    for (const t of twice) {
+      targets.splice(targets.indexOf(t), 1);
+      unresolved.push({ side: t.side, column: t.column, row: t.row, text: t.optionId, reason: `the answer "${t.optionId}" was read beside more than one oval` });
     }
     options.onStyle?.(n + 1, groups.length);
     const count = places.front.size + places.back.size;

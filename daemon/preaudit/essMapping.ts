@@ -97,16 +97,17 @@ export async function mapEssTargetsByText(
       else targets.push({ side, column: loc.column, row: loc.row, contestId: best.contest.id, optionId: best.option.id, isWriteIn: false });
       continue;
     }
-    // "Yes" / "No" alone beside the oval: a question's answer, placed by the title above it.
-    // A short word read badly in the wide crop (a voter's mark beside it) is read again on its own.
-    const near = words[0] === 'yes' || words[0] === 'no' || questions.length === 0 || words.length > 3 ? words : normalizeText(await ocr.read(img, x0, p.y - grid.rowPitch * 0.8, grid.columnPitch * 3, grid.rowPitch * 1.6, 3)).split(' ');
+    // A write-in line: a printed rule runs right from the oval.
+    if (hasRuleRightOf(img, grid, loc)) {
+      writeIns.push(loc);
+      continue;
+    }
+    // "Yes" / "No" alone beside the oval: a question's answer, placed by the title above it. The
+    // wide crop can catch the shaded header's edge or a voter's mark: the word is read on its own.
+    const near = words[0] === 'yes' || words[0] === 'no' || questions.length === 0 ? words : normalizeText(await ocr.read(img, x0, p.y - grid.rowPitch * 0.8, grid.columnPitch * 3, grid.rowPitch * 1.6, 3)).split(' ');
     const answer = near[0] === 'yes' ? 'yes' : near[0] === 'no' ? 'no' : undefined;
     if (answer !== undefined && questions.length > 0 && near.length <= 2) {
       pendingYesNo.push({ loc, answer, text });
-      continue;
-    }
-    if (hasRuleRightOf(img, grid, loc)) {
-      writeIns.push(loc);
       continue;
     }
     unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: best === undefined ? 'no text' : `best match "${best.option.name}" only ${(best.score * 100).toFixed(0)}%` });
@@ -127,20 +128,22 @@ export async function mapEssTargetsByText(
       const width = textEnd(loc) - x0;
       const height = p.y - grid.rowPitch * 0.8 - top.y;
       const screen = SCREEN_PITCH_IN * dpi;
-      // Screens differ between printers: a second, finer average when the first reads no title.
-      let bestQ: { q: ContestDefinition; score: number } | undefined;
+      // Averaged over the screen's pitch and a finer one: a digit blurred in one reading ("9" read
+      // as "8") shows as two readings naming different questions, and then a person decides.
+      const picks: { q: ContestDefinition; score: number }[] = [];
       let block = '';
       for (const window of [screen, 0.75 * screen]) {
-        block = await ocr.read(withoutHalftone(img, x0, top.y, width, height, grid.threshold, window), 0, 0, width, height);
-        const scoredQ = questions.map((q) => ({ q, score: titleSimilarity(block, q.title) })).sort((a, b) => b.score - a.score);
+        const read = await ocr.read(withoutHalftone(img, x0, top.y, width, height, grid.threshold, window), 0, 0, width, height);
+        block ||= read;
+        const scoredQ = questions.map((q) => ({ q, score: titleSimilarity(read, q.title) })).sort((a, b) => b.score - a.score);
         const first = scoredQ[0];
-        if (first !== undefined && first.score >= ACCEPT && (scoredQ[1] === undefined || first.score - scoredQ[1].score >= MARGIN)) {
-          bestQ = first;
-          break;
-        }
+        if (first !== undefined && first.score >= ACCEPT && (scoredQ[1] === undefined || first.score - scoredQ[1].score >= MARGIN)) picks.push(first);
       }
+      const named = new Set(picks.map((q) => q.q.id));
+      const bestQ = named.size === 1 ? picks.sort((a, b) => a.score - b.score)[0] : undefined;
       if (bestQ === undefined) {
-        unresolved.push({ side, column: loc.column, row: loc.row, text: `${block.trim()}\n${text.trim()}`, reason: `"${answer}" of a question whose title was not recognised` });
+        const reason = named.size > 1 ? `"${answer}" of a question whose title was read as ${picks.map((q) => `"${q.q.title}"`).join(' and as ')}` : `"${answer}" of a question whose title was not recognised`;
+        unresolved.push({ side, column: loc.column, row: loc.row, text: `${block.trim()}\n${text.trim()}`, reason });
         last = undefined;
         continue;
       }
@@ -151,6 +154,18 @@ export async function mapEssTargetsByText(
     const option = question.options.find((o) => normalizeText(o.name) === answer);
     if (option !== undefined) targets.push({ side, column: loc.column, row: loc.row, contestId: question.id, optionId: option.id, isWriteIn: false });
     else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: `"${answer}" is not an answer of ${question.title}` });
+  }
+  // A question is printed once on a page: two runs of answers read as one question are a misread title.
+  const runsOf = new Map<string, Set<number>>();
+  for (const t of targets) if (questions.some((q) => q.id === t.contestId)) runsOf.set(t.contestId, new Set([...(runsOf.get(t.contestId) ?? []), Math.round(t.column)]));
+  for (const [id, columns] of runsOf) {
+    const answers = targets.filter((t) => t.contestId === id);
+    const question = questions.find((q) => q.id === id);
+    if (columns.size === 1 && answers.length <= (question?.options.length ?? 2)) continue;
+    for (const t of answers) {
+      targets.splice(targets.indexOf(t), 1);
+      unresolved.push({ side, column: t.column, row: t.row, text: t.optionId, reason: `"${question?.title ?? id}" was read above more than one set of answers` });
+    }
   }
   // A name printed in two contests: the contest of its nearest placed neighbour in the column.
   for (const { loc, text, choices } of pendingShared) {

@@ -59,6 +59,8 @@ export interface LearnOptions {
   readonly signal?: AbortSignal;
   /** The ballot type the sheet's CVR names, if any: a one-sheet code of a type already learned is taken for damage. */
   readonly ballotTypeOf?: (sheetKey: string) => string | undefined;
+  /** Ids of styles learned before: an ES&S style found again is not read (OCR) again. */
+  readonly knownStyleIds?: ReadonlySet<string>;
   /** Styles learned before (their codes and the sheets read as them): compared with, never learned again. */
   readonly knownCodes?: readonly CodeGroup[];
 }
@@ -251,7 +253,7 @@ export async function learnLayouts(
     layouts.push({ ...layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }), mappingConfidence, ...(blankReference === undefined ? {} : { blankReference }) });
   }
   if (essSheets.length > 0 && options.signal?.aborted !== true) {
-    const ess = await learnEssStyles(essSheets, contests, ocr, { ...(options.signal === undefined ? {} : { signal: options.signal }), onStyle: (done, total) => options.onProgress?.({ phase: 'ocr', done, total }) });
+    const ess = await learnEssStyles(essSheets, contests, ocr, { ...(options.signal === undefined ? {} : { signal: options.signal }), ...(options.knownStyleIds === undefined ? {} : { known: options.knownStyleIds }), onStyle: (done, total) => options.onProgress?.({ phase: 'ocr', done, total }) });
     layouts.push(...ess.layouts);
     needsMapping.push(...ess.needsMapping);
     reports.push(...ess.styles);

@@ -165,6 +165,7 @@ export class StyleLearner {
           signal: this.signal,
           ballotTypeOf: (key) => typeOfSheet.get(key),
           knownCodes,
+          ...(known === undefined ? {} : { knownStyleIds: known }),
           onProgress: (p) => {
             this.report(p.phase === 'sample' ? `Learning the ballot styles: looked at ${p.done} of ${p.total} sample sheets…` : `Reading the printed names of ballot style ${p.done} of ${p.total}…`);
             if (p.done === p.total || p.done % 25 === 0) logEvent(logger, LogEvent.PreauditProgress, { phase: `learn-${p.phase}`, done: p.done, total: p.total });
