@@ -83,6 +83,20 @@ describe('ES&S styles learned from the images', () => {
     expect(groups.every((g) => g.sheetKeys.length % 2 === 0)).toBe(true);
   });
 
+  it('sends a style to a person when a question title is misread as another question printed on it, never maps both as one', async () => {
+    const isQuestion = (id: string) => election.contests.find((c) => c.id === id)?.type === 'yesno';
+    const at = samples.findIndex((s) => new Set([...s.cards[0]!.front.targets, ...s.cards[0]!.back.targets].filter((t) => isQuestion(t.contestId)).map((t) => t.contestId)).size >= 2);
+    expect(at).toBeGreaterThanOrEqual(0);
+    const card = samples[at]!.cards[0]!;
+    const [first, second] = [...new Set([...card.front.targets, ...card.back.targets].filter((t) => isQuestion(t.contestId)).map((t) => t.contestId))].map((id) => election.contests.find((c) => c.id === id)!.title);
+    // OCR that reads the second question's title as the first's (a digit blurred: "Article 9" as "Article 8").
+    const misreading: OcrEngine = { read: async (...args) => (await ocr.read(...args)).replaceAll(second!, first!), close: async () => {} };
+    const result = await learnEssStyles([{ key: 'm', pages: cards[at]! }], contestsOf(election), misreading);
+    expect(result.layouts).toEqual([]);
+    expect(result.needsMapping).toHaveLength(1);
+    expect(result.needsMapping[0]!.placed.filter((t) => t.contestId === election.contests.find((c) => c.title === first)!.id).length).toBe(0);
+  }, 90_000);
+
   it('maps every target of a style to the contest and option printed beside it, with no person', async () => {
     const i = 0;
     const result = await learnEssStyles([{ key: 's0', pages: cards[i]! }], contestsOf(election), ocr);
