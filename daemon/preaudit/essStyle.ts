@@ -22,7 +22,7 @@ interface RegisteredPage {
  */
 const OUTLINE_MIN = 0.6;
 const OUTLINE_OVER_BESIDE = 1.5;
-function printedOval(s: ScoredTarget): boolean {
+export function printedOval(s: ScoredTarget): boolean {
   return s.outline >= OUTLINE_MIN && s.outline >= OUTLINE_OVER_BESIDE * s.beside;
 }
 

@@ -22,7 +22,7 @@ function send(reply: LearnReply): Promise<void> {
 async function learn(message: unknown): Promise<void> {
   const request = learnRequest.safeParse(message);
   if (!request.success) return send({ kind: 'failed', message: `the request to learn the ballot styles was not understood: ${request.error.message}` });
-  const { sheets, contests, pagesPerStyle, maxSheets, ballotTypes, knownCodes } = request.data;
+  const { sheets, contests, pagesPerStyle, maxSheets, ballotTypes, knownCodes, knownStyleIds } = request.data;
   const types = new Map(ballotTypes);
   const ocr = await createOcrEngine();
   try {
@@ -31,6 +31,7 @@ async function learn(message: unknown): Promise<void> {
       ...(maxSheets === undefined ? {} : { maxSheets }),
       ballotTypeOf: (key) => types.get(key),
       knownCodes,
+      ...(knownStyleIds === undefined ? {} : { knownStyleIds: new Set(knownStyleIds) }),
       // Progress is a few hundred small messages at most (one per sample sheet, one per style).
       onProgress: (p) => void send({ kind: 'progress', ...p }).catch(() => undefined),
     });

@@ -17,7 +17,7 @@ import type { LearnOptions, LearnResult, LearnSheet } from './learnLayouts.ts';
 import { learnReply, type LearnRequest } from './learnMessages.ts';
 import { compiledSibling } from './compiledSibling.ts';
 
-export interface LearnInChildOptions extends Pick<LearnOptions, 'pagesPerStyle' | 'maxSheets' | 'onProgress' | 'signal'> {
+export interface LearnInChildOptions extends Pick<LearnOptions, 'pagesPerStyle' | 'maxSheets' | 'onProgress' | 'signal' | 'knownStyleIds'> {
   readonly logger: Logger;
   /** Sheet key → the ballot type its CVR names. */
   readonly ballotTypes: ReadonlyMap<string, string>;
@@ -48,6 +48,7 @@ export function learnLayoutsInChild(sheets: readonly LearnSheet[], contests: rea
     ...(options.maxSheets === undefined ? {} : { maxSheets: options.maxSheets }),
     ballotTypes: [...options.ballotTypes],
     knownCodes: (options.knownCodes ?? []).map((k) => ({ ...k, codes: [...k.codes], sheets: k.sheets.map((s) => ({ ...s })) })),
+    ...(options.knownStyleIds === undefined ? {} : { knownStyleIds: [...options.knownStyleIds] }),
   };
   const started = Date.now();
   return new Promise((resolve) => {

@@ -14,8 +14,11 @@ import { StyleLearner, type PageCode } from './styles.ts';
 import { blankReferenceFromPages } from './styleBlankPages.ts';
 import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
 import { DOMINION_OVAL } from './dropoutOvals.ts';
+import { learnEssStyles, type EssSheet } from './essLearn.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
-import { counted } from '../core/words.ts';
+import { checkMapping, sampleOf, type LearnedStyleReport, type StyleNeedsMapping, type StyleSample } from './learnedStyle.ts';
+
+export { checkMapping, type LearnedStyleReport, type StyleNeedsMapping, type StyleSample };
 import { damagedCodeGroups, type CodeGroup, type DamagedCodeGroup } from './damagedCodes.ts';
 
 export interface LearnSheet {
@@ -23,44 +26,8 @@ export interface LearnSheet {
   readonly files: readonly string[];
 }
 
-/** A style the OCR matcher could not map completely: its sheets wait for a person. */
-export interface StyleNeedsMapping {
-  readonly styleId: string;
-  /** What the pages print, for the operator ("style 3 card 1", or the bottom-row codes). */
-  readonly printed: string;
-  readonly pages: number;
-  readonly reason: string;
-  readonly unresolved: readonly UnresolvedTarget[];
-  /** The targets the matcher did place (a starting point for the person mapping the rest). */
-  readonly placed: readonly TargetPosition[];
-  /** Per side, the sample page OCR read and every target's box on it: what a person maps on. */
-  readonly samples: readonly StyleSample[];
-  /**
-   * The style's codes with no targets: sheets of this style are recognised by it and then set
-   * aside as not read, instead of being read with another style's layout.
-   */
-  readonly placeholder: StyleLayout;
-}
 
-/** One page of a style's sample sheet, with the box (image pixels) of each target of that side. */
-export interface StyleSample {
-  readonly side: Side;
-  /** The sheet (job key), which of its files, and the page in that file. */
-  readonly sheetKey: string;
-  readonly file: number;
-  readonly page: number;
-  readonly width: number;
-  readonly height: number;
-  readonly boxes: readonly (GridLocation & { readonly x: number; readonly y: number; readonly width: number; readonly height: number })[];
-}
 
-export interface LearnedStyleReport {
-  readonly styleId: string;
-  readonly pages: number;
-  readonly targets: number;
-  /** Time OCR took per side (ms). */
-  readonly ocrMs: Partial<Record<Side, number>>;
-}
 
 export interface LearnResult {
   readonly layouts: StyleLayout[];
@@ -92,6 +59,8 @@ export interface LearnOptions {
   readonly signal?: AbortSignal;
   /** The ballot type the sheet's CVR names, if any: a one-sheet code of a type already learned is taken for damage. */
   readonly ballotTypeOf?: (sheetKey: string) => string | undefined;
+  /** Ids of styles learned before: an ES&S style found again is not read (OCR) again. */
+  readonly knownStyleIds?: ReadonlySet<string>;
   /** Styles learned before (their codes and the sheets read as them): compared with, never learned again. */
   readonly knownCodes?: readonly CodeGroup[];
 }
@@ -143,6 +112,7 @@ export async function learnLayouts(
   const sample = spread(sheets, options.maxSheets ?? 400);
   let sampled = 0;
   let unusable = 0;
+  const essSheets: EssSheet[] = [];
   const t0 = performance.now();
   for (const sheet of sample) {
     if (options.signal?.aborted === true) break;
@@ -163,6 +133,11 @@ export async function learnLayouts(
       continue;
     }
     const pages = registered.value.pages;
+    // ES&S prints no style code: its sheets are grouped by their printed ovals (essLearn.ts).
+    if (pages.every((p) => p.grid.design === 'ess-dashed')) {
+      essSheets.push({ key: sheet.key, pages: pages.map((p, i) => ({ image: p.image, grid: p.grid, origin: { sheetKey: sheet.key, ...(origins[registered.value.index[i]!] ?? { file: 0, page: 0 }) } })) });
+      continue;
+    }
     const decoded = pages.map((p) => p.code.decoded).find((d) => d !== undefined);
     // The sample-election family prints style, card and side; AccuVote prints a code per side,
     // so a style is the pair of codes of a sheet's pages in scan order (front first).
@@ -277,50 +252,13 @@ export async function learnLayouts(
     const blankReference = blankReferenceFromPages(pages, targets, acc.shape);
     layouts.push({ ...layoutFromTargets(acc.styleId, targets, contests, { targetShape: acc.shape, ...codes }), mappingConfidence, ...(blankReference === undefined ? {} : { blankReference }) });
   }
+  if (essSheets.length > 0 && options.signal?.aborted !== true) {
+    const ess = await learnEssStyles(essSheets, contests, ocr, { ...(options.signal === undefined ? {} : { signal: options.signal }), ...(options.knownStyleIds === undefined ? {} : { known: options.knownStyleIds }), onStyle: (done, total) => options.onProgress?.({ phase: 'ocr', done, total }) });
+    layouts.push(...ess.layouts);
+    needsMapping.push(...ess.needsMapping);
+    reports.push(...ess.styles);
+  }
   return { layouts, needsMapping, styles: reports, sheetsSampled: sampled, sampledKeys: sample.slice(0, sampled).map((s) => s.key), sheetsUnusable: unusable, notLearned, registerMs: Math.round(registerMs), ocrMs: Math.round(performance.now() - t1) };
 }
 
-/** The page OCR read for a side, with each target's box in its pixels (as the reader scores them). */
-function sampleOf(side: Side, read: StyleSide['best'][number], locations: readonly GridLocation[], shape: TargetShape): StyleSample {
-  const w = shape.width * read.grid.columnPitch;
-  const h = shape.height * read.grid.columnPitch;
-  return {
-    side,
-    ...read.origin,
-    width: read.image.width,
-    height: read.image.height,
-    boxes: locations.map((l) => {
-      const p = read.grid.pointFor(l.column, l.row);
-      return { column: l.column, row: l.row, x: Math.round(p.x - w / 2), y: Math.round(p.y - h / 2), width: Math.round(w), height: Math.round(h) };
-    }),
-  };
-}
 
-/**
- * Why a mapping cannot be trusted, or undefined: a target left unplaced, two targets read as the
- * same write-in line, or a contest printed with only some of its options (a misread name
- * elsewhere). Two targets of one candidate are allowed: a candidate nominated by two parties is
- * printed twice (NH ballots do this).
- */
-export function checkMapping(targets: readonly TargetPosition[], unresolved: readonly UnresolvedTarget[], contests: readonly ContestDefinition[]): string | undefined {
-  if (targets.length === 0 && unresolved.length === 0) return 'no voting targets were found on its pages';
-  if (unresolved.length > 0) {
-    const first = unresolved[0]!;
-    return `${counted(unresolved.length, 'target')} could not be matched to a contest option (first: ${first.side} column ${first.column} row ${first.row}, read "${first.text.replace(/\s+/g, ' ').slice(0, 60)}": ${first.reason})`;
-  }
-  const seen = new Map<string, TargetPosition>();
-  for (const t of targets) {
-    const k = `${t.contestId}\u0000${t.optionId}`;
-    const other = seen.get(k);
-    if (other !== undefined && t.isWriteIn) {
-      return `two targets (${other.side} ${other.column},${other.row} and ${t.side} ${t.column},${t.row}) were both read as option "${t.optionId}" of contest "${t.contestId}"`;
-    }
-    seen.set(k, t);
-  }
-  for (const c of contests) {
-    const shown = new Set(targets.filter((t) => t.contestId === c.id && !t.isWriteIn).map((t) => t.optionId));
-    if (shown.size === 0 && !targets.some((t) => t.contestId === c.id)) continue;
-    if (shown.size !== c.options.length) return `contest "${c.title}" shows ${shown.size} of its ${c.options.length} options`;
-  }
-  return undefined;
-}

@@ -34,6 +34,8 @@ export const learnRequest = z.object({
   /** Sheet key → the ballot type its CVR names (LearnOptions.ballotTypeOf as data). */
   ballotTypes: z.array(z.tuple([z.string(), z.string()])),
   knownCodes: z.array(codeGroup),
+  /** Styles already learned (LearnOptions.knownStyleIds as data): not OCR'd again. */
+  knownStyleIds: z.array(z.string()).optional(),
 });
 export type LearnRequest = z.infer<typeof learnRequest>;
 

@@ -14,6 +14,7 @@ import { LogEvent } from '../core/log/events.ts';
 import { forwardedCode } from '../core/state/alertCodes.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { ok, type Result } from '../core/result.ts';
+import { isEssLayout } from './essLearn.ts';
 import { AlertLog, alertEverRaised } from '../core/state/alerts.ts';
 import { catalogSheets, type CatalogSheet } from './catalogSheet.ts';
 import { compareSheets, loadCvrRecords, type CompareSummary } from './compareSheets.ts';
@@ -213,14 +214,14 @@ export class PreauditService {
     let progress: PoolProgress;
     // More rounds when sheets of styles missing from the learning sample turned up: they are
     // learned from and read again in the same pass (each round looks at sheets not seen before).
-    // ES&S export sheets are not learned from (their styles' titles sit on a shaded band OCR does not
-    // read yet): unless layouts are given, the readers set them apart and say so. With nothing else captured, the readers run with no layouts at all.
-    const learnable = sheets.filter((s) => s.essExport !== true);
+    // ES&S export sheets are learned from as well (essLearn.ts); when none of their styles can be
+    // learned and nothing else is captured, the readers run with no layouts and set them apart in words.
+    const essOnly = sheets.length > 0 && sheets.every((s) => s.essExport === true);
     for (let round = 0; ; round++) {
-      layouts =
-        learnable.length === 0 && sheets.length > 0
-          ? ok({ layouts: [], keys: { contests: new Map(), options: new Map() }, source: 'ES&S export sheets only: their design is not read yet' })
-          : await this.styles.layouts(learnable);
+      layouts = await this.styles.layouts(sheets);
+      if (!layouts.ok && essOnly && layouts.error.code === 'preaudit-no-styles') {
+        layouts = ok({ layouts: [], keys: { contests: new Map(), options: new Map() }, source: 'ES&S export sheets only: no ES&S ballot style could be learned from them' });
+      }
       if (!layouts.ok) {
         // Waiting for election data or images is not a failure.
         const waiting = layouts.error.code === 'preaudit-no-contests' || layouts.error.code === 'preaudit-no-images';
@@ -234,7 +235,7 @@ export class PreauditService {
         progress = await runPreaudit(db, jobs, layouts.value.layouts, logger, {
           ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
           signal: this.abort.signal,
-          essStylesKnown: this.options.layouts !== undefined,
+          essStylesKnown: this.options.layouts !== undefined || layouts.value.layouts.some(isEssLayout),
           onProgress: (p) => {
             this.current = { ...this.current, imagesDone: p.done, imagesTotal: p.total, updatedAt: new Date().toISOString() };
           },
@@ -248,7 +249,7 @@ export class PreauditService {
         await runPreaudit(db, fromCvr.readAgain, layouts.value.layouts, logger, {
           ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
           signal: this.abort.signal,
-          essStylesKnown: this.options.layouts !== undefined,
+          essStylesKnown: this.options.layouts !== undefined || layouts.value.layouts.some(isEssLayout),
         });
       }
       if (round >= 3 || this.options.layouts !== undefined || this.abort.signal.aborted || this.styles.unknownStyleSheets().length === 0) break;

@@ -58,14 +58,14 @@ export function designNotReadReason(): OperatorError {
 }
 
 /**
- * An ES&S export sheet when no ES&S style is known: the reader can read the design, but the
- * pre-audit does not yet learn ES&S styles from the images by itself (their titles are printed over
- * a shaded band OCR does not read), so the sheet is counted and linked, not read, and said so.
+ * An ES&S export sheet when no ES&S style is known: the reader can read the design, but no ES&S
+ * style could be learned from the images (essLearn.ts: none of the export's sheets gave one), so
+ * the sheet is counted and linked, not read, and said so.
  */
 export function essStylesNotLearnedReason(): OperatorError {
   return operatorError(
     ESS_STYLES_NOT_LEARNED_CODE,
-    'Set aside: the pre-audit does not yet learn the styles of ES&S ballots by itself, so this sheet was not read. It is counted and linked to its CVR, not compared.',
+    'Set aside: no ES&S ballot style has been learned from the images yet, so this sheet was not read. It is counted and linked to its CVR, not compared.',
     'Nothing to do now; these sheets are listed so that none is missed. Compare them with a hand count if needed.',
   );
 }

@@ -14,6 +14,7 @@ import type { OcrEngine } from './ocr.ts';
 import { cachedStyles, forgetSheets, forgetSheetsOfStyle, saveLearnedStyles, sheetKeysWithError, sheetStates } from './store.ts';
 import type { CodeGroup } from './damagedCodes.ts';
 import type { HandMappingData } from './storedJson.ts';
+import { isEssLayout } from './essLearn.ts';
 
 export interface PreauditLayouts {
   readonly layouts: readonly StyleLayout[];
@@ -158,6 +159,7 @@ export class StyleLearner {
       ...this.options.learn,
       signal: this.signal,
       knownCodes,
+      ...(known === undefined ? {} : { knownStyleIds: known }),
       onProgress: (p: LearnProgress) => {
         this.report(p.phase === 'sample' ? `Learning the ballot styles: looked at ${p.done} of ${p.total} sample sheets…` : `Reading the printed names of ballot style ${p.done} of ${p.total}…`);
         if (p.done === p.total || p.done % 25 === 0) logEvent(logger, LogEvent.PreauditProgress, { phase: `learn-${p.phase}`, done: p.done, total: p.total });
@@ -255,6 +257,7 @@ function handMappingOf(n: StyleNeedsMapping, sheets: readonly CatalogSheet[]): H
 }
 
 function describeLayout(l: StyleLayout): string {
+  if (isEssLayout(l)) return `ES&S ballot printing ${l.targets.length} ovals`;
   if (l.printedCode !== undefined) return `style ${l.printedCode.styleNumber} card ${l.printedCode.card}`;
   return `bottom-row codes ${l.sideCodes?.front ?? '?'} / ${l.sideCodes?.back ?? '?'}`;
 }
