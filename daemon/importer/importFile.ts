@@ -15,6 +15,7 @@ import { parseHartCvr } from './hartXml.ts';
 import { parseClearBallotCsv } from './clearBallot.ts';
 import { parseDominionCsv } from './dominionCsv.ts';
 import { missingManifestsWarning, parseDominionCvrZip, type ZippedTable } from './dominionZip.ts';
+import { ballotImageZipReason, isBallotImageZip } from './imageZip.ts';
 import { detectFormat, type Detected } from './detectFormat.ts';
 export { detectFormat } from './detectFormat.ts';
 import { internalParseError } from './errors.ts';
@@ -95,6 +96,7 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
     return err(internalParseError(f.name, e));
   }
   if (detected === undefined) return recordUnread(db, f, logger);
+  if (detected.format === 'dominion-cvr-zip' && (await isBallotImageZip(f.path))) return recordNotElectionData(db, f, ballotImageZipReason, logger);
   const twin = sameExportOtherFormat(db, f, detected.format);
   if (twin !== undefined) {
     // EMSs (and the sample generator) write the same table as .csv and .xlsx side by side;
@@ -177,10 +179,14 @@ async function recordUnread(db: Db, f: FileToImport, logger?: Logger): Promise<R
     if (logger !== undefined) logEvent(logger, LogEvent.ImportRefused, { file: f.name, format: verdict.format }, 'warn');
     return err(verdict.error);
   }
+  return recordNotElectionData(db, f, verdict.why, logger);
+}
+
+function recordNotElectionData(db: Db, f: FileToImport, why: string, logger?: Logger): Result<ImportOutcome> {
   const writer = new SourceWriter(db, { fileVersionId: f.fileVersionId, name: f.name, scope: f.scope, sha256: f.sha256, format: 'not-election-data' });
-  writer.commit(0, [verdict.why]);
-  if (logger !== undefined) logEvent(logger, LogEvent.ImportNotElectionData, { file: f.name, why: verdict.why });
-  return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: writer.sourceId, reason: verdict.why });
+  writer.commit(0, [why]);
+  if (logger !== undefined) logEvent(logger, LogEvent.ImportNotElectionData, { file: f.name, why });
+  return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: writer.sourceId, reason: why });
 }
 
 /** Said when a loose Dominion CvrExport arrives with no manifests that name its contests. */

@@ -8,6 +8,7 @@ import { logEvent, type Logger } from '../core/log/logger.ts';
 import { ok, type OperatorError, type Result } from '../core/result.ts';
 import { exportArloManifest } from './arlo.ts';
 import { ballotImageReason, importCatalogFile, type CatalogVersionRow, type ImportOutcome } from './importFile.ts';
+import { ballotImageZipReason } from './imageZip.ts';
 import { plainImportProblem } from './plainImportProblem.ts';
 import { buildPhase1Report, type Phase1Report } from './report.ts';
 import type { ReadSheets } from './rescans.ts';
@@ -44,7 +45,7 @@ export async function importPendingCatalogFiles(db: Db, vaultPath: string, logge
     const r = await importCatalogFile(db, row, vaultPath, logger);
     if (r.ok) {
       if (r.value.status === 'imported') imported.push(r.value);
-      else if (r.value.status === 'not-election-data' && r.value.reason !== ballotImageReason) notElectionData.push(r.value);
+      else if (r.value.status === 'not-election-data' && r.value.reason !== ballotImageReason && r.value.reason !== ballotImageZipReason) notElectionData.push(r.value);
     } else failures.push(r.error);
   }
   return { imported, notElectionData, failures };

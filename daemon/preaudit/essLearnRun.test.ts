@@ -61,6 +61,8 @@ describe('ES&S export learned and read with no person, through scan and preaudit
     expect(stdout).toMatch(/^\s+1 {2}sheets set aside: ballot-marking device cards/m);
     expect(stdout).toMatch(/^\s+29 {2}ballots compared with their CVR$/m);
     expect(stdout).not.toMatch(/not learned yet/);
+    // the images zip is the pre-audit's to read, not a CVR zip refused on the way in
+    expect(stdout).not.toMatch(/Not imported/);
     // The injected flip: the ballot shows Yes on School District Article 7, its CVR records No.
     const discrepancies = z.object({ discrepancies: z.array(z.object({ kind: z.string(), ess: z.object({ cvrNumber: z.number() }) })) }).parse(JSON.parse(readFileSync(path.join(gen, 'truth', 'discrepancies.json'), 'utf8')));
     for (const d of discrepancies.discrepancies) expect(stdout).toContain(`c:${d.ess.cvrNumber}  `);

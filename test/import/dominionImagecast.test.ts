@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../daemon/core/db/database.ts';
 import { importLocalFile, importLocalPath } from '../../daemon/importer/importFile.ts';
+import { ballotImageZipReason } from '../../daemon/importer/imageZip.ts';
 import { buildPhase1Report } from '../../daemon/importer/report.ts';
 import { corpusDir, importTestDb, tempDir } from '../../daemon/importer/testSupport.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
@@ -192,5 +193,22 @@ describe('the real Dominion ImageCast export (zip and CSV)', () => {
     const db = importTestDb();
     const r = await importLocalFile(db, join(dir, 'archive.zip'));
     expect(r.ok ? r.value : r.error.message).toMatch(/holds no Dominion CvrExport\.json/);
+  });
+
+  it('takes a zip of ballot images (ES&S Electionware export) as images for the pre-audit, not as a refused CVR zip', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    // precinct / party folders with <id>i.pdf and <id>c.pdf, as Electionware writes them
+    mkdirSync(join(dir, 'T Albion Wds 1-2', 'Nonpartisan'), { recursive: true });
+    for (const f of ['000001i.pdf', '000001c.pdf', '000002i.pdf']) writeFileSync(join(dir, 'T Albion Wds 1-2', 'Nonpartisan', f), '%PDF-1.4\n');
+    execFileSync('zip', ['-q', '-r', join(dir, 'Ballot Images.zip'), 'T Albion Wds 1-2'], { cwd: dir });
+    const db = importTestDb();
+    const r = await importLocalFile(db, join(dir, 'Ballot Images.zip'));
+    expect(r.ok ? r.value : r.error.message).toMatchObject({ status: 'not-election-data', reason: ballotImageZipReason });
+    // ...but a zip with a CVR table beside images is still read as CVRs (or refused with why), never waved through
+    writeFileSync(join(dir, 'notes.csv'), 'a,b\n1,2\n');
+    execFileSync('zip', ['-q', '-j', join(dir, 'mixed.zip'), join(dir, 'notes.csv'), join(dir, 'T Albion Wds 1-2', 'Nonpartisan', '000001i.pdf')]);
+    const mixed = await importLocalFile(db, join(dir, 'mixed.zip'));
+    expect(mixed.ok ? mixed.value.reason : mixed.error.code).not.toBe(ballotImageZipReason);
   });
 });
