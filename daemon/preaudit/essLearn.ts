@@ -189,7 +189,9 @@ export async function learnEssStyles(sheets: readonly EssSheet[], contests: read
     styles.push({ styleId, pages: g.sheetKeys.length, targets: count, ocrMs });
     const problem = checkMapping(targets, unresolved, contests);
     if (problem !== undefined) {
-      const placeholder: StyleLayout = { styleId: placeholderStyleId(styleId), targets: [], contests: [], targetShape: ESS_OVAL, mappingConfidence: confidence };
+      // Its printed places let its sheets be recognised (and counted as waiting) until a person maps it.
+      const printedPlaces = (['front', 'back'] as const).flatMap((side) => [...places[side]].map((k) => ({ side, ...placeOf(k) })));
+      const placeholder: StyleLayout = { styleId: placeholderStyleId(styleId), targets: [], contests: [], targetShape: ESS_OVAL, mappingConfidence: confidence, printedPlaces };
       needsMapping.push({ styleId, printed, pages: g.sheetKeys.length, reason: problem, unresolved, placed: targets, samples, placeholder });
       continue;
     }

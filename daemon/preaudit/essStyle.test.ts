@@ -67,6 +67,18 @@ describe('ES&S style from the printed ovals', () => {
     expect(chooseEssLayout(pages, differs)).toBeUndefined();
   });
 
+  it('recognises the sheets of a style waiting for a person by its printed places (counted as waiting, not "could not be read")', () => {
+    const mine = readerLayout('style-1', samples[0]!);
+    const waiting: StyleLayout = { styleId: 'needs-person:style-1', targets: [], contests: [], targetShape: mine.targetShape, printedPlaces: mine.targets.map((t) => ({ side: t.side, column: t.column, row: t.row })) };
+    expect(chooseEssLayout(pages, [waiting])?.layout.styleId).toBe('needs-person:style-1');
+    const read = interpretSheetAnyStyle(pages.map((p) => p.image), [waiting], undefined, { essExport: true, essStylesKnown: true });
+    expect(read.ok ? read.value.styleId : read.error.code).toBe('needs-person:style-1');
+    // another style's placeholder does not take this sheet
+    const others = samples.slice(1).map((s2, i) => readerLayout(`style-${i + 2}`, s2)).filter((o) => o.targets.some((t) => !mine.targets.some((m) => m.side === t.side && m.column === t.column && m.row === t.row)));
+    const otherWaiting = others.map((o): StyleLayout => ({ styleId: `needs-person:${o.styleId}`, targets: [], contests: [], targetShape: o.targetShape, printedPlaces: o.targets.map((t) => ({ side: t.side, column: t.column, row: t.row })) }));
+    expect(chooseEssLayout(pages, otherWaiting)).toBeUndefined();
+  });
+
   it('sets a sheet aside in words while ES&S styles are not learned (its border found), and says "border not found" first when it is not', () => {
     const layouts = [readerLayout('style-1', samples[0]!)];
     const images = pages.map((p) => p.image);

@@ -39,6 +39,8 @@ export interface EssStyleChoice {
 
 /** Layouts that print the same targets for the same contests and options read a sheet alike (one card shared by several styles). */
 function sameMeaning(a: StyleLayout, b: StyleLayout): boolean {
+  // A style waiting for a person means nothing yet: only itself.
+  if (a.targets.length === 0 || b.targets.length === 0) return a.styleId === b.styleId;
   const key = (l: StyleLayout) =>
     l.targets
       .map((t) => `${placeKey(t.side, t)}=${t.contestId}/${t.optionId}`)
@@ -51,11 +53,13 @@ const placeKey = (side: Side, l: GridLocation) => `${side}:${Math.round(l.column
 
 /** The layout the sheet's printed ovals fit, or undefined: none, or more than one. */
 export function chooseEssLayout(pages: readonly RegisteredPage[], layouts: readonly StyleLayout[]): EssStyleChoice | undefined {
-  const candidates = layouts.filter((l) => l.targets.length > 0);
+  // Learned layouts by their targets; an ES&S style waiting for a person by its printed places.
+  const placesOf = (l: StyleLayout): readonly (GridLocation & { readonly side: Side })[] => (l.targets.length > 0 ? l.targets : (l.printedPlaces ?? []));
+  const candidates = layouts.filter((l) => placesOf(l).length > 0);
   if (pages.length === 0 || pages.length > 2 || candidates.length === 0) return undefined;
   // Every place any layout prints a target, per side: probed once on each page.
   const places = new Map<string, { side: Side; loc: GridLocation }>();
-  for (const l of candidates) for (const t of l.targets) places.set(placeKey(t.side, t), { side: t.side, loc: { column: t.column, row: t.row } });
+  for (const l of candidates) for (const t of placesOf(l)) places.set(placeKey(t.side, t), { side: t.side, loc: { column: t.column, row: t.row } });
   const orders: Side[][] = pages.length === 1 ? [['front'], ['back']] : [['front', 'back'], ['back', 'front']];
   const shape = candidates[0]!.targetShape;
   const printed = orders.map((sides) => {
@@ -72,7 +76,7 @@ export function chooseEssLayout(pages: readonly RegisteredPage[], layouts: reado
   let best: { layout: StyleLayout; sides: Side[]; found: number; extra: number; places: string } | undefined;
   let tied = false;
   for (const layout of candidates) {
-    const own = new Set(layout.targets.map((t) => placeKey(t.side, t)));
+    const own = new Set(placesOf(layout).map((t) => placeKey(t.side, t)));
     orders.forEach((sides, o) => {
       const found = printed[o]!;
       // A sheet with one page holds one side: only that side's targets are asked of it.

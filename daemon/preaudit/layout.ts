@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { err, ok, operatorError, type Result } from '../core/result.ts';
 import type { ContestRules, TargetMeaning } from './marks.ts';
-import { ACCUVOTE_OVAL, type TargetShape } from './targets.ts';
+import { ACCUVOTE_OVAL, type GridLocation, type TargetShape } from './targets.ts';
 import type { BlankReference } from './styleBlank.ts';
 
 export type Side = 'front' | 'back';
@@ -36,6 +36,11 @@ export interface StyleLayout {
   readonly blankReference?: BlankReference;
   /** Learned by OCR: the weakest name match that placed a target (ocr.ts StyleMapping.confidence); unset when given or mapped by a person. */
   readonly mappingConfidence?: number;
+  /**
+   * An ES&S style waiting for a person (no targets yet): where its ovals are printed. The ES&S
+   * design prints no style code, so this is how its sheets are recognised and counted as waiting.
+   */
+  readonly printedPlaces?: readonly (GridLocation & { readonly side: Side })[];
 }
 
 // The subset of the VotingWorks election definition (vxsuite `Election`, gridLayouts) we read.

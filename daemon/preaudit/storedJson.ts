@@ -47,6 +47,7 @@ export const storedLayout = z.looseObject({
   targetShape: z.looseObject({ width: z.number(), height: z.number() }),
   sideCodes: z.looseObject({ front: z.string().optional(), back: z.string().optional() }).optional(),
   printedCode: z.looseObject({ styleNumber: z.number(), card: z.number() }).optional(),
+  printedPlaces: z.array(z.looseObject({ side, column: z.number(), row: z.number() })).optional(),
 }) satisfies z.ZodType<StyleLayout>;
 
 export const storedUnresolved = z.array(z.looseObject({ column: z.number(), row: z.number(), side, text: z.string(), reason: z.string() })) satisfies z.ZodType<UnresolvedTarget[]>;
