@@ -10,6 +10,7 @@ import type { GrayImage } from './image.ts';
 import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId } from './layout.ts';
 import { nameSimilarity, normalizeText, titleSimilarity, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
 import { withoutHalftone } from './halftone.ts';
+import { hasPrintedRule } from './printedRule.ts';
 import type { GridLocation } from './targets.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 
@@ -32,28 +33,7 @@ const sameColumn = (a: GridLocation, b: GridLocation) => Math.abs(a.column - b.c
  */
 export function hasRuleRightOf(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation): boolean {
   const p = grid.pointFor(loc.column, loc.row);
-  const x0 = Math.max(0, Math.round(p.x + grid.columnPitch * 1.2));
-  const x1 = Math.min(img.width - 1, Math.round(p.x + grid.columnPitch * 7));
-  const y0 = Math.max(1, Math.round(p.y - grid.rowPitch * 0.4));
-  const y1 = Math.min(img.height - 2, Math.round(p.y + grid.rowPitch * 1.2));
-  const span = x1 - x0;
-  if (span < 8) return false;
-  const dark = (x: number, y: number) => {
-    const i = y * img.width + x;
-    return img.data[i]! <= grid.threshold || img.data[i - img.width]! <= grid.threshold || img.data[i + img.width]! <= grid.threshold;
-  };
-  const maxDrift = Math.ceil(span * 0.012);
-  for (let y = y0; y <= y1; y++) {
-    for (let drift = -maxDrift; drift <= maxDrift; drift++) {
-      let n = 0;
-      for (let x = x0; x <= x1; x++) {
-        const yy = y + Math.round((drift * (x - x0)) / span);
-        if (yy > 0 && yy < img.height - 1 && dark(x, yy)) n++;
-      }
-      if (n >= (span + 1) * 0.9) return true;
-    }
-  }
-  return false;
+  return hasPrintedRule(img, grid.threshold, { x0: p.x + grid.columnPitch * 1.2, x1: p.x + grid.columnPitch * 7, y0: p.y - grid.rowPitch * 0.4, y1: p.y + grid.rowPitch * 1.2 });
 }
 
 /** Reads the text right of each target of one ES&S page and places it. */

@@ -12,6 +12,7 @@ import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId
 import type { GridLocation } from './targets.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 import { nameVariants, nameWords, textTowardName } from './nameMatch.ts';
+import { hasPrintedRule } from './printedRule.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -184,29 +185,7 @@ const MARGIN = 0.08;
  */
 export function hasWriteInRule(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation): boolean {
   const p = grid.pointFor(loc.column, loc.row);
-  const x1 = Math.min(img.width - 1, Math.round(p.x - grid.columnPitch * 0.7));
-  const x0 = Math.max(0, Math.round(p.x - grid.columnPitch * 4.7));
-  const y0 = Math.max(1, Math.round(p.y - grid.rowPitch * 0.2));
-  const y1 = Math.min(img.height - 2, Math.round(p.y + grid.rowPitch * 0.7));
-  const span = x1 - x0;
-  if (span < 8) return false;
-  const dark = (x: number, y: number) => {
-    const i = y * img.width + x;
-    return img.data[i]! <= grid.threshold || img.data[i - img.width]! <= grid.threshold || img.data[i + img.width]! <= grid.threshold;
-  };
-  // A skewed scan tilts the rule a pixel or two over its length: follow a few slopes.
-  const maxDrift = Math.ceil(span * 0.012);
-  for (let y = y0; y <= y1; y++) {
-    for (let drift = -maxDrift; drift <= maxDrift; drift++) {
-      let n = 0;
-      for (let x = x0; x <= x1; x++) {
-        const yy = y + Math.round((drift * (x - x0)) / span);
-        if (yy > 0 && yy < img.height - 1 && dark(x, yy)) n++;
-      }
-      if (n >= (span + 1) * 0.9) return true;
-    }
-  }
-  return false;
+  return hasPrintedRule(img, grid.threshold, { x0: p.x - grid.columnPitch * 4.7, x1: p.x - grid.columnPitch * 0.7, y0: p.y - grid.rowPitch * 0.2, y1: p.y + grid.rowPitch * 0.7 });
 }
 
 /**
