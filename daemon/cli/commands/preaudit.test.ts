@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { g4Strip, scanPdf } from '../../../scripts/sample-election/pdf.ts';
 import { vaultObjectPath } from '../../capture/vaultLayout.ts';
 import { openStateDatabase } from '../../runtime/stateDatabase.ts';
-import { tempDir } from '../../importer/testSupport.ts';
+import { corpusDir, tempDir } from '../../importer/testSupport.ts';
+import { importLocalFile } from '../../importer/importFile.ts';
 import { preauditCommands } from './preaudit.ts';
 
 /** A letter-size ES&S export page (blank: the ES&S design is set aside before any reading). */
@@ -54,6 +55,16 @@ describe('ballotsafe preaudit: the summary and exit code say when sheets were no
       return true;
     });
     const command = preauditCommands.find((c) => c.name === 'preaudit');
+    // With no contest names imported yet, no style can be learned: the pre-audit says so and could not run.
+    const early = await command?.run(['--config', config, '--out', join(dir, 'report')]);
+    expect(out.join('')).toMatch(/cannot map ballot styles yet: no contest names have been imported/);
+    expect(early).toBe(2);
+    out.length = 0;
+    // An ES&S CVR export names the contests (a real one from the corpus); the sheets are then each counted with why.
+    const withCvr = openStateDatabase(join(dataDir, 'ballotsafe.db'));
+    const imported = await importLocalFile(withCvr, join(corpusDir, 'rctab-samples', 'ess', '2015_portland_mayor_cvr.xlsx'));
+    withCvr.close();
+    expect(imported.ok).toBe(true);
     const code = await command?.run(['--config', config, '--out', join(dir, 'report')]);
     const text = out.join('');
     expect(text).toMatch(/2 {2}sheets in the catalog/);

@@ -64,6 +64,8 @@ const preauditCommand: CliCommand = {
     if (config === undefined) return PREAUDIT_EXIT.error;
     const logger = createLogger({ level: process.env['BALLOTSAFE_LOG_LEVEL'] ?? config.log.level, destination: `${dataPaths(config).logs}/preaudit.log` });
     const r = await runPreauditOnce(config, logger, values.out === undefined ? undefined : path.resolve(values.out));
+    // The log file is written before the command returns, on every path (a caller may remove the folder next).
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (!r.ok) {
       process.stderr.write(`${r.error.message}\n${r.error.action ?? ''}\n`);
       return PREAUDIT_EXIT.error;
