@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureFloor, type Floor } from './captureFloor.ts';
+import { median } from './median.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -203,12 +204,6 @@ function breakdownRows(cap: ChildResult): [string, string, string][] {
     ],
     ['  breakdown, commit worker: sync / renames', `${fmt(t.commitSyncMs ?? 0)} / ${fmt(t.commitRenameMs ?? 0)}`, `${per(t.commitSyncMs)} / ${per(t.commitRenameMs)}`],
   ];
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 

@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './median.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..');
@@ -92,12 +93,6 @@ async function makeDrive(dir: string, files: number, kib: number): Promise<void>
   if (!res.ok) throw new Error(res.error.message);
   rmSync(join(dir, 'driveB'), { recursive: true, force: true });
   rmSync(join(dir, 'appliance'), { recursive: true, force: true });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function main(): Promise<void> {
