@@ -8,6 +8,10 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, ...(process.env['BALLOTSAFE_CORES_APART'] === '1' ? coreTests : [])],
     // Native modules (better-sqlite3, sharp) and FUSE mounts behave best in child processes.
     pool: 'forks',
+    // Two files at a time even on 2 cores (vitest's default there is 1): most files wait on child
+    // processes, FUSE, chromium or timers, so the suite takes ~60 % of its one-at-a-time wall time.
+    // Every test uses its own temp folders, ports and loop devices; the suite passed this way at load 12.
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
