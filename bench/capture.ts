@@ -29,6 +29,8 @@ const repo = resolve(here, '..');
 
 interface ChildResult {
   ms: number;
+  /** CPU time of the whole process (all threads) during `ms`: less at the mercy of a busy machine than `ms`. */
+  cpuMs: number;
   maxRssMB: number;
   heapTotalMB: number;
   files: number;
@@ -54,16 +56,19 @@ async function child(mode: string, configFile: string): Promise<void> {
   if (mode === 'rescan-smallcache') db.pragma('cache_size = -2000');
   const service = new CaptureService({ config: loaded.value, db, logger: silentLogger(), watch: false });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await service.scanAll();
   await service.idle();
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000; // this process's threads only (not the drive's time)
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   const maxRssKB = Math.max(Number(hwm?.[1] ?? 0), process.resourceUsage().maxRSS);
   const c = service.counters;
   db.close();
   const timings = { ...service.engine.timings };
   const copyWorkers = service.engine.copyWorkers;
-  const result: ChildResult = { ms, maxRssMB: maxRssKB / 1024, heapTotalMB: process.memoryUsage().heapTotal / 1048576, files: c.files, captured: c.captured, unchanged: c.unchanged, bytesRead: c.bytesRead, timings, copyWorkers };
+  const result: ChildResult = { ms, cpuMs, maxRssMB: maxRssKB / 1024, heapTotalMB: process.memoryUsage().heapTotal / 1048576, files: c.files, captured: c.captured, unchanged: c.unchanged, bytesRead: c.bytesRead, timings, copyWorkers };
   process.stdout.write(`${JSON.stringify({ mode, ...result })}\n`);
 }
 
