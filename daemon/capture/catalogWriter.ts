@@ -7,6 +7,13 @@ import type { Statement } from 'better-sqlite3';
 /** The catalog's write side; only the capture engine uses it. */
 
 const DIR_EXPR = "rtrim(rel_path, replace(rel_path, '/', ''))";
+/** A row's stat as one text, the same as statKey() gives for a file's lstat. */
+const STAT_KEY_SQL = "size || ' ' || mtime_ns || ' ' || ctime_ns || ' ' || inode";
+
+/** A file's stat as one text: equal to its catalog row's STAT_KEY_SQL exactly when rowMatches() holds. */
+export function statKey(s: { readonly size: bigint | number; readonly mtimeNs: bigint; readonly ctimeNs: bigint; readonly ino: bigint }): string {
+  return `${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.ino}`;
+}
 
 /** What a rescan compares a file's stat with: read from the covering index alone (schema step 4). */
 export interface CatalogRowStat {
@@ -48,7 +55,7 @@ export type RecordOutcome =
 
 export class CatalogWriter {
   private readonly rowsInDirStmt: Statement<[string, string], CatalogRowBrief>;
-  private readonly statsInDirStmt: Statement<[string, string], CatalogRowStat>;
+  private readonly statKeysInDirStmt: Statement<[string, string], [string, string]>;
   private readonly currentStmt: Statement<[string, string], CatalogRowBrief>;
   private readonly insertStmt: Statement<unknown[]>;
   private readonly updateStatStmt: Statement<unknown[]>;
@@ -57,7 +64,9 @@ export class CatalogWriter {
   constructor(private readonly db: Db) {
     const brief = 'id, rel_path, size, mtime_ns, ctime_ns, inode, sha256';
     this.rowsInDirStmt = db.prepare(`SELECT ${brief} FROM file_versions WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`);
-    this.statsInDirStmt = db.prepare(`SELECT id, rel_path, size, mtime_ns, ctime_ns, inode FROM file_versions WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`);
+    this.statKeysInDirStmt = db
+      .prepare<[string, string], [string, string]>(`SELECT rel_path, ${STAT_KEY_SQL} FROM file_versions WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`)
+      .raw(true);
     this.currentStmt = db.prepare(`SELECT ${brief} FROM file_versions WHERE root_label = ? AND rel_path = ? AND status = 'current'`);
     this.insertStmt = db.prepare(
       `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
@@ -74,11 +83,12 @@ export class CatalogWriter {
     return map;
   }
 
-  /** rowsInDir without the hash: what a rescan needs for every file, answered from the index alone. */
-  statsInDir(rootLabel: string, dirKey: string): Map<string, CatalogRowStat> {
-    const map = new Map<string, CatalogRowStat>();
-    for (const r of this.statsInDirStmt.all(rootLabel, dirKey)) map.set(r.rel_path, r);
-    return map;
+  /**
+   * What a rescan compares for every file, answered from the index alone: rel_path → its stat
+   * key (statKey below). One string a row, as plain arrays: no object per row on the hot path.
+   */
+  statKeysInDir(rootLabel: string, dirKey: string): Map<string, string> {
+    return new Map(this.statKeysInDirStmt.all(rootLabel, dirKey));
   }
 
   /** The catalog's database file (empty for an in-memory database). */

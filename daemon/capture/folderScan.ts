@@ -9,17 +9,18 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { warmFileCache } from './cacheWarmer.ts';
-import type { CatalogWriter } from './catalogWriter.ts';
-import { childPath, type DirOpenFailure, type PinnedRoots } from './dirAccess.ts';
+import { statKey, type CatalogWriter } from './catalogWriter.ts';
+import type { DirOpenFailure, PinnedRoots } from './dirAccess.ts';
 import type { DirHandleCache } from './dirHandleCache.ts';
-import type { FileStat } from './copyProtocol.ts';
 import { folderBecameLinkAlert } from './folderLinks.ts';
 import { decodePathText, dirKeyForDir, encodePathBytes, joinRel } from './pathCodec.ts';
 import type { PendingFiles, SettledSink } from './pendingFiles.ts';
 import type { RootPresence } from './rootPresence.ts';
 import { specialTypeOf, type SpecialFiles, type SpecialFilesPass, type SpecialFileType } from './specialFiles.ts';
 import type { VanishedFiles } from './vanishedFiles.ts';
-import { errCode, pendingKey, rowMatches, toStat, type CaptureAlerts, type CaptureCounters, type CaptureTimings, type CaptureRoot } from './captureTypes.ts';
+
+const SLASH = Buffer.from('/');
+import { errCode, pendingKey, toStat, type CaptureAlerts, type CaptureCounters, type CaptureTimings, type CaptureRoot } from './captureTypes.ts';
 
 export interface FolderScanParts {
   readonly writer: CatalogWriter;
@@ -121,24 +122,29 @@ export class FolderScan {
         return this.dirProblem(root, relDirText, { code: errCode(e), at: relDir });
       }
       counters.dirs++;
-      const rows = writer.statsInDir(root.label, dirKey);
+      // relPath → stat key of the catalog's current rows; each file found is taken out, so what
+      // is left at the end is what vanished. Rescans spend their time in this loop: an unchanged
+      // file costs one lstat, one name encoding and one string comparison (bench/capture.ts).
+      const unseen = writer.statKeysInDir(root.label, dirKey);
       const links = writer.symlinksInDir(root.label, dirKey);
-      const seen = new Set<string>();
       const seenLinks = new Set<string>();
       const seenSpecials = new Set<string>();
-      const inodes = new Map<string, string>(); // inode → relPath, to tell renames from deletions
+      const found: { relPath: string; ino: bigint }[] = []; // to tell renames from deletions, if any
       const subdirs: Buffer[] = [];
       const now = Date.now();
-      const statBase = handle.statBase();
+      // lstat and readlink only through this prefix: nothing is opened through it.
+      const statPrefix = Buffer.concat([handle.statBase(), SLASH]);
+      const relPrefix = relDirText === '' ? '' : `${relDirText}/`; // the text form composes per name (pathCodec.ts)
+      const noPending = pending.count() === 0;
       for (const d of entries) {
         const name = d.name as unknown as Buffer;
-        const p = childPath(statBase, name); // lstat and readlink only: nothing is opened through it
-        const relRaw = joinRel(relDir, name);
         if (d.isDirectory()) {
           subdirs.push(name);
           continue;
         }
+        const p = Buffer.concat([statPrefix, name]);
         if (d.isSymbolicLink()) {
+          const relRaw = joinRel(relDir, name);
           const relPath = encodePathBytes(relRaw);
           seenLinks.add(relPath);
           if (writer.hasRowsUnder(root.label, `${relPath}/`)) this.folderBecameLink(root, relRaw, p);
@@ -147,34 +153,33 @@ export class FolderScan {
         }
         if (!d.isFile()) {
           // FIFOs, sockets, devices: not export files; listed, never opened.
-          const relPath = encodePathBytes(relRaw);
+          const relPath = relPrefix + encodePathBytes(name);
           seenSpecials.add(relPath);
           this.listSpecial(root, relPath, specialTypeOf(d));
           continue;
         }
-        let st: FileStat;
+        let s;
         try {
-          const s = lstatSync(p, { bigint: true });
-          if (!s.isFile()) continue;
-          st = toStat(s);
+          s = lstatSync(p, { bigint: true, throwIfNoEntry: false });
         } catch {
-          continue; // vanished between readdir and lstat: the next scan settles it
+          continue; // unreadable since readdir: the next scan settles it
         }
-        const relPath = encodePathBytes(relRaw);
-        seen.add(relPath);
-        inodes.set(st.ino.toString(), relPath);
+        if (s === undefined || !s.isFile()) continue; // vanished since readdir, or no longer a file
+        const relPath = relPrefix + encodePathBytes(name);
+        const rowKey = unseen.get(relPath);
+        unseen.delete(relPath);
+        found.push({ relPath, ino: s.ino });
         counters.files++;
-        const row = rows.get(relPath);
-        const key = pendingKey(root.label, relPath);
-        if (row !== undefined && rowMatches(row, st)) {
+        if (rowKey !== undefined && rowKey === statKey(s)) {
           counters.unchanged++;
-          pending.delete(key);
+          if (!noPending) pending.delete(pendingKey(root.label, relPath));
           continue;
         }
-        pending.consider(root, key, relRaw, relPath, st, now, row?.size);
+        const capturedSize = rowKey === undefined ? undefined : Number(rowKey.slice(0, rowKey.indexOf(' ')));
+        pending.consider(root, pendingKey(root.label, relPath), joinRel(relDir, name), relPath, toStat(s), now, capturedSize);
       }
       this.c.specials.markGoneInDir(root.label, dirKey, seenSpecials);
-      const vanished = [...rows.values()].filter((r) => !seen.has(r.rel_path) && !pending.inflight.has(pendingKey(root.label, r.rel_path)));
+      const vanished = [...unseen.keys()].filter((relPath) => !pending.inflight.has(pendingKey(root.label, relPath)));
       const vanishedLinks = [...links.values()].filter((l) => !seenLinks.has(l.rel_path));
       let goneDirs: string[] = [];
       if (checkChildDirs) {
@@ -186,7 +191,8 @@ export class FolderScan {
         if (!this.c.presence.checkRoot(root)) return 'root-gone';
         // The hashes, for the alerts, only now: the scan itself reads the index alone.
         const full = vanished.length === 0 ? undefined : writer.rowsInDir(root.label, dirKey);
-        this.c.vanished.report(root, vanished.flatMap((r) => full?.get(r.rel_path) ?? []), dirKey, inodes);
+        const inodes = new Map(found.map((f) => [f.ino.toString(), f.relPath])); // inode → relPath
+        this.c.vanished.report(root, vanished.flatMap((relPath) => full?.get(relPath) ?? []), dirKey, inodes);
         for (const l of vanishedLinks) writer.markSymlinkDeleted(l.id);
         for (const k of goneDirs) {
           if (this.dirExists(root, k)) continue;
