@@ -212,7 +212,7 @@ export async function mapTargetsByText(
   // Write-in lines labelled with only the start of a contest title, or with no title read and no
   // option above them: placed by the rows of the options read (an AccuVote write-in sits on the
   // rows of its contest).
-  const pendingByRow: { loc: GridLocation; text: string }[] = [];
+  const pendingByRow: { loc: GridLocation; text: string; titled: boolean }[] = [];
   // Yes/No targets when the page holds several questions: placed by the question title above them.
   const pendingYesNo: { loc: GridLocation; answer: string; text: string }[] = [];
   // Names printed in more than one contest: placed by the contest of their neighbours.
@@ -251,13 +251,13 @@ export async function mapTargetsByText(
     }
     // Only the start of a title read (several contests begin alike): its rows tell which.
     if (titlePrefix) {
-      pendingByRow.push({ loc, text });
+      pendingByRow.push({ loc, text, titled: true });
       return;
     }
     const above = targets.filter((t) => sameColumn(t, loc) && t.row < loc.row).sort((a, b) => b.row - a.row)[0];
     const contest = above === undefined ? undefined : contests.find((c) => c.id === above.contestId);
     if (contest !== undefined && contest.allowWriteIns) writeInLines.push({ loc, contest });
-    else pendingByRow.push({ loc, text });
+    else pendingByRow.push({ loc, text, titled: false });
   };
   for (const loc of sorted) {
     const p = grid.pointFor(loc.column, loc.row);
@@ -361,8 +361,11 @@ export async function mapTargetsByText(
     if (pick !== undefined) targets.push({ side, column: loc.column, row: loc.row, contestId: pick.contest.id, optionId: pick.option.id, isWriteIn: false });
     else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: `"${choices[0]?.option.name ?? ''}" is printed in ${contestIds.size} contests and no neighbour tells which` });
   }
-  for (const { loc, text } of pendingByRow) {
-    const near = targets
+  for (const { loc, text, titled } of pendingByRow) {
+    // With no title read, rows tell the contest only in a column of write-in lines (AccuVote's):
+    // beside a column of options (Dominion) a row holds another contest's names.
+    const inOptionColumn = !titled && targets.some((t) => !t.isWriteIn && sameColumn(t, loc));
+    const near = inOptionColumn ? undefined : targets
       .filter((t) => !t.isWriteIn && Math.abs(t.row - loc.row) <= 3)
       .sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row))[0];
     const contest = near === undefined ? undefined : contests.find((c) => c.id === near.contestId && c.allowWriteIns);

@@ -3,10 +3,15 @@ import type { GrayImage } from './image.ts';
 /**
  * Is there a long thin horizontal rule (a write-in line) in the box x0..x1 × y0..y1? Printed names
  * break up into letters; a rule is dark along nearly its whole length. A skewed scan tilts the rule
- * a pixel or two over its length, so a few slopes are followed. With `maxThickness` (pixels), a
+ * a pixel or two over its length, so a few slopes are followed around `slope` (the page's own
+ * tilt, dy/dx, its rows measured at the box's middle). With `maxThickness` (pixels), a
  * band of ink thicker than that (a shaded header, a black bar) is no rule.
  */
-export function hasPrintedRule(img: GrayImage, threshold: number, box: { x0: number; x1: number; y0: number; y1: number; maxThickness?: number }): boolean {
+export function hasPrintedRule(
+  img: GrayImage,
+  threshold: number,
+  box: { x0: number; x1: number; y0: number; y1: number; maxThickness?: number; slope?: number },
+): boolean {
   const x0 = Math.max(0, Math.round(box.x0));
   const x1 = Math.min(img.width - 1, Math.round(box.x1));
   const y0 = Math.max(1, Math.round(box.y0));
@@ -17,7 +22,9 @@ export function hasPrintedRule(img: GrayImage, threshold: number, box: { x0: num
   // A rule one pixel thick may fall between two scan lines: a pixel's neighbours above and below count.
   const dark = (x: number, y: number) => ink(x, y) || ink(x, y - 1) || ink(x, y + 1);
   const maxDrift = Math.ceil(span * 0.012);
-  const path = (y: number, drift: number, x: number) => y + Math.round((drift * (x - x0)) / span);
+  const slope = box.slope ?? 0;
+  const middle = (x0 + x1) / 2;
+  const path = (y: number, drift: number, x: number) => y + Math.round(slope * (x - middle) + (drift * (x - x0)) / span);
   // Share of the path at `offset` rows from the line that is ink.
   const inkAt = (y: number, drift: number, offset: number) => {
     let n = 0;

@@ -125,7 +125,7 @@ describe('a target with no printed rule', () => {
     expect(hasRuleLeftOf(barred, grid, { column: 19, row: 14 })).toBe(false);
     const councilor = layout.contests.find((c) => c.id === contestAt(32, 17))!;
     texts.set(at(32, 17), `${councilor.options[1]!.name}\n`);
-    for (const row of [8, 11, 14]) texts.set(at(32, row), 'Write-in\n');
+    for (const row of [8, 11, 14]) texts.set(at(32, row), `Write-in ${layout.contests.find((c) => c.id === contestAt(32, row))!.title}\n`);
     const m = await mapTargetsByText(scriptedOcr(texts, locations), barred, grid, 'front', locations, layout.contests, { writeInOrder: 'bottom-up' });
     const placed = (column: number, row: number) => m.targets.find((t) => t.column === column && t.row === row);
     expect(placed(32, 17)).toMatchObject({ isWriteIn: false, contestId: councilor.id, optionId: councilor.options[1]!.id });
@@ -161,5 +161,11 @@ describe('the printed rule itself', () => {
     expect(hasPrintedRule(img, 128, { x0: 60, x1: 240, y0: 45, y1: 66, maxThickness: 6 })).toBe(false);
     // without a thickness limit the bar passes for a rule: the limit is what tells them apart
     expect(hasPrintedRule(img, 128, { x0: 60, x1: 240, y0: 45, y1: 66 })).toBe(true);
+    // A page scanned 3° askew: the rule followed along the page's tilt, not across it.
+    const tilted = new Uint8Array(300 * 80).fill(255);
+    for (let x = 50; x < 250; x++) for (const dy of [0, 1]) tilted[(Math.round(40 + 0.05 * (x - 150)) + dy) * 300 + x] = 0;
+    const askew = { width: 300, height: 80, data: tilted };
+    expect(hasPrintedRule(askew, 128, { x0: 60, x1: 240, y0: 35, y1: 45, maxThickness: 6, slope: 0.05 })).toBe(true);
+    expect(hasPrintedRule(askew, 128, { x0: 60, x1: 240, y0: 35, y1: 45, maxThickness: 6 })).toBe(false);
   });
 });

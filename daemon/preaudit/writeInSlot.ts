@@ -14,25 +14,29 @@ import type { TimingMarkGrid } from './timingMarks.ts';
  * name's baseline ending just left of the oval (its small label may sit under the start of the line).
  */
 export function hasRuleLeftOf(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation): boolean {
-  const p = grid.pointFor(loc.column, loc.row);
-  return hasPrintedRule(img, grid.threshold, {
-    x0: p.x - grid.columnPitch * 4.7,
-    x1: p.x - grid.columnPitch * 0.7,
-    y0: p.y - grid.rowPitch * 0.2,
-    y1: p.y + grid.rowPitch * 0.7,
-    maxThickness: grid.rowPitch * 0.3,
-  });
+  return ruleAlongRow(img, grid, loc, -4.7, -0.7, -0.2, 0.7);
 }
 
 /** ES&S: the name is printed right of the oval, and a write-in line is a rule running right from it. */
 export function hasRuleRightOf(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation): boolean {
-  const p = grid.pointFor(loc.column, loc.row);
+  return ruleAlongRow(img, grid, loc, 1.2, 7, -0.4, 1.2);
+}
+
+/**
+ * A rule from `from` to `to` column pitches off the target, `above` to `below` row pitches about
+ * its row, following the grid's rows: a page scanned askew tilts the rule with them.
+ */
+function ruleAlongRow(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation, from: number, to: number, above: number, below: number): boolean {
+  const m = grid.pointFor(loc.column + (from + to) / 2, loc.row);
+  const end = grid.pointFor(loc.column + to, loc.row);
+  const half = (grid.columnPitch * (to - from)) / 2;
   return hasPrintedRule(img, grid.threshold, {
-    x0: p.x + grid.columnPitch * 1.2,
-    x1: p.x + grid.columnPitch * 7,
-    y0: p.y - grid.rowPitch * 0.4,
-    y1: p.y + grid.rowPitch * 1.2,
+    x0: m.x - half,
+    x1: m.x + half,
+    y0: m.y + grid.rowPitch * above,
+    y1: m.y + grid.rowPitch * below,
     maxThickness: grid.rowPitch * 0.3,
+    slope: end.x === m.x ? 0 : (end.y - m.y) / (end.x - m.x),
   });
 }
 
