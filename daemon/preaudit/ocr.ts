@@ -240,8 +240,8 @@ export async function mapTargetsByText(
       titled !== undefined && titled.score >= ACCEPT && (titles[1] === undefined || titled.score - titles[1].score >= MARGIN) ? titled.c : undefined;
     return { titled, titledContest, titlePrefix: titles.some((t) => t.prefix >= ACCEPT) };
   };
-  // Places a write-in line in its contest: the one its label names, else by position, the contest
-  // whose options are printed above it in its column (Dominion) or on its rows (AccuVote).
+  // Places a write-in line in its contest: the one its label names, else by position (after the
+  // loop), the contest whose options are printed above it in its column (Dominion) or on its rows (AccuVote).
   const placeWriteInLine = (loc: GridLocation, text: string) => {
     const { titled, titledContest, titlePrefix } = writeInTitle(text);
     if (titledContest !== undefined) {
@@ -254,10 +254,8 @@ export async function mapTargetsByText(
       pendingByRow.push({ loc, text, titled: true });
       return;
     }
-    const above = targets.filter((t) => sameColumn(t, loc) && t.row < loc.row).sort((a, b) => b.row - a.row)[0];
-    const contest = above === undefined ? undefined : contests.find((c) => c.id === above.contestId);
-    if (contest !== undefined && contest.allowWriteIns) writeInLines.push({ loc, contest });
-    else pendingByRow.push({ loc, text, titled: false });
+    // By position once every option is placed (names shared by two contests are placed last).
+    pendingByRow.push({ loc, text, titled: false });
   };
   for (const loc of sorted) {
     const p = grid.pointFor(loc.column, loc.row);
@@ -362,12 +360,16 @@ export async function mapTargetsByText(
     else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: `"${choices[0]?.option.name ?? ''}" is printed in ${contestIds.size} contests and no neighbour tells which` });
   }
   for (const { loc, text, titled } of pendingByRow) {
-    // With no title read, rows tell the contest only in a column of write-in lines (AccuVote's):
-    // beside a column of options (Dominion) a row holds another contest's names.
+    // With no title read: the contest of the option printed just above in the column (Dominion);
+    // rows tell the contest only in a column of write-in lines (AccuVote's): beside a column of
+    // options a row holds another contest's names.
+    const above = titled ? undefined : targets.filter((t) => !t.isWriteIn && sameColumn(t, loc) && t.row < loc.row).sort((a, b) => b.row - a.row)[0];
     const inOptionColumn = !titled && targets.some((t) => !t.isWriteIn && sameColumn(t, loc));
-    const near = inOptionColumn ? undefined : targets
-      .filter((t) => !t.isWriteIn && Math.abs(t.row - loc.row) <= 3)
-      .sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row))[0];
+    const near =
+      above ??
+      (inOptionColumn
+        ? undefined
+        : targets.filter((t) => !t.isWriteIn && Math.abs(t.row - loc.row) <= 3).sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row))[0]);
     const contest = near === undefined ? undefined : contests.find((c) => c.id === near.contestId && c.allowWriteIns);
     if (contest !== undefined) writeInLines.push({ loc, contest });
     else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: 'write-in line of no contest nearby' });
