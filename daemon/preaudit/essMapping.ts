@@ -10,8 +10,8 @@ import type { GrayImage } from './image.ts';
 import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId } from './layout.ts';
 import { nameSimilarity, normalizeText, titleSimilarity, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
 import { withoutHalftone } from './halftone.ts';
-import { hasPrintedRule } from './printedRule.ts';
 import type { GridLocation } from './targets.ts';
+import { hasRuleRightOf, ruleUnderNameConfidence } from './writeInSlot.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 
 const ACCEPT = 0.75;
@@ -26,15 +26,6 @@ type Choice = { contest: ContestDefinition; option: { id: string; name: string }
 
 /** Targets of one printed column of contests. */
 const sameColumn = (a: GridLocation, b: GridLocation) => Math.abs(a.column - b.column) < 1.5;
-
-/**
- * Is there a long horizontal rule starting just right of the oval, within a row of it (a write-in
- * line)? Printed names break up into letters; a rule is dark along nearly its whole length.
- */
-export function hasRuleRightOf(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation): boolean {
-  const p = grid.pointFor(loc.column, loc.row);
-  return hasPrintedRule(img, grid.threshold, { x0: p.x + grid.columnPitch * 1.2, x1: p.x + grid.columnPitch * 7, y0: p.y - grid.rowPitch * 0.4, y1: p.y + grid.rowPitch * 1.2 });
-}
 
 /** Reads the text right of each target of one ES&S page and places it. */
 export async function mapEssTargetsByText(
@@ -70,16 +61,19 @@ export async function mapEssTargetsByText(
       .sort((a, b) => b.score - a.score || normalizeText(b.option.name).length - normalizeText(a.option.name).length);
     const best = scored[0];
     const rival = scored.find((s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name) && !(best.score >= 0.99 && ` ${normalizeText(best.option.name)} `.includes(` ${normalizeText(s.option.name)} `)));
-    if (best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN)) {
+    const named = best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN);
+    // A write-in line by its shape, a printed rule running right from the oval, whatever is read
+    // there (writeInSlot.ts: the rule wins over a name, and the doubt shows in the confidence).
+    if (hasRuleRightOf(img, grid, loc)) {
+      weakest = Math.min(weakest, ruleUnderNameConfidence(named ? best?.score : undefined));
+      writeIns.push(loc);
+      continue;
+    }
+    if (best !== undefined && named) {
       weakest = Math.min(weakest, best.score);
       const same = scored.filter((n) => n.score >= best.score - 0.02 && normalizeText(n.option.name) === normalizeText(best.option.name));
       if (new Set(same.map((n) => n.contest.id)).size > 1) pendingShared.push({ loc, text, choices: same });
       else targets.push({ side, column: loc.column, row: loc.row, contestId: best.contest.id, optionId: best.option.id, isWriteIn: false });
-      continue;
-    }
-    // A write-in line: a printed rule runs right from the oval.
-    if (hasRuleRightOf(img, grid, loc)) {
-      writeIns.push(loc);
       continue;
     }
     // "Yes" / "No" alone beside the oval: a question's answer, placed by the title above it. The

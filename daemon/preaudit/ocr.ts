@@ -12,7 +12,7 @@ import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId
 import type { GridLocation } from './targets.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 import { nameVariants, nameWords, textTowardName } from './nameMatch.ts';
-import { hasPrintedRule } from './printedRule.ts';
+import { hasRuleLeftOf, ruleUnderNameConfidence } from './writeInSlot.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -180,17 +180,9 @@ const ACCEPT = 0.75;
 const MARGIN = 0.08;
 
 /**
- * Is there a long horizontal rule (a write-in line) ending just left of the target, within a row
- * of it? Printed names break up into letters; a rule is dark along nearly all of four columns.
- */
-export function hasWriteInRule(img: GrayImage, grid: TimingMarkGrid, loc: GridLocation): boolean {
-  const p = grid.pointFor(loc.column, loc.row);
-  return hasPrintedRule(img, grid.threshold, { x0: p.x - grid.columnPitch * 4.7, x1: p.x - grid.columnPitch * 0.7, y0: p.y - grid.rowPitch * 0.2, y1: p.y + grid.rowPitch * 0.7 });
-}
-
-/**
- * Reads the text left of each target of one page and places it: an option name, a "Yes"/"No" of
- * the page's only question, or a write-in line (the word "write" or a contest title on the line).
+ * Reads the text left of each target of one page and places it: a write-in line (its printed rule
+ * first, whatever is read there; else the word "write" or a contest title on the line), an option
+ * name, or a "Yes"/"No" of the page's only question.
  */
 export async function mapTargetsByText(
   ocr: OcrEngine,
@@ -217,9 +209,10 @@ export async function mapTargetsByText(
   const names = contests.flatMap((c) => c.options.map((o) => ({ contest: c, option: o })));
   const questions = contests.filter((c) => c.options.length === 2 && c.options.every((o) => /^(yes|no)$/i.test(o.name)));
   const writeInLines: { loc: GridLocation; contest: ContestDefinition }[] = [];
-  // Write-in lines labelled with only the start of a contest title: placed by the rows of the
-  // options already read (an AccuVote write-in sits on the rows of its contest).
-  const pendingByRow: { loc: GridLocation; text: string }[] = [];
+  // Write-in lines labelled with only the start of a contest title, or with no title read and no
+  // option above them: placed by the rows of the options read (an AccuVote write-in sits on the
+  // rows of its contest).
+  const pendingByRow: { loc: GridLocation; text: string; titled: boolean }[] = [];
   // Yes/No targets when the page holds several questions: placed by the question title above them.
   const pendingYesNo: { loc: GridLocation; answer: string; text: string }[] = [];
   // Names printed in more than one contest: placed by the contest of their neighbours.
@@ -234,6 +227,35 @@ export async function mapTargetsByText(
   const textStart = (loc: GridLocation) => {
     const previous = sorted.filter((l) => Math.round(l.column) < Math.round(loc.column)).reduce((m, l) => Math.max(m, l.column), -1);
     return previous < 0 ? grid.pointFor(0, loc.row).x - grid.columnPitch * 0.6 : grid.pointFor(previous, loc.row).x + grid.columnPitch * 0.5;
+  };
+  // A write-in line names its contest (AccuVote) or just says "write-in" (then the contest is
+  // the one whose options sit just above it in the same column).
+  const writeInTitle = (text: string) => {
+    const titles = contests
+      .filter((c) => c.allowWriteIns)
+      .map((c) => ({ c, score: headingSimilarity(text, c.title), prefix: titlePrefixSimilarity(text, c.title) }))
+      .sort((a, b) => b.score - a.score);
+    const titled = titles[0];
+    const titledContest =
+      titled !== undefined && titled.score >= ACCEPT && (titles[1] === undefined || titled.score - titles[1].score >= MARGIN) ? titled.c : undefined;
+    return { titled, titledContest, titlePrefix: titles.some((t) => t.prefix >= ACCEPT) };
+  };
+  // Places a write-in line in its contest: the one its label names, else by position (after the
+  // loop), the contest whose options are printed above it in its column (Dominion) or on its rows (AccuVote).
+  const placeWriteInLine = (loc: GridLocation, text: string) => {
+    const { titled, titledContest, titlePrefix } = writeInTitle(text);
+    if (titledContest !== undefined) {
+      weakest = Math.min(weakest, titled?.score ?? 1);
+      writeInLines.push({ loc, contest: titledContest });
+      return;
+    }
+    // Only the start of a title read (several contests begin alike): its rows tell which.
+    if (titlePrefix) {
+      pendingByRow.push({ loc, text, titled: true });
+      return;
+    }
+    // By position once every option is placed (names shared by two contests are placed last).
+    pendingByRow.push({ loc, text, titled: false });
   };
   for (const loc of sorted) {
     const p = grid.pointFor(loc.column, loc.row);
@@ -251,7 +273,14 @@ export async function mapTargetsByText(
       (s) => best !== undefined && normalizeText(s.option.name) !== normalizeText(best.option.name) && !(best.score >= 0.99 && containsWords(best.option.name, s.option.name)),
     );
     const words = normalizeText(text).split(' ');
-    if (best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN)) {
+    const named = best !== undefined && best.score >= ACCEPT && (rival === undefined || best.score - rival.score >= MARGIN);
+    // A write-in line by its shape; the text only names its contest (writeInSlot.ts: rule over name).
+    if (hasRuleLeftOf(img, grid, loc)) {
+      weakest = Math.min(weakest, ruleUnderNameConfidence(named ? best?.score : undefined));
+      placeWriteInLine(loc, text);
+      continue;
+    }
+    if (best !== undefined && named) {
       weakest = Math.min(weakest, best.score);
       const same = scored.filter((n) => n.score >= best.score - 0.02 && normalizeText(n.option.name) === normalizeText(best.option.name));
       if (new Set(same.map((n) => n.contest.id)).size > 1) {
@@ -261,18 +290,10 @@ export async function mapTargetsByText(
       targets.push({ side, column: loc.column, row: loc.row, contestId: best.contest.id, optionId: best.option.id, isWriteIn: false });
       continue;
     }
-    // A write-in line names its contest (AccuVote) or just says "write-in" (then the contest is
-    // the one whose options sit just above it in the same column).
-    const titles = contests
-      .filter((c) => c.allowWriteIns)
-      .map((c) => ({ c, score: headingSimilarity(text, c.title), prefix: titlePrefixSimilarity(text, c.title) }))
-      .sort((a, b) => b.score - a.score);
-    const titled = titles[0];
-    const titledContest =
-      titled !== undefined && titled.score >= ACCEPT && (titles[1] === undefined || titled.score - titles[1].score >= MARGIN) ? titled.c : undefined;
+    const { titledContest, titlePrefix } = writeInTitle(text);
     // "Yes"/"No" are printed right beside their ovals; a wide crop may catch the question's text.
-    // The narrow crop is read only when the wide one names no write-in contest: across the empty
-    // write-in rule beside an oval OCR makes up short words ("No BNE"), and one may be "no".
+    // The narrow crop is read only when the wide one names no write-in contest: across an empty
+    // write-in line whose rule was not found OCR makes up short words ("No BNE"), and one may be "no".
     const near =
       words.includes('yes') || words.includes('no') || titledContest !== undefined
         ? words
@@ -290,26 +311,11 @@ export async function mapTargetsByText(
       pendingYesNo.push({ loc, answer: yesNo, text });
       continue;
     }
-    if (titledContest !== undefined) {
-      weakest = Math.min(weakest, titled?.score ?? 1);
-      writeInLines.push({ loc, contest: titledContest });
+    // No rule found (a faint or broken print): a contest title or the word "write" read beside the
+    // target still makes it a write-in line.
+    if (titledContest !== undefined || titlePrefix || words.some((w) => w.startsWith('write'))) {
+      placeWriteInLine(loc, text);
       continue;
-    }
-    if (titles.some((t) => t.prefix >= ACCEPT)) {
-      pendingByRow.push({ loc, text });
-      continue;
-    }
-    // A write-in line: the word "write" read beside it, or a long printed rule ending at the target
-    // (its small label may be printed under the start of the line, out of reach of a legible crop).
-    if (words.some((w) => w.startsWith('write')) || hasWriteInRule(img, grid, loc)) {
-      const above = targets
-        .filter((t) => sameColumn(t, loc) && t.row < loc.row)
-        .sort((a, b) => b.row - a.row)[0];
-      const contest = above === undefined ? undefined : contests.find((c) => c.id === above.contestId);
-      if (contest !== undefined && contest.allowWriteIns) {
-        writeInLines.push({ loc, contest });
-        continue;
-      }
     }
     unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: best === undefined ? 'no text' : `best match "${best.option.name}" only ${(best.score * 100).toFixed(0)}%` });
   }
@@ -353,10 +359,17 @@ export async function mapTargetsByText(
     if (pick !== undefined) targets.push({ side, column: loc.column, row: loc.row, contestId: pick.contest.id, optionId: pick.option.id, isWriteIn: false });
     else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: `"${choices[0]?.option.name ?? ''}" is printed in ${contestIds.size} contests and no neighbour tells which` });
   }
-  for (const { loc, text } of pendingByRow) {
-    const near = targets
-      .filter((t) => !t.isWriteIn && Math.abs(t.row - loc.row) <= 3)
-      .sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row))[0];
+  for (const { loc, text, titled } of pendingByRow) {
+    // With no title read: the contest of the option printed just above in the column (Dominion);
+    // rows tell the contest only in a column of write-in lines (AccuVote's): beside a column of
+    // options a row holds another contest's names.
+    const above = titled ? undefined : targets.filter((t) => !t.isWriteIn && sameColumn(t, loc) && t.row < loc.row).sort((a, b) => b.row - a.row)[0];
+    const inOptionColumn = !titled && targets.some((t) => !t.isWriteIn && sameColumn(t, loc));
+    const near =
+      above ??
+      (inOptionColumn
+        ? undefined
+        : targets.filter((t) => !t.isWriteIn && Math.abs(t.row - loc.row) <= 3).sort((a, b) => Math.abs(a.row - loc.row) - Math.abs(b.row - loc.row))[0]);
     const contest = near === undefined ? undefined : contests.find((c) => c.id === near.contestId && c.allowWriteIns);
     if (contest !== undefined) writeInLines.push({ loc, contest });
     else unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: 'write-in line of no contest nearby' });
