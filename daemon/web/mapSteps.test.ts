@@ -40,6 +40,15 @@ describe('mappingParts', () => {
     expect(mappingParts(targets).at(-1)?.side).toBe('back');
   });
 
+  it('down a column on ES&S (a name and a party line per option, on a finer grid): a contest\'s ovals four rows apart are one part', () => {
+    const targets = [
+      target(1, 4, 20), target(2, 4, 24), target(3, 4, 28), target(4, 4, 32), target(5, 4, 36), target(6, 4, 40), // candidates and write-in lines
+      target(7, 4, 60), target(8, 4, 64), // a question's header between: the next part
+      target(9, 26, 32), target(10, 26, 36),
+    ];
+    expect(mappingParts(targets).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3, 4, 5, 6], [7, 8], [9, 10]]);
+  });
+
   it('across the page (AccuVote): one office row band is one part, whatever the columns', () => {
     const targets = [target(1, 12, 8), target(2, 19, 8), target(3, 26, 8), target(4, 33, 8), target(5, 12, 12), target(6, 19, 12), target(7, 12, 20), target(8, 19, 21), target(9, 26, 22)];
     expect(mappingParts(targets, true).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3, 4], [5, 6], [7, 8, 9]]);
@@ -95,6 +104,17 @@ describe('choices and crops', () => {
     const edge = cropFor(page, [{ ...target(1, 0, 0), box: { x: 1650, y: 2180, width: 40, height: 18 } }]);
     expect(edge.x + edge.width <= page.width && edge.y + edge.height <= page.height).toBe(true);
     expect(cropFor(page, [{ ...target(1, 0, 0), box: null }])).toEqual({ x: 0, y: 0, ...page });
+  });
+  it('on ES&S crops right of the ovals, where the names are printed, and high enough for a question\'s text', () => {
+    const page = { width: 1700, height: 2200 };
+    const ovals = [target(1, 10, 10), target(2, 10, 12)]; // boxes x 500–536, y 500–624
+    const crop = cropFor(page, ovals, true);
+    expect(crop.x + crop.width).toBeGreaterThan(536 + 450); // a column of names
+    expect(500 - crop.x).toBeLessThan(100); // not the column to the left
+    expect(crop.y).toBeLessThan(500 - 300); // a question's header and text above its answers
+    expect(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= page.width && crop.y + crop.height <= page.height).toBe(true);
+    const left = cropFor(page, ovals);
+    expect(crop.x + crop.width).toBeGreaterThan(left.x + left.width + 300);
   });
 });
 
