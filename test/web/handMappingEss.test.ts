@@ -95,7 +95,7 @@ const sheetsOf = (styleId: string, status: string) => (db.prepare(`SELECT count(
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   out = join(root, 'export');
-  const g = await generateSampleElection({ out, seed: 7302, ballots: 12, precincts: 2, format: 'ess', essShape: 'electionware', essDpi: 200, batchSize: 20, discrepancies: { flip: 0, drop: 0, dup: 0, totals: 0 } });
+  const g = await generateSampleElection({ out, seed: 7302, ballots: 8, precincts: 2, format: 'ess', essShape: 'electionware', essDpi: 200, batchSize: 20, discrepancies: { flip: 0, drop: 0, dup: 0, totals: 0 } });
   if (!g.ok) throw new Error(g.error.message);
   contests = (JSON.parse(readFileSync(join(out, 'truth', 'election.json'), 'utf8')) as { contests: TruthContest[] }).contests;
   images = (JSON.parse(readFileSync(join(out, 'truth', 'index.json'), 'utf8')) as { images: TruthImage[] }).images;
