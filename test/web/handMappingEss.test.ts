@@ -210,7 +210,7 @@ describe('mapping a waiting ES&S ballot style by hand, in the browser', () => {
     const row = page.locator('[data-testid=preaudit-styles] tbody tr', { hasText: 'Mapped by hand (olivia)' });
     expect(await row.count()).toBe(1);
     expect(await row.locator('td >> nth=4').textContent()).toBe(String(waiting));
-    await page.locator('[data-testid=preaudit-styles]').scrollIntoViewIfNeeded();
+    await page.locator('[data-testid=preaudit-styles]').evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await shot('05-preaudit-after');
   });
 });
