@@ -28,7 +28,7 @@ const contests: StyleMappingForm['contests'] = [
 ];
 
 describe('mappingParts', () => {
-  it('down a column (Dominion, sample election): a new part at a new column, a wide row gap, another contest, or after 8 targets', () => {
+  it('down a column (Dominion, sample election): a new part at a new column, a wide row gap, another contest; more than 8 targets in even parts', () => {
     const targets = [
       target(1, 10, 10), target(2, 10, 12), target(3, 10, 14), // a contest
       target(4, 10, 20), target(5, 10, 22), // a heading's rows between: the next contest
@@ -36,7 +36,7 @@ describe('mappingParts', () => {
       ...Array.from({ length: 10 }, (_, i) => target(8 + i, 50, 10 + i)), // 10 close rows
       target(18, 10, 10, null, 'back'),
     ];
-    expect(mappingParts(targets).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3], [4, 5], [6], [7], [8, 9, 10, 11, 12, 13, 14, 15], [16, 17], [18]]);
+    expect(mappingParts(targets).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3], [4, 5], [6], [7], [8, 9, 10, 11, 12], [13, 14, 15, 16, 17], [18]]);
     expect(mappingParts(targets).at(-1)?.side).toBe('back');
   });
 
@@ -47,6 +47,10 @@ describe('mappingParts', () => {
       target(9, 26, 32), target(10, 26, 36),
     ];
     expect(mappingParts(targets).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3, 4, 5, 6], [7, 8], [9, 10]]);
+    // six names and three write-in lines: two even parts, no write-in line left alone
+    const nine = Array.from({ length: 9 }, (_, i) => target(i + 1, 26, 20 + 4 * i));
+    expect(mappingParts(nine).map((p) => p.targets.length)).toEqual([5, 4]);
+    expect(mappingParts(Array.from({ length: 17 }, (_, i) => target(i + 1, 26, 20 + 4 * i))).map((p) => p.targets.length)).toEqual([6, 6, 5]);
   });
 
   it('across the page (AccuVote): one office row band is one part, whatever the columns', () => {

@@ -44,8 +44,7 @@ export function mappingParts(targets: readonly MappingTarget[], across = false):
       last === undefined ||
       last.side !== t.side ||
       (across ? t.row - last.row > ROW_GAP_ACROSS : Math.round(last.column) !== Math.round(t.column) || t.row - last.row > rowGap) ||
-      (last.current !== null && t.current !== null && last.current.contestId !== t.current.contestId) ||
-      current.length >= PART_MAX;
+      (last.current !== null && t.current !== null && last.current.contestId !== t.current.contestId);
     if (breaks && current.length > 0) {
       parts.push(current);
       current = [];
@@ -53,7 +52,13 @@ export function mappingParts(targets: readonly MappingTarget[], across = false):
     current.push(t);
   }
   if (current.length > 0) parts.push(current);
-  return parts.map((p, index) => ({ index, side: p[0]?.side ?? 'front', targets: p }));
+  // A contest longer than a part is cut into even pieces (9 ovals: 5 and 4, not 8 and a lone write-in line).
+  const even = parts.flatMap((p) => {
+    const pieces = Math.ceil(p.length / PART_MAX);
+    const size = Math.ceil(p.length / pieces);
+    return Array.from({ length: pieces }, (_, i) => p.slice(i * size, (i + 1) * size));
+  });
+  return even.map((p, index) => ({ index, side: p[0]?.side ?? 'front', targets: p }));
 }
 
 /** The most common step in grid rows from one target to the next down a column (0 when none). */
