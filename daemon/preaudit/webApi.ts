@@ -88,6 +88,8 @@ export interface StyleMappingForm {
   readonly sheetsWaiting: number;
   /** The AccuVote family prints each contest across the page (an office per row); others down a column. */
   readonly contestsAcross?: boolean;
+  /** ES&S prints each name right of its oval; the others print it left of the target. */
+  readonly namesRightOfTargets?: boolean;
   /** The sample page of each side OCR read (catalog image and page), in image pixels. */
   readonly pages: readonly { side: string; imageId: number; imagePage: number; width: number; height: number }[];
   /** Every target of the style, numbered front first, by column then row. */

@@ -36,7 +36,7 @@ const byRow = (a: { side: string; column: number; row: number }, b: { side: stri
   (a.side === b.side ? 0 : a.side === 'front' ? -1 : 1) || a.row - b.row || a.column - b.column;
 
 /** Of a stored layout, what tells the ballot family. */
-const familyOfLayout = z.object({ sideCodes: z.record(z.string(), z.string()).optional() });
+const familyOfLayout = z.object({ sideCodes: z.record(z.string(), z.string()).optional(), printedPlaces: z.array(z.unknown()).optional() });
 
 export interface LocatedContest {
   readonly fileVersionId: number;
@@ -194,6 +194,8 @@ export class PreauditWebProvider implements PreauditProvider {
     // run across the page, so its targets are numbered row by row, as a person reads them.
     const placeholder = familyOfLayout.safeParse(JSON.parse(row.layout_json));
     const across = placeholder.success && placeholder.data.sideCodes !== undefined;
+    // Only an ES&S style waiting for a person keeps where its ovals are printed (no style code to tell it by).
+    const namesRight = placeholder.success && placeholder.data.printedPlaces !== undefined;
     const all = [
       ...hand.placed.map((t) => ({ side: t.side, column: t.column, row: t.row, text: null, current: { contestId: t.contestId, optionId: t.isWriteIn ? WRITE_IN_CHOICE : t.optionId } })),
       ...unresolved.map((u) => ({ side: u.side, column: u.column, row: u.row, text: u.text.replace(/\s+/g, ' ').trim(), current: null })),
@@ -209,6 +211,7 @@ export class PreauditWebProvider implements PreauditProvider {
       reason: row.reason,
       sheetsWaiting: waiting,
       contestsAcross: across,
+      namesRightOfTargets: namesRight,
       pages: hand.samples.flatMap((p) => (p.fileVersionId === null ? [] : [{ side: p.side, imageId: p.fileVersionId, imagePage: p.page, width: p.width, height: p.height }])),
       targets: all.map((t, i) => ({ number: i + 1, ...t, box: boxOf(t.side, t.column, t.row) })),
       contests: defs.value.contests.map((c) => ({

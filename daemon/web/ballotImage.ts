@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { DEFAULT_MAX_PIXELS } from '../preaudit/image.ts';
+import { decodeBallotImage, DEFAULT_MAX_PIXELS } from '../preaudit/image.ts';
+import { looksLikePbm } from '../preaudit/pbm.ts';
+import { looksLikePdf } from '../preaudit/pdfPages.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
+import type { GrayImage } from '../preaudit/grayImage.ts';
 import type { CatalogObject } from './deps.ts';
 
 /**
@@ -9,6 +12,8 @@ import type { CatalogObject } from './deps.ts';
  * scanner formats converted page by page to JPEG (same pixel size, so overlays still fit).
  * The header is read first and an image claiming more pixels than the pre-audit accepts is
  * refused before anything is decoded: a 281 KB TIFF of 16000×16000 would cost 1.5 GB per request.
+ * ES&S containers sharp cannot read (the scans inside an `<id>i.pdf`, PBM sides) are taken out as
+ * the pre-audit takes them, with its limits, and sent as PNG (bitonal pages stay small and sharp).
  */
 export interface BrowserImage {
   readonly bytes: Uint8Array<ArrayBuffer>;
@@ -22,6 +27,14 @@ export async function ballotImageForBrowser(object: CatalogObject, page: number,
   const sharp = (await import('sharp')).default;
   const name = `${object.rootLabel}:${object.relPath}`;
   const unreadable = operatorError('image-unreadable', `The stored file ${name} cannot be shown as a picture.`, 'Look at the original on the EMS. The file is kept as it was captured.');
+  const container = await essContainerPages(object.vaultPath, maxPixels);
+  if (container !== undefined) {
+    if (container === 'unreadable') return err(unreadable);
+    const scan = container[page];
+    if (scan === undefined) return err(operatorError('image-page-unknown', `This image has ${container.length} page${container.length === 1 ? '' : 's'}.`, 'Open the ballot from the Pre-audit page.'));
+    const png = await sharp(Buffer.from(scan.data.buffer, scan.data.byteOffset, scan.data.byteLength), { raw: { width: scan.width, height: scan.height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 6 }).toBuffer();
+    return ok({ bytes: new Uint8Array(png), contentType: 'image/png' });
+  }
   let pages: number;
   try {
     // metadata() reads the header only; with a pixel limit it would throw, and the clerk would be told "unreadable".
@@ -50,4 +63,19 @@ export async function ballotImageForBrowser(object: CatalogObject, page: number,
   } catch {
     return err(unreadable);
   }
+}
+
+/** The pages of an ES&S PDF or PBM file (undefined: another format, for sharp). */
+async function essContainerPages(vaultPath: string, maxPixels: number): Promise<readonly GrayImage[] | 'unreadable' | undefined> {
+  let head = Buffer.alloc(1024); // a PDF header may follow some junk (looksLikePdf)
+  const handle = await open(vaultPath, 'r');
+  try {
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    head = head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (!looksLikePdf(head) && !looksLikePbm(head)) return undefined;
+  const pages = await decodeBallotImage(vaultPath, { maxPixels });
+  return pages.ok ? pages.value : 'unreadable';
 }

@@ -28,7 +28,7 @@ const contests: StyleMappingForm['contests'] = [
 ];
 
 describe('mappingParts', () => {
-  it('down a column (Dominion, sample election): a new part at a new column, a wide row gap, another contest, or after 8 targets', () => {
+  it('down a column (Dominion, sample election): a new part at a new column, a wide row gap, another contest; more than 8 targets in even parts', () => {
     const targets = [
       target(1, 10, 10), target(2, 10, 12), target(3, 10, 14), // a contest
       target(4, 10, 20), target(5, 10, 22), // a heading's rows between: the next contest
@@ -36,8 +36,21 @@ describe('mappingParts', () => {
       ...Array.from({ length: 10 }, (_, i) => target(8 + i, 50, 10 + i)), // 10 close rows
       target(18, 10, 10, null, 'back'),
     ];
-    expect(mappingParts(targets).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3], [4, 5], [6], [7], [8, 9, 10, 11, 12, 13, 14, 15], [16, 17], [18]]);
+    expect(mappingParts(targets).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3], [4, 5], [6], [7], [8, 9, 10, 11, 12], [13, 14, 15, 16, 17], [18]]);
     expect(mappingParts(targets).at(-1)?.side).toBe('back');
+  });
+
+  it('down a column on ES&S (a name and a party line per option, on a finer grid): a contest\'s ovals four rows apart are one part', () => {
+    const targets = [
+      target(1, 4, 20), target(2, 4, 24), target(3, 4, 28), target(4, 4, 32), target(5, 4, 36), target(6, 4, 40), // candidates and write-in lines
+      target(7, 4, 60), target(8, 4, 64), // a question's header between: the next part
+      target(9, 26, 32), target(10, 26, 36),
+    ];
+    expect(mappingParts(targets).map((p) => p.targets.map((t) => t.number))).toEqual([[1, 2, 3, 4, 5, 6], [7, 8], [9, 10]]);
+    // six names and three write-in lines: two even parts, no write-in line left alone
+    const nine = Array.from({ length: 9 }, (_, i) => target(i + 1, 26, 20 + 4 * i));
+    expect(mappingParts(nine).map((p) => p.targets.length)).toEqual([5, 4]);
+    expect(mappingParts(Array.from({ length: 17 }, (_, i) => target(i + 1, 26, 20 + 4 * i))).map((p) => p.targets.length)).toEqual([6, 6, 5]);
   });
 
   it('across the page (AccuVote): one office row band is one part, whatever the columns', () => {
@@ -95,6 +108,17 @@ describe('choices and crops', () => {
     const edge = cropFor(page, [{ ...target(1, 0, 0), box: { x: 1650, y: 2180, width: 40, height: 18 } }]);
     expect(edge.x + edge.width <= page.width && edge.y + edge.height <= page.height).toBe(true);
     expect(cropFor(page, [{ ...target(1, 0, 0), box: null }])).toEqual({ x: 0, y: 0, ...page });
+  });
+  it('on ES&S crops right of the ovals, where the names are printed, and high enough for a question\'s text', () => {
+    const page = { width: 1700, height: 2200 };
+    const ovals = [target(1, 10, 10), target(2, 10, 12)]; // boxes x 500–536, y 500–624
+    const crop = cropFor(page, ovals, true);
+    expect(crop.x + crop.width).toBeGreaterThan(536 + 450); // a column of names
+    expect(500 - crop.x).toBeLessThan(100); // not the column to the left
+    expect(crop.y).toBeLessThan(500 - 300); // a question's header and text above its answers
+    expect(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= page.width && crop.y + crop.height <= page.height).toBe(true);
+    const left = cropFor(page, ovals);
+    expect(crop.x + crop.width).toBeGreaterThan(left.x + left.width + 300);
   });
 });
 

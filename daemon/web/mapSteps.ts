@@ -22,6 +22,8 @@ export interface MappingPart {
 const PART_MAX = 8;
 /** A gap of more than this many grid rows between two targets down a column starts a new part (a contest's heading sits there). */
 const ROW_GAP = 3;
+/** …or of more than this many of the usual steps between options, where options sit several grid rows apart (ES&S: a name and a party line, on a finer grid). */
+const ROW_GAP_STEPS = 1.5;
 /** Across the page (AccuVote), the rows of one office are closer than this to each other; the next office is further down. */
 const ROW_GAP_ACROSS = 2;
 
@@ -33,6 +35,7 @@ export const fieldName = (t: { side: string; column: number; row: number }): str
  * AccuVote family, `across`), the rows of one office band.
  */
 export function mappingParts(targets: readonly MappingTarget[], across = false): MappingPart[] {
+  const rowGap = Math.max(ROW_GAP, ROW_GAP_STEPS * usualRowStep(targets));
   const parts: MappingTarget[][] = [];
   let current: MappingTarget[] = [];
   for (const t of targets) {
@@ -40,9 +43,8 @@ export function mappingParts(targets: readonly MappingTarget[], across = false):
     const breaks =
       last === undefined ||
       last.side !== t.side ||
-      (across ? t.row - last.row > ROW_GAP_ACROSS : Math.round(last.column) !== Math.round(t.column) || t.row - last.row > ROW_GAP) ||
-      (last.current !== null && t.current !== null && last.current.contestId !== t.current.contestId) ||
-      current.length >= PART_MAX;
+      (across ? t.row - last.row > ROW_GAP_ACROSS : Math.round(last.column) !== Math.round(t.column) || t.row - last.row > rowGap) ||
+      (last.current !== null && t.current !== null && last.current.contestId !== t.current.contestId);
     if (breaks && current.length > 0) {
       parts.push(current);
       current = [];
@@ -50,7 +52,24 @@ export function mappingParts(targets: readonly MappingTarget[], across = false):
     current.push(t);
   }
   if (current.length > 0) parts.push(current);
-  return parts.map((p, index) => ({ index, side: p[0]?.side ?? 'front', targets: p }));
+  // A contest longer than a part is cut into even pieces (9 ovals: 5 and 4, not 8 and a lone write-in line).
+  const even = parts.flatMap((p) => {
+    const pieces = Math.ceil(p.length / PART_MAX);
+    const size = Math.ceil(p.length / pieces);
+    return Array.from({ length: pieces }, (_, i) => p.slice(i * size, (i + 1) * size));
+  });
+  return even.map((p, index) => ({ index, side: p[0]?.side ?? 'front', targets: p }));
+}
+
+/** The most common step in grid rows from one target to the next down a column (0 when none). */
+function usualRowStep(targets: readonly MappingTarget[]): number {
+  const steps = new Map<number, number>();
+  targets.forEach((t, i) => {
+    const last = targets[i - 1];
+    const step = last === undefined || last.side !== t.side || Math.round(last.column) !== Math.round(t.column) ? 0 : Math.round(t.row - last.row);
+    if (step > 0) steps.set(step, (steps.get(step) ?? 0) + 1);
+  });
+  return [...steps.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
 }
 
 /** What the matcher placed, as the starting choices. */
@@ -117,17 +136,18 @@ export interface CropBox {
  * contest's heading above: the targets' box widened by a share of the page, kept inside the page.
  * The whole page when no target has a box.
  */
-export function cropFor(page: { width: number; height: number }, targets: readonly MappingTarget[]): CropBox {
+export function cropFor(page: { width: number; height: number }, targets: readonly MappingTarget[], namesRight = false): CropBox {
   const boxes = targets.flatMap((t) => (t.box === null ? [] : [t.box]));
   if (boxes.length === 0) return { x: 0, y: 0, width: page.width, height: page.height };
   const left = Math.min(...boxes.map((b) => b.x));
   const top = Math.min(...boxes.map((b) => b.y));
   const right = Math.max(...boxes.map((b) => b.x + b.width));
   const bottom = Math.max(...boxes.map((b) => b.y + b.height));
-  // The names are printed left of the targets (AccuVote, Dominion), the contest heading above-left.
-  const x0 = Math.max(0, left - page.width * 0.3);
-  const x1 = Math.min(page.width, right + page.width * 0.12);
-  let y0 = Math.max(0, top - page.height * 0.08);
+  // The names are printed left of the targets (AccuVote, Dominion), the contest heading above-left;
+  // ES&S prints them right of the ovals, under a heading that holds a question's whole text.
+  const x0 = Math.max(0, left - page.width * (namesRight ? 0.04 : 0.3));
+  const x1 = Math.min(page.width, right + page.width * (namesRight ? 0.3 : 0.12));
+  let y0 = Math.max(0, top - page.height * (namesRight ? 0.16 : 0.08));
   let y1 = Math.min(page.height, bottom + page.height * 0.04);
   // A band across the page (one AccuVote office) is shown with some rows above and below, not as a sliver.
   const tall = MIN_CROP_SHAPE * (x1 - x0);

@@ -1,7 +1,8 @@
 /**
  * A generated election captured and imported as the daemon would: a folder appliance in `root`
- * watching `export/dominion`, its files captured into the vault and the CVRs imported; the web
- * config listens on any free port.
+ * watching the export's vendor folder (`export/dominion` unless told otherwise, e.g. `export/ess`
+ * and `export/eif` for an ES&S election), its files captured into the vault and the CVRs imported;
+ * the web config listens on any free port.
  */
 import { expect } from 'vitest';
 import { CaptureService } from '../../daemon/capture/captureService.ts';
@@ -11,10 +12,16 @@ import { assertOk } from '../../daemon/core/result.ts';
 import { importPendingCatalogFiles } from '../../daemon/importer/service.ts';
 import { openStateDatabase, type Db } from '../../daemon/runtime/stateDatabase.ts';
 
-export async function capturedElection(root: string): Promise<{ config: Config; web: Config; db: Db }> {
+export interface CapturedElectionOptions {
+  /** The watched folders, relative to `root`. */
+  roots?: { label: string; path: string }[];
+}
+
+export async function capturedElection(root: string, options: CapturedElectionOptions = {}): Promise<{ config: Config; web: Config; db: Db }> {
+  const roots = options.roots ?? [{ label: 'dominion-export', path: 'export/dominion' }];
   const config: Config = assertOk(
     parseConfig(
-      { election: { name: 't', title: 'Sample County General Election' }, dataDir: 'var', roots: [{ label: 'dominion-export', path: 'export/dominion' }], drives: { mode: 'folders', a: 'drive-a', b: 'drive-b' }, log: { level: 'silent' } },
+      { election: { name: 't', title: 'Sample County General Election' }, dataDir: 'var', roots, drives: { mode: 'folders', a: 'drive-a', b: 'drive-b' }, log: { level: 'silent' } },
       root,
     ),
   );

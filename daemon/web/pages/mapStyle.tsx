@@ -26,7 +26,9 @@ const CarriedChoices: FC<{ choices: MappingChoices; except: ReadonlySet<string> 
 const PartPicture: FC<{ form: StyleMappingForm; part: MappingPart }> = ({ form, part }) => {
   const page = form.pages.find((p) => p.side === part.side);
   if (page === undefined) return <p class="notice neutral">There is no picture of the {sideWords(part.side)} for this style.</p>;
-  const crop = cropFor(page, part.targets);
+  // The number goes on the side away from the printed name, so it hides none of it.
+  const namesRight = form.namesRightOfTargets === true;
+  const crop = cropFor(page, part.targets, namesRight);
   const inPart = new Set(part.targets.map((t) => t.number));
   // The numbers keep one size on the screen however wide the crop is.
   const numberSize = Math.max(24, Math.round(crop.width / 24));
@@ -45,7 +47,14 @@ const PartPicture: FC<{ form: StyleMappingForm; part: MappingPart }> = ({ form, 
                 <g class={inPart.has(t.number) ? 'map-target this-part' : 'map-target'} data-target={t.number}>
                   <rect x={t.box.x - 4} y={t.box.y - 4} width={t.box.width + 8} height={t.box.height + 8} />
                   {inPart.has(t.number) ? (
-                    <text x={t.box.x + t.box.width + 8} y={t.box.y + t.box.height} class="map-number-label" font-size={numberSize} stroke-width={Math.round(numberSize / 6)}>
+                    <text
+                      x={namesRight ? t.box.x - 8 : t.box.x + t.box.width + 8}
+                      y={t.box.y + t.box.height}
+                      text-anchor={namesRight ? 'end' : 'start'}
+                      class="map-number-label"
+                      font-size={numberSize}
+                      stroke-width={Math.round(numberSize / 6)}
+                    >
                       {t.number}
                     </text>
                   ) : null}
