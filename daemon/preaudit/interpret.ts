@@ -19,6 +19,7 @@ import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../core/words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
 import { refineDropoutMarks } from './dropoutMarks.ts';
+import { clearHesitationDots } from './hesitationDots.ts';
 import { chooseEssLayout } from './essStyle.ts';
 import { designNotReadReason, essStylesNotLearnedReason } from './setApart.ts';
 
@@ -201,6 +202,13 @@ function interpretRegistered(
     thresholds,
   );
   const read = scored.map((s, i) => ({ ...s, mark: classes[i]! }));
+  // A doubtful target whose only ink is a small dot inside the oval reads blank: a hesitation dot.
+  pages.forEach((page, i) => {
+    const at = read.flatMap((r, k) => (r.page === i && r.mark === 'marginal' ? [k] : []));
+    if (at.length === 0) return;
+    const cleared = clearHesitationDots(page.image, page.grid, layout.targetShape, at.map((k) => read[k]!), threshold, thresholds);
+    at.forEach((k, n) => (read[k] = cleared[n]!));
+  });
   // Dropout-ink ovals: the stroke's shape decides what the small oval's ink share cannot.
   pages.forEach((page, i) => {
     if (page.grid.design !== 'bars-and-squares') return;
