@@ -101,6 +101,23 @@ describe('hesitation dots', () => {
     expect(started).toBeGreaterThan(5);
   });
 
+  it('a speck of a dropout outline beside a pen stroke at the edge of the inside is no dot', () => {
+    // the full ImageCast run's B000119-1: a check pulled the oval search off the oval; measured a
+    // pixel further, only the end of its arm was inside, beside a speck of the dropout outline
+    const w = 0.5 * 0.3 * DPI;
+    const h = 0.41 * 0.3 * DPI;
+    const img = { width: 200, height: 140, dpi: DPI, data: Buffer.alloc(200 * 140, 255) };
+    new Pen(img, { skewDeg: 0, scale: 1, shiftXPx: 0, shiftYPx: 0 }, BITONAL_THRESHOLD).stroke([[0.59, 0.43], [0.54, 0.38]], 0.02, 20);
+    for (const [x, y] of [[97, 67], [98, 67], [97, 68], [98, 68]] as const) img.data[y * img.width + x] = 0;
+    const m = measureInsideInk(img, 100, 70, w, h, isInk);
+    const rest = m.ink - m.blob;
+    // by shape and what is left alone it would pass for a dot; the speck holds less ink than the stroke
+    expect(m.blob).toBeGreaterThan(0);
+    expect(rest).toBeLessThan(DEFAULT_THRESHOLDS.marginalOffCentreBitonal);
+    expect(m.blob).toBeLessThan(rest);
+    expect(isHesitationDot(m, 0, DEFAULT_THRESHOLDS.marginalOffCentreBitonal)).toBe(false);
+  });
+
   it('a dot in a light grey fill is still a light fill: left doubtful', () => {
     const s = scan([{ kind: 'light', ambiguous: true }, { kind: 'hesitation-dot' }], 3, false);
     expect(isHesitationDot(measureInsideInk(s.img, s.cx, s.cy, W, H, isInk), 0.002, DEFAULT_THRESHOLDS.marginalOffCentre)).toBe(true);

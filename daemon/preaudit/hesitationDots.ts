@@ -122,12 +122,15 @@ export function measureInsideInk(img: GrayImage, cx: number, cy: number, w: numb
 export const HESITATION_DOT = { span: 0.38, compact: 0.5 } as const;
 
 /**
- * Is the doubtful ink in this target just a hesitation dot? The ink left without the dot must read
- * blank on its own: less than `restLimit` above the sheet's blank level `blankInk` (the reader's
- * off-centre level, under which ink at the edge is the outline's ragged inner edge, not a started fill).
+ * Is the doubtful ink in this target just a hesitation dot? The dot must hold most of the ink (a
+ * speck of a dropout outline beside a pen stroke at the edge is no dot), and the ink left without it
+ * must read blank on its own: less than `restLimit` above the sheet's blank level `blankInk` (the
+ * reader's off-centre level, under which ink at the edge is the outline's ragged inner edge, not a
+ * started fill or a stroke).
  */
 export function isHesitationDot(m: InsideInk, blankInk: number, restLimit: number): boolean {
-  return m.blob > 0 && m.spanX <= HESITATION_DOT.span && m.spanY <= HESITATION_DOT.span && m.compact >= HESITATION_DOT.compact && m.ink - m.blob - blankInk < restLimit;
+  const rest = m.ink - m.blob - blankInk;
+  return m.blob > 0 && m.blob >= rest && m.spanX <= HESITATION_DOT.span && m.spanY <= HESITATION_DOT.span && m.compact >= HESITATION_DOT.compact && rest < restLimit;
 }
 
 const NEAR = [0, -1, 1].flatMap((dy) => [0, -1, 1].map((dx) => [dx, dy] as const));
