@@ -13,6 +13,7 @@ import type { GrayImage } from './image.ts';
 import type { MarkClass } from './marks.ts';
 import { darknessLut, measureLevels, type ScoredTarget, type TargetShape } from './targets.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
+import { inkThroughStreaks } from './streakInk.ts';
 
 export interface OvalStroke {
   /** Share of the oval's inside that is pen ink. */
@@ -37,7 +38,8 @@ const REACH = 3;
 
 /**
  * Measures the ink at an oval centred at (cx, cy) with radii rx, ry (pixels). `isInk(v)` says which
- * grey values are pen ink; `paperColumns` marks image columns to read as paper (scanner streaks).
+ * grey values are pen ink; `paperColumns` marks image columns to read as paper (scanner streaks;
+ * a stroke crossing one is read on under it, streakInk.ts).
  */
 export function measureOvalStroke(
   img: GrayImage,
@@ -53,6 +55,8 @@ export function measureOvalStroke(
   const W = Math.ceil(cx + rx * REACH) - x0 + 1;
   const H = Math.ceil(cy + ry * REACH) - y0 + 1;
   const ink = new Uint8Array(W * H);
+  // a stroke crossing a scanner streak is not cut in two by it
+  const inkAt = inkThroughStreaks(img, isInk, paperColumns);
   const radius = new Float32Array(W * H);
   let insideN = 0;
   let insideInk = 0;
@@ -65,7 +69,7 @@ export function measureOvalStroke(
       const k = j * W + i;
       const r = Math.hypot((x - cx) / rx, (y - cy) / ry);
       radius[k] = r;
-      const inked = x >= 0 && y >= 0 && x < img.width && y < img.height && paperColumns?.[x] !== 1 && isInk(img.data[y * img.width + x]!);
+      const inked = inkAt(x, y);
       if (inked && r <= REACH) ink[k] = 1;
       if (r <= INSIDE_RADIUS) {
         insideN++;

@@ -19,6 +19,7 @@ import type { Orientation, TimingMarkGrid } from './timingMarks.ts';
 import { counted } from '../core/words.ts';
 import { DROPOUT_MARKED } from './dropoutOvals.ts';
 import { refineDropoutMarks } from './dropoutMarks.ts';
+import { clearHesitationDots } from './hesitationDots.ts';
 import { chooseEssLayout } from './essStyle.ts';
 import { designNotReadReason, essStylesNotLearnedReason } from './setApart.ts';
 
@@ -201,6 +202,14 @@ function interpretRegistered(
     thresholds,
   );
   const read = scored.map((s, i) => ({ ...s, mark: classes[i]! }));
+  // A doubtful target whose only ink is a small dot inside the oval is a hesitation dot.
+  const dots = new Set<number>();
+  pages.forEach((page, i) => {
+    const at = read.flatMap((r, k) => (r.page === i && r.mark === 'marginal' ? [k] : []));
+    if (at.length === 0) return;
+    const cleared = clearHesitationDots(page.image, page.grid, layout.targetShape, at.map((k) => read[k]!), threshold, thresholds);
+    at.forEach((k, n) => cleared[n]!.mark === 'unmarked' && dots.add(k));
+  });
   // Dropout-ink ovals: the stroke's shape decides what the small oval's ink share cannot.
   pages.forEach((page, i) => {
     if (page.grid.design !== 'bars-and-squares') return;
@@ -208,6 +217,8 @@ function interpretRegistered(
     const refined = refineDropoutMarks(page.image, page.grid, layout.targetShape, at.map((k) => read[k]!));
     at.forEach((k, n) => (read[k] = refined[n]!));
   });
+  // ...read blank, unless the stroke's shape showed a vote (a check pulls the oval search off it).
+  for (const k of dots) if (read[k]!.mark === 'marginal') read[k] = { ...read[k]!, mark: 'unmarked' };
   const contests = readContests(
     layout.contests,
     read.map((r) => ({ meaning: r.target, mark: r.mark })),
