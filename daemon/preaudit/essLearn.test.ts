@@ -97,6 +97,55 @@ describe('ES&S styles learned from the images', () => {
     expect(result.needsMapping[0]!.placed.filter((t) => t.contestId === election.contests.find((c) => c.title === first)!.id).length).toBe(0);
   }, 90_000);
 
+  /** A card with two questions or more: its index, and the first two questions' titles. */
+  function twoQuestions(): { at: number; first: string; second: string } {
+    const isQuestion = (id: string) => election.contests.find((c) => c.id === id)?.type === 'yesno';
+    const at = samples.findIndex((s) => new Set([...s.cards[0]!.front.targets, ...s.cards[0]!.back.targets].filter((t) => isQuestion(t.contestId)).map((t) => t.contestId)).size >= 2);
+    const card = samples[at]!.cards[0]!;
+    const [first, second] = [...new Set([...card.front.targets, ...card.back.targets].filter((t) => isQuestion(t.contestId)).map((t) => t.contestId))].map((id) => election.contests.find((c) => c.id === id)!.title);
+    return { at, first: first!, second: second! };
+  }
+  /** A title as OCR prints it, its words split by any space or line break. */
+  const printed = (title: string) => new RegExp(title.split(' ').map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+'), 'g');
+  const answersOf = (targets: readonly { contestId: string; optionId: string | null }[], title: string) =>
+    targets.filter((t) => t.contestId === election.contests.find((c) => c.title === title)!.id).map((t) => t.optionId).sort();
+
+  it('a "Yes" read with a stray mark or a header edge after it is read again on its own, and placed', async () => {
+    const { at, first, second } = twoQuestions();
+    let smudged = 0;
+    // The wide crop beside each answer's oval (name and party lines) catches something after the word.
+    const smudging: OcrEngine = {
+      read: async (...args) => {
+        const text = await ocr.read(...args);
+        return args.length === 5 && args[1] !== 0 && /^\s*(yes|no)\b/i.test(text) && ++smudged > 0 ? `${text.trim()} EEE in)` : text;
+      },
+      close: async () => {},
+    };
+    const result = await learnEssStyles([{ key: 'y', pages: cards[at]! }], contestsOf(election), smudging);
+    expect(smudged).toBeGreaterThanOrEqual(4);
+    expect(result.needsMapping.map((n) => n.reason)).toEqual([]);
+    expect(answersOf(result.layouts[0]!.targets, first)).toEqual(['no', 'yes']);
+    expect(answersOf(result.layouts[0]!.targets, second)).toEqual(['no', 'yes']);
+  }, 90_000);
+
+  it('two titles each read as both questions: a person decides, nothing is guessed', async () => {
+    const { at, first, second } = twoQuestions();
+    let seen = 0;
+    const swap = (t: string) => t.replace(printed(first), '\u0000').replace(printed(second), first).replaceAll('\u0000', second);
+    const bothMisreading: OcrEngine = {
+      read: async (...args) => {
+        const text = await ocr.read(...args);
+        return (printed(first).test(text) || printed(second).test(text)) && seen++ % 2 === 0 ? swap(text) : text;
+      },
+      close: async () => {},
+    };
+    const result = await learnEssStyles([{ key: 'b', pages: cards[at]! }], contestsOf(election), bothMisreading);
+    expect(result.layouts).toEqual([]);
+    expect(answersOf(result.needsMapping[0]!.placed, first)).toEqual([]);
+    expect(answersOf(result.needsMapping[0]!.placed, second)).toEqual([]);
+    expect(result.needsMapping[0]!.reason).toMatch(/read as/);
+  }, 90_000);
+
   it('maps every target of a style to the contest and option printed beside it, with no person', async () => {
     const i = 0;
     const result = await learnEssStyles([{ key: 's0', pages: cards[i]! }], contestsOf(election), ocr);

@@ -78,7 +78,7 @@ export async function mapEssTargetsByText(
     }
     // "Yes" / "No" alone beside the oval: a question's answer, placed by the title above it. The
     // wide crop can catch the shaded header's edge or a voter's mark: the word is read on its own.
-    const near = words[0] === 'yes' || words[0] === 'no' || questions.length === 0 ? words : normalizeText(await ocr.read(img, x0, p.y - grid.rowPitch * 0.8, grid.columnPitch * 3, grid.rowPitch * 1.6, 3)).split(' ');
+    const near = ((words[0] === 'yes' || words[0] === 'no') && words.length <= 2) || questions.length === 0 ? words : normalizeText(await ocr.read(img, x0, p.y - grid.rowPitch * 0.8, grid.columnPitch * 3, grid.rowPitch * 1.6, 3)).split(' ');
     const answer = near[0] === 'yes' ? 'yes' : near[0] === 'no' ? 'no' : undefined;
     if (answer !== undefined && questions.length > 0 && near.length <= 2) {
       pendingYesNo.push({ loc, answer, text });
