@@ -36,6 +36,22 @@ describe('phase-1 checks from the importer report', () => {
     });
   });
 
+  it('lists files that are not election data grouped by why: thousands of CVR printouts are one line', () => {
+    const base = buildPhase1Report(openStateDatabase(':memory:'), () => []);
+    const printout = 'a printout of one ballot\'s CVR (ES&S <id>c.pdf), kept, not read';
+    const printouts = Array.from({ length: 2029 }, (_, i) => ({ name: `Dunbarton/Nonpartisan/${String(i + 1).padStart(6, '0')}c.pdf`, format: 'not-election-data', state: 'active', records: 0, warnings: [printout], error: null }));
+    const report: Phase1Report = {
+      ...base,
+      sources: [...printouts, { name: 'Batches Loaded Report.xml', format: 'not-election-data', state: 'active', records: 0, warnings: ['an XML file that is not a cast vote record format'], error: null }],
+      summary: { ...base.summary, cvrRecords: 0, notElectionData: 2030 },
+    };
+    const sources = checksFromReport(report).find((c) => c.id === 'sources');
+    expect(sources?.details).toEqual([
+      `Not election data: 2,029 files such as Dunbarton/Nonpartisan/000001c.pdf, Dunbarton/Nonpartisan/000002c.pdf (${printout})`,
+      'Not election data: Batches Loaded Report.xml (an XML file that is not a cast vote record format)',
+    ]);
+  });
+
   it('turns counts into pass, warn and fail with the first problems as details', () => {
     // Start from a real (empty) report so new report fields keep this test compiling.
     const base = buildPhase1Report(openStateDatabase(':memory:'), () => []);

@@ -20,6 +20,20 @@ function ballotScan(name: string | undefined, imageId: number | undefined): Ball
   return { words, imageId, page: 0 };
 }
 
+/**
+ * Files that are not election data, grouped by why: an ES&S folder export holds a CVR printout
+ * (`<id>c.pdf`) per ballot, thousands of look-alike files that read best as one line with examples.
+ */
+function notElectionDataLines(files: readonly { name: string; warnings: readonly string[] }[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const f of files) byReason.set(f.warnings[0] ?? '', [...(byReason.get(f.warnings[0] ?? '') ?? []), f.name]);
+  return [...byReason].map(([why, names]) => {
+    const because = why === '' ? '' : ` (${why})`;
+    if (names.length === 1) return `Not election data: ${names[0] ?? ''}${because}`;
+    return `Not election data: ${plural(names.length, 'file')} such as ${names.slice(0, 2).join(', ')}${because}`;
+  });
+}
+
 /** The importer's phase-1 report as the checks the Pre-audit page lists (pass / warn / fail / not run). */
 export function checksFromReport(r: Phase1Report): Phase1Check[] {
   const s = r.summary;
@@ -40,7 +54,7 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
     details: [
       ...failedSources.map((x) => `${x.name}: ${x.error ?? ''}`),
       ...warnedSources.flatMap((x) => x.warnings.slice(0, 2).map((w) => `${x.name}: ${w}`)),
-      ...notElectionData.map((x) => `Not election data: ${x.name}${x.warnings[0] === undefined ? '' : ` (${x.warnings[0]})`}`),
+      ...notElectionDataLines(notElectionData),
     ].slice(0, few),
   });
   const noCvrs = s.cvrRecords === 0;
