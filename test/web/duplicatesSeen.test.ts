@@ -22,15 +22,11 @@ import { runPreaudit, type SheetJob } from '../../daemon/preaudit/pool.ts';
 import { PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
 import type { PreauditStatus } from '../../daemon/preaudit/webApi.ts';
 import type { Db } from '../../daemon/runtime/stateDatabase.ts';
-import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
-import { Accounts } from '../../daemon/web/accounts.ts';
-import { createWebApp } from '../../daemon/web/app.tsx';
 import { importChecksFromReport } from '../../daemon/web/importChecks.ts';
-import { startWebServer, type RunningWebServer } from '../../daemon/web/server.ts';
-import { createWebDeps } from '../../daemon/web/wiring.ts';
+import type { RunningWebServer } from '../../daemon/web/server.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
-import { loggedInKiosk } from './browserLogin.ts';
+import { preauditKiosk } from './preauditKiosk.ts';
 import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
@@ -66,17 +62,8 @@ beforeAll(async () => {
   expect((await runPreaudit(db, jobs, [...layouts.values()], silentLogger(), { workers: 1 })).errors).toBe(0);
 
   const status: PreauditStatus = { state: 'done', imagesDone: jobs.length, imagesTotal: jobs.length, ballotsCompared: 0, disagreements: 0, updatedAt: null };
-  const deps = createWebDeps({
-    db,
-    config: web,
-    logger: silentLogger(),
-    engine: new SnapshotEngine({ db, config: web, logger: silentLogger() }),
-    preaudit: new PreauditWebProvider(db, () => status),
-    importChecks: importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db)), 0),
-  });
-  assertOk(await new Accounts(db).addUser('oscar', 'observer', 'correct horse battery'));
-  server = assertOk(await startWebServer(createWebApp(deps), web, silentLogger()));
-  ({ browser, page } = await loggedInKiosk(server.url, 'oscar', 'correct horse battery'));
+  const importChecks = importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db)), 0);
+  ({ server, browser, page } = await preauditKiosk(db, web, { preaudit: new PreauditWebProvider(db, () => status), importChecks, user: 'oscar', role: 'observer' }));
 }, 240_000);
 
 afterAll(async () => {

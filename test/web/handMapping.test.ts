@@ -22,14 +22,10 @@ import { buildPhase1Report } from '../../daemon/importer/report.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
 import { PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
 import type { Db } from '../../daemon/runtime/stateDatabase.ts';
-import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
-import { Accounts } from '../../daemon/web/accounts.ts';
-import { createWebApp } from '../../daemon/web/app.tsx';
 import { importChecksFromReport } from '../../daemon/web/importChecks.ts';
-import { startWebServer, type RunningWebServer } from '../../daemon/web/server.ts';
-import { createWebDeps } from '../../daemon/web/wiring.ts';
+import type { RunningWebServer } from '../../daemon/web/server.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
-import { loggedInKiosk } from './browserLogin.ts';
+import { preauditKiosk } from './preauditKiosk.ts';
 import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
@@ -79,10 +75,8 @@ beforeAll(async () => {
   service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), workers: 1, ocr: { read: async () => '', close: async () => undefined } });
   assertOk(await service.runOnce());
   const provider = new PreauditWebProvider(db, () => service.status(), service.optionNames, service);
-  const deps = createWebDeps({ db, config: web, logger: silentLogger(), engine: new SnapshotEngine({ db, config: web, logger: silentLogger() }), preaudit: provider, importChecks: importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db)), 0) });
-  assertOk(await new Accounts(db).addUser('olivia', 'operator', 'correct horse battery'));
-  server = assertOk(await startWebServer(createWebApp(deps), web, silentLogger()));
-  ({ browser, page } = await loggedInKiosk(server.url, 'olivia', 'correct horse battery'));
+  const importChecks = importChecksFromReport(() => buildPhase1Report(db, () => readSheetFills(db)), 0);
+  ({ server, browser, page } = await preauditKiosk(db, web, { preaudit: provider, importChecks, user: 'olivia', role: 'operator' }));
 }, 240_000);
 
 afterAll(async () => {

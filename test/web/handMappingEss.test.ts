@@ -21,12 +21,8 @@ import { placeholderStyleId } from '../../daemon/preaudit/layout.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
 import { PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
 import type { Db } from '../../daemon/runtime/stateDatabase.ts';
-import { SnapshotEngine } from '../../daemon/snapshot/engine.ts';
-import { Accounts } from '../../daemon/web/accounts.ts';
-import { createWebApp } from '../../daemon/web/app.tsx';
-import { startWebServer, type RunningWebServer } from '../../daemon/web/server.ts';
-import { createWebDeps } from '../../daemon/web/wiring.ts';
-import { loggedInKiosk } from './browserLogin.ts';
+import type { RunningWebServer } from '../../daemon/web/server.ts';
+import { preauditKiosk } from './preauditKiosk.ts';
 import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping-ess/', import.meta.url));
@@ -108,10 +104,7 @@ beforeAll(async () => {
   service = new PreauditService({ db, vaultDir: dataPaths(config).vault, logger: silentLogger(), workers: 1, ocr: { read: async () => '', close: async () => undefined } });
   assertOk(await service.runOnce());
   const provider = new PreauditWebProvider(db, () => service.status(), service.optionNames, service);
-  const deps = createWebDeps({ db, config: web, logger: silentLogger(), engine: new SnapshotEngine({ db, config: web, logger: silentLogger() }), preaudit: provider });
-  assertOk(await new Accounts(db).addUser('olivia', 'operator', 'correct horse battery'));
-  server = assertOk(await startWebServer(createWebApp(deps), web, silentLogger()));
-  ({ browser, page } = await loggedInKiosk(server.url, 'olivia', 'correct horse battery'));
+  ({ server, browser, page } = await preauditKiosk(db, web, { preaudit: provider, user: 'olivia', role: 'operator' }));
 }, 240_000);
 
 afterAll(async () => {
