@@ -144,12 +144,12 @@ function buildStencil(w: number, h: number): Stencil {
   };
 }
 
-/** Darkness (0 = paper, 1 = ink) of each grey value, from the page's paper and ink levels. */
 /** The pixels scoreTargets counts as a target's inside (dx, dy interleaved), for a target w × h pixels. */
 export function insideOffsets(w: number, h: number): Int16Array {
   return stencilFor(w, h).inner;
 }
 
+/** Darkness (0 = paper, 1 = ink) of each grey value, from the page's paper and ink levels. */
 export function darknessLut(levels: { readonly paper: number; readonly ink: number }): Float32Array {
   const lut = new Float32Array(256);
   const span = Math.max(1, levels.paper - levels.ink);
