@@ -15,6 +15,11 @@ export function statKey(s: { readonly size: bigint | number; readonly mtimeNs: b
   return `${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.ino}`;
 }
 
+/** The size a stat key records (its first field). */
+export function statKeySize(key: string): number {
+  return Number(key.slice(0, key.indexOf(' ')));
+}
+
 /** What a rescan compares a file's stat with: read from the covering index alone (schema step 4). */
 export interface CatalogRowStat {
   id: number;

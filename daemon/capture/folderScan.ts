@@ -9,7 +9,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent, type Logger } from '../core/log/logger.ts';
 import { warmFileCache } from './cacheWarmer.ts';
-import { statKey, type CatalogWriter } from './catalogWriter.ts';
+import { statKey, statKeySize, type CatalogWriter } from './catalogWriter.ts';
 import type { DirOpenFailure, PinnedRoots } from './dirAccess.ts';
 import type { DirHandleCache } from './dirHandleCache.ts';
 import { folderBecameLinkAlert } from './folderLinks.ts';
@@ -18,9 +18,9 @@ import type { PendingFiles, SettledSink } from './pendingFiles.ts';
 import type { RootPresence } from './rootPresence.ts';
 import { specialTypeOf, type SpecialFiles, type SpecialFilesPass, type SpecialFileType } from './specialFiles.ts';
 import type { VanishedFiles } from './vanishedFiles.ts';
+import { errCode, pendingKey, toStat, type CaptureAlerts, type CaptureCounters, type CaptureTimings, type CaptureRoot } from './captureTypes.ts';
 
 const SLASH = Buffer.from('/');
-import { errCode, pendingKey, toStat, type CaptureAlerts, type CaptureCounters, type CaptureTimings, type CaptureRoot } from './captureTypes.ts';
 
 export interface FolderScanParts {
   readonly writer: CatalogWriter;
@@ -175,7 +175,7 @@ export class FolderScan {
           if (!noPending) pending.delete(pendingKey(root.label, relPath));
           continue;
         }
-        const capturedSize = rowKey === undefined ? undefined : Number(rowKey.slice(0, rowKey.indexOf(' ')));
+        const capturedSize = rowKey === undefined ? undefined : statKeySize(rowKey);
         pending.consider(root, pendingKey(root.label, relPath), joinRel(relDir, name), relPath, toStat(s), now, capturedSize);
       }
       this.c.specials.markGoneInDir(root.label, dirKey, seenSpecials);
