@@ -9,7 +9,7 @@
 import type { GrayImage } from './image.ts';
 import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId } from './layout.ts';
 import { nameSimilarity, normalizeText, titleSimilarity, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
-import { strokeSquareAt, withoutHalftone } from './halftone.ts';
+import { boldLinesOnly, withoutHalftone } from './halftone.ts';
 import type { GridLocation } from './targets.ts';
 import { hasRuleRightOf, ruleUnderNameConfidence } from './writeInSlot.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
@@ -102,13 +102,15 @@ export async function mapEssTargetsByText(
       const x0 = p.x - grid.columnPitch * 1.8;
       const width = textEnd(loc, fromRow) - x0;
       const height = p.y - grid.rowPitch * 0.8 - top.y;
-      const cleaned = withoutHalftone(img, x0, top.y, width, height, grid.threshold, strokeSquareAt(dpi));
-      // Read as scanned and enlarged twice: a digit misread in one reading ("9" as "8") shows as
-      // two readings naming different questions, and then a person decides.
+      const cleaned = withoutHalftone(img, x0, top.y, width, height, grid.threshold, dpi);
+      // Read twice, enlarged (at the scan's size a bold "9" was read "8"): the cleaned block, and
+      // its bold lines alone (the specks of the thin print under a title can hide it from OCR). A
+      // digit misread in one reading shows as two readings naming different questions, and then a
+      // person decides.
       const picks: { q: ContestDefinition; score: number }[] = [];
       let block = '';
-      for (const scale of [1, 2]) {
-        const read = await ocr.read(cleaned, 0, 0, cleaned.width, cleaned.height, scale);
+      for (const crop of [cleaned, boldLinesOnly(cleaned, dpi)]) {
+        const read = await ocr.read(crop, 0, 0, crop.width, crop.height, 2);
         block ||= read;
         const scoredQ = questions.map((q) => ({ q, score: titleSimilarity(read, q.title) })).sort((a, b) => b.score - a.score);
         const first = scoredQ[0];

@@ -3,8 +3,9 @@
  * dots (a halftone) that OCR reads as noise. A bold title's strokes are wider than a dot, so ink is
  * kept only where a square a little larger than a dot fits wholly in ink, and grown back to the
  * stroke's edge (a morphological opening). The dots go, dots touching a letter go with them, and
- * the letters keep their shape: averaging the screen away instead blurred "9" into "8". Pure:
- * image in, a cleaned crop out.
+ * the letters keep their shape: averaging the screen away instead blurred "9" into "8". The thin
+ * print under a title is left as specks, which `boldLinesOnly` takes away. Pure: image in, a
+ * cleaned crop out.
  */
 import type { GrayImage } from './grayImage.ts';
 
@@ -12,20 +13,21 @@ import type { GrayImage } from './grayImage.ts';
 const DOT_IN = 0.015;
 
 /** The side of the square a stroke must hold to be kept at `dpi`: never under 3 pixels. */
-export function strokeSquareAt(dpi: number): number {
+function strokeSquareAt(dpi: number): number {
   return Math.max(3, Math.round(DOT_IN * dpi));
 }
 
 /**
- * The crop (x, y, width, height) of `img` with halftone dots removed: a pixel is ink when it lies
- * in a `side`×`side` square of ink (pixels ≤ `threshold`).
+ * The crop (x, y, width, height) of `img`, scanned at `dpi`, with halftone dots removed: a pixel is
+ * ink when it lies in a square of ink (pixels ≤ `threshold`) a little wider than a dot, and is
+ * not a speck left of thin print.
  */
-export function withoutHalftone(img: GrayImage, x: number, y: number, width: number, height: number, threshold: number, side: number): GrayImage {
+export function withoutHalftone(img: GrayImage, x: number, y: number, width: number, height: number, threshold: number, dpi: number): GrayImage {
   const x0 = Math.max(0, Math.round(x));
   const y0 = Math.max(0, Math.round(y));
   const w = Math.max(0, Math.min(img.width - x0, Math.round(width)));
   const h = Math.max(0, Math.min(img.height - y0, Math.round(height)));
-  const k = Math.max(1, Math.round(side));
+  const k = strokeSquareAt(dpi);
   // Worked over the crop with a border of k pixels (clamped to the page), so strokes crossing
   // the crop's edge are judged whole.
   const bx0 = Math.max(0, x0 - k);
@@ -55,6 +57,39 @@ export function withoutHalftone(img: GrayImage, x: number, y: number, width: num
       const covered = cores(Math.max(0, cx - after + 1), Math.max(0, cy - after + 1), Math.min(bw, cx + before + 1), Math.min(bh, cy + before + 1));
       if (covered > 0) out[yy * w + xx] = 0;
     }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** A line of bold print is at least this tall; the rows of one hold at least this much ink across. */
+const LINE_HEIGHT_IN = 0.05;
+const LINE_INK_IN = 0.05;
+
+/**
+ * The cleaned crop with only its lines of bold print kept (a title over a shaded band): thin print
+ * under it is left as specks by the cleaning, and OCR took such a block for a picture and read
+ * nothing. Rows holding little ink (specks, a box's sides) are whited out.
+ */
+export function boldLinesOnly(img: GrayImage, dpi: number): GrayImage {
+  const { width: w, height: h } = img;
+  const minInk = LINE_INK_IN * dpi;
+  const inkRow = new Uint8Array(h);
+  for (let y = 0; y < h; y++) {
+    let n = 0;
+    for (let x = 0; x < w; x++) if (img.data[y * w + x] === 0) n++;
+    inkRow[y] = n >= minInk ? 1 : 0;
+  }
+  const out = new Uint8Array(w * h).fill(255);
+  const minHeight = LINE_HEIGHT_IN * dpi;
+  for (let y = 0; y < h; ) {
+    if (inkRow[y] === 0) {
+      y++;
+      continue;
+    }
+    let end = y;
+    while (end < h && inkRow[end] === 1) end++;
+    if (end - y >= minHeight) out.set(img.data.subarray(y * w, end * w), y * w);
+    y = end;
   }
   return { width: w, height: h, data: out };
 }
