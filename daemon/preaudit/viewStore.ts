@@ -120,11 +120,22 @@ export function styleNeedingPerson(
     .get(definitionsSha256, styleId);
 }
 
+export interface ReadSheetWithFiles {
+  sheet_key: string;
+  style_id: string | null;
+  style_from: string | null;
+  pages_json: string | null;
+  /** The reader's paths of the sheet's images (a zip member's: `<zip>\0<member>`, zipMembers.ts), JSON. */
+  files_json: string;
+  image_key: string | null;
+  file_version_ids_json: string | null;
+}
+
 /** Every sheet read (with its pages and image key) and the catalog ids of its files; for the independent CVR. */
-export function readSheetsWithFiles(db: Db): { sheet_key: string; style_id: string | null; style_from: string | null; pages_json: string | null; image_key: string | null; file_version_ids_json: string | null }[] {
+export function readSheetsWithFiles(db: Db): ReadSheetWithFiles[] {
   return db
-    .prepare<[], { sheet_key: string; style_id: string | null; style_from: string | null; pages_json: string | null; image_key: string | null; file_version_ids_json: string | null }>(
-      `SELECT s.sheet_key, s.style_id, s.style_from, s.pages_json, f.image_key, f.file_version_ids_json
+    .prepare<[], ReadSheetWithFiles>(
+      `SELECT s.sheet_key, s.style_id, s.style_from, s.pages_json, s.files_json, f.image_key, f.file_version_ids_json
          FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key
         WHERE s.status = 'read' AND s.pages_json IS NOT NULL`,
     )
