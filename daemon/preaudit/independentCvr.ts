@@ -15,6 +15,7 @@ import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import type { AuditMarkPages } from './auditMarkPages.ts';
 import type { ContestDefinition } from './layout.ts';
+import { storedFiles } from './storedJson.ts';
 import { readSheetsWithFiles } from './viewStore.ts';
 import { zipMemberName } from './zipMembers.ts';
 
@@ -39,7 +40,6 @@ const storedPages = z.array(
   }),
 );
 const storedIds = z.array(z.number().int());
-const storedFiles = z.array(z.string());
 
 /** Between a zip's name and a member inside it, in the `files` column. */
 export const ZIP_MEMBER_SEPARATOR = ' > ';
