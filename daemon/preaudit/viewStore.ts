@@ -81,6 +81,8 @@ export interface LearnedStyleRow {
   pages: number;
   learned_at: string;
   mapped_by: string | null;
+  /** Targets OCR placed on a style waiting for a person, and its sample pages (store.ts handMappingFrom). */
+  mapping_json: string | null;
 }
 
 /** The styles of the contest definitions learned last (older definitions' rows stay as history). */
@@ -91,7 +93,7 @@ export function latestLearnedStyles(db: Db): LearnedStyleRow[] {
   if (latest === undefined) return [];
   return db
     .prepare<[string], LearnedStyleRow>(
-      `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at, mapped_by FROM preaudit_learned_styles
+      `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at, mapped_by, mapping_json FROM preaudit_learned_styles
          WHERE definitions_sha256 = ? ORDER BY status = 'needs-person', style_id`,
     )
     .all(latest.definitions_sha256);

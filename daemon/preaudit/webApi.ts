@@ -64,9 +64,12 @@ export interface LearnedStyleSummary {
   readonly status: 'mapped' | 'needs-person';
   /** Who mapped it by hand; null when OCR mapped it (or it still waits). */
   readonly mappedBy: string | null;
-  /** Voting targets and contests of the learned layout (0 while it waits for a person). */
+  /** How its sheets are told apart: ES&S by where the ovals are printed (no code is read), the others by their printed codes. */
+  readonly recognisedBy: 'printed-ovals' | 'printed-code';
+  /** Voting targets of the learned layout; while it waits for a person, the targets found on its pages (ES&S: its printed ovals). */
   readonly targets: number;
-  readonly contests: number;
+  /** Contests of the learned layout; null while it waits for a person (not known until mapped). */
+  readonly contests: number | null;
   /** How sure OCR was of its mapping, 0..1: the weakest name match that placed a target (0 while a target is unplaced); null when a person mapped it. */
   readonly mappingConfidence?: number | null;
   /** Sample sheets of this style it was learned from. */

@@ -16,6 +16,7 @@ import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE }
 import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { SheetPage } from './pool.ts';
 import { countSheetsOfStyle } from './store.ts';
+import { learnedStyleSummary } from './styleSummary.ts';
 import {
   comparisonCounts,
   contestsOfSheet,
@@ -160,27 +161,8 @@ export class PreauditWebProvider implements PreauditProvider {
     const rows = latestLearnedStyles(this.db);
     if (rows.length === 0) return [];
     const sheets = sheetCountsOfStyle(this.db);
-    return rows.map((r) => {
-      const layout = JSON.parse(r.layout_json) as StyleLayout;
-      // Sheets of a style waiting for a person were recognised by its placeholder layout.
-      const counts = sheets(r.style_id, placeholderStyleId(r.style_id)) ?? { read: 0, waiting: 0 };
-      const unresolved = unresolvedFrom(r.unresolved_json);
-      return {
-        styleId: r.style_id,
-        printed: r.printed,
-        status: r.status,
-        mappedBy: r.mapped_by,
-        targets: layout.targets.length,
-        contests: layout.contests.length,
-        mappingConfidence: r.mapped_by === null ? (layout.mappingConfidence ?? null) : null,
-        sampleSheets: r.pages,
-        sheetsRead: counts.read,
-        sheetsWaiting: counts.waiting,
-        reason: r.reason,
-        unresolved: unresolved.slice(0, 20).map((u) => ({ side: u.side, column: u.column, row: u.row, text: u.text, reason: u.reason })),
-        learnedAt: r.learned_at,
-      };
-    });
+    // Sheets of a style waiting for a person were recognised by its placeholder layout.
+    return rows.map((r) => learnedStyleSummary(r, sheets(r.style_id, placeholderStyleId(r.style_id)) ?? { read: 0, waiting: 0 }));
   }
 
   styleMapping(styleId: string): StyleMappingForm | undefined {

@@ -84,6 +84,8 @@ describe('names on a screen', () => {
   it('ballot styles without "style style"', () => {
     expect(BallotStyleName('style 2 card 1')).toBe('Ballot style 2 card 1');
     expect(ballotStyleName('0101 0203')).toBe('ballot style 0101 0203');
+    expect(ballotStyleName('ES&S ballot style 12, 70 ovals')).toBe('ES&S ballot style 12, 70 ovals');
+    expect(BallotStyleName('ES&S ballot, 18 ovals')).toBe('ES&S ballot, 18 ovals');
   });
   it('counts without "(s)"', () => {
     expect(counted(1, 'snapshot')).toBe('1 snapshot');

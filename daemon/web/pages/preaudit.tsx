@@ -23,8 +23,8 @@ export const PreauditPage: FC<{
     {justMapped === undefined ? null : (
       <div class="notice good-note" role="status" data-testid="mapping-saved">
         <p class="what">
-          Saved: {ballotStyleName(justMapped.printed)} is mapped by hand ({justMapped.mappedBy}), {formatCount(justMapped.targets)} target{justMapped.targets === 1 ? '' : 's'} in{' '}
-          {formatCount(justMapped.contests)} contest{justMapped.contests === 1 ? '' : 's'}.
+          Saved: {ballotStyleName(justMapped.printed)} is mapped by hand ({justMapped.mappedBy}), {formatCount(justMapped.targets)} target{justMapped.targets === 1 ? '' : 's'}
+          {justMapped.contests === null ? null : ` in ${formatCount(justMapped.contests)} contest${justMapped.contests === 1 ? '' : 's'}`}.
         </p>
         <p class="next">Its sheets are read and compared in the next pass of the pre-audit; the table below shows how many have been read.</p>
       </div>
@@ -105,6 +105,20 @@ export const PreauditPage: FC<{
 );
 
 /**
+ * How the styles shown were told apart and mapped, true for the designs among them: ES&S sheets by
+ * where their ovals are printed (no style code is read), the others (Dominion, AccuVote) by their
+ * printed codes; then the names beside the targets, read once per style.
+ */
+function learnedFrom(styles: readonly LearnedStyleSummary[]): string {
+  const ovals = styles.some((s) => s.recognisedBy === 'printed-ovals');
+  const codes = styles.some((s) => s.recognisedBy === 'printed-code');
+  const names = 'read once per style and matched to the imported contests';
+  if (ovals && codes) return `from where the ovals are printed (ES&S styles) or from the printed codes (the others), and the names beside the targets (${names}).`;
+  if (ovals) return `from where the ovals are printed on the ES&S sheets, not from a printed code, and the names beside the ovals (${names}).`;
+  return `from the printed codes and the names beside the targets (${names}).`;
+}
+
+/**
  * The ballot styles learned from the images (no vendor style files): how many targets and contests
  * each maps, how many sheets were read with it, and for a style OCR could not map, what it read
  * where and what to do.
@@ -115,9 +129,8 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
   return (
     <section class="panel" data-testid="preaudit-styles">
       <h2>Ballot styles learned from the images</h2>
-      <p>
-        {formatCount(styles.length)} style{styles.length === 1 ? '' : 's'}, learned {formatTime(learnedAt, now)} from the printed codes and the
-        names beside the targets (read once per style and matched to the imported contests).
+      <p data-testid="styles-learned-from">
+        {formatCount(styles.length)} style{styles.length === 1 ? '' : 's'}, learned {formatTime(learnedAt, now)} {learnedFrom(styles)}
         {waiting.length === 0
           ? ' Every style is mapped.'
           : ` ${formatCount(waiting.length)} could not be mapped and ${waiting.length === 1 ? 'waits' : 'wait'} for a person: ${waiting.length === 1 ? 'its' : 'their'} sheets are not compared.`}
@@ -146,8 +159,8 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
                   <span class="pill good">Mapped by hand ({s.mappedBy})</span>
                 )}
               </td>
-              <td>{formatCount(s.targets)}</td>
-              <td>{formatCount(s.contests)}</td>
+              <td>{s.status === 'needs-person' ? `${formatCount(s.targets)} found` : formatCount(s.targets)}</td>
+              <td>{s.contests === null ? 'Not known until mapped' : formatCount(s.contests)}</td>
               <td>{formatCount(s.sheetsRead)}</td>
               <td>{formatCount(s.sheetsWaiting)}</td>
             </tr>
