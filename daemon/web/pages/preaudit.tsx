@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx';
 import { imageKeyInWords } from '../../importer/imageKeys.ts';
 import { ballotStyleName } from '../../preaudit/styleWords.ts';
 import { preauditProgress } from '../preauditProgress.ts';
+import { stylesLearnedFrom } from '../stylesLearnedFrom.ts';
 import type { DisagreementSummary, LearnedStyleSummary, Phase1Check, PreauditStatus } from '../deps.ts';
 import { formatCount, formatTime } from '../format.ts';
 import { Layout, NotInstalled, type PageContext } from './layout.tsx';
@@ -105,20 +106,6 @@ export const PreauditPage: FC<{
 );
 
 /**
- * How the styles shown were told apart and mapped, true for the designs among them: ES&S sheets by
- * where their ovals are printed (no style code is read), the others (Dominion, AccuVote) by their
- * printed codes; then the names beside the targets, read once per style.
- */
-function learnedFrom(styles: readonly LearnedStyleSummary[]): string {
-  const ovals = styles.some((s) => s.recognisedBy === 'printed-ovals');
-  const codes = styles.some((s) => s.recognisedBy === 'printed-code');
-  const names = 'read once per style and matched to the imported contests';
-  if (ovals && codes) return `from where the ovals are printed (ES&S styles) or from the printed codes (the others), and the names beside the targets (${names}).`;
-  if (ovals) return `from where the ovals are printed on the ES&S sheets, not from a printed code, and the names beside the ovals (${names}).`;
-  return `from the printed codes and the names beside the targets (${names}).`;
-}
-
-/**
  * The ballot styles learned from the images (no vendor style files): how many targets and contests
  * each maps, how many sheets were read with it, and for a style OCR could not map, what it read
  * where and what to do.
@@ -130,7 +117,7 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
     <section class="panel" data-testid="preaudit-styles">
       <h2>Ballot styles learned from the images</h2>
       <p data-testid="styles-learned-from">
-        {formatCount(styles.length)} style{styles.length === 1 ? '' : 's'}, learned {formatTime(learnedAt, now)} {learnedFrom(styles)}
+        {formatCount(styles.length)} style{styles.length === 1 ? '' : 's'}, learned {formatTime(learnedAt, now)} {stylesLearnedFrom(styles)}
         {waiting.length === 0
           ? ' Every style is mapped.'
           : ` ${formatCount(waiting.length)} could not be mapped and ${waiting.length === 1 ? 'waits' : 'wait'} for a person: ${waiting.length === 1 ? 'its' : 'their'} sheets are not compared.`}
