@@ -115,6 +115,7 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
     }
 
     await page.goto(`${server?.url}/preaudit`);
+    await shot('00-preaudit-top');
     const learned = (await page.textContent('[data-testid=styles-learned-from]')) ?? '';
     expect(learned).toContain('from where the ovals are printed on the ES&S sheets, not from a printed code, and the names beside the ovals');
     expect(learned).not.toContain('printed codes');
@@ -133,6 +134,9 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
     await page.locator('.style-waiting').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await shot('02-style-waiting-reason');
 
+    await page.goto(`${server?.url}/alerts`);
+    await shot('04-alerts');
+    await page.goto(`${server?.url}/preaudit`);
     // The hand-mapping form says the same beside each numbered oval.
     await page.click(`a[data-testid=map-style][href="/preaudit/styles/${encodeURIComponent(styles[0]!.styleId)}/map"]`);
     await page.waitForSelector('[data-testid=map-picture]');
