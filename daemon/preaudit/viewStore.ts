@@ -21,10 +21,10 @@ export interface StoredComparison {
 export function sheetPagesAndFiles(
   db: Db,
   sheetKey: string,
-): { pages_json: string | null; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null } | undefined {
+): { pages_json: string | null; files_json: string; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null } | undefined {
   return db
-    .prepare<[string], { pages_json: string | null; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null }>(
-      `SELECT s.pages_json, f.file_version_ids_json, s.audit_mark_json, s.style_from FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key WHERE s.sheet_key = ?`,
+    .prepare<[string], { pages_json: string | null; files_json: string; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null }>(
+      `SELECT s.pages_json, s.files_json, f.file_version_ids_json, s.audit_mark_json, s.style_from FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key WHERE s.sheet_key = ?`,
     )
     .get(sheetKey);
 }

@@ -18,6 +18,8 @@ export interface DisagreementSummary {
   readonly imageId: number;
   /** Page of a multi-page TIFF (Dominion puts front and back in one file); 0 = first. */
   readonly imagePage: number;
+  /** A sheet inside an ES&S export zip (imageId is the zip's): the member holding the page (served by /api/images/:id?member=). */
+  readonly imageMember?: string;
 }
 
 export interface TargetOverlay {
@@ -94,7 +96,8 @@ export interface StyleMappingForm {
   /** ES&S prints each name right of its oval; the others print it left of the target. */
   readonly namesRightOfTargets?: boolean;
   /** The sample page of each side OCR read (catalog image and page), in image pixels. */
-  readonly pages: readonly { side: string; imageId: number; imagePage: number; width: number; height: number }[];
+  /** `member`: for a sheet inside an ES&S export zip (imageId is the zip's), the member holding the page. */
+  readonly pages: readonly { side: string; imageId: number; imagePage: number; member?: string; width: number; height: number }[];
   /** Every target of the style, numbered front first, by column then row. */
   readonly targets: readonly {
     number: number;

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import path from 'node:path';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
-import { storedAuditMarkPages, storedFileVersionIds } from './storedJson.ts';
+import { storedAuditMarkPages, storedFileVersionIds, storedFiles } from './storedJson.ts';
+import { zipMemberName } from './zipMembers.ts';
 import type { Result } from '../core/result.ts';
 import type { AuditMarkPage, ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
 import { err, operatorError } from '../core/result.ts';
@@ -42,6 +43,8 @@ const familyOfLayout = z.object({ sideCodes: z.record(z.string(), z.string()).op
 export interface LocatedContest {
   readonly fileVersionId: number;
   readonly page: SheetPage;
+  /** A sheet inside an ES&S export zip (fileVersionId is the zip's): the member holding the page. */
+  readonly member?: string;
 }
 
 /** The page (and catalog file) of a sheet that holds a contest's targets. */
@@ -52,7 +55,16 @@ export function locateContest(db: Db, sheetKey: string, contestId: string): Loca
   const ids = JSON.parse(row.file_version_ids_json) as number[];
   const page = pages.find((p) => p.targets.some((t) => t.contestId === contestId)) ?? pages[0];
   const id = page === undefined ? undefined : ids[page.file];
-  return page === undefined || id === undefined ? undefined : { fileVersionId: id, page };
+  if (page === undefined || id === undefined) return undefined;
+  const member = memberOfSheetFile(row.files_json, page.file);
+  return { fileVersionId: id, page, ...(member === undefined ? {} : { member }) };
+}
+
+/** The zip member a sheet's file is, for a sheet inside an ES&S export zip (its reader path `<zip>\0<member>`). */
+function memberOfSheetFile(filesJson: string, file: number): string | undefined {
+  const files = storedFiles.safeParse(JSON.parse(filesJson));
+  const path = files.success ? files.data[file] : undefined;
+  return path === undefined ? undefined : zipMemberName(path);
 }
 
 /** How a sheet's style was known (interpret.ts StyleSource), for the disagreement page. */
@@ -115,6 +127,7 @@ export class PreauditWebProvider implements PreauditProvider {
       imageChoices: (JSON.parse(r.image_votes_json) as string[]).map((o) => this.name(o)),
       imageId: at?.fileVersionId ?? 0,
       imagePage: at?.page.page ?? 0,
+      ...(at?.member === undefined ? {} : { imageMember: at.member }),
     };
   }
 
@@ -194,7 +207,11 @@ export class PreauditWebProvider implements PreauditProvider {
       sheetsWaiting: waiting,
       contestsAcross: across,
       namesRightOfTargets: namesRight,
-      pages: hand.samples.flatMap((p) => (p.fileVersionId === null ? [] : [{ side: p.side, imageId: p.fileVersionId, imagePage: p.page, width: p.width, height: p.height }])),
+      pages: hand.samples.flatMap((p) => {
+        if (p.fileVersionId === null) return [];
+        const member = memberOfSheetFile(sheetPagesAndFiles(this.db, p.sheetKey)?.files_json ?? '[]', p.file);
+        return [{ side: p.side, imageId: p.fileVersionId, imagePage: p.page, ...(member === undefined ? {} : { member }), width: p.width, height: p.height }];
+      }),
       targets: all.map((t, i) => ({ number: i + 1, ...t, box: boxOf(t.side, t.column, t.row) })),
       contests: defs.value.contests.map((c) => ({
         id: c.id,

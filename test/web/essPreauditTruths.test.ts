@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleElection } from '../../scripts/sample-election/generate.ts';
 import { dataPaths } from '../../daemon/core/config.ts';
@@ -23,7 +24,8 @@ import { contestsFromImports } from '../../daemon/preaudit/contestDefinitions.ts
 import { writeIndependentCvr } from '../../daemon/preaudit/independentCvr.ts';
 import { placeholderStyleId } from '../../daemon/preaudit/layout.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
-import { PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
+import { locateContest, PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
+import { ballotImageHref } from '../../daemon/web/imageHref.ts';
 import type { Db } from '../../daemon/runtime/stateDatabase.ts';
 import type { RunningWebServer } from '../../daemon/web/server.ts';
 import { capturedElection } from './capturedElection.ts';
@@ -143,6 +145,13 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
     expect(await page.locator('.map-choice', { hasText: 'read beside it: nothing legible' }).count()).toBeGreaterThan(0);
     expect(await page.locator('main').textContent()).not.toMatch(/only 0%|best match/);
     expect(await page.textContent('h1')).toBe(`Map ${styles[0]!.printed}`);
+    // The picture is the sheet inside the zip, read from the captured zip by its member's name.
+    const href = (await page.getAttribute('[data-testid=map-picture] image', 'href')) ?? '';
+    const form = provider().styleMapping(styles[0]!.styleId);
+    expect(href).toBe(`/api/images/${form?.pages[0]?.imageId}?member=${encodeURIComponent(form?.pages[0]?.member ?? '')}`);
+    const picture = await page.request.get(`${server?.url}${href}`);
+    expect([picture.status(), picture.headers()['content-type']]).toEqual([200, 'image/png']);
+    expect((await sharp(await picture.body()).metadata()).width).toBe(form?.pages[0]?.width);
     await page.waitForLoadState('networkidle');
     await shot('03-map-form');
   });
@@ -188,5 +197,11 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
       expect(m).toMatch(/^[^/]+\/[^/]+\/\d+i\.pdf$/); // <precinct>/<party>/<id>i.pdf
       expect(listed).toContain(m);
     }
+    // A read sheet's picture (as the disagreement page links it) is its member inside the zip.
+    const read = db.prepare(`SELECT sheet_key, files_json FROM preaudit_sheets WHERE style_id = ? AND status = 'read' LIMIT 1`).get(style.styleId) as { sheet_key: string; files_json: string };
+    const at = locateContest(db, read.sheet_key, card.front.targets[0]?.contestId === undefined ? '' : choiceOf(card.front.targets[0]).contestId);
+    expect(at?.member).toBe(((JSON.parse(read.files_json) as string[])[0] ?? '').split('\u0000')[1]);
+    const shown = await page.request.get(`${server?.url}${ballotImageHref(at?.fileVersionId ?? 0, at?.page.page ?? 0, at?.member)}`);
+    expect([shown.status(), shown.headers()['content-type']]).toEqual([200, 'image/png']);
   });
 });

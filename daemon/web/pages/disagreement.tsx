@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { imageKeyInWords } from '../../importer/imageKeys.ts';
+import { ballotImageHref } from '../imageHref.ts';
 import type { DisagreementDetail, TargetOverlay } from '../deps.ts';
 import { Layout, type PageContext } from './layout.tsx';
 
@@ -55,7 +56,7 @@ const ScannerRecord: FC<{ d: DisagreementDetail }> = ({ d }) => {
   );
 };
 
-const imageHref = (d: DisagreementDetail) => (d.imagePage === 0 ? `/api/images/${d.imageId}` : `/api/images/${d.imageId}?page=${d.imagePage}`);
+const imageHref = (d: DisagreementDetail) => ballotImageHref(d.imageId, d.imagePage, d.imageMember);
 
 function targetWords(t: TargetOverlay): string {
   return `${t.option}: image ${t.marked ? 'marked' : 'not marked'}${t.score === null ? '' : ` (fill ${Math.round(t.score * 100)}%)`}, CVR ${t.cvrMarked ? 'vote' : 'no vote'}`;
