@@ -6,7 +6,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
@@ -25,10 +24,12 @@ import {
   type TotalsLine,
 } from './compare.ts';
 import { auditMarkPages, type AuditMarkPages } from './auditMarkPages.ts';
+import { writeContestCrop } from './contestCrop.ts';
 import type { ContestDefinition } from './layout.ts';
 import { writeIndependentCvr } from './independentCvr.ts';
 import { allComparisons } from './viewStore.ts';
 import { locateContest } from './webProvider.ts';
+import { zipMemberPath } from './zipMembers.ts';
 
 export interface DisagreementEntry {
   readonly id: number;
@@ -128,16 +129,18 @@ async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId
   const obj = new CatalogStore(db).getVersion(at.fileVersionId);
   if (ts.length === 0 || obj === undefined) return null;
   const p = at.page.pitch;
-  // Option names print beside the ovals (either side, by family) and the contest text above them.
-  const left = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.x)) - 10 * p));
+  // Option names print beside the ovals and the contest text above them: ES&S (its sheets known by
+  // their printed ovals) prints each name right of its oval, across most of a column; the others left.
+  const namesRight = at.styleFrom === 'printed-ovals';
+  const left = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.x)) - (namesRight ? 3 : 10) * p));
   const top = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.y)) - 5 * p));
-  const right = Math.min(at.page.width, Math.ceil(Math.max(...ts.map((t) => t.x + t.width)) + 3 * p));
+  const right = Math.min(at.page.width, Math.ceil(Math.max(...ts.map((t) => t.x + t.width)) + (namesRight ? 20 : 3) * p));
   const bottom = Math.min(at.page.height, Math.ceil(Math.max(...ts.map((t) => t.y + t.height)) + p));
   if (right <= left || bottom <= top) return null;
-  await sharp(vaultObjectPath(vaultDir, obj.sha256), { page: at.page.page, limitInputPixels: 80_000_000 })
-    .extract({ left, top, width: right - left, height: bottom - top })
-    .png()
-    .toFile(file);
+  // A sheet inside an ES&S export zip is read from its member, as the reader read it.
+  const stored = vaultObjectPath(vaultDir, obj.sha256);
+  const source = at.member === undefined ? stored : zipMemberPath(stored, at.member);
+  if (!(await writeContestCrop(source, at.page.page, { left, top, width: right - left, height: bottom - top }, file))) return null;
   return { id: at.fileVersionId, page: at.page.page };
 }
 

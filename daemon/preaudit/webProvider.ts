@@ -45,6 +45,8 @@ export interface LocatedContest {
   readonly page: SheetPage;
   /** A sheet inside an ES&S export zip (fileVersionId is the zip's): the member holding the page. */
   readonly member?: string;
+  /** How the sheet's style was known (interpret.ts StyleSource; `printed-ovals`: ES&S); null when not kept. */
+  readonly styleFrom: string | null;
 }
 
 /** The page (and catalog file) of a sheet that holds a contest's targets. */
@@ -57,7 +59,7 @@ export function locateContest(db: Db, sheetKey: string, contestId: string): Loca
   const id = page === undefined ? undefined : ids[page.file];
   if (page === undefined || id === undefined) return undefined;
   const member = memberOfSheetFile(row.files_json, page.file);
-  return { fileVersionId: id, page, ...(member === undefined ? {} : { member }) };
+  return { fileVersionId: id, page, ...(member === undefined ? {} : { member }), styleFrom: row.style_from };
 }
 
 /** The zip member a sheet's file is, for a sheet inside an ES&S export zip (its reader path `<zip>\0<member>`). */

@@ -1,8 +1,7 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { decodeBallotImage, DEFAULT_MAX_PIXELS } from '../preaudit/image.ts';
-import { looksLikePbm } from '../preaudit/pbm.ts';
-import { looksLikePdf } from '../preaudit/pdfPages.ts';
+import { essContainerPages } from '../preaudit/essContainer.ts';
 import { zipMemberPath } from '../preaudit/zipMembers.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import type { GrayImage } from '../preaudit/grayImage.ts';
@@ -70,20 +69,5 @@ export async function ballotImageForBrowser(object: CatalogObject, page: number,
 /** The pages of a ballot image inside a zip (a member the zip does not hold is unreadable). */
 async function zipMemberPages(zipPath: string, member: string, maxPixels: number): Promise<readonly GrayImage[] | 'unreadable'> {
   const pages = await decodeBallotImage(zipMemberPath(zipPath, member), { maxPixels });
-  return pages.ok ? pages.value : 'unreadable';
-}
-
-/** The pages of an ES&S PDF or PBM file (undefined: another format, for sharp). */
-async function essContainerPages(vaultPath: string, maxPixels: number): Promise<readonly GrayImage[] | 'unreadable' | undefined> {
-  let head = Buffer.alloc(1024); // a PDF header may follow some junk (looksLikePdf)
-  const handle = await open(vaultPath, 'r');
-  try {
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    head = head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-  if (!looksLikePdf(head) && !looksLikePbm(head)) return undefined;
-  const pages = await decodeBallotImage(vaultPath, { maxPixels });
   return pages.ok ? pages.value : 'unreadable';
 }

@@ -9,7 +9,7 @@
  * the member inside it. Screenshots go to test-artifacts/ess-truths/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { silentLogger } from '../../daemon/core/log/logger.ts';
 import { assertOk } from '../../daemon/core/result.ts';
 import { contestsFromImports } from '../../daemon/preaudit/contestDefinitions.ts';
 import { writeIndependentCvr } from '../../daemon/preaudit/independentCvr.ts';
+import { buildPreauditReport } from '../../daemon/preaudit/report.ts';
 import { placeholderStyleId } from '../../daemon/preaudit/layout.ts';
 import { PreauditService } from '../../daemon/preaudit/service.ts';
 import { locateContest, PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
@@ -40,6 +41,7 @@ let browser: Browser | undefined;
 let page: Page;
 let service: PreauditService;
 let out: string;
+let vaultDir: string;
 
 // The generator's answers, for the test's hand only (the product never reads truth/).
 interface TruthTarget { side: 'front' | 'back'; column: number; row: number; contestId: string; optionId: string | null; type: 'option' | 'write-in' }
@@ -87,6 +89,7 @@ beforeAll(async () => {
     ],
   });
   db = captured.db;
+  vaultDir = dataPaths(captured.config).vault;
   // An OCR that reads nothing legible: no printed name can be matched, every style waits for a person.
   service = new PreauditService({ db, vaultDir: dataPaths(captured.config).vault, logger: silentLogger(), workers: 1, ocr: { read: async () => '', close: async () => undefined } });
   assertOk(await service.runOnce());
@@ -203,5 +206,17 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
     expect(at?.member).toBe(((JSON.parse(read.files_json) as string[])[0] ?? '').split('\u0000')[1]);
     const shown = await page.request.get(`${server?.url}${ballotImageHref(at?.fileVersionId ?? 0, at?.page.page ?? 0, at?.member)}`);
     expect([shown.status(), shown.headers()['content-type']]).toEqual([200, 'image/png']);
+
+    // The report's evidence pictures of those sheets are cut from the members inside the zip.
+    const report = await buildPreauditReport(db, vaultDir, join(root, 'report'), { contests: contests.value.contests });
+    const entries = [...report.disagreements, ...report.gray];
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      expect(e.evidence, e.ballotKey).not.toBeNull();
+      const meta = await sharp(join(root, 'report', e.evidence ?? '')).metadata();
+      // ES&S prints the names right of the ovals: the picture reaches 2 in (400 px at 200 dpi) past them, not 3 dash pitches.
+      expect([meta.format, (meta.width ?? 0) >= 400]).toEqual(['png', true]);
+    }
+    copyFileSync(join(root, 'report', entries[0]?.evidence ?? ''), join(artifacts, '05-gray-evidence.png'));
   });
 });
