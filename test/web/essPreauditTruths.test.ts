@@ -120,6 +120,11 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
     }
 
     await page.goto(`${server?.url}/preaudit`);
+    // The phase-1 checks count image files: they say the images are inside the zip, and pass nothing they did not count.
+    const checks = (await page.textContent('ul.checks')) ?? '';
+    expect(checks).toContain('ballot images inside 1 zip');
+    expect(checks).toContain('Not checked here: the ballot images are inside ess-images:Ballot Images.zip');
+    expect(checks).not.toMatch(/all even|Runs once ballot images are captured/);
     await shot('00-preaudit-top');
     const learned = (await page.textContent('[data-testid=styles-learned-from]')) ?? '';
     expect(learned).toContain('from where the ovals are printed on the ES&S sheets, not from a printed code, and the names beside the ovals');
