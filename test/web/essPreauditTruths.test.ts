@@ -218,6 +218,8 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
     expect(entries.length).toBeGreaterThan(0);
     for (const e of entries) {
       expect(e.evidence, e.ballotKey).not.toBeNull();
+      // …and name the file inside the zip whose page they are, as the zip lists it.
+      expect(members).toContain(e.zipMember);
       const meta = await sharp(join(root, 'report', e.evidence ?? '')).metadata();
       // ES&S prints the names right of the ovals: the picture reaches 2 in (400 px at 200 dpi) past them, not 3 dash pitches.
       expect([meta.format, (meta.width ?? 0) >= 400]).toEqual(['png', true]);
