@@ -47,6 +47,8 @@ export interface DisagreementDetail extends DisagreementSummary {
   readonly auditMark?: AuditMarkPage | null;
   /** How the sheet's ballot style was known, in words; null when not kept (read before it was). */
   readonly styleKnownBy?: string | null;
+  /** ES&S prints each name right of its oval (the close-up widens to the right); the others left of the target. */
+  readonly namesRightOfTargets?: boolean;
 }
 
 /** A page of a sheet's image file that is the scanner's own record of the ballot (served by /api/images/:id?page=). */

@@ -18,6 +18,7 @@ import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { SheetPage } from './pool.ts';
 import { countSheetsOfStyle } from './store.ts';
 import { learnedStyleSummary } from './styleSummary.ts';
+import { writeInName } from './independentCvr.ts';
 import {
   comparisonCounts,
   contestsOfSheet,
@@ -116,7 +117,8 @@ export class PreauditWebProvider implements PreauditProvider {
   }
 
   private name(id: string): string {
-    return this.optionNames.get(id) ?? id;
+    // A write-in line is no imported option: "Write-in 1", as the EMS numbers its lines (not "write-in-0").
+    return this.optionNames.get(id) ?? writeInName(id);
   }
 
   private summary(r: ComparisonRow): DisagreementSummary | undefined {
@@ -165,6 +167,7 @@ export class PreauditWebProvider implements PreauditProvider {
       ...summary,
       auditMark: sheet === undefined ? null : auditMarkPageOf(this.db, sheet.audit_mark_json, sheet.file_version_ids_json),
       styleKnownBy: sheet?.style_from == null ? null : (STYLE_KNOWN_BY[sheet.style_from] ?? null),
+      namesRightOfTargets: sheet?.style_from === 'printed-ovals',
       imageWidth: at.page.width,
       imageHeight: at.page.height,
       targets,

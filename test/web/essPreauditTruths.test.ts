@@ -78,7 +78,7 @@ const provider = () => new PreauditWebProvider(db, () => service.status());
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   out = join(root, 'export');
-  const g = await generateSampleElection({ out, seed: 2121, ballots: 10, precincts: 2, format: 'ess', essShape: 'electionware', essDpi: 200, batchSize: 20, discrepancies: { flip: 0, drop: 0, dup: 0, totals: 0 } });
+  const g = await generateSampleElection({ out, seed: 2121, ballots: 10, precincts: 2, format: 'ess', essShape: 'electionware', essDpi: 200, batchSize: 20, discrepancies: { flip: 4, drop: 0, dup: 0, totals: 0 } });
   if (!g.ok) throw new Error(g.error.message);
   // The images zip as Electionware writes it (`\` in member names), its CVR xlsx and the EIF that names the contests.
   const captured = await capturedElection(root, {
@@ -225,5 +225,23 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
       expect([meta.format, (meta.width ?? 0) >= 400]).toEqual(['png', true]);
     }
     copyFileSync(join(root, 'report', entries[0]?.evidence ?? ''), join(artifacts, '05-gray-evidence.png'));
+
+    // A disagreement on such a sheet (the generator flipped some CVR votes), as a person opens it.
+    expect(report.disagreements.length).toBeGreaterThan(0);
+    await page.goto(`${server?.url}/preaudit/disagreements/${report.disagreements[0]?.id}`);
+    await page.waitForLoadState('networkidle');
+    const closeup = page.locator('[data-testid=contest-closeup]');
+    const closeHref = (await closeup.locator('image').getAttribute('href')) ?? '';
+    expect(closeHref).toContain(`member=${encodeURIComponent(report.disagreements[0]?.zipMember ?? '-')}`);
+    expect((await page.request.get(`${server?.url}${closeHref}`)).status()).toBe(200);
+    // The close-up reaches right of the ovals, where ES&S prints the names.
+    const [vx = 0, , vw = 0] = ((await closeup.getAttribute('viewBox')) ?? '').split(' ').map(Number);
+    const ovals = await closeup.locator('rect').evaluateAll((rs) => rs.map((r) => ({ x: Number(r.getAttribute('x')), width: Number(r.getAttribute('width')) })));
+    const ovalsLeft = Math.min(...ovals.map((o) => o.x));
+    const ovalsRight = Math.max(...ovals.map((o) => o.x + o.width));
+    expect(vx + vw - ovalsRight).toBeGreaterThan(4 * (ovalsLeft - vx));
+    // Write-in lines are named as the EMS numbers them, never by an internal id.
+    expect(await page.locator('main').textContent()).not.toMatch(/write-in-\d/);
+    await shot('06-disagreement');
   });
 });
