@@ -1,8 +1,9 @@
 /**
  * Commits copied files in batches, restic's order: the vault first (data synced, renamed into
  * place, folders synced), then the catalog rows and their alerts in one transaction. Each copy's
- * data sync starts as soon as it is ready, so by the time its batch commits most of it is done. A batch the vault or the
- * catalog refused goes back to pending, with an alert. Batches commit one after another.
+ * data is synced by its copy worker before the copy is answered (copyWorker.mjs), so a batch
+ * commit only renames and syncs folders. A batch the vault or the catalog refused goes back to
+ * pending, with an alert. Batches commit one after another.
  */
 import type { Db } from '../core/db/database.ts';
 import { LogEvent } from '../core/log/events.ts';
@@ -57,7 +58,6 @@ export class BatchCommitter {
 
   add(r: ReadyToCommit): void {
     this.ready.push(r);
-    this.c.copyPool.syncSoon(r.temp.tempPath);
     this.readyBytes += r.temp.bytes;
     if (this.ready.length >= BATCH_FILES || this.readyBytes >= BATCH_BYTES) this.flush();
   }
@@ -98,7 +98,7 @@ export class BatchCommitter {
       });
   }
 
-  /** Vault first (data sync, rename, folder sync), then the catalog rows and alerts in one transaction. */
+  /** Vault first (rename of the synced copies, folder sync), then the catalog rows and alerts in one transaction. */
   private async commitBatch(batch: readonly ReadyToCommit[]): Promise<Result<void, { code: string; message: string }>> {
     const { db, writer, counters, logger, alerts, vault } = this.c;
     const committed = await this.c.copyPool.commit(

@@ -60,7 +60,9 @@ export interface CaptureTimings {
   workerHashMs: number;
   workerWriteMs: number;
   workerCloseMs: number;
-  /** Commit worker: waiting for the copies' data syncs (started as each copy was ready), folder syncs; renames. */
+  /** Copy workers: waiting for each temp copy's fdatasync (in libuv's pool, while the worker copies on). */
+  workerSyncMs: number;
+  /** Commit worker: folder syncs; renames. */
   commitSyncMs: number;
   commitRenameMs: number;
   /** Main thread: the catalog transaction of each batch. */
@@ -69,7 +71,7 @@ export interface CaptureTimings {
 }
 
 export function newTimings(): CaptureTimings {
-  return { scanMs: 0, workerOpenMs: 0, workerReadMs: 0, workerHashMs: 0, workerWriteMs: 0, workerCloseMs: 0, commitSyncMs: 0, commitRenameMs: 0, catalogMs: 0, batches: 0 };
+  return { scanMs: 0, workerOpenMs: 0, workerReadMs: 0, workerHashMs: 0, workerWriteMs: 0, workerCloseMs: 0, workerSyncMs: 0, commitSyncMs: 0, commitRenameMs: 0, catalogMs: 0, batches: 0 };
 }
 
 /** How the engine's parts raise alerts: `raiseOnce` keeps one open alert per code and subject. */

@@ -18,7 +18,7 @@ function vaultDirs(name: string): { tempDir: string; objectsDir: string } {
   return { tempDir, objectsDir };
 }
 
-async function copyAndCommit(pool: CopyPool, name: string, early: boolean): Promise<string[]> {
+async function copyAndCommit(pool: CopyPool, name: string): Promise<string[]> {
   const { tempDir, objectsDir } = vaultDirs(name);
   const src = join(base, name, 'src');
   mkdirSync(src);
@@ -32,7 +32,6 @@ async function copyAndCommit(pool: CopyPool, name: string, early: boolean): Prom
     expect(out.bytes).toBe(c.length);
     expect(out.after?.size).toBe(c.length);
     items.push({ tempPath: join(tempDir, `t${i}`), objectPath: join(objectsDir, out.sha256.slice(0, 2), out.sha256) });
-    if (early) pool.syncSoon(join(tempDir, `t${i}`));
   }
   const committed = await pool.commit(items, objectsDir);
   if (committed.kind !== 'committed') throw new Error(committed.message);
@@ -45,17 +44,17 @@ async function copyAndCommit(pool: CopyPool, name: string, early: boolean): Prom
 }
 
 describe('copy pool', () => {
-  it('copies with one read, hashes, and commits (data syncs started early, or by the commit itself)', async () => {
+  it('copies with one read, hashes, and commits', async () => {
     const pool = new CopyPool(2);
     try {
-      expect(await copyAndCommit(pool, 'early', true)).toHaveLength(3);
-      expect(await copyAndCommit(pool, 'late', false)).toHaveLength(3);
+      expect(await copyAndCommit(pool, 'first')).toHaveLength(3);
+      expect(await copyAndCommit(pool, 'second')).toHaveLength(3);
     } finally {
       await pool.close();
     }
   });
 
-  it('renames nothing when a copy cannot be synced (its temp file is gone)', async () => {
+  it('renames nothing when a temp copy of the batch is gone', async () => {
     const pool = new CopyPool(1);
     try {
       const { tempDir, objectsDir } = vaultDirs('gone');
@@ -63,7 +62,6 @@ describe('copy pool', () => {
       const out = await pool.copy(Buffer.from(join(base, 'gone', 'a')), join(tempDir, 'a'));
       if (out.kind !== 'copied') throw new Error(out.kind);
       writeFileSync(join(tempDir, 'b'), 'b');
-      pool.syncSoon(join(tempDir, 'missing'));
       const committed = await pool.commit(
         [
           { tempPath: join(tempDir, 'a'), objectPath: join(objectsDir, 'aa', 'a') },

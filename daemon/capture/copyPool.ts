@@ -45,7 +45,9 @@ export class CopyPool {
     const request: WorkerRequest = {
       type: 'copy',
       id,
-      path,
+      // A Buffer is often a view on Node's shared 8 KB pool, and a message clones the whole
+      // ArrayBuffer under a view: an exact copy sends the path's bytes alone.
+      path: new Uint8Array(path),
       tempPath,
       ...(prefixBytes === undefined ? {} : { prefixBytes }),
       ...(pause === undefined ? {} : { pauseAfterFirstChunk: pause }),
@@ -56,14 +58,7 @@ export class CopyPool {
     });
   }
 
-  /** Starts making a ready temp copy durable in the commit worker, so the flush overlaps the copying. */
-  syncSoon(tempPath: string): void {
-    this.committer ??= this.start();
-    const request: WorkerRequest = { type: 'sync-data', tempPaths: [tempPath] };
-    this.committer.worker.postMessage(request);
-  }
-
-  /** Makes the temp copies durable (those not yet asked for by syncSoon too), renames them into place and syncs their folders. */
+  /** Renames temp copies (durable since their copy was answered) into place and syncs their folders. */
   commit(items: readonly CommitItem[], objectsDir: string): Promise<CommitOutcome> {
     this.committer ??= this.start();
     return this.send(this.committer, { type: 'commit', id: ++this.nextId, items, objectsDir }).then((r) => {

@@ -25,12 +25,15 @@ export interface CopyTiming {
   readonly readMs: number;
   readonly hashMs: number;
   readonly writeMs: number;
-  /** Closing the temp copy and the re-check of the source after reading. */
+  /** The re-check of the source after reading. */
   readonly closeMs: number;
+  /** From asking for the temp copy's fdatasync to its answer (runs in libuv's pool while the worker copies on). */
+  readonly syncMs: number;
 }
 
 /** Where a commit's time went (milliseconds). */
 export interface CommitTiming {
+  /** fsync of the folders renamed into. */
   readonly syncMs: number;
   readonly renameMs: number;
 }
@@ -48,14 +51,9 @@ export interface CommitRequest {
   readonly objectsDir: string;
 }
 
-/** Start making these temp copies' data durable now (no answer; the commit that names them waits for it). */
-export interface SyncDataRequest {
-  readonly type: 'sync-data';
-  readonly tempPaths: readonly string[];
-}
+export type WorkerRequest = CopyRequest | CommitRequest;
 
-export type WorkerRequest = CopyRequest | CommitRequest | SyncDataRequest;
-
+/** A copy is answered 'copied' only once its temp copy's data is durable (fdatasync), unless it changed while read (the engine discards it). */
 export type CopyOutcome =
   | {
       readonly kind: 'copied';
@@ -70,7 +68,7 @@ export type CopyOutcome =
   /** Not a regular file when opened (a folder or device swapped in). */
   | { readonly kind: 'not-a-file' }
   | { readonly kind: 'open-failed'; readonly code: string; readonly message: string }
-  /** Reading the source ('source') or writing the temp copy into the vault ('vault') failed; the temp file is already removed. */
+  /** Reading the source ('source') or writing or syncing the temp copy in the vault ('vault') failed; the temp file is already removed. */
   | { readonly kind: 'copy-failed'; readonly code: string; readonly message: string; readonly side: 'source' | 'vault' };
 
 export type CommitOutcome =

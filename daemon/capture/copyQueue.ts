@@ -144,6 +144,7 @@ export class CopyQueue {
       t.workerHashMs += copied.timing.hashMs;
       t.workerWriteMs += copied.timing.writeMs;
       t.workerCloseMs += copied.timing.closeMs;
+      t.workerSyncMs += copied.timing.syncMs;
       const temp: TempObject = { tempPath, sha256: copied.sha256, bytes: copied.bytes };
       const before = copied.before;
       this.c.counters.bytesRead += temp.bytes;

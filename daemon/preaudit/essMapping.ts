@@ -13,6 +13,7 @@ import { boldLinesOnly, withoutHalftone } from './halftone.ts';
 import type { GridLocation } from './targets.ts';
 import { hasRuleRightOf, ruleUnderNameConfidence } from './writeInSlot.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
+import { unplacedReason } from './unplacedReason.ts';
 
 const ACCEPT = 0.75;
 const MARGIN = 0.08;
@@ -85,7 +86,7 @@ export async function mapEssTargetsByText(
       pendingYesNo.push({ loc, answer, text });
       continue;
     }
-    unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: best === undefined ? 'no text' : `best match "${best.option.name}" only ${(best.score * 100).toFixed(0)}%` });
+    unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: unplacedReason(text, best, rival, ACCEPT, 'oval') });
   }
   // A question's answers follow its shaded header in the same column: the first answer of a run
   // reads the header between the target above it and itself; the next answer joins its question.

@@ -83,7 +83,6 @@ describe.skipIf(!isRoot)('power cut straight after a vault commit (ext4 on a loo
           const out = await pool.copy(Buffer.from(join(src, name)), tempPath);
           if (out.kind !== 'copied') throw new Error(out.kind);
           items.push({ tempPath, objectPath: join(objectsDir, out.sha256.slice(0, 2), out.sha256) });
-          if (batch !== 1) pool.syncSoon(tempPath); // as the engine does; batch 1 leaves it all to the commit
           promised.set(join('vault', 'objects', out.sha256.slice(0, 2), out.sha256), out.sha256);
         }
         const committed = await pool.commit(items, objectsDir);
