@@ -32,8 +32,12 @@ export function isEssLayout(l: Pick<StyleLayout, 'styleId'>): boolean {
 const SAME_STYLE_DIFFERENCE = 1;
 /** Share of a style's sheets that must print a place for it to be one of the style's targets. */
 const TARGET_SHARE = 0.5;
-/** Pages per style side kept for OCR: the ones with the most empty ovals (a voter's mark can hide a name). */
-const OCR_PAGES = 2;
+/**
+ * Pages per style side kept for OCR: the ones with the most empty ovals (a voter's mark can hide a
+ * name). The next is read only while targets stay unplaced: a one-digit title ("Article 9" or "8")
+ * read two ways on two pages was read one way on the third.
+ */
+const OCR_PAGES = 4;
 
 export type EssPage = SamplePage;
 
