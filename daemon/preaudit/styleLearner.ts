@@ -256,8 +256,9 @@ function handMappingOf(n: StyleNeedsMapping, sheets: readonly CatalogSheet[]): H
   };
 }
 
-function describeLayout(l: StyleLayout): string {
-  if (isEssLayout(l)) return `ES&S ballot printing ${l.targets.length} ovals`;
+/** A learned style's name for people; an ES&S style's as its learner words it ("ES&S ballot, 70 ovals"). */
+export function describeLayout(l: StyleLayout): string {
+  if (isEssLayout(l)) return `ES&S ballot, ${l.targets.length} ovals`;
   if (l.printedCode !== undefined) return `style ${l.printedCode.styleNumber} card ${l.printedCode.card}`;
   return `bottom-row codes ${l.sideCodes?.front ?? '?'} / ${l.sideCodes?.back ?? '?'}`;
 }
