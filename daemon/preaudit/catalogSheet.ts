@@ -6,6 +6,7 @@ import { imageKeysByFileVersion } from '../importer/store.ts';
 import { essMemberRole } from './essZip.ts';
 import type { SheetJob } from './pool.ts';
 import { frontFirst, pageNameOf } from './sheetPages.ts';
+import { isZipMemberPath } from './zipMembers.ts';
 
 /** One sheet of the catalog's ballot images (catalogSheets lists them; zipSheets.ts expands an ES&S zip into them). */
 export interface CatalogSheet {
@@ -14,6 +15,15 @@ export interface CatalogSheet {
   readonly fileVersionIds: readonly number[];
   /** From an ES&S export (`<id>i.pdf`, `<id>F/R.pbm`, a zip's member): not learned from, set apart by the reader. */
   readonly essExport?: true;
+}
+
+/**
+ * The catalog file (file_versions.id) of a sheet's `file`-th image: its own, or for a sheet inside
+ * an ES&S export zip (one id, the zip's, for all its members: a PBM pair is two) the zip's.
+ */
+export function fileVersionIdOf(ids: readonly number[], files: readonly string[], file: number): number | undefined {
+  const path = files[file];
+  return ids[file] ?? (path !== undefined && isZipMemberPath(path) && ids.length === 1 ? ids[0] : undefined);
 }
 
 /** Current ballot images of the catalog, paired into sheets by the rule in `sheetPages.ts`, front first. */

@@ -70,7 +70,8 @@ describe('ES&S export learned and read with no person, through scan and preaudit
     expect(csv[0]).toBe('ballot,files,style,contest,option,mark,score,auditmark,style_from');
     const ballots = new Set(csv.slice(1).map((l) => l.split(',')[0]));
     expect(ballots.size).toBe(29);
-    for (const l of csv.slice(1)) expect(l).toMatch(/^c:(\d+),Ballot Images\.zip > [^,/]+\/Nonpartisan\/0*\1i\.pdf,ess-[0-9a-f]{10},.*,printed ovals \(ES&S\)$/);
+    // Each sheet by the zip and the file inside it a person opens: <precinct>/<party>/<ballot id>i.pdf.
+    for (const l of csv.slice(1)) expect(l).toMatch(/^c:(\d+),Ballot Images\.zip > [^,/]+\/[^,/]+\/0*\1i\.pdf,ess-[0-9a-f]{10},.*,printed ovals \(ES&S\)$/);
   });
 
   it('learned every style completely, each target the contest and option the generator printed there', () => {

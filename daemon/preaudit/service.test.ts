@@ -241,7 +241,7 @@ describe('a ballot style whose printed names match no imported contest', () => {
     expect(alerts.map((a) => a.subject)).toEqual(waiting.map((w) => w.styleId).sort());
     expect(alerts[0]!.message).toMatch(/was not read: the names printed beside its targets could not all be matched/);
     // the count of waiting styles and of their sheets, in words (no "(s)")
-    expect(svc.status().message).toContain(`${waiting.length === 1 ? '1 ballot style needs' : `${waiting.length} ballot styles need`} a person to map them`);
+    expect(svc.status().message).toContain(`${waiting.length === 1 ? '1 ballot style needs' : `${waiting.length} ballot styles need`} a person to map ${waiting.length === 1 ? 'it' : 'them'}`);
     expect(svc.status().message).toMatch(new RegExp(`their ${setAside.n} sheets were not read|its 1 sheet was not read`));
     const web = new PreauditWebProvider(db!, () => svc.status());
     expect(web.status().message).toMatch(/need a person to map/);
@@ -255,7 +255,9 @@ describe('a ballot style whose printed names match no imported contest', () => {
         expect(st.sheetsRead).toBeGreaterThan(0);
         expect(st.sheetsWaiting).toBe(0);
       } else {
-        expect([st.targets, st.sheetsRead]).toEqual([0, 0]);
+        // Waiting (#21): the targets found on its pages, placed or not, and no contest count until a person maps it.
+        const w = waiting.find((x) => x.styleId === st.styleId);
+        expect([st.targets, st.contests, st.sheetsRead]).toEqual([(w?.placed.length ?? -1) + (w?.unresolved.length ?? 0), null, 0]);
         expect(st.reason).toMatch(/could not be matched|options/);
         expect(st.unresolved.length).toBeGreaterThan(0);
       }

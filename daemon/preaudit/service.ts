@@ -37,7 +37,7 @@ import {
 } from './store.ts';
 import { type PreauditLayouts, StyleLearner } from './styleLearner.ts';
 import { settleStylesWithCvr } from './styleFromCvr.ts';
-import { BallotStyleName } from './styleWords.ts';
+import { BallotStyleName, waitingStylesLine } from './styleWords.ts';
 import { zipExportSheets } from './zipSheets.ts';
 
 // The pieces split out of this file keep their old import path.
@@ -296,7 +296,7 @@ export class PreauditService {
         ? {
             message: [
               needsMapping.length > 0
-                ? `${needsMapping.length === 1 ? '1 ballot style needs' : `${needsMapping.length} ballot styles need`} a person to map them (${needsMapping.map((n) => n.printed).join('; ')}); ${setAside === 1 ? 'its 1 sheet was' : `their ${setAside} sheets were`} not read. See the alerts.`
+                ? waitingStylesLine(needsMapping.map((n) => n.printed), setAside)
                 : '',
               progress.errors > 0 ? `${progress.errors === 1 ? '1 image' : `${progress.errors} images`} could not be read; see the alerts.` : '',
               apart,

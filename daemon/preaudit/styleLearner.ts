@@ -2,7 +2,7 @@ import type { Logger } from '../core/log/logger.ts';
 import { LogEvent } from '../core/log/events.ts';
 import { logEvent } from '../core/log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
-import type { CatalogSheet } from './catalogSheet.ts';
+import { type CatalogSheet, fileVersionIdOf } from './catalogSheet.ts';
 import { contestsFromImports, type ElectionContests } from './contestDefinitions.ts';
 import type { Db } from '../core/db/database.ts';
 import type { VendorKeyMap } from './cvrSource.ts';
@@ -252,12 +252,16 @@ function handMappingOf(n: StyleNeedsMapping, sheets: readonly CatalogSheet[]): H
   const byKey = new Map(sheets.map((s) => [s.job.key, s]));
   return {
     placed: n.placed,
-    samples: n.samples.map((s) => ({ ...s, fileVersionId: byKey.get(s.sheetKey)?.fileVersionIds[s.file] ?? null })),
+    samples: n.samples.map((s) => {
+      const sheet = byKey.get(s.sheetKey);
+      return { ...s, fileVersionId: sheet === undefined ? null : (fileVersionIdOf(sheet.fileVersionIds, sheet.job.files, s.file) ?? null) };
+    }),
   };
 }
 
-function describeLayout(l: StyleLayout): string {
-  if (isEssLayout(l)) return `ES&S ballot printing ${l.targets.length} ovals`;
+/** A learned style's name for people; an ES&S style's as its learner words it ("ES&S ballot, 70 ovals"). */
+export function describeLayout(l: StyleLayout): string {
+  if (isEssLayout(l)) return `ES&S ballot, ${l.targets.length} ovals`;
   if (l.printedCode !== undefined) return `style ${l.printedCode.styleNumber} card ${l.printedCode.card}`;
   return `bottom-row codes ${l.sideCodes?.front ?? '?'} / ${l.sideCodes?.back ?? '?'}`;
 }

@@ -14,3 +14,10 @@ export function BallotStyleName(printed: string): string {
   const s = ballotStyleName(printed);
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** The status line for the styles waiting for a person (their printed names) and their sheets set aside. */
+export function waitingStylesLine(printed: readonly string[], setAside: number): string {
+  const one = printed.length === 1;
+  const sheets = setAside === 1 ? '1 sheet was' : `${setAside} sheets were`;
+  return `${one ? '1 ballot style needs' : `${printed.length} ballot styles need`} a person to map ${one ? 'it' : 'them'} (${printed.join('; ')}); ${one ? 'its' : 'their'} ${sheets} not read. See the alerts.`;
+}

@@ -18,6 +18,7 @@ import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { SheetPage } from './pool.ts';
 import { countSheetsOfStyle } from './store.ts';
 import { learnedStyleSummary } from './styleSummary.ts';
+import { fileVersionIdOf } from './catalogSheet.ts';
 import { writeInName } from './independentCvr.ts';
 import {
   comparisonCounts,
@@ -57,7 +58,8 @@ export function locateContest(db: Db, sheetKey: string, contestId: string): Loca
   const pages = JSON.parse(row.pages_json) as SheetPage[];
   const ids = JSON.parse(row.file_version_ids_json) as number[];
   const page = pages.find((p) => p.targets.some((t) => t.contestId === contestId)) ?? pages[0];
-  const id = page === undefined ? undefined : ids[page.file];
+  const files = storedFiles.safeParse(JSON.parse(row.files_json));
+  const id = page === undefined ? undefined : fileVersionIdOf(ids, files.success ? files.data : [], page.file);
   if (page === undefined || id === undefined) return undefined;
   const member = memberOfSheetFile(row.files_json, page.file);
   return { fileVersionId: id, page, ...(member === undefined ? {} : { member }), styleFrom: row.style_from };

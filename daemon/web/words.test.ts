@@ -1,7 +1,7 @@
 /** Words for a clerk (issue #15): the audit log, alert links, pre-audit progress, ballot and style names. */
 import { describe, expect, it } from 'vitest';
 import { imageKeyInWords } from '../importer/imageKeys.ts';
-import { BallotStyleName, ballotStyleName } from '../preaudit/styleWords.ts';
+import { BallotStyleName, ballotStyleName, waitingStylesLine } from '../preaudit/styleWords.ts';
 import { counted } from '../core/words.ts';
 import { alertPage, worstSeverity } from './alertLinks.ts';
 import { auditWords } from './auditSentences.ts';
@@ -87,6 +87,10 @@ describe('names on a screen', () => {
     expect(ballotStyleName('0101 0203')).toBe('ballot style 0101 0203');
     expect(ballotStyleName('ES&S ballot style 12, 70 ovals')).toBe('ES&S ballot style 12, 70 ovals');
     expect(BallotStyleName('ES&S ballot, 18 ovals')).toBe('ES&S ballot, 18 ovals');
+  });
+  it('styles waiting for a person: one is "it", its sheets; several are "them", their sheets', () => {
+    expect(waitingStylesLine(['ES&S ballot, 18 ovals'], 10)).toBe('1 ballot style needs a person to map it (ES&S ballot, 18 ovals); its 10 sheets were not read. See the alerts.');
+    expect(waitingStylesLine(['style 1 card 1', 'style 2 card 1'], 1)).toBe('2 ballot styles need a person to map them (style 1 card 1; style 2 card 1); their 1 sheet was not read. See the alerts.');
   });
   it('how the styles were learned, true for the designs shown (#21)', () => {
     const ess = { recognisedBy: 'printed-ovals' as const };
