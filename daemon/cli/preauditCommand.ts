@@ -75,6 +75,11 @@ export const preauditCommand: CliCommand = {
     const d = r.value.duplicates;
     process.stdout.write(`${String(d.length).padStart(9)}  duplicates (the same ballot or CVR twice)\n`);
     for (const line of d.slice(0, 20)) process.stdout.write(`  ${line}\n`);
+    const totals = r.value.totalsDiffering;
+    if (totals.length > 0) {
+      process.stdout.write(`${String(totals.length).padStart(9)}  total${totals.length === 1 ? '' : 's'} in the results report differing from the CVRs\n`);
+      for (const line of totals.slice(0, 20)) process.stdout.write(`  ${line}\n`);
+    }
     process.stdout.write(`        ${r.value.phase1Xlsx}  (checks of the exports: duplicates, images without a CVR)\n`);
     if (r.value.arloManifest !== null) process.stdout.write(`        ${r.value.arloManifest}  (Arlo ballot manifest)\n`);
     if (r.value.mappingTemplate !== null) {
@@ -83,8 +88,9 @@ export const preauditCommand: CliCommand = {
           `columns of ${r.value.mappingTemplate} and run again with --mapping <that file>.\n`,
       );
     }
-    // A ballot scanned twice is counted twice in the CVR totals: a finding, like a disagreement.
+    // A ballot scanned twice is counted twice in the CVR totals, and a results report that is not the
+    // sum of the CVRs is not the count of the ballots: findings, like a disagreement.
     const code = passExitCode(r.value.run);
-    return d.length > 0 && code !== PREAUDIT_EXIT.disagreements ? PREAUDIT_EXIT.disagreements : code;
+    return d.length + totals.length > 0 && code !== PREAUDIT_EXIT.disagreements ? PREAUDIT_EXIT.disagreements : code;
   },
 };

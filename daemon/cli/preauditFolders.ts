@@ -14,6 +14,7 @@ import { createLogger, logEvent, type Logger } from '../core/log/logger.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import { CaptureService } from '../capture/captureService.ts';
 import { importPendingCatalogFiles, refreshPhase1Report } from '../importer/service.ts';
+import { phase1Findings } from './phase1Findings.ts';
 import { runPreauditOnce, type PreauditRun } from './commands/preaudit.ts';
 import { mappingTemplateCsv, namesStyle, parseMappingFile, resolveMapping, type MappingLine } from '../preaudit/mappingFile.ts';
 import { PreauditService } from '../preaudit/service.ts';
@@ -38,6 +39,8 @@ export interface FolderRun {
   readonly run: PreauditRun;
   /** Phase-1 findings worth a line: ballots scanned twice, duplicated images or CVRs. */
   readonly duplicates: readonly string[];
+  /** Totals in the results report that differ from the CVRs' (phase1Findings.ts). */
+  readonly totalsDiffering: readonly string[];
   readonly arloManifest: string | null;
   readonly phase1Xlsx: string;
   /** Written when styles still wait for a person. */
@@ -171,13 +174,8 @@ async function afterPass(config: Config, logger: Logger, outDir: string): Promis
     }
     const phase1 = await refreshPhase1Report(db, path.join(outDir, 'phase1'), () => readSheetFills(db), logger);
     if (!phase1.ok) return phase1;
-    const r = phase1.value.report;
-    const duplicates = [
-      ...r.rescannedSheets.items.map((d) => `Same ballot scanned twice: ${d.first.join(' + ')} and ${d.second.join(' + ')} carry the same marks`),
-      ...r.duplicateImages.items.map((d) => `Same image twice: ${d.files.join(' = ')}`),
-      ...r.duplicateCvrs.items.map((d) => `CVR ${d.identity} recorded ${d.count} times`),
-    ];
-    return ok({ duplicates, arloManifest: phase1.value.arloManifest, phase1Xlsx: phase1.value.xlsx, mappingTemplate });
+    const { duplicates, totalsDiffering } = phase1Findings(phase1.value.report);
+    return ok({ duplicates, totalsDiffering, arloManifest: phase1.value.arloManifest, phase1Xlsx: phase1.value.xlsx, mappingTemplate });
   } finally {
     db.close();
   }
