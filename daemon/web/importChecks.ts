@@ -10,14 +10,14 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /**
  * A sheet's first scan (its front; Dominion keeps both sides in one file) in words: the ballot
- * its file name stands for ("tabulator 1, batch 2, ballot 9"), else the file's own name.
+ * its file name (or zip member's) stands for ("tabulator 1, batch 2, ballot 9"), else the file's own name.
  */
-function ballotScan(name: string | undefined, imageId: number | undefined): BallotScan | undefined {
+function ballotScan(name: string | undefined, imageId: number | undefined, member: string | undefined): BallotScan | undefined {
   if (name === undefined || imageId === undefined) return undefined;
-  const relPath = name.slice(name.indexOf(':') + 1);
+  const relPath = member ?? name.slice(name.indexOf(':') + 1);
   const key = imageKeyFromFileName(relPath);
   const words = key === null ? `the scan ${relPath.split('/').pop() ?? relPath}` : imageKeyInWords(key);
-  return { words, imageId, page: 0 };
+  return { words, imageId, page: 0, ...(member !== undefined ? { member } : {}) };
 }
 
 /**
@@ -58,7 +58,8 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
     ].slice(0, few),
   });
   const noCvrs = s.cvrRecords === 0;
-  const noImages = s.imageFiles === 0;
+  // A zip of images that could not be listed is images captured, not none: the CVR check runs and says why.
+  const noImages = s.imageFiles === 0 && r.imageZipsNotListed.length === 0;
   const waiting = noCvrs ? 'Runs once a CVR export is imported.' : 'Runs once ballot images are captured.';
   checks.push(
     noCvrs || noImages
@@ -79,7 +80,10 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
           name: 'Every CVR has a ballot image',
           state: s.cvrsWithoutImage > 0 ? 'fail' : 'pass',
           summary: s.cvrsWithoutImage === 0 ? 'No CVR without an image.' : `${plural(s.cvrsWithoutImage, 'CVR')} without an image.`,
-          details: r.cvrsWithoutImage.items.slice(0, few).map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
+          details: [
+            ...r.imageZipsNotListed.map((z) => `${z.problem} None of its images is counted.`),
+            ...r.cvrsWithoutImage.items.map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
+          ].slice(0, few),
         },
   );
   const dups = s.duplicateCvrs + s.duplicateImages + s.rescannedSheets;
@@ -103,8 +107,8 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
             .join(', ') + '.') + rescanNote,
     // The two scans of each, to be seen side by side (the evidence view).
     sameBallot: r.rescannedSheets.items.flatMap((d) => {
-      const first = ballotScan(d.first[0], d.firstIds[0]);
-      const second = ballotScan(d.second[0], d.secondIds[0]);
+      const first = ballotScan(d.first[0], d.firstIds[0], d.firstMembers?.[0]);
+      const second = ballotScan(d.second[0], d.secondIds[0], d.secondMembers?.[0]);
       return first === undefined || second === undefined ? [] : [{ first, second }];
     }),
     details: [
