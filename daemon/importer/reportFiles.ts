@@ -24,6 +24,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
     ['Ballot image files', s.imageFiles],
     ['Images without a CVR', s.imagesWithoutCvr],
     ['CVRs without an image', s.cvrsWithoutImage],
+    ...report.imageZipsNotListed.map((z): [string, string] => [`Images not counted: ${z.file} could not be listed`, z.problem]),
     ['Duplicate CVR records', s.duplicateCvrs],
     ['Duplicate image files', s.duplicateImages],
     ['Ballots scanned twice under another id', s.rescannedSheets],

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ import { checksFromReport } from '../web/importChecks.ts';
 import { ballotImageHref } from '../web/imageHref.ts';
 import { parseZipSheetKey, zipSheetKey } from './essZipMembers.ts';
 import { buildPhase1Report } from './report.ts';
+import { phase1ReportXlsx } from './reportFiles.ts';
 import { findRescannedSheets } from './rescans.ts';
 import { importPendingCatalogFiles } from './service.ts';
 import { tempDir } from './testSupport.ts';
@@ -139,6 +141,13 @@ describe('phase 1 counts the ballot images inside an ES&S export zip', () => {
     const check = checksFromReport(report).find((c) => c.id === 'cvrs-have-image');
     expect(check?.state).toBe('fail');
     expect(check?.details[0]).toMatch(/^ems:export\/Ballot Images\.zip is not an ES&S ballot-image export ballotsafe can read: .* None of its images is counted\.$/);
+    // the auditors' workbook says so too
+    const wb = new ExcelJS.Workbook();
+    const xlsx = join(t.dir, 'phase1-bomb.xlsx');
+    writeFileSync(xlsx, await phase1ReportXlsx(report));
+    await wb.xlsx.readFile(xlsx);
+    const rows = (wb.getWorksheet('Summary')?.getSheetValues() ?? []).map((r) => (Array.isArray(r) ? r.slice(1, 3) : []));
+    expect(rows).toContainEqual([`Images not counted: ems:export/${zipName} could not be listed`, expect.stringContaining('possible zip bomb')]);
     db.close();
   });
 });
