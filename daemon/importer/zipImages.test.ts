@@ -109,6 +109,11 @@ describe('phase 1 counts the ballot images inside an ES&S export zip', () => {
     // listed once: a second pass changes nothing
     await importPendingCatalogFiles(db, vault);
     expect(buildPhase1Report(db, () => []).summary.imageFiles).toBe(sheetMembers.length);
+    // a zip imported before its images were listed (an appliance updated since) is listed on the next pass
+    db.exec('DELETE FROM zip_images; DELETE FROM zip_image_listings;');
+    expect(buildPhase1Report(db, () => []).summary.imageFiles).toBe(0);
+    await importPendingCatalogFiles(db, vault);
+    expect(buildPhase1Report(db, () => []).summary.imageFiles).toBe(sheetMembers.length);
     db.close();
   });
 
