@@ -10,7 +10,7 @@ import { layoutStyle, type StyleLayout as SampleLayout } from '../../scripts/sam
 import { binarize, rasterizeSvg } from '../../scripts/sample-election/raster.ts';
 import { findEssDashedGrid } from './essGrid.ts';
 import { groupEssSheets, learnEssStyles, type EssPage, type EssSheet } from './essLearn.ts';
-import { withoutHalftone } from './halftone.ts';
+import { strokeSquareAt, withoutHalftone } from './halftone.ts';
 import type { ContestDefinition } from './layout.ts';
 import { createOcrEngine, titleSimilarity, type OcrEngine } from './ocr.ts';
 
@@ -66,7 +66,7 @@ describe('ES&S styles learned from the images', () => {
     const w = 19 * p.grid.columnPitch;
     const h = at.y - 0.8 * p.grid.rowPitch - top.y;
     const raw = await ocr.read(p.image, x, top.y, w, h);
-    const clean = await ocr.read(withoutHalftone(p.image, x, top.y, w, h, p.grid.threshold, 0.02 * DPI), 0, 0, w, h);
+    const clean = await ocr.read(withoutHalftone(p.image, x, top.y, w, h, p.grid.threshold, strokeSquareAt(DPI)), 0, 0, w, h);
     expect(titleSimilarity(raw, title)).toBeLessThan(0.75);
     expect(titleSimilarity(clean, title)).toBeGreaterThanOrEqual(0.75);
   }, 30_000);

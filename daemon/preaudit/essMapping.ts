@@ -9,16 +9,16 @@
 import type { GrayImage } from './image.ts';
 import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId } from './layout.ts';
 import { nameSimilarity, normalizeText, titleSimilarity, type OcrEngine, type StyleMapping, type UnresolvedTarget } from './ocr.ts';
-import { withoutHalftone } from './halftone.ts';
+import { strokeSquareAt, withoutHalftone } from './halftone.ts';
 import type { GridLocation } from './targets.ts';
 import { hasRuleRightOf, ruleUnderNameConfidence } from './writeInSlot.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
+import { unplacedReason } from './unplacedReason.ts';
 
 const ACCEPT = 0.75;
 const MARGIN = 0.08;
-/** ES&S pages are 8½ in wide; the halftone screen is averaged over about this much (a 25 % dot screen's pitch). */
+/** ES&S pages are 8½ in wide: the scan's dpi from its width. */
 const PAPER_WIDTH_IN = 8.5;
-const SCREEN_PITCH_IN = 0.02;
 /** The most rows (dash pitches) above an answer a question's header and text are read from. */
 const MAX_QUESTION_ROWS = 34;
 
@@ -46,9 +46,11 @@ export async function mapEssTargetsByText(
   const writeIns: GridLocation[] = [];
   let weakest = 1;
   // A name runs from just right of its oval to the next column of targets (or the border).
-  const textEnd = (loc: GridLocation) => {
+  // `fromRow`: a crop over many rows ends where the page's tilt brings that edge nearest.
+  const textEnd = (loc: GridLocation, fromRow = loc.row) => {
     const next = sorted.filter((l) => l.column > loc.column + 1.5).reduce((m, l) => Math.min(m, l.column), grid.columns - 1);
-    return grid.pointFor(next, loc.row).x - grid.columnPitch * (next === grid.columns - 1 ? 0.6 : 1.2);
+    const x = Math.min(grid.pointFor(next, loc.row).x, grid.pointFor(next, fromRow).x);
+    return x - grid.columnPitch * (next === grid.columns - 1 ? 0.6 : 1.2);
   };
   for (const loc of sorted) {
     const p = grid.pointFor(loc.column, loc.row);
@@ -84,7 +86,7 @@ export async function mapEssTargetsByText(
       pendingYesNo.push({ loc, answer, text });
       continue;
     }
-    unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: best === undefined ? 'no text' : `best match "${best.option.name}" only ${(best.score * 100).toFixed(0)}%` });
+    unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: unplacedReason(text, best, rival, ACCEPT, 'oval') });
   }
   // A question's answers follow its shaded header in the same column: the first answer of a run
   // reads the header between the target above it and itself; the next answer joins its question.
@@ -99,15 +101,15 @@ export async function mapEssTargetsByText(
       const top = grid.pointFor(loc.column, fromRow);
       const p = grid.pointFor(loc.column, loc.row);
       const x0 = p.x - grid.columnPitch * 1.8;
-      const width = textEnd(loc) - x0;
+      const width = textEnd(loc, fromRow) - x0;
       const height = p.y - grid.rowPitch * 0.8 - top.y;
-      const screen = SCREEN_PITCH_IN * dpi;
-      // Averaged over the screen's pitch and a finer one: a digit blurred in one reading ("9" read
-      // as "8") shows as two readings naming different questions, and then a person decides.
+      const cleaned = withoutHalftone(img, x0, top.y, width, height, grid.threshold, strokeSquareAt(dpi));
+      // Read as scanned and enlarged twice: a digit misread in one reading ("9" as "8") shows as
+      // two readings naming different questions, and then a person decides.
       const picks: { q: ContestDefinition; score: number }[] = [];
       let block = '';
-      for (const window of [screen, 0.75 * screen]) {
-        const read = await ocr.read(withoutHalftone(img, x0, top.y, width, height, grid.threshold, window), 0, 0, width, height);
+      for (const scale of [1, 2]) {
+        const read = await ocr.read(cleaned, 0, 0, cleaned.width, cleaned.height, scale);
         block ||= read;
         const scoredQ = questions.map((q) => ({ q, score: titleSimilarity(read, q.title) })).sort((a, b) => b.score - a.score);
         const first = scoredQ[0];

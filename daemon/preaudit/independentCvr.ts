@@ -3,6 +3,10 @@
  * EMS: one row per sheet, contest and option (`independent-cvr.csv` in the report folder), for
  * every ballot design, sheets without a CVR included. Sheets that could not be read are not in it
  * (the report lists them); their targets were never measured.
+ *
+ * `files`: the sheet's image files, `;`-separated, as named in the export: a file's own name
+ * (`00005_00001_000001.tif`, `000123i.pdf`), or for a sheet inside an ES&S export zip the zip's name,
+ * ` > ` and the member's path inside it (`Ballot Images.zip > T Albion/Nonpartisan/000123i.pdf`).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +15,9 @@ import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import type { AuditMarkPages } from './auditMarkPages.ts';
 import type { ContestDefinition } from './layout.ts';
+import { storedFiles } from './storedJson.ts';
 import { readSheetsWithFiles } from './viewStore.ts';
+import { zipMemberName } from './zipMembers.ts';
 
 export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';
 
@@ -34,6 +40,9 @@ const storedPages = z.array(
   }),
 );
 const storedIds = z.array(z.number().int());
+
+/** Between a zip's name and a member inside it, in the `files` column. */
+export const ZIP_MEMBER_SEPARATOR = ' > ';
 
 export interface IndependentCvrRow {
   readonly ballot: string;
@@ -60,11 +69,8 @@ export function independentCvrRows(db: Db, contests: readonly ContestDefinition[
     const pages = storedPages.safeParse(JSON.parse(s.pages_json ?? '[]'));
     if (!pages.success) continue;
     const ids = storedIds.safeParse(JSON.parse(s.file_version_ids_json ?? '[]'));
-    const files = (ids.success ? ids.data : [])
-      .map((id) => catalog.getVersion(id)?.relPath)
-      .filter((p): p is string => p !== undefined)
-      .map((p) => path.posix.basename(p))
-      .join(';');
+    const catalogNames = (ids.success ? ids.data : []).map((id) => catalog.getVersion(id)?.relPath).filter((p): p is string => p !== undefined).map((p) => path.posix.basename(p));
+    const files = filesOfSheet(catalogNames, s.files_json).join(';');
     for (const page of pages.data) {
       for (const t of page.targets) {
         rows.push({
@@ -82,6 +88,19 @@ export function independentCvrRows(db: Db, contests: readonly ContestDefinition[
     }
   }
   return rows.sort((a, b) => a.ballot.localeCompare(b.ballot, 'en', { numeric: true }));
+}
+
+/**
+ * The sheet's files as a person finds them: each catalog file's name, and for a sheet inside an
+ * ES&S export zip (one catalog file, the zip) each member inside it after ` > `, a character no
+ * Windows file name holds: `Ballot Images.zip > T Albion/Nonpartisan/000123i.pdf`.
+ */
+function filesOfSheet(catalogNames: readonly string[], filesJson: string): string[] {
+  const read = storedFiles.safeParse(JSON.parse(filesJson));
+  const members = (read.success ? read.data : []).map(zipMemberName).filter((m): m is string => m !== undefined);
+  const zip = catalogNames[0];
+  if (members.length === 0 || zip === undefined) return [...catalogNames];
+  return members.map((m) => `${zip}${ZIP_MEMBER_SEPARATOR}${m}`);
 }
 
 /** "write-in-0" → "Write-in 1", numbered as the EMS numbers its lines. */

@@ -82,7 +82,9 @@ export function checkMapping(targets: readonly TargetPosition[], unresolved: rea
   if (targets.length === 0 && unresolved.length === 0) return 'no voting targets were found on its pages';
   if (unresolved.length > 0) {
     const first = unresolved[0]!;
-    return `${counted(unresolved.length, 'target')} could not be matched to a contest option (first: ${first.side} column ${first.column} row ${first.row}, read "${first.text.replace(/\s+/g, ' ').slice(0, 60)}": ${first.reason})`;
+    const read = first.text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    // Nothing read: its reason says so ("nothing legible was read beside the oval"), no empty quotes.
+    return `${counted(unresolved.length, 'target')} could not be matched to a contest option (first: ${first.side} column ${first.column} row ${first.row}${read === '' ? '' : `, read "${read}"`}: ${first.reason})`;
   }
   const seen = new Map<string, TargetPosition>();
   for (const t of targets) {

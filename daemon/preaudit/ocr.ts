@@ -12,6 +12,7 @@ import { type ContestDefinition, type Side, type TargetPosition, writeInOptionId
 import type { GridLocation } from './targets.ts';
 import type { TimingMarkGrid } from './timingMarks.ts';
 import { nameVariants, nameWords, textTowardName } from './nameMatch.ts';
+import { unplacedReason } from './unplacedReason.ts';
 import { hasRuleLeftOf, ruleUnderNameConfidence } from './writeInSlot.ts';
 
 const require = createRequire(import.meta.url);
@@ -317,7 +318,7 @@ export async function mapTargetsByText(
       placeWriteInLine(loc, text);
       continue;
     }
-    unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: best === undefined ? 'no text' : `best match "${best.option.name}" only ${(best.score * 100).toFixed(0)}%` });
+    unresolved.push({ side, column: loc.column, row: loc.row, text: text.trim(), reason: unplacedReason(text, best, rival, ACCEPT, 'target') });
   }
   // A question's answers follow its title and text in the same column: the first answer of a run
   // reads the block between the target above it and itself; the next answers join its question.

@@ -6,7 +6,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
@@ -25,10 +24,12 @@ import {
   type TotalsLine,
 } from './compare.ts';
 import { auditMarkPages, type AuditMarkPages } from './auditMarkPages.ts';
+import { writeContestCrop } from './contestCrop.ts';
 import type { ContestDefinition } from './layout.ts';
 import { writeIndependentCvr } from './independentCvr.ts';
 import { allComparisons } from './viewStore.ts';
 import { locateContest } from './webProvider.ts';
+import { zipMemberPath } from './zipMembers.ts';
 
 export interface DisagreementEntry {
   readonly id: number;
@@ -40,6 +41,8 @@ export interface DisagreementEntry {
   readonly marginal: readonly string[];
   readonly catalogFileId: number | null;
   readonly page: number | null;
+  /** A sheet inside an ES&S export zip (catalogFileId is the zip's): the file inside it, whose page `page` is; null otherwise. */
+  readonly zipMember: string | null;
   /** Relative to the report folder; null when the image could not be cropped. */
   readonly evidence: string | null;
   /** The sheet's AuditMark page (the tabulator's record), e.g. "00005_00001_000004.tif page 3"; null when it has none. */
@@ -53,6 +56,8 @@ export interface GrayEntry {
   readonly marginal: readonly string[];
   /** Options the EMS flagged as ambiguous marks (e.g. a faint mark gone from the 1-bit image). */
   readonly emsAmbiguous: readonly string[];
+  /** As DisagreementEntry's: the file inside an ES&S export zip; null otherwise. */
+  readonly zipMember: string | null;
   readonly evidence: string | null;
   readonly auditMark: string | null;
 }
@@ -121,24 +126,26 @@ function safeName(s: string): string {
 }
 
 /** Crops the contest's area (its targets and the text beside them) from the vault image. */
-async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId: string, file: string): Promise<{ id: number; page: number } | null> {
+async function cropContest(db: Db, vaultDir: string, sheetKey: string, contestId: string, file: string): Promise<{ id: number; page: number; member: string | null } | null> {
   const at = locateContest(db, sheetKey, contestId);
   if (at === undefined) return null;
   const ts = at.page.targets.filter((t) => t.contestId === contestId);
   const obj = new CatalogStore(db).getVersion(at.fileVersionId);
   if (ts.length === 0 || obj === undefined) return null;
   const p = at.page.pitch;
-  // Option names print beside the ovals (either side, by family) and the contest text above them.
-  const left = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.x)) - 10 * p));
+  // Option names print beside the ovals and the contest text above them: ES&S (its sheets known by
+  // their printed ovals) prints each name right of its oval, across most of a column; the others left.
+  const namesRight = at.styleFrom === 'printed-ovals';
+  const left = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.x)) - (namesRight ? 3 : 10) * p));
   const top = Math.max(0, Math.floor(Math.min(...ts.map((t) => t.y)) - 5 * p));
-  const right = Math.min(at.page.width, Math.ceil(Math.max(...ts.map((t) => t.x + t.width)) + 3 * p));
+  const right = Math.min(at.page.width, Math.ceil(Math.max(...ts.map((t) => t.x + t.width)) + (namesRight ? 20 : 3) * p));
   const bottom = Math.min(at.page.height, Math.ceil(Math.max(...ts.map((t) => t.y + t.height)) + p));
   if (right <= left || bottom <= top) return null;
-  await sharp(vaultObjectPath(vaultDir, obj.sha256), { page: at.page.page, limitInputPixels: 80_000_000 })
-    .extract({ left, top, width: right - left, height: bottom - top })
-    .png()
-    .toFile(file);
-  return { id: at.fileVersionId, page: at.page.page };
+  // A sheet inside an ES&S export zip is read from its member, as the reader read it.
+  const stored = vaultObjectPath(vaultDir, obj.sha256);
+  const source = at.member === undefined ? stored : zipMemberPath(stored, at.member);
+  if (!(await writeContestCrop(source, at.page.page, { left, top, width: right - left, height: bottom - top }, file))) return null;
+  return { id: at.fileVersionId, page: at.page.page, member: at.member ?? null };
 }
 
 function importedResults(db: Db): ResultsRow[] {
@@ -177,7 +184,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
   const disagreements: DisagreementEntry[] = [];
   for (const r of rows.filter((x) => x.verdict === 'disagree')) {
     const rel = path.join('evidence', `${safeName(r.ballot_key)}__${safeName(r.contest_id)}.png`);
-    let located: { id: number; page: number } | null = null;
+    let located: { id: number; page: number; member: string | null } | null = null;
     try {
       located = await cropContest(db, vaultDir, r.sheet_key, r.contest_id, path.join(outDir, rel));
     } catch {
@@ -193,6 +200,7 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
       marginal: JSON.parse(r.marginal_json) as string[],
       catalogFileId: located?.id ?? null,
       page: located?.page ?? null,
+      zipMember: located?.member ?? null,
       evidence: located === null ? null : rel,
       auditMark: auditMarks.get(r.sheet_key) ?? null,
     });
@@ -202,13 +210,13 @@ export async function buildPreauditReport(db: Db, vaultDir: string, outDir: stri
   const gray: PreauditReport['gray'][number][] = [];
   for (const r of rows.filter((x) => x.verdict === 'gray')) {
     const rel = path.join('evidence', `gray__${safeName(r.ballot_key)}__${safeName(r.contest_id)}.png`);
-    let located: { id: number; page: number } | null = null;
+    let located: { id: number; page: number; member: string | null } | null = null;
     try {
       located = await cropContest(db, vaultDir, r.sheet_key, r.contest_id, path.join(outDir, rel));
     } catch {
       located = null;
     }
-    gray.push({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[], emsAmbiguous: emsAmbiguousOf(r), evidence: located === null ? null : rel, auditMark: auditMarks.get(r.sheet_key) ?? null });
+    gray.push({ ballotKey: r.ballot_key, contestId: r.contest_id, marginal: JSON.parse(r.marginal_json) as string[], emsAmbiguous: emsAmbiguousOf(r), zipMember: located?.member ?? null, evidence: located === null ? null : rel, auditMark: auditMarks.get(r.sheet_key) ?? null });
   }
   const contests: readonly ContestDefinition[] =
     options.contests ??
@@ -297,6 +305,8 @@ export async function writePreauditReport(db: Db, vaultDir: string, outDir: stri
     { header: 'Page', key: 'page', width: 6 },
     { header: 'Evidence', key: 'evidence', width: 48 },
     { header: 'AuditMark', key: 'auditMark', width: 34 },
+    // The catalog file is the zip for an ES&S export delivered as one: the file inside it, whose page Page is.
+    { header: 'File inside the zip', key: 'zipMember', width: 40 },
   ];
   for (const d of report.disagreements) dis.addRow({ ...d, image: d.imageVotes.join(', '), cvr: d.cvrVotes.join(', ') });
   for (const ws of [sum, totals, dis]) ws.getRow(1).font = { bold: true };

@@ -4,6 +4,8 @@
  */
 export function ballotStyleName(printed: string): string {
   const p = printed.trim();
+  // An ES&S style's name says "ballot" itself ("ES&S ballot style 12, 70 ovals"): no "ballot style ES&S ballot".
+  if (/\bballot\b/i.test(p)) return p;
   return /^style\b/i.test(p) ? `ballot ${p}` : `ballot style ${p}`;
 }
 

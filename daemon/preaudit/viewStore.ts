@@ -21,10 +21,10 @@ export interface StoredComparison {
 export function sheetPagesAndFiles(
   db: Db,
   sheetKey: string,
-): { pages_json: string | null; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null } | undefined {
+): { pages_json: string | null; files_json: string; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null } | undefined {
   return db
-    .prepare<[string], { pages_json: string | null; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null }>(
-      `SELECT s.pages_json, f.file_version_ids_json, s.audit_mark_json, s.style_from FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key WHERE s.sheet_key = ?`,
+    .prepare<[string], { pages_json: string | null; files_json: string; file_version_ids_json: string | null; audit_mark_json: string | null; style_from: string | null }>(
+      `SELECT s.pages_json, s.files_json, f.file_version_ids_json, s.audit_mark_json, s.style_from FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key WHERE s.sheet_key = ?`,
     )
     .get(sheetKey);
 }
@@ -81,6 +81,8 @@ export interface LearnedStyleRow {
   pages: number;
   learned_at: string;
   mapped_by: string | null;
+  /** Targets OCR placed on a style waiting for a person, and its sample pages (store.ts handMappingFrom). */
+  mapping_json: string | null;
 }
 
 /** The styles of the contest definitions learned last (older definitions' rows stay as history). */
@@ -91,7 +93,7 @@ export function latestLearnedStyles(db: Db): LearnedStyleRow[] {
   if (latest === undefined) return [];
   return db
     .prepare<[string], LearnedStyleRow>(
-      `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at, mapped_by FROM preaudit_learned_styles
+      `SELECT style_id, status, layout_json, printed, reason, unresolved_json, pages, learned_at, mapped_by, mapping_json FROM preaudit_learned_styles
          WHERE definitions_sha256 = ? ORDER BY status = 'needs-person', style_id`,
     )
     .all(latest.definitions_sha256);
@@ -120,11 +122,22 @@ export function styleNeedingPerson(
     .get(definitionsSha256, styleId);
 }
 
+export interface ReadSheetWithFiles {
+  sheet_key: string;
+  style_id: string | null;
+  style_from: string | null;
+  pages_json: string | null;
+  /** The reader's paths of the sheet's images (a zip member's: `<zip>\0<member>`, zipMembers.ts), JSON. */
+  files_json: string;
+  image_key: string | null;
+  file_version_ids_json: string | null;
+}
+
 /** Every sheet read (with its pages and image key) and the catalog ids of its files; for the independent CVR. */
-export function readSheetsWithFiles(db: Db): { sheet_key: string; style_id: string | null; style_from: string | null; pages_json: string | null; image_key: string | null; file_version_ids_json: string | null }[] {
+export function readSheetsWithFiles(db: Db): ReadSheetWithFiles[] {
   return db
-    .prepare<[], { sheet_key: string; style_id: string | null; style_from: string | null; pages_json: string | null; image_key: string | null; file_version_ids_json: string | null }>(
-      `SELECT s.sheet_key, s.style_id, s.style_from, s.pages_json, f.image_key, f.file_version_ids_json
+    .prepare<[], ReadSheetWithFiles>(
+      `SELECT s.sheet_key, s.style_id, s.style_from, s.pages_json, s.files_json, f.image_key, f.file_version_ids_json
          FROM preaudit_sheets s LEFT JOIN preaudit_sheet_files f ON f.sheet_key = s.sheet_key
         WHERE s.status = 'read' AND s.pages_json IS NOT NULL`,
     )

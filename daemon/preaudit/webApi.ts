@@ -18,6 +18,8 @@ export interface DisagreementSummary {
   readonly imageId: number;
   /** Page of a multi-page TIFF (Dominion puts front and back in one file); 0 = first. */
   readonly imagePage: number;
+  /** A sheet inside an ES&S export zip (imageId is the zip's): the member holding the page (served by /api/images/:id?member=). */
+  readonly imageMember?: string;
 }
 
 export interface TargetOverlay {
@@ -45,6 +47,8 @@ export interface DisagreementDetail extends DisagreementSummary {
   readonly auditMark?: AuditMarkPage | null;
   /** How the sheet's ballot style was known, in words; null when not kept (read before it was). */
   readonly styleKnownBy?: string | null;
+  /** ES&S prints each name right of its oval (the close-up widens to the right); the others left of the target. */
+  readonly namesRightOfTargets?: boolean;
 }
 
 /** A page of a sheet's image file that is the scanner's own record of the ballot (served by /api/images/:id?page=). */
@@ -64,9 +68,12 @@ export interface LearnedStyleSummary {
   readonly status: 'mapped' | 'needs-person';
   /** Who mapped it by hand; null when OCR mapped it (or it still waits). */
   readonly mappedBy: string | null;
-  /** Voting targets and contests of the learned layout (0 while it waits for a person). */
+  /** How its sheets are told apart: ES&S by where the ovals are printed (no code is read), the others by their printed codes. */
+  readonly recognisedBy: 'printed-ovals' | 'printed-code';
+  /** Voting targets of the learned layout; while it waits for a person, the targets found on its pages (ES&S: its printed ovals). */
   readonly targets: number;
-  readonly contests: number;
+  /** Contests of the learned layout; null while it waits for a person (not known until mapped). */
+  readonly contests: number | null;
   /** How sure OCR was of its mapping, 0..1: the weakest name match that placed a target (0 while a target is unplaced); null when a person mapped it. */
   readonly mappingConfidence?: number | null;
   /** Sample sheets of this style it was learned from. */
@@ -91,7 +98,8 @@ export interface StyleMappingForm {
   /** ES&S prints each name right of its oval; the others print it left of the target. */
   readonly namesRightOfTargets?: boolean;
   /** The sample page of each side OCR read (catalog image and page), in image pixels. */
-  readonly pages: readonly { side: string; imageId: number; imagePage: number; width: number; height: number }[];
+  /** `member`: for a sheet inside an ES&S export zip (imageId is the zip's), the member holding the page. */
+  readonly pages: readonly { side: string; imageId: number; imagePage: number; member?: string; width: number; height: number }[];
   /** Every target of the style, numbered front first, by column then row. */
   readonly targets: readonly {
     number: number;

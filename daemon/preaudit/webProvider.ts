@@ -7,7 +7,8 @@ import { z } from 'zod';
 import path from 'node:path';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
-import { storedAuditMarkPages, storedFileVersionIds } from './storedJson.ts';
+import { storedAuditMarkPages, storedFileVersionIds, storedFiles } from './storedJson.ts';
+import { zipMemberName } from './zipMembers.ts';
 import type { Result } from '../core/result.ts';
 import type { AuditMarkPage, ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
 import { err, operatorError } from '../core/result.ts';
@@ -16,6 +17,8 @@ import { type HandAssignment, handMappingFrom, unresolvedFrom, WRITE_IN_CHOICE }
 import { byPosition, placeholderStyleId, type StyleLayout } from './layout.ts';
 import type { SheetPage } from './pool.ts';
 import { countSheetsOfStyle } from './store.ts';
+import { learnedStyleSummary } from './styleSummary.ts';
+import { writeInName } from './independentCvr.ts';
 import {
   comparisonCounts,
   contestsOfSheet,
@@ -41,6 +44,10 @@ const familyOfLayout = z.object({ sideCodes: z.record(z.string(), z.string()).op
 export interface LocatedContest {
   readonly fileVersionId: number;
   readonly page: SheetPage;
+  /** A sheet inside an ES&S export zip (fileVersionId is the zip's): the member holding the page. */
+  readonly member?: string;
+  /** How the sheet's style was known (interpret.ts StyleSource; `printed-ovals`: ES&S); null when not kept. */
+  readonly styleFrom: string | null;
 }
 
 /** The page (and catalog file) of a sheet that holds a contest's targets. */
@@ -51,7 +58,16 @@ export function locateContest(db: Db, sheetKey: string, contestId: string): Loca
   const ids = JSON.parse(row.file_version_ids_json) as number[];
   const page = pages.find((p) => p.targets.some((t) => t.contestId === contestId)) ?? pages[0];
   const id = page === undefined ? undefined : ids[page.file];
-  return page === undefined || id === undefined ? undefined : { fileVersionId: id, page };
+  if (page === undefined || id === undefined) return undefined;
+  const member = memberOfSheetFile(row.files_json, page.file);
+  return { fileVersionId: id, page, ...(member === undefined ? {} : { member }), styleFrom: row.style_from };
+}
+
+/** The zip member a sheet's file is, for a sheet inside an ES&S export zip (its reader path `<zip>\0<member>`). */
+function memberOfSheetFile(filesJson: string, file: number): string | undefined {
+  const files = storedFiles.safeParse(JSON.parse(filesJson));
+  const path = files.success ? files.data[file] : undefined;
+  return path === undefined ? undefined : zipMemberName(path);
 }
 
 /** How a sheet's style was known (interpret.ts StyleSource), for the disagreement page. */
@@ -101,7 +117,8 @@ export class PreauditWebProvider implements PreauditProvider {
   }
 
   private name(id: string): string {
-    return this.optionNames.get(id) ?? id;
+    // A write-in line is no imported option: "Write-in 1", as the EMS numbers its lines (not "write-in-0").
+    return this.optionNames.get(id) ?? writeInName(id);
   }
 
   private summary(r: ComparisonRow): DisagreementSummary | undefined {
@@ -114,6 +131,7 @@ export class PreauditWebProvider implements PreauditProvider {
       imageChoices: (JSON.parse(r.image_votes_json) as string[]).map((o) => this.name(o)),
       imageId: at?.fileVersionId ?? 0,
       imagePage: at?.page.page ?? 0,
+      ...(at?.member === undefined ? {} : { imageMember: at.member }),
     };
   }
 
@@ -149,6 +167,7 @@ export class PreauditWebProvider implements PreauditProvider {
       ...summary,
       auditMark: sheet === undefined ? null : auditMarkPageOf(this.db, sheet.audit_mark_json, sheet.file_version_ids_json),
       styleKnownBy: sheet?.style_from == null ? null : (STYLE_KNOWN_BY[sheet.style_from] ?? null),
+      namesRightOfTargets: sheet?.style_from === 'printed-ovals',
       imageWidth: at.page.width,
       imageHeight: at.page.height,
       targets,
@@ -160,27 +179,8 @@ export class PreauditWebProvider implements PreauditProvider {
     const rows = latestLearnedStyles(this.db);
     if (rows.length === 0) return [];
     const sheets = sheetCountsOfStyle(this.db);
-    return rows.map((r) => {
-      const layout = JSON.parse(r.layout_json) as StyleLayout;
-      // Sheets of a style waiting for a person were recognised by its placeholder layout.
-      const counts = sheets(r.style_id, placeholderStyleId(r.style_id)) ?? { read: 0, waiting: 0 };
-      const unresolved = unresolvedFrom(r.unresolved_json);
-      return {
-        styleId: r.style_id,
-        printed: r.printed,
-        status: r.status,
-        mappedBy: r.mapped_by,
-        targets: layout.targets.length,
-        contests: layout.contests.length,
-        mappingConfidence: r.mapped_by === null ? (layout.mappingConfidence ?? null) : null,
-        sampleSheets: r.pages,
-        sheetsRead: counts.read,
-        sheetsWaiting: counts.waiting,
-        reason: r.reason,
-        unresolved: unresolved.slice(0, 20).map((u) => ({ side: u.side, column: u.column, row: u.row, text: u.text, reason: u.reason })),
-        learnedAt: r.learned_at,
-      };
-    });
+    // Sheets of a style waiting for a person were recognised by its placeholder layout.
+    return rows.map((r) => learnedStyleSummary(r, sheets(r.style_id, placeholderStyleId(r.style_id)) ?? { read: 0, waiting: 0 }));
   }
 
   styleMapping(styleId: string): StyleMappingForm | undefined {
@@ -212,7 +212,11 @@ export class PreauditWebProvider implements PreauditProvider {
       sheetsWaiting: waiting,
       contestsAcross: across,
       namesRightOfTargets: namesRight,
-      pages: hand.samples.flatMap((p) => (p.fileVersionId === null ? [] : [{ side: p.side, imageId: p.fileVersionId, imagePage: p.page, width: p.width, height: p.height }])),
+      pages: hand.samples.flatMap((p) => {
+        if (p.fileVersionId === null) return [];
+        const member = memberOfSheetFile(sheetPagesAndFiles(this.db, p.sheetKey)?.files_json ?? '[]', p.file);
+        return [{ side: p.side, imageId: p.fileVersionId, imagePage: p.page, ...(member === undefined ? {} : { member }), width: p.width, height: p.height }];
+      }),
       targets: all.map((t, i) => ({ number: i + 1, ...t, box: boxOf(t.side, t.column, t.row) })),
       contests: defs.value.contests.map((c) => ({
         id: c.id,

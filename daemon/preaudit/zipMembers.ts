@@ -18,6 +18,12 @@ export function isZipMemberPath(path: string): boolean {
   return path.includes(SEPARATOR);
 }
 
+/** The member's name inside its zip (`T Albion/Nonpartisan/000123i.pdf`); undefined for a file of its own. */
+export function zipMemberName(path: string): string | undefined {
+  const at = path.indexOf(SEPARATOR);
+  return at < 0 ? undefined : path.slice(at + 1);
+}
+
 /** The member's bytes and a label naming it for people ("the zip's member"). */
 export async function readZipMember(spec: string): Promise<Result<{ bytes: Buffer; label: string }>> {
   const at = spec.indexOf(SEPARATOR);

@@ -279,7 +279,9 @@ describe('pre-audit page', () => {
     expect(html).toContain('Ballot styles learned from the images');
     expect(html).toContain('1 could not be mapped and waits for a person: its sheets are not compared');
     expect(html).toMatch(/bottom-row codes 0110 \/ 1001<\/td><td><span class="pill good">Mapped by OCR<\/span><\/td><td>52<\/td><td>12<\/td><td>311<\/td><td>0<\/td>/);
-    expect(html).toMatch(/bottom-row codes 0111 \/ 1011<\/td><td><span class="pill warn">Waiting for a person<\/span><\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>87<\/td>/);
+    // Waiting: the targets found on its pages, and no contest count until a person maps it (#21: was "0" and "0").
+    expect(html).toMatch(/bottom-row codes 0111 \/ 1011<\/td><td><span class="pill warn">Waiting for a person<\/span><\/td><td>52 found<\/td><td>Not known until mapped<\/td><td>0<\/td><td>87<\/td>/);
+    expect(html).toContain('21:05 from the printed codes and the names beside the targets (read once per style');
     // The OCR text, whitespace folded, where it was read and why it was not placed.
     expect(html).toContain('<td>front, column 19, row 8</td><td>Hannah Dustin</td><td>best match &quot;John Spencer&quot; only 31%</td>');
     expect(html).toContain('the 87 sheets of this style are kept but not compared');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { essExportZip } from '../../scripts/sample-election/essExport.ts';
 import { g4Strip, scanPdf } from '../../scripts/sample-election/pdf.ts';
 import { ballotImageForBrowser } from './ballotImage.ts';
 import type { CatalogObject } from './deps.ts';
@@ -64,5 +65,20 @@ describe('an ES&S ballot picture for the browser', () => {
     expect((await sharp(Buffer.from(side.value.bytes)).metadata()).width).toBe(16);
     const broken = await ballotImageForBrowser(stored('000003i.pdf', Buffer.from('%PDF-1.4\nnot really a pdf\n%%EOF\n')), 0);
     expect(broken.ok ? 'shown' : broken.error).toMatchObject({ code: 'image-unreadable', action: expect.stringContaining('EMS') });
+  });
+
+  it('shows a sheet inside an ES&S export zip (`\\` in its names) by its member; a member the zip lacks is not shown', async () => {
+    const pdf = scanPdf([
+      { widthPx: 850, heightPx: 1100, g4: await page(850, 1100, false), widthIn: 8.5, heightIn: 11 },
+      { widthPx: 850, heightPx: 1100, g4: await page(850, 1100, true), widthIn: 8.5, heightIn: 11 },
+    ]);
+    const zip = await essExportZip([{ path: 'T Albion/Nonpartisan/000123i.pdf', bytes: pdf }, { path: 'T Albion/Nonpartisan/000123c.pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') }], new Date(2025, 10, 3));
+    const object = { ...stored('Ballot Images.zip', zip), relPath: 'Ballot Images.zip', kind: 'other' as const };
+    const back = await ballotImageForBrowser(object, 1, undefined, 'T Albion/Nonpartisan/000123i.pdf');
+    if (!back.ok) throw new Error(back.error.message);
+    expect((await sharp(Buffer.from(back.value.bytes)).metadata()).width).toBe(850);
+    expect(await meanOf(back.value.bytes, 750, 1000)).toBeLessThan(5); // the back's square
+    const lacking = await ballotImageForBrowser(object, 0, undefined, 'T Albion/Nonpartisan/000999i.pdf');
+    expect(lacking.ok ? 'shown' : lacking.error).toMatchObject({ code: 'image-unreadable', message: expect.stringContaining('000999i.pdf inside it') });
   });
 });

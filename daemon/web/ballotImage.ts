@@ -1,8 +1,8 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { decodeBallotImage, DEFAULT_MAX_PIXELS } from '../preaudit/image.ts';
-import { looksLikePbm } from '../preaudit/pbm.ts';
-import { looksLikePdf } from '../preaudit/pdfPages.ts';
+import { essContainerPages } from '../preaudit/essContainer.ts';
+import { zipMemberPath } from '../preaudit/zipMembers.ts';
 import { err, ok, operatorError, type OperatorError, type Result } from '../core/result.ts';
 import type { GrayImage } from '../preaudit/grayImage.ts';
 import type { CatalogObject } from './deps.ts';
@@ -23,11 +23,12 @@ export interface BrowserImage {
 /** Why an image is not shown; the web answers 404, 422 or 500 by code. */
 export type BrowserImageErrorCode = 'image-unreadable' | 'image-too-large' | 'image-page-unknown';
 
-export async function ballotImageForBrowser(object: CatalogObject, page: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<Result<BrowserImage, OperatorError<BrowserImageErrorCode>>> {
+export async function ballotImageForBrowser(object: CatalogObject, page: number, maxPixels = DEFAULT_MAX_PIXELS, member?: string): Promise<Result<BrowserImage, OperatorError<BrowserImageErrorCode>>> {
   const sharp = (await import('sharp')).default;
-  const name = `${object.rootLabel}:${object.relPath}`;
+  const name = `${object.rootLabel}:${object.relPath}${member === undefined ? '' : ` (${member} inside it)`}`;
   const unreadable = operatorError('image-unreadable', `The stored file ${name} cannot be shown as a picture.`, 'Look at the original on the EMS. The file is kept as it was captured.');
-  const container = await essContainerPages(object.vaultPath, maxPixels);
+  // A sheet inside a captured ES&S export zip: its member is read from the zip as the pre-audit reads it.
+  const container = member === undefined ? await essContainerPages(object.vaultPath, maxPixels) : await zipMemberPages(object.vaultPath, member, maxPixels);
   if (container !== undefined) {
     if (container === 'unreadable') return err(unreadable);
     const scan = container[page];
@@ -65,17 +66,8 @@ export async function ballotImageForBrowser(object: CatalogObject, page: number,
   }
 }
 
-/** The pages of an ES&S PDF or PBM file (undefined: another format, for sharp). */
-async function essContainerPages(vaultPath: string, maxPixels: number): Promise<readonly GrayImage[] | 'unreadable' | undefined> {
-  let head = Buffer.alloc(1024); // a PDF header may follow some junk (looksLikePdf)
-  const handle = await open(vaultPath, 'r');
-  try {
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    head = head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-  if (!looksLikePdf(head) && !looksLikePbm(head)) return undefined;
-  const pages = await decodeBallotImage(vaultPath, { maxPixels });
+/** The pages of a ballot image inside a zip (a member the zip does not hold is unreadable). */
+async function zipMemberPages(zipPath: string, member: string, maxPixels: number): Promise<readonly GrayImage[] | 'unreadable'> {
+  const pages = await decodeBallotImage(zipMemberPath(zipPath, member), { maxPixels });
   return pages.ok ? pages.value : 'unreadable';
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../runtime/stateDatabase.ts';
 import { buildPhase1Report, type Phase1Report } from '../importer/report.ts';
 import { checksFromReport, importChecksFromReport } from './importChecks.ts';
+import { ballotImageZipReason } from '../importer/imageZip.ts';
 import { catalogFile } from '../../test/web/webTestFakes.ts';
 import { readSheetFills } from '../preaudit/viewStore.ts';
 
@@ -71,6 +72,29 @@ describe('phase-1 checks from the importer report', () => {
     expect(byId.get('election-definition')?.state).toBe('not-run');
     expect(byId.get('totals')?.state).toBe('warn');
     expect(byId.get('batches')).toMatchObject({ state: 'warn', details: ['Tabulator 1, batch 7: 300 CVRs, 301 images'] });
+  });
+
+  it('an ES&S export whose images are one zip: the image checks say they did not look inside it, and batches with no image counted are not "all even" (#21)', () => {
+    const base = buildPhase1Report(openStateDatabase(':memory:'), () => []);
+    const report: Phase1Report = {
+      ...base,
+      sources: [
+        { name: 'ess-cvr:CVR_Export.xlsx', format: 'ess-xlsx', state: 'active', records: 13, warnings: [], error: null },
+        { name: 'ess-images:Ballot Images.zip', format: 'not-election-data', state: 'active', records: 0, warnings: [ballotImageZipReason], error: null },
+      ],
+      summary: { ...base.summary, cvrRecords: 13, imageFiles: 0, notElectionData: 1 },
+      batches: [{ tabulator: '1', batch: '1', cvrRecords: 13, images: null }],
+    };
+    const byId = new Map(checksFromReport(report).map((c) => [c.id, c]));
+    expect(byId.get('sources')?.summary).toBe('2 sources, 13 CVR records, ballot images inside 1 zip.'); // not "0 images"
+    for (const id of ['images-have-cvr', 'cvrs-have-image']) {
+      expect(byId.get(id)).toMatchObject({ state: 'not-run', summary: expect.stringContaining('the ballot images are inside ess-images:Ballot Images.zip, which this check does not open') });
+    }
+    expect(byId.get('batches')).toMatchObject({ state: 'not-run', summary: 'Not checked: no ballot image was counted to a batch (the images are inside a zip).' });
+    expect(byId.get('duplicates')?.summary).toBe('No duplicated CVR; the ballot images inside the zip are not compared here.');
+    // Image files whose names say no batch: not counted either.
+    const named = checksFromReport({ ...report, sources: report.sources.slice(0, 1), summary: { ...report.summary, imageFiles: 13, notElectionData: 0 } }).find((c) => c.id === 'batches');
+    expect(named).toMatchObject({ state: 'not-run', summary: 'Not checked: no ballot image was counted to a batch (their names do not say their batch).' });
   });
 
   it('rebuilds the report at most once per interval', () => {

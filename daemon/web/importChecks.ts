@@ -1,3 +1,4 @@
+import { ballotImageZipReason } from '../importer/imageZip.ts';
 import type { Phase1Report } from '../importer/report.ts';
 import { imageKeyFromFileName, imageKeyInWords } from '../importer/imageKeys.ts';
 import type { BallotScan, ImportChecksProvider, Phase1Check } from './deps.ts';
@@ -42,6 +43,10 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   // A file that is not election data carries its why as its one warning: listed, not a warning.
   const notElectionData = r.sources.filter((x) => x.format === 'not-election-data');
   const warnedSources = r.sources.filter((x) => x.warnings.length > 0 && x.format !== 'not-election-data');
+  // The images inside an ES&S export zip are counted (importer/zipImages.ts); for a zip of images none of which
+  // has ES&S's names, none is counted and these checks say they did not look inside it.
+  const imageZips = notElectionData.filter((x) => x.warnings.includes(ballotImageZipReason)).map((x) => x.name);
+  const images = s.imageFiles === 0 && imageZips.length > 0 ? `ballot images inside ${plural(imageZips.length, 'zip')}` : plural(s.imageFiles, 'image');
   checks.push({
     id: 'sources',
     name: 'Export files read',
@@ -50,7 +55,7 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
     summary:
       s.cvrRecords === 0 && failedSources.length === 0
         ? `No CVR export imported yet${s.notElectionData > 0 ? ` (${plural(s.notElectionData, 'file')} that ${s.notElectionData === 1 ? 'is' : 'are'} not election data)` : ''}.`
-        : `${plural(r.sources.length, 'source')}, ${plural(s.cvrRecords, 'CVR record')}, ${plural(s.imageFiles, 'image')}.`,
+        : `${plural(r.sources.length, 'source')}, ${plural(s.cvrRecords, 'CVR record')}, ${images}.`,
     details: [
       ...failedSources.map((x) => `${x.name}: ${x.error ?? ''}`),
       ...warnedSources.flatMap((x) => x.warnings.slice(0, 2).map((w) => `${x.name}: ${w}`)),
@@ -60,7 +65,11 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   const noCvrs = s.cvrRecords === 0;
   // A zip of images that could not be listed is images captured, not none: the CVR check runs and says why.
   const noImages = s.imageFiles === 0 && r.imageZipsNotListed.length === 0;
-  const waiting = noCvrs ? 'Runs once a CVR export is imported.' : 'Runs once ballot images are captured.';
+  const waiting = noCvrs
+    ? 'Runs once a CVR export is imported.'
+    : noImages && imageZips.length > 0
+      ? `Not checked here: the ballot images are inside ${imageZips.slice(0, 2).join(' and ')}${imageZips.length > 2 ? ' and more zips' : ''}, which this check does not open; the pre-audit reads them there.`
+      : 'Runs once ballot images are captured.';
   checks.push(
     noCvrs || noImages
       ? { id: 'images-have-cvr', name: 'Every ballot image has a CVR', state: 'not-run', summary: waiting, details: [] }
@@ -97,7 +106,9 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
     state: s.cvrRecords === 0 && s.imageFiles === 0 ? 'not-run' : dups > 0 ? 'fail' : s.imageFiles > 0 && s.sheetsCheckedForRescans === 0 ? 'warn' : 'pass',
     summary:
       (dups === 0
-        ? 'No duplicated CVR or image.'
+        ? noImages && imageZips.length > 0
+          ? 'No duplicated CVR; the ballot images inside the zip are not compared here.'
+          : 'No duplicated CVR or image.'
         : [
             s.duplicateCvrs > 0 ? plural(s.duplicateCvrs, 'duplicated CVR') : '',
             s.duplicateImages > 0 ? plural(s.duplicateImages, 'duplicated image') : '',
@@ -147,11 +158,20 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
       .map((t) => `${t.contest} / ${t.option}: CVR ${t.cvrVotes ?? '–'}, results ${t.resultVotes ?? '–'} (${t.status})`),
   });
   const uneven = r.batches.filter((b) => b.images !== null && b.images !== b.cvrRecords);
+  // No image counted to any batch (none captured, names that say no batch, images inside a zip): nothing was compared.
+  const uncounted = r.batches.length > 0 && r.batches.every((b) => b.images === null);
   checks.push({
     id: 'batches',
     name: 'Each batch has as many images as CVRs',
-    state: r.batches.length === 0 ? 'not-run' : uneven.length > 0 ? 'warn' : 'pass',
-    summary: r.batches.length === 0 ? 'No batches yet.' : uneven.length === 0 ? `${plural(r.batches.length, 'batch', 'batches')} all even.` : `${plural(uneven.length, 'batch', 'batches')} differ.`,
+    state: r.batches.length === 0 || uncounted ? 'not-run' : uneven.length > 0 ? 'warn' : 'pass',
+    summary:
+      r.batches.length === 0
+        ? 'No batches yet.'
+        : uncounted
+          ? `Not checked: no ballot image was counted to a batch (${noImages ? (imageZips.length > 0 ? 'the images are inside a zip' : 'no image captured yet') : 'their names do not say their batch'}).`
+          : uneven.length === 0
+            ? `${plural(r.batches.length, 'batch', 'batches')} all even.`
+            : `${plural(uneven.length, 'batch', 'batches')} differ.`,
     details: uneven.slice(0, few).map((b) => `Tabulator ${b.tabulator}, batch ${b.batch}: ${plural(b.cvrRecords, 'CVR')}, ${plural(b.images ?? 0, 'image')}`),
   });
   return checks;

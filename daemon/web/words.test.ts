@@ -6,6 +6,7 @@ import { counted } from '../core/words.ts';
 import { alertPage, worstSeverity } from './alertLinks.ts';
 import { auditWords } from './auditSentences.ts';
 import { preauditProgress } from './preauditProgress.ts';
+import { stylesLearnedFrom } from './stylesLearnedFrom.ts';
 
 const f = { time: (iso: string) => `at ${new Date(iso).getUTCHours()}h` };
 const forbidden = [/\{"/, /\b[a-z]+\.[a-z-]+\b/, /\d{4}-\d\d-\d\dT\d\d/, /\/tmp\//, /\(s\)/, /undefined|NaN/];
@@ -84,6 +85,15 @@ describe('names on a screen', () => {
   it('ballot styles without "style style"', () => {
     expect(BallotStyleName('style 2 card 1')).toBe('Ballot style 2 card 1');
     expect(ballotStyleName('0101 0203')).toBe('ballot style 0101 0203');
+    expect(ballotStyleName('ES&S ballot style 12, 70 ovals')).toBe('ES&S ballot style 12, 70 ovals');
+    expect(BallotStyleName('ES&S ballot, 18 ovals')).toBe('ES&S ballot, 18 ovals');
+  });
+  it('how the styles were learned, true for the designs shown (#21)', () => {
+    const ess = { recognisedBy: 'printed-ovals' as const };
+    const coded = { recognisedBy: 'printed-code' as const };
+    expect(stylesLearnedFrom([ess, ess])).toMatch(/^from where the ovals are printed on the ES&S sheets, not from a printed code, and the names beside the ovals/);
+    expect(stylesLearnedFrom([coded])).toMatch(/^from the printed codes and the names beside the targets/);
+    expect(stylesLearnedFrom([coded, ess])).toMatch(/^from where the ovals are printed \(ES&S styles\) or from the printed codes \(the others\), and the names beside the targets/);
   });
   it('counts without "(s)"', () => {
     expect(counted(1, 'snapshot')).toBe('1 snapshot');

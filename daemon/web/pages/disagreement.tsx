@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { imageKeyInWords } from '../../importer/imageKeys.ts';
+import { ballotImageHref } from '../imageHref.ts';
 import type { DisagreementDetail, TargetOverlay } from '../deps.ts';
 import { Layout, type PageContext } from './layout.tsx';
 
@@ -18,7 +19,7 @@ interface Box {
 }
 
 /** The contest's area: its targets, widened to take in the option names printed beside them. */
-export function contestArea(targets: readonly Box[], imageWidth: number, imageHeight: number): Box | null {
+export function contestArea(targets: readonly Box[], imageWidth: number, imageHeight: number, namesRight = false): Box | null {
   if (targets.length === 0) return null;
   const left = Math.min(...targets.map((t) => t.x));
   const top = Math.min(...targets.map((t) => t.y));
@@ -27,9 +28,11 @@ export function contestArea(targets: readonly Box[], imageWidth: number, imageHe
   const h = Math.max(...targets.map((t) => t.height));
   const padX = Math.max(imageWidth * 0.12, h * 6);
   const padY = h * 2.5;
-  const x = Math.max(0, left - padX);
+  // ES&S prints the names right of the ovals: the same width, nearly all of it on their side.
+  const [padLeft, padRight] = namesRight ? [padX * 0.25, padX * 1.75] : [padX, padX];
+  const x = Math.max(0, left - padLeft);
   const y = Math.max(0, top - padY);
-  return { x, y, width: Math.min(imageWidth, right + padX) - x, height: Math.min(imageHeight, bottom + padY) - y };
+  return { x, y, width: Math.min(imageWidth, right + padRight) - x, height: Math.min(imageHeight, bottom + padY) - y };
 }
 
 /** The scanner's own record of the ballot (Dominion's AuditMark page): what it read and any adjudication, as a picture. */
@@ -55,7 +58,7 @@ const ScannerRecord: FC<{ d: DisagreementDetail }> = ({ d }) => {
   );
 };
 
-const imageHref = (d: DisagreementDetail) => (d.imagePage === 0 ? `/api/images/${d.imageId}` : `/api/images/${d.imageId}?page=${d.imagePage}`);
+const imageHref = (d: DisagreementDetail) => ballotImageHref(d.imageId, d.imagePage, d.imageMember);
 
 function targetWords(t: TargetOverlay): string {
   return `${t.option}: image ${t.marked ? 'marked' : 'not marked'}${t.score === null ? '' : ` (fill ${Math.round(t.score * 100)}%)`}, CVR ${t.cvrMarked ? 'vote' : 'no vote'}`;
@@ -82,7 +85,7 @@ const ContestTarget: FC<{ t: TargetOverlay; labels: boolean }> = ({ t, labels })
 
 export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> = ({ page, d }) => {
   const mine = d.targets.filter((t) => t.contest === d.contest);
-  const area = contestArea(mine, d.imageWidth, d.imageHeight);
+  const area = contestArea(mine, d.imageWidth, d.imageHeight, d.namesRightOfTargets === true);
   const ballot = imageKeyInWords(d.ballotId);
   return (
     <Layout page={page} active="preaudit" title={`Ballot: ${ballot} — ${d.contest}`} live={false}>

@@ -5,6 +5,7 @@
  * be saved, before it is. The choices travel in the form from part to part (mapSteps.ts).
  */
 import type { FC } from 'hono/jsx';
+import { ballotImageHref } from '../imageHref.ts';
 import { ballotStyleName } from '../../preaudit/styleWords.ts';
 import type { StyleMappingForm } from '../deps.ts';
 import { formatCount } from '../format.ts';
@@ -32,7 +33,7 @@ const PartPicture: FC<{ form: StyleMappingForm; part: MappingPart }> = ({ form, 
   const inPart = new Set(part.targets.map((t) => t.number));
   // The numbers keep one size on the screen however wide the crop is.
   const numberSize = Math.max(24, Math.round(crop.width / 24));
-  const href = page.imagePage === 0 ? `/api/images/${page.imageId}` : `/api/images/${page.imageId}?page=${page.imagePage}`;
+  const href = ballotImageHref(page.imageId, page.imagePage, page.member);
   return (
     <figure class="ballot map-crop">
       <figcaption>

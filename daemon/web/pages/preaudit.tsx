@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx';
 import { imageKeyInWords } from '../../importer/imageKeys.ts';
 import { ballotStyleName } from '../../preaudit/styleWords.ts';
 import { preauditProgress } from '../preauditProgress.ts';
+import { stylesLearnedFrom } from '../stylesLearnedFrom.ts';
 import type { DisagreementSummary, LearnedStyleSummary, Phase1Check, PreauditStatus } from '../deps.ts';
 import { formatCount, formatTime } from '../format.ts';
 import { Layout, NotInstalled, type PageContext } from './layout.tsx';
@@ -23,8 +24,8 @@ export const PreauditPage: FC<{
     {justMapped === undefined ? null : (
       <div class="notice good-note" role="status" data-testid="mapping-saved">
         <p class="what">
-          Saved: {ballotStyleName(justMapped.printed)} is mapped by hand ({justMapped.mappedBy}), {formatCount(justMapped.targets)} target{justMapped.targets === 1 ? '' : 's'} in{' '}
-          {formatCount(justMapped.contests)} contest{justMapped.contests === 1 ? '' : 's'}.
+          Saved: {ballotStyleName(justMapped.printed)} is mapped by hand ({justMapped.mappedBy}), {formatCount(justMapped.targets)} target{justMapped.targets === 1 ? '' : 's'}
+          {justMapped.contests === null ? null : ` in ${formatCount(justMapped.contests)} contest${justMapped.contests === 1 ? '' : 's'}`}.
         </p>
         <p class="next">Its sheets are read and compared in the next pass of the pre-audit; the table below shows how many have been read.</p>
       </div>
@@ -115,9 +116,8 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
   return (
     <section class="panel" data-testid="preaudit-styles">
       <h2>Ballot styles learned from the images</h2>
-      <p>
-        {formatCount(styles.length)} style{styles.length === 1 ? '' : 's'}, learned {formatTime(learnedAt, now)} from the printed codes and the
-        names beside the targets (read once per style and matched to the imported contests).
+      <p data-testid="styles-learned-from">
+        {formatCount(styles.length)} style{styles.length === 1 ? '' : 's'}, learned {formatTime(learnedAt, now)} {stylesLearnedFrom(styles)}
         {waiting.length === 0
           ? ' Every style is mapped.'
           : ` ${formatCount(waiting.length)} could not be mapped and ${waiting.length === 1 ? 'waits' : 'wait'} for a person: ${waiting.length === 1 ? 'its' : 'their'} sheets are not compared.`}
@@ -146,8 +146,8 @@ const StylesPanel: FC<{ styles: readonly LearnedStyleSummary[]; now: Date }> = (
                   <span class="pill good">Mapped by hand ({s.mappedBy})</span>
                 )}
               </td>
-              <td>{formatCount(s.targets)}</td>
-              <td>{formatCount(s.contests)}</td>
+              <td>{s.status === 'needs-person' ? `${formatCount(s.targets)} found` : formatCount(s.targets)}</td>
+              <td>{s.contests === null ? 'Not known until mapped' : formatCount(s.contests)}</td>
               <td>{formatCount(s.sheetsRead)}</td>
               <td>{formatCount(s.sheetsWaiting)}</td>
             </tr>

@@ -93,7 +93,10 @@ export function preauditRoutes(kit: RouteKit): Hono<Env> {
   app.get('/api/images/:id{[0-9]{1,15}}', requireSession, async (c) => {
     const id = idSchema.safeParse(c.req.param('id'));
     const object = id.success ? deps.catalog.object(id.data) : undefined;
-    if (object === undefined || object.kind !== 'ballot-image') {
+    // A sheet inside a captured ES&S export zip is shown from the zip, by its member's name.
+    const member = c.req.query('member');
+    const shown = member === undefined ? object?.kind === 'ballot-image' : object !== undefined && /\.zip$/i.test(object.relPath) && /^[^\u0000]{1,1000}$/.test(member);
+    if (object === undefined || !shown) {
       return fail(c, 404, operatorError('image-unknown', 'There is no ballot image with that number.', 'Open the ballot from the Pre-audit page.'));
     }
     if (!existsSync(object.vaultPath)) {
@@ -101,7 +104,7 @@ export function preauditRoutes(kit: RouteKit): Hono<Env> {
     }
     const pageParam = c.req.query('page') ?? '0';
     if (!/^[0-9]{1,2}$/.test(pageParam)) return fail(c, 404, operatorError('image-page-unknown', 'There is no such page in this image.', 'Open the ballot from the Pre-audit page.'));
-    const image = await ballotImageForBrowser(object, Number(pageParam));
+    const image = await ballotImageForBrowser(object, Number(pageParam), undefined, member);
     if (!image.ok) {
       const status = image.error.code === 'image-page-unknown' ? 404 : image.error.code === 'image-too-large' ? 422 : 500;
       if (status !== 404) logEvent(deps.logger, LogEvent.WebImageRefused, { imageId: object.id, code: image.error.code }, 'warn');
