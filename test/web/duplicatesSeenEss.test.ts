@@ -75,6 +75,10 @@ describe("an ES&S export zip's injected rescan, seen by a clerk", () => {
     const check = page.locator('ul.checks > li', { hasText: 'No duplicates' });
     expect(await check.locator('.pill').textContent()).toBe('Fail');
     expect(await check.textContent()).toContain('1 ballot scanned twice');
+    // the zip's images are the export's images: every CVR has one, every image a CVR
+    for (const name of ['Every ballot image has a CVR', 'Every CVR has a ballot image']) expect(await page.locator('ul.checks > li', { hasText: name }).locator('.pill').textContent(), name).toBe('Pass');
+    await page.locator('ul.checks').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, '09-ess-zip-phase1-checks.png') });
     await page.click('[data-testid=evidence-link]');
     await page.waitForSelector('[data-testid=same-ballot]');
     const words = (await page.locator('[data-testid=same-ballot] .what').textContent()) ?? '';
