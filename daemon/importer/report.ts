@@ -91,7 +91,8 @@ export interface Phase1Report {
   /** Ballot-image zips whose images could not be listed (damaged, a possible bomb), so none is counted, and why. */
   readonly imageZipsNotListed: readonly { file: string; problem: string }[];
   readonly duplicateCvrs: ReportList<{ identity: string; count: number; sources: readonly string[] }>;
-  readonly duplicateImages: ReportList<{ sha256: string; files: readonly string[] }>;
+  /** The same bytes twice: by SHA-256 for captured files, by what the zip lists (`zipBytes`) for images inside zips. */
+  readonly duplicateImages: ReportList<{ sha256: string | null; zipBytes?: string; files: readonly string[] }>;
   readonly rescannedSheets: ReportList<RescannedSheet>;
   readonly eif: {
     readonly present: boolean;
@@ -129,7 +130,7 @@ export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report 
   const keyless: { file: string; key: string | null }[] = [];
   const imageKeys: { file: string; key: string | null }[] = [
     ...images.map((i) => ({ file: `${i.rootLabel}:${i.relPath}`, key: imageKeyFromFileName(i.relPath) })),
-    ...zipped.images,
+    ...zipped.images.map((i) => ({ file: i.file, key: i.key })),
   ].map((i) => {
     if (i.key === null) keyless.push(i);
     else imageKeyCount.set(i.key, (imageKeyCount.get(i.key) ?? 0) + 1);
@@ -154,7 +155,12 @@ export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report 
     files.push(`${i.rootLabel}:${i.relPath}`);
     bySha.set(i.sha256, files);
   }
-  const duplicateImages = [...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files }));
+  const byZipBytes = new Map<string, string[]>();
+  for (const i of zipped.images) if (i.bytes !== null) byZipBytes.set(i.bytes, [...(byZipBytes.get(i.bytes) ?? []), i.file]);
+  const duplicateImages = [
+    ...[...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files })),
+    ...[...byZipBytes.entries()].filter(([, files]) => files.length > 1).map(([zipBytes, files]) => ({ sha256: null, zipBytes, files })),
+  ];
   const rescans = findRescannedSheets(db, readSheets);
 
   // --- CVR contest and option names (per scope, from manifests or the CVR's own header) ---

@@ -45,7 +45,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
   sheet('CVRs without image', ['File', 'Tabulator', 'Batch', 'Record', 'CVR number', 'Image key'], report.cvrsWithoutImage.items.map((x) => [x.source, x.tabulator, x.batch, x.recordId, x.cvrNumber, x.imageKey]));
   sheet('Duplicates', ['Kind', 'Identity', 'Count', 'Where'], [
     ...report.duplicateCvrs.items.map((d) => ['CVR record', d.identity, d.count, d.sources.join('\n')]),
-    ...report.duplicateImages.items.map((d) => ['Image file', d.sha256, d.files.length, d.files.join('\n')]),
+    ...report.duplicateImages.items.map((d) => ['Image file', d.sha256 ?? d.zipBytes ?? null, d.files.length, d.files.join('\n')]),
     ...report.rescannedSheets.items.map((d) => ['Same ballot scanned twice (same marks)', d.first.join(' + '), 2, [...d.first, ...d.second].join('\n')]),
   ]);
   sheet('EIF vs CVR', ['Problem', 'Contest', 'Option'], [

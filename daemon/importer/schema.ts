@@ -155,5 +155,11 @@ export const importMigrations: MigrationSet = {
       PRIMARY KEY (file_version_id, member)
     );
     `,
+    `
+    -- What the zip's directory says of each image's bytes (no SHA-256 without unpacking): the same
+    -- CRC-32 and size twice is the same image twice. NULL for images listed before this was kept.
+    ALTER TABLE zip_images ADD COLUMN crc32 INTEGER;
+    ALTER TABLE zip_images ADD COLUMN size INTEGER;
+    `,
   ],
 };

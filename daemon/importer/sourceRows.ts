@@ -82,12 +82,20 @@ export function zipListed(db: Db, fileVersionId: number): boolean {
 }
 
 /** Records a zip version's listing: its image members, or why it could not be listed. */
-export function recordZipListing(db: Db, fileVersionId: number, problem: string | null, images: readonly { readonly member: string; readonly imageKey: string | null }[]): void {
+export interface ZipImageRow {
+  readonly member: string;
+  readonly imageKey: string | null;
+  /** As the zip's directory lists them. */
+  readonly crc32: number | null;
+  readonly size: number | null;
+}
+
+export function recordZipListing(db: Db, fileVersionId: number, problem: string | null, images: readonly ZipImageRow[]): void {
   const listing = db.prepare(`INSERT OR IGNORE INTO zip_image_listings (file_version_id, problem) VALUES (?, ?)`);
-  const image = db.prepare(`INSERT OR IGNORE INTO zip_images (file_version_id, member, image_key) VALUES (?, ?, ?)`);
+  const image = db.prepare(`INSERT OR IGNORE INTO zip_images (file_version_id, member, image_key, crc32, size) VALUES (?, ?, ?, ?, ?)`);
   db.transaction(() => {
     if (listing.run(fileVersionId, problem).changes === 0) return; // listed already (another process)
-    for (const i of images) image.run(fileVersionId, i.member, i.imageKey);
+    for (const i of images) image.run(fileVersionId, i.member, i.imageKey, i.crc32, i.size);
   })();
 }
 
@@ -103,8 +111,8 @@ export function zipListings(db: Db, fileVersionIds: readonly number[]): ZipListi
 }
 
 /** The image members of one listed zip version, in name order. */
-export function zipImagesOf(db: Db, fileVersionId: number): { member: string; imageKey: string | null }[] {
+export function zipImagesOf(db: Db, fileVersionId: number): ZipImageRow[] {
   return db
-    .prepare<[number], { member: string; imageKey: string | null }>(`SELECT member, image_key AS imageKey FROM zip_images WHERE file_version_id = ? ORDER BY member`)
+    .prepare<[number], ZipImageRow>(`SELECT member, image_key AS imageKey, crc32, size FROM zip_images WHERE file_version_id = ? ORDER BY member`)
     .all(fileVersionId);
 }

@@ -136,6 +136,28 @@ describe('phase 1 counts the ballot images inside an ES&S export zip', () => {
     images.db.close();
   });
 
+  it('the same image twice inside the zip (under another ballot id) is a duplicated image, found from the zip\'s directory alone', async () => {
+    const twice = await JSZip.loadAsync(zipBytes);
+    const names = Object.keys(twice.files);
+    const original = names.find((n) => n.replace(/\\/g, '/') === memberOf(rescan.original)) ?? '';
+    const copy = names.find((n) => n.replace(/\\/g, '/') === memberOf(dropped)) ?? '';
+    twice.file(copy, await twice.file(original)?.async('nodebuffer') ?? Buffer.alloc(0));
+    const { db } = await exportCaptured('other', await twice.generateAsync({ type: 'nodebuffer', platform: 'DOS' }));
+    const report = buildPhase1Report(db, () => []);
+    expect(report.summary.duplicateImages).toBe(1);
+    expect(report.duplicateImages.items).toEqual([
+      { sha256: null, zipBytes: expect.stringMatching(/^CRC-32 [0-9a-f]{8}, \d+ bytes$/) as string, files: [memberOf(rescan.original), memberOf(dropped)].map((m) => `ems:export/${zipName} › ${m}`).sort() },
+    ]);
+    const check = checksFromReport(report).find((c) => c.id === 'duplicates');
+    expect(check?.state).toBe('fail');
+    expect(check?.summary).toContain('1 duplicated image');
+    // the generator's export itself: every image's bytes differ (its rescan is new bytes)
+    const plain = await exportCaptured();
+    expect(buildPhase1Report(plain.db, () => []).summary.duplicateImages).toBe(0);
+    plain.db.close();
+    db.close();
+  });
+
   it('a zip bomb is not counted and not a crash: the CVR check says why no image is counted', async () => {
     const bomb = new JSZip();
     bomb.file('Pct\\000001i.pdf', Buffer.alloc(12 * 1024 * 1024), { compression: 'DEFLATE' });

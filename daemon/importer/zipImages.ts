@@ -26,10 +26,12 @@ export async function listImageZip(db: Db, fileVersionId: number, path: string, 
   }
   dir.value.zip.close();
   const { sheets, others, cvrPrintouts } = dir.value.listing;
+  const entries = new Map(dir.value.entries.map((e) => [e.fileName, e]));
+  const row = (member: string, imageKey: string | null) => ({ member, imageKey, crc32: entries.get(member)?.crc32 ?? null, size: entries.get(member)?.uncompressedSize ?? null });
   const images = [
-    ...sheets.flatMap((s) => s.members.map((member) => ({ member, imageKey: s.imageKey }))),
+    ...sheets.flatMap((s) => s.members.map((member) => row(member, s.imageKey))),
     // An image member whose name stands for no ballot: counted, and reported as an image without a CVR.
-    ...others.filter((m) => essMemberRole(m) !== 'other').map((member) => ({ member, imageKey: imageKeyFromFileName(member) })),
+    ...others.filter((m) => essMemberRole(m) !== 'other').map((member) => row(member, imageKeyFromFileName(member))),
   ];
   recordZipListing(db, fileVersionId, null, images);
   if (logger !== undefined) logEvent(logger, LogEvent.ImportImageZipListed, { file: name, images: images.length, cvrPrintouts });
@@ -39,6 +41,8 @@ export interface ZipImage {
   /** `<root>:<zip path> › <member>` */
   readonly file: string;
   readonly key: string | null;
+  /** `<CRC-32 hex>, <size> bytes` as the zip lists it (the same twice: the same image twice); null if not kept. */
+  readonly bytes: string | null;
 }
 
 export interface CurrentZipImages {
@@ -66,7 +70,10 @@ export function currentZipImages(db: Db): CurrentZipImages {
     if (z === undefined) continue;
     zipIds.add(z.id);
     if (l.problem !== null) unlisted.push({ file: `${z.rootLabel}:${z.relPath}`, problem: l.problem });
-    for (const i of zipImagesOf(db, z.id)) images.push({ file: zipMemberName(z.rootLabel, z.relPath, i.member), key: i.imageKey });
+    for (const i of zipImagesOf(db, z.id)) {
+      const bytes = i.crc32 === null || i.size === null ? null : `CRC-32 ${(i.crc32 >>> 0).toString(16).padStart(8, '0')}, ${i.size} bytes`;
+      images.push({ file: zipMemberName(z.rootLabel, z.relPath, i.member), key: i.imageKey, bytes });
+    }
   }
   return { images, zipIds, unlisted };
 }
