@@ -16,6 +16,7 @@ import { parseClearBallotCsv } from './clearBallot.ts';
 import { parseDominionCsv } from './dominionCsv.ts';
 import { missingManifestsWarning, parseDominionCvrZip, type ZippedTable } from './dominionZip.ts';
 import { ballotImageZipReason, isBallotImageZip } from './imageZip.ts';
+import { listImageZip } from './zipImages.ts';
 import { detectFormat, type Detected } from './detectFormat.ts';
 export { detectFormat } from './detectFormat.ts';
 import { internalParseError } from './errors.ts';
@@ -82,7 +83,10 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
     const error = before.error_json === null ? null : (JSON.parse(before.error_json) as OperatorError);
     if (before.state === 'active' && before.format === 'not-election-data') {
       const why = sourceWarningsJson(db, before.id);
-      return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: before.id, reason: why == null ? undefined : ((JSON.parse(why) as string[])[0] ?? undefined) });
+      const reason = why == null ? undefined : ((JSON.parse(why) as string[])[0] ?? undefined);
+      // A ballot-image zip classified before its images were listed for phase 1 is listed now (once).
+      if (reason === ballotImageZipReason && f.fileVersionId !== null) await listImageZip(db, f.fileVersionId, f.path, f.name, logger);
+      return ok({ status: 'not-election-data', name: f.name, format: null, records: 0, warnings: [], sourceId: before.id, reason });
     }
     if (before.state === 'active') {
       return ok({ status: 'unchanged', name: f.name, format: before.format as SourceFormat, records: before.records, warnings: [], sourceId: before.id });
@@ -96,7 +100,11 @@ async function importOne(db: Db, f: FileToImport, logger?: Logger): Promise<Resu
     return err(internalParseError(f.name, e));
   }
   if (detected === undefined) return recordUnread(db, f, logger);
-  if (detected.format === 'dominion-cvr-zip' && (await isBallotImageZip(f.path))) return recordNotElectionData(db, f, ballotImageZipReason, logger);
+  if (detected.format === 'dominion-cvr-zip' && (await isBallotImageZip(f.path))) {
+    // Not imported, but phase 1 counts the images inside it: its directory is listed.
+    if (f.fileVersionId !== null) await listImageZip(db, f.fileVersionId, f.path, f.name, logger);
+    return recordNotElectionData(db, f, ballotImageZipReason, logger);
+  }
   const twin = sameExportOtherFormat(db, f, detected.format);
   if (twin !== undefined) {
     // EMSs (and the sample generator) write the same table as .csv and .xlsx side by side;
@@ -284,7 +292,8 @@ async function runParser(writer: SourceWriter, f: FileToImport, detected: Detect
  */
 export async function importCatalogFile(db: Db, versionRow: CatalogVersionRow, vaultPath: string, logger?: Logger): Promise<Result<ImportOutcome>> {
   const name = `${versionRow.root_label}:${versionRow.rel_path}`;
-  if (versionRow.kind === 'ballot-image' || versionRow.kind === 'log' || versionRow.kind === 'pollbook') {
+  const imageZip = versionRow.kind === 'ballot-image' && /\.zip$/i.test(versionRow.rel_path);
+  if ((versionRow.kind === 'ballot-image' && !imageZip) || versionRow.kind === 'log' || versionRow.kind === 'pollbook') {
     return ok({ status: 'not-election-data', name, format: null, records: 0, warnings: [], sourceId: null });
   }
   let path: string;
@@ -292,6 +301,11 @@ export async function importCatalogFile(db: Db, versionRow: CatalogVersionRow, v
     path = vaultObjectPath(vaultPath, versionRow.sha256);
   } catch (e) {
     return err(internalParseError(name, e));
+  }
+  if (imageZip) {
+    // A zip captured from an images folder: the pre-audit reads it as an export; phase 1 counts its images.
+    await listImageZip(db, versionRow.id, path, name, logger);
+    return ok({ status: 'not-election-data', name, format: null, records: 0, warnings: [], sourceId: null, reason: ballotImageZipReason });
   }
   const dir = posix.dirname(versionRow.rel_path);
   return importOne(

@@ -18,6 +18,7 @@ import {
   reportSources,
 } from './activeRows.ts';
 import { imageKeysByFileVersion } from './store.ts';
+import { currentZipImages } from './zipImages.ts';
 
 /**
  * Phase-1 checks, before any mark is read: is every image there and matched to a CVR, are there
@@ -87,8 +88,11 @@ export interface Phase1Report {
   };
   readonly imagesWithoutCvr: ReportList<{ file: string; key: string | null }>;
   readonly cvrsWithoutImage: ReportList<CvrRef>;
+  /** Ballot-image zips whose images could not be listed (damaged, a possible bomb), so none is counted, and why. */
+  readonly imageZipsNotListed: readonly { file: string; problem: string }[];
   readonly duplicateCvrs: ReportList<{ identity: string; count: number; sources: readonly string[] }>;
-  readonly duplicateImages: ReportList<{ sha256: string; files: readonly string[] }>;
+  /** The same bytes twice: by SHA-256 for captured files, by what the zip lists (`zipBytes`) for images inside zips. */
+  readonly duplicateImages: ReportList<{ sha256: string | null; zipBytes?: string; files: readonly string[] }>;
   readonly rescannedSheets: ReportList<RescannedSheet>;
   readonly eif: {
     readonly present: boolean;
@@ -118,21 +122,25 @@ export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report 
   const sourceName = new Map(sources.map((s) => [s.id, s.name]));
 
   // --- images vs CVR records ---
-  const images = new CatalogStore(db).currentBallotImages();
+  // The images inside ballot-image zips (ES&S) count as image files; a listed zip is not an image itself.
+  const zipped = currentZipImages(db);
+  const images = new CatalogStore(db).currentBallotImages().filter((i) => !zipped.zipIds.has(i.id));
   syncImageKeys(db);
   const imageKeyCount = new Map<string, number>();
   const keyless: { file: string; key: string | null }[] = [];
-  const imageKeys: { file: string; key: string | null }[] = images.map((i) => {
-    const key = imageKeyFromFileName(i.relPath);
-    if (key === null) keyless.push({ file: `${i.rootLabel}:${i.relPath}`, key });
-    else imageKeyCount.set(key, (imageKeyCount.get(key) ?? 0) + 1);
-    return { file: `${i.rootLabel}:${i.relPath}`, key };
+  const imageKeys: { file: string; key: string | null }[] = [
+    ...images.map((i) => ({ file: `${i.rootLabel}:${i.relPath}`, key: imageKeyFromFileName(i.relPath) })),
+    ...zipped.images.map((i) => ({ file: i.file, key: i.key })),
+  ].map((i) => {
+    if (i.key === null) keyless.push(i);
+    else imageKeyCount.set(i.key, (imageKeyCount.get(i.key) ?? 0) + 1);
+    return i;
   });
   const cvrKeys = new Set(activeCvrImageKeys(db));
   const imagesWithoutCvr = [...keyless, ...imageKeys.filter((i) => i.key !== null && !cvrKeys.has(i.key))];
-  // The keys stored for the current images (syncImageKeys above keyed them all).
+  // The keys stored for the current images (syncImageKeys above keyed them all), and those of zip members.
   const storedKeys = imageKeysByFileVersion(db);
-  const currentKeys = new Set(images.map((i) => storedKeys.get(i.id)).filter((k): k is string => k !== undefined && k !== null));
+  const currentKeys = new Set([...images.map((i) => storedKeys.get(i.id)), ...zipped.images.map((i) => i.key)].filter((k): k is string => k !== undefined && k !== null));
   const cvrsWithoutImage = activeCvrIdentities(db)
     .filter((r) => r.image_key === null || !currentKeys.has(r.image_key))
     .map((r) => ({ source: sourceName.get(r.source_id) ?? '', tabulator: r.tabulator, batch: r.batch, recordId: r.record_id, cvrNumber: r.cvr_number, imageKey: r.image_key }));
@@ -147,7 +155,12 @@ export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report 
     files.push(`${i.rootLabel}:${i.relPath}`);
     bySha.set(i.sha256, files);
   }
-  const duplicateImages = [...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files }));
+  const byZipBytes = new Map<string, string[]>();
+  for (const i of zipped.images) if (i.bytes !== null) byZipBytes.set(i.bytes, [...(byZipBytes.get(i.bytes) ?? []), i.file]);
+  const duplicateImages = [
+    ...[...bySha.entries()].filter(([, files]) => files.length > 1).map(([sha256, files]) => ({ sha256, files })),
+    ...[...byZipBytes.entries()].filter(([, files]) => files.length > 1).map(([zipBytes, files]) => ({ sha256: null, zipBytes, files })),
+  ];
   const rescans = findRescannedSheets(db, readSheets);
 
   // --- CVR contest and option names (per scope, from manifests or the CVR's own header) ---
@@ -275,7 +288,7 @@ export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report 
   const mismatched = totals.filter((t) => t.status === 'mismatch' || t.status === 'missing-in-cvr' || t.status === 'missing-in-results').length;
   const summary = {
     cvrRecords,
-    imageFiles: images.length,
+    imageFiles: imageKeys.length,
     imagesWithoutCvr: imagesWithoutCvr.length,
     cvrsWithoutImage: cvrsWithoutImage.length,
     duplicateCvrs: duplicateCvrs.length,
@@ -320,6 +333,7 @@ export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report 
     summary,
     imagesWithoutCvr: list(imagesWithoutCvr),
     cvrsWithoutImage: list(cvrsWithoutImage),
+    imageZipsNotListed: zipped.unlisted,
     duplicateCvrs: list(duplicateCvrs),
     duplicateImages: list(duplicateImages),
     rescannedSheets: list(rescans.pairs),

@@ -24,6 +24,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
     ['Ballot image files', s.imageFiles],
     ['Images without a CVR', s.imagesWithoutCvr],
     ['CVRs without an image', s.cvrsWithoutImage],
+    ...report.imageZipsNotListed.map((z): [string, string] => [`Images not counted: ${z.file} could not be listed`, z.problem]),
     ['Duplicate CVR records', s.duplicateCvrs],
     ['Duplicate image files', s.duplicateImages],
     ['Ballots scanned twice under another id', s.rescannedSheets],
@@ -44,7 +45,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
   sheet('CVRs without image', ['File', 'Tabulator', 'Batch', 'Record', 'CVR number', 'Image key'], report.cvrsWithoutImage.items.map((x) => [x.source, x.tabulator, x.batch, x.recordId, x.cvrNumber, x.imageKey]));
   sheet('Duplicates', ['Kind', 'Identity', 'Count', 'Where'], [
     ...report.duplicateCvrs.items.map((d) => ['CVR record', d.identity, d.count, d.sources.join('\n')]),
-    ...report.duplicateImages.items.map((d) => ['Image file', d.sha256, d.files.length, d.files.join('\n')]),
+    ...report.duplicateImages.items.map((d) => ['Image file', d.sha256 ?? d.zipBytes ?? null, d.files.length, d.files.join('\n')]),
     ...report.rescannedSheets.items.map((d) => ['Same ballot scanned twice (same marks)', d.first.join(' + '), 2, [...d.first, ...d.second].join('\n')]),
   ]);
   sheet('EIF vs CVR', ['Problem', 'Contest', 'Option'], [

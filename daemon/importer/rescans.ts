@@ -9,16 +9,21 @@
  */
 import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
+import { parseZipSheetKey } from './essZipMembers.ts';
 import { findLikelyDuplicates, type SheetFingerprint } from './likelyDuplicates.ts';
 import { findSameInk, type InkedSheet, inksDiffer } from './sameInk.ts';
+import { zipMemberName } from './zipImages.ts';
 
 export interface RescannedSheet {
-  /** The image files of each of the two sheets. */
+  /** The image files of each of the two sheets (`<root>:<zip path> › <member>` inside an export zip). */
   readonly first: readonly string[];
   readonly second: readonly string[];
-  /** Their catalog file versions, in the same order (to show the pictures). */
+  /** Their catalog file versions, in the same order (to show the pictures): the zip's, for a zip member. */
   readonly firstIds: readonly number[];
   readonly secondIds: readonly number[];
+  /** For a sheet inside an export zip: its members, in the same order (the picture is the zip's member). */
+  readonly firstMembers?: readonly string[];
+  readonly secondMembers?: readonly string[];
 }
 
 /** A sheet the pre-audit has read: its key (as catalogSheets keys it), its style, and the fill of every target in page order. */
@@ -39,8 +44,24 @@ export interface RescanCheck {
   readonly pairs: readonly RescannedSheet[];
 }
 
-/** The catalog's names and ids of a sheet's files: its key ends in `#<file version ids>` (catalogSheets). */
-function catalogFiles(catalog: CatalogStore, sheetKey: string): { names: string[]; ids: number[] } | undefined {
+interface SheetFiles {
+  names: string[];
+  ids: number[];
+  members?: string[];
+}
+
+/**
+ * The catalog's names and ids of a sheet's files: its key ends in `#<file version ids>` (catalogSheets),
+ * or is `zip:<zip's version id>:<members>` for a sheet inside an export zip (zipSheets).
+ */
+function catalogFiles(catalog: CatalogStore, sheetKey: string): SheetFiles | undefined {
+  const zipped = parseZipSheetKey(sheetKey);
+  if (zipped !== undefined) {
+    const z = catalog.getVersion(zipped.zipVersionId);
+    // A reading of a zip since re-exported or removed is not a sheet of the catalog any more.
+    if (z === undefined || z.status !== 'current') return undefined;
+    return { names: zipped.members.map((m) => zipMemberName(z.rootLabel, z.relPath, m)), ids: zipped.members.map(() => z.id), members: zipped.members };
+  }
   const m = /#(\d+(?:\+\d+)*)$/.exec(sheetKey);
   if (m === null) return undefined;
   const names: string[] = [];
@@ -57,7 +78,7 @@ function catalogFiles(catalog: CatalogStore, sheetKey: string): { names: string[
 
 export function findRescannedSheets(db: Db, readSheets: ReadSheets): RescanCheck {
   const catalog = new CatalogStore(db);
-  const files = new Map<string, { names: string[]; ids: number[] }>();
+  const files = new Map<string, SheetFiles>();
   const fingerprints: SheetFingerprint[] = [];
   const inked: InkedSheet[] = [];
   for (const sheet of readSheets()) {
@@ -70,12 +91,17 @@ export function findRescannedSheets(db: Db, readSheets: ReadSheets): RescanCheck
   const inksOf = new Map(inked.map((s) => [s.ballotKey, s.inks]));
   // Two voters' full fills read alike; their strokes do not: a pairing by fills the ink refutes is dropped.
   const byFills = findLikelyDuplicates(fingerprints).filter(([a, b]) => !inksDiffer(inksOf.get(a) ?? [], inksOf.get(b) ?? []));
-  const pairs = mergePairs(byFills, findSameInk(inked)).map(([a, b]) => ({
-    first: files.get(a)?.names ?? [a],
-    second: files.get(b)?.names ?? [b],
-    firstIds: files.get(a)?.ids ?? [],
-    secondIds: files.get(b)?.ids ?? [],
-  }));
+  const pairs = mergePairs(byFills, findSameInk(inked)).map(([a, b]): RescannedSheet => {
+    const [fa, fb] = [files.get(a), files.get(b)];
+    return {
+      first: fa?.names ?? [a],
+      second: fb?.names ?? [b],
+      firstIds: fa?.ids ?? [],
+      secondIds: fb?.ids ?? [],
+      ...(fa?.members !== undefined ? { firstMembers: fa.members } : {}),
+      ...(fb?.members !== undefined ? { secondMembers: fb.members } : {}),
+    };
+  });
   return { sheetsCompared: fingerprints.length, pairs };
 }
 

@@ -140,5 +140,26 @@ export const importMigrations: MigrationSet = {
     -- a crash or kill never removes an import another live process is still writing.
     ALTER TABLE import_sources ADD COLUMN owner TEXT;
     `,
+    `
+    -- The ballot images inside a captured ballot-image zip (ES&S Electionware), listed from its
+    -- central directory once per captured version (zipImages.ts), so phase 1 counts and links them
+    -- like image files. problem: why the zip could not be listed (damaged, a possible bomb).
+    CREATE TABLE zip_image_listings (
+      file_version_id INTEGER PRIMARY KEY REFERENCES file_versions (id),
+      problem TEXT
+    );
+    CREATE TABLE zip_images (
+      file_version_id INTEGER NOT NULL REFERENCES zip_image_listings (file_version_id),
+      member TEXT NOT NULL,
+      image_key TEXT,
+      PRIMARY KEY (file_version_id, member)
+    );
+    `,
+    `
+    -- What the zip's directory says of each image's bytes (no SHA-256 without unpacking): the same
+    -- CRC-32 and size twice is the same image twice. NULL for images listed before this was kept.
+    ALTER TABLE zip_images ADD COLUMN crc32 INTEGER;
+    ALTER TABLE zip_images ADD COLUMN size INTEGER;
+    `,
   ],
 };

@@ -34,8 +34,12 @@ export async function importPendingCatalogFiles(db: Db, vaultPath: string, logge
   recoverInterruptedImports(db);
   // Manifests first (they name what the CVR exports mean), Dominion CVR exports last; by capture order within.
   const rank = (relPath: string): number => (/manifest\.json$/i.test(relPath) ? 0 : /cvrexport/i.test(relPath) ? 2 : 1);
-  const rows: CatalogVersionRow[] = new CatalogStore(db)
-    .currentOfKinds(importableKinds)
+  const catalog = new CatalogStore(db);
+  const importable = catalog.currentOfKinds(importableKinds);
+  const ids = new Set(importable.map((f) => f.id));
+  // A zip captured as a ballot image (an images folder) is an image export: listed for phase 1 (zipImages.ts).
+  const imageZips = catalog.currentZips().filter((z) => !ids.has(z.id)).map((z) => ({ ...z, kind: 'ballot-image' as const }));
+  const rows: CatalogVersionRow[] = [...importable, ...imageZips]
     .map((f) => ({ id: f.id, root_label: f.rootLabel, rel_path: f.relPath, sha256: f.sha256, kind: f.kind }))
     .sort((a, b) => rank(a.rel_path) - rank(b.rel_path) || a.id - b.id);
   const imported: ImportOutcome[] = [];

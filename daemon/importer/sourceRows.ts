@@ -1,8 +1,9 @@
 import type { Db } from '../core/db/database.ts';
 
 /**
- * The importer's bookkeeping reads and small updates on import_sources (issue #17: its tables are read only in
- * its store files). store.ts holds the SourceWriter; activeRows.ts the reads of the active sources' rows.
+ * The importer's bookkeeping reads and small updates on import_sources, and the listings of ballot-image zips
+ * (zipImages.ts) (issue #17: its tables are read only in its store files). store.ts holds the SourceWriter;
+ * activeRows.ts the reads of the active sources' rows.
  */
 
 export interface PreviousImport {
@@ -73,4 +74,45 @@ export function dominionSharedBallots(db: Db, sourceId: number, scope: string, n
        GROUP BY s.id`,
     )
     .all(scope, name, sourceId);
+}
+
+/** True once a ballot-image zip's version was listed (zipImages.ts), even if it could not be. */
+export function zipListed(db: Db, fileVersionId: number): boolean {
+  return db.prepare<[number], { n: number }>(`SELECT 1 AS n FROM zip_image_listings WHERE file_version_id = ?`).get(fileVersionId) !== undefined;
+}
+
+/** Records a zip version's listing: its image members, or why it could not be listed. */
+export interface ZipImageRow {
+  readonly member: string;
+  readonly imageKey: string | null;
+  /** As the zip's directory lists them. */
+  readonly crc32: number | null;
+  readonly size: number | null;
+}
+
+export function recordZipListing(db: Db, fileVersionId: number, problem: string | null, images: readonly ZipImageRow[]): void {
+  const listing = db.prepare(`INSERT OR IGNORE INTO zip_image_listings (file_version_id, problem) VALUES (?, ?)`);
+  const image = db.prepare(`INSERT OR IGNORE INTO zip_images (file_version_id, member, image_key, crc32, size) VALUES (?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    if (listing.run(fileVersionId, problem).changes === 0) return; // listed already (another process)
+    for (const i of images) image.run(fileVersionId, i.member, i.imageKey, i.crc32, i.size);
+  })();
+}
+
+export interface ZipListingRow {
+  readonly fileVersionId: number;
+  readonly problem: string | null;
+}
+
+/** The listings of these zip versions (the caller passes the current ones). */
+export function zipListings(db: Db, fileVersionIds: readonly number[]): ZipListingRow[] {
+  const get = db.prepare<[number], ZipListingRow>(`SELECT file_version_id AS fileVersionId, problem FROM zip_image_listings WHERE file_version_id = ?`);
+  return fileVersionIds.map((id) => get.get(id)).filter((r): r is ZipListingRow => r !== undefined);
+}
+
+/** The image members of one listed zip version, in name order. */
+export function zipImagesOf(db: Db, fileVersionId: number): ZipImageRow[] {
+  return db
+    .prepare<[number], ZipImageRow>(`SELECT member, image_key AS imageKey, crc32, size FROM zip_images WHERE file_version_id = ? ORDER BY member`)
+    .all(fileVersionId);
 }

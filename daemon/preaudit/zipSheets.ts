@@ -7,6 +7,7 @@
 import { vaultObjectPath } from '../capture/vaultLayout.ts';
 import type { Db } from '../core/db/database.ts';
 import type { OperatorError } from '../core/result.ts';
+import { zipSheetKey } from '../importer/essZipMembers.ts';
 import { openEssZip, type EssZipListing } from './essZip.ts';
 import type { CatalogSheet } from './catalogSheet.ts';
 import { zipMemberPath } from './zipMembers.ts';
@@ -41,7 +42,7 @@ export async function zipExportSheets(db: Db, vaultDir: string): Promise<ZipExpo
     for (const s of known.listing.sheets) {
       sheets.push({
         // The zip's version and the members are the key: a re-exported zip is read again.
-        job: { key: `zip:${z.id}:${s.members.join('+')}`, files: s.members.map((m) => zipMemberPath(path, m)) },
+        job: { key: zipSheetKey(z.id, s.members), files: s.members.map((m) => zipMemberPath(path, m)) },
         imageKey: s.imageKey,
         fileVersionIds: [z.id],
         essExport: true,

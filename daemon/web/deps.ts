@@ -238,6 +238,8 @@ export interface BallotScan {
   readonly words: string;
   readonly imageId: number;
   readonly page: number;
+  /** For a sheet inside a captured export zip (imageId is the zip's): the member to show. */
+  readonly member?: string;
 }
 
 export interface ImportChecksProvider {

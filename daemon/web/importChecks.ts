@@ -11,14 +11,14 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /**
  * A sheet's first scan (its front; Dominion keeps both sides in one file) in words: the ballot
- * its file name stands for ("tabulator 1, batch 2, ballot 9"), else the file's own name.
+ * its file name (or zip member's) stands for ("tabulator 1, batch 2, ballot 9"), else the file's own name.
  */
-function ballotScan(name: string | undefined, imageId: number | undefined): BallotScan | undefined {
+function ballotScan(name: string | undefined, imageId: number | undefined, member: string | undefined): BallotScan | undefined {
   if (name === undefined || imageId === undefined) return undefined;
-  const relPath = name.slice(name.indexOf(':') + 1);
+  const relPath = member ?? name.slice(name.indexOf(':') + 1);
   const key = imageKeyFromFileName(relPath);
   const words = key === null ? `the scan ${relPath.split('/').pop() ?? relPath}` : imageKeyInWords(key);
-  return { words, imageId, page: 0 };
+  return { words, imageId, page: 0, ...(member !== undefined ? { member } : {}) };
 }
 
 /**
@@ -43,7 +43,8 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   // A file that is not election data carries its why as its one warning: listed, not a warning.
   const notElectionData = r.sources.filter((x) => x.format === 'not-election-data');
   const warnedSources = r.sources.filter((x) => x.warnings.length > 0 && x.format !== 'not-election-data');
-  // An ES&S export's images captured as one zip are read by the pre-audit inside it; these checks count image files only.
+  // The images inside an ES&S export zip are counted (importer/zipImages.ts); for a zip of images none of which
+  // has ES&S's names, none is counted and these checks say they did not look inside it.
   const imageZips = notElectionData.filter((x) => x.warnings.includes(ballotImageZipReason)).map((x) => x.name);
   const images = s.imageFiles === 0 && imageZips.length > 0 ? `ballot images inside ${plural(imageZips.length, 'zip')}` : plural(s.imageFiles, 'image');
   checks.push({
@@ -62,7 +63,8 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
     ].slice(0, few),
   });
   const noCvrs = s.cvrRecords === 0;
-  const noImages = s.imageFiles === 0;
+  // A zip of images that could not be listed is images captured, not none: the CVR check runs and says why.
+  const noImages = s.imageFiles === 0 && r.imageZipsNotListed.length === 0;
   const waiting = noCvrs
     ? 'Runs once a CVR export is imported.'
     : noImages && imageZips.length > 0
@@ -87,7 +89,10 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
           name: 'Every CVR has a ballot image',
           state: s.cvrsWithoutImage > 0 ? 'fail' : 'pass',
           summary: s.cvrsWithoutImage === 0 ? 'No CVR without an image.' : `${plural(s.cvrsWithoutImage, 'CVR')} without an image.`,
-          details: r.cvrsWithoutImage.items.slice(0, few).map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
+          details: [
+            ...r.imageZipsNotListed.map((z) => `${z.problem} None of its images is counted.`),
+            ...r.cvrsWithoutImage.items.map((c) => [c.source, c.tabulator, c.batch, c.recordId ?? c.cvrNumber].filter((x) => x !== null).join(' / ')),
+          ].slice(0, few),
         },
   );
   const dups = s.duplicateCvrs + s.duplicateImages + s.rescannedSheets;
@@ -113,8 +118,8 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
             .join(', ') + '.') + rescanNote,
     // The two scans of each, to be seen side by side (the evidence view).
     sameBallot: r.rescannedSheets.items.flatMap((d) => {
-      const first = ballotScan(d.first[0], d.firstIds[0]);
-      const second = ballotScan(d.second[0], d.secondIds[0]);
+      const first = ballotScan(d.first[0], d.firstIds[0], d.firstMembers?.[0]);
+      const second = ballotScan(d.second[0], d.secondIds[0], d.secondMembers?.[0]);
       return first === undefined || second === undefined ? [] : [{ first, second }];
     }),
     details: [

@@ -120,11 +120,16 @@ describe('what the Pre-audit page and files say about an ES&S export', () => {
     }
 
     await page.goto(`${server?.url}/preaudit`);
-    // The phase-1 checks count image files: they say the images are inside the zip, and pass nothing they did not count.
+    // The phase-1 checks count the images inside the zip (one per CVR record here), and pass nothing they did not count.
     const checks = (await page.textContent('ul.checks')) ?? '';
-    expect(checks).toContain('ballot images inside 1 zip');
-    expect(checks).toContain('Not checked here: the ballot images are inside ess-images:Ballot Images.zip');
-    expect(checks).not.toMatch(/all even|Runs once ballot images are captured/);
+    const [, cvrs, images] = /(\d+) CVR records, (\d+) images\./.exec(checks) ?? [];
+    expect(Number(images)).toBeGreaterThan(0);
+    expect(images).toBe(cvrs);
+    expect(checks).toContain('No image without a CVR.');
+    expect(checks).toContain('No CVR without an image.');
+    // no sheet read yet (every style waits for a person): no rescan looked for, so no pass
+    expect(checks).toContain('Ballots scanned twice under another number are looked for once the pre-audit has read the marks.');
+    expect(checks).not.toMatch(/all even|Runs once ballot images are captured|Not checked here/);
     await shot('00-preaudit-top');
     const learned = (await page.textContent('[data-testid=styles-learned-from]')) ?? '';
     expect(learned).toContain('from where the ovals are printed on the ES&S sheets, not from a printed code, and the names beside the ovals');

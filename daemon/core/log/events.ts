@@ -151,6 +151,9 @@ export const LogEvents = {
   PreauditLearnProcessFailed: ev('preaudit.learn-process.failed', 'error', 'The style-learning process failed or was killed (out of memory, a bug); the pass fails and is tried again later.', { pid: 'number|null', code: 'number|null', signal: 'string|null', error: 'string' }),
   // pre-audit (issue #19, learner slice): a sheet with a smudged printed style code is not learned as a style of its own
   PreauditStyleCodeDamaged: ev('preaudit.style.code-damaged', 'warn', "No style was learned from a single sheet whose printed code is far from every other while its CVR's ballot type is printed as a learned style; the CVR step or a person gives it its style.", { sheet: 'string', code: 'string', ballotType: 'string', typeStyle: 'string', nearestMarks: 'number|null' }),
+  // importer (issue #21, phase1zip slice): an ES&S ballot-image zip's images listed for phase 1's checks
+  ImportImageZipListed: ev('import.image-zip.listed', 'info', "A captured ballot-image zip's directory was listed (nothing unpacked) so phase 1 counts and links the images inside it.", { file: 'string', images: 'number', cvrPrintouts: 'number' }),
+  ImportImageZipUnlisted: ev('import.image-zip.unlisted', 'warn', "A captured ballot-image zip's directory could not be listed (damaged, a possible zip bomb): phase 1 counts none of its images and says why; the pre-audit refuses it with an alert.", { file: 'string', code: 'string', error: 'string' }),
 } as const satisfies Record<string, EventSpec>;
 
 type Catalogue = typeof LogEvents;

@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx';
 import type { Phase1Check } from '../deps.ts';
 import type { ContestSummaryRow } from '../../preaudit/webApi.ts';
 import { formatCount } from '../format.ts';
+import { ballotImageHref } from '../imageHref.ts';
 import { Layout, NotInstalled, type PageContext } from './layout.tsx';
 
 /**
@@ -136,7 +137,7 @@ export const EvidencePage: FC<{ page: PageContext; rows: readonly ContestSummary
                 {[pair.first, pair.second].map((scan) => (
                   <figure class="ballot">
                     <figcaption>{capital(scan.words)}</figcaption>
-                    <img src={scan.page === 0 ? `/api/images/${scan.imageId}` : `/api/images/${scan.imageId}?page=${scan.page}`} alt={`Scan of ${scan.words}`} loading="lazy" />
+                    <img src={ballotImageHref(scan.imageId, scan.page, scan.member)} alt={`Scan of ${scan.words}`} loading="lazy" />
                   </figure>
                 ))}
               </div>
