@@ -75,6 +75,10 @@ export const preauditCommand: CliCommand = {
     const d = r.value.duplicates;
     process.stdout.write(`${String(d.length).padStart(9)}  duplicates (the same ballot or CVR twice)\n`);
     for (const line of d.slice(0, 20)) process.stdout.write(`  ${line}\n`);
+    const notChecked = r.value.sheetsNotCheckedForRescans;
+    if (notChecked > 0) {
+      process.stdout.write(`${String(notChecked).padStart(9)}  ES&S sheets not compared for a ballot scanned twice (two voters' filled ovals look alike in ES&S's black-and-white scans)\n`);
+    }
     const totals = r.value.totalsDiffering;
     if (totals.length > 0) {
       process.stdout.write(`${String(totals.length).padStart(9)}  total${totals.length === 1 ? '' : 's'} in the results report differing from the CVRs\n`);

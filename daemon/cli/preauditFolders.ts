@@ -41,6 +41,8 @@ export interface FolderRun {
   readonly duplicates: readonly string[];
   /** Totals in the results report that differ from the CVRs' (phase1Findings.ts). */
   readonly totalsDiffering: readonly string[];
+  /** Sheets read but not compared for a ballot scanned twice (ES&S: rescans.ts). */
+  readonly sheetsNotCheckedForRescans: number;
   readonly arloManifest: string | null;
   readonly phase1Xlsx: string;
   /** Written when styles still wait for a person. */
@@ -175,7 +177,8 @@ async function afterPass(config: Config, logger: Logger, outDir: string): Promis
     const phase1 = await refreshPhase1Report(db, path.join(outDir, 'phase1'), () => readSheetFills(db), logger);
     if (!phase1.ok) return phase1;
     const { duplicates, totalsDiffering } = phase1Findings(phase1.value.report);
-    return ok({ duplicates, totalsDiffering, arloManifest: phase1.value.arloManifest, phase1Xlsx: phase1.value.xlsx, mappingTemplate });
+    const sheetsNotCheckedForRescans = phase1.value.report.summary.sheetsNotCheckedForRescans;
+    return ok({ duplicates, totalsDiffering, sheetsNotCheckedForRescans, arloManifest: phase1.value.arloManifest, phase1Xlsx: phase1.value.xlsx, mappingTemplate });
   } finally {
     db.close();
   }

@@ -74,6 +74,8 @@ export interface Phase1Report {
     readonly rescannedSheets: number;
     /** Sheets whose marks the pre-audit has read, hence checked for rescans. */
     readonly sheetsCheckedForRescans: number;
+    /** Sheets read whose design's marks do not tell voters apart (ES&S): not checked for rescans. */
+    readonly sheetsNotCheckedForRescans: number;
     readonly eifContestsMissingFromCvr: number;
     readonly cvrContestsMissingFromEif: number;
     readonly eifOptionsMissingFromCvr: number;
@@ -295,6 +297,7 @@ export function buildPhase1Report(db: Db, readSheets: ReadSheets): Phase1Report 
     duplicateImages: duplicateImages.length,
     rescannedSheets: rescans.pairs.length,
     sheetsCheckedForRescans: rescans.sheetsCompared,
+    sheetsNotCheckedForRescans: rescans.sheetsNotComparable,
     eifContestsMissingFromCvr: contestsMissingFromCvr.length,
     cvrContestsMissingFromEif: cvrContestsMissingFromEif.length,
     eifOptionsMissingFromCvr: optionsMissingFromCvr.length,

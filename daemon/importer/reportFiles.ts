@@ -29,6 +29,7 @@ export async function phase1ReportXlsx(report: Phase1Report): Promise<Buffer> {
     ['Duplicate image files', s.duplicateImages],
     ['Ballots scanned twice under another id', s.rescannedSheets],
     ['Sheets compared for rescans (read by the pre-audit)', s.sheetsCheckedForRescans],
+    ['Sheets read but not compared for rescans (ES&S: two voters\' filled ovals look alike in its black-and-white scans)', s.sheetsNotCheckedForRescans],
     ['EIF contests missing from the CVRs', s.eifContestsMissingFromCvr],
     ['CVR contests missing from the EIF', s.cvrContestsMissingFromEif],
     ['EIF options missing from the CVRs', s.eifOptionsMissingFromCvr],

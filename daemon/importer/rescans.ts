@@ -33,6 +33,12 @@ export interface ReadSheet {
   readonly fills: readonly number[];
   /** Per target, as `fills`: its ink when it carries a mark (sameInk.ts); absent on readings stored before it was kept. */
   readonly inks?: readonly (string | undefined)[];
+  /**
+   * False for a design whose scans do not tell one voter's marks from another's (ES&S's
+   * black-and-white scans: two voters' filled ovals match within SAME_INK, and the same paper
+   * scanned twice differs by more): such a sheet is not compared, and counted as not checked.
+   */
+  readonly marksTellHands?: boolean;
 }
 
 /** The sheets the pre-audit has read so far (none when it has read nothing). */
@@ -41,6 +47,8 @@ export type ReadSheets = () => readonly ReadSheet[];
 export interface RescanCheck {
   /** Sheets whose marks were read by the pre-audit, hence compared. */
   readonly sheetsCompared: number;
+  /** Sheets read but not compared: their design's marks do not tell voters apart (ReadSheet.marksTellHands). */
+  readonly sheetsNotComparable: number;
   readonly pairs: readonly RescannedSheet[];
 }
 
@@ -81,7 +89,12 @@ export function findRescannedSheets(db: Db, readSheets: ReadSheets): RescanCheck
   const files = new Map<string, SheetFiles>();
   const fingerprints: SheetFingerprint[] = [];
   const inked: InkedSheet[] = [];
+  let sheetsNotComparable = 0;
   for (const sheet of readSheets()) {
+    if (sheet.marksTellHands === false) {
+      sheetsNotComparable++;
+      continue;
+    }
     const found = catalogFiles(catalog, sheet.sheetKey);
     if (found === undefined) continue;
     files.set(sheet.sheetKey, found);
@@ -102,7 +115,7 @@ export function findRescannedSheets(db: Db, readSheets: ReadSheets): RescanCheck
       ...(fb?.members !== undefined ? { secondMembers: fb.members } : {}),
     };
   });
-  return { sheetsCompared: fingerprints.length, pairs };
+  return { sheetsCompared: fingerprints.length, sheetsNotComparable, pairs };
 }
 
 /** Pairs found by either check, each once. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../core/db/database.ts';
 import type { ReadSheet } from '../importer/rescans.ts';
+import { isEssLayout } from './essLearn.ts';
 
 /**
  * The pre-audit's read queries for the web pages and reports (issue #17: its tables are read only in its
@@ -171,7 +172,9 @@ export function readSheetFills(db: Db): ReadSheet[] {
     const targets = pages.data.flatMap((p) => p.targets);
     // Readings stored before marks' ink was kept have none: the fills alone are compared for them.
     const inks = targets.some((t) => t.ink !== undefined) ? targets.map((t) => t.ink) : undefined;
-    sheets.push({ sheetKey: r.sheet_key, styleId: r.style_id, fills: targets.map((t) => t.fill), ...(inks === undefined ? {} : { inks }) });
+    // ES&S's black-and-white scans show two voters' filled ovals alike: not compared (rescans.ts).
+    const marksTellHands = !isEssLayout({ styleId: r.style_id });
+    sheets.push({ sheetKey: r.sheet_key, styleId: r.style_id, fills: targets.map((t) => t.fill), ...(inks === undefined ? {} : { inks }), ...(marksTellHands ? {} : { marksTellHands }) });
   }
   return sheets;
 }

@@ -74,6 +74,19 @@ describe('phase-1 checks from the importer report', () => {
     expect(byId.get('batches')).toMatchObject({ state: 'warn', details: ['Tabulator 1, batch 7: 300 CVRs, 301 images'] });
   });
 
+  it('ES&S sheets read but not compared for rescans: the duplicates check warns and says why, never a pass (#21)', () => {
+    const base = buildPhase1Report(openStateDatabase(':memory:'), () => []);
+    const report: Phase1Report = { ...base, summary: { ...base.summary, cvrRecords: 2079, imageFiles: 2080, sheetsCheckedForRescans: 0, sheetsNotCheckedForRescans: 2029 } };
+    const dup = checksFromReport(report).find((c) => c.id === 'duplicates');
+    expect(dup?.state).toBe('warn');
+    expect(dup?.summary).toContain("2,029 ES&S sheets not compared: in ES&S's black-and-white scans two voters' filled ovals look alike");
+    expect(dup?.summary).not.toContain('once the pre-audit has read the marks');
+    // with other sheets compared too, still not a pass
+    const mixed = checksFromReport({ ...report, summary: { ...report.summary, sheetsCheckedForRescans: 12 } }).find((c) => c.id === 'duplicates');
+    expect(mixed?.state).toBe('warn');
+    expect(mixed?.summary).toContain('12 sheets compared by their marks');
+  });
+
   it('an ES&S export whose images are one zip: the image checks say they did not look inside it, and batches with no image counted are not "all even" (#21)', () => {
     const base = buildPhase1Report(openStateDatabase(':memory:'), () => []);
     const report: Phase1Report = {

@@ -97,13 +97,24 @@ export function checksFromReport(r: Phase1Report): Phase1Check[] {
   );
   const dups = s.duplicateCvrs + s.duplicateImages + s.rescannedSheets;
   // Rescans (new image bytes, same marks) are found among the sheets the pre-audit has read.
+  const notComparable = s.sheetsNotCheckedForRescans;
   const rescanNote =
-    s.imageFiles === 0 ? '' : s.sheetsCheckedForRescans === 0 ? ' Ballots scanned twice under another number are looked for once the pre-audit has read the marks.' : ` ${plural(s.sheetsCheckedForRescans, 'sheet')} compared by their marks to find a ballot scanned twice.`;
+    (s.imageFiles === 0
+      ? ''
+      : s.sheetsCheckedForRescans === 0
+        ? notComparable > 0
+          ? ''
+          : ' Ballots scanned twice under another number are looked for once the pre-audit has read the marks.'
+        : ` ${plural(s.sheetsCheckedForRescans, 'sheet')} compared by their marks to find a ballot scanned twice.`) +
+    (notComparable > 0
+      ? ` ${plural(notComparable, 'ES&S sheet')} not compared: in ES&S's black-and-white scans two voters' filled ovals look alike, so a ballot scanned twice under another number cannot be told by its marks. Check the ES&S scanner's own rescan records.`
+      : '');
   checks.push({
     id: 'duplicates',
     name: 'No duplicates',
     // Images none of whose marks were read yet cannot be checked for rescans: not a pass (issue #20).
-    state: s.cvrRecords === 0 && s.imageFiles === 0 ? 'not-run' : dups > 0 ? 'fail' : s.imageFiles > 0 && s.sheetsCheckedForRescans === 0 ? 'warn' : 'pass',
+    // Sheets read but not comparable (ES&S) are not checked either: not a pass.
+    state: s.cvrRecords === 0 && s.imageFiles === 0 ? 'not-run' : dups > 0 ? 'fail' : (s.imageFiles > 0 && s.sheetsCheckedForRescans === 0) || notComparable > 0 ? 'warn' : 'pass',
     summary:
       (dups === 0
         ? noImages && imageZips.length > 0

@@ -109,7 +109,8 @@ const checkCommand: CliCommand = {
       ];
       for (const [label, n] of lines) process.stdout.write(`${String(n).padStart(9)}  ${label}\n`);
       for (const d of r.value.report.rescannedSheets.items) process.stdout.write(`  Same ballot scanned twice: ${d.first.join(' + ')} and ${d.second.join(' + ')}\n`);
-      if (s.imageFiles > 0 && s.sheetsCheckedForRescans === 0) process.stdout.write('\nBallots scanned twice under another number are looked for once the pre-audit has read the marks.\n');
+      if (s.imageFiles > 0 && s.sheetsCheckedForRescans === 0 && s.sheetsNotCheckedForRescans === 0) process.stdout.write('\nBallots scanned twice under another number are looked for once the pre-audit has read the marks.\n');
+      if (s.sheetsNotCheckedForRescans > 0) process.stdout.write(`\n${s.sheetsNotCheckedForRescans} ES&S sheets were not compared for a ballot scanned twice: two voters' filled ovals look alike in ES&S's black-and-white scans.\n`);
       if (s.cvrRecords === 0) process.stdout.write('\nNo cast vote records have been imported, so nothing could be checked. Capture or import the CVR export first.\n');
       if (s.failedSources > 0) process.stdout.write(`\n${counted(s.failedSources, 'file')} could not be imported; the report says why and what to do.\n`);
       process.stdout.write(`\n${s.clean ? 'All phase-1 checks passed.' : 'Some checks need attention; see the report.'}\n`);
