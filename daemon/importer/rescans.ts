@@ -15,7 +15,7 @@ import { findSameInk, type InkedSheet, inksDiffer } from './sameInk.ts';
 import { zipMemberName } from './zipImages.ts';
 
 export interface RescannedSheet {
-  /** The image files of each of the two sheets (`<root>:<zip path> › <member>` inside an export zip). */
+  /** The image files of each of the two sheets (`<root>:<zip path> > <member>` inside an export zip). */
   readonly first: readonly string[];
   readonly second: readonly string[];
   /** Their catalog file versions, in the same order (to show the pictures): the zip's, for a zip member. */

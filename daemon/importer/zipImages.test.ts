@@ -26,7 +26,7 @@ import { tempDir } from './testSupport.ts';
 /**
  * Issue #21: phase 1 on an ES&S Electionware export as delivered, the ballot images in one zip
  * (`\` names, `<id>i.pdf` sheets beside `<id>c.pdf` CVR printouts). The images inside the zip are
- * the export's image files (counted, linked to their CVRs, named `<zip> › <member>`), and the
+ * the export's image files (counted, linked to their CVRs, named `<zip> > <member>`), and the
  * rescan check compares the sheets the pre-audit read from inside the zip.
  */
 const t = tempDir('ballotsafe-zip-images-');
@@ -99,11 +99,11 @@ describe('phase 1 counts the ballot images inside an ES&S export zip', () => {
     expect(report.summary.imageFiles).toBe(sheetMembers.length);
     expect(report.summary.cvrRecords).toBe(sheetMembers.length - 1);
     expect(report.summary.cvrsWithoutImage).toBe(0);
-    expect(report.imagesWithoutCvr.items).toEqual([{ file: `ems:export/${zipName} › ${memberOf(dropped)}`, key: `c:${dropped}` }]);
+    expect(report.imagesWithoutCvr.items).toEqual([{ file: `ems:export/${zipName} > ${memberOf(dropped)}`, key: `c:${dropped}` }]);
     expect(report.summary.clean).toBe(false);
     const checks = new Map(checksFromReport(report).map((c) => [c.id, c]));
     expect(checks.get('cvrs-have-image')).toMatchObject({ state: 'pass', summary: 'No CVR without an image.' });
-    expect(checks.get('images-have-cvr')).toMatchObject({ state: 'fail', summary: '1 image without a CVR.', details: [`ems:export/${zipName} › ${memberOf(dropped)}`] });
+    expect(checks.get('images-have-cvr')).toMatchObject({ state: 'fail', summary: '1 image without a CVR.', details: [`ems:export/${zipName} > ${memberOf(dropped)}`] });
     // nothing read yet: the rescan check says so rather than passing
     expect(checks.get('duplicates')?.state).toBe('warn');
     // listed once: a second pass changes nothing
@@ -132,7 +132,7 @@ describe('phase 1 counts the ballot images inside an ES&S export zip', () => {
     const images = await exportCaptured('ballot-image');
     const asImages = buildPhase1Report(images.db, () => []);
     expect(asImages.summary.imageFiles).toBe(sheetMembers.length);
-    expect(asImages.imagesWithoutCvr.items.map((i) => i.file)).toEqual([`ems:export/${zipName} › ${memberOf(dropped)}`]);
+    expect(asImages.imagesWithoutCvr.items.map((i) => i.file)).toEqual([`ems:export/${zipName} > ${memberOf(dropped)}`]);
     images.db.close();
   });
 
@@ -146,7 +146,7 @@ describe('phase 1 counts the ballot images inside an ES&S export zip', () => {
     const report = buildPhase1Report(db, () => []);
     expect(report.summary.duplicateImages).toBe(1);
     expect(report.duplicateImages.items).toEqual([
-      { sha256: null, zipBytes: expect.stringMatching(/^CRC-32 [0-9a-f]{8}, \d+ bytes$/) as string, files: [memberOf(rescan.original), memberOf(dropped)].map((m) => `ems:export/${zipName} › ${m}`).sort() },
+      { sha256: null, zipBytes: expect.stringMatching(/^CRC-32 [0-9a-f]{8}, \d+ bytes$/) as string, files: [memberOf(rescan.original), memberOf(dropped)].map((m) => `ems:export/${zipName} > ${m}`).sort() },
     ]);
     const check = checksFromReport(report).find((c) => c.id === 'duplicates');
     expect(check?.state).toBe('fail');
@@ -195,7 +195,7 @@ describe('the rescan check compares the sheets read from inside the zip', () => 
     expect(read.length).toBeGreaterThan(sheetMembers.length / 2);
     const check = findRescannedSheets(db, () => read);
     expect(check.sheetsCompared).toBe(read.length);
-    const name = (n: number) => `ems:export/${zipName} › ${memberOf(n)}`;
+    const name = (n: number) => `ems:export/${zipName} > ${memberOf(n)}`;
     expect(check.pairs.map((p) => [...p.first, ...p.second].sort())).toEqual([[name(rescan.original), name(rescan.copy)].sort()]);
     const pair = check.pairs[0];
     expect([...(pair?.firstIds ?? []), ...(pair?.secondIds ?? [])]).toEqual([zipId, zipId]);

@@ -1,7 +1,7 @@
 /**
  * The ballot images inside captured ballot-image zips (ES&S Electionware exports one zip of
  * `<id>i.pdf` sheets), for phase 1: each image member counts as an image file, keyed to its CVR
- * like a captured image, named `<root>:<zip path> › <member>`. A zip version is listed once, from
+ * like a captured image, named `<root>:<zip path> > <member>`. A zip version is listed once, from
  * its central directory (nothing inflated), when the importer meets it; the report takes the
  * listings of the catalog's current zips, so a re-exported zip replaces the old one's images.
  */
@@ -38,7 +38,7 @@ export async function listImageZip(db: Db, fileVersionId: number, path: string, 
 }
 
 export interface ZipImage {
-  /** `<root>:<zip path> › <member>` */
+  /** `<root>:<zip path> > <member>` */
   readonly file: string;
   readonly key: string | null;
   /** `<CRC-32 hex>, <size> bytes` as the zip lists it (the same twice: the same image twice); null if not kept. */
@@ -53,9 +53,12 @@ export interface CurrentZipImages {
   readonly unlisted: readonly { readonly file: string; readonly problem: string }[];
 }
 
-/** `<root>:<zip path> › <member>`: where a zip member is, for people. */
+/** Between a zip's name and a member's path inside it: ASCII (a spreadsheet opens it cleanly) and never in a Windows file name. */
+export const ZIP_MEMBER_SEPARATOR = ' > ';
+
+/** `<root>:<zip path> > <member>`: where a zip member is, for people. */
 export function zipMemberName(rootLabel: string, zipRelPath: string, member: string): string {
-  return `${rootLabel}:${zipRelPath} › ${member}`;
+  return `${rootLabel}:${zipRelPath}${ZIP_MEMBER_SEPARATOR}${member}`;
 }
 
 /** The images inside the catalog's current zips, as listed. */

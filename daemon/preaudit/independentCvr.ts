@@ -18,6 +18,7 @@ import type { ContestDefinition } from './layout.ts';
 import { storedFiles } from './storedJson.ts';
 import { readSheetsWithFiles } from './viewStore.ts';
 import { zipMemberName } from './zipMembers.ts';
+import { ZIP_MEMBER_SEPARATOR } from '../importer/zipImages.ts';
 
 export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';
 
@@ -41,8 +42,8 @@ const storedPages = z.array(
 );
 const storedIds = z.array(z.number().int());
 
-/** Between a zip's name and a member inside it, in the `files` column. */
-export const ZIP_MEMBER_SEPARATOR = ' > ';
+/** Between a zip's name and a member inside it, in the `files` column: the same as phase 1's names. */
+export { ZIP_MEMBER_SEPARATOR };
 
 export interface IndependentCvrRow {
   readonly ballot: string;
