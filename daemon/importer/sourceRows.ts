@@ -81,7 +81,7 @@ export function zipListed(db: Db, fileVersionId: number): boolean {
   return db.prepare<[number], { n: number }>(`SELECT 1 AS n FROM zip_image_listings WHERE file_version_id = ?`).get(fileVersionId) !== undefined;
 }
 
-/** Records a zip version's listing: its image members, or why it could not be listed. */
+/** One image member of a listed zip. */
 export interface ZipImageRow {
   readonly member: string;
   readonly imageKey: string | null;
@@ -90,6 +90,7 @@ export interface ZipImageRow {
   readonly size: number | null;
 }
 
+/** Records a zip version's listing: its image members, or why it could not be listed. */
 export function recordZipListing(db: Db, fileVersionId: number, problem: string | null, images: readonly ZipImageRow[]): void {
   const listing = db.prepare(`INSERT OR IGNORE INTO zip_image_listings (file_version_id, problem) VALUES (?, ?)`);
   const image = db.prepare(`INSERT OR IGNORE INTO zip_images (file_version_id, member, image_key, crc32, size) VALUES (?, ?, ?, ?, ?)`);

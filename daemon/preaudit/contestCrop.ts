@@ -6,8 +6,7 @@
  */
 import sharp from 'sharp';
 import { essContainerPages } from './essContainer.ts';
-import { decodeBallotImage, DEFAULT_MAX_PIXELS, type GrayImage } from './image.ts';
-import { isZipMemberPath } from './zipMembers.ts';
+import { DEFAULT_MAX_PIXELS } from './image.ts';
 
 export interface Region {
   readonly left: number;
@@ -18,13 +17,7 @@ export interface Region {
 
 /** Writes page `page` of `source` (a vault path, or a zip member's `<zip>\0<member>`) cut to `region`; false when it cannot be read. */
 export async function writeContestCrop(source: string, page: number, region: Region, file: string): Promise<boolean> {
-  let pages: readonly GrayImage[] | 'unreadable' | undefined;
-  if (isZipMemberPath(source)) {
-    const decoded = await decodeBallotImage(source, { maxPixels: DEFAULT_MAX_PIXELS });
-    pages = decoded.ok ? decoded.value : 'unreadable';
-  } else {
-    pages = await essContainerPages(source, DEFAULT_MAX_PIXELS);
-  }
+  const pages = await essContainerPages(source, DEFAULT_MAX_PIXELS);
   if (pages === undefined) {
     await sharp(source, { page, limitInputPixels: 80_000_000 }).extract(region).png().toFile(file);
     return true;

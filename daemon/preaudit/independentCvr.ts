@@ -17,7 +17,7 @@ import type { AuditMarkPages } from './auditMarkPages.ts';
 import type { ContestDefinition } from './layout.ts';
 import { storedFiles } from './storedJson.ts';
 import { readSheetsWithFiles } from './viewStore.ts';
-import { zipMemberName } from './zipMembers.ts';
+import { memberOfZipPath } from './zipMembers.ts';
 import { ZIP_MEMBER_SEPARATOR } from '../importer/zipImages.ts';
 
 export const INDEPENDENT_CVR_FILE = 'independent-cvr.csv';
@@ -98,7 +98,7 @@ export function independentCvrRows(db: Db, contests: readonly ContestDefinition[
  */
 function filesOfSheet(catalogNames: readonly string[], filesJson: string): string[] {
   const read = storedFiles.safeParse(JSON.parse(filesJson));
-  const members = (read.success ? read.data : []).map(zipMemberName).filter((m): m is string => m !== undefined);
+  const members = (read.success ? read.data : []).map(memberOfZipPath).filter((m): m is string => m !== undefined);
   const zip = catalogNames[0];
   if (members.length === 0 || zip === undefined) return [...catalogNames];
   return members.map((m) => `${zip}${ZIP_MEMBER_SEPARATOR}${m}`);

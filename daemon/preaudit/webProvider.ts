@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CatalogStore } from '../capture/catalogStore.ts';
 import type { Db } from '../core/db/database.ts';
 import { storedAuditMarkPages, storedFileVersionIds, storedFiles } from './storedJson.ts';
-import { zipMemberName } from './zipMembers.ts';
+import { memberOfZipPath } from './zipMembers.ts';
 import type { Result } from '../core/result.ts';
 import type { AuditMarkPage, ContestSummaryRow, DisagreementDetail, DisagreementSummary, EvidenceDownloadKind, EvidenceFile, LearnedStyleSummary, PreauditProvider, PreauditStatus, StyleMappingForm, TargetOverlay } from './webApi.ts';
 import { err, operatorError } from '../core/result.ts';
@@ -69,7 +69,7 @@ export function locateContest(db: Db, sheetKey: string, contestId: string): Loca
 function memberOfSheetFile(filesJson: string, file: number): string | undefined {
   const files = storedFiles.safeParse(JSON.parse(filesJson));
   const path = files.success ? files.data[file] : undefined;
-  return path === undefined ? undefined : zipMemberName(path);
+  return path === undefined ? undefined : memberOfZipPath(path);
 }
 
 /** How a sheet's style was known (interpret.ts StyleSource), for the disagreement page. */

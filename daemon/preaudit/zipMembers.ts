@@ -19,7 +19,7 @@ export function isZipMemberPath(path: string): boolean {
 }
 
 /** The member's name inside its zip (`T Albion/Nonpartisan/000123i.pdf`); undefined for a file of its own. */
-export function zipMemberName(path: string): string | undefined {
+export function memberOfZipPath(path: string): string | undefined {
   const at = path.indexOf(SEPARATOR);
   return at < 0 ? undefined : path.slice(at + 1);
 }

@@ -28,7 +28,7 @@ export async function ballotImageForBrowser(object: CatalogObject, page: number,
   const name = `${object.rootLabel}:${object.relPath}${member === undefined ? '' : ` (${member} inside it)`}`;
   const unreadable = operatorError('image-unreadable', `The stored file ${name} cannot be shown as a picture.`, 'Look at the original on the EMS. The file is kept as it was captured.');
   // A sheet inside a captured ES&S export zip: its member is read from the zip as the pre-audit reads it.
-  const container = member === undefined ? await essContainerPages(object.vaultPath, maxPixels) : await zipMemberPages(object.vaultPath, member, maxPixels);
+  const container = await essContainerPages(member === undefined ? object.vaultPath : zipMemberPath(object.vaultPath, member), maxPixels);
   if (container !== undefined) {
     if (container === 'unreadable') return err(unreadable);
     const scan = container[page];
@@ -64,10 +64,4 @@ export async function ballotImageForBrowser(object: CatalogObject, page: number,
   } catch {
     return err(unreadable);
   }
-}
-
-/** The pages of a ballot image inside a zip (a member the zip does not hold is unreadable). */
-async function zipMemberPages(zipPath: string, member: string, maxPixels: number): Promise<readonly GrayImage[] | 'unreadable'> {
-  const pages = await decodeBallotImage(zipMemberPath(zipPath, member), { maxPixels });
-  return pages.ok ? pages.value : 'unreadable';
 }
