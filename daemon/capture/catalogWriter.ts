@@ -61,6 +61,9 @@ export type RecordOutcome =
 export class CatalogWriter {
   private readonly rowsInDirStmt: Statement<[string, string], CatalogRowBrief>;
   private readonly statKeysInDirStmt: Statement<[string, string], [string, string]>;
+  // Asked once per folder by every scan: prepared once (a prepare per folder was ~4% of a 10k-file rescan).
+  private readonly symlinksInDirStmt: Statement<[string, string], SymlinkRowBrief>;
+  private readonly hasRowsUnderStmt: Statement<[string, string, string], unknown>;
   private readonly currentStmt: Statement<[string, string], CatalogRowBrief>;
   private readonly insertStmt: Statement<unknown[]>;
   private readonly updateStatStmt: Statement<unknown[]>;
@@ -72,6 +75,8 @@ export class CatalogWriter {
     this.statKeysInDirStmt = db
       .prepare<[string, string], [string, string]>(`SELECT rel_path, ${STAT_KEY_SQL} FROM file_versions WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`)
       .raw(true);
+    this.symlinksInDirStmt = db.prepare<[string, string], SymlinkRowBrief>(`SELECT id, rel_path, target FROM symlinks WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`);
+    this.hasRowsUnderStmt = db.prepare<[string, string, string], unknown>("SELECT 1 FROM file_versions WHERE root_label = ? AND rel_path >= ? AND rel_path < ? AND status = 'current' LIMIT 1");
     this.currentStmt = db.prepare(`SELECT ${brief} FROM file_versions WHERE root_label = ? AND rel_path = ? AND status = 'current'`);
     this.insertStmt = db.prepare(
       `INSERT INTO file_versions (root_label, rel_path, rel_path_raw, size, mtime_ns, ctime_ns, inode, sha256, kind, first_seen_at, captured_at)
@@ -123,11 +128,7 @@ export class CatalogWriter {
 
   /** Any current row at or below this dir key ('a/b/')? */
   hasRowsUnder(rootLabel: string, dirKey: string): boolean {
-    return (
-      this.db
-        .prepare("SELECT 1 FROM file_versions WHERE root_label = ? AND rel_path >= ? AND rel_path < ? AND status = 'current' LIMIT 1")
-        .get(rootLabel, dirKey, `${dirKey}\u{10FFFF}`) !== undefined
-    );
+    return this.hasRowsUnderStmt.get(rootLabel, dirKey, `${dirKey}\u{10FFFF}`) !== undefined;
   }
 
   hasCurrentRows(rootLabel: string): boolean {
@@ -173,10 +174,7 @@ export class CatalogWriter {
 
   symlinksInDir(rootLabel: string, dirKey: string): Map<string, SymlinkRowBrief> {
     const map = new Map<string, SymlinkRowBrief>();
-    const rows = this.db
-      .prepare<[string, string], SymlinkRowBrief>(`SELECT id, rel_path, target FROM symlinks WHERE root_label = ? AND ${DIR_EXPR} = ? AND status = 'current'`)
-      .all(rootLabel, dirKey);
-    for (const r of rows) map.set(r.rel_path, r);
+    for (const r of this.symlinksInDirStmt.all(rootLabel, dirKey)) map.set(r.rel_path, r);
     return map;
   }
 
