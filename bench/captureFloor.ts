@@ -3,10 +3,14 @@
  * one cold read of every file, SHA-256 of the same bytes on all the cores (Node's hash, as capture
  * uses), one write of the same bytes into new files plus a sync. Reading and writing share the disk,
  * so they add up; hashing can overlap them. floor = max(read + write and sync, hashing).
+ *
+ * The durable floor keeps capture's promise as well: each written file's data is synced before it
+ * counts (fdatasync, as many files in flight as capture), so a disk where every sync is a flush
+ * shows that cost here too. durableFloor = max(read + durable write, hashing).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +20,9 @@ export interface Floor {
   writeSyncMs: number;
   hashMs: number;
   floorMs: number;
+  /** The same writes, each file's data synced before it counts (bench/durableWrite.mjs). */
+  durableWriteMs: number;
+  durableFloorMs: number;
 }
 
 function filesUnder(dir: string, out: string[] = []): string[] {
@@ -27,8 +34,8 @@ function filesUnder(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** `dropCaches` is called before the cold read; `scratch` gets the written copy (the caller removes it). */
-export function measureFloor(src: string, scratch: string, dropCaches: () => void): Floor {
+/** `dropCaches` is called before the cold read; `scratch` gets the written copies (the caller removes it); `inFlight`: capture's files in flight. */
+export function measureFloor(src: string, scratch: string, dropCaches: () => void, inFlight = 32): Floor {
   const files = filesUnder(src);
   const buffer = Buffer.allocUnsafe(1 << 20);
   const sizes: number[] = [];
@@ -65,5 +72,16 @@ export function measureFloor(src: string, scratch: string, dropCaches: () => voi
   });
   spawnSync('sync', ['-f', scratch]);
   const writeSyncMs = performance.now() - t0;
-  return { readMs, writeSyncMs, hashMs, floorMs: Math.max(readMs + writeSyncMs, hashMs) };
+
+  const sizesFile = join(scratch, 'sizes.json');
+  writeFileSync(sizesFile, JSON.stringify(sizes));
+  const durableDir = join(scratch, 'durable');
+  const child = spawnSync(process.execPath, [new URL('./durableWrite.mjs', import.meta.url).pathname, durableDir, sizesFile, String(inFlight)], {
+    encoding: 'utf8',
+    env: { ...process.env, UV_THREADPOOL_SIZE: '64' },
+  });
+  if (child.status !== 0) throw new Error(`durableWrite.mjs failed: ${child.stderr}`);
+  const durableWriteMs = (JSON.parse(child.stdout.trim()) as { ms: number }).ms;
+  rmSync(durableDir, { recursive: true, force: true });
+  return { readMs, writeSyncMs, hashMs, floorMs: Math.max(readMs + writeSyncMs, hashMs), durableWriteMs, durableFloorMs: Math.max(readMs + durableWriteMs, hashMs) };
 }
