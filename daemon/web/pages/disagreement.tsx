@@ -64,17 +64,31 @@ function targetWords(t: TargetOverlay): string {
   return `${t.option}: image ${t.marked ? 'marked' : 'not marked'}${t.score === null ? '' : ` (fill ${Math.round(t.score * 100)}%)`}, CVR ${t.cvrMarked ? 'vote' : 'no vote'}`;
 }
 
+/**
+ * Where a target's ≠ goes, clear of the printed words. ES&S prints the names right of the ovals and
+ * the contest's header ("Vote for 1") just above the first one, so the ≠ sits on the target's row,
+ * left of the CVR's outline (the close-up keeps at least 1.5 target heights there). Dominion prints
+ * the names left of the ovals, so there it stays centred above the target.
+ */
+export function differsMarkAt(t: Box, namesRight: boolean): { x: number; y: number; fontSize: number; anchor: 'end' | 'middle' } {
+  const pad = t.height * 0.25;
+  const fontSize = t.height * 1.1;
+  if (namesRight) return { x: t.x - 2 * pad - t.height * 0.15, y: t.y + t.height * 0.85, fontSize, anchor: 'end' };
+  return { x: t.x + t.width / 2, y: t.y - 3 * pad, fontSize, anchor: 'middle' };
+}
+
 /** A target of the contest: solid outline for a mark read, dashed for the CVR's vote, both when both. */
-const ContestTarget: FC<{ t: TargetOverlay; labels: boolean }> = ({ t, labels }) => {
+const ContestTarget: FC<{ t: TargetOverlay; labels: boolean; namesRight: boolean }> = ({ t, labels, namesRight }) => {
   const disagree = t.marked !== t.cvrMarked;
   const pad = t.height * 0.25;
+  const mark = differsMarkAt(t, namesRight);
   return (
     <g class={`target ${t.marked ? 'marked' : 'empty'} ${disagree ? 'disagree' : 'agree'}`} data-option={t.option}>
       {t.marked ? <rect class="mark-read" x={t.x - pad} y={t.y - pad} width={t.width + 2 * pad} height={t.height + 2 * pad} /> : null}
       {t.cvrMarked ? <rect class="cvr-vote" x={t.x - 2 * pad} y={t.y - 2 * pad} width={t.width + 4 * pad} height={t.height + 4 * pad} /> : null}
       {!t.marked && !t.cvrMarked ? <rect class="no-vote" x={t.x} y={t.y} width={t.width} height={t.height} /> : null}
       {labels && disagree ? (
-        <text class="target-label differs" x={t.x + t.width / 2} y={t.y - 3 * pad} font-size={t.height * 1.1} text-anchor="middle">
+        <text class="target-label differs" x={mark.x} y={mark.y} font-size={mark.fontSize} text-anchor={mark.anchor}>
           ≠
         </text>
       ) : null}
@@ -100,7 +114,7 @@ export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> 
               <svg viewBox={`${area.x} ${area.y} ${area.width} ${area.height}`} role="img" aria-label={`Close-up of ${d.contest} on ballot ${ballot}`} data-testid="contest-closeup">
                 <image href={imageHref(d)} x="0" y="0" width={d.imageWidth} height={d.imageHeight} />
                 {mine.map((t) => (
-                  <ContestTarget t={t} labels={true} />
+                  <ContestTarget t={t} labels={true} namesRight={d.namesRightOfTargets === true} />
                 ))}
               </svg>
             </figure>
@@ -125,7 +139,7 @@ export const DisagreementPage: FC<{ page: PageContext; d: DisagreementDetail }> 
                   </g>
                 )}
                 {mine.map((t) => (
-                  <ContestTarget t={t} labels={false} />
+                  <ContestTarget t={t} labels={false} namesRight={d.namesRightOfTargets === true} />
                 ))}
               </svg>
             </figure>
