@@ -34,8 +34,8 @@ function filesUnder(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** `dropCaches` is called before the cold read; `scratch` gets the written copies (the caller removes it); `inFlight`: capture's files in flight. */
-export function measureFloor(src: string, scratch: string, dropCaches: () => void, inFlight = 32): Floor {
+/** `dropCaches` is called before the cold read; `scratch` gets the written copies (the caller removes it). */
+export function measureFloor(src: string, scratch: string, dropCaches: () => void): Floor {
   const files = filesUnder(src);
   const buffer = Buffer.allocUnsafe(1 << 20);
   const sizes: number[] = [];
@@ -76,7 +76,8 @@ export function measureFloor(src: string, scratch: string, dropCaches: () => voi
   const sizesFile = join(scratch, 'sizes.json');
   writeFileSync(sizesFile, JSON.stringify(sizes));
   const durableDir = join(scratch, 'durable');
-  const child = spawnSync(process.execPath, [new URL('./durableWrite.mjs', import.meta.url).pathname, durableDir, sizesFile, String(inFlight)], {
+  // 32 files in flight: capture's default (captureEngine.ts).
+  const child = spawnSync(process.execPath, [new URL('./durableWrite.mjs', import.meta.url).pathname, durableDir, sizesFile, '32'], {
     encoding: 'utf8',
     env: { ...process.env, UV_THREADPOOL_SIZE: '64' },
   });

@@ -1,5 +1,5 @@
 // The writes of bench/captureFloor.ts's floor with capture's promise kept: each new file's data is
-// synced (fdatasync) before it counts as written, `inFlight` files at a time (capture's default),
+// synced (fdatasync) before it counts as written, <in flight> files at a time (the caller passes capture's),
 // then one sync of the names. Run as a child so the thread pool is capture's (UV_THREADPOOL_SIZE=64).
 //   node bench/durableWrite.mjs <scratch dir> <sizes json file> <in flight>
 import { randomBytes } from 'node:crypto';
@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const [scratch, sizesFile, inFlightArg] = process.argv.slice(2);
-if (scratch === undefined || sizesFile === undefined) throw new Error('usage: durableWrite.mjs <scratch> <sizes.json> [in flight]');
+if (scratch === undefined || sizesFile === undefined || inFlightArg === undefined) throw new Error('usage: durableWrite.mjs <scratch> <sizes.json> <in flight>');
 const sizes = /** @type {number[]} */ (JSON.parse(readFileSync(sizesFile, 'utf8')));
-const inFlight = Number(inFlightArg ?? 32);
+const inFlight = Number(inFlightArg);
 const block = randomBytes(8 << 20);
 for (let d = 0; d * 200 < sizes.length; d++) mkdirSync(join(scratch, String(d)), { recursive: true });
 

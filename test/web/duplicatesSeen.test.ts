@@ -6,7 +6,7 @@
  * "No duplicates" and the evidence view shows the pair, both pictures, in words.
  * Screenshots go to test-artifacts/mapping/.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ import { importChecksFromReport } from '../../daemon/web/importChecks.ts';
 import type { RunningWebServer } from '../../daemon/web/server.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
-import { preauditKiosk } from './preauditKiosk.ts';
+import { closeKiosk, preauditKiosk } from './preauditKiosk.ts';
 import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
@@ -66,12 +66,7 @@ beforeAll(async () => {
   ({ server, browser, page } = await preauditKiosk(db, web, { preaudit: new PreauditWebProvider(db, () => status), importChecks, user: 'oscar', role: 'observer' }));
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  db?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => closeKiosk({ browser, server, db, root }));
 
 describe("phase 1's injected duplicate, seen by a clerk", () => {
   it('the Pre-audit page fails "No duplicates"; the evidence view shows the pair, both pictures, in words', async () => {

@@ -5,7 +5,7 @@
  * layouts: the learning is not what is tested here); the evidence view shows the pair in words
  * and both pictures, each the zip's member of its own CVR record. Screenshot in test-artifacts/mapping/.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ import { importChecksFromReport } from '../../daemon/web/importChecks.ts';
 import type { RunningWebServer } from '../../daemon/web/server.ts';
 import { readSampleLayouts } from '../preaudit/sampleElection.ts';
 import { capturedElection } from './capturedElection.ts';
-import { preauditKiosk } from './preauditKiosk.ts';
+import { closeKiosk, preauditKiosk } from './preauditKiosk.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ballotsafe-duplicates-ess-'));
@@ -62,12 +62,7 @@ beforeAll(async () => {
   ({ server, browser, page } = await preauditKiosk(db, web, { preaudit: new PreauditWebProvider(db, () => status), importChecks, user: 'oscar', role: 'observer' }));
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  db?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => closeKiosk({ browser, server, db, root }));
 
 describe("an ES&S export zip's injected rescan, seen by a clerk", () => {
   it('the evidence view shows the pair in words and both pictures, each read from the zip', async () => {

@@ -9,7 +9,7 @@
  * the member inside it. Screenshots go to test-artifacts/ess-truths/.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ import { ballotImageHref } from '../../daemon/web/imageHref.ts';
 import type { Db } from '../../daemon/runtime/stateDatabase.ts';
 import type { RunningWebServer } from '../../daemon/web/server.ts';
 import { capturedElection } from './capturedElection.ts';
-import { preauditKiosk } from './preauditKiosk.ts';
+import { closeKiosk, preauditKiosk } from './preauditKiosk.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/ess-truths/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ballotsafe-ess-truths-'));
@@ -96,12 +96,7 @@ beforeAll(async () => {
   ({ server, browser, page } = await preauditKiosk(db, captured.web, { preaudit: new PreauditWebProvider(db, () => service.status(), service.optionNames, service), user: 'olivia', role: 'operator' }));
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  db?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => closeKiosk({ browser, server, db, root }));
 
 describe('what the Pre-audit page and files say about an ES&S export', () => {
   it('says ES&S styles are learned from where the ovals are printed, shows the ovals found and no contest count while a style waits, and that nothing legible was read', async () => {

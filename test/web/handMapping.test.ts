@@ -7,7 +7,7 @@
  * compared.
  * Screenshots go to test-artifacts/mapping/.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import type { Db } from '../../daemon/runtime/stateDatabase.ts';
 import { importChecksFromReport } from '../../daemon/web/importChecks.ts';
 import type { RunningWebServer } from '../../daemon/web/server.ts';
 import { readSheetFills } from '../../daemon/preaudit/viewStore.ts';
-import { preauditKiosk } from './preauditKiosk.ts';
+import { closeKiosk, preauditKiosk } from './preauditKiosk.ts';
 import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping/', import.meta.url));
@@ -79,12 +79,7 @@ beforeAll(async () => {
   ({ server, browser, page } = await preauditKiosk(db, web, { preaudit: provider, importChecks, user: 'olivia', role: 'operator' }));
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  db?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => closeKiosk({ browser, server, db, root }));
 
 describe('mapping a waiting ballot style by hand, in the browser', () => {
   it('every style waits for a person at first: nothing read, nothing compared', () => {

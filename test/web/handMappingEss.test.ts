@@ -7,7 +7,7 @@
  * are then read and compared with the ES&S CVR.
  * Screenshots go to test-artifacts/mapping-ess/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { PreauditService } from '../../daemon/preaudit/service.ts';
 import { PreauditWebProvider } from '../../daemon/preaudit/webProvider.ts';
 import type { Db } from '../../daemon/runtime/stateDatabase.ts';
 import type { RunningWebServer } from '../../daemon/web/server.ts';
-import { preauditKiosk } from './preauditKiosk.ts';
+import { closeKiosk, preauditKiosk } from './preauditKiosk.ts';
 import { capturedElection } from './capturedElection.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/mapping-ess/', import.meta.url));
@@ -107,12 +107,7 @@ beforeAll(async () => {
   ({ server, browser, page } = await preauditKiosk(db, web, { preaudit: provider, user: 'olivia', role: 'operator' }));
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  db?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => closeKiosk({ browser, server, db, root }));
 
 describe('mapping a waiting ES&S ballot style by hand, in the browser', () => {
   it('maps an ES&S style from the crop of its page (ovals left of the names), saves; its sheets are then read with no disagreement', async () => {

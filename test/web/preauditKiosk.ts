@@ -1,8 +1,10 @@
 /**
  * The web UI over a captured election's database, with a pre-audit provider, served on a free port
  * and opened in chromium at the kiosk's size by a user logged in through the real form: the setup
- * the pre-audit browser tests share. The caller closes the browser, the server and the database.
+ * the pre-audit browser tests share. `closeKiosk` closes the browser, the server and the database
+ * and removes the test's folder.
  */
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { Config } from '../../daemon/core/config.ts';
 import { silentLogger } from '../../daemon/core/log/logger.ts';
@@ -33,4 +35,12 @@ export async function preauditKiosk(
   assertOk(await new Accounts(db).addUser(options.user, options.role, 'correct horse battery'));
   const server = assertOk(await startWebServer(createWebApp(deps), web, logger));
   return { server, ...(await loggedInKiosk(server.url, options.user, 'correct horse battery')) };
+}
+
+/** The shared teardown: each part may be missing when the setup failed part way. */
+export async function closeKiosk(parts: { readonly browser: Browser | undefined; readonly server: RunningWebServer | undefined; readonly db: Db | undefined; readonly root: string }): Promise<void> {
+  await parts.browser?.close();
+  await parts.server?.close();
+  parts.db?.close();
+  rmSync(parts.root, { recursive: true, force: true });
 }
